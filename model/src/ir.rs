@@ -1,0 +1,673 @@
+//! The one intermediate representation: a Terraform configuration graph.
+//!
+//! It mirrors Terraform's language (blocks, attributes, expressions), not AWS's API. Typed
+//! stacks lower into it, loaders read `.tf`, `.tf.json` and plan JSON into it, the
+//! generators print it and the linter reads it.
+
+use crate::origin::Origin;
+use std::fmt;
+
+/// One Terraform module: its top-level blocks in source order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Config {
+    pub blocks: Vec<Block>,
+}
+
+impl Config {
+    pub fn push(&mut self, block: Block) {
+        self.blocks.push(block);
+    }
+    /// Top-level blocks of one kind (`resource`, `variable`, …).
+    pub fn blocks_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
+        self.blocks.iter().filter(move |b| b.kind == kind)
+    }
+    /// The resource `type.name`, if declared.
+    pub fn resource(&self, resource_type: &str, name: &str) -> Option<&Block> {
+        self.blocks.iter().find(|b| {
+            b.kind == "resource"
+                && b.labels.first().map(String::as_str) == Some(resource_type)
+                && b.labels.get(1).map(String::as_str) == Some(name)
+        })
+    }
+}
+
+/// A block: `resource "aws_sqs_queue" "jobs" { … }`, or a nested block such as `lifecycle`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Block {
+    /// The block type: `resource`, `data`, `variable`, `dead_letter_config`, `dynamic`, …
+    pub kind: String,
+    pub labels: Vec<String>,
+    pub body: Body,
+    /// The block header (type and labels).
+    pub origin: Origin,
+}
+
+impl Block {
+    pub fn new(kind: impl Into<String>, labels: Vec<String>) -> Self {
+        Block {
+            kind: kind.into(),
+            labels,
+            body: Body::default(),
+            origin: Origin::Generated,
+        }
+    }
+    pub fn with_origin(mut self, origin: Origin) -> Self {
+        self.origin = origin;
+        self
+    }
+    /// Adds an attribute (builder style).
+    pub fn attr(mut self, name: impl Into<String>, value: impl Into<Expr>) -> Self {
+        self.body.set(name, value);
+        self
+    }
+    /// Adds a nested block (builder style).
+    pub fn block(mut self, block: Block) -> Self {
+        self.body.items.push(Structure::Block(block));
+        self
+    }
+    /// `type.name` for resources, `data.type.name` for data sources, `kind.label` otherwise.
+    pub fn address(&self) -> String {
+        match (self.kind.as_str(), self.labels.as_slice()) {
+            ("resource", [t, n, ..]) => format!("{t}.{n}"),
+            ("data", [t, n, ..]) => format!("data.{t}.{n}"),
+            ("module", [n, ..]) => format!("module.{n}"),
+            ("variable", [n, ..]) => format!("var.{n}"),
+            ("output", [n, ..]) => format!("output.{n}"),
+            (k, [n, ..]) => format!("{k}.{n}"),
+            (k, []) => k.to_string(),
+        }
+    }
+    /// The first label (resource type for resources and data sources).
+    pub fn type_label(&self) -> &str {
+        self.labels.first().map(String::as_str).unwrap_or("")
+    }
+    /// The second label (resource name for resources and data sources).
+    pub fn name_label(&self) -> &str {
+        self.labels.get(1).map(String::as_str).unwrap_or("")
+    }
+    pub fn is_resource(&self, resource_type: &str) -> bool {
+        self.kind == "resource" && self.type_label() == resource_type
+    }
+    pub fn is_data(&self, data_type: &str) -> bool {
+        self.kind == "data" && self.type_label() == data_type
+    }
+}
+
+/// A block body: attributes and nested blocks, in order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Body {
+    pub items: Vec<Structure>,
+}
+
+/// One item of a body.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Structure {
+    Attribute(Attribute),
+    Block(Block),
+}
+
+/// `name = value`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Attribute {
+    pub name: String,
+    pub value: Expr,
+    /// The attribute name (key).
+    pub origin: Origin,
+}
+
+impl Body {
+    /// Sets an attribute, replacing one of the same name.
+    pub fn set(&mut self, name: impl Into<String>, value: impl Into<Expr>) {
+        self.set_with_origin(name, value, Origin::Generated)
+    }
+    pub fn set_with_origin(&mut self, name: impl Into<String>, value: impl Into<Expr>, origin: Origin) {
+        let name = name.into();
+        let value = value.into();
+        for item in &mut self.items {
+            if let Structure::Attribute(a) = item {
+                if a.name == name {
+                    a.value = value;
+                    a.origin = origin;
+                    return;
+                }
+            }
+        }
+        self.items.push(Structure::Attribute(Attribute { name, value, origin }));
+    }
+    pub fn push_block(&mut self, block: Block) {
+        self.items.push(Structure::Block(block));
+    }
+    pub fn attribute(&self, name: &str) -> Option<&Attribute> {
+        self.items.iter().find_map(|i| match i {
+            Structure::Attribute(a) if a.name == name => Some(a),
+            _ => None,
+        })
+    }
+    pub fn get(&self, name: &str) -> Option<&Expr> {
+        self.attribute(name).map(|a| &a.value)
+    }
+    pub fn attributes(&self) -> impl Iterator<Item = &Attribute> {
+        self.items.iter().filter_map(|i| match i {
+            Structure::Attribute(a) => Some(a),
+            _ => None,
+        })
+    }
+    pub fn blocks(&self) -> impl Iterator<Item = &Block> {
+        self.items.iter().filter_map(|i| match i {
+            Structure::Block(b) => Some(b),
+            _ => None,
+        })
+    }
+    /// Nested blocks of one type.
+    pub fn blocks_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Block> + 'a {
+        self.blocks().filter(move |b| b.kind == kind)
+    }
+    pub fn block(&self, kind: &str) -> Option<&Block> {
+        self.blocks().find(|b| b.kind == kind)
+    }
+}
+
+/// An expression with its origin.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub origin: Origin,
+}
+
+/// A number as written: whole numbers stay whole.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Number {
+    Int(i64),
+    Float(f64),
+}
+
+impl Number {
+    pub fn as_f64(self) -> f64 {
+        match self {
+            Number::Int(i) => i as f64,
+            Number::Float(f) => f,
+        }
+    }
+}
+
+impl fmt::Display for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Number::Int(i) => write!(f, "{i}"),
+            Number::Float(x) => {
+                if x.fract() == 0.0 && x.abs() < 1e15 {
+                    write!(f, "{x:.1}")
+                } else {
+                    write!(f, "{x}")
+                }
+            }
+        }
+    }
+}
+
+/// The kinds of expression the IR distinguishes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    Null,
+    Bool(bool),
+    Number(Number),
+    /// A string literal, unescaped: a literal `${` in it is text, and the generator escapes it.
+    String(String),
+    /// A string or heredoc with interpolations or directives.
+    Template(Template),
+    /// A reference: `aws_sqs_queue.dlq.arn`, `var.region`, `local.name`, `path.module`.
+    Traversal(Traversal),
+    FunctionCall(FunctionCall),
+    Conditional(Box<Conditional>),
+    Unary(UnaryOperator, Box<Expr>),
+    Binary(Box<BinaryOperation>),
+    Parenthesis(Box<Expr>),
+    Tuple(Vec<Expr>),
+    Object(Vec<ObjectItem>),
+    /// Anything else (`for` expressions, splats on calls, …), kept as source text.
+    Opaque(String),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FunctionCall {
+    pub name: String,
+    pub args: Vec<Expr>,
+    /// `f(list...)`
+    pub expand_final: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conditional {
+    pub condition: Expr,
+    pub true_expr: Expr,
+    pub false_expr: Expr,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnaryOperator {
+    Neg,
+    Not,
+}
+
+impl UnaryOperator {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnaryOperator::Neg => "-",
+            UnaryOperator::Not => "!",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryOperator {
+    Eq,
+    NotEq,
+    LessEq,
+    GreaterEq,
+    Less,
+    Greater,
+    Plus,
+    Minus,
+    Mul,
+    Div,
+    Mod,
+    And,
+    Or,
+}
+
+impl BinaryOperator {
+    pub fn as_str(self) -> &'static str {
+        use BinaryOperator::*;
+        match self {
+            Eq => "==",
+            NotEq => "!=",
+            LessEq => "<=",
+            GreaterEq => ">=",
+            Less => "<",
+            Greater => ">",
+            Plus => "+",
+            Minus => "-",
+            Mul => "*",
+            Div => "/",
+            Mod => "%",
+            And => "&&",
+            Or => "||",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BinaryOperation {
+    pub lhs: Expr,
+    pub operator: BinaryOperator,
+    pub rhs: Expr,
+}
+
+/// An object key: a bare identifier or an expression (a quoted string is an expression).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ObjectKey {
+    Identifier(String),
+    Expr(Expr),
+}
+
+impl ObjectKey {
+    /// The key as text when it is known without evaluation.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            ObjectKey::Identifier(s) => Some(s),
+            ObjectKey::Expr(Expr {
+                kind: ExprKind::String(s),
+                ..
+            }) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectItem {
+    pub key: ObjectKey,
+    pub value: Expr,
+    /// The key.
+    pub origin: Origin,
+}
+
+/// A string template (`"${a}-b"`) or heredoc.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Template {
+    pub parts: Vec<TemplatePart>,
+    pub heredoc: Option<Heredoc>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Heredoc {
+    pub delimiter: String,
+    /// `<<-` (indented) rather than `<<`.
+    pub indented: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TemplatePart {
+    /// Literal text, unescaped.
+    Literal(String),
+    /// `${expr}`
+    Interpolation(Expr),
+    /// `%{ … }` directives, kept as their source text.
+    Directive(String),
+}
+
+/// A reference such as `aws_sqs_queue.dlq.arn` or `var.names[0]`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Traversal {
+    pub root: String,
+    pub operators: Vec<TraversalOperator>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TraversalOperator {
+    /// `.name`
+    Attribute(String),
+    /// `[expr]`
+    Index(Expr),
+    /// `.0`
+    LegacyIndex(u64),
+    /// `.*`
+    AttributeSplat,
+    /// `[*]`
+    FullSplat,
+}
+
+impl Traversal {
+    pub fn new(root: impl Into<String>, attributes: &[&str]) -> Self {
+        Traversal {
+            root: root.into(),
+            operators: attributes
+                .iter()
+                .map(|a| TraversalOperator::Attribute((*a).to_string()))
+                .collect(),
+        }
+    }
+    /// The leading attribute names (`aws_sqs_queue.dlq.arn` → `["dlq", "arn"]`), up to the
+    /// first index or splat.
+    pub fn attribute_names(&self) -> impl Iterator<Item = &str> {
+        self.operators.iter().map_while(|o| match o {
+            TraversalOperator::Attribute(a) => Some(a.as_str()),
+            _ => None,
+        })
+    }
+    /// The resource address this traversal refers to (`aws_sqs_queue.dlq`,
+    /// `data.aws_iam_policy_document.x`), or `None` for `var.`, `local.`, `path.`, ….
+    pub fn resource_address(&self) -> Option<String> {
+        let mut names = self.attribute_names();
+        match self.root.as_str() {
+            "var" | "local" | "path" | "each" | "count" | "self" | "terraform" | "module" => None,
+            "data" => {
+                let t = names.next()?;
+                let n = names.next()?;
+                Some(format!("data.{t}.{n}"))
+            }
+            root => {
+                let n = names.next()?;
+                Some(format!("{root}.{n}"))
+            }
+        }
+    }
+    /// The attribute read on the referenced resource (`arn` in `aws_sqs_queue.dlq.arn`).
+    pub fn resource_attribute(&self) -> Option<&str> {
+        let skip = if self.root == "data" { 2 } else { 1 };
+        self.attribute_names().nth(skip)
+    }
+}
+
+impl fmt::Display for Traversal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.root)?;
+        for op in &self.operators {
+            match op {
+                TraversalOperator::Attribute(a) => write!(f, ".{a}")?,
+                TraversalOperator::Index(e) => match &e.kind {
+                    ExprKind::Number(n) => write!(f, "[{n}]")?,
+                    ExprKind::String(s) => write!(f, "[{s:?}]")?,
+                    _ => f.write_str("[…]")?,
+                },
+                TraversalOperator::LegacyIndex(i) => write!(f, ".{i}")?,
+                TraversalOperator::AttributeSplat => f.write_str(".*")?,
+                TraversalOperator::FullSplat => f.write_str("[*]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind) -> Self {
+        Expr {
+            kind,
+            origin: Origin::Generated,
+        }
+    }
+    pub fn with_origin(mut self, origin: Origin) -> Self {
+        self.origin = origin;
+        self
+    }
+    pub fn null() -> Self {
+        Expr::new(ExprKind::Null)
+    }
+    pub fn string(s: impl Into<String>) -> Self {
+        Expr::new(ExprKind::String(s.into()))
+    }
+    pub fn int(i: i64) -> Self {
+        Expr::new(ExprKind::Number(Number::Int(i)))
+    }
+    pub fn float(f: f64) -> Self {
+        Expr::new(ExprKind::Number(Number::Float(f)))
+    }
+    pub fn bool(b: bool) -> Self {
+        Expr::new(ExprKind::Bool(b))
+    }
+    /// A reference: `Expr::reference("aws_sqs_queue", &["dlq", "arn"])`.
+    pub fn reference(root: &str, attributes: &[&str]) -> Self {
+        Expr::new(ExprKind::Traversal(Traversal::new(root, attributes)))
+    }
+    /// `var.name`
+    pub fn var(name: &str) -> Self {
+        Expr::reference("var", &[name])
+    }
+    /// `local.name`
+    pub fn local(name: &str) -> Self {
+        Expr::reference("local", &[name])
+    }
+    /// `path.module`
+    pub fn path_module() -> Self {
+        Expr::reference("path", &["module"])
+    }
+    /// A call of a Terraform function.
+    pub fn call(name: &str, args: Vec<Expr>) -> Self {
+        Expr::new(ExprKind::FunctionCall(FunctionCall {
+            name: name.to_string(),
+            args,
+            expand_final: false,
+        }))
+    }
+    /// A template of literal text and interpolated expressions.
+    pub fn template(parts: Vec<TemplatePart>) -> Self {
+        Expr::new(ExprKind::Template(Template {
+            parts,
+            heredoc: None,
+        }))
+    }
+    /// `"${path.module}/<relative>"`
+    pub fn module_path(relative: &str) -> Self {
+        Expr::template(vec![
+            TemplatePart::Interpolation(Expr::path_module()),
+            TemplatePart::Literal(format!("/{relative}")),
+        ])
+    }
+    pub fn tuple(items: Vec<Expr>) -> Self {
+        Expr::new(ExprKind::Tuple(items))
+    }
+    /// An object with identifier keys where possible, quoted keys otherwise.
+    pub fn object<K: Into<String>>(items: Vec<(K, Expr)>) -> Self {
+        Expr::new(ExprKind::Object(
+            items
+                .into_iter()
+                .map(|(k, v)| ObjectItem {
+                    key: ObjectKey::for_name(k.into()),
+                    value: v,
+                    origin: Origin::Generated,
+                })
+                .collect(),
+        ))
+    }
+    pub fn conditional(condition: Expr, true_expr: Expr, false_expr: Expr) -> Self {
+        Expr::new(ExprKind::Conditional(Box::new(Conditional {
+            condition,
+            true_expr,
+            false_expr,
+        })))
+    }
+    pub fn binary(lhs: Expr, operator: BinaryOperator, rhs: Expr) -> Self {
+        Expr::new(ExprKind::Binary(Box::new(BinaryOperation { lhs, operator, rhs })))
+    }
+    /// The string, when this is a plain string literal.
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            ExprKind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_traversal(&self) -> Option<&Traversal> {
+        match &self.kind {
+            ExprKind::Traversal(t) => Some(t),
+            _ => None,
+        }
+    }
+    /// Every traversal inside this expression, depth first.
+    pub fn traversals(&self) -> Vec<&Traversal> {
+        let mut out = Vec::new();
+        self.visit(&mut |e| {
+            if let ExprKind::Traversal(t) = &e.kind {
+                out.push(t);
+            }
+        });
+        out
+    }
+    /// Calls `f` on this expression and every sub-expression.
+    pub fn visit<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
+        f(self);
+        match &self.kind {
+            ExprKind::Template(t) => {
+                for p in &t.parts {
+                    if let TemplatePart::Interpolation(e) = p {
+                        e.visit(f);
+                    }
+                }
+            }
+            ExprKind::Traversal(t) => {
+                for op in &t.operators {
+                    if let TraversalOperator::Index(e) = op {
+                        e.visit(f);
+                    }
+                }
+            }
+            ExprKind::FunctionCall(c) => c.args.iter().for_each(|a| a.visit(f)),
+            ExprKind::Conditional(c) => {
+                c.condition.visit(f);
+                c.true_expr.visit(f);
+                c.false_expr.visit(f);
+            }
+            ExprKind::Unary(_, e) | ExprKind::Parenthesis(e) => e.visit(f),
+            ExprKind::Binary(b) => {
+                b.lhs.visit(f);
+                b.rhs.visit(f);
+            }
+            ExprKind::Tuple(items) => items.iter().for_each(|i| i.visit(f)),
+            ExprKind::Object(items) => {
+                for i in items {
+                    if let ObjectKey::Expr(k) = &i.key {
+                        k.visit(f);
+                    }
+                    i.value.visit(f);
+                }
+            }
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Number(_)
+            | ExprKind::String(_)
+            | ExprKind::Opaque(_) => {}
+        }
+    }
+}
+
+impl ObjectKey {
+    /// An identifier key when `name` is a valid HCL identifier, else a quoted string key.
+    pub fn for_name(name: String) -> Self {
+        if is_identifier(&name) {
+            ObjectKey::Identifier(name)
+        } else {
+            ObjectKey::Expr(Expr::string(name))
+        }
+    }
+}
+
+/// Whether `s` is a valid HCL identifier (and not a keyword that would change meaning).
+pub fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) if c.is_alphabetic() || c == '_' => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        && !matches!(s, "null" | "true" | "false" | "for" | "in" | "if")
+}
+
+impl From<&str> for Expr {
+    fn from(s: &str) -> Self {
+        Expr::string(s)
+    }
+}
+impl From<String> for Expr {
+    fn from(s: String) -> Self {
+        Expr::string(s)
+    }
+}
+impl From<&String> for Expr {
+    fn from(s: &String) -> Self {
+        Expr::string(s.clone())
+    }
+}
+impl From<i64> for Expr {
+    fn from(i: i64) -> Self {
+        Expr::int(i)
+    }
+}
+impl From<i32> for Expr {
+    fn from(i: i32) -> Self {
+        Expr::int(i as i64)
+    }
+}
+impl From<u32> for Expr {
+    fn from(i: u32) -> Self {
+        Expr::int(i as i64)
+    }
+}
+impl From<f64> for Expr {
+    fn from(f: f64) -> Self {
+        Expr::float(f)
+    }
+}
+impl From<bool> for Expr {
+    fn from(b: bool) -> Self {
+        Expr::bool(b)
+    }
+}
+impl From<Traversal> for Expr {
+    fn from(t: Traversal) -> Self {
+        Expr::new(ExprKind::Traversal(t))
+    }
+}
+impl<T: Into<Expr>> From<Vec<T>> for Expr {
+    fn from(v: Vec<T>) -> Self {
+        Expr::tuple(v.into_iter().map(Into::into).collect())
+    }
+}

@@ -1,0 +1,218 @@
+//! Where a piece of the IR came from: a byte span in a file, the Rust line that built it,
+//! or nothing (created by tfstack itself).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// A half-open byte range in a source file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Self {
+        Span {
+            start: start.min(u32::MAX as usize) as u32,
+            end: end.min(u32::MAX as usize) as u32,
+        }
+    }
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+    pub fn is_empty(self) -> bool {
+        self.end == self.start
+    }
+    /// This span moved `by` bytes to the right (for text embedded in another file).
+    pub fn offset(self, by: usize) -> Self {
+        Span::new(self.start as usize + by, self.end as usize + by)
+    }
+}
+
+impl From<std::ops::Range<usize>> for Span {
+    fn from(r: std::ops::Range<usize>) -> Self {
+        Span::new(r.start, r.end)
+    }
+}
+
+/// A Rust source location, recorded with `#[track_caller]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RustLocation {
+    pub file: &'static str,
+    pub line: u32,
+    pub column: u32,
+}
+
+impl RustLocation {
+    /// The location of the caller of the `#[track_caller]` function that calls this.
+    #[track_caller]
+    pub fn caller() -> Self {
+        let l = std::panic::Location::caller();
+        RustLocation {
+            file: l.file(),
+            line: l.line(),
+            column: l.column(),
+        }
+    }
+}
+
+impl fmt::Display for RustLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// A source file known to the loader: its path as the user gave it and its text.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: Arc<str>,
+    line_starts: std::sync::OnceLock<Vec<u32>>,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+        SourceFile {
+            path: path.into(),
+            text: text.into(),
+            line_starts: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut v = vec![0u32];
+            for (i, b) in self.text.bytes().enumerate() {
+                if b == b'\n' {
+                    v.push((i + 1) as u32);
+                }
+            }
+            v
+        })
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        let starts = self.line_starts();
+        let offset = offset.min(self.text.len() as u32);
+        let line = match starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = starts[line] as usize;
+        let mut end = offset as usize;
+        while end > start && !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let col = self.text[start..end].chars().count() as u32 + 1;
+        (line as u32 + 1, col)
+    }
+
+    /// The text of 1-based line `line`, without its newline.
+    pub fn line_text(&self, line: u32) -> &str {
+        let starts = self.line_starts();
+        let i = (line as usize).saturating_sub(1);
+        if i >= starts.len() {
+            return "";
+        }
+        let s = starts[i] as usize;
+        let e = starts.get(i + 1).map(|e| *e as usize).unwrap_or(self.text.len());
+        self.text[s..e].trim_end_matches(['\n', '\r'])
+    }
+
+    /// Byte offset where 1-based line `line` starts.
+    pub fn line_start(&self, line: u32) -> Option<u32> {
+        self.line_starts()
+            .get((line as usize).checked_sub(1)?)
+            .copied()
+    }
+}
+
+/// Index of a file in a [`SourceFiles`] set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// The files one load (one module, one stack) reads; ids index into it.
+#[derive(Debug, Default)]
+pub struct SourceFiles {
+    files: Vec<Arc<SourceFile>>,
+}
+
+impl SourceFiles {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(Arc::new(file));
+        FileId((self.files.len() - 1) as u32)
+    }
+    pub fn get(&self, id: FileId) -> &Arc<SourceFile> {
+        &self.files[id.0 as usize]
+    }
+    pub fn find(&self, path: &std::path::Path) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|f| f.path == path)
+            .map(|i| FileId(i as u32))
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &Arc<SourceFile>)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
+    }
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// Where a block, attribute, expression or value came from.
+///
+/// Origins never take part in IR equality: two configurations are equal when they say the
+/// same thing, wherever they were written (this is what the generate → load round trip
+/// checks).
+#[derive(Clone, Copy, Debug, Default, Hash)]
+pub enum Origin {
+    /// A byte span in a loaded file.
+    File { file: FileId, span: Span },
+    /// The Rust line of a typed construct.
+    Rust(RustLocation),
+    /// Made by tfstack, with no place of its own (callers fall back to the enclosing origin).
+    #[default]
+    Generated,
+}
+
+impl PartialEq for Origin {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Origin {
+    #[track_caller]
+    pub fn caller() -> Self {
+        Origin::Rust(RustLocation::caller())
+    }
+    pub fn file(file: FileId, span: impl Into<Span>) -> Self {
+        Origin::File {
+            file,
+            span: span.into(),
+        }
+    }
+    pub fn is_generated(&self) -> bool {
+        matches!(self, Origin::Generated)
+    }
+    /// `self`, or `fallback` when `self` says nothing.
+    pub fn or(self, fallback: Origin) -> Origin {
+        if self.is_generated() {
+            fallback
+        } else {
+            self
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Values the evaluator knows statically, each with the origin of the text that wrote it.
+
+use crate::origin::Origin;
+use indexmap::IndexMap;
+
+/// An evaluated value. `Unknown` is what cannot be known before apply (resource
+/// attributes computed by AWS, data sources, unset variables): rules never report on it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ValueKind {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    List(Vec<Value>),
+    /// Keys in the order they were written.
+    Object(IndexMap<String, Value>),
+    Unknown,
+}
+
+/// A value and where it was written (a span in a `.tf`/JSON file, or a Rust line).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Value {
+    pub kind: ValueKind,
+    pub origin: Origin,
+    /// For object members: the origin of the key (for findings on a JSON key such as
+    /// `"NotAction"`). `Generated` otherwise.
+    pub key_origin: Origin,
+}
+
+impl Value {
+    pub fn new(kind: ValueKind, origin: Origin) -> Self {
+        Value {
+            kind,
+            origin,
+            key_origin: Origin::Generated,
+        }
+    }
+    pub fn unknown(origin: Origin) -> Self {
+        Value::new(ValueKind::Unknown, origin)
+    }
+    pub fn null(origin: Origin) -> Self {
+        Value::new(ValueKind::Null, origin)
+    }
+    pub fn string(s: impl Into<String>, origin: Origin) -> Self {
+        Value::new(ValueKind::String(s.into()), origin)
+    }
+    pub fn is_unknown(&self) -> bool {
+        matches!(self.kind, ValueKind::Unknown)
+    }
+    /// Whether this value, or anything inside it, is unknown.
+    pub fn contains_unknown(&self) -> bool {
+        match &self.kind {
+            ValueKind::Unknown => true,
+            ValueKind::List(items) => items.iter().any(Value::contains_unknown),
+            ValueKind::Object(map) => map.values().any(Value::contains_unknown),
+            _ => false,
+        }
+    }
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, ValueKind::Null)
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            ValueKind::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// Booleans, and the strings `"true"`/`"false"` Terraform converts to them.
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.kind {
+            ValueKind::Bool(b) => Some(*b),
+            ValueKind::String(s) if s == "true" => Some(true),
+            ValueKind::String(s) if s == "false" => Some(false),
+            _ => None,
+        }
+    }
+    /// Numbers, and strings that hold one (Terraform converts them).
+    pub fn as_f64(&self) -> Option<f64> {
+        match &self.kind {
+            ValueKind::Number(n) => Some(*n),
+            ValueKind::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match &self.kind {
+            ValueKind::List(items) => Some(items),
+            _ => None,
+        }
+    }
+    pub fn as_object(&self) -> Option<&IndexMap<String, Value>> {
+        match &self.kind {
+            ValueKind::Object(m) => Some(m),
+            _ => None,
+        }
+    }
+    /// Member `key` of an object value.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.as_object()?.get(key)
+    }
+    /// Member `key`, matched without regard to case (IAM keys are case-sensitive in AWS,
+    /// but hand-written policies vary; the linter reads them leniently).
+    pub fn get_ignore_case(&self, key: &str) -> Option<&Value> {
+        let map = self.as_object()?;
+        map.get(key)
+            .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+    }
+    /// A string or a list of them, as a list (IAM's `"Action": "x"` or `["x", "y"]`).
+    pub fn one_or_many(&self) -> Vec<&Value> {
+        match &self.kind {
+            ValueKind::List(items) => items.iter().collect(),
+            ValueKind::Null => Vec::new(),
+            _ => vec![self],
+        }
+    }
+    /// The value as plain JSON (unknowns become null); for output and tests.
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.kind {
+            ValueKind::Null | ValueKind::Unknown => serde_json::Value::Null,
+            ValueKind::Bool(b) => serde_json::Value::Bool(*b),
+            ValueKind::Number(n) => {
+                if n.fract() == 0.0 && n.abs() < 9.0e15 {
+                    serde_json::Value::from(*n as i64)
+                } else {
+                    serde_json::Number::from_f64(*n)
+                        .map(serde_json::Value::Number)
+                        .unwrap_or(serde_json::Value::Null)
+                }
+            }
+            ValueKind::String(s) => serde_json::Value::String(s.clone()),
+            ValueKind::List(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
+            }
+            ValueKind::Object(map) => serde_json::Value::Object(
+                map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
+            ),
+        }
+    }
+    /// A value from plain JSON, every part with the same origin.
+    pub fn from_json(json: &serde_json::Value, origin: Origin) -> Value {
+        let kind = match json {
+            serde_json::Value::Null => ValueKind::Null,
+            serde_json::Value::Bool(b) => ValueKind::Bool(*b),
+            serde_json::Value::Number(n) => ValueKind::Number(n.as_f64().unwrap_or(0.0)),
+            serde_json::Value::String(s) => ValueKind::String(s.clone()),
+            serde_json::Value::Array(items) => {
+                ValueKind::List(items.iter().map(|i| Value::from_json(i, origin)).collect())
+            }
+            serde_json::Value::Object(map) => ValueKind::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v, origin)))
+                    .collect(),
+            ),
+        };
+        Value::new(kind, origin)
+    }
+}
