@@ -120,7 +120,12 @@ impl Body {
     pub fn set(&mut self, name: impl Into<String>, value: impl Into<Expr>) {
         self.set_with_origin(name, value, Origin::Generated)
     }
-    pub fn set_with_origin(&mut self, name: impl Into<String>, value: impl Into<Expr>, origin: Origin) {
+    pub fn set_with_origin(
+        &mut self,
+        name: impl Into<String>,
+        value: impl Into<Expr>,
+        origin: Origin,
+    ) {
         let name = name.into();
         let value = value.into();
         for item in &mut self.items {
@@ -132,7 +137,11 @@ impl Body {
                 }
             }
         }
-        self.items.push(Structure::Attribute(Attribute { name, value, origin }));
+        self.items.push(Structure::Attribute(Attribute {
+            name,
+            value,
+            origin,
+        }));
     }
     pub fn push_block(&mut self, block: Block) {
         self.items.push(Structure::Block(block));
@@ -527,7 +536,11 @@ impl Expr {
         })))
     }
     pub fn binary(lhs: Expr, operator: BinaryOperator, rhs: Expr) -> Self {
-        Expr::new(ExprKind::Binary(Box::new(BinaryOperation { lhs, operator, rhs })))
+        Expr::new(ExprKind::Binary(Box::new(BinaryOperation {
+            lhs,
+            operator,
+            rhs,
+        })))
     }
     /// The string, when this is a plain string literal.
     pub fn as_str(&self) -> Option<&str> {

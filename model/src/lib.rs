@@ -8,5 +8,21 @@ pub mod value;
 pub use ir::*;
 pub use origin::*;
 pub use value::*;
+pub mod aws;
+pub mod constructs;
 pub mod display;
+pub mod environment;
+pub mod iam;
+pub mod iam_actions;
+pub mod load;
 pub mod typed;
+
+/// Everything a stack definition needs.
+pub mod prelude {
+    pub use crate::constructs::*;
+    pub use crate::environment::Environment;
+    pub use crate::iam::{Effect, PolicyDocument, Principal, Statement};
+    pub use crate::ir::{Block, Expr, TemplatePart};
+}
+pub mod eval;
+pub mod l1;

@@ -121,7 +121,10 @@ impl SourceFile {
             return "";
         }
         let s = starts[i] as usize;
-        let e = starts.get(i + 1).map(|e| *e as usize).unwrap_or(self.text.len());
+        let e = starts
+            .get(i + 1)
+            .map(|e| *e as usize)
+            .unwrap_or(self.text.len());
         self.text[s..e].trim_end_matches(['\n', '\r'])
     }
 
@@ -138,7 +141,7 @@ impl SourceFile {
 pub struct FileId(pub u32);
 
 /// The files one load (one module, one stack) reads; ids index into it.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SourceFiles {
     files: Vec<Arc<SourceFile>>,
 }

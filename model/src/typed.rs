@@ -150,7 +150,11 @@ impl From<BTreeMap<String, String>> for Arg<BTreeMap<String, String>> {
 }
 impl<const N: usize> From<[(&str, &str); N]> for Arg<BTreeMap<String, String>> {
     fn from(v: [(&str, &str); N]) -> Self {
-        Arg::Value(v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        Arg::Value(
+            v.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 }
 

@@ -102,8 +102,11 @@ impl Value {
     /// but hand-written policies vary; the linter reads them leniently).
     pub fn get_ignore_case(&self, key: &str) -> Option<&Value> {
         let map = self.as_object()?;
-        map.get(key)
-            .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v))
+        map.get(key).or_else(|| {
+            map.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        })
     }
     /// A string or a list of them, as a list (IAM's `"Action": "x"` or `["x", "y"]`).
     pub fn one_or_many(&self) -> Vec<&Value> {

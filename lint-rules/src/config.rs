@@ -1,0 +1,315 @@
+//! `tfstack.toml`: rules on/off, severity overrides, production names, suppressions with
+//! reasons (and an optional `until` date), validated against the schema schemars derives.
+
+use crate::engine::Located;
+use crate::{RuleMeta, Severity};
+use schemars::JsonSchema;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The file name searched for upwards from the linted path.
+pub const CONFIG_FILE: &str = "tfstack.toml";
+
+/// A rule setting: `"off"`, or a severity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSetting {
+    Off,
+    Note,
+    Warning,
+    Error,
+}
+
+/// Which rules a run uses when the configuration does not say.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// Every rule.
+    Strict,
+    /// Every rule except notes.
+    #[default]
+    Recommended,
+    /// Errors only.
+    Minimal,
+}
+
+/// A finding accepted by configuration.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuppressEntry {
+    /// Rule ID or name.
+    pub rule: String,
+    /// Terraform address, or a glob of them (`aws_sqs_queue.legacy_*`).
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// Path glob (`legacy/**`).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Why the finding is acceptable. Required.
+    pub reason: String,
+    /// `YYYY-MM-DD`: after this date the finding returns.
+    #[serde(default)]
+    pub until: Option<String>,
+}
+
+/// The contents of `tfstack.toml`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// The rule set used for rules not listed under `[rules]`.
+    #[serde(default)]
+    pub profile: Option<Profile>,
+    /// Environment names that mean production (case-insensitive).
+    #[serde(default)]
+    pub production_names: Option<Vec<String>>,
+    /// Per rule (ID, name or family): `off`, `note`, `warning` or `error`.
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleSetting>,
+    /// Accepted findings.
+    #[serde(default)]
+    pub suppress: Vec<SuppressEntry>,
+}
+
+/// The effective lint configuration.
+#[derive(Clone, Debug, Default)]
+pub struct LintConfig {
+    pub file: ConfigFile,
+    /// Where it was read from.
+    pub path: Option<PathBuf>,
+    /// `--profile` overrides the file's profile.
+    pub profile_override: Option<Profile>,
+    /// Today, `YYYY-MM-DD`, for `until` dates.
+    pub today: String,
+}
+
+/// A configuration that could not be used.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {message}")]
+    #[diagnostic(code(tfstack::config))]
+    Read { path: PathBuf, message: String },
+    #[error("{path}:{line}:{column}: {message}")]
+    #[diagnostic(
+        code(tfstack::config),
+        help("see `tfstack schema config` for the accepted keys")
+    )]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+impl LintConfig {
+    /// The severity a rule runs with, or `None` when it is off.
+    pub fn severity_of(&self, meta: &RuleMeta) -> Option<Severity> {
+        let setting = self
+            .file
+            .rules
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(meta.id) || k.eq_ignore_ascii_case(meta.name))
+            .or_else(|| {
+                self.file
+                    .rules
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(meta.family))
+            })
+            .map(|(_, v)| *v);
+        match setting {
+            Some(RuleSetting::Off) => None,
+            Some(RuleSetting::Note) => Some(Severity::Note),
+            Some(RuleSetting::Warning) => Some(Severity::Warning),
+            Some(RuleSetting::Error) => Some(Severity::Error),
+            None => {
+                let profile = self
+                    .profile_override
+                    .or(self.file.profile)
+                    .unwrap_or_default();
+                let sev = meta.default_severity;
+                match profile {
+                    Profile::Strict => Some(sev),
+                    Profile::Recommended => (sev != Severity::Note).then_some(sev),
+                    Profile::Minimal => (sev == Severity::Error).then_some(sev),
+                }
+            }
+        }
+    }
+
+    pub fn production_names(&self) -> Vec<String> {
+        self.file.production_names.clone().unwrap_or_default()
+    }
+
+    /// The reason of a `[[suppress]]` entry covering this finding, if any (expired
+    /// entries cover nothing).
+    pub fn suppression_for(&self, f: &Located) -> Option<String> {
+        for s in &self.file.suppress {
+            if !(s.rule.eq_ignore_ascii_case(f.rule.id) || s.rule.eq_ignore_ascii_case(f.rule.name))
+            {
+                continue;
+            }
+            if let Some(until) = &s.until {
+                if self.today.as_str() > until.as_str() {
+                    continue;
+                }
+            }
+            if let Some(r) = &s.resource {
+                match &f.resource {
+                    Some(addr) if glob_match(r, addr) => {}
+                    _ => continue,
+                }
+            }
+            if let Some(p) = &s.path {
+                if !glob_match(p, &f.location.path) {
+                    continue;
+                }
+            }
+            return Some(s.reason.clone());
+        }
+        None
+    }
+
+    /// Reads `path` (TOML), validating it against the schema.
+    pub fn load(path: &Path) -> Result<LintConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let file = parse_config(&text, path)?;
+        Ok(LintConfig {
+            file,
+            path: Some(path.to_path_buf()),
+            ..LintConfig::default()
+        })
+    }
+
+    /// `tfstack.toml` in `start` or the nearest parent directory.
+    pub fn discover(start: &Path) -> Option<PathBuf> {
+        let start = std::fs::canonicalize(start).ok()?;
+        let mut dir = if start.is_dir() {
+            Some(start.as_path())
+        } else {
+            start.parent()
+        };
+        while let Some(d) = dir {
+            let candidate = d.join(CONFIG_FILE);
+            if candidate.is_file() {
+                return Some(candidate);
+            }
+            dir = d.parent();
+        }
+        None
+    }
+}
+
+/// The JSON Schema of `tfstack.toml`.
+pub fn config_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(ConfigFile)).unwrap_or_default()
+}
+
+/// Parses and validates configuration text; errors name the line and column of the key.
+pub fn parse_config(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
+    let invalid = |offset: Option<usize>, message: String| {
+        let (line, column) = offset.map(|o| line_col(text, o)).unwrap_or((1, 1));
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message,
+        }
+    };
+    let doc: toml::Table = toml::from_str(text)
+        .map_err(|e| invalid(e.span().map(|s| s.start), e.message().to_string()))?;
+    let json = serde_json::to_value(&doc).map_err(|e| invalid(None, e.to_string()))?;
+    let schema = config_schema();
+    if let Ok(validator) = jsonschema::validator_for(&schema) {
+        if let Some(err) = validator.iter_errors(&json).next() {
+            let pointer = err.instance_path().to_string();
+            let offset = locate_pointer(text, &pointer);
+            let at = if pointer.is_empty() {
+                "the file".to_string()
+            } else {
+                format!("`{}`", pointer.trim_start_matches('/').replace('/', "."))
+            };
+            return Err(invalid(offset, format!("{at}: {err}")));
+        }
+    }
+    serde_json::from_value(json).map_err(|e| invalid(None, e.to_string()))
+}
+
+/// Best-effort: the offset of the last key of a JSON pointer in TOML text.
+fn locate_pointer(text: &str, pointer: &str) -> Option<usize> {
+    let key = pointer.rsplit('/').find(|k| k.parse::<usize>().is_err())?;
+    let mut offset = 0;
+    for line in text.split('\n') {
+        let t = line.trim_start();
+        if t.starts_with(key) || t.starts_with(&format!("\"{key}\"")) {
+            return Some(offset + line.len() - t.len());
+        }
+        offset += line.len() + 1;
+    }
+    None
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
+/// `*` matches within a segment-agnostic way; `**` too (paths and addresses alike).
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(false)
+        .build()
+        .map(|g| g.compile_matcher().is_match(text))
+        .unwrap_or(pattern == text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_is_an_error_with_line() {
+        let err = parse_config(
+            "profile = \"strict\"\n\n[rules]\nLOG001 = \"loud\"\n",
+            Path::new("tfstack.toml"),
+        )
+        .unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("tfstack.toml:4:"), "{msg}");
+    }
+
+    #[test]
+    fn severity_overrides_and_profiles() {
+        let file = parse_config(
+            "[rules]\nLOG = \"warning\"\nIAM001 = \"off\"\n",
+            Path::new("t"),
+        )
+        .expect("valid");
+        let cfg = LintConfig {
+            file,
+            ..Default::default()
+        };
+        let log = crate::rules::log::log_group_without_retention::LogGroupWithoutRetention::META;
+        assert_eq!(cfg.severity_of(&log), Some(Severity::Warning));
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_match(
+            "aws_sqs_queue.legacy_*",
+            "aws_sqs_queue.legacy_jobs"
+        ));
+        assert!(glob_match("legacy/**", "legacy/a/b.tf"));
+        assert!(!glob_match("legacy/**", "infra/b.tf"));
+    }
+}

@@ -1,0 +1,217 @@
+//! Running rules over modules: selection, severities, locating findings in files or Rust
+//! lines, and applying suppressions.
+
+use crate::config::LintConfig;
+use crate::context::{Context, Module};
+use crate::suppress::{self, InlineSuppression};
+use crate::{registry, Finding, Rule, RuleMeta, Severity};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tfstack_model::{Origin, SourceFile, SourceFiles, Span};
+
+/// Where a finding is: a file position (1-based) and, for rendering, the file and span.
+#[derive(Clone, Debug)]
+pub struct Location {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+    /// The source text and byte span, when the finding is in a loaded file or a Rust
+    /// source file that could be read.
+    pub source: Option<(Arc<SourceFile>, Span)>,
+}
+
+/// A finding, located and with its effective severity.
+#[derive(Clone, Debug)]
+pub struct Located {
+    pub rule: &'static RuleMeta,
+    pub severity: Severity,
+    pub message: String,
+    pub label: String,
+    pub help: String,
+    pub resource: Option<String>,
+    pub attribute: Option<String>,
+    pub location: Location,
+    /// Why it is accepted, when suppressed.
+    pub suppressed_reason: Option<String>,
+}
+
+/// A file that could not be read or parsed.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct InputError {
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// Everything one lint run found.
+#[derive(Debug, Default)]
+pub struct LintReport {
+    pub findings: Vec<Located>,
+    pub suppressed: Vec<Located>,
+    pub errors: Vec<InputError>,
+    pub files: usize,
+}
+
+impl LintReport {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
+    }
+    /// Sorts findings by path, position and rule (stable output).
+    pub fn sort(&mut self) {
+        let key = |f: &Located| {
+            (
+                f.location.path.clone(),
+                f.location.line,
+                f.location.column,
+                f.rule.id,
+                f.message.clone(),
+            )
+        };
+        self.findings.sort_by_key(key);
+        self.suppressed.sort_by_key(key);
+        self.errors
+            .sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+    }
+    pub fn merge(&mut self, other: LintReport) {
+        self.findings.extend(other.findings);
+        self.suppressed.extend(other.suppressed);
+        self.errors.extend(other.errors);
+        self.files += other.files;
+    }
+}
+
+/// The rules a configuration enables, with their effective severity.
+pub fn active_rules(config: &LintConfig) -> Vec<(&'static dyn Rule, Severity)> {
+    registry::all()
+        .iter()
+        .copied()
+        .filter_map(|r| config.severity_of(r.meta()).map(|s| (r, s)))
+        .collect()
+}
+
+/// Lints one module with `rules`, locating and suppressing findings. `extra_suppressions`
+/// are those a typed stack declares in code.
+pub fn lint_module(
+    module: &Module,
+    rules: &[(&'static dyn Rule, Severity)],
+    config: &LintConfig,
+    extra_suppressions: &[InlineSuppression],
+) -> (LintReport, SourceFiles) {
+    let cx = Context::new(module);
+    let mut raw: Vec<(Finding, Severity)> = Vec::new();
+    for (rule, severity) in rules {
+        let mut out = Vec::new();
+        rule.check(&cx, &mut out);
+        raw.extend(out.into_iter().map(|f| (f, *severity)));
+    }
+    let files = cx.eval.files.borrow().clone();
+    let mut inline = suppress::scan_files(&files);
+    inline.extend(extra_suppressions.iter().cloned());
+    let mut report = LintReport::default();
+    let mut used = vec![false; inline.len()];
+    for (f, severity) in raw {
+        let location = locate(&files, f.origin, &module.dir);
+        let block_line = f
+            .resource
+            .as_deref()
+            .and_then(|a| cx.block(a))
+            .and_then(|b| match b.origin {
+                Origin::File { file, span } => Some((file, files.get(file).line_col(span.start).0)),
+                _ => None,
+            });
+        let mut located = Located {
+            rule: f.rule,
+            severity,
+            message: f.message,
+            label: f.label,
+            help: f.help,
+            resource: f.resource,
+            attribute: f.attribute,
+            location,
+            suppressed_reason: None,
+        };
+        if let Some(i) = suppress::matching(&inline, &located, f.origin, block_line, &files) {
+            used[i] = true;
+            located.suppressed_reason = Some(inline[i].reason.clone());
+        } else if let Some(reason) = config.suppression_for(&located) {
+            located.suppressed_reason = Some(reason);
+        }
+        if located.suppressed_reason.is_some() {
+            report.suppressed.push(located);
+        } else {
+            report.findings.push(located);
+        }
+    }
+    // Suppressions are findings themselves when they lack a reason or match nothing.
+    for (i, s) in inline.iter().enumerate() {
+        report.findings.extend(suppress::check_suppression(
+            s,
+            used[i],
+            &files,
+            &module.dir,
+            rules,
+        ));
+    }
+    (report, files)
+}
+
+/// Turns an origin into a position a person (and a CI system) can use.
+pub fn locate(files: &SourceFiles, origin: Origin, fallback_dir: &std::path::Path) -> Location {
+    match origin {
+        Origin::File { file, span } if (file.0 as usize) < files.len() => {
+            let f = files.get(file);
+            let (line, column) = f.line_col(span.start);
+            let (end_line, end_column) = f.line_col(span.end);
+            Location {
+                path: display_path(&f.path),
+                line,
+                column,
+                end_line,
+                end_column,
+                source: Some((f.clone(), span)),
+            }
+        }
+        Origin::Rust(loc) => {
+            let source = std::fs::read_to_string(loc.file).ok().and_then(|text| {
+                let f = SourceFile::new(PathBuf::from(loc.file), text);
+                let start = f.line_start(loc.line)? as usize;
+                let line_text = f.line_text(loc.line);
+                let col = (loc.column as usize).saturating_sub(1).min(line_text.len());
+                let span = Span::new(start + col, start + line_text.len());
+                Some((Arc::new(f), span))
+            });
+            let end_column = source
+                .as_ref()
+                .map(|(f, _)| f.line_text(loc.line).chars().count() as u32 + 1)
+                .unwrap_or(loc.column);
+            Location {
+                path: loc.file.to_string(),
+                line: loc.line,
+                column: loc.column,
+                end_line: loc.line,
+                end_column,
+                source,
+            }
+        }
+        _ => Location {
+            path: display_path(fallback_dir),
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+            source: None,
+        },
+    }
+}
+
+/// Paths as shown: relative, with `/`, without a leading `./`.
+pub fn display_path(p: &std::path::Path) -> String {
+    let s = p.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}

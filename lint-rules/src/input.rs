@@ -1,0 +1,398 @@
+//! What `tfstack lint PATH…` reads: directories walked (honouring `.gitignore`, skipping
+//! hidden folders and `.terraform/`), each directory of `.tf`/`.tf.json` files one module
+//! with its tfvars; plan JSON and standalone IAM policy JSON detected by content.
+
+use crate::context::Module;
+use crate::engine::{display_path, InputError};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use tfstack_model::eval::DiskFiles;
+use tfstack_model::load::hcl::parse_body;
+use tfstack_model::{Block, Config, FileId, Origin, SourceFile, SourceFiles, Structure, Value};
+
+/// Options that shape how inputs are read.
+#[derive(Clone, Debug, Default)]
+pub struct InputOptions {
+    /// `--env NAME`: the environment of hand-written code.
+    pub environment: Option<String>,
+    pub production_names: Vec<String>,
+    /// `--var-file F` (applied after auto-loaded tfvars, in order).
+    pub var_files: Vec<PathBuf>,
+    /// `--var k=v` (applied last).
+    pub vars: Vec<(String, String)>,
+}
+
+/// The inputs found under the given paths.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// Module directory → its files (`.tf`, `.tf.json`, tfvars), sorted.
+    pub modules: BTreeMap<PathBuf, Vec<PathBuf>>,
+    /// `.json` files to classify (plan, policy, or neither).
+    pub json_files: Vec<PathBuf>,
+    pub errors: Vec<InputError>,
+}
+
+/// Walks `paths` and groups what it finds.
+pub fn discover(paths: &[PathBuf]) -> Inputs {
+    let mut inputs = Inputs::default();
+    let mut seen = BTreeSet::new();
+    for p in paths {
+        if p.is_file() {
+            add_file(&mut inputs, p, &mut seen);
+            continue;
+        }
+        if !p.is_dir() {
+            inputs.errors.push(InputError {
+                path: display_path(p),
+                line: 0,
+                column: 0,
+                message: "no such file or directory".into(),
+            });
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(p)
+            .hidden(true)
+            .git_ignore(true)
+            .git_global(false)
+            .git_exclude(false)
+            .require_git(false)
+            .filter_entry(|e| e.file_name() != ".terraform")
+            .sort_by_file_path(|a, b| a.cmp(b))
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                    add_file(&mut inputs, e.path(), &mut seen)
+                }
+                Ok(_) => {}
+                Err(err) => inputs.errors.push(InputError {
+                    path: display_path(p),
+                    line: 0,
+                    column: 0,
+                    message: err.to_string(),
+                }),
+            }
+        }
+    }
+    // Local module calls to directories outside the walked paths are linted too.
+    let mut extra = Vec::new();
+    for (dir, files) in &inputs.modules {
+        for f in files {
+            if let Some(src) = local_module_sources(f) {
+                for s in src {
+                    let target = dir.join(&s);
+                    if target.is_dir() && !inputs.modules.contains_key(&target) {
+                        extra.push(target);
+                    }
+                }
+            }
+        }
+    }
+    for dir in extra {
+        if let Ok(rd) = std::fs::read_dir(&dir) {
+            let mut files: Vec<PathBuf> = rd
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| is_module_file(p))
+                .collect();
+            files.sort();
+            if !files.is_empty() {
+                inputs.modules.insert(dir, files);
+            }
+        }
+    }
+    inputs
+}
+
+fn add_file(inputs: &mut Inputs, p: &Path, seen: &mut BTreeSet<PathBuf>) {
+    if !seen.insert(p.to_path_buf()) {
+        return;
+    }
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    if is_module_file(p) {
+        let dir = p
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        inputs.modules.entry(dir).or_default().push(p.to_path_buf());
+    } else if name.ends_with(".json") && !name.ends_with(".tfvars.json") {
+        inputs.json_files.push(p.to_path_buf());
+    }
+}
+
+/// `.tf`, `.tf.json`, `terraform.tfvars(.json)`, `*.auto.tfvars(.json)`.
+fn is_module_file(p: &Path) -> bool {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    name.ends_with(".tf")
+        || name.ends_with(".tf.json")
+        || name == "terraform.tfvars"
+        || name == "terraform.tfvars.json"
+        || name.ends_with(".auto.tfvars")
+        || name.ends_with(".auto.tfvars.json")
+}
+
+/// `source = "./x"` of module calls in a file (cheap textual pre-scan; the loader parses
+/// properly later).
+fn local_module_sources(path: &Path) -> Option<Vec<String>> {
+    if path.extension().and_then(|e| e.to_str()) != Some("tf") {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    if !text.contains("module") {
+        return None;
+    }
+    let body = parse_body(&text, FileId(0)).ok()?;
+    Some(
+        body.blocks()
+            .filter(|b| b.kind == "module")
+            .filter_map(|b| {
+                b.body
+                    .get("source")
+                    .and_then(|e| e.as_str())
+                    .map(str::to_string)
+            })
+            .filter(|s| s.starts_with("./") || s.starts_with("../"))
+            .collect(),
+    )
+}
+
+/// Reads a module directory's files into a [`Module`]. Parse errors are returned; the
+/// other files of the module are still loaded.
+pub fn load_module(
+    dir: &Path,
+    files: &[PathBuf],
+    options: &InputOptions,
+) -> (Module, Vec<InputError>) {
+    let mut sources = SourceFiles::default();
+    let mut config = Config::default();
+    let mut errors = Vec::new();
+    let mut tfvars: Vec<(PathBuf, FileId)> = Vec::new();
+    for path in files {
+        let text = match read_text(path) {
+            Ok(t) => t,
+            Err(message) => {
+                errors.push(InputError {
+                    path: display_path(path),
+                    line: 0,
+                    column: 0,
+                    message,
+                });
+                continue;
+            }
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let id = sources.add(SourceFile::new(path.clone(), text.as_str()));
+        if name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
+            tfvars.push((path.clone(), id));
+            continue;
+        }
+        let parsed = if name.ends_with(".tf.json") {
+            crate::tfjson::parse_tf_json(&text, id)
+        } else {
+            parse_body(&text, id).map_err(|e| (e.line as u32, e.column as u32, e.message))
+        };
+        match parsed {
+            Ok(body) => {
+                for item in body.items {
+                    if let Structure::Block(b) = item {
+                        config.push(b);
+                    }
+                }
+            }
+            Err((line, column, message)) => errors.push(InputError {
+                path: display_path(path),
+                line,
+                column,
+                message,
+            }),
+        }
+    }
+    // Auto-loaded tfvars in Terraform's order: terraform.tfvars, then *.auto.tfvars by name.
+    tfvars.sort_by_key(|(p, _)| {
+        let n = p
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        (!n.starts_with("terraform.tfvars"), n)
+    });
+    let mut variables = HashMap::new();
+    let empty = Config::default();
+    let disk = DiskFiles;
+    let scratch = tfstack_model::eval::Evaluator::new(
+        &empty,
+        dir.to_path_buf(),
+        SourceFiles::default(),
+        &disk,
+        &HashMap::new(),
+    );
+    for (path, id) in &tfvars {
+        load_tfvars(&sources, *id, path, &scratch, &mut variables, &mut errors);
+    }
+    for path in &options.var_files {
+        match read_text(path) {
+            Ok(text) => {
+                let id = sources.add(SourceFile::new(path.clone(), text.as_str()));
+                load_tfvars(&sources, id, path, &scratch, &mut variables, &mut errors);
+            }
+            Err(message) => errors.push(InputError {
+                path: display_path(path),
+                line: 0,
+                column: 0,
+                message,
+            }),
+        }
+    }
+    for (k, v) in &options.vars {
+        let value = match tfstack_model::load::hcl::parse_expression(v, FileId(u32::MAX)) {
+            Ok(e) if !matches!(e.kind, tfstack_model::ExprKind::Traversal(_)) => scratch.eval(&e),
+            _ => Value::string(v.clone(), Origin::Generated),
+        };
+        variables.insert(k.clone(), value);
+    }
+    let module = Module {
+        dir: dir.to_path_buf(),
+        config,
+        files: sources,
+        variables,
+        environment: options.environment.clone(),
+        production_names: options.production_names.clone(),
+        file_source: Box::new(DiskFiles),
+        source_maps: HashMap::new(),
+        standalone_policies: Vec::new(),
+    };
+    (module, errors)
+}
+
+fn load_tfvars(
+    sources: &SourceFiles,
+    id: FileId,
+    path: &Path,
+    scratch: &tfstack_model::eval::Evaluator,
+    variables: &mut HashMap<String, Value>,
+    errors: &mut Vec<InputError>,
+) {
+    let text = sources.get(id).text.clone();
+    if path.to_string_lossy().ends_with(".json") {
+        match tfstack_model::load::json::parse(&text, id, 0) {
+            Ok(v) => {
+                if let Some(m) = v.as_object() {
+                    for (k, v) in m {
+                        variables.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+            Err(e) => {
+                let (line, column) = sources.get(id).line_col(e.offset as u32);
+                errors.push(InputError {
+                    path: display_path(path),
+                    line,
+                    column,
+                    message: e.message,
+                });
+            }
+        }
+        return;
+    }
+    match parse_body(&text, id) {
+        Ok(body) => {
+            for a in body.attributes() {
+                variables.insert(a.name.clone(), scratch.eval(&a.value));
+            }
+        }
+        Err(e) => errors.push(InputError {
+            path: display_path(path),
+            line: e.line as u32,
+            column: e.column as u32,
+            message: e.message,
+        }),
+    }
+}
+
+/// Reads a file as UTF-8 text, refusing binary files and anything over 64 MB.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.len() > 64 * 1024 * 1024 {
+        return Err("file is larger than 64 MB".into());
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    String::from_utf8(bytes)
+        .map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+}
+
+/// What a `.json` file is.
+pub enum JsonKind {
+    Plan(serde_json::Value),
+    Policy(Value),
+    Other,
+}
+
+/// Classifies a JSON file by content: a `terraform show -json` plan, an IAM policy
+/// (top-level `Statement`), or something else.
+pub fn classify_json(path: &Path, id: FileId, text: &str) -> Result<JsonKind, InputError> {
+    let trimmed = text.trim_start();
+    if !trimmed.starts_with('{') {
+        return Ok(JsonKind::Other);
+    }
+    // Cheap checks before a full parse: most JSON in a repository is neither.
+    let head = &text[..text.len().min(4096)];
+    let maybe_plan = head.contains("\"format_version\"") || text.contains("\"planned_values\"");
+    let maybe_policy = text.contains("\"Statement\"") || text.contains("\"statement\"");
+    if !maybe_plan && !maybe_policy {
+        return Ok(JsonKind::Other);
+    }
+    let value = tfstack_model::load::json::parse(text, id, 0).map_err(|e| {
+        let f = SourceFile::new(path, text);
+        let (line, column) = f.line_col(e.offset as u32);
+        InputError {
+            path: display_path(path),
+            line,
+            column,
+            message: e.message,
+        }
+    })?;
+    if maybe_plan
+        && (value.get("planned_values").is_some()
+            || value.get("resource_changes").is_some()
+            || value.get("configuration").is_some())
+    {
+        return Ok(JsonKind::Plan(value.to_json()));
+    }
+    if value.get_ignore_case("Statement").is_some() {
+        return Ok(JsonKind::Policy(value));
+    }
+    Ok(JsonKind::Other)
+}
+
+/// A module holding only blocks (used by plan loading and tests).
+pub fn module_from_blocks(
+    dir: &Path,
+    blocks: Vec<Block>,
+    files: SourceFiles,
+    options: &InputOptions,
+) -> Module {
+    Module {
+        dir: dir.to_path_buf(),
+        config: Config { blocks },
+        files,
+        variables: HashMap::new(),
+        environment: options.environment.clone(),
+        production_names: options.production_names.clone(),
+        file_source: Box::new(DiskFiles),
+        source_maps: HashMap::new(),
+        standalone_policies: Vec::new(),
+    }
+}

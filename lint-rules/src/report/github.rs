@@ -1,0 +1,46 @@
+//! `--format github`: GitHub Actions workflow commands, one per finding.
+
+use crate::engine::LintReport;
+use crate::Severity;
+
+/// Escapes data and property values as the workflow command syntax requires.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(report: &LintReport) -> String {
+    let mut out = String::new();
+    for f in &report.findings {
+        let level = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
+        out.push_str(&format!(
+            "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            escape_property(&f.location.path),
+            f.location.line,
+            f.location.column,
+            f.location.end_line,
+            f.location.end_column,
+            escape_property(&format!("{} {}", f.rule.id, f.rule.name)),
+            escape_data(&format!("{} — {}", f.message, f.help)),
+        ));
+    }
+    for e in &report.errors {
+        out.push_str(&format!(
+            "::error file={},line={},col={},title=unreadable input::{}\n",
+            escape_property(&e.path),
+            e.line.max(1),
+            e.column.max(1),
+            escape_data(&e.message)
+        ));
+    }
+    out
+}

@@ -1,0 +1,137 @@
+use crate::context::Context;
+use crate::{declare_rule, Finding, Rule, RuleMeta};
+use tfstack_model::{Block, Origin};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags an `aws_cloudwatch_log_group` without `retention_in_days`, or with `0`.
+    ///
+    /// ## Why is this bad?
+    /// Without a retention the group keeps every event forever ("Never expire"): storage
+    /// cost grows without bound and logs that may hold personal data are never deleted.
+    ///
+    /// It does not flag a retention that comes from a variable or expression it cannot
+    /// evaluate.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_cloudwatch_log_group" "fn" {
+    ///   name = "/aws/lambda/orders"
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "aws_cloudwatch_log_group" "fn" {
+    ///   name              = "/aws/lambda/orders"
+    ///   retention_in_days = 30
+    /// }
+    /// ```
+    pub struct LogGroupWithoutRetention {
+        id: "LOG001",
+        name: "log-group-without-retention",
+        family: "LOG",
+        severity: Error,
+    }
+}
+
+impl Rule for LogGroupWithoutRetention {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for group in cx.resources("aws_cloudwatch_log_group") {
+            match group.body.attribute("retention_in_days") {
+                None => out.push(finding(group, None, group.origin)),
+                Some(a) => {
+                    let v = cx.value(&a.value);
+                    if v.as_f64() == Some(0.0) {
+                        out.push(finding(group, Some(0), v.origin.or(a.origin)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn finding(group: &Block, days: Option<i64>, origin: Origin) -> Finding {
+    let (message, label) = match days {
+        None => (
+            format!(
+                "log group `{}` has no retention and keeps logs forever",
+                group.address()
+            ),
+            "no `retention_in_days`".to_string(),
+        ),
+        Some(_) => (
+            format!(
+                "log group `{}` has `retention_in_days = 0`, which keeps logs forever",
+                group.address()
+            ),
+            "never expires".to_string(),
+        ),
+    };
+    Finding {
+        rule: &LogGroupWithoutRetention::META,
+        message,
+        label,
+        help: "set `retention_in_days` (e.g. 30 in production, 7 in development)".into(),
+        origin,
+        resource: Some(group.address()),
+        attribute: days.map(|_| "retention_in_days".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{lint_hcl, snapshot};
+
+    #[test]
+    fn fires_without_retention_or_with_zero() {
+        let f = lint_hcl(
+            "LOG001",
+            r#"
+resource "aws_cloudwatch_log_group" "a" {
+  name = "/aws/lambda/a"
+}
+resource "aws_cloudwatch_log_group" "b" {
+  name              = "/aws/lambda/b"
+  retention_in_days = 0
+}
+"#,
+        );
+        assert_eq!(f.len(), 2);
+    }
+
+    #[test]
+    fn quiet_with_retention_or_unknown() {
+        let f = lint_hcl(
+            "LOG001",
+            r#"
+variable "days" {}
+resource "aws_cloudwatch_log_group" "a" {
+  name              = "/aws/lambda/a"
+  retention_in_days = 30
+}
+resource "aws_cloudwatch_log_group" "b" {
+  name              = "/aws/lambda/b"
+  retention_in_days = var.days
+}
+"#,
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn snapshot_diagnostic() {
+        insta::assert_snapshot!(snapshot(
+            "LOG001",
+            r#"
+resource "aws_cloudwatch_log_group" "a" {
+  name = "/aws/lambda/a"
+}
+"#
+        ));
+    }
+}

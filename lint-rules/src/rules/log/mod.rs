@@ -1,0 +1,3 @@
+//! LOG: log groups that keep data forever or are missing.
+
+pub mod log_group_without_retention;

@@ -1,0 +1,3 @@
+//! The rule catalogue, one file per rule, grouped by family.
+
+pub mod log;

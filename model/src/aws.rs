@@ -1,0 +1,75 @@
+//! Facts about AWS services that constructs enforce and lint rules check.
+
+/// Environment variable names Lambda reserves: setting one fails the deployment
+/// (`InvalidParameterValueException: Reserved keys`). From the Lambda developer guide,
+/// "Defined runtime environment variables".
+pub const LAMBDA_RESERVED_ENV_KEYS: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_REGION",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "LAMBDA_RUNTIME_DIR",
+    "LAMBDA_TASK_ROOT",
+];
+
+/// Whether Lambda reserves this environment variable name. `AWS_LAMBDA_*` names are
+/// reserved too, except `AWS_LAMBDA_EXEC_WRAPPER`, which the guide documents as settable.
+pub fn is_lambda_reserved_env_key(key: &str) -> bool {
+    LAMBDA_RESERVED_ENV_KEYS.contains(&key)
+        || (key.starts_with("AWS_LAMBDA_") && key != "AWS_LAMBDA_EXEC_WRAPPER")
+}
+
+/// For a Python handler `module.function`, the module part when it contains `-`
+/// (Python cannot import it, so every invocation fails).
+pub fn python_handler_module_with_dash(handler: &str) -> Option<&str> {
+    let module = handler.rsplit_once('.').map(|(m, _)| m)?;
+    module.contains('-').then_some(module)
+}
+
+/// Whether a runtime identifier is a Python runtime.
+pub fn is_python_runtime(runtime: &str) -> bool {
+    runtime.starts_with("python")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_keys() {
+        assert!(is_lambda_reserved_env_key("AWS_REGION"));
+        assert!(is_lambda_reserved_env_key("AWS_LAMBDA_ANYTHING"));
+        assert!(is_lambda_reserved_env_key("_HANDLER"));
+        assert!(!is_lambda_reserved_env_key("DYNAMODB_TABLE_NAME"));
+        assert!(!is_lambda_reserved_env_key("AWS_XRAY_CONTEXT_MISSING"));
+        assert!(!is_lambda_reserved_env_key("AWS_LAMBDA_EXEC_WRAPPER"));
+    }
+
+    #[test]
+    fn python_handler() {
+        assert_eq!(
+            python_handler_module_with_dash("lambda-function.handler"),
+            Some("lambda-function")
+        );
+        assert_eq!(
+            python_handler_module_with_dash("lambda_function.lambda_handler"),
+            None
+        );
+        assert_eq!(
+            python_handler_module_with_dash("pkg/my-mod.handler"),
+            Some("pkg/my-mod")
+        );
+    }
+}

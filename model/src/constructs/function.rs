@@ -1,0 +1,324 @@
+//! `Function`: a Lambda function with its own role, its own log group (retention from the
+//! environment) and code packaged deterministically at synth.
+
+use super::iam::{Grantee, Role};
+use super::log_group::LogGroup;
+use super::stack::{ResourceRef, Stack, StackFile};
+use crate::aws;
+use crate::ir::{Expr, TemplatePart};
+use crate::l1::resources::{
+    LambdaFunction, LambdaFunctionEnvironment, LambdaFunctionLoggingConfig,
+    LambdaFunctionTracingConfig,
+};
+use crate::origin::RustLocation;
+use indexmap::IndexMap;
+use std::path::PathBuf;
+
+/// A Lambda runtime identifier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Runtime {
+    Python313,
+    Python312,
+    Python311,
+    Nodejs22,
+    Nodejs20,
+    Java21,
+    ProvidedAl2023,
+    /// Any other identifier, as AWS spells it.
+    Other(String),
+}
+
+impl Runtime {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Runtime::Python313 => "python3.13",
+            Runtime::Python312 => "python3.12",
+            Runtime::Python311 => "python3.11",
+            Runtime::Nodejs22 => "nodejs22.x",
+            Runtime::Nodejs20 => "nodejs20.x",
+            Runtime::Java21 => "java21",
+            Runtime::ProvidedAl2023 => "provided.al2023",
+            Runtime::Other(s) => s,
+        }
+    }
+}
+
+/// The instruction set a function runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Architecture {
+    X86_64,
+    Arm64,
+}
+
+impl Architecture {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+}
+
+/// Where a function's code comes from. Either way synth writes the package to
+/// `build/<function>.zip` inside the module, and Terraform hashes it with
+/// `filebase64sha256` so a code change redeploys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Code {
+    /// A directory zipped deterministically (sorted entries, fixed timestamps).
+    Directory(PathBuf),
+    /// A ready zip file, copied.
+    ZipFile(PathBuf),
+}
+
+impl Code {
+    pub fn directory(path: impl Into<PathBuf>) -> Self {
+        Code::Directory(path.into())
+    }
+    pub fn zip_file(path: impl Into<PathBuf>) -> Self {
+        Code::ZipFile(path.into())
+    }
+}
+
+/// A function under construction; `build()` declares it.
+#[must_use = "call .build() to declare the function"]
+pub struct FunctionBuilder {
+    stack: Stack,
+    id: String,
+    runtime: Runtime,
+    handler: String,
+    code: Code,
+    architecture: Architecture,
+    memory_mb: i64,
+    timeout_seconds: i64,
+    environment: IndexMap<String, (Expr, RustLocation)>,
+    description: Option<String>,
+    tracing: bool,
+    reserved_concurrency: Option<i64>,
+    location: RustLocation,
+}
+
+/// A declared Lambda function.
+#[derive(Clone, Debug)]
+pub struct Function {
+    pub(crate) resource: ResourceRef,
+    pub(crate) role: Role,
+    pub(crate) log_group: LogGroup,
+    pub(crate) timeout_seconds: i64,
+}
+
+impl Function {
+    /// A function `id` (snake_case; its physical name is `<prefix>-<env>-<id>`).
+    #[track_caller]
+    #[allow(clippy::new_ret_no_self)]
+    pub fn new(
+        stack: &Stack,
+        id: &str,
+        runtime: Runtime,
+        handler: &str,
+        code: Code,
+    ) -> FunctionBuilder {
+        FunctionBuilder {
+            stack: stack.clone(),
+            id: id.to_string(),
+            runtime,
+            handler: handler.to_string(),
+            code,
+            architecture: Architecture::X86_64,
+            memory_mb: 128,
+            timeout_seconds: 3,
+            environment: IndexMap::new(),
+            description: None,
+            tracing: false,
+            reserved_concurrency: None,
+            location: RustLocation::caller(),
+        }
+    }
+
+    pub fn arn(&self) -> Expr {
+        self.resource.arn()
+    }
+    pub fn invoke_arn(&self) -> Expr {
+        self.resource.attr("invoke_arn")
+    }
+    /// The `function_name` attribute.
+    pub fn name(&self) -> Expr {
+        self.resource.attr("function_name")
+    }
+    pub fn resource(&self) -> &ResourceRef {
+        &self.resource
+    }
+    pub fn role(&self) -> &Role {
+        &self.role
+    }
+    pub fn log_group(&self) -> &LogGroup {
+        &self.log_group
+    }
+    pub fn timeout_seconds(&self) -> i64 {
+        self.timeout_seconds
+    }
+}
+
+impl Grantee for Function {
+    fn grantee_role(&self) -> &Role {
+        &self.role
+    }
+}
+
+impl FunctionBuilder {
+    pub fn architecture(mut self, architecture: Architecture) -> Self {
+        self.architecture = architecture;
+        self
+    }
+    /// Graviton (arm64).
+    pub fn arm64(self) -> Self {
+        self.architecture(Architecture::Arm64)
+    }
+    pub fn memory_mb(mut self, mb: i64) -> Self {
+        self.memory_mb = mb;
+        self
+    }
+    pub fn timeout_seconds(mut self, seconds: i64) -> Self {
+        self.timeout_seconds = seconds;
+        self
+    }
+    pub fn description(mut self, text: &str) -> Self {
+        self.description = Some(text.to_string());
+        self
+    }
+    /// Active X-Ray tracing.
+    pub fn tracing(mut self) -> Self {
+        self.tracing = true;
+        self
+    }
+    pub fn reserved_concurrency(mut self, n: i64) -> Self {
+        self.reserved_concurrency = Some(n);
+        self
+    }
+    /// An environment variable. Names Lambda reserves (`AWS_REGION`, …) are a synth error.
+    #[track_caller]
+    pub fn env(mut self, key: &str, value: impl Into<Expr>) -> Self {
+        self.environment
+            .insert(key.to_string(), (value.into(), RustLocation::caller()));
+        self
+    }
+
+    /// Declares the function, its role, its log group and its logging permissions.
+    pub fn build(self) -> Function {
+        let stack = &self.stack;
+        let loc = self.location;
+        self.validate();
+        let function_name = stack.physical_name(&self.id);
+        let role = Role::create(stack, &self.id, "lambda.amazonaws.com", loc);
+        let log_group = LogGroup::create(
+            stack,
+            &self.id,
+            Expr::string(format!("/aws/lambda/{function_name}")),
+            stack.env().log_retention_days,
+            loc,
+        );
+        role.allow_at(
+            "WriteOwnLogs",
+            &["logs:CreateLogStream", "logs:PutLogEvents"],
+            vec![Expr::template(vec![
+                TemplatePart::Interpolation(log_group.arn()),
+                TemplatePart::Literal(":*".into()),
+            ])],
+            loc,
+        );
+        let package = format!("build/{}.zip", self.id);
+        stack.add_file(
+            package.clone(),
+            match &self.code {
+                Code::Directory(d) => StackFile::ZipOfDirectory(d.clone()),
+                Code::ZipFile(f) => StackFile::Copy(f.clone()),
+            },
+        );
+        let mut f = LambdaFunction::new(function_name.as_str(), role.arn())
+            .runtime(self.runtime.as_str())
+            .handler(self.handler.as_str())
+            .architectures(vec![self.architecture.as_str()])
+            .memory_size(self.memory_mb)
+            .timeout(self.timeout_seconds)
+            .filename(Expr::module_path(&package))
+            .source_code_hash(Expr::call(
+                "filebase64sha256",
+                vec![Expr::module_path(&package)],
+            ))
+            .logging_config(LambdaFunctionLoggingConfig::new("JSON").log_group(log_group.name()));
+        if let Some(d) = &self.description {
+            f = f.description(d.as_str());
+        }
+        if !self.environment.is_empty() {
+            let vars = Expr::object(
+                self.environment
+                    .iter()
+                    .map(|(k, (v, _))| (k.clone(), v.clone()))
+                    .collect(),
+            );
+            f = f.environment(LambdaFunctionEnvironment::new().variables(vars));
+        }
+        if self.tracing {
+            f = f.tracing_config(LambdaFunctionTracingConfig::new("Active"));
+        }
+        if let Some(n) = self.reserved_concurrency {
+            f = f.reserved_concurrent_executions(n);
+        }
+        let resource = stack.declare_typed(&self.id, f, loc);
+        Function {
+            resource,
+            role,
+            log_group,
+            timeout_seconds: self.timeout_seconds,
+        }
+    }
+
+    fn validate(&self) {
+        let stack = &self.stack;
+        for (key, (_, at)) in &self.environment {
+            if aws::is_lambda_reserved_env_key(key) {
+                stack.error(
+                    *at,
+                    format!("environment variable `{key}` is reserved by Lambda"),
+                    Some("Lambda sets it itself; the deployment fails with `InvalidParameterValueException: Reserved keys`. Remove it"),
+                );
+            }
+        }
+        if aws::is_python_runtime(self.runtime.as_str()) {
+            if let Some(module) = aws::python_handler_module_with_dash(&self.handler) {
+                stack.error(
+                    self.location,
+                    format!("Python handler module `{module}` contains `-`"),
+                    Some("Python cannot import a module with `-` in its name: rename the file with `_` (e.g. `lambda_function.lambda_handler`)"),
+                );
+            }
+        }
+        if !(128..=10240).contains(&self.memory_mb) {
+            stack.error(
+                self.location,
+                format!(
+                    "memory of {} MB is outside Lambda's 128–10240 MB",
+                    self.memory_mb
+                ),
+                None,
+            );
+        }
+        if !(1..=900).contains(&self.timeout_seconds) {
+            stack.error(
+                self.location,
+                format!(
+                    "timeout of {} s is outside Lambda's 1–900 s",
+                    self.timeout_seconds
+                ),
+                None,
+            );
+        }
+        let name = stack.physical_name(&self.id);
+        if name.len() > 64 {
+            stack.error(
+                self.location,
+                format!("function name `{name}` is longer than 64 characters"),
+                Some("use a shorter id or name prefix"),
+            );
+        }
+    }
+}

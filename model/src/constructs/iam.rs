@@ -1,0 +1,327 @@
+//! `Role` and least-privilege grants. A role's inline policy is collected from every
+//! `grant_*` call and written at synth time as `policies/<role>-policy.json`.
+
+use super::stack::{ResourceRef, RolePolicy, Stack, StackFile};
+use crate::iam::{PolicyDocument, Principal, Statement};
+use crate::ir::{Block, Expr, ExprKind, TemplatePart};
+use crate::origin::{Origin, RustLocation};
+use std::collections::BTreeMap;
+
+/// Marks a placeholder inside a policy string (a private-use character, never in ARNs).
+const PLACEHOLDER_MARK: char = '\u{E000}';
+
+/// An IAM role assumed by one AWS service.
+#[derive(Clone, Debug)]
+pub struct Role {
+    pub(crate) stack: Stack,
+    pub(crate) resource: ResourceRef,
+    pub(crate) index: usize,
+}
+
+impl Role {
+    /// A role that only `service` (e.g. `lambda.amazonaws.com`) may assume; its trust
+    /// policy is written to `policies/<role name>-trust.json`.
+    #[track_caller]
+    pub fn for_service(stack: &Stack, id: &str, service: &str) -> Role {
+        let location = RustLocation::caller();
+        Role::create(stack, id, service, location)
+    }
+
+    pub(crate) fn create(stack: &Stack, id: &str, service: &str, location: RustLocation) -> Role {
+        let role_name = stack.physical_name(id);
+        if role_name.len() > 64 {
+            stack.error(
+                location,
+                format!("role name `{role_name}` is longer than 64 characters"),
+                Some("use a shorter construct id or name prefix"),
+            );
+        }
+        let trust = PolicyDocument::new(vec![Statement::new(
+            crate::iam::Effect::Allow,
+            Origin::Rust(location),
+        )
+        .sid("AssumeRole")
+        .principal(Principal::service(service))
+        .actions(["sts:AssumeRole"])]);
+        let trust_path = format!("policies/{role_name}-trust.json");
+        stack.add_file(
+            trust_path.clone(),
+            StackFile::Text {
+                text: trust.to_pretty_json(),
+                origins: vec![("/Statement/0".to_string(), location)],
+            },
+        );
+        let block = Block::new("resource", vec!["aws_iam_role".into(), id.to_string()])
+            .attr("name", role_name.as_str())
+            .attr(
+                "assume_role_policy",
+                Expr::call("file", vec![Expr::module_path(&trust_path)]),
+            );
+        let resource = stack.declare("resource", block, location);
+        let index = {
+            let mut s = stack.0.borrow_mut();
+            s.role_policies.push(RolePolicy {
+                role_resource: id.to_string(),
+                role_name,
+                document: PolicyDocument::default(),
+                origin: location,
+            });
+            s.role_policies.len() - 1
+        };
+        Role {
+            stack: stack.clone(),
+            resource,
+            index,
+        }
+    }
+
+    pub fn arn(&self) -> Expr {
+        self.resource.arn()
+    }
+    pub fn name(&self) -> Expr {
+        self.resource.name_attr()
+    }
+    pub fn resource(&self) -> &ResourceRef {
+        &self.resource
+    }
+
+    /// Allows `actions` on `resources` (ARN expressions: references, templates or
+    /// literals). Wildcard actions and `*` resources are a synth error.
+    #[track_caller]
+    pub fn allow(&self, sid: &str, actions: &[&str], resources: Vec<Expr>) {
+        let location = RustLocation::caller();
+        self.allow_at(sid, actions, resources, location);
+    }
+
+    pub(crate) fn allow_at(
+        &self,
+        sid: &str,
+        actions: &[&str],
+        resources: Vec<Expr>,
+        location: RustLocation,
+    ) {
+        for a in actions {
+            if *a == "*" || a.ends_with(":*") {
+                self.stack.error(
+                    location,
+                    format!("wildcard action `{a}` in a grant"),
+                    Some("grant the exact actions the code calls"),
+                );
+            }
+        }
+        let mut texts = Vec::new();
+        for r in &resources {
+            if r.as_str() == Some("*") {
+                self.stack.error(
+                    location,
+                    "wildcard resource `*` in a grant",
+                    Some("grant on the exact ARNs; for actions without resource-level permissions use `allow_without_resource_level`"),
+                );
+            }
+            texts.push(policy_text(r));
+        }
+        let statement = Statement::new(crate::iam::Effect::Allow, Origin::Rust(location))
+            .sid(sid)
+            .actions(actions.iter().copied())
+            .resources(texts);
+        self.stack.0.borrow_mut().role_policies[self.index]
+            .document
+            .statements
+            .push(statement);
+    }
+}
+
+/// Anything that acts through an IAM role (functions, tasks, state machines).
+pub trait Grantee {
+    fn grantee_role(&self) -> &Role;
+}
+
+impl Grantee for Role {
+    fn grantee_role(&self) -> &Role {
+        self
+    }
+}
+
+/// A policy string from an ARN expression: literal text stays, each reference becomes a
+/// placeholder that synth turns into a `templatefile()` variable.
+fn policy_text(e: &Expr) -> String {
+    let mut out = String::new();
+    push_policy_text(e, &mut out);
+    out
+}
+
+fn push_policy_text(e: &Expr, out: &mut String) {
+    match &e.kind {
+        ExprKind::String(s) => out.push_str(s),
+        ExprKind::Template(t) => {
+            for p in &t.parts {
+                match p {
+                    TemplatePart::Literal(s) => out.push_str(s),
+                    TemplatePart::Interpolation(e) => push_policy_text(e, out),
+                    TemplatePart::Directive(d) => out.push_str(d),
+                }
+            }
+        }
+        ExprKind::Traversal(t) => {
+            out.push(PLACEHOLDER_MARK);
+            out.push_str(&placeholder_name(&t.to_string()));
+            out.push('=');
+            out.push_str(&t.to_string());
+            out.push(PLACEHOLDER_MARK);
+        }
+        _ => {
+            // Other expressions are rendered as their text inside a placeholder.
+            let text = e.to_string();
+            out.push(PLACEHOLDER_MARK);
+            out.push_str(&placeholder_name(&text));
+            out.push('=');
+            out.push_str(&text);
+            out.push(PLACEHOLDER_MARK);
+        }
+    }
+}
+
+/// `aws_dynamodb_table.sessions.arn` → `dynamodb_table_sessions_arn`.
+fn placeholder_name(text: &str) -> String {
+    let t = text.strip_prefix("aws_").unwrap_or(text);
+    let mut s: String = t
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    while s.contains("__") {
+        s = s.replace("__", "_");
+    }
+    s.trim_matches('_').to_string()
+}
+
+/// Splits placeholder-marked text into template text (`$${` escaped, placeholders as
+/// `${name}`) and the variables it needs; `None` when the text has no placeholder.
+fn render_placeholders(text: &str, vars: &mut BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(PLACEHOLDER_MARK) {
+        out.push_str(&rest[..start].replace("${", "$${").replace("%{", "%%{"));
+        let after = &rest[start + PLACEHOLDER_MARK.len_utf8()..];
+        let end = after.find(PLACEHOLDER_MARK).unwrap_or(after.len());
+        let token = &after[..end];
+        let (name, expr) = token.split_once('=').unwrap_or((token, token));
+        vars.insert(name.to_string(), expr.to_string());
+        out.push_str("${");
+        out.push_str(name);
+        out.push('}');
+        rest = after.get(end + PLACEHOLDER_MARK.len_utf8()..).unwrap_or("");
+    }
+    out.push_str(&rest.replace("${", "$${").replace("%{", "%%{"));
+    out
+}
+
+/// Writes each role's collected statements as a policy file and an `aws_iam_role_policy`.
+pub(crate) fn emit_role_policies(stack: &Stack) {
+    let policies = stack.0.borrow().role_policies.clone();
+    for p in policies {
+        if p.document.statements.is_empty() {
+            continue;
+        }
+        let templated = p.document.statements.iter().any(|s| {
+            s.resources
+                .iter()
+                .chain(s.actions.iter())
+                .any(|r| r.contains(PLACEHOLDER_MARK))
+        });
+        let mut vars: BTreeMap<String, String> = BTreeMap::new();
+        let mut doc = p.document.clone();
+        if templated {
+            for s in &mut doc.statements {
+                for r in s.resources.iter_mut().chain(s.actions.iter_mut()) {
+                    *r = render_placeholders(r, &mut vars);
+                }
+                if let Some(sid) = &mut s.sid {
+                    *sid = render_placeholders(sid, &mut vars);
+                }
+            }
+        }
+        let path = format!("policies/{}-policy.json", p.role_name);
+        let origins = doc
+            .statements
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| match s.origin {
+                Origin::Rust(l) => Some((format!("/Statement/{i}"), l)),
+                _ => None,
+            })
+            .collect();
+        stack.add_file(
+            path.clone(),
+            StackFile::Text {
+                text: doc.to_pretty_json(),
+                origins,
+            },
+        );
+        let file_arg = Expr::module_path(&path);
+        let policy = if templated {
+            let items = vars
+                .iter()
+                .map(|(name, expr)| (name.clone(), parse_reference(expr)))
+                .collect();
+            Expr::call("templatefile", vec![file_arg, Expr::object(items)])
+        } else {
+            Expr::call("file", vec![file_arg])
+        };
+        let block = Block::new(
+            "resource",
+            vec!["aws_iam_role_policy".into(), p.role_resource.clone()],
+        )
+        .attr("name", format!("{}-policy", p.role_name))
+        .attr(
+            "role",
+            Expr::reference("aws_iam_role", &[&p.role_resource, "id"]),
+        )
+        .attr("policy", policy);
+        stack.declare("resource", block, p.origin);
+    }
+}
+
+/// The placeholder's expression text back as an IR reference.
+fn parse_reference(text: &str) -> Expr {
+    let mut parts = text.split('.');
+    let root = parts.next().unwrap_or_default();
+    let rest: Vec<&str> = parts.collect();
+    if !rest.is_empty()
+        && std::iter::once(root)
+            .chain(rest.iter().copied())
+            .all(crate::ir::is_identifier)
+    {
+        Expr::reference(root, &rest)
+    } else {
+        Expr::new(ExprKind::Opaque(text.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_template_variables_and_literals_are_escaped() {
+        let arn = Expr::reference("aws_dynamodb_table", &["sessions", "arn"]);
+        let text = policy_text(&Expr::template(vec![
+            TemplatePart::Interpolation(arn),
+            TemplatePart::Literal("/index/*".into()),
+        ]));
+        let mut vars = BTreeMap::new();
+        assert_eq!(
+            render_placeholders(&text, &mut vars),
+            "${dynamodb_table_sessions_arn}/index/*"
+        );
+        assert_eq!(
+            vars["dynamodb_table_sessions_arn"],
+            "aws_dynamodb_table.sessions.arn"
+        );
+        let mut vars = BTreeMap::new();
+        assert_eq!(
+            render_placeholders("arn:aws:s3:::b/${aws:username}/*", &mut vars),
+            "arn:aws:s3:::b/$${aws:username}/*"
+        );
+        assert!(vars.is_empty());
+    }
+}

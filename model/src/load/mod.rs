@@ -1,0 +1,2 @@
+pub mod hcl;
+pub mod json;

@@ -1,0 +1,3 @@
+//! Code generation for tfstack. The binary (`cargo run -p xtask -- …`) is a thin front end.
+
+pub mod gen_l1;
