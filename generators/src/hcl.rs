@@ -36,6 +36,15 @@
 //! - Spacing quirks of `formatSpaces`: a minus right after `${` gets a space (`"x${- 1}"`),
 //!   an object right inside `${ … }` gets spaces (`"${ { a = 1 } }"`), and an index after an
 //!   attribute splat is separated (`x.* [0]`). The printer writes those forms.
+//! - A binary `-` right after an attribute splat loses its following space (`a.* -b`):
+//!   `formatSpaces` guesses a minus after `*` is a negation.
+//! - HCL normalizes quoted text to NFC, so a label not in NFC (a combining accent after its
+//!   letter) is rewritten by `terraform fmt`; labels are printed as given, so give them in
+//!   NFC. String values are unaffected (fmt keeps their source text).
+//! - Template directives are respaced: `%{ if x ~}` becomes `%{if x~}`. The printer writes
+//!   `Directive` text that way.
+//! - Inside a quoted string, HCL's scanner ends a literal token after `$` and `%`, which
+//!   shows in alignment widths (`"$́"` is 4 columns).
 //! - Empty blocks stay `name {}`; numbers keep their text (`2.0`, `1e3`); trailing commas in
 //!   multi-line tuples and argument lists are kept; heredoc bodies are never touched.
 //!
@@ -268,9 +277,14 @@ impl Printer {
                     _ => false,
                 };
                 self.operand(&b.lhs, lhs_paren);
+                // formatSpaces takes a `-` after `*` (here the end of a `.*` splat) for a
+                // negation and glues it to its operand: `a.* -b`.
+                let glued = b.operator == BinaryOperator::Minus && self.out.ends_with('*');
                 self.out.push(' ');
                 self.out.push_str(b.operator.as_str());
-                self.out.push(' ');
+                if !glued {
+                    self.out.push(' ');
+                }
                 self.operand(&b.rhs, rhs_paren);
             }
             ExprKind::Parenthesis(x) => {
@@ -339,6 +353,9 @@ impl Printer {
                         Some(TraversalOperator::Attribute(a)) if a.starts_with(['e', 'E'])
                     );
                     if after_legacy || next_is_exponent {
+                        if after_attr_splat {
+                            self.out.push(' ');
+                        }
                         let _ = write!(self.out, "[{i}]");
                         after_legacy = false;
                     } else {
