@@ -21,6 +21,7 @@
 //! ```
 
 pub mod diagnostics;
+pub mod lint;
 pub mod synth;
 
 use clap::{Parser, Subcommand};
@@ -81,9 +82,97 @@ enum Command {
         /// Write nothing; exit 1 with a diff when the output is stale.
         #[arg(long)]
         check: bool,
+        /// Write even when the stacks have error findings.
+        #[arg(long)]
+        no_lint: bool,
     },
     /// List the registered stacks and their environments.
     List,
+    /// Lint Terraform (.tf, .tf.json, tfvars, plan JSON, IAM JSON) and typed stacks.
+    Lint(LintArgs),
+    /// List every rule.
+    Rules {
+        /// text, json or markdown.
+        #[arg(long, default_value = "text")]
+        format: RulesFormat,
+    },
+    /// Print a rule's documentation.
+    Explain {
+        /// Rule ID or name (`LOG001`, `log-group-without-retention`).
+        rule: String,
+    },
+    /// Print a JSON Schema (`config`: tfstack.toml).
+    Schema {
+        #[arg(value_parser = ["config"])]
+        what: String,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct LintArgs {
+    /// Files or directories (default: the current directory).
+    pub(crate) paths: Vec<PathBuf>,
+    /// Lint a registered typed stack instead of files.
+    #[arg(long)]
+    pub(crate) stack: Option<String>,
+    /// Lint every registered typed stack.
+    #[arg(long)]
+    pub(crate) all_stacks: bool,
+    /// The environment: of the typed stack (all when omitted), or of hand-written code.
+    #[arg(long)]
+    pub(crate) env: Option<String>,
+    #[arg(long, default_value = "human")]
+    pub(crate) format: OutputFormat,
+    /// Exit 1 when a finding at or above this severity remains.
+    #[arg(long, default_value = "error")]
+    pub(crate) fail_on: SeverityArg,
+    /// Configuration file (default: tfstack.toml found upwards from the first path).
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// Rule set for rules the configuration does not set.
+    #[arg(long)]
+    pub(crate) profile: Option<ProfileArg>,
+    /// Findings in this baseline do not fail the run.
+    #[arg(long)]
+    pub(crate) baseline: Option<PathBuf>,
+    /// Write the current findings as a baseline and exit 0.
+    #[arg(long)]
+    pub(crate) write_baseline: Option<PathBuf>,
+    /// A tfvars file (after terraform.tfvars and *.auto.tfvars).
+    #[arg(long = "var-file")]
+    pub(crate) var_files: Vec<PathBuf>,
+    /// A variable value, `name=value`.
+    #[arg(long = "var")]
+    pub(crate) vars: Vec<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub(crate) enum OutputFormat {
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub(crate) enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub(crate) enum SeverityArg {
+    Error,
+    Warning,
+    Note,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub(crate) enum ProfileArg {
+    Strict,
+    Recommended,
+    Minimal,
 }
 
 /// The result of synthesizing a selection of stacks.
@@ -224,7 +313,46 @@ impl App {
                 env,
                 out,
                 check,
-            } => self.cmd_synth(stack.as_deref(), env.as_deref(), &out, check, color),
+                no_lint,
+            } => self.cmd_synth(
+                stack.as_deref(),
+                env.as_deref(),
+                &out,
+                check,
+                no_lint,
+                color,
+            ),
+            Command::Lint(args) => self.cmd_lint(args, color),
+            Command::Rules { format } => {
+                print!("{}", lint::render_rules(format));
+                0
+            }
+            Command::Explain { rule } => match tfstack_lint_rules::registry::find(&rule) {
+                Some(r) => {
+                    let m = r.meta();
+                    println!(
+                        "{} ({}) — family {}, default severity {}\n",
+                        m.id,
+                        m.name,
+                        m.family,
+                        m.default_severity.as_str()
+                    );
+                    print!("{}", m.docs);
+                    0
+                }
+                None => {
+                    eprintln!("error: unknown rule `{rule}`; `tfstack rules` lists them");
+                    2
+                }
+            },
+            Command::Schema { .. } => {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&tfstack_lint_rules::config::config_schema())
+                        .unwrap_or_default()
+                );
+                0
+            }
         }
     }
 
@@ -234,6 +362,7 @@ impl App {
         env: Option<&str>,
         out: &Path,
         check: bool,
+        no_lint: bool,
         color: bool,
     ) -> i32 {
         let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -251,6 +380,25 @@ impl App {
                 synthesized.errors.len()
             );
             return 1;
+        }
+        if !no_lint {
+            let config = match lint::load_config(None, &root) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("{}", diagnostics::render(&e, color));
+                    return 2;
+                }
+            };
+            let report = tfstack_lint_rules::stack::lint_stacks(&synthesized.outputs, out, &config);
+            let errors = report.count(tfstack_lint_rules::Severity::Error);
+            if errors > 0 {
+                eprint!(
+                    "{}",
+                    tfstack_lint_rules::report::human::render(&report, color)
+                );
+                eprintln!("synth refused: {errors} error finding(s) in the stacks (fix them, suppress them with a reason, or pass --no-lint)");
+                return 1;
+            }
         }
         let files = match self.render(&synthesized.outputs) {
             Ok(f) => f,

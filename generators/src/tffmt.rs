@@ -386,32 +386,46 @@ fn columns(s: &str) -> usize {
     if s.is_ascii() {
         return s.len();
     }
-    // Token boundaries matter only where a cluster could straddle one: at the quotes of a
-    // quoted key, after a `$` or `%` inside it (HCL's scanner ends a literal token there),
-    // and at whitespace between tokens.
+    // Token boundaries matter only where a cluster could straddle one (a combining mark
+    // right after a boundary): at the quotes of a quoted key, around `$` / `%` and the
+    // escapes `$${` / `%%{` inside it (HCL's scanner makes them tokens of their own), and at
+    // whitespace between tokens.
     let seg = GraphemeClusterSegmenter::new();
-    let mut total = 0;
-    let mut run_start = 0;
-    let mut in_quote = false;
-    let mut escaped = false;
     let count = |r: &str| seg.segment_str(r).count().saturating_sub(1);
-    for (i, c) in s.char_indices() {
-        let boundary = match c {
-            '"' if !escaped => {
+    let b = s.as_bytes();
+    let mut total = 0;
+    let mut run = 0;
+    let mut in_quote = false;
+    let mut i = 0;
+    while i < b.len() {
+        let tok = match b[i] {
+            b'"' => {
                 in_quote = !in_quote;
-                true
+                1
             }
-            '$' | '%' if in_quote && !escaped => true,
-            ' ' | '\t' if !in_quote => true,
-            _ => false,
+            b'\\' if in_quote => {
+                // An escape stays inside the literal token.
+                i += 1 + s[i + 1..].chars().next().map_or(0, char::len_utf8);
+                continue;
+            }
+            c @ (b'$' | b'%') if in_quote => {
+                if b.get(i + 1) == Some(&c) && b.get(i + 2) == Some(&b'{') {
+                    3
+                } else {
+                    1
+                }
+            }
+            b' ' | b'\t' if !in_quote => 1,
+            _ => {
+                i += 1;
+                continue;
+            }
         };
-        escaped = in_quote && c == '\\' && !escaped;
-        if boundary {
-            total += count(&s[run_start..i]) + 1;
-            run_start = i + c.len_utf8();
-        }
+        total += count(&s[run..i]) + tok;
+        i += tok;
+        run = i;
     }
-    total + count(&s[run_start..])
+    total + count(&s[run..])
 }
 
 fn layout(text: &str, reindent: bool) -> String {
@@ -575,6 +589,7 @@ mod tests {
         assert_eq!(columns("\"\\n\u{301}\""), 4);
         assert_eq!(columns("\"{\u{301}\""), 3);
         assert_eq!(columns("\"\u{301}\""), 3);
+        assert_eq!(columns("\"c%%{\u{200d}\""), 7);
     }
 
     #[test]

@@ -149,12 +149,14 @@ macro_rules! declare_rule {
         }
     };
 }
+pub mod baseline;
 pub mod config;
 pub mod engine;
 pub mod input;
 pub mod plan;
 pub mod report;
 pub mod run;
+pub mod stack;
 pub mod suppress;
 #[doc(hidden)]
 pub mod testing;

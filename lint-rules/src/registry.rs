@@ -5,7 +5,11 @@ use crate::Rule;
 
 /// All rules, ordered by ID.
 pub fn all() -> &'static [&'static dyn Rule] {
-    &[&rules::log::log_group_without_retention::LogGroupWithoutRetention]
+    &[
+        &rules::log::log_group_without_retention::LogGroupWithoutRetention,
+        &crate::suppress::SuppressionWithoutReason,
+        &crate::suppress::UnusedSuppression,
+    ]
 }
 
 /// The rule with this ID or name (case-insensitive).

@@ -1,0 +1,70 @@
+//! Linting a typed stack: its IR (origins are Rust lines), its generated policy files kept
+//! in memory (findings inside them point at the Rust line that wrote the statement), its
+//! environment, and the suppressions declared on its constructs.
+
+use crate::config::LintConfig;
+use crate::context::Module;
+use crate::engine::{active_rules, lint_module, LintReport};
+use crate::suppress::InlineSuppression;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tfstack_model::constructs::{StackFile, StackOutput};
+use tfstack_model::eval::{normalize, MemoryFiles};
+use tfstack_model::SourceFiles;
+
+/// The module a typed stack lowers to, as the linter sees it. `out_root` is where synth
+/// writes it (`path.module` is `<out_root>/<stack>/<env>`).
+pub fn module_from_stack(
+    out: &StackOutput,
+    out_root: &Path,
+    production_names: &[String],
+) -> (Module, Vec<InlineSuppression>) {
+    let dir = out_root.join(&out.name).join(&out.env.name);
+    let mut memory = HashMap::new();
+    let mut source_maps = HashMap::new();
+    for (path, file) in &out.files {
+        if let StackFile::Text { text, origins } = file {
+            let full = normalize(&dir.join(path));
+            memory.insert(full.clone(), text.clone());
+            if !origins.is_empty() {
+                source_maps.insert(full, origins.clone());
+            }
+        }
+    }
+    let module = Module {
+        dir: dir.clone(),
+        config: out.config.clone(),
+        files: SourceFiles::default(),
+        variables: HashMap::new(),
+        environment: Some(out.env.name.clone()),
+        production_names: production_names.to_vec(),
+        file_source: Box::new(MemoryFiles(memory)),
+        source_maps,
+        standalone_policies: Vec::new(),
+    };
+    let suppressions = out
+        .suppressions
+        .iter()
+        .map(|s| InlineSuppression::for_address(&s.rule, &s.reason, &s.address, s.location))
+        .collect();
+    (module, suppressions)
+}
+
+/// Lints typed stack outputs.
+pub fn lint_stacks(outputs: &[StackOutput], out_root: &Path, config: &LintConfig) -> LintReport {
+    let rules = active_rules(config);
+    let mut report = LintReport::default();
+    for out in outputs {
+        let (module, suppressions) = module_from_stack(out, out_root, &config.production_names());
+        let (r, _) = lint_module(&module, &rules, config, &suppressions);
+        report.merge(r);
+        report.files += 1;
+    }
+    report.sort();
+    report
+}
+
+/// The directory of one stack environment under `out_root`.
+pub fn stack_dir(out_root: &Path, stack: &str, env: &str) -> PathBuf {
+    out_root.join(stack).join(env)
+}

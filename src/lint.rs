@@ -1,0 +1,209 @@
+//! `tfstack lint`, `tfstack rules`: the CLI side of the linter.
+
+use crate::{App, LintArgs, OutputFormat, ProfileArg, RulesFormat, SeverityArg};
+use std::path::{Path, PathBuf};
+use tfstack_lint_rules::baseline::Baseline;
+use tfstack_lint_rules::config::{ConfigError, LintConfig, Profile};
+use tfstack_lint_rules::engine::LintReport;
+use tfstack_lint_rules::input::InputOptions;
+use tfstack_lint_rules::{registry, report, Severity};
+
+/// The configuration: `--config`, else `tfstack.toml` found upwards from `start`.
+pub fn load_config(explicit: Option<&Path>, start: &Path) -> Result<LintConfig, ConfigError> {
+    let mut config = match explicit {
+        Some(p) => LintConfig::load(p)?,
+        None => match LintConfig::discover(start) {
+            Some(p) => LintConfig::load(&p)?,
+            None => LintConfig::default(),
+        },
+    };
+    config.today = today();
+    Ok(config)
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`, for `until` in suppressions.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as i64;
+    let days = secs.div_euclid(86_400);
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+impl App {
+    pub(crate) fn cmd_lint(&self, args: LintArgs, color: bool) -> i32 {
+        let paths: Vec<PathBuf> = if args.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            args.paths.clone()
+        };
+        let typed = args.stack.is_some() || args.all_stacks;
+        if typed && !args.paths.is_empty() {
+            eprintln!("error: give either paths or --stack/--all-stacks, not both");
+            return 2;
+        }
+        let mut config = match load_config(args.config.as_deref(), &paths[0]) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("{}", crate::diagnostics::render(&e, color));
+                return 2;
+            }
+        };
+        config.profile_override = args.profile.map(|p| match p {
+            ProfileArg::Strict => Profile::Strict,
+            ProfileArg::Recommended => Profile::Recommended,
+            ProfileArg::Minimal => Profile::Minimal,
+        });
+        let mut report = if typed {
+            let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            let synthesized =
+                match self.synthesize(args.stack.as_deref(), args.env.as_deref(), &root) {
+                    Ok(s) => s,
+                    Err(message) => {
+                        eprintln!("error: {message}");
+                        return 2;
+                    }
+                };
+            if !synthesized.errors.is_empty() {
+                eprint!(
+                    "{}",
+                    crate::synth::render_stack_errors(&synthesized.errors, color)
+                );
+                return 2;
+            }
+            tfstack_lint_rules::stack::lint_stacks(&synthesized.outputs, Path::new("out"), &config)
+        } else {
+            let mut vars = Vec::new();
+            for v in &args.vars {
+                match v.split_once('=') {
+                    Some((k, val)) if !k.trim().is_empty() => {
+                        vars.push((k.trim().to_string(), val.to_string()))
+                    }
+                    _ => {
+                        eprintln!("error: --var expects name=value, got `{v}`");
+                        return 2;
+                    }
+                }
+            }
+            let options = InputOptions {
+                environment: args.env.clone(),
+                production_names: config.production_names(),
+                var_files: args.var_files.clone(),
+                vars,
+            };
+            tfstack_lint_rules::run::lint_paths(&paths, &options, &config)
+        };
+        if let Some(path) = &args.write_baseline {
+            let baseline = Baseline::from_report(&report);
+            if let Err(e) = crate::synth::write_atomic(path, baseline.to_json().as_bytes()) {
+                eprintln!("{}", crate::diagnostics::render(&e, color));
+                return 2;
+            }
+            eprintln!(
+                "wrote {} finding(s) to {}",
+                baseline.findings.len(),
+                path.display()
+            );
+            return 0;
+        }
+        if let Some(path) = &args.baseline {
+            match Baseline::load(path) {
+                Ok(b) => b.apply(&mut report),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return 2;
+                }
+            }
+        }
+        let text = match args.format {
+            OutputFormat::Human => report::human::render(&report, color),
+            OutputFormat::Json => report::json::render(&report),
+            OutputFormat::Sarif => report::sarif::render(&report),
+            OutputFormat::Github => report::github::render(&report),
+        };
+        print!("{text}");
+        exit_code(&report, args.fail_on)
+    }
+}
+
+/// 2 when an input could not be read or parsed, 1 when a finding at or above `fail_on`
+/// remains, else 0.
+fn exit_code(report: &LintReport, fail_on: SeverityArg) -> i32 {
+    if !report.errors.is_empty() {
+        return 2;
+    }
+    let threshold = match fail_on {
+        SeverityArg::Error => Severity::Error,
+        SeverityArg::Warning => Severity::Warning,
+        SeverityArg::Note => Severity::Note,
+    };
+    if report.findings.iter().any(|f| f.severity >= threshold) {
+        1
+    } else {
+        0
+    }
+}
+
+/// `tfstack rules`.
+pub(crate) fn render_rules(format: RulesFormat) -> String {
+    let rules = registry::all();
+    match format {
+        RulesFormat::Text => {
+            let mut out = String::new();
+            for r in rules {
+                let m = r.meta();
+                out.push_str(&format!(
+                    "{:<10} {:<8} {:<45} {}\n",
+                    m.id,
+                    m.default_severity.as_str(),
+                    m.name,
+                    m.summary()
+                ));
+            }
+            out
+        }
+        RulesFormat::Json => {
+            let v: Vec<serde_json::Value> = rules
+                .iter()
+                .map(|r| {
+                    let m = r.meta();
+                    serde_json::json!({
+                        "id": m.id, "name": m.name, "family": m.family,
+                        "severity": m.default_severity.as_str(), "summary": m.summary(), "docs": m.docs,
+                    })
+                })
+                .collect();
+            let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        RulesFormat::Markdown => {
+            let mut out =
+                String::from("| ID | name | severity | what it flags |\n|---|---|---|---|\n");
+            for r in rules {
+                let m = r.meta();
+                out.push_str(&format!(
+                    "| [{}](docs/rules/{}.md) | `{}` | {} | {} |\n",
+                    m.id,
+                    m.id,
+                    m.name,
+                    m.default_severity.as_str(),
+                    m.summary().replace('|', "\\|")
+                ));
+            }
+            out
+        }
+    }
+}
