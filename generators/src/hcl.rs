@@ -71,9 +71,9 @@
 //!   occurs as a line of the body is replaced (`EOT`, `EOF`, `END`, `EOT1`, …). Anywhere
 //!   else, or when the text can't be carried, the template prints as a quoted string.
 //! - Literal text in templates is escaped with `display::escape_hcl_string` (`${` → `$${`,
-//!   `%{` → `%%{`); adjacent literal parts are escaped together, and a run of `$` (or `%`)
-//!   right before an interpolation (or directive) is written as `${"$"}`, since `$${` would
-//!   read as an escape.
+//!   `%{` → `%%{`); adjacent literal parts are escaped together, and a run of `$` right
+//!   before an interpolation (of `$`/`%` before a directive) is written as `${"$"}`, since
+//!   `$${` would read as an escape.
 //! - Binary and unary operands and conditions get parentheses where precedence needs them
 //!   (`a * (b + c)`), so the text always parses back to the same tree.
 //! - Non-finite floats have no HCL literal and print as `null`. `Opaque` text is printed
@@ -598,19 +598,15 @@ impl Printer {
                         }
                         Cow::Owned(s)
                     };
-                    // A `$` (`%`) right before `${` (`%{`) would read as the escape `$${`.
-                    let guard = match parts.get(j) {
-                        Some(TemplatePart::Interpolation(_)) => Some('$'),
-                        Some(TemplatePart::Directive(_)) => Some('%'),
-                        _ => None,
+                    // A `$` (`%`) right before `${` (`%{`) would read as the escape `$${`
+                    // (`%%{`): such a tail goes into `${"…"}`, itself an interpolation, so
+                    // before a directive a tail of `$` and `%` mixed is moved.
+                    let guard: &[char] = match parts.get(j) {
+                        Some(TemplatePart::Interpolation(_)) => &['$'],
+                        Some(TemplatePart::Directive(_)) => &['$', '%'],
+                        _ => &[],
                     };
-                    let (body, tail) = match guard {
-                        Some(g) => {
-                            let cut = text.trim_end_matches(g).len();
-                            text.split_at(cut)
-                        }
-                        None => (text.as_ref(), ""),
-                    };
+                    let (body, tail) = text.split_at(text.trim_end_matches(guard).len());
                     if heredoc {
                         escape_heredoc(body, &mut self.out);
                     } else {

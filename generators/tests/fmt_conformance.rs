@@ -371,14 +371,20 @@ fn terraform_fmt_accepts_samples_and_random_ir() {
         TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
     );
     let strategy = gen::file();
+    let (mut t_gen, mut t_render) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
     for i in 0..cases {
+        let t0 = std::time::Instant::now();
         let blocks = strategy.new_tree(&mut runner).expect("generate").current();
+        let t1 = std::time::Instant::now();
         let text = render_blocks(&blocks);
+        t_gen += t1 - t0;
+        t_render += t1.elapsed();
         let path = dir.path().join(format!("random_{i:04}.tf"));
         std::fs::write(&path, &text).expect("write random");
         written.push((path, text));
     }
 
+    eprintln!("generate {t_gen:?}, render {t_render:?}");
     if let Err(report) = terraform_fmt_check(dir.path()) {
         // Keep the failing files around for inspection.
         let keep = std::env::temp_dir().join("tfstack-hcl-fmt-failures");

@@ -183,11 +183,21 @@ pub struct Expr {
     pub origin: Origin,
 }
 
-/// A number as written: whole numbers stay whole.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// A number as written: whole numbers stay whole. Equality is by value (`2` equals
+/// `2.0`), as in Terraform.
+#[derive(Clone, Copy, Debug)]
 pub enum Number {
     Int(i64),
     Float(f64),
+}
+
+impl PartialEq for Number {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Number::Int(a), Number::Int(b)) => a == b,
+            _ => self.as_f64() == other.as_f64(),
+        }
+    }
 }
 
 impl Number {

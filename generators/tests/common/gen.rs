@@ -7,20 +7,36 @@ use tfstack_model::*;
 
 const KEYWORDS: [&str; 6] = ["null", "true", "false", "for", "in", "if"];
 
+const FIRST: &[u8] = b"abcdefghijklmnopqrstuvwxyz_";
+const REST: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789_";
+const REST_DASH: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789_-";
+
+fn word(first: &'static [u8], rest: &'static [u8], max: usize) -> impl Strategy<Value = String> {
+    (
+        select(first),
+        proptest::collection::vec(select(rest), 0..=max),
+    )
+        .prop_map(|(f, r)| {
+            let mut s = String::with_capacity(r.len() + 1);
+            s.push(f as char);
+            s.extend(r.into_iter().map(char::from));
+            s
+        })
+        .prop_filter("keyword", |s| !KEYWORDS.contains(&s.as_str()))
+}
+
 /// An identifier usable as a traversal root or function name.
 pub fn ident() -> impl Strategy<Value = String> {
     prop_oneof![
-        "[a-z][a-z0-9_]{0,3}",
-        "[a-z][a-z0-9_]{0,12}",
-        "[a-z_][a-z0-9_]{0,30}",
+        word(&FIRST[..26], REST, 3),
+        word(&FIRST[..26], REST, 12),
+        word(FIRST, REST, 30),
     ]
-    .prop_filter("keyword", |s| !KEYWORDS.contains(&s.as_str()))
 }
 
 /// An attribute or block name (dashes allowed, lengths vary a lot for alignment).
 pub fn name() -> impl Strategy<Value = String> {
-    prop_oneof![ident(), "[a-z][a-z0-9_-]{0,24}[a-z0-9]"]
-        .prop_filter("keyword", |s| !KEYWORDS.contains(&s.as_str()))
+    prop_oneof![ident(), word(&FIRST[..26], REST_DASH, 24)]
 }
 
 fn awkward_char() -> impl Strategy<Value = char> {
@@ -66,7 +82,7 @@ pub fn heredoc_text() -> impl Strategy<Value = String> {
 
 pub fn label() -> impl Strategy<Value = String> {
     prop_oneof![
-        3 => "[a-z][a-z0-9_]{0,16}",
+        3 => word(&FIRST[..26], REST, 16),
         // terraform fmt drops every label of a block when one holds `$` or `%` (see hcl.rs).
         // Nor is a label that is not in NFC stable (HCL normalizes it).
         1 => text().prop_filter("no stable form", |t| !t.contains(['$', '%', '\u{301}'])),

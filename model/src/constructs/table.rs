@@ -143,7 +143,8 @@ impl Table {
 
     fn grant(&self, grantee: &impl Grantee, what: &str, actions: &[&str], location: RustLocation) {
         let role = grantee.grantee_role();
-        if !self.stack.check_same_stack(role.resource(), location) {
+        // The error belongs to the stack being built: the grantee's.
+        if !role.stack.check_same_stack(&self.resource, location) {
             return;
         }
         let sid = format!("{}{}", camel(&self.resource.name), camel(what));

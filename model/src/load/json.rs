@@ -17,8 +17,10 @@
 //! `f64` (`1e400`) is an error, as in `serde_json`. `\u` escapes must pair surrogates
 //! correctly; a lone surrogate is an error.
 //!
-//! Arrays and objects may nest at most [`MAX_DEPTH`] deep: the parser is recursive, and
-//! the limit keeps hostile input (`[[[[…`) from overflowing the stack. It never panics.
+//! Arrays and objects may nest at most [`MAX_DEPTH`] deep. The parser itself is iterative
+//! (its stack use does not depend on the input), but values are walked and dropped
+//! recursively, so hostile input (`[[[[…`) must not make one arbitrarily deep. The parser
+//! never panics, and takes time linear in the input.
 
 use crate::origin::{FileId, Origin, Span};
 use crate::value::{Value, ValueKind};
@@ -27,7 +29,9 @@ use std::fmt;
 
 /// The deepest nesting of arrays and objects [`parse`] accepts: `[[1]]` is 2 deep. Deeper
 /// input is an error at the bracket that goes one level too far. Real policies and plans
-/// stay far below this; recursion to this depth needs well under 1 MB of stack.
+/// stay far below this, and code that recurses over a value this deep (dropping it,
+/// `to_json`, rules walking it) needs little stack (dropping one takes under 128 KB even
+/// unoptimised).
 pub const MAX_DEPTH: usize = 256;
 
 /// Why a text is not JSON, and where.
@@ -52,13 +56,17 @@ impl std::error::Error for JsonError {}
 /// Every value's origin is `Origin::File { file, span }`, with spans shifted right by
 /// `base_offset` (for JSON embedded in a larger file, e.g. a heredoc: pass the offset of
 /// the JSON's first byte in that file). Object members also get `key_origin`, the span of
-/// the key including its quotes. Error offsets are shifted the same way.
+/// the key including its quotes.
+///
+/// # Errors
+///
+/// A [`JsonError`] at the first byte that is not strict JSON (its offset shifted by
+/// `base_offset` too), including nesting deeper than [`MAX_DEPTH`].
 pub fn parse(text: &str, file: FileId, base_offset: usize) -> Result<Value, JsonError> {
     let mut p = Parser {
         text,
         bytes: text.as_bytes(),
         pos: 0,
-        depth: 0,
         file,
         base: base_offset,
         members: Vec::new(),
@@ -66,8 +74,7 @@ pub fn parse(text: &str, file: FileId, base_offset: usize) -> Result<Value, Json
     if p.bytes.starts_with("\u{feff}".as_bytes()) {
         p.pos = 3;
     }
-    let value = p.value()?;
-    p.skip_ws();
+    let value = p.document()?;
     if p.pos < p.bytes.len() {
         return Err(p.error_at(p.pos, "trailing characters after the JSON value"));
     }
@@ -87,13 +94,42 @@ static STRING_STOP: [bool; 256] = {
     table
 };
 
+/// The first position from `pos` that holds `"`, `\` or a control character (or the end).
+/// Looks at eight bytes at a time while none of them is one.
+fn skip_plain_string_bytes(bytes: &[u8], mut pos: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    /// High bit set in (at least) the lowest byte of `w` that is zero, if there is one.
+    fn zero_byte(w: u64) -> u64 {
+        w.wrapping_sub(ONES) & !w & HIGHS
+    }
+    while let Some(chunk) = bytes.get(pos..pos + 8) {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        let w = u64::from_le_bytes(chunk);
+        let quote = zero_byte(w ^ (ONES * u64::from(b'"')));
+        let backslash = zero_byte(w ^ (ONES * u64::from(b'\\')));
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGHS;
+        if quote | backslash | control != 0 {
+            break;
+        }
+        pos += 8;
+    }
+    while let Some(&b) = bytes.get(pos) {
+        if STRING_STOP[b as usize] {
+            break;
+        }
+        pos += 1;
+    }
+    pos
+}
+
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
     /// Always at a char boundary of `text` between tokens.
     pos: usize,
-    /// Arrays and objects currently open.
-    depth: usize,
     file: FileId,
     base: usize,
     /// Members of the objects being parsed, innermost last: each object takes its own off
@@ -101,6 +137,22 @@ struct Parser<'a> {
     /// by member costs more than parsing). Arrays grow their own `Vec`: most are short, and
     /// a long one grows in place, where a second copy would cost more.
     members: Vec<(String, Value)>,
+}
+
+/// An array or object that is open: its elements so far are parsed, the next is not.
+enum Open {
+    Array {
+        start: usize,
+        items: Vec<Value>,
+    },
+    Object {
+        start: usize,
+        /// Where this object's members start in `Parser::members`.
+        mark: usize,
+        /// The key of the member whose value comes next.
+        key: String,
+        key_origin: Origin,
+    },
 }
 
 impl<'a> Parser<'a> {
@@ -143,31 +195,125 @@ impl<'a> Parser<'a> {
             .ok_or_else(|| self.error_at(start, "internal error: span off a char boundary"))
     }
 
-    /// A value, after optional whitespace.
-    fn value(&mut self) -> Result<Value, JsonError> {
-        self.skip_ws();
-        let start = self.pos;
-        let kind = match self.peek() {
-            None => return Err(self.eof()),
-            Some(b'{') => self.object()?,
-            Some(b'[') => self.array()?,
-            Some(b'"') => ValueKind::String(self.string()?),
-            Some(b't') => {
-                self.literal(b"true", "invalid literal (expected `true`)")?;
-                ValueKind::Bool(true)
+    /// One value and the whitespace after it.
+    ///
+    /// Iterative rather than recursive, so that the parser's own stack use does not grow
+    /// with nesting: `open` holds the arrays and objects around the current position.
+    /// (The depth limit still matters for whoever walks or drops the value recursively.)
+    fn document(&mut self) -> Result<Value, JsonError> {
+        let mut open: Vec<Open> = Vec::new();
+        'value: loop {
+            // The start of a value: a whole scalar, or the opening of an array or object.
+            self.skip_ws();
+            let start = self.pos;
+            let kind = match self.peek() {
+                None => return Err(self.eof()),
+                Some(b'[') => {
+                    self.enter(open.len())?;
+                    if self.peek() != Some(b']') {
+                        let items = Vec::new();
+                        open.push(Open::Array { start, items });
+                        continue 'value;
+                    }
+                    self.pos += 1;
+                    ValueKind::List(Vec::new())
+                }
+                Some(b'{') => {
+                    self.enter(open.len())?;
+                    if self.peek() != Some(b'}') {
+                        let (key, key_origin) = self.key()?;
+                        let mark = self.members.len();
+                        open.push(Open::Object {
+                            start,
+                            mark,
+                            key,
+                            key_origin,
+                        });
+                        continue 'value;
+                    }
+                    self.pos += 1;
+                    ValueKind::Object(IndexMap::new())
+                }
+                Some(b'"') => ValueKind::String(self.string()?),
+                Some(b't') => {
+                    self.literal(b"true", "invalid literal (expected `true`)")?;
+                    ValueKind::Bool(true)
+                }
+                Some(b'f') => {
+                    self.literal(b"false", "invalid literal (expected `false`)")?;
+                    ValueKind::Bool(false)
+                }
+                Some(b'n') => {
+                    self.literal(b"null", "invalid literal (expected `null`)")?;
+                    ValueKind::Null
+                }
+                Some(b'-' | b'0'..=b'9') => ValueKind::Number(self.number()?),
+                Some(_) => return Err(self.error_at(start, "expected a JSON value")),
+            };
+            let mut value = Value::new(kind, self.origin(start, self.pos));
+            // A value is complete: add it to the innermost open array or object, and close
+            // those that end after it, until one goes on (or the document ends).
+            loop {
+                self.skip_ws();
+                match open.last_mut() {
+                    None => return Ok(value),
+                    Some(Open::Array { start, items }) => {
+                        items.push(value);
+                        match self.peek() {
+                            Some(b',') => {
+                                self.comma(b']', "trailing comma in array")?;
+                                continue 'value;
+                            }
+                            Some(b']') => {
+                                self.pos += 1;
+                                let kind = ValueKind::List(std::mem::take(items));
+                                value = Value::new(kind, self.origin(*start, self.pos));
+                                open.pop();
+                            }
+                            None => return Err(self.eof()),
+                            Some(_) => {
+                                let message = "expected ',' or ']' after array element";
+                                return Err(self.error_at(self.pos, message));
+                            }
+                        }
+                    }
+                    Some(Open::Object {
+                        start,
+                        mark,
+                        key,
+                        key_origin,
+                    }) => {
+                        value.key_origin = *key_origin;
+                        self.members.push((std::mem::take(key), value));
+                        match self.peek() {
+                            Some(b',') => {
+                                self.comma(b'}', "trailing comma in object")?;
+                                (*key, *key_origin) = self.key()?;
+                                continue 'value;
+                            }
+                            Some(b'}') => {
+                                self.pos += 1;
+                                let members = self.members.drain(*mark..);
+                                let mut map = IndexMap::with_capacity(members.len());
+                                for (key, value) in members {
+                                    // A duplicate replaces the value (and so both spans) in
+                                    // the first one's place.
+                                    map.insert(key, value);
+                                }
+                                let kind = ValueKind::Object(map);
+                                value = Value::new(kind, self.origin(*start, self.pos));
+                                open.pop();
+                            }
+                            None => return Err(self.eof()),
+                            Some(_) => {
+                                let message = "expected ',' or '}' after object member";
+                                return Err(self.error_at(self.pos, message));
+                            }
+                        }
+                    }
+                }
             }
-            Some(b'f') => {
-                self.literal(b"false", "invalid literal (expected `false`)")?;
-                ValueKind::Bool(false)
-            }
-            Some(b'n') => {
-                self.literal(b"null", "invalid literal (expected `null`)")?;
-                ValueKind::Null
-            }
-            Some(b'-' | b'0'..=b'9') => ValueKind::Number(self.number()?),
-            Some(_) => return Err(self.error_at(start, "expected a JSON value")),
-        };
-        Ok(Value::new(kind, self.origin(start, self.pos)))
+        }
     }
 
     fn literal(&mut self, word: &[u8], message: &str) -> Result<(), JsonError> {
@@ -182,108 +328,50 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// Opens an array or object at `self.pos`, checking the depth limit.
-    fn enter(&mut self) -> Result<(), JsonError> {
-        if self.depth >= MAX_DEPTH {
+    /// Steps into the array or object opening at `self.pos`, inside `depth` others, and
+    /// over the whitespace after its bracket.
+    fn enter(&mut self, depth: usize) -> Result<(), JsonError> {
+        if depth >= MAX_DEPTH {
             return Err(JsonError {
                 offset: self.base.saturating_add(self.pos),
                 message: format!("nesting too deep (more than {MAX_DEPTH} levels)"),
             });
         }
-        self.depth += 1;
         self.pos += 1;
+        self.skip_ws();
         Ok(())
     }
 
-    fn array(&mut self) -> Result<ValueKind, JsonError> {
-        self.enter()?;
+    /// Steps over the comma at `self.pos` and the whitespace after it; the value that
+    /// follows must not be missing (`close` is the bracket that would end the container).
+    fn comma(&mut self, close: u8, message: &str) -> Result<(), JsonError> {
+        let comma = self.pos;
+        self.pos += 1;
         self.skip_ws();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            self.depth -= 1;
-            return Ok(ValueKind::List(Vec::new()));
+        if self.peek() == Some(close) {
+            return Err(self.error_at(comma, message));
         }
-        let mut items = Vec::new();
-        loop {
-            items.push(self.value()?);
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => {
-                    let comma = self.pos;
-                    self.pos += 1;
-                    self.skip_ws();
-                    if self.peek() == Some(b']') {
-                        return Err(self.error_at(comma, "trailing comma in array"));
-                    }
-                }
-                Some(b']') => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Ok(ValueKind::List(items));
-                }
-                None => return Err(self.eof()),
-                Some(_) => {
-                    return Err(self.error_at(self.pos, "expected ',' or ']' after array element"))
-                }
-            }
-        }
+        Ok(())
     }
 
-    fn object(&mut self) -> Result<ValueKind, JsonError> {
-        self.enter()?;
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            self.depth -= 1;
-            return Ok(ValueKind::Object(IndexMap::new()));
+    /// An object key at `self.pos` (whitespace skipped) and the `:` after it.
+    fn key(&mut self) -> Result<(String, Origin), JsonError> {
+        match self.peek() {
+            Some(b'"') => {}
+            None => return Err(self.eof()),
+            Some(_) => return Err(self.error_at(self.pos, "expected a string key")),
         }
-        let mark = self.members.len();
-        loop {
-            // At the key, whitespace skipped.
-            match self.peek() {
-                Some(b'"') => {}
-                None => return Err(self.eof()),
-                Some(_) => return Err(self.error_at(self.pos, "expected a string key")),
+        let start = self.pos;
+        let key = self.string()?;
+        let origin = self.origin(start, self.pos);
+        self.skip_ws();
+        match self.peek() {
+            Some(b':') => {
+                self.pos += 1;
+                Ok((key, origin))
             }
-            let key_start = self.pos;
-            let key = self.string()?;
-            let key_origin = self.origin(key_start, self.pos);
-            self.skip_ws();
-            match self.peek() {
-                Some(b':') => self.pos += 1,
-                None => return Err(self.eof()),
-                Some(_) => return Err(self.error_at(self.pos, "expected ':' after object key")),
-            }
-            let mut value = self.value()?;
-            value.key_origin = key_origin;
-            self.members.push((key, value));
-            self.skip_ws();
-            match self.peek() {
-                Some(b',') => {
-                    let comma = self.pos;
-                    self.pos += 1;
-                    self.skip_ws();
-                    if self.peek() == Some(b'}') {
-                        return Err(self.error_at(comma, "trailing comma in object"));
-                    }
-                }
-                Some(b'}') => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    let members = self.members.drain(mark..);
-                    let mut map = IndexMap::with_capacity(members.len());
-                    for (key, value) in members {
-                        // A duplicate replaces the value (and so both spans) in the first
-                        // one's place.
-                        map.insert(key, value);
-                    }
-                    return Ok(ValueKind::Object(map));
-                }
-                None => return Err(self.eof()),
-                Some(_) => {
-                    return Err(self.error_at(self.pos, "expected ',' or '}' after object member"))
-                }
-            }
+            None => Err(self.eof()),
+            Some(_) => Err(self.error_at(self.pos, "expected ':' after object key")),
         }
     }
 
@@ -296,12 +384,7 @@ impl<'a> Parser<'a> {
         let mut out = String::new();
         let mut chunk_start = self.pos;
         loop {
-            while let Some(&b) = self.bytes.get(self.pos) {
-                if STRING_STOP[b as usize] {
-                    break;
-                }
-                self.pos += 1;
-            }
+            self.pos = skip_plain_string_bytes(self.bytes, self.pos);
             match self.peek() {
                 Some(b'"') => {
                     let chunk = self.slice(chunk_start, self.pos)?;
@@ -512,6 +595,11 @@ mod tests {
         v.get(key).unwrap_or_else(|| panic!("no member {key:?}"))
     }
 
+    fn keys(v: &Value) -> Vec<&str> {
+        let members = v.as_object().unwrap_or_else(|| panic!("not an object"));
+        members.keys().map(String::as_str).collect()
+    }
+
     fn item(v: &Value, i: usize) -> &Value {
         &v.as_list().unwrap_or_else(|| panic!("not a list"))[i]
     }
@@ -575,20 +663,8 @@ mod tests {
     #[test]
     fn keys_keep_their_written_order() {
         let v = ok(r#"{"b": 1, "a": 2, "c": {"z": 0, "y": 1}}"#);
-        let keys: Vec<&str> = v
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, _)| k.as_str())
-            .collect();
-        assert_eq!(keys, ["b", "a", "c"]);
-        let inner: Vec<&str> = member(&v, "c")
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, _)| k.as_str())
-            .collect();
-        assert_eq!(inner, ["z", "y"]);
+        assert_eq!(keys(&v), ["b", "a", "c"]);
+        assert_eq!(keys(member(&v, "c")), ["z", "y"]);
     }
 
     #[test]
@@ -663,6 +739,32 @@ mod tests {
     }
 
     #[test]
+    fn string_scan_stops_at_every_position() {
+        for len in 0..40 {
+            let prefix: String = "a\u{e9}\u{1F600}bcdefgh"
+                .chars()
+                .cycle()
+                .take(len)
+                .collect();
+            let text = format!("\"{prefix}\"");
+            assert_eq!(ok(&text).as_str(), Some(prefix.as_str()));
+            assert_eq!(span(ok(&text).origin).len(), text.len());
+            let text = format!("\"{prefix}\\n{prefix}\\\"\"");
+            let expected = format!("{prefix}\n{prefix}\"");
+            assert_eq!(ok(&text).as_str(), Some(expected.as_str()));
+            for c in ['\0', '\n', '\u{1f}'] {
+                let e = err(&format!("\"{prefix}{c}{prefix}\""));
+                let expected = ("unescaped control character in string", 1 + prefix.len());
+                assert_eq!((e.message.as_str(), e.offset), expected);
+            }
+            // The bytes next to the ones that stop the scan do not.
+            let plain = format!("{prefix} !#[]\u{7f}\u{80}\u{a2}\u{dc}{prefix}");
+            assert_eq!(ok(&format!("\"{plain}\"")).as_str(), Some(plain.as_str()));
+            assert_eq!(err(&format!("\"{prefix}")).message, "unterminated string");
+        }
+    }
+
+    #[test]
     fn unicode_spans_are_byte_offsets() {
         let text = r#"{"clé": "日本語", "k": ["😀", "\u00e9"], "z": 1}"#;
         let v = ok(text);
@@ -687,13 +789,7 @@ mod tests {
         let text = r#"{"a": 1, "b": 2, "a": [3]}"#;
         let v = ok(text);
         assert_eq!(v.to_json(), serde_json::json!({"a": [3], "b": 2}));
-        let keys: Vec<&str> = v
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, _)| k.as_str())
-            .collect();
-        assert_eq!(keys, ["a", "b"]);
+        assert_eq!(keys(&v), ["a", "b"]);
         let a = member(&v, "a");
         assert_eq!(span(a.origin), Span::new(22, 25));
         assert_eq!(span(a.key_origin), Span::new(17, 20));
@@ -973,6 +1069,45 @@ mod tests {
         }
     }
 
+    /// Equal, but for numbers a little apart: serde_json's default float parsing may be
+    /// one ulp off (`3e25`), where Rust's (ours) rounds correctly.
+    fn nearly_equal(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+        use serde_json::Value as J;
+        match (a, b) {
+            (J::Number(x), J::Number(y)) => {
+                let (x, y) = (
+                    x.as_f64().unwrap_or(f64::NAN),
+                    y.as_f64().unwrap_or(f64::NAN),
+                );
+                (x - y).abs() <= 1e-15 * x.abs().max(y.abs())
+            }
+            (J::Array(x), J::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(x, y)| nearly_equal(x, y))
+            }
+            (J::Object(x), J::Object(y)) => {
+                x.len() == y.len()
+                    && x.iter()
+                        .zip(y)
+                        .all(|((kx, x), (ky, y))| kx == ky && nearly_equal(x, y))
+            }
+            _ => a == b,
+        }
+    }
+
+    #[test]
+    fn numbers_round_correctly() {
+        // serde_json (without `float_roundtrip`) reads this as 3.0000000000000005e25.
+        assert_eq!(ok("3e25").as_f64(), Some(3e25));
+        assert_eq!(ok("0.1").as_f64(), Some(0.1));
+        assert_eq!(
+            ok("2.2250738585072014e-308").as_f64(),
+            Some(f64::MIN_POSITIVE)
+        );
+        assert_eq!(ok("1.7976931348623157e308").as_f64(), Some(f64::MAX));
+        assert_eq!(ok("9007199254740993").as_f64(), Some(9007199254740992.0));
+        assert_eq!(ok("999999999999999").as_f64(), Some(999999999999999.0));
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -989,6 +1124,22 @@ mod tests {
                     prop_assert_eq!(whole, Span::new(base, base + text.len()));
                     check_spans(&text, base, &parsed, whole);
                 }
+            }
+        }
+
+        #[test]
+        fn agrees_with_serde_json_on_json_like_noise(
+            text in "[\\[\\]{}\",: \t\n0-9eE.+\\-trufalsn\\\\/\u{e9}\u{1}]{0,40}"
+        ) {
+            let ours = parse(&text, FILE, 0);
+            let theirs = serde_json::from_str::<serde_json::Value>(&text);
+            prop_assert_eq!(ours.is_ok(), theirs.is_ok(), "{:?}", text);
+            match (ours, theirs) {
+                (Ok(ours), Ok(theirs)) => {
+                    prop_assert!(nearly_equal(&ours.to_json(), &theirs), "{:?}", text);
+                }
+                (Err(e), _) => prop_assert!(e.offset <= text.len()),
+                _ => {}
             }
         }
 

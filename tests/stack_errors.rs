@@ -1,0 +1,107 @@
+//! Mistakes in stack definitions are synth errors — miette diagnostics at the Rust line
+//! that made them — never a panic and never a half-written `out/`.
+
+mod common;
+
+use tfstack::App;
+use tfstack_model::prelude::*;
+
+fn errors_of(define: fn(&Stack)) -> String {
+    let app = App::new().stack_with_environments("broken", vec![Environment::dev()], define);
+    let s = app
+        .synthesize(None, None, &common::workspace_root())
+        .expect("synthesizes");
+    assert!(s.outputs.is_empty(), "a broken stack produced output");
+    tfstack::synth::render_stack_errors(&s.errors, false)
+}
+
+fn code() -> Code {
+    Code::directory(common::workspace_root().join("stacks/functions/lab_http_api"))
+}
+
+#[test]
+fn reserved_environment_variable_points_at_the_env_call() {
+    let text = errors_of(|stack| {
+        Function::new(stack, "f", Runtime::Python312, "app.handler", code())
+            .env("AWS_REGION", "us-east-1")
+            .build();
+    });
+    assert!(
+        text.contains("environment variable `AWS_REGION` is reserved by Lambda"),
+        "{text}"
+    );
+    assert!(
+        text.contains(".env(\"AWS_REGION\", \"us-east-1\")"),
+        "shows the Rust line:\n{text}"
+    );
+}
+
+#[test]
+fn python_handler_with_dash() {
+    let text = errors_of(|stack| {
+        Function::new(
+            stack,
+            "f",
+            Runtime::Python312,
+            "lambda-function.handler",
+            code(),
+        )
+        .build();
+    });
+    assert!(
+        text.contains("Python handler module `lambda-function` contains `-`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn duplicate_and_invalid_names() {
+    let text = errors_of(|stack| {
+        Table::new(stack, "t", Key::string("id")).build();
+        Table::new(stack, "t", Key::string("id")).build();
+        Table::new(stack, "9bad", Key::string("id")).build();
+    });
+    assert!(
+        text.contains("duplicate resource `aws_dynamodb_table.t`"),
+        "{text}"
+    );
+    assert!(text.contains("invalid resource name `9bad`"), "{text}");
+}
+
+#[test]
+fn reference_outside_the_stack() {
+    let text = errors_of(|stack| {
+        let f = Function::new(stack, "f", Runtime::Python312, "app.handler", code())
+            .env(
+                "OTHER_TABLE",
+                Expr::reference("aws_dynamodb_table", &["elsewhere", "name"]),
+            )
+            .build();
+        let _ = f;
+    });
+    assert!(
+        text.contains("references `aws_dynamodb_table.elsewhere`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn grant_across_stacks() {
+    let text = errors_of(|stack| {
+        let other = Stack::new("other", Environment::dev());
+        let table = Table::new(&other, "t", Key::string("id")).build();
+        let f = Function::new(stack, "f", Runtime::Python312, "app.handler", code()).build();
+        table.grant_read(&f);
+    });
+    assert!(text.contains("belongs to another stack"), "{text}");
+}
+
+#[test]
+fn diagnostic_snapshot() {
+    let text = errors_of(|stack| {
+        Function::new(stack, "f", Runtime::Python312, "app.handler", code())
+            .env("_HANDLER", "x")
+            .build();
+    });
+    insta::assert_snapshot!(text);
+}
