@@ -75,7 +75,6 @@ pub struct TableBuilder {
 /// A declared table.
 #[derive(Clone, Debug)]
 pub struct Table {
-    pub(crate) stack: Stack,
     pub(crate) resource: ResourceRef,
     has_indexes: bool,
 }
@@ -269,7 +268,6 @@ impl TableBuilder {
         }
         let resource = stack.declare_typed(&self.id, table, self.location);
         Table {
-            stack: stack.clone(),
             resource,
             has_indexes: !self.indexes.is_empty(),
         }
