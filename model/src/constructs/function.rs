@@ -7,8 +7,12 @@ use super::stack::{ResourceRef, Stack, StackFile};
 use crate::aws;
 use crate::ir::{Expr, TemplatePart};
 use crate::l1::resources::{
-    LambdaFunction, LambdaFunctionEnvironment, LambdaFunctionLoggingConfig,
-    LambdaFunctionTracingConfig,
+    LambdaAlias, LambdaEventSourceMapping, LambdaEventSourceMappingDestinationConfig,
+    LambdaEventSourceMappingDestinationConfigOnFailure, LambdaFunction,
+    LambdaFunctionDeadLetterConfig, LambdaFunctionEnvironment, LambdaFunctionEventInvokeConfig,
+    LambdaFunctionEventInvokeConfigDestinationConfig,
+    LambdaFunctionEventInvokeConfigDestinationConfigOnFailure, LambdaFunctionLoggingConfig,
+    LambdaFunctionTracingConfig, LambdaFunctionVpcConfig, LambdaProvisionedConcurrencyConfig,
 };
 use crate::origin::RustLocation;
 use indexmap::IndexMap;
@@ -94,7 +98,34 @@ pub struct FunctionBuilder {
     description: Option<String>,
     tracing: bool,
     reserved_concurrency: Option<i64>,
+    alias: Option<String>,
+    provisioned_concurrency: Option<i64>,
+    vpc: Option<(Expr, Expr)>,
+    dead_letter: Option<(DeadLetterTarget, RustLocation)>,
     location: RustLocation,
+}
+
+/// Where a function's failed asynchronous events go.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeadLetterTarget {
+    /// An SQS queue ARN.
+    Queue(Expr),
+    /// An SNS topic ARN.
+    Topic(Expr),
+}
+
+impl DeadLetterTarget {
+    fn arn(&self) -> &Expr {
+        match self {
+            DeadLetterTarget::Queue(a) | DeadLetterTarget::Topic(a) => a,
+        }
+    }
+    fn send_action(&self) -> &'static str {
+        match self {
+            DeadLetterTarget::Queue(_) => "sqs:SendMessage",
+            DeadLetterTarget::Topic(_) => "sns:Publish",
+        }
+    }
 }
 
 /// A declared Lambda function.
@@ -104,6 +135,9 @@ pub struct Function {
     pub(crate) role: Role,
     pub(crate) log_group: LogGroup,
     pub(crate) timeout_seconds: i64,
+    pub(crate) alias: Option<ResourceRef>,
+    pub(crate) stack: Stack,
+    pub(crate) id: String,
 }
 
 impl Function {
@@ -130,6 +164,10 @@ impl Function {
             description: None,
             tracing: false,
             reserved_concurrency: None,
+            alias: None,
+            provisioned_concurrency: None,
+            vpc: None,
+            dead_letter: None,
             location: RustLocation::caller(),
         }
     }
@@ -155,6 +193,137 @@ impl Function {
     }
     pub fn timeout_seconds(&self) -> i64 {
         self.timeout_seconds
+    }
+    /// The alias ARN when the function has one (what callers should invoke), else the
+    /// function ARN.
+    pub fn invocation_arn(&self) -> Expr {
+        match &self.alias {
+            Some(a) => a.arn(),
+            None => self.arn(),
+        }
+    }
+
+    /// Consumes an SQS queue: an event source mapping and the receive permissions.
+    #[track_caller]
+    pub fn consume_queue(&self, queue_arn: Expr, batch_size: i64) -> ResourceRef {
+        let location = RustLocation::caller();
+        self.role.allow_at(
+            &format!("Consume{}", super::table::camel(&self.id)),
+            &[
+                "sqs:ChangeMessageVisibility",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ReceiveMessage",
+            ],
+            vec![queue_arn.clone()],
+            location,
+        );
+        let mapping = LambdaEventSourceMapping::new(self.invocation_name())
+            .event_source_arn(queue_arn)
+            .batch_size(batch_size)
+            .function_response_types(vec!["ReportBatchItemFailures"]);
+        let n = self.next_mapping_name();
+        self.stack.declare_typed(&n, mapping, location)
+    }
+
+    /// Consumes a DynamoDB or Kinesis stream, sending batches that keep failing to
+    /// `on_failure_queue_arn`.
+    #[track_caller]
+    pub fn consume_stream(
+        &self,
+        stream_arn: Expr,
+        on_failure_queue_arn: Expr,
+        kinesis: bool,
+    ) -> ResourceRef {
+        let location = RustLocation::caller();
+        let actions: &[&str] = if kinesis {
+            &[
+                "kinesis:DescribeStream",
+                "kinesis:DescribeStreamSummary",
+                "kinesis:GetRecords",
+                "kinesis:GetShardIterator",
+                "kinesis:ListShards",
+            ]
+        } else {
+            &[
+                "dynamodb:DescribeStream",
+                "dynamodb:GetRecords",
+                "dynamodb:GetShardIterator",
+            ]
+        };
+        self.role
+            .allow_at("ReadStream", actions, vec![stream_arn.clone()], location);
+        self.role.allow_at(
+            "SendFailedBatches",
+            &["sqs:SendMessage"],
+            vec![on_failure_queue_arn.clone()],
+            location,
+        );
+        let mapping = LambdaEventSourceMapping::new(self.invocation_name())
+            .event_source_arn(stream_arn)
+            .starting_position("LATEST")
+            .maximum_retry_attempts(3)
+            .bisect_batch_on_function_error(true)
+            .destination_config(LambdaEventSourceMappingDestinationConfig::new().on_failure(
+                LambdaEventSourceMappingDestinationConfigOnFailure::new(on_failure_queue_arn),
+            ));
+        let n = self.next_mapping_name();
+        self.stack.declare_typed(&n, mapping, location)
+    }
+
+    /// Where asynchronous invocations that fail after retries go (an `on_failure`
+    /// destination), with the permission to send there.
+    #[track_caller]
+    pub fn on_failure(
+        &self,
+        destination: DeadLetterTarget,
+        maximum_retry_attempts: i64,
+    ) -> ResourceRef {
+        let location = RustLocation::caller();
+        self.role.allow_at(
+            "SendFailedInvocations",
+            &[destination.send_action()],
+            vec![destination.arn().clone()],
+            location,
+        );
+        let config = LambdaFunctionEventInvokeConfig::new(self.name())
+            .maximum_retry_attempts(maximum_retry_attempts)
+            .destination_config(
+                LambdaFunctionEventInvokeConfigDestinationConfig::new().on_failure(
+                    LambdaFunctionEventInvokeConfigDestinationConfigOnFailure::new(
+                        destination.arn().clone(),
+                    ),
+                ),
+            );
+        self.stack.declare_typed(&self.id, config, location)
+    }
+
+    /// The name (or alias-qualified name) event sources and invokers should use.
+    fn invocation_name(&self) -> Expr {
+        match &self.alias {
+            Some(a) => a.arn(),
+            None => self.name(),
+        }
+    }
+
+    fn next_mapping_name(&self) -> String {
+        let s = self.stack.0.borrow();
+        let base = format!("{}_source", self.id);
+        let mut i = 0;
+        loop {
+            let name = if i == 0 {
+                base.clone()
+            } else {
+                format!("{base}_{i}")
+            };
+            if !s
+                .addresses
+                .contains_key(&format!("aws_lambda_event_source_mapping.{name}"))
+            {
+                return name;
+            }
+            i += 1;
+        }
     }
 }
 
@@ -192,6 +361,28 @@ impl FunctionBuilder {
     }
     pub fn reserved_concurrency(mut self, n: i64) -> Self {
         self.reserved_concurrency = Some(n);
+        self
+    }
+    /// Publishes versions and points alias `name` at the latest one.
+    pub fn alias(mut self, name: &str) -> Self {
+        self.alias = Some(name.to_string());
+        self
+    }
+    /// Provisioned concurrency on the alias (needs `.alias(…)`).
+    pub fn provisioned_concurrency(mut self, n: i64) -> Self {
+        self.provisioned_concurrency = Some(n);
+        self
+    }
+    /// Runs in private subnets with security groups (lists of IDs); the role gets the
+    /// network-interface permissions Lambda needs.
+    pub fn vpc(mut self, subnet_ids: Expr, security_group_ids: Expr) -> Self {
+        self.vpc = Some((subnet_ids, security_group_ids));
+        self
+    }
+    /// A dead-letter queue or topic for failed asynchronous invocations.
+    #[track_caller]
+    pub fn dead_letter(mut self, target: DeadLetterTarget) -> Self {
+        self.dead_letter = Some((target, RustLocation::caller()));
         self
     }
     /// An environment variable. Names Lambda reserves (`AWS_REGION`, …) are a synth error.
@@ -263,12 +454,66 @@ impl FunctionBuilder {
         if let Some(n) = self.reserved_concurrency {
             f = f.reserved_concurrent_executions(n);
         }
+        if self.alias.is_some() {
+            f = f.publish(true);
+        }
+        if let Some((subnets, groups)) = &self.vpc {
+            f = f.vpc_config(LambdaFunctionVpcConfig::new(
+                groups.clone(),
+                subnets.clone(),
+            ));
+            super::network::grant_lambda_vpc_access(stack, &role, loc);
+        }
+        if let Some((target, at)) = &self.dead_letter {
+            f = f.dead_letter_config(LambdaFunctionDeadLetterConfig::new(target.arn().clone()));
+            role.allow_at(
+                "SendToDeadLetter",
+                &[target.send_action()],
+                vec![target.arn().clone()],
+                *at,
+            );
+        }
+        if self.tracing {
+            role.allow_without_resource_level_at(
+                "WriteTraces",
+                &["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                loc,
+            );
+        }
         let resource = stack.declare_typed(&self.id, f, loc);
+        let alias = self.alias.as_ref().map(|name| {
+            let a = LambdaAlias::new(
+                resource.attr("function_name"),
+                resource.attr("version"),
+                name.as_str(),
+            );
+            stack.declare_typed(&self.id, a, loc)
+        });
+        if let Some(n) = self.provisioned_concurrency {
+            match &alias {
+                Some(a) => {
+                    let pc = LambdaProvisionedConcurrencyConfig::new(
+                        resource.attr("function_name"),
+                        n,
+                        a.attr("name"),
+                    );
+                    stack.declare_typed(&self.id, pc, loc);
+                }
+                None => stack.error(
+                    loc,
+                    "provisioned concurrency needs an alias",
+                    Some("add `.alias(\"live\")`"),
+                ),
+            }
+        }
         Function {
             resource,
             role,
             log_group,
             timeout_seconds: self.timeout_seconds,
+            alias,
+            stack: stack.clone(),
+            id: self.id.clone(),
         }
     }
 

@@ -93,6 +93,43 @@ impl Role {
         self.allow_at(sid, actions, resources, location);
     }
 
+    /// Allows actions that AWS defines without resource-level permissions, on `*` — the
+    /// only way a construct writes `"Resource": "*"`. An action that does support
+    /// resource-level permissions (or that the embedded table does not know) is a synth
+    /// error: grant it on exact ARNs instead.
+    #[track_caller]
+    pub fn allow_without_resource_level(&self, sid: &str, actions: &[&str]) {
+        self.allow_without_resource_level_at(sid, actions, RustLocation::caller());
+    }
+
+    pub(crate) fn allow_without_resource_level_at(
+        &self,
+        sid: &str,
+        actions: &[&str],
+        location: RustLocation,
+    ) {
+        use crate::iam_actions::{resource_level, ResourceLevel};
+        for a in actions {
+            if a.contains('*') || resource_level(a) != ResourceLevel::NotSupported {
+                self.stack.error(
+                    location,
+                    format!(
+                        "`{a}` is not an action AWS defines without resource-level permissions"
+                    ),
+                    Some("grant it on exact ARNs with `allow`"),
+                );
+            }
+        }
+        let statement = Statement::new(crate::iam::Effect::Allow, Origin::Rust(location))
+            .sid(sid)
+            .actions(actions.iter().copied())
+            .resources(["*"]);
+        self.stack.0.borrow_mut().role_policies[self.index]
+            .document
+            .statements
+            .push(statement);
+    }
+
     pub(crate) fn allow_at(
         &self,
         sid: &str,

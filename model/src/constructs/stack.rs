@@ -140,6 +140,14 @@ impl ResourceRef {
     }
 }
 
+/// References to the account, region and partition a stack deploys to.
+#[derive(Clone, Debug)]
+pub struct AwsContext {
+    pub partition: Expr,
+    pub region: Expr,
+    pub account_id: Expr,
+}
+
 /// What a stack lowers to: the module's blocks and its other files.
 #[derive(Clone, Debug)]
 pub struct StackOutput {
@@ -285,6 +293,26 @@ impl Stack {
         let mut block = Block::new("resource", vec![T::TYPE.to_string(), name.to_string()]);
         block.body = resource.to_body();
         self.declare("resource", block, location)
+    }
+
+    /// `data.aws_partition.current`, `data.aws_region.current` and
+    /// `data.aws_caller_identity.current`, declared once, for building ARNs.
+    pub fn aws_context(&self, location: RustLocation) -> AwsContext {
+        for t in ["aws_partition", "aws_region", "aws_caller_identity"] {
+            let address = format!("data.{t}.current");
+            if !self.0.borrow().addresses.contains_key(&address) {
+                self.declare(
+                    "data",
+                    Block::new("data", vec![t.to_string(), "current".to_string()]),
+                    location,
+                );
+            }
+        }
+        AwsContext {
+            partition: Expr::reference("data", &["aws_partition", "current", "partition"]),
+            region: Expr::reference("data", &["aws_region", "current", "name"]),
+            account_id: Expr::reference("data", &["aws_caller_identity", "current", "account_id"]),
+        }
     }
 
     /// Adds a typed L1 data source.
