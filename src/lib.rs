@@ -101,6 +101,16 @@ enum Command {
         /// Rule ID or name (`LOG001`, `log-group-without-retention`).
         rule: String,
     },
+    /// Draw a stack's resources and their references.
+    Graph {
+        #[arg(long)]
+        stack: String,
+        #[arg(long)]
+        env: String,
+        /// mermaid or dot.
+        #[arg(long, default_value = "mermaid", value_parser = ["mermaid", "dot"])]
+        format: String,
+    },
     /// Print a JSON Schema (`config`: tfstack.toml).
     Schema {
         #[arg(value_parser = ["config"])]
@@ -345,6 +355,31 @@ impl App {
                     2
                 }
             },
+            Command::Graph { stack, env, format } => {
+                let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+                match self.synthesize(Some(&stack), Some(&env), &root) {
+                    Ok(s) if s.errors.is_empty() => {
+                        for o in &s.outputs {
+                            let g = tfstack_generators::diagram::ResourceGraph::of(&o.config);
+                            let title = format!("{} ({})", o.name, o.env.name);
+                            if format == "dot" {
+                                print!("{}", g.to_dot(&title));
+                            } else {
+                                print!("{}", g.to_mermaid(&title));
+                            }
+                        }
+                        0
+                    }
+                    Ok(s) => {
+                        eprint!("{}", synth::render_stack_errors(&s.errors, color));
+                        1
+                    }
+                    Err(message) => {
+                        eprintln!("error: {message}");
+                        2
+                    }
+                }
+            }
             Command::Schema { .. } => {
                 println!(
                     "{}",

@@ -61,6 +61,14 @@ pub fn render_stack(out: &StackOutput) -> Result<BTreeMap<String, Vec<u8>>, Synt
         let text = tfstack_generators::hcl::render_file(&header, &blocks);
         files.insert(format!("{dir}/{file}"), text.into_bytes());
     }
+    // The resource graph, for reviewers (the seeds' own diagrams are mermaid).
+    let graph = tfstack_generators::diagram::ResourceGraph::of(&out.config);
+    files.insert(
+        format!("{dir}/diagram.mmd"),
+        graph
+            .to_mermaid(&format!("{} ({})", out.name, out.env.name))
+            .into_bytes(),
+    );
     for (path, f) in &out.files {
         let bytes = match f {
             StackFile::Text { text, .. } => text.clone().into_bytes(),

@@ -1,5 +1,6 @@
 //! Generators: the IR printed as Terraform HCL (byte-identical to `terraform fmt`).
 
+pub mod diagram;
 pub mod hcl;
 pub mod tffmt;
 
