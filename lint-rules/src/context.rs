@@ -141,6 +141,11 @@ impl<'m> Context<'m> {
         self.policies.get_or_init(|| policy::extract(self))
     }
 
+    /// Today (UTC, `YYYY-MM-DD`), for rules with dated tables.
+    pub fn today(&self) -> String {
+        crate::config::today_utc()
+    }
+
     /// Whether an environment name is a production name.
     pub fn is_production_name(&self, name: &str) -> bool {
         tfstack_model::environment::is_production_name(name, &self.module.production_names)

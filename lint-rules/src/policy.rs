@@ -347,7 +347,16 @@ fn resolve_interpolations(cx: &Context, v: Value, scope: &Scope) -> Value {
         ),
         ValueKind::Object(map) => ValueKind::Object(
             map.into_iter()
-                .map(|(k, i)| (k, resolve_interpolations(cx, i, scope)))
+                .map(|(k, i)| {
+                    // Keys are templates too (`"${key}": …`); an unknown key becomes "",
+                    // as an unknown `test`/`variable` does in a policy document data source.
+                    let k = if k.contains("${") || k.contains("%{") {
+                        interpolate(cx, &k, scope).unwrap_or_default()
+                    } else {
+                        k
+                    };
+                    (k, resolve_interpolations(cx, i, scope))
+                })
                 .collect::<IndexMap<_, _>>(),
         ),
         other => other,

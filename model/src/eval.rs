@@ -250,9 +250,6 @@ impl<'a> Evaluator<'a> {
                 TemplatePart::Directive(_) => return Value::unknown(origin),
             }
         }
-        if t.heredoc.is_some() {
-            // hcl keeps the final newline of a heredoc; so does terraform.
-        }
         Value::string(out, origin)
     }
 
@@ -316,7 +313,6 @@ impl<'a> Evaluator<'a> {
                 }
             }
         };
-        let _ = base.clone();
         base
     }
 
@@ -431,10 +427,7 @@ impl<'a> Evaluator<'a> {
             .name
             .strip_prefix("provider::terraform::")
             .unwrap_or(&c.name);
-        let args: Vec<Value> = match name {
-            // Lazily evaluated: try/can catch errors we model as unknown anyway.
-            _ => c.args.iter().map(|a| self.eval_in(a, scope, d)).collect(),
-        };
+        let args: Vec<Value> = c.args.iter().map(|a| self.eval_in(a, scope, d)).collect();
         if c.expand_final {
             return Value::unknown(origin);
         }

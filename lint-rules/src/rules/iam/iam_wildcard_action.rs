@@ -36,7 +36,11 @@ declare_rule! {
     /// resource "aws_iam_policy" "reader" {
     ///   policy = jsonencode({
     ///     Version   = "2012-10-17"
-    ///     Statement = [{ Effect = "Allow", Action = "s3:*", Resource = "arn:aws:s3:::reports/*" }]
+    ///     Statement = [{
+    ///       Effect   = "Allow"
+    ///       Action   = "s3:*"
+    ///       Resource = "arn:aws:s3:::reports/*"
+    ///     }]
     ///   })
     /// }
     /// ```
@@ -46,7 +50,11 @@ declare_rule! {
     /// resource "aws_iam_policy" "reader" {
     ///   policy = jsonencode({
     ///     Version   = "2012-10-17"
-    ///     Statement = [{ Effect = "Allow", Action = ["s3:GetObject"], Resource = "arn:aws:s3:::reports/*" }]
+    ///     Statement = [{
+    ///       Effect   = "Allow"
+    ///       Action   = ["s3:GetObject"]
+    ///       Resource = "arn:aws:s3:::reports/*"
+    ///     }]
     ///   })
     /// }
     /// ```
@@ -180,9 +188,7 @@ fn finding(
         Grant::Service { action, service } => (
             format!("statement allows every `{service}` action with `{action}`"),
             format!("every `{service}` action"),
-            format!(
-                "list the `{service}` actions the principal needs instead of `{action}`"
-            ),
+            format!("list the `{service}` actions the principal needs instead of `{action}`"),
         ),
         Grant::AllExcept => (
             "statement allows every action except those in `NotAction`".to_string(),
@@ -211,7 +217,12 @@ mod tests {
 
     /// `aws_iam_policy.p` with `policy = jsonencode(<document>)`.
     fn jsonencode_policy(document: &str) -> String {
-        format!("resource \"aws_iam_policy\" \"p\" {{\n  policy = jsonencode({document})\n}}\n")
+        format!(
+            r#"resource "aws_iam_policy" "p" {{
+  policy = jsonencode({document})
+}}
+"#
+        )
     }
 
     #[test]
@@ -219,7 +230,15 @@ mod tests {
         for yes in ["*", "**", "*:*", "s3:*", "S3:*", "logs:**", "s*:*"] {
             assert!(wildcard_grant(yes).is_some(), "{yes}");
         }
-        for no in ["s3:Get*", "s3:GetObject", "ec2:Describe*", ":*", "s3:", "s3", ""] {
+        for no in [
+            "s3:Get*",
+            "s3:GetObject",
+            "ec2:Describe*",
+            ":*",
+            "s3:",
+            "s3",
+            "",
+        ] {
             assert!(wildcard_grant(no).is_none(), "{no}");
         }
     }
@@ -314,7 +333,10 @@ mod tests {
         );
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!((f[0].location.line, f[0].location.column), (6, 35));
-        assert_eq!(f[0].attribute.as_deref(), Some("policy.Statement[0].Action"));
+        assert_eq!(
+            f[0].attribute.as_deref(),
+            Some("policy.Statement[0].Action")
+        );
     }
 
     #[test]
@@ -390,7 +412,11 @@ EOF
             assert_eq!(f[0].location.path, "p.json", "{name}");
             assert_eq!(f[0].location.line, 4, "{name}");
             assert_eq!(f[0].resource.as_deref(), Some("aws_iam_policy.p"), "{name}");
-            assert!(f[0].message.contains("`dynamodb:*`"), "{name}: {}", f[0].message);
+            assert!(
+                f[0].message.contains("`dynamodb:*`"),
+                "{name}: {}",
+                f[0].message
+            );
         }
         // Rendered with another service, the template grants nothing wildcarded.
         let f = lint_files_with(
@@ -580,7 +606,7 @@ resource "aws_kms_key" "literal_account" {
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].resource, None);
         assert_eq!(f[0].attribute.as_deref(), Some("Statement[0].Action"));
-        assert_eq!((f[0].location.line, f[0].location.column), (1, 72));
+        assert_eq!((f[0].location.line, f[0].location.column), (1, 71));
     }
 
     #[test]
@@ -608,7 +634,11 @@ resource "aws_kms_key" "literal_account" {
             .collect();
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].resource.as_deref(), Some("aws_iam_policy.p"));
-        assert!(f[0].location.path.ends_with("p.json"), "{}", f[0].location.path);
+        assert!(
+            f[0].location.path.ends_with("p.json"),
+            "{}",
+            f[0].location.path
+        );
     }
 
     #[test]

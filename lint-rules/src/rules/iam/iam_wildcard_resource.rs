@@ -157,7 +157,9 @@ fn is_wildcard_resource(resource: &str) -> bool {
     (region.is_empty() || stars(region))
         && (account.is_empty() || stars(account))
         && resource_part.contains('*')
-        && resource_part.bytes().all(|b| matches!(b, b'*' | b'/' | b':'))
+        && resource_part
+            .bytes()
+            .all(|b| matches!(b, b'*' | b'/' | b':'))
 }
 
 fn finding(doc: &PolicyDoc, statement: &StatementView, action: &str, resource: &Value) -> Finding {
@@ -182,7 +184,13 @@ mod tests {
     const RULE: &str = "IAM002";
 
     fn jsonencode_policy(document: &str) -> String {
-        format!("variable \"unset\" {{}}\nresource \"aws_iam_policy\" \"p\" {{\n  policy = jsonencode({document})\n}}\n")
+        format!(
+            r#"variable "unset" {{}}
+resource "aws_iam_policy" "p" {{
+  policy = jsonencode({document})
+}}
+"#
+        )
     }
 
     #[test]
@@ -223,7 +231,15 @@ mod tests {
 
     #[test]
     fn scopable_actions() {
-        for yes in ["s3:GetObject", "S3:getobject", "dynamodb:PutItem", "s3:Get*", "s3:List*", "s3:*", "*"] {
+        for yes in [
+            "s3:GetObject",
+            "S3:getobject",
+            "dynamodb:PutItem",
+            "s3:Get*",
+            "s3:List*",
+            "s3:*",
+            "*",
+        ] {
             assert!(is_scopable(yes), "{yes}");
         }
         for no in [
@@ -389,8 +405,11 @@ resource "aws_s3_bucket_policy" "b" {
 "#,
         );
         assert_eq!(f.len(), 1, "{f:#?}");
-        assert_eq!((f[0].location.line, f[0].location.column), (8, 72));
-        assert_eq!(f[0].attribute.as_deref(), Some("policy.Statement[0].Resource"));
+        assert_eq!((f[0].location.line, f[0].location.column), (8, 73));
+        assert_eq!(
+            f[0].attribute.as_deref(),
+            Some("policy.Statement[0].Resource")
+        );
     }
 
     #[test]
@@ -403,7 +422,10 @@ resource "aws_s3_bucket_policy" "b" {
 "#;
         for (vars, expected) in [(r#""*""#, 1), (r#""arn:aws:s3:::b/*""#, 0)] {
             let main = format!(
-                "resource \"aws_iam_policy\" \"p\" {{\n  policy = templatefile(\"${{path.module}}/p.json\", {{ bucket_arn = {vars} }})\n}}\n"
+                r#"resource "aws_iam_policy" "p" {{
+  policy = templatefile("${{path.module}}/p.json", {{ bucket_arn = {vars} }})
+}}
+"#
             );
             let f = lint_files_with(RULE, &[("main.tf", &main), ("p.json", json)], None);
             assert_eq!(f.len(), expected, "{vars}: {f:#?}");
@@ -418,7 +440,11 @@ resource "aws_s3_bucket_policy" "b" {
             &[
                 (
                     "main.tf",
-                    "resource \"aws_iam_user_policy\" \"p\" {\n  user   = \"u\"\n  policy = file(\"${path.module}/p.json\")\n}\n",
+                    r#"resource "aws_iam_user_policy" "p" {
+  user   = "u"
+  policy = file("${path.module}/p.json")
+}
+"#,
                 ),
                 ("p.json", &json.replace("${bucket_arn}", "arn:aws:s3:::*")),
             ],

@@ -67,6 +67,10 @@ pub(crate) fn attribute_path(doc: &PolicyDoc, statement: &StatementView, field: 
 
 /// The most precise origin known: the element's, else the statement's, else the
 /// document's.
-pub(crate) fn element_origin(element: Origin, statement: &StatementView, doc: &PolicyDoc) -> Origin {
+pub(crate) fn element_origin(
+    element: Origin,
+    statement: &StatementView,
+    doc: &PolicyDoc,
+) -> Origin {
     element.or(statement.origin).or(doc.origin)
 }

@@ -1,0 +1,606 @@
+use super::{attribute_path, element_origin, Field};
+use crate::context::Context;
+use crate::policy::{PolicyDoc, PolicyKind, StatementView};
+use crate::{declare_rule, Finding, Rule, RuleMeta};
+use tfstack_model::{Block, Origin, Value, ValueKind};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a resource policy (bucket, queue, topic, secret, KMS key, repository, …) with an
+    /// `Allow` statement for every principal — `"Principal": "*"`, `{"AWS": "*"}` or
+    /// `{"AWS": ["*"]}`, or in an `aws_iam_policy_document` a `principals` block with
+    /// `type = "*"` or `type = "AWS"` and `identifiers = ["*"]` — that no condition limits
+    /// to known callers. Also flags an `aws_lambda_permission` with `principal = "*"` and
+    /// none of `source_arn`, `source_account`, `principal_org_id`.
+    ///
+    /// ## Why is this bad?
+    /// `*` is everyone: any AWS account, and for most services anonymous callers too. A
+    /// bucket that allows `s3:GetObject` to `*` is public; a queue or topic that allows `*`
+    /// takes messages from anyone who learns its ARN.
+    ///
+    /// A condition restricts the grant when it tests one of `aws:SourceArn`,
+    /// `aws:SourceAccount`, `aws:SourceOwner`, `aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`,
+    /// `aws:PrincipalAccount`, `aws:PrincipalArn`, `aws:SourceVpc`, `aws:SourceVpce` or
+    /// `aws:SourceIp` (keys compared without regard to case), with any operator but `Null`
+    /// and the `…IfExists` forms, which let a request without the key through.
+    ///
+    /// The finding points at the `*` element, in the resource or data source where the
+    /// statement is written.
+    ///
+    /// ## What it deliberately does not flag
+    /// - Identity policies (they have no principal) and trust policies (a role's
+    ///   `assume_role_policy`): who may assume a role is another question.
+    /// - `Deny` statements for `*`: that is how guard rails such as "TLS only" are written.
+    /// - Principals it cannot know before apply, or a condition it cannot read (a condition
+    ///   whose operator, key or whole value is unknown counts as restricting).
+    /// - Other conditions (`aws:SecureTransport`, `s3:prefix`, …): they say how, not who.
+    /// - A public Lambda function URL (`function_url_auth_type = "NONE"`) needs `principal =
+    ///   "*"`; if it is meant to be public, suppress the finding with the reason.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_sqs_queue_policy" "jobs" {
+    ///   queue_url = aws_sqs_queue.jobs.id
+    ///   policy = jsonencode({
+    ///     Version = "2012-10-17"
+    ///     Statement = [{
+    ///       Effect    = "Allow"
+    ///       Principal = "*"
+    ///       Action    = "sqs:SendMessage"
+    ///       Resource  = aws_sqs_queue.jobs.arn
+    ///     }]
+    ///   })
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "aws_sqs_queue_policy" "jobs" {
+    ///   queue_url = aws_sqs_queue.jobs.id
+    ///   policy = jsonencode({
+    ///     Version = "2012-10-17"
+    ///     Statement = [{
+    ///       Effect    = "Allow"
+    ///       Principal = { Service = "sns.amazonaws.com" }
+    ///       Action    = "sqs:SendMessage"
+    ///       Resource  = aws_sqs_queue.jobs.arn
+    ///       Condition = { ArnEquals = { "aws:SourceArn" = aws_sns_topic.orders.arn } }
+    ///     }]
+    ///   })
+    /// }
+    /// ```
+    pub struct IamWildcardPrincipal {
+        id: "IAM003",
+        name: "iam-wildcard-principal",
+        family: "IAM",
+        severity: Error,
+    }
+}
+
+/// Condition keys that limit who can make the request (compared case-insensitively).
+const RESTRICTING_KEYS: &[&str] = &[
+    "aws:SourceArn",
+    "aws:SourceAccount",
+    "aws:SourceOwner",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalOrgPaths",
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:SourceVpc",
+    "aws:SourceVpce",
+    "aws:SourceIp",
+];
+
+/// `aws_lambda_permission` arguments that limit who may invoke.
+const LAMBDA_RESTRICTING_ARGUMENTS: &[&str] = &["source_arn", "source_account", "principal_org_id"];
+
+impl Rule for IamWildcardPrincipal {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for doc in cx.policies() {
+            if doc.kind != PolicyKind::Resource {
+                continue;
+            }
+            for statement in &doc.statements {
+                if !statement.is_allow() || is_restricted(statement.condition.as_ref()) {
+                    continue;
+                }
+                let Some(principal) = &statement.principal else {
+                    continue;
+                };
+                if let Some(origin) = everyone(principal) {
+                    out.push(policy_finding(doc, statement, origin));
+                }
+            }
+        }
+        for permission in cx.resources("aws_lambda_permission") {
+            let Some(principal) = cx.attr(permission, "principal") else {
+                continue;
+            };
+            if principal.as_str() != Some("*") {
+                continue;
+            }
+            let restricted = LAMBDA_RESTRICTING_ARGUMENTS
+                .iter()
+                .any(|a| cx.attr(permission, a).is_some_and(|v| !v.is_null()));
+            if restricted {
+                continue;
+            }
+            let action = cx.attr(permission, "action");
+            let origin = principal.origin.or(cx.origin_of(permission, "principal"));
+            out.push(lambda_finding(
+                permission,
+                action.as_ref().and_then(Value::as_str),
+                origin,
+            ));
+        }
+    }
+}
+
+/// The origin of the element that grants to every principal, if one does: `"*"`, an
+/// `AWS` entry `"*"`, or a principal of type `*` (how `aws_iam_policy_document` writes
+/// `"Principal": "*"`).
+fn everyone(principal: &Value) -> Option<Origin> {
+    match &principal.kind {
+        ValueKind::String(s) if s == "*" => Some(principal.origin),
+        ValueKind::Object(map) => map.iter().find_map(|(kind, ids)| {
+            if kind == "*" {
+                // The type alone says "everyone"; point at a `*` identifier when there is one.
+                Some(star_element(ids).map_or(ids.origin, |v| v.origin))
+            } else if kind.eq_ignore_ascii_case("AWS") {
+                star_element(ids).map(|v| v.origin)
+            } else {
+                None
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// The first `"*"` of a string-or-list.
+fn star_element(ids: &Value) -> Option<&Value> {
+    ids.one_or_many()
+        .into_iter()
+        .find(|v| v.as_str() == Some("*"))
+}
+
+/// Whether a condition limits the caller (or cannot be read, which is not evidence).
+fn is_restricted(condition: Option<&Value>) -> bool {
+    let Some(condition) = condition else {
+        return false;
+    };
+    match &condition.kind {
+        ValueKind::Unknown => true,
+        ValueKind::Object(operators) => operators.iter().any(|(operator, tests)| {
+            // An empty operator or key is what an unknown `test`/`variable` becomes.
+            if operator.is_empty() {
+                return true;
+            }
+            let limits = !operator.eq_ignore_ascii_case("Null")
+                && !operator.to_ascii_lowercase().ends_with("ifexists");
+            match &tests.kind {
+                ValueKind::Unknown => true,
+                ValueKind::Object(keys) => keys.keys().any(|key| {
+                    key.is_empty()
+                        || (limits && RESTRICTING_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key)))
+                }),
+                _ => false,
+            }
+        }),
+        _ => false,
+    }
+}
+
+fn policy_finding(doc: &PolicyDoc, statement: &StatementView, origin: Origin) -> Finding {
+    Finding {
+        rule: &IamWildcardPrincipal::META,
+        message: "resource policy allows every principal (`*`) without a condition on the caller"
+            .to_string(),
+        label: "any principal".to_string(),
+        help: "name the principals, or add a condition on `aws:SourceArn`, `aws:SourceAccount` \
+               or `aws:PrincipalOrgID`"
+            .to_string(),
+        origin: element_origin(origin, statement, doc),
+        resource: doc.resource.clone(),
+        attribute: Some(attribute_path(doc, statement, Field::Principal)),
+    }
+}
+
+fn lambda_finding(permission: &Block, action: Option<&str>, origin: Origin) -> Finding {
+    let action = action.unwrap_or("lambda:InvokeFunction");
+    Finding {
+        rule: &IamWildcardPrincipal::META,
+        message: format!(
+            "lambda permission grants `{action}` to every principal (`*`) without `source_arn`, \
+             `source_account` or `principal_org_id`"
+        ),
+        label: "any principal".to_string(),
+        help: "name the calling service or account in `principal`, and set `source_arn` or \
+               `source_account`"
+            .to_string(),
+        origin: origin.or(permission.origin),
+        resource: Some(permission.address()),
+        attribute: Some("principal".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{lint_files_with, lint_hcl, render_all};
+
+    const RULE: &str = "IAM003";
+
+    /// `aws_sqs_queue_policy.q` with `policy = jsonencode(<statement>)` (one statement).
+    fn queue_policy(statement: &str) -> String {
+        format!(
+            r#"variable "unset" {{}}
+resource "aws_sqs_queue_policy" "q" {{
+  queue_url = "q"
+  policy    = jsonencode({{ Statement = [{statement}] }})
+}}
+"#
+        )
+    }
+
+    #[test]
+    fn fires_on_everyone() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "string",
+                r#"{ Effect = "Allow", Principal = "*", Action = "sqs:SendMessage", Resource = "*" }"#,
+            ),
+            (
+                "AWS string",
+                r#"{ Effect = "Allow", Principal = { AWS = "*" }, Action = "sqs:SendMessage", Resource = "*" }"#,
+            ),
+            (
+                "AWS list among others",
+                r#"{ Effect = "Allow", Principal = { AWS = ["arn:aws:iam::111122223333:root", "*"] }, Action = "sqs:SendMessage", Resource = "*" }"#,
+            ),
+            (
+                "condition that says how, not who",
+                r#"{ Effect = "Allow", Principal = "*", Action = "sqs:SendMessage", Resource = "*", Condition = { Bool = { "aws:SecureTransport" = "true" } } }"#,
+            ),
+            (
+                "IfExists lets requests without the key through",
+                r#"{ Effect = "Allow", Principal = "*", Action = "sqs:SendMessage", Resource = "*", Condition = { ArnEqualsIfExists = { "aws:SourceArn" = "arn:aws:sns:eu-west-1:111122223333:t" } } }"#,
+            ),
+        ];
+        for (name, statement) in cases {
+            let f = lint_hcl(RULE, &queue_policy(statement));
+            assert_eq!(f.len(), 1, "{name}: {f:#?}");
+            assert_eq!(f[0].resource.as_deref(), Some("aws_sqs_queue_policy.q"));
+            assert_eq!(
+                f[0].attribute.as_deref(),
+                Some("policy.Statement[0].Principal")
+            );
+        }
+    }
+
+    #[test]
+    fn quiet_on_named_or_restricted_principals() {
+        let cases: &[(&str, &str)] = &[
+            (
+                "source arn condition",
+                r#"{ Effect = "Allow", Principal = "*", Action = "sqs:SendMessage", Resource = "*", Condition = { ArnEquals = { "aws:SourceArn" = "arn:aws:sns:eu-west-1:111122223333:t" } } }"#,
+            ),
+            (
+                "org condition, other case",
+                r#"{ Effect = "Allow", Principal = { AWS = "*" }, Action = "sqs:SendMessage", Resource = "*", Condition = { StringEquals = { "AWS:PrincipalOrgId" = "o-abc" } } }"#,
+            ),
+            (
+                "named principal",
+                r#"{ Effect = "Allow", Principal = { AWS = "arn:aws:iam::111122223333:role/ci" }, Action = "sqs:SendMessage", Resource = "*" }"#,
+            ),
+            (
+                "service principal",
+                r#"{ Effect = "Allow", Principal = { Service = "sns.amazonaws.com" }, Action = "sqs:SendMessage", Resource = "*" }"#,
+            ),
+            (
+                "deny",
+                r#"{ Effect = "Deny", Principal = "*", Action = "sqs:*", Resource = "*", Condition = { Bool = { "aws:SecureTransport" = "false" } } }"#,
+            ),
+            (
+                "unknown principal",
+                r#"{ Effect = "Allow", Principal = { AWS = var.unset }, Action = "sqs:SendMessage", Resource = "*" }"#,
+            ),
+            (
+                "unknown condition",
+                r#"{ Effect = "Allow", Principal = "*", Action = "sqs:SendMessage", Resource = "*", Condition = var.unset }"#,
+            ),
+        ];
+        for (name, statement) in cases {
+            let f = lint_hcl(RULE, &queue_policy(statement));
+            assert!(f.is_empty(), "{name}: {f:#?}");
+        }
+    }
+
+    #[test]
+    fn identity_and_trust_policies_are_not_resource_policies() {
+        let f = lint_hcl(
+            RULE,
+            r#"resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({
+    Statement = [{ Effect = "Allow", Principal = { AWS = "*" }, Action = "sts:AssumeRole", Condition = { StringEquals = { "sts:ExternalId" = "x" } } }]
+  })
+}
+resource "aws_iam_policy" "p" {
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "*" }] })
+}
+"#,
+        );
+        assert!(f.is_empty(), "{f:#?}");
+    }
+
+    #[test]
+    fn single_statement_object_and_heredoc() {
+        let f = lint_hcl(
+            RULE,
+            r#"resource "aws_s3_bucket_policy" "site" {
+  bucket = "site"
+  policy = jsonencode({
+    Statement = { Effect = "Allow", Principal = "*", Action = "s3:GetObject", Resource = "arn:aws:s3:::site/*" }
+  })
+}
+resource "aws_sns_topic_policy" "t" {
+  arn    = "t"
+  policy = <<EOF
+{
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": {"AWS": ["*"]},
+    "Action": "SNS:Publish",
+    "Resource": "*"
+  }]
+}
+EOF
+}
+"#,
+        );
+        assert_eq!(f.len(), 2, "{f:#?}");
+        let topic = f
+            .iter()
+            .find(|x| x.resource.as_deref() == Some("aws_sns_topic_policy.t"));
+        let topic = topic.expect("topic finding");
+        assert_eq!((topic.location.line, topic.location.column), (13, 27));
+    }
+
+    #[test]
+    fn file_and_templatefile() {
+        let json = r#"{
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": "*",
+    "Action": "secretsmanager:GetSecretValue",
+    "Resource": "*",
+    "Condition": { "StringEquals": { "${key}": "111122223333" } }
+  }]
+}
+"#;
+        for (key, expected) in [("aws:SourceAccount", 0), ("aws:RequestedRegion", 1)] {
+            let main = format!(
+                r#"resource "aws_secretsmanager_secret_policy" "s" {{
+  secret_arn = "s"
+  policy     = templatefile("${{path.module}}/p.json", {{ key = "{key}" }})
+}}
+"#
+            );
+            let f = lint_files_with(RULE, &[("main.tf", &main), ("p.json", json)], None);
+            assert_eq!(f.len(), expected, "{key}: {f:#?}");
+            if let Some(f) = f.first() {
+                assert_eq!(f.location.path, "p.json");
+                assert_eq!(f.location.line, 4);
+                assert_eq!(
+                    f.resource.as_deref(),
+                    Some("aws_secretsmanager_secret_policy.s")
+                );
+            }
+        }
+        let main = r#"resource "aws_ecr_repository_policy" "r" {
+  repository = "r"
+  policy     = file("${path.module}/p.json")
+}
+"#;
+        let f = lint_files_with(
+            RULE,
+            &[
+                ("main.tf", main),
+                ("p.json", &json.replace("${key}", "s3:prefix")),
+            ],
+            None,
+        );
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].location.path, "p.json");
+    }
+
+    #[test]
+    fn policy_document_principal_blocks_dynamic_and_tfvars() {
+        let main = r#"variable "readers" {
+  default = ["*"]
+}
+locals {
+  public = [{ type = "*", identifiers = ["*"] }]
+}
+data "aws_iam_policy_document" "bucket" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::b/*"]
+    principals {
+      type        = "AWS"
+      identifiers = var.readers
+    }
+  }
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["arn:aws:s3:::b/*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:PrincipalOrgID"
+      values   = ["o-abc"]
+    }
+  }
+  dynamic "statement" {
+    for_each = local.public
+    content {
+      actions   = ["s3:ListBucket"]
+      resources = ["arn:aws:s3:::b"]
+      principals {
+        type        = statement.value.type
+        identifiers = statement.value.identifiers
+      }
+    }
+  }
+}
+resource "aws_s3_bucket_policy" "b" {
+  bucket = "b"
+  policy = data.aws_iam_policy_document.bucket.json
+}
+"#;
+        let f = lint_hcl(RULE, main);
+        let got: Vec<_> = f
+            .iter()
+            .map(|x| {
+                (
+                    x.resource.clone().unwrap_or_default(),
+                    x.attribute.clone().unwrap_or_default(),
+                    x.location.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "data.aws_iam_policy_document.bucket".to_string(),
+                    "statement[0].principals".to_string(),
+                    2
+                ),
+                (
+                    "data.aws_iam_policy_document.bucket".to_string(),
+                    "statement[2].principals".to_string(),
+                    5
+                ),
+            ]
+        );
+        // tfvars name the readers: only the dynamic public statement is left.
+        let f = lint_files_with(
+            RULE,
+            &[
+                ("main.tf", main),
+                (
+                    "terraform.tfvars",
+                    "readers = [\"arn:aws:iam::111122223333:role/reader\"]\n",
+                ),
+            ],
+            None,
+        );
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].attribute.as_deref(), Some("statement[2].principals"));
+        // A policy document no resource policy uses is an identity policy: not judged.
+        let unused = main.replace("policy = data.aws_iam_policy_document.bucket.json", "");
+        assert!(lint_hcl(RULE, &unused).is_empty());
+    }
+
+    #[test]
+    fn lambda_permission() {
+        let f = lint_hcl(
+            RULE,
+            r#"variable "unset" {}
+resource "aws_lambda_permission" "open" {
+  action        = "lambda:InvokeFunction"
+  function_name = "f"
+  principal     = "*"
+}
+resource "aws_lambda_permission" "null_source" {
+  function_name = "f"
+  principal     = "*"
+  source_arn    = null
+}
+resource "aws_lambda_permission" "from_api" {
+  action        = "lambda:InvokeFunction"
+  function_name = "f"
+  principal     = "*"
+  source_arn    = "arn:aws:execute-api:eu-west-1:111122223333:abc/*"
+}
+resource "aws_lambda_permission" "org" {
+  function_name    = "f"
+  principal        = "*"
+  principal_org_id = "o-abc"
+}
+resource "aws_lambda_permission" "unknown_source" {
+  function_name  = "f"
+  principal      = "*"
+  source_account = var.unset
+}
+resource "aws_lambda_permission" "service" {
+  function_name = "f"
+  principal     = "apigateway.amazonaws.com"
+}
+resource "aws_lambda_permission" "unknown_principal" {
+  function_name = "f"
+  principal     = var.unset
+}
+"#,
+        );
+        let got: Vec<_> = f
+            .iter()
+            .map(|x| {
+                (
+                    x.resource.clone().unwrap_or_default(),
+                    x.attribute.clone().unwrap_or_default(),
+                    x.location.line,
+                    x.location.column,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "aws_lambda_permission.open".to_string(),
+                    "principal".to_string(),
+                    5,
+                    19
+                ),
+                (
+                    "aws_lambda_permission.null_source".to_string(),
+                    "principal".to_string(),
+                    9,
+                    19
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn snapshot_diagnostic() {
+        let f = lint_hcl(
+            RULE,
+            r#"resource "aws_sqs_queue_policy" "jobs" {
+  queue_url = "https://sqs.eu-west-1.amazonaws.com/111122223333/jobs"
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "*" }
+      Action    = "sqs:SendMessage"
+      Resource  = "arn:aws:sqs:eu-west-1:111122223333:jobs"
+    }]
+  })
+}
+resource "aws_lambda_permission" "open" {
+  function_name = "orders"
+  principal     = "*"
+}
+"#,
+        );
+        insta::assert_snapshot!(render_all(&f));
+    }
+}

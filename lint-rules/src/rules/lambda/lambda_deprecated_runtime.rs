@@ -1,0 +1,127 @@
+use crate::context::Context;
+use crate::{declare_rule, Finding, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a function whose `runtime` is past AWS's deprecation date.
+    ///
+    /// ## Why is this bad?
+    /// A deprecated runtime gets no security patches, and AWS then blocks creating and
+    /// later updating functions that use it: the next deploy fails. Seed 003's
+    /// `python3.9` is one (deprecated 2025-12-15).
+    ///
+    /// The dates come from the AWS Lambda Developer Guide, "Runtime deprecation policy"
+    /// (deprecated runtimes table), as published up to 2025-12; only dates already past
+    /// are listed, so a runtime whose deprecation is merely announced does not fire.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// runtime = "python3.9"
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// runtime = "python3.12"
+    /// ```
+    pub struct LambdaDeprecatedRuntime {
+        id: "LAMBDA004",
+        name: "lambda-deprecated-runtime",
+        family: "LAMBDA",
+        severity: Error,
+    }
+}
+
+/// (runtime, deprecation date) — AWS Lambda Developer Guide, "Runtime deprecation policy".
+pub const DEPRECATED_RUNTIMES: &[(&str, &str)] = &[
+    ("dotnet5.0", "2022-05-10"),
+    ("dotnet6", "2024-12-20"),
+    ("dotnet7", "2024-05-14"),
+    ("dotnetcore1.0", "2019-06-27"),
+    ("dotnetcore2.0", "2019-05-30"),
+    ("dotnetcore2.1", "2022-01-05"),
+    ("dotnetcore3.1", "2023-04-03"),
+    ("go1.x", "2024-01-08"),
+    ("java8", "2024-01-08"),
+    ("nodejs", "2016-10-31"),
+    ("nodejs4.3", "2020-03-05"),
+    ("nodejs4.3-edge", "2019-04-30"),
+    ("nodejs6.10", "2019-08-12"),
+    ("nodejs8.10", "2020-03-06"),
+    ("nodejs10.x", "2021-07-30"),
+    ("nodejs12.x", "2023-03-31"),
+    ("nodejs14.x", "2023-12-04"),
+    ("nodejs16.x", "2024-06-12"),
+    ("nodejs18.x", "2025-09-01"),
+    ("provided", "2024-01-08"),
+    ("python2.7", "2021-07-15"),
+    ("python3.6", "2022-07-18"),
+    ("python3.7", "2023-12-04"),
+    ("python3.8", "2024-10-14"),
+    ("python3.9", "2025-12-15"),
+    ("ruby2.5", "2021-07-30"),
+    ("ruby2.7", "2023-12-07"),
+];
+
+/// The deprecation date of `runtime` when it is on or before `today` (`YYYY-MM-DD`).
+pub fn deprecated_since(runtime: &str, today: &str) -> Option<&'static str> {
+    DEPRECATED_RUNTIMES
+        .iter()
+        .find(|(r, _)| *r == runtime)
+        .map(|(_, d)| *d)
+        .filter(|d| *d <= today)
+}
+
+impl Rule for LambdaDeprecatedRuntime {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let today = cx.today();
+        for f in cx.resources("aws_lambda_function") {
+            let Some(runtime) = cx.attr(f, "runtime") else { continue };
+            let Some(r) = runtime.as_str() else { continue };
+            if let Some(date) = deprecated_since(r, &today) {
+                out.push(Finding {
+                    rule: &Self::META,
+                    message: format!("runtime `{r}` is deprecated since {date}"),
+                    label: "deprecated runtime".into(),
+                    help: "move to a supported runtime of the same language (e.g. python3.12, nodejs22.x, java21)".into(),
+                    origin: runtime.origin.or(cx.origin_of(f, "runtime")),
+                    resource: Some(f.address()),
+                    attribute: Some("runtime".into()),
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::deprecated_since;
+    use crate::testing::{lint_hcl, render_all};
+
+    const BAD: &str = "resource \"aws_lambda_function\" \"f\" {\n  function_name = \"f\"\n  role          = \"r\"\n  runtime       = \"python3.9\"\n}\n";
+
+    #[test]
+    fn dates() {
+        assert_eq!(deprecated_since("python3.9", "2025-12-14"), None);
+        assert_eq!(deprecated_since("python3.9", "2025-12-15"), Some("2025-12-15"));
+        assert_eq!(deprecated_since("python3.12", "2030-01-01"), None);
+    }
+
+    #[test]
+    fn fires_on_python39() {
+        assert_eq!(lint_hcl("LAMBDA004", BAD).len(), 1);
+    }
+
+    #[test]
+    fn quiet_on_supported() {
+        let f = lint_hcl("LAMBDA004", "resource \"aws_lambda_function\" \"f\" {\n  function_name = \"f\"\n  role          = \"r\"\n  runtime       = \"python3.12\"\n}\n");
+        assert!(f.is_empty());
+    }
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(render_all(&lint_hcl("LAMBDA004", BAD)));
+    }
+}

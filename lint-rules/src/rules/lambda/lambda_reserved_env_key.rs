@@ -1,0 +1,105 @@
+use crate::context::Context;
+use crate::{declare_rule, Finding, Rule, RuleMeta};
+use tfstack_model::aws::is_lambda_reserved_env_key;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a Lambda environment variable whose name Lambda reserves (`AWS_REGION`,
+    /// `AWS_LAMBDA_*`, `_HANDLER`, `LAMBDA_TASK_ROOT`, …).
+    ///
+    /// ## Why is this bad?
+    /// Lambda sets these itself; a deployment that sets one fails with
+    /// `InvalidParameterValueException: Reserved keys used in this request` (seed 001).
+    ///
+    /// It does not flag `AWS_LAMBDA_EXEC_WRAPPER` (documented as settable), nor variables
+    /// whose names it cannot evaluate.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// environment {
+    ///   variables = { AWS_REGION = "us-east-1" }
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// Remove it: the runtime already provides `AWS_REGION`.
+    pub struct LambdaReservedEnvKey {
+        id: "LAMBDA001",
+        name: "lambda-reserved-env-key",
+        family: "LAMBDA",
+        severity: Error,
+    }
+}
+
+impl Rule for LambdaReservedEnvKey {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for f in cx.resources("aws_lambda_function") {
+            for env in f.body.blocks_of("environment") {
+                let Some(vars) = env.body.get("variables").map(|e| cx.value(e)) else {
+                    continue;
+                };
+                let Some(map) = vars.as_object() else { continue };
+                for (key, v) in map {
+                    if is_lambda_reserved_env_key(key) {
+                        out.push(Finding {
+                            rule: &Self::META,
+                            message: format!("environment variable `{key}` is reserved by Lambda"),
+                            label: "reserved key".into(),
+                            help: "remove it: Lambda sets it, and the deployment fails while it is set".into(),
+                            origin: v.key_origin.or(v.origin).or(env.origin),
+                            resource: Some(f.address()),
+                            attribute: Some(format!("environment.variables.{key}")),
+                        });
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{lint_hcl, render_all};
+
+    const BAD: &str = r#"
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+  environment {
+    variables = {
+      TABLE      = "t"
+      AWS_REGION = "us-east-1"
+    }
+  }
+}
+"#;
+
+    #[test]
+    fn fires_on_reserved_keys() {
+        let f = lint_hcl("LAMBDA001", BAD);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].location.line, 8);
+    }
+
+    #[test]
+    fn quiet_on_ordinary_keys() {
+        let f = lint_hcl("LAMBDA001", r#"
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = "r"
+  environment {
+    variables = { TABLE = "t", AWS_LAMBDA_EXEC_WRAPPER = "/opt/wrap" }
+  }
+}
+"#);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(render_all(&lint_hcl("LAMBDA001", BAD)));
+    }
+}

@@ -1,0 +1,82 @@
+use crate::context::Context;
+use crate::{declare_rule, Finding, Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it does
+    /// Notes an `aws_lambda_function` without active X-Ray tracing
+    /// (`tracing_config { mode = "Active" }`).
+    ///
+    /// ## Why is this bad?
+    /// Without traces, latency and errors across API Gateway, Lambda and downstream calls
+    /// cannot be followed end to end (seed 002, "observabilidad: X-Ray + métricas p95").
+    /// A note, not a warning: tracing has a cost and some functions do not need it.
+    ///
+    /// It does not flag `PassThrough` when the caller samples (that is a choice).
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_lambda_function" "f" {
+    ///   function_name = "orders"
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "aws_lambda_function" "f" {
+    ///   function_name = "orders"
+    ///   tracing_config {
+    ///     mode = "Active"
+    ///   }
+    /// }
+    /// ```
+    pub struct LambdaWithoutTracing {
+        id: "LAMBDA006",
+        name: "lambda-without-tracing",
+        family: "LAMBDA",
+        severity: Note,
+    }
+}
+
+impl Rule for LambdaWithoutTracing {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for f in cx.resources("aws_lambda_function") {
+            if f.body.block("tracing_config").is_some() || f.body.get("tracing_config").is_some() {
+                continue;
+            }
+            out.push(Finding {
+                rule: &Self::META,
+                message: format!("function `{}` has no active X-Ray tracing", f.address()),
+                label: "no `tracing_config`".into(),
+                help: "add `tracing_config { mode = \"Active\" }` and the X-Ray write permissions".into(),
+                origin: f.origin,
+                resource: Some(f.address()),
+                attribute: None,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{lint_hcl, render_all};
+
+    const BAD: &str = "resource \"aws_lambda_function\" \"f\" {\n  function_name = \"f\"\n  role          = \"r\"\n}\n";
+
+    #[test]
+    fn fires_without_tracing() {
+        assert_eq!(lint_hcl("LAMBDA006", BAD).len(), 1);
+    }
+
+    #[test]
+    fn quiet_with_tracing() {
+        assert!(lint_hcl("LAMBDA006", "resource \"aws_lambda_function\" \"f\" {\n  function_name = \"f\"\n  role          = \"r\"\n  tracing_config {\n    mode = \"PassThrough\"\n  }\n}\n").is_empty());
+    }
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(render_all(&lint_hcl("LAMBDA006", BAD)));
+    }
+}
