@@ -45,10 +45,8 @@ pub(crate) fn is_configured(cx: &Context, body: &Body, path: &[&str]) -> bool {
     };
     for item in &body.items {
         match item {
-            Structure::Block(b) if b.kind == *first => {
-                if is_configured(cx, &b.body, rest) {
-                    return true;
-                }
+            Structure::Block(b) if b.kind == *first && is_configured(cx, &b.body, rest) => {
+                return true;
             }
             Structure::Block(b)
                 if b.kind == "dynamic" && b.labels.first().map(String::as_str) == Some(first) =>
@@ -65,10 +63,8 @@ pub(crate) fn is_configured(cx: &Context, body: &Body, path: &[&str]) -> bool {
                     None => return true,
                 }
             }
-            Structure::Attribute(a) if a.name == *first => {
-                if value_has(&cx.value(&a.value), rest) {
-                    return true;
-                }
+            Structure::Attribute(a) if a.name == *first && value_has(&cx.value(&a.value), rest) => {
+                return true;
             }
             _ => {}
         }
@@ -129,7 +125,11 @@ fn collect_targets(cx: &Context, expr: &Expr, depth: usize, out: &mut Vec<Target
             if depth >= MAX_LOCAL_DEPTH {
                 continue;
             }
-            if let Some(local) = t.attribute_names().next().and_then(|n| cx.eval.local_expr(n)) {
+            if let Some(local) = t
+                .attribute_names()
+                .next()
+                .and_then(|n| cx.eval.local_expr(n))
+            {
                 collect_targets(cx, local, depth + 1, out);
             }
         } else if let Some(address) = t.resource_address() {
@@ -233,9 +233,15 @@ fn is_failure_destination_path(cx: &Context, from: &Block, path: &str) -> bool {
     if from.kind == "module" {
         // A queue handed to a child module as its `dlq_arn`, `dead_letter_target_arn`, ….
         let name = segments.last().copied().unwrap_or("").to_ascii_lowercase();
-        return ["dlq", "dead_letter", "deadletter", "on_failure", "failure_destination"]
-            .iter()
-            .any(|n| name.contains(n));
+        return [
+            "dlq",
+            "dead_letter",
+            "deadletter",
+            "on_failure",
+            "failure_destination",
+        ]
+        .iter()
+        .any(|n| name.contains(n));
     }
     match (from.type_label(), path) {
         ("aws_sqs_queue", "redrive_policy")

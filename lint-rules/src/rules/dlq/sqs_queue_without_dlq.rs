@@ -1,0 +1,490 @@
+use super::{allows_redrive, exists, failure_destinations, is_configured, queues_at};
+use crate::context::Context;
+use crate::{declare_rule, Finding, Rule, RuleMeta};
+use tfstack_model::{Block, Origin};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags an `aws_sqs_queue` without a redrive policy: neither an inline
+    /// `redrive_policy` nor an `aws_sqs_queue_redrive_policy` whose `queue_url` refers to it.
+    ///
+    /// ## Why is this bad?
+    /// A message its consumer cannot process (a poison message) comes back after every
+    /// visibility timeout and is retried until it expires: it blocks or slows the queue,
+    /// costs an invocation each time, and is finally deleted without a trace. A
+    /// dead-letter queue sets it aside after `maxReceiveCount` receives, for inspection and
+    /// redrive.
+    ///
+    /// It deliberately does not flag a queue that is itself a dead-letter or failure
+    /// destination — named as `deadLetterTargetArn` in another queue's redrive policy (also
+    /// through a local or a literal ARN), by an `aws_sqs_queue_redrive_policy`, an SNS
+    /// subscription's `redrive_policy`, any `dead_letter_config` (Lambda functions,
+    /// EventBridge targets, schedules, pipes), an `on_failure` destination of an event
+    /// source mapping, an `aws_lambda_function_event_invoke_config` destination, or a
+    /// child module input named like a dead-letter queue (`dlq_arn`) — nor one whose
+    /// `redrive_allow_policy` (inline or `aws_sqs_queue_redrive_allow_policy`) lets source
+    /// queues use it, nor one whose name or resource name says it is one (`orders-dlq`,
+    /// `dead_letter`), since its sources may live in another module. A redrive policy it
+    /// cannot evaluate counts as set, and a queue with `count = 0` is not looked at.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_sqs_queue" "jobs" {
+    ///   name = "jobs"
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "aws_sqs_queue" "jobs_dlq" {
+    ///   name                      = "jobs-dlq"
+    ///   message_retention_seconds = 1209600
+    /// }
+    ///
+    /// resource "aws_sqs_queue" "jobs" {
+    ///   name = "jobs"
+    ///   redrive_policy = jsonencode({
+    ///     deadLetterTargetArn = aws_sqs_queue.jobs_dlq.arn
+    ///     maxReceiveCount     = 5
+    ///   })
+    /// }
+    /// ```
+    pub struct SqsQueueWithoutDlq {
+        id: "DLQ001",
+        name: "sqs-queue-without-dlq",
+        family: "DLQ",
+        severity: Error,
+    }
+}
+
+impl Rule for SqsQueueWithoutDlq {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let queues = cx.resources("aws_sqs_queue");
+        if queues.is_empty() {
+            return;
+        }
+        let destinations = failure_destinations(cx);
+        let mut redriven = Vec::new();
+        for policy in cx.resources("aws_sqs_queue_redrive_policy") {
+            if !exists(cx, policy) || !is_configured(cx, &policy.body, &["redrive_policy"]) {
+                continue;
+            }
+            if let Some(url) = policy.body.get("queue_url") {
+                redriven.extend(queues_at(cx, url, '/').iter().map(|q| q.address()));
+            }
+        }
+        for queue in queues {
+            let address = queue.address();
+            if !exists(cx, queue)
+                || is_configured(cx, &queue.body, &["redrive_policy"])
+                || redriven.contains(&address)
+                || destinations.contains(&address)
+                || allows_redrive(cx.attr(queue, "redrive_allow_policy"))
+                || is_named_like_dead_letter_queue(cx, queue)
+            {
+                continue;
+            }
+            out.push(finding(queue, cx));
+        }
+    }
+}
+
+/// `orders-dlq`, `orders_dead_letter`, `OrdersDeadLetterQueue`, in the resource name or
+/// the queue's `name`/`name_prefix`.
+fn is_named_like_dead_letter_queue(cx: &Context, queue: &Block) -> bool {
+    let mut names = vec![queue.name_label().to_string()];
+    for attribute in ["name", "name_prefix"] {
+        if let Some(name) = cx.attr(queue, attribute).as_ref().and_then(|v| v.as_str()) {
+            names.push(name.to_string());
+        }
+    }
+    names.iter().any(|n| {
+        let squashed: String = n
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        squashed.contains("dlq") || squashed.contains("deadletter")
+    })
+}
+
+fn finding(queue: &Block, cx: &Context) -> Finding {
+    // `redrive_policy = null` (often the false branch of a conditional) points at itself.
+    let explicit: Option<Origin> = queue
+        .body
+        .attribute("redrive_policy")
+        .map(|a| cx.value(&a.value).origin.or(a.origin));
+    let (message, label) = match explicit {
+        None => (
+            format!("queue `{}` has no dead-letter queue", queue.address()),
+            "no `redrive_policy`".to_string(),
+        ),
+        Some(_) => (
+            format!(
+                "queue `{}` has no dead-letter queue: its `redrive_policy` is empty",
+                queue.address()
+            ),
+            "empty redrive policy".to_string(),
+        ),
+    };
+    Finding {
+        rule: &SqsQueueWithoutDlq::META,
+        message,
+        label,
+        help: "add a dead-letter queue: `redrive_policy = jsonencode({ deadLetterTargetArn = \
+               aws_sqs_queue.<dlq>.arn, maxReceiveCount = 5 })`"
+            .into(),
+        origin: explicit.unwrap_or(queue.origin),
+        resource: Some(queue.address()),
+        attribute: explicit.map(|_| "redrive_policy".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{lint_files_with, lint_hcl, render_all};
+
+    fn addresses(findings: &[crate::engine::Located]) -> Vec<String> {
+        findings.iter().filter_map(|f| f.resource.clone()).collect()
+    }
+
+    #[test]
+    fn fires_on_a_queue_without_redrive_policy() {
+        let f = lint_hcl(
+            "DLQ001",
+            r#"
+resource "aws_sqs_queue" "jobs" {
+  name                       = "jobs"
+  visibility_timeout_seconds = 60
+}
+
+resource "aws_sqs_queue" "events" {
+  name_prefix = "events-"
+}
+"#,
+        );
+        assert_eq!(
+            addresses(&f),
+            ["aws_sqs_queue.jobs", "aws_sqs_queue.events"]
+        );
+    }
+
+    #[test]
+    fn fires_when_a_conditional_turns_the_policy_off() {
+        let f = lint_files_with(
+            "DLQ001",
+            &[
+                (
+                    "main.tf",
+                    r#"
+variable "enable_dlq" {
+  type    = bool
+  default = true
+}
+
+resource "aws_sqs_queue" "jobs_dead" {
+  name = "jobs-dead"
+}
+
+resource "aws_sqs_queue" "jobs" {
+  name = "jobs"
+  redrive_policy = var.enable_dlq ? jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.jobs_dead.arn
+    maxReceiveCount     = 3
+  }) : null
+}
+"#,
+                ),
+                ("terraform.tfvars", "enable_dlq = false\n"),
+            ],
+            None,
+        );
+        // `jobs_dead` is still referenced by the redrive policy expression: not flagged.
+        assert_eq!(addresses(&f), ["aws_sqs_queue.jobs"]);
+        assert_eq!(f[0].attribute.as_deref(), Some("redrive_policy"));
+    }
+
+    #[test]
+    fn fires_on_a_queue_only_consumed_or_subscribed() {
+        // Being an event source, a subscriber or a redrive *source* does not make a queue a
+        // dead-letter queue.
+        let f = lint_hcl(
+            "DLQ001",
+            r#"
+resource "aws_sqs_queue" "orders" {
+  name = "orders"
+}
+
+resource "aws_sns_topic" "orders" {
+  name = "orders"
+}
+
+resource "aws_sns_topic_subscription" "orders" {
+  topic_arn = aws_sns_topic.orders.arn
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.orders.arn
+}
+
+resource "aws_lambda_event_source_mapping" "orders" {
+  event_source_arn = aws_sqs_queue.orders.arn
+  function_name    = "orders-worker"
+}
+
+resource "aws_sqs_queue" "parking" {
+  name = "parking"
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "denyAll"
+  })
+}
+"#,
+        );
+        assert_eq!(
+            addresses(&f),
+            ["aws_sqs_queue.orders", "aws_sqs_queue.parking"]
+        );
+    }
+
+    #[test]
+    fn quiet_with_inline_or_separate_redrive_policy() {
+        let f = lint_hcl(
+            "DLQ001",
+            r#"
+resource "aws_sqs_queue" "jobs_dlq" {
+  name                      = "jobs-dlq"
+  message_retention_seconds = 1209600
+}
+
+resource "aws_sqs_queue" "jobs" {
+  name = "jobs"
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.jobs_dlq.arn
+    maxReceiveCount     = 5
+  })
+}
+
+resource "aws_sqs_queue" "emails" {
+  name = "emails"
+}
+
+resource "aws_sqs_queue" "emails_failed" {
+  name = "emails-failed"
+}
+
+resource "aws_sqs_queue_redrive_policy" "emails" {
+  queue_url = aws_sqs_queue.emails.id
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.emails_failed.arn
+    maxReceiveCount     = 4
+  })
+}
+
+variable "redrive_policy" {
+  type = string
+}
+
+resource "aws_sqs_queue" "imports" {
+  name           = "imports"
+  redrive_policy = var.redrive_policy
+}
+"#,
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn quiet_on_dead_letter_and_failure_destinations() {
+        let f = lint_hcl(
+            "DLQ001",
+            r#"
+locals {
+  redrive = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.shared_failures.arn
+    maxReceiveCount     = 5
+  })
+}
+
+resource "aws_sqs_queue" "shared_failures" {
+  name = "shared-failures"
+}
+
+resource "aws_sqs_queue" "a" {
+  name           = "a"
+  redrive_policy = local.redrive
+}
+
+resource "aws_sqs_queue" "literal_target" {
+  name = "literal-target"
+}
+
+resource "aws_sqs_queue" "b" {
+  name           = "b"
+  redrive_policy = "{\"deadLetterTargetArn\":\"arn:aws:sqs:eu-west-1:123456789012:literal-target\",\"maxReceiveCount\":3}"
+}
+
+resource "aws_sqs_queue" "fn_failures" {
+  name = "fn-failures"
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  role          = "arn:aws:iam::123456789012:role/worker"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+  filename      = "worker.zip"
+
+  dead_letter_config {
+    target_arn = aws_sqs_queue.fn_failures.arn
+  }
+}
+
+resource "aws_sqs_queue" "stream_failures" {
+  name = "stream-failures"
+}
+
+resource "aws_lambda_event_source_mapping" "stream" {
+  event_source_arn  = "arn:aws:kinesis:eu-west-1:123456789012:stream/clicks"
+  function_name     = aws_lambda_function.worker.arn
+  starting_position = "LATEST"
+
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.stream_failures.arn
+    }
+  }
+}
+
+resource "aws_sqs_queue" "async_failures" {
+  name = "async-failures"
+}
+
+resource "aws_sqs_queue" "async_results" {
+  name = "async-results"
+}
+
+resource "aws_lambda_function_event_invoke_config" "worker" {
+  function_name = aws_lambda_function.worker.function_name
+
+  destination_config {
+    on_failure {
+      destination = aws_sqs_queue.async_failures.arn
+    }
+    on_success {
+      destination = aws_sqs_queue.async_results.arn
+    }
+  }
+}
+
+resource "aws_sqs_queue" "rule_failures" {
+  name = "rule-failures"
+}
+
+resource "aws_cloudwatch_event_target" "nightly" {
+  rule = "nightly"
+  arn  = aws_lambda_function.worker.arn
+
+  dead_letter_config {
+    arn = aws_sqs_queue.rule_failures.arn
+  }
+}
+
+resource "aws_sqs_queue" "delivery_failures" {
+  name = "delivery-failures"
+}
+
+resource "aws_sns_topic_subscription" "worker" {
+  topic_arn = "arn:aws:sns:eu-west-1:123456789012:orders"
+  protocol  = "lambda"
+  endpoint  = aws_lambda_function.worker.arn
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.delivery_failures.arn
+  })
+}
+
+resource "aws_sqs_queue" "pipe_failures" {
+  name = "pipe-failures"
+}
+
+resource "aws_pipes_pipe" "clicks" {
+  name     = "clicks"
+  role_arn = "arn:aws:iam::123456789012:role/pipe"
+  source   = "arn:aws:kinesis:eu-west-1:123456789012:stream/clicks"
+  target   = aws_lambda_function.worker.arn
+
+  source_parameters {
+    kinesis_stream_parameters {
+      starting_position = "LATEST"
+      dead_letter_config {
+        arn = aws_sqs_queue.pipe_failures.arn
+      }
+    }
+  }
+}
+
+resource "aws_sqs_queue" "allowing" {
+  name = "allowing"
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = ["arn:aws:sqs:eu-west-1:123456789012:elsewhere"]
+  })
+}
+
+resource "aws_sqs_queue" "orders_dlq" {
+  name = "orders-dlq"
+}
+
+resource "aws_sqs_queue" "for_child_module" {
+  name = "for-child-module"
+}
+
+module "consumer" {
+  source  = "./consumer"
+  dlq_arn = aws_sqs_queue.for_child_module.arn
+}
+
+resource "aws_sqs_queue" "disabled" {
+  count = 0
+  name  = "disabled"
+}
+"#,
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn snapshot_diagnostic() {
+        let findings = lint_files_with(
+            "DLQ001",
+            &[
+                (
+                    "main.tf",
+                    r#"
+variable "enable_dlq" {
+  type    = bool
+  default = true
+}
+
+resource "aws_sqs_queue" "jobs" {
+  name = "jobs"
+}
+
+resource "aws_sqs_queue" "events_failed" {
+  name = "events-failed"
+}
+
+resource "aws_sqs_queue" "events" {
+  name           = "events"
+  redrive_policy = var.enable_dlq ? jsonencode({ deadLetterTargetArn = aws_sqs_queue.events_failed.arn, maxReceiveCount = 3 }) : null
+}
+"#,
+                ),
+                ("terraform.tfvars", "enable_dlq = false\n"),
+            ],
+            None,
+        );
+        insta::assert_snapshot!(render_all(&findings));
+    }
+}

@@ -1,0 +1,474 @@
+use crate::context::Context;
+use crate::rules::dlq::{exists, referenced_blocks, targets_of};
+use crate::{declare_rule, Finding, Rule, RuleMeta};
+use indexmap::IndexMap;
+use tfstack_model::eval::{scalar_to_string, Scope};
+use tfstack_model::{Block, Expr, ExprKind, Origin, TemplatePart, Value, ValueKind};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags an `aws_lambda_function` whose log group is not managed by the module: no
+    /// `aws_cloudwatch_log_group` is named `/aws/lambda/<function_name>` (or, when the
+    /// function sets `logging_config.log_group`, that name).
+    ///
+    /// A group counts as the function's when its evaluated name equals the expected one,
+    /// when its name is built from the function
+    /// (`"/aws/lambda/${aws_lambda_function.orders.function_name}"`), or when the
+    /// function's `logging_config.log_group` refers to it.
+    ///
+    /// ## Why is this bad?
+    /// Lambda creates a missing group on the first invocation, with no retention: logs are
+    /// kept (and paid for) forever, LOG001 cannot see the group, and it outlives
+    /// `terraform destroy`. Adding the group to Terraform later fails with
+    /// `ResourceAlreadyExistsException` until someone imports it.
+    ///
+    /// It deliberately does not flag a function whose name (or custom log group) it cannot
+    /// evaluate, nor one for which a log group with a partly unknown name could be the
+    /// one (`"/aws/lambda/${var.prefix}-orders"` for `shop-orders`). A group whose name is
+    /// built from another function does not count. Groups managed in another module are
+    /// only recognised when handed to a child module here (a `name` or `*log_group*`
+    /// input referring to the function or equal to the name); otherwise, suppress the
+    /// finding with a reason.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_lambda_function" "orders" {
+    ///   function_name = "orders"
+    ///   # …
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "aws_cloudwatch_log_group" "orders" {
+    ///   name              = "/aws/lambda/${aws_lambda_function.orders.function_name}"
+    ///   retention_in_days = 30
+    /// }
+    /// ```
+    pub struct LambdaWithoutManagedLogGroup {
+        id: "LOG002",
+        name: "lambda-without-managed-log-group",
+        family: "LOG",
+        severity: Warning,
+    }
+}
+
+/// The log group a function writes to, as far as it can be known.
+enum FunctionLogGroup {
+    /// `logging_config.log_group` refers to a managed group.
+    Managed,
+    /// A known name; `custom` is the origin of `logging_config.log_group` when set there.
+    Named {
+        name: String,
+        custom: Option<Origin>,
+    },
+    /// Not statically known: the rule stays quiet.
+    Unknown,
+}
+
+impl Rule for LambdaWithoutManagedLogGroup {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let groups: Vec<&Block> = cx
+            .resources("aws_cloudwatch_log_group")
+            .iter()
+            .copied()
+            .filter(|g| exists(cx, g))
+            .collect();
+        for function in cx.resources("aws_lambda_function") {
+            if !exists(cx, function) {
+                continue;
+            }
+            let (name, custom) = match log_group_of(cx, function) {
+                FunctionLogGroup::Managed | FunctionLogGroup::Unknown => continue,
+                FunctionLogGroup::Named { name, custom } => (name, custom),
+            };
+            let managed = groups
+                .iter()
+                .any(|g| group_may_be_for(cx, g, function, &name))
+                || handed_to_module(cx, function, &name);
+            if !managed {
+                out.push(finding(function, &name, custom));
+            }
+        }
+    }
+}
+
+fn log_group_of(cx: &Context, function: &Block) -> FunctionLogGroup {
+    if function
+        .body
+        .blocks_of("dynamic")
+        .any(|d| d.labels.first().map(String::as_str) == Some("logging_config"))
+    {
+        return FunctionLogGroup::Unknown;
+    }
+    let custom = function
+        .body
+        .block("logging_config")
+        .and_then(|b| b.body.attribute("log_group"));
+    if let Some(attribute) = custom {
+        if !referenced_blocks(cx, &attribute.value, "aws_cloudwatch_log_group").is_empty() {
+            return FunctionLogGroup::Managed;
+        }
+        let value = cx.value(&attribute.value);
+        if value.is_unknown() {
+            return FunctionLogGroup::Unknown;
+        }
+        if let Some(name) = value.as_str().filter(|s| !s.is_empty()) {
+            return FunctionLogGroup::Named {
+                name: name.to_string(),
+                custom: Some(attribute.origin),
+            };
+        }
+        // `null` or `""`: Lambda's default group.
+    }
+    match cx
+        .attr(function, "function_name")
+        .as_ref()
+        .and_then(|v| v.as_str())
+    {
+        Some(name) if !name.is_empty() => FunctionLogGroup::Named {
+            name: format!("/aws/lambda/{name}"),
+            custom: None,
+        },
+        _ => FunctionLogGroup::Unknown,
+    }
+}
+
+/// Whether `group` is, or could be, the group named `expected` of `function`.
+fn group_may_be_for(cx: &Context, group: &Block, function: &Block, expected: &str) -> bool {
+    let Some(name) = group.body.get("name") else {
+        // `name_prefix` adds a random suffix: never `/aws/lambda/<name>`.
+        return false;
+    };
+    let functions: Vec<String> = targets_of(cx, name)
+        .into_iter()
+        .filter(|t| t.resource_type() == "aws_lambda_function")
+        .map(|t| t.address)
+        .collect();
+    if functions.contains(&function.address()) {
+        return true;
+    }
+    if !functions.is_empty() {
+        // Built from another function's name: that function's group.
+        return false;
+    }
+    name_patterns(cx, group, name)
+        .iter()
+        .any(|pattern| matches(pattern, expected))
+}
+
+/// A child module given the group's name, or the function, as its `name` or a
+/// `*log_group*` input.
+fn handed_to_module(cx: &Context, function: &Block, expected: &str) -> bool {
+    cx.module.config.blocks_of("module").any(|m| {
+        m.body
+            .attributes()
+            .filter(|a| a.name == "name" || a.name.contains("log_group"))
+            .any(|a| {
+                targets_of(cx, &a.value)
+                    .iter()
+                    .any(|t| t.address == function.address())
+                    || cx.value(&a.value).as_str() == Some(expected)
+            })
+    })
+}
+
+/// A name as literal text and holes for what cannot be evaluated.
+#[derive(Debug, PartialEq)]
+enum Part {
+    Literal(String),
+    Hole,
+}
+
+/// The names of a group's instances: one per `for_each` element when `for_each` is known
+/// (`each.key`, `each.value` substituted), else one pattern with holes.
+fn name_patterns(cx: &Context, group: &Block, name: &Expr) -> Vec<Vec<Part>> {
+    let instances: Vec<Scope> = match cx.attr(group, "for_each").map(|v| v.kind) {
+        Some(ValueKind::List(items)) => items
+            .into_iter()
+            .map(|item| each_scope(item.clone(), item))
+            .collect(),
+        Some(ValueKind::Object(map)) => map
+            .into_iter()
+            .map(|(k, v)| each_scope(Value::string(k, Origin::Generated), v))
+            .collect(),
+        _ => vec![Scope::default()],
+    };
+    instances
+        .iter()
+        .map(|scope| name_pattern(cx, name, scope))
+        .collect()
+}
+
+fn each_scope(key: Value, value: Value) -> Scope {
+    let mut each = IndexMap::new();
+    each.insert("key".to_string(), key);
+    each.insert("value".to_string(), value);
+    let mut scope = Scope::default();
+    scope.names.insert(
+        "each".to_string(),
+        Value::new(ValueKind::Object(each), Origin::Generated),
+    );
+    scope
+}
+
+fn name_pattern(cx: &Context, name: &Expr, scope: &Scope) -> Vec<Part> {
+    let eval = |e: &Expr| cx.eval.eval_in(e, scope, 0);
+    if let ExprKind::Template(t) = &name.kind {
+        return t
+            .parts
+            .iter()
+            .map(|p| match p {
+                TemplatePart::Literal(s) => Part::Literal(s.clone()),
+                TemplatePart::Interpolation(e) => scalar_to_string(&eval(e))
+                    .map(Part::Literal)
+                    .unwrap_or(Part::Hole),
+                TemplatePart::Directive(_) => Part::Hole,
+            })
+            .collect();
+    }
+    match eval(name).as_str() {
+        Some(s) => vec![Part::Literal(s.to_string())],
+        None => vec![Part::Hole],
+    }
+}
+
+/// Whether `text` matches the pattern, a hole standing for any text.
+fn matches(pattern: &[Part], text: &str) -> bool {
+    match pattern.split_first() {
+        None => text.is_empty(),
+        Some((Part::Literal(l), rest)) => text
+            .strip_prefix(l.as_str())
+            .is_some_and(|tail| matches(rest, tail)),
+        Some((Part::Hole, rest)) => (0..=text.len())
+            .filter(|i| text.is_char_boundary(*i))
+            .any(|i| matches(rest, &text[i..])),
+    }
+}
+
+fn finding(function: &Block, group: &str, custom: Option<Origin>) -> Finding {
+    let help = match custom {
+        None => format!(
+            "add an `aws_cloudwatch_log_group` named \
+             `/aws/lambda/${{{}.function_name}}` with a `retention_in_days`",
+            function.address()
+        ),
+        Some(_) => format!(
+            "add an `aws_cloudwatch_log_group` for `{group}` with a `retention_in_days`, and \
+             refer to it from `logging_config.log_group`"
+        ),
+    };
+    Finding {
+        rule: &LambdaWithoutManagedLogGroup::META,
+        message: format!(
+            "function `{}` logs to `{group}`, a log group this module does not manage",
+            function.address()
+        ),
+        label: "no managed log group".into(),
+        help,
+        origin: custom.unwrap_or(function.origin),
+        resource: Some(function.address()),
+        attribute: custom.map(|_| "logging_config.log_group".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{matches, Part};
+    use crate::testing::{lint_files_with, lint_hcl, render_all};
+
+    fn function(label: &str, name: &str, extra: &str) -> String {
+        format!(
+            r#"
+resource "aws_lambda_function" "{label}" {{
+  function_name = {name}
+  role          = "arn:aws:iam::123456789012:role/{label}"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+  filename      = "{label}.zip"
+{extra}}}
+"#
+        )
+    }
+
+    fn addresses(findings: &[crate::engine::Located]) -> Vec<String> {
+        findings.iter().filter_map(|f| f.resource.clone()).collect()
+    }
+
+    #[test]
+    fn patterns_match_with_holes() {
+        let p = [
+            Part::Literal("/aws/lambda/".into()),
+            Part::Hole,
+            Part::Literal("-orders".into()),
+        ];
+        assert!(matches(&p, "/aws/lambda/shop-orders"));
+        assert!(!matches(&p, "/aws/lambda/shop-billing"));
+        assert!(!matches(&p, "/ecs/shop-orders"));
+    }
+
+    #[test]
+    fn fires_without_a_matching_group() {
+        let main = [
+            "variable \"service\" {\n  type    = string\n  default = \"orders\"\n}\n".to_string(),
+            "variable \"other_name\" {\n  type = string\n}\n".to_string(),
+            // No group at all; the name from tfvars.
+            function("orders", "\"${var.service}-api\"", ""),
+            // A group with another name.
+            function("billing", "\"billing\"", ""),
+            r#"
+resource "aws_cloudwatch_log_group" "billing" {
+  name              = "/aws/lambda/billing-api"
+  retention_in_days = 30
+}
+"#
+            .to_string(),
+            // A custom log group no resource manages.
+            function(
+                "audit",
+                "\"audit\"",
+                "  logging_config {\n    log_format = \"JSON\"\n    log_group  = \"/shared/audit\"\n  }\n",
+            ),
+            // A group built from another function's (unknown) name is not this one's.
+            function("reports", "\"reports\"", ""),
+            function("other", "var.other_name", ""),
+            r#"
+resource "aws_cloudwatch_log_group" "other" {
+  name              = "/aws/lambda/${aws_lambda_function.other.function_name}"
+  retention_in_days = 14
+}
+"#
+            .to_string(),
+            // Groups for a known set of functions, not including this one.
+            function("encode", "\"encode\"", ""),
+            r#"
+resource "aws_cloudwatch_log_group" "workers" {
+  for_each          = toset(["resize", "thumbnail"])
+  name              = "/aws/lambda/${each.key}"
+  retention_in_days = 14
+}
+"#
+            .to_string(),
+        ]
+        .concat();
+        let f = lint_files_with(
+            "LOG002",
+            &[
+                ("main.tf", &main),
+                ("terraform.tfvars", "service = \"checkout\"\n"),
+            ],
+            None,
+        );
+        assert_eq!(
+            addresses(&f),
+            [
+                "aws_lambda_function.orders",
+                "aws_lambda_function.billing",
+                "aws_lambda_function.audit",
+                "aws_lambda_function.reports",
+                "aws_lambda_function.encode",
+            ]
+        );
+        assert!(
+            f[0].message.contains("/aws/lambda/checkout-api"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(f[2].attribute.as_deref(), Some("logging_config.log_group"));
+    }
+
+    #[test]
+    fn quiet_with_a_managed_group_or_unknown_names() {
+        let main = [
+            // Same literal name.
+            function("orders", "\"orders\"", ""),
+            r#"
+resource "aws_cloudwatch_log_group" "orders" {
+  name              = "/aws/lambda/orders"
+  retention_in_days = 30
+}
+"#
+            .to_string(),
+            // Built from the function's name.
+            function("billing", "\"billing\"", ""),
+            r#"
+resource "aws_cloudwatch_log_group" "billing" {
+  name              = "/aws/lambda/${aws_lambda_function.billing.function_name}"
+  retention_in_days = 30
+}
+"#
+            .to_string(),
+            // A custom group referred to by logging_config.
+            function(
+                "audit",
+                "\"audit\"",
+                "  logging_config {\n    log_format = \"JSON\"\n    log_group  = aws_cloudwatch_log_group.audit.name\n  }\n",
+            ),
+            r#"
+resource "aws_cloudwatch_log_group" "audit" {
+  name              = "/shared/audit"
+  retention_in_days = 90
+}
+"#
+            .to_string(),
+            // The function's name cannot be known.
+            "variable \"name\" {\n  type = string\n}\n".to_string(),
+            function("dynamic_name", "var.name", ""),
+            // A group whose unknown part could make it this function's.
+            "variable \"prefix\" {\n  type = string\n}\n".to_string(),
+            function("shop_orders", "\"shop-orders\"", ""),
+            r#"
+resource "aws_cloudwatch_log_group" "prefixed" {
+  name              = "/aws/lambda/${var.prefix}-orders"
+  retention_in_days = 30
+}
+"#
+            .to_string(),
+            // Groups for a set of functions.
+            r#"
+locals {
+  workers = toset(["resize", "thumbnail"])
+}
+
+resource "aws_cloudwatch_log_group" "workers" {
+  for_each          = local.workers
+  name              = "/aws/lambda/${each.key}"
+  retention_in_days = 14
+}
+"#
+            .to_string(),
+            function("resize", "\"resize\"", ""),
+            // A child module manages it.
+            function("export", "\"export\"", ""),
+            r#"
+module "export_logs" {
+  source            = "./modules/log-group"
+  name              = "/aws/lambda/${aws_lambda_function.export.function_name}"
+  retention_in_days = 30
+}
+"#
+            .to_string(),
+        ]
+        .concat();
+        let f = lint_hcl("LOG002", &main);
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn snapshot_diagnostic() {
+        let main = [
+            function("orders", "\"orders\"", ""),
+            function(
+                "audit",
+                "\"audit\"",
+                "  logging_config {\n    log_format = \"JSON\"\n    log_group  = \"/shared/audit\"\n  }\n",
+            ),
+        ]
+        .concat();
+        insta::assert_snapshot!(render_all(&lint_hcl("LOG002", &main)));
+    }
+}
