@@ -4,8 +4,8 @@
 //!
 //! The printer writes text straight from the IR and then runs the layout half of
 //! `terraform fmt` over it ([`crate::tffmt`]: re-indentation by bracket nesting and the
-//! alignment of `=` and trailing comments). hcl-rs (`hcl::format`) was tried first and
-//! dropped, because it cannot produce the required output:
+//! alignment of `=` and trailing comments). hcl-rs (`hcl::format`, 0.20) was evaluated and
+//! not used, because it cannot produce the required output:
 //!
 //! - its `Formatter` lays out arrays and objects globally (all compact or all expanded), and
 //!   everything inside a function call or a conditional is forced compact, so
@@ -31,8 +31,9 @@
 //!   `list(any)` …; no unwrapping happens there. The printer does the same.
 //! - Block labels are re-escaped by hclwrite (`"\u00e9"` becomes `"é"`; characters Go's
 //!   `unicode.IsPrint` rejects become `\uXXXX` in lower-case hex). Labels are printed that
-//!   way. A label containing `${` or `%{` makes `terraform fmt` drop every label of the block
-//!   (a terraform bug); such labels have no stable form.
+//!   way. A label containing `$` or `%` makes `terraform fmt` drop every label of the block
+//!   (the scanner splits the literal there and hclwrite gives up); such labels have no
+//!   stable form.
 //! - Spacing quirks of `formatSpaces`: a minus right after `${` gets a space (`"x${- 1}"`),
 //!   an object right inside `${ … }` gets spaces (`"${ { a = 1 } }"`), and an index after an
 //!   attribute splat is separated (`x.* [0]`). The printer writes those forms.
@@ -64,11 +65,14 @@
 //!   per line with trailing commas (`...` replaces the last comma for an expanded argument).
 //! - A heredoc template prints as a heredoc where one fits — an attribute value, an object
 //!   value, or the last argument of a call (the `)` then goes on its own line) — and where
-//!   its text can be carried exactly: it ends in a newline and has no control characters but
-//!   tab. `<<-` bodies are indented one level deeper than the opening line (whitespace-only
-//!   lines are left as they are, as HCL ignores them when stripping); when the text itself
+//!   its text can be carried exactly: it is not empty, ends in a newline and has no control
+//!   characters but tab. `<<-` bodies are indented one level deeper than the opening line
+//!   (whitespace-only lines are left as they are, as HCL ignores them when stripping); when
+//!   the text itself
 //!   is indented throughout, `<<` is used instead so the value is unchanged. A delimiter that
-//!   occurs as a line of the body is replaced (`EOT`, `EOF`, `END`, `EOT1`, …). Anywhere
+//!   begins a line of the body is replaced (`EOT`, `EOF`, `END`, `EOT1`, …): HCL only
+//!   closes on a line that is exactly the delimiter, but hcl-edit and hcl-rs close on a
+//!   line that starts with it. Anywhere
 //!   else, or when the text can't be carried, the template prints as a quoted string.
 //! - Literal text in templates is escaped with `display::escape_hcl_string` (`${` → `$${`,
 //!   `%{` → `%%{`); adjacent literal parts are escaped together, and a run of `$` right
@@ -77,7 +81,10 @@
 //! - Binary and unary operands and conditions get parentheses where precedence needs them
 //!   (`a * (b + c)`), so the text always parses back to the same tree.
 //! - Non-finite floats have no HCL literal and print as `null`. `Opaque` text is printed
-//!   verbatim (the fmt pass re-indents its continuation lines).
+//!   verbatim (the fmt pass re-indents its continuation lines); in a single-line context
+//!   its line breaks are joined (`[\n  for …\n]` becomes `[for …]`).
+//! - A legacy index `.0` is written `[0]` where `.0` would not lex back (after another
+//!   legacy index, or before an attribute starting with `e`).
 
 use crate::tffmt::indent_and_align_like_terraform_fmt;
 use std::borrow::Cow;
@@ -324,7 +331,7 @@ impl Printer {
 
     fn quoted(&mut self, s: &str) {
         self.out.push('"');
-        let _ = escape_hcl_string(s, &mut self.out);
+        push_escaped(s, &mut self.out);
         self.out.push('"');
     }
 
@@ -610,7 +617,7 @@ impl Printer {
                     if heredoc {
                         escape_heredoc(body, &mut self.out);
                     } else {
-                        let _ = escape_hcl_string(body, &mut self.out);
+                        push_escaped(body, &mut self.out);
                     }
                     if !tail.is_empty() {
                         self.out.push_str("${\"");
@@ -658,7 +665,12 @@ impl Printer {
         self.out.push_str(&plan.delimiter);
         self.out.push('\n');
         for line in body.split_inclusive('\n') {
-            if plan.indented && line.trim_start_matches([' ', '\t']).trim_end_matches('\n') != "" {
+            if plan.indented
+                && !line
+                    .trim_start_matches([' ', '\t'])
+                    .trim_end_matches('\n')
+                    .is_empty()
+            {
                 self.indent(level + 1);
             }
             self.out.push_str(line);
@@ -716,7 +728,12 @@ fn heredoc_layout_of(t: &Template, h: &Heredoc) -> Option<HeredocLayout> {
             TemplatePart::Interpolation(_) | TemplatePart::Directive(_) => ends_in_newline = false,
         }
     }
-    if !ends_in_newline {
+    // An empty heredoc is just `""` (which hcl-rs, unlike terraform, also requires).
+    if !ends_in_newline
+        || t.parts
+            .iter()
+            .all(|p| matches!(p, TemplatePart::Literal(s) if s.is_empty()))
+    {
         return None;
     }
     let mut p = Printer::new();
@@ -730,7 +747,9 @@ fn heredoc_layout_of(t: &Template, h: &Heredoc) -> Option<HeredocLayout> {
         let valid = is_identifier(&d)
             && d.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if valid && !body.lines().any(|l| l.trim() == d) {
+        // HCL ends the heredoc at a line that trims to the delimiter; hcl-edit (our loader)
+        // and hcl-rs already at a line that starts with it.
+        if valid && !body.lines().any(|l| l.trim_start().starts_with(d.as_ref())) {
             break d.into_owned();
         }
     };
@@ -747,6 +766,17 @@ fn heredoc_layout_of(t: &Template, h: &Heredoc) -> Option<HeredocLayout> {
         delimiter,
         indented,
     })
+}
+
+/// Quoted-string text escaped with `display::escape_hcl_string` (plain text is copied as is).
+fn push_escaped(s: &str, out: &mut String) {
+    if s.bytes()
+        .any(|b| matches!(b, b'"' | b'\\' | b'$' | b'%') || b < 0x20)
+    {
+        let _ = escape_hcl_string(s, out);
+    } else {
+        out.push_str(s);
+    }
 }
 
 /// A template directive (`%{ if x }`, kept as source text) spaced the way `terraform fmt`

@@ -60,6 +60,8 @@ struct Line {
     comment: Option<(usize, usize)>,
     /// Indentation level (re-indent mode), then spaces before `=` and before the comment.
     level: u32,
+    /// Columns of the left-hand side of an assignment, indentation included.
+    lead_width: u32,
     pad_assign: u32,
     pad_comment: u32,
 }
@@ -168,6 +170,7 @@ impl LineScan {
             assign,
             comment: self.comment,
             level: 0,
+            lead_width: 0,
             pad_assign: 0,
             pad_comment: 0,
         }
@@ -247,8 +250,13 @@ fn scan(text: &str) -> Vec<Line> {
                     i += 2;
                 }
                 _ => {
-                    line.token(i, i + 1, Tok::Other);
+                    // A run of plain literal text is one token.
+                    let s = i;
                     i += 1;
+                    while i < n && !matches!(b[i], b'\\' | b'"' | b'\n' | b'$' | b'%') {
+                        i += 1;
+                    }
+                    line.token(s, i, Tok::Other);
                 }
             },
             Some(Mode::Heredoc {
@@ -470,12 +478,19 @@ fn layout(text: &str, reindent: bool) -> String {
 
     // formatCells: the `=` chain.
     let mut chain_start = None;
-    let mut max = 0usize;
+    let mut max = 0u32;
     for i in 0..=lines.len() {
-        let lead = lines.get(i).and_then(|l| {
-            l.assign
-                .map(|(lead_end, _)| indent_width(l) + columns(&text[l.first..lead_end]))
-        });
+        let lead = match lines.get_mut(i) {
+            Some(l) => match l.assign {
+                Some((lead_end, _)) => {
+                    let w = indent_width(l) + columns(&text[l.first..lead_end]);
+                    l.lead_width = u32::try_from(w).unwrap_or(u32::MAX - 1);
+                    Some(l.lead_width)
+                }
+                None => None,
+            },
+            None => None,
+        };
         match lead {
             Some(w) => {
                 chain_start.get_or_insert(i);
@@ -484,10 +499,7 @@ fn layout(text: &str, reindent: bool) -> String {
             None => {
                 if let Some(s) = chain_start.take() {
                     for l in &mut lines[s..i] {
-                        if let Some((lead_end, _)) = l.assign {
-                            let w = indent_width(l) + columns(&text[l.first..lead_end]);
-                            l.pad_assign = (max - w + 1) as u32;
-                        }
+                        l.pad_assign = max - l.lead_width + 1;
                     }
                     max = 0;
                 }
@@ -499,11 +511,8 @@ fn layout(text: &str, reindent: bool) -> String {
     let code_width = |l: &Line| -> usize {
         let (code_end, _) = l.comment.unwrap_or((l.end, l.end));
         match l.assign {
-            Some((lead_end, eq)) => {
-                indent_width(l)
-                    + columns(&text[l.first..lead_end])
-                    + l.pad_assign as usize
-                    + columns(&text[eq..code_end])
+            Some((_, eq)) => {
+                l.lead_width as usize + l.pad_assign as usize + columns(&text[eq..code_end])
             }
             None => indent_width(l) + columns(&text[l.first..code_end]),
         }
@@ -518,9 +527,9 @@ fn layout(text: &str, reindent: bool) -> String {
             }
             None => {
                 if let Some(s) = chain_start.take() {
-                    for j in s..i {
-                        let w = code_width(&lines[j]);
-                        lines[j].pad_comment = (max - w + 1) as u32;
+                    for l in &mut lines[s..i] {
+                        let w = code_width(l);
+                        l.pad_comment = (max - w + 1) as u32;
                     }
                     max = 0;
                 }

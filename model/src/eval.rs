@@ -45,15 +45,21 @@ impl FileSource for MemoryFiles {
     }
 }
 
-/// `a/./b/../c` → `a/c` (lexically).
+/// `a/./b/../c` → `a/c`, `../../x` stays `../../x` (lexically).
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
             std::path::Component::CurDir => {}
             std::path::Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+                // `..` cancels a real directory, never another `..` (or the root).
+                let last = out.components().next_back();
+                match last {
+                    Some(std::path::Component::Normal(_)) => {
+                        out.pop();
+                    }
+                    Some(std::path::Component::RootDir) => {}
+                    _ => out.push(".."),
                 }
             }
             other => out.push(other.as_os_str()),

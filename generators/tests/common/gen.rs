@@ -196,9 +196,12 @@ pub fn expr() -> impl Strategy<Value = Expr> {
         prop_oneof![
             2 => proptest::collection::vec(inner.clone(), 0..6).prop_map(Expr::tuple),
             3 => proptest::collection::vec((object_key(), inner.clone()), 0..6).prop_map(|items| {
+                // Keys must be unique (hcl-rs rejects repeats, terraform at evaluation).
+                let mut seen = std::collections::HashSet::new();
                 Expr::new(ExprKind::Object(
                     items
                         .into_iter()
+                        .filter(|(key, _)| key.as_str().is_none_or(|k| seen.insert(k.to_string())))
                         .map(|(key, value)| ObjectItem { key, value, origin: Origin::Generated })
                         .collect(),
                 ))
