@@ -86,7 +86,12 @@ impl App {
                 var_files: args.var_files.clone(),
                 vars,
             };
-            tfstack_lint_rules::run::lint_paths(&paths, &options, &config)
+            tfstack_lint_rules::run::lint_paths_with_progress(
+                &paths,
+                &options,
+                &config,
+                show_progress(args.format),
+            )
         };
         if let Some(path) = &args.write_baseline {
             let baseline = Baseline::from_report(&report);
@@ -99,6 +104,15 @@ impl App {
                 baseline.findings.len(),
                 path.display()
             );
+            // Fix: this exited 0 even when inputs could not be read, so a baseline that
+            // silently lacks an unparsable file's findings looked complete.
+            if !report.errors.is_empty() {
+                for e in &report.errors {
+                    eprintln!("error: {}:{}:{}: {}", e.path, e.line, e.column, e.message);
+                }
+                eprintln!("the baseline lacks the findings of input that could not be read");
+                return 2;
+            }
             return 0;
         }
         if let Some(path) = &args.baseline {
@@ -119,6 +133,16 @@ impl App {
         print!("{text}");
         exit_code(&report, args.fail_on)
     }
+}
+
+/// Whether a long scan may draw a progress bar: only for people — human output, stderr a
+/// terminal, not in CI (some CI runners allocate a terminal) and not on a dumb terminal.
+fn show_progress(format: OutputFormat) -> bool {
+    use std::io::IsTerminal;
+    matches!(format, OutputFormat::Human)
+        && std::io::stderr().is_terminal()
+        && std::env::var_os("CI").is_none()
+        && !matches!(std::env::var("TERM").as_deref(), Ok("dumb"))
 }
 
 /// 2 when an input could not be read or parsed, 1 when a finding at or above `fail_on`

@@ -161,13 +161,43 @@ impl LintConfig {
                 }
             }
             if let Some(p) = &s.path {
-                if !glob_match(p, &f.location.path) {
+                if !self
+                    .glob_paths(&f.location.path)
+                    .iter()
+                    .any(|path| glob_match(p, path))
+                {
                     continue;
                 }
             }
             return Some(s.reason.clone());
         }
         None
+    }
+
+    /// A finding's path as shown (relative to where tfstack runs) and, when the
+    /// configuration came from a file, relative to that file's directory. Fix: `path`
+    /// globs matched only the former, so `legacy/**` in the repository's tfstack.toml
+    /// stopped matching when tfstack ran from a subdirectory.
+    fn glob_paths(&self, shown: &str) -> Vec<String> {
+        let mut out = vec![shown.to_string()];
+        let config_dir = self
+            .path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(|d| {
+                if d.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    d
+                }
+            })
+            .and_then(|d| std::fs::canonicalize(d).ok());
+        if let (Some(dir), Ok(full)) = (config_dir, std::fs::canonicalize(shown)) {
+            if let Ok(relative) = full.strip_prefix(&dir) {
+                out.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+        out
     }
 
     /// Reads `path` (TOML), validating it against the schema.
@@ -247,7 +277,18 @@ pub fn parse_config(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> 
     if let Ok(validator) = jsonschema::validator_for(&schema) {
         if let Some(err) = validator.iter_errors(&json).next() {
             let pointer = err.instance_path().to_string();
-            let offset = locate_pointer(text, &pointer);
+            // Fix: an unknown key is reported on the table that holds it (`""` for the
+            // top level), so the error pointed at 1:1; point at the key itself.
+            let key_pointer = match err.kind() {
+                jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    match unexpected.first() {
+                        Some(key) => format!("{pointer}/{key}"),
+                        None => pointer.clone(),
+                    }
+                }
+                _ => pointer.clone(),
+            };
+            let offset = locate_pointer(text, &key_pointer);
             let at = if pointer.is_empty() {
                 "the file".to_string()
             } else {
@@ -259,14 +300,25 @@ pub fn parse_config(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> 
     serde_json::from_value(json).map_err(|e| invalid(None, e.to_string()))
 }
 
-/// Best-effort: the offset of the last key of a JSON pointer in TOML text.
+/// Best-effort: the offset of the last key of a JSON pointer in TOML text, as a key
+/// (`key =`, `"key" =`) or a table header (`[key]`, `[[key]]`). Fix: a key was found
+/// by prefix (`rul` matched `rule = …`) and never in a table header.
 fn locate_pointer(text: &str, pointer: &str) -> Option<usize> {
     let key = pointer.rsplit('/').find(|k| k.parse::<usize>().is_err())?;
     let mut offset = 0;
     for line in text.split('\n') {
-        let t = line.trim_start();
-        if t.starts_with(key) || t.starts_with(&format!("\"{key}\"")) {
-            return Some(offset + line.len() - t.len());
+        let indent = line.len() - line.trim_start().len();
+        let t = line[indent..].trim_start_matches('[');
+        let quoted = t.strip_prefix('"');
+        let name = quoted.unwrap_or(t);
+        if let Some(rest) = name.strip_prefix(key) {
+            let boundary = match quoted {
+                Some(_) => rest.starts_with('"'),
+                None => rest.is_empty() || rest.starts_with([' ', '\t', '=', '.', ']']),
+            };
+            if boundary {
+                return Some(offset + line.len() - name.len());
+            }
         }
         offset += line.len() + 1;
     }
@@ -307,6 +359,41 @@ mod tests {
         .unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("tfstack.toml:4:"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_tables_and_keys_point_at_the_key() {
+        let at = |text: &str| match parse_config(text, Path::new("t.toml")) {
+            Err(ConfigError::Invalid { line, column, .. }) => (line, column),
+            other => panic!("expected an invalid config: {other:?}"),
+        };
+        assert_eq!(
+            at("[rules]\nLOG001 = \"error\"\n\n[output]\ncolour = true\n"),
+            (4, 2)
+        );
+        assert_eq!(
+            at("[[suppress]]\nrule = \"LOG001\"\nreason = \"r\"\nrul = \"x\"\n"),
+            (4, 1)
+        );
+        assert_eq!(at("colour = true\n"), (1, 1));
+    }
+
+    #[test]
+    fn path_globs_match_relative_to_the_config_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let legacy = dir.path().join("legacy");
+        std::fs::create_dir_all(&legacy).expect("mkdir");
+        std::fs::write(legacy.join("main.tf"), "").expect("write");
+        let cfg = LintConfig {
+            path: Some(dir.path().join(CONFIG_FILE)),
+            ..Default::default()
+        };
+        let shown = legacy.join("main.tf").to_string_lossy().to_string();
+        let paths = cfg.glob_paths(&shown);
+        assert!(
+            paths.iter().any(|p| glob_match("legacy/**", p)),
+            "{paths:?}"
+        );
     }
 
     #[test]

@@ -122,7 +122,10 @@ pub fn lint_module(
             .as_deref()
             .and_then(|a| cx.block(a))
             .and_then(|b| match b.origin {
-                Origin::File { file, span } => Some((file, files.get(file).line_col(span.start).0)),
+                // A file id outside this module's files cannot be located (see `locate`).
+                Origin::File { file, span } if (file.0 as usize) < files.len() => {
+                    Some((file, files.get(file).line_col(span.start).0))
+                }
                 _ => None,
             });
         let mut located = Located {

@@ -42,11 +42,17 @@ pub fn discover(paths: &[PathBuf]) -> Inputs {
             continue;
         }
         if !p.is_dir() {
+            // Fix: a FIFO or device named on the command line was reported as missing.
+            let message = if p.exists() {
+                "not a regular file or directory"
+            } else {
+                "no such file or directory"
+            };
             inputs.errors.push(InputError {
                 path: display_path(p),
                 line: 0,
                 column: 0,
-                message: "no such file or directory".into(),
+                message: message.into(),
             });
             continue;
         }
@@ -74,34 +80,69 @@ pub fn discover(paths: &[PathBuf]) -> Inputs {
             }
         }
     }
-    // Local module calls to directories outside the walked paths are linted too.
-    let mut extra = Vec::new();
-    for (dir, files) in &inputs.modules {
+    // Local module calls to directories outside the walked paths are linted too, and the
+    // modules those call, transitively. Directories are compared canonically (fix: a
+    // call `../../modules/x` from a walked `envs/prod` was linted a second time, as
+    // `envs/prod/../../modules/x`, doubling its findings) and shown lexically normalized.
+    let mut known: BTreeSet<PathBuf> = inputs
+        .modules
+        .keys()
+        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))
+        .collect();
+    let mut pending: Vec<PathBuf> = inputs.modules.keys().cloned().collect();
+    while let Some(dir) = pending.pop() {
+        let files = inputs.modules.get(&dir).cloned().unwrap_or_default();
         for f in files {
-            if let Some(src) = local_module_sources(f) {
-                for s in src {
-                    let target = dir.join(&s);
-                    if target.is_dir() && !inputs.modules.contains_key(&target) {
-                        extra.push(target);
-                    }
+            for s in local_module_sources(&f).unwrap_or_default() {
+                let target = normalize_lexically(&dir.join(&s));
+                let Ok(canonical) = std::fs::canonicalize(&target) else {
+                    continue;
+                };
+                if !canonical.is_dir() || !known.insert(canonical) {
+                    continue;
+                }
+                let Ok(rd) = std::fs::read_dir(&target) else {
+                    continue;
+                };
+                let mut files: Vec<PathBuf> = rd
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| is_module_file(p))
+                    .collect();
+                files.sort();
+                if !files.is_empty() {
+                    inputs.modules.insert(target.clone(), files);
+                    pending.push(target);
                 }
             }
         }
     }
-    for dir in extra {
-        if let Ok(rd) = std::fs::read_dir(&dir) {
-            let mut files: Vec<PathBuf> = rd
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| is_module_file(p))
-                .collect();
-            files.sort();
-            if !files.is_empty() {
-                inputs.modules.insert(dir, files);
-            }
+    inputs
+}
+
+/// `a/b/../c/./d` → `a/c/d`, keeping leading `..` (a relative path that climbs stays
+/// relative, so it is shown as the user would write it).
+fn normalize_lexically(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut parts: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => match parts.last() {
+                Some(Component::Normal(_)) => {
+                    parts.pop();
+                }
+                // `/..` is `/`.
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => parts.push(c),
+            },
+            _ => parts.push(c),
         }
     }
-    inputs
+    if parts.is_empty() {
+        return PathBuf::from(".");
+    }
+    parts.iter().collect()
 }
 
 fn add_file(inputs: &mut Inputs, p: &Path, seen: &mut BTreeSet<PathBuf>) {
@@ -148,11 +189,11 @@ fn local_module_sources(path: &Path) -> Option<Vec<String>> {
     if path.extension().and_then(|e| e.to_str()) != Some("tf") {
         return None;
     }
-    let text = std::fs::read_to_string(path).ok()?;
-    if !text.contains("module") {
+    let text = read_text(path).ok()?;
+    if !may_declare_module(&text) {
         return None;
     }
-    let body = parse_body(&text, FileId(0)).ok()?;
+    let body = parse_hcl(&text, FileId(0)).ok()?;
     Some(
         body.blocks()
             .filter(|b| b.kind == "module")
@@ -165,6 +206,20 @@ fn local_module_sources(path: &Path) -> Option<Vec<String>> {
             .filter(|s| s.starts_with("./") || s.starts_with("../"))
             .collect(),
     )
+}
+
+/// Whether `text` may hold a `module` block: the word `module` standing alone (after the
+/// start, whitespace or the end of a comment, before whitespace, `"` or `{`). Perf: almost
+/// every file mentions `path.module`, and the plain `contains("module")` this replaces
+/// made discovery parse nearly every file a second time, on one thread.
+fn may_declare_module(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    text.match_indices("module").any(|(i, _)| {
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        let after = bytes.get(i + "module".len()).copied();
+        matches!(before, None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'/'))
+            && matches!(after, None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'{'))
+    })
 }
 
 /// Reads a module directory's files into a [`Module`]. Parse errors are returned; the
@@ -181,13 +236,8 @@ pub fn load_module(
     for path in files {
         let text = match read_text(path) {
             Ok(t) => t,
-            Err(message) => {
-                errors.push(InputError {
-                    path: display_path(path),
-                    line: 0,
-                    column: 0,
-                    message,
-                });
+            Err(e) => {
+                errors.push(e);
                 continue;
             }
         };
@@ -203,7 +253,7 @@ pub fn load_module(
         let parsed = if name.ends_with(".tf.json") {
             crate::tfjson::parse_tf_json(&text, id)
         } else {
-            parse_body(&text, id).map_err(|e| (e.line as u32, e.column as u32, e.message))
+            parse_hcl(&text, id)
         };
         match parsed {
             Ok(body) => {
@@ -248,19 +298,18 @@ pub fn load_module(
                 let id = sources.add(SourceFile::new(path.clone(), text.as_str()));
                 load_tfvars(&sources, id, path, &scratch, &mut variables, &mut errors);
             }
-            Err(message) => errors.push(InputError {
-                path: display_path(path),
-                line: 0,
-                column: 0,
-                message,
-            }),
+            Err(e) => errors.push(e),
         }
     }
     for (k, v) in &options.vars {
-        let value = match tfstack_model::load::hcl::parse_expression(v, FileId(u32::MAX)) {
+        let mut value = match tfstack_model::load::hcl::parse_expression(v, FileId(u32::MAX)) {
             Ok(e) if !matches!(e.kind, tfstack_model::ExprKind::Traversal(_)) => scratch.eval(&e),
             _ => Value::string(v.clone(), Origin::Generated),
         };
+        // Fix: the value kept origins in the placeholder file `u32::MAX`, and a finding
+        // on it (`--var retention_days=0`) panicked when located. A command-line value
+        // has no place in a file: findings fall back to the attribute that reads it.
+        forget_origins(&mut value);
         variables.insert(k.clone(), value);
     }
     let module = Module {
@@ -275,6 +324,17 @@ pub fn load_module(
         standalone_policies: Vec::new(),
     };
     (module, errors)
+}
+
+/// Sets every origin in `value` to `Generated`.
+fn forget_origins(value: &mut Value) {
+    value.origin = Origin::Generated;
+    value.key_origin = Origin::Generated;
+    match &mut value.kind {
+        tfstack_model::ValueKind::List(items) => items.iter_mut().for_each(forget_origins),
+        tfstack_model::ValueKind::Object(members) => members.values_mut().for_each(forget_origins),
+        _ => {}
+    }
 }
 
 fn load_tfvars(
@@ -307,35 +367,82 @@ fn load_tfvars(
         }
         return;
     }
-    match parse_body(&text, id) {
+    match parse_hcl(&text, id) {
         Ok(body) => {
             for a in body.attributes() {
                 variables.insert(a.name.clone(), scratch.eval(&a.value));
             }
         }
-        Err(e) => errors.push(InputError {
+        Err((line, column, message)) => errors.push(InputError {
             path: display_path(path),
-            line: e.line as u32,
-            column: e.column as u32,
-            message: e.message,
+            line,
+            column,
+            message,
         }),
     }
 }
 
-/// Reads a file as UTF-8 text, refusing binary files and anything over 64 MB.
-pub fn read_text(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
-    if meta.len() > 64 * 1024 * 1024 {
-        return Err("file is larger than 64 MB".into());
+/// The longest line of HCL the loader parses. hcl-edit spends about 0.1 µs per byte of a
+/// string literal optimized and 1 µs unoptimized, so a 20 MB line (generated or garbage,
+/// never written by hand) took 20 s in a debug build; it is reported instead.
+pub const MAX_HCL_LINE: usize = 1024 * 1024;
+
+/// Parses HCL text (`.tf`, `.tfvars`) into a body; errors are (line, column, message).
+/// Lines over [`MAX_HCL_LINE`] are refused before parsing. Deep nesting needs no guard
+/// here: hcl-edit refuses more than 64 nested levels and 128 chained operators itself.
+pub fn parse_hcl(text: &str, id: FileId) -> Result<tfstack_model::ir::Body, (u32, u32, String)> {
+    for (i, line) in text.split('\n').enumerate() {
+        if line.len() > MAX_HCL_LINE {
+            return Err((
+                i as u32 + 1,
+                1,
+                format!(
+                    "line is {} bytes long; tfstack parses HCL lines up to {MAX_HCL_LINE} bytes",
+                    line.len()
+                ),
+            ));
+        }
     }
-    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-    String::from_utf8(bytes)
-        .map_err(|e| format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()))
+    parse_body(text, id).map_err(|e| (e.line as u32, e.column as u32, e.message))
+}
+
+/// Reads a file as UTF-8 text, refusing binary files and anything over 64 MB. Errors name
+/// the file and, for text that is not UTF-8, the line and column of the first bad byte.
+pub fn read_text(path: &Path) -> Result<String, InputError> {
+    let error = |line: u32, column: u32, message: String| InputError {
+        path: display_path(path),
+        line,
+        column,
+        message,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| error(0, 0, e.to_string()))?;
+    if meta.len() > 64 * 1024 * 1024 {
+        return Err(error(0, 0, "file is larger than 64 MB".into()));
+    }
+    let mut bytes = std::fs::read(path).map_err(|e| error(0, 0, e.to_string()))?;
+    // Fix: a UTF-8 byte order mark (Windows editors write one) made hcl-edit fail with
+    // "unexpected token" at 1:1; Terraform ignores it, and so do we.
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        // Fix: the error named only a byte offset; the valid prefix gives line:column.
+        let valid = e.utf8_error().valid_up_to();
+        let prefix = std::str::from_utf8(&e.as_bytes()[..valid]).unwrap_or_default();
+        let line = prefix.matches('\n').count() as u32 + 1;
+        let column = prefix.rsplit('\n').next().unwrap_or("").chars().count() as u32 + 1;
+        error(
+            line,
+            column,
+            format!("not valid UTF-8 (byte {valid}); binary files cannot be linted"),
+        )
+    })
 }
 
 /// What a `.json` file is.
 pub enum JsonKind {
-    Plan(serde_json::Value),
+    /// A plan, parsed with spans (`to_json()` gives the plain JSON).
+    Plan(Value),
     Policy(Value),
     Other,
 }
@@ -369,7 +476,7 @@ pub fn classify_json(path: &Path, id: FileId, text: &str) -> Result<JsonKind, In
             || value.get("resource_changes").is_some()
             || value.get("configuration").is_some())
     {
-        return Ok(JsonKind::Plan(value.to_json()));
+        return Ok(JsonKind::Plan(value));
     }
     if value.get_ignore_case("Statement").is_some() {
         return Ok(JsonKind::Policy(value));
@@ -394,5 +501,22 @@ pub fn module_from_blocks(
         file_source: Box::new(DiskFiles),
         source_maps: HashMap::new(),
         standalone_policies: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod perf_tests {
+    use super::may_declare_module;
+
+    #[test]
+    fn module_prefilter_keeps_every_block_and_skips_path_module() {
+        assert!(may_declare_module("module \"a\" {\n  source = \"./a\"\n}\n"));
+        assert!(may_declare_module("x = 1\n  module\"a\" {}\n"));
+        assert!(may_declare_module("/* c */module \"a\" {}"));
+        assert!(may_declare_module("module\n"));
+        assert!(!may_declare_module(
+            "filename = \"${path.module}/build/a.zip\"\nname = var.module_name\n"
+        ));
+        assert!(!may_declare_module("description = \"a \\\"module\\\" here\"\n"));
     }
 }

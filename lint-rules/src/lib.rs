@@ -2,6 +2,7 @@
 //! `.tf`, `.tf.json`, plan JSON, IAM JSON files).
 
 pub mod context;
+pub mod docs;
 pub mod policy;
 pub mod registry;
 pub mod rules;

@@ -7,113 +7,316 @@ use serde_json::Value as Json;
 use tfstack_model::ir::{Block, Expr, ExprKind, ObjectItem, ObjectKey, Structure};
 use tfstack_model::{FileId, Number, Origin};
 
-/// Blocks for every resource in a plan. Wrongly typed sections are skipped, never a panic.
-pub fn blocks_from_plan(plan: &Json, file: FileId) -> Vec<Block> {
-    let mut out = Vec::new();
-    let config_resources = configuration_resources(plan);
-    if let Some(root) = plan
-        .get("planned_values")
-        .and_then(|p| p.get("root_module"))
-    {
-        collect_module(root, &config_resources, &mut out, 0);
-    }
-    // Findings in a plan point at the plan file and name the resource address.
-    let origin = Origin::File {
+/// A part of a plan that does not have the shape `terraform show -json` writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanError {
+    /// JSON pointer of the offending value (`/planned_values/root_module/resources/0`).
+    pub pointer: String,
+    pub message: String,
+}
+
+/// Blocks for every resource in a plan, and the parts of it that are wrongly typed. A
+/// wrongly typed section or resource is reported and skipped, never a panic — and never
+/// linted half-read (fix: a resource whose `values` was not an object was linted with no
+/// attributes at all, so LOG001 reported a retention the plan may well have set).
+///
+/// `spanned` is the same plan parsed with spans: blocks, attributes and values then point
+/// at their text in the plan (fix: findings in a plan pointed at its directory, 1:1).
+pub fn blocks_from_plan(
+    plan: &Json,
+    file: FileId,
+    spanned: Option<&tfstack_model::Value>,
+) -> (Vec<Block>, Vec<PlanError>) {
+    let spans = Spans {
         file,
-        span: Default::default(),
+        root: spanned,
     };
-    for b in &mut out {
-        b.origin = origin;
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let config_resources = configuration_resources(plan, &mut errors);
+    match plan.get("planned_values") {
+        None => {}
+        Some(Json::Object(p)) => match p.get("root_module") {
+            None => {}
+            Some(root @ Json::Object(_)) => collect_module(
+                root,
+                "/planned_values/root_module",
+                &config_resources,
+                &spans,
+                &mut out,
+                &mut errors,
+                0,
+            ),
+            Some(other) => errors.push(wrong_type(
+                "/planned_values/root_module",
+                "an object",
+                other,
+            )),
+        },
+        Some(other) => errors.push(wrong_type("/planned_values", "an object", other)),
+    }
+    (out, errors)
+}
+
+/// Where things are in the plan file.
+struct Spans<'a> {
+    file: FileId,
+    root: Option<&'a tfstack_model::Value>,
+}
+
+impl Spans<'_> {
+    /// The span of the value at `pointer`, else the start of the file.
+    fn at(&self, pointer: &str) -> Origin {
+        self.root
+            .and_then(|root| resolve_pointer(root, pointer))
+            .map(|v| v.origin)
+            .filter(|o| matches!(o, Origin::File { .. }))
+            .unwrap_or(Origin::File {
+                file: self.file,
+                span: Default::default(),
+            })
+    }
+}
+
+/// A key as a JSON pointer segment (`/` and `~` escaped).
+fn segment(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+/// The value a JSON pointer names, in a plan parsed with spans.
+pub fn resolve_pointer<'v>(
+    root: &'v tfstack_model::Value,
+    pointer: &str,
+) -> Option<&'v tfstack_model::Value> {
+    use tfstack_model::ValueKind;
+    let mut at = root;
+    for part in pointer.split('/').skip(1) {
+        let key = part.replace("~1", "/").replace("~0", "~");
+        at = match &at.kind {
+            ValueKind::Object(m) => m.get(&key)?,
+            ValueKind::List(items) => items.get(key.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(at)
+}
+
+/// `/a/b/0` → `a.b[0]`, the way a person names a place in a plan.
+pub fn pointer_display(pointer: &str) -> String {
+    let mut out = String::new();
+    for part in pointer.split('/').skip(1) {
+        if part.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{part}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(part);
+        }
     }
     out
 }
 
-fn collect_module(m: &Json, config: &[(String, Json)], out: &mut Vec<Block>, depth: usize) {
+fn wrong_type(pointer: &str, expected: &str, found: &Json) -> PlanError {
+    let found = match found {
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
+    };
+    PlanError {
+        pointer: pointer.to_string(),
+        message: format!(
+            "not a Terraform plan: `{}` should be {expected}, found {found}",
+            pointer_display(pointer)
+        ),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn collect_module(
+    m: &Json,
+    at: &str,
+    config: &[(String, Json)],
+    spans: &Spans,
+    out: &mut Vec<Block>,
+    errors: &mut Vec<PlanError>,
+    depth: usize,
+) {
     if depth > 32 {
+        errors.push(PlanError {
+            pointer: at.to_string(),
+            message: "child modules nest deeper than 32 levels".into(),
+        });
         return;
     }
-    if let Some(resources) = m.get("resources").and_then(Json::as_array) {
-        for r in resources {
-            let (Some(mode), Some(ty), Some(name)) = (
-                r.get("mode").and_then(Json::as_str),
-                r.get("type").and_then(Json::as_str),
-                r.get("name").and_then(Json::as_str),
-            ) else {
-                continue;
-            };
-            let kind = if mode == "data" { "data" } else { "resource" };
-            let mut block = Block::new(kind, vec![ty.to_string(), name.to_string()]);
-            if let Some(values) = r.get("values").and_then(Json::as_object) {
-                for (k, v) in values {
-                    if v.is_null() {
-                        continue;
-                    }
-                    push_value(&mut block.body, k, v);
+    match m.get("resources") {
+        None => {}
+        Some(Json::Array(resources)) => {
+            for (i, r) in resources.iter().enumerate() {
+                let at = format!("{at}/resources/{i}");
+                if let Some(block) = resource_block(r, &at, config, spans, errors) {
+                    out.push(block);
                 }
             }
-            // Unknown-at-plan references, from the configuration.
-            let address = format!("{ty}.{name}");
-            if let Some((_, exprs)) = config.iter().find(|(a, _)| *a == address) {
-                if let Some(map) = exprs.as_object() {
-                    for (k, e) in map {
-                        if block.body.get(k).is_none() {
-                            if let Some(first) = e
-                                .get("references")
-                                .and_then(Json::as_array)
-                                .and_then(|r| r.first())
-                                .and_then(Json::as_str)
-                            {
-                                let parts: Vec<&str> = first.split('.').collect();
-                                if parts.len() >= 2 {
-                                    block
-                                        .body
-                                        .set(k.clone(), Expr::reference(parts[0], &parts[1..]));
-                                }
-                            }
+        }
+        Some(other) => errors.push(wrong_type(&format!("{at}/resources"), "an array", other)),
+    }
+    match m.get("child_modules") {
+        None => {}
+        Some(Json::Array(children)) => {
+            for (i, c) in children.iter().enumerate() {
+                let at = format!("{at}/child_modules/{i}");
+                if c.is_object() {
+                    collect_module(c, &at, config, spans, out, errors, depth + 1);
+                } else {
+                    errors.push(wrong_type(&at, "an object", c));
+                }
+            }
+        }
+        Some(other) => errors.push(wrong_type(
+            &format!("{at}/child_modules"),
+            "an array",
+            other,
+        )),
+    }
+}
+
+/// One resource of `planned_values`, or `None` (with an error) when it is wrongly typed.
+fn resource_block(
+    r: &Json,
+    at: &str,
+    config: &[(String, Json)],
+    spans: &Spans,
+    errors: &mut Vec<PlanError>,
+) -> Option<Block> {
+    if !r.is_object() {
+        errors.push(wrong_type(at, "an object", r));
+        return None;
+    }
+    let mut text = |key: &str| match r.get(key) {
+        Some(Json::String(s)) => Some(s.as_str()),
+        Some(other) => {
+            errors.push(wrong_type(&format!("{at}/{key}"), "a string", other));
+            None
+        }
+        None => {
+            errors.push(PlanError {
+                pointer: at.to_string(),
+                message: format!(
+                    "not a Terraform plan: `{}` has no `{key}`",
+                    pointer_display(at)
+                ),
+            });
+            None
+        }
+    };
+    let (Some(mode), Some(ty), Some(name)) = (text("mode"), text("type"), text("name")) else {
+        return None;
+    };
+    let values = match r.get("values") {
+        Some(Json::Object(values)) => values,
+        Some(other) => {
+            errors.push(wrong_type(&format!("{at}/values"), "an object", other));
+            return None;
+        }
+        None => {
+            errors.push(PlanError {
+                pointer: at.to_string(),
+                message: format!(
+                    "not a Terraform plan: `{}` has no `values`",
+                    pointer_display(at)
+                ),
+            });
+            return None;
+        }
+    };
+    let kind = if mode == "data" { "data" } else { "resource" };
+    let mut block = Block::new(kind, vec![ty.to_string(), name.to_string()]);
+    // Findings on the resource point at its address in the plan.
+    block.origin = match r.get("address") {
+        Some(Json::String(_)) => spans.at(&format!("{at}/address")),
+        _ => spans.at(at),
+    };
+    for (k, v) in values {
+        if v.is_null() {
+            continue;
+        }
+        push_value(
+            &mut block.body,
+            k,
+            v,
+            &format!("{at}/values/{}", segment(k)),
+            spans,
+        );
+    }
+    // Unknown-at-plan references, from the configuration.
+    let address = format!("{ty}.{name}");
+    if let Some((_, exprs)) = config.iter().find(|(a, _)| *a == address) {
+        if let Some(map) = exprs.as_object() {
+            for (k, e) in map {
+                if block.body.get(k).is_none() {
+                    if let Some(first) = e
+                        .get("references")
+                        .and_then(Json::as_array)
+                        .and_then(|r| r.first())
+                        .and_then(Json::as_str)
+                    {
+                        let parts: Vec<&str> = first.split('.').collect();
+                        if parts.len() >= 2 {
+                            block
+                                .body
+                                .set(k.clone(), Expr::reference(parts[0], &parts[1..]));
                         }
                     }
                 }
             }
-            out.push(block);
         }
     }
-    if let Some(children) = m.get("child_modules").and_then(Json::as_array) {
-        for c in children {
-            collect_module(c, config, out, depth + 1);
-        }
-    }
+    Some(block)
 }
 
-fn configuration_resources(plan: &Json) -> Vec<(String, Json)> {
+fn configuration_resources(plan: &Json, errors: &mut Vec<PlanError>) -> Vec<(String, Json)> {
     let mut out = Vec::new();
-    if let Some(rs) = plan
+    let resources = plan
         .get("configuration")
         .and_then(|c| c.get("root_module"))
-        .and_then(|m| m.get("resources"))
-        .and_then(Json::as_array)
-    {
-        for r in rs {
-            if let (Some(a), Some(e)) = (
-                r.get("address").and_then(Json::as_str),
-                r.get("expressions"),
-            ) {
-                out.push((a.to_string(), e.clone()));
+        .and_then(|m| m.get("resources"));
+    match resources {
+        None => {}
+        Some(Json::Array(rs)) => {
+            for r in rs {
+                if let (Some(a), Some(e)) = (
+                    r.get("address").and_then(Json::as_str),
+                    r.get("expressions"),
+                ) {
+                    out.push((a.to_string(), e.clone()));
+                }
             }
         }
+        Some(other) => errors.push(wrong_type(
+            "/configuration/root_module/resources",
+            "an array",
+            other,
+        )),
     }
     out
 }
 
-fn push_value(body: &mut tfstack_model::Body, key: &str, v: &Json) {
+fn push_value(body: &mut tfstack_model::Body, key: &str, v: &Json, at: &str, spans: &Spans) {
     // A non-empty list of objects is how plans write nested blocks.
     if let Some(items) = v.as_array() {
         if !items.is_empty() && items.iter().all(Json::is_object) {
-            for item in items {
-                let mut b = Block::new(key, vec![]);
+            for (i, item) in items.iter().enumerate() {
+                let item_at = format!("{at}/{i}");
+                let mut b = Block::new(key, vec![]).with_origin(spans.at(&item_at));
                 if let Some(m) = item.as_object() {
                     for (k, x) in m {
                         if !x.is_null() {
-                            push_value(&mut b.body, k, x);
+                            let x_at = format!("{item_at}/{}", segment(k));
+                            push_value(&mut b.body, k, x, &x_at, spans);
                         }
                     }
                 }
@@ -122,12 +325,17 @@ fn push_value(body: &mut tfstack_model::Body, key: &str, v: &Json) {
             return;
         }
     }
-    body.set(key.to_string(), json_expr(v, 0));
+    let origin = spans.at(at);
+    body.set_with_origin(key.to_string(), json_expr(v, 0, at, spans), origin);
 }
 
-fn json_expr(v: &Json, depth: usize) -> Expr {
+fn json_expr(v: &Json, depth: usize, at: &str, spans: &Spans) -> Expr {
+    let origin = spans.at(at);
     if depth > 64 {
-        return Expr::new(ExprKind::Opaque("…".into()));
+        return Expr {
+            kind: ExprKind::Opaque("…".into()),
+            origin,
+        };
     }
     let kind = match v {
         Json::Null => ExprKind::Null,
@@ -137,18 +345,25 @@ fn json_expr(v: &Json, depth: usize) -> Expr {
             None => Number::Float(n.as_f64().unwrap_or(0.0)),
         }),
         Json::String(s) => ExprKind::String(s.clone()),
-        Json::Array(items) => {
-            ExprKind::Tuple(items.iter().map(|i| json_expr(i, depth + 1)).collect())
-        }
+        Json::Array(items) => ExprKind::Tuple(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, x)| json_expr(x, depth + 1, &format!("{at}/{i}"), spans))
+                .collect(),
+        ),
         Json::Object(m) => ExprKind::Object(
             m.iter()
-                .map(|(k, i)| ObjectItem {
-                    key: ObjectKey::for_name(k.clone()),
-                    value: json_expr(i, depth + 1),
-                    origin: Origin::Generated,
+                .map(|(k, x)| {
+                    let x_at = format!("{at}/{}", segment(k));
+                    ObjectItem {
+                        key: ObjectKey::for_name(k.clone()),
+                        value: json_expr(x, depth + 1, &x_at, spans),
+                        origin: spans.at(&x_at),
+                    }
                 })
                 .collect(),
         ),
     };
-    Expr::new(kind)
+    Expr { kind, origin }
 }

@@ -231,10 +231,27 @@ pub fn statements(doc: &Value) -> Vec<StatementView> {
 
 /// The document an attribute expression produces, with origins where it is written.
 pub fn document_value(cx: &Context, e: &Expr) -> Option<Value> {
-    document_value_depth(cx, e, 0)
+    document_value_depth(cx, e, 0, JsonShape::Object)
 }
 
-fn document_value_depth(cx: &Context, e: &Expr, depth: usize) -> Option<Value> {
+/// The JSON value (object or array) any JSON-valued attribute produces
+/// (`container_definitions`, `definition`, …), read the same ways as a policy document:
+/// `jsonencode`, heredoc JSON, `file()`/`templatefile()`, locals, strings; with origins
+/// where each part is written.
+pub fn json_document_value(cx: &Context, e: &Expr) -> Option<Value> {
+    document_value_depth(cx, e, 0, JsonShape::Any)
+}
+
+/// Which JSON values a string may hold to count as a document.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum JsonShape {
+    /// Objects only (policy documents).
+    Object,
+    /// Objects and arrays.
+    Any,
+}
+
+fn document_value_depth(cx: &Context, e: &Expr, depth: usize, shape: JsonShape) -> Option<Value> {
     if depth > 16 {
         return None;
     }
@@ -274,36 +291,37 @@ fn document_value_depth(cx: &Context, e: &Expr, depth: usize) -> Option<Value> {
             let path = tfstack_model::eval::normalize(std::path::Path::new(path));
             Some(apply_source_map(cx, &path, value))
         }
-        ExprKind::Template(t) if t.heredoc.is_some() => heredoc_value(cx, e),
+        ExprKind::Template(t) if t.heredoc.is_some() => heredoc_value(cx, e, shape),
         ExprKind::Traversal(tr) if tr.root == "local" => {
             let name = tr.attribute_names().next()?;
             if tr.operators.len() == 1 {
                 if let Some(inner) = cx.eval.local_expr(name) {
-                    return document_value_depth(cx, inner, depth + 1);
+                    return document_value_depth(cx, inner, depth + 1, shape);
                 }
             }
-            string_document(cx.value(e))
+            string_document(cx.value(e), shape)
         }
-        _ => string_document(cx.value(e)),
+        _ => string_document(cx.value(e), shape),
     }
 }
 
 /// A value that holds JSON text, parsed (every part takes the value's origin); objects
-/// are documents already.
-fn string_document(v: Value) -> Option<Value> {
+/// (and, for `JsonShape::Any`, lists) are documents already.
+fn string_document(v: Value, shape: JsonShape) -> Option<Value> {
     match &v.kind {
         ValueKind::String(s) => {
             let json: serde_json::Value = serde_json::from_str(s).ok()?;
             Some(Value::from_json(&json, v.origin))
         }
         ValueKind::Object(_) => Some(v),
+        ValueKind::List(_) if shape == JsonShape::Any => Some(v),
         _ => None,
     }
 }
 
 /// Heredoc JSON: parsed from the file text itself so spans are exact; interpolations
 /// inside JSON strings are evaluated.
-fn heredoc_value(cx: &Context, e: &Expr) -> Option<Value> {
+fn heredoc_value(cx: &Context, e: &Expr, shape: JsonShape) -> Option<Value> {
     if let Origin::File { file, span } = e.origin {
         let files = cx.eval.files.borrow();
         let src = files.get(file).clone();
@@ -321,7 +339,7 @@ fn heredoc_value(cx: &Context, e: &Expr) -> Option<Value> {
             }
         }
     }
-    string_document(cx.value(e))
+    string_document(cx.value(e), shape)
 }
 
 /// Replaces `${…}` in string values by their evaluated text; a string with an unknown

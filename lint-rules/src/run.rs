@@ -7,21 +7,43 @@ use crate::engine::{active_rules, display_path, lint_module, InputError, LintRep
 use crate::input::{self, classify_json, InputOptions, JsonKind};
 use rayon::prelude::*;
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tfstack_model::{SourceFile, SourceFiles};
 
 /// Lints every input under `paths`.
 pub fn lint_paths(paths: &[PathBuf], options: &InputOptions, config: &LintConfig) -> LintReport {
+    lint_paths_with_progress(paths, options, config, false)
+}
+
+/// [`lint_paths`], with a progress bar on stderr when `progress` is set and the scan takes
+/// longer than a second. The caller decides: only for a terminal and human output.
+pub fn lint_paths_with_progress(
+    paths: &[PathBuf],
+    options: &InputOptions,
+    config: &LintConfig,
+    progress: bool,
+) -> LintReport {
     let inputs = input::discover(paths);
     let rules = active_rules(config);
     let mut report = LintReport {
         errors: inputs.errors.clone(),
         ..LintReport::default()
     };
+    // Fix: `--var-file` was read only by modules, so a missing one went unreported when
+    // no module was found. Check each once here (modules report the same errors again;
+    // they are deduplicated below).
+    for path in &options.var_files {
+        if let Err(e) = input::read_text(path) {
+            report.errors.push(e);
+        }
+    }
     let modules: Vec<(PathBuf, Vec<PathBuf>)> = inputs.modules.into_iter().collect();
+    let total = modules.iter().map(|(_, f)| f.len()).sum::<usize>() + inputs.json_files.len();
+    let bar = Progress::start(progress, total as u64);
     let results: Vec<(LintReport, Vec<PathBuf>)> = modules
         .par_iter()
         .map(|(dir, files)| {
+            let _done = bar.on_drop(files.len() as u64);
             let (module, errors) = input::load_module(dir, files, options);
             let (mut r, sources) = lint_module(&module, &rules, config, &[]);
             r.errors.extend(errors);
@@ -48,37 +70,110 @@ pub fn lint_paths(paths: &[PathBuf], options: &InputOptions, config: &LintConfig
                 .map(|c| !read_by_modules.contains(&c))
                 .unwrap_or(true)
         })
-        .filter_map(|p| lint_json_file(p, options, config, &rules))
+        .filter_map(|p| {
+            let _done = bar.on_drop(1);
+            lint_json_file(p, options, config, &rules)
+        })
         .collect();
+    bar.finish();
     for r in json_reports {
         report.merge(r);
     }
     report.sort();
+    // A `--var-file` error is reported by every module that reads the file: keep one.
+    report.errors.dedup();
     report
 }
 
+/// A progress bar drawn on stderr only once a scan has run for a second (short scans,
+/// the common case in pre-commit hooks, never flicker one). Off, it costs nothing.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    shown: Option<(
+        std::sync::mpsc::Sender<()>,
+        std::thread::JoinHandle<()>,
+    )>,
+}
+
+impl Progress {
+    fn start(enabled: bool, total: u64) -> Progress {
+        use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+        use std::time::Duration;
+        if !enabled || total == 0 {
+            return Progress {
+                bar: None,
+                shown: None,
+            };
+        }
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} linting {wide_bar} {pos}/{len} files ({elapsed})",
+        ) {
+            bar.set_style(style);
+        }
+        let (done, wait) = std::sync::mpsc::channel::<()>();
+        let delayed = bar.clone();
+        let handle = std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                wait.recv_timeout(Duration::from_secs(1))
+            {
+                delayed.set_draw_target(ProgressDrawTarget::stderr());
+                delayed.enable_steady_tick(Duration::from_millis(120));
+            }
+        });
+        Progress {
+            bar: Some(bar),
+            shown: Some((done, handle)),
+        }
+    }
+
+    /// Advances the bar by `n` files when the returned guard is dropped.
+    fn on_drop(&self, n: u64) -> Advance<'_> {
+        Advance { progress: self, n }
+    }
+
+    fn finish(self) {
+        if let Some((done, handle)) = self.shown {
+            let _ = done.send(());
+            let _ = handle.join();
+        }
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Advances a [`Progress`] when dropped (after a module is linted, even on panic).
+struct Advance<'a> {
+    progress: &'a Progress,
+    n: u64,
+}
+
+impl Drop for Advance<'_> {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.progress.bar {
+            bar.inc(self.n);
+        }
+    }
+}
+
 fn lint_json_file(
-    path: &PathBuf,
+    path: &Path,
     options: &InputOptions,
     config: &LintConfig,
     rules: &[(&'static dyn crate::Rule, crate::Severity)],
 ) -> Option<LintReport> {
     let text = match input::read_text(path) {
         Ok(t) => t,
-        Err(message) => {
+        Err(e) => {
             return Some(LintReport {
-                errors: vec![InputError {
-                    path: display_path(path),
-                    line: 0,
-                    column: 0,
-                    message,
-                }],
+                errors: vec![e],
                 ..LintReport::default()
             })
         }
     };
     let mut files = SourceFiles::default();
-    let id = files.add(SourceFile::new(path.clone(), text.as_str()));
+    let id = files.add(SourceFile::new(path.to_path_buf(), text.as_str()));
     let dir = path.parent().map(PathBuf::from).unwrap_or_default();
     match classify_json(path, id, &text) {
         Ok(JsonKind::Other) => None,
@@ -89,11 +184,14 @@ fn lint_json_file(
             r.files += 1;
             Some(r)
         }
-        Ok(JsonKind::Plan(json)) => {
-            let blocks = crate::plan::blocks_from_plan(&json, id);
+        Ok(JsonKind::Plan(spanned)) => {
+            let (blocks, plan_errors) =
+                crate::plan::blocks_from_plan(&spanned.to_json(), id, Some(&spanned));
             let module: Module = input::module_from_blocks(&dir, blocks, files, options);
             let (mut r, _) = lint_module(&module, rules, config, &[]);
             r.files += 1;
+            r.errors
+                .extend(locate_plan_errors(path, &text, &spanned, plan_errors));
             Some(r)
         }
         Err(e) => Some(LintReport {
@@ -102,4 +200,30 @@ fn lint_json_file(
             ..LintReport::default()
         }),
     }
+}
+
+/// Plan errors as input errors at the offending value's line and column.
+fn locate_plan_errors(
+    path: &Path,
+    text: &str,
+    spanned: &tfstack_model::Value,
+    errors: Vec<crate::plan::PlanError>,
+) -> Vec<InputError> {
+    let file = SourceFile::new(path, text);
+    errors
+        .into_iter()
+        .map(|e| {
+            let (line, column) =
+                match crate::plan::resolve_pointer(spanned, &e.pointer).map(|v| v.origin) {
+                    Some(tfstack_model::Origin::File { span, .. }) => file.line_col(span.start),
+                    _ => (1, 1),
+                };
+            InputError {
+                path: display_path(path),
+                line,
+                column,
+                message: e.message,
+            }
+        })
+        .collect()
 }

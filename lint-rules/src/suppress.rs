@@ -92,8 +92,12 @@ pub fn matching(
     files: &SourceFiles,
 ) -> Option<usize> {
     let mut targets: Vec<(FileId, u32)> = Vec::new();
+    // Guarded like `engine::locate`: an origin in a file this module did not load (a
+    // placeholder id) is no place a comment can stand above, and must not panic.
     if let Origin::File { file, span } = origin {
-        targets.push((file, files.get(file).line_col(span.start).0));
+        if (file.0 as usize) < files.len() {
+            targets.push((file, files.get(file).line_col(span.start).0));
+        }
     }
     if let Some(b) = block_line {
         targets.push(b);

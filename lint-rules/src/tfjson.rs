@@ -178,14 +178,57 @@ fn expr_of(v: &Value) -> Expr {
 }
 
 /// Gives every part of a parsed template the string's origin (the parse was of a copy).
+/// Fix: only the interpolations themselves were relocated, so a nested expression
+/// (`"${max(var.a, 0)}"`) kept the copy's placeholder file id, and locating a finding
+/// on it indexed past the module's files and panicked.
 fn with_origin(mut e: Expr, origin: Origin) -> Expr {
+    relocate(&mut e, origin);
+    e
+}
+
+fn relocate(e: &mut Expr, origin: Origin) {
+    use tfstack_model::{TemplatePart, TraversalOperator};
     e.origin = origin;
-    if let ExprKind::Template(t) = &mut e.kind {
-        for p in &mut t.parts {
-            if let tfstack_model::TemplatePart::Interpolation(x) = p {
-                *x = with_origin(x.clone(), origin);
+    match &mut e.kind {
+        ExprKind::Template(t) => {
+            for p in &mut t.parts {
+                if let TemplatePart::Interpolation(x) = p {
+                    relocate(x, origin);
+                }
             }
         }
+        ExprKind::Traversal(t) => {
+            for op in &mut t.operators {
+                if let TraversalOperator::Index(x) = op {
+                    relocate(x, origin);
+                }
+            }
+        }
+        ExprKind::FunctionCall(c) => c.args.iter_mut().for_each(|a| relocate(a, origin)),
+        ExprKind::Conditional(c) => {
+            relocate(&mut c.condition, origin);
+            relocate(&mut c.true_expr, origin);
+            relocate(&mut c.false_expr, origin);
+        }
+        ExprKind::Unary(_, x) | ExprKind::Parenthesis(x) => relocate(x, origin),
+        ExprKind::Binary(b) => {
+            relocate(&mut b.lhs, origin);
+            relocate(&mut b.rhs, origin);
+        }
+        ExprKind::Tuple(items) => items.iter_mut().for_each(|i| relocate(i, origin)),
+        ExprKind::Object(items) => {
+            for i in items {
+                i.origin = origin;
+                if let ObjectKey::Expr(k) = &mut i.key {
+                    relocate(k, origin);
+                }
+                relocate(&mut i.value, origin);
+            }
+        }
+        ExprKind::Null
+        | ExprKind::Bool(_)
+        | ExprKind::Number(_)
+        | ExprKind::String(_)
+        | ExprKind::Opaque(_) => {}
     }
-    e
 }

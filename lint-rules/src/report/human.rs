@@ -5,10 +5,24 @@ use crate::engine::{LintReport, Located};
 use crate::Severity;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use std::fmt;
+use std::sync::Arc;
+use tfstack_model::{SourceFile, Span};
 
 struct FindingDiagnostic<'a> {
     f: &'a Located,
-    source: Option<NamedSource<String>>,
+    source: Option<NamedSource<Arc<str>>>,
+}
+
+/// Lines longer than this are not shown as a snippet: the finding is printed as
+/// `path:line:column` with its message and help instead (fix: a finding next to a
+/// 20 MB line printed all of it, and took seconds to render).
+const MAX_SNIPPET_LINE: usize = 500;
+
+/// Whether the lines miette would show around `span` include one too long to print.
+fn snippet_too_wide(file: &SourceFile, span: Span) -> bool {
+    let (first, _) = file.line_col(span.start);
+    let (last, _) = file.line_col(span.end);
+    (first.saturating_sub(1).max(1)..=last + 1).any(|l| file.line_text(l).len() > MAX_SNIPPET_LINE)
 }
 
 impl fmt::Debug for FindingDiagnostic<'_> {
@@ -62,9 +76,15 @@ impl Diagnostic for FindingDiagnostic<'_> {
 
 /// Renders one finding (also used for rule snapshots).
 pub fn render_finding(f: &Located, color: bool, width: usize) -> String {
+    // The text is shared, not copied: one copy per finding was quadratic in big files.
     let source = f.location.source.as_ref().map(|(file, _)| {
-        NamedSource::new(f.location.path.clone(), file.text.to_string()).with_language("hcl")
+        NamedSource::new(f.location.path.clone(), file.text.clone()).with_language("hcl")
     });
+    let too_wide = f
+        .location
+        .source
+        .as_ref()
+        .is_some_and(|(file, span)| snippet_too_wide(file, *span));
     let diag = FindingDiagnostic { f, source };
     let theme = if color {
         GraphicalTheme::unicode()
@@ -75,7 +95,7 @@ pub fn render_finding(f: &Located, color: bool, width: usize) -> String {
         .with_width(width)
         .with_links(false);
     let mut out = String::new();
-    if handler.render_report(&mut out, &diag).is_err() || f.location.source.is_none() {
+    if too_wide || f.location.source.is_none() || handler.render_report(&mut out, &diag).is_err() {
         out = format!(
             "{}: {} [{}({})]\n  --> {}:{}:{}\n  help: {}\n",
             f.severity.as_str(),
@@ -113,22 +133,30 @@ pub fn render(report: &LintReport, color: bool) -> String {
         .iter()
         .map(|f| f.location.path.as_str())
         .collect();
+    // "1 error", not "1 errors".
+    let count = |n: usize, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
     out.push_str(&format!(
-        "{} errors, {} warnings, {} notes in {} files ({} files checked{}{})\n",
-        report.count(Severity::Error),
-        report.count(Severity::Warning),
-        report.count(Severity::Note),
-        files.len(),
-        report.files,
+        "{}, {}, {} in {} ({} checked{}{})\n",
+        count(report.count(Severity::Error), "error"),
+        count(report.count(Severity::Warning), "warning"),
+        count(report.count(Severity::Note), "note"),
+        count(files.len(), "file"),
+        count(report.files, "file"),
         if report.suppressed.is_empty() {
             String::new()
         } else {
             format!(", {} suppressed", report.suppressed.len())
         },
-        if report.errors.is_empty() {
-            String::new()
-        } else {
-            format!(", {} unreadable", report.errors.len())
+        // Files, not errors: one wrongly typed plan may have many errors.
+        match report
+            .errors
+            .iter()
+            .map(|e| e.path.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+        {
+            0 => String::new(),
+            n => format!(", {n} unreadable"),
         },
     ));
     out

@@ -143,7 +143,7 @@ impl Rule for IamWildcardPrincipal {
 /// The origin of the element that grants to every principal, if one does: `"*"`, an
 /// `AWS` entry `"*"`, or a principal of type `*` (how `aws_iam_policy_document` writes
 /// `"Principal": "*"`).
-fn everyone(principal: &Value) -> Option<Origin> {
+pub(crate) fn everyone(principal: &Value) -> Option<Origin> {
     match &principal.kind {
         ValueKind::String(s) if s == "*" => Some(principal.origin),
         ValueKind::Object(map) => map.iter().find_map(|(kind, ids)| {

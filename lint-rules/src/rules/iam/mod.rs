@@ -18,6 +18,9 @@
 //! - origin: the offending element's own origin (a list element, a key), else the
 //!   statement's, else the document's.
 
+pub mod iam_privilege_escalation;
+pub mod iam_role_shared_by_functions;
+pub mod iam_trust_policy_wildcard;
 pub mod iam_wildcard_action;
 pub mod iam_wildcard_principal;
 pub mod iam_wildcard_resource;

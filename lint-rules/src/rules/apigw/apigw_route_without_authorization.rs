@@ -1,0 +1,439 @@
+use crate::context::Context;
+use crate::rules::dlq::{exists, referenced_blocks};
+use crate::{declare_rule, Finding, Rule, RuleMeta};
+use tfstack_model::{Block, Origin, Value};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags an API Gateway route or method anyone can call:
+    ///
+    /// - an `aws_apigatewayv2_route` whose `authorization_type` is unset or `NONE`;
+    /// - an `aws_api_gateway_method` with `authorization = "NONE"`;
+    ///
+    /// unless it requires an API key (`api_key_required = true`) or is a CORS preflight
+    /// (route key `OPTIONS …`, `http_method = "OPTIONS"`).
+    ///
+    /// ## Why is this bad?
+    /// Seed 002 lists "exposing functions without API Gateway/Auth" among the common
+    /// mistakes: a route without authorization runs the function — and pays for it — for
+    /// anyone on the internet who finds the URL, and whatever the function can read or
+    /// write is one request away. Authorization (JWT/Cognito, IAM, a Lambda authorizer)
+    /// belongs in front of the function, not in every handler.
+    ///
+    /// ## What it deliberately does not flag
+    /// - WebSocket routes other than `$connect`: API Gateway authorizes a WebSocket
+    ///   connection once, on `$connect`, and accepts no authorization on other routes. A
+    ///   route is WebSocket when its API's `protocol_type` is `WEBSOCKET`, or — the API
+    ///   unknown — when its key is neither `METHOD /path` nor `$default`; a `$default` route
+    ///   of an unknown API is not judged.
+    /// - Methods of a private REST API (`endpoint_configuration { types = ["PRIVATE"] }`):
+    ///   only callers inside the VPC reach it, and its resource policy says which.
+    /// - Routes and methods whose authorization, route key or method it cannot know before
+    ///   apply, and resources with `count = 0`.
+    ///
+    /// Some routes are public on purpose (a health check, a webhook that checks a signature,
+    /// a lab): suppress the finding with the reason.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_apigatewayv2_route" "create_order" {
+    ///   api_id    = aws_apigatewayv2_api.orders.id
+    ///   route_key = "POST /orders"
+    ///   target    = "integrations/${aws_apigatewayv2_integration.orders.id}"
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "aws_apigatewayv2_route" "create_order" {
+    ///   api_id             = aws_apigatewayv2_api.orders.id
+    ///   route_key          = "POST /orders"
+    ///   target             = "integrations/${aws_apigatewayv2_integration.orders.id}"
+    ///   authorization_type = "JWT"
+    ///   authorizer_id      = aws_apigatewayv2_authorizer.cognito.id
+    /// }
+    /// ```
+    pub struct ApigwRouteWithoutAuthorization {
+        id: "APIGW002",
+        name: "apigw-route-without-authorization",
+        family: "APIGW",
+        severity: Warning,
+    }
+}
+
+/// What is open: an HTTP API/WebSocket route or a REST API method.
+enum Open<'a> {
+    Route { key: &'a str },
+    Method { http_method: &'a str },
+}
+
+impl Rule for ApigwRouteWithoutAuthorization {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for route in cx.resources("aws_apigatewayv2_route") {
+            let Some(key) = cx.attr(route, "route_key") else {
+                continue;
+            };
+            let Some(key) = key.as_str() else {
+                continue;
+            };
+            if is_preflight(key) || requires_api_key(cx, route) || !exists(cx, route) {
+                continue;
+            }
+            let authorization = cx.attr(route, "authorization_type");
+            if !is_none(authorization.as_ref()) || !is_judged_route(cx, route, key) {
+                continue;
+            }
+            let origin = authorization
+                .as_ref()
+                .map(|v| v.origin.or(cx.origin_of(route, "authorization_type")))
+                .unwrap_or(route.origin);
+            let attribute = authorization.map(|_| "authorization_type");
+            out.push(finding(route, &Open::Route { key }, origin, attribute));
+        }
+        for method in cx.resources("aws_api_gateway_method") {
+            let Some(http_method) = cx.attr(method, "http_method") else {
+                continue;
+            };
+            let Some(http_method) = http_method.as_str() else {
+                continue;
+            };
+            let Some(authorization) = cx.attr(method, "authorization") else {
+                continue;
+            };
+            if http_method.eq_ignore_ascii_case("OPTIONS")
+                || !is_none(Some(&authorization))
+                || requires_api_key(cx, method)
+                || is_private_api_method(cx, method)
+                || !exists(cx, method)
+            {
+                continue;
+            }
+            let origin = authorization
+                .origin
+                .or(cx.origin_of(method, "authorization"));
+            out.push(finding(
+                method,
+                &Open::Method { http_method },
+                origin,
+                Some("authorization"),
+            ));
+        }
+    }
+}
+
+/// `OPTIONS /…`: a CORS preflight, which browsers send without credentials.
+fn is_preflight(route_key: &str) -> bool {
+    route_key
+        .split_whitespace()
+        .next()
+        .is_some_and(|m| m.eq_ignore_ascii_case("OPTIONS"))
+}
+
+fn requires_api_key(cx: &Context, block: &Block) -> bool {
+    cx.attr(block, "api_key_required")
+        .is_some_and(|v| v.as_bool() != Some(false) && !v.is_null())
+}
+
+/// Unset, `null` or `NONE` (an unknown value is not `NONE`).
+fn is_none(authorization: Option<&Value>) -> bool {
+    match authorization {
+        None => true,
+        Some(v) if v.is_null() => true,
+        Some(v) => v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("NONE")),
+    }
+}
+
+/// Whether authorization can be set on the route: HTTP API routes and WebSocket
+/// `$connect` (see the docs for how the protocol is told).
+fn is_judged_route(cx: &Context, route: &Block, key: &str) -> bool {
+    let protocol = route
+        .body
+        .get("api_id")
+        .and_then(|e| {
+            referenced_blocks(cx, e, "aws_apigatewayv2_api")
+                .first()
+                .copied()
+        })
+        .and_then(|api| cx.attr(api, "protocol_type"))
+        .and_then(|v| v.as_str().map(str::to_ascii_uppercase));
+    match protocol.as_deref() {
+        Some("WEBSOCKET") => key == "$connect",
+        Some(_) => true,
+        None => key.contains(' ') || key == "$connect",
+    }
+}
+
+/// Whether the method's REST API is private (`endpoint_configuration.types` has `PRIVATE`).
+fn is_private_api_method(cx: &Context, method: &Block) -> bool {
+    let Some(api_id) = method.body.get("rest_api_id") else {
+        return false;
+    };
+    referenced_blocks(cx, api_id, "aws_api_gateway_rest_api")
+        .iter()
+        .any(|api| {
+            api.body.blocks_of("endpoint_configuration").any(|e| {
+                e.body.get("types").is_some_and(|t| {
+                    cx.value(t).one_or_many().iter().any(|v| {
+                        v.as_str()
+                            .is_some_and(|s| s.eq_ignore_ascii_case("PRIVATE"))
+                    })
+                })
+            })
+        })
+}
+
+fn finding(block: &Block, open: &Open, origin: Origin, attribute: Option<&str>) -> Finding {
+    let (message, help) = match open {
+        Open::Route { key } => (
+            format!(
+                "route `{key}` (`{}`) has no authorization: anyone who finds the URL can call it",
+                block.address()
+            ),
+            "set `authorization_type` (`JWT` with an `authorizer_id`, `AWS_IAM` or `CUSTOM`), \
+             or suppress the finding with the reason the route is public",
+        ),
+        Open::Method { http_method } => (
+            format!(
+                "method `{http_method}` (`{}`) has `authorization = \"NONE\"`: anyone who finds \
+                 the URL can call it",
+                block.address()
+            ),
+            "set `authorization` (`COGNITO_USER_POOLS`, `AWS_IAM` or `CUSTOM` with an \
+             `authorizer_id`) or require an API key, or suppress the finding with the reason \
+             the method is public",
+        ),
+    };
+    Finding {
+        rule: &ApigwRouteWithoutAuthorization::META,
+        message,
+        label: "no authorization".to_string(),
+        help: help.to_string(),
+        origin,
+        resource: Some(block.address()),
+        attribute: attribute.map(str::to_string),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{lint_files_with, lint_hcl, render_all};
+
+    const RULE: &str = "APIGW002";
+
+    fn addresses(text: &str) -> Vec<String> {
+        lint_hcl(RULE, text)
+            .into_iter()
+            .filter_map(|f| f.resource)
+            .collect()
+    }
+
+    const HTTP_API: &str = r#"
+resource "aws_apigatewayv2_api" "orders" {
+  name          = "orders"
+  protocol_type = "HTTP"
+}
+resource "aws_apigatewayv2_authorizer" "cognito" {
+  api_id           = aws_apigatewayv2_api.orders.id
+  authorizer_type  = "JWT"
+  identity_sources = ["$request.header.Authorization"]
+  name             = "cognito"
+  jwt_configuration {
+    audience = ["orders"]
+    issuer   = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc"
+  }
+}
+"#;
+
+    #[test]
+    fn fires_on_open_routes_and_methods() {
+        let found = addresses(&format!(
+            r#"{HTTP_API}
+resource "aws_apigatewayv2_route" "create" {{
+  api_id    = aws_apigatewayv2_api.orders.id
+  route_key = "POST /orders"
+}}
+resource "aws_apigatewayv2_route" "default" {{
+  api_id             = aws_apigatewayv2_api.orders.id
+  route_key          = "$default"
+  authorization_type = "NONE"
+}}
+resource "aws_apigatewayv2_api" "chat" {{
+  name                       = "chat"
+  protocol_type              = "WEBSOCKET"
+  route_selection_expression = "$request.body.action"
+}}
+resource "aws_apigatewayv2_route" "connect" {{
+  api_id    = aws_apigatewayv2_api.chat.id
+  route_key = "$connect"
+}}
+resource "aws_api_gateway_rest_api" "legacy" {{
+  name = "legacy"
+}}
+resource "aws_api_gateway_method" "get_items" {{
+  rest_api_id   = aws_api_gateway_rest_api.legacy.id
+  resource_id   = aws_api_gateway_rest_api.legacy.root_resource_id
+  http_method   = "GET"
+  authorization = "NONE"
+}}
+"#
+        ));
+        assert_eq!(
+            found,
+            [
+                "aws_apigatewayv2_route.create",
+                "aws_apigatewayv2_route.default",
+                "aws_apigatewayv2_route.connect",
+                "aws_api_gateway_method.get_items"
+            ]
+        );
+    }
+
+    #[test]
+    fn quiet_on_precision_cases() {
+        let found = addresses(&format!(
+            r#"{HTTP_API}
+variable "authorization" {{
+  type = string
+}}
+resource "aws_apigatewayv2_route" "jwt" {{
+  api_id             = aws_apigatewayv2_api.orders.id
+  route_key          = "POST /orders"
+  authorization_type = "JWT"
+  authorizer_id      = aws_apigatewayv2_authorizer.cognito.id
+}}
+resource "aws_apigatewayv2_route" "iam" {{
+  api_id             = aws_apigatewayv2_api.orders.id
+  route_key          = "GET /orders"
+  authorization_type = "AWS_IAM"
+}}
+resource "aws_apigatewayv2_route" "preflight" {{
+  api_id    = aws_apigatewayv2_api.orders.id
+  route_key = "OPTIONS /{{proxy+}}"
+}}
+resource "aws_apigatewayv2_route" "unknown" {{
+  api_id             = aws_apigatewayv2_api.orders.id
+  route_key          = "DELETE /orders/{{id}}"
+  authorization_type = var.authorization
+}}
+resource "aws_apigatewayv2_route" "gone" {{
+  count     = 0
+  api_id    = aws_apigatewayv2_api.orders.id
+  route_key = "PUT /orders"
+}}
+resource "aws_apigatewayv2_api" "chat" {{
+  name                       = "chat"
+  protocol_type              = "WEBSOCKET"
+  route_selection_expression = "$request.body.action"
+}}
+resource "aws_apigatewayv2_route" "send" {{
+  api_id    = aws_apigatewayv2_api.chat.id
+  route_key = "sendmessage"
+}}
+resource "aws_apigatewayv2_route" "ws_default" {{
+  api_id    = aws_apigatewayv2_api.chat.id
+  route_key = "$default"
+}}
+resource "aws_apigatewayv2_route" "other_module" {{
+  api_id    = var.authorization
+  route_key = "$disconnect"
+}}
+resource "aws_api_gateway_rest_api" "legacy" {{
+  name = "legacy"
+}}
+resource "aws_api_gateway_method" "keyed" {{
+  rest_api_id      = aws_api_gateway_rest_api.legacy.id
+  resource_id      = aws_api_gateway_rest_api.legacy.root_resource_id
+  http_method      = "GET"
+  authorization    = "NONE"
+  api_key_required = true
+}}
+resource "aws_api_gateway_method" "options" {{
+  rest_api_id   = aws_api_gateway_rest_api.legacy.id
+  resource_id   = aws_api_gateway_rest_api.legacy.root_resource_id
+  http_method   = "OPTIONS"
+  authorization = "NONE"
+}}
+resource "aws_api_gateway_method" "cognito" {{
+  rest_api_id   = aws_api_gateway_rest_api.legacy.id
+  resource_id   = aws_api_gateway_rest_api.legacy.root_resource_id
+  http_method   = "POST"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = "abc123"
+}}
+resource "aws_api_gateway_rest_api" "internal" {{
+  name = "internal"
+  endpoint_configuration {{
+    types = ["PRIVATE"]
+  }}
+}}
+resource "aws_api_gateway_method" "internal" {{
+  rest_api_id   = aws_api_gateway_rest_api.internal.id
+  resource_id   = aws_api_gateway_rest_api.internal.root_resource_id
+  http_method   = "GET"
+  authorization = "NONE"
+}}
+"#
+        ));
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn tfvars_decide() {
+        let main = format!(
+            r#"{HTTP_API}
+variable "authorization_type" {{
+  type    = string
+  default = "JWT"
+}}
+resource "aws_apigatewayv2_route" "create" {{
+  api_id             = aws_apigatewayv2_api.orders.id
+  route_key          = "POST /orders"
+  authorization_type = var.authorization_type
+  authorizer_id      = aws_apigatewayv2_authorizer.cognito.id
+}}
+"#
+        );
+        assert!(lint_files_with(RULE, &[("main.tf", &main)], None).is_empty());
+        let f = lint_files_with(
+            RULE,
+            &[
+                ("main.tf", &main),
+                ("terraform.tfvars", "authorization_type = \"NONE\"\n"),
+            ],
+            None,
+        );
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].location.path, "terraform.tfvars");
+    }
+
+    #[test]
+    fn snapshot_diagnostic() {
+        let f = lint_hcl(
+            RULE,
+            r#"
+resource "aws_apigatewayv2_api" "orders" {
+  name          = "orders"
+  protocol_type = "HTTP"
+}
+
+resource "aws_apigatewayv2_route" "create_order" {
+  api_id    = aws_apigatewayv2_api.orders.id
+  route_key = "POST /orders"
+  target    = "integrations/abc123"
+}
+
+resource "aws_api_gateway_method" "get_items" {
+  rest_api_id   = "a1b2c3"
+  resource_id   = "r1"
+  http_method   = "GET"
+  authorization = "NONE"
+}
+"#,
+        );
+        insta::assert_snapshot!(render_all(&f));
+    }
+}

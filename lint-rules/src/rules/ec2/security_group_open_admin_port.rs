@@ -1,0 +1,640 @@
+use crate::context::Context;
+use crate::rules::dlq::exists;
+use crate::{declare_rule, Finding, Rule, RuleMeta};
+use indexmap::IndexMap;
+use tfstack_model::eval::Scope;
+use tfstack_model::{Block, Origin, Structure, Value, ValueKind};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags an ingress rule that lets the whole internet (`0.0.0.0/0` or `::/0`) reach
+    /// SSH (port 22) or RDP (port 3389): protocol `tcp` (`6`) with a port range that
+    /// includes either port, or all protocols (`-1`, `all`). It reads the inline `ingress`
+    /// blocks of `aws_security_group` and `aws_default_security_group` (also `dynamic
+    /// "ingress"` blocks whose `for_each` it can evaluate, and `ingress = [...]`),
+    /// `aws_security_group_rule` with `type = "ingress"`, and
+    /// `aws_vpc_security_group_ingress_rule` (`cidr_ipv4`, `cidr_ipv6`).
+    ///
+    /// ## Why is this bad?
+    /// Port 22 and 3389 open to the internet are found by scanners within minutes and
+    /// brute-forced from then on; one weak password, leaked key or unpatched daemon gives
+    /// a shell on the instance and its IAM role (seed 002, "acceso SSH controlado"). AWS
+    /// Systems Manager Session Manager gives a shell without any open port; otherwise
+    /// the port should be open only to known addresses.
+    ///
+    /// The finding points at the open CIDR where it is written (in the resource, a
+    /// variable or a local). It deliberately does not flag other ports (databases, HTTP),
+    /// sources that are not the whole internet (private ranges, `0.0.0.0/1` halves, other
+    /// security groups, prefix lists), egress rules, and rules whose protocol, ports, type
+    /// or CIDRs it cannot evaluate (a `dynamic` block over a variable without a value),
+    /// nor resources with `count = 0`. RDP over UDP is not checked.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_security_group" "bastion" {
+    ///   name   = "bastion"
+    ///   vpc_id = aws_vpc.main.id
+    ///
+    ///   ingress {
+    ///     from_port   = 22
+    ///     to_port     = 22
+    ///     protocol    = "tcp"
+    ///     cidr_blocks = ["0.0.0.0/0"]
+    ///   }
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "aws_security_group" "bastion" {
+    ///   name   = "bastion"
+    ///   vpc_id = aws_vpc.main.id
+    ///
+    ///   ingress {
+    ///     from_port   = 22
+    ///     to_port     = 22
+    ///     protocol    = "tcp"
+    ///     cidr_blocks = ["203.0.113.0/24"] # the office VPN
+    ///   }
+    /// }
+    /// ```
+    pub struct SecurityGroupOpenAdminPort {
+        id: "EC2001",
+        name: "security-group-open-admin-port",
+        family: "EC2",
+        severity: Error,
+    }
+}
+
+/// Administration ports and what listens on them.
+const ADMIN_PORTS: &[(f64, &str)] = &[(22.0, "SSH"), (3389.0, "RDP")];
+
+/// CIDRs that mean "anyone".
+const EVERYWHERE: &[&str] = &["0.0.0.0/0", "::/0"];
+
+/// One ingress rule, its fields evaluated (`None`: not written).
+struct Ingress {
+    /// `ingress[0].` for inline rules, empty for rule resources.
+    path: String,
+    protocol: Option<Value>,
+    from_port: Option<Value>,
+    to_port: Option<Value>,
+    /// (attribute, value) of each source field that holds CIDRs.
+    cidrs: Vec<(&'static str, Value)>,
+    /// The ingress block, or the resource.
+    origin: Origin,
+}
+
+/// What an ingress rule exposes.
+struct Exposure {
+    /// (port, service) of the administration ports it opens.
+    ports: Vec<(f64, &'static str)>,
+    attribute: String,
+    cidr: String,
+    origin: Origin,
+}
+
+impl Rule for SecurityGroupOpenAdminPort {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        for resource_type in ["aws_security_group", "aws_default_security_group"] {
+            for group in cx.resources(resource_type) {
+                if !exists(cx, group) {
+                    continue;
+                }
+                for ingress in inline_rules(cx, group) {
+                    if let Some(exposure) = exposure(&ingress) {
+                        out.push(finding(group, exposure));
+                    }
+                }
+            }
+        }
+        for rule in cx.resources("aws_security_group_rule") {
+            let kind = cx.attr(rule, "type");
+            if !exists(cx, rule) || kind.as_ref().and_then(|v| v.as_str()) != Some("ingress") {
+                continue;
+            }
+            let ingress = rule_resource(cx, rule, "protocol", &["cidr_blocks", "ipv6_cidr_blocks"]);
+            if let Some(exposure) = exposure(&ingress) {
+                out.push(finding(rule, exposure));
+            }
+        }
+        for rule in cx.resources("aws_vpc_security_group_ingress_rule") {
+            if !exists(cx, rule) {
+                continue;
+            }
+            let ingress = rule_resource(cx, rule, "ip_protocol", &["cidr_ipv4", "cidr_ipv6"]);
+            if let Some(exposure) = exposure(&ingress) {
+                out.push(finding(rule, exposure));
+            }
+        }
+    }
+}
+
+/// The inline rules of a security group: `ingress` blocks, `dynamic "ingress"` blocks
+/// expanded when their `for_each` is known, and `ingress = [...]`; numbered in order.
+fn inline_rules(cx: &Context, group: &Block) -> Vec<Ingress> {
+    let mut out = Vec::new();
+    for item in &group.body.items {
+        match item {
+            Structure::Block(b) if b.kind == "ingress" => {
+                let path = format!("ingress[{}].", out.len());
+                out.push(block_rule(cx, b, &Scope::default(), path));
+            }
+            Structure::Block(b)
+                if b.kind == "dynamic"
+                    && b.labels.first().map(String::as_str) == Some("ingress") =>
+            {
+                let Some(content) = b.body.block("content") else {
+                    continue;
+                };
+                let iterator = b
+                    .body
+                    .get("iterator")
+                    .and_then(|e| e.as_traversal().map(|t| t.root.clone()))
+                    .unwrap_or_else(|| "ingress".to_string());
+                for scope in dynamic_scopes(cx, b, &iterator) {
+                    let path = format!("ingress[{}].", out.len());
+                    out.push(block_rule(cx, content, &scope, path));
+                }
+            }
+            Structure::Attribute(a) if a.name == "ingress" => {
+                let value = cx.value(&a.value);
+                for item in value.as_list().unwrap_or_default() {
+                    if item.as_object().is_none() {
+                        continue;
+                    }
+                    let field = |name: &str| item.get(name).cloned();
+                    out.push(Ingress {
+                        path: format!("ingress[{}].", out.len()),
+                        protocol: field("protocol"),
+                        from_port: field("from_port"),
+                        to_port: field("to_port"),
+                        cidrs: ["cidr_blocks", "ipv6_cidr_blocks"]
+                            .into_iter()
+                            .filter_map(|n| field(n).map(|v| (n, v)))
+                            .collect(),
+                        origin: item.origin.or(a.origin),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// One scope per element of a `dynamic` block's `for_each`, when it is known.
+fn dynamic_scopes(cx: &Context, dynamic: &Block, iterator: &str) -> Vec<Scope> {
+    let entries: Vec<(Value, Value)> = match cx.attr(dynamic, "for_each").map(|v| v.kind) {
+        Some(ValueKind::List(items)) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Value::new(ValueKind::Number(i as f64), v.origin), v))
+            .collect(),
+        Some(ValueKind::Object(map)) => map
+            .into_iter()
+            .map(|(k, v)| (Value::string(k, v.origin), v))
+            .collect(),
+        _ => Vec::new(),
+    };
+    entries
+        .into_iter()
+        .map(|(key, value)| {
+            let origin = value.origin;
+            let mut it = IndexMap::new();
+            it.insert("key".to_string(), key);
+            it.insert("value".to_string(), value);
+            let mut scope = Scope::default();
+            scope.names.insert(
+                iterator.to_string(),
+                Value::new(ValueKind::Object(it), origin),
+            );
+            scope
+        })
+        .collect()
+}
+
+/// An `ingress` block (or a `dynamic` block's `content`) evaluated in `scope`.
+fn block_rule(cx: &Context, block: &Block, scope: &Scope, path: String) -> Ingress {
+    let field = |name: &str| block.body.get(name).map(|e| cx.eval.eval_in(e, scope, 0));
+    Ingress {
+        path,
+        protocol: field("protocol"),
+        from_port: field("from_port"),
+        to_port: field("to_port"),
+        cidrs: ["cidr_blocks", "ipv6_cidr_blocks"]
+            .into_iter()
+            .filter_map(|n| field(n).map(|v| (n, v)))
+            .collect(),
+        origin: block.origin,
+    }
+}
+
+/// A rule resource (`aws_security_group_rule`, `aws_vpc_security_group_ingress_rule`).
+fn rule_resource(
+    cx: &Context,
+    rule: &Block,
+    protocol: &str,
+    cidr_fields: &[&'static str],
+) -> Ingress {
+    Ingress {
+        path: String::new(),
+        protocol: cx.attr(rule, protocol),
+        from_port: cx.attr(rule, "from_port"),
+        to_port: cx.attr(rule, "to_port"),
+        cidrs: cidr_fields
+            .iter()
+            .filter_map(|n| cx.attr(rule, n).map(|v| (*n, v)))
+            .collect(),
+        origin: rule.origin,
+    }
+}
+
+/// The administration ports an ingress rule opens to everyone, if any.
+fn exposure(ingress: &Ingress) -> Option<Exposure> {
+    let (attribute, cidr) = ingress.cidrs.iter().find_map(|(attribute, values)| {
+        values
+            .one_or_many()
+            .into_iter()
+            .find(|v| v.as_str().is_some_and(|s| EVERYWHERE.contains(&s)))
+            .map(|v| (*attribute, v))
+    })?;
+    let protocol = match &ingress.protocol.as_ref()?.kind {
+        ValueKind::String(s) => s.to_ascii_lowercase(),
+        ValueKind::Number(n) => format!("{n}"),
+        _ => return None,
+    };
+    let ports: Vec<(f64, &str)> = match protocol.as_str() {
+        "-1" | "all" => ADMIN_PORTS.to_vec(),
+        "tcp" | "6" => {
+            let from = ingress.from_port.as_ref()?.as_f64()?;
+            let to = ingress.to_port.as_ref()?.as_f64()?;
+            ADMIN_PORTS
+                .iter()
+                .copied()
+                .filter(|(port, _)| from <= *port && *port <= to)
+                .collect()
+        }
+        _ => return None,
+    };
+    if ports.is_empty() {
+        return None;
+    }
+    Some(Exposure {
+        ports,
+        attribute: format!("{}{attribute}", ingress.path),
+        cidr: cidr.as_str().unwrap_or_default().to_string(),
+        origin: cidr.origin.or(ingress.origin),
+    })
+}
+
+fn finding(resource: &Block, exposure: Exposure) -> Finding {
+    let what = if resource.is_resource("aws_security_group")
+        || resource.is_resource("aws_default_security_group")
+    {
+        "security group"
+    } else {
+        "security group rule"
+    };
+    let ports = exposure
+        .ports
+        .iter()
+        .map(|(port, service)| format!("{service} (port {port})"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    Finding {
+        rule: &SecurityGroupOpenAdminPort::META,
+        message: format!(
+            "{what} `{}` lets anyone on the internet (`{}`) reach {ports}",
+            resource.address(),
+            exposure.cidr
+        ),
+        label: "open to the internet".into(),
+        help: "allow the port only from known CIDRs or another security group, or reach the \
+               instances through SSM Session Manager and close the port"
+            .into(),
+        origin: exposure.origin.or(resource.origin),
+        resource: Some(resource.address()),
+        attribute: Some(exposure.attribute),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{lint_files_with, lint_hcl, render_all};
+
+    const RULE: &str = "EC2001";
+
+    /// (address, attribute) of each finding.
+    fn found(findings: &[crate::engine::Located]) -> Vec<(String, String)> {
+        findings
+            .iter()
+            .map(|f| {
+                (
+                    f.resource.clone().unwrap_or_default(),
+                    f.attribute.clone().unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+
+    /// `aws_security_group.bastion` with one inline ingress block.
+    fn inline(protocol: &str, from: &str, to: &str, cidrs: &str) -> String {
+        format!(
+            r#"variable "unset" {{}}
+resource "aws_security_group" "bastion" {{
+  name   = "bastion"
+  vpc_id = "vpc-0123456789abcdef0"
+
+  ingress {{
+    description = "admin"
+    from_port   = {from}
+    to_port     = {to}
+    protocol    = {protocol}
+    {cidrs}
+  }}
+}}
+"#
+        )
+    }
+
+    #[test]
+    fn fires_on_admin_ports_open_to_everyone() {
+        let open = r#"cidr_blocks = ["0.0.0.0/0"]"#;
+        let cases: &[(&str, String, &str)] = &[
+            (
+                "ssh",
+                inline("\"tcp\"", "22", "22", open),
+                "ingress[0].cidr_blocks",
+            ),
+            (
+                "rdp",
+                inline("\"tcp\"", "3389", "3389", open),
+                "ingress[0].cidr_blocks",
+            ),
+            (
+                "a range over both",
+                inline("\"tcp\"", "0", "65535", open),
+                "ingress[0].cidr_blocks",
+            ),
+            (
+                "all protocols",
+                inline("\"-1\"", "0", "0", open),
+                "ingress[0].cidr_blocks",
+            ),
+            (
+                "protocol number",
+                inline("\"6\"", "22", "22", open),
+                "ingress[0].cidr_blocks",
+            ),
+            (
+                "upper case",
+                inline("\"TCP\"", "22", "22", open),
+                "ingress[0].cidr_blocks",
+            ),
+            (
+                "ipv6",
+                inline("\"tcp\"", "22", "22", r#"ipv6_cidr_blocks = ["::/0"]"#),
+                "ingress[0].ipv6_cidr_blocks",
+            ),
+            (
+                "among other CIDRs",
+                inline(
+                    "\"tcp\"",
+                    "22",
+                    "22",
+                    r#"cidr_blocks = ["10.0.0.0/8", "0.0.0.0/0"]"#,
+                ),
+                "ingress[0].cidr_blocks",
+            ),
+        ];
+        for (name, hcl, attribute) in cases {
+            let f = lint_hcl(RULE, hcl);
+            assert_eq!(
+                found(&f),
+                [(
+                    "aws_security_group.bastion".to_string(),
+                    attribute.to_string()
+                )],
+                "{name}: {f:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn quiet_on_other_ports_sources_or_unknown() {
+        let open = r#"cidr_blocks = ["0.0.0.0/0"]"#;
+        let cases: &[(&str, String)] = &[
+            ("https", inline("\"tcp\"", "443", "443", open)),
+            ("udp", inline("\"udp\"", "0", "65535", open)),
+            (
+                "known range",
+                inline("\"tcp\"", "22", "22", r#"cidr_blocks = ["203.0.113.0/24"]"#),
+            ),
+            (
+                "halves of the internet",
+                inline(
+                    "\"tcp\"",
+                    "22",
+                    "22",
+                    r#"cidr_blocks = ["0.0.0.0/1", "128.0.0.0/1"]"#,
+                ),
+            ),
+            (
+                "another security group",
+                inline(
+                    "\"tcp\"",
+                    "22",
+                    "22",
+                    r#"security_groups = ["sg-0123456789abcdef0"]"#,
+                ),
+            ),
+            (
+                "unknown ports",
+                inline("\"tcp\"", "var.unset", "var.unset", open),
+            ),
+            ("unknown protocol", inline("var.unset", "22", "22", open)),
+            (
+                "unknown CIDRs",
+                inline("\"tcp\"", "22", "22", "cidr_blocks = var.unset"),
+            ),
+            (
+                "egress",
+                r#"resource "aws_security_group" "web" {
+  name = "web"
+  egress {
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+"#
+                .to_string(),
+            ),
+            (
+                "count = 0",
+                inline("\"tcp\"", "22", "22", open).replace(
+                    "  name   = \"bastion\"",
+                    "  count  = 0\n  name   = \"bastion\"",
+                ),
+            ),
+        ];
+        for (name, hcl) in cases {
+            let f = lint_hcl(RULE, hcl);
+            assert!(f.is_empty(), "{name}: {f:#?}");
+        }
+    }
+
+    #[test]
+    fn rule_resources() {
+        let f = lint_hcl(
+            RULE,
+            r#"resource "aws_security_group" "app" {
+  name   = "app"
+  vpc_id = "vpc-0123456789abcdef0"
+}
+resource "aws_security_group_rule" "ssh" {
+  type              = "ingress"
+  security_group_id = aws_security_group.app.id
+  from_port         = 22
+  to_port           = 22
+  protocol          = "tcp"
+  cidr_blocks       = ["0.0.0.0/0"]
+}
+resource "aws_security_group_rule" "egress_all" {
+  type              = "egress"
+  security_group_id = aws_security_group.app.id
+  from_port         = 0
+  to_port           = 0
+  protocol          = "-1"
+  cidr_blocks       = ["0.0.0.0/0"]
+}
+resource "aws_vpc_security_group_ingress_rule" "rdp_v6" {
+  security_group_id = aws_security_group.app.id
+  from_port         = 3389
+  to_port           = 3389
+  ip_protocol       = "tcp"
+  cidr_ipv6         = "::/0"
+}
+resource "aws_vpc_security_group_ingress_rule" "everything" {
+  security_group_id = aws_security_group.app.id
+  ip_protocol       = "-1"
+  cidr_ipv4         = "0.0.0.0/0"
+}
+resource "aws_vpc_security_group_ingress_rule" "https" {
+  security_group_id = aws_security_group.app.id
+  from_port         = 443
+  to_port           = 443
+  ip_protocol       = "tcp"
+  cidr_ipv4         = "0.0.0.0/0"
+}
+resource "aws_vpc_security_group_ingress_rule" "ssh_from_vpn" {
+  security_group_id = aws_security_group.app.id
+  from_port         = 22
+  to_port           = 22
+  ip_protocol       = "tcp"
+  cidr_ipv4         = "10.8.0.0/16"
+}
+"#,
+        );
+        let expected: Vec<(String, String)> = [
+            ("aws_security_group_rule.ssh", "cidr_blocks"),
+            ("aws_vpc_security_group_ingress_rule.rdp_v6", "cidr_ipv6"),
+            (
+                "aws_vpc_security_group_ingress_rule.everything",
+                "cidr_ipv4",
+            ),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        assert_eq!(found(&f), expected, "{f:#?}");
+        assert!(f[2].message.contains("SSH (port 22) and RDP (port 3389)"));
+    }
+
+    #[test]
+    fn dynamic_blocks_with_variables_and_tfvars() {
+        let main = r#"variable "admin_cidrs" {
+  type    = list(string)
+  default = ["10.8.0.0/16"]
+}
+locals {
+  ingress_rules = {
+    https = { port = 443, cidrs = ["0.0.0.0/0"] }
+    ssh   = { port = 22, cidrs = var.admin_cidrs }
+  }
+}
+resource "aws_security_group" "web" {
+  name   = "web"
+  vpc_id = "vpc-0123456789abcdef0"
+
+  dynamic "ingress" {
+    for_each = local.ingress_rules
+    content {
+      description = ingress.key
+      from_port   = ingress.value.port
+      to_port     = ingress.value.port
+      protocol    = "tcp"
+      cidr_blocks = ingress.value.cidrs
+    }
+  }
+}
+"#;
+        assert!(lint_hcl(RULE, main).is_empty());
+        let f = lint_files_with(
+            RULE,
+            &[
+                ("main.tf", main),
+                ("terraform.tfvars", "admin_cidrs = [\"0.0.0.0/0\"]\n"),
+            ],
+            None,
+        );
+        assert_eq!(
+            found(&f),
+            [(
+                "aws_security_group.web".to_string(),
+                "ingress[1].cidr_blocks".to_string()
+            )]
+        );
+        // The open CIDR is written in the tfvars.
+        assert_eq!(f[0].location.path, "terraform.tfvars");
+        // A `for_each` it cannot evaluate: quiet.
+        let unknown = main.replace("local.ingress_rules", "var.unset_rules");
+        let unknown = format!("variable \"unset_rules\" {{}}\n{unknown}");
+        assert!(lint_hcl(RULE, &unknown).is_empty());
+    }
+
+    #[test]
+    fn snapshot_diagnostic() {
+        let f = lint_hcl(
+            RULE,
+            r#"resource "aws_security_group" "bastion" {
+  name   = "bastion"
+  vpc_id = "vpc-0123456789abcdef0"
+
+  ingress {
+    description = "SSH"
+    from_port   = 22
+    to_port     = 22
+    protocol    = "tcp"
+    cidr_blocks = ["0.0.0.0/0"]
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "windows_admin" {
+  security_group_id = aws_security_group.bastion.id
+  from_port         = 3389
+  to_port           = 3389
+  ip_protocol       = "tcp"
+  cidr_ipv6         = "::/0"
+}
+"#,
+        );
+        insta::assert_snapshot!(render_all(&f));
+    }
+}

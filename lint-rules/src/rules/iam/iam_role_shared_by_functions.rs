@@ -1,0 +1,391 @@
+use crate::context::Context;
+use crate::rules::dlq::{exists, targets_of};
+use crate::{declare_rule, Finding, Rule, RuleMeta};
+use std::collections::BTreeMap;
+use tfstack_model::{Block, Origin, ValueKind};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags an IAM role that more than one Lambda function or ECS task definition runs as:
+    /// the `role` of `aws_lambda_function`s and the `task_role_arn` of
+    /// `aws_ecs_task_definition`s that refer to the same `aws_iam_role` (or `aws_iam_role`
+    /// data source), or hold the same literal role ARN. The finding is on the role and
+    /// lists who uses it; a function or task definition with `count`/`for_each` counts once
+    /// per instance when the number of instances is known.
+    ///
+    /// ## Why is this bad?
+    /// "One IAM role per function" (seed 002): a shared role holds the union of what every
+    /// user of it needs, so each function can do what all of them may — a bug or an
+    /// injected dependency in the smallest function reaches every table, queue and bucket
+    /// of the others. Its permissions can never shrink without checking every user, and
+    /// CloudTrail cannot tell the functions apart.
+    ///
+    /// A literal ARN that names a role of the module (`arn:aws:iam::…:role/orders`, by the
+    /// role's `name`) counts as a reference to that role.
+    ///
+    /// ## What it deliberately does not flag
+    /// - ECS task *execution* roles (`execution_role_arn`): the ECS agent uses them to pull
+    ///   images and write logs, and one per cluster or account is the usual design.
+    /// - Roles with `count`/`for_each` (each instance is a role of its own, and which one a
+    ///   function uses is not known statically), roles passed in from modules, and role
+    ///   values it cannot know before apply.
+    /// - One function with one role, whatever else the role is attached to (instance
+    ///   profiles, Step Functions, other services): only functions and tasks count.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_lambda_function" "create_order" {
+    ///   function_name = "create-order"
+    ///   role          = aws_iam_role.lambda.arn
+    ///   # …
+    /// }
+    ///
+    /// resource "aws_lambda_function" "ship_order" {
+    ///   function_name = "ship-order"
+    ///   role          = aws_iam_role.lambda.arn
+    ///   # …
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "aws_lambda_function" "create_order" {
+    ///   function_name = "create-order"
+    ///   role          = aws_iam_role.create_order.arn
+    ///   # …
+    /// }
+    ///
+    /// resource "aws_lambda_function" "ship_order" {
+    ///   function_name = "ship-order"
+    ///   role          = aws_iam_role.ship_order.arn
+    ///   # …
+    /// }
+    /// ```
+    pub struct IamRoleSharedByFunctions {
+        id: "IAM005",
+        name: "iam-role-shared-by-functions",
+        family: "IAM",
+        severity: Warning,
+    }
+}
+
+/// The workloads that run as a role: (resource type, attribute naming the role).
+const WORKLOADS: &[(&str, &str)] = &[
+    ("aws_lambda_function", "role"),
+    ("aws_ecs_task_definition", "task_role_arn"),
+];
+
+/// One workload that runs as a role.
+struct User<'m> {
+    block: &'m Block,
+    attribute: &'static str,
+    /// Known number of instances (`count`, `for_each`), 1 otherwise.
+    instances: usize,
+}
+
+impl Rule for IamRoleSharedByFunctions {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        // Role address (or literal ARN) → its users, in source order.
+        let mut by_role: BTreeMap<String, Vec<User>> = BTreeMap::new();
+        for (resource_type, attribute) in WORKLOADS {
+            for block in cx.resources(resource_type) {
+                if !exists(cx, block) {
+                    continue;
+                }
+                let Some(expr) = block.body.get(attribute) else {
+                    continue;
+                };
+                let Some(role) = role_key(cx, expr) else {
+                    continue;
+                };
+                by_role.entry(role).or_default().push(User {
+                    block,
+                    attribute,
+                    instances: instances(cx, block),
+                });
+            }
+        }
+        for (role, users) in by_role {
+            if users.iter().map(|u| u.instances).sum::<usize>() < 2 {
+                continue;
+            }
+            out.push(finding(cx, &role, &users));
+        }
+    }
+}
+
+/// What a workload's role attribute designates: the address of a single-instance role
+/// (resource or data source) it refers to, else the role of the module its literal ARN
+/// names, else the literal ARN itself. `None` when unknown.
+fn role_key(cx: &Context, expr: &tfstack_model::Expr) -> Option<String> {
+    let targets: Vec<_> = targets_of(cx, expr)
+        .into_iter()
+        .filter(|t| t.resource_type() == "aws_iam_role")
+        .collect();
+    if let Some(target) = targets.first() {
+        let role = cx.block(&target.address)?;
+        let per_instance = role.body.get("count").is_some() || role.body.get("for_each").is_some();
+        return (targets.len() == 1 && !per_instance).then(|| target.address.clone());
+    }
+    let arn = cx.value(expr);
+    let arn = arn.as_str()?;
+    if !arn.starts_with("arn:") {
+        return None;
+    }
+    let name = arn.rsplit(['/', ':']).next().unwrap_or(arn);
+    let named = cx.resources("aws_iam_role").iter().find(|r| {
+        r.body.get("count").is_none()
+            && r.body.get("for_each").is_none()
+            && cx.attr(r, "name").as_ref().and_then(|v| v.as_str()) == Some(name)
+    });
+    Some(named.map_or_else(|| arn.to_string(), |r| r.address()))
+}
+
+/// The known number of instances of a block (`count`, `for_each`), else 1.
+fn instances(cx: &Context, block: &Block) -> usize {
+    if let Some(count) = cx.attr(block, "count").and_then(|v| v.as_f64()) {
+        return count.max(0.0) as usize;
+    }
+    match cx.attr(block, "for_each").map(|v| v.kind) {
+        Some(ValueKind::List(items)) => items.len(),
+        Some(ValueKind::Object(map)) => map.len(),
+        _ => 1,
+    }
+}
+
+fn finding(cx: &Context, role: &str, users: &[User]) -> Finding {
+    let total: usize = users.iter().map(|u| u.instances).sum();
+    let functions = users
+        .iter()
+        .any(|u| u.block.is_resource("aws_lambda_function"));
+    let tasks = users
+        .iter()
+        .any(|u| u.block.is_resource("aws_ecs_task_definition"));
+    let noun = match (functions, tasks) {
+        (true, false) => "Lambda functions",
+        (false, true) => "ECS task definitions",
+        _ => "Lambda functions and ECS task definitions",
+    };
+    let listed: Vec<String> = users
+        .iter()
+        .map(|u| match u.instances {
+            1 => format!("`{}`", u.block.address()),
+            n => format!("`{}` ({n} instances)", u.block.address()),
+        })
+        .collect();
+    // On the role when the module declares it, else on the first user's attribute.
+    let (resource, origin, attribute) = match cx.block(role) {
+        Some(block) => (block.address(), block.origin, None),
+        None => {
+            let first = &users[0];
+            let origin: Origin = cx.origin_of(first.block, first.attribute);
+            (
+                first.block.address(),
+                origin,
+                Some(first.attribute.to_string()),
+            )
+        }
+    };
+    let shown = cx.block(role).map_or(role.to_string(), |b| b.address());
+    Finding {
+        rule: &IamRoleSharedByFunctions::META,
+        message: format!(
+            "role `{shown}` is shared by {total} {noun}: {}",
+            listed.join(", ")
+        ),
+        label: "role shared by several workloads".to_string(),
+        help: "give each function or task its own role with only the permissions it needs"
+            .to_string(),
+        origin,
+        resource: Some(resource),
+        attribute,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{lint_files_with, lint_hcl, render_all};
+
+    const RULE: &str = "IAM005";
+
+    const ROLES: &str = r#"
+data "aws_iam_policy_document" "lambda_trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "orders" {
+  name               = "orders"
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+}
+
+resource "aws_iam_role" "shipping" {
+  name               = "shipping"
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+}
+"#;
+
+    fn function(name: &str, role: &str, extra: &str) -> String {
+        format!(
+            r#"
+resource "aws_lambda_function" "{name}" {{
+  function_name = "{name}"
+  role          = {role}
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+  filename      = "build/{name}.zip"
+  timeout       = 10
+{extra}}}
+"#
+        )
+    }
+
+    fn lint(parts: &[String]) -> Vec<crate::engine::Located> {
+        lint_hcl(RULE, &format!("{ROLES}{}", parts.concat()))
+    }
+
+    #[test]
+    fn fires_on_shared_roles() {
+        // Two functions, one role.
+        let f = lint(&[
+            function("create_order", "aws_iam_role.orders.arn", ""),
+            function("cancel_order", "aws_iam_role.orders.arn", ""),
+            function("ship", "aws_iam_role.shipping.arn", ""),
+        ]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].resource.as_deref(), Some("aws_iam_role.orders"));
+        assert!(f[0]
+            .message
+            .contains("`aws_lambda_function.create_order`, `aws_lambda_function.cancel_order`"));
+
+        // A function and a task; through a local; by a literal ARN naming the module's role.
+        let f = lint(&[
+            "locals {\n  orders_role = aws_iam_role.orders.arn\n}\n".to_string(),
+            function("create_order", "local.orders_role", ""),
+            function("audit", "\"arn:aws:iam::111122223333:role/orders\"", ""),
+            r#"
+resource "aws_ecs_task_definition" "fulfil" {
+  family                = "fulfil"
+  task_role_arn         = aws_iam_role.orders.arn
+  container_definitions = jsonencode([{ name = "app", image = "app:1" }])
+}
+"#
+            .to_string(),
+        ]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(
+            f[0].message
+                .contains("shared by 3 Lambda functions and ECS task definitions"),
+            "{}",
+            f[0].message
+        );
+
+        // One function block with several instances.
+        let f = lint(&[function(
+            "workers",
+            "aws_iam_role.orders.arn",
+            "  for_each = toset([\"a\", \"b\", \"c\"])\n",
+        )]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0].message.contains("(3 instances)"), "{}", f[0].message);
+
+        // Equal literal ARNs of a role the module does not declare: on the first user.
+        let f = lint(&[
+            function("a", "\"arn:aws:iam::111122223333:role/legacy\"", ""),
+            function("b", "\"arn:aws:iam::111122223333:role/legacy\"", ""),
+        ]);
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].resource.as_deref(), Some("aws_lambda_function.a"));
+        assert_eq!(f[0].attribute.as_deref(), Some("role"));
+    }
+
+    #[test]
+    fn quiet_on_precision_cases() {
+        let f = lint(&[
+            // A role each.
+            function("create_order", "aws_iam_role.orders.arn", ""),
+            function("ship", "aws_iam_role.shipping.arn", ""),
+            // Per-instance roles.
+            r#"
+resource "aws_iam_role" "per_worker" {
+  for_each           = toset(["a", "b"])
+  name               = "worker-${each.key}"
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+}
+"#
+            .to_string(),
+            function(
+                "workers",
+                "aws_iam_role.per_worker[each.key].arn",
+                "  for_each = toset([\"a\", \"b\"])\n",
+            ),
+            // Unknown roles.
+            "variable \"role_arn\" {}\n".to_string(),
+            function("x", "var.role_arn", ""),
+            function("y", "var.role_arn", ""),
+            function("z", "module.iam.role_arn", ""),
+            // A function that no longer exists.
+            function("gone", "aws_iam_role.shipping.arn", "  count = 0\n"),
+            // A shared execution role is the usual ECS design.
+            r#"
+resource "aws_iam_role" "ecs_execution" {
+  name               = "ecs-execution"
+  assume_role_policy = "{}"
+}
+resource "aws_ecs_task_definition" "api" {
+  family                = "api"
+  execution_role_arn    = aws_iam_role.ecs_execution.arn
+  container_definitions = "[]"
+}
+resource "aws_ecs_task_definition" "worker" {
+  family                = "worker"
+  execution_role_arn    = aws_iam_role.ecs_execution.arn
+  container_definitions = "[]"
+}
+"#
+            .to_string(),
+        ]);
+        assert!(f.is_empty(), "{f:#?}");
+    }
+
+    #[test]
+    fn tfvars_decide_the_role() {
+        let main = format!(
+            "{ROLES}variable \"legacy_role_arn\" {{\n  default = \"arn:aws:iam::111122223333:role/legacy\"\n}}\n{}{}",
+            function("a", "var.legacy_role_arn", ""),
+            function("b", "aws_iam_role.orders.arn", "")
+        );
+        assert!(lint_files_with(RULE, &[("main.tf", &main)], None).is_empty());
+        let f = lint_files_with(
+            RULE,
+            &[
+                ("main.tf", &main),
+                (
+                    "terraform.tfvars",
+                    "legacy_role_arn = \"arn:aws:iam::111122223333:role/orders\"\n",
+                ),
+            ],
+            None,
+        );
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].resource.as_deref(), Some("aws_iam_role.orders"));
+    }
+
+    #[test]
+    fn snapshot_diagnostic() {
+        let f = lint(&[
+            function("create_order", "aws_iam_role.orders.arn", ""),
+            function("cancel_order", "aws_iam_role.orders.arn", ""),
+        ]);
+        insta::assert_snapshot!(render_all(&f));
+    }
+}

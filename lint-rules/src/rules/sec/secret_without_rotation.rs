@@ -1,0 +1,306 @@
+use crate::context::Context;
+use crate::rules::dlq::{exists, referenced_blocks};
+use crate::{declare_rule, Finding, Rule, RuleMeta};
+use tfstack_model::Block;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags an `aws_secretsmanager_secret` that no `aws_secretsmanager_secret_rotation`
+    /// rotates: none whose `secret_id` refers to it (directly, through a local, or by a
+    /// literal name or ARN of the secret).
+    ///
+    /// ## Why is this bad?
+    /// A secret that never changes stays valid for as long as anyone has ever had it: a
+    /// departed colleague, a leaked log, a backup, a compromised laptop. Rotation limits how
+    /// long a leaked secret is useful, and proves the applications can cope with a new one
+    /// before an incident forces it.
+    ///
+    /// ## What it deliberately does not flag
+    /// - A secret handed to a child module whose name or `source` says it rotates
+    ///   (`module "db_password_rotation"`, `source = "…/secret-rotation"`): the rotation
+    ///   lives there.
+    /// - A secret with `count = 0` or an empty `for_each`.
+    /// - Secrets AWS manages itself (RDS `manage_master_user_password`, …): they are not
+    ///   `aws_secretsmanager_secret` resources of the module.
+    ///
+    /// Some secrets cannot be rotated by AWS (a third-party API key issued by hand): suppress
+    /// the finding with the reason, so the exception is visible.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_secretsmanager_secret" "db" {
+    ///   name = "prod/db"
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "aws_secretsmanager_secret" "db" {
+    ///   name = "prod/db"
+    /// }
+    ///
+    /// resource "aws_secretsmanager_secret_rotation" "db" {
+    ///   secret_id           = aws_secretsmanager_secret.db.id
+    ///   rotation_lambda_arn = aws_lambda_function.rotate_db.arn
+    ///
+    ///   rotation_rules {
+    ///     automatically_after_days = 30
+    ///   }
+    /// }
+    /// ```
+    pub struct SecretWithoutRotation {
+        id: "SEC002",
+        name: "secret-without-rotation",
+        family: "SEC",
+        severity: Warning,
+    }
+}
+
+impl Rule for SecretWithoutRotation {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let secrets = cx.resources("aws_secretsmanager_secret");
+        if secrets.is_empty() {
+            return;
+        }
+        let mut rotated: Vec<String> = Vec::new();
+        for rotation in cx.resources("aws_secretsmanager_secret_rotation") {
+            if !exists(cx, rotation) {
+                continue;
+            }
+            let Some(secret_id) = rotation.body.get("secret_id") else {
+                continue;
+            };
+            let referenced = referenced_blocks(cx, secret_id, "aws_secretsmanager_secret");
+            if !referenced.is_empty() {
+                rotated.extend(referenced.iter().map(|b| b.address()));
+            } else if let Some(id) = cx.value(secret_id).as_str() {
+                rotated.extend(
+                    secrets
+                        .iter()
+                        .filter(|s| is_named_by(cx, s, id))
+                        .map(|s| s.address()),
+                );
+            }
+        }
+        for module in cx.module.config.blocks_of("module") {
+            if !says_rotation(cx, module) {
+                continue;
+            }
+            for item in module.body.attributes() {
+                rotated.extend(
+                    referenced_blocks(cx, &item.value, "aws_secretsmanager_secret")
+                        .iter()
+                        .map(|b| b.address()),
+                );
+            }
+        }
+        for secret in secrets {
+            if exists(cx, secret) && !rotated.contains(&secret.address()) {
+                out.push(finding(secret));
+            }
+        }
+    }
+}
+
+/// Whether a literal `secret_id` (a name or an ARN) designates `secret`: its `name`, or an
+/// ARN `…:secret:<name>-XXXXXX`.
+fn is_named_by(cx: &Context, secret: &Block, id: &str) -> bool {
+    let name = cx.attr(secret, "name");
+    let Some(name) = name.as_ref().and_then(|v| v.as_str()) else {
+        return false;
+    };
+    if id == name {
+        return true;
+    }
+    id.rsplit_once(":secret:")
+        .and_then(|(_, rest)| rest.strip_prefix(name))
+        .is_some_and(|suffix| suffix.is_empty() || (suffix.starts_with('-') && suffix.len() == 7))
+}
+
+/// Whether a module's name or `source` says it rotates secrets.
+fn says_rotation(cx: &Context, module: &Block) -> bool {
+    let source = cx.attr(module, "source");
+    let source = source.as_ref().and_then(|v| v.as_str()).unwrap_or("");
+    [module.type_label(), source]
+        .iter()
+        .any(|s| s.to_ascii_lowercase().contains("rotat"))
+}
+
+fn finding(secret: &Block) -> Finding {
+    Finding {
+        rule: &SecretWithoutRotation::META,
+        message: format!(
+            "secret `{}` is never rotated: no `aws_secretsmanager_secret_rotation` refers to it",
+            secret.address()
+        ),
+        label: "no rotation".to_string(),
+        help: "add an `aws_secretsmanager_secret_rotation` with `rotation_rules`, or suppress the \
+               finding with the reason the secret cannot rotate"
+            .to_string(),
+        origin: secret.origin,
+        resource: Some(secret.address()),
+        attribute: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{lint_hcl, render_all};
+
+    const RULE: &str = "SEC002";
+
+    fn addresses(text: &str) -> Vec<String> {
+        lint_hcl(RULE, text)
+            .into_iter()
+            .filter_map(|f| f.resource)
+            .collect()
+    }
+
+    #[test]
+    fn fires_without_rotation() {
+        let found = addresses(
+            r#"
+resource "aws_secretsmanager_secret" "db" {
+  name = "prod/db"
+}
+
+resource "aws_secretsmanager_secret" "api" {
+  name_prefix = "api-"
+}
+
+# Rotates another secret.
+resource "aws_secretsmanager_secret" "other" {
+  name = "prod/other"
+}
+resource "aws_secretsmanager_secret_rotation" "other" {
+  secret_id           = aws_secretsmanager_secret.other.id
+  rotation_lambda_arn = "arn:aws:lambda:eu-west-1:111122223333:function:rotate"
+  rotation_rules {
+    automatically_after_days = 30
+  }
+}
+
+# A rotation that is switched off does not count.
+resource "aws_secretsmanager_secret" "switched_off" {
+  name = "prod/switched-off"
+}
+resource "aws_secretsmanager_secret_rotation" "switched_off" {
+  count               = 0
+  secret_id           = aws_secretsmanager_secret.switched_off.id
+  rotation_lambda_arn = "arn:aws:lambda:eu-west-1:111122223333:function:rotate"
+  rotation_rules {
+    automatically_after_days = 30
+  }
+}
+
+# A module that is not about rotation.
+module "api" {
+  source     = "./api"
+  secret_arn = aws_secretsmanager_secret.db.arn
+}
+"#,
+        );
+        assert_eq!(
+            found,
+            [
+                "aws_secretsmanager_secret.db",
+                "aws_secretsmanager_secret.api",
+                "aws_secretsmanager_secret.switched_off"
+            ]
+        );
+    }
+
+    #[test]
+    fn quiet_when_rotated() {
+        let found = addresses(
+            r#"
+locals {
+  db_secret_arn = aws_secretsmanager_secret.db.arn
+}
+
+resource "aws_secretsmanager_secret" "db" {
+  name = "prod/db"
+}
+resource "aws_secretsmanager_secret_rotation" "db" {
+  secret_id           = local.db_secret_arn
+  rotation_lambda_arn = aws_lambda_function.rotate.arn
+  rotation_rules {
+    automatically_after_days = 30
+  }
+}
+
+resource "aws_secretsmanager_secret" "per_tenant" {
+  for_each = toset(["a", "b"])
+  name     = "tenant/${each.key}"
+}
+resource "aws_secretsmanager_secret_rotation" "per_tenant" {
+  for_each            = aws_secretsmanager_secret.per_tenant
+  secret_id           = aws_secretsmanager_secret.per_tenant[each.key].id
+  rotation_lambda_arn = aws_lambda_function.rotate.arn
+  rotation_rules {
+    schedule_expression = "rate(30 days)"
+  }
+}
+
+resource "aws_secretsmanager_secret" "by_name" {
+  name = "prod/by-name"
+}
+resource "aws_secretsmanager_secret_rotation" "by_name" {
+  secret_id           = "prod/by-name"
+  rotation_lambda_arn = aws_lambda_function.rotate.arn
+  rotation_rules {
+    automatically_after_days = 7
+  }
+}
+
+resource "aws_secretsmanager_secret" "by_arn" {
+  name = "prod/by-arn"
+}
+resource "aws_secretsmanager_secret_rotation" "by_arn" {
+  secret_id           = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/by-arn-Ab12Cd"
+  rotation_lambda_arn = aws_lambda_function.rotate.arn
+  rotation_rules {
+    automatically_after_days = 7
+  }
+}
+
+resource "aws_secretsmanager_secret" "rotated_by_module" {
+  name = "prod/rds"
+}
+module "rds_password_rotation" {
+  source    = "./modules/rotation"
+  secret_id = aws_secretsmanager_secret.rotated_by_module.id
+}
+
+resource "aws_secretsmanager_secret" "gone" {
+  count = 0
+  name  = "gone"
+}
+
+resource "aws_lambda_function" "rotate" {
+  function_name = "rotate"
+  role          = "arn:aws:iam::111122223333:role/rotate"
+}
+"#,
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn snapshot_diagnostic() {
+        let f = lint_hcl(
+            RULE,
+            r#"
+resource "aws_secretsmanager_secret" "db" {
+  name        = "prod/db"
+  description = "Orders database credentials"
+}
+"#,
+        );
+        insta::assert_snapshot!(render_all(&f));
+    }
+}

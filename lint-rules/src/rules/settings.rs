@@ -1,0 +1,135 @@
+//! Reading one setting of a resource the way the provider applies it: through nested
+//! blocks (also written as object attributes in `.tf.json` and plans), telling apart a
+//! setting that is not written (the provider's default applies) from one whose value is
+//! not known before apply (rules stay quiet on those).
+
+use crate::context::Context;
+use tfstack_model::{Block, Body, Origin, Structure, Value, ValueKind};
+
+/// What a resource says about one setting.
+#[derive(Clone, Debug)]
+pub(crate) enum Setting {
+    /// Not written (or `null`): the provider's default applies.
+    Unset,
+    /// Written, but not known before apply (a variable without a value, a `dynamic`
+    /// block, a resource attribute AWS computes, …).
+    Unknown,
+    /// A known value and where it is written: the attribute's expression in the block,
+    /// or the member of an object value.
+    Known { value: Value, origin: Origin },
+}
+
+impl Setting {
+    /// The setting as a boolean, `default` when unset; `None` when unknown or not a
+    /// boolean.
+    pub fn bool_or(&self, default: bool) -> Option<bool> {
+        match self {
+            Setting::Unset => Some(default),
+            Setting::Unknown => None,
+            Setting::Known { value, .. } => value.as_bool(),
+        }
+    }
+
+    /// The setting as a string, `default` when unset; `None` when unknown or not a
+    /// string.
+    pub fn str_or<'a>(&'a self, default: &'a str) -> Option<&'a str> {
+        match self {
+            Setting::Unset => Some(default),
+            Setting::Unknown => None,
+            Setting::Known { value, .. } => value.as_str(),
+        }
+    }
+
+    /// Where the setting is written, when it is.
+    pub fn origin(&self) -> Option<Origin> {
+        match self {
+            Setting::Known { origin, .. } => Some(*origin),
+            _ => None,
+        }
+    }
+
+    /// Whether the setting is written with a value other than `""` (unknown counts).
+    pub fn is_set(&self) -> bool {
+        match self {
+            Setting::Unset => false,
+            Setting::Unknown => true,
+            Setting::Known { value, .. } => value.as_str() != Some(""),
+        }
+    }
+}
+
+/// The setting at `path` of a block's body: nested block names, then an attribute
+/// (`["point_in_time_recovery", "enabled"]`). A nested block is read in its first
+/// occurrence; a `dynamic` block of that name makes the setting unknown unless its
+/// `for_each` is known to be empty.
+pub(crate) fn setting(cx: &Context, block: &Block, path: &[&str]) -> Setting {
+    body_setting(cx, &block.body, path)
+}
+
+fn body_setting(cx: &Context, body: &Body, path: &[&str]) -> Setting {
+    let Some((first, rest)) = path.split_first() else {
+        return Setting::Unknown;
+    };
+    for item in &body.items {
+        match item {
+            Structure::Block(b) if b.kind == *first && !rest.is_empty() => {
+                return body_setting(cx, &b.body, rest);
+            }
+            Structure::Block(b)
+                if b.kind == "dynamic" && b.labels.first().map(String::as_str) == Some(first) =>
+            {
+                if dynamic_is_empty(cx, b) {
+                    continue;
+                }
+                return Setting::Unknown;
+            }
+            Structure::Attribute(a) if a.name == *first => {
+                let value = cx.value(&a.value);
+                return value_setting(value, rest, a.value.origin.or(a.origin));
+            }
+            _ => {}
+        }
+    }
+    Setting::Unset
+}
+
+/// The setting at `path` inside an evaluated value (a nested block written as an object,
+/// or a list of them).
+fn value_setting(value: Value, path: &[&str], origin: Origin) -> Setting {
+    match value.kind {
+        ValueKind::Unknown => Setting::Unknown,
+        ValueKind::Null => Setting::Unset,
+        _ if path.is_empty() => Setting::Known { value, origin },
+        ValueKind::List(items) => match items.into_iter().next() {
+            Some(first) => {
+                let origin = first.origin.or(origin);
+                value_setting(first, path, origin)
+            }
+            None => Setting::Unset,
+        },
+        ValueKind::Object(mut map) => match map.shift_remove(path[0]) {
+            Some(member) => {
+                let origin = member.origin.or(origin);
+                value_setting(member, &path[1..], origin)
+            }
+            None => Setting::Unset,
+        },
+        _ => Setting::Unknown,
+    }
+}
+
+/// Whether a `dynamic` block is known to produce nothing.
+pub(crate) fn dynamic_is_empty(cx: &Context, dynamic: &Block) -> bool {
+    match cx.attr(dynamic, "for_each").map(|v| v.kind) {
+        Some(ValueKind::List(items)) => items.is_empty(),
+        Some(ValueKind::Object(map)) => map.is_empty(),
+        Some(ValueKind::Null) => true,
+        _ => false,
+    }
+}
+
+/// Whether a `dynamic "name"` block that may produce something is in the body.
+pub(crate) fn has_dynamic(cx: &Context, body: &Body, name: &str) -> bool {
+    body.blocks_of("dynamic")
+        .any(|d| d.labels.first().map(String::as_str) == Some(name) && !dynamic_is_empty(cx, d))
+}

@@ -1,0 +1,393 @@
+use super::is_fifo;
+use crate::context::Context;
+use crate::rules::dlq::{exists, queue_named, queues_at, referenced_blocks};
+use crate::{declare_rule, Finding, Rule, RuleMeta};
+use tfstack_model::{Block, Expr, Origin, Value, ValueKind};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a FIFO queue (`fifo_queue = true`, or a name ending in `.fifo`) whose redrive
+    /// policy — inline `redrive_policy`, or an `aws_sqs_queue_redrive_policy` for it — names
+    /// a standard queue as `deadLetterTargetArn`: a queue of the module with `fifo_queue`
+    /// unset or false and a name not ending in `.fifo`, or a literal ARN whose queue name
+    /// does not end in `.fifo`.
+    ///
+    /// ## Why is this bad?
+    /// AWS requires the dead-letter queue of a FIFO queue to be a FIFO queue too: the apply
+    /// fails (`InvalidParameterValue: Value {…} for parameter RedrivePolicy is invalid.
+    /// Reason: Dead-letter target must be a FIFO queue`), usually after the source queue has
+    /// been created, leaving a half-applied stack.
+    ///
+    /// ## What it deliberately does not flag
+    /// - Dead-letter queues it cannot judge: `fifo_queue` it cannot evaluate, a redrive policy
+    ///   or target it cannot know before apply (a variable without value, another module's
+    ///   output).
+    /// - The reverse mistake (a standard queue with a FIFO dead-letter queue), which AWS
+    ///   rejects too: the rule's name promises one direction.
+    /// - Queues with `count = 0`.
+    ///
+    /// ## Example
+    /// ```hcl
+    /// resource "aws_sqs_queue" "orders_dlq" {
+    ///   name = "orders-dlq"
+    /// }
+    ///
+    /// resource "aws_sqs_queue" "orders" {
+    ///   name       = "orders.fifo"
+    ///   fifo_queue = true
+    ///   redrive_policy = jsonencode({
+    ///     deadLetterTargetArn = aws_sqs_queue.orders_dlq.arn
+    ///     maxReceiveCount     = 5
+    ///   })
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```hcl
+    /// resource "aws_sqs_queue" "orders_dlq" {
+    ///   name       = "orders-dlq.fifo"
+    ///   fifo_queue = true
+    /// }
+    /// ```
+    pub struct FifoQueueWithStandardDlq {
+        id: "SQS001",
+        name: "fifo-queue-with-standard-dlq",
+        family: "SQS",
+        severity: Error,
+    }
+}
+
+/// A standard dead-letter queue: a queue of the module, or the name in a literal ARN.
+enum Target<'m> {
+    Queue(&'m Block),
+    Arn(String),
+}
+
+impl Rule for FifoQueueWithStandardDlq {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let queues = cx.resources("aws_sqs_queue");
+        for queue in queues {
+            if !exists(cx, queue) || is_fifo(cx, queue) != Some(true) {
+                continue;
+            }
+            // Where the queue's redrive policies are written: (block, expression).
+            let mut policies: Vec<(&Block, &Expr)> = Vec::new();
+            if let Some(policy) = queue.body.get("redrive_policy") {
+                policies.push((queue, policy));
+            }
+            for resource in cx.resources("aws_sqs_queue_redrive_policy") {
+                let (Some(url), Some(policy)) = (
+                    resource.body.get("queue_url"),
+                    resource.body.get("redrive_policy"),
+                ) else {
+                    continue;
+                };
+                if exists(cx, resource)
+                    && queues_at(cx, url, '/')
+                        .iter()
+                        .any(|q| q.address() == queue.address())
+                {
+                    policies.push((resource, policy));
+                }
+            }
+            for (owner, policy) in policies {
+                for target in standard_targets(cx, queue, policy) {
+                    let origin = target_origin(policy, &target)
+                        .or(policy.origin)
+                        .or(cx.origin_of(owner, "redrive_policy"));
+                    out.push(finding(queue, owner, &target, origin));
+                }
+            }
+        }
+    }
+}
+
+/// The standard queues a FIFO queue's redrive policy names as its dead-letter target.
+fn standard_targets<'m>(cx: &Context<'m>, source: &Block, policy: &Expr) -> Vec<Target<'m>> {
+    let referenced: Vec<&Block> = referenced_blocks(cx, policy, "aws_sqs_queue")
+        .into_iter()
+        .filter(|q| q.address() != source.address())
+        .collect();
+    if !referenced.is_empty() {
+        return referenced
+            .into_iter()
+            .filter(|q| is_fifo(cx, q) == Some(false))
+            .map(Target::Queue)
+            .collect();
+    }
+    let Some(arn) = dead_letter_target_arn(&cx.value(policy)) else {
+        return Vec::new();
+    };
+    let name = arn.rsplit(':').next().unwrap_or(&arn);
+    match queue_named(cx, name) {
+        Some(q) if q.address() == source.address() => Vec::new(),
+        Some(q) => (is_fifo(cx, q) == Some(false))
+            .then_some(Target::Queue(q))
+            .into_iter()
+            .collect(),
+        None if arn.starts_with("arn:") && !name.ends_with(".fifo") => vec![Target::Arn(arn)],
+        None => Vec::new(),
+    }
+}
+
+/// Where the policy names a dead-letter queue of the module (`aws_sqs_queue.dlq.arn`).
+fn target_origin(policy: &Expr, target: &Target) -> Origin {
+    let Target::Queue(queue) = target else {
+        return Origin::Generated;
+    };
+    let address = queue.address();
+    let mut found = Origin::Generated;
+    policy.visit(&mut |e| {
+        if found.is_generated()
+            && e.as_traversal()
+                .and_then(|t| t.resource_address())
+                .is_some_and(|a| a == address)
+        {
+            found = e.origin;
+        }
+    });
+    found
+}
+
+/// `deadLetterTargetArn` of a redrive policy, written as JSON text or as an object.
+fn dead_letter_target_arn(policy: &Value) -> Option<String> {
+    match &policy.kind {
+        ValueKind::String(s) => serde_json::from_str::<serde_json::Value>(s)
+            .ok()?
+            .get("deadLetterTargetArn")?
+            .as_str()
+            .map(str::to_string),
+        ValueKind::Object(_) => policy
+            .get("deadLetterTargetArn")?
+            .as_str()
+            .map(str::to_string),
+        _ => None,
+    }
+}
+
+fn finding(source: &Block, owner: &Block, target: &Target, origin: Origin) -> Finding {
+    let target = match target {
+        Target::Queue(q) => format!("`{}`", q.address()),
+        Target::Arn(arn) => format!("`{arn}`"),
+    };
+    Finding {
+        rule: &FifoQueueWithStandardDlq::META,
+        message: format!(
+            "FIFO queue `{}` has the standard queue {target} as its dead-letter queue, which AWS \
+             rejects",
+            source.address()
+        ),
+        label: "standard dead-letter queue".to_string(),
+        help: "make the dead-letter queue FIFO too: `fifo_queue = true` and a name ending in \
+               `.fifo`"
+            .to_string(),
+        origin: origin.or(owner.origin),
+        resource: Some(owner.address()),
+        attribute: Some("redrive_policy".to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{lint_files_with, lint_hcl, render_all};
+
+    const RULE: &str = "SQS001";
+
+    fn addresses(text: &str) -> Vec<String> {
+        lint_hcl(RULE, text)
+            .into_iter()
+            .filter_map(|f| f.resource)
+            .collect()
+    }
+
+    #[test]
+    fn fires_on_standard_dead_letter_queues() {
+        let found = addresses(
+            r#"
+resource "aws_sqs_queue" "orders_dlq" {
+  name = "orders-dlq"
+}
+resource "aws_sqs_queue" "orders" {
+  name       = "orders.fifo"
+  fifo_queue = true
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.orders_dlq.arn
+    maxReceiveCount     = 5
+  })
+}
+
+# FIFO by its name alone; the dead-letter queue says `fifo_queue = false`.
+resource "aws_sqs_queue" "payments_dlq" {
+  name       = "payments-dlq"
+  fifo_queue = false
+}
+resource "aws_sqs_queue" "payments" {
+  name = "payments.fifo"
+}
+resource "aws_sqs_queue_redrive_policy" "payments" {
+  queue_url = aws_sqs_queue.payments.id
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.payments_dlq.arn
+    maxReceiveCount     = 3
+  })
+}
+
+# A literal ARN of a queue outside the module.
+resource "aws_sqs_queue" "invoices" {
+  name                        = "invoices.fifo"
+  fifo_queue                  = true
+  content_based_deduplication = true
+  redrive_policy              = "{\"deadLetterTargetArn\":\"arn:aws:sqs:eu-west-1:111122223333:shared-dlq\",\"maxReceiveCount\":3}"
+}
+"#,
+        );
+        assert_eq!(
+            found,
+            [
+                "aws_sqs_queue.orders",
+                "aws_sqs_queue_redrive_policy.payments",
+                "aws_sqs_queue.invoices"
+            ]
+        );
+    }
+
+    #[test]
+    fn quiet_on_precision_cases() {
+        let found = addresses(
+            r#"
+variable "dlq_is_fifo" {
+  type = bool
+}
+variable "dlq_arn" {
+  type = string
+}
+
+resource "aws_sqs_queue" "orders_dlq" {
+  name       = "orders-dlq.fifo"
+  fifo_queue = true
+}
+resource "aws_sqs_queue" "orders" {
+  name       = "orders.fifo"
+  fifo_queue = true
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.orders_dlq.arn
+    maxReceiveCount     = 5
+  })
+}
+
+# A standard queue with a standard dead-letter queue.
+resource "aws_sqs_queue" "emails_dlq" {
+  name = "emails-dlq"
+}
+resource "aws_sqs_queue" "emails" {
+  name = "emails"
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.emails_dlq.arn
+    maxReceiveCount     = 5
+  })
+}
+
+# Unknown FIFO-ness of the target, unknown target.
+resource "aws_sqs_queue" "maybe_dlq" {
+  name       = "maybe-dlq"
+  fifo_queue = var.dlq_is_fifo
+}
+resource "aws_sqs_queue" "maybe" {
+  name       = "maybe.fifo"
+  fifo_queue = true
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.maybe_dlq.arn
+    maxReceiveCount     = 5
+  })
+}
+resource "aws_sqs_queue" "external" {
+  name       = "external.fifo"
+  fifo_queue = true
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = var.dlq_arn
+    maxReceiveCount     = 5
+  })
+}
+
+# FIFO with an unknown prefix, literal FIFO ARN.
+resource "aws_sqs_queue" "prefixed_dlq" {
+  name       = "${var.dlq_arn}-dlq.fifo"
+  fifo_queue = var.dlq_is_fifo
+}
+resource "aws_sqs_queue" "prefixed" {
+  name       = "prefixed.fifo"
+  fifo_queue = true
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.prefixed_dlq.arn
+    maxReceiveCount     = 5
+  })
+}
+resource "aws_sqs_queue" "literal" {
+  name           = "literal.fifo"
+  fifo_queue     = true
+  redrive_policy = "{\"deadLetterTargetArn\":\"arn:aws:sqs:eu-west-1:111122223333:shared-dlq.fifo\",\"maxReceiveCount\":3}"
+}
+"#,
+        );
+        assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn tfvars_decide() {
+        let main = r#"
+variable "dlq_is_fifo" {
+  type    = bool
+  default = true
+}
+resource "aws_sqs_queue" "jobs_dlq" {
+  name       = "jobs-dlq"
+  fifo_queue = var.dlq_is_fifo
+}
+resource "aws_sqs_queue" "jobs" {
+  name       = "jobs.fifo"
+  fifo_queue = true
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.jobs_dlq.arn
+    maxReceiveCount     = 5
+  })
+}
+"#;
+        assert!(lint_files_with(RULE, &[("main.tf", main)], None).is_empty());
+        let f = lint_files_with(
+            RULE,
+            &[
+                ("main.tf", main),
+                ("terraform.tfvars", "dlq_is_fifo = false\n"),
+            ],
+            None,
+        );
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].resource.as_deref(), Some("aws_sqs_queue.jobs"));
+    }
+
+    #[test]
+    fn snapshot_diagnostic() {
+        let f = lint_hcl(
+            RULE,
+            r#"
+resource "aws_sqs_queue" "orders_dlq" {
+  name = "orders-dlq"
+}
+
+resource "aws_sqs_queue" "orders" {
+  name       = "orders.fifo"
+  fifo_queue = true
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.orders_dlq.arn
+    maxReceiveCount     = 5
+  })
+}
+"#,
+        );
+        insta::assert_snapshot!(render_all(&f));
+    }
+}
