@@ -347,7 +347,7 @@ impl App {
                         m.family,
                         m.default_severity.as_str()
                     );
-                    print!("{}", m.docs);
+                    println!("{}", tfstack_lint_rules::docs::markdown(m.docs));
                     0
                 }
                 None => {

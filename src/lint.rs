@@ -188,7 +188,7 @@ pub(crate) fn render_rules(format: RulesFormat) -> String {
                     let m = r.meta();
                     serde_json::json!({
                         "id": m.id, "name": m.name, "family": m.family,
-                        "severity": m.default_severity.as_str(), "summary": m.summary(), "docs": m.docs,
+                        "severity": m.default_severity.as_str(), "summary": m.summary(), "docs": tfstack_lint_rules::docs::markdown(m.docs),
                     })
                 })
                 .collect();

@@ -50,12 +50,13 @@ pub fn render(report: &LintReport) -> String {
         .iter()
         .map(|r| {
             let m = r.meta();
+            let docs = crate::docs::markdown(m.docs);
             json!({
                 "id": m.id,
                 "name": m.name,
                 "shortDescription": { "text": m.summary() },
                 "fullDescription": { "text": m.summary() },
-                "help": { "text": m.docs, "markdown": m.docs },
+                "help": { "text": docs, "markdown": docs },
                 "helpUri": m.help_uri(),
                 "defaultConfiguration": { "level": level(m.default_severity) },
                 "properties": { "family": m.family },
