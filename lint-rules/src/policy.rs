@@ -87,6 +87,7 @@ pub const RESOURCE_POLICIES: &[(&str, &str)] = &[
     ("aws_secretsmanager_secret_policy", "policy"),
     ("aws_secretsmanager_secret", "policy"),
     ("aws_kms_key", "policy"),
+    ("aws_kms_key_policy", "policy"),
     ("aws_ecr_repository_policy", "policy"),
     ("aws_cloudwatch_event_bus_policy", "policy"),
     ("aws_api_gateway_rest_api_policy", "policy"),

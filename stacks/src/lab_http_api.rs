@@ -28,7 +28,14 @@ pub fn define(stack: &Stack) {
         .cors(Cors::new(&["*"], &["POST", "OPTIONS"]))
         .stage(stage)
         .build();
-    api.route("POST /hola", &function);
+    let route = api.route("POST /hola", &function);
+    // The lab's greeting endpoint is public by design (seed 000 calls it with curl, no
+    // credentials); throttling on the stage bounds abuse.
+    stack.suppress(
+        &route,
+        "APIGW002",
+        "seed 000 lab: a public greeting endpoint, throttled at the stage",
+    );
 
     stack.output("api_url", api.url(), "Invoke URL of the HTTP API stage");
     stack.output(

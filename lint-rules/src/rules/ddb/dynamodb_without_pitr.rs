@@ -12,7 +12,7 @@ declare_rule! {
     /// Point-in-time recovery lets a table be restored to any second of the last 35 days.
     /// Without it, a bug that overwrites items, a bad migration or a mistaken delete is
     /// permanent unless someone happened to take an on-demand backup just before. It is off
-    /// unless asked for, and costs a fraction of the table's storage.
+    /// unless asked for.
     ///
     /// A value it cannot evaluate counts as enabled. It deliberately does not flag the
     /// lock table of Terraform's S3 backend (hash key `LockID` and no range key: it holds

@@ -65,25 +65,38 @@ impl Rule for S3BucketWithoutLifecycle {
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for bucket in judged_buckets(cx) {
-            if any_rule_enabled(cx, bucket, "lifecycle_rule", "enabled").is_none() {
+            let inline = any_rule_enabled(cx, bucket, "lifecycle_rule", "enabled");
+            let Some(inline) = inline else {
                 continue;
-            }
+            };
             let mut disabled = None;
             let mut covered = false;
             for (configuration, how) in companions_of(cx, bucket, LIFECYCLE_CONFIGURATION) {
                 match any_rule_enabled(cx, configuration, "rule", "status") {
                     None => covered = true,
                     Some(origin) if how == Configures::Yes && disabled.is_none() => {
-                        disabled = Some((configuration, origin));
+                        disabled = Some(Disabled::Configuration(configuration, origin));
                     }
                     Some(_) => {}
                 }
             }
-            if !covered {
-                out.push(finding(bucket, disabled));
+            if covered {
+                continue;
             }
+            if disabled.is_none() && !inline.is_generated() {
+                disabled = Some(Disabled::Inline(inline));
+            }
+            out.push(finding(bucket, disabled));
         }
     }
+}
+
+/// Lifecycle rules that exist but are all disabled, and where the first one says so.
+enum Disabled<'a> {
+    /// In an `aws_s3_bucket_lifecycle_configuration`.
+    Configuration(&'a Block, Origin),
+    /// In the bucket's legacy inline `lifecycle_rule` blocks.
+    Inline(Origin),
 }
 
 /// `None` when some rule (`rule` blocks with `status`, or legacy `lifecycle_rule` blocks
@@ -142,36 +155,57 @@ fn enabled(state: &Setting, flag: &str) -> Option<bool> {
     }
 }
 
-fn finding(bucket: &Block, disabled: Option<(&Block, Origin)>) -> Finding {
-    match disabled {
-        None => Finding {
-            rule: &S3BucketWithoutLifecycle::META,
-            message: format!(
-                "bucket `{}` has no lifecycle configuration: objects are kept forever",
+fn finding(bucket: &Block, disabled: Option<Disabled>) -> Finding {
+    let kept = "objects are kept forever";
+    let enable = "set `status = \"Enabled\"` on the rules that should apply";
+    let (message, label, help, origin, resource, attribute) = match disabled {
+        None => (
+            format!(
+                "bucket `{}` has no lifecycle configuration: {kept}",
                 bucket.address()
             ),
-            label: "no `aws_s3_bucket_lifecycle_configuration`".into(),
-            help: "add an `aws_s3_bucket_lifecycle_configuration` for the bucket that expires or \
-                   transitions objects, noncurrent versions and incomplete multipart uploads"
-                .into(),
-            origin: bucket.origin,
-            resource: Some(bucket.address()),
-            attribute: None,
-        },
-        Some((configuration, origin)) => Finding {
-            rule: &S3BucketWithoutLifecycle::META,
-            message: format!(
-                "lifecycle configuration `{}` of bucket `{}` has no enabled rule: objects are \
-                 kept forever",
+            "no `aws_s3_bucket_lifecycle_configuration`",
+            "add an `aws_s3_bucket_lifecycle_configuration` for the bucket that expires or \
+             transitions objects, noncurrent versions and incomplete multipart uploads"
+                .to_string(),
+            bucket.origin,
+            bucket.address(),
+            None,
+        ),
+        Some(Disabled::Configuration(configuration, origin)) => (
+            format!(
+                "lifecycle configuration `{}` of bucket `{}` has no enabled rule: {kept}",
                 configuration.address(),
                 bucket.address()
             ),
-            label: "rule disabled".into(),
-            help: "set `status = \"Enabled\"` on the rules that should apply".into(),
-            origin: origin.or(configuration.origin),
-            resource: Some(configuration.address()),
-            attribute: (!origin.is_generated()).then(|| "rule.status".to_string()),
-        },
+            "rule disabled",
+            enable.to_string(),
+            origin.or(configuration.origin),
+            configuration.address(),
+            (!origin.is_generated()).then(|| "rule.status".to_string()),
+        ),
+        Some(Disabled::Inline(origin)) => (
+            format!(
+                "bucket `{}` has every `lifecycle_rule` disabled: {kept}",
+                bucket.address()
+            ),
+            "rule disabled",
+            "set `enabled = true` on the rules that should apply (or move them to an \
+             `aws_s3_bucket_lifecycle_configuration`)"
+                .to_string(),
+            origin,
+            bucket.address(),
+            Some("lifecycle_rule.enabled".to_string()),
+        ),
+    };
+    Finding {
+        rule: &S3BucketWithoutLifecycle::META,
+        message,
+        label: label.into(),
+        help,
+        origin,
+        resource: Some(resource),
+        attribute,
     }
 }
 
@@ -252,6 +286,26 @@ resource "aws_s3_bucket_lifecycle_configuration" "logs" {
             let f = lint_hcl(RULE, hcl);
             assert_eq!(addresses(&f), *expected, "{name}: {f:#?}");
         }
+    }
+
+    #[test]
+    fn legacy_inline_rule_points_at_enabled() {
+        let f = lint_hcl(
+            RULE,
+            r#"resource "aws_s3_bucket" "exports" {
+  bucket = "acme-exports"
+  lifecycle_rule {
+    id      = "expire"
+    enabled = false
+    expiration {
+      days = 30
+    }
+  }
+}"#,
+        );
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(f[0].attribute.as_deref(), Some("lifecycle_rule.enabled"));
+        assert_eq!((f[0].location.line, f[0].location.column), (5, 15));
     }
 
     #[test]

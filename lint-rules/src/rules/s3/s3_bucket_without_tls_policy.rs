@@ -4,7 +4,7 @@ use crate::policy::{PolicyDoc, StatementView};
 use crate::rules::companions::{companions_of, Configures};
 use crate::rules::dlq::targets_of;
 use crate::{declare_rule, Finding, Rule, RuleMeta};
-use tfstack_model::{Block, Expr, Origin, Value, ValueKind};
+use tfstack_model::{Block, Expr, ExprKind, Origin, Value, ValueKind};
 
 declare_rule! {
     /// ## What it does
@@ -23,10 +23,11 @@ declare_rule! {
     /// `file()`/`templatefile()`, an `aws_iam_policy_document` data source with its
     /// `source_policy_documents` and `override_policy_documents`), and paired with its
     /// bucket as in S3001. It does not check the deny's principal, actions or resources.
-    /// It deliberately does not flag a bucket whose policy it cannot read (a variable, a
-    /// module output, a statement or condition it cannot evaluate), a bucket a policy
-    /// with an unknown bucket could name, a bucket handed to a child module by name, or
-    /// buckets with `count = 0`.
+    /// It deliberately does not flag a bucket whose policy it cannot read in full (a
+    /// variable, a module output, a statement or condition it cannot evaluate, a `dynamic
+    /// "statement"` over an unknown collection, merged documents that are not data
+    /// sources), a bucket a policy with an unknown bucket could name, a bucket handed to a
+    /// child module by name, or buckets with `count = 0`.
     ///
     /// ## Example
     /// ```hcl
@@ -117,8 +118,8 @@ impl Rule for S3BucketWithoutTlsPolicy {
                 let Some(expr) = block.body.get("policy") else {
                     continue;
                 };
-                let docs = documents_of(cx, block, expr);
-                match judge(&docs) {
+                let (docs, unknown) = documents_of(cx, block, expr);
+                match judge(&docs, unknown) {
                     Tls::Denied | Tls::Unknown => covered = true,
                     Tls::NotDenied if how == Configures::Yes && offending.is_none() => {
                         offending = Some(offending_at(cx, block, &docs));
@@ -133,9 +134,10 @@ impl Rule for S3BucketWithoutTlsPolicy {
     }
 }
 
-/// The policy documents an attribute produces: the document written in it, or the
-/// `aws_iam_policy_document` data sources it reads with those they merge.
-fn documents_of<'c>(cx: &'c Context, block: &Block, expr: &Expr) -> Vec<&'c PolicyDoc> {
+/// The policy documents an attribute produces — the document written in it, or the
+/// `aws_iam_policy_document` data sources it reads with those they merge — and whether
+/// some part of them cannot be read.
+fn documents_of<'c>(cx: &'c Context, block: &Block, expr: &Expr) -> (Vec<&'c PolicyDoc>, bool) {
     let address = block.address();
     let mut docs: Vec<&PolicyDoc> = cx
         .policies()
@@ -145,6 +147,8 @@ fn documents_of<'c>(cx: &'c Context, block: &Block, expr: &Expr) -> Vec<&'c Poli
                 && d.attribute.as_deref() == Some("policy")
         })
         .collect();
+    // A JSON document whose `Statement` cannot be read has no statements.
+    let mut unknown = docs.iter().any(|d| d.statements.is_empty());
     let mut pending: Vec<String> = data_documents(cx, expr);
     let mut seen: Vec<String> = Vec::new();
     while let Some(data) = pending.pop() {
@@ -157,15 +161,30 @@ fn documents_of<'c>(cx: &'c Context, block: &Block, expr: &Expr) -> Vec<&'c Poli
                 .iter()
                 .filter(|d| d.resource.as_deref() == Some(data.as_str()) && d.attribute.is_none()),
         );
-        if let Some(d) = cx.block(&data) {
-            for merged in ["source_policy_documents", "override_policy_documents"] {
-                if let Some(e) = d.body.get(merged) {
-                    pending.extend(data_documents(cx, e));
-                }
+        let Some(d) = cx.block(&data) else {
+            unknown = true;
+            continue;
+        };
+        unknown |= d.body.get("source_json").is_some()
+            || d.body.get("override_json").is_some()
+            || d.body.blocks_of("dynamic").any(|dynamic| {
+                dynamic.labels.first().map(String::as_str) == Some("statement")
+                    && !matches!(
+                        cx.attr(dynamic, "for_each").map(|v| v.kind),
+                        Some(ValueKind::List(_) | ValueKind::Object(_))
+                    )
+            });
+        for merged in ["source_policy_documents", "override_policy_documents"] {
+            if let Some(e) = d.body.get(merged) {
+                let documents = data_documents(cx, e);
+                // Only a list of data sources is read; anything else may hold the deny.
+                unknown |=
+                    !matches!(&e.kind, ExprKind::Tuple(items) if items.len() == documents.len());
+                pending.extend(documents);
             }
         }
     }
-    docs
+    (docs, unknown)
 }
 
 /// The `aws_iam_policy_document` data sources an expression reads (through locals).
@@ -177,11 +196,11 @@ fn data_documents(cx: &Context, expr: &Expr) -> Vec<String> {
         .collect()
 }
 
-fn judge(docs: &[&PolicyDoc]) -> Tls {
-    if docs.is_empty() || docs.iter().any(|d| d.statements.is_empty()) {
+fn judge(docs: &[&PolicyDoc], unknown: bool) -> Tls {
+    if docs.is_empty() {
         return Tls::Unknown;
     }
-    let mut unknown = false;
+    let mut unknown = unknown;
     for statement in docs.iter().flat_map(|d| &d.statements) {
         match denies_plain_http(statement) {
             Tls::Denied => return Tls::Denied,
@@ -509,6 +528,49 @@ resource "aws_s3_bucket_policy" "uploads" {{
         for (name, hcl) in cases {
             let f = lint_hcl(RULE, hcl);
             assert!(f.is_empty(), "{name}: {f:#?}");
+        }
+    }
+
+    #[test]
+    fn merged_documents() {
+        let allow_read = r#"data "aws_iam_policy_document" "read" {
+  statement {
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.uploads.arn}/*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::111122223333:role/api"]
+    }
+  }
+}
+"#;
+        let bucket_policy = |merge: &str| {
+            format!(
+                r#"{BUCKET}variable "unset" {{}}
+{allow_read}data "aws_iam_policy_document" "uploads" {{
+  {merge}
+}}
+resource "aws_s3_bucket_policy" "uploads" {{
+  bucket = aws_s3_bucket.uploads.id
+  policy = data.aws_iam_policy_document.uploads.json
+}}
+"#
+            )
+        };
+        // Only merged statements, none of them the deny.
+        let f = lint_hcl(
+            RULE,
+            &bucket_policy("source_policy_documents = [data.aws_iam_policy_document.read.json]"),
+        );
+        assert_eq!(addresses(&f), ["data.aws_iam_policy_document.uploads"]);
+        // Merged documents it cannot read may hold the deny.
+        for merge in [
+            "source_policy_documents = [data.aws_iam_policy_document.read.json, var.unset]",
+            "override_policy_documents = var.unset",
+            "dynamic \"statement\" {\n    for_each = var.unset\n    content {\n      effect = \"Deny\"\n    }\n  }",
+        ] {
+            let f = lint_hcl(RULE, &bucket_policy(merge));
+            assert!(f.is_empty(), "{merge}: {f:#?}");
         }
     }
 

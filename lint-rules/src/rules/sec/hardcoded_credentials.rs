@@ -44,7 +44,10 @@ declare_rule! {
     ///   one symbol (`xxxx`, `****`) and values starting with `your`. A placeholder deployed
     ///   as is would be a weak secret, but it is not a leaked one.
     /// - Values that say where a secret is kept: ARNs (`arn:aws:secretsmanager:…`), SSM
-    ///   parameter names (`/prod/db/password`), `{{resolve:…}}` dynamic references.
+    ///   parameter names (`/prod/db/password`), lowercase paths such as Secrets Manager
+    ///   names (`prod/orders/db`), `{{resolve:…}}` dynamic references. A secret's name
+    ///   without a `/` (`DB_SECRET = "orders-db"`) cannot be told from a secret and is
+    ///   flagged: name such variables `…_SECRET_NAME` or `…_SECRET_ARN`.
     /// - References (`var.db_password`, `aws_secretsmanager_secret_version.db.secret_string`,
     ///   `random_password.db.result`): where the value comes from is the point. The
     ///   variable's own literal default is flagged instead.
@@ -534,8 +537,14 @@ fn could_be_secret(value: &str) -> bool {
     if v.is_empty() || v.parse::<f64>().is_ok() || v == "true" || v == "false" {
         return false;
     }
-    // Where a secret is kept, not the secret.
-    if v.starts_with("arn:")
+    // Where a secret is kept, not the secret: an ARN, a dynamic reference, an SSM parameter
+    // name, or a lowercase path such as a Secrets Manager name (`prod/orders/db`).
+    let lowercase_path = v.contains('/')
+        && v.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'/' | b'-' | b'_' | b'.')
+        });
+    if lowercase_path
+        || v.starts_with("arn:")
         || v.starts_with("{{resolve:")
         || (v.starts_with('/') && !v.contains(' '))
     {
@@ -717,7 +726,13 @@ mod tests {
 
     #[test]
     fn secret_values() {
-        for yes in ["hunter2", "s3cr3t-Pa55word", "ghp_abcdef0123456789", "x1"] {
+        for yes in [
+            "hunter2",
+            "s3cr3t-Pa55word",
+            "ghp_abcdef0123456789",
+            "x1",
+            "kT9/pQ+2vXz",
+        ] {
             assert!(could_be_secret(yes), "{yes}");
         }
         for no in [
@@ -739,6 +754,7 @@ mod tests {
             "your-api-key-here",
             "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf",
             "/prod/db/password",
+            "prod/orders/db-credentials",
             "{{resolve:secretsmanager:db:SecretString:password}}",
         ] {
             assert!(!could_be_secret(no), "{no}");
