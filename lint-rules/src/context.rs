@@ -202,7 +202,7 @@ impl<'m> Context<'m> {
         block
             .body
             .attribute(attribute)
-            .map(|a| a.origin)
+            .map(|a| a.origin.or(block.origin))
             .unwrap_or(block.origin)
     }
 }

@@ -116,7 +116,15 @@ pub fn lint_module(
     let mut report = LintReport::default();
     let mut used = vec![false; inline.len()];
     for (f, severity) in raw {
-        let location = locate(&files, f.origin, &module.dir);
+        // A finding without a place of its own (a typed construct's generated attribute)
+        // belongs where its block was written.
+        let origin = match (&f.origin, &f.resource) {
+            (Origin::Generated, Some(address)) => {
+                cx.block(address).map(|b| b.origin).unwrap_or(f.origin)
+            }
+            _ => f.origin,
+        };
+        let location = locate(&files, origin, &module.dir);
         let block_line = f
             .resource
             .as_deref()
@@ -139,7 +147,7 @@ pub fn lint_module(
             location,
             suppressed_reason: None,
         };
-        if let Some(i) = suppress::matching(&inline, &located, f.origin, block_line, &files) {
+        if let Some(i) = suppress::matching(&inline, &located, origin, block_line, &files) {
             used[i] = true;
             located.suppressed_reason = Some(inline[i].reason.clone());
         } else if let Some(reason) = config.suppression_for(&located) {

@@ -218,7 +218,10 @@ fn may_declare_module(text: &str) -> bool {
         let before = i.checked_sub(1).map(|j| bytes[j]);
         let after = bytes.get(i + "module".len()).copied();
         matches!(before, None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'/'))
-            && matches!(after, None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'{'))
+            && matches!(
+                after,
+                None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'{')
+            )
     })
 }
 
@@ -510,13 +513,17 @@ mod perf_tests {
 
     #[test]
     fn module_prefilter_keeps_every_block_and_skips_path_module() {
-        assert!(may_declare_module("module \"a\" {\n  source = \"./a\"\n}\n"));
+        assert!(may_declare_module(
+            "module \"a\" {\n  source = \"./a\"\n}\n"
+        ));
         assert!(may_declare_module("x = 1\n  module\"a\" {}\n"));
         assert!(may_declare_module("/* c */module \"a\" {}"));
         assert!(may_declare_module("module\n"));
         assert!(!may_declare_module(
             "filename = \"${path.module}/build/a.zip\"\nname = var.module_name\n"
         ));
-        assert!(!may_declare_module("description = \"a \\\"module\\\" here\"\n"));
+        assert!(!may_declare_module(
+            "description = \"a \\\"module\\\" here\"\n"
+        ));
     }
 }

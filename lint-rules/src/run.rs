@@ -89,10 +89,7 @@ pub fn lint_paths_with_progress(
 /// the common case in pre-commit hooks, never flicker one). Off, it costs nothing.
 struct Progress {
     bar: Option<indicatif::ProgressBar>,
-    shown: Option<(
-        std::sync::mpsc::Sender<()>,
-        std::thread::JoinHandle<()>,
-    )>,
+    shown: Option<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)>,
 }
 
 impl Progress {

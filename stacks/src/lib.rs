@@ -3,12 +3,19 @@
 use tfstack_model::constructs::Stack;
 
 pub mod hexagonal_auth;
+pub mod integration_service;
 pub mod lab_http_api;
+pub mod orders;
+
+/// What defines a stack: fills a [`Stack`] for its environment.
+pub type StackDefinition = fn(&Stack);
 
 /// Every stack of this crate: name and definition.
-pub const STACKS: &[(&str, fn(&Stack))] = &[
+pub const STACKS: &[(&str, StackDefinition)] = &[
     ("lab_http_api", lab_http_api::define),
     ("hexagonal_auth", hexagonal_auth::define),
+    ("orders", orders::define),
+    ("integration_service", integration_service::define),
 ];
 
 /// The directory of a function's code inside this crate.

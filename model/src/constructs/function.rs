@@ -203,6 +203,27 @@ impl Function {
         }
     }
 
+    /// Invoke this function: `lambda:InvokeFunction` on exactly its ARN (and its alias's,
+    /// when it has one).
+    #[track_caller]
+    pub fn grant_invoke(&self, grantee: &impl Grantee) {
+        let location = RustLocation::caller();
+        let role = grantee.grantee_role();
+        if !role.stack.check_same_stack(&self.resource, location) {
+            return;
+        }
+        let mut arns = vec![self.arn()];
+        if let Some(a) = &self.alias {
+            arns.push(a.arn());
+        }
+        role.allow_at(
+            &format!("Invoke{}", super::table::camel(&self.id)),
+            &["lambda:InvokeFunction"],
+            arns,
+            location,
+        );
+    }
+
     /// Consumes an SQS queue: an event source mapping and the receive permissions.
     #[track_caller]
     pub fn consume_queue(&self, queue_arn: Expr, batch_size: i64) -> ResourceRef {
@@ -295,7 +316,16 @@ impl Function {
                     ),
                 ),
             );
-        self.stack.declare_typed(&self.id, config, location)
+        // Lambda checks that the role may send to the destination when the configuration
+        // is created: after the role's policy.
+        let policy = ResourceRef {
+            stack_id: self.stack.id(),
+            kind: "resource",
+            resource_type: "aws_iam_role_policy".into(),
+            name: self.role.resource().name.clone(),
+        };
+        self.stack
+            .declare_typed_after(&self.id, config, &[&policy], location)
     }
 
     /// The name (or alias-qualified name) event sources and invokers should use.

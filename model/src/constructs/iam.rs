@@ -208,7 +208,7 @@ fn push_policy_text(e: &Expr, out: &mut String) {
         }
         _ => {
             // Other expressions are rendered as their text inside a placeholder.
-            let text = e.to_string();
+            let text = remember_expression(e);
             out.push(PLACEHOLDER_MARK);
             out.push_str(&placeholder_name(&text));
             out.push('=');
@@ -318,6 +318,118 @@ pub(crate) fn emit_role_policies(stack: &Stack) {
     }
 }
 
+/// The policy text of an expression (an ARN, an account ID …): literal text stays, each
+/// reference becomes a placeholder that [`resource_policy_file`] turns into a
+/// `templatefile()` variable.
+pub(crate) fn policy_string(e: &Expr) -> String {
+    policy_text(e)
+}
+
+/// A placeholder for `e` under an explicit template variable `name` (for expressions that
+/// are not plain references, e.g. the account ID taken from an ARN).
+pub(crate) fn named_placeholder(name: &str, e: &Expr) -> String {
+    let text = remember_expression(e);
+    format!("{PLACEHOLDER_MARK}{name}={text}{PLACEHOLDER_MARK}")
+}
+
+thread_local! {
+    /// The expressions behind placeholders that are not plain references, by their text, so
+    /// that `parse_reference` gives the expression back (a function call stays a function
+    /// call in the IR, and generate → load round-trips).
+    static PLACEHOLDER_EXPRESSIONS: std::cell::RefCell<std::collections::HashMap<String, Expr>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
+}
+
+/// `e`'s text, remembered with `e`.
+fn remember_expression(e: &Expr) -> String {
+    let text = e.to_string();
+    PLACEHOLDER_EXPRESSIONS.with(|m| m.borrow_mut().insert(text.clone(), e.clone()));
+    text
+}
+
+/// Writes a resource policy (bucket, key, topic, queue) to `policies/<file_name>` and returns
+/// the expression that reads it: `file(…)`, or `templatefile(…)` with the values its
+/// placeholders (in sids, actions, resources, principals and conditions) stand for.
+pub(crate) fn resource_policy_file(
+    stack: &Stack,
+    file_name: &str,
+    document: &PolicyDocument,
+) -> Expr {
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
+    let mut doc = document.clone();
+    for s in &mut doc.statements {
+        if let Some(sid) = &mut s.sid {
+            *sid = render_placeholders(sid, &mut vars);
+        }
+        for r in s
+            .actions
+            .iter_mut()
+            .chain(s.not_actions.iter_mut())
+            .chain(s.resources.iter_mut())
+            .chain(s.not_resources.iter_mut())
+        {
+            *r = render_placeholders(r, &mut vars);
+        }
+        if let Some(crate::iam::Principal::Map(m)) = &mut s.principal {
+            for ids in m.values_mut() {
+                for id in ids.iter_mut() {
+                    *id = render_placeholders(id, &mut vars);
+                }
+            }
+        }
+        for keys in s.condition.values_mut() {
+            for values in keys.values_mut() {
+                for v in values.iter_mut() {
+                    *v = render_placeholders(v, &mut vars);
+                }
+            }
+        }
+    }
+    let path = format!("policies/{file_name}");
+    let origins = doc
+        .statements
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match s.origin {
+            Origin::Rust(l) => Some((format!("/Statement/{i}"), l)),
+            _ => None,
+        })
+        .collect();
+    stack.add_file(
+        path.clone(),
+        StackFile::Text {
+            text: doc.to_pretty_json(),
+            origins,
+        },
+    );
+    let file_arg = Expr::module_path(&path);
+    if vars.is_empty() {
+        Expr::call("file", vec![file_arg])
+    } else {
+        let items = vars
+            .iter()
+            .map(|(name, expr)| (name.clone(), parse_reference(expr)))
+            .collect();
+        Expr::call("templatefile", vec![file_arg, Expr::object(items)])
+    }
+}
+
+/// Placeholder-marked text (from [`policy_string`] / [`named_placeholder`]) as
+/// `templatefile()` text (literal `${` escaped) and the variables it needs, sorted by name
+/// (for documents other than policies, e.g. state machine definitions).
+pub(crate) fn template_with_placeholders(text: &str) -> (String, Vec<(String, Expr)>) {
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
+    let out = render_placeholders(text, &mut vars);
+    let vars = vars
+        .into_iter()
+        .map(|(name, expr)| {
+            let e = parse_reference(&expr);
+            (name, e)
+        })
+        .collect();
+    (out, vars)
+}
+
 /// The placeholder's expression text back as an IR reference.
 fn parse_reference(text: &str) -> Expr {
     let mut parts = text.split('.');
@@ -329,6 +441,8 @@ fn parse_reference(text: &str) -> Expr {
             .all(crate::ir::is_identifier)
     {
         Expr::reference(root, &rest)
+    } else if let Some(e) = PLACEHOLDER_EXPRESSIONS.with(|m| m.borrow().get(text).cloned()) {
+        e
     } else {
         Expr::new(ExprKind::Opaque(text.to_string()))
     }

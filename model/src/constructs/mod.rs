@@ -1,17 +1,54 @@
 //! L2 constructs: typed building blocks with secure defaults, on top of the L1 resources.
 
+pub mod alarm;
+pub mod bucket;
+pub mod cache;
+pub mod distribution;
+pub mod ecs;
+pub mod events;
 pub mod function;
 pub mod http_api;
 pub mod iam;
+pub mod kms;
 pub mod log_group;
+pub mod metric_math;
 pub mod module;
 pub mod network;
+pub mod queue;
+pub mod repository;
+pub mod rest_api;
+pub mod secret;
 pub mod stack;
+pub mod state_machine;
 pub mod table;
+pub mod topic;
+pub mod vpc;
 
+pub use alarm::{Alarm, AlarmBuilder, Comparison, Dashboard, DashboardBuilder, Metric};
+pub use bucket::{Bucket, BucketBuilder, BucketEncryption, Lifecycle, StorageClass};
+pub use cache::{CacheCluster, CacheClusterBuilder};
+pub use distribution::{Distribution, DistributionBuilder};
+pub use ecs::{Cluster, FargateTask, FargateTaskBuilder};
+pub use events::{EventBus, EventBusBuilder, Pipe, RetryPolicy, Rule, RuleBuilder, Schedule};
 pub use function::{Architecture, Code, DeadLetterTarget, Function, FunctionBuilder, Runtime};
 pub use http_api::{Cors, HttpApi, HttpApiBuilder};
 pub use iam::{Grantee, Role};
+// `Key` is the DynamoDB key attribute (table.rs); the KMS key is `KmsKey` here.
+pub use kms::{Key as KmsKey, KeyBuilder as KmsKeyBuilder};
 pub use log_group::LogGroup;
+pub use metric_math::{ExpressionAlarm, ExpressionAlarmBuilder};
+pub use queue::{Queue, QueueBuilder, QueueEncryption};
+pub use repository::{Repository, RepositoryBuilder};
+pub use rest_api::{
+    ApiResource, ExecutionLogLevel, Integration, Method, MethodBuilder, RestApi, RestApiBuilder,
+    RestApiCors,
+};
+pub use secret::{Secret, SecretBuilder};
 pub use stack::{AwsContext, ResourceRef, Stack, StackFile, StackOutput, Suppression, SynthError};
+pub use state_machine::{
+    Catch, Choice, Condition, Definition, Fail, Parallel, Pass, Retry, State, StateMachine,
+    StateMachineBuilder, Succeed, Task, Wait,
+};
 pub use table::{BillingMode, Key, KeyType, Table, TableBuilder};
+pub use topic::{Subscription, Topic, TopicBuilder, TopicEncryption};
+pub use vpc::{SecurityGroup, Vpc, VpcBuilder};

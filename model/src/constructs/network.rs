@@ -20,8 +20,48 @@ pub fn arn(stack: &Stack, service: &str, resource: &str, location: RustLocation)
     ])
 }
 
+/// The account ID inside an ARN (`arn:<partition>:<service>:<region>:<account>:…`, field 4):
+/// how constructs name the account without `data.aws_caller_identity`, which calls STS
+/// even at plan time.
+pub(crate) fn account_of(arn: Expr) -> Expr {
+    Expr::call(
+        "element",
+        vec![
+            Expr::call("split", vec![Expr::string(":"), arn]),
+            Expr::int(4),
+        ],
+    )
+}
+
+/// `arn:<partition>:<service>:<region>:<account of role>:<resource>` for a statement of
+/// `role`'s own policy: the account comes from the role's ARN (a `templatefile()` variable
+/// `account_id`), the region is `var.region` (the provider's). For IAM policies only: the
+/// account part is a policy placeholder, not an HCL expression.
+pub(crate) fn arn_in_role_account(
+    stack: &Stack,
+    role: &Role,
+    service: &str,
+    resource: &str,
+    location: RustLocation,
+) -> Expr {
+    let partition = stack.partition_data(location).attr("partition");
+    Expr::template(vec![
+        TemplatePart::Literal("arn:".into()),
+        TemplatePart::Interpolation(partition),
+        TemplatePart::Literal(format!(":{service}:")),
+        TemplatePart::Interpolation(Expr::var("region")),
+        TemplatePart::Literal(":".into()),
+        TemplatePart::Literal(super::iam::named_placeholder(
+            "account_id",
+            &account_of(role.arn()),
+        )),
+        TemplatePart::Literal(format!(":{resource}")),
+    ])
+}
+
 /// The network-interface permissions Lambda needs to run in a VPC (what the managed
-/// `AWSLambdaVPCAccessExecutionRole` grants), scoped to this account and region.
+/// `AWSLambdaVPCAccessExecutionRole` grants), scoped to this account and region. The
+/// account comes from the role's ARN, so planning needs no call to AWS.
 pub(crate) fn grant_lambda_vpc_access(stack: &Stack, role: &Role, location: RustLocation) {
     role.allow_at(
         "ManageNetworkInterfaces",
@@ -32,9 +72,9 @@ pub(crate) fn grant_lambda_vpc_access(stack: &Stack, role: &Role, location: Rust
             "ec2:UnassignPrivateIpAddresses",
         ],
         vec![
-            arn(stack, "ec2", "network-interface/*", location),
-            arn(stack, "ec2", "subnet/*", location),
-            arn(stack, "ec2", "security-group/*", location),
+            arn_in_role_account(stack, role, "ec2", "network-interface/*", location),
+            arn_in_role_account(stack, role, "ec2", "subnet/*", location),
+            arn_in_role_account(stack, role, "ec2", "security-group/*", location),
         ],
         location,
     );

@@ -197,6 +197,12 @@ impl Stack {
     pub fn set_name_prefix(&self, prefix: &str) {
         self.0.borrow_mut().name_prefix = prefix.to_string();
     }
+    /// Overrides the environment's log retention (days) for every log group constructs
+    /// create after this call (e.g. a seed that asks for 30 days in every environment).
+    pub fn set_log_retention_days(&self, days: i64) {
+        self.0.borrow_mut().env.log_retention_days = days;
+    }
+
     /// A tag on every resource (through the provider's `default_tags`).
     pub fn tag(&self, key: &str, value: &str) {
         self.0
@@ -313,6 +319,72 @@ impl Stack {
             region: Expr::reference("data", &["aws_region", "current", "name"]),
             account_id: Expr::reference("data", &["aws_caller_identity", "current", "account_id"]),
         }
+    }
+
+    /// Declares a typed L1 resource that Terraform creates after `after` (`depends_on`).
+    pub(crate) fn declare_typed_after<T: TypedBlock>(
+        &self,
+        name: &str,
+        resource: T,
+        after: &[&ResourceRef],
+        location: RustLocation,
+    ) -> ResourceRef {
+        let mut block = Block::new("resource", vec![T::TYPE.to_string(), name.to_string()]);
+        block.body = resource.to_body();
+        if !after.is_empty() {
+            let refs = after
+                .iter()
+                .map(|r| Expr::reference(&r.resource_type, &[&r.name]))
+                .collect();
+            block.body.set("depends_on", Expr::tuple(refs));
+        }
+        self.declare("resource", block, location)
+    }
+
+    /// `data.aws_partition.current`, declared once: the partition and DNS suffix, which —
+    /// unlike the account ID — Terraform knows without calling AWS.
+    pub(crate) fn partition_data(&self, location: RustLocation) -> ResourceRef {
+        let r = ResourceRef {
+            stack_id: self.id(),
+            kind: "data",
+            resource_type: "aws_partition".to_string(),
+            name: "current".to_string(),
+        };
+        if !self.0.borrow().addresses.contains_key(&r.address()) {
+            self.declare(
+                "data",
+                Block::new("data", vec!["aws_partition".into(), "current".into()]),
+                location,
+            );
+        }
+        r
+    }
+
+    /// A string input variable of the module, with a default; returns `var.<name>`.
+    #[track_caller]
+    pub fn variable(&self, name: &str, description: &str, default: &str) -> Expr {
+        let location = RustLocation::caller();
+        if !is_identifier(name) {
+            self.error(location, format!("invalid variable name `{name}`"), None);
+        }
+        let mut s = self.0.borrow_mut();
+        if s.variables
+            .iter()
+            .any(|v| v.labels.first().map(String::as_str) == Some(name))
+            || name == "region"
+        {
+            drop(s);
+            self.error(location, format!("duplicate variable `{name}`"), None);
+            return Expr::var(name);
+        }
+        s.variables.push(
+            Block::new("variable", vec![name.to_string()])
+                .attr("description", description)
+                .attr("type", Expr::reference("string", &[]))
+                .attr("default", default)
+                .with_origin(Origin::Rust(location)),
+        );
+        Expr::var(name)
     }
 
     /// Adds a typed L1 data source.

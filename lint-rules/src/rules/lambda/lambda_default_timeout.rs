@@ -44,7 +44,10 @@ impl Rule for LambdaDefaultTimeout {
             if f.body.get("timeout").is_none() {
                 out.push(Finding {
                     rule: &Self::META,
-                    message: format!("function `{}` has no `timeout` and gets the 3 s default", f.address()),
+                    message: format!(
+                        "function `{}` has no `timeout` and gets the 3 s default",
+                        f.address()
+                    ),
                     label: "no `timeout`".into(),
                     help: "set `timeout` to what the function needs (seconds, up to 900)".into(),
                     origin: f.origin,

@@ -78,7 +78,9 @@ impl Rule for LambdaDeprecatedRuntime {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let today = cx.today();
         for f in cx.resources("aws_lambda_function") {
-            let Some(runtime) = cx.attr(f, "runtime") else { continue };
+            let Some(runtime) = cx.attr(f, "runtime") else {
+                continue;
+            };
             let Some(r) = runtime.as_str() else { continue };
             if let Some(date) = deprecated_since(r, &today) {
                 out.push(Finding {
@@ -105,7 +107,10 @@ mod tests {
     #[test]
     fn dates() {
         assert_eq!(deprecated_since("python3.9", "2025-12-14"), None);
-        assert_eq!(deprecated_since("python3.9", "2025-12-15"), Some("2025-12-15"));
+        assert_eq!(
+            deprecated_since("python3.9", "2025-12-15"),
+            Some("2025-12-15")
+        );
         assert_eq!(deprecated_since("python3.12", "2030-01-01"), None);
     }
 

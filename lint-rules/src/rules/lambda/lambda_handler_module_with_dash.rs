@@ -40,10 +40,16 @@ impl Rule for LambdaHandlerModuleWithDash {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for f in cx.resources("aws_lambda_function") {
             let runtime = cx.attr(f, "runtime");
-            if !runtime.as_ref().and_then(|r| r.as_str()).is_some_and(is_python_runtime) {
+            if !runtime
+                .as_ref()
+                .and_then(|r| r.as_str())
+                .is_some_and(is_python_runtime)
+            {
                 continue;
             }
-            let Some(handler) = cx.attr(f, "handler") else { continue };
+            let Some(handler) = cx.attr(f, "handler") else {
+                continue;
+            };
             let Some(h) = handler.as_str() else { continue };
             if let Some(module) = python_handler_module_with_dash(h) {
                 out.push(Finding {
@@ -80,7 +86,9 @@ resource "aws_lambda_function" "f" {
 
     #[test]
     fn quiet_otherwise() {
-        let f = lint_hcl("LAMBDA002", r#"
+        let f = lint_hcl(
+            "LAMBDA002",
+            r#"
 resource "aws_lambda_function" "ok" {
   function_name = "f"
   role          = "r"
@@ -93,7 +101,8 @@ resource "aws_lambda_function" "node" {
   runtime       = "nodejs20.x"
   handler       = "my-module.handler"
 }
-"#);
+"#,
+        );
         assert!(f.is_empty(), "{f:?}");
     }
 

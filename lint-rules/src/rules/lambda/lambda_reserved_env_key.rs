@@ -41,7 +41,9 @@ impl Rule for LambdaReservedEnvKey {
                 let Some(vars) = env.body.get("variables").map(|e| cx.value(e)) else {
                     continue;
                 };
-                let Some(map) = vars.as_object() else { continue };
+                let Some(map) = vars.as_object() else {
+                    continue;
+                };
                 for (key, v) in map {
                     if is_lambda_reserved_env_key(key) {
                         out.push(Finding {
@@ -86,7 +88,9 @@ resource "aws_lambda_function" "f" {
 
     #[test]
     fn quiet_on_ordinary_keys() {
-        let f = lint_hcl("LAMBDA001", r#"
+        let f = lint_hcl(
+            "LAMBDA001",
+            r#"
 resource "aws_lambda_function" "f" {
   function_name = "f"
   role          = "r"
@@ -94,7 +98,8 @@ resource "aws_lambda_function" "f" {
     variables = { TABLE = "t", AWS_LAMBDA_EXEC_WRAPPER = "/opt/wrap" }
   }
 }
-"#);
+"#,
+        );
         assert!(f.is_empty(), "{f:?}");
     }
 

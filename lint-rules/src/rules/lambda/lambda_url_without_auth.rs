@@ -41,7 +41,9 @@ impl Rule for LambdaUrlWithoutAuth {
     }
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for u in cx.resources("aws_lambda_function_url") {
-            let Some(v) = cx.attr(u, "authorization_type") else { continue };
+            let Some(v) = cx.attr(u, "authorization_type") else {
+                continue;
+            };
             if v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("NONE")) {
                 out.push(Finding {
                     rule: &Self::META,

@@ -50,7 +50,8 @@ impl Rule for LambdaWithoutTracing {
                 rule: &Self::META,
                 message: format!("function `{}` has no active X-Ray tracing", f.address()),
                 label: "no `tracing_config`".into(),
-                help: "add `tracing_config { mode = \"Active\" }` and the X-Ray write permissions".into(),
+                help: "add `tracing_config { mode = \"Active\" }` and the X-Ray write permissions"
+                    .into(),
                 origin: f.origin,
                 resource: Some(f.address()),
                 attribute: None,

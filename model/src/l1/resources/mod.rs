@@ -4,11 +4,13 @@
 
 mod api_gateway_account;
 mod api_gateway_deployment;
+mod api_gateway_gateway_response;
 mod api_gateway_integration;
 mod api_gateway_integration_response;
 mod api_gateway_method;
 mod api_gateway_method_response;
 mod api_gateway_method_settings;
+mod api_gateway_model;
 mod api_gateway_request_validator;
 mod api_gateway_resource;
 mod api_gateway_rest_api;
@@ -27,6 +29,7 @@ mod cloudwatch_event_rule;
 mod cloudwatch_event_target;
 mod cloudwatch_log_group;
 mod cloudwatch_metric_alarm;
+mod dynamodb_contributor_insights;
 mod dynamodb_table;
 mod ecr_lifecycle_policy;
 mod ecr_repository;
@@ -40,6 +43,7 @@ mod iam_role_policy;
 mod iam_role_policy_attachment;
 mod kms_alias;
 mod kms_key;
+mod kms_key_policy;
 mod lambda_alias;
 mod lambda_event_source_mapping;
 mod lambda_function;
@@ -47,11 +51,13 @@ mod lambda_function_event_invoke_config;
 mod lambda_function_url;
 mod lambda_permission;
 mod lambda_provisioned_concurrency_config;
+mod pipes_pipe;
 mod route_table;
 mod route_table_association;
 mod s3_bucket;
 mod s3_bucket_intelligent_tiering_configuration;
 mod s3_bucket_lifecycle_configuration;
+mod s3_bucket_metric;
 mod s3_bucket_notification;
 mod s3_bucket_ownership_controls;
 mod s3_bucket_policy;
@@ -76,11 +82,13 @@ mod vpc_security_group_ingress_rule;
 
 pub use api_gateway_account::ApiGatewayAccount;
 pub use api_gateway_deployment::ApiGatewayDeployment;
+pub use api_gateway_gateway_response::ApiGatewayGatewayResponse;
 pub use api_gateway_integration::{ApiGatewayIntegration, ApiGatewayIntegrationTlsConfig};
 pub use api_gateway_integration_response::ApiGatewayIntegrationResponse;
 pub use api_gateway_method::ApiGatewayMethod;
 pub use api_gateway_method_response::ApiGatewayMethodResponse;
 pub use api_gateway_method_settings::{ApiGatewayMethodSettings, ApiGatewayMethodSettingsSettings};
+pub use api_gateway_model::ApiGatewayModel;
 pub use api_gateway_request_validator::ApiGatewayRequestValidator;
 pub use api_gateway_resource::ApiGatewayResource;
 pub use api_gateway_rest_api::{ApiGatewayRestApi, ApiGatewayRestApiEndpointConfiguration};
@@ -141,6 +149,7 @@ pub use cloudwatch_log_group::CloudwatchLogGroup;
 pub use cloudwatch_metric_alarm::{
     CloudwatchMetricAlarm, CloudwatchMetricAlarmMetricQuery, CloudwatchMetricAlarmMetricQueryMetric,
 };
+pub use dynamodb_contributor_insights::DynamodbContributorInsights;
 pub use dynamodb_table::{
     DynamodbTable, DynamodbTableAttribute, DynamodbTableGlobalSecondaryIndex,
     DynamodbTableGlobalSecondaryIndexOnDemandThroughput, DynamodbTableImportTable,
@@ -179,6 +188,7 @@ pub use iam_role_policy::IamRolePolicy;
 pub use iam_role_policy_attachment::IamRolePolicyAttachment;
 pub use kms_alias::KmsAlias;
 pub use kms_key::KmsKey;
+pub use kms_key_policy::KmsKeyPolicy;
 pub use lambda_alias::{LambdaAlias, LambdaAliasRoutingConfig};
 pub use lambda_event_source_mapping::{
     LambdaEventSourceMapping, LambdaEventSourceMappingAmazonManagedKafkaEventSourceConfig,
@@ -204,6 +214,54 @@ pub use lambda_function_event_invoke_config::{
 pub use lambda_function_url::{LambdaFunctionUrl, LambdaFunctionUrlCors};
 pub use lambda_permission::LambdaPermission;
 pub use lambda_provisioned_concurrency_config::LambdaProvisionedConcurrencyConfig;
+pub use pipes_pipe::{
+    PipesPipe, PipesPipeEnrichmentParameters, PipesPipeEnrichmentParametersHttpParameters,
+    PipesPipeLogConfiguration, PipesPipeLogConfigurationCloudwatchLogsLogDestination,
+    PipesPipeLogConfigurationFirehoseLogDestination, PipesPipeLogConfigurationS3LogDestination,
+    PipesPipeSourceParameters, PipesPipeSourceParametersActivemqBrokerParameters,
+    PipesPipeSourceParametersActivemqBrokerParametersCredentials,
+    PipesPipeSourceParametersDynamodbStreamParameters,
+    PipesPipeSourceParametersDynamodbStreamParametersDeadLetterConfig,
+    PipesPipeSourceParametersFilterCriteria, PipesPipeSourceParametersFilterCriteriaFilter,
+    PipesPipeSourceParametersKinesisStreamParameters,
+    PipesPipeSourceParametersKinesisStreamParametersDeadLetterConfig,
+    PipesPipeSourceParametersManagedStreamingKafkaParameters,
+    PipesPipeSourceParametersManagedStreamingKafkaParametersCredentials,
+    PipesPipeSourceParametersRabbitmqBrokerParameters,
+    PipesPipeSourceParametersRabbitmqBrokerParametersCredentials,
+    PipesPipeSourceParametersSelfManagedKafkaParameters,
+    PipesPipeSourceParametersSelfManagedKafkaParametersCredentials,
+    PipesPipeSourceParametersSelfManagedKafkaParametersVpc,
+    PipesPipeSourceParametersSqsQueueParameters, PipesPipeTargetParameters,
+    PipesPipeTargetParametersBatchJobParameters,
+    PipesPipeTargetParametersBatchJobParametersArrayProperties,
+    PipesPipeTargetParametersBatchJobParametersContainerOverrides,
+    PipesPipeTargetParametersBatchJobParametersContainerOverridesEnvironment,
+    PipesPipeTargetParametersBatchJobParametersContainerOverridesResourceRequirement,
+    PipesPipeTargetParametersBatchJobParametersDependsOn,
+    PipesPipeTargetParametersBatchJobParametersRetryStrategy,
+    PipesPipeTargetParametersCloudwatchLogsParameters, PipesPipeTargetParametersEcsTaskParameters,
+    PipesPipeTargetParametersEcsTaskParametersCapacityProviderStrategy,
+    PipesPipeTargetParametersEcsTaskParametersNetworkConfiguration,
+    PipesPipeTargetParametersEcsTaskParametersNetworkConfigurationAwsVpcConfiguration,
+    PipesPipeTargetParametersEcsTaskParametersOverrides,
+    PipesPipeTargetParametersEcsTaskParametersOverridesContainerOverride,
+    PipesPipeTargetParametersEcsTaskParametersOverridesContainerOverrideEnvironment,
+    PipesPipeTargetParametersEcsTaskParametersOverridesContainerOverrideEnvironmentFile,
+    PipesPipeTargetParametersEcsTaskParametersOverridesContainerOverrideResourceRequirement,
+    PipesPipeTargetParametersEcsTaskParametersOverridesEphemeralStorage,
+    PipesPipeTargetParametersEcsTaskParametersOverridesInferenceAcceleratorOverride,
+    PipesPipeTargetParametersEcsTaskParametersPlacementConstraint,
+    PipesPipeTargetParametersEcsTaskParametersPlacementStrategy,
+    PipesPipeTargetParametersEventbridgeEventBusParameters,
+    PipesPipeTargetParametersHttpParameters, PipesPipeTargetParametersKinesisStreamParameters,
+    PipesPipeTargetParametersLambdaFunctionParameters,
+    PipesPipeTargetParametersRedshiftDataParameters,
+    PipesPipeTargetParametersSagemakerPipelineParameters,
+    PipesPipeTargetParametersSagemakerPipelineParametersPipelineParameter,
+    PipesPipeTargetParametersSqsQueueParameters,
+    PipesPipeTargetParametersStepFunctionStateMachineParameters,
+};
 pub use route_table::{RouteTable, RouteTableRoute};
 pub use route_table_association::RouteTableAssociation;
 pub use s3_bucket::S3Bucket;
@@ -220,6 +278,7 @@ pub use s3_bucket_lifecycle_configuration::{
     S3BucketLifecycleConfigurationRuleNoncurrentVersionTransition,
     S3BucketLifecycleConfigurationRuleTransition,
 };
+pub use s3_bucket_metric::{S3BucketMetric, S3BucketMetricFilter};
 pub use s3_bucket_notification::{
     S3BucketNotification, S3BucketNotificationLambdaFunction, S3BucketNotificationQueue,
     S3BucketNotificationTopic,

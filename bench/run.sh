@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# tfstack benchmark: lint throughput on generated corpora, synth of generated stacks,
+# startup, and the same corpora through `terraform fmt -check` and checkov.
+#
+#   bash bench/run.sh [--quick] [--runs N] [--no-checkov] [--checkov-all]
+#
+#   --quick        corpora of 10 and 100 files, synth of 100 and 1,000 resources
+#   --runs N       timed runs per measurement (median reported; default 5)
+#   --no-checkov   skip checkov (no virtualenv, no PyPI)
+#   --checkov-all  also run checkov on the 2,000-file corpus (takes a long time)
+#
+# Environment: CARGO_TARGET_DIR (default: target/), BENCH_WORK (corpora, outputs and the
+# checkov virtualenv; default /tmp/tfstack-bench), CHECKOV_TIMEOUT (seconds per checkov
+# run, default 2400).
+#
+# Wall times come from bash's $EPOCHREALTIME around each run (no extra process in the
+# measured interval); peak RSS and CPU use from GNU time (`/usr/bin/time -f '%M %P'`,
+# i.e. wait4's ru_maxrss of the process), on the same runs. The results table (markdown)
+# is printed and written to $BENCH_WORK/results.md.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WORK=${BENCH_WORK:-/tmp/tfstack-bench}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+CHECKOV_TIMEOUT=${CHECKOV_TIMEOUT:-2400}
+QUICK=0
+RUNS=5
+CHECKOV=1
+CHECKOV_ALL=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --runs) RUNS=$2; shift ;;
+    --no-checkov) CHECKOV=0 ;;
+    --checkov-all) CHECKOV_ALL=1 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "unknown option: $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+if [ "$QUICK" = 1 ]; then
+  SIZES=(10 100)
+  SYNTH_SIZES=(100 1000)
+else
+  SIZES=(10 100 500 2000)
+  SYNTH_SIZES=(100 1000 10000)
+fi
+RESOURCES_PER_FILE=50
+SEED=1
+mkdir -p "$WORK"
+log() { echo "[bench] $*" >&2; }
+
+# --- tools -------------------------------------------------------------------------------
+if [ ! -x /usr/bin/time ]; then
+  log "installing GNU time (peak RSS)"
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq >/dev/null && apt-get install -y -qq time >/dev/null
+  else
+    sudo apt-get update -qq >/dev/null && sudo apt-get install -y -qq time >/dev/null
+  fi
+fi
+log "building release binaries into $CARGO_TARGET_DIR"
+(cd "$ROOT" && cargo build --release --quiet -p tfstack -p tfstack-bench)
+BIN=$CARGO_TARGET_DIR/release
+TFSTACK=$BIN/tfstack
+
+CHECKOV_BIN=""
+if [ "$CHECKOV" = 1 ]; then
+  VENV=$WORK/checkov-venv
+  if [ ! -x "$VENV/bin/checkov" ]; then
+    log "installing checkov into $VENV (PyPI)"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --upgrade pip >/dev/null
+    "$VENV/bin/pip" install --quiet checkov >/dev/null
+  fi
+  CHECKOV_BIN=$VENV/bin/checkov
+  CHECKOV_VERSION=$("$CHECKOV_BIN" --version 2>/dev/null | tail -1)
+fi
+TERRAFORM=$(command -v terraform || true)
+
+# --- measuring ---------------------------------------------------------------------------
+# measure RUNS CMD…: runs CMD once to warm the page cache, then RUNS times; sets MEDIAN
+# (seconds), RSS (max KiB over the runs), CPU (median % of one core) and STATUS (exit code of
+# the last run). Standard output of CMD is discarded.
+measure() {
+  local runs=$1; shift
+  local times=() rss=0 cpus=() status=0 t0 t1 stats
+  "$@" >/dev/null 2>&1 || true
+  for _ in $(seq "$runs"); do
+    t0=$EPOCHREALTIME
+    /usr/bin/time -f '%M %P' -o "$WORK/.time" "$@" >/dev/null 2>"$WORK/.stderr" && status=0 || status=$?
+    t1=$EPOCHREALTIME
+    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')")
+    stats=$(grep -v '^Command' "$WORK/.time" | tail -1)
+    local kb=${stats%% *} cpu=${stats##* }
+    [ "$kb" -gt "$rss" ] && rss=$kb
+    cpus+=("${cpu%\%}")
+  done
+  MEDIAN=$(printf '%s\n' "${times[@]}" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+  CPU=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+  RSS=$rss
+  STATUS=$status
+}
+
+# time_once CMD…: one run (for slow tools); sets ONCE (seconds) and STATUS.
+time_once() {
+  local t0 t1
+  t0=$EPOCHREALTIME
+  "$@" >/dev/null 2>"$WORK/.stderr" && STATUS=0 || STATUS=$?
+  t1=$EPOCHREALTIME
+  ONCE=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+}
+
+calc() { awk "BEGIN { printf \"$1\", $2 }"; }
+
+# --- lint --------------------------------------------------------------------------------
+LINT_ROWS=()
+CMP_ROWS=()
+declare -A LINT_TIME MB_OF CHECKOV_TIME
+for files in "${SIZES[@]}"; do
+  dir=$WORK/corpus-$files
+  summary=$("$BIN/tfstack-corpus" --seed "$SEED" --files "$files" --resources-per-file "$RESOURCES_PER_FILE" --out "$dir")
+  eval "$summary" # modules= files= bytes= resources= flawed= suppressed=
+  mb=$(calc '%.2f' "$bytes / 1000000")
+  MB_OF[$files]=$mb
+  log "lint: $files resource files ($summary)"
+  measure "$RUNS" "$TFSTACK" lint "$dir" --format json
+  [ "$STATUS" = 1 ] || log "warning: tfstack lint exited $STATUS (1 expected: the corpus has findings): $(head -c 300 "$WORK/.stderr")"
+  LINT_TIME[$files]=$MEDIAN
+  "$TFSTACK" lint "$dir" --format json >"$WORK/lint-$files.json" 2>/dev/null || true
+  found=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len({(f["path"], f.get("resource")) for f in d["findings"]}), len(d["findings"]), len(d["suppressed"]), len(d["errors"]))' "$WORK/lint-$files.json")
+  read -r flagged nfindings nsuppressed nerrors <<<"$found"
+  LINT_ROWS+=("| $files × $RESOURCES_PER_FILE | $files | $modules | $mb | $resources | $nfindings ($flagged resources, $(calc '%.0f' "100 * $flagged / $resources")%), $nsuppressed suppressed | $(calc '%.3f' "$MEDIAN") | $(calc '%.1f' "$mb / $MEDIAN") | $(calc '%.0f' "$resources / $MEDIAN") | $(calc '%.1f' "$RSS / 1024") | $(calc '%.1f' "$RSS / 1024 / ($bytes / 1048576)")× | $CPU% |")
+
+  fmt_cell="not installed"
+  if [ -n "$TERRAFORM" ]; then
+    measure "$RUNS" "$TERRAFORM" fmt -check -recursive "$dir"
+    fmt_clean=$([ "$STATUS" = 0 ] && echo "fmt-clean" || echo "exit $STATUS")
+    fmt_cell="$(calc '%.3f' "$MEDIAN") s, $(calc '%.1f' "$mb / $MEDIAN") MB/s ($fmt_clean) | **$(calc '%.1f' "$MEDIAN / ${LINT_TIME[$files]}")×**"
+  fi
+  checkov_cell="skipped"
+  if [ -n "$CHECKOV_BIN" ] && { [ "$files" -le 500 ] || [ "$CHECKOV_ALL" = 1 ]; }; then
+    log "checkov on $files files (one run; timeout ${CHECKOV_TIMEOUT}s)"
+    time_once timeout "$CHECKOV_TIMEOUT" "$CHECKOV_BIN" -d "$dir" --framework terraform --quiet --compact -o json
+    if [ "$STATUS" = 124 ]; then
+      checkov_cell="timed out after ${CHECKOV_TIMEOUT} s"
+    else
+      CHECKOV_TIME[$files]=$ONCE
+      checkov_cell="$ONCE s, $(calc '%.3f' "$mb / $ONCE") MB/s (exit $STATUS) | **$(calc '%.0f' "$ONCE / ${LINT_TIME[$files]}")×**"
+    fi
+  fi
+  if [ "$checkov_cell" = skipped ] || [[ "$checkov_cell" == timed* ]]; then
+    # Extrapolate from the largest corpus checkov finished, per MB (stated as such).
+    best=""
+    for s in "${!CHECKOV_TIME[@]}"; do
+      if [ -z "$best" ] || [ "$s" -gt "$best" ]; then best=$s; fi
+    done
+    if [ -n "$best" ]; then
+      est=$(calc '%.0f' "${CHECKOV_TIME[$best]} / ${MB_OF[$best]} * $mb")
+      checkov_cell="$checkov_cell; ≈ $est s extrapolated per MB from the $best-file run | ≈ $(calc '%.0f' "$est / ${LINT_TIME[$files]}")× (extrapolated)"
+    else
+      checkov_cell="$checkov_cell | –"
+    fi
+  fi
+  [ -n "$TERRAFORM" ] || fmt_cell="$fmt_cell | –"
+  CMP_ROWS+=("| $files × $RESOURCES_PER_FILE | $mb | $(calc '%.3f' "${LINT_TIME[$files]}") s | $fmt_cell | $checkov_cell |")
+done
+
+# --- synth -------------------------------------------------------------------------------
+SYNTH_ROWS=()
+for n in "${SYNTH_SIZES[@]}"; do
+  out=$WORK/synth-$n
+  log "synth: $n resources"
+  # Every timed run writes everything: the output folder is removed before each run.
+  times=()
+  rss=0
+  for i in $(seq 0 "$RUNS"); do
+    rm -rf "$out"
+    t0=$EPOCHREALTIME
+    /usr/bin/time -f '%M %P' -o "$WORK/.time" "$BIN/tfstack-synth-bench" --resources "$n" --out "$out" >/dev/null 2>"$WORK/.stderr" || { log "synth failed: $(cat "$WORK/.stderr")"; exit 1; }
+    t1=$EPOCHREALTIME
+    [ "$i" = 0 ] && continue # warm-up
+    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')")
+    kb=$(grep -v '^Command' "$WORK/.time" | tail -1 | cut -d' ' -f1)
+    [ "$kb" -gt "$rss" ] && rss=$kb
+  done
+  median=$(printf '%s\n' "${times[@]}" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+  nfiles=$(find "$out" -type f | wc -l)
+  tfbytes=$(find "$out" -name '*.tf' -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
+  SYNTH_ROWS+=("| $n | $nfiles | $(calc '%.2f' "$tfbytes / 1000000") | $(calc '%.3f' "$median") | $(calc '%.0f' "$n / $median") | $(calc '%.1f' "$rss / 1024") |")
+done
+
+# --- startup -----------------------------------------------------------------------------
+empty=$WORK/empty
+rm -rf "$empty" && mkdir -p "$empty"
+startup=()
+"$TFSTACK" lint "$empty" --format json >/dev/null 2>&1 || true
+for _ in $(seq 20); do
+  t0=$EPOCHREALTIME
+  "$TFSTACK" lint "$empty" --format json >/dev/null 2>&1 || true
+  t1=$EPOCHREALTIME
+  startup+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')")
+done
+STARTUP_MS=$(printf '%s\n' "${startup[@]}" | sort -g | awk '{ a[NR] = $1 } END { printf "%.1f", 1000 * (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
+
+# --- report ------------------------------------------------------------------------------
+{
+  echo "## tfstack benchmark"
+  echo
+  echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); $(uname -sr)."
+  echo "tfstack $("$TFSTACK" --version | awk '{ print $2 }') (release); $([ -n "$TERRAFORM" ] && "$TERRAFORM" version | head -1 || echo 'terraform: not installed'); checkov ${CHECKOV_VERSION:-not run}."
+  echo "Median of $RUNS runs after one warm-up run (page cache warm); seed $SEED."
+  echo
+  echo "### Lint (\`tfstack lint DIR --format json > /dev/null\`)"
+  echo
+  echo "| corpus | files | modules | MB | resources | findings | wall (s) | MB/s | resources/s | peak RSS (MiB) | RSS / input | CPU |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${LINT_ROWS[@]}"
+  echo
+  echo "### Side by side on the same corpus"
+  echo
+  echo "| corpus | MB | tfstack lint | terraform fmt -check -recursive | tfstack faster by | checkov (1 run) | tfstack faster by |"
+  echo "|---|---|---|---|---|---|---|"
+  printf '%s\n' "${CMP_ROWS[@]}"
+  echo
+  echo "### Synth (\`tfstack synth --out DIR --no-lint\` of a generated typed stack)"
+  echo
+  echo "| resources | files written | .tf MB | wall (s) | resources/s | peak RSS (MiB) |"
+  echo "|---|---|---|---|---|---|"
+  printf '%s\n' "${SYNTH_ROWS[@]}"
+  echo
+  echo "### Startup"
+  echo
+  echo "\`tfstack lint\` on an empty folder: **$STARTUP_MS ms** (median of 20 runs)."
+} | tee "$WORK/results.md"
+log "written to $WORK/results.md"
