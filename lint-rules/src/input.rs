@@ -4,6 +4,7 @@
 
 use crate::context::Module;
 use crate::engine::{display_path, InputError};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use tfstack_model::eval::DiskFiles;
@@ -208,16 +209,18 @@ fn local_module_sources(path: &Path) -> Option<Vec<String>> {
     )
 }
 
-/// Whether `text` may hold a `module` block: the word `module` standing alone (after the
-/// start, whitespace or the end of a comment, before whitespace, `"` or `{`). Perf: almost
-/// every file mentions `path.module`, and the plain `contains("module")` this replaces
-/// made discovery parse nearly every file a second time, on one thread.
+/// Whether `text` may hold a top-level `module` block: the word `module` first on its line
+/// (after whitespace or the end of a `/* */` comment) and followed by whitespace, `"` or
+/// `{`. Perf: almost every file mentions `path.module` (or "module" in a comment or a
+/// description), and the plain `contains("module")` this replaces made discovery parse
+/// nearly every file a second time, on one thread.
 fn may_declare_module(text: &str) -> bool {
     let bytes = text.as_bytes();
     text.match_indices("module").any(|(i, _)| {
-        let before = i.checked_sub(1).map(|j| bytes[j]);
+        let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+        let before = text[line_start..i].trim();
         let after = bytes.get(i + "module".len()).copied();
-        matches!(before, None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'/'))
+        (before.is_empty() || before.ends_with("*/"))
             && matches!(
                 after,
                 None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'{')
@@ -236,11 +239,21 @@ pub fn load_module(
     let mut config = Config::default();
     let mut errors = Vec::new();
     let mut tfvars: Vec<(PathBuf, FileId)> = Vec::new();
-    for path in files {
-        let text = match read_text(path) {
+    // Perf: files are read, then parsed, in parallel (a module of many files no longer
+    // runs on one core); ids, errors and blocks keep the order of the sorted file list.
+    enum Read {
+        Unreadable(InputError),
+        Tfvars,
+        ToParse,
+    }
+    let texts: Vec<Result<String, InputError>> = files.par_iter().map(|p| read_text(p)).collect();
+    let mut read: Vec<Read> = Vec::with_capacity(files.len());
+    let mut to_parse: Vec<(&PathBuf, String, FileId)> = Vec::with_capacity(files.len());
+    for (path, text) in files.iter().zip(texts) {
+        let text = match text {
             Ok(t) => t,
             Err(e) => {
-                errors.push(e);
+                read.push(Read::Unreadable(e));
                 continue;
             }
         };
@@ -251,12 +264,35 @@ pub fn load_module(
         let id = sources.add(SourceFile::new(path.clone(), text.as_str()));
         if name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
             tfvars.push((path.clone(), id));
+            read.push(Read::Tfvars);
             continue;
         }
-        let parsed = if name.ends_with(".tf.json") {
-            crate::tfjson::parse_tf_json(&text, id)
-        } else {
-            parse_hcl(&text, id)
+        read.push(Read::ToParse);
+        to_parse.push((path, text, id));
+    }
+    let mut parsed_files = to_parse
+        .into_par_iter()
+        .map(|(path, text, id)| {
+            let parsed = if path.to_string_lossy().ends_with(".tf.json") {
+                crate::tfjson::parse_tf_json(&text, id)
+            } else {
+                parse_hcl(&text, id)
+            };
+            (path, parsed)
+        })
+        .collect::<Vec<_>>()
+        .into_iter();
+    for r in read {
+        let (path, parsed) = match r {
+            Read::Unreadable(e) => {
+                errors.push(e);
+                continue;
+            }
+            Read::Tfvars => continue,
+            Read::ToParse => match parsed_files.next() {
+                Some(p) => p,
+                None => continue,
+            },
         };
         match parsed {
             Ok(body) => {
@@ -525,5 +561,9 @@ mod perf_tests {
         assert!(!may_declare_module(
             "description = \"a \\\"module\\\" here\"\n"
         ));
+        assert!(!may_declare_module(
+            "# the shared module\nx = \"the module is\"\n"
+        ));
+        assert!(may_declare_module("/* a\n*/ module \"a\" {}\n"));
     }
 }

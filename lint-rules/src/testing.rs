@@ -46,6 +46,11 @@ pub fn lint_files_with(rule_id: &str, files: &[(&str, &str)], env: Option<&str>)
     findings
 }
 
+/// The resource addresses of findings, in order (for table-driven rule tests).
+pub fn addresses(findings: &[Located]) -> Vec<String> {
+    findings.iter().filter_map(|f| f.resource.clone()).collect()
+}
+
 /// `main.tf` linted with one rule.
 pub fn lint_hcl(rule_id: &str, text: &str) -> Vec<Located> {
     lint_files_with(rule_id, &[("main.tf", text)], None)

@@ -108,13 +108,9 @@ fn finding(table: &Block, disabled: Option<Origin>) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{lint_files_with, lint_hcl, render_all};
+    use crate::testing::{addresses, lint_files_with, lint_hcl, render_all};
 
     const RULE: &str = "DDB001";
-
-    fn addresses(findings: &[crate::engine::Located]) -> Vec<String> {
-        findings.iter().filter_map(|f| f.resource.clone()).collect()
-    }
 
     /// A table named `name` with `extra` in its body.
     fn table(name: &str, extra: &str) -> String {

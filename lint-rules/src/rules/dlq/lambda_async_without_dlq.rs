@@ -206,7 +206,7 @@ fn finding(function: &Block, trigger: &str) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{lint_files_with, lint_hcl, render_all};
+    use crate::testing::{addresses, lint_files_with, lint_hcl, render_all};
 
     const FUNCTIONS: &str = r#"
 resource "aws_lambda_function" "resize" {
@@ -225,10 +225,6 @@ resource "aws_lambda_function" "report" {
   filename      = "report.zip"
 }
 "#;
-
-    fn addresses(findings: &[crate::engine::Located]) -> Vec<String> {
-        findings.iter().filter_map(|f| f.resource.clone()).collect()
-    }
 
     #[test]
     fn fires_on_sns_s3_eventbridge_and_scheduler_targets() {

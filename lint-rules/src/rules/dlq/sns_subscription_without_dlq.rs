@@ -91,11 +91,7 @@ fn finding(subscription: &Block, protocol: &str) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{lint_files_with, lint_hcl, snapshot};
-
-    fn addresses(findings: &[crate::engine::Located]) -> Vec<String> {
-        findings.iter().filter_map(|f| f.resource.clone()).collect()
-    }
+    use crate::testing::{addresses, lint_files_with, lint_hcl, snapshot};
 
     #[test]
     fn fires_on_lambda_and_sqs_subscriptions() {

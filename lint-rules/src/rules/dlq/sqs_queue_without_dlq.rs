@@ -146,11 +146,7 @@ fn finding(queue: &Block, cx: &Context) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{lint_files_with, lint_hcl, render_all};
-
-    fn addresses(findings: &[crate::engine::Located]) -> Vec<String> {
-        findings.iter().filter_map(|f| f.resource.clone()).collect()
-    }
+    use crate::testing::{addresses, lint_files_with, lint_hcl, render_all};
 
     #[test]
     fn fires_on_a_queue_without_redrive_policy() {

@@ -147,13 +147,9 @@ fn finding(repository: &Block, scan_on_push: Option<Origin>) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::wildcard_matches;
-    use crate::testing::{lint_files_with, lint_hcl, render_all};
+    use crate::testing::{addresses, lint_files_with, lint_hcl, render_all};
 
     const RULE: &str = "ECR001";
-
-    fn addresses(findings: &[crate::engine::Located]) -> Vec<String> {
-        findings.iter().filter_map(|f| f.resource.clone()).collect()
-    }
 
     #[test]
     fn wildcards() {

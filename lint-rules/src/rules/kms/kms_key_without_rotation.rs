@@ -95,13 +95,9 @@ fn finding(key: &Block, disabled: Option<Origin>) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{lint_files_with, lint_hcl, render_all};
+    use crate::testing::{addresses, lint_files_with, lint_hcl, render_all};
 
     const RULE: &str = "KMS001";
-
-    fn addresses(findings: &[crate::engine::Located]) -> Vec<String> {
-        findings.iter().filter_map(|f| f.resource.clone()).collect()
-    }
 
     #[test]
     fn fires_on_symmetric_keys_without_rotation() {

@@ -279,7 +279,7 @@ fn finding(function: &Block, group: &str, custom: Option<Origin>) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::{matches, Part};
-    use crate::testing::{lint_files_with, lint_hcl, render_all};
+    use crate::testing::{addresses, lint_files_with, lint_hcl, render_all};
 
     fn function(label: &str, name: &str, extra: &str) -> String {
         format!(
@@ -293,10 +293,6 @@ resource "aws_lambda_function" "{label}" {{
 {extra}}}
 "#
         )
-    }
-
-    fn addresses(findings: &[crate::engine::Located]) -> Vec<String> {
-        findings.iter().filter_map(|f| f.resource.clone()).collect()
     }
 
     #[test]

@@ -200,11 +200,7 @@ fn finding(
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{lint_files_with, lint_hcl, render_all};
-
-    fn addresses(findings: &[crate::engine::Located]) -> Vec<String> {
-        findings.iter().filter_map(|f| f.resource.clone()).collect()
-    }
+    use crate::testing::{addresses, lint_files_with, lint_hcl, render_all};
 
     #[test]
     fn fires_when_the_dlq_keeps_messages_no_longer() {

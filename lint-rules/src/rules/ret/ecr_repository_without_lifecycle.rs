@@ -88,13 +88,9 @@ fn finding(repository: &Block) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{lint_files_with, lint_hcl, render_all};
+    use crate::testing::{addresses, lint_files_with, lint_hcl, render_all};
 
     const RULE: &str = "RET003";
-
-    fn addresses(findings: &[crate::engine::Located]) -> Vec<String> {
-        findings.iter().filter_map(|f| f.resource.clone()).collect()
-    }
 
     const POLICY: &str = r#"jsonencode({
     rules = [{

@@ -350,13 +350,9 @@ fn finding(bucket: &Block, offending: Option<Offending>) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{lint_files_with, lint_hcl, render_all};
+    use crate::testing::{addresses, lint_files_with, lint_hcl, render_all};
 
     const RULE: &str = "S3003";
-
-    fn addresses(findings: &[crate::engine::Located]) -> Vec<String> {
-        findings.iter().filter_map(|f| f.resource.clone()).collect()
-    }
 
     const BUCKET: &str = r#"resource "aws_s3_bucket" "uploads" {
   bucket = "acme-uploads"

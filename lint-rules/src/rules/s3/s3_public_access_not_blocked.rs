@@ -162,13 +162,9 @@ fn finding(bucket: &Block, incomplete: Option<(&Block, Vec<OffFlag>)>) -> Findin
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{lint_files_with, lint_hcl, render_all};
+    use crate::testing::{addresses, lint_files_with, lint_hcl, render_all};
 
     const RULE: &str = "S3001";
-
-    fn addresses(findings: &[crate::engine::Located]) -> Vec<String> {
-        findings.iter().filter_map(|f| f.resource.clone()).collect()
-    }
 
     const BLOCK_ALL: &str = r#"
   block_public_acls       = true
