@@ -189,20 +189,7 @@ fn parse_route_key(key: &str) -> Option<(String, String)> {
 
 /// `POST /orders/{id}` → `post_orders_id`.
 fn route_slug(key: &str) -> String {
-    let mut s: String = key
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    while s.contains("__") {
-        s = s.replace("__", "_");
-    }
-    let s = s.trim_matches('_').to_string();
-    if s.is_empty() {
-        "default".into()
-    } else {
-        s
-    }
+    super::slug(key, "default")
 }
 
 impl HttpApiBuilder {

@@ -1273,20 +1273,7 @@ fn path_parameters(path: &str) -> Vec<String> {
 
 /// `/orders/{orderId}` → `orders_orderid`; `/` → `root`.
 fn slug(path: &str) -> String {
-    let mut s: String = path
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    while s.contains("__") {
-        s = s.replace("__", "_");
-    }
-    let s = s.trim_matches('_').to_string();
-    if s.is_empty() {
-        "root".into()
-    } else {
-        s
-    }
+    super::slug(path, "root")
 }
 
 /// The access log line: one JSON object per request.
