@@ -50,6 +50,7 @@ RESOURCES_PER_FILE=50
 SEED=1
 mkdir -p "$WORK"
 log() { echo "[bench] $*" >&2; }
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- tools -------------------------------------------------------------------------------
 if [ ! -x /usr/bin/time ]; then
@@ -118,36 +119,36 @@ calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 LINT_ROWS=()
 CMP_ROWS=()
 declare -A LINT_TIME MB_OF CHECKOV_TIME
-for files in "${SIZES[@]}"; do
-  dir=$WORK/corpus-$files
-  summary=$("$BIN/tfstack-corpus" --seed "$SEED" --files "$files" --resources-per-file "$RESOURCES_PER_FILE" --out "$dir")
-  eval "$summary" # modules= files= bytes= resources= flawed= suppressed=
+for size in "${SIZES[@]}"; do
+  dir=$WORK/corpus-$size
+  summary=$("$BIN/tfstack-corpus" --seed "$SEED" --files "$size" --resources-per-file "$RESOURCES_PER_FILE" --out "$dir")
+  eval "$summary" # sets modules= files= bytes= resources= flawed= suppressed=
   mb=$(calc '%.2f' "$bytes / 1000000")
-  MB_OF[$files]=$mb
-  log "lint: $files resource files ($summary)"
+  MB_OF[$size]=$mb
+  log "lint: $size files × $RESOURCES_PER_FILE resources ($summary)"
   measure "$RUNS" "$TFSTACK" lint "$dir" --format json
   [ "$STATUS" = 1 ] || log "warning: tfstack lint exited $STATUS (1 expected: the corpus has findings): $(head -c 300 "$WORK/.stderr")"
-  LINT_TIME[$files]=$MEDIAN
-  "$TFSTACK" lint "$dir" --format json >"$WORK/lint-$files.json" 2>/dev/null || true
-  found=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len({(f["path"], f.get("resource")) for f in d["findings"]}), len(d["findings"]), len(d["suppressed"]), len(d["errors"]))' "$WORK/lint-$files.json")
+  LINT_TIME[$size]=$MEDIAN
+  "$TFSTACK" lint "$dir" --format json >"$WORK/lint-$size.json" 2>/dev/null || true
+  found=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len({(f["path"], f.get("resource")) for f in d["findings"]}), len(d["findings"]), len(d["suppressed"]), len(d["errors"]))' "$WORK/lint-$size.json")
   read -r flagged nfindings nsuppressed nerrors <<<"$found"
-  LINT_ROWS+=("| $files × $RESOURCES_PER_FILE | $files | $modules | $mb | $resources | $nfindings ($flagged resources, $(calc '%.0f' "100 * $flagged / $resources")%), $nsuppressed suppressed | $(calc '%.3f' "$MEDIAN") | $(calc '%.1f' "$mb / $MEDIAN") | $(calc '%.0f' "$resources / $MEDIAN") | $(calc '%.1f' "$RSS / 1024") | $(calc '%.1f' "$RSS / 1024 / ($bytes / 1048576)")× | $CPU% |")
+  LINT_ROWS+=("| $size × $RESOURCES_PER_FILE | $files | $modules | $mb | $resources | $nfindings ($flagged resources, $(calc '%.0f' "100 * $flagged / $resources")%), $nsuppressed suppressed | $(calc '%.3f' "$MEDIAN") | $(calc '%.1f' "$mb / $MEDIAN") | $(calc '%.0f' "$resources / $MEDIAN") | $(calc '%.1f' "$RSS / 1024") | $(calc '%.1f' "$RSS / 1024 / ($bytes / 1048576)")× | $CPU% |")
 
   fmt_cell="not installed"
   if [ -n "$TERRAFORM" ]; then
     measure "$RUNS" "$TERRAFORM" fmt -check -recursive "$dir"
     fmt_clean=$([ "$STATUS" = 0 ] && echo "fmt-clean" || echo "exit $STATUS")
-    fmt_cell="$(calc '%.3f' "$MEDIAN") s, $(calc '%.1f' "$mb / $MEDIAN") MB/s ($fmt_clean) | **$(calc '%.1f' "$MEDIAN / ${LINT_TIME[$files]}")×**"
+    fmt_cell="$(calc '%.3f' "$MEDIAN") s, $(calc '%.1f' "$mb / $MEDIAN") MB/s ($fmt_clean) | **$(calc '%.1f' "$MEDIAN / ${LINT_TIME[$size]}")×**"
   fi
   checkov_cell="skipped"
-  if [ -n "$CHECKOV_BIN" ] && { [ "$files" -le 500 ] || [ "$CHECKOV_ALL" = 1 ]; }; then
-    log "checkov on $files files (one run; timeout ${CHECKOV_TIMEOUT}s)"
+  if [ -n "$CHECKOV_BIN" ] && { [ "$size" -le 500 ] || [ "$CHECKOV_ALL" = 1 ]; }; then
+    log "checkov on $size × $RESOURCES_PER_FILE (one run; timeout ${CHECKOV_TIMEOUT}s)"
     time_once timeout "$CHECKOV_TIMEOUT" "$CHECKOV_BIN" -d "$dir" --framework terraform --quiet --compact -o json
     if [ "$STATUS" = 124 ]; then
       checkov_cell="timed out after ${CHECKOV_TIMEOUT} s"
     else
-      CHECKOV_TIME[$files]=$ONCE
-      checkov_cell="$ONCE s, $(calc '%.3f' "$mb / $ONCE") MB/s (exit $STATUS) | **$(calc '%.0f' "$ONCE / ${LINT_TIME[$files]}")×**"
+      CHECKOV_TIME[$size]=$ONCE
+      checkov_cell="$ONCE s, $(calc '%.3f' "$mb / $ONCE") MB/s (exit $STATUS) | **$(calc '%.0f' "$ONCE / ${LINT_TIME[$size]}")×**"
     fi
   fi
   if [ "$checkov_cell" = skipped ] || [[ "$checkov_cell" == timed* ]]; then
@@ -158,25 +159,34 @@ for files in "${SIZES[@]}"; do
     done
     if [ -n "$best" ]; then
       est=$(calc '%.0f' "${CHECKOV_TIME[$best]} / ${MB_OF[$best]} * $mb")
-      checkov_cell="$checkov_cell; ≈ $est s extrapolated per MB from the $best-file run | ≈ $(calc '%.0f' "$est / ${LINT_TIME[$files]}")× (extrapolated)"
+      checkov_cell="$checkov_cell; ≈ $est s extrapolated per MB from the $best × $RESOURCES_PER_FILE run | ≈ $(calc '%.0f' "$est / ${LINT_TIME[$size]}")× (extrapolated)"
     else
       checkov_cell="$checkov_cell | –"
     fi
   fi
   [ -n "$TERRAFORM" ] || fmt_cell="$fmt_cell | –"
-  CMP_ROWS+=("| $files × $RESOURCES_PER_FILE | $mb | $(calc '%.3f' "${LINT_TIME[$files]}") s | $fmt_cell | $checkov_cell |")
+  CMP_ROWS+=("| $size × $RESOURCES_PER_FILE | $mb | $(calc '%.3f' "${LINT_TIME[$size]}") s | $fmt_cell | $checkov_cell |")
 done
+
+# The largest corpus again with --format github (one line per finding, no JSON document):
+# how much of the peak memory is the JSON report.
+largest=${SIZES[${#SIZES[@]}-1]}
+measure "$RUNS" "$TFSTACK" lint "$WORK/corpus-$largest" --format github
+GITHUB_LINE="The $largest × $RESOURCES_PER_FILE corpus with \`--format github\` instead: $(calc '%.3f' "$MEDIAN") s ($(calc '%.1f' "${MB_OF[$largest]} / $MEDIAN") MB/s), peak RSS $(calc '%.1f' "$RSS / 1024") MiB ($(calc '%.1f' "$RSS / 1024 / (${MB_OF[$largest]} * 1000000 / 1048576)")× the input)."
 
 # --- synth -------------------------------------------------------------------------------
 SYNTH_ROWS=()
+rm -rf "$WORK/synth-runs"
 for n in "${SYNTH_SIZES[@]}"; do
-  out=$WORK/synth-$n
   log "synth: $n resources"
-  # Every timed run writes everything: the output folder is removed before each run.
+  # Every timed run writes everything into a new folder. Folders are removed only at the
+  # end: ext4 skips inodes freed in the last minutes when it allocates new ones, so
+  # creating thousands of files right after deleting thousands costs seconds of kernel
+  # time that have nothing to do with tfstack.
   times=()
   rss=0
   for i in $(seq 0 "$RUNS"); do
-    rm -rf "$out"
+    out=$WORK/synth-runs/$n-$i-$RANDOM
     t0=$EPOCHREALTIME
     /usr/bin/time -f '%M %P' -o "$WORK/.time" "$BIN/tfstack-synth-bench" --resources "$n" --out "$out" >/dev/null 2>"$WORK/.stderr" || { log "synth failed: $(cat "$WORK/.stderr")"; exit 1; }
     t1=$EPOCHREALTIME
@@ -204,19 +214,23 @@ for _ in $(seq 20); do
 done
 STARTUP_MS=$(printf '%s\n' "${startup[@]}" | sort -g | awk '{ a[NR] = $1 } END { printf "%.1f", 1000 * (a[NR / 2] + a[NR / 2 + 1]) / 2 }')
 
+rm -rf "$WORK/synth-runs"
+
 # --- report ------------------------------------------------------------------------------
 {
   echo "## tfstack benchmark"
   echo
   echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); $(uname -sr)."
-  echo "tfstack $("$TFSTACK" --version | awk '{ print $2 }') (release); $([ -n "$TERRAFORM" ] && "$TERRAFORM" version | head -1 || echo 'terraform: not installed'); checkov ${CHECKOV_VERSION:-not run}."
-  echo "Median of $RUNS runs after one warm-up run (page cache warm); seed $SEED."
+  echo "tfstack $("$TFSTACK" --version | awk '{ print $2 }') (release); $([ -n "$TERRAFORM" ] && "$TERRAFORM" version 2>/dev/null | head -1 || echo 'terraform: not installed'); checkov ${CHECKOV_VERSION:-not run}."
+  echo "Median of $RUNS runs after one warm-up run (page cache warm); seed $SEED. Load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "### Lint (\`tfstack lint DIR --format json > /dev/null\`)"
   echo
   echo "| corpus | files | modules | MB | resources | findings | wall (s) | MB/s | resources/s | peak RSS (MiB) | RSS / input | CPU |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${LINT_ROWS[@]}"
+  echo
+  echo "$GITHUB_LINE"
   echo
   echo "### Side by side on the same corpus"
   echo

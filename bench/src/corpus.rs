@@ -306,9 +306,7 @@ fn api_unit(rng: &mut SplitMix64, m: &Module, file: &mut FileWriter, n: &str, do
     file.block(&ROUTE.replace("@PATH", &path), n, None);
     file.block(ACCESS_LOG_GROUP, n, None);
     let auto_deploy_in_prod = f == Some(3) && m.production();
-    let stage = if !m.production() {
-        STAGE.replace("@DEPLOY", "auto_deploy = true")
-    } else if auto_deploy_in_prod {
+    let stage = if !m.production() || auto_deploy_in_prod {
         STAGE.replace("@DEPLOY", "auto_deploy = true")
     } else {
         STAGE.replace(

@@ -88,13 +88,12 @@ pub fn lint_paths_with(
     let json_reports: Vec<LintReport> = inputs
         .json_files
         .par_iter()
-        .filter(|p| {
-            std::fs::canonicalize(p)
-                .map(|c| !read_by_modules.contains(&c))
-                .unwrap_or(true)
-        })
         .filter_map(|p| {
             let _done = bar.on_drop(1);
+            let read = std::fs::canonicalize(p).is_ok_and(|c| read_by_modules.contains(&c));
+            if read {
+                return None;
+            }
             lint_json_file(p, options, config, &rules)
         })
         .collect();
