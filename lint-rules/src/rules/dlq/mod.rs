@@ -316,12 +316,11 @@ pub(crate) struct Redrive<'m> {
 /// or by a literal ARN naming a queue of the module. In source order, without repeats.
 pub(crate) fn redrives<'m>(cx: &Context<'m>) -> Vec<Redrive<'m>> {
     let mut out: Vec<Redrive<'m>> = Vec::new();
+    // Seen pairs, by address: O(1) per pair, so the whole scan stays linear.
+    let mut seen: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
     let mut push = |source: &'m Block, dead_letter: &'m Block| {
-        let duplicate = out.iter().any(|r| {
-            r.source.address() == source.address()
-                && r.dead_letter.address() == dead_letter.address()
-        });
-        if source.address() != dead_letter.address() && !duplicate {
+        let key = (source.address(), dead_letter.address());
+        if key.0 != key.1 && seen.insert(key) {
             out.push(Redrive {
                 source,
                 dead_letter,
