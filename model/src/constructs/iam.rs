@@ -259,51 +259,8 @@ pub(crate) fn emit_role_policies(stack: &Stack) {
         if p.document.statements.is_empty() {
             continue;
         }
-        let templated = p.document.statements.iter().any(|s| {
-            s.resources
-                .iter()
-                .chain(s.actions.iter())
-                .any(|r| r.contains(PLACEHOLDER_MARK))
-        });
-        let mut vars: BTreeMap<String, String> = BTreeMap::new();
-        let mut doc = p.document.clone();
-        if templated {
-            for s in &mut doc.statements {
-                for r in s.resources.iter_mut().chain(s.actions.iter_mut()) {
-                    *r = render_placeholders(r, &mut vars);
-                }
-                if let Some(sid) = &mut s.sid {
-                    *sid = render_placeholders(sid, &mut vars);
-                }
-            }
-        }
-        let path = format!("policies/{}-policy.json", p.role_name);
-        let origins = doc
-            .statements
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| match s.origin {
-                Origin::Rust(l) => Some((format!("/Statement/{i}"), l)),
-                _ => None,
-            })
-            .collect();
-        stack.add_file(
-            path.clone(),
-            StackFile::Text {
-                text: doc.to_pretty_json(),
-                origins,
-            },
-        );
-        let file_arg = Expr::module_path(&path);
-        let policy = if templated {
-            let items = vars
-                .iter()
-                .map(|(name, expr)| (name.clone(), parse_reference(expr)))
-                .collect();
-            Expr::call("templatefile", vec![file_arg, Expr::object(items)])
-        } else {
-            Expr::call("file", vec![file_arg])
-        };
+        let policy =
+            resource_policy_file(stack, &format!("{}-policy.json", p.role_name), &p.document);
         let block = Block::new(
             "resource",
             vec!["aws_iam_role_policy".into(), p.role_resource.clone()],
@@ -347,7 +304,8 @@ fn remember_expression(e: &Expr) -> String {
     text
 }
 
-/// Writes a resource policy (bucket, key, topic, queue) to `policies/<file_name>` and returns
+/// Writes a policy document (a role's, or a bucket's, key's, topic's, queue's) to
+/// `policies/<file_name>` and returns
 /// the expression that reads it: `file(…)`, or `templatefile(…)` with the values its
 /// placeholders (in sids, actions, resources, principals and conditions) stand for.
 pub(crate) fn resource_policy_file(
@@ -357,33 +315,15 @@ pub(crate) fn resource_policy_file(
 ) -> Expr {
     let mut vars: BTreeMap<String, String> = BTreeMap::new();
     let mut doc = document.clone();
-    for s in &mut doc.statements {
-        if let Some(sid) = &mut s.sid {
-            *sid = render_placeholders(sid, &mut vars);
-        }
-        for r in s
-            .actions
-            .iter_mut()
-            .chain(s.not_actions.iter_mut())
-            .chain(s.resources.iter_mut())
-            .chain(s.not_resources.iter_mut())
-        {
-            *r = render_placeholders(r, &mut vars);
-        }
-        if let Some(crate::iam::Principal::Map(m)) = &mut s.principal {
-            for ids in m.values_mut() {
-                for id in ids.iter_mut() {
-                    *id = render_placeholders(id, &mut vars);
-                }
-            }
-        }
-        for keys in s.condition.values_mut() {
-            for values in keys.values_mut() {
-                for v in values.iter_mut() {
-                    *v = render_placeholders(v, &mut vars);
-                }
-            }
-        }
+    // Only a templated file escapes literal `${`: `file()` reads text as it is.
+    let mut templated = false;
+    for_each_policy_string(&mut doc, &mut |text| {
+        templated |= text.contains(PLACEHOLDER_MARK)
+    });
+    if templated {
+        for_each_policy_string(&mut doc, &mut |text| {
+            *text = render_placeholders(text, &mut vars)
+        });
     }
     let path = format!("policies/{file_name}");
     let origins = doc
@@ -411,6 +351,35 @@ pub(crate) fn resource_policy_file(
             .map(|(name, expr)| (name.clone(), parse_reference(expr)))
             .collect();
         Expr::call("templatefile", vec![file_arg, Expr::object(items)])
+    }
+}
+
+/// Calls `f` on every string of a document that may hold a placeholder: sids, actions,
+/// resources, principals and condition values.
+fn for_each_policy_string(doc: &mut PolicyDocument, f: &mut dyn FnMut(&mut String)) {
+    for s in &mut doc.statements {
+        if let Some(sid) = &mut s.sid {
+            f(sid);
+        }
+        for r in s
+            .actions
+            .iter_mut()
+            .chain(s.not_actions.iter_mut())
+            .chain(s.resources.iter_mut())
+            .chain(s.not_resources.iter_mut())
+        {
+            f(r);
+        }
+        if let Some(crate::iam::Principal::Map(m)) = &mut s.principal {
+            for id in m.values_mut().flatten() {
+                f(id);
+            }
+        }
+        for values in s.condition.values_mut().flat_map(|keys| keys.values_mut()) {
+            for v in values.iter_mut() {
+                f(v);
+            }
+        }
     }
 }
 
@@ -451,6 +420,24 @@ fn parse_reference(text: &str) -> Expr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_document_without_placeholders_is_read_with_file_and_kept_verbatim() {
+        let stack = Stack::new("t", crate::environment::Environment::dev());
+        let doc = PolicyDocument::new(vec![Statement::allow()
+            .actions(["s3:GetObject"])
+            .resources(["arn:aws:s3:::b/${aws:username}/*"])]);
+        let e = resource_policy_file(&stack, "p.json", &doc);
+        assert!(
+            matches!(&e.kind, ExprKind::FunctionCall(c) if c.name == "file"),
+            "{e}"
+        );
+        let files = stack.0.borrow().files.clone();
+        let Some(StackFile::Text { text, .. }) = files.get("policies/p.json") else {
+            panic!("policy file written")
+        };
+        assert!(text.contains("b/${aws:username}/*"), "{text}");
+    }
 
     #[test]
     fn placeholders_become_template_variables_and_literals_are_escaped() {
