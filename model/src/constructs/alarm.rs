@@ -86,7 +86,7 @@ impl Metric {
             .label(&format!("{operation} throttled"))
     }
 
-    fn check(&self, stack: &Stack, location: RustLocation) {
+    pub(crate) fn check(&self, stack: &Stack, location: RustLocation) {
         let p = self.period_seconds;
         if !(p == 10 || p == 30 || (p >= 60 && p % 60 == 0)) {
             stack.error(
@@ -381,18 +381,7 @@ impl AlarmBuilder {
                 alarm = alarm.metric_query(sum);
             }
         }
-        let topic_arns: Vec<Expr> = self.topics.iter().map(|(t, _)| t.arn()).collect();
-        if !topic_arns.is_empty() {
-            alarm = alarm
-                .alarm_actions(topic_arns.clone())
-                .ok_actions(topic_arns);
-        }
-        let resource = stack.declare_typed(&self.id, alarm, loc);
-        for (topic, at) in &self.topics {
-            if stack.check_same_stack(topic.resource(), *at) {
-                topic.allow_alarm(resource.arn(), *at);
-            }
-        }
+        let resource = declare_notifying(stack, &self.id, alarm, &self.topics, loc);
         Alarm {
             resource,
             metrics: self.metrics,
@@ -560,6 +549,30 @@ fn widget(w: &Widget, position: [(&str, Expr); 4]) -> Expr {
     }
     items.push(("properties".into(), Expr::object(properties)));
     Expr::object(items)
+}
+
+/// Declares `alarm` with `topics` as its alarm and OK actions, and lets CloudWatch publish
+/// this alarm (only) to each topic.
+pub(crate) fn declare_notifying(
+    stack: &Stack,
+    id: &str,
+    mut alarm: CloudwatchMetricAlarm,
+    topics: &[(Topic, RustLocation)],
+    location: RustLocation,
+) -> ResourceRef {
+    let topic_arns: Vec<Expr> = topics.iter().map(|(t, _)| t.arn()).collect();
+    if !topic_arns.is_empty() {
+        alarm = alarm
+            .alarm_actions(topic_arns.clone())
+            .ok_actions(topic_arns);
+    }
+    let resource = stack.declare_typed(id, alarm, location);
+    for (topic, at) in topics {
+        if stack.check_same_stack(topic.resource(), *at) {
+            topic.allow_alarm(resource.arn(), *at);
+        }
+    }
+    resource
 }
 
 #[cfg(test)]

@@ -128,14 +128,7 @@ impl ExpressionAlarmBuilder {
                     None,
                 );
             }
-            let p = m.period_seconds;
-            if !(p == 10 || p == 30 || (p >= 60 && p % 60 == 0)) {
-                stack.error(
-                    loc,
-                    format!("metric period of {p} s is not 10, 30 or a multiple of 60"),
-                    None,
-                );
-            }
+            m.check(stack, loc);
         }
         let threshold = self.threshold.unwrap_or_else(|| {
             stack.error(
@@ -189,18 +182,7 @@ impl ExpressionAlarmBuilder {
                 .label(self.label.as_str())
                 .return_data(true),
         );
-        let topic_arns: Vec<Expr> = self.topics.iter().map(|(t, _)| t.arn()).collect();
-        if !topic_arns.is_empty() {
-            alarm = alarm
-                .alarm_actions(topic_arns.clone())
-                .ok_actions(topic_arns);
-        }
-        let resource = stack.declare_typed(&self.id, alarm, loc);
-        for (topic, at) in &self.topics {
-            if stack.check_same_stack(topic.resource(), *at) {
-                topic.allow_alarm(resource.arn(), *at);
-            }
-        }
+        let resource = super::alarm::declare_notifying(stack, &self.id, alarm, &self.topics, loc);
         ExpressionAlarm { resource }
     }
 }
