@@ -2,6 +2,7 @@ use crate::context::Context;
 use crate::rules::dlq::{exists, referenced_blocks, targets_of};
 use crate::{declare_rule, Finding, Rule, RuleMeta};
 use indexmap::IndexMap;
+use std::collections::HashSet;
 use tfstack_model::eval::{scalar_to_string, Scope};
 use tfstack_model::{Block, Expr, ExprKind, Origin, TemplatePart, Value, ValueKind};
 
@@ -72,12 +73,7 @@ impl Rule for LambdaWithoutManagedLogGroup {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let groups: Vec<&Block> = cx
-            .resources("aws_cloudwatch_log_group")
-            .iter()
-            .copied()
-            .filter(|g| exists(cx, g))
-            .collect();
+        let mut index: Option<GroupIndex> = None;
         for function in cx.resources("aws_lambda_function") {
             if !exists(cx, function) {
                 continue;
@@ -86,15 +82,106 @@ impl Rule for LambdaWithoutManagedLogGroup {
                 FunctionLogGroup::Managed | FunctionLogGroup::Unknown => continue,
                 FunctionLogGroup::Named { name, custom } => (name, custom),
             };
-            let managed = groups
-                .iter()
-                .any(|g| group_may_be_for(cx, g, function, &name))
-                || handed_to_module(cx, function, &name);
-            if !managed {
+            // Built on the first function that needs it: a module without functions
+            // evaluates no log group names.
+            let index = index.get_or_insert_with(|| GroupIndex::build(cx));
+            if !index.manages(&function.address(), &name) {
                 out.push(finding(function, &name, custom));
             }
         }
     }
+}
+
+/// What the module's log groups and child module inputs say about the groups they
+/// manage, built once per module so that each function is one lookup.
+///
+/// Complexity: O(g + m) to build (g log groups, their `for_each` instances, m child
+/// module inputs), then O(1) per function for groups named from a function or by a fully
+/// known name, plus one pattern match per group whose name has parts that cannot be
+/// evaluated (`"/aws/lambda/${var.prefix}-orders"` without a value for the variable):
+/// those are the only groups compared with every function.
+#[derive(Default)]
+struct GroupIndex {
+    /// Functions (by address) a group's name is built from.
+    built_from: HashSet<String>,
+    /// Names known in full.
+    exact: HashSet<String>,
+    /// Names with unknown parts.
+    partial: Vec<Vec<Part>>,
+    /// Functions handed to a child module as its `name` or a `*log_group*` input.
+    handed_functions: HashSet<String>,
+    /// Names handed to a child module the same way.
+    handed_names: HashSet<String>,
+}
+
+impl GroupIndex {
+    fn build(cx: &Context) -> Self {
+        let mut index = GroupIndex::default();
+        for group in cx.resources("aws_cloudwatch_log_group") {
+            if !exists(cx, group) {
+                continue;
+            }
+            let Some(name) = group.body.get("name") else {
+                // `name_prefix` adds a random suffix: never `/aws/lambda/<name>`.
+                continue;
+            };
+            let functions: Vec<String> = targets_of(cx, name)
+                .into_iter()
+                .filter(|t| t.resource_type() == "aws_lambda_function")
+                .map(|t| t.address)
+                .collect();
+            if !functions.is_empty() {
+                // Built from a function's name: that function's group, no other's.
+                index.built_from.extend(functions);
+                continue;
+            }
+            for pattern in name_patterns(cx, group, name) {
+                match literal(&pattern) {
+                    Some(text) => {
+                        index.exact.insert(text);
+                    }
+                    None => index.partial.push(pattern),
+                }
+            }
+        }
+        for m in cx.module.config.blocks_of("module") {
+            for a in m
+                .body
+                .attributes()
+                .filter(|a| a.name == "name" || a.name.contains("log_group"))
+            {
+                index
+                    .handed_functions
+                    .extend(targets_of(cx, &a.value).into_iter().map(|t| t.address));
+                if let Some(text) = cx.value(&a.value).as_str() {
+                    index.handed_names.insert(text.to_string());
+                }
+            }
+        }
+        index
+    }
+
+    /// Whether the group named `expected` of the function at `address` is, or could be,
+    /// managed here.
+    fn manages(&self, address: &str, expected: &str) -> bool {
+        self.built_from.contains(address)
+            || self.exact.contains(expected)
+            || self.handed_functions.contains(address)
+            || self.handed_names.contains(expected)
+            || self.partial.iter().any(|p| matches(p, expected))
+    }
+}
+
+/// The text of a pattern without holes.
+fn literal(pattern: &[Part]) -> Option<String> {
+    let mut text = String::new();
+    for part in pattern {
+        match part {
+            Part::Literal(l) => text.push_str(l),
+            Part::Hole => return None,
+        }
+    }
+    Some(text)
 }
 
 fn log_group_of(cx: &Context, function: &Block) -> FunctionLogGroup {
@@ -136,45 +223,6 @@ fn log_group_of(cx: &Context, function: &Block) -> FunctionLogGroup {
         },
         _ => FunctionLogGroup::Unknown,
     }
-}
-
-/// Whether `group` is, or could be, the group named `expected` of `function`.
-fn group_may_be_for(cx: &Context, group: &Block, function: &Block, expected: &str) -> bool {
-    let Some(name) = group.body.get("name") else {
-        // `name_prefix` adds a random suffix: never `/aws/lambda/<name>`.
-        return false;
-    };
-    let functions: Vec<String> = targets_of(cx, name)
-        .into_iter()
-        .filter(|t| t.resource_type() == "aws_lambda_function")
-        .map(|t| t.address)
-        .collect();
-    if functions.contains(&function.address()) {
-        return true;
-    }
-    if !functions.is_empty() {
-        // Built from another function's name: that function's group.
-        return false;
-    }
-    name_patterns(cx, group, name)
-        .iter()
-        .any(|pattern| matches(pattern, expected))
-}
-
-/// A child module given the group's name, or the function, as its `name` or a
-/// `*log_group*` input.
-fn handed_to_module(cx: &Context, function: &Block, expected: &str) -> bool {
-    cx.module.config.blocks_of("module").any(|m| {
-        m.body
-            .attributes()
-            .filter(|a| a.name == "name" || a.name.contains("log_group"))
-            .any(|a| {
-                targets_of(cx, &a.value)
-                    .iter()
-                    .any(|t| t.address == function.address())
-                    || cx.value(&a.value).as_str() == Some(expected)
-            })
-    })
 }
 
 /// A name as literal text and holes for what cannot be evaluated.
