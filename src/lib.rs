@@ -27,7 +27,7 @@ pub mod synth;
 use clap::{Parser, Subcommand};
 use diagnostics::StackDiagnostic;
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use tfstack_model::constructs::{Stack, StackOutput};
 use tfstack_model::environment::Environment;
@@ -313,10 +313,11 @@ impl App {
         let color = std::io::stderr().is_terminal();
         match cli.command {
             Command::List => {
+                let mut text = String::new();
                 for (name, envs) in self.list() {
-                    println!("{name}: {}", envs.join(", "));
+                    text.push_str(&format!("{name}: {}\n", envs.join(", ")));
                 }
-                0
+                print_stdout(&text)
             }
             Command::Synth {
                 stack,
@@ -333,22 +334,18 @@ impl App {
                 color,
             ),
             Command::Lint(args) => self.cmd_lint(args, color),
-            Command::Rules { format } => {
-                print!("{}", lint::render_rules(format));
-                0
-            }
+            Command::Rules { format } => print_stdout(&lint::render_rules(format)),
             Command::Explain { rule } => match tfstack_lint_rules::registry::find(&rule) {
                 Some(r) => {
                     let m = r.meta();
-                    println!(
-                        "{} ({}) — family {}, default severity {}\n",
+                    print_stdout(&format!(
+                        "{} ({}) — family {}, default severity {}\n\n{}\n",
                         m.id,
                         m.name,
                         m.family,
-                        m.default_severity.as_str()
-                    );
-                    println!("{}", tfstack_lint_rules::docs::markdown(m.docs));
-                    0
+                        m.default_severity.as_str(),
+                        tfstack_lint_rules::docs::markdown(m.docs)
+                    ))
                 }
                 None => {
                     eprintln!("error: unknown rule `{rule}`; `tfstack rules` lists them");
@@ -359,16 +356,17 @@ impl App {
                 let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
                 match self.synthesize(Some(&stack), Some(&env), &root) {
                     Ok(s) if s.errors.is_empty() => {
+                        let mut text = String::new();
                         for o in &s.outputs {
                             let g = tfstack_generators::diagram::ResourceGraph::of(&o.config);
                             let title = format!("{} ({})", o.name, o.env.name);
                             if format == "dot" {
-                                print!("{}", g.to_dot(&title));
+                                text.push_str(&g.to_dot(&title));
                             } else {
-                                print!("{}", g.to_mermaid(&title));
+                                text.push_str(&g.to_mermaid(&title));
                             }
                         }
-                        0
+                        print_stdout(&text)
                     }
                     Ok(s) => {
                         eprint!("{}", synth::render_stack_errors(&s.errors, color));
@@ -380,14 +378,11 @@ impl App {
                     }
                 }
             }
-            Command::Schema { .. } => {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&tfstack_lint_rules::config::config_schema())
-                        .unwrap_or_default()
-                );
-                0
-            }
+            Command::Schema { .. } => print_stdout(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&tfstack_lint_rules::config::config_schema())
+                    .unwrap_or_default()
+            )),
         }
     }
 
@@ -450,10 +445,13 @@ impl App {
         if check {
             let report = synth::check_tree(out, &files, &scope);
             if report.is_clean() {
-                println!("{}: up to date ({} files)", out.display(), files.len());
-                0
+                print_stdout(&format!(
+                    "{}: up to date ({} files)\n",
+                    out.display(),
+                    files.len()
+                ))
             } else {
-                print!("{}", report.render());
+                print_stdout(&report.render());
                 eprintln!(
                     "{} is stale: run `tfstack synth` to regenerate it",
                     out.display()
@@ -462,21 +460,43 @@ impl App {
             }
         } else {
             match synth::write_tree(out, &files, &scope) {
-                Ok(report) => {
-                    println!(
-                        "{}: {} written, {} unchanged, {} removed",
-                        out.display(),
-                        report.written.len(),
-                        report.unchanged,
-                        report.removed.len()
-                    );
-                    0
-                }
+                Ok(report) => print_stdout(&format!(
+                    "{}: {} written, {} unchanged, {} removed\n",
+                    out.display(),
+                    report.written.len(),
+                    report.unchanged,
+                    report.removed.len()
+                )),
                 Err(e) => {
                     eprintln!("{}", diagnostics::render(&e, color));
                     2
                 }
             }
+        }
+    }
+}
+
+/// Writes to standard output through one buffer. A reader that closed the pipe early
+/// (`tfstack lint … | head`) is not an error: the rest of the output is dropped quietly.
+pub(crate) fn write_stdout(
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
+/// Prints `text` to standard output: 0, or 2 with a message when it cannot be written
+/// (a closed pipe is fine, see [`write_stdout`]).
+fn print_stdout(text: &str) -> i32 {
+    match write_stdout(|out| out.write_all(text.as_bytes())) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: could not write to standard output: {e}");
+            2
         }
     }
 }

@@ -123,13 +123,16 @@ impl App {
                 }
             }
         }
-        let text = match args.format {
-            OutputFormat::Human => report::human::render(&report, color),
-            OutputFormat::Json => report::json::render(&report),
-            OutputFormat::Sarif => report::sarif::render(&report),
-            OutputFormat::Github => report::github::render(&report),
-        };
-        print!("{text}");
+        let written = crate::write_stdout(|out| match args.format {
+            OutputFormat::Human => out.write_all(report::human::render(&report, color).as_bytes()),
+            OutputFormat::Json => report::json::write(&report, out),
+            OutputFormat::Sarif => report::sarif::write(&report, out),
+            OutputFormat::Github => report::github::write(&report, out),
+        });
+        if let Err(e) = written {
+            eprintln!("error: could not write the report to standard output: {e}");
+            return 2;
+        }
         exit_code(&report, args.fail_on)
     }
 }

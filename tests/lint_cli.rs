@@ -571,6 +571,43 @@ fn exit_2_on_missing_input() {
     assert!(run.stdout.contains("no/such/dir"), "{}", run.stdout);
 }
 
+/// `tfstack lint … | head`: the reader goes away after the first line. The rest of the
+/// report is dropped quietly (this used to panic with "failed printing to stdout").
+#[test]
+fn a_reader_that_closes_the_pipe_early_is_not_a_crash() {
+    use std::io::Read;
+    use std::process::{Command as Process, Stdio};
+    let dir = tempfile::tempdir().expect("temp dir");
+    // ~600 findings: far more JSON than a pipe buffer holds.
+    let groups: String = (0..600)
+        .map(|i| {
+            format!("resource \"aws_cloudwatch_log_group\" \"g{i}\" {{\n  name = \"/g/{i}\"\n}}\n")
+        })
+        .collect();
+    write(&dir.path().join("main.tf"), &groups);
+    let mut child = Process::new(assert_cmd::cargo::cargo_bin("tfstack"))
+        .current_dir(dir.path())
+        .args(["lint", ".", "--format", "json"])
+        .env_remove("CI")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("tfstack runs");
+    let mut first = [0u8; 1];
+    child
+        .stdout
+        .take()
+        .expect("stdout is piped")
+        .read_exact(&mut first)
+        .expect("the report starts");
+    // The read end is closed here (dropped above).
+    let output = child.wait_with_output().expect("tfstack exits");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(first, *b"{");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(output.status.code(), Some(101), "{stderr}");
+}
+
 #[test]
 fn exit_2_on_parse_error_and_the_rest_is_still_linted() {
     let run = tfstack(&["lint", "broken"]);

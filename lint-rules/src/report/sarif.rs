@@ -1,9 +1,14 @@
 //! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other CI systems. Rules
 //! carry help text and `helpUri`; suppressed findings are results with `suppressions`.
+//!
+//! Perf: serialized straight from borrowed views of the report into the writer (no
+//! `serde_json::Value` tree); the keys keep the order of the structs below.
 
-use crate::engine::{LintReport, Located};
+use crate::engine::{InputError, LintReport, Located};
 use crate::{registry, Severity};
-use serde_json::{json, Value};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::io::{self, Write};
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -13,100 +18,291 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-fn result(f: &Located, rule_index: usize) -> Value {
-    let mut r = json!({
-        "ruleId": f.rule.id,
-        "ruleIndex": rule_index,
-        "level": level(f.severity),
-        "message": { "text": format!("{} — {}", f.message, f.help) },
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": { "uri": f.location.path },
-                "region": {
-                    "startLine": f.location.line.max(1),
-                    "startColumn": f.location.column.max(1),
-                    "endLine": f.location.end_line.max(f.location.line.max(1)),
-                    "endColumn": f.location.end_column.max(1),
-                }
-            },
-            "logicalLocations": f.resource.as_ref().map(|r| vec![json!({"fullyQualifiedName": r, "kind": "resource"})]).unwrap_or_default(),
-        }],
-        "partialFingerprints": {
-            "tfstack/v1": format!("{}:{}:{}", f.rule.id, f.resource.clone().unwrap_or_else(|| f.location.path.clone()), f.attribute.clone().unwrap_or_default()),
-        },
-    });
-    if let (Some(reason), Some(obj)) = (&f.suppressed_reason, r.as_object_mut()) {
-        obj.insert(
-            "suppressions".into(),
-            json!([{ "kind": "inSource", "justification": reason }]),
-        );
-    }
-    r
+#[derive(Serialize)]
+struct Text<T: Serialize> {
+    text: T,
 }
 
-pub fn render(report: &LintReport) -> String {
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    start_column: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<u32>,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation<'a> {
+    uri: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation<'a> {
+    artifact_location: ArtifactLocation<'a>,
+    region: Region,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation<'a> {
+    fully_qualified_name: &'a str,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultLocation<'a> {
+    physical_location: PhysicalLocation<'a>,
+    logical_locations: Vec<LogicalLocation<'a>>,
+}
+
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "tfstack/v1")]
+    v1: String,
+}
+
+#[derive(Serialize)]
+struct Suppression<'a> {
+    kind: &'static str,
+    justification: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text<String>,
+    locations: [ResultLocation<'a>; 1],
+    partial_fingerprints: Fingerprints,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    suppressions: Option<[Suppression<'a>; 1]>,
+}
+
+fn result(f: &Located, rule_index: usize) -> SarifResult<'_> {
+    let line = f.location.line.max(1);
+    SarifResult {
+        rule_id: f.rule.id,
+        rule_index,
+        level: level(f.severity),
+        message: Text {
+            text: format!("{} — {}", f.message, f.help),
+        },
+        locations: [ResultLocation {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation {
+                    uri: &f.location.path,
+                },
+                region: Region {
+                    start_line: line,
+                    start_column: f.location.column.max(1),
+                    end_line: Some(f.location.end_line.max(line)),
+                    end_column: Some(f.location.end_column.max(1)),
+                },
+            },
+            logical_locations: f
+                .resource
+                .as_deref()
+                .map(|r| {
+                    vec![LogicalLocation {
+                        fully_qualified_name: r,
+                        kind: "resource",
+                    }]
+                })
+                .unwrap_or_default(),
+        }],
+        partial_fingerprints: Fingerprints {
+            v1: format!(
+                "{}:{}:{}",
+                f.rule.id,
+                f.resource.as_deref().unwrap_or(&f.location.path),
+                f.attribute.as_deref().unwrap_or_default()
+            ),
+        },
+        suppressions: f.suppressed_reason.as_deref().map(|reason| {
+            [Suppression {
+                kind: "inSource",
+                justification: reason,
+            }]
+        }),
+    }
+}
+
+/// Every finding, then every suppressed finding, serialized one at a time.
+struct Results<'a> {
+    report: &'a LintReport,
+    index: &'a HashMap<&'static str, usize>,
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let index = |f: &Located| self.index.get(f.rule.id).copied().unwrap_or(0);
+        s.collect_seq(
+            self.report
+                .findings
+                .iter()
+                .chain(&self.report.suppressed)
+                .map(|f| result(f, index(f))),
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
+}
+
+#[derive(Serialize)]
+struct Level {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Family {
+    family: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Descriptor {
+    id: &'static str,
+    name: &'static str,
+    short_description: Text<String>,
+    full_description: Text<String>,
+    help: Help,
+    help_uri: String,
+    default_configuration: Level,
+    properties: Family,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    information_uri: &'static str,
+    version: &'static str,
+    rules: Vec<Descriptor>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+struct NotificationLocation<'a> {
+    #[serde(rename = "physicalLocation")]
+    physical_location: PhysicalLocation<'a>,
+}
+
+#[derive(Serialize)]
+struct Notification<'a> {
+    level: &'static str,
+    message: Text<&'a str>,
+    locations: [NotificationLocation<'a>; 1],
+}
+
+fn notification(e: &InputError) -> Notification<'_> {
+    Notification {
+        level: "error",
+        message: Text { text: &e.message },
+        locations: [NotificationLocation {
+            physical_location: PhysicalLocation {
+                artifact_location: ArtifactLocation { uri: &e.path },
+                region: Region {
+                    start_line: e.line.max(1),
+                    start_column: e.column.max(1),
+                    end_line: None,
+                    end_column: None,
+                },
+            },
+        }],
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation<'a> {
+    execution_successful: bool,
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+#[derive(Serialize)]
+struct Run<'a> {
+    tool: Tool,
+    results: Results<'a>,
+    invocations: [Invocation<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: [Run<'a>; 1],
+}
+
+/// Writes the report as a pretty-printed SARIF 2.1.0 log followed by a newline.
+pub fn write(report: &LintReport, out: &mut dyn Write) -> io::Result<()> {
     let rules = registry::all();
-    let descriptors: Vec<Value> = rules
+    let rules: Vec<Descriptor> = rules
         .iter()
         .map(|r| {
             let m = r.meta();
             let docs = crate::docs::markdown(m.docs);
-            json!({
-                "id": m.id,
-                "name": m.name,
-                "shortDescription": { "text": m.summary() },
-                "fullDescription": { "text": m.summary() },
-                "help": { "text": docs, "markdown": docs },
-                "helpUri": m.help_uri(),
-                "defaultConfiguration": { "level": level(m.default_severity) },
-                "properties": { "family": m.family },
-            })
+            Descriptor {
+                id: m.id,
+                name: m.name,
+                short_description: Text { text: m.summary() },
+                full_description: Text { text: m.summary() },
+                help: Help {
+                    text: docs.clone(),
+                    markdown: docs,
+                },
+                help_uri: m.help_uri(),
+                default_configuration: Level {
+                    level: level(m.default_severity),
+                },
+                properties: Family { family: m.family },
+            }
         })
         .collect();
-    let index_of = |id: &str| rules.iter().position(|r| r.meta().id == id).unwrap_or(0);
-    let mut results: Vec<Value> = report
-        .findings
-        .iter()
-        .map(|f| result(f, index_of(f.rule.id)))
-        .collect();
-    results.extend(
-        report
-            .suppressed
-            .iter()
-            .map(|f| result(f, index_of(f.rule.id))),
-    );
-    let notifications: Vec<Value> = report
-        .errors
-        .iter()
-        .map(|e| {
-            json!({
-                "level": "error",
-                "message": { "text": e.message },
-                "locations": [{ "physicalLocation": {
-                    "artifactLocation": { "uri": e.path },
-                    "region": { "startLine": e.line.max(1), "startColumn": e.column.max(1) }
-                }}]
-            })
-        })
-        .collect();
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": { "driver": {
-                "name": "tfstack",
-                "informationUri": "https://github.com/tfstack/tfstack",
-                "version": env!("CARGO_PKG_VERSION"),
-                "rules": descriptors,
-            }},
-            "results": results,
-            "invocations": [{
-                "executionSuccessful": report.errors.is_empty(),
-                "toolExecutionNotifications": notifications,
+    let index: HashMap<&'static str, usize> =
+        rules.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
+    let log = Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "tfstack",
+                    information_uri: "https://github.com/tfstack/tfstack",
+                    version: env!("CARGO_PKG_VERSION"),
+                    rules,
+                },
+            },
+            results: Results {
+                report,
+                index: &index,
+            },
+            invocations: [Invocation {
+                execution_successful: report.errors.is_empty(),
+                tool_execution_notifications: report.errors.iter().map(notification).collect(),
             }],
-        }]
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+        }],
+    };
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::from)?;
+    out.write_all(b"\n")
+}
+
+/// The log as a string (tests and callers that want the whole document).
+pub fn render(report: &LintReport) -> String {
+    super::to_string(|out| write(report, out))
 }
