@@ -165,48 +165,70 @@ pub(crate) fn referenced_blocks<'m>(
 /// `dynamic "x" { content { … } }` reads as a block `x`; literal objects (nested blocks
 /// in `.tf.json` and plans) are walked into.
 pub(crate) fn walk_attributes<'m>(body: &'m Body, f: &mut dyn FnMut(&str, &'m Expr)) {
-    walk_body(body, "", f);
+    // Perf: one path buffer for the whole walk (segments pushed and truncated), not a
+    // new string per attribute and level.
+    let mut path = String::new();
+    walk_body(body, &mut path, f);
 }
 
-fn join(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() {
-        name.to_string()
-    } else {
-        format!("{prefix}.{name}")
+/// Appends `.name` (or `name` to an empty path); returns the length to truncate back to.
+fn push_segment(path: &mut String, name: &str) -> usize {
+    let len = path.len();
+    if !path.is_empty() {
+        path.push('.');
     }
+    path.push_str(name);
+    len
 }
 
-fn walk_body<'m>(body: &'m Body, prefix: &str, f: &mut dyn FnMut(&str, &'m Expr)) {
+fn walk_body<'m>(body: &'m Body, path: &mut String, f: &mut dyn FnMut(&str, &'m Expr)) {
     for item in &body.items {
         match item {
             Structure::Attribute(Attribute { name, value, .. }) => {
-                walk_expr(value, &join(prefix, name), f)
+                let len = push_segment(path, name);
+                walk_expr(value, path, f);
+                path.truncate(len);
             }
             Structure::Block(b) if b.kind == "dynamic" => {
-                let path = join(prefix, b.labels.first().map(String::as_str).unwrap_or(""));
+                let len = push_segment(path, b.labels.first().map(String::as_str).unwrap_or(""));
                 for inner in &b.body.items {
                     match inner {
                         Structure::Block(content) if content.kind == "content" => {
-                            walk_body(&content.body, &path, f)
+                            walk_body(&content.body, path, f)
                         }
                         Structure::Block(other) => {
-                            walk_body(&other.body, &join(&path, &other.kind), f)
+                            let inner_len = push_segment(path, &other.kind);
+                            walk_body(&other.body, path, f);
+                            path.truncate(inner_len);
                         }
-                        Structure::Attribute(a) => walk_expr(&a.value, &join(&path, &a.name), f),
+                        Structure::Attribute(a) => {
+                            let inner_len = push_segment(path, &a.name);
+                            walk_expr(&a.value, path, f);
+                            path.truncate(inner_len);
+                        }
                     }
                 }
+                path.truncate(len);
             }
-            Structure::Block(b) => walk_body(&b.body, &join(prefix, &b.kind), f),
+            Structure::Block(b) => {
+                let len = push_segment(path, &b.kind);
+                walk_body(&b.body, path, f);
+                path.truncate(len);
+            }
         }
     }
 }
 
-fn walk_expr<'m>(expr: &'m Expr, path: &str, f: &mut dyn FnMut(&str, &'m Expr)) {
+fn walk_expr<'m>(expr: &'m Expr, path: &mut String, f: &mut dyn FnMut(&str, &'m Expr)) {
     match &expr.kind {
         ExprKind::Object(items) => {
             for item in items {
                 match item.key.as_str() {
-                    Some(key) => walk_expr(&item.value, &join(path, key), f),
+                    Some(key) => {
+                        let len = push_segment(path, key);
+                        walk_expr(&item.value, path, f);
+                        path.truncate(len);
+                    }
                     None => f(path, &item.value),
                 }
             }
@@ -223,16 +245,15 @@ fn walk_expr<'m>(expr: &'m Expr, path: &str, f: &mut dyn FnMut(&str, &'m Expr)) 
 /// Whether a reference from `from` at attribute `path` makes the referenced resource a
 /// dead-letter queue or a failure destination.
 fn is_failure_destination_path(cx: &Context, from: &Block, path: &str) -> bool {
-    let segments: Vec<&str> = path.split('.').collect();
-    if segments
-        .iter()
-        .any(|s| *s == "dead_letter_config" || *s == "on_failure")
+    if path
+        .split('.')
+        .any(|s| s == "dead_letter_config" || s == "on_failure")
     {
         return true;
     }
     if from.kind == "module" {
         // A queue handed to a child module as its `dlq_arn`, `dead_letter_target_arn`, ….
-        let name = segments.last().copied().unwrap_or("").to_ascii_lowercase();
+        let name = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
         return [
             "dlq",
             "dead_letter",

@@ -186,46 +186,58 @@ fn is_from_plan(cx: &Context, block: &Block) -> bool {
         return false;
     };
     let files = cx.eval.files.borrow();
-    let path = files.get(file).path.to_string_lossy().to_string();
-    path.ends_with(".json") && !path.ends_with(".tf.json")
+    let path = files.get(file).path.as_os_str().as_encoded_bytes();
+    path.ends_with(b".json") && !path.ends_with(b".tf.json")
 }
 
 /// Access key IDs in the string literals of a block with a secret access key among them.
 /// A provider's or backend's credential arguments are left to [`credential_arguments`].
+///
+/// Perf: a first pass looks for a secret access key without copying anything; only a
+/// block that has one is walked again for key IDs.
 fn access_keys_in_block(block: &Block, out: &mut Vec<Finding>) {
+    let mut paired = false;
+    block_literals(block, &mut |_, s, _| {
+        paired = paired || has_secret_access_key(s)
+    });
+    if !paired {
+        return;
+    }
+    block_literals(block, &mut |path, s, origin| {
+        for key_id in access_key_ids(s) {
+            out.push(finding(
+                &Hardcoded::AccessKey { key_id },
+                origin.or(block.origin),
+                block.address(),
+                path.to_string(),
+            ));
+        }
+    });
+}
+
+/// Calls `f` with the attribute path, text and origin of every string literal (and
+/// literal template part) of a block, skipping a provider's or backend's credential
+/// arguments.
+fn block_literals(block: &Block, f: &mut dyn FnMut(&str, &str, Origin)) {
     let credential_owner =
         (block.kind == "provider" && block.type_label() == "aws") || block.kind == "terraform";
-    let mut strings: Vec<(String, String, Origin)> = Vec::new();
     walk_attributes(&block.body, &mut |path, expr| {
         let last = path.rsplit('.').next().unwrap_or(path);
         if credential_owner && CREDENTIAL_ARGUMENTS.contains(&last) {
             return;
         }
         expr.visit(&mut |e| match &e.kind {
-            ExprKind::String(s) => strings.push((path.to_string(), s.clone(), e.origin)),
+            ExprKind::String(s) => f(path, s, e.origin),
             ExprKind::Template(t) => {
                 for part in &t.parts {
                     if let TemplatePart::Literal(s) = part {
-                        strings.push((path.to_string(), s.clone(), e.origin));
+                        f(path, s, e.origin);
                     }
                 }
             }
             _ => {}
         });
     });
-    if !strings.iter().any(|(_, s, _)| has_secret_access_key(s)) {
-        return;
-    }
-    for (path, s, origin) in &strings {
-        for key_id in access_key_ids(s) {
-            out.push(finding(
-                &Hardcoded::AccessKey { key_id },
-                origin.or(block.origin),
-                block.address(),
-                path.clone(),
-            ));
-        }
-    }
 }
 
 /// Access key pairs among the values of one tfvars file.
@@ -246,11 +258,14 @@ fn access_keys_in_tfvars(cx: &Context, out: &mut Vec<Finding>) {
             }
         });
     }
+    // Files holding a secret access key: one pass, so that pairing stays linear.
+    let paired: std::collections::HashSet<u32> = strings
+        .iter()
+        .filter(|(_, _, s, _)| has_secret_access_key(s))
+        .map(|(file, _, _, _)| *file)
+        .collect();
     for (file, name, s, origin) in &strings {
-        let paired = strings
-            .iter()
-            .any(|(f, _, other, _)| f == file && has_secret_access_key(other));
-        if !paired {
+        if !paired.contains(file) {
             continue;
         }
         for key_id in access_key_ids(s) {
