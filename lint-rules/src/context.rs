@@ -2,9 +2,11 @@
 //! documents, and how to tell whether it is production.
 
 use crate::policy::{self, PolicyDoc};
-use std::cell::OnceCell;
+use crate::rules::companions::{CompanionIndex, ModuleInputs};
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::rc::Rc;
 use tfstack_model::eval::{Evaluator, FileSource};
 use tfstack_model::{Block, Config, Expr, Origin, RustLocation, SourceFiles, Value};
 
@@ -52,6 +54,11 @@ pub struct Context<'m> {
     by_data_type: HashMap<&'m str, Vec<&'m Block>>,
     references: OnceCell<HashMap<String, Vec<Reference<'m>>>>,
     policies: OnceCell<Vec<PolicyDoc>>,
+    /// Companion indexes, one per (companion type, link attribute), built on first use.
+    pub(crate) companion_indexes:
+        RefCell<HashMap<(&'static str, &'static str), Rc<CompanionIndex>>>,
+    /// What child modules are handed, built on first use.
+    pub(crate) module_inputs: OnceCell<ModuleInputs>,
 }
 
 /// A reference from one block to another (`aws_sqs_queue.dlq` used in `aws_sqs_queue.jobs`).
@@ -91,6 +98,8 @@ impl<'m> Context<'m> {
             by_data_type,
             references: OnceCell::new(),
             policies: OnceCell::new(),
+            companion_indexes: RefCell::default(),
+            module_inputs: OnceCell::new(),
         }
     }
 

@@ -3,9 +3,19 @@
 //! Which resource a companion configures is read from its link attribute (`bucket`,
 //! `repository`): by reference (also through locals and `for_each`), by a name that
 //! evaluates to the parent's, or by the very same expression as the parent's name.
+//!
+//! Complexity: the companions of one link type are indexed once per module (O(c) for c
+//! companions): by the parent they refer to and by the name they evaluate to. A parent
+//! then looks up its candidates (O(1) plus the matches) and only those are judged by
+//! [`configures`]. Compared with every parent are only the companions whose link neither
+//! refers to a parent nor evaluates to a name, and, for a parent whose own name cannot be
+//! evaluated, the named companions (any of them could be its): the cases where "maybe"
+//! is the honest answer for every pair.
 
 use crate::context::Context;
 use crate::rules::dlq::{exists, targets_of};
+use std::collections::HashMap;
+use std::rc::Rc;
 use tfstack_model::{Block, Expr, ExprKind};
 
 /// How a resource names the resource it configures.
@@ -31,20 +41,102 @@ pub(crate) enum Configures {
 }
 
 /// The companions of `parent` that exist, each with whether it surely configures it;
-/// companions that do not are left out.
+/// companions that do not are left out. In source order.
 pub(crate) fn companions_of<'m>(
     cx: &Context<'m>,
     parent: &Block,
     link: Link,
 ) -> Vec<(&'m Block, Configures)> {
-    cx.resources(link.companion_type)
-        .iter()
-        .copied()
-        .filter(|c| exists(cx, c))
+    let index = companion_index(cx, link);
+    let mut candidates: Vec<usize> = Vec::new();
+    if let Some(by_reference) = index.by_reference.get(&parent.address()) {
+        candidates.extend(by_reference);
+    }
+    if let Some(name) = parent.body.get(link.parent_name) {
+        let value = cx.value(name);
+        match value.as_str() {
+            Some(name) => candidates.extend(index.by_name.get(name).into_iter().flatten()),
+            None if value.is_unknown() => candidates.extend(&index.named),
+            None => {}
+        }
+    }
+    candidates.extend(&index.other);
+    candidates.sort_unstable();
+    candidates.dedup();
+    let all = cx.resources(link.companion_type);
+    candidates
+        .into_iter()
+        .map(|i| all[i])
         .filter_map(|c| match configures(cx, c, parent, link) {
             Configures::No => None,
             how => Some((c, how)),
         })
+        .collect()
+}
+
+/// The companions of one link type that exist, by position in
+/// `cx.resources(companion_type)`, grouped by what their link says.
+#[derive(Debug, Default)]
+pub(crate) struct CompanionIndex {
+    /// Companions whose link refers to parents, by parent address: they configure those
+    /// parents and no other.
+    by_reference: HashMap<String, Vec<usize>>,
+    /// Companions whose link evaluates to a name, by that name.
+    by_name: HashMap<String, Vec<usize>>,
+    /// Every companion of `by_name`: candidates for a parent whose name is unknown.
+    named: Vec<usize>,
+    /// The rest (an unknown link, say): candidates for every parent.
+    other: Vec<usize>,
+}
+
+fn companion_index(cx: &Context, link: Link) -> Rc<CompanionIndex> {
+    let key = (link.companion_type, link.attribute);
+    if let Some(index) = cx.companion_indexes.borrow().get(&key) {
+        return Rc::clone(index);
+    }
+    let mut index = CompanionIndex::default();
+    for (i, companion) in cx.resources(link.companion_type).iter().enumerate() {
+        if !exists(cx, companion) {
+            continue;
+        }
+        let Some(expr) = companion.body.get(link.attribute) else {
+            continue; // configures nothing
+        };
+        let parents = referenced_parents(cx, companion, expr, link);
+        if !parents.is_empty() {
+            for parent in parents {
+                index.by_reference.entry(parent).or_default().push(i);
+            }
+            continue;
+        }
+        match cx.value(expr).as_str() {
+            Some(name) => {
+                index.by_name.entry(name.to_string()).or_default().push(i);
+                index.named.push(i);
+            }
+            None => index.other.push(i),
+        }
+    }
+    let index = Rc::new(index);
+    cx.companion_indexes
+        .borrow_mut()
+        .insert(key, Rc::clone(&index));
+    index
+}
+
+/// The parents (of the link's type) a companion's link refers to: `aws_s3_bucket.logs.id`,
+/// through locals, or `for_each = aws_s3_bucket.all` with `each.*` in the link.
+fn referenced_parents(cx: &Context, companion: &Block, expr: &Expr, link: Link) -> Vec<String> {
+    let mut targets = targets_of(cx, expr);
+    if let Some(each) = companion.body.get("for_each") {
+        if uses_each(expr) {
+            targets.extend(targets_of(cx, each));
+        }
+    }
+    targets
+        .into_iter()
+        .filter(|t| !t.address.starts_with("data.") && t.resource_type() == link.parent_type)
+        .map(|t| t.address)
         .collect()
 }
 
@@ -59,19 +151,9 @@ pub(crate) fn configures(
         return Configures::No;
     };
     // By reference: `aws_s3_bucket.logs.id`, through locals or `for_each = aws_s3_bucket.all`.
-    let mut targets = targets_of(cx, expr);
-    if let Some(each) = companion.body.get("for_each") {
-        if uses_each(expr) {
-            targets.extend(targets_of(cx, each));
-        }
-    }
-    let parents: Vec<&str> = targets
-        .iter()
-        .filter(|t| !t.address.starts_with("data.") && t.resource_type() == link.parent_type)
-        .map(|t| t.address.as_str())
-        .collect();
+    let parents = referenced_parents(cx, companion, expr, link);
     if !parents.is_empty() {
-        return if parents.contains(&parent.address().as_str()) {
+        return if parents.contains(&parent.address()) {
             Configures::Yes
         } else {
             Configures::No
@@ -111,17 +193,31 @@ pub(crate) fn configures(
 /// Whether a resource is handed to a child module by one of `attributes` (its name or
 /// id), or whole: the module may configure it.
 pub(crate) fn handed_to_module(cx: &Context, parent: &Block, attributes: &[&str]) -> bool {
-    let address = parent.address();
-    cx.module.config.blocks_of("module").any(|m| {
-        m.body.attributes().any(|a| {
-            targets_of(cx, &a.value).iter().any(|t| {
-                t.address == address
-                    && t.attribute
-                        .as_deref()
-                        .is_none_or(|attr| attributes.contains(&attr))
-            })
+    let inputs = cx.module_inputs.get_or_init(|| module_inputs(cx));
+    inputs.get(&parent.address()).is_some_and(|read| {
+        read.iter().any(|attribute| {
+            attribute
+                .as_deref()
+                .is_none_or(|attr| attributes.contains(&attr))
         })
     })
+}
+
+/// The resources child modules are handed, by address, each with the attributes read
+/// (`None`: the whole resource).
+pub(crate) type ModuleInputs = HashMap<String, Vec<Option<String>>>;
+
+/// Every input of every child module, walked once per module.
+fn module_inputs(cx: &Context) -> ModuleInputs {
+    let mut inputs = ModuleInputs::new();
+    for m in cx.module.config.blocks_of("module") {
+        for a in m.body.attributes() {
+            for t in targets_of(cx, &a.value) {
+                inputs.entry(t.address).or_default().push(t.attribute);
+            }
+        }
+    }
+    inputs
 }
 
 /// Whether an expression reads `each.*`.
@@ -148,4 +244,141 @@ fn names_something_else(expr: &Expr) -> bool {
         }
     });
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::{load_module, InputOptions};
+    use crate::rules::s3::VERSIONING;
+
+    /// Every way a companion can name its bucket, for the index to sort out.
+    const MODULE: &str = r#"
+variable "shared_name" {
+  type = string
+}
+variable "known" {
+  type    = string
+  default = "acme-known"
+}
+locals {
+  logs = aws_s3_bucket.logs.id
+}
+resource "aws_s3_bucket" "logs" {
+  bucket = "acme-logs"
+}
+resource "aws_s3_bucket" "known" {
+  bucket = var.known
+}
+resource "aws_s3_bucket" "shared" {
+  bucket = var.shared_name
+}
+resource "aws_s3_bucket" "unnamed" {
+}
+resource "aws_s3_bucket" "many" {
+  for_each = toset(["a", "b"])
+  bucket   = "acme-many-${each.key}"
+}
+resource "aws_s3_bucket_versioning" "by_reference" {
+  bucket = aws_s3_bucket.logs.id
+}
+resource "aws_s3_bucket_versioning" "through_local" {
+  bucket = local.logs
+}
+resource "aws_s3_bucket_versioning" "by_literal_name" {
+  bucket = "acme-known"
+}
+resource "aws_s3_bucket_versioning" "by_other_name" {
+  bucket = "acme-elsewhere"
+}
+resource "aws_s3_bucket_versioning" "same_expression" {
+  bucket = var.shared_name
+}
+resource "aws_s3_bucket_versioning" "from_data" {
+  bucket = data.aws_s3_bucket.external.id
+}
+resource "aws_s3_bucket_versioning" "each_of_many" {
+  for_each = aws_s3_bucket.many
+  bucket   = each.value.id
+}
+resource "aws_s3_bucket_versioning" "unset" {
+}
+resource "aws_s3_bucket_versioning" "disabled" {
+  count  = 0
+  bucket = aws_s3_bucket.logs.id
+}
+"#;
+
+    #[test]
+    fn the_index_finds_what_comparing_every_pair_finds() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("main.tf");
+        std::fs::write(&path, MODULE).expect("write fixture");
+        let (module, errors) = load_module(dir.path(), &[path], &InputOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let cx = Context::new(&module);
+        let mut seen = Vec::new();
+        for parent in cx.resources("aws_s3_bucket") {
+            let brute: Vec<(String, Configures)> = cx
+                .resources(VERSIONING.companion_type)
+                .iter()
+                .filter(|c| exists(&cx, c))
+                .filter_map(|c| match configures(&cx, c, parent, VERSIONING) {
+                    Configures::No => None,
+                    how => Some((c.address(), how)),
+                })
+                .collect();
+            let indexed: Vec<(String, Configures)> = companions_of(&cx, parent, VERSIONING)
+                .into_iter()
+                .map(|(c, how)| (c.address(), how))
+                .collect();
+            assert_eq!(indexed, brute, "{}", parent.address());
+            seen.push((parent.address(), indexed));
+        }
+        // And what that is, so a change to `configures` shows up here too.
+        let yes = |a: &str| (a.to_string(), Configures::Yes);
+        let maybe = |a: &str| (a.to_string(), Configures::Maybe);
+        let prefix = "aws_s3_bucket_versioning.";
+        let c = |n: &str| format!("{prefix}{n}");
+        // An unknown link (`same_expression`) may name any bucket; a bucket whose name is
+        // unknown (`shared`, and `many` outside its instances) may be named by any name.
+        assert_eq!(
+            seen,
+            vec![
+                (
+                    "aws_s3_bucket.logs".to_string(),
+                    vec![
+                        yes(&c("by_reference")),
+                        yes(&c("through_local")),
+                        maybe(&c("same_expression")),
+                    ]
+                ),
+                (
+                    "aws_s3_bucket.known".to_string(),
+                    vec![yes(&c("by_literal_name")), maybe(&c("same_expression"))]
+                ),
+                (
+                    "aws_s3_bucket.shared".to_string(),
+                    vec![
+                        maybe(&c("by_literal_name")),
+                        maybe(&c("by_other_name")),
+                        yes(&c("same_expression")),
+                    ]
+                ),
+                (
+                    "aws_s3_bucket.unnamed".to_string(),
+                    vec![maybe(&c("same_expression"))]
+                ),
+                (
+                    "aws_s3_bucket.many".to_string(),
+                    vec![
+                        maybe(&c("by_literal_name")),
+                        maybe(&c("by_other_name")),
+                        maybe(&c("same_expression")),
+                        yes(&c("each_of_many")),
+                    ]
+                ),
+            ]
+        );
+    }
 }

@@ -1,6 +1,7 @@
 use crate::context::Context;
 use crate::rules::dlq::{exists, redrives};
 use crate::{declare_rule, Finding, Rule, RuleMeta};
+use indexmap::IndexMap;
 use tfstack_model::{Block, Origin};
 
 /// SQS keeps messages 4 days unless told otherwise.
@@ -92,21 +93,28 @@ impl Rule for DlqRetentionShorterThanSource {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let pairs = redrives(cx);
+        // Each dead-letter queue with its sources, in order of first appearance: one
+        // pass over the pairs (O(pairs)), not a rescan of them per queue.
+        let mut by_dead_letter: IndexMap<String, (&Block, Vec<&Block>)> = IndexMap::new();
+        for pair in redrives(cx) {
+            by_dead_letter
+                .entry(pair.dead_letter.address())
+                .or_insert_with(|| (pair.dead_letter, Vec::new()))
+                .1
+                .push(pair.source);
+        }
         // One finding per dead-letter queue, against its longest-retained source.
-        let mut reported: Vec<String> = Vec::new();
-        for pair in &pairs {
-            let address = pair.dead_letter.address();
-            if reported.contains(&address) || !exists(cx, pair.dead_letter) {
+        for (dead_letter_queue, sources) in by_dead_letter.into_values() {
+            if !exists(cx, dead_letter_queue) {
                 continue;
             }
-            let Some(dead_letter) = retention(cx, pair.dead_letter) else {
+            let Some(dead_letter) = retention(cx, dead_letter_queue) else {
                 continue;
             };
-            let longest_source = pairs
-                .iter()
-                .filter(|p| p.dead_letter.address() == address && exists(cx, p.source))
-                .filter_map(|p| retention(cx, p.source).map(|r| (p.source, r)))
+            let longest_source = sources
+                .into_iter()
+                .filter(|source| exists(cx, source))
+                .filter_map(|source| retention(cx, source).map(|r| (source, r)))
                 .fold(None::<(&Block, Retention)>, |best, (q, r)| match best {
                     Some((_, ref b)) if b.seconds >= r.seconds => best,
                     _ => Some((q, r)),
@@ -115,9 +123,8 @@ impl Rule for DlqRetentionShorterThanSource {
                 continue;
             };
             if dead_letter.seconds <= source_retention.seconds {
-                reported.push(address);
                 out.push(finding(
-                    pair.dead_letter,
+                    dead_letter_queue,
                     &dead_letter,
                     source,
                     &source_retention,
