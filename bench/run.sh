@@ -4,7 +4,8 @@
 #
 #   bash bench/run.sh [--quick] [--runs N] [--no-checkov] [--checkov-all]
 #
-#   --quick        corpora of 10 and 100 files, synth of 100 and 1,000 resources
+#   --quick        corpora of 10 and 100 files, synth of 100 and 1,000 resources, one
+#                  module of 20 and 80 files
 #   --runs N       timed runs per measurement (median reported; default 5)
 #   --no-checkov   skip checkov (no virtualenv, no PyPI)
 #   --checkov-all  also run checkov on the 2,000-file corpus (takes a long time)
@@ -42,9 +43,11 @@ done
 if [ "$QUICK" = 1 ]; then
   SIZES=(10 100)
   SYNTH_SIZES=(100 1000)
+  SCALE_SIZES=(20 80)
 else
   SIZES=(10 100 500 2000)
   SYNTH_SIZES=(100 1000 10000)
+  SCALE_SIZES=(20 80 320 1280)
 fi
 RESOURCES_PER_FILE=50
 SEED=1
@@ -174,6 +177,26 @@ largest=${SIZES[${#SIZES[@]}-1]}
 measure "$RUNS" "$TFSTACK" lint "$WORK/corpus-$largest" --format github
 GITHUB_LINE="The $largest × $RESOURCES_PER_FILE corpus with \`--format github\` instead: $(calc '%.3f' "$MEDIAN") s ($(calc '%.1f' "${MB_OF[$largest]} / $MEDIAN") MB/s), peak RSS $(calc '%.1f' "$RSS / 1024") MiB ($(calc '%.1f' "$RSS / 1024 / (${MB_OF[$largest]} * 1000000 / 1048576)")× the input)."
 
+# The other formats on the largest corpus: SARIF carries the rule descriptions as well.
+measure "$RUNS" "$TFSTACK" lint "$WORK/corpus-$largest" --format sarif
+SARIF_LINE="With \`--format sarif\`: $(calc '%.3f' "$MEDIAN") s ($(calc '%.1f' "${MB_OF[$largest]} / $MEDIAN") MB/s), peak RSS $(calc '%.1f' "$RSS / 1024") MiB ($(calc '%.1f' "$RSS / 1024 / (${MB_OF[$largest]} * 1000000 / 1048576)")× the input)."
+
+# --- scaling within one module -------------------------------------------------------------
+# Cross-resource rules work within a module, so a pair scan anywhere shows up as time per
+# resource growing with the size of one module. Each corpus here is a single module.
+SCALE_ROWS=()
+base_us=""
+for f in "${SCALE_SIZES[@]}"; do
+  dir=$WORK/module-$f
+  summary=$("$BIN/tfstack-corpus" --seed "$SEED" --files "$f" --files-per-module "$f" --resources-per-file "$RESOURCES_PER_FILE" --out "$dir")
+  eval "$summary"
+  log "scaling: one module of $f files ($summary)"
+  measure "$RUNS" "$TFSTACK" lint "$dir" --format json
+  us=$(calc '%.1f' "1000000 * $MEDIAN / $resources")
+  [ -n "$base_us" ] || base_us=$us
+  SCALE_ROWS+=("| $f | $resources | $(calc '%.2f' "$bytes / 1000000") | $(calc '%.3f' "$MEDIAN") | $us | $(calc '%.2f' "$us / $base_us")× | $(calc '%.1f' "$RSS / 1024") | $CPU% |")
+done
+
 # --- synth -------------------------------------------------------------------------------
 SYNTH_ROWS=()
 rm -rf "$WORK/synth-runs"
@@ -231,6 +254,13 @@ rm -rf "$WORK/synth-runs"
   printf '%s\n' "${LINT_ROWS[@]}"
   echo
   echo "$GITHUB_LINE"
+  echo "$SARIF_LINE"
+  echo
+  echo "### Scaling within one module (\`tfstack lint DIR --format json\`, DIR one module)"
+  echo
+  echo "| resource files | resources | MB | wall (s) | µs per resource | vs the smallest | peak RSS (MiB) | CPU |"
+  echo "|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${SCALE_ROWS[@]}"
   echo
   echo "### Side by side on the same corpus"
   echo

@@ -23,6 +23,9 @@ pub struct Spec {
     /// Files holding resources (each module adds four small support files).
     pub files: u64,
     pub resources_per_file: u64,
+    /// Resource files per module: `None` for the usual mix (10 to 50), `Some(n)` for
+    /// modules of exactly `n` (the last one takes what is left), e.g. one large module.
+    pub files_per_module: Option<u64>,
 }
 
 /// What was written.
@@ -116,14 +119,20 @@ pub fn generate(spec: &Spec) -> Vec<(Vec<File>, Stats)> {
     let mut modules = Vec::new();
     let mut index = 0;
     while remaining > 0 {
-        let mut n = if remaining <= 50 {
-            remaining
-        } else {
-            rng.range(10, 40)
+        let n = match spec.files_per_module {
+            Some(per_module) => per_module.clamp(1, remaining),
+            None => {
+                let mut n = if remaining <= 50 {
+                    remaining
+                } else {
+                    rng.range(10, 40)
+                };
+                if remaining - n < 10 {
+                    n = remaining;
+                }
+                n
+            }
         };
-        if remaining - n < 10 {
-            n = remaining;
-        }
         remaining -= n;
         index += 1;
         let mut module_rng = rng.fork();
@@ -980,7 +989,26 @@ mod tests {
             seed: 42,
             files,
             resources_per_file: 50,
+            files_per_module: None,
         }
+    }
+
+    #[test]
+    fn files_per_module_makes_modules_of_that_size() {
+        let forties = Spec {
+            files_per_module: Some(40),
+            ..spec(100)
+        };
+        let sizes: Vec<usize> = generate(&forties)
+            .iter()
+            .map(|(f, _)| f.len() - 4)
+            .collect();
+        assert_eq!(sizes, vec![40, 40, 20]);
+        let one = Spec {
+            files_per_module: Some(1000),
+            ..spec(100)
+        };
+        assert_eq!(generate(&one).len(), 1);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! `tfstack-corpus --seed N --files F --resources-per-file R --out DIR`: writes a
+//! `tfstack-corpus --seed N --files F --resources-per-file R [--files-per-module M]
+//! --out DIR`: writes a
 //! deterministic corpus of realistic serverless Terraform and prints what it wrote, as one
 //! line of `key=value` pairs (for `bench/run.sh`).
 
@@ -10,7 +11,8 @@ fn main() {
         Err(message) => {
             eprintln!("error: {message}");
             eprintln!(
-                "usage: tfstack-corpus [--seed N] --files F [--resources-per-file R] --out DIR"
+                "usage: tfstack-corpus [--seed N] --files F [--resources-per-file R] \
+                 [--files-per-module M] --out DIR"
             );
             2
         }
@@ -20,12 +22,22 @@ fn main() {
 fn run() -> Result<(), String> {
     let args = parse_args(
         std::env::args().skip(1),
-        &["seed", "files", "resources-per-file", "out"],
+        &[
+            "seed",
+            "files",
+            "resources-per-file",
+            "files-per-module",
+            "out",
+        ],
     )?;
     let spec = corpus::Spec {
         seed: number_arg(&args, "seed", Some(1))?,
         files: number_arg(&args, "files", None)?,
         resources_per_file: number_arg(&args, "resources-per-file", Some(50))?,
+        files_per_module: match args.get("files-per-module") {
+            Some(_) => Some(number_arg(&args, "files-per-module", None)?),
+            None => None,
+        },
     };
     let out = args.get("out").ok_or("`--out` is required")?;
     let stats =
