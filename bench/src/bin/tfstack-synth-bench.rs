@@ -5,6 +5,11 @@
 
 use tfstack_bench::{number_arg, parse_args, stack};
 
+/// The allocator of the `tfstack` binary (`src/main.rs`), so that this driver measures
+/// what `tfstack synth` does.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     std::process::exit(match run() {
         Ok(code) => code,
