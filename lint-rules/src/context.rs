@@ -59,7 +59,18 @@ pub struct Context<'m> {
         RefCell<HashMap<(&'static str, &'static str), Rc<CompanionIndex>>>,
     /// What child modules are handed, built on first use.
     pub(crate) module_inputs: OnceCell<ModuleInputs>,
+    /// Resources by evaluated name, one map per (type, name attribute), built on first use.
+    names: RefCell<HashMap<(&'m str, &'m str), Rc<NameIndex<'m>>>>,
+    /// Positions in `policies()` by (resource address, attribute), built on first use.
+    policies_by_owner: OnceCell<PolicyIndex>,
 }
+
+/// Positions in `policies()` by (resource address, attribute).
+type PolicyIndex = HashMap<(String, Option<String>), Vec<usize>>;
+
+/// Resources of one type by the string their name attribute evaluates to, each list in
+/// source order.
+type NameIndex<'m> = HashMap<String, Vec<&'m Block>>;
 
 /// A reference from one block to another (`aws_sqs_queue.dlq` used in `aws_sqs_queue.jobs`).
 #[derive(Clone, Debug)]
@@ -100,6 +111,8 @@ impl<'m> Context<'m> {
             policies: OnceCell::new(),
             companion_indexes: RefCell::default(),
             module_inputs: OnceCell::new(),
+            names: RefCell::default(),
+            policies_by_owner: OnceCell::new(),
         }
     }
 
@@ -148,6 +161,63 @@ impl<'m> Context<'m> {
     /// `aws_iam_policy_document` data sources and standalone JSON files).
     pub fn policies(&self) -> &[PolicyDoc] {
         self.policies.get_or_init(|| policy::extract(self))
+    }
+
+    /// The policy documents written in `resource`'s `attribute` (`None`: the document of
+    /// an `aws_iam_policy_document` data source at that address), in `policies()` order.
+    /// A hash lookup into an index built once per module.
+    pub fn policies_of(&self, resource: &str, attribute: Option<&str>) -> Vec<&PolicyDoc> {
+        let policies = self.policies();
+        let index = self.policies_by_owner.get_or_init(|| {
+            let mut index = PolicyIndex::new();
+            for (i, d) in policies.iter().enumerate() {
+                if let Some(resource) = &d.resource {
+                    index
+                        .entry((resource.clone(), d.attribute.clone()))
+                        .or_default()
+                        .push(i);
+                }
+            }
+            index
+        });
+        index
+            .get(&(resource.to_string(), attribute.map(str::to_string)))
+            .map(|positions| positions.iter().map(|&i| &policies[i]).collect())
+            .unwrap_or_default()
+    }
+
+    /// The resources of `resource_type` whose `attribute` evaluates to `name` (queues by
+    /// `name`, functions by `function_name`, …), in source order; none for an empty name.
+    /// Built once per (type, attribute) and module: one evaluation per resource, then a
+    /// hash lookup per call. Resources whose name cannot be evaluated are never found.
+    pub fn resources_named(
+        &self,
+        resource_type: &'m str,
+        attribute: &'m str,
+        name: &str,
+    ) -> Vec<&'m Block> {
+        if name.is_empty() {
+            return Vec::new();
+        }
+        let key = (resource_type, attribute);
+        let cached = self.names.borrow().get(&key).cloned();
+        let index = match cached {
+            Some(index) => index,
+            None => {
+                let mut index = NameIndex::new();
+                for b in self.resources(resource_type) {
+                    if let Some(value) = self.attr(b, attribute) {
+                        if let Some(text) = value.as_str() {
+                            index.entry(text.to_string()).or_default().push(b);
+                        }
+                    }
+                }
+                let index = Rc::new(index);
+                self.names.borrow_mut().insert(key, Rc::clone(&index));
+                index
+            }
+        };
+        index.get(name).cloned().unwrap_or_default()
     }
 
     /// Today (UTC, `YYYY-MM-DD`), for rules with dated tables.

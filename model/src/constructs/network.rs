@@ -6,7 +6,9 @@ use super::stack::Stack;
 use crate::ir::{Expr, TemplatePart};
 use crate::origin::RustLocation;
 
-/// `arn:<partition>:<service>:<region>:<account>:<resource>` from the stack's data sources.
+/// `arn:<partition>:<service>:<region>:<account>:<resource>` from the stack's data sources
+/// (see [`Stack::aws_context`]: planning it needs credentials, because of
+/// `aws_caller_identity`; the constructs build ARNs from a role's account instead).
 pub fn arn(stack: &Stack, service: &str, resource: &str, location: RustLocation) -> Expr {
     let ctx = stack.aws_context(location);
     Expr::template(vec![

@@ -303,6 +303,11 @@ impl Stack {
 
     /// `data.aws_partition.current`, `data.aws_region.current` and
     /// `data.aws_caller_identity.current`, declared once, for building ARNs.
+    ///
+    /// `aws_caller_identity` calls STS even during `terraform plan`, so a stack that uses
+    /// this needs real credentials to plan (the offline conformance check cannot plan it).
+    /// The built-in constructs do not use it: they take the account from an ARN they
+    /// already have (a role's or a key's) and the region from `var.region`.
     pub fn aws_context(&self, location: RustLocation) -> AwsContext {
         for t in ["aws_partition", "aws_region", "aws_caller_identity"] {
             let address = format!("data.{t}.current");

@@ -420,15 +420,11 @@ fn last_segment(s: &str, separator: char) -> &str {
     s.rsplit(separator).next().unwrap_or(s)
 }
 
-/// The queue whose evaluated `name` is `name`.
+/// The (first) queue whose evaluated `name` is `name`: a hash lookup.
 pub(crate) fn queue_named<'m>(cx: &Context<'m>, name: &str) -> Option<&'m Block> {
-    if name.is_empty() {
-        return None;
-    }
-    cx.resources("aws_sqs_queue")
-        .iter()
+    cx.resources_named("aws_sqs_queue", "name", name)
+        .first()
         .copied()
-        .find(|q| cx.attr(q, "name").as_ref().and_then(|v| v.as_str()) == Some(name))
 }
 
 /// The origin of a nested block (`target` of a schedule), else of the block.

@@ -138,15 +138,7 @@ impl Rule for S3BucketWithoutTlsPolicy {
 /// `aws_iam_policy_document` data sources it reads with those they merge — and whether
 /// some part of them cannot be read.
 fn documents_of<'c>(cx: &'c Context, block: &Block, expr: &Expr) -> (Vec<&'c PolicyDoc>, bool) {
-    let address = block.address();
-    let mut docs: Vec<&PolicyDoc> = cx
-        .policies()
-        .iter()
-        .filter(|d| {
-            d.resource.as_deref() == Some(address.as_str())
-                && d.attribute.as_deref() == Some("policy")
-        })
-        .collect();
+    let mut docs: Vec<&PolicyDoc> = cx.policies_of(&block.address(), Some("policy"));
     // A JSON document whose `Statement` cannot be read has no statements.
     let mut unknown = docs.iter().any(|d| d.statements.is_empty());
     let mut pending: Vec<String> = data_documents(cx, expr);
@@ -156,11 +148,7 @@ fn documents_of<'c>(cx: &'c Context, block: &Block, expr: &Expr) -> (Vec<&'c Pol
             continue;
         }
         seen.push(data.clone());
-        docs.extend(
-            cx.policies()
-                .iter()
-                .filter(|d| d.resource.as_deref() == Some(data.as_str()) && d.attribute.is_none()),
-        );
+        docs.extend(cx.policies_of(&data, None));
         let Some(d) = cx.block(&data) else {
             unknown = true;
             continue;
