@@ -335,6 +335,67 @@ fn terraform_plan_json_from_real_terraform() {
     assert_eq!(doc["summary"]["files_checked"], 1);
 }
 
+/// `tfstack lint main.tf` (what pre-commit runs for a changed file): the file is linted in
+/// its module — the log group in `logs.tf` counts — and only its findings are reported.
+#[test]
+fn a_named_file_is_linted_in_its_module_and_reported_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        &dir.path().join("main.tf"),
+        r#"resource "aws_lambda_function" "orders" {
+  function_name = "orders"
+  role          = "arn:aws:iam::123456789012:role/orders"
+  handler       = "app.handler"
+  runtime       = "python3.12"
+  filename      = "orders.zip"
+  timeout       = 10
+}
+"#,
+    );
+    write(
+        &dir.path().join("logs.tf"),
+        r#"resource "aws_cloudwatch_log_group" "orders" {
+  name = "/aws/lambda/${aws_lambda_function.orders.function_name}"
+}
+"#,
+    );
+    // Alone, main.tf has no finding: its log group is in logs.tf (no LOG002), and the
+    // group's missing retention (LOG001) is logs.tf's.
+    let run = tfstack_in(dir.path(), &["lint", "main.tf", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let doc = run.json();
+    assert_eq!(doc["findings"].as_array().map(Vec::len), Some(0), "{doc:#}");
+    assert_eq!(doc["summary"]["files_checked"].as_u64(), Some(1), "{doc:#}");
+    // Named, logs.tf reports its own finding, once, also when named twice.
+    let run = tfstack_in(
+        dir.path(),
+        &["lint", "logs.tf", "./logs.tf", "--format", "json"],
+    );
+    let doc = run.json();
+    assert_eq!(
+        resources(&findings(&doc, "LOG001")),
+        ["aws_cloudwatch_log_group.orders"],
+        "{doc:#}"
+    );
+    assert!(findings(&doc, "LOG002").is_empty(), "{doc:#}");
+    // Files of one directory named in different forms: still one module.
+    let absolute = dir.path().join("logs.tf");
+    let absolute = absolute.to_string_lossy();
+    let run = tfstack_in(
+        dir.path(),
+        &["lint", "main.tf", &absolute, "--format", "json"],
+    );
+    let doc = run.json();
+    assert_eq!(findings(&doc, "LOG001").len(), 1, "{doc:#}");
+    assert!(findings(&doc, "LOG002").is_empty(), "{doc:#}");
+    assert_eq!(doc["summary"]["files_checked"].as_u64(), Some(2), "{doc:#}");
+    // The directory named as well: linted whole, each finding once.
+    let run = tfstack_in(dir.path(), &["lint", "main.tf", ".", "--format", "json"]);
+    let doc = run.json();
+    assert_eq!(findings(&doc, "LOG001").len(), 1, "{doc:#}");
+    assert_eq!(doc["summary"]["files_checked"].as_u64(), Some(2), "{doc:#}");
+}
+
 #[test]
 fn local_module_calls_are_linted_once() {
     // Given one file, its directory's `./logs` and `../shared` calls are linted too.

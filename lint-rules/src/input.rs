@@ -31,15 +31,24 @@ pub struct Inputs {
     /// `.json` files to classify (plan, policy, or neither).
     pub json_files: Vec<PathBuf>,
     pub errors: Vec<InputError>,
+    /// Modules loaded whole because files of theirs were named on the command line (as
+    /// pre-commit does): only the named files are reported on; the other files are
+    /// context (variables, log groups, policies, …).
+    pub focus: BTreeMap<PathBuf, BTreeSet<PathBuf>>,
 }
 
 /// Walks `paths` and groups what it finds.
 pub fn discover(paths: &[PathBuf]) -> Inputs {
     let mut inputs = Inputs::default();
     let mut seen = BTreeSet::new();
+    let mut named: Vec<&PathBuf> = Vec::new();
     for p in paths {
         if p.is_file() {
-            add_file(&mut inputs, p, &mut seen);
+            if is_module_file(p) {
+                named.push(p);
+            } else {
+                add_file(&mut inputs, p, &mut seen);
+            }
             continue;
         }
         if !p.is_dir() {
@@ -80,6 +89,62 @@ pub fn discover(paths: &[PathBuf]) -> Inputs {
                 }),
             }
         }
+    }
+    // A named `.tf` file is linted in its module: a log group, a variable's value or a
+    // policy in a sibling file decides what its resources mean (linted alone, `main.tf`
+    // would get LOG002 for a log group declared in `logs.tf`). Its siblings are loaded as
+    // context and findings are reported for the named files only, unless the directory
+    // is walked anyway.
+    let walked: BTreeSet<PathBuf> = inputs
+        .modules
+        .keys()
+        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))
+        .collect();
+    let mut named_seen: BTreeSet<PathBuf> = BTreeSet::new();
+    // Canonical directory → the form it was first named in (one module per directory).
+    let mut dirs: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+    for p in named {
+        // `./main.tf` is `main.tf`; the same file named twice (or by another path) once.
+        let p = normalize_lexically(p);
+        let canonical = std::fs::canonicalize(parent_dir(&p)).unwrap_or_else(|_| parent_dir(&p));
+        let file = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+        if walked.contains(&canonical) || !named_seen.insert(file) {
+            continue;
+        }
+        let dir = dirs
+            .entry(canonical)
+            .or_insert_with(|| parent_dir(&p))
+            .clone();
+        let p = &match p.file_name() {
+            Some(name) if dir != parent_dir(&p) => in_dir(&dir, name),
+            _ => p,
+        };
+        inputs
+            .focus
+            .entry(dir.clone())
+            .or_default()
+            .insert(p.clone());
+        let files = inputs.modules.entry(dir.clone()).or_default();
+        if files.is_empty() {
+            // Siblings named like the given file (`main.tf` → `logs.tf`, `a/main.tf` →
+            // `a/logs.tf`), skipping what Terraform skips (`.x.tf`, `#x.tf#`, `x.tf~`).
+            let siblings = std::fs::read_dir(&dir)
+                .map(|rd| {
+                    rd.flatten()
+                        .map(|e| e.file_name().to_string_lossy().to_string())
+                        .filter(|n| !n.starts_with('.') && !n.starts_with('#') && !n.ends_with('~'))
+                        .map(|n| in_dir(&dir, n.as_ref()))
+                        .filter(|s| s.is_file() && is_module_file(s))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default();
+            files.extend(siblings);
+        }
+        if !files.contains(p) {
+            files.push(p.clone());
+        }
+        files.sort();
+        files.dedup();
     }
     // Local module calls to directories outside the walked paths are linted too, and the
     // modules those call, transitively. Directories are compared canonically (fix: a
@@ -155,18 +220,30 @@ fn add_file(inputs: &mut Inputs, p: &Path, seen: &mut BTreeSet<PathBuf>) {
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
     if is_module_file(p) {
-        let dir = p
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
-        let dir = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir
-        };
-        inputs.modules.entry(dir).or_default().push(p.to_path_buf());
+        inputs
+            .modules
+            .entry(parent_dir(p))
+            .or_default()
+            .push(p.to_path_buf());
     } else if name.ends_with(".json") && !name.ends_with(".tfvars.json") {
         inputs.json_files.push(p.to_path_buf());
+    }
+}
+
+/// `name` in `dir`, as a user would write it (`main.tf` in `.`, `a/main.tf` in `a`).
+fn in_dir(dir: &Path, name: &std::ffi::OsStr) -> PathBuf {
+    if dir == Path::new(".") {
+        PathBuf::from(name)
+    } else {
+        dir.join(name)
+    }
+}
+
+/// The directory of a file as named (`.` for a bare file name).
+fn parent_dir(p: &Path) -> PathBuf {
+    match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
     }
 }
 

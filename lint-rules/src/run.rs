@@ -64,7 +64,13 @@ pub fn lint_paths_with(
             let (module, errors) = input::load_module(dir, files, options);
             let (mut r, sources) = lint_module(&module, &rules, config, &[]);
             r.errors.extend(errors);
-            r.files += files.len();
+            match inputs.focus.get(dir) {
+                Some(named) => {
+                    keep_named_files(&mut r, &module, files, named);
+                    r.files += named.len();
+                }
+                None => r.files += files.len(),
+            }
             if run.drop_sources {
                 for f in r.findings.iter_mut().chain(r.suppressed.iter_mut()) {
                     f.location.source = None;
@@ -105,6 +111,41 @@ pub fn lint_paths_with(
     // A `--var-file` error is reported by every module that reads the file: keep one.
     report.errors.dedup();
     report
+}
+
+/// Keeps the findings of the files named on the command line, for a module loaded whole
+/// for their sake: those located in a named file, and those located in a file read
+/// through `file()`/`templatefile()` for a resource written in a named file. Errors are
+/// all kept: a sibling that cannot be read leaves the named files' results incomplete.
+fn keep_named_files(
+    report: &mut LintReport,
+    module: &Module,
+    files: &[PathBuf],
+    named: &std::collections::BTreeSet<PathBuf>,
+) {
+    let named: HashSet<String> = named.iter().map(|p| display_path(p)).collect();
+    let own: HashSet<String> = files.iter().map(|p| display_path(p)).collect();
+    let block_files: std::collections::HashMap<String, String> = module
+        .config
+        .blocks
+        .iter()
+        .filter_map(|b| match b.origin {
+            tfstack_model::Origin::File { file, .. } if (file.0 as usize) < module.files.len() => {
+                Some((b.address(), display_path(&module.files.get(file).path)))
+            }
+            _ => None,
+        })
+        .collect();
+    let keep = |f: &crate::engine::Located| {
+        named.contains(&f.location.path)
+            || (!own.contains(&f.location.path)
+                && f.resource
+                    .as_ref()
+                    .and_then(|r| block_files.get(r))
+                    .is_some_and(|p| named.contains(p)))
+    };
+    report.findings.retain(keep);
+    report.suppressed.retain(keep);
 }
 
 /// A progress bar drawn on stderr only once a scan has run for a second (short scans,
