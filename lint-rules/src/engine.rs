@@ -3,8 +3,9 @@
 
 use crate::config::LintConfig;
 use crate::context::{Context, Module};
-use crate::suppress::{self, InlineSuppression};
+use crate::suppress::{self, InlineSuppression, SuppressionIndex};
 use crate::{registry, Finding, Rule, RuleMeta, Severity};
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tfstack_model::{Origin, SourceFile, SourceFiles, Span};
@@ -114,6 +115,8 @@ pub fn lint_module(
     let files = cx.eval.files.borrow().clone();
     let mut inline = suppress::scan_files(&files);
     inline.extend(extra_suppressions.iter().cloned());
+    let index = SuppressionIndex::new(&inline);
+    let mut rust_sources = RustSources::default();
     let mut report = LintReport::default();
     let mut used = vec![false; inline.len()];
     for (f, severity) in raw {
@@ -125,7 +128,7 @@ pub fn lint_module(
             }
             _ => f.origin,
         };
-        let location = locate(&files, origin, &module.dir);
+        let location = locate(&files, origin, &module.dir, &mut rust_sources);
         let block_line = f
             .resource
             .as_deref()
@@ -148,7 +151,7 @@ pub fn lint_module(
             location,
             suppressed_reason: None,
         };
-        if let Some(i) = suppress::matching(&inline, &located, origin, block_line, &files) {
+        if let Some(i) = index.matching(&located, origin, block_line, &files) {
             used[i] = true;
             located.suppressed_reason = Some(inline[i].reason.clone());
         } else if let Some(reason) = config.suppression_for(&located) {
@@ -168,13 +171,41 @@ pub fn lint_module(
             &files,
             &module.dir,
             rules,
+            &mut rust_sources,
         ));
     }
     (report, files)
 }
 
-/// Turns an origin into a position a person (and a CI system) can use.
-pub fn locate(files: &SourceFiles, origin: Origin, fallback_dir: &std::path::Path) -> Location {
+/// The Rust source files typed-stack findings point into, each read and indexed once per
+/// lint run (a stack's findings and suppressions point into a handful of files; each used
+/// to read its file again).
+#[derive(Debug, Default)]
+pub struct RustSources {
+    /// By path as `#[track_caller]` recorded it; `None` when it could not be read.
+    files: HashMap<&'static str, Option<Arc<SourceFile>>>,
+}
+
+impl RustSources {
+    fn get(&mut self, path: &'static str) -> Option<Arc<SourceFile>> {
+        self.files
+            .entry(path)
+            .or_insert_with(|| {
+                let text = std::fs::read_to_string(path).ok()?;
+                Some(Arc::new(SourceFile::new(PathBuf::from(path), text)))
+            })
+            .clone()
+    }
+}
+
+/// Turns an origin into a position a person (and a CI system) can use. Rust source files
+/// are read through `rust_sources`, so pass the same one for every finding of a run.
+pub fn locate(
+    files: &SourceFiles,
+    origin: Origin,
+    fallback_dir: &std::path::Path,
+    rust_sources: &mut RustSources,
+) -> Location {
     match origin {
         Origin::File { file, span } if (file.0 as usize) < files.len() => {
             let f = files.get(file);
@@ -190,13 +221,12 @@ pub fn locate(files: &SourceFiles, origin: Origin, fallback_dir: &std::path::Pat
             }
         }
         Origin::Rust(loc) => {
-            let source = std::fs::read_to_string(loc.file).ok().and_then(|text| {
-                let f = SourceFile::new(PathBuf::from(loc.file), text);
+            let source = rust_sources.get(loc.file).and_then(|f| {
                 let start = f.line_start(loc.line)? as usize;
                 let line_text = f.line_text(loc.line);
                 let col = (loc.column as usize).saturating_sub(1).min(line_text.len());
                 let span = Span::new(start + col, start + line_text.len());
-                Some((Arc::new(f), span))
+                Some((f, span))
             });
             let end_column = source
                 .as_ref()
@@ -226,4 +256,60 @@ pub fn locate(files: &SourceFiles, origin: Origin, fallback_dir: &std::path::Pat
 pub fn display_path(p: &std::path::Path) -> String {
     let s = p.to_string_lossy().replace('\\', "/");
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tfstack_model::RustLocation;
+
+    const THIS_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/engine.rs");
+
+    #[test]
+    fn rust_locations_read_their_file_once() {
+        let files = SourceFiles::default();
+        let dir = std::path::Path::new("stack");
+        let mut sources = RustSources::default();
+        let at = |line, column| {
+            Origin::Rust(RustLocation {
+                file: THIS_FILE,
+                line,
+                column,
+            })
+        };
+        let first = locate(&files, at(1, 1), dir, &mut sources);
+        let second = locate(&files, at(2, 4), dir, &mut sources);
+        let past_the_end = locate(&files, at(1_000_000, 1), dir, &mut sources);
+        assert_eq!(sources.files.len(), 1);
+        let (a, _) = first.source.as_ref().expect("read");
+        let (b, span) = second.source.as_ref().expect("read");
+        assert!(Arc::ptr_eq(a, b), "one read for both");
+        // The same as reading the file for each location (as before the cache).
+        let text = std::fs::read_to_string(THIS_FILE).expect("read");
+        let line_two = text.lines().nth(1).expect("line 2");
+        assert_eq!(&b.text[span.range()], &line_two[3..]);
+        assert_eq!(second.path, THIS_FILE);
+        assert_eq!(
+            (
+                second.line,
+                second.column,
+                second.end_line,
+                second.end_column
+            ),
+            (2, 4, 2, line_two.chars().count() as u32 + 1)
+        );
+        assert!(past_the_end.source.is_none());
+        // A file that cannot be read is remembered as such.
+        let missing = Origin::Rust(RustLocation {
+            file: "no/such/file.rs",
+            line: 3,
+            column: 9,
+        });
+        for _ in 0..2 {
+            let l = locate(&files, missing, dir, &mut sources);
+            assert!(l.source.is_none());
+            assert_eq!((l.line, l.column, l.end_column), (3, 9, 9));
+        }
+        assert_eq!(sources.files.len(), 2);
+    }
 }

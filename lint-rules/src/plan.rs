@@ -4,6 +4,7 @@
 //! objects in plans, and are read as nested blocks.
 
 use serde_json::Value as Json;
+use std::collections::HashMap;
 use tfstack_model::ir::{Block, Expr, ExprKind, ObjectItem, ObjectKey, Structure};
 use tfstack_model::{FileId, Number, Origin};
 
@@ -139,7 +140,7 @@ fn wrong_type(pointer: &str, expected: &str, found: &Json) -> PlanError {
 fn collect_module(
     m: &Json,
     at: &str,
-    config: &[(String, Json)],
+    config: &ConfigExpressions<'_>,
     spans: &Spans,
     out: &mut Vec<Block>,
     errors: &mut Vec<PlanError>,
@@ -188,7 +189,7 @@ fn collect_module(
 fn resource_block(
     r: &Json,
     at: &str,
-    config: &[(String, Json)],
+    config: &ConfigExpressions<'_>,
     spans: &Spans,
     errors: &mut Vec<PlanError>,
 ) -> Option<Block> {
@@ -254,7 +255,7 @@ fn resource_block(
     }
     // Unknown-at-plan references, from the configuration.
     let address = format!("{ty}.{name}");
-    if let Some((_, exprs)) = config.iter().find(|(a, _)| *a == address) {
+    if let Some(exprs) = config.get(address.as_str()) {
         if let Some(map) = exprs.as_object() {
             for (k, e) in map {
                 if block.body.get(k).is_none() {
@@ -278,8 +279,17 @@ fn resource_block(
     Some(block)
 }
 
-fn configuration_resources(plan: &Json, errors: &mut Vec<PlanError>) -> Vec<(String, Json)> {
-    let mut out = Vec::new();
+/// The `expressions` of each configuration resource, by address: one lookup per planned
+/// resource (each used to scan every configuration resource).
+type ConfigExpressions<'a> = HashMap<&'a str, &'a Json>;
+
+/// The configuration resources of the root module; for an address listed twice, the
+/// first (as a scan would find it).
+fn configuration_resources<'a>(
+    plan: &'a Json,
+    errors: &mut Vec<PlanError>,
+) -> ConfigExpressions<'a> {
+    let mut out = HashMap::new();
     let resources = plan
         .get("configuration")
         .and_then(|c| c.get("root_module"))
@@ -292,7 +302,7 @@ fn configuration_resources(plan: &Json, errors: &mut Vec<PlanError>) -> Vec<(Str
                     r.get("address").and_then(Json::as_str),
                     r.get("expressions"),
                 ) {
-                    out.push((a.to_string(), e.clone()));
+                    out.entry(a).or_insert(e);
                 }
             }
         }
@@ -366,4 +376,91 @@ fn json_expr(v: &Json, depth: usize, at: &str, spans: &Spans) -> Expr {
         ),
     };
     Expr { kind, origin }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fixture plan with `n` more root log groups whose `kms_key_id` is unknown at
+    /// plan time and referenced in the configuration (group i → key i).
+    fn plan_with_groups(n: usize) -> Json {
+        let mut plan: Json =
+            serde_json::from_str(include_str!("../../tests/fixtures/lint/plan/plan.json"))
+                .expect("fixture plan");
+        let config_at = "/configuration/root_module/resources";
+        let planned_at = "/planned_values/root_module/resources";
+        for i in 0..n {
+            let address = format!("aws_cloudwatch_log_group.g{i}");
+            let config = serde_json::json!({
+                "address": address,
+                "mode": "managed",
+                "type": "aws_cloudwatch_log_group",
+                "name": format!("g{i}"),
+                "expressions": {
+                    "name": {"constant_value": format!("/orders/g{i}")},
+                    "kms_key_id": {
+                        "references": [
+                            format!("aws_kms_key.k{i}.arn"),
+                            format!("aws_kms_key.k{i}"),
+                        ],
+                    },
+                },
+            });
+            let planned = serde_json::json!({
+                "address": address,
+                "mode": "managed",
+                "type": "aws_cloudwatch_log_group",
+                "name": format!("g{i}"),
+                "values": {"name": format!("/orders/g{i}"), "retention_in_days": 7},
+            });
+            push(&mut plan, config_at, config);
+            push(&mut plan, planned_at, planned);
+        }
+        // An address listed twice in the configuration: the first entry counts.
+        let mut duplicate = plan.pointer(&format!("{config_at}/2")).expect("g0").clone();
+        duplicate["expressions"]["kms_key_id"]["references"] =
+            serde_json::json!(["aws_kms_key.other.arn"]);
+        push(&mut plan, config_at, duplicate);
+        plan
+    }
+
+    fn push(plan: &mut Json, at: &str, item: Json) {
+        let list = plan.pointer_mut(at).and_then(Json::as_array_mut);
+        list.unwrap_or_else(|| panic!("{at}")).push(item);
+    }
+
+    #[test]
+    fn unknown_values_come_from_each_resources_own_configuration() {
+        let n = 6;
+        let (blocks, errors) = blocks_from_plan(&plan_with_groups(n), FileId(0), None);
+        assert_eq!(errors, vec![]);
+        let addresses: Vec<String> = blocks.iter().map(Block::address).collect();
+        let mut expected = vec![
+            "aws_cloudwatch_log_group.legacy".to_string(),
+            "aws_cloudwatch_log_group.orders".to_string(),
+        ];
+        expected.extend((0..n).map(|i| format!("aws_cloudwatch_log_group.g{i}")));
+        expected.push("aws_cloudwatch_log_group.audit".to_string());
+        assert_eq!(addresses, expected);
+        for (i, block) in blocks[2..2 + n].iter().enumerate() {
+            let key = format!("k{i}");
+            assert_eq!(
+                block.body.get("kms_key_id"),
+                Some(&Expr::reference("aws_kms_key", &[key.as_str(), "arn"])),
+                "{}",
+                block.address()
+            );
+            // Known values stay literal.
+            assert!(block.body.get("retention_in_days").is_some());
+        }
+        // Resources the configuration does not reference get nothing from it.
+        for block in [&blocks[0], &blocks[1], &blocks[2 + n]] {
+            assert!(
+                block.body.get("kms_key_id").is_none(),
+                "{}",
+                block.address()
+            );
+        }
+    }
 }

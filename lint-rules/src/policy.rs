@@ -5,9 +5,10 @@
 
 use crate::context::Context;
 use indexmap::IndexMap;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use tfstack_model::eval::{render_template_text, scalar_to_string, Scope};
-use tfstack_model::{Block, Expr, ExprKind, Origin, Value, ValueKind};
+use tfstack_model::{Block, Expr, ExprKind, Origin, RustLocation, Value, ValueKind};
 
 /// What a policy controls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -423,27 +424,55 @@ fn apply_source_map(cx: &Context, path: &PathBuf, v: Value) -> Value {
     let Some(map) = cx.eval.source_maps.get(path) else {
         return v;
     };
-    remap(v, "", map)
+    remap_with_source_map(v, map)
 }
 
-fn remap(mut v: Value, pointer: &str, map: &[(String, tfstack_model::RustLocation)]) -> Value {
-    if let Some((_, loc)) = map.iter().find(|(p, _)| pointer.starts_with(p.as_str())) {
-        v.origin = Origin::Rust(*loc);
-        v.key_origin = Origin::Rust(*loc);
+/// Gives every value at or under a mapped pointer (`/Statement/3`, or the empty pointer for the
+/// whole document) that pointer's Rust location; under several mapped pointers, the deepest.
+/// Pointers match whole segments: `/Statement/1` is not a prefix of `/Statement/10`.
+fn remap_with_source_map(v: Value, map: &[(String, RustLocation)]) -> Value {
+    // One hash lookup per node, the location inherited down the tree (each node used to
+    // scan the whole map). A pointer listed twice keeps its first location.
+    let mut by_pointer: HashMap<&str, RustLocation> = HashMap::with_capacity(map.len());
+    for (pointer, location) in map {
+        by_pointer.entry(pointer.as_str()).or_insert(*location);
     }
+    remap(v, &mut String::new(), None, &by_pointer)
+}
+
+fn remap(
+    mut v: Value,
+    pointer: &mut String,
+    inherited: Option<RustLocation>,
+    map: &HashMap<&str, RustLocation>,
+) -> Value {
+    let location = map.get(pointer.as_str()).copied().or(inherited);
+    if let Some(loc) = location {
+        v.origin = Origin::Rust(loc);
+        v.key_origin = Origin::Rust(loc);
+    }
+    let parent_len = pointer.len();
+    let mut child = |x: Value, segment: &dyn std::fmt::Display| {
+        use std::fmt::Write;
+        let _ = write!(pointer, "/{segment}");
+        let x = remap(x, pointer, location, map);
+        pointer.truncate(parent_len);
+        x
+    };
     v.kind = match v.kind {
         ValueKind::List(items) => ValueKind::List(
             items
                 .into_iter()
                 .enumerate()
-                .map(|(i, x)| remap(x, &format!("{pointer}/{i}"), map))
+                .map(|(i, x)| child(x, &i))
                 .collect(),
         ),
+        // Keys are written unescaped, as the typed stacks write their pointers.
         ValueKind::Object(m) => ValueKind::Object(
             m.into_iter()
                 .map(|(k, x)| {
-                    let p = format!("{pointer}/{k}");
-                    (k, remap(x, &p, map))
+                    let x = child(x, &k);
+                    (k, x)
                 })
                 .collect(),
         ),
@@ -582,4 +611,94 @@ fn statement_block_value(cx: &Context, b: &Block, scope: &Scope) -> Value {
         );
     }
     Value::new(ValueKind::Object(m), b.origin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rust_line(origin: Origin) -> Option<u32> {
+        match origin {
+            Origin::Rust(l) => Some(l.line),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn source_map_matches_whole_pointer_segments() {
+        // A role policy of 12 statements, the source map one entry per statement (as
+        // `constructs::iam` writes it): statement i was written on line 100 + i.
+        let written: Vec<serde_json::Value> = (0..12)
+            .map(|i| {
+                serde_json::json!({
+                    "Sid": format!("S{i}"),
+                    "Effect": "Allow",
+                    "Action": ["sqs:SendMessage"],
+                    "Resource": format!("arn:aws:sqs:eu-west-1:123456789012:q{i}"),
+                })
+            })
+            .collect();
+        let doc = Value::from_json(
+            &serde_json::json!({"Version": "2012-10-17", "Statement": written}),
+            Origin::Generated,
+        );
+        let map: Vec<(String, RustLocation)> = (0..12)
+            .map(|i| {
+                let location = RustLocation {
+                    file: "stacks/src/orders.rs",
+                    line: 100 + i,
+                    column: 5,
+                };
+                (format!("/Statement/{i}"), location)
+            })
+            .collect();
+        let doc = remap_with_source_map(doc, &map);
+        let views = statements(&doc);
+        assert_eq!(views.len(), 12);
+        for s in &views {
+            assert_eq!(
+                rust_line(s.origin),
+                Some(100 + s.index as u32),
+                "{}",
+                s.path()
+            );
+            // Everything inside the statement too (`/Statement/10/Action/0`).
+            for action in &s.actions {
+                assert_eq!(rust_line(action.origin), Some(100 + s.index as u32));
+            }
+        }
+        assert_eq!(rust_line(views[10].origin), Some(110));
+        assert_eq!(rust_line(views[11].resources[0].origin), Some(111));
+        // Nothing above a mapped pointer is remapped.
+        assert_eq!(rust_line(doc.origin), None);
+        assert_eq!(
+            rust_line(doc.get_ignore_case("Version").expect("v").origin),
+            None
+        );
+    }
+
+    #[test]
+    fn source_map_root_pointer_and_deepest_entry() {
+        let doc = Value::from_json(
+            &serde_json::json!({"States": {"A": {"Type": "Pass"}, "B": {"Type": "Pass"}}}),
+            Origin::Generated,
+        );
+        let at = |line| RustLocation {
+            file: "stacks/src/flow.rs",
+            line,
+            column: 1,
+        };
+        // `` maps the whole document; a deeper entry wins below it.
+        let map = vec![("".to_string(), at(1)), ("/States/B".to_string(), at(2))];
+        let doc = remap_with_source_map(doc, &map);
+        let states = doc.get_ignore_case("States").expect("States");
+        assert_eq!(rust_line(doc.origin), Some(1));
+        assert_eq!(rust_line(states.origin), Some(1));
+        let state = |name: &str| states.get_ignore_case(name).expect("state");
+        assert_eq!(rust_line(state("A").origin), Some(1));
+        assert_eq!(rust_line(state("B").origin), Some(2));
+        assert_eq!(rust_line(state("B").key_origin), Some(2));
+        let ty = state("B").get_ignore_case("Type").expect("Type");
+        assert_eq!(rust_line(ty.origin), Some(2));
+    }
 }

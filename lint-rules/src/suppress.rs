@@ -2,8 +2,9 @@
 //! line above the block or attribute. A suppression without a reason is an error; one that
 //! suppresses nothing is a warning.
 
-use crate::engine::{locate, Located};
+use crate::engine::{locate, Located, RustSources};
 use crate::{Rule, RuleMeta, Severity};
+use std::collections::HashMap;
 use tfstack_model::{FileId, Origin, RustLocation, SourceFiles, Span};
 
 /// One suppression comment (or a typed construct's `.suppress(...)`).
@@ -81,51 +82,106 @@ pub fn scan_files(files: &SourceFiles) -> Vec<InlineSuppression> {
     out
 }
 
-/// The suppression that covers a finding, if any: a comment on the line just above (or
-/// in the comment run just above) the finding's line, its attribute's line or its block's
-/// header; or a typed stack's suppression of the finding's resource.
-pub fn matching(
-    suppressions: &[InlineSuppression],
-    finding: &Located,
-    origin: Origin,
-    block_line: Option<(FileId, u32)>,
-    files: &SourceFiles,
-) -> Option<usize> {
-    let mut targets: Vec<(FileId, u32)> = Vec::new();
-    // Guarded like `engine::locate`: an origin in a file this module did not load (a
-    // placeholder id) is no place a comment can stand above, and must not panic.
-    if let Origin::File { file, span } = origin {
-        if (file.0 as usize) < files.len() {
-            targets.push((file, files.get(file).line_col(span.start).0));
-        }
-    }
-    if let Some(b) = block_line {
-        targets.push(b);
-    }
-    suppressions.iter().position(|s| {
-        if !s.covers(finding.rule) {
-            return false;
-        }
-        if let (Some(addr), Some(res)) = (&s.address, &finding.resource) {
-            return addr == res;
-        }
-        let Some((sfile, sline)) = s.file_line else {
-            return false;
-        };
-        targets.iter().any(|(file, line)| {
-            *file == sfile && *line > sline && comment_run_reaches(files, *file, sline, *line)
-        })
-    })
+/// The suppressions of one module, indexed by where they apply: built once per module so
+/// that matching a finding looks only at the comments in the run just above its lines and
+/// at its resource's typed suppressions (matching used to test every suppression against
+/// every finding: findings × suppressions).
+pub struct SuppressionIndex<'a> {
+    suppressions: &'a [InlineSuppression],
+    /// Comment suppressions by the file and 1-based line they stand on, indexes ascending.
+    by_line: HashMap<(FileId, u32), Vec<usize>>,
+    /// The first line holding a suppression comment, per file: upward walks stop there.
+    first_line: HashMap<FileId, u32>,
+    /// Typed-stack suppressions by the address they apply to, indexes ascending.
+    by_address: HashMap<&'a str, Vec<usize>>,
 }
 
-/// Whether every line strictly between the comment and the target is a comment too (so
-/// several suppression comments may stand above one block).
-fn comment_run_reaches(files: &SourceFiles, file: FileId, comment_line: u32, target: u32) -> bool {
-    let f = files.get(file);
-    (comment_line + 1..target).all(|l| {
-        let t = f.line_text(l).trim_start();
-        t.starts_with('#') || t.starts_with("//")
-    })
+impl<'a> SuppressionIndex<'a> {
+    pub fn new(suppressions: &'a [InlineSuppression]) -> Self {
+        let mut index = SuppressionIndex {
+            suppressions,
+            by_line: HashMap::new(),
+            first_line: HashMap::new(),
+            by_address: HashMap::new(),
+        };
+        for (i, s) in suppressions.iter().enumerate() {
+            if let Some((file, line)) = s.file_line {
+                index.by_line.entry((file, line)).or_default().push(i);
+                let first = index.first_line.entry(file).or_insert(line);
+                *first = (*first).min(line);
+            }
+            if let Some(address) = &s.address {
+                index.by_address.entry(address).or_default().push(i);
+            }
+        }
+        index
+    }
+
+    /// The suppression that covers a finding, if any (the first one, by position): a
+    /// comment on the line just above (or in the comment run just above) the finding's
+    /// line or its block's header; or a typed stack's suppression of the finding's
+    /// resource.
+    pub fn matching(
+        &self,
+        finding: &Located,
+        origin: Origin,
+        block_line: Option<(FileId, u32)>,
+        files: &SourceFiles,
+    ) -> Option<usize> {
+        let mut targets: Vec<(FileId, u32)> = Vec::with_capacity(2);
+        // Guarded like `engine::locate`: an origin in a file this module did not load (a
+        // placeholder id) is no place a comment can stand above, and must not panic.
+        if let Origin::File { file, span } = origin {
+            if (file.0 as usize) < files.len() {
+                targets.push((file, files.get(file).line_col(span.start).0));
+            }
+        }
+        if let Some(b) = block_line {
+            targets.push(b);
+        }
+        let mut first: Option<usize> = None;
+        let mut consider = |i: usize| {
+            if first.is_none_or(|f| i < f) && self.suppressions[i].covers(finding.rule) {
+                first = Some(i);
+            }
+        };
+        // A suppression with an address, for a finding with a resource, applies by address
+        // only (and never by the line it stands on).
+        if let Some(resource) = &finding.resource {
+            for &i in self.by_address.get(resource.as_str()).into_iter().flatten() {
+                consider(i);
+            }
+        }
+        for (file, line) in targets {
+            let Some(&first_line) = self.first_line.get(&file) else {
+                continue;
+            };
+            let text = files.get(file);
+            // Upward from the line above the target, through the comment run: a comment
+            // at `above` applies when every line strictly between it and the target is a
+            // comment too (so several suppression comments may stand above one block).
+            let mut above = line;
+            while above > first_line {
+                above -= 1;
+                for &i in self.by_line.get(&(file, above)).into_iter().flatten() {
+                    if self.suppressions[i].address.is_some() && finding.resource.is_some() {
+                        continue;
+                    }
+                    consider(i);
+                }
+                if !is_comment(text.line_text(above)) {
+                    break;
+                }
+            }
+        }
+        first
+    }
+}
+
+/// Whether a line is a comment (`#` or `//`).
+fn is_comment(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with('#') || t.starts_with("//")
 }
 
 declare_rule! {
@@ -207,6 +263,7 @@ pub fn check_suppression(
     files: &SourceFiles,
     dir: &std::path::Path,
     active: &[(&'static dyn Rule, Severity)],
+    rust_sources: &mut RustSources,
 ) -> Vec<Located> {
     let mut out = Vec::new();
     let enabled = |m: &RuleMeta| {
@@ -215,7 +272,7 @@ pub fn check_suppression(
             .find(|(r, _)| r.meta().id == m.id)
             .map(|(_, s)| *s)
     };
-    let make =
+    let mut make =
         |meta: &'static RuleMeta, severity, message: String, label: &str, help: &str| Located {
             rule: meta,
             severity,
@@ -224,7 +281,7 @@ pub fn check_suppression(
             help: help.to_string(),
             resource: s.address.clone(),
             attribute: None,
-            location: locate(files, s.origin, dir),
+            location: locate(files, s.origin, dir, rust_sources),
             suppressed_reason: None,
         };
     if s.reason.is_empty() {
@@ -256,4 +313,285 @@ pub fn check_suppression(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LintConfig;
+    use crate::engine::{lint_module, Location};
+    use crate::input::{load_module, InputOptions};
+    use crate::registry;
+    use tfstack_model::SourceFile;
+
+    /// The definition the index must agree with: every suppression tested against the
+    /// finding, the first that covers it wins (the engine's matching before the index).
+    fn matching_pairwise(
+        suppressions: &[InlineSuppression],
+        finding: &Located,
+        origin: Origin,
+        block_line: Option<(FileId, u32)>,
+        files: &SourceFiles,
+    ) -> Option<usize> {
+        let mut targets: Vec<(FileId, u32)> = Vec::new();
+        if let Origin::File { file, span } = origin {
+            if (file.0 as usize) < files.len() {
+                targets.push((file, files.get(file).line_col(span.start).0));
+            }
+        }
+        if let Some(b) = block_line {
+            targets.push(b);
+        }
+        suppressions.iter().position(|s| {
+            if !s.covers(finding.rule) {
+                return false;
+            }
+            if let (Some(addr), Some(res)) = (&s.address, &finding.resource) {
+                return addr == res;
+            }
+            let Some((sfile, sline)) = s.file_line else {
+                return false;
+            };
+            targets.iter().any(|(file, line)| {
+                *file == sfile
+                    && *line > sline
+                    && (sline + 1..*line).all(|l| is_comment(files.get(*file).line_text(l)))
+            })
+        })
+    }
+
+    /// Log groups `g0…g{n-1}` with suppressions above them in every arrangement the
+    /// matching distinguishes, cycling with `i % 8` (`shift` rotates the cycle).
+    fn module_text(n: usize, shift: usize) -> String {
+        let mut text = String::new();
+        for i in 0..n {
+            match (i + shift) % 8 {
+                // Directly above the header.
+                0 => text.push_str(&format!("# tfstack:ignore[LOG001] reason {i}\n")),
+                // In a run with another rule's suppression and a plain comment.
+                1 => text.push_str(&format!(
+                    "# tfstack:ignore[SEC001] other rule {i}\n\
+                     // tfstack:ignore[log-group-without-retention] by name {i}\n\
+                     # a plain comment\n"
+                )),
+                // Cut off by a blank line: stale.
+                2 => text.push_str(&format!("# tfstack:ignore[LOG001] too far {i}\n\n")),
+                // Without a reason (still suppresses).
+                3 => text.push_str("# tfstack:ignore[LOG001]\n"),
+                // Two in a run for the same rule: the first wins, the second is stale.
+                4 => text.push_str(&format!(
+                    "# tfstack:ignore[*] everything {i}\n  # tfstack:ignore[LOG001] second {i}\n"
+                )),
+                _ => {}
+            }
+            text.push_str(&format!(
+                "resource \"aws_cloudwatch_log_group\" \"g{i}\" {{\n"
+            ));
+            text.push_str(&format!("  name = \"/orders/g{i}\"\n"));
+            match (i + shift) % 8 {
+                // Above the attribute the finding is on.
+                5 => text.push_str(&format!(
+                    "  # tfstack:ignore[LOG001] the job deletes its streams {i}\n\
+                     \x20 retention_in_days = 0\n"
+                )),
+                // A retention: a suppression above it is stale.
+                6 => text.push_str(&format!(
+                    "  # tfstack:ignore[LOG001] stale {i}\n  retention_in_days = 30\n"
+                )),
+                _ => {}
+            }
+            text.push_str("}\n\n");
+        }
+        text
+    }
+
+    fn finding(rule: &'static RuleMeta, resource: Option<&str>) -> Located {
+        Located {
+            rule,
+            severity: Severity::Error,
+            message: String::new(),
+            label: String::new(),
+            help: String::new(),
+            resource: resource.map(str::to_string),
+            attribute: None,
+            location: Location {
+                path: String::new(),
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 1,
+                source: None,
+            },
+            suppressed_reason: None,
+        }
+    }
+
+    #[test]
+    fn index_agrees_with_the_pairwise_definition() {
+        let mut files = SourceFiles::default();
+        let a = files.add(SourceFile::new("a.tf", module_text(24, 0)));
+        let b = files.add(SourceFile::new("b.tf", module_text(24, 3)));
+        let mut suppressions = scan_files(&files);
+        let location = RustLocation {
+            file: "stack.rs",
+            line: 7,
+            column: 5,
+        };
+        for address in ["aws_cloudwatch_log_group.g1", "aws_cloudwatch_log_group.g2"] {
+            suppressions.push(InlineSuppression::for_address(
+                "LOG001", "typed", address, location,
+            ));
+        }
+        // An address and a line (never built today, but the fields allow it): by address
+        // for a finding with a resource, by line otherwise.
+        suppressions.push(InlineSuppression {
+            file_line: Some((a, 3)),
+            ..InlineSuppression::for_address("LOG001", "both", "aws_x.y", location)
+        });
+        assert!(suppressions.len() > 40, "{}", suppressions.len());
+        let index = SuppressionIndex::new(&suppressions);
+        let log001 = registry::find("LOG001").expect("LOG001").meta();
+        let other = &SuppressionWithoutReason::META;
+        let mut matched = 0;
+        for file in [a, b] {
+            let lines = files.get(file).text.lines().count() as u32 + 2;
+            for line in 0..lines {
+                let start = files.get(file).line_start(line.max(1)).unwrap_or(0);
+                let origins = [
+                    Origin::File {
+                        file,
+                        span: Span::new(start as usize, start as usize + 1),
+                    },
+                    Origin::Generated,
+                    Origin::File {
+                        file: FileId(99),
+                        span: Span::default(),
+                    },
+                ];
+                let blocks = [
+                    None,
+                    Some((file, line)),
+                    Some((file, line + 2)),
+                    Some((a, 9)),
+                ];
+                let resources = [
+                    None,
+                    Some("aws_cloudwatch_log_group.g1"),
+                    Some("aws_x.y"),
+                    Some("aws_cloudwatch_log_group.g7"),
+                ];
+                for rule in [log001, other] {
+                    for resource in resources {
+                        let f = finding(rule, resource);
+                        for origin in origins {
+                            for block_line in blocks {
+                                let expected = matching_pairwise(
+                                    &suppressions,
+                                    &f,
+                                    origin,
+                                    block_line,
+                                    &files,
+                                );
+                                let got = index.matching(&f, origin, block_line, &files);
+                                assert_eq!(
+                                    got, expected,
+                                    "{rule:?} {resource:?} {origin:?} {block_line:?}"
+                                );
+                                matched += usize::from(got.is_some());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(
+            matched > 1000,
+            "too few matches to mean anything: {matched}"
+        );
+    }
+
+    #[test]
+    fn many_suppressions_in_one_module() {
+        let n = 40;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("main.tf");
+        std::fs::write(&path, module_text(n, 0)).expect("write fixture");
+        let (module, errors) = load_module(dir.path(), &[path], &InputOptions::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let rules: Vec<_> = ["LOG001", "TFS001", "TFS002"]
+            .iter()
+            .map(|id| {
+                let rule = registry::find(id).expect("rule");
+                (rule, rule.meta().default_severity)
+            })
+            .collect();
+        let (report, files) = lint_module(&module, &rules, &LintConfig::default(), &[]);
+        let group = |i: usize| format!("aws_cloudwatch_log_group.g{i}");
+        let of = |list: &[Located], rule: &str| {
+            let mut v: Vec<String> = list
+                .iter()
+                .filter(|f| f.rule.id == rule)
+                .map(|f| {
+                    f.resource
+                        .clone()
+                        .unwrap_or_else(|| f.location.line.to_string())
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        let cycle = |k: &[usize]| (0..n).filter(|i| k.contains(&(i % 8))).collect::<Vec<_>>();
+        // Suppressed: above the header (also without a reason, by name, by `*`), above the
+        // attribute.
+        assert_eq!(
+            of(&report.suppressed, "LOG001"),
+            sorted(cycle(&[0, 1, 3, 4, 5]).into_iter().map(group).collect())
+        );
+        // Reported: no suppression, or one cut off by a blank line.
+        assert_eq!(
+            of(&report.findings, "LOG001"),
+            sorted(cycle(&[2, 7]).into_iter().map(group).collect())
+        );
+        // The reason of the first suppression in a run.
+        let reason_of = |i: usize| {
+            report
+                .suppressed
+                .iter()
+                .find(|f| f.resource.as_deref() == Some(group(i).as_str()))
+                .and_then(|f| f.suppressed_reason.clone())
+        };
+        assert_eq!(reason_of(1).as_deref(), Some("by name 1"));
+        assert_eq!(reason_of(4).as_deref(), Some("everything 4"));
+        assert_eq!(reason_of(11).as_deref(), Some(""));
+        // Stale: cut off by a blank line, second in a run, above a set retention (SEC001's
+        // is not called stale: SEC001 did not run). The suppression findings are on the
+        // comment lines.
+        let text = &files.get(FileId(0)).text;
+        let line_of = |needle: String| {
+            let at = text.find(&needle).unwrap_or_else(|| panic!("{needle}"));
+            (text[..at].matches('\n').count() + 1).to_string()
+        };
+        let mut stale: Vec<String> = Vec::new();
+        for i in 0..n {
+            match i % 8 {
+                2 => stale.push(line_of(format!("too far {i}\n"))),
+                4 => stale.push(line_of(format!("second {i}\n"))),
+                6 => stale.push(line_of(format!("stale {i}\n"))),
+                _ => {}
+            }
+        }
+        let mut stale_lines = report
+            .findings
+            .iter()
+            .filter(|f| f.rule.id == "TFS002")
+            .map(|f| f.location.line.to_string())
+            .collect::<Vec<_>>();
+        stale_lines.sort();
+        assert_eq!(stale_lines, sorted(stale));
+        assert_eq!(of(&report.findings, "TFS001").len(), cycle(&[3]).len());
+    }
 }
