@@ -46,6 +46,17 @@ pub fn lint_files_with(rule_id: &str, files: &[(&str, &str)], env: Option<&str>)
     findings
 }
 
+/// Loads `text` as the `main.tf` of a one-file module (for tests of shared helpers that
+/// take a `Context`). The module keeps the text; the temporary directory is gone.
+pub fn module_from_hcl(text: &str) -> crate::context::Module {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("main.tf");
+    std::fs::write(&path, text).expect("write fixture");
+    let (module, errors) = load_module(dir.path(), &[path], &InputOptions::default());
+    assert!(errors.is_empty(), "fixture does not load: {errors:?}");
+    module
+}
+
 /// The resource addresses of findings, in order (for table-driven rule tests).
 pub fn addresses(findings: &[Located]) -> Vec<String> {
     findings.iter().filter_map(|f| f.resource.clone()).collect()

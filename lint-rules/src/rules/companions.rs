@@ -249,7 +249,6 @@ fn names_something_else(expr: &Expr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::input::{load_module, InputOptions};
     use crate::rules::s3::VERSIONING;
 
     /// Every way a companion can name its bucket, for the index to sort out.
@@ -311,11 +310,7 @@ resource "aws_s3_bucket_versioning" "disabled" {
 
     #[test]
     fn the_index_finds_what_comparing_every_pair_finds() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("main.tf");
-        std::fs::write(&path, MODULE).expect("write fixture");
-        let (module, errors) = load_module(dir.path(), &[path], &InputOptions::default());
-        assert!(errors.is_empty(), "{errors:?}");
+        let module = crate::testing::module_from_hcl(MODULE);
         let cx = Context::new(&module);
         let mut seen = Vec::new();
         for parent in cx.resources("aws_s3_bucket") {

@@ -1,6 +1,7 @@
 use super::{exists, is_configured, referenced_blocks, walk_attributes};
 use crate::context::Context;
 use crate::{declare_rule, Finding, Rule, RuleMeta};
+use std::collections::{HashMap, HashSet};
 use tfstack_model::{Block, Expr};
 
 declare_rule! {
@@ -76,8 +77,9 @@ impl Rule for LambdaAsyncWithoutDlq {
         if cx.resources("aws_lambda_function").is_empty() {
             return;
         }
-        // Function address → the first resource that invokes it asynchronously.
-        let mut triggers: Vec<(String, String)> = Vec::new();
+        // Function address → the first resource that invokes it asynchronously: a map, so
+        // O(1) per (trigger, function) to record and per function to look up.
+        let mut triggers: HashMap<String, String> = HashMap::new();
         for (resource_type, path) in ASYNC_TRIGGERS {
             for trigger in cx.resources(resource_type) {
                 if !exists(cx, trigger) || !is_async_invocation(cx, trigger) {
@@ -88,10 +90,9 @@ impl Rule for LambdaAsyncWithoutDlq {
                         return;
                     }
                     for function in functions_at(cx, expr) {
-                        let address = function.address();
-                        if !triggers.iter().any(|(f, _)| *f == address) {
-                            triggers.push((address, trigger.address()));
-                        }
+                        triggers
+                            .entry(function.address())
+                            .or_insert_with(|| trigger.address());
                     }
                 });
             }
@@ -102,7 +103,7 @@ impl Rule for LambdaAsyncWithoutDlq {
         let failure_destinations = functions_with_failure_destination(cx);
         for function in cx.resources("aws_lambda_function") {
             let address = function.address();
-            let Some((_, trigger)) = triggers.iter().find(|(f, _)| *f == address) else {
+            let Some(trigger) = triggers.get(&address) else {
                 continue;
             };
             if !exists(cx, function)
@@ -130,12 +131,31 @@ fn is_async_invocation(cx: &Context, trigger: &Block) -> bool {
 /// The functions an expression designates: by reference (also through an alias), or by a
 /// literal name or ARN matching a function's evaluated `function_name`.
 pub(crate) fn functions_at<'m>(cx: &Context<'m>, expr: &Expr) -> Vec<&'m Block> {
+    functions_at_depth(cx, expr, 0)
+}
+
+/// How many aliases deep `functions_at` follows `function_name` (AWS allows one: an
+/// alias names a function; the limit stops a cycle of aliases naming each other, which
+/// Terraform rejects but the linter must survive).
+const MAX_ALIAS_DEPTH: usize = 4;
+
+fn functions_at_depth<'m>(cx: &Context<'m>, expr: &Expr, depth: usize) -> Vec<&'m Block> {
     let mut out = referenced_blocks(cx, expr, "aws_lambda_function");
-    for alias in referenced_blocks(cx, expr, "aws_lambda_alias") {
-        if let Some(name) = alias.body.get("function_name") {
-            for f in functions_at(cx, name) {
-                if !out.iter().any(|x| x.address() == f.address()) {
-                    out.push(f);
+    let aliases = if depth < MAX_ALIAS_DEPTH {
+        referenced_blocks(cx, expr, "aws_lambda_alias")
+    } else {
+        Vec::new()
+    };
+    if !aliases.is_empty() {
+        // A function reached directly and through aliases is kept once, where first
+        // reached: a set of addresses, O(1) per function.
+        let mut seen: HashSet<String> = out.iter().map(|f| f.address()).collect();
+        for alias in aliases {
+            if let Some(name) = alias.body.get("function_name") {
+                for f in functions_at_depth(cx, name, depth + 1) {
+                    if seen.insert(f.address()) {
+                        out.push(f);
+                    }
                 }
             }
         }
@@ -152,22 +172,20 @@ pub(crate) fn functions_at<'m>(cx: &Context<'m>, expr: &Expr) -> Vec<&'m Block> 
         ["arn", _, "lambda", _, _, "function", name, ..] => (*name).to_string(),
         _ => text.to_string(),
     };
-    cx.resources("aws_lambda_function")
-        .iter()
-        .copied()
-        .filter(|f| {
-            cx.attr(f, "function_name")
-                .as_ref()
-                .and_then(|v| v.as_str())
-                == Some(name.as_str())
-        })
-        .collect()
+    functions_named(cx, &name)
+}
+
+/// The functions whose evaluated `function_name` is `name`, in source order: a hash lookup
+/// in the module's index (built once, O(functions)). An empty name designates none (it
+/// used to match a function whose name evaluates to `""`, which AWS rejects).
+fn functions_named<'m>(cx: &Context<'m>, name: &str) -> Vec<&'m Block> {
+    cx.resources_named("aws_lambda_function", "function_name", name)
 }
 
 /// Functions with an `aws_lambda_function_event_invoke_config` that sends failures
-/// somewhere.
-fn functions_with_failure_destination(cx: &Context) -> Vec<String> {
-    let mut out = Vec::new();
+/// somewhere, as a set of addresses: the caller asks once per function, O(1) each.
+fn functions_with_failure_destination(cx: &Context) -> HashSet<String> {
+    let mut out = HashSet::new();
     for config in cx.resources("aws_lambda_function_event_invoke_config") {
         if !exists(cx, config)
             || !is_configured(
@@ -395,6 +413,161 @@ resource "aws_lambda_event_source_mapping" "resize" {{
             None,
         );
         assert!(f.is_empty(), "{f:?}");
+    }
+
+    /// Aliases naming each other (a cycle Terraform rejects) must not overflow the stack.
+    #[test]
+    fn a_cycle_of_aliases_is_survived() {
+        let module = crate::testing::module_from_hcl(
+            r#"resource "aws_lambda_alias" "a" {
+  name          = "a"
+  function_name = aws_lambda_alias.b.function_name
+}
+resource "aws_lambda_alias" "b" {
+  name          = "b"
+  function_name = aws_lambda_alias.a.function_name
+}
+"#,
+        );
+        let cx = crate::context::Context::new(&module);
+        let alias = cx.resources("aws_lambda_alias")[0];
+        let name = alias.body.get("function_name").expect("function_name");
+        assert!(super::functions_at(&cx, name).is_empty());
+    }
+
+    #[test]
+    fn many_triggers_by_literal_names_and_arns() {
+        // Functions named by literal names and ARNs are looked up by their evaluated
+        // `function_name`; the first trigger (in trigger-type order, then source order)
+        // is the one named; an invoke config naming a function literally can send its
+        // failures somewhere.
+        let f = lint_hcl(
+            "DLQ002",
+            &format!(
+                r#"{FUNCTIONS}
+resource "aws_lambda_function" "cleanup" {{
+  function_name = "cleanup"
+  role          = "arn:aws:iam::123456789012:role/cleanup"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+  filename      = "cleanup.zip"
+}}
+
+resource "aws_lambda_function" "archive" {{
+  function_name = "archive"
+  role          = "arn:aws:iam::123456789012:role/archive"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+  filename      = "archive.zip"
+}}
+
+resource "aws_lambda_alias" "archive_live" {{
+  name             = "live"
+  function_name    = aws_lambda_function.archive.function_name
+  function_version = "1"
+}}
+
+resource "aws_lambda_alias" "archive_canary" {{
+  name             = "canary"
+  function_name    = "archive"
+  function_version = "2"
+}}
+
+resource "aws_sqs_queue" "failures" {{
+  name = "failures"
+}}
+
+resource "aws_cloudwatch_event_target" "resize" {{
+  rule = "resize"
+  arn  = aws_lambda_function.resize.arn
+}}
+
+resource "aws_sns_topic_subscription" "resize" {{
+  topic_arn = "arn:aws:sns:eu-west-1:123456789012:uploads"
+  protocol  = "lambda"
+  endpoint  = "arn:aws:lambda:eu-west-1:123456789012:function:resize:live"
+}}
+
+resource "aws_scheduler_schedule" "report" {{
+  name                = "report"
+  schedule_expression = "rate(1 day)"
+
+  flexible_time_window {{
+    mode = "OFF"
+  }}
+
+  target {{
+    arn      = "arn:aws:lambda:eu-west-1:123456789012:function:report"
+    role_arn = "arn:aws:iam::123456789012:role/scheduler"
+  }}
+}}
+
+resource "aws_lambda_function_event_invoke_config" "report" {{
+  function_name = "report"
+
+  destination_config {{
+    on_failure {{
+      destination = aws_sqs_queue.failures.arn
+    }}
+  }}
+}}
+
+resource "aws_lambda_function_event_invoke_config" "cleanup" {{
+  function_name          = "cleanup"
+  maximum_retry_attempts = 1
+}}
+
+resource "aws_s3_bucket_notification" "uploads" {{
+  bucket = "uploads"
+
+  lambda_function {{
+    lambda_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:cleanup"
+    events              = ["s3:ObjectCreated:*"]
+  }}
+}}
+
+resource "aws_cloudwatch_event_target" "archive" {{
+  rule = "archive"
+  arn  = coalesce(aws_lambda_alias.archive_live.arn, aws_lambda_alias.archive_canary.arn, aws_lambda_function.archive.arn)
+}}
+
+resource "aws_cloudwatch_event_target" "elsewhere" {{
+  rule = "elsewhere"
+  arn  = "arn:aws:lambda:eu-west-1:123456789012:function:elsewhere"
+}}
+"#
+            ),
+        );
+        let found: Vec<(Option<&str>, &str)> = f
+            .iter()
+            .map(|f| (f.resource.as_deref(), f.message.as_str()))
+            .collect();
+        let message = |function: &str, trigger: &str| {
+            format!(
+                "function `{function}` is invoked asynchronously by `{trigger}` but failed \
+                 events are discarded: it has no dead-letter queue or on-failure destination"
+            )
+        };
+        let resize = message(
+            "aws_lambda_function.resize",
+            "aws_sns_topic_subscription.resize",
+        );
+        let cleanup = message(
+            "aws_lambda_function.cleanup",
+            "aws_s3_bucket_notification.uploads",
+        );
+        let archive = message(
+            "aws_lambda_function.archive",
+            "aws_cloudwatch_event_target.archive",
+        );
+        assert_eq!(
+            found,
+            [
+                (Some("aws_lambda_function.resize"), resize.as_str()),
+                (Some("aws_lambda_function.cleanup"), cleanup.as_str()),
+                (Some("aws_lambda_function.archive"), archive.as_str()),
+            ]
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@ pub mod sqs_queue_without_dlq;
 pub mod stream_mapping_without_failure_destination;
 
 use crate::context::Context;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use tfstack_model::{Attribute, Block, Body, Expr, ExprKind, Origin, Structure, ValueKind};
 
 /// How deep locals that refer to locals are followed.
@@ -148,12 +148,16 @@ pub(crate) fn referenced_blocks<'m>(
     resource_type: &str,
 ) -> Vec<&'m Block> {
     let mut out: Vec<&'m Block> = Vec::new();
+    // Several targets can name one block (`.arn` and `.id`). `cx.block` is keyed by the
+    // block's address, so the target's address is the block's: a set of them keeps each
+    // block once, in first-seen order, O(1) per target.
+    let mut seen: HashSet<String> = HashSet::new();
     for t in targets_of(cx, expr) {
         if t.address.starts_with("data.") || t.resource_type() != resource_type {
             continue;
         }
         if let Some(b) = cx.block(&t.address) {
-            if !out.iter().any(|x| x.address() == b.address()) {
+            if seen.insert(t.address) {
                 out.push(b);
             }
         }
@@ -434,4 +438,61 @@ pub(crate) fn nested_origin(block: &Block, kind: &str) -> Origin {
         .block(kind)
         .map(|b| b.origin)
         .unwrap_or(block.origin)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::module_from_hcl as load;
+
+    #[test]
+    fn referenced_blocks_keeps_each_block_once_in_target_order() {
+        let module = load(
+            r#"
+locals {
+  jobs = aws_sqs_queue.jobs.arn
+}
+resource "aws_sqs_queue" "jobs" {
+  name = "jobs"
+}
+resource "aws_sqs_queue" "audit" {
+  name = "audit"
+}
+resource "aws_sns_topic" "jobs" {
+  name = "jobs"
+}
+resource "aws_sqs_queue" "mixed" {
+  name = "mixed"
+  policy = jsonencode({
+    Resource = [
+      aws_sqs_queue.jobs.arn,
+      aws_sqs_queue.jobs.id,
+      local.jobs,
+      aws_sns_topic.jobs.arn,
+      aws_sqs_queue.audit.url,
+      aws_sqs_queue.audit.arn,
+      aws_sqs_queue.missing.arn,
+      data.aws_sqs_queue.external.arn,
+    ]
+  })
+}
+"#,
+        );
+        let cx = Context::new(&module);
+        let mixed = cx
+            .block("aws_sqs_queue.mixed")
+            .expect("the queue with a policy");
+        let policy = mixed.body.get("policy").expect("policy");
+        let found: Vec<String> = referenced_blocks(&cx, policy, "aws_sqs_queue")
+            .iter()
+            .map(|b| b.address())
+            .collect();
+        // Sorted by address (as `targets_of` gives them), each block once.
+        assert_eq!(found, ["aws_sqs_queue.audit", "aws_sqs_queue.jobs"]);
+        let topics: Vec<String> = referenced_blocks(&cx, policy, "aws_sns_topic")
+            .iter()
+            .map(|b| b.address())
+            .collect();
+        assert_eq!(topics, ["aws_sns_topic.jobs"]);
+    }
 }

@@ -1,6 +1,7 @@
 use super::{allows_redrive, exists, failure_destinations, is_configured, queues_at};
 use crate::context::Context;
 use crate::{declare_rule, Finding, Rule, RuleMeta};
+use std::collections::HashSet;
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -68,7 +69,8 @@ impl Rule for SqsQueueWithoutDlq {
             return;
         }
         let destinations = failure_destinations(cx);
-        let mut redriven = Vec::new();
+        // Queues an `aws_sqs_queue_redrive_policy` drains: a set, so O(1) per queue.
+        let mut redriven: HashSet<String> = HashSet::new();
         for policy in cx.resources("aws_sqs_queue_redrive_policy") {
             if !exists(cx, policy) || !is_configured(cx, &policy.body, &["redrive_policy"]) {
                 continue;
@@ -448,6 +450,75 @@ resource "aws_sqs_queue" "disabled" {
 "#,
         );
         assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn many_queues_and_separate_redrive_policies() {
+        // Each queue is looked up among the queues the redrive-policy resources drain, by
+        // reference or by a literal URL naming a queue of the module.
+        let f = lint_hcl(
+            "DLQ001",
+            r#"
+resource "aws_sqs_queue" "failures" {
+  name = "failures"
+}
+resource "aws_sqs_queue" "orders" {
+  name = "orders"
+}
+resource "aws_sqs_queue" "payments" {
+  name = "payments"
+}
+resource "aws_sqs_queue" "emails" {
+  name = "emails"
+}
+resource "aws_sqs_queue" "reports" {
+  name = "reports"
+}
+resource "aws_sqs_queue" "audits" {
+  name = "audits"
+}
+
+resource "aws_sqs_queue_redrive_policy" "orders" {
+  queue_url      = aws_sqs_queue.orders.id
+  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.failures.arn, maxReceiveCount = 3 })
+}
+resource "aws_sqs_queue_redrive_policy" "orders_again" {
+  queue_url      = aws_sqs_queue.orders.url
+  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.failures.arn, maxReceiveCount = 5 })
+}
+resource "aws_sqs_queue_redrive_policy" "payments" {
+  queue_url      = "https://sqs.eu-west-1.amazonaws.com/123456789012/payments"
+  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.failures.arn, maxReceiveCount = 3 })
+}
+resource "aws_sqs_queue_redrive_policy" "elsewhere" {
+  queue_url      = "https://sqs.eu-west-1.amazonaws.com/123456789012/elsewhere"
+  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.failures.arn, maxReceiveCount = 3 })
+}
+
+# Switched off, or without a policy: the queue is not drained.
+resource "aws_sqs_queue_redrive_policy" "emails" {
+  count          = 0
+  queue_url      = aws_sqs_queue.emails.id
+  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.failures.arn, maxReceiveCount = 3 })
+}
+resource "aws_sqs_queue_redrive_policy" "reports" {
+  queue_url      = aws_sqs_queue.reports.id
+  redrive_policy = null
+}
+"#,
+        );
+        assert_eq!(
+            addresses(&f),
+            [
+                "aws_sqs_queue.emails",
+                "aws_sqs_queue.reports",
+                "aws_sqs_queue.audits"
+            ]
+        );
+        assert!(
+            f.iter().all(|f| f.attribute.is_none()),
+            "no inline policy to point at: {f:?}"
+        );
     }
 
     #[test]

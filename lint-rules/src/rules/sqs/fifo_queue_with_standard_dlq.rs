@@ -2,6 +2,7 @@ use super::is_fifo;
 use crate::context::Context;
 use crate::rules::dlq::{exists, queue_named, queues_at, referenced_blocks};
 use crate::{declare_rule, Finding, Rule, RuleMeta};
+use std::collections::HashMap;
 use tfstack_model::{Block, Expr, Origin, Value, ValueKind};
 
 declare_rule! {
@@ -69,30 +70,25 @@ impl Rule for FifoQueueWithStandardDlq {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let queues = cx.resources("aws_sqs_queue");
-        for queue in queues {
-            if !exists(cx, queue) || is_fifo(cx, queue) != Some(true) {
-                continue;
-            }
-            // Where the queue's redrive policies are written: (block, expression).
+        let fifo_queues: Vec<&Block> = cx
+            .resources("aws_sqs_queue")
+            .iter()
+            .copied()
+            .filter(|q| exists(cx, q) && is_fifo(cx, q) == Some(true))
+            .collect();
+        if fifo_queues.is_empty() {
+            return;
+        }
+        let separate_policies = redrive_policies_by_queue(cx);
+        for queue in fifo_queues {
+            // Where the queue's redrive policies are written: (block, expression), inline
+            // first, then its `aws_sqs_queue_redrive_policy` resources in source order.
             let mut policies: Vec<(&Block, &Expr)> = Vec::new();
             if let Some(policy) = queue.body.get("redrive_policy") {
                 policies.push((queue, policy));
             }
-            for resource in cx.resources("aws_sqs_queue_redrive_policy") {
-                let (Some(url), Some(policy)) = (
-                    resource.body.get("queue_url"),
-                    resource.body.get("redrive_policy"),
-                ) else {
-                    continue;
-                };
-                if exists(cx, resource)
-                    && queues_at(cx, url, '/')
-                        .iter()
-                        .any(|q| q.address() == queue.address())
-                {
-                    policies.push((resource, policy));
-                }
+            if let Some(separate) = separate_policies.get(&queue.address()) {
+                policies.extend(separate.iter().copied());
             }
             for (owner, policy) in policies {
                 for target in standard_targets(cx, queue, policy) {
@@ -104,6 +100,32 @@ impl Rule for FifoQueueWithStandardDlq {
             }
         }
     }
+}
+
+/// The `aws_sqs_queue_redrive_policy` resources that exist, with their policy, by the
+/// address of the queue their `queue_url` designates, each list in source order. O(n) to
+/// build, then a hash lookup per queue (instead of every resource for every queue).
+fn redrive_policies_by_queue<'m>(cx: &Context<'m>) -> HashMap<String, Vec<(&'m Block, &'m Expr)>> {
+    let mut by_queue: HashMap<String, Vec<(&'m Block, &'m Expr)>> = HashMap::new();
+    for resource in cx.resources("aws_sqs_queue_redrive_policy") {
+        let (Some(url), Some(policy)) = (
+            resource.body.get("queue_url"),
+            resource.body.get("redrive_policy"),
+        ) else {
+            continue;
+        };
+        if !exists(cx, resource) {
+            continue;
+        }
+        // `queues_at` names each queue once, so a resource is listed once per queue.
+        for queue in queues_at(cx, url, '/') {
+            by_queue
+                .entry(queue.address())
+                .or_default()
+                .push((resource, policy));
+        }
+    }
+    by_queue
 }
 
 /// The standard queues a FIFO queue's redrive policy names as its dead-letter target.
@@ -367,6 +389,103 @@ resource "aws_sqs_queue" "jobs" {
         );
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].resource.as_deref(), Some("aws_sqs_queue.jobs"));
+    }
+
+    #[test]
+    fn many_fifo_queues_and_separate_redrive_policies() {
+        // Each FIFO queue is looked up among the redrive-policy resources, by reference or
+        // by a literal URL; its findings come inline first, then per resource in source
+        // order.
+        let f = lint_hcl(
+            RULE,
+            r#"
+resource "aws_sqs_queue" "standard_dlq" {
+  name = "standard-dlq"
+}
+resource "aws_sqs_queue" "fifo_dlq" {
+  name       = "fifo-dlq.fifo"
+  fifo_queue = true
+}
+resource "aws_sqs_queue" "orders" {
+  name       = "orders.fifo"
+  fifo_queue = true
+}
+resource "aws_sqs_queue" "payments" {
+  name       = "payments.fifo"
+  fifo_queue = true
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.standard_dlq.arn
+    maxReceiveCount     = 3
+  })
+}
+resource "aws_sqs_queue" "invoices" {
+  name       = "invoices.fifo"
+  fifo_queue = true
+}
+resource "aws_sqs_queue" "emails" {
+  name = "emails"
+}
+
+resource "aws_sqs_queue_redrive_policy" "orders" {
+  queue_url      = aws_sqs_queue.orders.id
+  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.standard_dlq.arn, maxReceiveCount = 3 })
+}
+resource "aws_sqs_queue_redrive_policy" "payments" {
+  queue_url      = "https://sqs.eu-west-1.amazonaws.com/111122223333/payments.fifo"
+  redrive_policy = jsonencode({ deadLetterTargetArn = "arn:aws:sqs:eu-west-1:111122223333:shared-dlq", maxReceiveCount = 3 })
+}
+resource "aws_sqs_queue_redrive_policy" "orders_by_arn" {
+  queue_url      = aws_sqs_queue.orders.url
+  redrive_policy = jsonencode({ deadLetterTargetArn = "arn:aws:sqs:eu-west-1:111122223333:standard-dlq", maxReceiveCount = 3 })
+}
+
+# Quiet: a FIFO dead-letter queue, a policy switched off, a standard source queue.
+resource "aws_sqs_queue_redrive_policy" "invoices" {
+  queue_url      = aws_sqs_queue.invoices.id
+  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.fifo_dlq.arn, maxReceiveCount = 3 })
+}
+resource "aws_sqs_queue_redrive_policy" "invoices_off" {
+  count          = 0
+  queue_url      = aws_sqs_queue.invoices.id
+  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.standard_dlq.arn, maxReceiveCount = 3 })
+}
+resource "aws_sqs_queue_redrive_policy" "emails" {
+  queue_url      = aws_sqs_queue.emails.id
+  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.standard_dlq.arn, maxReceiveCount = 3 })
+}
+"#,
+        );
+        let found: Vec<(Option<&str>, &str)> = f
+            .iter()
+            .map(|f| (f.resource.as_deref(), f.message.as_str()))
+            .collect();
+        let message = |source: &str, target: &str| {
+            format!(
+                "FIFO queue `{source}` has the standard queue `{target}` as its dead-letter \
+                 queue, which AWS rejects"
+            )
+        };
+        let orders = message("aws_sqs_queue.orders", "aws_sqs_queue.standard_dlq");
+        let payments = message("aws_sqs_queue.payments", "aws_sqs_queue.standard_dlq");
+        let payments_arn = message(
+            "aws_sqs_queue.payments",
+            "arn:aws:sqs:eu-west-1:111122223333:shared-dlq",
+        );
+        assert_eq!(
+            found,
+            [
+                (Some("aws_sqs_queue_redrive_policy.orders"), orders.as_str()),
+                (
+                    Some("aws_sqs_queue_redrive_policy.orders_by_arn"),
+                    orders.as_str()
+                ),
+                (Some("aws_sqs_queue.payments"), payments.as_str()),
+                (
+                    Some("aws_sqs_queue_redrive_policy.payments"),
+                    payments_arn.as_str()
+                ),
+            ]
+        );
     }
 
     #[test]

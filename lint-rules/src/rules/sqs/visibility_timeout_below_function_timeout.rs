@@ -1,6 +1,7 @@
 use crate::context::Context;
 use crate::rules::dlq::{exists, queues_at, referenced_blocks};
 use crate::{declare_rule, Finding, Rule, RuleMeta};
+use std::collections::HashSet;
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -87,7 +88,8 @@ impl Rule for VisibilityTimeoutBelowFunctionTimeout {
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let mut seen: Vec<(String, String)> = Vec::new();
+        // (queue, function) pairs already judged: a set, so O(1) per pair.
+        let mut seen: HashSet<(String, String)> = HashSet::new();
         for mapping in cx.resources("aws_lambda_event_source_mapping") {
             if !exists(cx, mapping) {
                 continue;
@@ -101,10 +103,9 @@ impl Rule for VisibilityTimeoutBelowFunctionTimeout {
             for queue in queues_at(cx, source, ':') {
                 for function in functions_at(cx, function_name) {
                     let pair = (queue.address(), function.address());
-                    if !exists(cx, queue) || !exists(cx, function) || seen.contains(&pair) {
+                    if !exists(cx, queue) || !exists(cx, function) || !seen.insert(pair) {
                         continue;
                     }
-                    seen.push(pair);
                     let (Some(visibility), Some(timeout)) = (
                         seconds(
                             cx,
@@ -151,16 +152,9 @@ fn functions_at<'m>(cx: &Context<'m>, expr: &tfstack_model::Expr) -> Vec<&'m Blo
     let Some(name) = name.filter(|n| !n.is_empty()) else {
         return Vec::new();
     };
-    cx.resources("aws_lambda_function")
-        .iter()
-        .copied()
-        .filter(|f| {
-            cx.attr(f, "function_name")
-                .as_ref()
-                .and_then(|v| v.as_str())
-                == Some(name)
-        })
-        .collect()
+    // Every function of that name, in source order: a hash lookup in the module's index
+    // (built once, O(functions)), not an evaluation of every function's name per mapping.
+    cx.resources_named("aws_lambda_function", "function_name", name)
 }
 
 /// A number of seconds: its known value, AWS's default when unset, `None` when unknown.
@@ -403,6 +397,99 @@ resource "aws_lambda_event_source_mapping" "jobs" {{
         assert_eq!(
             f[0].attribute.as_deref(),
             Some("visibility_timeout_seconds")
+        );
+    }
+
+    #[test]
+    fn many_mappings_by_literal_arns_and_names() {
+        // Functions named by a literal ARN (with or without a qualifier) or `name:alias`
+        // are looked up by their evaluated `function_name`; each (queue, function) pair
+        // is judged once, however many mappings join them.
+        let f = lint_hcl(
+            RULE,
+            r#"
+resource "aws_sqs_queue" "jobs" {
+  name                       = "jobs"
+  visibility_timeout_seconds = 60
+}
+resource "aws_sqs_queue" "emails" {
+  name                       = "emails"
+  visibility_timeout_seconds = 600
+}
+
+resource "aws_lambda_function" "worker" {
+  function_name = "worker"
+  role          = "arn:aws:iam::111122223333:role/worker"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+  filename      = "worker.zip"
+  timeout       = 30
+}
+resource "aws_lambda_function" "mailer" {
+  function_name = "mailer"
+  role          = "arn:aws:iam::111122223333:role/mailer"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+  filename      = "mailer.zip"
+  timeout       = 120
+}
+resource "aws_lambda_function" "slow" {
+  function_name = "slow"
+  role          = "arn:aws:iam::111122223333:role/slow"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+  filename      = "slow.zip"
+  timeout       = 900
+}
+resource "aws_lambda_function" "fast" {
+  function_name = "fast"
+  role          = "arn:aws:iam::111122223333:role/fast"
+  handler       = "index.handler"
+  runtime       = "nodejs20.x"
+  filename      = "fast.zip"
+  timeout       = 5
+}
+
+resource "aws_lambda_event_source_mapping" "jobs_worker" {
+  event_source_arn = "arn:aws:sqs:eu-west-1:111122223333:jobs"
+  function_name    = "arn:aws:lambda:eu-west-1:111122223333:function:worker:live"
+}
+resource "aws_lambda_event_source_mapping" "jobs_worker_again" {
+  event_source_arn = aws_sqs_queue.jobs.arn
+  function_name    = "worker:live"
+}
+resource "aws_lambda_event_source_mapping" "emails_mailer" {
+  event_source_arn = "arn:aws:sqs:eu-west-1:111122223333:emails"
+  function_name    = "mailer"
+}
+resource "aws_lambda_event_source_mapping" "emails_slow" {
+  event_source_arn = aws_sqs_queue.emails.arn
+  function_name    = "arn:aws:lambda:eu-west-1:111122223333:function:slow"
+}
+resource "aws_lambda_event_source_mapping" "jobs_fast" {
+  event_source_arn = aws_sqs_queue.jobs.arn
+  function_name    = "fast"
+}
+resource "aws_lambda_event_source_mapping" "jobs_elsewhere" {
+  event_source_arn = aws_sqs_queue.jobs.arn
+  function_name    = "arn:aws:lambda:eu-west-1:111122223333:function:elsewhere"
+}
+"#,
+        );
+        let messages: Vec<&str> = f.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "queue `aws_sqs_queue.jobs` has a visibility timeout of 60 s, under 180 s (6 × \
+                 the 30 s timeout of `aws_lambda_function.worker` that consumes it): batches \
+                 still running or retried are delivered again",
+                "queue `aws_sqs_queue.emails` has a visibility timeout of 600 s, under 720 s (6 \
+                 × the 120 s timeout of `aws_lambda_function.mailer` that consumes it): \
+                 batches still running or retried are delivered again",
+                "queue `aws_sqs_queue.emails` has a visibility timeout of 600 s, less than the \
+                 900 s timeout of `aws_lambda_function.slow`: AWS rejects the event source \
+                 mapping `aws_lambda_event_source_mapping.emails_slow`",
+            ]
         );
     }
 
