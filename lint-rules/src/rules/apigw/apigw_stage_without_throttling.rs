@@ -1,6 +1,7 @@
 use crate::context::Context;
 use crate::rules::dlq::{exists, is_configured, referenced_blocks};
 use crate::{declare_rule, Finding, Rule, RuleMeta};
+use std::collections::HashSet;
 use tfstack_model::{Block, Body, Expr};
 
 declare_rule! {
@@ -70,38 +71,92 @@ impl Rule for ApigwStageWithoutThrottling {
             }
             out.push(finding(stage, false));
         }
-        for stage in cx.resources("aws_api_gateway_stage") {
-            if !exists(cx, stage) {
-                continue;
-            }
-            let by_method_settings =
-                cx.resources("aws_api_gateway_method_settings")
-                    .iter()
-                    .any(|s| {
-                        exists(cx, s)
-                            && throttles(cx, &s.body, "settings")
-                            && designates_stage(
-                                cx,
-                                stage,
-                                s.body.get("rest_api_id"),
-                                s.body.get("stage_name"),
-                            )
-                    });
-            let by_usage_plan = cx
-                .resources("aws_api_gateway_usage_plan")
-                .iter()
-                .any(|plan| {
-                    exists(cx, plan)
-                        && (is_configured(cx, &plan.body, &["throttle_settings", "rate_limit"])
-                            || is_configured(cx, &plan.body, &["throttle_settings", "burst_limit"]))
-                        && plan.body.blocks_of("api_stages").any(|s| {
-                            designates_stage(cx, stage, s.body.get("api_id"), s.body.get("stage"))
-                        })
-                });
-            if !by_method_settings && !by_usage_plan {
+        let rest_stages = cx.resources("aws_api_gateway_stage");
+        if rest_stages.is_empty() {
+            return;
+        }
+        let throttled = ThrottledStages::collect(cx);
+        for stage in rest_stages {
+            if exists(cx, stage) && !throttled.covers(cx, stage) {
                 out.push(finding(stage, true));
             }
         }
+    }
+}
+
+/// The REST API stages the throttling method settings and usage plans of the module
+/// designate by a (`rest_api_id`, `stage_name`) pair: the stage its `stage_name` refers to,
+/// and every stage whose stage name equals the pair's on the same REST API (both
+/// `rest_api_key`s known and equal); a pair that refers to one stage may name others.
+/// Built in one pass over the pairs, then each stage is two hash lookups:
+/// O(stages + method settings + usage plan stages) instead of their product.
+#[derive(Default)]
+struct ThrottledStages {
+    /// Addresses of the stages a `stage_name` refers to.
+    by_reference: HashSet<String>,
+    /// (`rest_api_key`, evaluated stage name) of every pair with both halves known.
+    by_name: HashSet<(String, String)>,
+}
+
+impl ThrottledStages {
+    fn collect(cx: &Context) -> Self {
+        let mut throttled = Self::default();
+        for settings in cx.resources("aws_api_gateway_method_settings") {
+            if exists(cx, settings) && throttles(cx, &settings.body, "settings") {
+                throttled.add(
+                    cx,
+                    settings.body.get("rest_api_id"),
+                    settings.body.get("stage_name"),
+                );
+            }
+        }
+        for plan in cx.resources("aws_api_gateway_usage_plan") {
+            if exists(cx, plan)
+                && (is_configured(cx, &plan.body, &["throttle_settings", "rate_limit"])
+                    || is_configured(cx, &plan.body, &["throttle_settings", "burst_limit"]))
+            {
+                for api_stage in plan.body.blocks_of("api_stages") {
+                    throttled.add(
+                        cx,
+                        api_stage.body.get("api_id"),
+                        api_stage.body.get("stage"),
+                    );
+                }
+            }
+        }
+        throttled
+    }
+
+    /// Records a (`rest_api_id`, `stage_name`) pair.
+    fn add(&mut self, cx: &Context, rest_api_id: Option<&Expr>, stage_name: Option<&Expr>) {
+        let Some(stage_name) = stage_name else {
+            return;
+        };
+        for stage in referenced_blocks(cx, stage_name, "aws_api_gateway_stage") {
+            self.by_reference.insert(stage.address());
+        }
+        let name = cx.value(stage_name);
+        if let (Some(name), Some(api)) =
+            (name.as_str(), rest_api_id.and_then(|e| rest_api_key(cx, e)))
+        {
+            self.by_name.insert((api, name.to_string()));
+        }
+    }
+
+    /// Whether a recorded pair designates `stage`: refers to it, or names it on its REST API.
+    fn covers(&self, cx: &Context, stage: &Block) -> bool {
+        if self.by_reference.contains(&stage.address()) {
+            return true;
+        }
+        let own = cx.attr(stage, "stage_name");
+        let Some(name) = own.as_ref().and_then(|v| v.as_str()) else {
+            return false;
+        };
+        stage
+            .body
+            .get("rest_api_id")
+            .and_then(|e| rest_api_key(cx, e))
+            .is_some_and(|api| self.by_name.contains(&(api, name.to_string())))
     }
 }
 
@@ -110,45 +165,6 @@ fn throttles(cx: &Context, body: &Body, settings: &str) -> bool {
     ["throttling_rate_limit", "throttling_burst_limit"]
         .iter()
         .any(|limit| is_configured(cx, body, &[settings, limit]))
-}
-
-/// Whether a (`rest_api_id`, `stage_name`) pair designates `stage`: the stage name refers to
-/// the stage, or equals its name on the same REST API.
-fn designates_stage(
-    cx: &Context,
-    stage: &Block,
-    rest_api_id: Option<&Expr>,
-    stage_name: Option<&Expr>,
-) -> bool {
-    let Some(stage_name) = stage_name else {
-        return false;
-    };
-    if referenced_blocks(cx, stage_name, "aws_api_gateway_stage")
-        .iter()
-        .any(|s| s.address() == stage.address())
-    {
-        return true;
-    }
-    let name = cx.value(stage_name);
-    let own = cx.attr(stage, "stage_name");
-    let same_name = matches!(
-        (name.as_str(), own.as_ref().and_then(|v| v.as_str())),
-        (Some(a), Some(b)) if a == b
-    );
-    same_name
-        && match (rest_api_id, stage.body.get("rest_api_id")) {
-            (Some(a), Some(b)) => same_rest_api(cx, a, b),
-            _ => false,
-        }
-}
-
-/// Whether two `rest_api_id` expressions designate the same REST API: the same
-/// `aws_api_gateway_rest_api`, or equal known values.
-pub(crate) fn same_rest_api(cx: &Context, a: &Expr, b: &Expr) -> bool {
-    match (rest_api_key(cx, a), rest_api_key(cx, b)) {
-        (Some(x), Some(y)) => x == y,
-        _ => false,
-    }
 }
 
 /// What a `rest_api_id` designates: a REST API of the module, or a known ID.
@@ -356,6 +372,90 @@ resource "aws_api_gateway_method_settings" "elsewhere" {{
 "#
         ));
         assert_eq!(found, ["aws_api_gateway_stage.prod"]);
+    }
+
+    #[test]
+    fn several_stages_method_settings_and_plans() {
+        let stage = |name: &str, api: &str, stage_name: &str| {
+            format!(
+                r#"
+resource "aws_api_gateway_stage" "{name}" {{
+  rest_api_id   = {api}
+  deployment_id = "d1"
+  stage_name    = "{stage_name}"
+}}
+"#
+            )
+        };
+        let legacy = "aws_api_gateway_rest_api.legacy.id";
+        let other = "aws_api_gateway_rest_api.other.id";
+        let found = addresses(&format!(
+            r#"{REST_API}
+resource "aws_api_gateway_rest_api" "other" {{
+  name = "other"
+}}
+{}{}{}{}{}{}{}
+# Refers to `legacy_dev`, and names `dev` on `legacy`.
+resource "aws_api_gateway_method_settings" "legacy_dev" {{
+  rest_api_id = aws_api_gateway_rest_api.legacy.id
+  stage_name  = aws_api_gateway_stage.legacy_dev.stage_name
+  method_path = "*/*"
+  settings {{
+    throttling_rate_limit = 10
+  }}
+}}
+# Refers to `legacy_prod` (whatever its API), and names `prod` on `other`.
+resource "aws_api_gateway_method_settings" "crossed" {{
+  rest_api_id = aws_api_gateway_rest_api.other.id
+  stage_name  = aws_api_gateway_stage.legacy_prod.stage_name
+  method_path = "*/*"
+  settings {{
+    throttling_burst_limit = 10
+  }}
+}}
+# No throttling.
+resource "aws_api_gateway_method_settings" "abc_v1" {{
+  rest_api_id = "abc"
+  stage_name  = "v1"
+  method_path = "*/*"
+  settings {{
+    metrics_enabled = true
+  }}
+}}
+resource "aws_api_gateway_method_settings" "abc_v2" {{
+  rest_api_id = "abc"
+  stage_name  = "v2"
+  method_path = "*/*"
+  settings {{
+    throttling_burst_limit = 5
+  }}
+}}
+resource "aws_api_gateway_usage_plan" "partners" {{
+  name = "partners"
+  api_stages {{
+    api_id = aws_api_gateway_rest_api.other.id
+    stage  = "dev"
+  }}
+  throttle_settings {{
+    rate_limit = 20
+  }}
+}}
+"#,
+            stage("legacy_prod", legacy, "prod"),
+            stage("legacy_dev", legacy, "dev"),
+            stage("legacy_qa", legacy, "qa"),
+            stage("other_prod", other, "prod"),
+            stage("other_dev", other, "dev"),
+            stage("abc_v1", "\"abc\"", "v1"),
+            stage("abc_v2", "\"abc\"", "v2"),
+        ));
+        assert_eq!(
+            found,
+            [
+                "aws_api_gateway_stage.legacy_qa",
+                "aws_api_gateway_stage.abc_v1"
+            ]
+        );
     }
 
     #[test]

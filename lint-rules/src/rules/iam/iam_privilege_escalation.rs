@@ -2,6 +2,8 @@ use super::{attribute_path, element_origin, Field};
 use crate::context::Context;
 use crate::policy::{PolicyDoc, PolicyKind, StatementView};
 use crate::{declare_rule, Finding, Rule, RuleMeta};
+use std::cell::OnceCell;
+use std::collections::HashSet;
 use tfstack_model::iam_actions::matching_actions;
 use tfstack_model::{Value, ValueKind};
 
@@ -217,6 +219,9 @@ impl Rule for IamPrivilegeEscalation {
                 continue;
             }
             let denied = denied_actions(doc);
+            // What the whole document allows, expanded once per document and only when an
+            // element grants `iam:PassRole` on every role.
+            let allowed = OnceCell::new();
             for statement in &doc.statements {
                 if !is_judged(statement) {
                     continue;
@@ -225,7 +230,7 @@ impl Rule for IamPrivilegeEscalation {
                     let Some(pattern) = action.as_str() else {
                         continue;
                     };
-                    let paths = escalation_paths(doc, statement, pattern, &denied);
+                    let paths = escalation_paths(doc, statement, pattern, &denied, &allowed);
                     if !paths.is_empty() {
                         out.push(finding(doc, statement, action, pattern, &paths));
                     }
@@ -278,8 +283,8 @@ fn passed_to_services(statement: &StatementView) -> Option<Vec<String>> {
 
 /// The actions (lowercase) a `Deny` statement of the document takes back on every
 /// resource without a condition.
-fn denied_actions(doc: &PolicyDoc) -> Vec<String> {
-    let mut out = Vec::new();
+fn denied_actions(doc: &PolicyDoc) -> HashSet<String> {
+    let mut out = HashSet::new();
     for statement in &doc.statements {
         if statement.effect.as_deref() != Some("Deny")
             || has_condition(statement)
@@ -310,10 +315,20 @@ fn expand(pattern: &str) -> Vec<String> {
     }
 }
 
-/// Whether `pattern` grants `action` and no `Deny` of the document takes it back.
-fn grants(granted: &[String], denied: &[String], action: &str) -> bool {
+/// The known actions (lowercase) a set of `Action` elements names.
+fn expand_lowercase<'a>(patterns: impl IntoIterator<Item = &'a str>) -> HashSet<String> {
+    patterns
+        .into_iter()
+        .flat_map(expand)
+        .map(|a| a.to_ascii_lowercase())
+        .collect()
+}
+
+/// Whether `granted` (lowercase) holds `action` and no `Deny` of the document takes it
+/// back: two hash lookups, however many actions a wildcard expands to.
+fn grants(granted: &HashSet<String>, denied: &HashSet<String>, action: &str) -> bool {
     let lower = action.to_ascii_lowercase();
-    granted.iter().any(|g| g.eq_ignore_ascii_case(action)) && !denied.contains(&lower)
+    granted.contains(&lower) && !denied.contains(&lower)
 }
 
 /// Every escalation path the element `pattern` of `statement` opens.
@@ -321,9 +336,10 @@ fn escalation_paths(
     doc: &PolicyDoc,
     statement: &StatementView,
     pattern: &str,
-    denied: &[String],
+    denied: &HashSet<String>,
+    allowed: &OnceCell<HashSet<String>>,
 ) -> Vec<Path> {
-    let granted = expand(pattern);
+    let granted = expand_lowercase([pattern]);
     if granted.is_empty() {
         return Vec::new();
     }
@@ -346,36 +362,45 @@ fn escalation_paths(
         }
     }
     if grants(&granted, denied, PASS_ROLE) && covers_every(statement, "role") {
-        if let Some(runs_code) = action_running_code(doc, denied, passed_to.as_deref()) {
+        let allowed = allowed.get_or_init(|| allowed_actions(doc));
+        if let Some(runs_code) = action_running_code(allowed, denied, passed_to.as_deref()) {
             paths.push(Path::PassRole { runs_code });
         }
     }
     paths
 }
 
-/// The first action of the document (an unconditioned `Allow`) that runs code as a passed
+/// The actions (lowercase) the document's unconditioned `Allow` statements grant. Built
+/// once per document: O(its actions, wildcards expanded), instead of once per element
+/// granting `iam:PassRole`.
+fn allowed_actions(doc: &PolicyDoc) -> HashSet<String> {
+    expand_lowercase(
+        doc.statements
+            .iter()
+            .filter(|s| {
+                s.is_allow()
+                    && !has_condition(s)
+                    && s.not_actions.is_none()
+                    && !s.resources.is_empty()
+            })
+            .flat_map(|s| s.actions.iter().filter_map(Value::as_str)),
+    )
+}
+
+/// The first action `allowed` (the document's, lowercase) holds that runs code as a passed
 /// role, limited to the services the role may be passed to.
 fn action_running_code(
-    doc: &PolicyDoc,
-    denied: &[String],
+    allowed: &HashSet<String>,
+    denied: &HashSet<String>,
     passed_to: Option<&[String]>,
 ) -> Option<&'static str> {
-    let granted: Vec<String> = doc
-        .statements
-        .iter()
-        .filter(|s| {
-            s.is_allow() && !has_condition(s) && s.not_actions.is_none() && !s.resources.is_empty()
-        })
-        .flat_map(|s| s.actions.iter().filter_map(Value::as_str))
-        .flat_map(expand)
-        .collect();
     RUNS_CODE_AS_ROLE.iter().find_map(|(action, principals)| {
         let reachable = passed_to.is_none_or(|services| {
             services
                 .iter()
                 .any(|s| principals.iter().any(|p| glob_matches(s, p)))
         });
-        (reachable && grants(&granted, denied, action)).then_some(*action)
+        (reachable && grants(allowed, denied, action)).then_some(*action)
     })
 }
 
@@ -653,6 +678,33 @@ resource "aws_iam_policy" "p" {{
               `iam:AttachRolePolicy` on every role, `iam:PutRolePolicy` on every role, \
               `iam:AttachUserPolicy` on every user, `iam:PutUserPolicy` on every user, \
               `iam:PassRole` on every role with `ec2:RunInstances` (through `iam:*`)"
+            ]
+        );
+    }
+
+    #[test]
+    fn star_with_pass_role_and_denies() {
+        // `*` expands to the whole catalogue; the document's grants and denies are sets
+        // built once, shared by every element that grants `iam:PassRole`.
+        let m = messages(&policy(
+            r#"
+      { Effect = "Allow", Action = "*", Resource = "*" },
+      { Effect = "Deny", Action = ["lambda:*", "ecs:Register*", "sts:AssumeRole"], Resource = "*" },
+      { Effect = "Allow", Action = "iam:PassRole", Resource = "*", Condition = { StringEquals = { "iam:PassedToService" = "ec2.amazonaws.com" } } },
+      { Effect = "Allow", Action = ["IAM:passrole", "s3:GetObject"], Resource = "arn:aws:iam::111122223333:role/*" },
+"#,
+        ));
+        assert_eq!(
+            m,
+            [
+                "statement grants privilege escalation: `iam:CreatePolicyVersion`, \
+                 `iam:AttachRolePolicy` on every role, `iam:PutRolePolicy` on every role, \
+                 `iam:AttachUserPolicy` on every user, `iam:PutUserPolicy` on every user, \
+                 `iam:PassRole` on every role with `ecs:RunTask` (through `*`)",
+                "statement grants privilege escalation: `iam:PassRole` on every role with \
+                 `ec2:RunInstances`",
+                "statement grants privilege escalation: `iam:PassRole` on every role with \
+                 `ecs:RunTask`",
             ]
         );
     }

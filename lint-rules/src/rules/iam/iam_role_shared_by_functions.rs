@@ -137,12 +137,19 @@ fn role_key(cx: &Context, expr: &tfstack_model::Expr) -> Option<String> {
         return None;
     }
     let name = arn.rsplit(['/', ':']).next().unwrap_or(arn);
-    let named = cx.resources("aws_iam_role").iter().find(|r| {
-        r.body.get("count").is_none()
-            && r.body.get("for_each").is_none()
-            && cx.attr(r, "name").as_ref().and_then(|v| v.as_str()) == Some(name)
-    });
+    let named = roles_named(cx, name)
+        .into_iter()
+        .find(|r| r.body.get("count").is_none() && r.body.get("for_each").is_none());
     Some(named.map_or_else(|| arn.to_string(), |r| r.address()))
+}
+
+/// The `aws_iam_role`s whose `name` evaluates to `name`, in source order. A hash lookup
+/// (the name index is built once per module), so resolving every workload's literal ARN is
+/// O(workloads + roles) rather than O(workloads × roles). The index leaves out the empty
+/// name, which only an ARN ending in `/` or `:` asks for: that rare case scans.
+fn roles_named<'m>(cx: &Context<'m>, name: &str) -> Vec<&'m Block> {
+    // An empty name (an ARN ending in `/`) designates no role.
+    cx.resources_named("aws_iam_role", "name", name)
 }
 
 /// The known number of instances of a block (`count`, `for_each`), else 1.
@@ -306,6 +313,65 @@ resource "aws_ecs_task_definition" "fulfil" {
         assert_eq!(f.len(), 1, "{f:#?}");
         assert_eq!(f[0].resource.as_deref(), Some("aws_lambda_function.a"));
         assert_eq!(f[0].attribute.as_deref(), Some("role"));
+    }
+
+    #[test]
+    fn literal_arns_resolve_through_the_name_index() {
+        // Roles named by an evaluated `name`; a per-instance role of the same name comes
+        // first in the source and is passed over; a path in the ARN is ignored.
+        let f = lint(&[
+            r#"
+locals {
+  prefix = "shop"
+}
+resource "aws_iam_role" "api_per_region" {
+  for_each           = toset(["eu", "us"])
+  name               = "shop-api"
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+}
+resource "aws_iam_role" "api" {
+  name               = "${local.prefix}-api"
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+}
+"#
+            .to_string(),
+            function("list", "\"arn:aws:iam::111122223333:role/shop-api\"", ""),
+            function(
+                "get",
+                "\"arn:aws:iam::111122223333:role/service-role/shop-api\"",
+                "",
+            ),
+            function("put", "aws_iam_role.api.arn", ""),
+            function("ship", "\"arn:aws:iam::111122223333:role/shipping\"", ""),
+            function("track", "aws_iam_role.shipping.arn", ""),
+            function("orders", "\"arn:aws:iam::111122223333:role/orders\"", ""),
+            function(
+                "other",
+                "\"arn:aws:iam::111122223333:role/not-declared\"",
+                "",
+            ),
+        ]);
+        let found: Vec<(Option<&str>, &str)> = f
+            .iter()
+            .map(|x| (x.resource.as_deref(), x.message.as_str()))
+            .collect();
+        // In the order of the roles' addresses.
+        assert_eq!(
+            found,
+            [
+                (
+                    Some("aws_iam_role.api"),
+                    "role `aws_iam_role.api` is shared by 3 Lambda functions: \
+                     `aws_lambda_function.list`, `aws_lambda_function.get`, \
+                     `aws_lambda_function.put`"
+                ),
+                (
+                    Some("aws_iam_role.shipping"),
+                    "role `aws_iam_role.shipping` is shared by 2 Lambda functions: \
+                     `aws_lambda_function.ship`, `aws_lambda_function.track`"
+                ),
+            ]
+        );
     }
 
     #[test]

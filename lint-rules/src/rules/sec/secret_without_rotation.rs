@@ -1,6 +1,7 @@
 use crate::context::Context;
 use crate::rules::dlq::{exists, referenced_blocks};
 use crate::{declare_rule, Finding, Rule, RuleMeta};
+use std::collections::HashSet;
 use tfstack_model::Block;
 
 declare_rule! {
@@ -66,7 +67,8 @@ impl Rule for SecretWithoutRotation {
         if secrets.is_empty() {
             return;
         }
-        let mut rotated: Vec<String> = Vec::new();
+        // Addresses of the secrets something rotates: one hash lookup per secret below.
+        let mut rotated: HashSet<String> = HashSet::new();
         for rotation in cx.resources("aws_secretsmanager_secret_rotation") {
             if !exists(cx, rotation) {
                 continue;
@@ -78,12 +80,7 @@ impl Rule for SecretWithoutRotation {
             if !referenced.is_empty() {
                 rotated.extend(referenced.iter().map(|b| b.address()));
             } else if let Some(id) = cx.value(secret_id).as_str() {
-                rotated.extend(
-                    secrets
-                        .iter()
-                        .filter(|s| is_named_by(cx, s, id))
-                        .map(|s| s.address()),
-                );
+                rotated.extend(secrets_named_by(cx, id).iter().map(|s| s.address()));
             }
         }
         for module in cx.module.config.blocks_of("module") {
@@ -104,6 +101,38 @@ impl Rule for SecretWithoutRotation {
             }
         }
     }
+}
+
+/// The secrets a literal `secret_id` (a name or an ARN) designates, as `is_named_by`
+/// decides (a secret may come twice). Only a few names can be designated, so they are
+/// looked up in the name index and `is_named_by` confirms each candidate: O(1) per
+/// rotation instead of a scan of every secret.
+fn secrets_named_by<'m>(cx: &Context<'m>, id: &str) -> Vec<&'m Block> {
+    // An empty name designates no secret (AWS requires one).
+    let candidates: Vec<&'m Block> = designated_names(id)
+        .iter()
+        .flat_map(|name| cx.resources_named("aws_secretsmanager_secret", "name", name))
+        .collect();
+    candidates
+        .into_iter()
+        .filter(|s| is_named_by(cx, s, id))
+        .collect()
+}
+
+/// Every `name` for which `is_named_by` can accept `id`: the id itself; for an ARN, what
+/// follows its last `:secret:`, and that without a final `-XXXXXX` (7 bytes).
+fn designated_names(id: &str) -> Vec<&str> {
+    let mut names = vec![id];
+    if let Some((_, rest)) = id.rsplit_once(":secret:") {
+        names.push(rest);
+        if let Some(cut) = rest.len().checked_sub(7) {
+            // An ASCII `-` always starts a character, so `cut` is a char boundary.
+            if rest.as_bytes()[cut] == b'-' {
+                names.push(&rest[..cut]);
+            }
+        }
+    }
+    names
 }
 
 /// Whether a literal `secret_id` (a name or an ARN) designates `secret`: its `name`, or an
@@ -288,6 +317,75 @@ resource "aws_lambda_function" "rotate" {
 "#,
         );
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn literal_ids_resolve_through_the_name_index() {
+        // Literal names and ARNs (with and without the random `-XXXXXX` suffix) designate
+        // secrets by their evaluated `name`, and nothing else.
+        let found = addresses(
+            r#"
+locals {
+  env = "prod"
+}
+resource "aws_secretsmanager_secret" "db" {
+  name = "${local.env}/db"
+}
+resource "aws_secretsmanager_secret" "db_suffixed" {
+  name = "prod/db-Ab12Cd"
+}
+resource "aws_secretsmanager_secret" "api" {
+  name = "prod/api"
+}
+resource "aws_secretsmanager_secret" "api_key" {
+  name = "prod/api-key"
+}
+resource "aws_secretsmanager_secret" "cache" {
+  name = "prod/cache"
+}
+resource "aws_secretsmanager_secret" "queue" {
+  name = "prod/queue"
+}
+resource "aws_secretsmanager_secret_rotation" "db" {
+  secret_id           = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/db-Ab12Cd"
+  rotation_lambda_arn = "arn:aws:lambda:eu-west-1:111122223333:function:rotate"
+  rotation_rules {
+    automatically_after_days = 30
+  }
+}
+resource "aws_secretsmanager_secret_rotation" "api" {
+  secret_id           = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/api-key"
+  rotation_lambda_arn = "arn:aws:lambda:eu-west-1:111122223333:function:rotate"
+  rotation_rules {
+    automatically_after_days = 30
+  }
+}
+resource "aws_secretsmanager_secret_rotation" "cache" {
+  secret_id           = "prod/cache"
+  rotation_lambda_arn = "arn:aws:lambda:eu-west-1:111122223333:function:rotate"
+  rotation_rules {
+    automatically_after_days = 30
+  }
+}
+resource "aws_secretsmanager_secret_rotation" "queue" {
+  secret_id           = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:prod/queue-Ab12"
+  rotation_lambda_arn = "arn:aws:lambda:eu-west-1:111122223333:function:rotate"
+  rotation_rules {
+    automatically_after_days = 30
+  }
+}
+"#,
+        );
+        // `…:secret:prod/db-Ab12Cd` is `prod/db` with its suffix and `prod/db-Ab12Cd`
+        // itself; `…:secret:prod/api-key` is `prod/api-key` only (`-key` is too short for
+        // a suffix), and `-Ab12` is no suffix either.
+        assert_eq!(
+            found,
+            [
+                "aws_secretsmanager_secret.api",
+                "aws_secretsmanager_secret.queue"
+            ]
+        );
     }
 
     #[test]
