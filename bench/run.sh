@@ -244,7 +244,7 @@ rm -rf "$WORK/synth-runs"
   echo "## tfstack benchmark"
   echo
   echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); $(uname -sr)."
-  echo "tfstack $("$TFSTACK" --version | awk '{ print $2 }') (release); $([ -n "$TERRAFORM" ] && "$TERRAFORM" version 2>/dev/null | head -1 || echo 'terraform: not installed'); checkov ${CHECKOV_VERSION:-not run}."
+  echo "tfstack $("$TFSTACK" --version | awk '{ print $2 }') (release); $([ -n "$TERRAFORM" ] && "$TERRAFORM" version 2>/dev/null | awk 'NR == 1' || echo 'terraform: not installed'); checkov ${CHECKOV_VERSION:-not run}."
   echo "Median of $RUNS runs after one warm-up run (page cache warm); seed $SEED. Load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "### Lint (\`tfstack lint DIR --format json > /dev/null\`)"
