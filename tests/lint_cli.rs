@@ -335,6 +335,31 @@ fn terraform_plan_json_from_real_terraform() {
     assert_eq!(doc["summary"]["files_checked"], 1);
 }
 
+/// A finding in a child module of a plan names the resource with its module address.
+#[test]
+fn plan_findings_in_child_modules_carry_the_module_address() {
+    let text = std::fs::read_to_string(fixtures().join("plan/plan.json")).expect("plan");
+    let mut plan: Value = serde_json::from_str(&text).expect("plan JSON");
+    let child = &mut plan["planned_values"]["root_module"]["child_modules"][0];
+    assert_eq!(child["address"], "module.audit");
+    child["resources"][0]["values"]["retention_in_days"] = Value::from(0);
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        &dir.path().join("plan.json"),
+        &serde_json::to_string_pretty(&plan).expect("JSON"),
+    );
+    let run = tfstack_in(dir.path(), &["lint", "plan.json", "--format", "json"]);
+    let doc = run.json();
+    assert_eq!(
+        resources(&findings(&doc, "LOG001")),
+        [
+            "aws_cloudwatch_log_group.legacy",
+            "module.audit.aws_cloudwatch_log_group.audit"
+        ],
+        "{doc:#}"
+    );
+}
+
 /// `tfstack lint main.tf` (what pre-commit runs for a changed file): the file is linted in
 /// its module — the log group in `logs.tf` counts — and only its findings are reported.
 #[test]

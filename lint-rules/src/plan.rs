@@ -16,10 +16,25 @@ pub struct PlanError {
     pub message: String,
 }
 
-/// Blocks for every resource in a plan, and the parts of it that are wrongly typed. A
+/// The resources of one module instance of a plan, as blocks.
+#[derive(Debug, Default)]
+pub struct PlanModule {
+    /// `""` for the root module, else the instance's address (`module.queues`,
+    /// `module.regions["eu"].module.queues`): what findings' resource addresses are
+    /// prefixed with.
+    pub address: String,
+    pub blocks: Vec<Block>,
+}
+
+/// Blocks for every resource in a plan, one list per module instance (root first, then
+/// child modules depth first), and the parts of it that are wrongly typed. A
 /// wrongly typed section or resource is reported and skipped, never a panic — and never
 /// linted half-read (fix: a resource whose `values` was not an object was linted with no
 /// attributes at all, so LOG001 reported a retention the plan may well have set).
+///
+/// Each module instance is linted on its own, as its configuration is: `aws_sqs_queue.q`
+/// in the root and in `module.x` are two queues (fix: they were one module's blocks, and
+/// the child's took the root's configuration).
 ///
 /// `spanned` is the same plan parsed with spans: blocks, attributes and values then point
 /// at their text in the plan (fix: findings in a plan pointed at its directory, 1:1).
@@ -27,14 +42,16 @@ pub fn blocks_from_plan(
     plan: &Json,
     file: FileId,
     spanned: Option<&tfstack_model::Value>,
-) -> (Vec<Block>, Vec<PlanError>) {
+) -> (Vec<PlanModule>, Vec<PlanError>) {
     let spans = Spans {
         file,
         root: spanned,
     };
     let mut out = Vec::new();
     let mut errors = Vec::new();
-    let config_resources = configuration_resources(plan, &mut errors);
+    let configuration = Configuration {
+        root: plan.get("configuration").and_then(|c| c.get("root_module")),
+    };
     match plan.get("planned_values") {
         None => {}
         Some(Json::Object(p)) => match p.get("root_module") {
@@ -42,7 +59,7 @@ pub fn blocks_from_plan(
             Some(root @ Json::Object(_)) => collect_module(
                 root,
                 "/planned_values/root_module",
-                &config_resources,
+                &configuration,
                 &spans,
                 &mut out,
                 &mut errors,
@@ -57,6 +74,62 @@ pub fn blocks_from_plan(
         Some(other) => errors.push(wrong_type("/planned_values", "an object", other)),
     }
     (out, errors)
+}
+
+/// The `configuration` section: each module call's resources, found by the call names in
+/// a module instance's address.
+struct Configuration<'a> {
+    root: Option<&'a Json>,
+}
+
+impl<'a> Configuration<'a> {
+    /// The configuration module of an instance address (`module.a["x"].module.b` →
+    /// `module_calls.a.module.module_calls.b.module`), with its JSON pointer.
+    fn module(&self, address: &str) -> (Option<&'a Json>, String) {
+        let mut pointer = "/configuration/root_module".to_string();
+        let mut m = self.root;
+        for call in module_calls(address) {
+            pointer = format!("{pointer}/module_calls/{}/module", segment(call));
+            m = m
+                .and_then(|m| m.get("module_calls"))
+                .and_then(|c| c.get(call))
+                .and_then(|c| c.get("module"));
+        }
+        (m, pointer)
+    }
+}
+
+/// The module call names of an instance address, without instance keys:
+/// `module.a["x"].module.b[0]` → `a`, `b`.
+fn module_calls(address: &str) -> Vec<&str> {
+    let mut calls = Vec::new();
+    let mut rest = address;
+    while let Some(after) = rest.strip_prefix("module.") {
+        let end = after.find(['[', '.']).unwrap_or(after.len());
+        calls.push(&after[..end]);
+        rest = &after[end..];
+        if rest.starts_with('[') {
+            // Skip the instance key, quoted strings included (`["a.b]"]`).
+            let mut in_string = false;
+            let mut escaped = false;
+            let mut close = rest.len();
+            for (i, c) in rest.char_indices() {
+                match c {
+                    _ if escaped => escaped = false,
+                    '\\' if in_string => escaped = true,
+                    '"' => in_string = !in_string,
+                    ']' if !in_string => {
+                        close = i + 1;
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            rest = &rest[close..];
+        }
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+    }
+    calls
 }
 
 /// Where things are in the plan file.
@@ -140,9 +213,9 @@ fn wrong_type(pointer: &str, expected: &str, found: &Json) -> PlanError {
 fn collect_module(
     m: &Json,
     at: &str,
-    config: &ConfigExpressions<'_>,
+    configuration: &Configuration<'_>,
     spans: &Spans,
-    out: &mut Vec<Block>,
+    out: &mut Vec<PlanModule>,
     errors: &mut Vec<PlanError>,
     depth: usize,
 ) {
@@ -153,17 +226,30 @@ fn collect_module(
         });
         return;
     }
+    let address = match m.get("address") {
+        Some(Json::String(a)) if depth > 0 => a.clone(),
+        _ => String::new(),
+    };
+    let (config_module, config_at) = configuration.module(&address);
+    let config = configuration_resources(config_module, &config_at, errors);
+    let mut module = PlanModule {
+        address,
+        blocks: Vec::new(),
+    };
     match m.get("resources") {
         None => {}
         Some(Json::Array(resources)) => {
             for (i, r) in resources.iter().enumerate() {
                 let at = format!("{at}/resources/{i}");
-                if let Some(block) = resource_block(r, &at, config, spans, errors) {
-                    out.push(block);
+                if let Some(block) = resource_block(r, &at, &config, spans, errors) {
+                    module.blocks.push(block);
                 }
             }
         }
         Some(other) => errors.push(wrong_type(&format!("{at}/resources"), "an array", other)),
+    }
+    if !module.blocks.is_empty() || depth == 0 {
+        out.push(module);
     }
     match m.get("child_modules") {
         None => {}
@@ -171,7 +257,7 @@ fn collect_module(
             for (i, c) in children.iter().enumerate() {
                 let at = format!("{at}/child_modules/{i}");
                 if c.is_object() {
-                    collect_module(c, &at, config, spans, out, errors, depth + 1);
+                    collect_module(c, &at, configuration, spans, out, errors, depth + 1);
                 } else {
                     errors.push(wrong_type(&at, "an object", c));
                 }
@@ -253,8 +339,12 @@ fn resource_block(
             spans,
         );
     }
-    // Unknown-at-plan references, from the configuration.
-    let address = format!("{ty}.{name}");
+    // Unknown-at-plan references, from the module's configuration.
+    let address = if kind == "data" {
+        format!("data.{ty}.{name}")
+    } else {
+        format!("{ty}.{name}")
+    };
     if let Some(exprs) = config.get(address.as_str()) {
         if let Some(map) = exprs.as_object() {
             for (k, e) in map {
@@ -283,18 +373,15 @@ fn resource_block(
 /// resource (each used to scan every configuration resource).
 type ConfigExpressions<'a> = HashMap<&'a str, &'a Json>;
 
-/// The configuration resources of the root module; for an address listed twice, the
-/// first (as a scan would find it).
+/// The configuration resources of one module (`None`: not in the plan); for an address
+/// listed twice, the first (as a scan would find it).
 fn configuration_resources<'a>(
-    plan: &'a Json,
+    module: Option<&'a Json>,
+    at: &str,
     errors: &mut Vec<PlanError>,
 ) -> ConfigExpressions<'a> {
     let mut out = HashMap::new();
-    let resources = plan
-        .get("configuration")
-        .and_then(|c| c.get("root_module"))
-        .and_then(|m| m.get("resources"));
-    match resources {
+    match module.and_then(|m| m.get("resources")) {
         None => {}
         Some(Json::Array(rs)) => {
             for r in rs {
@@ -306,11 +393,7 @@ fn configuration_resources<'a>(
                 }
             }
         }
-        Some(other) => errors.push(wrong_type(
-            "/configuration/root_module/resources",
-            "an array",
-            other,
-        )),
+        Some(other) => errors.push(wrong_type(&format!("{at}/resources"), "an array", other)),
     }
     out
 }
@@ -433,8 +516,9 @@ mod tests {
     #[test]
     fn unknown_values_come_from_each_resources_own_configuration() {
         let n = 6;
-        let (blocks, errors) = blocks_from_plan(&plan_with_groups(n), FileId(0), None);
+        let (modules, errors) = blocks_from_plan(&plan_with_groups(n), FileId(0), None);
         assert_eq!(errors, vec![]);
+        let blocks: Vec<Block> = modules.into_iter().flat_map(|m| m.blocks).collect();
         let addresses: Vec<String> = blocks.iter().map(Block::address).collect();
         let mut expected = vec![
             "aws_cloudwatch_log_group.legacy".to_string(),
@@ -462,5 +546,105 @@ mod tests {
                 block.address()
             );
         }
+    }
+
+    #[test]
+    fn module_call_names_skip_instance_keys() {
+        assert_eq!(module_calls(""), Vec::<&str>::new());
+        assert_eq!(module_calls("module.queues"), ["queues"]);
+        assert_eq!(
+            module_calls("module.regions[\"eu.west]\"].module.queues[0]"),
+            ["regions", "queues"]
+        );
+    }
+
+    /// A queue named alike in the root and in a child module: two modules, each with the
+    /// references of its own configuration; a data source takes its own (`data.` address).
+    #[test]
+    fn child_modules_are_their_own_modules_with_their_own_configuration() {
+        let queue = |address: &str| {
+            serde_json::json!({
+                "address": address, "mode": "managed", "type": "aws_sqs_queue", "name": "q",
+                "values": {"name": "q"},
+            })
+        };
+        let config = |reference: &str| {
+            serde_json::json!({
+                "address": "aws_sqs_queue.q", "mode": "managed", "type": "aws_sqs_queue",
+                "name": "q",
+                "expressions": {"kms_master_key_id": {"references": [reference]}},
+            })
+        };
+        let plan = serde_json::json!({
+            "planned_values": {"root_module": {
+                "resources": [
+                    queue("aws_sqs_queue.q"),
+                    {
+                        "address": "data.aws_iam_policy_document.p", "mode": "data",
+                        "type": "aws_iam_policy_document", "name": "p", "values": {},
+                    },
+                    {
+                        "address": "aws_iam_policy_document.p", "mode": "managed",
+                        "type": "aws_iam_policy_document", "name": "p", "values": {},
+                    },
+                ],
+                "child_modules": [{
+                    "address": "module.m[\"a\"]",
+                    "resources": [queue("module.m[\"a\"].aws_sqs_queue.q")],
+                }],
+            }},
+            "configuration": {"root_module": {
+                "resources": [
+                    config("aws_kms_key.root.arn"),
+                    {
+                        "address": "data.aws_iam_policy_document.p", "mode": "data",
+                        "expressions": {"source_policy_documents": {"references": ["local.docs"]}},
+                    },
+                ],
+                "module_calls": {"m": {"module": {"resources": [config("aws_kms_key.child.arn")]}}},
+            }},
+        });
+        let (modules, errors) = blocks_from_plan(&plan, FileId(0), None);
+        assert_eq!(errors, vec![]);
+        let shape: Vec<(&str, Vec<String>)> = modules
+            .iter()
+            .map(|m| {
+                (
+                    m.address.as_str(),
+                    m.blocks.iter().map(Block::address).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (
+                    "",
+                    vec![
+                        "aws_sqs_queue.q".to_string(),
+                        "data.aws_iam_policy_document.p".to_string(),
+                        "aws_iam_policy_document.p".to_string(),
+                    ]
+                ),
+                ("module.m[\"a\"]", vec!["aws_sqs_queue.q".to_string()]),
+            ]
+        );
+        let key = |m: usize| modules[m].blocks[0].body.get("kms_master_key_id").cloned();
+        assert_eq!(
+            key(0),
+            Some(Expr::reference("aws_kms_key", &["root", "arn"]))
+        );
+        assert_eq!(
+            key(1),
+            Some(Expr::reference("aws_kms_key", &["child", "arn"]))
+        );
+        let docs = |i: usize| {
+            modules[0].blocks[i]
+                .body
+                .get("source_policy_documents")
+                .cloned()
+        };
+        assert_eq!(docs(1), Some(Expr::reference("local", &["docs"])));
+        assert_eq!(docs(2), None);
     }
 }

@@ -245,14 +245,29 @@ fn lint_json_file(
             Some(r)
         }
         Ok(JsonKind::Plan(spanned)) => {
-            let (blocks, plan_errors) =
+            let (modules, plan_errors) =
                 crate::plan::blocks_from_plan(&spanned.to_json(), id, Some(&spanned));
-            let module: Module = input::module_from_blocks(&dir, blocks, files, options);
-            let (mut r, _) = lint_module(&module, rules, config, &[]);
-            r.files += 1;
-            r.errors
+            // Each module instance on its own, as Terraform sees it; findings in a child
+            // module carry its address (`module.queues.aws_sqs_queue.jobs`).
+            let mut report = LintReport::default();
+            for plan_module in modules {
+                let module: Module =
+                    input::module_from_blocks(&dir, plan_module.blocks, files.clone(), options);
+                let (mut r, _) = lint_module(&module, rules, config, &[]);
+                if !plan_module.address.is_empty() {
+                    for f in r.findings.iter_mut().chain(r.suppressed.iter_mut()) {
+                        if let Some(resource) = &mut f.resource {
+                            *resource = format!("{}.{resource}", plan_module.address);
+                        }
+                    }
+                }
+                report.merge(r);
+            }
+            report.files += 1;
+            report
+                .errors
                 .extend(locate_plan_errors(path, &text, &spanned, plan_errors));
-            Some(r)
+            Some(report)
         }
         Err(e) => Some(LintReport {
             errors: vec![e],
