@@ -89,6 +89,7 @@ impl App {
             let run = tfstack_lint_rules::run::RunOptions {
                 progress: show_progress(args.format),
                 drop_sources: !matches!(args.format, OutputFormat::Human),
+                render_human: matches!(args.format, OutputFormat::Human).then_some(color),
             };
             tfstack_lint_rules::run::lint_paths_with(&paths, &options, &config, run)
         };

@@ -36,6 +36,9 @@ pub struct Located {
     pub location: Location,
     /// Why it is accepted, when suppressed.
     pub suppressed_reason: Option<String>,
+    /// The finding as human output shows it, when rendered where it was found (in the
+    /// worker, in parallel) so that the source text need not be kept until the end.
+    pub rendered: Option<String>,
 }
 
 /// A file that could not be read or parsed.
@@ -150,6 +153,7 @@ pub fn lint_module(
             attribute: f.attribute,
             location,
             suppressed_reason: None,
+            rendered: None,
         };
         if let Some(i) = index.matching(&located, origin, block_line, &files) {
             used[i] = true;

@@ -19,6 +19,30 @@ pub struct RunOptions {
     /// Drop the source text from findings. Only human output shows it; kept, the text of
     /// every file with a finding stays in memory until the report is written.
     pub drop_sources: bool,
+    /// Render each finding for human output (`Some(color)`) where it is found, in
+    /// parallel, then drop its source text: memory holds the rendered snippets, not every
+    /// file with a finding.
+    pub render_human: Option<bool>,
+}
+
+impl RunOptions {
+    /// Renders and/or drops the source text of a report's findings, as the options say.
+    fn finish(&self, report: &mut LintReport) {
+        if let Some(color) = self.render_human {
+            for f in &mut report.findings {
+                f.rendered = Some(crate::report::human::render_finding(f, color, 100));
+            }
+        }
+        if self.drop_sources || self.render_human.is_some() {
+            for f in report
+                .findings
+                .iter_mut()
+                .chain(report.suppressed.iter_mut())
+            {
+                f.location.source = None;
+            }
+        }
+    }
 }
 
 /// Lints every input under `paths`.
@@ -71,11 +95,7 @@ pub fn lint_paths_with(
                 }
                 None => r.files += files.len(),
             }
-            if run.drop_sources {
-                for f in r.findings.iter_mut().chain(r.suppressed.iter_mut()) {
-                    f.location.source = None;
-                }
-            }
+            run.finish(&mut r);
             // Files read through file()/templatefile(): linted in that context only.
             let read: Vec<PathBuf> = sources
                 .iter()
@@ -100,7 +120,10 @@ pub fn lint_paths_with(
             if read {
                 return None;
             }
-            lint_json_file(p, options, config, &rules)
+            lint_json_file(p, options, config, &rules).map(|mut r| {
+                run.finish(&mut r);
+                r
+            })
         })
         .collect();
     bar.finish();

@@ -283,6 +283,7 @@ pub fn check_suppression(
             attribute: None,
             location: locate(files, s.origin, dir, rust_sources),
             suppressed_reason: None,
+            rendered: None,
         };
     if s.reason.is_empty() {
         if let Some(sev) = enabled(&SuppressionWithoutReason::META) {
@@ -423,6 +424,7 @@ mod tests {
                 source: None,
             },
             suppressed_reason: None,
+            rendered: None,
         }
     }
 

@@ -115,7 +115,10 @@ pub fn render_finding(f: &Located, color: bool, width: usize) -> String {
 pub fn render(report: &LintReport, color: bool) -> String {
     let mut out = String::new();
     for f in &report.findings {
-        out.push_str(&render_finding(f, color, 100));
+        match &f.rendered {
+            Some(text) => out.push_str(text),
+            None => out.push_str(&render_finding(f, color, 100)),
+        }
         out.push('\n');
     }
     for e in &report.errors {
