@@ -125,7 +125,7 @@ impl App {
             }
         }
         let written = crate::write_stdout(|out| match args.format {
-            OutputFormat::Human => out.write_all(report::human::render(&report, color).as_bytes()),
+            OutputFormat::Human => report::human::write(&report, color, out),
             OutputFormat::Json => report::json::write(&report, out),
             OutputFormat::Sarif => report::sarif::write(&report, out),
             OutputFormat::Github => report::github::write(&report, out),

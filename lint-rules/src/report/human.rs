@@ -111,16 +111,16 @@ pub fn render_finding(f: &Located, color: bool, width: usize) -> String {
     out
 }
 
-/// The whole report for a terminal or a log.
-pub fn render(report: &LintReport, color: bool) -> String {
-    let mut out = String::new();
+/// The whole report for a terminal or a log, written finding by finding.
+pub fn write(report: &LintReport, color: bool, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     for f in &report.findings {
         match &f.rendered {
-            Some(text) => out.push_str(text),
-            None => out.push_str(&render_finding(f, color, 100)),
+            Some(text) => w.write_all(text.as_bytes())?,
+            None => w.write_all(render_finding(f, color, 100).as_bytes())?,
         }
-        out.push('\n');
+        w.write_all(b"\n")?;
     }
+    let mut out = String::new();
     for e in &report.errors {
         if e.line > 0 {
             out.push_str(&format!(
@@ -162,5 +162,10 @@ pub fn render(report: &LintReport, color: bool) -> String {
             n => format!(", {n} unreadable"),
         },
     ));
-    out
+    w.write_all(out.as_bytes())
+}
+
+/// The whole report as a string.
+pub fn render(report: &LintReport, color: bool) -> String {
+    super::to_string(|out| write(report, color, out))
 }
