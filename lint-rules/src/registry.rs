@@ -43,6 +43,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &rules::sqs::fifo_queue_with_standard_dlq::FifoQueueWithStandardDlq,
         &rules::sqs::visibility_timeout_below_function_timeout::VisibilityTimeoutBelowFunctionTimeout,
         &rules::sqs::queue_without_encryption::QueueWithoutEncryption,
+        &rules::sqs::standard_queue_with_fifo_dlq::StandardQueueWithFifoDlq,
         &rules::lambda::lambda_reserved_env_key::LambdaReservedEnvKey,
         &rules::lambda::lambda_handler_module_with_dash::LambdaHandlerModuleWithDash,
         &rules::lambda::lambda_default_timeout::LambdaDefaultTimeout,

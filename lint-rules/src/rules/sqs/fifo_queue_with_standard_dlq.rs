@@ -1,9 +1,6 @@
-use super::is_fifo;
+use super::{redrives_between, DeadLetterTarget, QueueType, TypedRedrive};
 use crate::context::Context;
-use crate::rules::dlq::{exists, queue_named, queues_at, referenced_blocks};
 use crate::{declare_rule, Finding, Rule, RuleMeta};
-use std::collections::HashMap;
-use tfstack_model::{Block, Expr, Origin, Value, ValueKind};
 
 declare_rule! {
     /// ## What it does
@@ -24,7 +21,7 @@ declare_rule! {
     ///   or target it cannot know before apply (a variable without value, another module's
     ///   output).
     /// - The reverse mistake (a standard queue with a FIFO dead-letter queue), which AWS
-    ///   rejects too: the rule's name promises one direction.
+    ///   rejects too: SQS004 (`standard-queue-with-fifo-dlq`) flags it.
     /// - Queues with `count = 0`.
     ///
     /// ## Example
@@ -58,143 +55,28 @@ declare_rule! {
     }
 }
 
-/// A standard dead-letter queue: a queue of the module, or the name in a literal ARN.
-enum Target<'m> {
-    Queue(&'m Block),
-    Arn(String),
-}
-
 impl Rule for FifoQueueWithStandardDlq {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
 
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        let fifo_queues: Vec<&Block> = cx
-            .resources("aws_sqs_queue")
-            .iter()
-            .copied()
-            .filter(|q| exists(cx, q) && is_fifo(cx, q) == Some(true))
-            .collect();
-        if fifo_queues.is_empty() {
-            return;
-        }
-        let separate_policies = redrive_policies_by_queue(cx);
-        for queue in fifo_queues {
-            // Where the queue's redrive policies are written: (block, expression), inline
-            // first, then its `aws_sqs_queue_redrive_policy` resources in source order.
-            let mut policies: Vec<(&Block, &Expr)> = Vec::new();
-            if let Some(policy) = queue.body.get("redrive_policy") {
-                policies.push((queue, policy));
-            }
-            if let Some(separate) = separate_policies.get(&queue.address()) {
-                policies.extend(separate.iter().copied());
-            }
-            for (owner, policy) in policies {
-                for target in standard_targets(cx, queue, policy) {
-                    let origin = target_origin(policy, &target)
-                        .or(policy.origin)
-                        .or(cx.origin_of(owner, "redrive_policy"));
-                    out.push(finding(queue, owner, &target, origin));
-                }
-            }
+        for redrive in redrives_between(cx, QueueType::Fifo, QueueType::Standard) {
+            out.push(finding(&redrive));
         }
     }
 }
 
-/// The `aws_sqs_queue_redrive_policy` resources that exist, with their policy, by the
-/// address of the queue their `queue_url` designates, each list in source order. O(n) to
-/// build, then a hash lookup per queue (instead of every resource for every queue).
-fn redrive_policies_by_queue<'m>(cx: &Context<'m>) -> HashMap<String, Vec<(&'m Block, &'m Expr)>> {
-    let mut by_queue: HashMap<String, Vec<(&'m Block, &'m Expr)>> = HashMap::new();
-    for resource in cx.resources("aws_sqs_queue_redrive_policy") {
-        let (Some(url), Some(policy)) = (
-            resource.body.get("queue_url"),
-            resource.body.get("redrive_policy"),
-        ) else {
-            continue;
-        };
-        if !exists(cx, resource) {
-            continue;
-        }
-        // `queues_at` names each queue once, so a resource is listed once per queue.
-        for queue in queues_at(cx, url, '/') {
-            by_queue
-                .entry(queue.address())
-                .or_default()
-                .push((resource, policy));
-        }
-    }
-    by_queue
-}
-
-/// The standard queues a FIFO queue's redrive policy names as its dead-letter target.
-fn standard_targets<'m>(cx: &Context<'m>, source: &Block, policy: &Expr) -> Vec<Target<'m>> {
-    let referenced: Vec<&Block> = referenced_blocks(cx, policy, "aws_sqs_queue")
-        .into_iter()
-        .filter(|q| q.address() != source.address())
-        .collect();
-    if !referenced.is_empty() {
-        return referenced
-            .into_iter()
-            .filter(|q| is_fifo(cx, q) == Some(false))
-            .map(Target::Queue)
-            .collect();
-    }
-    let Some(arn) = dead_letter_target_arn(&cx.value(policy)) else {
-        return Vec::new();
-    };
-    let name = arn.rsplit(':').next().unwrap_or(&arn);
-    match queue_named(cx, name) {
-        Some(q) if q.address() == source.address() => Vec::new(),
-        Some(q) => (is_fifo(cx, q) == Some(false))
-            .then_some(Target::Queue(q))
-            .into_iter()
-            .collect(),
-        None if arn.starts_with("arn:") && !name.ends_with(".fifo") => vec![Target::Arn(arn)],
-        None => Vec::new(),
-    }
-}
-
-/// Where the policy names a dead-letter queue of the module (`aws_sqs_queue.dlq.arn`).
-fn target_origin(policy: &Expr, target: &Target) -> Origin {
-    let Target::Queue(queue) = target else {
-        return Origin::Generated;
-    };
-    let address = queue.address();
-    let mut found = Origin::Generated;
-    policy.visit(&mut |e| {
-        if found.is_generated()
-            && e.as_traversal()
-                .and_then(|t| t.resource_address())
-                .is_some_and(|a| a == address)
-        {
-            found = e.origin;
-        }
-    });
-    found
-}
-
-/// `deadLetterTargetArn` of a redrive policy, written as JSON text or as an object.
-fn dead_letter_target_arn(policy: &Value) -> Option<String> {
-    match &policy.kind {
-        ValueKind::String(s) => serde_json::from_str::<serde_json::Value>(s)
-            .ok()?
-            .get("deadLetterTargetArn")?
-            .as_str()
-            .map(str::to_string),
-        ValueKind::Object(_) => policy
-            .get("deadLetterTargetArn")?
-            .as_str()
-            .map(str::to_string),
-        _ => None,
-    }
-}
-
-fn finding(source: &Block, owner: &Block, target: &Target, origin: Origin) -> Finding {
+fn finding(redrive: &TypedRedrive) -> Finding {
+    let TypedRedrive {
+        source,
+        owner,
+        target,
+        origin,
+    } = redrive;
     let target = match target {
-        Target::Queue(q) => format!("`{}`", q.address()),
-        Target::Arn(arn) => format!("`{arn}`"),
+        DeadLetterTarget::Queue(q) => format!("`{}`", q.address()),
+        DeadLetterTarget::Arn(arn) => format!("`{arn}`"),
     };
     Finding {
         rule: &FifoQueueWithStandardDlq::META,

@@ -1,12 +1,19 @@
 //! SQS: queue settings AWS rejects or that make a consumer process messages twice or in
 //! the clear.
+//!
+//! The helpers below are shared by the rules on a dead-letter queue of the wrong type
+//! (SQS001 one way, SQS004 the other): which queues are FIFO, and which redrive policies
+//! pair a queue of one type with a dead-letter queue of the other.
 
 pub mod fifo_queue_with_standard_dlq;
 pub mod queue_without_encryption;
+pub mod standard_queue_with_fifo_dlq;
 pub mod visibility_timeout_below_function_timeout;
 
 use crate::context::Context;
-use tfstack_model::{Block, ExprKind, TemplatePart};
+use crate::rules::dlq::{exists, queue_named, queues_at, referenced_blocks};
+use std::collections::HashMap;
+use tfstack_model::{Block, Expr, ExprKind, Origin, TemplatePart, Value, ValueKind};
 
 /// Whether a queue is FIFO: `Some(true)` with `fifo_queue = true` or a name ending in
 /// `.fifo`; `Some(false)` when `fifo_queue` is false or unset (the provider's default) and
@@ -30,5 +37,184 @@ pub(crate) fn is_fifo(cx: &Context, queue: &Block) -> Option<bool> {
         None => Some(false),
         Some(v) if v.is_null() => Some(false),
         Some(v) => v.as_bool(),
+    }
+}
+
+/// The two types of SQS queue. AWS requires a dead-letter queue to be of its source
+/// queue's type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum QueueType {
+    Standard,
+    Fifo,
+}
+
+impl QueueType {
+    fn is_fifo(self) -> bool {
+        self == QueueType::Fifo
+    }
+}
+
+/// A dead-letter queue a redrive policy names: a queue of the module, or the queue of a
+/// literal ARN outside it.
+pub(crate) enum DeadLetterTarget<'m> {
+    Queue(&'m Block),
+    Arn(String),
+}
+
+/// A queue draining into a dead-letter queue of the type asked for.
+pub(crate) struct TypedRedrive<'m> {
+    /// The queue whose failed messages go to the dead-letter queue.
+    pub source: &'m Block,
+    /// Where the redrive policy is written: the source queue (inline `redrive_policy`) or
+    /// an `aws_sqs_queue_redrive_policy`.
+    pub owner: &'m Block,
+    pub target: DeadLetterTarget<'m>,
+    /// Where the policy names the dead-letter queue, else the policy, else the owner's
+    /// `redrive_policy` attribute (`Generated` when none of them says).
+    pub origin: Origin,
+}
+
+/// Every redrive of an existing queue of type `source` (known, not guessed) to a
+/// dead-letter queue of type `target`: per source queue in source order, its inline
+/// `redrive_policy` first, then its `aws_sqs_queue_redrive_policy` resources in source
+/// order. A queue naming itself, unknown types, unknown policies and unknown targets give
+/// nothing.
+pub(crate) fn redrives_between<'m>(
+    cx: &Context<'m>,
+    source: QueueType,
+    target: QueueType,
+) -> Vec<TypedRedrive<'m>> {
+    let sources: Vec<&'m Block> = cx
+        .resources("aws_sqs_queue")
+        .iter()
+        .copied()
+        .filter(|q| exists(cx, q) && is_fifo(cx, q) == Some(source.is_fifo()))
+        .collect();
+    if sources.is_empty() {
+        return Vec::new();
+    }
+    let separate_policies = redrive_policies_by_queue(cx);
+    let mut out = Vec::new();
+    for queue in sources {
+        // Where the queue's redrive policies are written: (block, expression), inline
+        // first, then its `aws_sqs_queue_redrive_policy` resources in source order.
+        let mut policies: Vec<(&'m Block, &'m Expr)> = Vec::new();
+        if let Some(policy) = queue.body.get("redrive_policy") {
+            policies.push((queue, policy));
+        }
+        if let Some(separate) = separate_policies.get(&queue.address()) {
+            policies.extend(separate.iter().copied());
+        }
+        for (owner, policy) in policies {
+            for dead_letter in targets_of_type(cx, queue, policy, target) {
+                let origin = target_origin(policy, &dead_letter)
+                    .or(policy.origin)
+                    .or(cx.origin_of(owner, "redrive_policy"));
+                out.push(TypedRedrive {
+                    source: queue,
+                    owner,
+                    target: dead_letter,
+                    origin,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// The `aws_sqs_queue_redrive_policy` resources that exist, with their policy, by the
+/// address of the queue their `queue_url` designates, each list in source order. O(n) to
+/// build, then a hash lookup per queue (instead of every resource for every queue).
+fn redrive_policies_by_queue<'m>(cx: &Context<'m>) -> HashMap<String, Vec<(&'m Block, &'m Expr)>> {
+    let mut by_queue: HashMap<String, Vec<(&'m Block, &'m Expr)>> = HashMap::new();
+    for resource in cx.resources("aws_sqs_queue_redrive_policy") {
+        let (Some(url), Some(policy)) = (
+            resource.body.get("queue_url"),
+            resource.body.get("redrive_policy"),
+        ) else {
+            continue;
+        };
+        if !exists(cx, resource) {
+            continue;
+        }
+        // `queues_at` names each queue once, so a resource is listed once per queue.
+        for queue in queues_at(cx, url, '/') {
+            by_queue
+                .entry(queue.address())
+                .or_default()
+                .push((resource, policy));
+        }
+    }
+    by_queue
+}
+
+/// The dead-letter queues of type `wanted` that `source`'s redrive policy names: queues of
+/// the module whose type is known, or a literal ARN outside the module, typed by its name.
+fn targets_of_type<'m>(
+    cx: &Context<'m>,
+    source: &Block,
+    policy: &Expr,
+    wanted: QueueType,
+) -> Vec<DeadLetterTarget<'m>> {
+    let referenced: Vec<&Block> = referenced_blocks(cx, policy, "aws_sqs_queue")
+        .into_iter()
+        .filter(|q| q.address() != source.address())
+        .collect();
+    if !referenced.is_empty() {
+        return referenced
+            .into_iter()
+            .filter(|q| is_fifo(cx, q) == Some(wanted.is_fifo()))
+            .map(DeadLetterTarget::Queue)
+            .collect();
+    }
+    let Some(arn) = dead_letter_target_arn(&cx.value(policy)) else {
+        return Vec::new();
+    };
+    let name = arn.rsplit(':').next().unwrap_or(&arn);
+    match queue_named(cx, name) {
+        Some(q) if q.address() == source.address() => Vec::new(),
+        Some(q) => (is_fifo(cx, q) == Some(wanted.is_fifo()))
+            .then_some(DeadLetterTarget::Queue(q))
+            .into_iter()
+            .collect(),
+        None if arn.starts_with("arn:") && name.ends_with(".fifo") == wanted.is_fifo() => {
+            vec![DeadLetterTarget::Arn(arn)]
+        }
+        None => Vec::new(),
+    }
+}
+
+/// Where the policy names a dead-letter queue of the module (`aws_sqs_queue.dlq.arn`).
+fn target_origin(policy: &Expr, target: &DeadLetterTarget) -> Origin {
+    let DeadLetterTarget::Queue(queue) = target else {
+        return Origin::Generated;
+    };
+    let address = queue.address();
+    let mut found = Origin::Generated;
+    policy.visit(&mut |e| {
+        if found.is_generated()
+            && e.as_traversal()
+                .and_then(|t| t.resource_address())
+                .is_some_and(|a| a == address)
+        {
+            found = e.origin;
+        }
+    });
+    found
+}
+
+/// `deadLetterTargetArn` of a redrive policy, written as JSON text or as an object.
+fn dead_letter_target_arn(policy: &Value) -> Option<String> {
+    match &policy.kind {
+        ValueKind::String(s) => serde_json::from_str::<serde_json::Value>(s)
+            .ok()?
+            .get("deadLetterTargetArn")?
+            .as_str()
+            .map(str::to_string),
+        ValueKind::Object(_) => policy
+            .get("deadLetterTargetArn")?
+            .as_str()
+            .map(str::to_string),
+        _ => None,
     }
 }
