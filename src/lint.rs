@@ -6,6 +6,7 @@ use tfstack_lint_rules::baseline::Baseline;
 use tfstack_lint_rules::config::{ConfigError, LintConfig, Profile};
 use tfstack_lint_rules::engine::LintReport;
 use tfstack_lint_rules::input::InputOptions;
+use tfstack_lint_rules::run::SourceText;
 use tfstack_lint_rules::{registry, report, Severity};
 
 /// The configuration: `--config`, else `tfstack.toml` found upwards from `start`.
@@ -88,8 +89,10 @@ impl App {
             };
             let run = tfstack_lint_rules::run::RunOptions {
                 progress: show_progress(args.format),
-                drop_sources: !matches!(args.format, OutputFormat::Human),
-                render_human: matches!(args.format, OutputFormat::Human).then_some(color),
+                sources: match args.format {
+                    OutputFormat::Human => SourceText::RenderHuman { color },
+                    _ => SourceText::Drop,
+                },
             };
             tfstack_lint_rules::run::lint_paths_with(&paths, &options, &config, run)
         };

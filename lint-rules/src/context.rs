@@ -199,24 +199,17 @@ impl<'m> Context<'m> {
         if name.is_empty() {
             return Vec::new();
         }
-        let key = (resource_type, attribute);
-        let cached = self.names.borrow().get(&key).cloned();
-        let index = match cached {
-            Some(index) => index,
-            None => {
-                let mut index = NameIndex::new();
-                for b in self.resources(resource_type) {
-                    if let Some(value) = self.attr(b, attribute) {
-                        if let Some(text) = value.as_str() {
-                            index.entry(text.to_string()).or_default().push(b);
-                        }
+        let index = memoized(&self.names, (resource_type, attribute), || {
+            let mut index = NameIndex::new();
+            for b in self.resources(resource_type) {
+                if let Some(value) = self.attr(b, attribute) {
+                    if let Some(text) = value.as_str() {
+                        index.entry(text.to_string()).or_default().push(b);
                     }
                 }
-                let index = Rc::new(index);
-                self.names.borrow_mut().insert(key, Rc::clone(&index));
-                index
             }
-        };
+            index
+        });
         index.get(name).cloned().unwrap_or_default()
     }
 
@@ -284,6 +277,21 @@ impl<'m> Context<'m> {
             .map(|a| a.origin.or(block.origin))
             .unwrap_or(block.origin)
     }
+}
+
+/// The value cached under `key`, built by `build` on first use. The cache is not borrowed
+/// while `build` runs, so a build may use other caches of the same context.
+pub(crate) fn memoized<K: std::hash::Hash + Eq, V>(
+    cache: &RefCell<HashMap<K, Rc<V>>>,
+    key: K,
+    build: impl FnOnce() -> V,
+) -> Rc<V> {
+    if let Some(value) = cache.borrow().get(&key) {
+        return Rc::clone(value);
+    }
+    let value = Rc::new(build());
+    cache.borrow_mut().insert(key, Rc::clone(&value));
+    value
 }
 
 fn build_references(config: &Config) -> HashMap<String, Vec<Reference<'_>>> {

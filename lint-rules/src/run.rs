@@ -16,24 +16,33 @@ pub struct RunOptions {
     /// A progress bar on stderr for scans that take longer than a second. The caller
     /// decides: only for a terminal and human output.
     pub progress: bool,
-    /// Drop the source text from findings. Only human output shows it; kept, the text of
-    /// every file with a finding stays in memory until the report is written.
-    pub drop_sources: bool,
-    /// Render each finding for human output (`Some(color)`) where it is found, in
-    /// parallel, then drop its source text: memory holds the rendered snippets, not every
-    /// file with a finding.
-    pub render_human: Option<bool>,
+    /// What findings keep of their source text.
+    pub sources: SourceText,
+}
+
+/// What a finding keeps of the file it was found in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SourceText {
+    /// The whole file (callers that render findings themselves).
+    #[default]
+    Keep,
+    /// Nothing: machine formats do not show it, and kept, the text of every file with a
+    /// finding stays in memory until the report is written.
+    Drop,
+    /// The finding rendered for human output where it is found, in parallel, then the
+    /// text dropped: memory holds the rendered snippets, not every file with a finding.
+    RenderHuman { color: bool },
 }
 
 impl RunOptions {
     /// Renders and/or drops the source text of a report's findings, as the options say.
     fn finish(&self, report: &mut LintReport) {
-        if let Some(color) = self.render_human {
+        if let SourceText::RenderHuman { color } = self.sources {
             for f in &mut report.findings {
                 f.rendered = Some(crate::report::human::render_finding(f, color, 100));
             }
         }
-        if self.drop_sources || self.render_human.is_some() {
+        if self.sources != SourceText::Keep {
             for f in report
                 .findings
                 .iter_mut()

@@ -12,7 +12,7 @@
 //! evaluated, the named companions (any of them could be its): the cases where "maybe"
 //! is the honest answer for every pair.
 
-use crate::context::Context;
+use crate::context::{memoized, Context};
 use crate::rules::dlq::{exists, targets_of};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -90,38 +90,36 @@ pub(crate) struct CompanionIndex {
 }
 
 fn companion_index(cx: &Context, link: Link) -> Rc<CompanionIndex> {
-    let key = (link.companion_type, link.attribute);
-    if let Some(index) = cx.companion_indexes.borrow().get(&key) {
-        return Rc::clone(index);
-    }
-    let mut index = CompanionIndex::default();
-    for (i, companion) in cx.resources(link.companion_type).iter().enumerate() {
-        if !exists(cx, companion) {
-            continue;
-        }
-        let Some(expr) = companion.body.get(link.attribute) else {
-            continue; // configures nothing
-        };
-        let parents = referenced_parents(cx, companion, expr, link);
-        if !parents.is_empty() {
-            for parent in parents {
-                index.by_reference.entry(parent).or_default().push(i);
+    memoized(
+        &cx.companion_indexes,
+        (link.companion_type, link.attribute),
+        || {
+            let mut index = CompanionIndex::default();
+            for (i, companion) in cx.resources(link.companion_type).iter().enumerate() {
+                if !exists(cx, companion) {
+                    continue;
+                }
+                let Some(expr) = companion.body.get(link.attribute) else {
+                    continue; // configures nothing
+                };
+                let parents = referenced_parents(cx, companion, expr, link);
+                if !parents.is_empty() {
+                    for parent in parents {
+                        index.by_reference.entry(parent).or_default().push(i);
+                    }
+                    continue;
+                }
+                match cx.value(expr).as_str() {
+                    Some(name) => {
+                        index.by_name.entry(name.to_string()).or_default().push(i);
+                        index.named.push(i);
+                    }
+                    None => index.other.push(i),
+                }
             }
-            continue;
-        }
-        match cx.value(expr).as_str() {
-            Some(name) => {
-                index.by_name.entry(name.to_string()).or_default().push(i);
-                index.named.push(i);
-            }
-            None => index.other.push(i),
-        }
-    }
-    let index = Rc::new(index);
-    cx.companion_indexes
-        .borrow_mut()
-        .insert(key, Rc::clone(&index));
-    index
+            index
+        },
+    )
 }
 
 /// The parents (of the link's type) a companion's link refers to: `aws_s3_bucket.logs.id`,

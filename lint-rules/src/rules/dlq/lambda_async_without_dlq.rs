@@ -172,14 +172,9 @@ fn functions_at_depth<'m>(cx: &Context<'m>, expr: &Expr, depth: usize) -> Vec<&'
         ["arn", _, "lambda", _, _, "function", name, ..] => (*name).to_string(),
         _ => text.to_string(),
     };
-    functions_named(cx, &name)
-}
-
-/// The functions whose evaluated `function_name` is `name`, in source order: a hash lookup
-/// in the module's index (built once, O(functions)). An empty name designates none (it
-/// used to match a function whose name evaluates to `""`, which AWS rejects).
-fn functions_named<'m>(cx: &Context<'m>, name: &str) -> Vec<&'m Block> {
-    cx.resources_named("aws_lambda_function", "function_name", name)
+    // A hash lookup in the module's name index (built once, O(functions)); an empty name
+    // designates none.
+    cx.resources_named("aws_lambda_function", "function_name", &name)
 }
 
 /// Functions with an `aws_lambda_function_event_invoke_config` that sends failures
