@@ -342,9 +342,9 @@ impl App {
                         "{} ({}) — family {}, default severity {}\n\n{}\n",
                         m.id,
                         m.name,
-                        m.family,
+                        m.family(),
                         m.default_severity.as_str(),
-                        tfstack_lint_rules::docs::markdown(m.docs)
+                        m.docs_markdown()
                     ))
                 }
                 None => {
@@ -380,7 +380,7 @@ impl App {
             }
             Command::Schema { .. } => print_stdout(&format!(
                 "{}\n",
-                serde_json::to_string_pretty(&tfstack_lint_rules::config::config_schema())
+                serde_json::to_string_pretty(&tfstack_lint_engine::config::config_schema())
                     .unwrap_or_default()
             )),
         }
@@ -419,12 +419,17 @@ impl App {
                     return 2;
                 }
             };
-            let report = tfstack_lint_rules::stack::lint_stacks(&synthesized.outputs, out, &config);
-            let errors = report.count(tfstack_lint_rules::Severity::Error);
+            let report = tfstack_lint_engine::stack::lint_stacks(
+                &synthesized.outputs,
+                out,
+                &config,
+                tfstack_lint_rules::registry::all(),
+            );
+            let errors = report.count(tfstack_lint_engine::Severity::Error);
             if errors > 0 {
                 eprint!(
                     "{}",
-                    tfstack_lint_rules::report::human::render(&report, color)
+                    tfstack_lint_engine::report::human::render(&report, color)
                 );
                 eprintln!("synth refused: {errors} error finding(s) in the stacks (fix them, suppress them with a reason, or pass --no-lint)");
                 return 1;

@@ -2,12 +2,13 @@
 
 use crate::{App, LintArgs, OutputFormat, ProfileArg, RulesFormat, SeverityArg};
 use std::path::{Path, PathBuf};
-use tfstack_lint_rules::baseline::Baseline;
-use tfstack_lint_rules::config::{ConfigError, LintConfig, Profile};
-use tfstack_lint_rules::engine::LintReport;
-use tfstack_lint_rules::input::InputOptions;
-use tfstack_lint_rules::run::SourceText;
-use tfstack_lint_rules::{registry, report, Severity};
+use tfstack_lint_engine::baseline::Baseline;
+use tfstack_lint_engine::config::{ConfigError, LintConfig, Profile};
+use tfstack_lint_engine::input::InputOptions;
+use tfstack_lint_engine::located::LintReport;
+use tfstack_lint_engine::run::SourceText;
+use tfstack_lint_engine::{report, Severity};
+use tfstack_lint_rules::registry;
 
 /// The configuration: `--config`, else `tfstack.toml` found upwards from `start`.
 pub fn load_config(explicit: Option<&Path>, start: &Path) -> Result<LintConfig, ConfigError> {
@@ -23,7 +24,7 @@ pub fn load_config(explicit: Option<&Path>, start: &Path) -> Result<LintConfig, 
 }
 
 fn today() -> String {
-    tfstack_lint_rules::config::today_utc()
+    tfstack_lint_engine::today_utc()
 }
 
 impl App {
@@ -67,7 +68,12 @@ impl App {
                 );
                 return 2;
             }
-            tfstack_lint_rules::stack::lint_stacks(&synthesized.outputs, Path::new("out"), &config)
+            tfstack_lint_engine::stack::lint_stacks(
+                &synthesized.outputs,
+                Path::new("out"),
+                &config,
+                registry::all(),
+            )
         } else {
             let mut vars = Vec::new();
             for v in &args.vars {
@@ -87,14 +93,20 @@ impl App {
                 var_files: args.var_files.clone(),
                 vars,
             };
-            let run = tfstack_lint_rules::run::RunOptions {
+            let run = tfstack_lint_engine::run::RunOptions {
                 progress: show_progress(args.format),
                 sources: match args.format {
                     OutputFormat::Human => SourceText::RenderHuman { color },
                     _ => SourceText::Drop,
                 },
             };
-            tfstack_lint_rules::run::lint_paths_with(&paths, &options, &config, run)
+            tfstack_lint_engine::run::lint_paths_with(
+                &paths,
+                &options,
+                &config,
+                registry::all(),
+                run,
+            )
         };
         if let Some(path) = &args.write_baseline {
             let baseline = Baseline::from_report(&report);
@@ -130,7 +142,7 @@ impl App {
         let written = crate::write_stdout(|out| match args.format {
             OutputFormat::Human => report::human::write(&report, color, out),
             OutputFormat::Json => report::json::write(&report, out),
-            OutputFormat::Sarif => report::sarif::write(&report, out),
+            OutputFormat::Sarif => report::sarif::write(&report, registry::all(), out),
             OutputFormat::Github => report::github::write(&report, out),
         });
         if let Err(e) = written {
@@ -193,8 +205,8 @@ pub(crate) fn render_rules(format: RulesFormat) -> String {
                 .map(|r| {
                     let m = r.meta();
                     serde_json::json!({
-                        "id": m.id, "name": m.name, "family": m.family,
-                        "severity": m.default_severity.as_str(), "summary": m.summary(), "docs": tfstack_lint_rules::docs::markdown(m.docs),
+                        "id": m.id, "name": m.name, "family": m.family(),
+                        "severity": m.default_severity.as_str(), "summary": m.summary(), "docs": m.docs_markdown(),
                     })
                 })
                 .collect();

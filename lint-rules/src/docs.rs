@@ -89,27 +89,15 @@ fn rule_value(meta: &RuleMeta) -> Value {
     let fields: BTreeMap<&str, Value> = [
         ("id", Value::from(meta.id)),
         ("name", Value::from(meta.name)),
-        ("family", Value::from(meta.family)),
+        ("family", Value::from(meta.family())),
         ("severity", Value::from(meta.default_severity.as_str())),
         ("source", Value::from(source_path(meta.source))),
-        ("docs", Value::from(markdown(meta.docs))),
+        ("docs", Value::from(meta.docs_markdown())),
         ("summary", Value::from(meta.summary().replace('|', "\\|"))),
     ]
     .into_iter()
     .collect();
     Value::from(fields)
-}
-
-/// The rule's docs as Markdown: doc comments keep the space after `///`; drop it, and
-/// the trailing blank lines.
-pub fn markdown(docs: &str) -> String {
-    let mut out: String = docs
-        .lines()
-        .map(|l| l.strip_prefix(' ').unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n");
-    out.truncate(out.trim_end().len());
-    out
 }
 
 /// `file!()` is workspace-relative in a workspace build; keep the part from the crate
@@ -265,7 +253,7 @@ mod tests {
         let mut names = BTreeSet::new();
         for rule in registry::all() {
             let m = rule.meta();
-            let docs = markdown(m.docs);
+            let docs = m.docs_markdown();
             let lines: Vec<&str> = docs.lines().map(str::trim_end).collect();
             let mut last = None;
             for s in SECTIONS {
@@ -277,11 +265,12 @@ mod tests {
                     Some(i) => last = Some(i),
                 }
             }
-            if !is_rule_id(m.id, m.family) {
+            if !is_rule_id(m.id, m.family()) {
                 problems.push(format!(
                     "{}: ID is not its family `{}` (uppercase letters, then letters or \
                      digits) followed by three digits",
-                    m.id, m.family
+                    m.id,
+                    m.family()
                 ));
             }
             if !is_kebab_case(m.name) {

@@ -50,15 +50,15 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &rules::lambda::lambda_deprecated_runtime::LambdaDeprecatedRuntime,
         &rules::lambda::lambda_url_without_auth::LambdaUrlWithoutAuth,
         &rules::lambda::lambda_without_tracing::LambdaWithoutTracing,
-        &crate::suppress::SuppressionWithoutReason,
-        &crate::suppress::UnusedSuppression,
+        &rules::tfs::suppression_without_reason::SuppressionWithoutReason,
+        &rules::tfs::unused_suppression::UnusedSuppression,
     ]
 }
 
 /// The rule with this ID or name (case-insensitive).
 pub fn find(id_or_name: &str) -> Option<&'static dyn Rule> {
-    all().iter().copied().find(|r| {
-        r.meta().id.eq_ignore_ascii_case(id_or_name)
-            || r.meta().name.eq_ignore_ascii_case(id_or_name)
-    })
+    all()
+        .iter()
+        .copied()
+        .find(|r| r.meta().is_named(id_or_name))
 }

@@ -2,7 +2,7 @@
 
 pub mod apigw;
 pub mod cache;
-pub mod companions;
+
 pub mod ddb;
 pub mod dlq;
 pub mod ec2;
@@ -15,6 +15,7 @@ pub mod log;
 pub mod ret;
 pub mod s3;
 pub mod sec;
-pub mod settings;
+
 pub mod sfn;
 pub mod sqs;
+pub mod tfs;

@@ -12,8 +12,8 @@
 use super::alarm::Metric;
 use super::iam::{policy_string, resource_policy_file, Grantee};
 use super::kms::Key;
+use super::naming::camel;
 use super::stack::{ResourceRef, Stack};
-use super::table::camel;
 use super::topic::deny_insecure_transport;
 use crate::iam::Statement;
 use crate::ir::{Expr, TemplatePart};

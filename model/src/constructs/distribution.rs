@@ -239,7 +239,7 @@ impl DistributionBuilder {
             let source = policy_string(&resource.arn());
             bucket.add_policy_statement(
                 Statement::new(Effect::Allow, Origin::Rust(at))
-                    .sid(format!("CloudFrontReads{}", super::table::camel(&self.id)))
+                    .sid(format!("CloudFrontReads{}", super::naming::camel(&self.id)))
                     .principal(Principal::service("cloudfront.amazonaws.com"))
                     .actions(["s3:GetObject"])
                     .resources([policy_string(&bucket.arn_for_objects(&key_pattern))])

@@ -16,10 +16,10 @@
 //! ```
 
 use super::iam::{Grantee, Role};
+use super::naming::camel;
 use super::queue::Queue;
 use super::stack::{ResourceRef, Stack};
 use super::state_machine::StateMachine;
-use super::table::camel;
 use crate::ir::Expr;
 use crate::l1::resources::{
     CloudwatchEventArchive, CloudwatchEventBus, CloudwatchEventRule, CloudwatchEventTarget,

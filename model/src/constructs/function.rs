@@ -217,7 +217,7 @@ impl Function {
             arns.push(a.arn());
         }
         role.allow_at(
-            &format!("Invoke{}", super::table::camel(&self.id)),
+            &format!("Invoke{}", super::naming::camel(&self.id)),
             &["lambda:InvokeFunction"],
             arns,
             location,
@@ -229,7 +229,7 @@ impl Function {
     pub fn consume_queue(&self, queue_arn: Expr, batch_size: i64) -> ResourceRef {
         let location = RustLocation::caller();
         self.role.allow_at(
-            &format!("Consume{}", super::table::camel(&self.id)),
+            &format!("Consume{}", super::naming::camel(&self.id)),
             &[
                 "sqs:ChangeMessageVisibility",
                 "sqs:DeleteMessage",

@@ -4,8 +4,8 @@
 
 use super::function::Function;
 use super::log_group::LogGroup;
+use super::naming::camel;
 use super::stack::{ResourceRef, Stack};
-use super::table::camel;
 use crate::ir::{Block, Expr, TemplatePart};
 use crate::l1::resources::{
     Apigatewayv2Api, Apigatewayv2ApiCorsConfiguration, Apigatewayv2Deployment,
@@ -189,7 +189,7 @@ fn parse_route_key(key: &str) -> Option<(String, String)> {
 
 /// `POST /orders/{id}` → `post_orders_id`.
 fn route_slug(key: &str) -> String {
-    super::slug(key, "default")
+    super::naming::slug(key, "default")
 }
 
 impl HttpApiBuilder {

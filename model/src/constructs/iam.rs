@@ -1,6 +1,7 @@
 //! `Role` and least-privilege grants. A role's inline policy is collected from every
 //! `grant_*` call and written at synth time as `policies/<role>-policy.json`.
 
+use super::naming::placeholder_name;
 use super::stack::{ResourceRef, RolePolicy, Stack, StackFile};
 use crate::iam::{PolicyDocument, Principal, Statement};
 use crate::ir::{Block, Expr, ExprKind, TemplatePart};
@@ -66,6 +67,7 @@ impl Role {
                 document: PolicyDocument::default(),
                 origin: location,
             });
+            s.closing.insert("iam role policies", emit_role_policies);
             s.role_policies.len() - 1
         };
         Role {
@@ -218,19 +220,6 @@ fn push_policy_text(e: &Expr, out: &mut String) {
     }
 }
 
-/// `aws_dynamodb_table.sessions.arn` → `dynamodb_table_sessions_arn`.
-fn placeholder_name(text: &str) -> String {
-    let t = text.strip_prefix("aws_").unwrap_or(text);
-    let mut s: String = t
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
-    while s.contains("__") {
-        s = s.replace("__", "_");
-    }
-    s.trim_matches('_').to_string()
-}
-
 /// Splits placeholder-marked text into template text (`$${` escaped, placeholders as
 /// `${name}`) and the variables it needs; `None` when the text has no placeholder.
 fn render_placeholders(text: &str, vars: &mut BTreeMap<String, String>) -> String {
@@ -253,7 +242,7 @@ fn render_placeholders(text: &str, vars: &mut BTreeMap<String, String>) -> Strin
 }
 
 /// Writes each role's collected statements as a policy file and an `aws_iam_role_policy`.
-pub(crate) fn emit_role_policies(stack: &Stack) {
+fn emit_role_policies(stack: &Stack) {
     let policies = stack.0.borrow().role_policies.clone();
     for p in policies {
         if p.document.statements.is_empty() {

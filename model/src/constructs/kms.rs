@@ -9,8 +9,8 @@
 //! AWS.
 
 use super::iam::{named_placeholder, policy_string, resource_policy_file, Grantee};
+use super::naming::camel;
 use super::stack::{ResourceRef, Stack};
-use super::table::camel;
 use crate::iam::{Effect, PolicyDocument, Principal, Statement};
 use crate::ir::Expr;
 use crate::l1::resources::{KmsAlias, KmsKey, KmsKeyPolicy};

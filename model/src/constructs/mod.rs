@@ -13,6 +13,7 @@ pub mod kms;
 pub mod log_group;
 pub mod metric_math;
 pub mod module;
+pub mod naming;
 pub mod network;
 pub mod queue;
 pub mod repository;
@@ -52,22 +53,3 @@ pub use state_machine::{
 pub use table::{BillingMode, Key, KeyType, Table, TableBuilder};
 pub use topic::{Subscription, Topic, TopicBuilder, TopicEncryption};
 pub use vpc::{SecurityGroup, Vpc, VpcBuilder};
-
-/// `POST /orders/{id}` → `post_orders_id`: lowercase, runs of anything but letters and
-/// digits become one `_`; `fallback` when nothing is left. For Terraform names.
-pub(crate) fn slug(text: &str, fallback: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_lowercase());
-        } else if !out.is_empty() && !out.ends_with('_') {
-            out.push('_');
-        }
-    }
-    let out = out.trim_end_matches('_');
-    if out.is_empty() {
-        fallback.to_string()
-    } else {
-        out.to_string()
-    }
-}

@@ -18,8 +18,8 @@
 
 use super::function::Function;
 use super::iam::{policy_string, resource_policy_file, Grantee, Role};
+use super::naming::camel;
 use super::stack::{ResourceRef, Stack};
-use super::table::camel;
 use crate::iam::{Effect, PolicyDocument, Principal, Statement};
 use crate::ir::Expr;
 use crate::l1::resources::{SqsQueue, SqsQueuePolicy};

@@ -3,8 +3,8 @@
 //! encryption, and a lifecycle policy that keeps the last 10 images — with `grant_pull`.
 
 use super::iam::{Grantee, Role};
+use super::naming::camel;
 use super::stack::{ResourceRef, Stack};
-use super::table::camel;
 use crate::ir::{Expr, TemplatePart};
 use crate::l1::resources::{
     EcrLifecyclePolicy, EcrRepository, EcrRepositoryEncryptionConfiguration,

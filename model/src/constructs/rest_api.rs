@@ -53,8 +53,8 @@ use super::alarm::Metric;
 use super::function::Function;
 use super::iam::{Grantee, Role};
 use super::log_group::LogGroup;
+use super::naming::camel;
 use super::stack::{ResourceRef, Stack};
-use super::table::camel;
 use crate::ir::{Block, Expr, TemplatePart};
 use crate::l1::resources::{
     ApiGatewayAccount, ApiGatewayDeployment, ApiGatewayGatewayResponse, ApiGatewayIntegration,
@@ -1273,7 +1273,7 @@ fn path_parameters(path: &str) -> Vec<String> {
 
 /// `/orders/{orderId}` → `orders_orderid`; `/` → `root`.
 fn slug(path: &str) -> String {
-    super::slug(path, "root")
+    super::naming::slug(path, "root")
 }
 
 /// The access log line: one JSON object per request.

@@ -15,8 +15,8 @@
 
 use super::function::Function;
 use super::iam::Grantee;
+use super::naming::camel;
 use super::stack::{ResourceRef, Stack};
-use super::table::camel;
 use crate::ir::Expr;
 use crate::l1::resources::{
     KmsAlias, KmsKey, LambdaPermission, SecretsmanagerSecret, SecretsmanagerSecretRotation,

@@ -73,6 +73,9 @@ pub(crate) struct StackState {
     pub files: BTreeMap<String, StackFile>,
     pub errors: Vec<SynthError>,
     pub finalizers: Vec<Finalizer>,
+    /// Work run once after every finalizer (emitting what finalizers collected), by a name
+    /// that keeps each registered once; run in name order.
+    pub closing: BTreeMap<&'static str, fn(&Stack)>,
     pub tags: BTreeMap<String, String>,
     /// (rule, reason, location, address) suppressions declared on constructs.
     pub suppressions: Vec<Suppression>,
@@ -171,6 +174,7 @@ impl Stack {
             variables: Vec::new(),
             addresses: BTreeMap::new(),
             role_policies: Vec::new(),
+            closing: BTreeMap::new(),
             files: BTreeMap::new(),
             errors: Vec::new(),
             finalizers: Vec::new(),
@@ -473,7 +477,10 @@ impl Stack {
                 f(&self);
             }
         }
-        crate::constructs::iam::emit_role_policies(&self);
+        let closing = std::mem::take(&mut self.0.borrow_mut().closing);
+        for work in closing.into_values() {
+            work(&self);
+        }
         self.check_references();
         let state = self.0.borrow();
         if !state.errors.is_empty() {

@@ -28,9 +28,9 @@ use super::ecs::FargateTask;
 use super::function::Function;
 use super::iam::{policy_string, template_with_placeholders, Grantee, Role};
 use super::log_group::LogGroup;
+use super::naming::camel;
 use super::network::arn_in_role_account;
 use super::stack::{ResourceRef, Stack, StackFile};
-use super::table::camel;
 use crate::ir::{Expr, TemplatePart};
 use crate::l1::resources::{
     SfnStateMachine, SfnStateMachineLoggingConfiguration, SfnStateMachineTracingConfiguration,

@@ -2,6 +2,7 @@
 //! exact ARNs.
 
 use super::iam::Grantee;
+use super::naming::camel;
 use super::stack::{ResourceRef, Stack};
 use crate::ir::{Expr, TemplatePart};
 use crate::l1::resources::{
@@ -165,20 +166,6 @@ const WRITE_ACTIONS: [&str; 4] = [
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
 ];
-
-/// `sessions_table` → `SessionsTable` (for statement ids).
-pub(crate) fn camel(s: &str) -> String {
-    s.split(['_', '-'])
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            match c.next() {
-                Some(f) => f.to_uppercase().chain(c).collect::<String>(),
-                None => String::new(),
-            }
-        })
-        .collect()
-}
 
 impl TableBuilder {
     pub fn sort_key(mut self, key: Key) -> Self {

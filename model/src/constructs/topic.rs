@@ -9,8 +9,8 @@
 use super::function::Function;
 use super::iam::{policy_string, resource_policy_file, Grantee};
 use super::kms::Key;
+use super::naming::camel;
 use super::stack::{ResourceRef, Stack};
-use super::table::camel;
 use crate::iam::{Effect, PolicyDocument, Principal, Statement};
 use crate::ir::Expr;
 use crate::l1::resources::{

@@ -155,7 +155,12 @@ impl Vpc {
                 .prefix_list_id(endpoint.attr("prefix_list_id"))
                 .description(format!("HTTPS to {service} through the gateway endpoint"));
             self.0.stack.declare_typed(
-                &format!("{}_to_{}_{}", group.id, self.0.id, slug(service)),
+                &format!(
+                    "{}_to_{}_{}",
+                    group.id,
+                    self.0.id,
+                    super::naming::slug(service, "endpoint")
+                ),
                 rule,
                 location,
             );
@@ -332,8 +337,11 @@ impl VpcBuilder {
                 .vpc_endpoint_type("Gateway")
                 .route_table_ids(route_tables.iter().map(ResourceRef::id).collect::<Vec<_>>())
                 .tags(name_tag(&format!("{name}-{}", service.replace('.', "-"))));
-            let endpoint =
-                stack.declare_typed(&format!("{}_{}", self.id, slug(service)), endpoint, loc);
+            let endpoint = stack.declare_typed(
+                &format!("{}_{}", self.id, super::naming::slug(service, "endpoint")),
+                endpoint,
+                loc,
+            );
             gateway_endpoints.push((service.clone(), endpoint));
         }
 
@@ -369,7 +377,11 @@ impl VpcBuilder {
                     )
                     .security_group_ids(vec![group.id()])
                     .tags(name_tag(&format!("{name}-{}", service.replace('.', "-"))));
-                stack.declare_typed(&format!("{}_{}", self.id, slug(service)), endpoint, loc);
+                stack.declare_typed(
+                    &format!("{}_{}", self.id, super::naming::slug(service, "endpoint")),
+                    endpoint,
+                    loc,
+                );
             }
             inner.endpoint_group = Some(group);
         }
@@ -406,13 +418,6 @@ fn service_name(service: &str) -> Expr {
         TemplatePart::Interpolation(Expr::var("region")),
         TemplatePart::Literal(format!(".{service}")),
     ])
-}
-
-/// `ecr.api` → `ecr_api`.
-fn slug(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
 }
 
 fn name_tag(name: &str) -> BTreeMap<String, String> {

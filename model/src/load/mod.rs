@@ -1,2 +1,4 @@
 pub mod hcl;
 pub mod json;
+pub mod plan;
+pub mod tfjson;

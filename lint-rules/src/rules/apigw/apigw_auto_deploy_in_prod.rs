@@ -1,5 +1,5 @@
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -54,16 +54,11 @@ declare_rule! {
     pub struct ApigwAutoDeployInProd {
         id: "APIGW001",
         name: "apigw-auto-deploy-in-prod",
-        family: "APIGW",
         severity: Error,
     }
 }
 
 impl Rule for ApigwAutoDeployInProd {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for stage in cx.resources("aws_apigatewayv2_stage") {
             let Some(auto_deploy) = stage.body.attribute("auto_deploy") else {
@@ -83,21 +78,22 @@ impl Rule for ApigwAutoDeployInProd {
 }
 
 fn finding(stage: &Block, origin: Origin) -> Finding {
-    Finding {
-        rule: &ApigwAutoDeployInProd::META,
-        message: format!(
+    Finding::new(
+        &ApigwAutoDeployInProd::META,
+        format!(
             "production stage `{}` has `auto_deploy = true`: every API change goes live as \
              it is applied",
             stage.address()
         ),
-        label: "automatic deployment in production".into(),
-        help: "set `auto_deploy = false` and deploy through an `aws_apigatewayv2_deployment` \
-               referenced by `deployment_id`"
-            .into(),
-        origin,
-        resource: Some(stage.address()),
-        attribute: Some("auto_deploy".into()),
-    }
+    )
+    .at(origin)
+    .label("automatic deployment in production")
+    .help(
+        "set `auto_deploy = false` and deploy through an `aws_apigatewayv2_deployment` \
+               referenced by `deployment_id`",
+    )
+    .resource(stage.address())
+    .attribute("auto_deploy")
 }
 
 #[cfg(test)]

@@ -1,8 +1,8 @@
-use super::apigw_stage_without_throttling::rest_api_key;
-use crate::context::Context;
-use crate::rules::dlq::exists;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use super::rest_api_key;
+use crate::{declare_rule, Finding, Rule};
 use std::collections::BTreeMap;
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
 use tfstack_model::{Block, Origin, Value};
 
 declare_rule! {
@@ -61,7 +61,6 @@ declare_rule! {
     pub struct ApigwCorsWildcardWithCredentials {
         id: "APIGW005",
         name: "apigw-cors-wildcard-with-credentials",
-        family: "APIGW",
         severity: Error,
     }
 }
@@ -79,10 +78,6 @@ struct Header<'m> {
 }
 
 impl Rule for ApigwCorsWildcardWithCredentials {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for api in cx.resources("aws_apigatewayv2_api") {
             if !exists(cx, api) {
@@ -167,20 +162,21 @@ impl Rule for ApigwCorsWildcardWithCredentials {
 }
 
 fn http_api_finding(api: &Block, origin: Origin) -> Finding {
-    Finding {
-        rule: &ApigwCorsWildcardWithCredentials::META,
-        message: format!(
+    Finding::new(
+        &ApigwCorsWildcardWithCredentials::META,
+        format!(
             "CORS of `{}` allows every origin (`*`) together with `allow_credentials = true`",
             api.address()
         ),
-        label: "any origin, with credentials".to_string(),
-        help: "list the front-end origins in `allow_origins` (e.g. `https://app.example.com`), or \
-               set `allow_credentials = false` if the API is public"
-            .to_string(),
-        origin: origin.or(api.origin),
-        resource: Some(api.address()),
-        attribute: Some("cors_configuration.allow_origins".to_string()),
-    }
+    )
+    .at(origin.or(api.origin))
+    .label("any origin, with credentials")
+    .help(
+        "list the front-end origins in `allow_origins` (e.g. `https://app.example.com`), or \
+               set `allow_credentials = false` if the API is public",
+    )
+    .resource(api.address())
+    .attribute("cors_configuration.allow_origins")
 }
 
 fn rest_api_finding(
@@ -195,21 +191,22 @@ fn rest_api_finding(
     } else {
         format!("and `{}` allows credentials", with_credentials.address())
     };
-    Finding {
-        rule: &ApigwCorsWildcardWithCredentials::META,
-        message: format!(
+    Finding::new(
+        &ApigwCorsWildcardWithCredentials::META,
+        format!(
             "`{}` sets `Access-Control-Allow-Origin` to `'*'` {credentials}: browsers reject \
              credentialed responses for any origin",
             response.address()
         ),
-        label: "any origin, with credentials".to_string(),
-        help: "answer with the front end's origin (e.g. `'https://app.example.com'`), or stop \
-               sending `Access-Control-Allow-Credentials` if the API is public"
-            .to_string(),
-        origin: origin.or(cx.origin_of(response, "response_parameters")),
-        resource: Some(response.address()),
-        attribute: Some("response_parameters".to_string()),
-    }
+    )
+    .at(origin.or(cx.origin_of(response, "response_parameters")))
+    .label("any origin, with credentials")
+    .help(
+        "answer with the front end's origin (e.g. `'https://app.example.com'`), or stop \
+               sending `Access-Control-Allow-Credentials` if the API is public",
+    )
+    .resource(response.address())
+    .attribute("response_parameters")
 }
 
 #[cfg(test)]

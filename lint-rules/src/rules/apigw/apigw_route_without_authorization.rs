@@ -1,6 +1,7 @@
-use crate::context::Context;
-use crate::rules::dlq::{exists, referenced_blocks};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::references::referenced_blocks;
 use tfstack_model::{Block, Origin, Value};
 
 declare_rule! {
@@ -56,7 +57,6 @@ declare_rule! {
     pub struct ApigwRouteWithoutAuthorization {
         id: "APIGW002",
         name: "apigw-route-without-authorization",
-        family: "APIGW",
         severity: Warning,
     }
 }
@@ -68,10 +68,6 @@ enum Open<'a> {
 }
 
 impl Rule for ApigwRouteWithoutAuthorization {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for route in cx.resources("aws_apigatewayv2_route") {
             let Some(key) = cx.attr(route, "route_key") else {
@@ -207,15 +203,12 @@ fn finding(block: &Block, open: &Open, origin: Origin, attribute: Option<&str>) 
              the method is public",
         ),
     };
-    Finding {
-        rule: &ApigwRouteWithoutAuthorization::META,
-        message,
-        label: "no authorization".to_string(),
-        help: help.to_string(),
-        origin,
-        resource: Some(block.address()),
-        attribute: attribute.map(str::to_string),
-    }
+    Finding::new(&ApigwRouteWithoutAuthorization::META, message)
+        .at(origin)
+        .label("no authorization")
+        .help(help.to_string())
+        .resource(block.address())
+        .attribute(attribute.map(str::to_string))
 }
 
 #[cfg(test)]

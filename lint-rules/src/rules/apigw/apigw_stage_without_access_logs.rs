@@ -1,6 +1,7 @@
-use crate::context::Context;
-use crate::rules::dlq::{exists, is_configured};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::settings::is_configured;
 use tfstack_model::Block;
 
 declare_rule! {
@@ -49,16 +50,11 @@ declare_rule! {
     pub struct ApigwStageWithoutAccessLogs {
         id: "APIGW004",
         name: "apigw-stage-without-access-logs",
-        family: "APIGW",
         severity: Warning,
     }
 }
 
 impl Rule for ApigwStageWithoutAccessLogs {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for stage_type in ["aws_apigatewayv2_stage", "aws_api_gateway_stage"] {
             for stage in cx.resources(stage_type) {
@@ -84,21 +80,22 @@ fn finding(stage: &Block) -> Finding {
         .body
         .block("access_log_settings")
         .map_or(stage.origin, |b| b.origin);
-    Finding {
-        rule: &ApigwStageWithoutAccessLogs::META,
-        message: format!(
+    Finding::new(
+        &ApigwStageWithoutAccessLogs::META,
+        format!(
             "stage `{}` writes no access logs: who called the API, and with which result, is \
              not recorded",
             stage.address()
         ),
-        label: label.to_string(),
-        help: "add `access_log_settings` with a CloudWatch log group's `destination_arn` and a \
-               JSON `format`"
-            .to_string(),
-        origin,
-        resource: Some(stage.address()),
-        attribute,
-    }
+    )
+    .at(origin)
+    .label(label.to_string())
+    .help(
+        "add `access_log_settings` with a CloudWatch log group's `destination_arn` and a \
+               JSON `format`",
+    )
+    .resource(stage.address())
+    .attribute(attribute)
 }
 
 #[cfg(test)]

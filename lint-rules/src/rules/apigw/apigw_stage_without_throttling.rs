@@ -1,7 +1,10 @@
-use crate::context::Context;
-use crate::rules::dlq::{exists, is_configured, referenced_blocks};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use super::rest_api_key;
+use crate::{declare_rule, Finding, Rule};
 use std::collections::HashSet;
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::references::referenced_blocks;
+use tfstack_lint_engine::query::settings::is_configured;
 use tfstack_model::{Block, Body, Expr};
 
 declare_rule! {
@@ -54,16 +57,11 @@ declare_rule! {
     pub struct ApigwStageWithoutThrottling {
         id: "APIGW003",
         name: "apigw-stage-without-throttling",
-        family: "APIGW",
         severity: Warning,
     }
 }
 
 impl Rule for ApigwStageWithoutThrottling {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for stage in cx.resources("aws_apigatewayv2_stage") {
             if !exists(cx, stage) || throttles(cx, &stage.body, "default_route_settings") {
@@ -167,14 +165,6 @@ fn throttles(cx: &Context, body: &Body, settings: &str) -> bool {
         .any(|limit| is_configured(cx, body, &[settings, limit]))
 }
 
-/// What a `rest_api_id` designates: a REST API of the module, or a known ID.
-pub(crate) fn rest_api_key(cx: &Context, expr: &Expr) -> Option<String> {
-    if let Some(api) = referenced_blocks(cx, expr, "aws_api_gateway_rest_api").first() {
-        return Some(api.address());
-    }
-    cx.value(expr).as_str().map(str::to_string)
-}
-
 fn finding(stage: &Block, rest_api: bool) -> Finding {
     let (message, help) = if rest_api {
         (
@@ -197,15 +187,11 @@ fn finding(stage: &Block, rest_api: bool) -> Finding {
              `default_route_settings`",
         )
     };
-    Finding {
-        rule: &ApigwStageWithoutThrottling::META,
-        message,
-        label: "no throttling".to_string(),
-        help: help.to_string(),
-        origin: stage.origin,
-        resource: Some(stage.address()),
-        attribute: None,
-    }
+    Finding::new(&ApigwStageWithoutThrottling::META, message)
+        .at(stage.origin)
+        .label("no throttling")
+        .help(help.to_string())
+        .resource(stage.address())
 }
 
 #[cfg(test)]

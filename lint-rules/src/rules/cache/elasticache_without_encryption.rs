@@ -1,7 +1,7 @@
-use crate::context::Context;
-use crate::rules::dlq::exists;
-use crate::rules::settings::{setting, Setting};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::settings::{setting, Setting};
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -52,7 +52,6 @@ declare_rule! {
     pub struct ElasticacheWithoutEncryption {
         id: "CACHE001",
         name: "elasticache-without-encryption",
-        family: "CACHE",
         severity: Error,
     }
 }
@@ -65,10 +64,6 @@ enum Missing {
 }
 
 impl Rule for ElasticacheWithoutEncryption {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for group in cx.resources("aws_elasticache_replication_group") {
             if !exists(cx, group) || setting(cx, group, &["global_replication_group_id"]).is_set() {
@@ -142,18 +137,15 @@ fn finding(
              (`transit_encryption_mode = \"preferred\"` lets clients migrate)",
         ),
     };
-    Finding {
-        rule: &ElasticacheWithoutEncryption::META,
-        message,
-        label: match written {
+    Finding::new(&ElasticacheWithoutEncryption::META, message)
+        .at(written.unwrap_or(group.origin))
+        .label(match written {
             Some(_) => format!("`{attribute} = false`"),
             None => format!("no `{attribute}`"),
-        },
-        help: help.into(),
-        origin: written.unwrap_or(group.origin),
-        resource: Some(group.address()),
-        attribute: written.map(|_| attribute.to_string()),
-    }
+        })
+        .help(help)
+        .resource(group.address())
+        .attribute(written.map(|_| attribute.to_string()))
 }
 
 #[cfg(test)]
@@ -163,7 +155,7 @@ mod tests {
     const RULE: &str = "CACHE001";
 
     /// The missing encryption of each finding.
-    fn missing(findings: &[crate::engine::Located]) -> Vec<String> {
+    fn missing(findings: &[tfstack_lint_engine::located::Located]) -> Vec<String> {
         findings
             .iter()
             .map(|f| {

@@ -1,7 +1,7 @@
-use crate::context::Context;
-use crate::rules::dlq::exists;
-use crate::rules::settings::setting;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::settings::setting;
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -55,16 +55,11 @@ declare_rule! {
     pub struct DynamodbWithoutPitr {
         id: "DDB001",
         name: "dynamodb-without-pitr",
-        family: "DDB",
         severity: Warning,
     }
 }
 
 impl Rule for DynamodbWithoutPitr {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for table in cx.resources("aws_dynamodb_table") {
             if !exists(cx, table) || is_terraform_lock_table(cx, table) {
@@ -86,24 +81,25 @@ fn is_terraform_lock_table(cx: &Context, table: &Block) -> bool {
 }
 
 fn finding(table: &Block, disabled: Option<Origin>) -> Finding {
-    Finding {
-        rule: &DynamodbWithoutPitr::META,
-        message: format!(
+    Finding::new(
+        &DynamodbWithoutPitr::META,
+        format!(
             "table `{}` has no point-in-time recovery: overwritten or deleted items cannot be \
              restored",
             table.address()
         ),
-        label: match disabled {
-            Some(_) => "`enabled = false`".into(),
-            None => "no `point_in_time_recovery`".into(),
-        },
-        help: "add `point_in_time_recovery { enabled = true }` (restores to any second of the \
-               last 35 days)"
-            .into(),
-        origin: disabled.unwrap_or(table.origin),
-        resource: Some(table.address()),
-        attribute: disabled.map(|_| "point_in_time_recovery.enabled".to_string()),
-    }
+    )
+    .at(disabled.unwrap_or(table.origin))
+    .label(match disabled {
+        Some(_) => "`enabled = false`",
+        None => "no `point_in_time_recovery`",
+    })
+    .help(
+        "add `point_in_time_recovery { enabled = true }` (restores to any second of the \
+               last 35 days)",
+    )
+    .resource(table.address())
+    .attribute(disabled.map(|_| "point_in_time_recovery.enabled".to_string()))
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
-use super::{exists, is_configured, nested_origin};
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::references::nested_origin;
+use tfstack_lint_engine::query::settings::is_configured;
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -42,16 +44,11 @@ declare_rule! {
     pub struct EventbridgeTargetWithoutDlq {
         id: "DLQ003",
         name: "eventbridge-target-without-dlq",
-        family: "DLQ",
         severity: Warning,
     }
 }
 
 impl Rule for EventbridgeTargetWithoutDlq {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for target in cx.resources("aws_cloudwatch_event_target") {
             if exists(cx, target)
@@ -86,17 +83,15 @@ fn finding(block: &Block, attribute: Option<&str>, origin: Origin) -> Finding {
             block.address()
         ),
     };
-    Finding {
-        rule: &EventbridgeTargetWithoutDlq::META,
-        message,
-        label: "no `dead_letter_config`".into(),
-        help: "add `dead_letter_config { arn = aws_sqs_queue.<dlq>.arn }` and let EventBridge \
-               send to that queue"
-            .into(),
-        origin,
-        resource: Some(block.address()),
-        attribute: attribute.map(str::to_string),
-    }
+    Finding::new(&EventbridgeTargetWithoutDlq::META, message)
+        .at(origin)
+        .label("no `dead_letter_config`")
+        .help(
+            "add `dead_letter_config { arn = aws_sqs_queue.<dlq>.arn }` and let EventBridge \
+               send to that queue",
+        )
+        .resource(block.address())
+        .attribute(attribute.map(str::to_string))
 }
 
 #[cfg(test)]

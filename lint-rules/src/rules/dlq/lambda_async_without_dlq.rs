@@ -1,8 +1,11 @@
-use super::{exists, is_configured, referenced_blocks, walk_attributes};
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
 use std::collections::{HashMap, HashSet};
-use tfstack_model::{Block, Expr};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::functions::functions_at;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::references::walk_attributes;
+use tfstack_lint_engine::query::settings::is_configured;
+use tfstack_model::Block;
 
 declare_rule! {
     /// ## What it does
@@ -51,7 +54,6 @@ declare_rule! {
     pub struct LambdaAsyncWithoutDlq {
         id: "DLQ002",
         name: "lambda-async-without-dlq",
-        family: "DLQ",
         severity: Warning,
     }
 }
@@ -69,10 +71,6 @@ const ASYNC_TRIGGERS: &[(&str, &str)] = &[
 ];
 
 impl Rule for LambdaAsyncWithoutDlq {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         if cx.resources("aws_lambda_function").is_empty() {
             return;
@@ -128,55 +126,6 @@ fn is_async_invocation(cx: &Context, trigger: &Block) -> bool {
         .is_some_and(|p| p.eq_ignore_ascii_case("lambda"))
 }
 
-/// The functions an expression designates: by reference (also through an alias), or by a
-/// literal name or ARN matching a function's evaluated `function_name`.
-pub(crate) fn functions_at<'m>(cx: &Context<'m>, expr: &Expr) -> Vec<&'m Block> {
-    functions_at_depth(cx, expr, 0)
-}
-
-/// How many aliases deep `functions_at` follows `function_name` (AWS allows one: an
-/// alias names a function; the limit stops a cycle of aliases naming each other, which
-/// Terraform rejects but the linter must survive).
-const MAX_ALIAS_DEPTH: usize = 4;
-
-fn functions_at_depth<'m>(cx: &Context<'m>, expr: &Expr, depth: usize) -> Vec<&'m Block> {
-    let mut out = referenced_blocks(cx, expr, "aws_lambda_function");
-    let aliases = if depth < MAX_ALIAS_DEPTH {
-        referenced_blocks(cx, expr, "aws_lambda_alias")
-    } else {
-        Vec::new()
-    };
-    if !aliases.is_empty() {
-        // A function reached directly and through aliases is kept once, where first
-        // reached: a set of addresses, O(1) per function.
-        let mut seen: HashSet<String> = out.iter().map(|f| f.address()).collect();
-        for alias in aliases {
-            if let Some(name) = alias.body.get("function_name") {
-                for f in functions_at_depth(cx, name, depth + 1) {
-                    if seen.insert(f.address()) {
-                        out.push(f);
-                    }
-                }
-            }
-        }
-    }
-    if !out.is_empty() {
-        return out;
-    }
-    let value = cx.value(expr);
-    let Some(text) = value.as_str() else {
-        return out;
-    };
-    // `name`, `arn:aws:lambda:region:account:function:name[:qualifier]`.
-    let name = match text.split(':').collect::<Vec<_>>().as_slice() {
-        ["arn", _, "lambda", _, _, "function", name, ..] => (*name).to_string(),
-        _ => text.to_string(),
-    };
-    // A hash lookup in the module's name index (built once, O(functions)); an empty name
-    // designates none.
-    cx.resources_named("aws_lambda_function", "function_name", &name)
-}
-
 /// Functions with an `aws_lambda_function_event_invoke_config` that sends failures
 /// somewhere, as a set of addresses: the caller asks once per function, O(1) each.
 fn functions_with_failure_destination(cx: &Context) -> HashSet<String> {
@@ -199,22 +148,22 @@ fn functions_with_failure_destination(cx: &Context) -> HashSet<String> {
 }
 
 fn finding(function: &Block, trigger: &str) -> Finding {
-    Finding {
-        rule: &LambdaAsyncWithoutDlq::META,
-        message: format!(
+    Finding::new(
+        &LambdaAsyncWithoutDlq::META,
+        format!(
             "function `{}` is invoked asynchronously by `{trigger}` but failed events are \
              discarded: it has no dead-letter queue or on-failure destination",
             function.address()
         ),
-        label: "no `dead_letter_config` or on-failure destination".into(),
-        help: "add `dead_letter_config { target_arn = … }`, or an \
+    )
+    .at(function.origin)
+    .label("no `dead_letter_config` or on-failure destination")
+    .help(
+        "add `dead_letter_config { target_arn = … }`, or an \
                `aws_lambda_function_event_invoke_config` with \
-               `destination_config { on_failure { destination = … } }`"
-            .into(),
-        origin: function.origin,
-        resource: Some(function.address()),
-        attribute: None,
-    }
+               `destination_config { on_failure { destination = … } }`",
+    )
+    .resource(function.address())
 }
 
 #[cfg(test)]
@@ -408,26 +357,6 @@ resource "aws_lambda_event_source_mapping" "resize" {{
             None,
         );
         assert!(f.is_empty(), "{f:?}");
-    }
-
-    /// Aliases naming each other (a cycle Terraform rejects) must not overflow the stack.
-    #[test]
-    fn a_cycle_of_aliases_is_survived() {
-        let module = crate::testing::module_from_hcl(
-            r#"resource "aws_lambda_alias" "a" {
-  name          = "a"
-  function_name = aws_lambda_alias.b.function_name
-}
-resource "aws_lambda_alias" "b" {
-  name          = "b"
-  function_name = aws_lambda_alias.a.function_name
-}
-"#,
-        );
-        let cx = crate::context::Context::new(&module);
-        let alias = cx.resources("aws_lambda_alias")[0];
-        let name = alias.body.get("function_name").expect("function_name");
-        assert!(super::functions_at(&cx, name).is_empty());
     }
 
     #[test]

@@ -1,6 +1,7 @@
-use super::{exists, is_configured};
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::settings::is_configured;
 use tfstack_model::Block;
 
 declare_rule! {
@@ -42,16 +43,11 @@ declare_rule! {
     pub struct SnsSubscriptionWithoutDlq {
         id: "DLQ005",
         name: "sns-subscription-without-dlq",
-        family: "DLQ",
         severity: Warning,
     }
 }
 
 impl Rule for SnsSubscriptionWithoutDlq {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for subscription in cx.resources("aws_sns_topic_subscription") {
             if !exists(cx, subscription) {
@@ -72,21 +68,21 @@ impl Rule for SnsSubscriptionWithoutDlq {
 }
 
 fn finding(subscription: &Block, protocol: &str) -> Finding {
-    Finding {
-        rule: &SnsSubscriptionWithoutDlq::META,
-        message: format!(
+    Finding::new(
+        &SnsSubscriptionWithoutDlq::META,
+        format!(
             "subscription `{}` (protocol `{protocol}`) has no dead-letter queue: messages SNS \
              cannot deliver are discarded",
             subscription.address()
         ),
-        label: "no `redrive_policy`".into(),
-        help: "add `redrive_policy = jsonencode({ deadLetterTargetArn = \
-               aws_sqs_queue.<dlq>.arn })` and let SNS send to that queue"
-            .into(),
-        origin: subscription.origin,
-        resource: Some(subscription.address()),
-        attribute: None,
-    }
+    )
+    .at(subscription.origin)
+    .label("no `redrive_policy`")
+    .help(
+        "add `redrive_policy = jsonencode({ deadLetterTargetArn = \
+               aws_sqs_queue.<dlq>.arn })` and let SNS send to that queue",
+    )
+    .resource(subscription.address())
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
-use super::{allows_redrive, exists, failure_destinations, is_configured, queues_at};
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
 use std::collections::HashSet;
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::failures::{allows_redrive, failure_destinations, queues_at};
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::settings::is_configured;
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -53,16 +55,11 @@ declare_rule! {
     pub struct SqsQueueWithoutDlq {
         id: "DLQ001",
         name: "sqs-queue-without-dlq",
-        family: "DLQ",
         severity: Error,
     }
 }
 
 impl Rule for SqsQueueWithoutDlq {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let queues = cx.resources("aws_sqs_queue");
         if queues.is_empty() {
@@ -133,17 +130,15 @@ fn finding(queue: &Block, cx: &Context) -> Finding {
             "empty redrive policy".to_string(),
         ),
     };
-    Finding {
-        rule: &SqsQueueWithoutDlq::META,
-        message,
-        label,
-        help: "add a dead-letter queue: `redrive_policy = jsonencode({ deadLetterTargetArn = \
-               aws_sqs_queue.<dlq>.arn, maxReceiveCount = 5 })`"
-            .into(),
-        origin: explicit.unwrap_or(queue.origin),
-        resource: Some(queue.address()),
-        attribute: explicit.map(|_| "redrive_policy".to_string()),
-    }
+    Finding::new(&SqsQueueWithoutDlq::META, message)
+        .at(explicit.unwrap_or(queue.origin))
+        .label(label)
+        .help(
+            "add a dead-letter queue: `redrive_policy = jsonencode({ deadLetterTargetArn = \
+               aws_sqs_queue.<dlq>.arn, maxReceiveCount = 5 })`",
+        )
+        .resource(queue.address())
+        .attribute(explicit.map(|_| "redrive_policy".to_string()))
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
-use super::{exists, is_configured, targets_of};
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::references::targets_of;
+use tfstack_lint_engine::query::settings::is_configured;
 use tfstack_model::Block;
 
 declare_rule! {
@@ -50,7 +52,6 @@ declare_rule! {
     pub struct StreamMappingWithoutFailureDestination {
         id: "DLQ004",
         name: "stream-mapping-without-failure-destination",
-        family: "DLQ",
         severity: Warning,
     }
 }
@@ -72,10 +73,6 @@ impl Stream {
 }
 
 impl Rule for StreamMappingWithoutFailureDestination {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for mapping in cx.resources("aws_lambda_event_source_mapping") {
             if !exists(cx, mapping) {
@@ -128,23 +125,23 @@ fn stream_read_by(cx: &Context, mapping: &Block) -> Option<Stream> {
 }
 
 fn finding(mapping: &Block, stream: Stream) -> Finding {
-    Finding {
-        rule: &StreamMappingWithoutFailureDestination::META,
-        message: format!(
+    Finding::new(
+        &StreamMappingWithoutFailureDestination::META,
+        format!(
             "event source mapping `{}` reads a {} without an on-failure destination: \
              failing batches block the shard, then are discarded",
             mapping.address(),
             stream.as_str()
         ),
-        label: "no on-failure destination".into(),
-        help: "add `destination_config { on_failure { destination_arn = … } }` (an SQS queue, \
+    )
+    .at(mapping.origin)
+    .label("no on-failure destination")
+    .help(
+        "add `destination_config { on_failure { destination_arn = … } }` (an SQS queue, \
                SNS topic, S3 bucket or Kafka topic), and bound retries with \
-               `maximum_retry_attempts`"
-            .into(),
-        origin: mapping.origin,
-        resource: Some(mapping.address()),
-        attribute: None,
-    }
+               `maximum_retry_attempts`",
+    )
+    .resource(mapping.address())
 }
 
 #[cfg(test)]

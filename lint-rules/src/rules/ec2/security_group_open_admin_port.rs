@@ -1,7 +1,7 @@
-use crate::context::Context;
-use crate::rules::dlq::exists;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
 use indexmap::IndexMap;
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
 use tfstack_model::eval::Scope;
 use tfstack_model::{Block, Origin, Structure, Value, ValueKind};
 
@@ -61,7 +61,6 @@ declare_rule! {
     pub struct SecurityGroupOpenAdminPort {
         id: "EC2001",
         name: "security-group-open-admin-port",
-        family: "EC2",
         severity: Error,
     }
 }
@@ -95,10 +94,6 @@ struct Exposure {
 }
 
 impl Rule for SecurityGroupOpenAdminPort {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for resource_type in ["aws_security_group", "aws_default_security_group"] {
             for group in cx.resources(resource_type) {
@@ -306,21 +301,22 @@ fn finding(resource: &Block, exposure: Exposure) -> Finding {
         .map(|(port, service)| format!("{service} (port {port})"))
         .collect::<Vec<_>>()
         .join(" and ");
-    Finding {
-        rule: &SecurityGroupOpenAdminPort::META,
-        message: format!(
+    Finding::new(
+        &SecurityGroupOpenAdminPort::META,
+        format!(
             "{what} `{}` lets anyone on the internet (`{}`) reach {ports}",
             resource.address(),
             exposure.cidr
         ),
-        label: "open to the internet".into(),
-        help: "allow the port only from known CIDRs or another security group, or reach the \
-               instances through SSM Session Manager and close the port"
-            .into(),
-        origin: exposure.origin.or(resource.origin),
-        resource: Some(resource.address()),
-        attribute: Some(exposure.attribute),
-    }
+    )
+    .at(exposure.origin.or(resource.origin))
+    .label("open to the internet")
+    .help(
+        "allow the port only from known CIDRs or another security group, or reach the \
+               instances through SSM Session Manager and close the port",
+    )
+    .resource(resource.address())
+    .attribute(exposure.attribute)
 }
 
 #[cfg(test)]
@@ -330,7 +326,7 @@ mod tests {
     const RULE: &str = "EC2001";
 
     /// (address, attribute) of each finding.
-    fn found(findings: &[crate::engine::Located]) -> Vec<(String, String)> {
+    fn found(findings: &[tfstack_lint_engine::located::Located]) -> Vec<(String, String)> {
         findings
             .iter()
             .map(|f| {

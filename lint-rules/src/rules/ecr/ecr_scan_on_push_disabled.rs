@@ -1,8 +1,8 @@
-use super::judged_repositories;
-use crate::context::Context;
-use crate::rules::dlq::exists;
-use crate::rules::settings::{has_dynamic, setting};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::companions::judged_repositories;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::settings::{has_dynamic, setting};
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -46,7 +46,6 @@ declare_rule! {
     pub struct EcrScanOnPushDisabled {
         id: "ECR001",
         name: "ecr-scan-on-push-disabled",
-        family: "ECR",
         severity: Warning,
     }
 }
@@ -55,10 +54,6 @@ declare_rule! {
 const SCANNING_FREQUENCIES: &[&str] = &["SCAN_ON_PUSH", "CONTINUOUS_SCAN"];
 
 impl Rule for EcrScanOnPushDisabled {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for repository in judged_repositories(cx) {
             let scan = setting(
@@ -124,24 +119,25 @@ fn wildcard_matches(pattern: &str, name: &str) -> bool {
 }
 
 fn finding(repository: &Block, scan_on_push: Option<Origin>) -> Finding {
-    Finding {
-        rule: &EcrScanOnPushDisabled::META,
-        message: format!(
+    Finding::new(
+        &EcrScanOnPushDisabled::META,
+        format!(
             "repository `{}` does not scan images on push: vulnerabilities in pushed images go \
              unnoticed",
             repository.address()
         ),
-        label: match scan_on_push {
-            Some(_) => "`scan_on_push = false`".into(),
-            None => "no `image_scanning_configuration`".into(),
-        },
-        help: "set `image_scanning_configuration { scan_on_push = true }`, or scan the whole \
-               registry with an `aws_ecr_registry_scanning_configuration`"
-            .into(),
-        origin: scan_on_push.unwrap_or(repository.origin),
-        resource: Some(repository.address()),
-        attribute: scan_on_push.map(|_| "image_scanning_configuration.scan_on_push".to_string()),
-    }
+    )
+    .at(scan_on_push.unwrap_or(repository.origin))
+    .label(match scan_on_push {
+        Some(_) => "`scan_on_push = false`",
+        None => "no `image_scanning_configuration`",
+    })
+    .help(
+        "set `image_scanning_configuration { scan_on_push = true }`, or scan the whole \
+               registry with an `aws_ecr_registry_scanning_configuration`",
+    )
+    .resource(repository.address())
+    .attribute(scan_on_push.map(|_| "image_scanning_configuration.scan_on_push".to_string()))
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 use super::{containers, Container};
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
 use tfstack_model::Block;
 
 declare_rule! {
@@ -59,16 +59,11 @@ declare_rule! {
     pub struct EcsContainerWithoutHealthcheck {
         id: "ECS001",
         name: "ecs-container-without-healthcheck",
-        family: "ECS",
         severity: Warning,
     }
 }
 
 impl Rule for EcsContainerWithoutHealthcheck {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for task in cx.resources("aws_ecs_task_definition") {
             for container in containers(cx, task) {
@@ -93,22 +88,23 @@ impl Rule for EcsContainerWithoutHealthcheck {
 }
 
 fn finding(task: &Block, container: &Container) -> Finding {
-    Finding {
-        rule: &EcsContainerWithoutHealthcheck::META,
-        message: format!(
+    Finding::new(
+        &EcsContainerWithoutHealthcheck::META,
+        format!(
             "container {} of task definition `{}` has no health check: ECS replaces it only \
              when its process exits",
             container.describe(),
             task.address()
         ),
-        label: "no `healthCheck`".into(),
-        help: "add `healthCheck = { command = [\"CMD-SHELL\", \"<probe> || exit 1\"], interval = \
-               30, retries = 3, startPeriod = 60 }` to the container"
-            .into(),
-        origin: container.definition.origin.or(task.origin),
-        resource: Some(task.address()),
-        attribute: Some(container.path("healthCheck")),
-    }
+    )
+    .at(container.definition.origin.or(task.origin))
+    .label("no `healthCheck`")
+    .help(
+        "add `healthCheck = { command = [\"CMD-SHELL\", \"<probe> || exit 1\"], interval = \
+               30, retries = 3, startPeriod = 60 }` to the container",
+    )
+    .resource(task.address())
+    .attribute(container.path("healthCheck"))
 }
 
 #[cfg(test)]
@@ -117,7 +113,7 @@ mod tests {
 
     const RULE: &str = "ECS001";
 
-    fn containers_of(findings: &[crate::engine::Located]) -> Vec<String> {
+    fn containers_of(findings: &[tfstack_lint_engine::located::Located]) -> Vec<String> {
         findings
             .iter()
             .filter_map(|f| f.attribute.clone())

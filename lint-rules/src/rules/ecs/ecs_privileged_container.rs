@@ -1,6 +1,6 @@
 use super::{containers, Container};
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -49,16 +49,11 @@ declare_rule! {
     pub struct EcsPrivilegedContainer {
         id: "ECS002",
         name: "ecs-privileged-container",
-        family: "ECS",
         severity: Error,
     }
 }
 
 impl Rule for EcsPrivilegedContainer {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for task in cx.resources("aws_ecs_task_definition") {
             for container in containers(cx, task) {
@@ -80,21 +75,22 @@ impl Rule for EcsPrivilegedContainer {
 }
 
 fn finding(task: &Block, container: &Container, origin: Origin) -> Finding {
-    Finding {
-        rule: &EcsPrivilegedContainer::META,
-        message: format!(
+    Finding::new(
+        &EcsPrivilegedContainer::META,
+        format!(
             "container {} of task definition `{}` runs privileged: code in it controls the host",
             container.describe(),
             task.address()
         ),
-        label: "`privileged = true`".into(),
-        help: "remove `privileged`; add only the capabilities the container needs under \
-               `linuxParameters.capabilities.add`"
-            .into(),
-        origin: origin.or(task.origin),
-        resource: Some(task.address()),
-        attribute: Some(container.path("privileged")),
-    }
+    )
+    .at(origin.or(task.origin))
+    .label("`privileged = true`")
+    .help(
+        "remove `privileged`; add only the capabilities the container needs under \
+               `linuxParameters.capabilities.add`",
+    )
+    .resource(task.address())
+    .attribute(container.path("privileged"))
 }
 
 #[cfg(test)]
@@ -103,7 +99,7 @@ mod tests {
 
     const RULE: &str = "ECS002";
 
-    fn paths(findings: &[crate::engine::Located]) -> Vec<String> {
+    fn paths(findings: &[tfstack_lint_engine::located::Located]) -> Vec<String> {
         findings
             .iter()
             .filter_map(|f| f.attribute.clone())

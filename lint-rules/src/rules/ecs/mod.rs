@@ -3,14 +3,14 @@
 //! The container definitions are read wherever they are written — `jsonencode([...])`,
 //! heredoc JSON, a JSON string, `file()`/`templatefile()` of a JSON file, through locals
 //! — with each container keeping the origin of the text that wrote it
-//! ([`crate::policy::json_document_value`]).
+//! ([`tfstack_lint_engine::query::policy::json_document_value`]).
 
 pub mod ecs_container_without_healthcheck;
 pub mod ecs_privileged_container;
 
-use crate::context::Context;
-use crate::policy::json_document_value;
-use crate::rules::dlq::exists;
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::policy::json_document_value;
 use tfstack_model::{Block, Value};
 
 /// One container definition of a task definition.

@@ -1,9 +1,9 @@
 use super::{attribute_path, element_origin, Field};
-use crate::context::Context;
-use crate::policy::{PolicyDoc, PolicyKind, StatementView};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
 use std::cell::OnceCell;
 use std::collections::HashSet;
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::policy::{policies, PolicyDoc, PolicyKind, StatementView};
 use tfstack_model::iam_actions::matching_actions;
 use tfstack_model::{Value, ValueKind};
 
@@ -102,7 +102,6 @@ declare_rule! {
     pub struct IamPrivilegeEscalation {
         id: "IAM004",
         name: "iam-privilege-escalation",
-        family: "IAM",
         severity: Error,
     }
 }
@@ -209,12 +208,8 @@ enum Path {
 }
 
 impl Rule for IamPrivilegeEscalation {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for doc in cx.policies() {
+        for doc in policies(cx).iter() {
             if doc.kind != PolicyKind::Identity {
                 continue;
             }
@@ -510,18 +505,18 @@ fn finding(
             help.push(advice);
         }
     }
-    Finding {
-        rule: &IamPrivilegeEscalation::META,
-        message: format!(
+    Finding::new(
+        &IamPrivilegeEscalation::META,
+        format!(
             "statement grants privilege escalation: {}{through}",
             listed.join(", ")
         ),
-        label: "privilege escalation".to_string(),
-        help: help.join("; "),
-        origin: element_origin(element.origin, statement, doc),
-        resource: doc.resource.clone(),
-        attribute: Some(attribute_path(doc, statement, Field::Action)),
-    }
+    )
+    .at(element_origin(element.origin, statement, doc))
+    .label("privilege escalation")
+    .help(help.join("; "))
+    .resource(doc.resource.clone())
+    .attribute(attribute_path(doc, statement, Field::Action))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
-use crate::context::Context;
-use crate::rules::dlq::{exists, targets_of};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
 use std::collections::BTreeMap;
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::references::targets_of;
 use tfstack_model::{Block, Origin, ValueKind};
 
 declare_rule! {
@@ -64,7 +65,6 @@ declare_rule! {
     pub struct IamRoleSharedByFunctions {
         id: "IAM005",
         name: "iam-role-shared-by-functions",
-        family: "IAM",
         severity: Warning,
     }
 }
@@ -84,10 +84,6 @@ struct User<'m> {
 }
 
 impl Rule for IamRoleSharedByFunctions {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         // Role address (or literal ARN) → its users, in source order.
         let mut by_role: BTreeMap<String, Vec<User>> = BTreeMap::new();
@@ -198,19 +194,18 @@ fn finding(cx: &Context, role: &str, users: &[User]) -> Finding {
         }
     };
     let shown = cx.block(role).map_or(role.to_string(), |b| b.address());
-    Finding {
-        rule: &IamRoleSharedByFunctions::META,
-        message: format!(
+    Finding::new(
+        &IamRoleSharedByFunctions::META,
+        format!(
             "role `{shown}` is shared by {total} {noun}: {}",
             listed.join(", ")
         ),
-        label: "role shared by several workloads".to_string(),
-        help: "give each function or task its own role with only the permissions it needs"
-            .to_string(),
-        origin,
-        resource: Some(resource),
-        attribute,
-    }
+    )
+    .at(origin)
+    .label("role shared by several workloads")
+    .help("give each function or task its own role with only the permissions it needs")
+    .resource(resource)
+    .attribute(attribute)
 }
 
 #[cfg(test)]
@@ -256,7 +251,7 @@ resource "aws_lambda_function" "{name}" {{
         )
     }
 
-    fn lint(parts: &[String]) -> Vec<crate::engine::Located> {
+    fn lint(parts: &[String]) -> Vec<tfstack_lint_engine::located::Located> {
         lint_hcl(RULE, &format!("{ROLES}{}", parts.concat()))
     }
 

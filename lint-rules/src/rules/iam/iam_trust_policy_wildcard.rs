@@ -1,8 +1,9 @@
-use super::iam_wildcard_principal::everyone;
 use super::{attribute_path, element_origin, Field};
-use crate::context::Context;
-use crate::policy::{PolicyDoc, PolicyKind, StatementView};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::policy::{
+    everyone, policies, PolicyDoc, PolicyKind, StatementView,
+};
 use tfstack_model::{Origin, ValueKind};
 
 declare_rule! {
@@ -61,18 +62,13 @@ declare_rule! {
     pub struct IamTrustPolicyWildcard {
         id: "IAM006",
         name: "iam-trust-policy-wildcard",
-        family: "IAM",
         severity: Error,
     }
 }
 
 impl Rule for IamTrustPolicyWildcard {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for doc in cx.policies() {
+        for doc in policies(cx).iter() {
             if doc.kind != PolicyKind::Trust {
                 continue;
             }
@@ -102,20 +98,21 @@ fn has_condition(statement: &StatementView) -> bool {
 
 fn finding(doc: &PolicyDoc, statement: &StatementView, origin: Origin) -> Finding {
     let role = doc.resource.as_deref().unwrap_or("the role");
-    Finding {
-        rule: &IamTrustPolicyWildcard::META,
-        message: format!(
+    Finding::new(
+        &IamTrustPolicyWildcard::META,
+        format!(
             "trust policy of `{role}` lets every principal (`*`) assume the role, without a \
              condition"
         ),
-        label: "anyone may assume".to_string(),
-        help: "name the accounts, roles or services that may assume it, or add a condition on \
-               `aws:PrincipalOrgID` or `aws:PrincipalAccount`"
-            .to_string(),
-        origin: element_origin(origin, statement, doc),
-        resource: doc.resource.clone(),
-        attribute: Some(attribute_path(doc, statement, Field::Principal)),
-    }
+    )
+    .at(element_origin(origin, statement, doc))
+    .label("anyone may assume")
+    .help(
+        "name the accounts, roles or services that may assume it, or add a condition on \
+               `aws:PrincipalOrgID` or `aws:PrincipalAccount`",
+    )
+    .resource(doc.resource.clone())
+    .attribute(attribute_path(doc, statement, Field::Principal))
 }
 
 #[cfg(test)]

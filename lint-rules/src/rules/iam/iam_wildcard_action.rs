@@ -1,7 +1,7 @@
 use super::{attribute_path, element_origin, Field};
-use crate::context::Context;
-use crate::policy::{PolicyDoc, StatementView};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::policy::{policies, PolicyDoc, StatementView};
 use tfstack_model::{Origin, Value, ValueKind};
 
 declare_rule! {
@@ -61,18 +61,13 @@ declare_rule! {
     pub struct IamWildcardAction {
         id: "IAM001",
         name: "iam-wildcard-action",
-        family: "IAM",
         severity: Error,
     }
 }
 
 impl Rule for IamWildcardAction {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for doc in cx.policies() {
+        for doc in policies(cx).iter() {
             for statement in &doc.statements {
                 if !statement.is_allow() || delegates_to_accounts(statement) {
                     continue;
@@ -197,15 +192,12 @@ fn finding(
                 .to_string(),
         ),
     };
-    Finding {
-        rule: &IamWildcardAction::META,
-        message,
-        label,
-        help,
-        origin: element_origin(origin, statement, doc),
-        resource: doc.resource.clone(),
-        attribute: Some(attribute_path(doc, statement, field)),
-    }
+    Finding::new(&IamWildcardAction::META, message)
+        .at(element_origin(origin, statement, doc))
+        .label(label)
+        .help(help)
+        .resource(doc.resource.clone())
+        .attribute(attribute_path(doc, statement, field))
 }
 
 #[cfg(test)]
@@ -593,10 +585,11 @@ resource "aws_kms_key" "literal_account" {
             r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#,
         )
         .expect("write");
-        let report = crate::run::lint_paths(
+        let report = tfstack_lint_engine::run::lint_paths(
             &[dir.path().to_path_buf()],
-            &crate::input::InputOptions::default(),
-            &crate::config::LintConfig::default(),
+            &tfstack_lint_engine::input::InputOptions::default(),
+            &tfstack_lint_engine::config::LintConfig::default(),
+            crate::registry::all(),
         );
         let f: Vec<_> = report
             .findings
@@ -622,10 +615,11 @@ resource "aws_kms_key" "literal_account" {
             r#"{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"#,
         )
         .expect("write");
-        let report = crate::run::lint_paths(
+        let report = tfstack_lint_engine::run::lint_paths(
             &[dir.path().to_path_buf()],
-            &crate::input::InputOptions::default(),
-            &crate::config::LintConfig::default(),
+            &tfstack_lint_engine::input::InputOptions::default(),
+            &tfstack_lint_engine::config::LintConfig::default(),
+            crate::registry::all(),
         );
         let f: Vec<_> = report
             .findings

@@ -1,7 +1,9 @@
 use super::{attribute_path, element_origin, Field};
-use crate::context::Context;
-use crate::policy::{PolicyDoc, PolicyKind, StatementView};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::policy::{
+    everyone, policies, PolicyDoc, PolicyKind, StatementView,
+};
 use tfstack_model::{Block, Origin, Value, ValueKind};
 
 declare_rule! {
@@ -72,7 +74,6 @@ declare_rule! {
     pub struct IamWildcardPrincipal {
         id: "IAM003",
         name: "iam-wildcard-principal",
-        family: "IAM",
         severity: Error,
     }
 }
@@ -95,12 +96,8 @@ const RESTRICTING_KEYS: &[&str] = &[
 const LAMBDA_RESTRICTING_ARGUMENTS: &[&str] = &["source_arn", "source_account", "principal_org_id"];
 
 impl Rule for IamWildcardPrincipal {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for doc in cx.policies() {
+        for doc in policies(cx).iter() {
             if doc.kind != PolicyKind::Resource {
                 continue;
             }
@@ -140,33 +137,6 @@ impl Rule for IamWildcardPrincipal {
     }
 }
 
-/// The origin of the element that grants to every principal, if one does: `"*"`, an
-/// `AWS` entry `"*"`, or a principal of type `*` (how `aws_iam_policy_document` writes
-/// `"Principal": "*"`).
-pub(crate) fn everyone(principal: &Value) -> Option<Origin> {
-    match &principal.kind {
-        ValueKind::String(s) if s == "*" => Some(principal.origin),
-        ValueKind::Object(map) => map.iter().find_map(|(kind, ids)| {
-            if kind == "*" {
-                // The type alone says "everyone"; point at a `*` identifier when there is one.
-                Some(star_element(ids).map_or(ids.origin, |v| v.origin))
-            } else if kind.eq_ignore_ascii_case("AWS") {
-                star_element(ids).map(|v| v.origin)
-            } else {
-                None
-            }
-        }),
-        _ => None,
-    }
-}
-
-/// The first `"*"` of a string-or-list.
-fn star_element(ids: &Value) -> Option<&Value> {
-    ids.one_or_many()
-        .into_iter()
-        .find(|v| v.as_str() == Some("*"))
-}
-
 /// Whether a condition limits the caller (or cannot be read, which is not evidence).
 fn is_restricted(condition: Option<&Value>) -> bool {
     let Some(condition) = condition else {
@@ -195,36 +165,38 @@ fn is_restricted(condition: Option<&Value>) -> bool {
 }
 
 fn policy_finding(doc: &PolicyDoc, statement: &StatementView, origin: Origin) -> Finding {
-    Finding {
-        rule: &IamWildcardPrincipal::META,
-        message: "resource policy allows every principal (`*`) without a condition on the caller"
+    Finding::new(
+        &IamWildcardPrincipal::META,
+        "resource policy allows every principal (`*`) without a condition on the caller"
             .to_string(),
-        label: "any principal".to_string(),
-        help: "name the principals, or add a condition on `aws:SourceArn`, `aws:SourceAccount` \
-               or `aws:PrincipalOrgID`"
-            .to_string(),
-        origin: element_origin(origin, statement, doc),
-        resource: doc.resource.clone(),
-        attribute: Some(attribute_path(doc, statement, Field::Principal)),
-    }
+    )
+    .at(element_origin(origin, statement, doc))
+    .label("any principal")
+    .help(
+        "name the principals, or add a condition on `aws:SourceArn`, `aws:SourceAccount` \
+               or `aws:PrincipalOrgID`",
+    )
+    .resource(doc.resource.clone())
+    .attribute(attribute_path(doc, statement, Field::Principal))
 }
 
 fn lambda_finding(permission: &Block, action: Option<&str>, origin: Origin) -> Finding {
     let action = action.unwrap_or("lambda:InvokeFunction");
-    Finding {
-        rule: &IamWildcardPrincipal::META,
-        message: format!(
+    Finding::new(
+        &IamWildcardPrincipal::META,
+        format!(
             "lambda permission grants `{action}` to every principal (`*`) without `source_arn`, \
              `source_account` or `principal_org_id`"
         ),
-        label: "any principal".to_string(),
-        help: "name the calling service or account in `principal`, and set `source_arn` or \
-               `source_account`"
-            .to_string(),
-        origin: origin.or(permission.origin),
-        resource: Some(permission.address()),
-        attribute: Some("principal".to_string()),
-    }
+    )
+    .at(origin.or(permission.origin))
+    .label("any principal")
+    .help(
+        "name the calling service or account in `principal`, and set `source_arn` or \
+               `source_account`",
+    )
+    .resource(permission.address())
+    .attribute("principal")
 }
 
 #[cfg(test)]

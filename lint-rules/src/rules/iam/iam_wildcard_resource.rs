@@ -1,7 +1,7 @@
 use super::{attribute_path, element_origin, Field};
-use crate::context::Context;
-use crate::policy::{PolicyDoc, PolicyKind, StatementView};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::policy::{policies, PolicyDoc, PolicyKind, StatementView};
 use tfstack_model::iam_actions::{matching_actions, resource_level, ResourceLevel};
 use tfstack_model::Value;
 
@@ -72,18 +72,13 @@ declare_rule! {
     pub struct IamWildcardResource {
         id: "IAM002",
         name: "iam-wildcard-resource",
-        family: "IAM",
         severity: Error,
     }
 }
 
 impl Rule for IamWildcardResource {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for doc in cx.policies() {
+        for doc in policies(cx).iter() {
             if doc.kind != PolicyKind::Identity {
                 continue;
             }
@@ -164,16 +159,15 @@ fn is_wildcard_resource(resource: &str) -> bool {
 
 fn finding(doc: &PolicyDoc, statement: &StatementView, action: &str, resource: &Value) -> Finding {
     let shown = resource.as_str().unwrap_or("*");
-    Finding {
-        rule: &IamWildcardResource::META,
-        message: format!("statement grants `{action}` on every resource with `{shown}`"),
-        label: "every resource".to_string(),
-        help: "name the ARNs the actions need (e.g. `arn:aws:s3:::my-bucket/*`, a table's ARN)"
-            .to_string(),
-        origin: element_origin(resource.origin, statement, doc),
-        resource: doc.resource.clone(),
-        attribute: Some(attribute_path(doc, statement, Field::Resource)),
-    }
+    Finding::new(
+        &IamWildcardResource::META,
+        format!("statement grants `{action}` on every resource with `{shown}`"),
+    )
+    .at(element_origin(resource.origin, statement, doc))
+    .label("every resource")
+    .help("name the ARNs the actions need (e.g. `arn:aws:s3:::my-bucket/*`, a table's ARN)")
+    .resource(doc.resource.clone())
+    .attribute(attribute_path(doc, statement, Field::Resource))
 }
 
 #[cfg(test)]

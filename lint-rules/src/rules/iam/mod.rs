@@ -1,7 +1,7 @@
 //! IAM: policy documents that grant more than they need — every action, every resource,
 //! every principal.
 //!
-//! The rules read [`crate::context::Context::policies`], so they judge a policy the same
+//! The rules read [`tfstack_lint_engine::context::Context::policies`], so they judge a policy the same
 //! way whether it is written with `jsonencode`, as heredoc JSON, in a JSON file read with
 //! `file()`/`templatefile()`, as an `aws_iam_policy_document` data source or as a
 //! standalone JSON file.
@@ -25,7 +25,7 @@ pub mod iam_wildcard_action;
 pub mod iam_wildcard_principal;
 pub mod iam_wildcard_resource;
 
-use crate::policy::{PolicyDoc, StatementView};
+use tfstack_lint_engine::query::policy::{PolicyDoc, StatementView};
 use tfstack_model::Origin;
 
 /// A field of a statement, as IAM JSON and `aws_iam_policy_document` name it.

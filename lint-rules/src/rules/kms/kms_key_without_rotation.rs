@@ -1,7 +1,7 @@
-use crate::context::Context;
-use crate::rules::dlq::exists;
-use crate::rules::settings::setting;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::settings::setting;
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -40,16 +40,11 @@ declare_rule! {
     pub struct KmsKeyWithoutRotation {
         id: "KMS001",
         name: "kms-key-without-rotation",
-        family: "KMS",
         severity: Warning,
     }
 }
 
 impl Rule for KmsKeyWithoutRotation {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for key in cx.resources("aws_kms_key") {
             if !exists(cx, key) || !can_rotate(cx, key) {
@@ -74,23 +69,24 @@ fn can_rotate(cx: &Context, key: &Block) -> bool {
 }
 
 fn finding(key: &Block, disabled: Option<Origin>) -> Finding {
-    Finding {
-        rule: &KmsKeyWithoutRotation::META,
-        message: format!(
+    Finding::new(
+        &KmsKeyWithoutRotation::META,
+        format!(
             "key `{}` is a symmetric customer managed key without automatic rotation",
             key.address()
         ),
-        label: match disabled {
-            Some(_) => "`enable_key_rotation = false`".into(),
-            None => "no `enable_key_rotation`".into(),
-        },
-        help: "set `enable_key_rotation = true` (yearly; `rotation_period_in_days` sets another \
-               period between 90 and 2560 days)"
-            .into(),
-        origin: disabled.unwrap_or(key.origin),
-        resource: Some(key.address()),
-        attribute: disabled.map(|_| "enable_key_rotation".to_string()),
-    }
+    )
+    .at(disabled.unwrap_or(key.origin))
+    .label(match disabled {
+        Some(_) => "`enable_key_rotation = false`",
+        None => "no `enable_key_rotation`",
+    })
+    .help(
+        "set `enable_key_rotation = true` (yearly; `rotation_period_in_days` sets another \
+               period between 90 and 2560 days)",
+    )
+    .resource(key.address())
+    .attribute(disabled.map(|_| "enable_key_rotation".to_string()))
 }
 
 #[cfg(test)]

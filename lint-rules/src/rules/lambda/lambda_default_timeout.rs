@@ -1,5 +1,5 @@
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
 
 declare_rule! {
     /// ## What it does
@@ -30,30 +30,27 @@ declare_rule! {
     pub struct LambdaDefaultTimeout {
         id: "LAMBDA003",
         name: "lambda-default-timeout",
-        family: "LAMBDA",
         severity: Warning,
     }
 }
 
 impl Rule for LambdaDefaultTimeout {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for f in cx.resources("aws_lambda_function") {
             if f.body.get("timeout").is_none() {
-                out.push(Finding {
-                    rule: &Self::META,
-                    message: format!(
-                        "function `{}` has no `timeout` and gets the 3 s default",
-                        f.address()
-                    ),
-                    label: "no `timeout`".into(),
-                    help: "set `timeout` to what the function needs (seconds, up to 900)".into(),
-                    origin: f.origin,
-                    resource: Some(f.address()),
-                    attribute: None,
-                });
+                out.push(
+                    Finding::new(
+                        &Self::META,
+                        format!(
+                            "function `{}` has no `timeout` and gets the 3 s default",
+                            f.address()
+                        ),
+                    )
+                    .at(f.origin)
+                    .label("no `timeout`")
+                    .help("set `timeout` to what the function needs (seconds, up to 900)")
+                    .resource(f.address()),
+                );
             }
         }
     }

@@ -1,5 +1,5 @@
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
 
 declare_rule! {
     /// ## What it does
@@ -26,7 +26,6 @@ declare_rule! {
     pub struct LambdaDeprecatedRuntime {
         id: "LAMBDA004",
         name: "lambda-deprecated-runtime",
-        family: "LAMBDA",
         severity: Error,
     }
 }
@@ -72,9 +71,6 @@ pub fn deprecated_since(runtime: &str, today: &str) -> Option<&'static str> {
 }
 
 impl Rule for LambdaDeprecatedRuntime {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let today = cx.today();
         for f in cx.resources("aws_lambda_function") {
@@ -83,15 +79,12 @@ impl Rule for LambdaDeprecatedRuntime {
             };
             let Some(r) = runtime.as_str() else { continue };
             if let Some(date) = deprecated_since(r, &today) {
-                out.push(Finding {
-                    rule: &Self::META,
-                    message: format!("runtime `{r}` is deprecated since {date}"),
-                    label: "deprecated runtime".into(),
-                    help: "move to a supported runtime of the same language (e.g. python3.12, nodejs22.x, java21)".into(),
-                    origin: runtime.origin.or(cx.origin_of(f, "runtime")),
-                    resource: Some(f.address()),
-                    attribute: Some("runtime".into()),
-                });
+                out.push(Finding::new(&Self::META, format!("runtime `{r}` is deprecated since {date}"))
+                    .at(runtime.origin.or(cx.origin_of(f, "runtime")))
+                    .label("deprecated runtime")
+                    .help("move to a supported runtime of the same language (e.g. python3.12, nodejs22.x, java21)")
+                    .resource(f.address())
+                    .attribute("runtime"));
             }
         }
     }

@@ -1,5 +1,5 @@
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
 use tfstack_model::aws::{is_python_runtime, python_handler_module_with_dash};
 
 declare_rule! {
@@ -28,15 +28,11 @@ declare_rule! {
     pub struct LambdaHandlerModuleWithDash {
         id: "LAMBDA002",
         name: "lambda-handler-module-with-dash",
-        family: "LAMBDA",
         severity: Error,
     }
 }
 
 impl Rule for LambdaHandlerModuleWithDash {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for f in cx.resources("aws_lambda_function") {
             let runtime = cx.attr(f, "runtime");
@@ -52,15 +48,17 @@ impl Rule for LambdaHandlerModuleWithDash {
             };
             let Some(h) = handler.as_str() else { continue };
             if let Some(module) = python_handler_module_with_dash(h) {
-                out.push(Finding {
-                    rule: &Self::META,
-                    message: format!("Python handler module `{module}` contains `-`"),
-                    label: "not an importable module name".into(),
-                    help: "rename the file with `_` instead of `-` and update `handler`".into(),
-                    origin: handler.origin.or(cx.origin_of(f, "handler")),
-                    resource: Some(f.address()),
-                    attribute: Some("handler".into()),
-                });
+                out.push(
+                    Finding::new(
+                        &Self::META,
+                        format!("Python handler module `{module}` contains `-`"),
+                    )
+                    .at(handler.origin.or(cx.origin_of(f, "handler")))
+                    .label("not an importable module name")
+                    .help("rename the file with `_` instead of `-` and update `handler`")
+                    .resource(f.address())
+                    .attribute("handler"),
+                );
             }
         }
     }

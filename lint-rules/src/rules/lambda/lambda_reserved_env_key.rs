@@ -1,5 +1,5 @@
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
 use tfstack_model::aws::is_lambda_reserved_env_key;
 
 declare_rule! {
@@ -26,15 +26,11 @@ declare_rule! {
     pub struct LambdaReservedEnvKey {
         id: "LAMBDA001",
         name: "lambda-reserved-env-key",
-        family: "LAMBDA",
         severity: Error,
     }
 }
 
 impl Rule for LambdaReservedEnvKey {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for f in cx.resources("aws_lambda_function") {
             for env in f.body.blocks_of("environment") {
@@ -46,15 +42,12 @@ impl Rule for LambdaReservedEnvKey {
                 };
                 for (key, v) in map {
                     if is_lambda_reserved_env_key(key) {
-                        out.push(Finding {
-                            rule: &Self::META,
-                            message: format!("environment variable `{key}` is reserved by Lambda"),
-                            label: "reserved key".into(),
-                            help: "remove it: Lambda sets it, and the deployment fails while it is set".into(),
-                            origin: v.key_origin.or(v.origin).or(env.origin),
-                            resource: Some(f.address()),
-                            attribute: Some(format!("environment.variables.{key}")),
-                        });
+                        out.push(Finding::new(&Self::META, format!("environment variable `{key}` is reserved by Lambda"))
+                            .at(v.key_origin.or(v.origin).or(env.origin))
+                            .label("reserved key")
+                            .help("remove it: Lambda sets it, and the deployment fails while it is set")
+                            .resource(f.address())
+                            .attribute(format!("environment.variables.{key}")));
                     }
                 }
             }

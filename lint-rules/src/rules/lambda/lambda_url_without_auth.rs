@@ -1,5 +1,5 @@
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
 
 declare_rule! {
     /// ## What it does
@@ -30,30 +30,23 @@ declare_rule! {
     pub struct LambdaUrlWithoutAuth {
         id: "LAMBDA005",
         name: "lambda-url-without-auth",
-        family: "LAMBDA",
         severity: Error,
     }
 }
 
 impl Rule for LambdaUrlWithoutAuth {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for u in cx.resources("aws_lambda_function_url") {
             let Some(v) = cx.attr(u, "authorization_type") else {
                 continue;
             };
             if v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("NONE")) {
-                out.push(Finding {
-                    rule: &Self::META,
-                    message: format!("function URL `{}` allows unauthenticated invocation", u.address()),
-                    label: "`authorization_type = \"NONE\"`".into(),
-                    help: "use `authorization_type = \"AWS_IAM\"`, or put the function behind API Gateway with an authorizer".into(),
-                    origin: v.origin.or(cx.origin_of(u, "authorization_type")),
-                    resource: Some(u.address()),
-                    attribute: Some("authorization_type".into()),
-                });
+                out.push(Finding::new(&Self::META, format!("function URL `{}` allows unauthenticated invocation", u.address()))
+                    .at(v.origin.or(cx.origin_of(u, "authorization_type")))
+                    .label("`authorization_type = \"NONE\"`")
+                    .help("use `authorization_type = \"AWS_IAM\"`, or put the function behind API Gateway with an authorizer")
+                    .resource(u.address())
+                    .attribute("authorization_type"));
             }
         }
     }

@@ -1,5 +1,5 @@
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
 
 declare_rule! {
     /// ## What it does
@@ -32,30 +32,26 @@ declare_rule! {
     pub struct LambdaWithoutTracing {
         id: "LAMBDA006",
         name: "lambda-without-tracing",
-        family: "LAMBDA",
         severity: Note,
     }
 }
 
 impl Rule for LambdaWithoutTracing {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for f in cx.resources("aws_lambda_function") {
             if f.body.block("tracing_config").is_some() || f.body.get("tracing_config").is_some() {
                 continue;
             }
-            out.push(Finding {
-                rule: &Self::META,
-                message: format!("function `{}` has no active X-Ray tracing", f.address()),
-                label: "no `tracing_config`".into(),
-                help: "add `tracing_config { mode = \"Active\" }` and the X-Ray write permissions"
-                    .into(),
-                origin: f.origin,
-                resource: Some(f.address()),
-                attribute: None,
-            });
+            out.push(
+                Finding::new(
+                    &Self::META,
+                    format!("function `{}` has no active X-Ray tracing", f.address()),
+                )
+                .at(f.origin)
+                .label("no `tracing_config`")
+                .help("add `tracing_config { mode = \"Active\" }` and the X-Ray write permissions")
+                .resource(f.address()),
+            );
         }
     }
 }

@@ -1,8 +1,9 @@
-use crate::context::Context;
-use crate::rules::dlq::{exists, referenced_blocks, targets_of};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
 use indexmap::IndexMap;
 use std::collections::HashSet;
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::references::{referenced_blocks, targets_of};
 use tfstack_model::eval::{scalar_to_string, Scope};
 use tfstack_model::{Block, Expr, ExprKind, Origin, TemplatePart, Value, ValueKind};
 
@@ -49,7 +50,6 @@ declare_rule! {
     pub struct LambdaWithoutManagedLogGroup {
         id: "LOG002",
         name: "lambda-without-managed-log-group",
-        family: "LOG",
         severity: Warning,
     }
 }
@@ -68,10 +68,6 @@ enum FunctionLogGroup {
 }
 
 impl Rule for LambdaWithoutManagedLogGroup {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let mut index: Option<GroupIndex> = None;
         for function in cx.resources("aws_lambda_function") {
@@ -310,18 +306,18 @@ fn finding(function: &Block, group: &str, custom: Option<Origin>) -> Finding {
              refer to it from `logging_config.log_group`"
         ),
     };
-    Finding {
-        rule: &LambdaWithoutManagedLogGroup::META,
-        message: format!(
+    Finding::new(
+        &LambdaWithoutManagedLogGroup::META,
+        format!(
             "function `{}` logs to `{group}`, a log group this module does not manage",
             function.address()
         ),
-        label: "no managed log group".into(),
-        help,
-        origin: custom.unwrap_or(function.origin),
-        resource: Some(function.address()),
-        attribute: custom.map(|_| "logging_config.log_group".to_string()),
-    }
+    )
+    .at(custom.unwrap_or(function.origin))
+    .label("no managed log group")
+    .help(help)
+    .resource(function.address())
+    .attribute(custom.map(|_| "logging_config.log_group".to_string()))
 }
 
 #[cfg(test)]

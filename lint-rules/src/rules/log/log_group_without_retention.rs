@@ -1,5 +1,5 @@
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -30,16 +30,11 @@ declare_rule! {
     pub struct LogGroupWithoutRetention {
         id: "LOG001",
         name: "log-group-without-retention",
-        family: "LOG",
         severity: Error,
     }
 }
 
 impl Rule for LogGroupWithoutRetention {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for group in cx.resources("aws_cloudwatch_log_group") {
             match group.body.attribute("retention_in_days") {
@@ -72,15 +67,12 @@ fn finding(group: &Block, days: Option<i64>, origin: Origin) -> Finding {
             "never expires".to_string(),
         ),
     };
-    Finding {
-        rule: &LogGroupWithoutRetention::META,
-        message,
-        label,
-        help: "set `retention_in_days` (e.g. 30 in production, 7 in development)".into(),
-        origin,
-        resource: Some(group.address()),
-        attribute: days.map(|_| "retention_in_days".to_string()),
-    }
+    Finding::new(&LogGroupWithoutRetention::META, message)
+        .at(origin)
+        .label(label)
+        .help("set `retention_in_days` (e.g. 30 in production, 7 in development)")
+        .resource(group.address())
+        .attribute(days.map(|_| "retention_in_days".to_string()))
 }
 
 #[cfg(test)]

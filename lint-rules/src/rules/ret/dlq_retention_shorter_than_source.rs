@@ -1,7 +1,8 @@
-use crate::context::Context;
-use crate::rules::dlq::{exists, redrives};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
 use indexmap::IndexMap;
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::failures::redrives;
+use tfstack_lint_engine::query::instances::exists;
 use tfstack_model::{Block, Origin};
 
 /// SQS keeps messages 4 days unless told otherwise.
@@ -54,7 +55,6 @@ declare_rule! {
     pub struct DlqRetentionShorterThanSource {
         id: "RET001",
         name: "dlq-retention-shorter-than-source",
-        family: "RET",
         severity: Warning,
     }
 }
@@ -88,10 +88,6 @@ fn retention(cx: &Context, queue: &Block) -> Option<Retention> {
 }
 
 impl Rule for DlqRetentionShorterThanSource {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         // Each dead-letter queue with its sources, in order of first appearance: one
         // pass over the pairs (O(pairs)), not a rescan of them per queue.
@@ -175,9 +171,9 @@ fn finding(
          (the maximum, `1209600`, 14 days, is usual)"
             .to_string()
     };
-    Finding {
-        rule: &DlqRetentionShorterThanSource::META,
-        message: if dead_letter_retention.seconds < source_retention.seconds {
+    Finding::new(
+        &DlqRetentionShorterThanSource::META,
+        if dead_letter_retention.seconds < source_retention.seconds {
             format!(
                 "dead-letter queue `{}` keeps messages for {}, less than its source `{}`, which \
                  keeps them for {}: moved messages keep their original timestamp and expire early",
@@ -195,14 +191,16 @@ fn finding(
                 source.address(),
             )
         },
-        label: "retention not longer than the source's".into(),
-        help,
-        origin: dead_letter_retention.origin.unwrap_or(dead_letter.origin),
-        resource: Some(dead_letter.address()),
-        attribute: dead_letter_retention
+    )
+    .at(dead_letter_retention.origin.unwrap_or(dead_letter.origin))
+    .label("retention not longer than the source's")
+    .help(help)
+    .resource(dead_letter.address())
+    .attribute(
+        dead_letter_retention
             .origin
             .map(|_| "message_retention_seconds".to_string()),
-    }
+    )
 }
 
 #[cfg(test)]

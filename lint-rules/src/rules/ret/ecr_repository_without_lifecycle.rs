@@ -1,7 +1,9 @@
-use crate::context::Context;
-use crate::rules::companions::companions_of;
-use crate::rules::ecr::{judged_repositories, LIFECYCLE_POLICY};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::companions::companions_of;
+use tfstack_lint_engine::query::companions::{
+    judged_repositories, ECR_LIFECYCLE_POLICY as LIFECYCLE_POLICY,
+};
 use tfstack_model::Block;
 
 declare_rule! {
@@ -50,16 +52,11 @@ declare_rule! {
     pub struct EcrRepositoryWithoutLifecycle {
         id: "RET003",
         name: "ecr-repository-without-lifecycle",
-        family: "RET",
         severity: Warning,
     }
 }
 
 impl Rule for EcrRepositoryWithoutLifecycle {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for repository in judged_repositories(cx) {
             if companions_of(cx, repository, LIFECYCLE_POLICY).is_empty() {
@@ -70,20 +67,20 @@ impl Rule for EcrRepositoryWithoutLifecycle {
 }
 
 fn finding(repository: &Block) -> Finding {
-    Finding {
-        rule: &EcrRepositoryWithoutLifecycle::META,
-        message: format!(
+    Finding::new(
+        &EcrRepositoryWithoutLifecycle::META,
+        format!(
             "repository `{}` has no lifecycle policy: every image pushed is kept forever",
             repository.address()
         ),
-        label: "no `aws_ecr_lifecycle_policy`".into(),
-        help: "add an `aws_ecr_lifecycle_policy` that expires untagged images after a few days \
-               and keeps only the last tagged ones"
-            .into(),
-        origin: repository.origin,
-        resource: Some(repository.address()),
-        attribute: None,
-    }
+    )
+    .at(repository.origin)
+    .label("no `aws_ecr_lifecycle_policy`")
+    .help(
+        "add an `aws_ecr_lifecycle_policy` that expires untagged images after a few days \
+               and keeps only the last tagged ones",
+    )
+    .resource(repository.address())
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
-use crate::context::Context;
-use crate::rules::companions::{companions_of, Configures};
-use crate::rules::s3::{judged_buckets, LIFECYCLE_CONFIGURATION};
-use crate::rules::settings::{has_dynamic, setting, Setting};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::companions::{companions_of, Configures};
+use tfstack_lint_engine::query::companions::{
+    judged_buckets, S3_LIFECYCLE_CONFIGURATION as LIFECYCLE_CONFIGURATION,
+};
+use tfstack_lint_engine::query::settings::{has_dynamic, setting, Setting};
 use tfstack_model::{Block, Origin, ValueKind};
 
 declare_rule! {
@@ -53,16 +55,11 @@ declare_rule! {
     pub struct S3BucketWithoutLifecycle {
         id: "RET002",
         name: "s3-bucket-without-lifecycle",
-        family: "RET",
         severity: Warning,
     }
 }
 
 impl Rule for S3BucketWithoutLifecycle {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for bucket in judged_buckets(cx) {
             let inline = any_rule_enabled(cx, bucket, "lifecycle_rule", "enabled");
@@ -198,15 +195,12 @@ fn finding(bucket: &Block, disabled: Option<Disabled>) -> Finding {
             Some("lifecycle_rule.enabled".to_string()),
         ),
     };
-    Finding {
-        rule: &S3BucketWithoutLifecycle::META,
-        message,
-        label: label.into(),
-        help,
-        origin,
-        resource: Some(resource),
-        attribute,
-    }
+    Finding::new(&S3BucketWithoutLifecycle::META, message)
+        .at(origin)
+        .label(label)
+        .help(help)
+        .resource(resource)
+        .attribute(attribute)
 }
 
 #[cfg(test)]

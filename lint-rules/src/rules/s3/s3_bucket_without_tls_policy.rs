@@ -1,9 +1,9 @@
-use super::{judged_buckets, BUCKET_POLICY};
-use crate::context::Context;
-use crate::policy::{PolicyDoc, StatementView};
-use crate::rules::companions::{companions_of, Configures};
-use crate::rules::dlq::targets_of;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::companions::{companions_of, Configures};
+use tfstack_lint_engine::query::companions::{judged_buckets, S3_BUCKET_POLICY as BUCKET_POLICY};
+use tfstack_lint_engine::query::policy::{policies, Policies, PolicyDoc, StatementView};
+use tfstack_lint_engine::query::references::targets_of;
 use tfstack_model::{Block, Expr, ExprKind, Origin, Value, ValueKind};
 
 declare_rule! {
@@ -73,7 +73,6 @@ declare_rule! {
     pub struct S3BucketWithoutTlsPolicy {
         id: "S3003",
         name: "s3-bucket-without-tls-policy",
-        family: "S3",
         severity: Warning,
     }
 }
@@ -97,11 +96,8 @@ struct Offending {
 }
 
 impl Rule for S3BucketWithoutTlsPolicy {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        let policies = policies(cx);
         for bucket in judged_buckets(cx) {
             let mut sources: Vec<(&Block, Configures)> = Vec::new();
             if bucket
@@ -118,7 +114,7 @@ impl Rule for S3BucketWithoutTlsPolicy {
                 let Some(expr) = block.body.get("policy") else {
                     continue;
                 };
-                let (docs, unknown) = documents_of(cx, block, expr);
+                let (docs, unknown) = documents_of(cx, &policies, block, expr);
                 match judge(&docs, unknown) {
                     Tls::Denied | Tls::Unknown => covered = true,
                     Tls::NotDenied if how == Configures::Yes && offending.is_none() => {
@@ -137,8 +133,13 @@ impl Rule for S3BucketWithoutTlsPolicy {
 /// The policy documents an attribute produces — the document written in it, or the
 /// `aws_iam_policy_document` data sources it reads with those they merge — and whether
 /// some part of them cannot be read.
-fn documents_of<'c>(cx: &'c Context, block: &Block, expr: &Expr) -> (Vec<&'c PolicyDoc>, bool) {
-    let mut docs: Vec<&PolicyDoc> = cx.policies_of(&block.address(), Some("policy"));
+fn documents_of<'p>(
+    cx: &Context,
+    policies: &'p Policies,
+    block: &Block,
+    expr: &Expr,
+) -> (Vec<&'p PolicyDoc>, bool) {
+    let mut docs: Vec<&PolicyDoc> = policies.of(&block.address(), Some("policy"));
     // A JSON document whose `Statement` cannot be read has no statements.
     let mut unknown = docs.iter().any(|d| d.statements.is_empty());
     let mut pending: Vec<String> = data_documents(cx, expr);
@@ -148,7 +149,7 @@ fn documents_of<'c>(cx: &'c Context, block: &Block, expr: &Expr) -> (Vec<&'c Pol
             continue;
         }
         seen.push(data.clone());
-        docs.extend(cx.policies_of(&data, None));
+        docs.extend(policies.of(&data, None));
         let Some(d) = cx.block(&data) else {
             unknown = true;
             continue;
@@ -301,37 +302,38 @@ fn finding(bucket: &Block, offending: Option<Offending>) -> Finding {
                 the bucket and its objects, with `Condition = { Bool = { \"aws:SecureTransport\" \
                 = \"false\" } }`";
     match offending {
-        None => Finding {
-            rule: &S3BucketWithoutTlsPolicy::META,
-            message: format!(
+        None => Finding::new(
+            &S3BucketWithoutTlsPolicy::META,
+            format!(
                 "bucket `{}` has no bucket policy denying requests without TLS: plain HTTP is \
                  accepted",
                 bucket.address()
             ),
-            label: "no TLS-only bucket policy".into(),
-            help: format!("add an `aws_s3_bucket_policy` for the bucket; in it, {help}"),
-            origin: bucket.origin,
-            resource: Some(bucket.address()),
-            attribute: None,
-        },
+        )
+        .at(bucket.origin)
+        .label("no TLS-only bucket policy")
+        .help(format!(
+            "add an `aws_s3_bucket_policy` for the bucket; in it, {help}"
+        ))
+        .resource(bucket.address()),
         Some(at) => {
             let policy = at.policy_resource.as_deref().map_or_else(
                 || "the inline policy".to_string(),
                 |p| format!("bucket policy `{p}`"),
             );
-            Finding {
-                rule: &S3BucketWithoutTlsPolicy::META,
-                message: format!(
+            Finding::new(
+                &S3BucketWithoutTlsPolicy::META,
+                format!(
                     "{policy} of bucket `{}` does not deny requests without TLS \
                      (`aws:SecureTransport` = `false`): plain HTTP is accepted",
                     bucket.address()
                 ),
-                label: "no `Deny` for `aws:SecureTransport = false`".into(),
-                help: help.to_string(),
-                origin: at.origin,
-                resource: Some(at.resource),
-                attribute: at.attribute,
-            }
+            )
+            .at(at.origin)
+            .label("no `Deny` for `aws:SecureTransport = false`")
+            .help(help.to_string())
+            .resource(at.resource)
+            .attribute(at.attribute)
         }
     }
 }

@@ -1,8 +1,8 @@
-use super::{judged_buckets, VERSIONING};
-use crate::context::Context;
-use crate::rules::companions::{companions_of, Configures};
-use crate::rules::settings::{setting, Setting};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::companions::{companions_of, Configures};
+use tfstack_lint_engine::query::companions::{judged_buckets, S3_VERSIONING as VERSIONING};
+use tfstack_lint_engine::query::settings::{setting, Setting};
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -48,7 +48,6 @@ declare_rule! {
     pub struct S3BucketWithoutVersioning {
         id: "S3002",
         name: "s3-bucket-without-versioning",
-        family: "S3",
         severity: Warning,
     }
 }
@@ -68,10 +67,6 @@ enum Unversioned<'a> {
 }
 
 impl Rule for S3BucketWithoutVersioning {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for bucket in judged_buckets(cx) {
             if let Some(why) = unversioned(cx, bucket) {
@@ -166,15 +161,12 @@ fn finding(bucket: &Block, why: Unversioned) -> Finding {
             Some("versioning.enabled".to_string()),
         ),
     };
-    Finding {
-        rule: &S3BucketWithoutVersioning::META,
-        message,
-        label,
-        help,
-        origin,
-        resource: Some(resource),
-        attribute,
-    }
+    Finding::new(&S3BucketWithoutVersioning::META, message)
+        .at(origin)
+        .label(label)
+        .help(help)
+        .resource(resource)
+        .attribute(attribute)
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
-use super::{judged_buckets, PUBLIC_ACCESS_BLOCK};
-use crate::context::Context;
-use crate::rules::companions::{companions_of, Configures};
-use crate::rules::dlq::exists;
-use crate::rules::settings::setting;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::companions::{companions_of, Configures};
+use tfstack_lint_engine::query::companions::{
+    judged_buckets, S3_PUBLIC_ACCESS_BLOCK as PUBLIC_ACCESS_BLOCK,
+};
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::settings::setting;
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -54,7 +56,6 @@ declare_rule! {
     pub struct S3PublicAccessNotBlocked {
         id: "S3001",
         name: "s3-public-access-not-blocked",
-        family: "S3",
         severity: Error,
     }
 }
@@ -89,10 +90,6 @@ fn off_flags(cx: &Context, block: &Block) -> Vec<OffFlag> {
 }
 
 impl Rule for S3PublicAccessNotBlocked {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let account_blocks_all = cx
             .resources("aws_s3_account_public_access_block")
@@ -119,19 +116,20 @@ fn finding(bucket: &Block, incomplete: Option<(&Block, Vec<OffFlag>)>) -> Findin
     let help = "set `block_public_acls`, `block_public_policy`, `ignore_public_acls` and \
                 `restrict_public_buckets` to `true`";
     match incomplete {
-        None => Finding {
-            rule: &S3PublicAccessNotBlocked::META,
-            message: format!(
+        None => Finding::new(
+            &S3PublicAccessNotBlocked::META,
+            format!(
                 "bucket `{}` has no public access block: a bucket policy or ACL can make it \
                  public",
                 bucket.address()
             ),
-            label: "no `aws_s3_bucket_public_access_block`".into(),
-            help: format!("add an `aws_s3_bucket_public_access_block` for the bucket and {help}"),
-            origin: bucket.origin,
-            resource: Some(bucket.address()),
-            attribute: None,
-        },
+        )
+        .at(bucket.origin)
+        .label("no `aws_s3_bucket_public_access_block`")
+        .help(format!(
+            "add an `aws_s3_bucket_public_access_block` for the bucket and {help}"
+        ))
+        .resource(bucket.address()),
         Some((block, off)) => {
             let names = off
                 .iter()
@@ -139,23 +137,23 @@ fn finding(bucket: &Block, incomplete: Option<(&Block, Vec<OffFlag>)>) -> Findin
                 .collect::<Vec<_>>()
                 .join(", ");
             let written = off.iter().find_map(|f| f.origin.map(|o| (f.name, o)));
-            Finding {
-                rule: &S3PublicAccessNotBlocked::META,
-                message: format!(
+            Finding::new(
+                &S3PublicAccessNotBlocked::META,
+                format!(
                     "public access block `{}` of bucket `{}` leaves {names} off: the bucket can \
                      be made public",
                     block.address(),
                     bucket.address()
                 ),
-                label: match written {
-                    Some((name, _)) => format!("`{name} = false`"),
-                    None => "not every setting is `true`".into(),
-                },
-                help: help.into(),
-                origin: written.map_or(block.origin, |(_, o)| o),
-                resource: Some(block.address()),
-                attribute: written.map(|(name, _)| name.to_string()),
-            }
+            )
+            .at(written.map_or(block.origin, |(_, o)| o))
+            .label(match written {
+                Some((name, _)) => format!("`{name} = false`"),
+                None => "not every setting is `true`".to_string(),
+            })
+            .help(help)
+            .resource(block.address())
+            .attribute(written.map(|(name, _)| name.to_string()))
         }
     }
 }

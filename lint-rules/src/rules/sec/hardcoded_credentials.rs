@@ -1,6 +1,6 @@
-use crate::context::Context;
-use crate::rules::dlq::walk_attributes;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::references::walk_attributes;
 use tfstack_model::{Block, Expr, ExprKind, Origin, TemplatePart, Value, ValueKind};
 
 declare_rule! {
@@ -87,7 +87,6 @@ declare_rule! {
     pub struct HardcodedCredentials {
         id: "SEC001",
         name: "hardcoded-credentials",
-        family: "SEC",
         severity: Error,
     }
 }
@@ -109,10 +108,6 @@ enum Hardcoded<'a> {
 }
 
 impl Rule for HardcodedCredentials {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for block in &cx.module.config.blocks {
             if is_from_plan(cx, block) {
@@ -415,7 +410,7 @@ fn name_value_objects(cx: &Context, expr: &Expr, depth: usize, out: &mut Vec<(St
 /// The same, in JSON text (heredoc, `file()`, `templatefile()`): a value is literal when
 /// its text has no interpolation.
 fn json_name_values(cx: &Context, expr: &Expr, out: &mut Vec<(String, Origin)>) {
-    let Some(doc) = crate::policy::document_value(cx, expr) else {
+    let Some(doc) = tfstack_lint_engine::query::policy::document_value(cx, expr) else {
         return;
     };
     fn walk(cx: &Context, v: &Value, out: &mut Vec<(String, Origin)>) {
@@ -682,15 +677,12 @@ fn finding(what: &Hardcoded, origin: Origin, resource: String, attribute: String
              (ECS: `secrets` with `valueFrom`); rotate it",
         ),
     };
-    Finding {
-        rule: &HardcodedCredentials::META,
-        message,
-        label: label.to_string(),
-        help: help.to_string(),
-        origin,
-        resource: Some(resource),
-        attribute: (!attribute.is_empty()).then_some(attribute),
-    }
+    Finding::new(&HardcodedCredentials::META, message)
+        .at(origin)
+        .label(label.to_string())
+        .help(help.to_string())
+        .resource(resource)
+        .attribute((!attribute.is_empty()).then_some(attribute))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
-use crate::context::Context;
-use crate::rules::dlq::{exists, referenced_blocks};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
 use std::collections::HashSet;
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::references::referenced_blocks;
 use tfstack_model::Block;
 
 declare_rule! {
@@ -52,16 +53,11 @@ declare_rule! {
     pub struct SecretWithoutRotation {
         id: "SEC002",
         name: "secret-without-rotation",
-        family: "SEC",
         severity: Warning,
     }
 }
 
 impl Rule for SecretWithoutRotation {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let secrets = cx.resources("aws_secretsmanager_secret");
         if secrets.is_empty() {
@@ -160,20 +156,20 @@ fn says_rotation(cx: &Context, module: &Block) -> bool {
 }
 
 fn finding(secret: &Block) -> Finding {
-    Finding {
-        rule: &SecretWithoutRotation::META,
-        message: format!(
+    Finding::new(
+        &SecretWithoutRotation::META,
+        format!(
             "secret `{}` is never rotated: no `aws_secretsmanager_secret_rotation` refers to it",
             secret.address()
         ),
-        label: "no rotation".to_string(),
-        help: "add an `aws_secretsmanager_secret_rotation` with `rotation_rules`, or suppress the \
-               finding with the reason the secret cannot rotate"
-            .to_string(),
-        origin: secret.origin,
-        resource: Some(secret.address()),
-        attribute: None,
-    }
+    )
+    .at(secret.origin)
+    .label("no rotation")
+    .help(
+        "add an `aws_secretsmanager_secret_rotation` with `rotation_rules`, or suppress the \
+               finding with the reason the secret cannot rotate",
+    )
+    .resource(secret.address())
 }
 
 #[cfg(test)]

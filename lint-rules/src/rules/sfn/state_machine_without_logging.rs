@@ -1,7 +1,7 @@
-use crate::context::Context;
-use crate::rules::dlq::exists;
-use crate::rules::settings::{has_dynamic, setting};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::settings::{has_dynamic, setting};
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -50,7 +50,6 @@ declare_rule! {
     pub struct StateMachineWithoutLogging {
         id: "SFN001",
         name: "state-machine-without-logging",
-        family: "SFN",
         severity: Warning,
     }
 }
@@ -74,10 +73,6 @@ enum Problem {
 }
 
 impl Rule for StateMachineWithoutLogging {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for machine in cx.resources("aws_sfn_state_machine") {
             if !exists(cx, machine) || has_dynamic(cx, &machine.body, "logging_configuration") {
@@ -158,15 +153,12 @@ fn finding(machine: &Block, problem: Problem) -> Finding {
             Some("logging_configuration.log_destination"),
         ),
     };
-    Finding {
-        rule: &StateMachineWithoutLogging::META,
-        message,
-        label,
-        help,
-        origin,
-        resource: Some(address),
-        attribute: attribute.map(str::to_string),
-    }
+    Finding::new(&StateMachineWithoutLogging::META, message)
+        .at(origin)
+        .label(label)
+        .help(help)
+        .resource(address)
+        .attribute(attribute.map(str::to_string))
 }
 
 #[cfg(test)]
@@ -175,7 +167,7 @@ mod tests {
 
     const RULE: &str = "SFN001";
 
-    fn attributes(findings: &[crate::engine::Located]) -> Vec<String> {
+    fn attributes(findings: &[tfstack_lint_engine::located::Located]) -> Vec<String> {
         findings
             .iter()
             .map(|f| f.attribute.clone().unwrap_or_else(|| "-".into()))

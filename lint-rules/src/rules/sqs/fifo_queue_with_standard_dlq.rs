@@ -1,6 +1,6 @@
 use super::{redrives_between, DeadLetterTarget, QueueType, TypedRedrive};
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
 
 declare_rule! {
     /// ## What it does
@@ -50,16 +50,11 @@ declare_rule! {
     pub struct FifoQueueWithStandardDlq {
         id: "SQS001",
         name: "fifo-queue-with-standard-dlq",
-        family: "SQS",
         severity: Error,
     }
 }
 
 impl Rule for FifoQueueWithStandardDlq {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for redrive in redrives_between(cx, QueueType::Fifo, QueueType::Standard) {
             out.push(finding(&redrive));
@@ -78,21 +73,22 @@ fn finding(redrive: &TypedRedrive) -> Finding {
         DeadLetterTarget::Queue(q) => format!("`{}`", q.address()),
         DeadLetterTarget::Arn(arn) => format!("`{arn}`"),
     };
-    Finding {
-        rule: &FifoQueueWithStandardDlq::META,
-        message: format!(
+    Finding::new(
+        &FifoQueueWithStandardDlq::META,
+        format!(
             "FIFO queue `{}` has the standard queue {target} as its dead-letter queue, which AWS \
              rejects",
             source.address()
         ),
-        label: "standard dead-letter queue".to_string(),
-        help: "make the dead-letter queue FIFO too: `fifo_queue = true` and a name ending in \
-               `.fifo`"
-            .to_string(),
-        origin: origin.or(owner.origin),
-        resource: Some(owner.address()),
-        attribute: Some("redrive_policy".to_string()),
-    }
+    )
+    .at(origin.or(owner.origin))
+    .label("standard dead-letter queue")
+    .help(
+        "make the dead-letter queue FIFO too: `fifo_queue = true` and a name ending in \
+               `.fifo`",
+    )
+    .resource(owner.address())
+    .attribute("redrive_policy")
 }
 
 #[cfg(test)]

@@ -10,9 +10,11 @@ pub mod queue_without_encryption;
 pub mod standard_queue_with_fifo_dlq;
 pub mod visibility_timeout_below_function_timeout;
 
-use crate::context::Context;
-use crate::rules::dlq::{exists, queue_named, queues_at, referenced_blocks};
 use std::collections::HashMap;
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::failures::{queue_named, queues_at};
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::references::referenced_blocks;
 use tfstack_model::{Block, Expr, ExprKind, Origin, TemplatePart, Value, ValueKind};
 
 /// Whether a queue is FIFO: `Some(true)` with `fifo_queue = true` or a name ending in

@@ -1,6 +1,7 @@
-use crate::context::Context;
-use crate::rules::dlq::{exists, is_configured};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::settings::is_configured;
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -39,16 +40,11 @@ declare_rule! {
     pub struct QueueWithoutEncryption {
         id: "SQS003",
         name: "queue-without-encryption",
-        family: "SQS",
         severity: Warning,
     }
 }
 
 impl Rule for QueueWithoutEncryption {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for queue in cx.resources("aws_sqs_queue") {
             let Some(sse) = queue.body.attribute("sqs_managed_sse_enabled") else {
@@ -67,20 +63,21 @@ impl Rule for QueueWithoutEncryption {
 }
 
 fn finding(queue: &Block, origin: Origin) -> Finding {
-    Finding {
-        rule: &QueueWithoutEncryption::META,
-        message: format!(
+    Finding::new(
+        &QueueWithoutEncryption::META,
+        format!(
             "queue `{}` turns server-side encryption off: messages are stored unencrypted",
             queue.address()
         ),
-        label: "encryption off".to_string(),
-        help: "set `sqs_managed_sse_enabled = true`, or set `kms_master_key_id` to encrypt with \
-               a KMS key"
-            .to_string(),
-        origin,
-        resource: Some(queue.address()),
-        attribute: Some("sqs_managed_sse_enabled".to_string()),
-    }
+    )
+    .at(origin)
+    .label("encryption off")
+    .help(
+        "set `sqs_managed_sse_enabled = true`, or set `kms_master_key_id` to encrypt with \
+               a KMS key",
+    )
+    .resource(queue.address())
+    .attribute("sqs_managed_sse_enabled")
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 use super::{redrives_between, DeadLetterTarget, QueueType, TypedRedrive};
-use crate::context::Context;
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
+use tfstack_lint_engine::context::Context;
 
 declare_rule! {
     /// ## What it does
@@ -50,16 +50,11 @@ declare_rule! {
     pub struct StandardQueueWithFifoDlq {
         id: "SQS004",
         name: "standard-queue-with-fifo-dlq",
-        family: "SQS",
         severity: Error,
     }
 }
 
 impl Rule for StandardQueueWithFifoDlq {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for redrive in redrives_between(cx, QueueType::Standard, QueueType::Fifo) {
             out.push(finding(&redrive));
@@ -78,21 +73,22 @@ fn finding(redrive: &TypedRedrive) -> Finding {
         DeadLetterTarget::Queue(q) => format!("`{}`", q.address()),
         DeadLetterTarget::Arn(arn) => format!("`{arn}`"),
     };
-    Finding {
-        rule: &StandardQueueWithFifoDlq::META,
-        message: format!(
+    Finding::new(
+        &StandardQueueWithFifoDlq::META,
+        format!(
             "standard queue `{}` has the FIFO queue {target} as its dead-letter queue, which \
              AWS rejects",
             source.address()
         ),
-        label: "FIFO dead-letter queue".to_string(),
-        help: "use a standard dead-letter queue: `fifo_queue` unset or false and a name not \
-               ending in `.fifo`"
-            .to_string(),
-        origin: origin.or(owner.origin),
-        resource: Some(owner.address()),
-        attribute: Some("redrive_policy".to_string()),
-    }
+    )
+    .at(origin.or(owner.origin))
+    .label("FIFO dead-letter queue")
+    .help(
+        "use a standard dead-letter queue: `fifo_queue` unset or false and a name not \
+               ending in `.fifo`",
+    )
+    .resource(owner.address())
+    .attribute("redrive_policy")
 }
 
 #[cfg(test)]

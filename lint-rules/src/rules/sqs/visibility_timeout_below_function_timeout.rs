@@ -1,7 +1,9 @@
-use crate::context::Context;
-use crate::rules::dlq::{exists, queues_at, referenced_blocks};
-use crate::{declare_rule, Finding, Rule, RuleMeta};
+use crate::{declare_rule, Finding, Rule};
 use std::collections::HashSet;
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::failures::queues_at;
+use tfstack_lint_engine::query::functions::functions_at;
+use tfstack_lint_engine::query::instances::exists;
 use tfstack_model::{Block, Origin};
 
 declare_rule! {
@@ -64,7 +66,6 @@ declare_rule! {
     pub struct VisibilityTimeoutBelowFunctionTimeout {
         id: "SQS002",
         name: "visibility-timeout-below-function-timeout",
-        family: "SQS",
         severity: Warning,
     }
 }
@@ -83,10 +84,6 @@ struct Seconds {
 }
 
 impl Rule for VisibilityTimeoutBelowFunctionTimeout {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         // (queue, function) pairs already judged: a set, so O(1) per pair.
         let mut seen: HashSet<(String, String)> = HashSet::new();
@@ -124,37 +121,6 @@ impl Rule for VisibilityTimeoutBelowFunctionTimeout {
             }
         }
     }
-}
-
-/// The functions a `function_name` designates: by reference (directly, through locals or
-/// an `aws_lambda_alias`), else by a literal name or ARN of a function of the module.
-fn functions_at<'m>(cx: &Context<'m>, expr: &tfstack_model::Expr) -> Vec<&'m Block> {
-    let mut functions = referenced_blocks(cx, expr, "aws_lambda_function");
-    for alias in referenced_blocks(cx, expr, "aws_lambda_alias") {
-        if let Some(name) = alias.body.get("function_name") {
-            functions.extend(referenced_blocks(cx, name, "aws_lambda_function"));
-        }
-    }
-    if !functions.is_empty() {
-        return functions;
-    }
-    let value = cx.value(expr);
-    let Some(text) = value.as_str() else {
-        return Vec::new();
-    };
-    // `name`, `name:alias`, `arn:aws:lambda:region:account:function:name[:alias]`.
-    let parts: Vec<&str> = text.split(':').collect();
-    let name = if parts.first() == Some(&"arn") {
-        parts.get(6).copied()
-    } else {
-        parts.first().copied()
-    };
-    let Some(name) = name.filter(|n| !n.is_empty()) else {
-        return Vec::new();
-    };
-    // Every function of that name, in source order: a hash lookup in the module's index
-    // (built once, O(functions)), not an evaluation of every function's name per mapping.
-    cx.resources_named("aws_lambda_function", "function_name", name)
 }
 
 /// A number of seconds: its known value, AWS's default when unset, `None` when unknown.
@@ -217,18 +183,15 @@ fn finding(
         Some(a) => cx.value(&a.value).origin.or(a.origin),
         None => queue.origin,
     };
-    Finding {
-        rule: &VisibilityTimeoutBelowFunctionTimeout::META,
-        message,
-        label: format!("visibility timeout {} s", visibility.value),
-        help: format!(
+    Finding::new(&VisibilityTimeoutBelowFunctionTimeout::META, message)
+        .at(origin)
+        .label(format!("visibility timeout {} s", visibility.value))
+        .help(format!(
             "set `visibility_timeout_seconds` to at least {recommended} (6 × the function's \
              timeout), or shorten the function's `timeout`"
-        ),
-        origin,
-        resource: Some(queue.address()),
-        attribute: set.map(|_| "visibility_timeout_seconds".to_string()),
-    }
+        ))
+        .resource(queue.address())
+        .attribute(set.map(|_| "visibility_timeout_seconds".to_string()))
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@
 
 use crate::config::LintConfig;
 use crate::context::Module;
-use crate::engine::{active_rules, lint_module, LintReport};
+use crate::lint::{active_rules, lint_module};
+use crate::located::LintReport;
 use crate::suppress::InlineSuppression;
+use crate::Rule;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tfstack_model::constructs::{StackFile, StackOutput};
@@ -51,8 +53,13 @@ pub fn module_from_stack(
 }
 
 /// Lints typed stack outputs.
-pub fn lint_stacks(outputs: &[StackOutput], out_root: &Path, config: &LintConfig) -> LintReport {
-    let rules = active_rules(config);
+pub fn lint_stacks(
+    outputs: &[StackOutput],
+    out_root: &Path,
+    config: &LintConfig,
+    catalogue: &[&'static dyn Rule],
+) -> LintReport {
+    let rules = active_rules(catalogue, config);
     let mut report = LintReport::default();
     for out in outputs {
         let (module, suppressions) = module_from_stack(out, out_root, &config.production_names());

@@ -1,6 +1,6 @@
 //! `--format github`: GitHub Actions workflow commands, one per finding.
 
-use crate::engine::LintReport;
+use crate::located::LintReport;
 use crate::Severity;
 use std::io::{self, Write};
 

@@ -3,7 +3,7 @@
 //! with its tfvars; plan JSON and standalone IAM policy JSON detected by content.
 
 use crate::context::Module;
-use crate::engine::{display_path, InputError};
+use crate::located::{display_path, InputError};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -351,7 +351,7 @@ pub fn load_module(
         .into_par_iter()
         .map(|(path, text, id)| {
             let parsed = if path.to_string_lossy().ends_with(".tf.json") {
-                crate::tfjson::parse_tf_json(&text, id)
+                tfstack_model::load::tfjson::parse_tf_json(&text, id)
             } else {
                 parse_hcl(&text, id)
             };

@@ -3,97 +3,20 @@
 
 use crate::config::LintConfig;
 use crate::context::{Context, Module};
+use crate::located::{display_path, LintReport, Located, Location};
 use crate::suppress::{self, InlineSuppression, SuppressionIndex};
-use crate::{registry, Finding, Rule, RuleMeta, Severity};
+use crate::{Finding, Rule, Severity, SuppressionUse};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tfstack_model::{Origin, SourceFile, SourceFiles, Span};
 
-/// Where a finding is: a file position (1-based) and, for rendering, the file and span.
-#[derive(Clone, Debug)]
-pub struct Location {
-    pub path: String,
-    pub line: u32,
-    pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
-    /// The source text and byte span, when the finding is in a loaded file or a Rust
-    /// source file that could be read.
-    pub source: Option<(Arc<SourceFile>, Span)>,
-}
-
-/// A finding, located and with its effective severity.
-#[derive(Clone, Debug)]
-pub struct Located {
-    pub rule: &'static RuleMeta,
-    pub severity: Severity,
-    pub message: String,
-    pub label: String,
-    pub help: String,
-    pub resource: Option<String>,
-    pub attribute: Option<String>,
-    pub location: Location,
-    /// Why it is accepted, when suppressed.
-    pub suppressed_reason: Option<String>,
-    /// The finding as human output shows it, when rendered where it was found (in the
-    /// worker, in parallel) so that the source text need not be kept until the end.
-    pub rendered: Option<String>,
-}
-
-/// A file that could not be read or parsed.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct InputError {
-    pub path: String,
-    pub line: u32,
-    pub column: u32,
-    pub message: String,
-}
-
-/// Everything one lint run found.
-#[derive(Debug, Default)]
-pub struct LintReport {
-    pub findings: Vec<Located>,
-    pub suppressed: Vec<Located>,
-    pub errors: Vec<InputError>,
-    pub files: usize,
-}
-
-impl LintReport {
-    pub fn count(&self, severity: Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .count()
-    }
-    /// Sorts findings by path, position and rule (stable output).
-    pub fn sort(&mut self) {
-        // Perf: compares borrowed keys (the key used to clone two strings per comparison).
-        fn key(f: &Located) -> (&str, u32, u32, &str, &str) {
-            (
-                &f.location.path,
-                f.location.line,
-                f.location.column,
-                f.rule.id,
-                &f.message,
-            )
-        }
-        self.findings.sort_by(|a, b| key(a).cmp(&key(b)));
-        self.suppressed.sort_by(|a, b| key(a).cmp(&key(b)));
-        self.errors
-            .sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
-    }
-    pub fn merge(&mut self, other: LintReport) {
-        self.findings.extend(other.findings);
-        self.suppressed.extend(other.suppressed);
-        self.errors.extend(other.errors);
-        self.files += other.files;
-    }
-}
-
-/// The rules a configuration enables, with their effective severity.
-pub fn active_rules(config: &LintConfig) -> Vec<(&'static dyn Rule, Severity)> {
-    registry::all()
+/// The rules of `catalogue` a configuration enables, with their effective severity.
+pub fn active_rules(
+    catalogue: &[&'static dyn Rule],
+    config: &LintConfig,
+) -> Vec<(&'static dyn Rule, Severity)> {
+    catalogue
         .iter()
         .copied()
         .filter_map(|r| config.severity_of(r.meta()).map(|s| (r, s)))
@@ -169,7 +92,7 @@ pub fn lint_module(
     }
     // Suppressions are findings themselves when they lack a reason or match nothing.
     for (i, s) in inline.iter().enumerate() {
-        report.findings.extend(suppress::check_suppression(
+        report.findings.extend(check_suppression(
             s,
             used[i],
             &files,
@@ -179,6 +102,48 @@ pub fn lint_module(
         ));
     }
     (report, files)
+}
+
+/// The findings suppressions themselves give (one without a reason, one that matched
+/// nothing), as the active rules that judge suppressions report them.
+fn check_suppression(
+    s: &InlineSuppression,
+    used: bool,
+    files: &SourceFiles,
+    dir: &std::path::Path,
+    active: &[(&'static dyn Rule, Severity)],
+    rust_sources: &mut RustSources,
+) -> Vec<Located> {
+    let all_named_rules_ran = s
+        .rules
+        .iter()
+        .all(|r| active.iter().any(|(rule, _)| rule.meta().is_named(r)));
+    let seen = SuppressionUse {
+        rules: &s.rules,
+        reason: &s.reason,
+        origin: s.origin,
+        address: s.address.as_deref(),
+        used,
+        all_named_rules_ran,
+    };
+    let mut out = Vec::new();
+    for (rule, severity) in active {
+        if let Some(f) = rule.check_suppression(&seen) {
+            out.push(Located {
+                rule: f.rule,
+                severity: *severity,
+                message: f.message,
+                label: f.label,
+                help: f.help,
+                resource: f.resource,
+                attribute: f.attribute,
+                location: locate(files, f.origin, dir, rust_sources),
+                suppressed_reason: None,
+                rendered: None,
+            });
+        }
+    }
+    out
 }
 
 /// The Rust source files typed-stack findings point into, each read and indexed once per
@@ -256,18 +221,12 @@ pub fn locate(
     }
 }
 
-/// Paths as shown: relative, with `/`, without a leading `./`.
-pub fn display_path(p: &std::path::Path) -> String {
-    let s = p.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use tfstack_model::RustLocation;
 
-    const THIS_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/engine.rs");
+    const THIS_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/lint.rs");
 
     #[test]
     fn rust_locations_read_their_file_once() {

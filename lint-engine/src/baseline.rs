@@ -2,7 +2,7 @@
 //! (`--baseline F`). Keyed by rule, resource address (or path for standalone files) and
 //! attribute — never by line numbers, so edits elsewhere in a file keep the baseline valid.
 
-use crate::engine::{LintReport, Located};
+use crate::located::{LintReport, Located};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::Path;

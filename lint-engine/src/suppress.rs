@@ -2,8 +2,8 @@
 //! line above the block or attribute. A suppression without a reason is an error; one that
 //! suppresses nothing is a warning.
 
-use crate::engine::{locate, Located, RustSources};
-use crate::{Rule, RuleMeta, Severity};
+use crate::located::Located;
+use crate::RuleMeta;
 use std::collections::HashMap;
 use tfstack_model::{FileId, Origin, RustLocation, SourceFiles, Span};
 
@@ -32,7 +32,8 @@ impl InlineSuppression {
             address: Some(address.to_string()),
         }
     }
-    fn covers(&self, meta: &RuleMeta) -> bool {
+    /// Whether it names `meta` (by ID or name, or `*`).
+    pub fn covers(&self, meta: &RuleMeta) -> bool {
         self.rules.iter().any(|r| {
             r.eq_ignore_ascii_case(meta.id) || r.eq_ignore_ascii_case(meta.name) || r == "*"
         })
@@ -184,146 +185,27 @@ fn is_comment(line: &str) -> bool {
     t.starts_with('#') || t.starts_with("//")
 }
 
-declare_rule! {
-    /// ## What it does
-    /// Flags a `tfstack:ignore[...]` suppression that gives no reason.
-    ///
-    /// ## Why is this bad?
-    /// A suppression is a decision; without its reason the next reader cannot tell a
-    /// considered exception from a silenced alarm.
-    ///
-    /// ## Example
-    /// ```hcl
-    /// # tfstack:ignore[LOG001]
-    /// resource "aws_cloudwatch_log_group" "legacy" {}
-    /// ```
-    ///
-    /// ## Use instead
-    /// ```hcl
-    /// # tfstack:ignore[LOG001] archived by the audit export job, deleted by hand
-    /// resource "aws_cloudwatch_log_group" "legacy" {}
-    /// ```
-    pub struct SuppressionWithoutReason {
-        id: "TFS001",
-        name: "suppression-without-reason",
-        family: "TFS",
-        severity: Error,
-    }
-}
-
-declare_rule! {
-    /// ## What it does
-    /// Flags a `tfstack:ignore[...]` suppression that suppresses no finding.
-    ///
-    /// ## Why is this bad?
-    /// A stale suppression hides the next real finding at that place, and misleads readers
-    /// about what the code does.
-    ///
-    /// ## Example
-    /// ```hcl
-    /// # tfstack:ignore[LOG001] kept forever for audit
-    /// resource "aws_cloudwatch_log_group" "audit" {
-    ///   retention_in_days = 3653
-    /// }
-    /// ```
-    ///
-    /// ## Use instead
-    /// Remove the comment.
-    pub struct UnusedSuppression {
-        id: "TFS002",
-        name: "unused-suppression",
-        family: "TFS",
-        severity: Warning,
-    }
-}
-
-impl Rule for SuppressionWithoutReason {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-    fn check(&self, _: &crate::context::Context, _: &mut Vec<crate::Finding>) {
-        // Reported by the engine, which sees every suppression.
-    }
-}
-
-impl Rule for UnusedSuppression {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-    fn check(&self, _: &crate::context::Context, _: &mut Vec<crate::Finding>) {
-        // Reported by the engine after every rule ran.
-    }
-}
-
-/// The findings a suppression itself gives: no reason (error), or unused (warning, only
-/// when every rule it names ran, so a partial run does not call it stale).
-pub fn check_suppression(
-    s: &InlineSuppression,
-    used: bool,
-    files: &SourceFiles,
-    dir: &std::path::Path,
-    active: &[(&'static dyn Rule, Severity)],
-    rust_sources: &mut RustSources,
-) -> Vec<Located> {
-    let mut out = Vec::new();
-    let enabled = |m: &RuleMeta| {
-        active
-            .iter()
-            .find(|(r, _)| r.meta().id == m.id)
-            .map(|(_, s)| *s)
-    };
-    let mut make =
-        |meta: &'static RuleMeta, severity, message: String, label: &str, help: &str| Located {
-            rule: meta,
-            severity,
-            message,
-            label: label.to_string(),
-            help: help.to_string(),
-            resource: s.address.clone(),
-            attribute: None,
-            location: locate(files, s.origin, dir, rust_sources),
-            suppressed_reason: None,
-            rendered: None,
-        };
-    if s.reason.is_empty() {
-        if let Some(sev) = enabled(&SuppressionWithoutReason::META) {
-            out.push(make(
-                &SuppressionWithoutReason::META,
-                sev,
-                format!("suppression of `{}` gives no reason", s.rules.join(", ")),
-                "no reason",
-                "write why the finding is acceptable after the brackets",
-            ));
-        }
-    } else if !used {
-        let all_ran = s.rules.iter().all(|r| {
-            active.iter().any(|(rule, _)| {
-                rule.meta().id.eq_ignore_ascii_case(r) || rule.meta().name.eq_ignore_ascii_case(r)
-            })
-        });
-        if all_ran {
-            if let Some(sev) = enabled(&UnusedSuppression::META) {
-                out.push(make(
-                    &UnusedSuppression::META,
-                    sev,
-                    format!("suppression of `{}` matches no finding", s.rules.join(", ")),
-                    "suppresses nothing",
-                    "remove the stale suppression",
-                ));
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::LintConfig;
-    use crate::engine::{lint_module, Location};
-    use crate::input::{load_module, InputOptions};
-    use crate::registry;
+    use crate::located::Location;
+    use crate::Severity;
     use tfstack_model::SourceFile;
+
+    const LOG001: RuleMeta = RuleMeta {
+        id: "LOG001",
+        name: "log-group-without-retention",
+        default_severity: Severity::Error,
+        docs: "",
+        source: "",
+    };
+    const TFS001: RuleMeta = RuleMeta {
+        id: "TFS001",
+        name: "suppression-without-reason",
+        default_severity: Severity::Error,
+        docs: "",
+        source: "",
+    };
 
     /// The definition the index must agree with: every suppression tested against the
     /// finding, the first that covers it wins (the engine's matching before the index).
@@ -361,51 +243,6 @@ mod tests {
         })
     }
 
-    /// Log groups `g0…g{n-1}` with suppressions above them in every arrangement the
-    /// matching distinguishes, cycling with `i % 8` (`shift` rotates the cycle).
-    fn module_text(n: usize, shift: usize) -> String {
-        let mut text = String::new();
-        for i in 0..n {
-            match (i + shift) % 8 {
-                // Directly above the header.
-                0 => text.push_str(&format!("# tfstack:ignore[LOG001] reason {i}\n")),
-                // In a run with another rule's suppression and a plain comment.
-                1 => text.push_str(&format!(
-                    "# tfstack:ignore[SEC001] other rule {i}\n\
-                     // tfstack:ignore[log-group-without-retention] by name {i}\n\
-                     # a plain comment\n"
-                )),
-                // Cut off by a blank line: stale.
-                2 => text.push_str(&format!("# tfstack:ignore[LOG001] too far {i}\n\n")),
-                // Without a reason (still suppresses).
-                3 => text.push_str("# tfstack:ignore[LOG001]\n"),
-                // Two in a run for the same rule: the first wins, the second is stale.
-                4 => text.push_str(&format!(
-                    "# tfstack:ignore[*] everything {i}\n  # tfstack:ignore[LOG001] second {i}\n"
-                )),
-                _ => {}
-            }
-            text.push_str(&format!(
-                "resource \"aws_cloudwatch_log_group\" \"g{i}\" {{\n"
-            ));
-            text.push_str(&format!("  name = \"/orders/g{i}\"\n"));
-            match (i + shift) % 8 {
-                // Above the attribute the finding is on.
-                5 => text.push_str(&format!(
-                    "  # tfstack:ignore[LOG001] the job deletes its streams {i}\n\
-                     \x20 retention_in_days = 0\n"
-                )),
-                // A retention: a suppression above it is stale.
-                6 => text.push_str(&format!(
-                    "  # tfstack:ignore[LOG001] stale {i}\n  retention_in_days = 30\n"
-                )),
-                _ => {}
-            }
-            text.push_str("}\n\n");
-        }
-        text
-    }
-
     fn finding(rule: &'static RuleMeta, resource: Option<&str>) -> Located {
         Located {
             rule,
@@ -431,8 +268,14 @@ mod tests {
     #[test]
     fn index_agrees_with_the_pairwise_definition() {
         let mut files = SourceFiles::default();
-        let a = files.add(SourceFile::new("a.tf", module_text(24, 0)));
-        let b = files.add(SourceFile::new("b.tf", module_text(24, 3)));
+        let a = files.add(SourceFile::new(
+            "a.tf",
+            crate::testing::suppression_fixture(24, 0),
+        ));
+        let b = files.add(SourceFile::new(
+            "b.tf",
+            crate::testing::suppression_fixture(24, 3),
+        ));
         let mut suppressions = scan_files(&files);
         let location = RustLocation {
             file: "stack.rs",
@@ -452,8 +295,8 @@ mod tests {
         });
         assert!(suppressions.len() > 40, "{}", suppressions.len());
         let index = SuppressionIndex::new(&suppressions);
-        let log001 = registry::find("LOG001").expect("LOG001").meta();
-        let other = &SuppressionWithoutReason::META;
+        let log001 = &LOG001;
+        let other = &TFS001;
         let mut matched = 0;
         for file in [a, b] {
             let lines = files.get(file).text.lines().count() as u32 + 2;
@@ -510,90 +353,5 @@ mod tests {
             matched > 1000,
             "too few matches to mean anything: {matched}"
         );
-    }
-
-    #[test]
-    fn many_suppressions_in_one_module() {
-        let n = 40;
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("main.tf");
-        std::fs::write(&path, module_text(n, 0)).expect("write fixture");
-        let (module, errors) = load_module(dir.path(), &[path], &InputOptions::default());
-        assert!(errors.is_empty(), "{errors:?}");
-        let rules: Vec<_> = ["LOG001", "TFS001", "TFS002"]
-            .iter()
-            .map(|id| {
-                let rule = registry::find(id).expect("rule");
-                (rule, rule.meta().default_severity)
-            })
-            .collect();
-        let (report, files) = lint_module(&module, &rules, &LintConfig::default(), &[]);
-        let group = |i: usize| format!("aws_cloudwatch_log_group.g{i}");
-        let of = |list: &[Located], rule: &str| {
-            let mut v: Vec<String> = list
-                .iter()
-                .filter(|f| f.rule.id == rule)
-                .map(|f| {
-                    f.resource
-                        .clone()
-                        .unwrap_or_else(|| f.location.line.to_string())
-                })
-                .collect();
-            v.sort();
-            v
-        };
-        let sorted = |mut v: Vec<String>| {
-            v.sort();
-            v
-        };
-        let cycle = |k: &[usize]| (0..n).filter(|i| k.contains(&(i % 8))).collect::<Vec<_>>();
-        // Suppressed: above the header (also without a reason, by name, by `*`), above the
-        // attribute.
-        assert_eq!(
-            of(&report.suppressed, "LOG001"),
-            sorted(cycle(&[0, 1, 3, 4, 5]).into_iter().map(group).collect())
-        );
-        // Reported: no suppression, or one cut off by a blank line.
-        assert_eq!(
-            of(&report.findings, "LOG001"),
-            sorted(cycle(&[2, 7]).into_iter().map(group).collect())
-        );
-        // The reason of the first suppression in a run.
-        let reason_of = |i: usize| {
-            report
-                .suppressed
-                .iter()
-                .find(|f| f.resource.as_deref() == Some(group(i).as_str()))
-                .and_then(|f| f.suppressed_reason.clone())
-        };
-        assert_eq!(reason_of(1).as_deref(), Some("by name 1"));
-        assert_eq!(reason_of(4).as_deref(), Some("everything 4"));
-        assert_eq!(reason_of(11).as_deref(), Some(""));
-        // Stale: cut off by a blank line, second in a run, above a set retention (SEC001's
-        // is not called stale: SEC001 did not run). The suppression findings are on the
-        // comment lines.
-        let text = &files.get(FileId(0)).text;
-        let line_of = |needle: String| {
-            let at = text.find(&needle).unwrap_or_else(|| panic!("{needle}"));
-            (text[..at].matches('\n').count() + 1).to_string()
-        };
-        let mut stale: Vec<String> = Vec::new();
-        for i in 0..n {
-            match i % 8 {
-                2 => stale.push(line_of(format!("too far {i}\n"))),
-                4 => stale.push(line_of(format!("second {i}\n"))),
-                6 => stale.push(line_of(format!("stale {i}\n"))),
-                _ => {}
-            }
-        }
-        let mut stale_lines = report
-            .findings
-            .iter()
-            .filter(|f| f.rule.id == "TFS002")
-            .map(|f| f.location.line.to_string())
-            .collect::<Vec<_>>();
-        stale_lines.sort();
-        assert_eq!(stale_lines, sorted(stale));
-        assert_eq!(of(&report.findings, "TFS001").len(), cycle(&[3]).len());
     }
 }

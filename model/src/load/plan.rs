@@ -3,10 +3,10 @@
 //! come from the `configuration` section as references. Nested blocks are lists of
 //! objects in plans, and are read as nested blocks.
 
+use crate::ir::{Block, Expr, ExprKind, ObjectItem, ObjectKey, Structure};
+use crate::{FileId, Number, Origin};
 use serde_json::Value as Json;
 use std::collections::HashMap;
-use tfstack_model::ir::{Block, Expr, ExprKind, ObjectItem, ObjectKey, Structure};
-use tfstack_model::{FileId, Number, Origin};
 
 /// A part of a plan that does not have the shape `terraform show -json` writes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub struct PlanModule {
 pub fn blocks_from_plan(
     plan: &Json,
     file: FileId,
-    spanned: Option<&tfstack_model::Value>,
+    spanned: Option<&crate::Value>,
 ) -> (Vec<PlanModule>, Vec<PlanError>) {
     let spans = Spans {
         file,
@@ -135,7 +135,7 @@ fn module_calls(address: &str) -> Vec<&str> {
 /// Where things are in the plan file.
 struct Spans<'a> {
     file: FileId,
-    root: Option<&'a tfstack_model::Value>,
+    root: Option<&'a crate::Value>,
 }
 
 impl Spans<'_> {
@@ -158,11 +158,8 @@ fn segment(key: &str) -> String {
 }
 
 /// The value a JSON pointer names, in a plan parsed with spans.
-pub fn resolve_pointer<'v>(
-    root: &'v tfstack_model::Value,
-    pointer: &str,
-) -> Option<&'v tfstack_model::Value> {
-    use tfstack_model::ValueKind;
+pub fn resolve_pointer<'v>(root: &'v crate::Value, pointer: &str) -> Option<&'v crate::Value> {
+    use crate::ValueKind;
     let mut at = root;
     for part in pointer.split('/').skip(1) {
         let key = part.replace("~1", "/").replace("~0", "~");
@@ -398,7 +395,7 @@ fn configuration_resources<'a>(
     out
 }
 
-fn push_value(body: &mut tfstack_model::Body, key: &str, v: &Json, at: &str, spans: &Spans) {
+fn push_value(body: &mut crate::Body, key: &str, v: &Json, at: &str, spans: &Spans) {
     // A non-empty list of objects is how plans write nested blocks.
     if let Some(items) = v.as_array() {
         if !items.is_empty() && items.iter().all(Json::is_object) {
@@ -469,7 +466,7 @@ mod tests {
     /// plan time and referenced in the configuration (group i → key i).
     fn plan_with_groups(n: usize) -> Json {
         let mut plan: Json =
-            serde_json::from_str(include_str!("../../tests/fixtures/lint/plan/plan.json"))
+            serde_json::from_str(include_str!("../../../tests/fixtures/lint/plan/plan.json"))
                 .expect("fixture plan");
         let config_at = "/configuration/root_module/resources";
         let planned_at = "/planned_values/root_module/resources";

@@ -4,7 +4,7 @@
 //! Perf: serialized straight from borrowed views of the report into the writer (no
 //! `serde_json::Value` tree, no whole-document `String`); the keys keep the order below.
 
-use crate::engine::{InputError, LintReport, Located};
+use crate::located::{InputError, LintReport, Located};
 use crate::Severity;
 use serde::Serialize;
 use std::io::{self, Write};

@@ -7,6 +7,7 @@ use crate::context::Context;
 use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::rc::Rc;
 use tfstack_model::eval::{render_template_text, scalar_to_string, Scope};
 use tfstack_model::{Block, Expr, ExprKind, Origin, RustLocation, Value, ValueKind};
 
@@ -99,7 +100,54 @@ pub const RESOURCE_POLICIES: &[(&str, &str)] = &[
     ("aws_glacier_vault", "access_policy"),
 ];
 
-pub(crate) fn extract(cx: &Context) -> Vec<PolicyDoc> {
+/// Every IAM policy document of a module (identity, resource and trust policies,
+/// `aws_iam_policy_document` data sources and standalone JSON files), in the order they
+/// are written, and an index of them by owner.
+#[derive(Debug)]
+pub struct Policies {
+    docs: Vec<PolicyDoc>,
+    /// Positions in `docs` by (resource address, attribute).
+    by_owner: HashMap<(String, Option<String>), Vec<usize>>,
+}
+
+impl Policies {
+    /// Every document.
+    pub fn iter(&self) -> std::slice::Iter<'_, PolicyDoc> {
+        self.docs.iter()
+    }
+
+    /// The documents written in `resource`'s `attribute` (`None`: the document of an
+    /// `aws_iam_policy_document` data source at that address), in order. A hash lookup.
+    pub fn of(&self, resource: &str, attribute: Option<&str>) -> Vec<&PolicyDoc> {
+        self.by_owner
+            .get(&(resource.to_string(), attribute.map(str::to_string)))
+            .map(|positions| positions.iter().map(|&i| &self.docs[i]).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// The key of the module's policy documents in the context's cache.
+#[derive(PartialEq, Eq, Hash)]
+struct PoliciesKey;
+
+/// The module's policy documents, extracted once per module.
+pub fn policies(cx: &Context) -> Rc<Policies> {
+    cx.memoized(PoliciesKey, || {
+        let docs = extract(cx);
+        let mut by_owner: HashMap<(String, Option<String>), Vec<usize>> = HashMap::new();
+        for (i, d) in docs.iter().enumerate() {
+            if let Some(resource) = &d.resource {
+                by_owner
+                    .entry((resource.clone(), d.attribute.clone()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        Policies { docs, by_owner }
+    })
+}
+
+fn extract(cx: &Context) -> Vec<PolicyDoc> {
     let mut out = Vec::new();
     let mut push = |kind, block: &Block, attribute: &str, expr: &Expr| {
         if is_policy_document_reference(expr) {
@@ -611,6 +659,33 @@ fn statement_block_value(cx: &Context, b: &Block, scope: &Scope) -> Value {
         );
     }
     Value::new(ValueKind::Object(m), b.origin)
+}
+
+/// The origin of the element that grants to every principal, if one does: `"*"`, an
+/// `AWS` entry `"*"`, or a principal of type `*` (how `aws_iam_policy_document` writes
+/// `"Principal": "*"`).
+pub fn everyone(principal: &Value) -> Option<Origin> {
+    match &principal.kind {
+        ValueKind::String(s) if s == "*" => Some(principal.origin),
+        ValueKind::Object(map) => map.iter().find_map(|(kind, ids)| {
+            if kind == "*" {
+                // The type alone says "everyone"; point at a `*` identifier when there is one.
+                Some(star_element(ids).map_or(ids.origin, |v| v.origin))
+            } else if kind.eq_ignore_ascii_case("AWS") {
+                star_element(ids).map(|v| v.origin)
+            } else {
+                None
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// The first `"*"` of a string-or-list.
+fn star_element(ids: &Value) -> Option<&Value> {
+    ids.one_or_many()
+        .into_iter()
+        .find(|v| v.as_str() == Some("*"))
 }
 
 #[cfg(test)]

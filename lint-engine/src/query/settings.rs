@@ -8,7 +8,7 @@ use tfstack_model::{Block, Body, Origin, Structure, Value, ValueKind};
 
 /// What a resource says about one setting.
 #[derive(Clone, Debug)]
-pub(crate) enum Setting {
+pub enum Setting {
     /// Not written (or `null`): the provider's default applies.
     Unset,
     /// Written, but not known before apply (a variable without a value, a `dynamic`
@@ -62,7 +62,7 @@ impl Setting {
 /// (`["point_in_time_recovery", "enabled"]`). A nested block is read in its first
 /// occurrence; a `dynamic` block of that name makes the setting unknown unless its
 /// `for_each` is known to be empty.
-pub(crate) fn setting(cx: &Context, block: &Block, path: &[&str]) -> Setting {
+pub fn setting(cx: &Context, block: &Block, path: &[&str]) -> Setting {
     body_setting(cx, &block.body, path)
 }
 
@@ -119,7 +119,7 @@ fn value_setting(value: Value, path: &[&str], origin: Origin) -> Setting {
 }
 
 /// Whether a `dynamic` block is known to produce nothing.
-pub(crate) fn dynamic_is_empty(cx: &Context, dynamic: &Block) -> bool {
+pub fn dynamic_is_empty(cx: &Context, dynamic: &Block) -> bool {
     match cx.attr(dynamic, "for_each").map(|v| v.kind) {
         Some(ValueKind::List(items)) => items.is_empty(),
         Some(ValueKind::Object(map)) => map.is_empty(),
@@ -129,7 +129,57 @@ pub(crate) fn dynamic_is_empty(cx: &Context, dynamic: &Block) -> bool {
 }
 
 /// Whether a `dynamic "name"` block that may produce something is in the body.
-pub(crate) fn has_dynamic(cx: &Context, body: &Body, name: &str) -> bool {
+pub fn has_dynamic(cx: &Context, body: &Body, name: &str) -> bool {
     body.blocks_of("dynamic")
         .any(|d| d.labels.first().map(String::as_str) == Some(name) && !dynamic_is_empty(cx, d))
+}
+
+/// Whether the setting at `path` (nested blocks, then an attribute or a block) is present
+/// with a value: not absent, not `null`, not `""`. A value the evaluator cannot know counts
+/// as set, and so does a `dynamic` block unless its `for_each` is known to be empty.
+/// Nested blocks written as object attributes (`.tf.json`, plans) are read too.
+pub fn is_configured(cx: &Context, body: &Body, path: &[&str]) -> bool {
+    let Some((first, rest)) = path.split_first() else {
+        return true;
+    };
+    for item in &body.items {
+        match item {
+            Structure::Block(b) if b.kind == *first && is_configured(cx, &b.body, rest) => {
+                return true;
+            }
+            Structure::Block(b)
+                if b.kind == "dynamic" && b.labels.first().map(String::as_str) == Some(first) =>
+            {
+                if dynamic_is_empty(cx, b) {
+                    continue;
+                }
+                match b.body.block("content") {
+                    Some(content) => {
+                        if is_configured(cx, &content.body, rest) {
+                            return true;
+                        }
+                    }
+                    None => return true,
+                }
+            }
+            Structure::Attribute(a) if a.name == *first && value_has(&cx.value(&a.value), rest) => {
+                return true;
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Whether an evaluated value holds a set value at `path`.
+fn value_has(v: &tfstack_model::Value, path: &[&str]) -> bool {
+    match &v.kind {
+        ValueKind::Unknown => true,
+        ValueKind::Null => false,
+        ValueKind::String(s) if path.is_empty() => !s.is_empty(),
+        ValueKind::List(items) => items.iter().any(|i| value_has(i, path)),
+        _ if path.is_empty() => true,
+        ValueKind::Object(map) => map.get(path[0]).is_some_and(|i| value_has(i, &path[1..])),
+        _ => false,
+    }
 }

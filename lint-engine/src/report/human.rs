@@ -1,7 +1,7 @@
 //! Human output: miette diagnostics with the rule ID and name, a labelled span and help,
 //! then `N errors, N warnings in N files`.
 
-use crate::engine::{LintReport, Located};
+use crate::located::{LintReport, Located};
 use crate::Severity;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use std::fmt;

@@ -12,15 +12,16 @@
 //! evaluated, the named companions (any of them could be its): the cases where "maybe"
 //! is the honest answer for every pair.
 
-use crate::context::{memoized, Context};
-use crate::rules::dlq::{exists, targets_of};
+use crate::context::Context;
+use crate::query::instances::exists;
+use crate::query::references::targets_of;
 use std::collections::HashMap;
 use std::rc::Rc;
 use tfstack_model::{Block, Expr, ExprKind};
 
 /// How a resource names the resource it configures.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Link {
+pub struct Link {
     /// The companion's type (`aws_s3_bucket_versioning`).
     pub companion_type: &'static str,
     /// The companion's attribute that names the parent (`bucket`).
@@ -33,7 +34,7 @@ pub(crate) struct Link {
 
 /// Whether a companion configures a given parent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Configures {
+pub enum Configures {
     Yes,
     /// It cannot be told before apply (its link is unknown and could name the parent).
     Maybe,
@@ -42,7 +43,7 @@ pub(crate) enum Configures {
 
 /// The companions of `parent` that exist, each with whether it surely configures it;
 /// companions that do not are left out. In source order.
-pub(crate) fn companions_of<'m>(
+pub fn companions_of<'m>(
     cx: &Context<'m>,
     parent: &Block,
     link: Link,
@@ -77,7 +78,7 @@ pub(crate) fn companions_of<'m>(
 /// The companions of one link type that exist, by position in
 /// `cx.resources(companion_type)`, grouped by what their link says.
 #[derive(Debug, Default)]
-pub(crate) struct CompanionIndex {
+pub struct CompanionIndex {
     /// Companions whose link refers to parents, by parent address: they configure those
     /// parents and no other.
     by_reference: HashMap<String, Vec<usize>>,
@@ -89,10 +90,19 @@ pub(crate) struct CompanionIndex {
     other: Vec<usize>,
 }
 
+/// The key of one companion index in the context's cache.
+#[derive(PartialEq, Eq, Hash)]
+struct CompanionIndexKey {
+    companion_type: &'static str,
+    attribute: &'static str,
+}
+
 fn companion_index(cx: &Context, link: Link) -> Rc<CompanionIndex> {
-    memoized(
-        &cx.companion_indexes,
-        (link.companion_type, link.attribute),
+    cx.memoized(
+        CompanionIndexKey {
+            companion_type: link.companion_type,
+            attribute: link.attribute,
+        },
         || {
             let mut index = CompanionIndex::default();
             for (i, companion) in cx.resources(link.companion_type).iter().enumerate() {
@@ -139,12 +149,7 @@ fn referenced_parents(cx: &Context, companion: &Block, expr: &Expr, link: Link) 
 }
 
 /// Whether `companion` configures `parent`.
-pub(crate) fn configures(
-    cx: &Context,
-    companion: &Block,
-    parent: &Block,
-    link: Link,
-) -> Configures {
+pub fn configures(cx: &Context, companion: &Block, parent: &Block, link: Link) -> Configures {
     let Some(expr) = companion.body.get(link.attribute) else {
         return Configures::No;
     };
@@ -190,8 +195,8 @@ pub(crate) fn configures(
 
 /// Whether a resource is handed to a child module by one of `attributes` (its name or
 /// id), or whole: the module may configure it.
-pub(crate) fn handed_to_module(cx: &Context, parent: &Block, attributes: &[&str]) -> bool {
-    let inputs = cx.module_inputs.get_or_init(|| module_inputs(cx));
+pub fn handed_to_module(cx: &Context, parent: &Block, attributes: &[&str]) -> bool {
+    let inputs = cx.memoized(ModuleInputsKey, || module_inputs(cx));
     inputs.get(&parent.address()).is_some_and(|read| {
         read.iter().any(|attribute| {
             attribute
@@ -203,7 +208,11 @@ pub(crate) fn handed_to_module(cx: &Context, parent: &Block, attributes: &[&str]
 
 /// The resources child modules are handed, by address, each with the attributes read
 /// (`None`: the whole resource).
-pub(crate) type ModuleInputs = HashMap<String, Vec<Option<String>>>;
+pub type ModuleInputs = HashMap<String, Vec<Option<String>>>;
+
+/// The key of the module inputs in the context's cache.
+#[derive(PartialEq, Eq, Hash)]
+struct ModuleInputsKey;
 
 /// Every input of every child module, walked once per module.
 fn module_inputs(cx: &Context) -> ModuleInputs {
@@ -244,10 +253,63 @@ fn names_something_else(expr: &Expr) -> bool {
     found
 }
 
+const fn bucket_link(companion_type: &'static str) -> Link {
+    Link {
+        companion_type,
+        attribute: "bucket",
+        parent_type: "aws_s3_bucket",
+        parent_name: "bucket",
+    }
+}
+
+/// Since provider v4 a bucket's settings are separate resources that name it; these links
+/// say how each is paired with its bucket.
+pub const S3_PUBLIC_ACCESS_BLOCK: Link = bucket_link("aws_s3_bucket_public_access_block");
+/// `aws_s3_bucket_versioning` → its bucket.
+pub const S3_VERSIONING: Link = bucket_link("aws_s3_bucket_versioning");
+/// `aws_s3_bucket_lifecycle_configuration` → its bucket.
+pub const S3_LIFECYCLE_CONFIGURATION: Link = bucket_link("aws_s3_bucket_lifecycle_configuration");
+/// `aws_s3_bucket_policy` → its bucket.
+pub const S3_BUCKET_POLICY: Link = bucket_link("aws_s3_bucket_policy");
+/// `aws_ecr_lifecycle_policy` → its repository.
+pub const ECR_LIFECYCLE_POLICY: Link = Link {
+    companion_type: "aws_ecr_lifecycle_policy",
+    attribute: "repository",
+    parent_type: "aws_ecr_repository",
+    parent_name: "name",
+};
+
+/// The buckets the S3 rules judge: those that exist and that no child module is handed
+/// by name (the module may configure them).
+pub fn judged_buckets<'m>(cx: &Context<'m>) -> Vec<&'m Block> {
+    judged(cx, "aws_s3_bucket", &["id", "bucket"])
+}
+
+/// The repositories the ECR rules judge: those that exist and that no child module is
+/// handed by name (the module may configure them).
+pub fn judged_repositories<'m>(cx: &Context<'m>) -> Vec<&'m Block> {
+    judged(cx, "aws_ecr_repository", &["name", "id"])
+}
+
+/// The resources of a type that exist and that no child module is handed by one of
+/// `name_attributes` (or whole).
+fn judged<'m>(
+    cx: &Context<'m>,
+    resource_type: &'static str,
+    name_attributes: &[&str],
+) -> Vec<&'m Block> {
+    cx.resources(resource_type)
+        .iter()
+        .copied()
+        .filter(|r| exists(cx, r) && !handed_to_module(cx, r, name_attributes))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::s3::VERSIONING;
+
+    const VERSIONING: Link = S3_VERSIONING;
 
     /// Every way a companion can name its bucket, for the index to sort out.
     const MODULE: &str = r#"

@@ -1,10 +1,10 @@
 //! What a rule sees: one module's IR, its evaluator, indexes over its blocks, its policy
 //! documents, and how to tell whether it is production.
 
-use crate::policy::{self, PolicyDoc};
-use crate::rules::companions::{CompanionIndex, ModuleInputs};
+use std::any::{Any, TypeId};
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::path::PathBuf;
 use std::rc::Rc;
 use tfstack_model::eval::{Evaluator, FileSource};
@@ -53,24 +53,20 @@ pub struct Context<'m> {
     by_type: HashMap<&'m str, Vec<&'m Block>>,
     by_data_type: HashMap<&'m str, Vec<&'m Block>>,
     references: OnceCell<HashMap<String, Vec<Reference<'m>>>>,
-    policies: OnceCell<Vec<PolicyDoc>>,
-    /// Companion indexes, one per (companion type, link attribute), built on first use.
-    pub(crate) companion_indexes:
-        RefCell<HashMap<(&'static str, &'static str), Rc<CompanionIndex>>>,
-    /// What child modules are handed, built on first use.
-    pub(crate) module_inputs: OnceCell<ModuleInputs>,
-    /// Resources by evaluated name, one map per (type, name attribute), built on first use.
-    names: RefCell<HashMap<(&'m str, &'m str), Rc<NameIndex<'m>>>>,
-    /// Positions in `policies()` by (resource address, attribute), built on first use.
-    policies_by_owner: OnceCell<PolicyIndex>,
+    /// What the query layer builds once per module (indexes, policy documents), by type.
+    memo: RefCell<HashMap<TypeId, Box<dyn Any>>>,
 }
 
-/// Positions in `policies()` by (resource address, attribute).
-type PolicyIndex = HashMap<(String, Option<String>), Vec<usize>>;
+/// The key of the name index: resources of one type by one name attribute.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct NameIndexKey {
+    resource_type: &'static str,
+    attribute: &'static str,
+}
 
-/// Resources of one type by the string their name attribute evaluates to, each list in
-/// source order.
-type NameIndex<'m> = HashMap<String, Vec<&'m Block>>;
+/// Positions in `resources(type)` by the string the name attribute evaluates to, each
+/// list in source order.
+type NameIndex = HashMap<String, Vec<usize>>;
 
 /// A reference from one block to another (`aws_sqs_queue.dlq` used in `aws_sqs_queue.jobs`).
 #[derive(Clone, Debug)]
@@ -108,11 +104,7 @@ impl<'m> Context<'m> {
             by_type,
             by_data_type,
             references: OnceCell::new(),
-            policies: OnceCell::new(),
-            companion_indexes: RefCell::default(),
-            module_inputs: OnceCell::new(),
-            names: RefCell::default(),
-            policies_by_owner: OnceCell::new(),
+            memo: RefCell::default(),
         }
     }
 
@@ -157,65 +149,74 @@ impl<'m> Context<'m> {
         block.body.get(name).map(|e| self.value(e))
     }
 
-    /// Every IAM policy document of the module (identity, resource and trust policies,
-    /// `aws_iam_policy_document` data sources and standalone JSON files).
-    pub fn policies(&self) -> &[PolicyDoc] {
-        self.policies.get_or_init(|| policy::extract(self))
-    }
-
-    /// The policy documents written in `resource`'s `attribute` (`None`: the document of
-    /// an `aws_iam_policy_document` data source at that address), in `policies()` order.
-    /// A hash lookup into an index built once per module.
-    pub fn policies_of(&self, resource: &str, attribute: Option<&str>) -> Vec<&PolicyDoc> {
-        let policies = self.policies();
-        let index = self.policies_by_owner.get_or_init(|| {
-            let mut index = PolicyIndex::new();
-            for (i, d) in policies.iter().enumerate() {
-                if let Some(resource) = &d.resource {
-                    index
-                        .entry((resource.clone(), d.attribute.clone()))
-                        .or_default()
-                        .push(i);
-                }
-            }
-            index
-        });
-        index
-            .get(&(resource.to_string(), attribute.map(str::to_string)))
-            .map(|positions| positions.iter().map(|&i| &policies[i]).collect())
-            .unwrap_or_default()
-    }
-
     /// The resources of `resource_type` whose `attribute` evaluates to `name` (queues by
     /// `name`, functions by `function_name`, …), in source order; none for an empty name.
     /// Built once per (type, attribute) and module: one evaluation per resource, then a
     /// hash lookup per call. Resources whose name cannot be evaluated are never found.
     pub fn resources_named(
         &self,
-        resource_type: &'m str,
-        attribute: &'m str,
+        resource_type: &'static str,
+        attribute: &'static str,
         name: &str,
     ) -> Vec<&'m Block> {
         if name.is_empty() {
             return Vec::new();
         }
-        let index = memoized(&self.names, (resource_type, attribute), || {
+        let key = NameIndexKey {
+            resource_type,
+            attribute,
+        };
+        let resources = self.resources(resource_type);
+        let index: Rc<NameIndex> = self.memoized(key, || {
             let mut index = NameIndex::new();
-            for b in self.resources(resource_type) {
+            for (i, b) in resources.iter().enumerate() {
                 if let Some(value) = self.attr(b, attribute) {
                     if let Some(text) = value.as_str() {
-                        index.entry(text.to_string()).or_default().push(b);
+                        index.entry(text.to_string()).or_default().push(i);
                     }
                 }
             }
             index
         });
-        index.get(name).cloned().unwrap_or_default()
+        index
+            .get(name)
+            .map(|positions| positions.iter().map(|&i| resources[i]).collect())
+            .unwrap_or_default()
+    }
+
+    /// The value cached under `key`, built by `build` on first use and kept for the rest
+    /// of the module's rules. The types of key and value name the cache: give each cache
+    /// its own key type. The cache is not borrowed while `build` runs, so a build may use
+    /// other caches of the same context.
+    pub fn memoized<K, V>(&self, key: K, build: impl FnOnce() -> V) -> Rc<V>
+    where
+        K: Hash + Eq + 'static,
+        V: 'static,
+    {
+        let cache = TypeId::of::<HashMap<K, Rc<V>>>();
+        if let Some(value) = self
+            .memo
+            .borrow()
+            .get(&cache)
+            .and_then(|m| m.downcast_ref::<HashMap<K, Rc<V>>>())
+            .and_then(|m| m.get(&key))
+        {
+            return Rc::clone(value);
+        }
+        let value = Rc::new(build());
+        let mut memo = self.memo.borrow_mut();
+        let entry = memo
+            .entry(cache)
+            .or_insert_with(|| Box::new(HashMap::<K, Rc<V>>::new()));
+        if let Some(map) = entry.downcast_mut::<HashMap<K, Rc<V>>>() {
+            map.insert(key, Rc::clone(&value));
+        }
+        value
     }
 
     /// Today (UTC, `YYYY-MM-DD`), for rules with dated tables.
     pub fn today(&self) -> String {
-        crate::config::today_utc()
+        crate::date::today_utc()
     }
 
     /// Whether an environment name is a production name.
@@ -277,21 +278,6 @@ impl<'m> Context<'m> {
             .map(|a| a.origin.or(block.origin))
             .unwrap_or(block.origin)
     }
-}
-
-/// The value cached under `key`, built by `build` on first use. The cache is not borrowed
-/// while `build` runs, so a build may use other caches of the same context.
-pub(crate) fn memoized<K: std::hash::Hash + Eq, V>(
-    cache: &RefCell<HashMap<K, Rc<V>>>,
-    key: K,
-    build: impl FnOnce() -> V,
-) -> Rc<V> {
-    if let Some(value) = cache.borrow().get(&key) {
-        return Rc::clone(value);
-    }
-    let value = Rc::new(build());
-    cache.borrow_mut().insert(key, Rc::clone(&value));
-    value
 }
 
 fn build_references(config: &Config) -> HashMap<String, Vec<Reference<'_>>> {

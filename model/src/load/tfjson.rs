@@ -4,13 +4,13 @@
 //! name of common resources is read as a block, any other as an object attribute (both
 //! evaluate to the same value for rules).
 
-use tfstack_model::ir::{Block, Body, Expr, ExprKind, ObjectItem, ObjectKey, Structure};
-use tfstack_model::{FileId, Origin, Value, ValueKind};
+use crate::ir::{Block, Body, Expr, ExprKind, ObjectItem, ObjectKey, Structure};
+use crate::{FileId, Origin, Value, ValueKind};
 
 /// Parses a `.tf.json` file into a body of top-level blocks.
 pub fn parse_tf_json(text: &str, file: FileId) -> Result<Body, (u32, u32, String)> {
-    let value = tfstack_model::load::json::parse(text, file, 0).map_err(|e| {
-        let f = tfstack_model::SourceFile::new("x", text);
+    let value = crate::load::json::parse(text, file, 0).map_err(|e| {
+        let f = crate::SourceFile::new("x", text);
         let (l, c) = f.line_col(e.offset as u32);
         (l, c, e.message)
     })?;
@@ -123,12 +123,11 @@ fn object_body(v: &Value, is_resource: bool) -> Body {
                 body.items.push(Structure::Block(b));
             }
         } else {
-            body.items
-                .push(Structure::Attribute(tfstack_model::ir::Attribute {
-                    name: k.clone(),
-                    value: expr_of(inner),
-                    origin: inner.key_origin.or(inner.origin),
-                }));
+            body.items.push(Structure::Attribute(crate::ir::Attribute {
+                name: k.clone(),
+                value: expr_of(inner),
+                origin: inner.key_origin.or(inner.origin),
+            }));
         }
     }
     body
@@ -140,9 +139,9 @@ fn expr_of(v: &Value) -> Expr {
         ValueKind::Null | ValueKind::Unknown => ExprKind::Null,
         ValueKind::Bool(b) => ExprKind::Bool(*b),
         ValueKind::Number(n) => ExprKind::Number(if n.fract() == 0.0 && n.abs() < 9e15 {
-            tfstack_model::Number::Int(*n as i64)
+            crate::Number::Int(*n as i64)
         } else {
-            tfstack_model::Number::Float(*n)
+            crate::Number::Float(*n)
         }),
         ValueKind::String(s) => {
             if s.contains("${") || s.contains("%{") {
@@ -152,7 +151,7 @@ fn expr_of(v: &Value) -> Expr {
                         .replace('"', "\\\"")
                         .replace('\n', "\\n")
                 );
-                match tfstack_model::load::hcl::parse_expression(&quoted, FileId(u32::MAX)) {
+                match crate::load::hcl::parse_expression(&quoted, FileId(u32::MAX)) {
                     Ok(e) => return with_origin(e, v.origin),
                     Err(_) => ExprKind::String(s.clone()),
                 }
@@ -187,7 +186,7 @@ fn with_origin(mut e: Expr, origin: Origin) -> Expr {
 }
 
 fn relocate(e: &mut Expr, origin: Origin) {
-    use tfstack_model::{TemplatePart, TraversalOperator};
+    use crate::{TemplatePart, TraversalOperator};
     e.origin = origin;
     match &mut e.kind {
         ExprKind::Template(t) => {

@@ -3,8 +3,10 @@
 
 use crate::config::LintConfig;
 use crate::context::Module;
-use crate::engine::{active_rules, display_path, lint_module, InputError, LintReport};
 use crate::input::{self, classify_json, InputOptions, JsonKind};
+use crate::lint::{active_rules, lint_module};
+use crate::located::{display_path, InputError, LintReport, Located};
+use crate::{Rule, Severity};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -55,8 +57,13 @@ impl RunOptions {
 }
 
 /// Lints every input under `paths`.
-pub fn lint_paths(paths: &[PathBuf], options: &InputOptions, config: &LintConfig) -> LintReport {
-    lint_paths_with(paths, options, config, RunOptions::default())
+pub fn lint_paths(
+    paths: &[PathBuf],
+    options: &InputOptions,
+    config: &LintConfig,
+    catalogue: &[&'static dyn Rule],
+) -> LintReport {
+    lint_paths_with(paths, options, config, catalogue, RunOptions::default())
 }
 
 /// [`lint_paths`], with a progress bar and a leaner report as `run` says.
@@ -64,10 +71,11 @@ pub fn lint_paths_with(
     paths: &[PathBuf],
     options: &InputOptions,
     config: &LintConfig,
+    catalogue: &[&'static dyn Rule],
     run: RunOptions,
 ) -> LintReport {
     let inputs = input::discover(paths);
-    let rules = active_rules(config);
+    let rules = active_rules(catalogue, config);
     let mut report = LintReport {
         errors: inputs.errors.clone(),
         ..LintReport::default()
@@ -168,7 +176,7 @@ fn keep_named_files(
             _ => None,
         })
         .collect();
-    let keep = |f: &crate::engine::Located| {
+    let keep = |f: &Located| {
         named.contains(&f.location.path)
             || (!own.contains(&f.location.path)
                 && f.resource
@@ -253,7 +261,7 @@ fn lint_json_file(
     path: &Path,
     options: &InputOptions,
     config: &LintConfig,
-    rules: &[(&'static dyn crate::Rule, crate::Severity)],
+    rules: &[(&'static dyn Rule, Severity)],
 ) -> Option<LintReport> {
     let text = match input::read_text(path) {
         Ok(t) => t,
@@ -278,7 +286,7 @@ fn lint_json_file(
         }
         Ok(JsonKind::Plan(spanned)) => {
             let (modules, plan_errors) =
-                crate::plan::blocks_from_plan(&spanned.to_json(), id, Some(&spanned));
+                tfstack_model::load::plan::blocks_from_plan(&spanned.to_json(), id, Some(&spanned));
             // Each module instance on its own, as Terraform sees it; findings in a child
             // module carry its address (`module.queues.aws_sqs_queue.jobs`).
             let mut report = LintReport::default();
@@ -314,14 +322,16 @@ fn locate_plan_errors(
     path: &Path,
     text: &str,
     spanned: &tfstack_model::Value,
-    errors: Vec<crate::plan::PlanError>,
+    errors: Vec<tfstack_model::load::plan::PlanError>,
 ) -> Vec<InputError> {
     let file = SourceFile::new(path, text);
     errors
         .into_iter()
         .map(|e| {
             let (line, column) =
-                match crate::plan::resolve_pointer(spanned, &e.pointer).map(|v| v.origin) {
+                match tfstack_model::load::plan::resolve_pointer(spanned, &e.pointer)
+                    .map(|v| v.origin)
+                {
                     Some(tfstack_model::Origin::File { span, .. }) => file.line_col(span.start),
                     _ => (1, 1),
                 };

@@ -4,8 +4,8 @@
 //! Perf: serialized straight from borrowed views of the report into the writer (no
 //! `serde_json::Value` tree); the keys keep the order of the structs below.
 
-use crate::engine::{InputError, LintReport, Located};
-use crate::{registry, Severity};
+use crate::located::{InputError, LintReport, Located};
+use crate::{Rule, Severity};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -250,13 +250,16 @@ struct Log<'a> {
 }
 
 /// Writes the report as a pretty-printed SARIF 2.1.0 log followed by a newline.
-pub fn write(report: &LintReport, out: &mut dyn Write) -> io::Result<()> {
-    let rules = registry::all();
-    let rules: Vec<Descriptor> = rules
+pub fn write(
+    report: &LintReport,
+    catalogue: &[&'static dyn Rule],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let rules: Vec<Descriptor> = catalogue
         .iter()
         .map(|r| {
             let m = r.meta();
-            let docs = crate::docs::markdown(m.docs);
+            let docs = m.docs_markdown();
             Descriptor {
                 id: m.id,
                 name: m.name,
@@ -270,7 +273,7 @@ pub fn write(report: &LintReport, out: &mut dyn Write) -> io::Result<()> {
                 default_configuration: Level {
                     level: level(m.default_severity),
                 },
-                properties: Family { family: m.family },
+                properties: Family { family: m.family() },
             }
         })
         .collect();
@@ -303,6 +306,6 @@ pub fn write(report: &LintReport, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// The log as a string (tests and callers that want the whole document).
-pub fn render(report: &LintReport) -> String {
-    super::to_string(|out| write(report, out))
+pub fn render(report: &LintReport, catalogue: &[&'static dyn Rule]) -> String {
+    super::to_string(|out| write(report, catalogue, out))
 }

@@ -1,0 +1,193 @@
+//! How a module wires its failure paths: which resources are dead-letter destinations,
+//! which queue drains into which, read through locals and from `.tf`, `.tf.json` and plans
+//! alike.
+
+use crate::context::Context;
+use crate::query::references::{referenced_blocks, targets_of, walk_attributes};
+use std::collections::BTreeSet;
+use tfstack_model::{Block, Expr, ValueKind};
+
+/// Whether a reference from `from` at attribute `path` makes the referenced resource a
+/// dead-letter queue or a failure destination.
+fn is_failure_destination_path(cx: &Context, from: &Block, path: &str) -> bool {
+    if path
+        .split('.')
+        .any(|s| s == "dead_letter_config" || s == "on_failure")
+    {
+        return true;
+    }
+    if from.kind == "module" {
+        // A queue handed to a child module as its `dlq_arn`, `dead_letter_target_arn`, ….
+        let name = path.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+        return [
+            "dlq",
+            "dead_letter",
+            "deadletter",
+            "on_failure",
+            "failure_destination",
+        ]
+        .iter()
+        .any(|n| name.contains(n));
+    }
+    match (from.type_label(), path) {
+        ("aws_sqs_queue", "redrive_policy")
+        | ("aws_sqs_queue_redrive_policy", "redrive_policy")
+        | ("aws_sns_topic_subscription", "redrive_policy") => true,
+        ("aws_lambda_function_event_invoke_config", p) => p.starts_with("destination_config"),
+        ("aws_sqs_queue_redrive_allow_policy", "queue_url") => {
+            allows_redrive(from.body.get("redrive_allow_policy").map(|e| cx.value(e)))
+        }
+        _ => false,
+    }
+}
+
+/// Whether a `redrive_allow_policy` lets some queue use this one as its dead-letter queue
+/// (`allowAll`, `byQueue`); `denyAll` does not. Unknown counts as allowing.
+pub fn allows_redrive(policy: Option<tfstack_model::Value>) -> bool {
+    let Some(policy) = policy else {
+        return false;
+    };
+    match &policy.kind {
+        ValueKind::Null => false,
+        ValueKind::String(s) if s.is_empty() => false,
+        ValueKind::String(s) => match serde_json::from_str::<serde_json::Value>(s) {
+            Ok(json) => json
+                .get("redrivePermission")
+                .and_then(serde_json::Value::as_str)
+                .is_none_or(|p| !p.eq_ignore_ascii_case("denyAll")),
+            Err(_) => true,
+        },
+        _ => true,
+    }
+}
+
+/// The addresses of every resource the module uses as a dead-letter queue or failure
+/// destination: named in a queue's or an `aws_sqs_queue_redrive_policy`'s redrive policy,
+/// an SNS subscription's redrive policy, any `dead_letter_config` (Lambda, EventBridge
+/// targets, schedules, pipes) or `on_failure` destination, a Lambda event invoke config
+/// destination, an `aws_sqs_queue_redrive_allow_policy`, or a child module input named
+/// like a dead-letter queue.
+pub fn failure_destinations(cx: &Context) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for block in &cx.module.config.blocks {
+        if block.kind != "resource" && block.kind != "module" {
+            continue;
+        }
+        let own = block.address();
+        walk_attributes(&block.body, &mut |path, expr| {
+            if is_failure_destination_path(cx, block, path) {
+                for t in targets_of(cx, expr) {
+                    if t.address != own {
+                        out.insert(t.address);
+                    }
+                }
+            }
+        });
+    }
+    for r in redrives(cx) {
+        out.insert(r.dead_letter.address());
+    }
+    out
+}
+
+/// One queue draining into a dead-letter queue.
+#[derive(Clone, Debug)]
+pub struct Redrive<'m> {
+    pub source: &'m Block,
+    pub dead_letter: &'m Block,
+}
+
+/// Every (source queue, dead-letter queue) pair of the module, from inline
+/// `redrive_policy` attributes and `aws_sqs_queue_redrive_policy` resources, by reference
+/// or by a literal ARN naming a queue of the module. In source order, without repeats.
+pub fn redrives<'m>(cx: &Context<'m>) -> Vec<Redrive<'m>> {
+    let mut out: Vec<Redrive<'m>> = Vec::new();
+    // Seen pairs, by address: O(1) per pair, so the whole scan stays linear.
+    let mut seen: std::collections::HashSet<(String, String)> = std::collections::HashSet::new();
+    let mut push = |source: &'m Block, dead_letter: &'m Block| {
+        let key = (source.address(), dead_letter.address());
+        if key.0 != key.1 && seen.insert(key) {
+            out.push(Redrive {
+                source,
+                dead_letter,
+            });
+        }
+    };
+    for queue in cx.resources("aws_sqs_queue") {
+        if let Some(policy) = queue.body.get("redrive_policy") {
+            for dlq in dead_letter_queues_in(cx, policy, queue) {
+                push(queue, dlq);
+            }
+        }
+    }
+    for resource in cx.resources("aws_sqs_queue_redrive_policy") {
+        let (Some(url), Some(policy)) = (
+            resource.body.get("queue_url"),
+            resource.body.get("redrive_policy"),
+        ) else {
+            continue;
+        };
+        for source in queues_at(cx, url, '/') {
+            for dlq in dead_letter_queues_in(cx, policy, source) {
+                push(source, dlq);
+            }
+        }
+    }
+    out
+}
+
+/// The queues a redrive policy names as dead-letter target (other than `source`).
+fn dead_letter_queues_in<'m>(cx: &Context<'m>, policy: &Expr, source: &Block) -> Vec<&'m Block> {
+    let referenced: Vec<&Block> = referenced_blocks(cx, policy, "aws_sqs_queue")
+        .into_iter()
+        .filter(|q| q.address() != source.address())
+        .collect();
+    if !referenced.is_empty() {
+        return referenced;
+    }
+    // A literal policy: `{"deadLetterTargetArn": "arn:aws:sqs:…:orders-dlq", …}`.
+    let value = cx.value(policy);
+    let arn = match &value.kind {
+        ValueKind::String(s) => serde_json::from_str::<serde_json::Value>(s)
+            .ok()
+            .and_then(|j| {
+                j.get("deadLetterTargetArn")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string)
+            }),
+        ValueKind::Object(_) => value
+            .get("deadLetterTargetArn")
+            .and_then(|v| v.as_str())
+            .map(str::to_string),
+        _ => None,
+    };
+    arn.and_then(|arn| queue_named(cx, last_segment(&arn, ':')))
+        .filter(|q| q.address() != source.address())
+        .into_iter()
+        .collect()
+}
+
+/// The queues an expression designates: by reference, or by a literal URL/ARN whose last
+/// `separator`-segment is a queue's name.
+pub fn queues_at<'m>(cx: &Context<'m>, expr: &Expr, separator: char) -> Vec<&'m Block> {
+    let referenced = referenced_blocks(cx, expr, "aws_sqs_queue");
+    if !referenced.is_empty() {
+        return referenced;
+    }
+    cx.value(expr)
+        .as_str()
+        .and_then(|s| queue_named(cx, last_segment(s, separator)))
+        .into_iter()
+        .collect()
+}
+
+fn last_segment(s: &str, separator: char) -> &str {
+    s.rsplit(separator).next().unwrap_or(s)
+}
+
+/// The (first) queue whose evaluated `name` is `name`: a hash lookup.
+pub fn queue_named<'m>(cx: &Context<'m>, name: &str) -> Option<&'m Block> {
+    cx.resources_named("aws_sqs_queue", "name", name)
+        .first()
+        .copied()
+}
