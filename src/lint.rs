@@ -214,21 +214,6 @@ pub(crate) fn render_rules(format: RulesFormat) -> String {
             s.push('\n');
             s
         }
-        RulesFormat::Markdown => {
-            let mut out =
-                String::from("| ID | name | severity | what it flags |\n|---|---|---|---|\n");
-            for r in rules {
-                let m = r.meta();
-                out.push_str(&format!(
-                    "| [{}](docs/rules/{}.md) | `{}` | {} | {} |\n",
-                    m.id,
-                    m.id,
-                    m.name,
-                    m.default_severity.as_str(),
-                    m.summary().replace('|', "\\|")
-                ));
-            }
-            out
-        }
+        RulesFormat::Markdown => tfstack_lint_rules::docs::rules_table(),
     }
 }

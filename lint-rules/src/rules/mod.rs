@@ -1,21 +1,129 @@
-//! The rule catalogue, one file per rule, grouped by family.
+//! The rule catalogue, one file per rule, grouped by family (`rules/<family>/`): every
+//! rule is registered by one line in the list below, in ID order. A family's shared
+//! helpers, if any, are its `shared.rs`.
 
-pub mod apigw;
-pub mod cache;
+use crate::Rule;
 
-pub mod ddb;
-pub mod dlq;
-pub mod ec2;
-pub mod ecr;
-pub mod ecs;
-pub mod iam;
-pub mod kms;
-pub mod lambda;
-pub mod log;
-pub mod ret;
-pub mod s3;
-pub mod sec;
+/// Declares the family modules and their rule files, and [`all`].
+macro_rules! catalogue {
+    ($(
+        $(#[doc = $doc:literal])*
+        $family:ident $(with $shared:ident)? {
+            $($file:ident :: $rule:ident,)*
+        }
+    )*) => {
+        $(
+            $(#[doc = $doc])*
+            pub mod $family {
+                $(pub(crate) mod $shared;)?
+                $(pub mod $file;)*
+            }
+        )*
 
-pub mod sfn;
-pub mod sqs;
-pub mod tfs;
+        /// Every rule, in ID order.
+        pub fn all() -> &'static [&'static dyn Rule] {
+            &[$($(&$family::$file::$rule,)*)*]
+        }
+    };
+}
+
+catalogue! {
+    /// APIGW: API Gateway stages that change production behind the team's back.
+    apigw with shared {
+        apigw_auto_deploy_in_prod::ApigwAutoDeployInProd,
+        apigw_route_without_authorization::ApigwRouteWithoutAuthorization,
+        apigw_stage_without_throttling::ApigwStageWithoutThrottling,
+        apigw_stage_without_access_logs::ApigwStageWithoutAccessLogs,
+        apigw_cors_wildcard_with_credentials::ApigwCorsWildcardWithCredentials,
+    }
+    /// CACHE: ElastiCache data stored or sent in clear.
+    cache {
+        elasticache_without_encryption::ElasticacheWithoutEncryption,
+    }
+    /// DDB: DynamoDB tables whose data cannot be brought back.
+    ddb {
+        dynamodb_without_pitr::DynamodbWithoutPitr,
+    }
+    /// DLQ: messages and events that are lost when processing fails, because nothing
+    /// catches them (no dead-letter queue, no on-failure destination).
+    dlq {
+        sqs_queue_without_dlq::SqsQueueWithoutDlq,
+        lambda_async_without_dlq::LambdaAsyncWithoutDlq,
+        eventbridge_target_without_dlq::EventbridgeTargetWithoutDlq,
+        stream_mapping_without_failure_destination::StreamMappingWithoutFailureDestination,
+        sns_subscription_without_dlq::SnsSubscriptionWithoutDlq,
+    }
+    /// EC2: security groups that expose administration ports to the internet.
+    ec2 {
+        security_group_open_admin_port::SecurityGroupOpenAdminPort,
+    }
+    /// ECR: repositories whose images are never scanned.
+    ecr {
+        ecr_scan_on_push_disabled::EcrScanOnPushDisabled,
+    }
+    /// ECS: container definitions that hide failures or escape to the host.
+    ecs with shared {
+        ecs_container_without_healthcheck::EcsContainerWithoutHealthcheck,
+        ecs_privileged_container::EcsPrivilegedContainer,
+    }
+    /// IAM: policy documents that grant more than they need — every action, every resource, every principal.
+    iam with shared {
+        iam_wildcard_action::IamWildcardAction,
+        iam_wildcard_resource::IamWildcardResource,
+        iam_wildcard_principal::IamWildcardPrincipal,
+        iam_privilege_escalation::IamPrivilegeEscalation,
+        iam_role_shared_by_functions::IamRoleSharedByFunctions,
+        iam_trust_policy_wildcard::IamTrustPolicyWildcard,
+    }
+    /// KMS: customer managed keys that are never rotated.
+    kms {
+        kms_key_without_rotation::KmsKeyWithoutRotation,
+    }
+    /// LAMBDA: function settings that fail deployments, fail invocations or hide failures.
+    lambda {
+        lambda_reserved_env_key::LambdaReservedEnvKey,
+        lambda_handler_module_with_dash::LambdaHandlerModuleWithDash,
+        lambda_default_timeout::LambdaDefaultTimeout,
+        lambda_deprecated_runtime::LambdaDeprecatedRuntime,
+        lambda_url_without_auth::LambdaUrlWithoutAuth,
+        lambda_without_tracing::LambdaWithoutTracing,
+    }
+    /// LOG: log groups that keep data forever or are missing.
+    log {
+        log_group_without_retention::LogGroupWithoutRetention,
+        lambda_without_managed_log_group::LambdaWithoutManagedLogGroup,
+    }
+    /// RET: retention periods that delete data before it can be looked at.
+    ret {
+        dlq_retention_shorter_than_source::DlqRetentionShorterThanSource,
+        s3_bucket_without_lifecycle::S3BucketWithoutLifecycle,
+        ecr_repository_without_lifecycle::EcrRepositoryWithoutLifecycle,
+    }
+    /// S3: buckets that can be made public, lose overwritten objects, or accept plain HTTP.
+    s3 {
+        s3_public_access_not_blocked::S3PublicAccessNotBlocked,
+        s3_bucket_without_versioning::S3BucketWithoutVersioning,
+        s3_bucket_without_tls_policy::S3BucketWithoutTlsPolicy,
+    }
+    /// SEC: secrets kept where they leak — credentials written into the code, secrets that never change.
+    sec {
+        hardcoded_credentials::HardcodedCredentials,
+        secret_without_rotation::SecretWithoutRotation,
+    }
+    /// SFN: Step Functions state machines whose executions leave no trace.
+    sfn {
+        state_machine_without_logging::StateMachineWithoutLogging,
+    }
+    /// SQS: queue settings AWS rejects or that make a consumer process messages twice or in the clear.
+    sqs with shared {
+        fifo_queue_with_standard_dlq::FifoQueueWithStandardDlq,
+        visibility_timeout_below_function_timeout::VisibilityTimeoutBelowFunctionTimeout,
+        queue_without_encryption::QueueWithoutEncryption,
+        standard_queue_with_fifo_dlq::StandardQueueWithFifoDlq,
+    }
+    /// TFS: suppressions that do not say why, or that suppress nothing.
+    tfs {
+        suppression_without_reason::SuppressionWithoutReason,
+        unused_suppression::UnusedSuppression,
+    }
+}

@@ -1,4 +1,4 @@
-use super::rest_api_key;
+use super::shared::rest_api_key;
 use crate::{declare_rule, Finding, Rule};
 use std::collections::BTreeMap;
 use tfstack_lint_engine::context::Context;

@@ -1,4 +1,4 @@
-use super::{containers, Container};
+use super::shared::{containers, Container};
 use crate::{declare_rule, Finding, Rule};
 use tfstack_lint_engine::context::Context;
 use tfstack_model::{Block, Origin};

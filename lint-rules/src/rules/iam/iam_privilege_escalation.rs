@@ -1,4 +1,4 @@
-use super::{attribute_path, element_origin, Field};
+use super::shared::{attribute_path, element_origin, Field};
 use crate::{declare_rule, Finding, Rule};
 use std::cell::OnceCell;
 use std::collections::HashSet;

@@ -1,4 +1,4 @@
-use super::{attribute_path, element_origin, Field};
+use super::shared::{attribute_path, element_origin, Field};
 use crate::{declare_rule, Finding, Rule};
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::policy::{

@@ -1,4 +1,4 @@
-use super::{redrives_between, DeadLetterTarget, QueueType, TypedRedrive};
+use super::shared::{redrives_between, DeadLetterTarget, QueueType, TypedRedrive};
 use crate::{declare_rule, Finding, Rule};
 use tfstack_lint_engine::context::Context;
 

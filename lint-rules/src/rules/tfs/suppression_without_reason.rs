@@ -48,3 +48,45 @@ fn finding(s: &SuppressionUse) -> Finding {
     .help("write why the finding is acceptable after the brackets")
     .resource(s.address)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::{lint_hcl, snapshot};
+
+    #[test]
+    fn fires_on_a_suppression_without_reason() {
+        let f = lint_hcl(
+            "TFS001",
+            r#"
+# tfstack:ignore[LOG001]
+resource "aws_cloudwatch_log_group" "a" {
+  name = "/aws/lambda/a"
+}
+"#,
+        );
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].location.line, 2);
+    }
+
+    #[test]
+    fn quiet_with_a_reason() {
+        let f = lint_hcl(
+            "TFS001",
+            r#"
+# tfstack:ignore[LOG001] archived by the audit export job
+resource "aws_cloudwatch_log_group" "a" {
+  name = "/aws/lambda/a"
+}
+"#,
+        );
+        assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn snapshot_diagnostic() {
+        insta::assert_snapshot!(snapshot(
+            "TFS001",
+            "# tfstack:ignore[LOG001]\nresource \"aws_cloudwatch_log_group\" \"a\" {}\n"
+        ));
+    }
+}

@@ -4,12 +4,6 @@
 //! The helpers below are shared by the rules on a dead-letter queue of the wrong type
 //! (SQS001 one way, SQS004 the other): which queues are FIFO, and which redrive policies
 //! pair a queue of one type with a dead-letter queue of the other.
-
-pub mod fifo_queue_with_standard_dlq;
-pub mod queue_without_encryption;
-pub mod standard_queue_with_fifo_dlq;
-pub mod visibility_timeout_below_function_timeout;
-
 use std::collections::HashMap;
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::failures::{queue_named, queues_at};

@@ -4,10 +4,6 @@
 //! heredoc JSON, a JSON string, `file()`/`templatefile()` of a JSON file, through locals
 //! — with each container keeping the origin of the text that wrote it
 //! ([`tfstack_lint_engine::query::policy::json_document_value`]).
-
-pub mod ecs_container_without_healthcheck;
-pub mod ecs_privileged_container;
-
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::policy::json_document_value;

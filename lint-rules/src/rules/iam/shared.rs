@@ -17,14 +17,6 @@
 //!   (`policy.Statement[0].Action`); for a standalone file the JSON path alone;
 //! - origin: the offending element's own origin (a list element, a key), else the
 //!   statement's, else the document's.
-
-pub mod iam_privilege_escalation;
-pub mod iam_role_shared_by_functions;
-pub mod iam_trust_policy_wildcard;
-pub mod iam_wildcard_action;
-pub mod iam_wildcard_principal;
-pub mod iam_wildcard_resource;
-
 use tfstack_lint_engine::query::policy::{PolicyDoc, StatementView};
 use tfstack_model::Origin;
 

@@ -1,3 +1,0 @@
-//! DDB: DynamoDB tables whose data cannot be brought back.
-
-pub mod dynamodb_without_pitr;
