@@ -1,10 +1,128 @@
-//! Rendering the tool's own errors (stack definition errors, stale output) as miette
-//! diagnostics, pointing at the Rust line when its source file is readable.
+//! The tool's own errors — bad usage, unreadable input, stack definition errors at the
+//! Rust line, synth refusals — as miette diagnostics, each written to stderr through the
+//! one renderer ([`tfstack_model::error::render`]) by [`fail`].
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use crate::synth::SynthIoError;
+use miette::{Diagnostic, LabeledSpan, NamedSource};
 use std::fmt;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use tfstack_model::constructs::SynthError;
+use tfstack_model::SourceError;
+
+/// An error of the command line, with its exit code (2 for bad usage or input, 1 for a
+/// check that failed).
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum CliError {
+    #[error("unknown stack `{name}`")]
+    #[diagnostic(code(tfstack::usage), help("registered stacks: {registered}"))]
+    UnknownStack { name: String, registered: String },
+    #[error("no selected stack has an environment `{0}`")]
+    #[diagnostic(
+        code(tfstack::usage),
+        help("`tfstack list` shows every stack's environments")
+    )]
+    UnknownEnvironment(String),
+    #[error("give either paths or --stack/--all-stacks, not both")]
+    #[diagnostic(code(tfstack::usage))]
+    PathsAndStacks,
+    #[error("--var expects name=value, got `{0}`")]
+    #[diagnostic(code(tfstack::usage))]
+    BadVar(String),
+    #[error("unknown rule `{0}`")]
+    #[diagnostic(code(tfstack::usage), help("`tfstack rules` lists them"))]
+    UnknownRule(String),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Input(#[from] SourceError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Synth(#[from] SynthIoError),
+    #[error("{0} error(s) in stack definitions")]
+    #[diagnostic(
+        code(tfstack::synth),
+        help("nothing was written or linted: fix the stacks at the lines shown")
+    )]
+    StackErrors(usize),
+    #[error("synth refused: {0} error finding(s) in the stacks")]
+    #[diagnostic(
+        code(tfstack::synth),
+        help("fix them, suppress them with a reason, or pass --no-lint")
+    )]
+    LintRefused(usize),
+    #[error("{0} is stale")]
+    #[diagnostic(code(tfstack::synth), help("run `tfstack synth` to regenerate it"))]
+    Stale(String),
+    #[error("the baseline lacks the findings of input that could not be read")]
+    #[diagnostic(
+        code(tfstack::baseline),
+        help("fix the unreadable input, then write it again")
+    )]
+    IncompleteBaseline,
+    #[error("could not write to standard output: {0}")]
+    #[diagnostic(code(tfstack::io))]
+    Stdout(std::io::Error),
+}
+
+impl CliError {
+    /// The exit code: 1 when a check failed (findings, stale output), 2 for bad usage or
+    /// input (stack definitions with errors among it).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CliError::LintRefused(_) | CliError::Stale(_) => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// Writes an error to stderr through the one renderer; returns its exit code.
+pub fn fail(error: &CliError, color: bool) -> i32 {
+    report(error, color);
+    error.exit_code()
+}
+
+/// Writes a diagnostic to stderr through the one renderer.
+pub fn report(diagnostic: &dyn Diagnostic, color: bool) {
+    let text = tfstack_model::error::render(diagnostic, color);
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Writes stack definition errors to stderr, each through the one renderer, and returns
+/// the error that ends the command.
+pub fn stack_errors(errors: &[StackDiagnostic], color: bool) -> CliError {
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(render_stack_errors(errors, color).as_bytes());
+    CliError::StackErrors(errors.len())
+}
+
+/// Stack definition errors as the one renderer shows them, one after the other.
+pub fn render_stack_errors(errors: &[StackDiagnostic], color: bool) -> String {
+    errors
+        .iter()
+        .map(|d| tfstack_model::error::render(d, color))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Writes to standard output through one buffer. A reader that closed the pipe early
+/// (`tfstack lint … | head`) is not an error: the rest of the output is dropped quietly.
+pub fn write_stdout(
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), CliError> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::Stdout(e)),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// Prints `text` to standard output.
+pub fn print_stdout(text: &str) -> Result<(), CliError> {
+    write_stdout(|out| out.write_all(text.as_bytes()))
+}
 
 /// A stack definition error as a miette diagnostic.
 #[derive(Debug)]
@@ -100,20 +218,4 @@ fn line_offset(text: &str, line: u32) -> Option<usize> {
     text.match_indices('\n')
         .nth(line as usize - 2)
         .map(|(i, _)| i + 1)
-}
-
-/// Renders a diagnostic without colour at a fixed width (stable for tests and CI logs),
-/// or with colour when `color` is set.
-pub fn render(diag: &dyn Diagnostic, color: bool) -> String {
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
-    let mut out = String::new();
-    if handler.render_report(&mut out, diag).is_err() {
-        out = diag.to_string();
-    }
-    out
 }

@@ -20,15 +20,16 @@
 //! }
 //! ```
 
+pub mod cli;
+pub mod commands;
 pub mod diagnostics;
-pub mod lint;
 pub mod synth;
 
-use clap::{Parser, Subcommand};
-use diagnostics::StackDiagnostic;
+use clap::Parser;
+use diagnostics::{CliError, StackDiagnostic};
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::Path;
 use tfstack_model::constructs::{Stack, StackOutput};
 use tfstack_model::environment::Environment;
 
@@ -48,141 +49,11 @@ struct RegisteredStack {
     define: DefineFn,
 }
 
-/// The tfstack application: the registered stacks and the CLI that synthesizes and lints
-/// them.
+/// The tfstack application: the registered stacks, their synthesis, and the command line
+/// that synthesizes, lints and draws them.
 #[derive(Default)]
 pub struct App {
     stacks: Vec<RegisteredStack>,
-}
-
-#[derive(Parser, Debug)]
-#[command(
-    name = "tfstack",
-    version,
-    about = "Typed Rust stacks → Terraform for AWS, and a policy linter"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-enum Command {
-    /// Generate Terraform for the registered stacks into out/<stack>/<env>/.
-    Synth {
-        /// Only this stack.
-        #[arg(long)]
-        stack: Option<String>,
-        /// Only this environment.
-        #[arg(long)]
-        env: Option<String>,
-        /// Output directory.
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
-        /// Write nothing; exit 1 with a diff when the output is stale.
-        #[arg(long)]
-        check: bool,
-        /// Write even when the stacks have error findings.
-        #[arg(long)]
-        no_lint: bool,
-    },
-    /// List the registered stacks and their environments.
-    List,
-    /// Lint Terraform (.tf, .tf.json, tfvars, plan JSON, IAM JSON) and typed stacks.
-    Lint(LintArgs),
-    /// List every rule.
-    Rules {
-        /// text, json or markdown.
-        #[arg(long, default_value = "text")]
-        format: RulesFormat,
-    },
-    /// Print a rule's documentation.
-    Explain {
-        /// Rule ID or name (`LOG001`, `log-group-without-retention`).
-        rule: String,
-    },
-    /// Draw a stack's resources and their references.
-    Graph {
-        #[arg(long)]
-        stack: String,
-        #[arg(long)]
-        env: String,
-        /// mermaid or dot.
-        #[arg(long, default_value = "mermaid", value_parser = ["mermaid", "dot"])]
-        format: String,
-    },
-    /// Print a JSON Schema (`config`: tfstack.toml).
-    Schema {
-        #[arg(value_parser = ["config"])]
-        what: String,
-    },
-}
-
-#[derive(clap::Args, Debug)]
-pub(crate) struct LintArgs {
-    /// Files or directories (default: the current directory).
-    pub(crate) paths: Vec<PathBuf>,
-    /// Lint a registered typed stack instead of files.
-    #[arg(long)]
-    pub(crate) stack: Option<String>,
-    /// Lint every registered typed stack.
-    #[arg(long)]
-    pub(crate) all_stacks: bool,
-    /// The environment: of the typed stack (all when omitted), or of hand-written code.
-    #[arg(long)]
-    pub(crate) env: Option<String>,
-    #[arg(long, default_value = "human")]
-    pub(crate) format: OutputFormat,
-    /// Exit 1 when a finding at or above this severity remains.
-    #[arg(long, default_value = "error")]
-    pub(crate) fail_on: SeverityArg,
-    /// Configuration file (default: tfstack.toml found upwards from the first path).
-    #[arg(long)]
-    pub(crate) config: Option<PathBuf>,
-    /// Rule set for rules the configuration does not set.
-    #[arg(long)]
-    pub(crate) profile: Option<ProfileArg>,
-    /// Findings in this baseline do not fail the run.
-    #[arg(long)]
-    pub(crate) baseline: Option<PathBuf>,
-    /// Write the current findings as a baseline and exit 0.
-    #[arg(long)]
-    pub(crate) write_baseline: Option<PathBuf>,
-    /// A tfvars file (after terraform.tfvars and *.auto.tfvars).
-    #[arg(long = "var-file")]
-    pub(crate) var_files: Vec<PathBuf>,
-    /// A variable value, `name=value`.
-    #[arg(long = "var")]
-    pub(crate) vars: Vec<String>,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub(crate) enum OutputFormat {
-    Human,
-    Json,
-    Sarif,
-    Github,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub(crate) enum RulesFormat {
-    Text,
-    Json,
-    Markdown,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub(crate) enum SeverityArg {
-    Error,
-    Warning,
-    Note,
-}
-
-#[derive(clap::ValueEnum, Clone, Copy, Debug)]
-pub(crate) enum ProfileArg {
-    Strict,
-    Recommended,
-    Minimal,
 }
 
 /// The result of synthesizing a selection of stacks.
@@ -235,17 +106,18 @@ impl App {
         stack: Option<&str>,
         env: Option<&str>,
         root: &Path,
-    ) -> Result<Synthesized, String> {
+    ) -> Result<Synthesized, CliError> {
         if let Some(s) = stack {
             if !self.stacks.iter().any(|r| r.name == s) {
-                return Err(format!(
-                    "unknown stack `{s}`; registered stacks: {}",
-                    self.stacks
+                return Err(CliError::UnknownStack {
+                    name: s.to_string(),
+                    registered: self
+                        .stacks
                         .iter()
                         .map(|r| r.name.as_str())
                         .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+                        .join(", "),
+                });
             }
         }
         let mut outputs = Vec::new();
@@ -272,9 +144,8 @@ impl App {
             }
         }
         if !matched_env {
-            return Err(format!(
-                "no selected stack has an environment `{}`",
-                env.unwrap_or_default()
+            return Err(CliError::UnknownEnvironment(
+                env.unwrap_or_default().to_string(),
             ));
         }
         Ok(Synthesized { outputs, errors })
@@ -303,7 +174,7 @@ impl App {
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
     {
-        let cli = match Cli::try_parse_from(args) {
+        let cli = match cli::Cli::try_parse_from(args) {
             Ok(c) => c,
             Err(e) => {
                 let _ = e.print();
@@ -311,197 +182,6 @@ impl App {
             }
         };
         let color = std::io::stderr().is_terminal();
-        match cli.command {
-            Command::List => {
-                let mut text = String::new();
-                for (name, envs) in self.list() {
-                    text.push_str(&format!("{name}: {}\n", envs.join(", ")));
-                }
-                print_stdout(&text)
-            }
-            Command::Synth {
-                stack,
-                env,
-                out,
-                check,
-                no_lint,
-            } => self.cmd_synth(
-                stack.as_deref(),
-                env.as_deref(),
-                &out,
-                check,
-                no_lint,
-                color,
-            ),
-            Command::Lint(args) => self.cmd_lint(args, color),
-            Command::Rules { format } => print_stdout(&lint::render_rules(format)),
-            Command::Explain { rule } => match tfstack_lint_rules::registry::find(&rule) {
-                Some(r) => {
-                    let m = r.meta();
-                    print_stdout(&format!(
-                        "{} ({}) — family {}, default severity {}\n\n{}\n",
-                        m.id,
-                        m.name,
-                        m.family(),
-                        m.default_severity.as_str(),
-                        m.docs_markdown()
-                    ))
-                }
-                None => {
-                    eprintln!("error: unknown rule `{rule}`; `tfstack rules` lists them");
-                    2
-                }
-            },
-            Command::Graph { stack, env, format } => {
-                let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-                match self.synthesize(Some(&stack), Some(&env), &root) {
-                    Ok(s) if s.errors.is_empty() => {
-                        let mut text = String::new();
-                        for o in &s.outputs {
-                            let g = tfstack_generators::diagram::ResourceGraph::of(&o.config);
-                            let title = format!("{} ({})", o.name, o.env.name);
-                            if format == "dot" {
-                                text.push_str(&g.to_dot(&title));
-                            } else {
-                                text.push_str(&g.to_mermaid(&title));
-                            }
-                        }
-                        print_stdout(&text)
-                    }
-                    Ok(s) => {
-                        eprint!("{}", synth::render_stack_errors(&s.errors, color));
-                        1
-                    }
-                    Err(message) => {
-                        eprintln!("error: {message}");
-                        2
-                    }
-                }
-            }
-            Command::Schema { .. } => print_stdout(&format!(
-                "{}\n",
-                serde_json::to_string_pretty(&tfstack_lint_engine::config::config_schema())
-                    .unwrap_or_default()
-            )),
-        }
-    }
-
-    fn cmd_synth(
-        &self,
-        stack: Option<&str>,
-        env: Option<&str>,
-        out: &Path,
-        check: bool,
-        no_lint: bool,
-        color: bool,
-    ) -> i32 {
-        let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let synthesized = match self.synthesize(stack, env, &root) {
-            Ok(s) => s,
-            Err(message) => {
-                eprintln!("error: {message}");
-                return 2;
-            }
-        };
-        if !synthesized.errors.is_empty() {
-            eprint!("{}", synth::render_stack_errors(&synthesized.errors, color));
-            eprintln!(
-                "{} error(s) in stack definitions; nothing written",
-                synthesized.errors.len()
-            );
-            return 1;
-        }
-        if !no_lint {
-            let config = match lint::load_config(None, &root) {
-                Ok(c) => c,
-                Err(e) => {
-                    eprintln!("{}", diagnostics::render(&e, color));
-                    return 2;
-                }
-            };
-            let report = tfstack_lint_engine::stack::lint_stacks(
-                &synthesized.outputs,
-                out,
-                &config,
-                tfstack_lint_rules::registry::all(),
-            );
-            let errors = report.count(tfstack_lint_engine::Severity::Error);
-            if errors > 0 {
-                eprint!(
-                    "{}",
-                    tfstack_lint_engine::report::human::render(&report, color)
-                );
-                eprintln!("synth refused: {errors} error finding(s) in the stacks (fix them, suppress them with a reason, or pass --no-lint)");
-                return 1;
-            }
-        }
-        let files = match self.render(&synthesized.outputs) {
-            Ok(f) => f,
-            Err(e) => {
-                eprintln!("{}", diagnostics::render(&e, color));
-                return 2;
-            }
-        };
-        let scope: Vec<String> = synthesized
-            .outputs
-            .iter()
-            .map(|o| format!("{}/{}/", o.name, o.env.name))
-            .collect();
-        if check {
-            let report = synth::check_tree(out, &files, &scope);
-            if report.is_clean() {
-                print_stdout(&format!(
-                    "{}: up to date ({} files)\n",
-                    out.display(),
-                    files.len()
-                ))
-            } else {
-                print_stdout(&report.render());
-                eprintln!(
-                    "{} is stale: run `tfstack synth` to regenerate it",
-                    out.display()
-                );
-                1
-            }
-        } else {
-            match synth::write_tree(out, &files, &scope) {
-                Ok(report) => print_stdout(&format!(
-                    "{}: {} written, {} unchanged, {} removed\n",
-                    out.display(),
-                    report.written.len(),
-                    report.unchanged,
-                    report.removed.len()
-                )),
-                Err(e) => {
-                    eprintln!("{}", diagnostics::render(&e, color));
-                    2
-                }
-            }
-        }
-    }
-}
-
-/// Writes to standard output through one buffer. A reader that closed the pipe early
-/// (`tfstack lint … | head`) is not an error: the rest of the output is dropped quietly.
-pub(crate) fn write_stdout(
-    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stdout.lock());
-    match write(&mut out).and_then(|()| out.flush()) {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other,
-    }
-}
-
-/// Prints `text` to standard output: 0, or 2 with a message when it cannot be written
-/// (a closed pipe is fine, see [`write_stdout`]).
-fn print_stdout(text: &str) -> i32 {
-    match write_stdout(|out| out.write_all(text.as_bytes())) {
-        Ok(()) => 0,
-        Err(e) => {
-            eprintln!("error: could not write to standard output: {e}");
-            2
-        }
+        commands::run(&self, cli, color)
     }
 }

@@ -1,7 +1,6 @@
 //! Synth: stacks → a sorted map of file path → bytes, written atomically under a manifest,
 //! or compared with the tree (`--check`).
 
-use crate::diagnostics::StackDiagnostic;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -380,13 +379,4 @@ pub fn check_tree(root: &Path, files: &BTreeMap<String, Vec<u8>>, scope: &[Strin
     report.orphans.sort();
     report.orphans.dedup();
     report
-}
-
-/// Stack definition errors as rendered diagnostics.
-pub fn render_stack_errors(diags: &[StackDiagnostic], color: bool) -> String {
-    diags
-        .iter()
-        .map(|d| crate::diagnostics::render(d, color))
-        .collect::<Vec<_>>()
-        .join("\n")
 }

@@ -704,10 +704,11 @@ fn exit_2_on_parse_error_and_the_rest_is_still_linted() {
         "{}",
         run.stdout
     );
-    // ...and the parse error names file:line:column.
+    // ...and the parse error is shown at its file, line and column, with its lines.
+    assert!(run.stdout.contains("× expected `]`"), "{}", run.stdout);
     assert!(
         run.stdout
-            .contains("error: broken/bad/main.tf:4:1: expected `]`"),
+            .contains("╭─[broken/bad/main.tf:4:1]\n 3 │   retention_in_days = [30\n 4 │ }"),
         "{}",
         run.stdout
     );
@@ -866,7 +867,7 @@ fn invalid_config_is_exit_2_with_file_and_line() {
     let run = tfstack(&["lint", "--config", "config/unknown-key.toml", "hcl"]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(
-        run.stderr.contains("config/unknown-key.toml:4:2:"),
+        run.stderr.contains("[config/unknown-key.toml:4:2]"),
         "{}",
         run.stderr
     );

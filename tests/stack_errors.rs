@@ -12,7 +12,7 @@ fn errors_of(define: fn(&Stack)) -> String {
         .synthesize(None, None, &common::workspace_root())
         .expect("synthesizes");
     assert!(s.outputs.is_empty(), "a broken stack produced output");
-    tfstack::synth::render_stack_errors(&s.errors, false)
+    tfstack::diagnostics::render_stack_errors(&s.errors, false)
 }
 
 fn code() -> Code {

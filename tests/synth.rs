@@ -12,7 +12,7 @@ fn out_is_fresh() {
     assert!(
         synthesized.errors.is_empty(),
         "stack errors:\n{}",
-        tfstack::synth::render_stack_errors(&synthesized.errors, false)
+        tfstack::diagnostics::render_stack_errors(&synthesized.errors, false)
     );
     let files = app.render(&synthesized.outputs).expect("renders");
     let scope: Vec<String> = synthesized

@@ -2,7 +2,7 @@
 //! (`--baseline F`). Keyed by rule, resource address (or path for standalone files) and
 //! attribute — never by line numbers, so edits elsewhere in a file keep the baseline valid.
 
-use crate::located::{LintReport, Located};
+use crate::located::{InputError, LintReport, Located};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -40,16 +40,19 @@ impl Baseline {
             findings: report.findings.iter().map(entry).collect(),
         }
     }
-    pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+    /// Reads a baseline written by `--write-baseline`.
+    pub fn load(path: &Path) -> Result<Baseline, InputError> {
+        let text = crate::input::read_text(path).map_err(|e| e.with_code("tfstack::baseline"))?;
         serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "{}:{}:{}: invalid baseline: {e}",
-                path.display(),
-                e.line(),
-                e.column()
+            let file = tfstack_model::SourceFile::new(path, text.as_str());
+            InputError::at(
+                &file,
+                e.line() as u32,
+                e.column() as u32,
+                format!("invalid baseline: {e}"),
             )
+            .with_help("write a new one with `tfstack lint --write-baseline FILE`")
+            .with_code("tfstack::baseline")
         })
     }
     pub fn to_json(&self) -> String {

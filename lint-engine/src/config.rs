@@ -22,7 +22,7 @@ pub enum RuleSetting {
 }
 
 /// Which rules a run uses when the configuration does not say.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
     /// Every rule.
@@ -83,24 +83,11 @@ pub struct LintConfig {
     pub today: String,
 }
 
-/// A configuration that could not be used.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum ConfigError {
-    #[error("cannot read {path}: {message}")]
-    #[diagnostic(code(tfstack::config))]
-    Read { path: PathBuf, message: String },
-    #[error("{path}:{line}:{column}: {message}")]
-    #[diagnostic(
-        code(tfstack::config),
-        help("see `tfstack schema config` for the accepted keys")
-    )]
-    Invalid {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
-}
+/// A configuration that could not be used: the model's one located error.
+pub type ConfigError = tfstack_model::SourceError;
+
+/// What every configuration error advises.
+const CONFIG_HELP: &str = "see `tfstack schema config` for the accepted keys";
 
 impl LintConfig {
     /// The severity a rule runs with, or `None` when it is off.
@@ -202,10 +189,7 @@ impl LintConfig {
 
     /// Reads `path` (TOML), validating it against the schema.
     pub fn load(path: &Path) -> Result<LintConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+        let text = crate::input::read_text(path).map_err(|e| e.with_code("tfstack::config"))?;
         let file = parse_config(&text, path)?;
         Ok(LintConfig {
             file,
@@ -240,14 +224,11 @@ pub fn config_schema() -> serde_json::Value {
 
 /// Parses and validates configuration text; errors name the line and column of the key.
 pub fn parse_config(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> {
+    let file = tfstack_model::SourceFile::new(path, text);
     let invalid = |offset: Option<usize>, message: String| {
-        let (line, column) = offset.map(|o| line_col(text, o)).unwrap_or((1, 1));
-        ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line,
-            column,
-            message,
-        }
+        ConfigError::at_offset(&file, offset.unwrap_or(0), message)
+            .with_help(CONFIG_HELP)
+            .with_code("tfstack::config")
     };
     let doc: toml::Table = toml::from_str(text)
         .map_err(|e| invalid(e.span().map(|s| s.start), e.message().to_string()))?;
@@ -256,8 +237,8 @@ pub fn parse_config(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> 
     if let Ok(validator) = jsonschema::validator_for(&schema) {
         if let Some(err) = validator.iter_errors(&json).next() {
             let pointer = err.instance_path().to_string();
-            // Fix: an unknown key is reported on the table that holds it (`""` for the
-            // top level), so the error pointed at 1:1; point at the key itself.
+            // An unknown key is reported on the table that holds it (`""` for the top
+            // level); point at the key itself.
             let key_pointer = match err.kind() {
                 jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
                     match unexpected.first() {
@@ -280,8 +261,8 @@ pub fn parse_config(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> 
 }
 
 /// Best-effort: the offset of the last key of a JSON pointer in TOML text, as a key
-/// (`key =`, `"key" =`) or a table header (`[key]`, `[[key]]`). Fix: a key was found
-/// by prefix (`rul` matched `rule = …`) and never in a table header.
+/// (`key =`, `"key" =`) or a table header (`[key]`, `[[key]]`), matched whole (`rul`
+/// does not match `rule = …`).
 fn locate_pointer(text: &str, pointer: &str) -> Option<usize> {
     let key = pointer.rsplit('/').find(|k| k.parse::<usize>().is_err())?;
     let mut offset = 0;
@@ -304,18 +285,6 @@ fn locate_pointer(text: &str, pointer: &str) -> Option<usize> {
     None
 }
 
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rsplit('\n')
-        .next()
-        .map(|l| l.chars().count())
-        .unwrap_or(0)
-        + 1;
-    (line, col)
-}
-
 /// `*` matches within a segment-agnostic way; `**` too (paths and addresses alike).
 pub fn glob_match(pattern: &str, text: &str) -> bool {
     globset::GlobBuilder::new(pattern)
@@ -336,14 +305,14 @@ mod tests {
             Path::new("tfstack.toml"),
         )
         .unwrap_err();
-        let msg = err.to_string();
-        assert!(msg.contains("tfstack.toml:4:"), "{msg}");
+        assert_eq!((err.path.as_str(), err.line), ("tfstack.toml", 4));
+        assert!(err.message.contains("loud"), "{err:?}");
     }
 
     #[test]
     fn unknown_tables_and_keys_point_at_the_key() {
         let at = |text: &str| match parse_config(text, Path::new("t.toml")) {
-            Err(ConfigError::Invalid { line, column, .. }) => (line, column),
+            Err(e) => (e.line as usize, e.column as usize),
             other => panic!("expected an invalid config: {other:?}"),
         };
         assert_eq!(

@@ -46,6 +46,62 @@ pub struct Module {
     pub standalone_policies: Vec<(tfstack_model::FileId, Value)>,
 }
 
+impl Module {
+    /// A module of `config` loaded from `files` in `dir`: no variable values, no known
+    /// environment, `file()` reading the disk. The `with_*` methods set the rest.
+    pub fn new(dir: PathBuf, config: Config, files: SourceFiles) -> Module {
+        Module {
+            dir,
+            config,
+            files,
+            variables: HashMap::new(),
+            environment: None,
+            production_names: Vec::new(),
+            file_source: Box::new(tfstack_model::eval::DiskFiles),
+            source_maps: HashMap::new(),
+            standalone_policies: Vec::new(),
+        }
+    }
+
+    /// Variable values (tfvars, `--var`) that override the defaults.
+    pub fn with_variables(mut self, variables: HashMap<String, Value>) -> Module {
+        self.variables = variables;
+        self
+    }
+
+    /// The environment the module is linted for, and the names that mean production.
+    pub fn with_environment(
+        mut self,
+        environment: Option<String>,
+        production_names: Vec<String>,
+    ) -> Module {
+        self.environment = environment;
+        self.production_names = production_names;
+        self
+    }
+
+    /// Where `file()` and `templatefile()` read, and which Rust lines wrote those files.
+    pub fn with_file_source(
+        mut self,
+        file_source: Box<dyn FileSource + Send + Sync>,
+        source_maps: HashMap<PathBuf, Vec<(String, RustLocation)>>,
+    ) -> Module {
+        self.file_source = file_source;
+        self.source_maps = source_maps;
+        self
+    }
+
+    /// A standalone IAM policy document (a JSON file read by no module).
+    pub fn with_standalone_policy(
+        mut self,
+        file: tfstack_model::FileId,
+        document: Value,
+    ) -> Module {
+        self.standalone_policies.push((file, document));
+        self
+    }
+}
+
 /// A rule's view of one module.
 pub struct Context<'m> {
     pub module: &'m Module,

@@ -3,7 +3,7 @@
 
 use crate::config::LintConfig;
 use crate::context::{Context, Module};
-use crate::located::{display_path, LintReport, Located, Location};
+use crate::located::{display_path, LintReport, Located, Location, SNIPPET_CONTEXT};
 use crate::suppress::{self, InlineSuppression, SuppressionIndex};
 use crate::{Finding, Rule, Severity, SuppressionUse};
 use std::collections::HashMap;
@@ -76,7 +76,6 @@ pub fn lint_module(
             attribute: f.attribute,
             location,
             suppressed_reason: None,
-            rendered: None,
         };
         if let Some(i) = index.matching(&located, origin, block_line, &files) {
             used[i] = true;
@@ -139,7 +138,6 @@ fn check_suppression(
                 attribute: f.attribute,
                 location: locate(files, f.origin, dir, rust_sources),
                 suppressed_reason: None,
-                rendered: None,
             });
         }
     }
@@ -186,7 +184,7 @@ pub fn locate(
                 column,
                 end_line,
                 end_column,
-                source: Some((f.clone(), span)),
+                source: Some(f.snippet(span, SNIPPET_CONTEXT)),
             }
         }
         Origin::Rust(loc) => {
@@ -195,12 +193,13 @@ pub fn locate(
                 let line_text = f.line_text(loc.line);
                 let col = (loc.column as usize).saturating_sub(1).min(line_text.len());
                 let span = Span::new(start + col, start + line_text.len());
-                Some((f, span))
+                let end_column = line_text.chars().count() as u32 + 1;
+                Some((f.snippet(span, SNIPPET_CONTEXT), end_column))
             });
-            let end_column = source
-                .as_ref()
-                .map(|(f, _)| f.line_text(loc.line).chars().count() as u32 + 1)
-                .unwrap_or(loc.column);
+            let (source, end_column) = match source {
+                Some((snippet, end_column)) => (Some(snippet), end_column),
+                None => (None, loc.column),
+            };
             Location {
                 path: loc.file.to_string(),
                 line: loc.line,
@@ -244,13 +243,13 @@ mod tests {
         let second = locate(&files, at(2, 4), dir, &mut sources);
         let past_the_end = locate(&files, at(1_000_000, 1), dir, &mut sources);
         assert_eq!(sources.files.len(), 1);
-        let (a, _) = first.source.as_ref().expect("read");
-        let (b, span) = second.source.as_ref().expect("read");
-        assert!(Arc::ptr_eq(a, b), "one read for both");
-        // The same as reading the file for each location (as before the cache).
+        assert!(first.source.is_some());
+        let b = second.source.as_ref().expect("read");
+        // The same as reading the file for each location.
         let text = std::fs::read_to_string(THIS_FILE).expect("read");
         let line_two = text.lines().nth(1).expect("line 2");
-        assert_eq!(&b.text[span.range()], &line_two[3..]);
+        assert_eq!(&b.text[b.span.range()], &line_two[3..]);
+        assert_eq!(b.first_line, 1);
         assert_eq!(second.path, THIS_FILE);
         assert_eq!(
             (

@@ -2,10 +2,10 @@
 //! effective severity and suppression; inputs that could not be read; the report of a run.
 
 use crate::{RuleMeta, Severity};
-use std::sync::Arc;
-use tfstack_model::{SourceFile, Span};
+pub use tfstack_model::error::{display_path, SNIPPET_CONTEXT};
+use tfstack_model::Snippet;
 
-/// Where a finding is: a file position (1-based) and, for rendering, the file and span.
+/// Where a finding is: a file position (1-based) and, for showing it, the lines around it.
 #[derive(Clone, Debug)]
 pub struct Location {
     pub path: String,
@@ -13,9 +13,9 @@ pub struct Location {
     pub column: u32,
     pub end_line: u32,
     pub end_column: u32,
-    /// The source text and byte span, when the finding is in a loaded file or a Rust
-    /// source file that could be read.
-    pub source: Option<(Arc<SourceFile>, Span)>,
+    /// The lines around the finding, when it is in a loaded file or a Rust source file
+    /// that could be read (and the run keeps them: only human output shows them).
+    pub source: Option<Snippet>,
 }
 
 /// A finding, located and with its effective severity.
@@ -31,19 +31,10 @@ pub struct Located {
     pub location: Location,
     /// Why it is accepted, when suppressed.
     pub suppressed_reason: Option<String>,
-    /// The finding as human output shows it, when rendered where it was found (in the
-    /// worker, in parallel) so that the source text need not be kept until the end.
-    pub rendered: Option<String>,
 }
 
-/// A file that could not be read or parsed.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct InputError {
-    pub path: String,
-    pub line: u32,
-    pub column: u32,
-    pub message: String,
-}
+/// A file that could not be read or parsed: the model's one located error.
+pub type InputError = tfstack_model::SourceError;
 
 /// Everything one lint run found.
 #[derive(Debug, Default)]
@@ -84,10 +75,4 @@ impl LintReport {
         self.errors.extend(other.errors);
         self.files += other.files;
     }
-}
-
-/// Paths as shown: relative, with `/`, without a leading `./`.
-pub fn display_path(p: &std::path::Path) -> String {
-    let s = p.to_string_lossy().replace('\\', "/");
-    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }

@@ -3,14 +3,15 @@
 
 use crate::config::LintConfig;
 use crate::context::Module;
-use crate::input::{self, classify_json, InputOptions, JsonKind};
+use crate::input::kinds::json_document;
+use crate::input::{self, InputOptions};
 use crate::lint::{active_rules, lint_module};
-use crate::located::{display_path, InputError, LintReport, Located};
+use crate::located::{display_path, LintReport, Located};
 use crate::{Rule, Severity};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use tfstack_model::{SourceFile, SourceFiles};
+use tfstack_model::{Config, SourceFile, SourceFiles};
 
 /// How a run shows progress and what its report keeps.
 #[derive(Clone, Copy, Debug, Default)]
@@ -18,33 +19,15 @@ pub struct RunOptions {
     /// A progress bar on stderr for scans that take longer than a second. The caller
     /// decides: only for a terminal and human output.
     pub progress: bool,
-    /// What findings keep of their source text.
-    pub sources: SourceText,
-}
-
-/// What a finding keeps of the file it was found in.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum SourceText {
-    /// The whole file (callers that render findings themselves).
-    #[default]
-    Keep,
-    /// Nothing: machine formats do not show it, and kept, the text of every file with a
-    /// finding stays in memory until the report is written.
-    Drop,
-    /// The finding rendered for human output where it is found, in parallel, then the
-    /// text dropped: memory holds the rendered snippets, not every file with a finding.
-    RenderHuman { color: bool },
+    /// Whether findings keep the lines around them (`Reporter::needs_snippets`): kept
+    /// when not needed, they stay in memory until the report is written.
+    pub snippets: bool,
 }
 
 impl RunOptions {
-    /// Renders and/or drops the source text of a report's findings, as the options say.
+    /// Drops the snippets of a report's findings unless the run keeps them.
     fn finish(&self, report: &mut LintReport) {
-        if let SourceText::RenderHuman { color } = self.sources {
-            for f in &mut report.findings {
-                f.rendered = Some(crate::report::human::render_finding(f, color, 100));
-            }
-        }
-        if self.sources != SourceText::Keep {
+        if !self.snippets {
             for f in report
                 .findings
                 .iter_mut()
@@ -257,6 +240,9 @@ impl Drop for Advance<'_> {
     }
 }
 
+/// Lints a candidate JSON document: a plan (each module instance on its own, findings in
+/// a child module carrying its address, `module.queues.aws_sqs_queue.jobs`), a policy, or
+/// nothing for JSON of no kind tfstack lints.
 fn lint_json_file(
     path: &Path,
     options: &InputOptions,
@@ -273,74 +259,47 @@ fn lint_json_file(
         }
     };
     let mut files = SourceFiles::default();
-    let id = files.add(SourceFile::new(path.to_path_buf(), text.as_str()));
+    let id = files.add(SourceFile::new(path.to_path_buf(), text));
     let dir = path.parent().map(PathBuf::from).unwrap_or_default();
-    match classify_json(path, id, &text) {
-        Ok(JsonKind::Other) => None,
-        Ok(JsonKind::Policy(value)) => {
-            let mut module = input::module_from_blocks(&dir, Vec::new(), files, options);
-            module.standalone_policies.push((id, value));
-            let (mut r, _) = lint_module(&module, rules, config, &[]);
-            r.files += 1;
-            Some(r)
+    let (kind, document) = match json_document(files.get(id), id) {
+        Ok(Some(found)) => found,
+        Ok(None) => return None,
+        Err(e) => {
+            return Some(LintReport {
+                errors: vec![e],
+                files: 1,
+                ..LintReport::default()
+            })
         }
-        Ok(JsonKind::Plan(spanned)) => {
-            let (modules, plan_errors) =
-                tfstack_model::load::plan::blocks_from_plan(&spanned.to_json(), id, Some(&spanned));
-            // Each module instance on its own, as Terraform sees it; findings in a child
-            // module carry its address (`module.queues.aws_sqs_queue.jobs`).
-            let mut report = LintReport::default();
-            for plan_module in modules {
-                let module: Module =
-                    input::module_from_blocks(&dir, plan_module.blocks, files.clone(), options);
-                let (mut r, _) = lint_module(&module, rules, config, &[]);
-                if !plan_module.address.is_empty() {
-                    for f in r.findings.iter_mut().chain(r.suppressed.iter_mut()) {
-                        if let Some(resource) = &mut f.resource {
-                            *resource = format!("{}.{resource}", plan_module.address);
-                        }
-                    }
+    };
+    let (modules, errors) = kind.modules(document, files.get(id), id);
+    let mut report = LintReport::default();
+    for document_module in modules {
+        let mut module = Module::new(
+            dir.clone(),
+            Config {
+                blocks: document_module.blocks,
+            },
+            files.clone(),
+        )
+        .with_environment(
+            options.environment.clone(),
+            options.production_names.clone(),
+        );
+        if let Some(policy) = document_module.policy {
+            module = module.with_standalone_policy(id, policy);
+        }
+        let (mut r, _) = lint_module(&module, rules, config, &[]);
+        if !document_module.address.is_empty() {
+            for f in r.findings.iter_mut().chain(r.suppressed.iter_mut()) {
+                if let Some(resource) = &mut f.resource {
+                    *resource = format!("{}.{resource}", document_module.address);
                 }
-                report.merge(r);
             }
-            report.files += 1;
-            report
-                .errors
-                .extend(locate_plan_errors(path, &text, &spanned, plan_errors));
-            Some(report)
         }
-        Err(e) => Some(LintReport {
-            errors: vec![e],
-            files: 1,
-            ..LintReport::default()
-        }),
+        report.merge(r);
     }
-}
-
-/// Plan errors as input errors at the offending value's line and column.
-fn locate_plan_errors(
-    path: &Path,
-    text: &str,
-    spanned: &tfstack_model::Value,
-    errors: Vec<tfstack_model::load::plan::PlanError>,
-) -> Vec<InputError> {
-    let file = SourceFile::new(path, text);
-    errors
-        .into_iter()
-        .map(|e| {
-            let (line, column) =
-                match tfstack_model::load::plan::resolve_pointer(spanned, &e.pointer)
-                    .map(|v| v.origin)
-                {
-                    Some(tfstack_model::Origin::File { span, .. }) => file.line_col(span.start),
-                    _ => (1, 1),
-                };
-            InputError {
-                path: display_path(path),
-                line,
-                column,
-                message: e.message,
-            }
-        })
-        .collect()
+    report.files += 1;
+    report.errors.extend(errors);
+    Some(report)
 }

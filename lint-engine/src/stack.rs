@@ -33,17 +33,9 @@ pub fn module_from_stack(
             }
         }
     }
-    let module = Module {
-        dir: dir.clone(),
-        config: out.config.clone(),
-        files: SourceFiles::default(),
-        variables: HashMap::new(),
-        environment: Some(out.env.name.clone()),
-        production_names: production_names.to_vec(),
-        file_source: Box::new(MemoryFiles(memory)),
-        source_maps,
-        standalone_policies: Vec::new(),
-    };
+    let module = Module::new(dir.clone(), out.config.clone(), SourceFiles::default())
+        .with_environment(Some(out.env.name.clone()), production_names.to_vec())
+        .with_file_source(Box::new(MemoryFiles(memory)), source_maps);
     let suppressions = out
         .suppressions
         .iter()

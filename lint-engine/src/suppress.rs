@@ -261,7 +261,6 @@ mod tests {
                 source: None,
             },
             suppressed_reason: None,
-            rendered: None,
         }
     }
 

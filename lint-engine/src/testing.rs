@@ -72,13 +72,7 @@ pub fn addresses(findings: &[Located]) -> Vec<String> {
 pub fn render_all(findings: &[Located]) -> String {
     let mut out = String::new();
     for f in findings {
-        let mut f = f.clone();
-        if let Some((file, span)) = f.location.source.take() {
-            let renamed =
-                tfstack_model::SourceFile::new(f.location.path.clone(), file.text.clone());
-            f.location.source = Some((std::sync::Arc::new(renamed), span));
-        }
-        out.push_str(&crate::report::human::render_finding(&f, false, 100));
+        out.push_str(&crate::report::human::render_finding(f, false));
     }
     out
 }

@@ -5,6 +5,7 @@ pub mod ir;
 pub mod origin;
 pub mod value;
 
+pub use error::SourceError;
 pub use ir::*;
 pub use origin::*;
 pub use value::*;
@@ -12,6 +13,7 @@ pub mod aws;
 pub mod constructs;
 pub mod display;
 pub mod environment;
+pub mod error;
 pub mod iam;
 pub mod iam_actions;
 pub mod load;

@@ -136,6 +136,71 @@ impl SourceFile {
     }
 }
 
+impl SourceFile {
+    /// The whole lines around `span` (`context` lines before and after), for showing a
+    /// finding or an error without keeping the whole file.
+    pub fn snippet(&self, span: Span, context: u32) -> Snippet {
+        let (first, _) = self.line_col(span.start);
+        let (last, _) = self.line_col(span.end.max(span.start));
+        let first = first.saturating_sub(context).max(1);
+        let last = last.saturating_add(context);
+        let start = self.line_start(first).unwrap_or(0) as usize;
+        let end = self
+            .line_start(last.saturating_add(1))
+            .map_or(self.text.len(), |e| e as usize);
+        let text: Arc<str> = self.text.get(start..end).unwrap_or_default().into();
+        let relative = |offset: u32| (offset as usize).saturating_sub(start).min(text.len());
+        Snippet {
+            span: Span::new(relative(span.start), relative(span.end.max(span.start))),
+            text,
+            first_line: first,
+        }
+    }
+}
+
+/// The whole lines of a file around a span: what a person is shown of a finding or an
+/// error. As a [`miette::SourceCode`] it reports the file's own line numbers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snippet {
+    /// The lines, each with its newline (the file's last line may lack one).
+    pub text: Arc<str>,
+    /// The 1-based number, in the file, of the first line.
+    pub first_line: u32,
+    /// The span, as an offset into `text`.
+    pub span: Span,
+}
+
+impl Snippet {
+    /// The text of the snippet's lines, with their line numbers in the file.
+    pub fn lines(&self) -> impl Iterator<Item = (u32, &str)> {
+        self.text
+            .split_inclusive('\n')
+            .enumerate()
+            .map(|(i, l)| (self.first_line + i as u32, l.trim_end_matches(['\n', '\r'])))
+    }
+}
+
+impl miette::SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner =
+            self.text
+                .as_ref()
+                .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(miette::MietteSpanContents::new(
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line.saturating_sub(1) as usize,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
 /// Index of a file in a [`SourceFiles`] set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FileId(pub u32);

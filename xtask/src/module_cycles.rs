@@ -18,6 +18,10 @@ struct ModuleFile {
     references: Vec<Vec<String>>,
     /// `pub use` re-exports: exported name → the path it comes from.
     reexports: BTreeMap<String, Vec<String>>,
+    /// `pub use m::*`: the modules whose public items this one re-exports.
+    globs: Vec<Vec<String>>,
+    /// Names of the items it declares public (`pub fn x`, `pub struct X`, …).
+    items: BTreeSet<String>,
 }
 
 /// A cycle: the modules in order, the first repeated at the end.
@@ -121,10 +125,13 @@ fn collect(
             .trim()
             .trim_start_matches("use")
             .trim();
+        let glob = tree.ends_with("::*");
         for path in expand_use_tree(tree) {
             let absolute = absolute_path(name, &path);
             if let Some(absolute) = absolute {
-                if public {
+                if public && glob {
+                    module.globs.push(absolute.clone());
+                } else if public {
                     if let Some(last) = path.last() {
                         module.reexports.insert(last.clone(), absolute.clone());
                     }
@@ -138,6 +145,7 @@ fn collect(
             module.references.push(absolute);
         }
     }
+    module.items = public_items(&code);
     let children = child_modules(&code);
     out.insert(name.to_string(), module);
     for child in children {
@@ -417,6 +425,27 @@ fn without_use_statements(code: &str) -> String {
     out
 }
 
+/// The names of the items declared `pub` (`pub fn x`, `pub(crate) struct X`, …).
+fn public_items(code: &str) -> BTreeSet<String> {
+    let words = word_starts(code);
+    let mut out = BTreeSet::new();
+    for window in words.windows(3) {
+        let [(_, first), (_, second), (_, third)] = window else {
+            continue;
+        };
+        let kinds = [
+            "fn", "struct", "enum", "trait", "type", "const", "static", "mod",
+        ];
+        if *first == "pub" && kinds.contains(second) {
+            out.insert((*third).to_string());
+        } else if *first == "crate" && kinds.contains(second) {
+            // `pub(crate) fn x`: the words are `pub`, `crate`, `fn`, `x`.
+            out.insert((*third).to_string());
+        }
+    }
+    out
+}
+
 /// `mod a;` and `pub mod a;` declarations (not inline `mod a { … }`).
 fn child_modules(code: &str) -> Vec<String> {
     let words = word_starts(code);
@@ -483,11 +512,26 @@ fn resolve(
             }
         }
         let (module, len) = longest?;
-        let reexported = path
-            .get(len)
-            .and_then(|item| modules.get(&module)?.reexports.get(item));
+        let reexported = path.get(len).and_then(|item| {
+            let file = modules.get(&module)?;
+            file.reexports.get(item).cloned().or_else(|| {
+                // A name re-exported by a glob: the globbed module that declares it.
+                file.globs
+                    .iter()
+                    .find(|source| {
+                        modules
+                            .get(&source.join("::"))
+                            .is_some_and(|m| m.items.contains(item))
+                    })
+                    .map(|source| {
+                        let mut full = source.clone();
+                        full.push(item.clone());
+                        full
+                    })
+            })
+        });
         match reexported {
-            Some(source) if source != &path => {
+            Some(source) if source != path => {
                 let mut next = source.clone();
                 next.extend(path[len + 1..].iter().cloned());
                 path = next;
@@ -660,6 +704,19 @@ mod tests {
         );
         let cycles = cycles_in_crate(&dir.join("src/lib.rs")).expect("readable");
         let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            cycles,
+            vec![names(&["crate::a", "crate::b", "crate::c", "crate::a"])]
+        );
+        // Through a glob re-export too.
+        write(
+            &dir,
+            &[(
+                "src/lib.rs",
+                "pub mod a;\npub mod b;\npub mod c;\npub use c::*;\n",
+            )],
+        );
+        let cycles = cycles_in_crate(&dir.join("src/lib.rs")).expect("readable");
         assert_eq!(
             cycles,
             vec![names(&["crate::a", "crate::b", "crate::c", "crate::a"])]

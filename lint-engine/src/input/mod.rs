@@ -1,15 +1,20 @@
 //! What `tfstack lint PATH…` reads: directories walked (honouring `.gitignore`, skipping
-//! hidden folders and `.terraform/`), each directory of `.tf`/`.tf.json` files one module
-//! with its tfvars; plan JSON and standalone IAM policy JSON detected by content.
+//! hidden folders and `.terraform/`), each directory of module files one module with its
+//! variable files; JSON documents (plans, IAM policies) recognised by content. The kinds
+//! of input are the loaders in [`kinds`]; every read goes through [`read::read_text`].
+
+pub mod kinds;
+pub mod read;
 
 use crate::context::Module;
-use crate::located::{display_path, InputError};
+use crate::located::InputError;
+use kinds::{module_file_kind, parse_hcl, ModuleFileContent};
 use rayon::prelude::*;
+pub use read::read_text;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use tfstack_model::eval::DiskFiles;
-use tfstack_model::load::hcl::parse_body;
-use tfstack_model::{Block, Config, FileId, Origin, SourceFile, SourceFiles, Structure, Value};
+use tfstack_model::{Config, FileId, Origin, SourceFile, SourceFiles, Structure, Value};
 
 /// Options that shape how inputs are read.
 #[derive(Clone, Debug, Default)]
@@ -58,12 +63,7 @@ pub fn discover(paths: &[PathBuf]) -> Inputs {
             } else {
                 "no such file or directory"
             };
-            inputs.errors.push(InputError {
-                path: display_path(p),
-                line: 0,
-                column: 0,
-                message: message.into(),
-            });
+            inputs.errors.push(InputError::file(p, message));
             continue;
         }
         let walker = ignore::WalkBuilder::new(p)
@@ -81,12 +81,7 @@ pub fn discover(paths: &[PathBuf]) -> Inputs {
                     add_file(&mut inputs, e.path(), &mut seen)
                 }
                 Ok(_) => {}
-                Err(err) => inputs.errors.push(InputError {
-                    path: display_path(p),
-                    line: 0,
-                    column: 0,
-                    message: err.to_string(),
-                }),
+                Err(err) => inputs.errors.push(InputError::file(p, err.to_string())),
             }
         }
     }
@@ -226,6 +221,7 @@ fn add_file(inputs: &mut Inputs, p: &Path, seen: &mut BTreeSet<PathBuf>) {
             .or_default()
             .push(p.to_path_buf());
     } else if name.ends_with(".json") && !name.ends_with(".tfvars.json") {
+        // A candidate JSON document: read later, recognised by content.
         inputs.json_files.push(p.to_path_buf());
     }
 }
@@ -247,18 +243,10 @@ fn parent_dir(p: &Path) -> PathBuf {
     }
 }
 
-/// `.tf`, `.tf.json`, `terraform.tfvars(.json)`, `*.auto.tfvars(.json)`.
+/// Whether a file belongs to a module directory (one of [`kinds::MODULE_FILE_KINDS`]).
 fn is_module_file(p: &Path) -> bool {
-    let name = p
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    name.ends_with(".tf")
-        || name.ends_with(".tf.json")
-        || name == "terraform.tfvars"
-        || name == "terraform.tfvars.json"
-        || name.ends_with(".auto.tfvars")
-        || name.ends_with(".auto.tfvars.json")
+    p.file_name()
+        .is_some_and(|n| module_file_kind(&n.to_string_lossy()).is_some())
 }
 
 /// `source = "./x"` of module calls in a file (cheap textual pre-scan; the loader parses
@@ -271,7 +259,7 @@ fn local_module_sources(path: &Path) -> Option<Vec<String>> {
     if !may_declare_module(&text) {
         return None;
     }
-    let body = parse_hcl(&text, FileId(0)).ok()?;
+    let body = parse_hcl(&SourceFile::new(path, text.as_str()), FileId(0)).ok()?;
     Some(
         body.blocks()
             .filter(|b| b.kind == "module")
@@ -315,80 +303,46 @@ pub fn load_module(
     let mut sources = SourceFiles::default();
     let mut config = Config::default();
     let mut errors = Vec::new();
-    let mut tfvars: Vec<(PathBuf, FileId)> = Vec::new();
-    // Perf: files are read, then parsed, in parallel (a module of many files no longer
-    // runs on one core); ids, errors and blocks keep the order of the sorted file list.
-    enum Read {
-        Unreadable(InputError),
-        Tfvars,
-        ToParse,
-    }
+    let mut variable_files: Vec<(PathBuf, FileId)> = Vec::new();
+    // Files are read, then parsed, in parallel (a module of many files uses every core);
+    // ids, errors and blocks keep the order of the sorted file list.
     let texts: Vec<Result<String, InputError>> = files.par_iter().map(|p| read_text(p)).collect();
-    let mut read: Vec<Read> = Vec::with_capacity(files.len());
-    let mut to_parse: Vec<(&PathBuf, String, FileId)> = Vec::with_capacity(files.len());
+    let mut read: Vec<(&PathBuf, FileId)> = Vec::with_capacity(files.len());
     for (path, text) in files.iter().zip(texts) {
-        let text = match text {
-            Ok(t) => t,
-            Err(e) => {
-                read.push(Read::Unreadable(e));
-                continue;
-            }
-        };
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        let id = sources.add(SourceFile::new(path.clone(), text.as_str()));
-        if name.ends_with(".tfvars") || name.ends_with(".tfvars.json") {
-            tfvars.push((path.clone(), id));
-            read.push(Read::Tfvars);
-            continue;
+        match text {
+            Ok(text) => read.push((path, sources.add(SourceFile::new(path.clone(), text)))),
+            Err(e) => errors.push(e),
         }
-        read.push(Read::ToParse);
-        to_parse.push((path, text, id));
     }
-    let mut parsed_files = to_parse
-        .into_par_iter()
-        .map(|(path, text, id)| {
-            let parsed = if path.to_string_lossy().ends_with(".tf.json") {
-                tfstack_model::load::tfjson::parse_tf_json(&text, id)
-            } else {
-                parse_hcl(&text, id)
-            };
-            (path, parsed)
-        })
-        .collect::<Vec<_>>()
-        .into_iter();
-    for r in read {
-        let (path, parsed) = match r {
-            Read::Unreadable(e) => {
-                errors.push(e);
-                continue;
+    let parsed: Vec<Result<ModuleFileContent, InputError>> = read
+        .par_iter()
+        .map(|(path, id)| {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            match module_file_kind(&name) {
+                Some(kind) => kind.parse(sources.get(*id), *id),
+                None => Err(InputError::file(path, "not a Terraform file")),
             }
-            Read::Tfvars => continue,
-            Read::ToParse => match parsed_files.next() {
-                Some(p) => p,
-                None => continue,
-            },
-        };
-        match parsed {
-            Ok(body) => {
+        })
+        .collect();
+    for ((path, id), content) in read.into_iter().zip(parsed) {
+        match content {
+            Ok(ModuleFileContent::Blocks(body)) => {
                 for item in body.items {
                     if let Structure::Block(b) = item {
                         config.push(b);
                     }
                 }
             }
-            Err((line, column, message)) => errors.push(InputError {
-                path: display_path(path),
-                line,
-                column,
-                message,
-            }),
+            Ok(ModuleFileContent::Variables) => variable_files.push((path.clone(), id)),
+            Err(e) => errors.push(e),
         }
     }
-    // Auto-loaded tfvars in Terraform's order: terraform.tfvars, then *.auto.tfvars by name.
-    tfvars.sort_by_key(|(p, _)| {
+    // Auto-loaded variable files in Terraform's order: terraform.tfvars, then
+    // *.auto.tfvars by name.
+    variable_files.sort_by_key(|(p, _)| {
         let n = p
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
@@ -405,7 +359,7 @@ pub fn load_module(
         &disk,
         &HashMap::new(),
     );
-    for (path, id) in &tfvars {
+    for (path, id) in &variable_files {
         load_tfvars(&sources, *id, path, &scratch, &mut variables, &mut errors);
     }
     for path in &options.var_files {
@@ -422,23 +376,17 @@ pub fn load_module(
             Ok(e) if !matches!(e.kind, tfstack_model::ExprKind::Traversal(_)) => scratch.eval(&e),
             _ => Value::string(v.clone(), Origin::Generated),
         };
-        // Fix: the value kept origins in the placeholder file `u32::MAX`, and a finding
-        // on it (`--var retention_days=0`) panicked when located. A command-line value
-        // has no place in a file: findings fall back to the attribute that reads it.
+        // A command-line value has no place in a file: findings fall back to the
+        // attribute that reads it (its origins would name the placeholder file id).
         forget_origins(&mut value);
         variables.insert(k.clone(), value);
     }
-    let module = Module {
-        dir: dir.to_path_buf(),
-        config,
-        files: sources,
-        variables,
-        environment: options.environment.clone(),
-        production_names: options.production_names.clone(),
-        file_source: Box::new(DiskFiles),
-        source_maps: HashMap::new(),
-        standalone_policies: Vec::new(),
-    };
+    let module = Module::new(dir.to_path_buf(), config, sources)
+        .with_variables(variables)
+        .with_environment(
+            options.environment.clone(),
+            options.production_names.clone(),
+        );
     (module, errors)
 }
 
@@ -471,152 +419,17 @@ fn load_tfvars(
                     }
                 }
             }
-            Err(e) => {
-                let (line, column) = sources.get(id).line_col(e.offset as u32);
-                errors.push(InputError {
-                    path: display_path(path),
-                    line,
-                    column,
-                    message: e.message,
-                });
-            }
+            Err(e) => errors.push(InputError::at_offset(sources.get(id), e.offset, e.message)),
         }
         return;
     }
-    match parse_hcl(&text, id) {
+    match parse_hcl(sources.get(id), id) {
         Ok(body) => {
             for a in body.attributes() {
                 variables.insert(a.name.clone(), scratch.eval(&a.value));
             }
         }
-        Err((line, column, message)) => errors.push(InputError {
-            path: display_path(path),
-            line,
-            column,
-            message,
-        }),
-    }
-}
-
-/// The longest line of HCL the loader parses. hcl-edit spends about 0.1 µs per byte of a
-/// string literal optimized and 1 µs unoptimized, so a 20 MB line (generated or garbage,
-/// never written by hand) took 20 s in a debug build; it is reported instead.
-pub const MAX_HCL_LINE: usize = 1024 * 1024;
-
-/// Parses HCL text (`.tf`, `.tfvars`) into a body; errors are (line, column, message).
-/// Lines over [`MAX_HCL_LINE`] are refused before parsing. Deep nesting needs no guard
-/// here: hcl-edit refuses more than 64 nested levels and 128 chained operators itself.
-pub fn parse_hcl(text: &str, id: FileId) -> Result<tfstack_model::ir::Body, (u32, u32, String)> {
-    for (i, line) in text.split('\n').enumerate() {
-        if line.len() > MAX_HCL_LINE {
-            return Err((
-                i as u32 + 1,
-                1,
-                format!(
-                    "line is {} bytes long; tfstack parses HCL lines up to {MAX_HCL_LINE} bytes",
-                    line.len()
-                ),
-            ));
-        }
-    }
-    parse_body(text, id).map_err(|e| (e.line as u32, e.column as u32, e.message))
-}
-
-/// Reads a file as UTF-8 text, refusing binary files and anything over 64 MB. Errors name
-/// the file and, for text that is not UTF-8, the line and column of the first bad byte.
-pub fn read_text(path: &Path) -> Result<String, InputError> {
-    let error = |line: u32, column: u32, message: String| InputError {
-        path: display_path(path),
-        line,
-        column,
-        message,
-    };
-    let meta = std::fs::metadata(path).map_err(|e| error(0, 0, e.to_string()))?;
-    if meta.len() > 64 * 1024 * 1024 {
-        return Err(error(0, 0, "file is larger than 64 MB".into()));
-    }
-    let mut bytes = std::fs::read(path).map_err(|e| error(0, 0, e.to_string()))?;
-    // Fix: a UTF-8 byte order mark (Windows editors write one) made hcl-edit fail with
-    // "unexpected token" at 1:1; Terraform ignores it, and so do we.
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        bytes.drain(..3);
-    }
-    String::from_utf8(bytes).map_err(|e| {
-        // Fix: the error named only a byte offset; the valid prefix gives line:column.
-        let valid = e.utf8_error().valid_up_to();
-        let prefix = std::str::from_utf8(&e.as_bytes()[..valid]).unwrap_or_default();
-        let line = prefix.matches('\n').count() as u32 + 1;
-        let column = prefix.rsplit('\n').next().unwrap_or("").chars().count() as u32 + 1;
-        error(
-            line,
-            column,
-            format!("not valid UTF-8 (byte {valid}); binary files cannot be linted"),
-        )
-    })
-}
-
-/// What a `.json` file is.
-pub enum JsonKind {
-    /// A plan, parsed with spans (`to_json()` gives the plain JSON).
-    Plan(Value),
-    Policy(Value),
-    Other,
-}
-
-/// Classifies a JSON file by content: a `terraform show -json` plan, an IAM policy
-/// (top-level `Statement`), or something else.
-pub fn classify_json(path: &Path, id: FileId, text: &str) -> Result<JsonKind, InputError> {
-    let trimmed = text.trim_start();
-    if !trimmed.starts_with('{') {
-        return Ok(JsonKind::Other);
-    }
-    // Cheap checks before a full parse: most JSON in a repository is neither.
-    let head = &text[..text.len().min(4096)];
-    let maybe_plan = head.contains("\"format_version\"") || text.contains("\"planned_values\"");
-    let maybe_policy = text.contains("\"Statement\"") || text.contains("\"statement\"");
-    if !maybe_plan && !maybe_policy {
-        return Ok(JsonKind::Other);
-    }
-    let value = tfstack_model::load::json::parse(text, id, 0).map_err(|e| {
-        let f = SourceFile::new(path, text);
-        let (line, column) = f.line_col(e.offset as u32);
-        InputError {
-            path: display_path(path),
-            line,
-            column,
-            message: e.message,
-        }
-    })?;
-    if maybe_plan
-        && (value.get("planned_values").is_some()
-            || value.get("resource_changes").is_some()
-            || value.get("configuration").is_some())
-    {
-        return Ok(JsonKind::Plan(value));
-    }
-    if value.get_ignore_case("Statement").is_some() {
-        return Ok(JsonKind::Policy(value));
-    }
-    Ok(JsonKind::Other)
-}
-
-/// A module holding only blocks (used by plan loading and tests).
-pub fn module_from_blocks(
-    dir: &Path,
-    blocks: Vec<Block>,
-    files: SourceFiles,
-    options: &InputOptions,
-) -> Module {
-    Module {
-        dir: dir.to_path_buf(),
-        config: Config { blocks },
-        files,
-        variables: HashMap::new(),
-        environment: options.environment.clone(),
-        production_names: options.production_names.clone(),
-        file_source: Box::new(DiskFiles),
-        source_maps: HashMap::new(),
-        standalone_policies: Vec::new(),
+        Err(e) => errors.push(e),
     }
 }
 

@@ -1,16 +1,19 @@
 //! Human output: miette diagnostics with the rule ID and name, a labelled span and help,
 //! then `N errors, N warnings in N files`.
 
-use crate::located::{LintReport, Located};
+use super::{Reporter, Summary};
+use crate::located::{InputError, Located};
 use crate::Severity;
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use miette::{Diagnostic, LabeledSpan, NamedSource};
+use rayon::prelude::*;
 use std::fmt;
-use std::sync::Arc;
-use tfstack_model::{SourceFile, Span};
+use std::io::{self, Write};
+use tfstack_model::error::{render, try_render};
+use tfstack_model::Snippet;
 
 struct FindingDiagnostic<'a> {
     f: &'a Located,
-    source: Option<NamedSource<Arc<str>>>,
+    source: Option<NamedSource<Snippet>>,
 }
 
 /// Lines longer than this are not shown as a snippet: the finding is printed as
@@ -18,11 +21,18 @@ struct FindingDiagnostic<'a> {
 /// 20 MB line printed all of it, and took seconds to render).
 const MAX_SNIPPET_LINE: usize = 500;
 
-/// Whether the lines miette would show around `span` include one too long to print.
-fn snippet_too_wide(file: &SourceFile, span: Span) -> bool {
-    let (first, _) = file.line_col(span.start);
-    let (last, _) = file.line_col(span.end);
-    (first.saturating_sub(1).max(1)..=last + 1).any(|l| file.line_text(l).len() > MAX_SNIPPET_LINE)
+/// Whether the lines miette would show around the span (one on each side) include one
+/// too long to print.
+fn snippet_too_wide(snippet: &Snippet) -> bool {
+    let start = snippet.span.start as usize;
+    let end = snippet.span.end as usize;
+    let text = &snippet.text;
+    let first = snippet.first_line + text.get(..start).unwrap_or("").matches('\n').count() as u32;
+    let last = snippet.first_line + text.get(..end).unwrap_or("").matches('\n').count() as u32;
+    snippet
+        .lines()
+        .filter(|(n, _)| (first.saturating_sub(1).max(1)..=last + 1).contains(n))
+        .any(|(_, line)| line.len() > MAX_SNIPPET_LINE)
 }
 
 impl fmt::Debug for FindingDiagnostic<'_> {
@@ -64,7 +74,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
         self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let (_, span) = self.f.location.source.as_ref()?;
+        let span = self.f.location.source.as_ref()?.span;
         let len = span.len().max(1);
         Some(Box::new(std::iter::once(LabeledSpan::new(
             Some(self.f.label.clone()),
@@ -75,97 +85,85 @@ impl Diagnostic for FindingDiagnostic<'_> {
 }
 
 /// Renders one finding (also used for rule snapshots).
-pub fn render_finding(f: &Located, color: bool, width: usize) -> String {
-    // The text is shared, not copied: one copy per finding was quadratic in big files.
-    let source = f.location.source.as_ref().map(|(file, _)| {
-        NamedSource::new(f.location.path.clone(), file.text.clone()).with_language("hcl")
+pub fn render_finding(f: &Located, color: bool) -> String {
+    let source = f.location.source.as_ref().map(|snippet| {
+        NamedSource::new(f.location.path.clone(), snippet.clone()).with_language("hcl")
     });
-    let too_wide = f
-        .location
-        .source
-        .as_ref()
-        .is_some_and(|(file, span)| snippet_too_wide(file, *span));
+    let too_wide = f.location.source.as_ref().is_some_and(snippet_too_wide);
     let diag = FindingDiagnostic { f, source };
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(width)
-        .with_links(false);
-    let mut out = String::new();
-    if too_wide || f.location.source.is_none() || handler.render_report(&mut out, &diag).is_err() {
-        out = format!(
-            "{}: {} [{}({})]\n  --> {}:{}:{}\n  help: {}\n",
-            f.severity.as_str(),
-            f.message,
-            f.rule.id,
-            f.rule.name,
-            f.location.path,
-            f.location.line,
-            f.location.column,
-            f.help
-        );
+    if too_wide || f.location.source.is_none() {
+        return plain(f);
     }
-    out
+    try_render(&diag, color).unwrap_or_else(|| plain(f))
 }
 
-/// The whole report for a terminal or a log, written finding by finding.
-pub fn write(report: &LintReport, color: bool, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-    for f in &report.findings {
-        match &f.rendered {
-            Some(text) => w.write_all(text.as_bytes())?,
-            None => w.write_all(render_finding(f, color, 100).as_bytes())?,
-        }
-        w.write_all(b"\n")?;
-    }
-    let mut out = String::new();
-    for e in &report.errors {
-        if e.line > 0 {
-            out.push_str(&format!(
-                "error: {}:{}:{}: {}\n",
-                e.path, e.line, e.column, e.message
-            ));
-        } else {
-            out.push_str(&format!("error: {}: {}\n", e.path, e.message));
-        }
-    }
-    let files: std::collections::BTreeSet<&str> = report
-        .findings
-        .iter()
-        .map(|f| f.location.path.as_str())
-        .collect();
-    // "1 error", not "1 errors".
-    let count = |n: usize, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
-    out.push_str(&format!(
-        "{}, {}, {} in {} ({} checked{}{})\n",
-        count(report.count(Severity::Error), "error"),
-        count(report.count(Severity::Warning), "warning"),
-        count(report.count(Severity::Note), "note"),
-        count(files.len(), "file"),
-        count(report.files, "file"),
-        if report.suppressed.is_empty() {
-            String::new()
-        } else {
-            format!(", {} suppressed", report.suppressed.len())
-        },
-        // Files, not errors: one wrongly typed plan may have many errors.
-        match report
-            .errors
-            .iter()
-            .map(|e| e.path.as_str())
-            .collect::<std::collections::BTreeSet<_>>()
-            .len()
-        {
-            0 => String::new(),
-            n => format!(", {n} unreadable"),
-        },
-    ));
-    w.write_all(out.as_bytes())
+/// A finding on a few lines, without its source.
+fn plain(f: &Located) -> String {
+    format!(
+        "{}: {} [{}({})]\n  --> {}:{}:{}\n  help: {}\n",
+        f.severity.as_str(),
+        f.message,
+        f.rule.id,
+        f.rule.name,
+        f.location.path,
+        f.location.line,
+        f.location.column,
+        f.help
+    )
 }
 
-/// The whole report as a string.
-pub fn render(report: &LintReport, color: bool) -> String {
-    super::to_string(|out| write(report, color, out))
+/// `--format human`: each finding as miette renders it (a batch rendered in parallel),
+/// each unreadable input with its lines where known, then `N errors, N warnings, …`.
+pub struct HumanReporter {
+    pub color: bool,
+}
+
+impl Reporter for HumanReporter {
+    fn needs_snippets(&self) -> bool {
+        true
+    }
+
+    fn findings(&mut self, out: &mut dyn Write, findings: &[Located]) -> io::Result<()> {
+        let color = self.color;
+        let rendered: Vec<String> = findings
+            .par_iter()
+            .map(|f| render_finding(f, color))
+            .collect();
+        for text in rendered {
+            out.write_all(text.as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    fn errors(&mut self, out: &mut dyn Write, errors: &[InputError]) -> io::Result<()> {
+        for e in errors {
+            out.write_all(render(e, self.color).as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+        // "1 error", not "1 errors".
+        let count = |n: usize, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
+        writeln!(
+            out,
+            "{}, {}, {} in {} ({} checked{}{})",
+            count(summary.errors, "error"),
+            count(summary.warnings, "warning"),
+            count(summary.notes, "note"),
+            count(summary.files_with_findings, "file"),
+            count(summary.files_checked, "file"),
+            match summary.suppressed {
+                0 => String::new(),
+                n => format!(", {n} suppressed"),
+            },
+            // Files, not errors: one wrongly typed plan may have many errors.
+            match summary.unreadable_files {
+                0 => String::new(),
+                n => format!(", {n} unreadable"),
+            },
+        )
+    }
 }

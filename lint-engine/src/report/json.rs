@@ -1,11 +1,11 @@
 //! `--format json`: `{"version": 1, "findings": [...], "suppressed": [...], "errors": [...],
 //! "summary": {...}}`.
 //!
-//! Perf: serialized straight from borrowed views of the report into the writer (no
+//! Serialized element by element from borrowed views of the report into the writer (no
 //! `serde_json::Value` tree, no whole-document `String`); the keys keep the order below.
 
-use crate::located::{InputError, LintReport, Located};
-use crate::Severity;
+use super::{close_json_array, write_json_elements, write_json_value, Reporter, Summary};
+use crate::located::{InputError, Located};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -47,17 +47,8 @@ impl<'a> From<&'a Located> for Finding<'a> {
     }
 }
 
-/// Serializes a slice of findings lazily, one at a time.
-struct Findings<'a>(&'a [Located]);
-
-impl Serialize for Findings<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(Finding::from))
-    }
-}
-
 #[derive(Serialize)]
-struct Summary {
+struct SummaryView {
     errors: usize,
     warnings: usize,
     notes: usize,
@@ -65,40 +56,79 @@ struct Summary {
     files_checked: usize,
 }
 
-#[derive(Serialize)]
-struct Document<'a> {
-    version: u32,
-    findings: Findings<'a>,
-    suppressed: Findings<'a>,
-    errors: &'a [InputError],
-    summary: Summary,
+/// Where the JSON reporter is in its document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    Findings,
+    Suppressed,
+    Errors,
 }
 
-/// Writes the report as pretty-printed JSON followed by a newline.
-pub fn write(report: &LintReport, out: &mut dyn Write) -> io::Result<()> {
-    let files: std::collections::BTreeSet<&str> = report
-        .findings
-        .iter()
-        .map(|f| f.location.path.as_str())
-        .collect();
-    let doc = Document {
-        version: 1,
-        findings: Findings(&report.findings),
-        suppressed: Findings(&report.suppressed),
-        errors: &report.errors,
-        summary: Summary {
-            errors: report.count(Severity::Error),
-            warnings: report.count(Severity::Warning),
-            notes: report.count(Severity::Note),
-            files: files.len(),
-            files_checked: report.files,
-        },
-    };
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
-    out.write_all(b"\n")
+/// `--format json`, written element by element with the layout of `serde_json`'s pretty
+/// printer.
+pub struct JsonReporter {
+    part: Part,
+    count: usize,
 }
 
-/// The report as a string (tests and callers that want the whole document).
-pub fn render(report: &LintReport) -> String {
-    super::to_string(|out| write(report, out))
+impl Default for JsonReporter {
+    fn default() -> Self {
+        JsonReporter {
+            part: Part::Findings,
+            count: 0,
+        }
+    }
+}
+
+impl JsonReporter {
+    /// Closes the current array and opens `next`'s.
+    fn advance(&mut self, out: &mut dyn Write, next: Part) -> io::Result<()> {
+        while self.part != next {
+            close_json_array(out, self.count, 4)?;
+            let (part, key) = match self.part {
+                Part::Findings => (Part::Suppressed, "suppressed"),
+                Part::Suppressed => (Part::Errors, "errors"),
+                Part::Errors => return Ok(()),
+            };
+            write!(out, ",\n  \"{key}\": [")?;
+            self.part = part;
+            self.count = 0;
+        }
+        Ok(())
+    }
+}
+
+impl Reporter for JsonReporter {
+    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(b"{\n  \"version\": 1,\n  \"findings\": [")
+    }
+
+    fn findings(&mut self, out: &mut dyn Write, findings: &[Located]) -> io::Result<()> {
+        write_json_elements(out, findings.iter().map(Finding::from), &mut self.count, 4)
+    }
+
+    fn suppressed(&mut self, out: &mut dyn Write, findings: &[Located]) -> io::Result<()> {
+        self.advance(out, Part::Suppressed)?;
+        write_json_elements(out, findings.iter().map(Finding::from), &mut self.count, 4)
+    }
+
+    fn errors(&mut self, out: &mut dyn Write, errors: &[InputError]) -> io::Result<()> {
+        self.advance(out, Part::Errors)?;
+        write_json_elements(out, errors, &mut self.count, 4)
+    }
+
+    fn end(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+        self.advance(out, Part::Errors)?;
+        close_json_array(out, self.count, 4)?;
+        let summary = SummaryView {
+            errors: summary.errors,
+            warnings: summary.warnings,
+            notes: summary.notes,
+            files: summary.files_with_findings,
+            files_checked: summary.files_checked,
+        };
+        out.write_all(b",\n  \"summary\": ")?;
+        write_json_value(out, &summary, 2)?;
+        out.write_all(b"\n}\n")
+    }
 }

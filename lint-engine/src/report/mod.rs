@@ -1,19 +1,159 @@
-//! Reporters: human (miette), JSON, SARIF 2.1.0 and GitHub workflow commands.
-//!
-//! The machine formats write into any `io::Write` as they go (`write`), so a large report
-//! is never held twice in memory; `render` returns the same bytes as a `String`.
+//! Reporters: one seam every output format implements. A run's report is handed to the
+//! chosen reporter in order — `begin`, the findings in batches, the suppressed findings,
+//! the unreadable inputs, `end` with the summary — and the reporter writes as it goes,
+//! so a large report is never held twice in memory.
 
 pub mod github;
 pub mod human;
 pub mod json;
 pub mod sarif;
 
-/// Runs a writer-based reporter into a string.
-fn to_string(write: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>) -> String {
+use crate::located::{InputError, LintReport, Located};
+use crate::Severity;
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+
+/// How many findings a reporter is handed at once (the human reporter renders a batch in
+/// parallel).
+const BATCH: usize = 1024;
+
+/// The counts a report ends with.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub errors: usize,
+    pub warnings: usize,
+    pub notes: usize,
+    /// Files with at least one reported finding.
+    pub files_with_findings: usize,
+    /// Files linted.
+    pub files_checked: usize,
+    pub suppressed: usize,
+    /// Files that could not be read or parsed.
+    pub unreadable_files: usize,
+}
+
+impl Summary {
+    /// The counts of a report.
+    pub fn of(report: &LintReport) -> Summary {
+        let files: BTreeSet<&str> = report
+            .findings
+            .iter()
+            .map(|f| f.location.path.as_str())
+            .collect();
+        let unreadable: BTreeSet<&str> = report.errors.iter().map(|e| e.path.as_str()).collect();
+        Summary {
+            errors: report.count(Severity::Error),
+            warnings: report.count(Severity::Warning),
+            notes: report.count(Severity::Note),
+            files_with_findings: files.len(),
+            files_checked: report.files,
+            suppressed: report.suppressed.len(),
+            unreadable_files: unreadable.len(),
+        }
+    }
+}
+
+/// An output format.
+pub trait Reporter {
+    /// Whether findings should keep the lines around them (only formats that show source
+    /// need them; the run drops them otherwise, to save memory).
+    fn needs_snippets(&self) -> bool {
+        false
+    }
+    /// Before anything else.
+    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let _ = out;
+        Ok(())
+    }
+    /// Reported findings, in report order (called once per batch).
+    fn findings(&mut self, out: &mut dyn Write, findings: &[Located]) -> io::Result<()>;
+    /// Suppressed findings, in report order.
+    fn suppressed(&mut self, out: &mut dyn Write, findings: &[Located]) -> io::Result<()> {
+        let _ = (out, findings);
+        Ok(())
+    }
+    /// Inputs that could not be read or parsed.
+    fn errors(&mut self, out: &mut dyn Write, errors: &[InputError]) -> io::Result<()>;
+    /// After everything, with the counts.
+    fn end(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()>;
+}
+
+/// Hands a report to a reporter, in order.
+pub fn write(
+    report: &LintReport,
+    reporter: &mut dyn Reporter,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    reporter.begin(out)?;
+    for batch in report.findings.chunks(BATCH) {
+        reporter.findings(out, batch)?;
+    }
+    reporter.suppressed(out, &report.suppressed)?;
+    reporter.errors(out, &report.errors)?;
+    reporter.end(out, &Summary::of(report))
+}
+
+/// A report as a string (tests, and callers that want the whole document).
+pub fn render(report: &LintReport, reporter: &mut dyn Reporter) -> String {
     let mut buf = Vec::new();
     // Writing into a Vec cannot fail, and the reporters write UTF-8 only.
-    match write(&mut buf) {
+    match write(report, reporter, &mut buf) {
         Ok(()) => String::from_utf8(buf).unwrap_or_default(),
         Err(_) => String::new(),
+    }
+}
+
+/// Writes `items` as the elements of a pretty-printed JSON array nested at `indent`
+/// spaces, after `count` elements already written, the way `serde_json`'s pretty printer
+/// lays out a whole document: so a document can be written element by element.
+pub(crate) fn write_json_elements<T: serde::Serialize>(
+    out: &mut dyn Write,
+    items: impl IntoIterator<Item = T>,
+    count: &mut usize,
+    indent: usize,
+) -> io::Result<()> {
+    let pad = " ".repeat(indent);
+    for item in items {
+        out.write_all(if *count == 0 { b"\n" } else { b",\n" })?;
+        let text = serde_json::to_string_pretty(&item).map_err(io::Error::from)?;
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.write_all(b"\n")?;
+            }
+            out.write_all(pad.as_bytes())?;
+            out.write_all(line.as_bytes())?;
+        }
+        *count += 1;
+    }
+    Ok(())
+}
+
+/// Writes a value pretty-printed as the member of an object nested at `indent` spaces
+/// (its first line follows the key).
+pub(crate) fn write_json_value<T: serde::Serialize>(
+    out: &mut dyn Write,
+    value: &T,
+    indent: usize,
+) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(value).map_err(io::Error::from)?;
+    let pad = " ".repeat(indent);
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.write_all(b"\n")?;
+            out.write_all(pad.as_bytes())?;
+        }
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+/// Closes a JSON array opened with `[` and filled by [`write_json_elements`].
+pub(crate) fn close_json_array(out: &mut dyn Write, count: usize, indent: usize) -> io::Result<()> {
+    if count == 0 {
+        out.write_all(b"]")
+    } else {
+        out.write_all(b"\n")?;
+        out.write_all(" ".repeat(indent.saturating_sub(2)).as_bytes())?;
+        out.write_all(b"]")
     }
 }

@@ -1,10 +1,11 @@
 //! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other CI systems. Rules
 //! carry help text and `helpUri`; suppressed findings are results with `suppressions`.
 //!
-//! Perf: serialized straight from borrowed views of the report into the writer (no
+//! Serialized result by result from borrowed views of the report into the writer (no
 //! `serde_json::Value` tree); the keys keep the order of the structs below.
 
-use crate::located::{InputError, LintReport, Located};
+use super::{close_json_array, write_json_elements, write_json_value, Reporter, Summary};
+use crate::located::{InputError, Located};
 use crate::{Rule, Severity};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -134,25 +135,6 @@ fn result(f: &Located, rule_index: usize) -> SarifResult<'_> {
     }
 }
 
-/// Every finding, then every suppressed finding, serialized one at a time.
-struct Results<'a> {
-    report: &'a LintReport,
-    index: &'a HashMap<&'static str, usize>,
-}
-
-impl Serialize for Results<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let index = |f: &Located| self.index.get(f.rule.id).copied().unwrap_or(0);
-        s.collect_seq(
-            self.report
-                .findings
-                .iter()
-                .chain(&self.report.suppressed)
-                .map(|f| result(f, index(f))),
-        )
-    }
-}
-
 #[derive(Serialize)]
 struct Help {
     text: String,
@@ -234,78 +216,94 @@ struct Invocation<'a> {
     tool_execution_notifications: Vec<Notification<'a>>,
 }
 
-#[derive(Serialize)]
-struct Run<'a> {
-    tool: Tool,
-    results: Results<'a>,
-    invocations: [Invocation<'a>; 1],
+/// `--format sarif`: the log written result by result, with the layout of `serde_json`'s
+/// pretty printer. The rule descriptors are those of the catalogue the run was handed.
+pub struct SarifReporter {
+    rules: Vec<Descriptor>,
+    index: HashMap<&'static str, usize>,
+    results: usize,
 }
 
-#[derive(Serialize)]
-struct Log<'a> {
-    #[serde(rename = "$schema")]
-    schema: &'static str,
-    version: &'static str,
-    runs: [Run<'a>; 1],
+impl SarifReporter {
+    pub fn new(catalogue: &[&'static dyn Rule]) -> Self {
+        let rules: Vec<Descriptor> = catalogue
+            .iter()
+            .map(|r| {
+                let m = r.meta();
+                let docs = m.docs_markdown();
+                Descriptor {
+                    id: m.id,
+                    name: m.name,
+                    short_description: Text { text: m.summary() },
+                    full_description: Text { text: m.summary() },
+                    help: Help {
+                        text: docs.clone(),
+                        markdown: docs,
+                    },
+                    help_uri: m.help_uri(),
+                    default_configuration: Level {
+                        level: level(m.default_severity),
+                    },
+                    properties: Family { family: m.family() },
+                }
+            })
+            .collect();
+        let index = rules.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
+        SarifReporter {
+            rules,
+            index,
+            results: 0,
+        }
+    }
+
+    fn write_results(&mut self, out: &mut dyn Write, findings: &[Located]) -> io::Result<()> {
+        let index = &self.index;
+        let results = findings
+            .iter()
+            .map(|f| result(f, index.get(f.rule.id).copied().unwrap_or(0)));
+        write_json_elements(out, results, &mut self.results, 8)
+    }
 }
 
-/// Writes the report as a pretty-printed SARIF 2.1.0 log followed by a newline.
-pub fn write(
-    report: &LintReport,
-    catalogue: &[&'static dyn Rule],
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    let rules: Vec<Descriptor> = catalogue
-        .iter()
-        .map(|r| {
-            let m = r.meta();
-            let docs = m.docs_markdown();
-            Descriptor {
-                id: m.id,
-                name: m.name,
-                short_description: Text { text: m.summary() },
-                full_description: Text { text: m.summary() },
-                help: Help {
-                    text: docs.clone(),
-                    markdown: docs,
-                },
-                help_uri: m.help_uri(),
-                default_configuration: Level {
-                    level: level(m.default_severity),
-                },
-                properties: Family { family: m.family() },
-            }
-        })
-        .collect();
-    let index: HashMap<&'static str, usize> =
-        rules.iter().enumerate().map(|(i, d)| (d.id, i)).collect();
-    let log = Log {
-        schema: "https://json.schemastore.org/sarif-2.1.0.json",
-        version: "2.1.0",
-        runs: [Run {
-            tool: Tool {
-                driver: Driver {
-                    name: "tfstack",
-                    information_uri: "https://github.com/tfstack/tfstack",
-                    version: env!("CARGO_PKG_VERSION"),
-                    rules,
-                },
+impl Reporter for SarifReporter {
+    fn begin(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let tool = Tool {
+            driver: Driver {
+                name: "tfstack",
+                information_uri: "https://github.com/tfstack/tfstack",
+                version: env!("CARGO_PKG_VERSION"),
+                rules: std::mem::take(&mut self.rules),
             },
-            results: Results {
-                report,
-                index: &index,
-            },
-            invocations: [Invocation {
-                execution_successful: report.errors.is_empty(),
-                tool_execution_notifications: report.errors.iter().map(notification).collect(),
-            }],
-        }],
-    };
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::from)?;
-    out.write_all(b"\n")
-}
+        };
+        out.write_all(
+            b"{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \
+              \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": ",
+        )?;
+        write_json_value(out, &tool, 6)?;
+        out.write_all(b",\n      \"results\": [")
+    }
 
-/// The log as a string (tests and callers that want the whole document).
-pub fn render(report: &LintReport, catalogue: &[&'static dyn Rule]) -> String {
-    super::to_string(|out| write(report, catalogue, out))
+    fn findings(&mut self, out: &mut dyn Write, findings: &[Located]) -> io::Result<()> {
+        self.write_results(out, findings)
+    }
+
+    fn suppressed(&mut self, out: &mut dyn Write, findings: &[Located]) -> io::Result<()> {
+        self.write_results(out, findings)
+    }
+
+    fn errors(&mut self, out: &mut dyn Write, errors: &[InputError]) -> io::Result<()> {
+        close_json_array(out, self.results, 8)?;
+        let invocation = Invocation {
+            execution_successful: errors.is_empty(),
+            tool_execution_notifications: errors.iter().map(notification).collect(),
+        };
+        out.write_all(b",\n      \"invocations\": [")?;
+        let mut count = 0;
+        write_json_elements(out, [invocation], &mut count, 8)?;
+        close_json_array(out, count, 8)
+    }
+
+    fn end(&mut self, out: &mut dyn Write, _: &Summary) -> io::Result<()> {
+        out.write_all(b"\n    }\n  ]\n}\n")
+    }
 }

@@ -1,0 +1,38 @@
+//! One module per command; each returns the process exit code.
+
+pub mod graph;
+pub mod lint;
+pub mod rules;
+pub mod synth;
+
+use crate::cli::{Cli, Command};
+use crate::diagnostics::{fail, print_stdout};
+use crate::App;
+
+/// Runs a parsed command line for `app`.
+pub fn run(app: &App, cli: Cli, color: bool) -> i32 {
+    let result = match cli.command {
+        Command::List => {
+            let mut text = String::new();
+            for (name, envs) in app.list() {
+                text.push_str(&format!("{name}: {}\n", envs.join(", ")));
+            }
+            print_stdout(&text).map(|()| 0)
+        }
+        Command::Synth(args) => synth::run(app, &args, color),
+        Command::Lint(args) => lint::run(app, &args, color),
+        Command::Rules { format } => rules::rules(format),
+        Command::Explain { rule } => rules::explain(&rule),
+        Command::Graph(args) => graph::run(app, &args, color),
+        Command::Schema { .. } => print_stdout(&format!(
+            "{}\n",
+            serde_json::to_string_pretty(&tfstack_lint_engine::config::config_schema())
+                .unwrap_or_default()
+        ))
+        .map(|()| 0),
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => fail(&error, color),
+    }
+}
