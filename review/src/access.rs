@@ -447,7 +447,7 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
                 }
             }
             PolicyKind::Trust => {
-                let Some(role) = doc.resource.as_deref() else {
+                let Some(owner) = doc.resource.as_deref() else {
                     continue;
                 };
                 let mut names = Vec::new();
@@ -461,19 +461,34 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
                         }
                     }
                 }
-                let role_name = a
-                    .block(role)
-                    .map(|b| b.name_label().to_string())
-                    .unwrap_or_default();
-                trusts.push(Trust {
-                    component: r
-                        .component(role)
-                        .map(|c| component_label(components, &c))
-                        .unwrap_or_else(|| role.to_string()),
-                    role: role_name,
-                    principals: names,
-                    external,
-                });
+                // A policy document data source is the trust of every role that reads it.
+                let roles: Vec<String> = if owner.starts_with("data.") {
+                    a.cx.referenced_by(owner)
+                        .iter()
+                        .filter(|rf| {
+                            rf.from.is_resource("aws_iam_role")
+                                && rf.attribute == "assume_role_policy"
+                        })
+                        .map(|rf| rf.from.address())
+                        .collect()
+                } else {
+                    vec![owner.to_string()]
+                };
+                for role in roles {
+                    let role_name = a
+                        .block(&role)
+                        .map(|b| b.name_label().to_string())
+                        .unwrap_or_default();
+                    trusts.push(Trust {
+                        component: r
+                            .component(&role)
+                            .map(|c| component_label(components, &c))
+                            .unwrap_or_else(|| role.clone()),
+                        role: role_name,
+                        principals: names.clone(),
+                        external,
+                    });
+                }
             }
             PolicyKind::Identity => {}
         }

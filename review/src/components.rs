@@ -39,6 +39,10 @@ impl Role {
             Role::Observability => "Observability",
         }
     }
+    /// The colour the group's frame is filled with in the diagram.
+    pub fn fill(self) -> &'static str {
+        crate::svg::group_fill(self)
+    }
     pub fn slug(self) -> &'static str {
         match self {
             Role::Entry => "entry",

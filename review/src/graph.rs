@@ -1175,6 +1175,11 @@ fn grants(
         let Some(principal) = g.principal_component.as_deref() else {
             continue;
         };
+        // A role several components share: its grants are no one component's flows (the
+        // access section lists them).
+        if components.get(principal).map(|c| c.kind) == Some(Kind::Role) {
+            continue;
+        }
         for action in &g.actions {
             let Some((label, consumes)) = action_flow(action) else {
                 continue;
