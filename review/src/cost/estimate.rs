@@ -778,8 +778,13 @@ pub(crate) fn estimate(
         if lines.is_empty() {
             continue;
         }
-        let monthly = lines.iter().map(|l| l.monthly).sum();
-        let fixed = lines.iter().filter(|l| l.fixed).map(|l| l.monthly).sum();
+        let monthly = lines.iter().map(|l| l.monthly).fold(0.0, |a, b| a + b);
+        // `fold` from +0.0: an empty `sum` of floats is -0.0.
+        let fixed = lines
+            .iter()
+            .filter(|l| l.fixed)
+            .map(|l| l.monthly)
+            .fold(0.0, |a, b| a + b);
         out.push(ComponentCost {
             component: name,
             kind,
@@ -793,8 +798,8 @@ pub(crate) fn estimate(
             .total_cmp(&x.monthly)
             .then_with(|| x.component.cmp(&y.component))
     });
-    let total = out.iter().map(|c| c.monthly).sum();
-    let fixed_total = out.iter().map(|c| c.fixed).sum();
+    let total = out.iter().map(|c| c.monthly).fold(0.0, |a, b| a + b);
+    let fixed_total = out.iter().map(|c| c.fixed).fold(0.0, |a, b| a + b);
     let mut assumptions = pricer.assumptions;
     assumptions.sort_by(|x, y| (&x.resource, &x.key).cmp(&(&y.resource, &y.key)));
     assumptions.dedup_by(|x, y| x.resource == y.resource && x.key == y.key);
