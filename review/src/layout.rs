@@ -8,15 +8,15 @@ use crate::components::Role;
 use crate::graph::{FlowGraph, Style};
 use std::collections::{BTreeMap, BTreeSet};
 
-pub const NODE_WIDTH: f64 = 184.0;
+pub const NODE_WIDTH: f64 = 176.0;
 pub const NODE_HEIGHT: f64 = 46.0;
-const COLUMN_GAP: f64 = 92.0;
+const COLUMN_GAP: f64 = 88.0;
 const NODE_GAP: f64 = 14.0;
 const LANE_TITLE: f64 = 26.0;
 const LANE_PADDING: f64 = 14.0;
 const LANE_GAP: f64 = 10.0;
 const MARGIN: f64 = 16.0;
-const LANE_LABEL_WIDTH: f64 = 28.0;
+const LANE_LABEL_WIDTH: f64 = 4.0;
 /// Approximate advance of a 10 px label character.
 const LABEL_CHAR: f64 = 5.9;
 const LABEL_HEIGHT: f64 = 14.0;
@@ -65,8 +65,29 @@ pub struct PlacedEdge {
     pub index: usize,
     /// Start, two control points, end.
     pub curve: [(f64, f64); 4],
+    /// For a bundle of edges from one column into one node: the x of the vertical line
+    /// they share; the edge is then drawn start → (bus, start.y) → (bus, end.y) → end.
+    pub bus: Option<f64>,
     pub label: Option<(f64, f64)>,
     pub style: Style,
+}
+
+impl PlacedEdge {
+    /// A point along the edge: on a bus route, `t` below 0.5 runs down the shared line and
+    /// above 0.5 along the last stretch into the node.
+    pub fn point(&self, t: f64) -> (f64, f64) {
+        match self.bus {
+            None => point_at(&self.curve, t),
+            Some(x) => {
+                let (p0, p3) = (self.curve[0], self.curve[3]);
+                if t < 0.5 {
+                    (x, p0.1 + (p3.1 - p0.1) * t * 2.0)
+                } else {
+                    (x + (p3.0 - x) * (t - 0.5) * 2.0, p3.1)
+                }
+            }
+        }
+    }
 }
 
 /// The whole drawing.
@@ -474,10 +495,12 @@ pub fn layout(graph: &FlowGraph) -> Layout {
         edges.push(PlacedEdge {
             index: k,
             curve,
+            bus: None,
             label: None,
             style: e.style,
         });
     }
+    route_buses(graph, &fan_in, &mut edges);
     place_labels(graph, &nodes, &mut edges);
     Layout {
         width,
@@ -486,6 +509,62 @@ pub fn layout(graph: &FlowGraph) -> Layout {
         nodes,
         edges,
     }
+}
+
+/// Bundles of at least three edges from one column into one node share a vertical line
+/// in the gap after that column: each edge runs right to it, down (or up) it, and into the
+/// node, instead of a sheaf of crossing curves. Bundles leaving one column get lines side
+/// by side, ordered by the height of their target.
+fn route_buses(
+    graph: &FlowGraph,
+    fan_in: &BTreeMap<(usize, &str), Vec<usize>>,
+    edges: &mut [PlacedEdge],
+) {
+    let position: BTreeMap<usize, usize> = edges
+        .iter()
+        .enumerate()
+        .map(|(p, e)| (e.index, p))
+        .collect();
+    // Source column (its right edge) → bundles: (target height, placed edges).
+    let mut by_column: BTreeMap<i64, Vec<(f64, Vec<usize>)>> = BTreeMap::new();
+    for members in fan_in.values() {
+        if members.len() < 3 {
+            continue;
+        }
+        let placed: Vec<usize> = members
+            .iter()
+            .filter_map(|k| position.get(k).copied())
+            .collect();
+        // The column most members leave from.
+        let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+        for &p in &placed {
+            *counts
+                .entry(edges[p].curve[0].0.round() as i64)
+                .or_default() += 1;
+        }
+        let Some((&column, &count)) = counts.iter().max_by_key(|(x, n)| (**n, -**x)) else {
+            continue;
+        };
+        if count < 3 {
+            continue;
+        }
+        let same: Vec<usize> = placed
+            .into_iter()
+            .filter(|p| edges[*p].curve[0].0.round() as i64 == column)
+            .collect();
+        let target_y = edges[same[0]].curve[3].1;
+        by_column.entry(column).or_default().push((target_y, same));
+    }
+    for (column, mut bundles) in by_column {
+        bundles.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for (i, (_, members)) in bundles.into_iter().enumerate() {
+            let x = column as f64 + 14.0 + 11.0 * i as f64;
+            for p in members {
+                edges[p].bus = Some(x);
+            }
+        }
+    }
+    let _ = graph;
 }
 
 /// Estimated vertical positions (lane index first, then place in the cell), for ordering.
@@ -563,7 +642,12 @@ fn place_labels(graph: &FlowGraph, nodes: &[PlacedNode], edges: &mut [PlacedEdge
         }
         let mut g = rest;
         g.sort_by(|a, b| edges[*a].curve[0].1.total_cmp(&edges[*b].curve[0].1));
-        carriers.push((g[g.len() / 2], 0.88));
+        let t = if edges[g[0]].bus.is_some() {
+            0.75
+        } else {
+            0.88
+        };
+        carriers.push((g[g.len() / 2], t));
         g.iter().for_each(|k| done[*k] = true);
     }
     for (k, d) in done.iter().enumerate() {
@@ -595,7 +679,7 @@ fn place_labels(graph: &FlowGraph, nodes: &[PlacedNode], edges: &mut [PlacedEdge
         }
         let mut chosen = None;
         for t in &candidates {
-            let p = point_at(&edges[k].curve, *t);
+            let p = edges[k].point(*t);
             let b = label_box(text, p);
             if !taken.iter().any(|r| r.overlaps(&b)) {
                 chosen = Some((p, b));
@@ -603,7 +687,7 @@ fn place_labels(graph: &FlowGraph, nodes: &[PlacedNode], edges: &mut [PlacedEdge
             }
         }
         let (p, b) = chosen.unwrap_or_else(|| {
-            let p = point_at(&edges[k].curve, t0);
+            let p = edges[k].point(t0);
             (p, label_box(text, p))
         });
         edges[k].label = Some(p);

@@ -148,17 +148,34 @@ fn render_layout(graph: &FlowGraph, l: &Layout) -> String {
         } else {
             "1.2"
         };
+        let d = match e.bus {
+            Some(x) => format!(
+                "M{} {} L{} {} L{} {} L{} {}",
+                n(c[0].0),
+                n(c[0].1),
+                n(x),
+                n(c[0].1),
+                n(x),
+                n(c[3].1),
+                n(c[3].0),
+                n(c[3].1)
+            ),
+            None => format!(
+                "M{} {} C{} {} {} {} {} {}",
+                n(c[0].0),
+                n(c[0].1),
+                n(c[1].0),
+                n(c[1].1),
+                n(c[2].0),
+                n(c[2].1),
+                n(c[3].0),
+                n(c[3].1)
+            ),
+        };
         let _ = write!(
             s,
-            r#"<path class="edge" d="M{} {} C{} {} {} {} {} {}" fill="none" stroke="{}" stroke-width="{}"{} marker-end="url(#{})"><title>{} → {}: {}</title></path>"#,
-            n(c[0].0),
-            n(c[0].1),
-            n(c[1].0),
-            n(c[1].1),
-            n(c[2].0),
-            n(c[2].1),
-            n(c[3].0),
-            n(c[3].1),
+            r#"<path class="edge" d="{}" fill="none" stroke="{}" stroke-width="{}" stroke-linejoin="round"{} marker-end="url(#{})"><title>{} → {}: {}</title></path>"#,
+            d,
             edge_color(e.style),
             width,
             dash,
@@ -193,10 +210,10 @@ fn render_layout(graph: &FlowGraph, l: &Layout) -> String {
             accent,
             n(r.x + 13.0),
             n(r.y + 19.0),
-            escape(&fit(&node.name, 24)),
+            escape(&fit(&node.name, 23)),
             n(r.x + 13.0),
             n(r.y + 35.0),
-            escape(&fit(&node.detail, 31))
+            escape(&fit(&node.detail, 29))
         );
     }
     for e in &l.edges {
