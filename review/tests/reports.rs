@@ -282,3 +282,76 @@ fn unreadable_inputs_are_located_errors() {
         other => panic!("unexpected {other}"),
     }
 }
+
+#[test]
+fn the_fixture_shows_lost_failures_wildcards_other_accounts_and_open_entries() {
+    let review =
+        Review::of_module(Path::new(common::FIXTURE), &ReviewOptions::default()).expect("reviews");
+    let lost: Vec<(&str, &str, bool)> = review
+        .failures
+        .iter()
+        .map(|f| (f.source.as_str(), f.target.as_str(), f.lost))
+        .collect();
+    assert_eq!(
+        lost,
+        vec![
+            ("jobs", "worker", true),
+            ("nightly", "worker", true),
+            ("orders", "indexer", true),
+            ("uploads", "thumbnails", false),
+        ]
+    );
+    let access = &review.access;
+    let kms = access
+        .grants
+        .iter()
+        .find(|g| g.actions == ["kms:*"])
+        .expect("the kms:* grant");
+    assert!(kms.wildcard_action && kms.wildcard_resource);
+    assert_eq!(kms.principal, "checkout (Lambda)");
+    let partner = access
+        .grants
+        .iter()
+        .find(|g| {
+            g.resource == "uploads (S3)"
+                && g.principal_kind == tfstack_review::PrincipalKind::Account
+        })
+        .expect("the partner's grant");
+    assert!(partner.cross_account);
+    assert!(access
+        .trusts
+        .iter()
+        .any(|t| t.role == "partner_audit" && t.external));
+    // A templatefile()'d policy names its table through the template's variables.
+    assert!(access
+        .grants
+        .iter()
+        .any(|g| g.principal == "web (ECS service)" && g.resource == "orders (DynamoDB)"));
+    let open: Vec<&str> = access
+        .entry_points
+        .iter()
+        .filter(|e| e.open)
+        .map(|e| e.route.as_str())
+        .collect();
+    assert_eq!(open, vec!["POST /checkout", "*"]);
+    // Supporting resources fold into their component; a role three functions share stays.
+    let worker_role = review
+        .components
+        .get("aws_iam_role.worker")
+        .expect("a shared role is a component");
+    assert!(worker_role
+        .resources
+        .contains(&"aws_iam_role_policy_attachment.worker".to_string()));
+    let checkout = review
+        .components
+        .get("aws_lambda_function.checkout")
+        .expect("checkout");
+    for folded in [
+        "aws_cloudwatch_log_group.checkout",
+        "aws_iam_role.checkout",
+        "aws_iam_role_policy.checkout",
+        "aws_lambda_permission.api_checkout",
+    ] {
+        assert!(checkout.resources.contains(&folded.to_string()), "{folded}");
+    }
+}
