@@ -40,8 +40,11 @@ pub enum Command {
         /// Rule ID or name (`LOG001`, `log-group-without-retention`).
         rule: String,
     },
-    /// Draw a stack's resources and their references.
+    /// Draw a stack: its components along the data flow, or its resource references.
     Graph(GraphArgs),
+    /// One report of a stack or a Terraform directory for architects: diagram,
+    /// inventory, access, failure paths, findings and cost.
+    Review(ReviewArgs),
     /// Print a JSON Schema (`config`: tfstack.toml).
     Schema {
         #[arg(value_parser = ["config"])]
@@ -115,6 +118,48 @@ pub struct GraphArgs {
     /// mermaid or dot.
     #[arg(long, default_value = "mermaid", value_parser = ["mermaid", "dot"])]
     pub format: String,
+    /// `flow`: components along the data flow, grouped by role (as `tfstack review`
+    /// draws them); `resources`: every resource and the references between them.
+    #[arg(long, default_value = "resources")]
+    pub view: GraphView,
+}
+
+/// What `tfstack graph` draws.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GraphView {
+    Resources,
+    Flow,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    /// A Terraform directory to review (instead of --stack).
+    pub path: Option<PathBuf>,
+    /// A registered typed stack.
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// The environment: of the typed stack (required when it has several), or of the
+    /// directory.
+    #[arg(long)]
+    pub env: Option<String>,
+    #[arg(long, default_value = "html")]
+    pub format: ReviewFormat,
+    /// Usage figures for the cost estimate (infracost's usage-file keys).
+    #[arg(long)]
+    pub usage: Option<PathBuf>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Configuration file for the findings (default: tfstack.toml found upwards).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// The formats of `tfstack review`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewFormat {
+    Html,
+    Markdown,
 }
 
 /// The formats of `tfstack lint`.

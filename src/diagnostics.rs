@@ -29,6 +29,12 @@ pub enum CliError {
     #[error("--var expects name=value, got `{0}`")]
     #[diagnostic(code(tfstack::usage))]
     BadVar(String),
+    #[error("stack `{0}` has several environments")]
+    #[diagnostic(code(tfstack::usage), help("choose one with --env"))]
+    ChooseEnvironment(String),
+    #[error("cannot make the review: {0}")]
+    #[diagnostic(code(tfstack::review))]
+    Review(String),
     #[error("unknown rule `{0}`")]
     #[diagnostic(code(tfstack::usage), help("`tfstack rules` lists them"))]
     UnknownRule(String),

@@ -2,6 +2,7 @@
 
 pub mod graph;
 pub mod lint;
+pub mod review;
 pub mod rules;
 pub mod synth;
 
@@ -24,6 +25,7 @@ pub fn run(app: &App, cli: Cli, color: bool) -> i32 {
         Command::Rules { format } => rules::rules(format),
         Command::Explain { rule } => rules::explain(&rule),
         Command::Graph(args) => graph::run(app, &args, color),
+        Command::Review(args) => review::run(app, &args, color),
         Command::Schema { .. } => print_stdout(&format!(
             "{}\n",
             serde_json::to_string_pretty(&tfstack_lint_engine::config::config_schema())
