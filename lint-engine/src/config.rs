@@ -162,9 +162,9 @@ impl LintConfig {
     }
 
     /// A finding's path as shown (relative to where tfstack runs) and, when the
-    /// configuration came from a file, relative to that file's directory. Fix: `path`
-    /// globs matched only the former, so `legacy/**` in the repository's tfstack.toml
-    /// stopped matching when tfstack ran from a subdirectory.
+    /// configuration came from a file, relative to that file's directory, so that
+    /// `legacy/**` in the repository's tfstack.toml matches when tfstack runs from a
+    /// subdirectory too.
     fn glob_paths(&self, shown: &str) -> Vec<String> {
         let mut out = vec![shown.to_string()];
         let config_dir = self

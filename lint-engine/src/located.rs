@@ -54,7 +54,7 @@ impl LintReport {
     }
     /// Sorts findings by path, position and rule (stable output).
     pub fn sort(&mut self) {
-        // Perf: compares borrowed keys (the key used to clone two strings per comparison).
+        // Borrowed keys: no string is copied per comparison.
         fn key(f: &Located) -> (&str, u32, u32, &str, &str) {
             (
                 &f.location.path,

@@ -63,16 +63,16 @@ pub fn lint_paths_with(
         errors: inputs.errors.clone(),
         ..LintReport::default()
     };
-    // Fix: `--var-file` was read only by modules, so a missing one went unreported when
-    // no module was found. Check each once here (modules report the same errors again;
-    // they are deduplicated below).
+    // Each `--var-file` is checked once here, so that a missing one is reported even when
+    // no module reads it (modules report the same errors again; they are deduplicated
+    // below).
     for path in &options.var_files {
         if let Err(e) = input::read_text(path) {
             report.errors.push(e);
         }
     }
     let modules: Vec<(PathBuf, Vec<PathBuf>)> = inputs.modules.into_iter().collect();
-    // Perf: the largest modules first, one task each, so that the cores finish together
+    // The largest modules first, one task each, so that the cores finish together
     // instead of one waiting on a large module left for last. Results are merged back in
     // the modules' own order.
     let mut schedule: Vec<usize> = (0..modules.len()).collect();

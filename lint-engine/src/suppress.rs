@@ -85,8 +85,7 @@ pub fn scan_files(files: &SourceFiles) -> Vec<InlineSuppression> {
 
 /// The suppressions of one module, indexed by where they apply: built once per module so
 /// that matching a finding looks only at the comments in the run just above its lines and
-/// at its resource's typed suppressions (matching used to test every suppression against
-/// every finding: findings × suppressions).
+/// at its resource's typed suppressions, not every suppression for every finding.
 pub struct SuppressionIndex<'a> {
     suppressions: &'a [InlineSuppression],
     /// Comment suppressions by the file and 1-based line they stand on, indexes ascending.

@@ -74,8 +74,8 @@ impl Block {
     }
     /// `type.name` for resources, `data.type.name` for data sources, `kind.label` otherwise.
     pub fn address(&self) -> String {
-        // Perf: one exact allocation (rules ask for addresses often; `format!` cost
-        // about twice as much here).
+        // One exact allocation: rules ask for addresses often, and `format!` costs about
+        // twice as much here.
         match (self.kind.as_str(), self.labels.as_slice()) {
             ("resource", [t, n, ..]) => concat(&[t, ".", n]),
             ("data", [t, n, ..]) => concat(&["data.", t, ".", n]),

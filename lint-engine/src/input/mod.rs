@@ -57,7 +57,7 @@ pub fn discover(paths: &[PathBuf]) -> Inputs {
             continue;
         }
         if !p.is_dir() {
-            // Fix: a FIFO or device named on the command line was reported as missing.
+            // A FIFO or a device exists but is not an input.
             let message = if p.exists() {
                 "not a regular file or directory"
             } else {
@@ -142,9 +142,9 @@ pub fn discover(paths: &[PathBuf]) -> Inputs {
         files.dedup();
     }
     // Local module calls to directories outside the walked paths are linted too, and the
-    // modules those call, transitively. Directories are compared canonically (fix: a
-    // call `../../modules/x` from a walked `envs/prod` was linted a second time, as
-    // `envs/prod/../../modules/x`, doubling its findings) and shown lexically normalized.
+    // modules those call, transitively. Directories are compared canonically (a call
+    // `../../modules/x` from a walked `envs/prod` is the walked `modules/x`, not a second
+    // module) and shown lexically normalized.
     let mut known: BTreeSet<PathBuf> = inputs
         .modules
         .keys()
@@ -276,9 +276,9 @@ fn local_module_sources(path: &Path) -> Option<Vec<String>> {
 
 /// Whether `text` may hold a top-level `module` block: the word `module` first on its line
 /// (after whitespace or the end of a `/* */` comment) and followed by whitespace, `"` or
-/// `{`. Perf: almost every file mentions `path.module` (or "module" in a comment or a
-/// description), and the plain `contains("module")` this replaces made discovery parse
-/// nearly every file a second time, on one thread.
+/// `{`. Almost every file mentions `path.module` (or "module" in a comment or a
+/// description): a plain `contains("module")` would make discovery parse nearly every
+/// file a second time, on one thread.
 fn may_declare_module(text: &str) -> bool {
     let bytes = text.as_bytes();
     text.match_indices("module").any(|(i, _)| {

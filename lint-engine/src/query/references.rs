@@ -79,8 +79,8 @@ pub fn referenced_blocks<'m>(cx: &Context<'m>, expr: &Expr, resource_type: &str)
 /// `dynamic "x" { content { … } }` reads as a block `x`; literal objects (nested blocks
 /// in `.tf.json` and plans) are walked into.
 pub fn walk_attributes<'m>(body: &'m Body, f: &mut dyn FnMut(&str, &'m Expr)) {
-    // Perf: one path buffer for the whole walk (segments pushed and truncated), not a
-    // new string per attribute and level.
+    // One path buffer for the whole walk (segments pushed and truncated), not a new
+    // string per attribute and level.
     let mut path = String::new();
     walk_body(body, &mut path, f);
 }

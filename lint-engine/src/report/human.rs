@@ -17,8 +17,8 @@ struct FindingDiagnostic<'a> {
 }
 
 /// Lines longer than this are not shown as a snippet: the finding is printed as
-/// `path:line:column` with its message and help instead (fix: a finding next to a
-/// 20 MB line printed all of it, and took seconds to render).
+/// `path:line:column` with its message and help instead (a finding next to a 20 MB line
+/// would print all of it, and take seconds to render).
 const MAX_SNIPPET_LINE: usize = 500;
 
 /// Whether the lines miette would show around the span (one on each side) include one

@@ -176,10 +176,9 @@ fn expr_of(v: &Value) -> Expr {
     }
 }
 
-/// Gives every part of a parsed template the string's origin (the parse was of a copy).
-/// Fix: only the interpolations themselves were relocated, so a nested expression
-/// (`"${max(var.a, 0)}"`) kept the copy's placeholder file id, and locating a finding
-/// on it indexed past the module's files and panicked.
+/// Gives every part of a parsed template the string's origin (the parse was of a copy),
+/// nested expressions included (`"${max(var.a, 0)}"`): none may keep the copy's
+/// placeholder file id, which names no file of the module.
 fn with_origin(mut e: Expr, origin: Origin) -> Expr {
     relocate(&mut e, origin);
     e
