@@ -3,9 +3,12 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use tfstack_lint_engine::config::Profile;
+use tfstack_lint_engine::report::checkstyle::CheckstyleReporter;
 use tfstack_lint_engine::report::github::GithubReporter;
+use tfstack_lint_engine::report::gitlab::GitlabReporter;
 use tfstack_lint_engine::report::human::HumanReporter;
 use tfstack_lint_engine::report::json::JsonReporter;
+use tfstack_lint_engine::report::junit::JunitReporter;
 use tfstack_lint_engine::report::sarif::SarifReporter;
 use tfstack_lint_engine::report::Reporter;
 use tfstack_lint_engine::{Rule, Severity};
@@ -50,6 +53,8 @@ pub enum Command {
         #[arg(value_parser = ["config"])]
         what: String,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Args, Debug)]
@@ -107,6 +112,18 @@ pub struct LintArgs {
     /// A variable value, `name=value`.
     #[arg(long = "var")]
     pub vars: Vec<String>,
+    /// Run only these rules: IDs, names or families (`IAM`), repeatable or comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Do not run these rules: IDs, names or families, repeatable or comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Exit 0 even when findings remain (a soft gate); unreadable input still exits 2.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Print how many findings each rule has instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
 }
 
 #[derive(Args, Debug)]
@@ -169,6 +186,9 @@ pub enum OutputFormat {
     Json,
     Sarif,
     Github,
+    Junit,
+    Checkstyle,
+    Gitlab,
 }
 
 impl OutputFormat {
@@ -179,6 +199,9 @@ impl OutputFormat {
             OutputFormat::Json => Box::<JsonReporter>::default(),
             OutputFormat::Sarif => Box::new(SarifReporter::new(catalogue)),
             OutputFormat::Github => Box::new(GithubReporter),
+            OutputFormat::Junit => Box::<JunitReporter>::default(),
+            OutputFormat::Checkstyle => Box::<CheckstyleReporter>::default(),
+            OutputFormat::Gitlab => Box::<GitlabReporter>::default(),
         }
     }
 }

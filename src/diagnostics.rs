@@ -38,6 +38,13 @@ pub enum CliError {
     #[error("unknown rule `{0}`")]
     #[diagnostic(code(tfstack::usage), help("`tfstack rules` lists them"))]
     UnknownRule(String),
+    #[error("`{selector}` names no rule, name or family (in {flag})")]
+    #[diagnostic(code(tfstack::usage), help("{help}"))]
+    UnknownSelector {
+        selector: String,
+        flag: &'static str,
+        help: String,
+    },
     #[error(transparent)]
     #[diagnostic(transparent)]
     Input(#[from] SourceError),

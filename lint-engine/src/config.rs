@@ -81,6 +81,15 @@ pub struct LintConfig {
     pub profile_override: Option<Profile>,
     /// Today, `YYYY-MM-DD`, for `until` dates.
     pub today: String,
+    /// `--select`: when not empty, only the rules these IDs, names or families name run.
+    pub select: Vec<String>,
+    /// `--ignore`: the rules these IDs, names or families name do not run.
+    pub ignore: Vec<String>,
+}
+
+/// Whether `selector` (an ID, a name or a family, any case) names the rule.
+pub fn selects(selector: &str, meta: &RuleMeta) -> bool {
+    meta.is_named(selector) || selector.eq_ignore_ascii_case(meta.family())
 }
 
 /// A configuration that could not be used: the model's one located error.
@@ -92,6 +101,13 @@ const CONFIG_HELP: &str = "see `tfstack schema config` for the accepted keys";
 impl LintConfig {
     /// The severity a rule runs with, or `None` when it is off.
     pub fn severity_of(&self, meta: &RuleMeta) -> Option<Severity> {
+        if self.ignore.iter().any(|s| selects(s, meta)) {
+            return None;
+        }
+        let selected = self.select.iter().any(|s| selects(s, meta));
+        if !self.select.is_empty() && !selected {
+            return None;
+        }
         let setting = self
             .file
             .rules
@@ -115,6 +131,10 @@ impl LintConfig {
                     .or(self.file.profile)
                     .unwrap_or_default();
                 let sev = meta.default_severity;
+                if selected {
+                    // Selected by name on the command line: it runs whatever the profile.
+                    return Some(sev);
+                }
                 match profile {
                     Profile::Strict => Some(sev),
                     Profile::Recommended => (sev != Severity::Note).then_some(sev),

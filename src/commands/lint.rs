@@ -39,6 +39,10 @@ pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
     let mut config = load_config(args.config.as_deref(), &paths[0])?;
     config.profile_override = args.profile;
     let catalogue = registry::all();
+    check_selectors(&args.select, "--select", catalogue)?;
+    check_selectors(&args.ignore, "--ignore", catalogue)?;
+    config.select = args.select.clone();
+    config.ignore = args.ignore.clone();
     let mut reporter = args.format.reporter(color, catalogue);
     let mut report = if typed {
         let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -94,8 +98,80 @@ pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
     if let Some(path) = &args.baseline {
         Baseline::load(path)?.apply(&mut report);
     }
-    write_stdout(|out| report::write(&report, reporter.as_mut(), out))?;
-    Ok(exit_code(&report, args.fail_on))
+    if args.statistics {
+        write_stdout(|out| out.write_all(statistics(&report).as_bytes()))?;
+    } else {
+        write_stdout(|out| report::write(&report, reporter.as_mut(), out))?;
+    }
+    let code = exit_code(&report, args.fail_on);
+    Ok(if args.exit_zero && code == 1 { 0 } else { code })
+}
+
+/// Every `--select`/`--ignore` value must name a rule, a rule name or a family of the
+/// catalogue: a typo would otherwise run (or skip) nothing without a word.
+fn check_selectors(
+    selectors: &[String],
+    flag: &'static str,
+    catalogue: &[&'static dyn tfstack_lint_engine::Rule],
+) -> Result<(), CliError> {
+    for selector in selectors {
+        let known = catalogue
+            .iter()
+            .any(|r| tfstack_lint_engine::config::selects(selector, r.meta()));
+        if known {
+            continue;
+        }
+        let candidates = catalogue.iter().flat_map(|r| {
+            let m = r.meta();
+            [m.id, m.name, m.family()]
+        });
+        let closest = candidates
+            .map(|c| {
+                (
+                    strsim::jaro_winkler(&selector.to_ascii_lowercase(), &c.to_ascii_lowercase()),
+                    c,
+                )
+            })
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let help = match closest {
+            Some((_, c)) => format!("did you mean `{c}`? `tfstack rules` lists every rule"),
+            None => "`tfstack rules` lists every rule; a family is an ID's letters (`IAM`)".into(),
+        };
+        return Err(CliError::UnknownSelector {
+            selector: selector.clone(),
+            flag,
+            help,
+        });
+    }
+    Ok(())
+}
+
+/// `--statistics`: findings per rule, most first, then the totals.
+fn statistics(report: &LintReport) -> String {
+    let mut counts: std::collections::BTreeMap<(&str, &str, Severity), usize> =
+        std::collections::BTreeMap::new();
+    for f in &report.findings {
+        *counts
+            .entry((f.rule.id, f.rule.name, f.severity))
+            .or_default() += 1;
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut out = String::new();
+    for ((id, name, severity), n) in rows {
+        out.push_str(&format!(
+            "{n:>6}  {id:<10} {:<8} {name}\n",
+            severity.as_str()
+        ));
+    }
+    out.push_str(&format!(
+        "{:>6}  findings ({} suppressed, {} unreadable inputs)\n",
+        report.findings.len(),
+        report.suppressed.len(),
+        report.errors.len()
+    ));
+    out
 }
 
 /// Whether a long scan may draw a progress bar: only for people — human output, stderr a

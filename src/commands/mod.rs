@@ -26,6 +26,12 @@ pub fn run(app: &App, cli: Cli, color: bool) -> i32 {
         Command::Explain { rule } => rules::explain(&rule),
         Command::Graph(args) => graph::run(app, &args, color),
         Command::Review(args) => review::run(app, &args, color),
+        Command::Completions { shell } => {
+            let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "tfstack", &mut script);
+            print_stdout(&String::from_utf8_lossy(&script)).map(|()| 0)
+        }
         Command::Schema { .. } => print_stdout(&format!(
             "{}\n",
             serde_json::to_string_pretty(&tfstack_lint_engine::config::config_schema())

@@ -42,3 +42,27 @@ pub fn out_modules(root: &Path) -> Vec<PathBuf> {
     dirs.sort();
     dirs
 }
+
+/// What one run of the binary gave.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs `tfstack ARGS` in `dir` (outside CI's environment).
+pub fn run_tfstack(dir: &Path, args: &[&str]) -> Run {
+    let output = assert_cmd::Command::cargo_bin("tfstack")
+        .expect("the tfstack binary is built for integration tests")
+        .current_dir(dir)
+        .args(args)
+        .env_remove("CI")
+        .timeout(std::time::Duration::from_secs(120))
+        .output()
+        .expect("tfstack runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}

@@ -3,9 +3,12 @@
 //! the unreadable inputs, `end` with the summary — and the reporter writes as it goes,
 //! so a large report is never held twice in memory.
 
+pub mod checkstyle;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod sarif;
 
 use crate::located::{InputError, LintReport, Located};
