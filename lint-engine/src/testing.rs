@@ -52,6 +52,42 @@ pub fn lint_files_with(
     findings
 }
 
+/// Writes `files` (name → text) to a temporary directory and lints the whole tree as
+/// `tfstack lint DIR` does — JSON policy files no module reads are linted on their own —
+/// with the one rule `rule`, notes included.
+pub fn lint_tree_with(rule: &'static dyn Rule, files: &[(&str, &str)]) -> Vec<Located> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, text).expect("write fixture");
+    }
+    let config = LintConfig {
+        profile_override: Some(crate::config::Profile::Strict),
+        ..LintConfig::default()
+    };
+    let report = crate::run::lint_paths(
+        &[dir.path().to_path_buf()],
+        &InputOptions::default(),
+        &config,
+        &[rule],
+    );
+    assert!(
+        report.errors.is_empty(),
+        "fixture does not load: {:?}",
+        report.errors
+    );
+    let mut findings = report.findings;
+    for f in &mut findings {
+        if let Ok(relative) = PathBuf::from(&f.location.path).strip_prefix(dir.path()) {
+            f.location.path = relative.to_string_lossy().replace('\\', "/");
+        }
+    }
+    findings
+}
+
 /// Loads `text` as the `main.tf` of a one-file module (for tests of the query layer,
 /// which take a `Context`). The module keeps the text; the temporary directory is gone.
 pub fn module_from_hcl(text: &str) -> Module {
