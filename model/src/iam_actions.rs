@@ -265,8 +265,8 @@ fn starts_with_ci(text: &str, prefix: &str) -> bool {
 
 /// IAM-style glob: `*` matches any run of characters (also empty), `?` exactly one; ASCII
 /// case-insensitive. Greedy with backtracking to the last `*`: linear in practice, O(n·m) at
-/// worst, no allocation.
-fn glob_match_ci(pattern: &str, text: &str) -> bool {
+/// worst, no allocation. For action names, ARNs and condition values alike.
+pub fn glob_match_ci(pattern: &str, text: &str) -> bool {
     let (p, t) = (pattern.as_bytes(), text.as_bytes());
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None; // (pattern index after `*`, text index)

@@ -4,7 +4,7 @@ use std::cell::OnceCell;
 use std::collections::HashSet;
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::policy::{policies, PolicyDoc, PolicyKind, StatementView};
-use tfstack_model::iam_actions::matching_actions;
+use tfstack_model::iam_actions::{glob_match_ci, matching_actions};
 use tfstack_model::{Value, ValueKind};
 
 declare_rule! {
@@ -393,7 +393,7 @@ fn action_running_code(
         let reachable = passed_to.is_none_or(|services| {
             services
                 .iter()
-                .any(|s| principals.iter().any(|p| glob_matches(s, p)))
+                .any(|s| principals.iter().any(|p| glob_match_ci(s, p)))
         });
         (reachable && grants(allowed, denied, action)).then_some(*action)
     })
@@ -443,20 +443,6 @@ fn covers_every_entity(resource: &str, kind: &str) -> bool {
         && entity[kind.len()..].bytes().all(|b| b == b'*' || b == b'/')
 }
 
-/// IAM's string matching (`StringLike`): `*` any run, `?` one character; ASCII case is
-/// ignored because service principals are lowercase.
-fn glob_matches(pattern: &str, text: &str) -> bool {
-    fn go(p: &[u8], t: &[u8]) -> bool {
-        match (p.first(), t.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => go(&p[1..], t) || (!t.is_empty() && go(p, &t[1..])),
-            (Some(b'?'), Some(_)) => go(&p[1..], &t[1..]),
-            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => go(&p[1..], &t[1..]),
-            _ => false,
-        }
-    }
-    go(pattern.as_bytes(), text.as_bytes())
-}
 
 fn finding(
     doc: &PolicyDoc,
@@ -521,9 +507,9 @@ fn finding(
 
 #[cfg(test)]
 mod tests {
-    use super::{covers_every_entity, glob_matches, ESCALATIONS, PASS_ROLE, RUNS_CODE_AS_ROLE};
+    use super::{covers_every_entity, ESCALATIONS, PASS_ROLE, RUNS_CODE_AS_ROLE};
     use crate::testing::{lint_files_with, lint_hcl, render_all};
-    use tfstack_model::iam_actions::matching_actions;
+    use tfstack_model::iam_actions::{glob_match_ci, matching_actions};
 
     const RULE: &str = "IAM004";
 
@@ -589,10 +575,10 @@ resource "aws_iam_policy" "p" {{
 
     #[test]
     fn glob() {
-        assert!(glob_matches("lambda.amazonaws.com", "lambda.amazonaws.com"));
-        assert!(glob_matches("*.amazonaws.com", "ecs-tasks.amazonaws.com"));
-        assert!(glob_matches("Lambda.amazonaws.co?", "lambda.amazonaws.com"));
-        assert!(!glob_matches(
+        assert!(glob_match_ci("lambda.amazonaws.com", "lambda.amazonaws.com"));
+        assert!(glob_match_ci("*.amazonaws.com", "ecs-tasks.amazonaws.com"));
+        assert!(glob_match_ci("Lambda.amazonaws.co?", "lambda.amazonaws.com"));
+        assert!(!glob_match_ci(
             "ecs-tasks.amazonaws.com",
             "lambda.amazonaws.com"
         ));
