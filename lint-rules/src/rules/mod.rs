@@ -100,10 +100,11 @@ catalogue! {
         ecr_repository_without_lifecycle::EcrRepositoryWithoutLifecycle,
     }
     /// S3: buckets that can be made public, lose overwritten objects, or accept plain HTTP.
-    s3 {
+    s3 with shared {
         s3_public_access_not_blocked::S3PublicAccessNotBlocked,
         s3_bucket_without_versioning::S3BucketWithoutVersioning,
         s3_bucket_without_tls_policy::S3BucketWithoutTlsPolicy,
+        s3_public_access_block_disabled::S3PublicAccessBlockDisabled,
     }
     /// SEC: secrets kept where they leak — credentials written into the code, secrets that never change.
     sec {
