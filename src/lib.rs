@@ -347,10 +347,22 @@ impl App {
                         m.docs_markdown()
                     ))
                 }
-                None => {
-                    eprintln!("error: unknown rule `{rule}`; `tfstack rules` lists them");
-                    2
-                }
+                None => match tfstack_lint_rules::registry::retired(&rule) {
+                    Some(r) => print_stdout(&format!(
+                        "{} ({}) — family {}, retired{}\n\n{}\n",
+                        r.id,
+                        r.name,
+                        r.family(),
+                        r.replaced_by
+                            .map(|id| format!("; replaced by {id}"))
+                            .unwrap_or_default(),
+                        r.reason.trim_end()
+                    )),
+                    None => {
+                        eprintln!("error: unknown rule `{rule}`; `tfstack rules` lists them");
+                        2
+                    }
+                },
             },
             Command::Graph { stack, env, format } => {
                 let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));

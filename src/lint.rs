@@ -20,7 +20,48 @@ pub fn load_config(explicit: Option<&Path>, start: &Path) -> Result<LintConfig, 
         },
     };
     config.today = today();
+    for note in retired_rule_notes(&config) {
+        eprintln!("note: {note}");
+    }
     Ok(config)
+}
+
+/// What a configuration says about retired rules: each `[rules]` key or `[[suppress]]`
+/// rule that names one. Naming a retired rule is no error (it simply no longer runs).
+pub fn retired_rule_notes(config: &LintConfig) -> Vec<String> {
+    let file = config
+        .path
+        .as_deref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| tfstack_lint_engine::config::CONFIG_FILE.to_string());
+    let named = config
+        .file
+        .rules
+        .keys()
+        .map(|k| (k.as_str(), "[rules]"))
+        .chain(
+            config
+                .file
+                .suppress
+                .iter()
+                .map(|s| (s.rule.as_str(), "[[suppress]]")),
+        );
+    let mut notes = Vec::new();
+    for (name, place) in named {
+        if let Some(r) = registry::retired(name) {
+            notes.push(format!(
+                "{file}: {place} names `{name}`, which is retired ({} {}) and no longer \
+                 runs{}; `tfstack explain {}` says why",
+                r.id,
+                r.name,
+                r.replaced_by
+                    .map(|id| format!("; {id} replaces it"))
+                    .unwrap_or_default(),
+                r.id
+            ));
+        }
+    }
+    notes
 }
 
 fn today() -> String {
@@ -183,31 +224,32 @@ fn exit_code(report: &LintReport, fail_on: SeverityArg) -> i32 {
 
 /// `tfstack rules`.
 pub(crate) fn render_rules(format: RulesFormat) -> String {
-    let rules = registry::all();
     match format {
-        RulesFormat::Text => {
-            let mut out = String::new();
-            for r in rules {
-                let m = r.meta();
-                out.push_str(&format!(
+        RulesFormat::Text => registry::listing()
+            .iter()
+            .map(|l| {
+                format!(
                     "{:<10} {:<8} {:<45} {}\n",
-                    m.id,
-                    m.default_severity.as_str(),
-                    m.name,
-                    m.summary()
-                ));
-            }
-            out
-        }
+                    l.id,
+                    l.status,
+                    l.name,
+                    l.summary()
+                )
+            })
+            .collect(),
         RulesFormat::Json => {
-            let v: Vec<serde_json::Value> = rules
+            let v: Vec<serde_json::Value> = registry::listing()
                 .iter()
-                .map(|r| {
-                    let m = r.meta();
-                    serde_json::json!({
-                        "id": m.id, "name": m.name, "family": m.family(),
-                        "severity": m.default_severity.as_str(), "summary": m.summary(), "docs": m.docs_markdown(),
-                    })
+                .map(|l| match l.entry {
+                    registry::Entry::Active(m) => serde_json::json!({
+                        "id": m.id, "name": m.name, "family": l.family, "status": "active",
+                        "severity": l.status, "summary": l.summary(), "docs": m.docs_markdown(),
+                    }),
+                    registry::Entry::Retired(r) => serde_json::json!({
+                        "id": r.id, "name": r.name, "family": l.family, "status": "retired",
+                        "severity": null, "replaced_by": r.replaced_by, "summary": l.summary(),
+                        "docs": r.reason,
+                    }),
                 })
                 .collect();
             let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();

@@ -44,6 +44,18 @@ pub struct Module {
     pub source_maps: HashMap<PathBuf, Vec<(String, RustLocation)>>,
     /// Standalone IAM policy documents (JSON files not read by any module).
     pub standalone_policies: Vec<(tfstack_model::FileId, Value)>,
+    /// Deployment packages a typed stack writes, by the path its functions' `filename`
+    /// names: the code each is made of (a zip synth has not written yet has no file).
+    pub packages: HashMap<PathBuf, PackageSource>,
+}
+
+/// What a typed stack builds a deployment package from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PackageSource {
+    /// A directory synth zips.
+    Directory(PathBuf),
+    /// A zip synth copies.
+    Zip(PathBuf),
 }
 
 /// A rule's view of one module.

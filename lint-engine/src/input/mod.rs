@@ -438,6 +438,7 @@ pub fn load_module(
         file_source: Box::new(DiskFiles),
         source_maps: HashMap::new(),
         standalone_policies: Vec::new(),
+        packages: HashMap::new(),
     };
     (module, errors)
 }
@@ -617,6 +618,7 @@ pub fn module_from_blocks(
         file_source: Box::new(DiskFiles),
         source_maps: HashMap::new(),
         standalone_policies: Vec::new(),
+        packages: HashMap::new(),
     }
 }
 

@@ -82,11 +82,11 @@ catalogue! {
     /// LAMBDA: function settings that fail deployments, fail invocations or hide failures.
     lambda {
         lambda_reserved_env_key::LambdaReservedEnvKey,
-        lambda_handler_module_with_dash::LambdaHandlerModuleWithDash,
         lambda_default_timeout::LambdaDefaultTimeout,
         lambda_deprecated_runtime::LambdaDeprecatedRuntime,
         lambda_url_without_auth::LambdaUrlWithoutAuth,
         lambda_without_tracing::LambdaWithoutTracing,
+        lambda_handler_fails_to_load::LambdaHandlerFailsToLoad,
     }
     /// LOG: log groups that keep data forever or are missing.
     log {
