@@ -87,6 +87,7 @@ catalogue! {
         lambda_url_without_auth::LambdaUrlWithoutAuth,
         lambda_without_tracing::LambdaWithoutTracing,
         lambda_handler_fails_to_load::LambdaHandlerFailsToLoad,
+        lambda_duplicate_event_source_mapping::LambdaDuplicateEventSourceMapping,
     }
     /// LOG: log groups that keep data forever or are missing.
     log {
