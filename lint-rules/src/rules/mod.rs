@@ -74,6 +74,7 @@ catalogue! {
         iam_privilege_escalation::IamPrivilegeEscalation,
         iam_role_shared_by_functions::IamRoleSharedByFunctions,
         iam_trust_policy_wildcard::IamTrustPolicyWildcard,
+        iam_duplicate_sid::IamDuplicateSid,
     }
     /// KMS: customer managed keys that are never rotated.
     kms {
