@@ -839,6 +839,30 @@ fn config_via_flag_turns_rules_off_and_overrides_severity() {
 }
 
 #[test]
+fn an_expired_config_suppression_brings_the_finding_back_and_is_reported() {
+    let (code, doc) = lint_json(&["--config", "config/expired.toml", "hcl"]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(findings(&doc, "LOG001").len(), 1, "{doc:#}");
+    let expired = findings(&doc, "TFS003");
+    assert_eq!(expired.len(), 1, "{doc:#}");
+    assert_eq!(expired[0]["path"], "config/expired.toml");
+    assert_eq!(expired[0]["line"], 6);
+    assert!(
+        expired[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("expired after 2020-01-31")),
+        "{doc:#}"
+    );
+    // Human output shows the entry in the file.
+    let run = tfstack(&["lint", "--config", "config/expired.toml", "hcl"]);
+    assert!(
+        run.stdout.contains("until = \"2020-01-31\""),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn config_production_names_decide_production() {
     if !has_rule("APIGW001") {
         println!("skipped: APIGW001 is not registered yet");

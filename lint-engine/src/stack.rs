@@ -77,6 +77,9 @@ pub fn lint_stacks(
         report.merge(r);
         report.files += 1;
     }
+    report
+        .findings
+        .extend(crate::lint::config_suppression_findings(config, &rules));
     report.sort();
     report
 }

@@ -1,6 +1,7 @@
 //! Inline suppressions: `# tfstack:ignore[LOG001] reason` (or `//`, or by rule name) on the
-//! line above the block or attribute. A suppression without a reason is an error; one that
-//! suppresses nothing is a warning.
+//! line above the block or attribute, optionally for a limited time:
+//! `# tfstack:ignore[LOG001] until 2027-03-31: reason`. A suppression without a reason is an
+//! error; one that suppresses nothing, or whose `until` date has passed, is a warning.
 
 use crate::located::Located;
 use crate::RuleMeta;
@@ -19,6 +20,103 @@ pub struct InlineSuppression {
     pub file_line: Option<(FileId, u32)>,
     /// For typed stacks: the address it applies to.
     pub address: Option<String>,
+    /// Until when it applies, if it says (`until YYYY-MM-DD`).
+    pub until: Option<Until>,
+    /// Whether its `until` has passed (or is no date): it then suppresses nothing. Set by
+    /// the run, which knows today's date.
+    pub expired: bool,
+}
+
+/// The `until` of a suppression.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Until {
+    /// A date, `YYYY-MM-DD`: the suppression applies through that day.
+    Date(String),
+    /// Text written as a date that is none (`2027-02-30`, `2027-3-1`).
+    Invalid(String),
+}
+
+impl Until {
+    /// An `until` as written in a comment or `tfstack.toml`: a real calendar date, or an
+    /// invalid one.
+    pub fn parse(text: &str) -> Until {
+        if is_date(text) {
+            Until::Date(text.to_string())
+        } else {
+            Until::Invalid(text.to_string())
+        }
+    }
+
+    /// Whether it has passed on `today` (`YYYY-MM-DD`; an empty `today` is no day, and
+    /// nothing expires). An invalid date has always passed: a suppression whose end cannot
+    /// be read must not hold forever.
+    pub fn has_passed(&self, today: &str) -> bool {
+        match self {
+            Until::Date(date) => !today.is_empty() && today > date.as_str(),
+            Until::Invalid(_) => true,
+        }
+    }
+
+    /// The text as written.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Until::Date(t) | Until::Invalid(t) => t,
+        }
+    }
+}
+
+/// Whether `text` is a calendar date written `YYYY-MM-DD`.
+pub fn is_date(text: &str) -> bool {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let number = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = &text[r];
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
+    };
+    let (Some(year), Some(month), Some(day)) = (number(0..4), number(5..7), number(8..10)) else {
+        return false;
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+/// Splits a comment's text after `]` into its `until` and its reason:
+/// `until 2027-03-31: reason` (the colon optional). Text that does not start with `until`
+/// and something shaped like a date (digits and dashes) is all reason, as before `until`
+/// existed: `until the migration lands` is a reason.
+fn until_and_reason(text: &str) -> (Option<Until>, &str) {
+    let Some(rest) = text.strip_prefix("until") else {
+        return (None, text);
+    };
+    if !rest.starts_with(char::is_whitespace) {
+        return (None, text);
+    }
+    let rest = rest.trim_start();
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == ':')
+        .unwrap_or(rest.len());
+    let token = &rest[..end];
+    let date_shaped = token.starts_with(|c: char| c.is_ascii_digit())
+        && token.contains('-')
+        && token.bytes().all(|c| c.is_ascii_digit() || c == b'-');
+    if !date_shaped {
+        return (None, text);
+    }
+    let reason = rest[end..].trim_start();
+    let reason = reason.strip_prefix(':').unwrap_or(reason).trim_start();
+    (Some(Until::parse(token)), reason)
 }
 
 impl InlineSuppression {
@@ -30,6 +128,8 @@ impl InlineSuppression {
             origin: Origin::Rust(location),
             file_line: None,
             address: Some(address.to_string()),
+            until: None,
+            expired: false,
         }
     }
     /// Whether it names `meta` (by ID or name, or `*`).
@@ -63,17 +163,19 @@ pub fn scan_files(files: &SourceFiles) -> Vec<InlineSuppression> {
                         .map(|r| r.trim().to_string())
                         .filter(|r| !r.is_empty())
                         .collect();
-                    let reason = c[end + 1..].trim().to_string();
+                    let (until, reason) = until_and_reason(c[end + 1..].trim());
                     let start = offset + (line.len() - trimmed.len());
                     out.push(InlineSuppression {
                         rules,
-                        reason,
+                        reason: reason.trim().to_string(),
                         origin: Origin::File {
                             file: id,
                             span: Span::new(start, offset + line.trim_end().len()),
                         },
                         file_line: Some((id, i as u32 + 1)),
                         address: None,
+                        until,
+                        expired: false,
                     });
                 }
             }
@@ -142,7 +244,8 @@ impl<'a> SuppressionIndex<'a> {
         }
         let mut first: Option<usize> = None;
         let mut consider = |i: usize| {
-            if first.is_none_or(|f| i < f) && self.suppressions[i].covers(finding.rule) {
+            let s = &self.suppressions[i];
+            if first.is_none_or(|f| i < f) && !s.expired && s.covers(finding.rule) {
                 first = Some(i);
             }
         };
@@ -226,7 +329,7 @@ mod tests {
             targets.push(b);
         }
         suppressions.iter().position(|s| {
-            if !s.covers(finding.rule) {
+            if s.expired || !s.covers(finding.rule) {
                 return false;
             }
             if let (Some(addr), Some(res)) = (&s.address, &finding.resource) {
@@ -266,6 +369,79 @@ mod tests {
     }
 
     #[test]
+    fn until_dates_in_comments() {
+        let scan = |comment: &str| {
+            let mut files = SourceFiles::default();
+            files.add(SourceFile::new(
+                "a.tf",
+                format!("{comment}\nresource \"x\" \"y\" {{}}\n"),
+            ));
+            let s = scan_files(&files).pop().expect("a suppression");
+            (s.until, s.reason)
+        };
+        let date = |d: &str| Some(Until::Date(d.to_string()));
+        assert_eq!(
+            scan("# tfstack:ignore[DLQ001] until 2027-03-31: drained nightly"),
+            (date("2027-03-31"), "drained nightly".to_string())
+        );
+        assert_eq!(
+            scan("// tfstack:ignore[DLQ001] until 2027-03-31 drained nightly"),
+            (date("2027-03-31"), "drained nightly".to_string())
+        );
+        assert_eq!(
+            scan("# tfstack:ignore[DLQ001] until 2028-02-29"),
+            (date("2028-02-29"), String::new())
+        );
+        assert_eq!(
+            scan("# tfstack:ignore[DLQ001] until 2027-02-29: not a leap year"),
+            (
+                Some(Until::Invalid("2027-02-29".into())),
+                "not a leap year".to_string()
+            )
+        );
+        assert_eq!(
+            scan("# tfstack:ignore[DLQ001] until 2027-3-1: short"),
+            (Some(Until::Invalid("2027-3-1".into())), "short".to_string())
+        );
+        // Comments written before `until` keep working: all reason.
+        for reason in [
+            "until the migration lands",
+            "untilted",
+            "drained nightly until 2027-03-31",
+            "kept forever",
+        ] {
+            assert_eq!(
+                scan(&format!("# tfstack:ignore[DLQ001] {reason}")),
+                (None, reason.to_string())
+            );
+        }
+    }
+
+    #[test]
+    fn dates_and_their_end() {
+        assert!(is_date("2027-03-31") && is_date("2000-02-29") && is_date("2024-02-29"));
+        for no in [
+            "1900-02-29",
+            "2027-04-31",
+            "2027-13-01",
+            "2027-00-10",
+            "2027-01-00",
+            "27-01-01",
+            "2027/01/01",
+            "2027-01-011",
+            "",
+            "２０２７-01-01",
+        ] {
+            assert!(!is_date(no), "{no}");
+        }
+        let until = Until::parse("2027-03-31");
+        assert!(!until.has_passed("2027-03-31"), "through the day itself");
+        assert!(until.has_passed("2027-04-01"));
+        assert!(!until.has_passed(""), "no day, nothing expires");
+        assert!(Until::parse("2027-02-30").has_passed("2000-01-01"));
+    }
+
+    #[test]
     fn index_agrees_with_the_pairwise_definition() {
         let mut files = SourceFiles::default();
         let a = files.add(SourceFile::new(
@@ -293,6 +469,10 @@ mod tests {
             file_line: Some((a, 3)),
             ..InlineSuppression::for_address("LOG001", "both", "aws_x.y", location)
         });
+        // Some expired: they match nothing, and a later suppression can match instead.
+        for s in suppressions.iter_mut().step_by(7) {
+            s.expired = true;
+        }
         assert!(suppressions.len() > 40, "{}", suppressions.len());
         let index = SuppressionIndex::new(&suppressions);
         let log001 = &LOG001;

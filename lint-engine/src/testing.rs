@@ -16,6 +16,16 @@ pub fn lint_files_with(
     files: &[(&str, &str)],
     env: Option<&str>,
 ) -> Vec<Located> {
+    lint_files_on(rule, files, env, "")
+}
+
+/// [`lint_files_with`] on a given day (`YYYY-MM-DD`), for `until` dates.
+pub fn lint_files_on(
+    rule: &'static dyn Rule,
+    files: &[(&str, &str)],
+    env: Option<&str>,
+    today: &str,
+) -> Vec<Located> {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut paths = Vec::new();
     for (name, text) in files {
@@ -35,10 +45,14 @@ pub fn lint_files_with(
     };
     let (module, errors) = load_module(dir.path(), &paths, &options);
     assert!(errors.is_empty(), "fixture does not load: {errors:?}");
+    let config = LintConfig {
+        today: today.to_string(),
+        ..LintConfig::default()
+    };
     let (report, _) = lint_module(
         &module,
         &[(rule, rule.meta().default_severity)],
-        &LintConfig::default(),
+        &config,
         &[],
     );
     let mut findings = report.findings;

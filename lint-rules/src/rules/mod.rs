@@ -124,9 +124,10 @@ catalogue! {
         queue_without_encryption::QueueWithoutEncryption,
         standard_queue_with_fifo_dlq::StandardQueueWithFifoDlq,
     }
-    /// TFS: suppressions that do not say why, or that suppress nothing.
+    /// TFS: suppressions that do not say why, that suppress nothing, or whose time is up.
     tfs {
         suppression_without_reason::SuppressionWithoutReason,
         unused_suppression::UnusedSuppression,
+        expired_suppression::ExpiredSuppression,
     }
 }
