@@ -117,6 +117,10 @@ catalogue! {
     sfn {
         state_machine_without_logging::StateMachineWithoutLogging,
     }
+    /// SNS: topics whose messages are stored in the clear.
+    sns {
+        sns_topic_without_encryption::SnsTopicWithoutEncryption,
+    }
     /// SQS: queue settings AWS rejects or that make a consumer process messages twice or in the clear.
     sqs with shared {
         fifo_queue_with_standard_dlq::FifoQueueWithStandardDlq,
