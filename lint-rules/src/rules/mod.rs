@@ -89,6 +89,7 @@ catalogue! {
         lambda_without_tracing::LambdaWithoutTracing,
         lambda_handler_fails_to_load::LambdaHandlerFailsToLoad,
         lambda_duplicate_event_source_mapping::LambdaDuplicateEventSourceMapping,
+        lambda_permission_without_source::LambdaPermissionWithoutSource,
     }
     /// LOG: log groups that keep data forever or are missing.
     log {
