@@ -35,6 +35,7 @@ catalogue! {
         apigw_stage_without_throttling::ApigwStageWithoutThrottling,
         apigw_stage_without_access_logs::ApigwStageWithoutAccessLogs,
         apigw_cors_wildcard_with_credentials::ApigwCorsWildcardWithCredentials,
+        apigw_rest_stage_without_tracing::ApigwRestStageWithoutTracing,
     }
     /// CACHE: ElastiCache data stored or sent in clear.
     cache {
