@@ -136,4 +136,9 @@ catalogue! {
         unused_suppression::UnusedSuppression,
         expired_suppression::ExpiredSuppression,
     }
+    /// TLS: front ends that accept old TLS or plain HTTP from their clients.
+    tls {
+        front_end_accepts_old_tls::FrontEndAcceptsOldTls,
+        cloudfront_allows_plain_http::CloudfrontAllowsPlainHttp,
+    }
 }
