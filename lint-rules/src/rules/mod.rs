@@ -58,9 +58,10 @@ catalogue! {
     ec2 {
         security_group_open_admin_port::SecurityGroupOpenAdminPort,
     }
-    /// ECR: repositories whose images are never scanned.
+    /// ECR: repositories whose images are never scanned, or whose tags can be moved under a running service.
     ecr {
         ecr_scan_on_push_disabled::EcrScanOnPushDisabled,
+        ecr_mutable_tags_deployed::EcrMutableTagsDeployed,
     }
     /// ECS: container definitions that hide failures or escape to the host.
     ecs with shared {
