@@ -124,12 +124,14 @@ catalogue! {
     sns {
         sns_topic_without_encryption::SnsTopicWithoutEncryption,
     }
-    /// SQS: queue settings AWS rejects or that make a consumer process messages twice or in the clear.
+    /// SQS: queue settings AWS rejects, or that make consumers process messages twice, in the clear, or pay for empty receives.
     sqs with shared {
         fifo_queue_with_standard_dlq::FifoQueueWithStandardDlq,
         visibility_timeout_below_function_timeout::VisibilityTimeoutBelowFunctionTimeout,
         queue_without_encryption::QueueWithoutEncryption,
         standard_queue_with_fifo_dlq::StandardQueueWithFifoDlq,
+        queue_short_polling::QueueShortPolling,
+        mapping_without_batch_item_failures::MappingWithoutBatchItemFailures,
     }
     /// TFS: suppressions that do not say why, that suppress nothing, or whose time is up.
     tfs {
