@@ -156,7 +156,7 @@ impl LintConfig {
             }
             if s.until
                 .as_deref()
-                .is_some_and(|u| crate::suppress::Until::parse(u).has_passed(&self.today))
+                .is_some_and(|u| crate::until::Until::parse(u).has_passed(&self.today))
             {
                 continue;
             }

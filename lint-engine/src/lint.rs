@@ -180,7 +180,7 @@ pub fn config_suppression_findings(
     let mut rust_sources = RustSources::default();
     let mut out = Vec::new();
     for (i, entry) in config.file.suppress.iter().enumerate() {
-        let Some(until) = entry.until.as_deref().map(suppress::Until::parse) else {
+        let Some(until) = entry.until.as_deref().map(crate::until::Until::parse) else {
             continue;
         };
         if !until.has_passed(&config.today) {

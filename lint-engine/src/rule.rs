@@ -161,7 +161,7 @@ pub struct SuppressionUse<'a> {
     /// Whether every rule it names ran (else "unused" cannot be judged).
     pub all_named_rules_ran: bool,
     /// Until when it applies, if it says.
-    pub until: Option<&'a crate::suppress::Until>,
+    pub until: Option<&'a crate::until::Until>,
     /// Whether that `until` has passed (or is no date): it suppressed nothing.
     pub expired: bool,
 }

@@ -1,6 +1,6 @@
 use crate::{declare_rule, Finding, Rule};
 use tfstack_lint_engine::context::Context;
-use tfstack_lint_engine::suppress::Until;
+use tfstack_lint_engine::until::Until;
 use tfstack_lint_engine::SuppressionUse;
 
 declare_rule! {
