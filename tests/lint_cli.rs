@@ -94,12 +94,15 @@ fn resources(list: &[&Value]) -> Vec<String> {
     v
 }
 
-/// Whether a rule is registered (for checks that become meaningful as rules land).
+/// Whether a rule is registered and runs (for checks that become meaningful as rules
+/// land).
 fn has_rule(id: &str) -> bool {
     let run = tfstack(&["rules", "--format", "json"]);
-    run.json()
-        .as_array()
-        .is_some_and(|rules| rules.iter().any(|r| r["id"] == id))
+    run.json().as_array().is_some_and(|rules| {
+        rules
+            .iter()
+            .any(|r| r["id"] == id && r["status"] == "active")
+    })
 }
 
 fn is_positive_int(v: &Value) -> bool {
@@ -834,6 +837,30 @@ fn config_via_flag_turns_rules_off_and_overrides_severity() {
 }
 
 #[test]
+fn an_expired_config_suppression_brings_the_finding_back_and_is_reported() {
+    let (code, doc) = lint_json(&["--config", "config/expired.toml", "hcl"]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(findings(&doc, "LOG001").len(), 1, "{doc:#}");
+    let expired = findings(&doc, "TFS003");
+    assert_eq!(expired.len(), 1, "{doc:#}");
+    assert_eq!(expired[0]["path"], "config/expired.toml");
+    assert_eq!(expired[0]["line"], 6);
+    assert!(
+        expired[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("expired after 2020-01-31")),
+        "{doc:#}"
+    );
+    // Human output shows the entry in the file.
+    let run = tfstack(&["lint", "--config", "config/expired.toml", "hcl"]);
+    assert!(
+        run.stdout.contains("until = \"2020-01-31\""),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn config_production_names_decide_production() {
     if !has_rule("APIGW001") {
         println!("skipped: APIGW001 is not registered yet");
@@ -1051,6 +1078,68 @@ fn explain_prints_the_rule_docs_by_id_or_name() {
     let unknown = tfstack(&["explain", "NOPE001"]);
     assert_eq!(unknown.code, 2);
     assert!(unknown.stderr.contains("NOPE001"), "{}", unknown.stderr);
+}
+
+#[test]
+fn a_retired_rule_is_explained_listed_and_tolerated_in_configuration() {
+    let explain = tfstack(&["explain", "LAMBDA002"]);
+    assert_eq!(explain.code, 0, "{}", explain.stderr);
+    assert!(
+        explain.stdout.starts_with(
+            "LAMBDA002 (lambda-handler-module-with-dash) — family LAMBDA, retired; replaced by LAMBDA007"
+        ),
+        "{}",
+        explain.stdout
+    );
+    assert!(
+        explain.stdout.contains("importlib.import_module"),
+        "{}",
+        explain.stdout
+    );
+    assert_eq!(
+        tfstack(&["explain", "lambda-handler-module-with-dash"]).stdout,
+        explain.stdout
+    );
+
+    let rules = tfstack(&["rules"]);
+    let line = rules
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("LAMBDA002 "))
+        .expect("LAMBDA002 listed");
+    assert!(
+        line.contains(" retired ") && line.contains("Replaced by LAMBDA007."),
+        "{line}"
+    );
+    let json = tfstack(&["rules", "--format", "json"]).json();
+    let retired = json
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["id"] == "LAMBDA002"))
+        .expect("LAMBDA002 in JSON");
+    assert_eq!(retired["status"], "retired");
+    assert_eq!(retired["replaced_by"], "LAMBDA007");
+    assert!(retired["severity"].is_null());
+
+    // A configuration that names it still lints, and says the rule is retired.
+    let run = tfstack(&["lint", "--config", "config/retired.toml", "hcl"]);
+    assert_ne!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    for place in [
+        "[rules] names `LAMBDA002`",
+        "[[suppress]] names `lambda-handler-module-with-dash`",
+    ] {
+        assert!(
+            run.stderr.contains(&format!(
+                "note: config/retired.toml: {place}, which is retired"
+            )),
+            "{place}: {}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stderr.contains("LAMBDA007 replaces it"),
+        "{}",
+        run.stderr
+    );
 }
 
 // ---------------------------------------------------------------- typed stacks

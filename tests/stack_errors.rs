@@ -37,21 +37,26 @@ fn reserved_environment_variable_points_at_the_env_call() {
 }
 
 #[test]
-fn python_handler_with_dash() {
+fn handler_without_a_dot() {
     let text = errors_of(|stack| {
+        Function::new(stack, "f", Runtime::Python312, "handler", code()).build();
+    });
+    assert!(text.contains("handler `handler` has no `.`"), "{text}");
+    // A dash is fine: the runtime imports `hello-world` (LAMBDA002's premise was wrong).
+    let app = App::new().stack_with_environments("dash", vec![Environment::dev()], |stack| {
         Function::new(
             stack,
-            "f",
+            "g",
             Runtime::Python312,
-            "lambda-function.handler",
+            "hello-world.handler",
             code(),
         )
         .build();
     });
-    assert!(
-        text.contains("Python handler module `lambda-function` contains `-`"),
-        "{text}"
-    );
+    let s = app
+        .synthesize(None, None, &common::workspace_root())
+        .expect("synthesizes");
+    assert!(s.errors.is_empty(), "a dash in the module name is accepted");
 }
 
 #[test]
@@ -104,4 +109,59 @@ fn diagnostic_snapshot() {
             .build();
     });
     insta::assert_snapshot!(text);
+}
+
+/// A typed stack's code directory is the package LAMBDA007 checks the handler against:
+/// `app.handler` needs `app.py`, which the lab's directory (`lambda_function.py`) lacks.
+#[test]
+fn lint_sees_a_typed_stack_code_directory() {
+    let lint = |handler: &'static str| {
+        let app = App::new().stack_with_environments(
+            "handlers",
+            vec![Environment::dev()],
+            match handler {
+                "app.handler" => |stack: &Stack| {
+                    Function::new(stack, "f", Runtime::Python312, "app.handler", code()).build();
+                },
+                _ => |stack: &Stack| {
+                    Function::new(
+                        stack,
+                        "f",
+                        Runtime::Python312,
+                        "lambda_function.lambda_handler",
+                        code(),
+                    )
+                    .build();
+                },
+            },
+        );
+        let s = app
+            .synthesize(None, None, &common::workspace_root())
+            .expect("synthesizes");
+        assert!(s.errors.is_empty());
+        let report = tfstack_lint_engine::stack::lint_stacks(
+            &s.outputs,
+            std::path::Path::new("out"),
+            &tfstack_lint_engine::config::LintConfig::default(),
+            tfstack_lint_rules::registry::all(),
+        );
+        report
+            .findings
+            .into_iter()
+            .filter(|f| f.rule.id == "LAMBDA007")
+            .collect::<Vec<_>>()
+    };
+    let found = lint("app.handler");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].message.contains("needs `app.py`"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        found[0].location.path.ends_with("tests/stack_errors.rs"),
+        "{:?}",
+        found[0].location.path
+    );
+    assert!(lint("lambda_function.lambda_handler").is_empty());
 }

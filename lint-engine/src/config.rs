@@ -48,7 +48,8 @@ pub struct SuppressEntry {
     pub path: Option<String>,
     /// Why the finding is acceptable. Required.
     pub reason: String,
-    /// `YYYY-MM-DD`: after this date the finding returns.
+    /// `YYYY-MM-DD`: after this date the finding returns, and the expired entry is
+    /// reported (TFS003). A text that is no date suppresses nothing.
     #[serde(default)]
     pub until: Option<String>,
 }
@@ -85,6 +86,10 @@ pub struct LintConfig {
     pub select: Vec<String>,
     /// `--ignore`: the rules these IDs, names or families name do not run.
     pub ignore: Vec<String>,
+    /// The file's text, for findings about its entries.
+    pub text: String,
+    /// Where each `[[suppress]]` entry's `until` is written in `text` (in entry order).
+    pub until_spans: Vec<tfstack_model::Span>,
 }
 
 /// Whether `selector` (an ID, a name or a family, any case) names the rule.
@@ -156,10 +161,11 @@ impl LintConfig {
             {
                 continue;
             }
-            if let Some(until) = &s.until {
-                if self.today.as_str() > until.as_str() {
-                    continue;
-                }
+            if s.until
+                .as_deref()
+                .is_some_and(|u| crate::until::Until::parse(u).has_passed(&self.today))
+            {
+                continue;
             }
             if let Some(r) = &s.resource {
                 match &f.resource {
@@ -211,9 +217,12 @@ impl LintConfig {
     pub fn load(path: &Path) -> Result<LintConfig, ConfigError> {
         let text = crate::input::read_text(path).map_err(|e| e.with_code("tfstack::config"))?;
         let file = parse_config(&text, path)?;
+        let until_spans = until_spans(&text, file.suppress.len());
         Ok(LintConfig {
             file,
             path: Some(path.to_path_buf()),
+            text,
+            until_spans,
             ..LintConfig::default()
         })
     }
@@ -235,6 +244,41 @@ impl LintConfig {
         }
         None
     }
+}
+
+/// Where each of the `entries` `[[suppress]]` entries writes its `until` (its `rule`
+/// when it has none; nothing when the text cannot be read that way).
+fn until_spans(text: &str, entries: usize) -> Vec<tfstack_model::Span> {
+    #[derive(Deserialize)]
+    struct Spans {
+        #[serde(default)]
+        suppress: Vec<EntrySpans>,
+    }
+    #[derive(Deserialize)]
+    struct EntrySpans {
+        #[serde(default)]
+        until: Option<toml::Spanned<String>>,
+        #[serde(default)]
+        rule: Option<toml::Spanned<String>>,
+    }
+    let spans: Vec<tfstack_model::Span> = toml::from_str::<Spans>(text)
+        .map(|s| {
+            s.suppress
+                .iter()
+                .map(|e| {
+                    e.until
+                        .as_ref()
+                        .map(|u| u.span())
+                        .or_else(|| e.rule.as_ref().map(|r| r.span()))
+                        .map(|r| tfstack_model::Span::new(r.start, r.end))
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut spans = spans;
+    spans.resize(entries, tfstack_model::Span::default());
+    spans
 }
 
 /// The JSON Schema of `tfstack.toml`.

@@ -44,6 +44,18 @@ pub struct Module {
     pub source_maps: HashMap<PathBuf, Vec<(String, RustLocation)>>,
     /// Standalone IAM policy documents (JSON files not read by any module).
     pub standalone_policies: Vec<(tfstack_model::FileId, Value)>,
+    /// Deployment packages a typed stack writes, by the path its functions' `filename`
+    /// names: the code each is made of (a zip synth has not written yet has no file).
+    pub packages: HashMap<PathBuf, PackageSource>,
+}
+
+/// What a typed stack builds a deployment package from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PackageSource {
+    /// A directory synth zips.
+    Directory(PathBuf),
+    /// A zip synth copies.
+    Zip(PathBuf),
 }
 
 impl Module {
@@ -60,6 +72,7 @@ impl Module {
             file_source: Box::new(tfstack_model::eval::DiskFiles),
             source_maps: HashMap::new(),
             standalone_policies: Vec::new(),
+            packages: HashMap::new(),
         }
     }
 
@@ -88,6 +101,12 @@ impl Module {
     ) -> Module {
         self.file_source = file_source;
         self.source_maps = source_maps;
+        self
+    }
+
+    /// The deployment packages a typed stack writes, by the path functions name them by.
+    pub fn with_packages(mut self, packages: HashMap<PathBuf, PackageSource>) -> Module {
+        self.packages = packages;
         self
     }
 

@@ -41,6 +41,12 @@ pub fn lint_module(
     let files = cx.eval.files.borrow().clone();
     let mut inline = suppress::scan_files(&files);
     inline.extend(extra_suppressions.iter().cloned());
+    for s in &mut inline {
+        s.expired = s
+            .until
+            .as_ref()
+            .is_some_and(|u| u.has_passed(&config.today));
+    }
     let index = SuppressionIndex::new(&inline);
     let mut rust_sources = RustSources::default();
     let mut report = LintReport::default();
@@ -124,10 +130,23 @@ fn check_suppression(
         address: s.address.as_deref(),
         used,
         all_named_rules_ran,
+        until: s.until.as_ref(),
+        expired: s.expired,
     };
+    judge_suppression(&seen, files, dir, active, rust_sources)
+}
+
+/// What the active rules that judge suppressions say about one.
+fn judge_suppression(
+    seen: &SuppressionUse,
+    files: &SourceFiles,
+    dir: &std::path::Path,
+    active: &[(&'static dyn Rule, Severity)],
+    rust_sources: &mut RustSources,
+) -> Vec<Located> {
     let mut out = Vec::new();
     for (rule, severity) in active {
-        if let Some(f) = rule.check_suppression(&seen) {
+        if let Some(f) = rule.check_suppression(seen) {
             out.push(Located {
                 rule: f.rule,
                 severity: *severity,
@@ -140,6 +159,50 @@ fn check_suppression(
                 suppressed_reason: None,
             });
         }
+    }
+    out
+}
+
+/// The findings the configuration's `[[suppress]]` entries give once per run: an entry
+/// whose `until` has passed (or is no date) suppresses nothing, and the rules that judge
+/// suppressions say so, at the entry in `tfstack.toml`.
+pub fn config_suppression_findings(
+    config: &LintConfig,
+    active: &[(&'static dyn Rule, Severity)],
+) -> Vec<Located> {
+    let Some(path) = &config.path else {
+        return Vec::new();
+    };
+    let mut files = SourceFiles::default();
+    let file = files.add(SourceFile::new(path.clone(), config.text.as_str()));
+    let mut rust_sources = RustSources::default();
+    let mut out = Vec::new();
+    for (i, entry) in config.file.suppress.iter().enumerate() {
+        let Some(until) = entry.until.as_deref().map(crate::until::Until::parse) else {
+            continue;
+        };
+        if !until.has_passed(&config.today) {
+            continue;
+        }
+        let rules = [entry.rule.clone()];
+        let span = config.until_spans.get(i).copied().unwrap_or_default();
+        let seen = SuppressionUse {
+            rules: &rules,
+            reason: &entry.reason,
+            origin: Origin::File { file, span },
+            address: None,
+            used: false,
+            all_named_rules_ran: active.iter().any(|(r, _)| r.meta().is_named(&entry.rule)),
+            until: Some(&until),
+            expired: true,
+        };
+        out.extend(judge_suppression(
+            &seen,
+            &files,
+            path.parent().unwrap_or(std::path::Path::new(".")),
+            active,
+            &mut rust_sources,
+        ));
     }
     out
 }

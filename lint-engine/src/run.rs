@@ -130,6 +130,9 @@ pub fn lint_paths_with(
     for r in json_reports {
         report.merge(r);
     }
+    report
+        .findings
+        .extend(crate::lint::config_suppression_findings(config, &rules));
     report.sort();
     // A `--var-file` error is reported by every module that reads the file: keep one.
     report.errors.dedup();

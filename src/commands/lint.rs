@@ -23,7 +23,48 @@ pub fn load_config(explicit: Option<&Path>, start: &Path) -> Result<LintConfig, 
         },
     };
     config.today = tfstack_lint_engine::today_utc();
+    for note in retired_rule_notes(&config) {
+        eprintln!("note: {note}");
+    }
     Ok(config)
+}
+
+/// What a configuration says about retired rules: each `[rules]` key or `[[suppress]]`
+/// rule that names one. Naming a retired rule is no error (it simply no longer runs).
+pub fn retired_rule_notes(config: &LintConfig) -> Vec<String> {
+    let file = config
+        .path
+        .as_deref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| tfstack_lint_engine::config::CONFIG_FILE.to_string());
+    let named = config
+        .file
+        .rules
+        .keys()
+        .map(|k| (k.as_str(), "[rules]"))
+        .chain(
+            config
+                .file
+                .suppress
+                .iter()
+                .map(|s| (s.rule.as_str(), "[[suppress]]")),
+        );
+    let mut notes = Vec::new();
+    for (name, place) in named {
+        if let Some(r) = registry::retired(name) {
+            notes.push(format!(
+                "{file}: {place} names `{name}`, which is retired ({} {}) and no longer \
+                 runs{}; `tfstack explain {}` says why",
+                r.id,
+                r.name,
+                r.replaced_by
+                    .map(|id| format!("; {id} replaces it"))
+                    .unwrap_or_default(),
+                r.id
+            ));
+        }
+    }
+    notes
 }
 
 pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {

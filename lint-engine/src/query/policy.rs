@@ -39,6 +39,8 @@ pub struct PolicyDoc {
 #[derive(Clone, Debug)]
 pub struct StatementView {
     pub index: usize,
+    /// The statement's `Sid`, when it has one.
+    pub sid: Option<Value>,
     pub effect: Option<String>,
     pub actions: Vec<Value>,
     /// `Some` when the statement has `NotAction` (even an empty one).
@@ -259,6 +261,7 @@ pub fn statements(doc: &Value) -> Vec<StatementView> {
             };
             Some(StatementView {
                 index,
+                sid: s.get_ignore_case("Sid").cloned(),
                 effect: s
                     .get_ignore_case("Effect")
                     .and_then(Value::as_str)

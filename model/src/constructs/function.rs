@@ -558,14 +558,14 @@ impl FunctionBuilder {
                 );
             }
         }
-        if aws::is_python_runtime(self.runtime.as_str()) {
-            if let Some(module) = aws::python_handler_module_with_dash(&self.handler) {
-                stack.error(
-                    self.location,
-                    format!("Python handler module `{module}` contains `-`"),
-                    Some("Python cannot import a module with `-` in its name: rename the file with `_` (e.g. `lambda_function.lambda_handler`)"),
-                );
-            }
+        // Every managed runtime loads `module.function` (custom runtimes read the handler
+        // themselves): without a `.` the first invoke fails with "Bad handler".
+        if !self.runtime.as_str().starts_with("provided") && !self.handler.contains('.') {
+            stack.error(
+                self.location,
+                format!("handler `{}` has no `.`", self.handler),
+                Some("Lambda loads `module.function` (e.g. `app.handler`); the first invoke fails with `Bad handler`"),
+            );
         }
         if !(128..=10240).contains(&self.memory_mb) {
             stack.error(

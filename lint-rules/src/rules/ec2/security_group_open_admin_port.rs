@@ -7,7 +7,8 @@ use tfstack_model::{Block, Origin, Structure, Value, ValueKind};
 
 declare_rule! {
     /// ## What it does
-    /// Flags an ingress rule that lets the whole internet (`0.0.0.0/0` or `::/0`) reach
+    /// Flags an ingress rule that lets the whole internet (`0.0.0.0/0` or `::/0`, in any
+    /// spelling of the address: `0::/0`, `::0/0`, `0:0:0:0:0:0:0:0/0`) reach
     /// SSH (port 22) or RDP (port 3389): protocol `tcp` (`6`) with a port range that
     /// includes either port, or all protocols (`-1`, `all`). It reads the inline `ingress`
     /// blocks of `aws_security_group` and `aws_default_security_group` (also `dynamic
@@ -68,8 +69,18 @@ declare_rule! {
 /// Administration ports and what listens on them.
 const ADMIN_PORTS: &[(f64, &str)] = &[(22.0, "SSH"), (3389.0, "RDP")];
 
-/// CIDRs that mean "anyone".
-const EVERYWHERE: &[&str] = &["0.0.0.0/0", "::/0"];
+/// Whether a CIDR covers every address of its family: a `/0` prefix on an IPv4 or IPv6
+/// address, however the address is written (`0.0.0.0/0`, `::/0`, `0::/0`, `::0/0`,
+/// `0:0:0:0:0:0:0:0/0`). Parsed with `std::net`, so text that is not a CIDR never matches.
+fn is_everywhere(cidr: &str) -> bool {
+    let Some((address, prefix)) = cidr.split_once('/') else {
+        return false;
+    };
+    address.parse::<std::net::IpAddr>().is_ok()
+        && !prefix.is_empty()
+        && prefix.bytes().all(|b| b.is_ascii_digit())
+        && prefix.parse::<u8>() == Ok(0)
+}
 
 /// One ingress rule, its fields evaluated (`None`: not written).
 struct Ingress {
@@ -255,7 +266,7 @@ fn exposure(ingress: &Ingress) -> Option<Exposure> {
         values
             .one_or_many()
             .into_iter()
-            .find(|v| v.as_str().is_some_and(|s| EVERYWHERE.contains(&s)))
+            .find(|v| v.as_str().is_some_and(is_everywhere))
             .map(|v| (*attribute, v))
     })?;
     let protocol = match &ingress.protocol.as_ref()?.kind {
@@ -321,9 +332,73 @@ fn finding(resource: &Block, exposure: Exposure) -> Finding {
 
 #[cfg(test)]
 mod tests {
+    use super::is_everywhere;
     use crate::testing::{lint_files_with, lint_hcl, render_all};
 
     const RULE: &str = "EC2001";
+
+    #[test]
+    fn every_spelling_of_the_whole_internet() {
+        for yes in [
+            "0.0.0.0/0",
+            "::/0",
+            "0::/0",
+            "::0/0",
+            "0:0:0:0:0:0:0:0/0",
+            "0000:0000:0000:0000:0000:0000:0000:0000/0",
+            "::ffff:0.0.0.0/0",
+            "0.0.0.0/00",
+        ] {
+            assert!(is_everywhere(yes), "{yes}");
+        }
+        for no in [
+            "0.0.0.0/1",
+            "::/1",
+            "10.0.0.0/8",
+            "0.0.0.0",
+            "::",
+            "0.0.0.0/",
+            "0.0.0.0/+0",
+            "0.0.0.0/ 0",
+            " 0.0.0.0/0",
+            "00.0.0.0/0",
+            "::/-0",
+            "anywhere/0",
+            "",
+        ] {
+            assert!(!is_everywhere(no), "{no}");
+        }
+    }
+
+    /// IPv6 spellings other than `::/0` are the whole internet too (they were missed
+    /// when CIDRs were compared as strings).
+    #[test]
+    fn fires_on_ipv6_spellings_of_everywhere() {
+        for cidr in ["0::/0", "::0/0", "0:0:0:0:0:0:0:0/0"] {
+            let f = lint_hcl(
+                RULE,
+                &format!(
+                    r#"resource "aws_security_group_rule" "ssh" {{
+  type              = "ingress"
+  security_group_id = "sg-0123456789abcdef0"
+  protocol          = "tcp"
+  from_port         = 22
+  to_port           = 22
+  ipv6_cidr_blocks  = ["{cidr}"]
+}}
+resource "aws_vpc_security_group_ingress_rule" "rdp" {{
+  security_group_id = "sg-0123456789abcdef0"
+  ip_protocol       = "tcp"
+  from_port         = 3389
+  to_port           = 3389
+  cidr_ipv6         = "{cidr}"
+}}
+"#
+                ),
+            );
+            assert_eq!(found(&f).len(), 2, "{cidr}: {f:#?}");
+        }
+    }
 
     /// (address, attribute) of each finding.
     fn found(findings: &[tfstack_lint_engine::located::Located]) -> Vec<(String, String)> {
