@@ -224,7 +224,10 @@ impl Function {
         );
     }
 
-    /// Consumes an SQS queue: an event source mapping and the receive permissions.
+    /// Consumes an SQS queue: an event source mapping and the receive permissions. The
+    /// mapping reports partial batch failures (`ReportBatchItemFailures`): the handler
+    /// returns `{"batchItemFailures": [{"itemIdentifier": "<messageId>"}]}` listing the
+    /// messages to retry. A second mapping of the same queue is an error.
     #[track_caller]
     pub fn consume_queue(&self, queue_arn: Expr, batch_size: i64) -> ResourceRef {
         let location = RustLocation::caller();
@@ -240,11 +243,10 @@ impl Function {
             location,
         );
         let mapping = LambdaEventSourceMapping::new(self.invocation_name())
-            .event_source_arn(queue_arn)
+            .event_source_arn(queue_arn.clone())
             .batch_size(batch_size)
             .function_response_types(vec!["ReportBatchItemFailures"]);
-        let n = self.next_mapping_name();
-        self.stack.declare_typed(&n, mapping, location)
+        self.declare_mapping(mapping, &queue_arn, location)
     }
 
     /// Consumes a DynamoDB or Kinesis stream, sending batches that keep failing to
@@ -281,15 +283,14 @@ impl Function {
             location,
         );
         let mapping = LambdaEventSourceMapping::new(self.invocation_name())
-            .event_source_arn(stream_arn)
+            .event_source_arn(stream_arn.clone())
             .starting_position("LATEST")
             .maximum_retry_attempts(3)
             .bisect_batch_on_function_error(true)
             .destination_config(LambdaEventSourceMappingDestinationConfig::new().on_failure(
                 LambdaEventSourceMappingDestinationConfigOnFailure::new(on_failure_queue_arn),
             ));
-        let n = self.next_mapping_name();
-        self.stack.declare_typed(&n, mapping, location)
+        self.declare_mapping(mapping, &stream_arn, location)
     }
 
     /// Where asynchronous invocations that fail after retries go (an `on_failure`
@@ -334,6 +335,47 @@ impl Function {
             Some(a) => a.arn(),
             None => self.name(),
         }
+    }
+
+    /// Declares an event source mapping of this function, unless it already reads the same
+    /// queue or stream: Lambda refuses a second mapping of one source to one function
+    /// (`ResourceConflictException` at apply, after validate and plan pass), so that is an
+    /// error here, at the second call.
+    fn declare_mapping(
+        &self,
+        mapping: LambdaEventSourceMapping,
+        source: &Expr,
+        location: RustLocation,
+    ) -> ResourceRef {
+        let function = self.invocation_name();
+        let existing = self.stack.0.borrow().blocks.iter().find_map(|b| {
+            let same = b.is_resource("aws_lambda_event_source_mapping")
+                && b.body.get("event_source_arn") == Some(source)
+                && b.body.get("function_name") == Some(&function);
+            same.then(|| (b.address(), b.origin))
+        });
+        if let Some((address, origin)) = existing {
+            let first = match origin {
+                crate::origin::Origin::Rust(l) => format!(" at {l}"),
+                _ => String::new(),
+            };
+            self.stack.error(
+                location,
+                format!(
+                    "`{}` already reads `{source}` (`{address}`, subscribed{first})",
+                    self.resource.address()
+                ),
+                Some("Lambda accepts one event source mapping per source and function (a second one fails at apply with ResourceConflictException): subscribe once, with the batch size you need"),
+            );
+            return ResourceRef {
+                stack_id: self.stack.id(),
+                kind: "resource",
+                resource_type: "aws_lambda_event_source_mapping".into(),
+                name: address.rsplit('.').next().unwrap_or_default().to_string(),
+            };
+        }
+        let n = self.next_mapping_name();
+        self.stack.declare_typed(&n, mapping, location)
     }
 
     fn next_mapping_name(&self) -> String {

@@ -304,8 +304,8 @@ fn remember_expression(e: &Expr) -> String {
     text
 }
 
-/// Writes a policy document (a role's, or a bucket's, key's, topic's, queue's) to
-/// `policies/<file_name>` and returns
+/// Writes a policy document (a role's, or a bucket's, key's, topic's, queue's), normalized
+/// ([`PolicyDocument::normalized`]), to `policies/<file_name>` and returns
 /// the expression that reads it: `file(…)`, or `templatefile(…)` with the values its
 /// placeholders (in sids, actions, resources, principals and conditions) stand for.
 pub(crate) fn resource_policy_file(
@@ -314,7 +314,8 @@ pub(crate) fn resource_policy_file(
     document: &PolicyDocument,
 ) -> Expr {
     let mut vars: BTreeMap<String, String> = BTreeMap::new();
-    let mut doc = document.clone();
+    // Grants made twice write one statement; every Sid is unique.
+    let mut doc = document.normalized();
     // Only a templated file escapes literal `${`: `file()` reads text as it is.
     let mut templated = false;
     for_each_policy_string(&mut doc, &mut |text| {

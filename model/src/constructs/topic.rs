@@ -226,6 +226,7 @@ impl Topic {
         let queue = SqsQueue::new()
             .name(stack.physical_name(&id))
             .message_retention_seconds(DEAD_LETTER_RETENTION_SECONDS)
+            .receive_wait_time_seconds(super::queue::RECEIVE_WAIT_SECONDS)
             .sqs_managed_sse_enabled(true);
         let queue = stack.declare_typed(&id, queue, location);
         let document = PolicyDocument::new(vec![

@@ -545,6 +545,7 @@ resource "aws_cloudwatch_event_archive" "sync_events" {
 resource "aws_sqs_queue" "events_dlq" {
   message_retention_seconds = 1209600
   name                      = "integration-service-dev-events-dlq"
+  receive_wait_time_seconds = 20
   sqs_managed_sse_enabled   = true
 }
 
@@ -552,6 +553,7 @@ resource "aws_sqs_queue" "sync_tasks_dlq" {
   fifo_queue                = true
   message_retention_seconds = 1209600
   name                      = "integration-service-dev-sync-tasks-dlq.fifo"
+  receive_wait_time_seconds = 20
   sqs_managed_sse_enabled   = true
 }
 
@@ -560,6 +562,7 @@ resource "aws_sqs_queue" "sync_tasks" {
   fifo_queue                  = true
   message_retention_seconds   = 345600
   name                        = "integration-service-dev-sync-tasks.fifo"
+  receive_wait_time_seconds   = 20
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.sync_tasks_dlq.arn
     maxReceiveCount     = 5
@@ -927,6 +930,7 @@ resource "aws_lambda_function" "event_publisher" {
 resource "aws_sqs_queue" "error_handler_dlq" {
   message_retention_seconds = 1209600
   name                      = "integration-service-dev-error-handler-dlq"
+  receive_wait_time_seconds = 20
   sqs_managed_sse_enabled   = true
 }
 

@@ -267,6 +267,7 @@ resource "aws_lambda_function" "invoice_pdf" {
 resource "aws_sqs_queue" "order_events_invoice_pdf_dlq" {
   message_retention_seconds = 1209600
   name                      = "orders-prod-order-events-invoice-pdf-dlq"
+  receive_wait_time_seconds = 20
   sqs_managed_sse_enabled   = true
 }
 
