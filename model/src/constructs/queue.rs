@@ -450,6 +450,19 @@ mod tests {
     use crate::constructs::function::{Code, Function, Runtime};
     use crate::environment::Environment;
 
+    /// A Python function `worker` with `timeout` seconds.
+    fn worker(stack: &Stack, timeout: i64) -> Function {
+        Function::new(
+            stack,
+            "worker",
+            Runtime::Python311,
+            "app.handler",
+            Code::directory("."),
+        )
+        .timeout_seconds(timeout)
+        .build()
+    }
+
     fn attr(out: &crate::constructs::StackOutput, t: &str, n: &str, a: &str) -> String {
         out.config
             .resource(t, n)
@@ -503,15 +516,7 @@ mod tests {
     #[test]
     fn visibility_timeout_shorter_than_six_function_timeouts_is_an_error() {
         let stack = Stack::new("svc", Environment::dev());
-        let f = Function::new(
-            &stack,
-            "worker",
-            Runtime::Python311,
-            "app.handler",
-            Code::directory("."),
-        )
-        .timeout_seconds(60)
-        .build();
+        let f = worker(&stack, 60);
         let q = Queue::new(&stack, "jobs")
             .visibility_timeout_seconds(300)
             .build();
@@ -527,15 +532,7 @@ mod tests {
     #[test]
     fn long_enough_visibility_timeout_subscribes_with_grants() {
         let stack = Stack::new("svc", Environment::dev());
-        let f = Function::new(
-            &stack,
-            "worker",
-            Runtime::Python311,
-            "app.handler",
-            Code::directory("."),
-        )
-        .timeout_seconds(30)
-        .build();
+        let f = worker(&stack, 30);
         let q = Queue::fifo(&stack, "jobs")
             .visibility_timeout_seconds(300)
             .build();
@@ -550,15 +547,7 @@ mod tests {
     #[test]
     fn subscribing_a_function_twice_to_one_queue_is_an_error_at_the_second_call() {
         let stack = Stack::new("svc", Environment::dev());
-        let f = Function::new(
-            &stack,
-            "worker",
-            Runtime::Python311,
-            "app.handler",
-            Code::directory("."),
-        )
-        .timeout_seconds(10)
-        .build();
+        let f = worker(&stack, 10);
         let q = Queue::new(&stack, "jobs")
             .visibility_timeout_seconds(60)
             .build();
@@ -580,15 +569,7 @@ mod tests {
     #[test]
     fn granting_twice_writes_one_statement_and_sids_stay_unique() {
         let stack = Stack::new("svc", Environment::dev());
-        let f = Function::new(
-            &stack,
-            "worker",
-            Runtime::Python311,
-            "app.handler",
-            Code::directory("."),
-        )
-        .timeout_seconds(10)
-        .build();
+        let f = worker(&stack, 10);
         let jobs = Queue::new(&stack, "jobs")
             .visibility_timeout_seconds(60)
             .build();
