@@ -20,7 +20,7 @@
 //! versioned, SSE-S3), 30-day log retention, X-Ray, API throttling 1000/2000 and the five
 //! alarms. Where the seed leaves a value open, the choice is commented where it is made.
 
-use crate::function_dir;
+use crate::function_code;
 use serde_json::json;
 use tfstack_model::prelude::*;
 
@@ -222,7 +222,7 @@ pub fn define(stack: &Stack) {
             c.id,
             Runtime::Python311,
             "connector.handler",
-            Code::directory(function_dir("integration_service/connector")),
+            function_code("integration_service/connector"),
         )
         .description(&format!("Fetches bookings from the {} API", c.provider))
         .memory_mb(128)
@@ -660,7 +660,7 @@ fn python_function(stack: &Stack, id: &str, description: &str) -> FunctionBuilde
         id,
         Runtime::Python311,
         "app.handler",
-        Code::directory(function_dir(&format!("integration_service/{id}"))),
+        function_code(&format!("integration_service/{id}")),
     )
     .description(description)
     .tracing()

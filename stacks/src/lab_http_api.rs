@@ -2,7 +2,7 @@
 //! behind `POST /hola` on an HTTP API; stage `lab_mvp` in dev. In prod the stage does not
 //! auto-deploy: an explicit deployment publishes changes (the seed's advice for production).
 
-use crate::function_dir;
+use crate::function_code;
 use tfstack_model::prelude::*;
 
 pub fn define(stack: &Stack) {
@@ -11,7 +11,7 @@ pub fn define(stack: &Stack) {
         "lab_lambda_mvp",
         Runtime::Python312,
         "lambda_function.lambda_handler",
-        Code::directory(function_dir("lab_http_api")),
+        function_code("lab_http_api"),
     )
     .description("Says hola over HTTP (seed 000 lab)")
     .memory_mb(128)

@@ -13,7 +13,7 @@
 //! provisioned concurrency 2 on the orders function, X-Ray, the five alarms and a
 //! dashboard. Where it leaves a value open, the choice is commented where it is made.
 
-use crate::function_dir;
+use crate::function_code;
 use tfstack_model::l1::DynamodbContributorInsights;
 use tfstack_model::prelude::*;
 
@@ -137,7 +137,7 @@ pub fn define(stack: &Stack) {
         "orders_crud",
         Runtime::Python312,
         "handler.handler",
-        Code::directory(function_dir("orders/crud")),
+        function_code("orders/crud"),
     )
     .description("Orders CRUD behind the REST API (seed 003)")
     // 256 MB / 10 s: more memory is more CPU for cold starts (seed target < 1 s); API
@@ -168,7 +168,7 @@ pub fn define(stack: &Stack) {
         "invoice_pdf",
         Runtime::Python312,
         "handler.handler",
-        Code::directory(function_dir("orders/pdf")),
+        function_code("orders/pdf"),
     )
     .description("Writes each new order's invoice PDF to the invoices bucket (seed 003)")
     .memory_mb(512)

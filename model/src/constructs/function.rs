@@ -72,6 +72,19 @@ pub enum Code {
     Directory(PathBuf),
     /// A ready zip file, copied.
     ZipFile(PathBuf),
+    /// Files held in memory (e.g. embedded in the binary with `include_bytes!`), zipped like
+    /// a directory: the same bytes wherever the binary runs.
+    Files(Vec<CodeFile>),
+}
+
+/// One file of a [`Code::Files`] package.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeFile {
+    /// The path inside the package, `/`-separated (`handler.py`, `internal/x.go`).
+    pub path: String,
+    pub bytes: std::borrow::Cow<'static, [u8]>,
+    /// Stored with mode 0755 (a `bootstrap` always is).
+    pub executable: bool,
 }
 
 impl Code {
@@ -80,6 +93,10 @@ impl Code {
     }
     pub fn zip_file(path: impl Into<PathBuf>) -> Self {
         Code::ZipFile(path.into())
+    }
+    /// Files held in memory.
+    pub fn files(files: Vec<CodeFile>) -> Self {
+        Code::Files(files)
     }
 }
 
@@ -494,6 +511,7 @@ impl FunctionBuilder {
             match &self.code {
                 Code::Directory(d) => StackFile::ZipOfDirectory(d.clone()),
                 Code::ZipFile(f) => StackFile::Copy(f.clone()),
+                Code::Files(files) => StackFile::ZipOfFiles(files.clone()),
             },
         );
         let mut f = LambdaFunction::new(function_name.as_str(), role.arn())

@@ -30,7 +30,9 @@ pub use cache::{CacheCluster, CacheClusterBuilder};
 pub use distribution::{Distribution, DistributionBuilder};
 pub use ecs::{Cluster, FargateTask, FargateTaskBuilder};
 pub use events::{EventBus, EventBusBuilder, Pipe, RetryPolicy, Rule, RuleBuilder, Schedule};
-pub use function::{Architecture, Code, DeadLetterTarget, Function, FunctionBuilder, Runtime};
+pub use function::{
+    Architecture, Code, CodeFile, DeadLetterTarget, Function, FunctionBuilder, Runtime,
+};
 pub use http_api::{Cors, HttpApi, HttpApiBuilder};
 pub use iam::{Grantee, Role};
 // `Key` is the DynamoDB key attribute (table.rs); the KMS key is `KmsKey` here.

@@ -42,6 +42,8 @@ pub enum StackFile {
     },
     /// A deterministic zip of a directory's files.
     ZipOfDirectory(PathBuf),
+    /// A deterministic zip of files held in memory.
+    ZipOfFiles(Vec<super::function::CodeFile>),
     /// A file copied as is.
     Copy(PathBuf),
 }
