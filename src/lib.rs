@@ -22,6 +22,7 @@
 
 pub mod diagnostics;
 pub mod lint;
+pub mod stack_sets;
 pub mod synth;
 
 use clap::{Parser, Subcommand};
@@ -29,8 +30,7 @@ use diagnostics::StackDiagnostic;
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use tfstack_model::constructs::{Stack, StackOutput};
-use tfstack_model::environment::Environment;
+use tfstack_model::constructs::StackOutput;
 
 pub use tfstack_model as model;
 
@@ -39,20 +39,17 @@ pub mod prelude {
     pub use tfstack_model::prelude::*;
 }
 
-type DefineFn = Box<dyn Fn(&Stack)>;
-
-/// A registered stack: its name, environments and definition.
-struct RegisteredStack {
-    name: String,
-    environments: Vec<Environment>,
-    define: DefineFn,
-}
-
 /// The tfstack application: the registered stacks and the CLI that synthesizes and lints
-/// them.
+/// them (registration and synthesis: [`stack_sets`]).
 #[derive(Default)]
 pub struct App {
-    stacks: Vec<RegisteredStack>,
+    sets: Vec<stack_sets::RegisteredSet>,
+    /// The backend of every stack that does not set its own, and where it was set.
+    backend: Option<(
+        tfstack_model::constructs::S3Backend,
+        tfstack_model::RustLocation,
+    )>,
+    references: tfstack_model::constructs::CrossStackReferences,
 }
 
 #[derive(Parser, Debug)]
@@ -87,7 +84,11 @@ enum Command {
         no_lint: bool,
     },
     /// List the registered stacks and their environments.
-    List,
+    List {
+        /// In the order they can be applied, each after the stacks it reads.
+        #[arg(long)]
+        order: bool,
+    },
     /// Lint Terraform (.tf, .tf.json, tfvars, plan JSON, IAM JSON) and typed stacks.
     Lint(LintArgs),
     /// List every rule.
@@ -189,95 +190,13 @@ pub(crate) enum ProfileArg {
 pub struct Synthesized {
     pub outputs: Vec<StackOutput>,
     pub errors: Vec<StackDiagnostic>,
+    /// The stacks each built stack reads values from.
+    pub dependencies: BTreeMap<String, std::collections::BTreeSet<String>>,
 }
 
 impl App {
     pub fn new() -> Self {
         App::default()
-    }
-
-    /// Registers a stack with the default environments, `dev` and `prod`.
-    pub fn stack(self, name: &str, define: impl Fn(&Stack) + 'static) -> Self {
-        self.stack_with_environments(name, vec![Environment::dev(), Environment::prod()], define)
-    }
-
-    /// Registers a stack with its own environments.
-    pub fn stack_with_environments(
-        mut self,
-        name: &str,
-        environments: Vec<Environment>,
-        define: impl Fn(&Stack) + 'static,
-    ) -> Self {
-        self.stacks.push(RegisteredStack {
-            name: name.to_string(),
-            environments,
-            define: Box::new(define),
-        });
-        self
-    }
-
-    /// `(stack, environment)` names of every registered stack.
-    pub fn list(&self) -> Vec<(String, Vec<String>)> {
-        self.stacks
-            .iter()
-            .map(|s| {
-                (
-                    s.name.clone(),
-                    s.environments.iter().map(|e| e.name.clone()).collect(),
-                )
-            })
-            .collect()
-    }
-
-    /// Builds the selected stacks (all when `stack`/`env` are `None`).
-    pub fn synthesize(
-        &self,
-        stack: Option<&str>,
-        env: Option<&str>,
-        root: &Path,
-    ) -> Result<Synthesized, String> {
-        if let Some(s) = stack {
-            if !self.stacks.iter().any(|r| r.name == s) {
-                return Err(format!(
-                    "unknown stack `{s}`; registered stacks: {}",
-                    self.stacks
-                        .iter()
-                        .map(|r| r.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-            }
-        }
-        let mut outputs = Vec::new();
-        let mut errors = Vec::new();
-        let mut matched_env = env.is_none();
-        for reg in &self.stacks {
-            if stack.is_some_and(|s| s != reg.name) {
-                continue;
-            }
-            for e in &reg.environments {
-                if env.is_some_and(|n| n != e.name) {
-                    continue;
-                }
-                matched_env = true;
-                let st = Stack::new(&reg.name, e.clone());
-                (reg.define)(&st);
-                match st.finish() {
-                    Ok(out) => outputs.push(out),
-                    Err(errs) => errors.extend(
-                        errs.into_iter()
-                            .map(|err| StackDiagnostic::new(&reg.name, &e.name, err, root)),
-                    ),
-                }
-            }
-        }
-        if !matched_env {
-            return Err(format!(
-                "no selected stack has an environment `{}`",
-                env.unwrap_or_default()
-            ));
-        }
-        Ok(Synthesized { outputs, errors })
     }
 
     /// Renders every file of the selected stacks (path relative to the output root).
@@ -312,12 +231,32 @@ impl App {
         };
         let color = std::io::stderr().is_terminal();
         match cli.command {
-            Command::List => {
+            Command::List { order: false } => {
                 let mut text = String::new();
                 for (name, envs) in self.list() {
                     text.push_str(&format!("{name}: {}\n", envs.join(", ")));
                 }
                 print_stdout(&text)
+            }
+            Command::List { order: true } => {
+                let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+                match self.order(&root) {
+                    Ok(stacks) => {
+                        let mut text = String::new();
+                        for s in stacks {
+                            text.push_str(&format!("{}: {}", s.name, s.environments.join(", ")));
+                            if !s.after.is_empty() {
+                                text.push_str(&format!(" (after {})", s.after.join(", ")));
+                            }
+                            text.push('\n');
+                        }
+                        print_stdout(&text)
+                    }
+                    Err(errors) => {
+                        eprint!("{}", synth::render_stack_errors(&errors, color));
+                        1
+                    }
+                }
             }
             Command::Synth {
                 stack,

@@ -1,6 +1,7 @@
 //! L2 constructs: typed building blocks with secure defaults, on top of the L1 resources.
 
 pub mod alarm;
+pub mod backend;
 pub mod bucket;
 pub mod cache;
 pub mod distribution;
@@ -19,12 +20,14 @@ pub mod repository;
 pub mod rest_api;
 pub mod secret;
 pub mod stack;
+pub mod stack_set;
 pub mod state_machine;
 pub mod table;
 pub mod topic;
 pub mod vpc;
 
 pub use alarm::{Alarm, AlarmBuilder, Comparison, Dashboard, DashboardBuilder, Metric};
+pub use backend::S3Backend;
 pub use bucket::{Bucket, BucketBuilder, BucketEncryption, Lifecycle, StorageClass};
 pub use cache::{CacheCluster, CacheClusterBuilder};
 pub use distribution::{Distribution, DistributionBuilder};
@@ -47,6 +50,7 @@ pub use rest_api::{
 };
 pub use secret::{Secret, SecretBuilder};
 pub use stack::{AwsContext, ResourceRef, Stack, StackFile, StackOutput, Suppression, SynthError};
+pub use stack_set::{dependency_order, CrossStackReferences, StackSet, StackSetOutput};
 pub use state_machine::{
     Catch, Choice, Condition, Definition, Fail, Parallel, Pass, Retry, State, StateMachine,
     StateMachineBuilder, Succeed, Task, Wait,

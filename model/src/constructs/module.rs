@@ -10,9 +10,11 @@ pub const AWS_PROVIDER_CONSTRAINT: &str = ">= 5.100, < 7.0";
 /// The Terraform versions the generated code needs.
 pub const TERRAFORM_CONSTRAINT: &str = ">= 1.5.0";
 
-pub fn terraform_block() -> Block {
+/// `terraform { required_version, required_providers }`; `required_version` is
+/// [`TERRAFORM_CONSTRAINT`] unless the backend needs a newer Terraform.
+pub fn terraform_block(required_version: &str) -> Block {
     Block::new("terraform", vec![])
-        .attr("required_version", TERRAFORM_CONSTRAINT)
+        .attr("required_version", required_version)
         .block(Block::new("required_providers", vec![]).attr(
             "aws",
             Expr::object(vec![

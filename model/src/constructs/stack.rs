@@ -1,8 +1,9 @@
 //! A stack: one Terraform root module for one environment, built by typed constructs.
 
+use super::backend::S3Backend;
 use crate::environment::Environment;
 use crate::iam::PolicyDocument;
-use crate::ir::{is_identifier, Block, Config, Expr};
+use crate::ir::{is_identifier, Block, Config, DeclaredIn, Expr, ExprKind, Traversal};
 use crate::origin::{Origin, RustLocation};
 use crate::typed::TypedBlock;
 use std::cell::RefCell;
@@ -78,6 +79,14 @@ pub(crate) struct StackState {
     pub tags: BTreeMap<String, String>,
     /// (rule, reason, location, address) suppressions declared on constructs.
     pub suppressions: Vec<Suppression>,
+    /// Where the state lives, and where that was said.
+    pub backend: Option<(S3Backend, RustLocation)>,
+    /// The ids of the stacks built together with this one (itself included): references
+    /// between them are allowed and wired through outputs.
+    pub group: Rc<RefCell<Vec<u64>>>,
+    /// For references into other stacks written into policy documents (`text@stack id`):
+    /// the Rust line of the statement that first used each.
+    pub reference_uses: BTreeMap<String, RustLocation>,
 }
 
 /// A finding the stack author chose to accept, with the reason.
@@ -123,13 +132,17 @@ impl ResourceRef {
             format!("{}.{}", self.resource_type, self.name)
         }
     }
-    /// A reference to one of its attributes: `aws_sqs_queue.jobs.arn`.
+    /// A reference to one of its attributes: `aws_sqs_queue.jobs.arn`. The reference
+    /// remembers its stack: used in another stack of the same App, it is read through this
+    /// stack's outputs ([`super::stack_set::StackSet`]).
     pub fn attr(&self, attribute: &str) -> Expr {
-        if self.kind == "data" {
-            Expr::reference("data", &[&self.resource_type, &self.name, attribute])
+        let mut traversal = if self.kind == "data" {
+            Traversal::new("data", &[&self.resource_type, &self.name, attribute])
         } else {
-            Expr::reference(&self.resource_type, &[&self.name, attribute])
-        }
+            Traversal::new(self.resource_type.as_str(), &[&self.name, attribute])
+        };
+        traversal.declared_in = DeclaredIn(Some(self.stack_id));
+        Expr::from(traversal)
     }
     pub fn arn(&self) -> Expr {
         self.attr("arn")
@@ -163,8 +176,9 @@ pub struct StackOutput {
 impl Stack {
     /// A new, empty stack `name` (snake_case) for `env`.
     pub fn new(name: &str, env: Environment) -> Self {
+        let id = NEXT_STACK_ID.fetch_add(1, Ordering::Relaxed);
         let state = StackState {
-            id: NEXT_STACK_ID.fetch_add(1, Ordering::Relaxed),
+            id,
             name: name.to_string(),
             name_prefix: name.replace('_', "-"),
             env,
@@ -178,6 +192,9 @@ impl Stack {
             finalizers: Vec::new(),
             tags: BTreeMap::new(),
             suppressions: Vec::new(),
+            backend: None,
+            group: Rc::new(RefCell::new(vec![id])),
+            reference_uses: BTreeMap::new(),
         };
         Stack(Rc::new(RefCell::new(state)))
     }
@@ -228,21 +245,39 @@ impl Stack {
         });
     }
 
-    /// Checks that `other` belongs to this stack; records an error otherwise.
+    /// Checks that `other` belongs to this stack or to a stack built with it (whose
+    /// values are then read through its outputs); records an error otherwise.
     pub(crate) fn check_same_stack(&self, other: &ResourceRef, location: RustLocation) -> bool {
-        if other.stack_id != self.id() {
+        if self.0.borrow().group.borrow().contains(&other.stack_id) {
+            true
+        } else {
             self.error(
                 location,
                 format!(
-                    "`{}` belongs to another stack and cannot be referenced here",
+                    "`{}` belongs to another stack, not built with this one, and cannot be referenced here",
                     other.address()
                 ),
-                Some("a stack is one Terraform root module: pass values between stacks with variables and outputs"),
+                Some(OTHER_STACK_HELP),
             );
             false
-        } else {
-            true
         }
+    }
+
+    /// Keeps this stack's state in `backend` (for this stack only; `App::backend` sets one
+    /// for every stack).
+    #[track_caller]
+    pub fn set_backend(&self, backend: S3Backend) {
+        self.set_backend_at(backend, RustLocation::caller());
+    }
+
+    /// [`Stack::set_backend`] at `location`.
+    pub fn set_backend_at(&self, backend: S3Backend, location: RustLocation) {
+        self.0.borrow_mut().backend = Some((backend, location));
+    }
+
+    /// Where this stack's state lives, if it has a backend.
+    pub fn backend(&self) -> Option<S3Backend> {
+        self.0.borrow().backend.as_ref().map(|(b, _)| b.clone())
     }
 
     /// Declares a block, checking that its address is valid and unused.
@@ -465,6 +500,13 @@ impl Stack {
     /// Lowers the stack: runs the deferred work, checks references, and returns the
     /// module or every error found.
     pub fn finish(self) -> Result<StackOutput, Vec<SynthError>> {
+        self.prepare();
+        self.lower()
+    }
+
+    /// Runs the deferred work (finalizers, role policies): after it, every block the stack
+    /// will have is declared.
+    pub(crate) fn prepare(&self) {
         // Finalizers may add more finalizers (rarely); run until none are left.
         loop {
             let pending = std::mem::take(&mut self.0.borrow_mut().finalizers);
@@ -472,17 +514,32 @@ impl Stack {
                 break;
             }
             for f in pending {
-                f(&self);
+                f(self);
             }
         }
-        crate::constructs::iam::emit_role_policies(&self);
+        crate::constructs::iam::emit_role_policies(self);
+    }
+
+    /// Checks references and the backend, and returns the module or every error found.
+    pub(crate) fn lower(self) -> Result<StackOutput, Vec<SynthError>> {
         self.check_references();
+        self.check_backend();
         let state = self.0.borrow();
         if !state.errors.is_empty() {
             return Err(state.errors.clone());
         }
         let mut config = Config::default();
-        config.push(crate::constructs::module::terraform_block());
+        let required_terraform = state
+            .backend
+            .as_ref()
+            .and_then(|(b, _)| b.required_terraform())
+            .unwrap_or(crate::constructs::module::TERRAFORM_CONSTRAINT);
+        config.push(crate::constructs::module::terraform_block(
+            required_terraform,
+        ));
+        if let Some((backend, location)) = &state.backend {
+            config.push(backend.block(&state.name, &state.env.name, *location));
+        }
         config.push(crate::constructs::module::provider_block(
             &state.tags,
             &state.name,
@@ -501,9 +558,11 @@ impl Stack {
         })
     }
 
-    /// Every reference to a resource must name one this stack declares.
+    /// Every reference to a resource must name one this stack declares (references into
+    /// the other stacks of a stack set were rewritten before this runs).
     fn check_references(&self) {
         let mut missing = Vec::new();
+        let mut foreign = Vec::new();
         {
             let s = self.0.borrow();
             let known: BTreeSet<&String> = s.addresses.keys().collect();
@@ -512,16 +571,34 @@ impl Stack {
                 collect_exprs(&block.body, &mut exprs);
                 for e in exprs {
                     for t in e.traversals() {
-                        if let Some(addr) = t.resource_address() {
-                            if !known.contains(&addr) {
-                                if let Origin::Rust(loc) = block.origin {
-                                    missing.push((loc, addr, block.address()));
-                                }
+                        let Some(addr) = t.resource_address() else {
+                            continue;
+                        };
+                        let Origin::Rust(loc) = block.origin else {
+                            continue;
+                        };
+                        if t.declared_in.0.is_some_and(|id| id != s.id) {
+                            // Within the stack set, a reference left unwired already has
+                            // its error (e.g. a producer without a backend).
+                            if t.declared_in
+                                .0
+                                .is_some_and(|id| !s.group.borrow().contains(&id))
+                            {
+                                foreign.push((loc, addr, block.address()));
                             }
+                        } else if !known.contains(&addr) {
+                            missing.push((loc, addr, block.address()));
                         }
                     }
                 }
             }
+        }
+        for (loc, addr, from) in foreign {
+            self.error(
+                loc,
+                format!("`{from}` references `{addr}`, which belongs to another stack, not built with this one"),
+                Some(OTHER_STACK_HELP),
+            );
         }
         for (loc, addr, from) in missing {
             self.error(
@@ -532,6 +609,51 @@ impl Stack {
                 ),
             );
         }
+    }
+
+    /// The backend, if any, must be usable.
+    fn check_backend(&self) {
+        let (problems, location) = {
+            let s = self.0.borrow();
+            let Some((backend, location)) = &s.backend else {
+                return;
+            };
+            (backend.problems(&s.name, &s.env.name), *location)
+        };
+        for (message, help) in problems {
+            self.error(location, message, Some(help));
+        }
+    }
+
+    /// Every block and output of the stack, for rewriting references.
+    pub(crate) fn for_each_expr_mut(&self, f: &mut dyn FnMut(&str, &mut Expr)) {
+        let mut s = self.0.borrow_mut();
+        let state = &mut *s;
+        for block in state.blocks.iter_mut().chain(state.outputs.iter_mut()) {
+            let address = block.address();
+            visit_body_mut(&mut block.body, &mut |e| f(&address, e));
+        }
+    }
+}
+
+/// Help for a reference to a stack that is not built with this one.
+const OTHER_STACK_HELP: &str = "stacks registered together (`App::stacks([…], |[a, b]| …)`) may reference each other's resources: tfstack wires them through the producer's outputs; a stack on its own is one Terraform root module";
+
+/// Calls `f` on every expression of `body` (nested blocks included), children first.
+fn visit_body_mut(body: &mut crate::ir::Body, f: &mut dyn FnMut(&mut Expr)) {
+    for item in &mut body.items {
+        match item {
+            crate::ir::Structure::Attribute(a) => a.value.visit_mut(f),
+            crate::ir::Structure::Block(b) => visit_body_mut(&mut b.body, f),
+        }
+    }
+}
+
+/// Whether `e` is a reference made in a stack other than `stack_id`.
+pub(crate) fn foreign_traversal(e: &Expr, stack_id: u64) -> Option<&Traversal> {
+    match &e.kind {
+        ExprKind::Traversal(t) if t.declared_in.0.is_some_and(|id| id != stack_id) => Some(t),
+        _ => None,
     }
 }
 
