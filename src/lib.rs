@@ -23,6 +23,7 @@
 pub mod diagnostics;
 pub mod lint;
 pub mod stack_sets;
+pub mod testing;
 pub mod synth;
 
 use clap::{Parser, Subcommand};

@@ -1,14 +1,16 @@
-//! Every root module under `out/` passes `terraform init`, `validate` (no warnings) and
-//! `plan` against the real hashicorp/aws provider (scripts/tf-check).
+//! Every root module under `out/` and `examples/team-stacks/out/` passes `terraform init`,
+//! `validate` (no warnings) and `plan` against the real hashicorp/aws provider, backends
+//! and remote state reads included (scripts/tf-check).
 
 mod common;
 
-use common::{out_modules, workspace_root};
+use common::{modules_under, out_modules, workspace_root};
 
 #[test]
 fn generated_modules_pass_terraform_validate_and_plan() {
     let root = workspace_root();
-    let modules = out_modules(&root);
+    let mut modules = out_modules(&root);
+    modules.extend(modules_under(&root.join("examples/team-stacks/out")));
     assert!(!modules.is_empty(), "no root modules under out/");
     let output = std::process::Command::new("bash")
         .arg(root.join("scripts/tf-check"))

@@ -6,26 +6,7 @@ use common::{app, has_program, workspace_root};
 
 #[test]
 fn out_is_fresh() {
-    let root = workspace_root();
-    let app = app();
-    let synthesized = app.synthesize(None, None, &root).expect("synthesizes");
-    assert!(
-        synthesized.errors.is_empty(),
-        "stack errors:\n{}",
-        tfstack::synth::render_stack_errors(&synthesized.errors, false)
-    );
-    let files = app.render(&synthesized.outputs).expect("renders");
-    let scope: Vec<String> = synthesized
-        .outputs
-        .iter()
-        .map(|o| format!("{}/{}/", o.name, o.env.name))
-        .collect();
-    let report = tfstack::synth::check_tree(&root.join("out"), &files, &scope);
-    assert!(
-        report.is_clean(),
-        "out/ is stale; run `cargo run --release -- synth`:\n{}",
-        report.render()
-    );
+    tfstack::testing::assert_out_is_fresh(&app(), &workspace_root().join("out"));
 }
 
 #[test]

@@ -27,8 +27,13 @@ pub fn has_program(program: &str) -> bool {
 
 /// Every root module under `out/` (`out/<stack>/<env>`).
 pub fn out_modules(root: &Path) -> Vec<PathBuf> {
+    modules_under(&root.join("out"))
+}
+
+/// Every root module under `dir` (`<dir>/<stack>/<env>`).
+pub fn modules_under(dir: &Path) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
-    if let Ok(stacks) = std::fs::read_dir(root.join("out")) {
+    if let Ok(stacks) = std::fs::read_dir(dir) {
         for s in stacks.flatten() {
             if let Ok(envs) = std::fs::read_dir(s.path()) {
                 for e in envs.flatten() {

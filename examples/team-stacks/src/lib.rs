@@ -1,0 +1,55 @@
+//! A team's own stacks on top of tfstack: two stacks that reference each other's resources
+//! one way, with remote state in S3.
+//!
+//! - `shared`: the sessions table, owned by the platform team and applied first;
+//! - `sessions`: the function and HTTP API that use it. Its function reads the table's name
+//!   and gets read/write access to the table's ARN: both come from `shared`'s outputs
+//!   (`data "terraform_remote_state" "shared"`), which tfstack writes because the
+//!   definitions hand the table from one stack to the other.
+//!
+//! `cargo run -- synth` in this crate writes `out/<stack>/<env>/`; `cargo run -- list
+//! --order` prints `shared` before `sessions`. The tests (`tests/stacks.rs`) use
+//! `tfstack::testing`.
+
+use tfstack::prelude::*;
+
+/// Where every stack keeps its state: one key per stack and environment.
+pub const STATE_BUCKET: &str = "acme-team-terraform-state";
+
+/// The App: both stacks, registered together, with their backend.
+pub fn app() -> tfstack::App {
+    tfstack::App::new()
+        .backend(S3Backend::new(STATE_BUCKET, "us-east-1"))
+        .stacks(["shared", "sessions"], |[shared, sessions]| {
+            let table = shared_stack(shared);
+            sessions_stack(sessions, &table);
+        })
+}
+
+/// The platform team's stack: the sessions table.
+pub fn shared_stack(stack: &Stack) -> Table {
+    let table = Table::new(stack, "sessions", Key::string("session_id"))
+        .ttl("expires_at")
+        .build();
+    stack.output("table_name", table.name(), "Name of the sessions table");
+    table
+}
+
+/// The sessions service: a function behind an HTTP API, writing to `shared`'s table.
+pub fn sessions_stack(stack: &Stack, table: &Table) {
+    let function = Function::new(
+        stack,
+        "create_session",
+        Runtime::Python312,
+        "app.handler",
+        // Relative to where `cargo run` and `cargo test` run: this crate's directory.
+        Code::directory("functions/sessions"),
+    )
+    .timeout_seconds(10)
+    .env("TABLE_NAME", table.name())
+    .build();
+    table.grant_read_write(&function);
+    let api = HttpApi::new(stack, "sessions_api").build();
+    api.route("POST /sessions", &function);
+    stack.output("api_url", api.url(), "Invoke URL");
+}
