@@ -23,8 +23,8 @@
 pub mod diagnostics;
 pub mod lint;
 pub mod stack_sets;
-pub mod testing;
 pub mod synth;
+pub mod testing;
 
 use clap::{Parser, Subcommand};
 use diagnostics::StackDiagnostic;

@@ -506,10 +506,12 @@ pub fn define(stack: &Stack) {
         .description("Starts provider syncs for the Booking Service")
         .throttle(1000.0, 2000)
         .build();
+    // Seed: "Autenticación con AWS IAM": every method of the API takes SigV4-signed calls
+    // of the principals granted `execute-api:Invoke` on it.
+    api.default_authorization(RestAuthorization::Iam);
     let sync_method = api
         .resource_path("/sync")
         .method("POST", Integration::start_execution(machine.arn()))
-        .authorization_iam()
         .request_body_schema(SYNC_REQUEST_SCHEMA)
         .build();
 

@@ -1,11 +1,13 @@
 //! A team's own stacks on top of tfstack: two stacks that reference each other's resources
 //! one way, with remote state in S3.
 //!
-//! - `shared`: the sessions table, owned by the platform team and applied first;
-//! - `sessions`: the function and HTTP API that use it. Its function reads the table's name
-//!   and gets read/write access to the table's ARN: both come from `shared`'s outputs
-//!   (`data "terraform_remote_state" "shared"`), which tfstack writes because the
-//!   definitions hand the table from one stack to the other.
+//! - `shared`: the sessions table and the user pool, owned by the platform team and applied
+//!   first;
+//! - `sessions`: the function and HTTP API that use them. Its function reads the table's
+//!   name and gets read/write access to the table's ARN, and its API accepts the user
+//!   pool's tokens (a JWT authorizer): all of it comes from `shared`'s outputs (`data
+//!   "terraform_remote_state" "shared"`), which tfstack writes because the definitions
+//!   hand the table and the pool from one stack to the other.
 //!
 //! `cargo run -- synth` in this crate writes `out/<stack>/<env>/`; `cargo run -- list
 //! --order` prints `shared` before `sessions`. The tests (`tests/stacks.rs`) use
@@ -21,22 +23,33 @@ pub fn app() -> tfstack::App {
     tfstack::App::new()
         .backend(S3Backend::new(STATE_BUCKET, "us-east-1"))
         .stacks(["shared", "sessions"], |[shared, sessions]| {
-            let table = shared_stack(shared);
-            sessions_stack(sessions, &table);
+            let platform = shared_stack(shared);
+            sessions_stack(sessions, &platform);
         })
 }
 
-/// The platform team's stack: the sessions table.
-pub fn shared_stack(stack: &Stack) -> Table {
+/// What the platform team's stack offers the others.
+pub struct Platform {
+    pub table: Table,
+    pub users: UserPool,
+    pub web: UserPoolClient,
+}
+
+/// The platform team's stack: the sessions table and the user pool.
+pub fn shared_stack(stack: &Stack) -> Platform {
     let table = Table::new(stack, "sessions", Key::string("session_id"))
         .ttl("expires_at")
         .build();
     stack.output("table_name", table.name(), "Name of the sessions table");
-    table
+    let users = UserPool::new(stack, "users").build();
+    let web = users.client("web").build();
+    Platform { table, users, web }
 }
 
-/// The sessions service: a function behind an HTTP API, writing to `shared`'s table.
-pub fn sessions_stack(stack: &Stack, table: &Table) {
+/// The sessions service: a function behind an HTTP API that accepts the platform's user
+/// tokens, writing to the platform's table.
+pub fn sessions_stack(stack: &Stack, platform: &Platform) {
+    let table = &platform.table;
     let function = Function::new(
         stack,
         "create_session",
@@ -50,6 +63,8 @@ pub fn sessions_stack(stack: &Stack, table: &Table) {
     .build();
     table.grant_read_write(&function);
     let api = HttpApi::new(stack, "sessions_api").build();
+    let users = api.cognito_authorizer("users", &platform.users, &[&platform.web]);
+    api.default_authorization(users.authorization());
     api.route("POST /sessions", &function);
     stack.output("api_url", api.url(), "Invoke URL");
 }

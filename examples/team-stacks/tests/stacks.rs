@@ -34,6 +34,17 @@ fn the_function_reads_the_shared_table_through_remote_state() {
             }
         }),
     );
+    // The API accepts the shared user pool's tokens.
+    sessions.has_resource_properties(
+        "aws_apigatewayv2_authorizer",
+        json!({
+            "authorizer_type": "JWT",
+            "jwt_configuration": {
+                "issuer": "https://${data.terraform_remote_state.shared.outputs.cognito_user_pool_users_endpoint}"
+            }
+        }),
+    );
+    sessions.has_no_findings();
     let policy = sessions.role_policy("create_session");
     policy.allows(
         "dynamodb:PutItem",

@@ -211,6 +211,14 @@ impl Function {
     pub fn timeout_seconds(&self) -> i64 {
         self.timeout_seconds
     }
+    /// The API Gateway invoke ARN of the alias when the function has one, else of the
+    /// function (what integrations and authorizers call).
+    pub fn alias_invoke_arn(&self) -> Expr {
+        match &self.alias {
+            Some(a) => a.attr("invoke_arn"),
+            None => self.invoke_arn(),
+        }
+    }
     /// The alias ARN when the function has one (what callers should invoke), else the
     /// function ARN.
     pub fn invocation_arn(&self) -> Expr {

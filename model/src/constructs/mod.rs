@@ -1,9 +1,11 @@
 //! L2 constructs: typed building blocks with secure defaults, on top of the L1 resources.
 
 pub mod alarm;
+pub mod authorizer;
 pub mod backend;
 pub mod bucket;
 pub mod cache;
+pub mod cognito;
 pub mod distribution;
 pub mod ecs;
 pub mod events;
@@ -27,16 +29,20 @@ pub mod topic;
 pub mod vpc;
 
 pub use alarm::{Alarm, AlarmBuilder, Comparison, Dashboard, DashboardBuilder, Metric};
+pub use authorizer::{Authorization, Authorizer};
 pub use backend::S3Backend;
 pub use bucket::{Bucket, BucketBuilder, BucketEncryption, Lifecycle, StorageClass};
 pub use cache::{CacheCluster, CacheClusterBuilder};
+pub use cognito::{UserPool, UserPoolBuilder, UserPoolClient, UserPoolClientBuilder};
 pub use distribution::{Distribution, DistributionBuilder};
 pub use ecs::{Cluster, FargateTask, FargateTaskBuilder};
 pub use events::{EventBus, EventBusBuilder, Pipe, RetryPolicy, Rule, RuleBuilder, Schedule};
 pub use function::{
     Architecture, Code, CodeFile, DeadLetterTarget, Function, FunctionBuilder, Runtime,
 };
-pub use http_api::{Cors, HttpApi, HttpApiBuilder};
+pub use http_api::{
+    Cors, HttpApi, HttpApiBuilder, HttpAuthorization, HttpAuthorizer, HttpAuthorizerKind,
+};
 pub use iam::{Grantee, Role};
 // `Key` is the DynamoDB key attribute (table.rs); the KMS key is `KmsKey` here.
 pub use kms::{Key as KmsKey, KeyBuilder as KmsKeyBuilder};
@@ -46,7 +52,7 @@ pub use queue::{Queue, QueueBuilder, QueueEncryption};
 pub use repository::{Repository, RepositoryBuilder};
 pub use rest_api::{
     ApiResource, ExecutionLogLevel, Integration, Method, MethodBuilder, RestApi, RestApiBuilder,
-    RestApiCors,
+    RestApiCors, RestAuthorization, RestAuthorizer, RestAuthorizerKind,
 };
 pub use secret::{Secret, SecretBuilder};
 pub use stack::{AwsContext, ResourceRef, Stack, StackFile, StackOutput, Suppression, SynthError};

@@ -403,6 +403,69 @@ resource "aws_api_gateway_gateway_response" "orders_api_default_5xx" {
   rest_api_id   = aws_api_gateway_rest_api.orders_api.id
 }
 
+resource "aws_cognito_user_pool" "customers" {
+  auto_verified_attributes = ["email"]
+  deletion_protection      = "INACTIVE"
+  mfa_configuration        = "OPTIONAL"
+  name                     = "orders-dev-customers"
+  username_attributes      = ["email"]
+
+  account_recovery_setting {
+    recovery_mechanism {
+      name     = "verified_email"
+      priority = 1
+    }
+  }
+
+  admin_create_user_config {
+    allow_admin_create_user_only = false
+  }
+
+  password_policy {
+    minimum_length                   = 12
+    password_history_size            = 5
+    require_lowercase                = true
+    require_numbers                  = true
+    require_symbols                  = true
+    require_uppercase                = true
+    temporary_password_validity_days = 3
+  }
+
+  software_token_mfa_configuration {
+    enabled = true
+  }
+
+  username_configuration {
+    case_sensitive = false
+  }
+}
+
+resource "aws_cognito_user_pool_client" "customers_web" {
+  access_token_validity         = 60
+  enable_token_revocation       = true
+  explicit_auth_flows           = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]
+  generate_secret               = false
+  id_token_validity             = 60
+  name                          = "orders-dev-customers-web"
+  prevent_user_existence_errors = "ENABLED"
+  refresh_token_validity        = 30
+  user_pool_id                  = aws_cognito_user_pool.customers.id
+
+  token_validity_units {
+    access_token  = "minutes"
+    id_token      = "minutes"
+    refresh_token = "days"
+  }
+}
+
+resource "aws_api_gateway_authorizer" "orders_api_customers" {
+  identity_source = "method.request.header.Authorization"
+  name            = "orders-dev-orders-api-customers"
+  provider_arns   = [aws_cognito_user_pool.customers.arn]
+  rest_api_id     = aws_api_gateway_rest_api.orders_api.id
+  type            = "COGNITO_USER_POOLS"
+}
+
 resource "aws_api_gateway_resource" "orders_api_orders" {
   parent_id   = aws_api_gateway_rest_api.orders_api.root_resource_id
   path_part   = "orders"
@@ -417,7 +480,8 @@ resource "aws_api_gateway_model" "orders_api_post_orders" {
 }
 
 resource "aws_api_gateway_method" "orders_api_post_orders" {
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.orders_api_customers.id
   http_method   = "POST"
   request_models = {
     "application/json" = aws_api_gateway_model.orders_api_post_orders.name
@@ -446,7 +510,8 @@ resource "aws_lambda_permission" "orders_api_post_orders" {
 }
 
 resource "aws_api_gateway_method" "orders_api_get_orders" {
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.orders_api_customers.id
   http_method   = "GET"
   request_parameters = {
     "method.request.querystring.status" = true
@@ -481,7 +546,8 @@ resource "aws_api_gateway_resource" "orders_api_orders_orderid" {
 }
 
 resource "aws_api_gateway_method" "orders_api_get_orders_orderid" {
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.orders_api_customers.id
   http_method   = "GET"
   request_parameters = {
     "method.request.path.orderId" = true
@@ -517,7 +583,8 @@ resource "aws_api_gateway_model" "orders_api_put_orders_orderid" {
 }
 
 resource "aws_api_gateway_method" "orders_api_put_orders_orderid" {
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.orders_api_customers.id
   http_method   = "PUT"
   request_models = {
     "application/json" = aws_api_gateway_model.orders_api_put_orders_orderid.name
@@ -549,7 +616,8 @@ resource "aws_lambda_permission" "orders_api_put_orders_orderid" {
 }
 
 resource "aws_api_gateway_method" "orders_api_delete_orders_orderid" {
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.orders_api_customers.id
   http_method   = "DELETE"
   request_parameters = {
     "method.request.path.orderId" = true
@@ -1277,6 +1345,7 @@ resource "aws_api_gateway_deployment" "orders_api" {
       aws_api_gateway_request_validator.orders_api,
       aws_api_gateway_gateway_response.orders_api_default_4xx,
       aws_api_gateway_gateway_response.orders_api_default_5xx,
+      aws_api_gateway_authorizer.orders_api_customers,
       aws_api_gateway_resource.orders_api_orders,
       aws_api_gateway_model.orders_api_post_orders,
       aws_api_gateway_method.orders_api_post_orders,

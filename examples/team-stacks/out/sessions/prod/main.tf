@@ -71,6 +71,20 @@ resource "aws_apigatewayv2_stage" "sessions_api" {
   }
 }
 
+resource "aws_apigatewayv2_authorizer" "sessions_api_users" {
+  api_id           = aws_apigatewayv2_api.sessions_api.id
+  authorizer_type  = "JWT"
+  identity_sources = ["$request.header.Authorization"]
+  name             = "sessions-prod-sessions-api-users"
+
+  jwt_configuration {
+    audience = [
+      data.terraform_remote_state.shared.outputs.cognito_user_pool_client_users_web_id,
+    ]
+    issuer = "https://${data.terraform_remote_state.shared.outputs.cognito_user_pool_users_endpoint}"
+  }
+}
+
 resource "aws_apigatewayv2_integration" "sessions_api_create_session" {
   api_id                 = aws_apigatewayv2_api.sessions_api.id
   integration_method     = "POST"
@@ -80,9 +94,11 @@ resource "aws_apigatewayv2_integration" "sessions_api_create_session" {
 }
 
 resource "aws_apigatewayv2_route" "sessions_api_post_sessions" {
-  api_id    = aws_apigatewayv2_api.sessions_api.id
-  route_key = "POST /sessions"
-  target    = "integrations/${aws_apigatewayv2_integration.sessions_api_create_session.id}"
+  api_id             = aws_apigatewayv2_api.sessions_api.id
+  authorization_type = "JWT"
+  authorizer_id      = aws_apigatewayv2_authorizer.sessions_api_users.id
+  route_key          = "POST /sessions"
+  target             = "integrations/${aws_apigatewayv2_integration.sessions_api_create_session.id}"
 }
 
 resource "aws_lambda_permission" "sessions_api_post_sessions_invoke" {
@@ -100,6 +116,7 @@ resource "aws_apigatewayv2_deployment" "sessions_api" {
     redeployment = sha1(jsonencode([
       aws_apigatewayv2_route.sessions_api_post_sessions,
       aws_apigatewayv2_integration.sessions_api_create_session,
+      aws_apigatewayv2_authorizer.sessions_api_users,
     ]))
   }
 

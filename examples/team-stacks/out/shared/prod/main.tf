@@ -21,3 +21,58 @@ resource "aws_dynamodb_table" "sessions" {
     enabled        = true
   }
 }
+
+resource "aws_cognito_user_pool" "users" {
+  auto_verified_attributes = ["email"]
+  deletion_protection      = "ACTIVE"
+  mfa_configuration        = "OPTIONAL"
+  name                     = "shared-prod-users"
+  username_attributes      = ["email"]
+
+  account_recovery_setting {
+    recovery_mechanism {
+      name     = "verified_email"
+      priority = 1
+    }
+  }
+
+  admin_create_user_config {
+    allow_admin_create_user_only = true
+  }
+
+  password_policy {
+    minimum_length                   = 12
+    password_history_size            = 5
+    require_lowercase                = true
+    require_numbers                  = true
+    require_symbols                  = true
+    require_uppercase                = true
+    temporary_password_validity_days = 3
+  }
+
+  software_token_mfa_configuration {
+    enabled = true
+  }
+
+  username_configuration {
+    case_sensitive = false
+  }
+}
+
+resource "aws_cognito_user_pool_client" "users_web" {
+  access_token_validity         = 60
+  enable_token_revocation       = true
+  explicit_auth_flows           = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]
+  generate_secret               = false
+  id_token_validity             = 60
+  name                          = "shared-prod-users-web"
+  prevent_user_existence_errors = "ENABLED"
+  refresh_token_validity        = 30
+  user_pool_id                  = aws_cognito_user_pool.users.id
+
+  token_validity_units {
+    access_token  = "minutes"
+    id_token      = "minutes"
+    refresh_token = "days"
+  }
+}

@@ -6,6 +6,16 @@ output "table_name" {
   value       = aws_dynamodb_table.sessions.name
 }
 
+output "cognito_user_pool_client_users_web_id" {
+  description = "`aws_cognito_user_pool_client.users_web.id`, read by other stacks"
+  value       = aws_cognito_user_pool_client.users_web.id
+}
+
+output "cognito_user_pool_users_endpoint" {
+  description = "`aws_cognito_user_pool.users.endpoint`, read by other stacks"
+  value       = aws_cognito_user_pool.users.endpoint
+}
+
 output "dynamodb_table_sessions_arn" {
   description = "`aws_dynamodb_table.sessions.arn`, read by other stacks"
   value       = aws_dynamodb_table.sessions.arn
