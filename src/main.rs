@@ -6,7 +6,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let mut app = tfstack::App::new();
+    let mut app = tfstack::App::new().backend(tfstack_stacks::state_backend());
     for (name, define) in tfstack_stacks::STACKS {
         app = app.stack(name, define);
     }

@@ -3,12 +3,19 @@
 //! Their functions' sources (`functions/`) are embedded in the crate at build time: a
 //! binary copied to another checkout or machine synthesizes the same packages.
 
-use tfstack_model::constructs::{Code, CodeFile, Stack};
+use tfstack_model::constructs::{Code, CodeFile, S3Backend, Stack};
 
 pub mod hexagonal_auth;
 pub mod integration_service;
 pub mod lab_http_api;
 pub mod orders;
+
+/// Where the seed stacks keep their Terraform state (seed 001's "Terraform con backend
+/// remoto"): one S3 bucket, one key per stack and environment, S3 native locking. The
+/// bucket is the deployment's to create (versioned, encrypted, public access blocked).
+pub fn state_backend() -> S3Backend {
+    S3Backend::new("roadwarrior-terraform-state", "us-east-1")
+}
 
 /// What defines a stack: fills a [`Stack`] for its environment.
 pub type StackDefinition = fn(&Stack);

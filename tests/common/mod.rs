@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 /// The App of the built-in binary: every seed stack registered.
 pub fn app() -> tfstack::App {
-    let mut app = tfstack::App::new();
+    let mut app = tfstack::App::new().backend(tfstack_stacks::state_backend());
     for (name, define) in tfstack_stacks::STACKS {
         app = app.stack(name, define);
     }

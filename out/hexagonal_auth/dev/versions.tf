@@ -2,7 +2,7 @@
 # Stack `hexagonal_auth`, environment `dev`.
 
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.11.0"
 
   required_providers {
     aws = {
