@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! client → CloudFront → API Gateway (REST) → Lambda orders CRUD → DynamoDB `orders`
-//!                    ↘ S3 invoices ← Lambda invoice PDF ← SNS order events ↲
+//!                    ↘ S3 invoices ← Lambda invoice PDF ← SNS order events ← stream ↲
 //! CloudWatch alarms → SNS notifications
 //! ```
 //!
@@ -74,8 +74,8 @@ pub fn define(stack: &Stack) {
     // --- Data ------------------------------------------------------------------------
 
     // On-demand and point-in-time recovery are the construct's defaults (and the seed's);
-    // production tables also get deletion protection. No stream: order events go through
-    // SNS (the seed lists DynamoDB Streams as future work).
+    // production tables also get deletion protection. The stream (the seed's next step,
+    // "Implementar DynamoDB Streams para eventos") is where order events come from.
     let orders = Table::new(stack, "orders", Key::string("orderId"))
         .sort_key(Key::string("createdAt"))
         .global_index(
@@ -83,6 +83,7 @@ pub fn define(stack: &Stack) {
             Key::string("status"),
             Some(Key::string("createdAt")),
         )
+        .stream(StreamView::NewAndOldImages)
         .build();
     stack.add("orders", DynamodbContributorInsights::new(orders.name()));
 
@@ -149,7 +150,6 @@ pub fn define(stack: &Stack) {
     .alias("live")
     .env("TABLE_NAME", orders.name())
     .env("STATUS_INDEX", "StatusIndex")
-    .env("EVENTS_TOPIC_ARN", order_events.arn())
     .env("ALLOWED_ORIGIN", frontend_origin.clone())
     .env("LOG_LEVEL", "INFO");
     // Seed 003: two warm instances, in production only (dev tolerates cold starts and
@@ -161,7 +161,26 @@ pub fn define(stack: &Stack) {
     }
     .build();
     orders.grant_read_write(&crud);
-    order_events.grant_publish(&crud);
+
+    // Order events follow the writes: the table's stream feeds the publisher, which turns
+    // new orders and status changes into OrderCreated / OrderStatusChanged on the topic.
+    // Batches that keep failing go to the subscription's dead-letter queue.
+    let publisher = Function::new(
+        stack,
+        "order_events",
+        Runtime::Python312,
+        "handler.handler",
+        function_code("orders/events"),
+    )
+    .description("Publishes order events from the orders table's stream (seed 003)")
+    .memory_mb(256)
+    .timeout_seconds(30)
+    .tracing()
+    .env("EVENTS_TOPIC_ARN", order_events.arn())
+    .env("LOG_LEVEL", "INFO")
+    .build();
+    order_events.grant_publish(&publisher);
+    let stream = orders.subscribe(&publisher, 100);
 
     let invoice_pdf = Function::new(
         stack,
@@ -255,6 +274,7 @@ pub fn define(stack: &Stack) {
         vec![
             Metric::lambda(&crud, "Throttles").label("orders_crud"),
             Metric::lambda(&invoice_pdf, "Throttles").label("invoice_pdf"),
+            Metric::lambda(&publisher, "Throttles").label("order_events"),
         ],
     )
     .description("Lambda throttles > 0")
@@ -268,6 +288,7 @@ pub fn define(stack: &Stack) {
         vec![
             Metric::lambda(&crud, "Errors").label("orders_crud"),
             Metric::lambda(&invoice_pdf, "Errors").label("invoice_pdf"),
+            Metric::lambda(&publisher, "Errors").label("order_events"),
         ],
     )
     .description("Lambda errors > 5 in 1 minute")
@@ -364,6 +385,11 @@ pub fn define(stack: &Stack) {
         "CloudFront domain serving the API and /invoices/*",
     );
     stack.output("table_name", orders.name(), "Name of the orders table");
+    stack.output(
+        "order_events_failures_queue_url",
+        stream.failures.url(),
+        "Dead-letter queue of order events the stream publisher could not send",
+    );
     stack.output(
         "user_pool_id",
         customers.id(),

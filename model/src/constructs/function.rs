@@ -284,6 +284,35 @@ impl Function {
         kinesis: bool,
     ) -> ResourceRef {
         let location = RustLocation::caller();
+        self.consume_stream_at(stream_arn, on_failure_queue_arn, kinesis, None, location)
+    }
+
+    /// A DynamoDB stream consumer reporting partial batch failures (see
+    /// [`super::Table::subscribe`]).
+    pub(crate) fn consume_dynamodb_stream(
+        &self,
+        stream_arn: Expr,
+        on_failure_queue_arn: Expr,
+        batch_size: i64,
+        location: RustLocation,
+    ) -> ResourceRef {
+        self.consume_stream_at(
+            stream_arn,
+            on_failure_queue_arn,
+            false,
+            Some(batch_size),
+            location,
+        )
+    }
+
+    fn consume_stream_at(
+        &self,
+        stream_arn: Expr,
+        on_failure_queue_arn: Expr,
+        kinesis: bool,
+        batch_size: Option<i64>,
+        location: RustLocation,
+    ) -> ResourceRef {
         let actions: &[&str] = if kinesis {
             &[
                 "kinesis:DescribeStream",
@@ -301,20 +330,37 @@ impl Function {
         };
         self.role
             .allow_at("ReadStream", actions, vec![stream_arn.clone()], location);
+        if !kinesis {
+            // Lambda lists the table's streams to find the shards; the action has no
+            // resource-level permissions.
+            self.role.allow_without_resource_level_at(
+                "ListStreams",
+                &["dynamodb:ListStreams"],
+                location,
+            );
+        }
         self.role.allow_at(
             "SendFailedBatches",
             &["sqs:SendMessage"],
             vec![on_failure_queue_arn.clone()],
             location,
         );
-        let mapping = LambdaEventSourceMapping::new(self.invocation_name())
+        let mut mapping = LambdaEventSourceMapping::new(self.invocation_name())
             .event_source_arn(stream_arn.clone())
             .starting_position("LATEST")
             .maximum_retry_attempts(3)
-            .bisect_batch_on_function_error(true)
-            .destination_config(LambdaEventSourceMappingDestinationConfig::new().on_failure(
+            .bisect_batch_on_function_error(true);
+        if let Some(size) = batch_size {
+            mapping = mapping
+                .batch_size(size)
+                .maximum_record_age_in_seconds(86_400)
+                .function_response_types(vec!["ReportBatchItemFailures"]);
+        }
+        let mapping = mapping.destination_config(
+            LambdaEventSourceMappingDestinationConfig::new().on_failure(
                 LambdaEventSourceMappingDestinationConfigOnFailure::new(on_failure_queue_arn),
-            ));
+            ),
+        );
         self.declare_mapping(mapping, &stream_arn, location)
     }
 

@@ -61,7 +61,7 @@ pub use state_machine::{
     Catch, Choice, Condition, Definition, Fail, Parallel, Pass, Retry, State, StateMachine,
     StateMachineBuilder, Succeed, Task, Wait,
 };
-pub use table::{BillingMode, Key, KeyType, Table, TableBuilder};
+pub use table::{BillingMode, Key, KeyType, StreamSubscription, StreamView, Table, TableBuilder};
 pub use topic::{Subscription, Topic, TopicBuilder, TopicEncryption};
 pub use vpc::{SecurityGroup, Vpc, VpcBuilder};
 

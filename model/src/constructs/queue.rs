@@ -107,7 +107,11 @@ impl Queue {
     /// Lambda functions): 14 days' retention, encrypted, no redrive of its own.
     #[track_caller]
     pub fn dead_letter(stack: &Stack, id: &str) -> Queue {
-        let location = RustLocation::caller();
+        Queue::dead_letter_at(stack, id, RustLocation::caller())
+    }
+
+    /// [`Queue::dead_letter`] at `location`.
+    pub(crate) fn dead_letter_at(stack: &Stack, id: &str, location: RustLocation) -> Queue {
         let name = stack.physical_name(id);
         let name = if name.ends_with("-dlq") {
             name

@@ -469,9 +469,22 @@ impl Stack {
         self.0.borrow_mut().outputs.push(block);
     }
 
-    /// Adds a file under the module (e.g. `policies/x.json`).
+    /// Adds a file under the module (e.g. `policies/x.json`). Two different files at one
+    /// path (two constructs whose names make the same file name) are an error: one would
+    /// silently replace the other.
     pub(crate) fn add_file(&self, path: String, file: StackFile) {
-        self.0.borrow_mut().files.insert(path, file);
+        let mut s = self.0.borrow_mut();
+        if let Some(existing) = s.files.get(&path) {
+            if *existing != file {
+                s.errors.push(SynthError {
+                    message: format!("two different files would be written to `{path}`"),
+                    location: None,
+                    help: Some("give the constructs that write them different ids".to_string()),
+                });
+                return;
+            }
+        }
+        s.files.insert(path, file);
     }
 
     pub(crate) fn add_finalizer(&self, f: Finalizer) {
@@ -663,5 +676,30 @@ fn collect_exprs<'a>(body: &'a crate::ir::Body, out: &mut Vec<&'a Expr>) {
             crate::ir::Structure::Attribute(a) => out.push(&a.value),
             crate::ir::Structure::Block(b) => collect_exprs(&b.body, out),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_different_files_at_one_path_are_an_error() {
+        let stack = Stack::new("s", Environment::dev());
+        let text = |t: &str| StackFile::Text {
+            text: t.to_string(),
+            origins: Vec::new(),
+        };
+        stack.add_file("policies/x.json".into(), text("{}"));
+        stack.add_file("policies/x.json".into(), text("{}"));
+        assert!(
+            stack.0.borrow().errors.is_empty(),
+            "the same file twice is fine"
+        );
+        stack.add_file("policies/x.json".into(), text("{\"a\": 1}"));
+        let errors = stack.finish().expect_err("collision");
+        assert!(errors[0]
+            .message
+            .contains("two different files would be written to `policies/x.json`"));
     }
 }

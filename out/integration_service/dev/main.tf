@@ -2383,7 +2383,7 @@ resource "aws_api_gateway_deployment" "sync_api" {
 
 resource "aws_sns_topic_policy" "alarms" {
   arn = aws_sns_topic.alarms.arn
-  policy = templatefile("${path.module}/policies/integration-service-dev-alarms-policy.json", {
+  policy = templatefile("${path.module}/policies/integration-service-dev-alarms-topic-policy.json", {
     cloudwatch_metric_alarm_american_connector_error_rate_arn  = aws_cloudwatch_metric_alarm.american_connector_error_rate.arn
     cloudwatch_metric_alarm_api_5xx_rate_arn                   = aws_cloudwatch_metric_alarm.api_5xx_rate.arn
     cloudwatch_metric_alarm_cache_cpu_arn                      = aws_cloudwatch_metric_alarm.cache_cpu.arn

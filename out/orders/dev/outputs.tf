@@ -16,6 +16,11 @@ output "table_name" {
   value       = aws_dynamodb_table.orders.name
 }
 
+output "order_events_failures_queue_url" {
+  description = "Dead-letter queue of order events the stream publisher could not send"
+  value       = aws_sqs_queue.orders_order_events_failures.url
+}
+
 output "user_pool_id" {
   description = "Cognito user pool of the web app's customers"
   value       = aws_cognito_user_pool.customers.id

@@ -7,6 +7,8 @@ resource "aws_dynamodb_table" "orders" {
   hash_key                    = "orderId"
   name                        = "orders-prod-orders"
   range_key                   = "createdAt"
+  stream_enabled              = true
+  stream_view_type            = "NEW_AND_OLD_IMAGES"
 
   attribute {
     name = "createdAt"
@@ -194,11 +196,10 @@ resource "aws_lambda_function" "orders_crud" {
 
   environment {
     variables = {
-      TABLE_NAME       = aws_dynamodb_table.orders.name
-      STATUS_INDEX     = "StatusIndex"
-      EVENTS_TOPIC_ARN = aws_sns_topic.order_events.arn
-      ALLOWED_ORIGIN   = var.frontend_origin
-      LOG_LEVEL        = "INFO"
+      TABLE_NAME     = aws_dynamodb_table.orders.name
+      STATUS_INDEX   = "StatusIndex"
+      ALLOWED_ORIGIN = var.frontend_origin
+      LOG_LEVEL      = "INFO"
     }
   }
 
@@ -222,6 +223,69 @@ resource "aws_lambda_provisioned_concurrency_config" "orders_crud" {
   function_name                     = aws_lambda_function.orders_crud.function_name
   provisioned_concurrent_executions = 2
   qualifier                         = aws_lambda_alias.orders_crud.name
+}
+
+resource "aws_iam_role" "order_events" {
+  name               = "orders-prod-order-events"
+  assume_role_policy = file("${path.module}/policies/orders-prod-order-events-trust.json")
+}
+
+resource "aws_cloudwatch_log_group" "order_events" {
+  name              = "/aws/lambda/orders-prod-order-events"
+  retention_in_days = 30
+}
+
+resource "aws_lambda_function" "order_events" {
+  architectures    = ["x86_64"]
+  description      = "Publishes order events from the orders table's stream (seed 003)"
+  filename         = "${path.module}/build/order_events.zip"
+  function_name    = "orders-prod-order-events"
+  handler          = "handler.handler"
+  memory_size      = 256
+  role             = aws_iam_role.order_events.arn
+  runtime          = "python3.12"
+  source_code_hash = filebase64sha256("${path.module}/build/order_events.zip")
+  timeout          = 30
+
+  environment {
+    variables = {
+      EVENTS_TOPIC_ARN = aws_sns_topic.order_events.arn
+      LOG_LEVEL        = "INFO"
+    }
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.order_events.name
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+}
+
+resource "aws_sqs_queue" "orders_order_events_failures" {
+  message_retention_seconds = 1209600
+  name                      = "orders-prod-orders-order-events-failures-dlq"
+  receive_wait_time_seconds = 20
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_lambda_event_source_mapping" "order_events_source" {
+  batch_size                     = 100
+  bisect_batch_on_function_error = true
+  event_source_arn               = aws_dynamodb_table.orders.stream_arn
+  function_name                  = aws_lambda_function.order_events.function_name
+  function_response_types        = ["ReportBatchItemFailures"]
+  maximum_record_age_in_seconds  = 86400
+  maximum_retry_attempts         = 3
+  starting_position              = "LATEST"
+
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.orders_order_events_failures.arn
+    }
+  }
 }
 
 resource "aws_iam_role" "invoice_pdf" {
@@ -272,7 +336,7 @@ resource "aws_sqs_queue" "order_events_invoice_pdf_dlq" {
 }
 
 resource "aws_sqs_queue_policy" "order_events_invoice_pdf_dlq" {
-  policy = templatefile("${path.module}/policies/orders-prod-order-events-invoice-pdf-dlq-policy.json", {
+  policy = templatefile("${path.module}/policies/orders-prod-order-events-invoice-pdf-dlq-queue-policy.json", {
     sns_topic_order_events_arn                 = aws_sns_topic.order_events.arn
     sqs_queue_order_events_invoice_pdf_dlq_arn = aws_sqs_queue.order_events_invoice_pdf_dlq.arn
   })
@@ -805,7 +869,23 @@ resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
   }
 
   metric_query {
-    expression  = "SUM([m1, m2])"
+    id          = "m3"
+    label       = "order_events"
+    return_data = false
+
+    metric {
+      dimensions = {
+        FunctionName = aws_lambda_function.order_events.function_name
+      }
+      metric_name = "Throttles"
+      namespace   = "AWS/Lambda"
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    expression  = "SUM([m1, m2, m3])"
     id          = "total"
     label       = "Throttles"
     return_data = true
@@ -855,7 +935,23 @@ resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
   }
 
   metric_query {
-    expression  = "SUM([m1, m2])"
+    id          = "m3"
+    label       = "order_events"
+    return_data = false
+
+    metric {
+      dimensions = {
+        FunctionName = aws_lambda_function.order_events.function_name
+      }
+      metric_name = "Errors"
+      namespace   = "AWS/Lambda"
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    expression  = "SUM([m1, m2, m3])"
     id          = "total"
     label       = "Errors"
     return_data = true
@@ -1280,7 +1376,7 @@ resource "aws_s3_bucket_policy" "invoices" {
 
 resource "aws_sns_topic_policy" "order_events" {
   arn = aws_sns_topic.order_events.arn
-  policy = templatefile("${path.module}/policies/orders-prod-order-events-policy.json", {
+  policy = templatefile("${path.module}/policies/orders-prod-order-events-topic-policy.json", {
     sns_topic_order_events_arn = aws_sns_topic.order_events.arn
   })
 }
@@ -1295,7 +1391,7 @@ resource "aws_kms_key_policy" "notifications" {
 
 resource "aws_sns_topic_policy" "notifications" {
   arn = aws_sns_topic.notifications.arn
-  policy = templatefile("${path.module}/policies/orders-prod-notifications-policy.json", {
+  policy = templatefile("${path.module}/policies/orders-prod-notifications-topic-policy.json", {
     cloudwatch_metric_alarm_api_5xx_arn            = aws_cloudwatch_metric_alarm.api_5xx.arn
     cloudwatch_metric_alarm_dynamodb_throttles_arn = aws_cloudwatch_metric_alarm.dynamodb_throttles.arn
     cloudwatch_metric_alarm_lambda_errors_arn      = aws_cloudwatch_metric_alarm.lambda_errors.arn
@@ -1436,7 +1532,17 @@ resource "aws_iam_role_policy" "orders_crud" {
   policy = templatefile("${path.module}/policies/orders-prod-orders-crud-policy.json", {
     cloudwatch_log_group_orders_crud_arn = aws_cloudwatch_log_group.orders_crud.arn
     dynamodb_table_orders_arn            = aws_dynamodb_table.orders.arn
-    sns_topic_order_events_arn           = aws_sns_topic.order_events.arn
+  })
+}
+
+resource "aws_iam_role_policy" "order_events" {
+  name = "orders-prod-order-events-policy"
+  role = aws_iam_role.order_events.id
+  policy = templatefile("${path.module}/policies/orders-prod-order-events-policy.json", {
+    cloudwatch_log_group_order_events_arn      = aws_cloudwatch_log_group.order_events.arn
+    dynamodb_table_orders_stream_arn           = aws_dynamodb_table.orders.stream_arn
+    sns_topic_order_events_arn                 = aws_sns_topic.order_events.arn
+    sqs_queue_orders_order_events_failures_arn = aws_sqs_queue.orders_order_events_failures.arn
   })
 }
 
