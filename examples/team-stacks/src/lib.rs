@@ -66,5 +66,22 @@ pub fn sessions_stack(stack: &Stack, platform: &Platform) {
     let users = api.cognito_authorizer("users", &platform.users, &[&platform.web]);
     api.default_authorization(users.authorization());
     api.route("POST /sessions", &function);
+
+    // A Java function: SnapStart resumes new instances from a snapshot of the initialized
+    // one instead of starting a JVM (published versions only: the API invokes the alias).
+    let quotes = Function::new(
+        stack,
+        "quotes",
+        Runtime::Java21,
+        "com.acme.Quotes::handleRequest",
+        // Compiled by `functions/quotes/build.sh`.
+        Code::directory("functions/quotes/package"),
+    )
+    .memory_mb(512)
+    .timeout_seconds(10)
+    .alias("live")
+    .snap_start()
+    .build();
+    api.route("GET /quotes", &quotes);
     stack.output("api_url", api.url(), "Invoke URL");
 }

@@ -61,3 +61,26 @@ fn the_function_reads_the_shared_table_through_remote_state() {
 fn out_is_what_the_stacks_generate() {
     tfstack::testing::assert_out_is_fresh(&team_stacks::app(), std::path::Path::new("out"));
 }
+
+#[test]
+fn the_java_function_resumes_from_snapshots_through_its_alias() {
+    let sessions = Template::from_app(&team_stacks::app(), "sessions", "prod");
+    sessions.has_resource_with_properties(
+        "aws_lambda_function",
+        "quotes",
+        json!({
+            "runtime": "java21",
+            "publish": true,
+            "snap_start": { "apply_on": "PublishedVersions" }
+        }),
+    );
+    // The API calls the alias: only published versions have snapshots.
+    sessions.has_resource_properties(
+        "aws_apigatewayv2_integration",
+        json!({ "integration_uri": "${aws_lambda_alias.quotes.invoke_arn}" }),
+    );
+    sessions.has_resource_properties(
+        "aws_lambda_permission",
+        json!({ "function_name": "${aws_lambda_function.quotes.function_name}", "qualifier": "${aws_lambda_alias.quotes.name}" }),
+    );
+}

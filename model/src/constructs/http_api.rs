@@ -380,13 +380,16 @@ impl HttpApi {
             TemplatePart::Interpolation(self.execution_arn()),
             TemplatePart::Literal(format!("/*/{method}{path}")),
         ]);
-        let permission = LambdaPermission::new(
+        let mut permission = LambdaPermission::new(
             "lambda:InvokeFunction",
             function.name(),
             "apigateway.amazonaws.com",
         )
         .source_arn(source_arn)
         .statement_id(format!("AllowHttpApi{}", camel(&route_slug(route_key))));
+        if let Some(alias) = &function.alias {
+            permission = permission.qualifier(alias.attr("name"));
+        }
         stack.declare_typed(&format!("{route_id}_invoke"), permission, location);
         self.routes.borrow_mut().push(RouteEntry {
             route: route_ref.clone(),
@@ -402,8 +405,10 @@ impl HttpApi {
         if let Some((_, r)) = self.integrations.borrow().iter().find(|(k, _)| *k == key) {
             return r.clone();
         }
+        // The alias when the function has one (provisioned concurrency and SnapStart serve
+        // published versions only).
         let integration = Apigatewayv2Integration::new(self.api.id(), "AWS_PROXY")
-            .integration_uri(function.invoke_arn())
+            .integration_uri(function.alias_invoke_arn())
             .integration_method("POST")
             .payload_format_version("2.0");
         let r = self.stack.declare_typed(

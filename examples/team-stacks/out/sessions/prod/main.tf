@@ -109,6 +109,69 @@ resource "aws_lambda_permission" "sessions_api_post_sessions_invoke" {
   statement_id  = "AllowHttpApiPostSessions"
 }
 
+resource "aws_iam_role" "quotes" {
+  name               = "sessions-prod-quotes"
+  assume_role_policy = file("${path.module}/policies/sessions-prod-quotes-trust.json")
+}
+
+resource "aws_cloudwatch_log_group" "quotes" {
+  name              = "/aws/lambda/sessions-prod-quotes"
+  retention_in_days = 30
+}
+
+resource "aws_lambda_function" "quotes" {
+  architectures    = ["x86_64"]
+  filename         = "${path.module}/build/quotes.zip"
+  function_name    = "sessions-prod-quotes"
+  handler          = "com.acme.Quotes::handleRequest"
+  memory_size      = 512
+  publish          = true
+  role             = aws_iam_role.quotes.arn
+  runtime          = "java21"
+  source_code_hash = filebase64sha256("${path.module}/build/quotes.zip")
+  timeout          = 10
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.quotes.name
+  }
+
+  snap_start {
+    apply_on = "PublishedVersions"
+  }
+}
+
+resource "aws_lambda_alias" "quotes" {
+  function_name    = aws_lambda_function.quotes.function_name
+  function_version = aws_lambda_function.quotes.version
+  name             = "live"
+}
+
+resource "aws_apigatewayv2_integration" "sessions_api_quotes" {
+  api_id                 = aws_apigatewayv2_api.sessions_api.id
+  integration_method     = "POST"
+  integration_type       = "AWS_PROXY"
+  integration_uri        = aws_lambda_alias.quotes.invoke_arn
+  payload_format_version = "2.0"
+}
+
+resource "aws_apigatewayv2_route" "sessions_api_get_quotes" {
+  api_id             = aws_apigatewayv2_api.sessions_api.id
+  authorization_type = "JWT"
+  authorizer_id      = aws_apigatewayv2_authorizer.sessions_api_users.id
+  route_key          = "GET /quotes"
+  target             = "integrations/${aws_apigatewayv2_integration.sessions_api_quotes.id}"
+}
+
+resource "aws_lambda_permission" "sessions_api_get_quotes_invoke" {
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.quotes.function_name
+  principal     = "apigateway.amazonaws.com"
+  qualifier     = aws_lambda_alias.quotes.name
+  source_arn    = "${aws_apigatewayv2_api.sessions_api.execution_arn}/*/GET/quotes"
+  statement_id  = "AllowHttpApiGetQuotes"
+}
+
 resource "aws_apigatewayv2_deployment" "sessions_api" {
   api_id      = aws_apigatewayv2_api.sessions_api.id
   description = "Managed by tfstack: redeployed when routes or integrations change"
@@ -116,6 +179,8 @@ resource "aws_apigatewayv2_deployment" "sessions_api" {
     redeployment = sha1(jsonencode([
       aws_apigatewayv2_route.sessions_api_post_sessions,
       aws_apigatewayv2_integration.sessions_api_create_session,
+      aws_apigatewayv2_route.sessions_api_get_quotes,
+      aws_apigatewayv2_integration.sessions_api_quotes,
       aws_apigatewayv2_authorizer.sessions_api_users,
     ]))
   }
@@ -131,6 +196,14 @@ resource "aws_iam_role_policy" "create_session" {
   policy = templatefile("${path.module}/policies/sessions-prod-create-session-policy.json", {
     cloudwatch_log_group_create_session_arn = aws_cloudwatch_log_group.create_session.arn
     dynamodb_table_sessions_arn             = data.terraform_remote_state.shared.outputs.dynamodb_table_sessions_arn
+  })
+}
+
+resource "aws_iam_role_policy" "quotes" {
+  name = "sessions-prod-quotes-policy"
+  role = aws_iam_role.quotes.id
+  policy = templatefile("${path.module}/policies/sessions-prod-quotes-policy.json", {
+    cloudwatch_log_group_quotes_arn = aws_cloudwatch_log_group.quotes.arn
   })
 }
 
