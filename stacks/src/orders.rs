@@ -253,11 +253,23 @@ pub fn define(stack: &Stack) {
 
     // --- Edge ------------------------------------------------------------------------
 
+    // Seed 003's next step "Configurar AWS WAF" (the checklist's "WAF integrado"): AWS's
+    // managed rules and a per-address rate limit at the edge and on the API stage (which
+    // stays reachable directly). Production only: two web ACLs cost about $20 a month before
+    // requests, a quarter of the seed's production budget would go there in dev.
     let cdn = Distribution::new(stack, "orders_cdn")
         .comment("Orders API and invoices (seed 003)")
         .rest_api(&api)
-        .bucket("/invoices/*", &invoices)
-        .build();
+        .bucket("/invoices/*", &invoices);
+    let cdn = if prod {
+        let api_firewall = WebAcl::regional(stack, "api_firewall").build();
+        api_firewall.protect_rest_api(&api);
+        let edge_firewall = WebAcl::cloudfront(stack, "edge_firewall").build();
+        cdn.web_acl(&edge_firewall)
+    } else {
+        cdn
+    }
+    .build();
 
     // --- Alarms and dashboard (seed 003's five, all to the notifications topic) --------
 

@@ -2,7 +2,8 @@
 //! not cached at the edge: the API's own cache and headers decide) and private buckets
 //! (through origin access control: the bucket policy lets only this distribution read, and
 //! only the keys its path pattern serves). HTTPS only (viewers are redirected), price class
-//! 100, the default `*.cloudfront.net` certificate, no geographic restriction.
+//! 100, the default `*.cloudfront.net` certificate, no geographic restriction; a CloudFront
+//! web ACL with `.web_acl(&acl)`.
 //!
 //! ```ignore
 //! let cdn = Distribution::new(stack, "cdn")
@@ -15,6 +16,7 @@ use super::bucket::{Bucket, BucketEncryption};
 use super::iam::policy_string;
 use super::rest_api::RestApi;
 use super::stack::{ResourceRef, Stack};
+use super::waf::{WafScope, WebAcl};
 use crate::iam::{Effect, Principal, Statement};
 use crate::ir::{Expr, TemplatePart};
 use crate::l1::resources::{
@@ -49,6 +51,7 @@ pub struct DistributionBuilder {
     default_bucket: Option<Bucket>,
     buckets: Vec<(String, Bucket, RustLocation)>,
     price_class: String,
+    web_acl: Option<(WebAcl, RustLocation)>,
     location: RustLocation,
 }
 
@@ -70,6 +73,7 @@ impl Distribution {
             default_bucket: None,
             buckets: Vec::new(),
             price_class: "PriceClass_100".into(),
+            web_acl: None,
             location: RustLocation::caller(),
         }
     }
@@ -109,6 +113,12 @@ impl DistributionBuilder {
             bucket.clone(),
             RustLocation::caller(),
         ));
+        self
+    }
+    /// Filters every request through `acl` (a web ACL for CloudFront).
+    #[track_caller]
+    pub fn web_acl(mut self, acl: &WebAcl) -> Self {
+        self.web_acl = Some((acl.clone(), RustLocation::caller()));
         self
     }
     /// `PriceClass_100` (default: North America and Europe), `PriceClass_200`, `PriceClass_All`.
@@ -231,6 +241,21 @@ impl DistributionBuilder {
         }
         for b in ordered {
             distribution = distribution.ordered_cache_behavior(b);
+        }
+        if let Some((acl, at)) = &self.web_acl {
+            stack.check_same_stack(acl.resource(), *at);
+            if acl.scope() != WafScope::CloudFront {
+                stack.error(
+                    *at,
+                    format!(
+                        "web ACL `{}` is regional: CloudFront takes only web ACLs of scope CLOUDFRONT",
+                        acl.resource().name
+                    ),
+                    Some("declare it with `WebAcl::cloudfront`"),
+                );
+            }
+            // WAFv2 web ACLs are named by their ARN here.
+            distribution = distribution.web_acl_id(acl.arn());
         }
         let resource = stack.declare_typed(&self.id, distribution, loc);
 

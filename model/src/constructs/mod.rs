@@ -27,6 +27,7 @@ pub mod state_machine;
 pub mod table;
 pub mod topic;
 pub mod vpc;
+pub mod waf;
 
 pub use alarm::{Alarm, AlarmBuilder, Comparison, Dashboard, DashboardBuilder, Metric};
 pub use authorizer::{Authorization, Authorizer};
@@ -55,7 +56,9 @@ pub use rest_api::{
     RestApiCors, RestAuthorization, RestAuthorizer, RestAuthorizerKind,
 };
 pub use secret::{Secret, SecretBuilder};
-pub use stack::{AwsContext, ResourceRef, Stack, StackFile, StackOutput, Suppression, SynthError};
+pub use stack::{
+    AwsContext, Provider, ResourceRef, Stack, StackFile, StackOutput, Suppression, SynthError,
+};
 pub use stack_set::{dependency_order, CrossStackReferences, StackSet, StackSetOutput};
 pub use state_machine::{
     Catch, Choice, Condition, Definition, Fail, Parallel, Pass, Retry, State, StateMachine,
@@ -64,6 +67,7 @@ pub use state_machine::{
 pub use table::{BillingMode, Key, KeyType, StreamSubscription, StreamView, Table, TableBuilder};
 pub use topic::{Subscription, Topic, TopicBuilder, TopicEncryption};
 pub use vpc::{SecurityGroup, Vpc, VpcBuilder};
+pub use waf::{WafScope, WebAcl, WebAclBuilder};
 
 /// `POST /orders/{id}` → `post_orders_id`: lowercase, runs of anything but letters and
 /// digits become one `_`; `fallback` when nothing is left. For Terraform names.

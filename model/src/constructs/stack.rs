@@ -81,6 +81,8 @@ pub(crate) struct StackState {
     pub suppressions: Vec<Suppression>,
     /// Where the state lives, and where that was said.
     pub backend: Option<(S3Backend, RustLocation)>,
+    /// Aliased AWS providers (other regions): alias → region and where it was declared.
+    pub providers: BTreeMap<String, (Expr, RustLocation)>,
     /// The ids of the stacks built together with this one (itself included): references
     /// between them are allowed and wired through outputs.
     pub group: Rc<RefCell<Vec<u64>>>,
@@ -155,6 +157,22 @@ impl ResourceRef {
     }
 }
 
+/// An aliased AWS provider of a stack: resources declared with it live in its region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provider {
+    alias: String,
+}
+
+impl Provider {
+    pub fn alias(&self) -> &str {
+        &self.alias
+    }
+    /// `aws.<alias>`, the value of a block's `provider` meta-argument.
+    pub fn reference(&self) -> Expr {
+        Expr::reference("aws", &[&self.alias])
+    }
+}
+
 /// References to the account, region and partition a stack deploys to.
 #[derive(Clone, Debug)]
 pub struct AwsContext {
@@ -193,6 +211,7 @@ impl Stack {
             tags: BTreeMap::new(),
             suppressions: Vec::new(),
             backend: None,
+            providers: BTreeMap::new(),
             group: Rc::new(RefCell::new(vec![id])),
             reference_uses: BTreeMap::new(),
         };
@@ -315,6 +334,90 @@ impl Stack {
         s.addresses.insert(address, location);
         s.blocks.push(block.with_origin(Origin::Rust(location)));
         r
+    }
+
+    /// An AWS provider for `region` (a region name, or an expression such as a variable),
+    /// aliased `alias`, with the stack's default tags; declared once. Declaring an alias again
+    /// with another region is an error.
+    #[track_caller]
+    pub fn provider(&self, alias: &str, region: impl Into<Expr>) -> Provider {
+        self.provider_at(alias, region.into(), RustLocation::caller())
+    }
+
+    pub(crate) fn provider_at(
+        &self,
+        alias: &str,
+        region: Expr,
+        location: RustLocation,
+    ) -> Provider {
+        if !is_identifier(alias) || alias.contains('-') {
+            self.error(
+                location,
+                format!("invalid provider alias `{alias}`"),
+                Some("use letters, digits and `_` (e.g. `us_east_1`, `dr`)"),
+            );
+        }
+        if let Some(r) = region.as_str() {
+            if !super::backend::is_region(r) {
+                self.error(location, format!("`{r}` is not an AWS region"), None);
+            }
+        }
+        let mut s = self.0.borrow_mut();
+        match s.providers.get(alias) {
+            Some((existing, _)) if *existing != region => {
+                let existing = existing.to_string();
+                drop(s);
+                self.error(
+                    location,
+                    format!("provider `aws.{alias}` is already declared for region {existing}"),
+                    Some("give the other region its own alias"),
+                );
+            }
+            Some(_) => {}
+            None => {
+                s.providers.insert(alias.to_string(), (region, location));
+            }
+        }
+        Provider {
+            alias: alias.to_string(),
+        }
+    }
+
+    /// The provider for `us-east-1`, where CloudFront's certificates and web ACLs live.
+    pub(crate) fn us_east_1(&self, location: RustLocation) -> Provider {
+        self.provider_at("us_east_1", Expr::string("us-east-1"), location)
+    }
+
+    /// Adds a typed L1 resource in `provider`'s region.
+    #[track_caller]
+    pub fn add_in<T: TypedBlock>(
+        &self,
+        provider: &Provider,
+        name: &str,
+        resource: T,
+    ) -> ResourceRef {
+        self.declare_typed_in(provider, name, resource, RustLocation::caller())
+    }
+
+    /// Declares a typed L1 resource in `provider`'s region (for constructs).
+    pub(crate) fn declare_typed_in<T: TypedBlock>(
+        &self,
+        provider: &Provider,
+        name: &str,
+        resource: T,
+        location: RustLocation,
+    ) -> ResourceRef {
+        let mut block = Block::new("resource", vec![T::TYPE.to_string(), name.to_string()]);
+        block.body = resource.to_body();
+        block.body.items.insert(
+            0,
+            crate::ir::Structure::Attribute(crate::ir::Attribute {
+                name: "provider".to_string(),
+                value: provider.reference(),
+                origin: Origin::Generated,
+            }),
+        );
+        self.declare("resource", block, location)
     }
 
     /// Adds a typed L1 resource: `stack.add("jobs", SqsQueue::new().name("jobs"))`.
@@ -558,6 +661,15 @@ impl Stack {
             &state.name,
             &state.env,
         ));
+        for (alias, (region, _)) in &state.providers {
+            config.push(crate::constructs::module::provider_block_in(
+                &state.tags,
+                &state.name,
+                &state.env,
+                Some(alias),
+                region.clone(),
+            ));
+        }
         config.push(crate::constructs::module::region_variable(&state.env));
         config.blocks.extend(state.variables.iter().cloned());
         config.blocks.extend(state.blocks.iter().cloned());
@@ -582,6 +694,9 @@ impl Stack {
             for block in s.blocks.iter().chain(s.outputs.iter()) {
                 let mut exprs = Vec::new();
                 collect_exprs(&block.body, &mut exprs);
+                // `provider = aws.<alias>` names a provider, not a resource.
+                let provider = block.body.get("provider");
+                exprs.retain(|e| Some(*e) != provider);
                 for e in exprs {
                     for t in e.traversals() {
                         let Some(addr) = t.resource_address() else {

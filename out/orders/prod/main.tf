@@ -740,6 +740,256 @@ resource "aws_lambda_permission" "orders_api_delete_orders_orderid" {
   statement_id  = "AllowRestApiOrdersApiDeleteOrdersOrderid"
 }
 
+resource "aws_wafv2_web_acl" "api_firewall" {
+  description = "tfstack web ACL api_firewall"
+  name        = "orders-prod-api-firewall"
+  scope       = "REGIONAL"
+
+  default_action {
+    allow {}
+  }
+
+  rule {
+    name     = "rate-limit-per-ip"
+    priority = 0
+
+    action {
+      block {}
+    }
+
+    statement {
+      rate_based_statement {
+        aggregate_key_type    = "IP"
+        evaluation_window_sec = 300
+        limit                 = 2000
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-api-firewall-rate-limit-per-ip"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesAmazonIpReputationList"
+    priority = 1
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesAmazonIpReputationList"
+        vendor_name = "AWS"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-api-firewall-AWSManagedRulesAmazonIpReputationList"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesCommonRuleSet"
+    priority = 2
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesCommonRuleSet"
+        vendor_name = "AWS"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-api-firewall-AWSManagedRulesCommonRuleSet"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesKnownBadInputsRuleSet"
+    priority = 3
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesKnownBadInputsRuleSet"
+        vendor_name = "AWS"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-api-firewall-AWSManagedRulesKnownBadInputsRuleSet"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = "orders-prod-api-firewall-all"
+    sampled_requests_enabled   = true
+  }
+}
+
+resource "aws_cloudwatch_log_group" "api_firewall_waf_logs" {
+  name              = "aws-waf-logs-orders-prod-api-firewall"
+  retention_in_days = 30
+}
+
+resource "aws_wafv2_web_acl_logging_configuration" "api_firewall" {
+  log_destination_configs = [aws_cloudwatch_log_group.api_firewall_waf_logs.arn]
+  resource_arn            = aws_wafv2_web_acl.api_firewall.arn
+
+  redacted_fields {
+    single_header {
+      name = "authorization"
+    }
+  }
+}
+
+resource "aws_wafv2_web_acl_association" "api_firewall_orders_api" {
+  resource_arn = aws_api_gateway_stage.orders_api.arn
+  web_acl_arn  = aws_wafv2_web_acl.api_firewall.arn
+}
+
+resource "aws_wafv2_web_acl" "edge_firewall" {
+  provider    = aws.us_east_1
+  description = "tfstack web ACL edge_firewall"
+  name        = "orders-prod-edge-firewall"
+  scope       = "CLOUDFRONT"
+
+  default_action {
+    allow {}
+  }
+
+  rule {
+    name     = "rate-limit-per-ip"
+    priority = 0
+
+    action {
+      block {}
+    }
+
+    statement {
+      rate_based_statement {
+        aggregate_key_type    = "IP"
+        evaluation_window_sec = 300
+        limit                 = 2000
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-edge-firewall-rate-limit-per-ip"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesAmazonIpReputationList"
+    priority = 1
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesAmazonIpReputationList"
+        vendor_name = "AWS"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-edge-firewall-AWSManagedRulesAmazonIpReputationList"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesCommonRuleSet"
+    priority = 2
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesCommonRuleSet"
+        vendor_name = "AWS"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-edge-firewall-AWSManagedRulesCommonRuleSet"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesKnownBadInputsRuleSet"
+    priority = 3
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesKnownBadInputsRuleSet"
+        vendor_name = "AWS"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-edge-firewall-AWSManagedRulesKnownBadInputsRuleSet"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = "orders-prod-edge-firewall-all"
+    sampled_requests_enabled   = true
+  }
+}
+
+resource "aws_cloudwatch_log_group" "edge_firewall_waf_logs" {
+  provider          = aws.us_east_1
+  name              = "aws-waf-logs-orders-prod-edge-firewall"
+  retention_in_days = 30
+}
+
+resource "aws_wafv2_web_acl_logging_configuration" "edge_firewall" {
+  provider                = aws.us_east_1
+  log_destination_configs = [aws_cloudwatch_log_group.edge_firewall_waf_logs.arn]
+  resource_arn            = aws_wafv2_web_acl.edge_firewall.arn
+
+  redacted_fields {
+    single_header {
+      name = "authorization"
+    }
+  }
+}
+
 resource "aws_cloudfront_origin_access_control" "orders_cdn_invoices" {
   description                       = "CloudFront orders_cdn reads invoices"
   name                              = "orders-prod-orders-cdn-invoices"
@@ -754,6 +1004,7 @@ resource "aws_cloudfront_distribution" "orders_cdn" {
   http_version    = "http2and3"
   is_ipv6_enabled = true
   price_class     = "PriceClass_100"
+  web_acl_id      = aws_wafv2_web_acl.edge_firewall.arn
 
   default_cache_behavior {
     allowed_methods            = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]

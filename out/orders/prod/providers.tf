@@ -12,3 +12,16 @@ provider "aws" {
     }
   }
 }
+
+provider "aws" {
+  alias  = "us_east_1"
+  region = "us-east-1"
+
+  default_tags {
+    tags = {
+      Environment = "prod"
+      ManagedBy   = "tfstack"
+      Stack       = "orders"
+    }
+  }
+}
