@@ -265,7 +265,29 @@ pub fn define(stack: &Stack) {
         let api_firewall = WebAcl::regional(stack, "api_firewall").build();
         api_firewall.protect_rest_api(&api);
         let edge_firewall = WebAcl::cloudfront(stack, "edge_firewall").build();
+        // Production answers on the team's domain: `cdn.<domain>` for the edge (TLS 1.2,
+        // certificate in us-east-1) and `api.<domain>` for the API (TLS 1.2), both with
+        // DNS-validated certificates and alias records in the domain's hosted zone. The
+        // seed names no domain: variables with placeholder defaults the deployment sets.
+        let domain = stack.variable(
+            "domain",
+            "Domain of the orders system (its hosted zone's)",
+            "orders.example.com",
+        );
+        let zone_id = stack.variable(
+            "hosted_zone_id",
+            "Route 53 hosted zone of the domain",
+            "Z00000000000000000000",
+        );
+        let zone = HostedZone::existing(zone_id, "orders.example.com");
+        let api_name = subdomain("api", &domain);
+        let api_certificate = Certificate::new(stack, "api", api_name.clone(), &zone).build();
+        api.custom_domain("api", api_name, &api_certificate, &zone);
+        let cdn_name = subdomain("cdn", &domain);
+        let cdn_certificate =
+            Certificate::for_cloudfront(stack, "cdn", cdn_name.clone(), &zone).build();
         cdn.web_acl(&edge_firewall)
+            .custom_domain(&[cdn_name], &cdn_certificate, &zone)
     } else {
         cdn
     }

@@ -18,6 +18,7 @@
 
 use super::authorizer::{authorizer_invoke_permission, Authorization, Authorizer};
 use super::cognito::{UserPool, UserPoolClient};
+use super::domain::{Certificate, HostedZone};
 use super::function::Function;
 use super::iam::Grantee;
 use super::log_group::LogGroup;
@@ -25,8 +26,9 @@ use super::stack::{ResourceRef, Stack};
 use super::table::camel;
 use crate::ir::{Block, Expr, TemplatePart};
 use crate::l1::resources::{
-    Apigatewayv2Api, Apigatewayv2ApiCorsConfiguration, Apigatewayv2Authorizer,
-    Apigatewayv2AuthorizerJwtConfiguration, Apigatewayv2Deployment, Apigatewayv2Integration,
+    Apigatewayv2Api, Apigatewayv2ApiCorsConfiguration, Apigatewayv2ApiMapping,
+    Apigatewayv2Authorizer, Apigatewayv2AuthorizerJwtConfiguration, Apigatewayv2Deployment,
+    Apigatewayv2DomainName, Apigatewayv2DomainNameDomainNameConfiguration, Apigatewayv2Integration,
     Apigatewayv2Route, Apigatewayv2Stage, Apigatewayv2StageAccessLogSettings,
     Apigatewayv2StageDefaultRouteSettings, LambdaPermission,
 };
@@ -144,6 +146,54 @@ impl HttpApi {
     /// The stage name.
     pub fn stage_name(&self) -> &str {
         &self.stage_name
+    }
+
+    /// Serves the stage at `https://<domain>/` (a regional domain name, TLS 1.2 only) with
+    /// `certificate` (regional, covering `domain`) and alias records in `zone`.
+    #[track_caller]
+    pub fn custom_domain(
+        &self,
+        id: &str,
+        domain: impl Into<Expr>,
+        certificate: &Certificate,
+        zone: &HostedZone,
+    ) -> ResourceRef {
+        let location = RustLocation::caller();
+        let stack = &self.stack;
+        let domain = domain.into();
+        certificate.check_regional(stack, location);
+        let name = Apigatewayv2DomainName::new(
+            domain.clone(),
+            Apigatewayv2DomainNameDomainNameConfiguration::new(
+                certificate.arn(),
+                "REGIONAL",
+                "TLS_1_2",
+            ),
+        );
+        let name = stack.declare_typed(id, name, location);
+        let mapping = Apigatewayv2ApiMapping::new(self.api.id(), name.id(), self.stage.id());
+        stack.declare_typed(id, mapping, location);
+        // `<domain name>.domain_name_configuration[0].<attribute>`
+        let target = |attribute: &str| {
+            let mut e = name.attr("domain_name_configuration");
+            if let crate::ir::ExprKind::Traversal(t) = &mut e.kind {
+                t.operators
+                    .push(crate::ir::TraversalOperator::Index(Expr::int(0)));
+                t.operators.push(crate::ir::TraversalOperator::Attribute(
+                    attribute.to_string(),
+                ));
+            }
+            e
+        };
+        zone.alias_records(
+            stack,
+            id,
+            &domain,
+            target("target_domain_name"),
+            target("hosted_zone_id"),
+            location,
+        );
+        name
     }
 
     /// The authorization of every route added after this call that does not choose its

@@ -7,6 +7,7 @@ pub mod bucket;
 pub mod cache;
 pub mod cognito;
 pub mod distribution;
+pub mod domain;
 pub mod ecs;
 pub mod events;
 pub mod function;
@@ -36,6 +37,7 @@ pub use bucket::{Bucket, BucketBuilder, BucketEncryption, Lifecycle, StorageClas
 pub use cache::{CacheCluster, CacheClusterBuilder};
 pub use cognito::{UserPool, UserPoolBuilder, UserPoolClient, UserPoolClientBuilder};
 pub use distribution::{Distribution, DistributionBuilder};
+pub use domain::{subdomain, Certificate, CertificateBuilder, HostedZone};
 pub use ecs::{Cluster, FargateTask, FargateTaskBuilder};
 pub use events::{EventBus, EventBusBuilder, Pipe, RetryPolicy, Rule, RuleBuilder, Schedule};
 pub use function::{

@@ -60,6 +60,7 @@
 use super::alarm::Metric;
 use super::authorizer::{authorizer_invoke_permission, Authorization, Authorizer};
 use super::cognito::UserPool;
+use super::domain::{Certificate, HostedZone};
 use super::function::Function;
 use super::iam::{Grantee, Role};
 use super::log_group::LogGroup;
@@ -67,7 +68,8 @@ use super::stack::{ResourceRef, Stack};
 use super::table::camel;
 use crate::ir::{Block, Expr, TemplatePart};
 use crate::l1::resources::{
-    ApiGatewayAccount, ApiGatewayAuthorizer, ApiGatewayDeployment, ApiGatewayGatewayResponse,
+    ApiGatewayAccount, ApiGatewayAuthorizer, ApiGatewayBasePathMapping, ApiGatewayDeployment,
+    ApiGatewayDomainName, ApiGatewayDomainNameEndpointConfiguration, ApiGatewayGatewayResponse,
     ApiGatewayIntegration, ApiGatewayIntegrationResponse, ApiGatewayMethod,
     ApiGatewayMethodResponse, ApiGatewayMethodSettings, ApiGatewayMethodSettingsSettings,
     ApiGatewayModel, ApiGatewayRequestValidator, ApiGatewayResource, ApiGatewayRestApi,
@@ -347,6 +349,43 @@ impl RestApi {
         Metric::new("AWS/ApiGateway", metric_name)
             .dimension("ApiName", self.0.name.as_str())
             .dimension("Stage", self.0.stage_name.as_str())
+    }
+
+    /// Serves the stage at `https://<domain>/` (a regional domain name, TLS 1.2 only) with
+    /// `certificate` (regional, covering `domain`) and alias records in `zone`. The
+    /// execute-api URL keeps working (CloudFront may use it as origin).
+    #[track_caller]
+    pub fn custom_domain(
+        &self,
+        id: &str,
+        domain: impl Into<Expr>,
+        certificate: &Certificate,
+        zone: &HostedZone,
+    ) -> ResourceRef {
+        let location = RustLocation::caller();
+        let inner = &self.0;
+        let stack = &inner.stack;
+        let domain = domain.into();
+        certificate.check_regional(stack, location);
+        let name = ApiGatewayDomainName::new(domain.clone())
+            .regional_certificate_arn(certificate.arn())
+            .endpoint_configuration(ApiGatewayDomainNameEndpointConfiguration::new(vec![
+                "REGIONAL",
+            ]))
+            .security_policy("TLS_1_2");
+        let name = stack.declare_typed(id, name, location);
+        let mapping = ApiGatewayBasePathMapping::new(inner.api.id(), name.attr("domain_name"))
+            .stage_name(inner.stage.attr("stage_name"));
+        stack.declare_typed(id, mapping, location);
+        zone.alias_records(
+            stack,
+            id,
+            &domain,
+            name.attr("regional_domain_name"),
+            name.attr("regional_zone_id"),
+            location,
+        );
+        name
     }
 
     /// The authorization of every method built after this call that does not choose its

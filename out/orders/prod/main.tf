@@ -990,6 +990,110 @@ resource "aws_wafv2_web_acl_logging_configuration" "edge_firewall" {
   }
 }
 
+resource "aws_acm_certificate" "api" {
+  domain_name       = "api.${var.domain}"
+  key_algorithm     = "RSA_2048"
+  validation_method = "DNS"
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_route53_record" "api_validation" {
+  for_each = {
+    for option in aws_acm_certificate.api.domain_validation_options : option.domain_name => {
+      name   = option.resource_record_name
+      record = option.resource_record_value
+      type   = option.resource_record_type
+    }
+  }
+  allow_overwrite = true
+  name            = each.value.name
+  records         = [each.value.record]
+  ttl             = 60
+  type            = each.value.type
+  zone_id         = var.hosted_zone_id
+}
+
+resource "aws_acm_certificate_validation" "api" {
+  certificate_arn         = aws_acm_certificate.api.arn
+  validation_record_fqdns = [for record in aws_route53_record.api_validation : record.fqdn]
+}
+
+resource "aws_api_gateway_domain_name" "api" {
+  domain_name              = "api.${var.domain}"
+  regional_certificate_arn = aws_acm_certificate_validation.api.certificate_arn
+  security_policy          = "TLS_1_2"
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+}
+
+resource "aws_api_gateway_base_path_mapping" "api" {
+  api_id      = aws_api_gateway_rest_api.orders_api.id
+  domain_name = aws_api_gateway_domain_name.api.domain_name
+  stage_name  = aws_api_gateway_stage.orders_api.stage_name
+}
+
+resource "aws_route53_record" "api_ipv4" {
+  name    = "api.${var.domain}"
+  type    = "A"
+  zone_id = var.hosted_zone_id
+
+  alias {
+    evaluate_target_health = false
+    name                   = aws_api_gateway_domain_name.api.regional_domain_name
+    zone_id                = aws_api_gateway_domain_name.api.regional_zone_id
+  }
+}
+
+resource "aws_route53_record" "api_ipv6" {
+  name    = "api.${var.domain}"
+  type    = "AAAA"
+  zone_id = var.hosted_zone_id
+
+  alias {
+    evaluate_target_health = false
+    name                   = aws_api_gateway_domain_name.api.regional_domain_name
+    zone_id                = aws_api_gateway_domain_name.api.regional_zone_id
+  }
+}
+
+resource "aws_acm_certificate" "cdn" {
+  provider          = aws.us_east_1
+  domain_name       = "cdn.${var.domain}"
+  key_algorithm     = "RSA_2048"
+  validation_method = "DNS"
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_route53_record" "cdn_validation" {
+  for_each = {
+    for option in aws_acm_certificate.cdn.domain_validation_options : option.domain_name => {
+      name   = option.resource_record_name
+      record = option.resource_record_value
+      type   = option.resource_record_type
+    }
+  }
+  allow_overwrite = true
+  name            = each.value.name
+  records         = [each.value.record]
+  ttl             = 60
+  type            = each.value.type
+  zone_id         = var.hosted_zone_id
+}
+
+resource "aws_acm_certificate_validation" "cdn" {
+  provider                = aws.us_east_1
+  certificate_arn         = aws_acm_certificate.cdn.arn
+  validation_record_fqdns = [for record in aws_route53_record.cdn_validation : record.fqdn]
+}
+
 resource "aws_cloudfront_origin_access_control" "orders_cdn_invoices" {
   description                       = "CloudFront orders_cdn reads invoices"
   name                              = "orders-prod-orders-cdn-invoices"
@@ -999,6 +1103,7 @@ resource "aws_cloudfront_origin_access_control" "orders_cdn_invoices" {
 }
 
 resource "aws_cloudfront_distribution" "orders_cdn" {
+  aliases         = ["cdn.${var.domain}"]
   comment         = "Orders API and invoices (seed 003)"
   enabled         = true
   http_version    = "http2and3"
@@ -1054,7 +1159,33 @@ resource "aws_cloudfront_distribution" "orders_cdn" {
   }
 
   viewer_certificate {
-    cloudfront_default_certificate = true
+    acm_certificate_arn      = aws_acm_certificate_validation.cdn.certificate_arn
+    minimum_protocol_version = "TLSv1.2_2021"
+    ssl_support_method       = "sni-only"
+  }
+}
+
+resource "aws_route53_record" "orders_cdn_ipv4" {
+  name    = "cdn.${var.domain}"
+  type    = "A"
+  zone_id = var.hosted_zone_id
+
+  alias {
+    evaluate_target_health = false
+    name                   = aws_cloudfront_distribution.orders_cdn.domain_name
+    zone_id                = aws_cloudfront_distribution.orders_cdn.hosted_zone_id
+  }
+}
+
+resource "aws_route53_record" "orders_cdn_ipv6" {
+  name    = "cdn.${var.domain}"
+  type    = "AAAA"
+  zone_id = var.hosted_zone_id
+
+  alias {
+    evaluate_target_health = false
+    name                   = aws_cloudfront_distribution.orders_cdn.domain_name
+    zone_id                = aws_cloudfront_distribution.orders_cdn.hosted_zone_id
   }
 }
 
