@@ -76,6 +76,17 @@ pub fn define(stack: &Stack) {
     // On-demand and point-in-time recovery are the construct's defaults (and the seed's);
     // production tables also get deletion protection. The stream (the seed's next step,
     // "Implementar DynamoDB Streams para eventos") is where order events come from.
+    // Seed 003's next step "Implementar multi-region para DR", in production: the orders
+    // table is a global table with a replica in the recovery region, and the invoices
+    // are replicated there (the region a variable; Oregon by default, away from Virginia).
+    let recovery = prod.then(|| {
+        let region = stack.variable(
+            "dr_region",
+            "Region of the disaster-recovery copies (orders table replica, invoices)",
+            "us-west-2",
+        );
+        stack.provider("dr", region)
+    });
     let orders = Table::new(stack, "orders", Key::string("orderId"))
         .sort_key(Key::string("createdAt"))
         .global_index(
@@ -83,8 +94,12 @@ pub fn define(stack: &Stack) {
             Key::string("status"),
             Some(Key::string("createdAt")),
         )
-        .stream(StreamView::NewAndOldImages)
-        .build();
+        .stream(StreamView::NewAndOldImages);
+    let orders = match &recovery {
+        Some(dr) => orders.replica(dr),
+        None => orders,
+    }
+    .build();
     stack.add("orders", DynamodbContributorInsights::new(orders.name()));
 
     // Invoices are personal and financial data: a customer key of their own, whose policy
@@ -92,6 +107,14 @@ pub fn define(stack: &Stack) {
     let invoices_key = KmsKey::new(stack, "invoices")
         .description("Encrypts the orders invoices bucket")
         .build();
+    let invoices_lifecycle = || {
+        Lifecycle::new()
+            .transition(StorageClass::IntelligentTiering, 0)
+            .expire_after_days(SEVEN_YEARS_DAYS)
+            // An overwritten or deleted invoice is still an issued invoice: its old
+            // versions are kept as long as current ones.
+            .noncurrent_versions_expire_after_days(SEVEN_YEARS_DAYS)
+    };
     let invoices = Bucket::new(stack, "invoices")
         .encryption_key(&invoices_key)
         // The generator writes invoices as INTELLIGENT_TIERING and the lifecycle moves any
@@ -99,17 +122,24 @@ pub fn define(stack: &Stack) {
         // read for 125 days and deep-archives it at 180 (objects under 128 KB are never
         // tiered by S3; they stay in the frequent-access tier).
         .intelligent_tiering(125, 180)
-        .lifecycle(
-            Lifecycle::new()
-                .transition(StorageClass::IntelligentTiering, 0)
-                .expire_after_days(SEVEN_YEARS_DAYS)
-                // An overwritten or deleted invoice is still an issued invoice: its old
-                // versions are kept as long as current ones.
-                .noncurrent_versions_expire_after_days(SEVEN_YEARS_DAYS),
-        )
+        .lifecycle(invoices_lifecycle())
         // Request metrics give the `4xxErrors` the S3 alarm watches.
         .request_metrics()
         .build();
+
+    // The recovery copy of the invoices: same retention, its own key in its region.
+    if let Some(dr) = &recovery {
+        let replica = stack.in_region(dr, || {
+            let key = KmsKey::new(stack, "invoices_replica")
+                .description("Encrypts the recovery copy of the orders invoices")
+                .build();
+            Bucket::new(stack, "invoices_replica")
+                .encryption_key(&key)
+                .lifecycle(invoices_lifecycle())
+                .build()
+        });
+        invoices.replicate_to(&replica);
+    }
 
     // --- Events and notifications ----------------------------------------------------
 

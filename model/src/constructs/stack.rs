@@ -83,6 +83,8 @@ pub(crate) struct StackState {
     pub backend: Option<(S3Backend, RustLocation)>,
     /// Aliased AWS providers (other regions): alias → region and where it was declared.
     pub providers: BTreeMap<String, (Expr, RustLocation)>,
+    /// The provider of the resources declared now ([`Stack::in_region`]).
+    pub current_provider: Option<Provider>,
     /// The ids of the stacks built together with this one (itself included): references
     /// between them are allowed and wired through outputs.
     pub group: Rc<RefCell<Vec<u64>>>,
@@ -126,6 +128,16 @@ pub struct ResourceRef {
 }
 
 impl ResourceRef {
+    /// The resource `resource_type.name` of `stack` (for what a construct declares later,
+    /// e.g. a role's policy written at synth).
+    pub(crate) fn in_stack(stack: &Stack, resource_type: &str, name: &str) -> ResourceRef {
+        ResourceRef {
+            stack_id: stack.id(),
+            kind: "resource",
+            resource_type: resource_type.to_string(),
+            name: name.to_string(),
+        }
+    }
     /// `type.name` (or `data.type.name`).
     pub fn address(&self) -> String {
         if self.kind == "data" {
@@ -212,6 +224,7 @@ impl Stack {
             suppressions: Vec::new(),
             backend: None,
             providers: BTreeMap::new(),
+            current_provider: None,
             group: Rc::new(RefCell::new(vec![id])),
             reference_uses: BTreeMap::new(),
         };
@@ -332,6 +345,19 @@ impl Stack {
             return r;
         }
         s.addresses.insert(address, location);
+        let mut block = block;
+        if let Some(p) = &s.current_provider {
+            if kind == "resource" && block.body.get("provider").is_none() {
+                block.body.items.insert(
+                    0,
+                    crate::ir::Structure::Attribute(crate::ir::Attribute {
+                        name: "provider".to_string(),
+                        value: p.reference(),
+                        origin: Origin::Generated,
+                    }),
+                );
+            }
+        }
         s.blocks.push(block.with_origin(Origin::Rust(location)));
         r
     }
@@ -590,8 +616,48 @@ impl Stack {
         s.files.insert(path, file);
     }
 
+    /// Work for synth time, run in the region the stack declares in now (see
+    /// [`Stack::in_region`]).
     pub(crate) fn add_finalizer(&self, f: Finalizer) {
+        let provider = self.0.borrow().current_provider.clone();
+        let f: Finalizer = match provider {
+            None => f,
+            Some(p) => Box::new(move |stack: &Stack| stack.in_region(&p, || f(stack))),
+        };
         self.0.borrow_mut().finalizers.push(f);
+    }
+
+    /// Declares every resource `define` declares (and what their constructs declare at
+    /// synth) in `provider`'s region: a bucket, its key and its log groups in the
+    /// disaster-recovery region. Data sources keep the default provider.
+    pub fn in_region<R>(&self, provider: &Provider, define: impl FnOnce() -> R) -> R {
+        let previous = self
+            .0
+            .borrow_mut()
+            .current_provider
+            .replace(provider.clone());
+        let result = define();
+        self.0.borrow_mut().current_provider = previous;
+        result
+    }
+
+    /// The region of an aliased provider of this stack (`var.region` for none).
+    pub fn region_of(&self, provider: Option<&Provider>) -> Expr {
+        match provider {
+            Some(p) => self
+                .0
+                .borrow()
+                .providers
+                .get(p.alias())
+                .map(|(region, _)| region.clone())
+                .unwrap_or_else(|| Expr::var("region")),
+            None => Expr::var("region"),
+        }
+    }
+
+    /// The provider resources are declared with now ([`Stack::in_region`]).
+    pub(crate) fn current_provider(&self) -> Option<Provider> {
+        self.0.borrow().current_provider.clone()
     }
 
     /// Accepts a finding of `rule` on `resource`, with the reason (shown in lint output).

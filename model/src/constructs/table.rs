@@ -17,11 +17,11 @@
 use super::function::Function;
 use super::iam::Grantee;
 use super::queue::Queue;
-use super::stack::{ResourceRef, Stack};
+use super::stack::{Provider, ResourceRef, Stack};
 use crate::ir::{Expr, TemplatePart};
 use crate::l1::resources::{
     DynamodbTable, DynamodbTableAttribute, DynamodbTableGlobalSecondaryIndex,
-    DynamodbTablePointInTimeRecovery, DynamodbTableTtl,
+    DynamodbTablePointInTimeRecovery, DynamodbTableReplicaBlock, DynamodbTableTtl,
 };
 use crate::origin::RustLocation;
 
@@ -112,6 +112,7 @@ pub struct TableBuilder {
     point_in_time_recovery: bool,
     indexes: Vec<(String, Key, Option<Key>)>,
     stream_view: Option<StreamView>,
+    replicas: Vec<Provider>,
     location: RustLocation,
 }
 
@@ -141,6 +142,7 @@ impl Table {
             point_in_time_recovery: true,
             indexes: Vec::new(),
             stream_view: None,
+            replicas: Vec::new(),
             location: RustLocation::caller(),
         }
     }
@@ -296,6 +298,16 @@ impl TableBuilder {
             .push((name.to_string(), partition_key, sort_key));
         self
     }
+    /// A replica in `provider`'s region (a global table: every replica takes writes, and
+    /// DynamoDB replicates them both ways), with point-in-time recovery and the table's
+    /// tags. Global tables replicate through the stream, which needs new and old images:
+    /// the table gets that stream (another view is an error).
+    pub fn replica(mut self, provider: &Provider) -> Self {
+        if !self.replicas.contains(provider) {
+            self.replicas.push(provider.clone());
+        }
+        self
+    }
     /// A stream of item changes, recording `view` of each.
     pub fn stream(mut self, view: StreamView) -> Self {
         self.stream_view = Some(view);
@@ -351,8 +363,31 @@ impl TableBuilder {
         table = table.point_in_time_recovery(DynamodbTablePointInTimeRecovery::new(
             self.point_in_time_recovery,
         ));
-        if let Some(v) = self.stream_view {
+        let mut stream_view = self.stream_view;
+        if !self.replicas.is_empty() {
+            match stream_view {
+                None | Some(StreamView::NewAndOldImages) => {
+                    stream_view = Some(StreamView::NewAndOldImages)
+                }
+                Some(other) => stack.error(
+                    self.location,
+                    format!(
+                        "a table with replicas needs a NEW_AND_OLD_IMAGES stream, not {}",
+                        other.as_str()
+                    ),
+                    Some("drop `.stream(…)` (replicas add the right one) or use StreamView::NewAndOldImages"),
+                ),
+            }
+        }
+        if let Some(v) = stream_view {
             table = table.stream_enabled(true).stream_view_type(v.as_str());
+        }
+        for provider in &self.replicas {
+            table = table.replica(
+                DynamodbTableReplicaBlock::new(stack.region_of(Some(provider)))
+                    .point_in_time_recovery(self.point_in_time_recovery)
+                    .propagate_tags(true),
+            );
         }
         if stack.is_production() {
             table = table.deletion_protection_enabled(true);
@@ -361,7 +396,7 @@ impl TableBuilder {
         Table {
             resource,
             has_indexes: !self.indexes.is_empty(),
-            stream: self.stream_view,
+            stream: stream_view,
             stack: stack.clone(),
             id: self.id.clone(),
         }
@@ -440,6 +475,52 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("dynamodb:GetItem"), "{text}");
+    }
+
+    #[test]
+    fn replicas_make_a_global_table_with_the_stream_it_needs() {
+        let stack = Stack::new("shop", Environment::prod());
+        let dr = stack.provider("dr", "us-west-2");
+        let _ = Table::new(&stack, "orders", Key::string("id"))
+            .replica(&dr)
+            .build();
+        let _ = Table::new(&stack, "carts", Key::string("id"))
+            .stream(StreamView::KeysOnly)
+            .replica(&dr)
+            .build();
+        let errors = stack.finish().expect_err("keys-only stream");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0]
+            .message
+            .contains("needs a NEW_AND_OLD_IMAGES stream"));
+
+        let stack = Stack::new("shop", Environment::prod());
+        let dr = stack.provider("dr", "us-west-2");
+        let _ = Table::new(&stack, "orders", Key::string("id"))
+            .replica(&dr)
+            .build();
+        let out = stack.finish().expect("valid");
+        let table = out
+            .config
+            .resource("aws_dynamodb_table", "orders")
+            .expect("table");
+        assert_eq!(
+            table
+                .body
+                .get("stream_view_type")
+                .map(|e| e.to_string())
+                .as_deref(),
+            Some("\"NEW_AND_OLD_IMAGES\"")
+        );
+        let replica = table.body.block("replica").expect("replica");
+        assert_eq!(
+            replica
+                .body
+                .get("region_name")
+                .map(|e| e.to_string())
+                .as_deref(),
+            Some("\"us-west-2\"")
+        );
     }
 
     #[test]

@@ -35,6 +35,12 @@ resource "aws_dynamodb_table" "orders" {
   point_in_time_recovery {
     enabled = true
   }
+
+  replica {
+    point_in_time_recovery = true
+    propagate_tags         = true
+    region_name            = var.dr_region
+  }
 }
 
 resource "aws_dynamodb_contributor_insights" "orders" {
@@ -143,6 +149,138 @@ resource "aws_s3_bucket_intelligent_tiering_configuration" "invoices" {
 resource "aws_s3_bucket_metric" "invoices" {
   bucket = aws_s3_bucket.invoices.id
   name   = "EntireBucket"
+}
+
+resource "aws_kms_key" "invoices_replica" {
+  provider                = aws.dr
+  deletion_window_in_days = 30
+  description             = "Encrypts the recovery copy of the orders invoices"
+  enable_key_rotation     = true
+  rotation_period_in_days = 365
+}
+
+resource "aws_kms_alias" "invoices_replica" {
+  provider      = aws.dr
+  name          = "alias/orders-prod-invoices-replica"
+  target_key_id = aws_kms_key.invoices_replica.key_id
+}
+
+resource "aws_s3_bucket" "invoices_replica" {
+  provider      = aws.dr
+  bucket_prefix = "orders-prod-invoices-replica-"
+}
+
+resource "aws_s3_bucket_public_access_block" "invoices_replica" {
+  provider                = aws.dr
+  block_public_acls       = true
+  block_public_policy     = true
+  bucket                  = aws_s3_bucket.invoices_replica.id
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "invoices_replica" {
+  provider = aws.dr
+  bucket   = aws_s3_bucket.invoices_replica.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_versioning" "invoices_replica" {
+  provider = aws.dr
+  bucket   = aws_s3_bucket.invoices_replica.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "invoices_replica" {
+  provider = aws.dr
+  bucket   = aws_s3_bucket.invoices_replica.id
+
+  rule {
+    bucket_key_enabled = true
+
+    apply_server_side_encryption_by_default {
+      kms_master_key_id = aws_kms_key.invoices_replica.arn
+      sse_algorithm     = "aws:kms"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "invoices_replica" {
+  provider = aws.dr
+  bucket   = aws_s3_bucket.invoices_replica.id
+
+  rule {
+    id     = "all-objects"
+    status = "Enabled"
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+
+    expiration {
+      days = 2555
+    }
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = 2555
+    }
+
+    transition {
+      days          = 0
+      storage_class = "INTELLIGENT_TIERING"
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.invoices_replica]
+}
+
+resource "aws_iam_role" "invoices_replication" {
+  name               = "orders-prod-invoices-replication"
+  assume_role_policy = file("${path.module}/policies/orders-prod-invoices-replication-trust.json")
+}
+
+resource "aws_s3_bucket_replication_configuration" "invoices" {
+  bucket = aws_s3_bucket.invoices.id
+  role   = aws_iam_role.invoices_replication.arn
+
+  rule {
+    id     = "everything"
+    status = "Enabled"
+
+    delete_marker_replication {
+      status = "Enabled"
+    }
+
+    destination {
+      bucket = aws_s3_bucket.invoices_replica.arn
+
+      encryption_configuration {
+        replica_kms_key_id = aws_kms_key.invoices_replica.arn
+      }
+    }
+
+    filter {}
+
+    source_selection_criteria {
+      sse_kms_encrypted_objects {
+        status = "Enabled"
+      }
+    }
+  }
+
+  depends_on = [
+    aws_s3_bucket_versioning.invoices,
+    aws_s3_bucket_versioning.invoices_replica,
+    aws_iam_role_policy.invoices_replication,
+  ]
 }
 
 resource "aws_sns_topic" "order_events" {
@@ -1756,6 +1894,23 @@ resource "aws_s3_bucket_policy" "invoices" {
   })
 }
 
+resource "aws_kms_key_policy" "invoices_replica" {
+  provider = aws.dr
+  key_id   = aws_kms_key.invoices_replica.key_id
+  policy = templatefile("${path.module}/policies/orders-prod-invoices-replica-key-policy.json", {
+    account_id                           = element(split(":", aws_kms_key.invoices_replica.arn), 4)
+    data_aws_partition_current_partition = data.aws_partition.current.partition
+  })
+}
+
+resource "aws_s3_bucket_policy" "invoices_replica" {
+  provider = aws.dr
+  bucket   = aws_s3_bucket.invoices_replica.id
+  policy = templatefile("${path.module}/policies/orders-prod-invoices-replica-bucket-policy.json", {
+    s3_bucket_invoices_replica_arn = aws_s3_bucket.invoices_replica.arn
+  })
+}
+
 resource "aws_sns_topic_policy" "order_events" {
   arn = aws_sns_topic.order_events.arn
   policy = templatefile("${path.module}/policies/orders-prod-order-events-topic-policy.json", {
@@ -1906,6 +2061,17 @@ resource "aws_api_gateway_deployment" "orders_api" {
   lifecycle {
     create_before_destroy = true
   }
+}
+
+resource "aws_iam_role_policy" "invoices_replication" {
+  name = "orders-prod-invoices-replication-policy"
+  role = aws_iam_role.invoices_replication.id
+  policy = templatefile("${path.module}/policies/orders-prod-invoices-replication-policy.json", {
+    kms_key_invoices_arn           = aws_kms_key.invoices.arn
+    kms_key_invoices_replica_arn   = aws_kms_key.invoices_replica.arn
+    s3_bucket_invoices_arn         = aws_s3_bucket.invoices.arn
+    s3_bucket_invoices_replica_arn = aws_s3_bucket.invoices_replica.arn
+  })
 }
 
 resource "aws_iam_role_policy" "orders_crud" {
