@@ -29,7 +29,11 @@ pub enum Command {
     /// Generate Terraform for the registered stacks into out/<stack>/<env>/.
     Synth(SynthArgs),
     /// List the registered stacks and their environments.
-    List,
+    List {
+        /// In the order they can be applied, each after the stacks it reads.
+        #[arg(long)]
+        order: bool,
+    },
     /// Lint Terraform (.tf, .tf.json, tfvars, plan JSON, IAM JSON) and typed stacks.
     Lint(LintArgs),
     /// List every rule.

@@ -17,6 +17,9 @@ pub enum CliError {
     #[error("unknown stack `{name}`")]
     #[diagnostic(code(tfstack::usage), help("registered stacks: {registered}"))]
     UnknownStack { name: String, registered: String },
+    #[error("stack `{0}` is registered twice")]
+    #[diagnostic(code(tfstack::usage), help("stack names must be unique"))]
+    DuplicateStack(String),
     #[error("no selected stack has an environment `{0}`")]
     #[diagnostic(
         code(tfstack::usage),

@@ -6,6 +6,10 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
+    // The committed `out/` carries no state backend: Terraform cannot plan a root module
+    // with a backend block without initializing that backend, and the conformance check
+    // plans every generated module offline. A deployment sets one with
+    // `App::backend(tfstack_stacks::state_backend())` (README, "Your own stacks").
     let mut app = tfstack::App::new();
     for (name, define) in tfstack_stacks::STACKS {
         app = app.stack(name, define);

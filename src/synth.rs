@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use tfstack_model::constructs::{StackFile, StackOutput};
+use tfstack_model::constructs::{CodeFile, StackFile, StackOutput};
 
 /// The manifest synth keeps in the output root: every file it generated.
 pub const MANIFEST: &str = ".tfstack-manifest";
@@ -48,6 +48,8 @@ pub fn render_stack(out: &StackOutput) -> Result<BTreeMap<String, Vec<u8>>, Synt
     let mut by_file: BTreeMap<&str, Vec<tfstack_model::Block>> = BTreeMap::new();
     for b in &out.config.blocks {
         let file = match b.kind.as_str() {
+            // The state backend has a file of its own, as teams write it by hand.
+            "terraform" if b.body.block("backend").is_some() => "backend.tf",
             "terraform" => "versions.tf",
             "provider" => "providers.tf",
             "variable" => "variables.tf",
@@ -72,6 +74,12 @@ pub fn render_stack(out: &StackOutput) -> Result<BTreeMap<String, Vec<u8>>, Synt
         let bytes = match f {
             StackFile::Text { text, .. } => text.clone().into_bytes(),
             StackFile::ZipOfDirectory(d) => zip_directory(d)?,
+            StackFile::ZipOfFiles(code) => {
+                zip_files(code).map_err(|message| SynthIoError::Package {
+                    path: PathBuf::from(format!("{dir}/{path}")),
+                    message,
+                })?
+            }
             StackFile::Copy(p) => std::fs::read(p).map_err(|source| SynthIoError::Read {
                 path: p.clone(),
                 source,
@@ -95,22 +103,41 @@ pub fn zip_directory(dir: &Path) -> Result<Vec<u8>, SynthIoError> {
     if entries.is_empty() {
         return Err(err("the directory has no files".into()));
     }
-    entries.sort();
+    let mut files = Vec::with_capacity(entries.len());
+    for (name, path) in entries {
+        let data = std::fs::read(&path).map_err(|e| err(format!("{}: {e}", path.display())))?;
+        let executable = is_executable(&path);
+        files.push(CodeFile {
+            path: name,
+            bytes: data.into(),
+            executable,
+        });
+    }
+    zip_files(&files).map_err(err)
+}
+
+/// A zip of `files` sorted by path, with fixed timestamps and modes (0755 for executables
+/// and `bootstrap`, else 0644), stored uncompressed: the same bytes on every machine.
+pub fn zip_files(files: &[CodeFile]) -> Result<Vec<u8>, String> {
+    if files.is_empty() {
+        return Err("the package has no files".into());
+    }
+    let mut sorted: Vec<&CodeFile> = files.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
     let mut buf = std::io::Cursor::new(Vec::new());
     {
         let mut zip = zip::ZipWriter::new(&mut buf);
-        for (name, path) in entries {
-            let data = std::fs::read(&path).map_err(|e| err(format!("{}: {e}", path.display())))?;
-            let executable = is_executable(&path) || name == "bootstrap";
+        for file in sorted {
+            let executable = file.executable || file.path == "bootstrap";
             let options = zip::write::SimpleFileOptions::default()
                 .compression_method(zip::CompressionMethod::Stored)
                 .last_modified_time(zip::DateTime::default())
                 .unix_permissions(if executable { 0o755 } else { 0o644 });
-            zip.start_file(name, options)
-                .map_err(|e| err(e.to_string()))?;
-            zip.write_all(&data).map_err(|e| err(e.to_string()))?;
+            zip.start_file(file.path.as_str(), options)
+                .map_err(|e| e.to_string())?;
+            zip.write_all(&file.bytes).map_err(|e| e.to_string())?;
         }
-        zip.finish().map_err(|e| err(e.to_string()))?;
+        zip.finish().map_err(|e| e.to_string())?;
     }
     Ok(buf.into_inner())
 }

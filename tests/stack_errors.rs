@@ -165,3 +165,59 @@ fn lint_sees_a_typed_stack_code_directory() {
     );
     assert!(lint("lambda_function.lambda_handler").is_empty());
 }
+
+/// Two stacks that each read the other's resources cannot be ordered: an error at the
+/// Rust line of each grant that makes the cycle, through the App, and `list --order` fails.
+#[test]
+fn a_cycle_between_stacks_points_at_each_reference() {
+    let app = App::new()
+        .backend(S3Backend::new("acme-tfstate", "us-east-1"))
+        .stacks_with_environments(["a", "b"], vec![Environment::dev()], |[a, b]| {
+            let table_a = Table::new(a, "t", Key::string("id")).build();
+            let table_b = Table::new(b, "t", Key::string("id")).build();
+            let fa = Function::new(a, "f", Runtime::Python312, "app.handler", code()).build();
+            let fb = Function::new(b, "f", Runtime::Python312, "app.handler", code()).build();
+            table_b.grant_read(&fa);
+            table_a.grant_read(&fb);
+        });
+    let s = app
+        .synthesize(None, None, &common::workspace_root())
+        .expect("synthesizes");
+    let text = tfstack::diagnostics::render_stack_errors(&s.errors, false);
+    assert_eq!(s.errors.len(), 2, "{text}");
+    assert!(
+        s.errors[0].error.message.contains(
+            "references `aws_dynamodb_table.t.arn` of stack `b`, and the stacks `a`, `b` depend on each other"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("table_b.grant_read(&fa);"),
+        "shows the grant:\n{text}"
+    );
+    assert!(
+        text.contains("table_a.grant_read(&fb);"),
+        "shows the grant:\n{text}"
+    );
+    assert!(app.order(&common::workspace_root()).is_err());
+}
+
+#[test]
+fn stacks_are_listed_in_the_order_they_apply() {
+    let app = App::new()
+        .backend(S3Backend::new("acme-tfstate", "us-east-1"))
+        .stacks(["api", "ops", "data"], |[api, _ops, data]| {
+            let table = Table::new(data, "t", Key::string("id")).build();
+            let f = Function::new(api, "f", Runtime::Python312, "app.handler", code()).build();
+            table.grant_read(&f);
+        });
+    let order = app.order(&common::workspace_root()).expect("no cycle");
+    let text: Vec<String> = order
+        .iter()
+        .map(|s| format!("{} after {:?}", s.name, s.after))
+        .collect();
+    assert_eq!(
+        text,
+        ["ops after []", "data after []", "api after [\"data\"]"]
+    );
+}

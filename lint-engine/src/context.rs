@@ -56,6 +56,8 @@ pub enum PackageSource {
     Directory(PathBuf),
     /// A zip synth copies.
     Zip(PathBuf),
+    /// A zip synth writes from files it holds: their paths inside the package.
+    Files(std::collections::BTreeSet<String>),
 }
 
 impl Module {

@@ -40,6 +40,10 @@ pub fn module_from_stack(
             StackFile::Copy(source) => {
                 packages.insert(full, PackageSource::Zip(source.clone()));
             }
+            StackFile::ZipOfFiles(code) => {
+                let files = code.iter().map(|f| f.path.clone()).collect();
+                packages.insert(full, PackageSource::Files(files));
+            }
         }
     }
     let module = Module::new(dir.clone(), out.config.clone(), SourceFiles::default())

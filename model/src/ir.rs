@@ -389,6 +389,21 @@ pub enum TemplatePart {
 pub struct Traversal {
     pub root: String,
     pub operators: Vec<TraversalOperator>,
+    /// The typed stack that declared what this refers to (set by constructs, so that a
+    /// reference into another stack of the same App can be wired through that stack's
+    /// outputs); `None` for loaded code.
+    pub declared_in: DeclaredIn,
+}
+
+/// The typed stack (its id) a reference was made from: provenance that, like
+/// [`Origin`], never takes part in equality.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DeclaredIn(pub Option<u64>);
+
+impl PartialEq for DeclaredIn {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -413,6 +428,7 @@ impl Traversal {
                 .iter()
                 .map(|a| TraversalOperator::Attribute((*a).to_string()))
                 .collect(),
+            declared_in: DeclaredIn(None),
         }
     }
     /// The leading attribute names (`aws_sqs_queue.dlq.arn` → `["dlq", "arn"]`), up to the
@@ -584,6 +600,53 @@ impl Expr {
         });
         out
     }
+    /// Calls `f` on this expression and every sub-expression, children first (so `f` may
+    /// replace the expression it is given).
+    pub fn visit_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        match &mut self.kind {
+            ExprKind::Template(t) => {
+                for p in &mut t.parts {
+                    if let TemplatePart::Interpolation(e) = p {
+                        e.visit_mut(f);
+                    }
+                }
+            }
+            ExprKind::Traversal(t) => {
+                for op in &mut t.operators {
+                    if let TraversalOperator::Index(e) = op {
+                        e.visit_mut(f);
+                    }
+                }
+            }
+            ExprKind::FunctionCall(c) => c.args.iter_mut().for_each(|a| a.visit_mut(f)),
+            ExprKind::Conditional(c) => {
+                c.condition.visit_mut(f);
+                c.true_expr.visit_mut(f);
+                c.false_expr.visit_mut(f);
+            }
+            ExprKind::Unary(_, e) | ExprKind::Parenthesis(e) => e.visit_mut(f),
+            ExprKind::Binary(b) => {
+                b.lhs.visit_mut(f);
+                b.rhs.visit_mut(f);
+            }
+            ExprKind::Tuple(items) => items.iter_mut().for_each(|i| i.visit_mut(f)),
+            ExprKind::Object(items) => {
+                for i in items {
+                    if let ObjectKey::Expr(k) = &mut i.key {
+                        k.visit_mut(f);
+                    }
+                    i.value.visit_mut(f);
+                }
+            }
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Number(_)
+            | ExprKind::String(_)
+            | ExprKind::Opaque(_) => {}
+        }
+        f(self);
+    }
+
     /// Calls `f` on this expression and every sub-expression.
     pub fn visit<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
         f(self);

@@ -7,19 +7,37 @@ pub mod rules;
 pub mod synth;
 
 use crate::cli::{Cli, Command};
-use crate::diagnostics::{fail, print_stdout};
+use crate::diagnostics::{fail, print_stdout, stack_errors, CliError};
 use crate::App;
+
+/// `tfstack list --order`: the stacks in the order they can be applied.
+fn list_in_order(app: &App, color: bool) -> Result<i32, CliError> {
+    let root = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    let stacks = app
+        .order(&root)
+        .map_err(|errors| stack_errors(&errors, color))?;
+    let mut text = String::new();
+    for s in stacks {
+        text.push_str(&format!("{}: {}", s.name, s.environments.join(", ")));
+        if !s.after.is_empty() {
+            text.push_str(&format!(" (after {})", s.after.join(", ")));
+        }
+        text.push('\n');
+    }
+    print_stdout(&text).map(|()| 0)
+}
 
 /// Runs a parsed command line for `app`.
 pub fn run(app: &App, cli: Cli, color: bool) -> i32 {
     let result = match cli.command {
-        Command::List => {
+        Command::List { order: false } => {
             let mut text = String::new();
             for (name, envs) in app.list() {
                 text.push_str(&format!("{name}: {}\n", envs.join(", ")));
             }
             print_stdout(&text).map(|()| 0)
         }
+        Command::List { order: true } => list_in_order(app, color),
         Command::Synth(args) => synth::run(app, &args, color),
         Command::Lint(args) => lint::run(app, &args, color),
         Command::Rules { format } => rules::rules(format),

@@ -3,7 +3,7 @@
 //! least-privilege access to exactly that table and JSON logs to its own log group
 //! (retention 7 days in dev, 30 in prod).
 
-use crate::function_dir;
+use crate::function_code;
 use tfstack_model::prelude::*;
 
 pub fn define(stack: &Stack) {
@@ -20,7 +20,7 @@ pub fn define(stack: &Stack) {
         "create_session",
         Runtime::ProvidedAl2023,
         "bootstrap",
-        Code::directory(function_dir("hexagonal_auth")),
+        function_code("hexagonal_auth"),
     )
     .description("Creates authentication sessions (hexagonal Go service, seed 001)")
     .arm64()

@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-/// The App of the built-in binary: every seed stack registered.
+/// The App of the built-in binary: every seed stack registered (no state backend, as
+/// `src/main.rs`).
 pub fn app() -> tfstack::App {
     let mut app = tfstack::App::new();
     for (name, define) in tfstack_stacks::STACKS {
@@ -27,8 +28,13 @@ pub fn has_program(program: &str) -> bool {
 
 /// Every root module under `out/` (`out/<stack>/<env>`).
 pub fn out_modules(root: &Path) -> Vec<PathBuf> {
+    modules_under(&root.join("out"))
+}
+
+/// Every root module under `dir` (`<dir>/<stack>/<env>`).
+pub fn modules_under(dir: &Path) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
-    if let Ok(stacks) = std::fs::read_dir(root.join("out")) {
+    if let Ok(stacks) = std::fs::read_dir(dir) {
         for s in stacks.flatten() {
             if let Ok(envs) = std::fs::read_dir(s.path()) {
                 for e in envs.flatten() {

@@ -123,7 +123,12 @@ fn traversal() -> impl Strategy<Value = Expr> {
         ident(),
         proptest::collection::vec(op, 0..4).prop_filter("nested splat", one_splat),
     )
-        .prop_map(|(root, operators)| Expr::new(ExprKind::Traversal(Traversal { root, operators })))
+        .prop_map(|(root, operators)| {
+            Expr::new(ExprKind::Traversal(Traversal {
+                operators,
+                ..Traversal::new(root, &[])
+            }))
+        })
 }
 
 fn leaf() -> impl Strategy<Value = Expr> {

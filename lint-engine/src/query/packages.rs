@@ -107,6 +107,10 @@ pub fn function_package(cx: &Context, function: &Block) -> Option<Rc<Package>> {
             let zip = zip.clone();
             cx.memoized(PackageKey::Zip(zip.clone()), || zip_listing(&zip))
         }
+        Some(PackageSource::Files(files)) => Rc::new(Some(Listing {
+            files: files.clone(),
+            complete: true,
+        })),
         None => cx.memoized(PackageKey::Zip(path.clone()), || zip_listing(&path)),
     };
     let name = shown

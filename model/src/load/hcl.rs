@@ -170,10 +170,9 @@ impl Loader<'_> {
                 })
             }
             Expression::Parenthesis(p) => ExprKind::Parenthesis(Box::new(self.expr(p.inner()))),
-            Expression::Variable(v) => ExprKind::Traversal(ir::Traversal {
-                root: v.as_str().to_string(),
-                operators: Vec::new(),
-            }),
+            Expression::Variable(v) => {
+                ExprKind::Traversal(ir::Traversal::new(v.as_str().to_string(), &[]))
+            }
             Expression::Conditional(c) => ExprKind::Conditional(Box::new(ir::Conditional {
                 condition: self.expr(&c.cond_expr),
                 true_expr: self.expr(&c.true_expr),
@@ -254,7 +253,11 @@ impl Loader<'_> {
                 hx::TraversalOperator::FullSplat(_) => ir::TraversalOperator::FullSplat,
             })
             .collect();
-        Some(ExprKind::Traversal(ir::Traversal { root, operators }))
+        Some(ExprKind::Traversal(ir::Traversal {
+            root,
+            operators,
+            declared_in: ir::DeclaredIn(None),
+        }))
     }
 
     fn template_parts<'t>(

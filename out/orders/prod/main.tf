@@ -7,6 +7,8 @@ resource "aws_dynamodb_table" "orders" {
   hash_key                    = "orderId"
   name                        = "orders-prod-orders"
   range_key                   = "createdAt"
+  stream_enabled              = true
+  stream_view_type            = "NEW_AND_OLD_IMAGES"
 
   attribute {
     name = "createdAt"
@@ -32,6 +34,12 @@ resource "aws_dynamodb_table" "orders" {
 
   point_in_time_recovery {
     enabled = true
+  }
+
+  replica {
+    point_in_time_recovery = true
+    propagate_tags         = true
+    region_name            = var.dr_region
   }
 }
 
@@ -143,6 +151,138 @@ resource "aws_s3_bucket_metric" "invoices" {
   name   = "EntireBucket"
 }
 
+resource "aws_kms_key" "invoices_replica" {
+  provider                = aws.dr
+  deletion_window_in_days = 30
+  description             = "Encrypts the recovery copy of the orders invoices"
+  enable_key_rotation     = true
+  rotation_period_in_days = 365
+}
+
+resource "aws_kms_alias" "invoices_replica" {
+  provider      = aws.dr
+  name          = "alias/orders-prod-invoices-replica"
+  target_key_id = aws_kms_key.invoices_replica.key_id
+}
+
+resource "aws_s3_bucket" "invoices_replica" {
+  provider      = aws.dr
+  bucket_prefix = "orders-prod-invoices-replica-"
+}
+
+resource "aws_s3_bucket_public_access_block" "invoices_replica" {
+  provider                = aws.dr
+  block_public_acls       = true
+  block_public_policy     = true
+  bucket                  = aws_s3_bucket.invoices_replica.id
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_ownership_controls" "invoices_replica" {
+  provider = aws.dr
+  bucket   = aws_s3_bucket.invoices_replica.id
+
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_versioning" "invoices_replica" {
+  provider = aws.dr
+  bucket   = aws_s3_bucket.invoices_replica.id
+
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "invoices_replica" {
+  provider = aws.dr
+  bucket   = aws_s3_bucket.invoices_replica.id
+
+  rule {
+    bucket_key_enabled = true
+
+    apply_server_side_encryption_by_default {
+      kms_master_key_id = aws_kms_key.invoices_replica.arn
+      sse_algorithm     = "aws:kms"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "invoices_replica" {
+  provider = aws.dr
+  bucket   = aws_s3_bucket.invoices_replica.id
+
+  rule {
+    id     = "all-objects"
+    status = "Enabled"
+
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+
+    expiration {
+      days = 2555
+    }
+
+    filter {}
+
+    noncurrent_version_expiration {
+      noncurrent_days = 2555
+    }
+
+    transition {
+      days          = 0
+      storage_class = "INTELLIGENT_TIERING"
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.invoices_replica]
+}
+
+resource "aws_iam_role" "invoices_replication" {
+  name               = "orders-prod-invoices-replication"
+  assume_role_policy = file("${path.module}/policies/orders-prod-invoices-replication-trust.json")
+}
+
+resource "aws_s3_bucket_replication_configuration" "invoices" {
+  bucket = aws_s3_bucket.invoices.id
+  role   = aws_iam_role.invoices_replication.arn
+
+  rule {
+    id     = "everything"
+    status = "Enabled"
+
+    delete_marker_replication {
+      status = "Enabled"
+    }
+
+    destination {
+      bucket = aws_s3_bucket.invoices_replica.arn
+
+      encryption_configuration {
+        replica_kms_key_id = aws_kms_key.invoices_replica.arn
+      }
+    }
+
+    filter {}
+
+    source_selection_criteria {
+      sse_kms_encrypted_objects {
+        status = "Enabled"
+      }
+    }
+  }
+
+  depends_on = [
+    aws_s3_bucket_versioning.invoices,
+    aws_s3_bucket_versioning.invoices_replica,
+    aws_iam_role_policy.invoices_replication,
+  ]
+}
+
 resource "aws_sns_topic" "order_events" {
   display_name      = "Orders events"
   kms_master_key_id = "alias/aws/sns"
@@ -194,11 +334,10 @@ resource "aws_lambda_function" "orders_crud" {
 
   environment {
     variables = {
-      TABLE_NAME       = aws_dynamodb_table.orders.name
-      STATUS_INDEX     = "StatusIndex"
-      EVENTS_TOPIC_ARN = aws_sns_topic.order_events.arn
-      ALLOWED_ORIGIN   = var.frontend_origin
-      LOG_LEVEL        = "INFO"
+      TABLE_NAME     = aws_dynamodb_table.orders.name
+      STATUS_INDEX   = "StatusIndex"
+      ALLOWED_ORIGIN = var.frontend_origin
+      LOG_LEVEL      = "INFO"
     }
   }
 
@@ -222,6 +361,69 @@ resource "aws_lambda_provisioned_concurrency_config" "orders_crud" {
   function_name                     = aws_lambda_function.orders_crud.function_name
   provisioned_concurrent_executions = 2
   qualifier                         = aws_lambda_alias.orders_crud.name
+}
+
+resource "aws_iam_role" "order_events" {
+  name               = "orders-prod-order-events"
+  assume_role_policy = file("${path.module}/policies/orders-prod-order-events-trust.json")
+}
+
+resource "aws_cloudwatch_log_group" "order_events" {
+  name              = "/aws/lambda/orders-prod-order-events"
+  retention_in_days = 30
+}
+
+resource "aws_lambda_function" "order_events" {
+  architectures    = ["x86_64"]
+  description      = "Publishes order events from the orders table's stream (seed 003)"
+  filename         = "${path.module}/build/order_events.zip"
+  function_name    = "orders-prod-order-events"
+  handler          = "handler.handler"
+  memory_size      = 256
+  role             = aws_iam_role.order_events.arn
+  runtime          = "python3.12"
+  source_code_hash = filebase64sha256("${path.module}/build/order_events.zip")
+  timeout          = 30
+
+  environment {
+    variables = {
+      EVENTS_TOPIC_ARN = aws_sns_topic.order_events.arn
+      LOG_LEVEL        = "INFO"
+    }
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.order_events.name
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+}
+
+resource "aws_sqs_queue" "orders_order_events_failures" {
+  message_retention_seconds = 1209600
+  name                      = "orders-prod-orders-order-events-failures-dlq"
+  receive_wait_time_seconds = 20
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_lambda_event_source_mapping" "order_events_source" {
+  batch_size                     = 100
+  bisect_batch_on_function_error = true
+  event_source_arn               = aws_dynamodb_table.orders.stream_arn
+  function_name                  = aws_lambda_function.order_events.function_name
+  function_response_types        = ["ReportBatchItemFailures"]
+  maximum_record_age_in_seconds  = 86400
+  maximum_retry_attempts         = 3
+  starting_position              = "LATEST"
+
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.orders_order_events_failures.arn
+    }
+  }
 }
 
 resource "aws_iam_role" "invoice_pdf" {
@@ -267,11 +469,12 @@ resource "aws_lambda_function" "invoice_pdf" {
 resource "aws_sqs_queue" "order_events_invoice_pdf_dlq" {
   message_retention_seconds = 1209600
   name                      = "orders-prod-order-events-invoice-pdf-dlq"
+  receive_wait_time_seconds = 20
   sqs_managed_sse_enabled   = true
 }
 
 resource "aws_sqs_queue_policy" "order_events_invoice_pdf_dlq" {
-  policy = templatefile("${path.module}/policies/orders-prod-order-events-invoice-pdf-dlq-policy.json", {
+  policy = templatefile("${path.module}/policies/orders-prod-order-events-invoice-pdf-dlq-queue-policy.json", {
     sns_topic_order_events_arn                 = aws_sns_topic.order_events.arn
     sqs_queue_order_events_invoice_pdf_dlq_arn = aws_sqs_queue.order_events_invoice_pdf_dlq.arn
   })
@@ -412,6 +615,69 @@ resource "aws_api_gateway_gateway_response" "orders_api_default_5xx" {
   rest_api_id   = aws_api_gateway_rest_api.orders_api.id
 }
 
+resource "aws_cognito_user_pool" "customers" {
+  auto_verified_attributes = ["email"]
+  deletion_protection      = "ACTIVE"
+  mfa_configuration        = "OPTIONAL"
+  name                     = "orders-prod-customers"
+  username_attributes      = ["email"]
+
+  account_recovery_setting {
+    recovery_mechanism {
+      name     = "verified_email"
+      priority = 1
+    }
+  }
+
+  admin_create_user_config {
+    allow_admin_create_user_only = false
+  }
+
+  password_policy {
+    minimum_length                   = 12
+    password_history_size            = 5
+    require_lowercase                = true
+    require_numbers                  = true
+    require_symbols                  = true
+    require_uppercase                = true
+    temporary_password_validity_days = 3
+  }
+
+  software_token_mfa_configuration {
+    enabled = true
+  }
+
+  username_configuration {
+    case_sensitive = false
+  }
+}
+
+resource "aws_cognito_user_pool_client" "customers_web" {
+  access_token_validity         = 60
+  enable_token_revocation       = true
+  explicit_auth_flows           = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]
+  generate_secret               = false
+  id_token_validity             = 60
+  name                          = "orders-prod-customers-web"
+  prevent_user_existence_errors = "ENABLED"
+  refresh_token_validity        = 30
+  user_pool_id                  = aws_cognito_user_pool.customers.id
+
+  token_validity_units {
+    access_token  = "minutes"
+    id_token      = "minutes"
+    refresh_token = "days"
+  }
+}
+
+resource "aws_api_gateway_authorizer" "orders_api_customers" {
+  identity_source = "method.request.header.Authorization"
+  name            = "orders-prod-orders-api-customers"
+  provider_arns   = [aws_cognito_user_pool.customers.arn]
+  rest_api_id     = aws_api_gateway_rest_api.orders_api.id
+  type            = "COGNITO_USER_POOLS"
+}
+
 resource "aws_api_gateway_resource" "orders_api_orders" {
   parent_id   = aws_api_gateway_rest_api.orders_api.root_resource_id
   path_part   = "orders"
@@ -426,7 +692,8 @@ resource "aws_api_gateway_model" "orders_api_post_orders" {
 }
 
 resource "aws_api_gateway_method" "orders_api_post_orders" {
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.orders_api_customers.id
   http_method   = "POST"
   request_models = {
     "application/json" = aws_api_gateway_model.orders_api_post_orders.name
@@ -455,7 +722,8 @@ resource "aws_lambda_permission" "orders_api_post_orders" {
 }
 
 resource "aws_api_gateway_method" "orders_api_get_orders" {
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.orders_api_customers.id
   http_method   = "GET"
   request_parameters = {
     "method.request.querystring.status" = true
@@ -490,7 +758,8 @@ resource "aws_api_gateway_resource" "orders_api_orders_orderid" {
 }
 
 resource "aws_api_gateway_method" "orders_api_get_orders_orderid" {
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.orders_api_customers.id
   http_method   = "GET"
   request_parameters = {
     "method.request.path.orderId" = true
@@ -547,7 +816,8 @@ resource "aws_api_gateway_model" "orders_api_put_orders_orderid" {
 }
 
 resource "aws_api_gateway_method" "orders_api_put_orders_orderid" {
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.orders_api_customers.id
   http_method   = "PUT"
   request_models = {
     "application/json" = aws_api_gateway_model.orders_api_put_orders_orderid.name
@@ -579,7 +849,8 @@ resource "aws_lambda_permission" "orders_api_put_orders_orderid" {
 }
 
 resource "aws_api_gateway_method" "orders_api_delete_orders_orderid" {
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.orders_api_customers.id
   http_method   = "DELETE"
   request_parameters = {
     "method.request.path.orderId" = true
@@ -607,6 +878,360 @@ resource "aws_lambda_permission" "orders_api_delete_orders_orderid" {
   statement_id  = "AllowRestApiOrdersApiDeleteOrdersOrderid"
 }
 
+resource "aws_wafv2_web_acl" "api_firewall" {
+  description = "tfstack web ACL api_firewall"
+  name        = "orders-prod-api-firewall"
+  scope       = "REGIONAL"
+
+  default_action {
+    allow {}
+  }
+
+  rule {
+    name     = "rate-limit-per-ip"
+    priority = 0
+
+    action {
+      block {}
+    }
+
+    statement {
+      rate_based_statement {
+        aggregate_key_type    = "IP"
+        evaluation_window_sec = 300
+        limit                 = 2000
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-api-firewall-rate-limit-per-ip"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesAmazonIpReputationList"
+    priority = 1
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesAmazonIpReputationList"
+        vendor_name = "AWS"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-api-firewall-AWSManagedRulesAmazonIpReputationList"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesCommonRuleSet"
+    priority = 2
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesCommonRuleSet"
+        vendor_name = "AWS"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-api-firewall-AWSManagedRulesCommonRuleSet"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesKnownBadInputsRuleSet"
+    priority = 3
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesKnownBadInputsRuleSet"
+        vendor_name = "AWS"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-api-firewall-AWSManagedRulesKnownBadInputsRuleSet"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = "orders-prod-api-firewall-all"
+    sampled_requests_enabled   = true
+  }
+}
+
+resource "aws_cloudwatch_log_group" "api_firewall_waf_logs" {
+  name              = "aws-waf-logs-orders-prod-api-firewall"
+  retention_in_days = 30
+}
+
+resource "aws_wafv2_web_acl_logging_configuration" "api_firewall" {
+  log_destination_configs = [aws_cloudwatch_log_group.api_firewall_waf_logs.arn]
+  resource_arn            = aws_wafv2_web_acl.api_firewall.arn
+
+  redacted_fields {
+    single_header {
+      name = "authorization"
+    }
+  }
+}
+
+resource "aws_wafv2_web_acl_association" "api_firewall_orders_api" {
+  resource_arn = aws_api_gateway_stage.orders_api.arn
+  web_acl_arn  = aws_wafv2_web_acl.api_firewall.arn
+}
+
+resource "aws_wafv2_web_acl" "edge_firewall" {
+  provider    = aws.us_east_1
+  description = "tfstack web ACL edge_firewall"
+  name        = "orders-prod-edge-firewall"
+  scope       = "CLOUDFRONT"
+
+  default_action {
+    allow {}
+  }
+
+  rule {
+    name     = "rate-limit-per-ip"
+    priority = 0
+
+    action {
+      block {}
+    }
+
+    statement {
+      rate_based_statement {
+        aggregate_key_type    = "IP"
+        evaluation_window_sec = 300
+        limit                 = 2000
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-edge-firewall-rate-limit-per-ip"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesAmazonIpReputationList"
+    priority = 1
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesAmazonIpReputationList"
+        vendor_name = "AWS"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-edge-firewall-AWSManagedRulesAmazonIpReputationList"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesCommonRuleSet"
+    priority = 2
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesCommonRuleSet"
+        vendor_name = "AWS"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-edge-firewall-AWSManagedRulesCommonRuleSet"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "AWSManagedRulesKnownBadInputsRuleSet"
+    priority = 3
+
+    override_action {
+      none {}
+    }
+
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesKnownBadInputsRuleSet"
+        vendor_name = "AWS"
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "orders-prod-edge-firewall-AWSManagedRulesKnownBadInputsRuleSet"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = "orders-prod-edge-firewall-all"
+    sampled_requests_enabled   = true
+  }
+}
+
+resource "aws_cloudwatch_log_group" "edge_firewall_waf_logs" {
+  provider          = aws.us_east_1
+  name              = "aws-waf-logs-orders-prod-edge-firewall"
+  retention_in_days = 30
+}
+
+resource "aws_wafv2_web_acl_logging_configuration" "edge_firewall" {
+  provider                = aws.us_east_1
+  log_destination_configs = [aws_cloudwatch_log_group.edge_firewall_waf_logs.arn]
+  resource_arn            = aws_wafv2_web_acl.edge_firewall.arn
+
+  redacted_fields {
+    single_header {
+      name = "authorization"
+    }
+  }
+}
+
+resource "aws_acm_certificate" "api" {
+  domain_name       = "api.${var.domain}"
+  key_algorithm     = "RSA_2048"
+  validation_method = "DNS"
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_route53_record" "api_validation" {
+  for_each = {
+    for option in aws_acm_certificate.api.domain_validation_options : option.domain_name => {
+      name   = option.resource_record_name
+      record = option.resource_record_value
+      type   = option.resource_record_type
+    }
+  }
+  allow_overwrite = true
+  name            = each.value.name
+  records         = [each.value.record]
+  ttl             = 60
+  type            = each.value.type
+  zone_id         = var.hosted_zone_id
+}
+
+resource "aws_acm_certificate_validation" "api" {
+  certificate_arn         = aws_acm_certificate.api.arn
+  validation_record_fqdns = [for record in aws_route53_record.api_validation : record.fqdn]
+}
+
+resource "aws_api_gateway_domain_name" "api" {
+  domain_name              = "api.${var.domain}"
+  regional_certificate_arn = aws_acm_certificate_validation.api.certificate_arn
+  security_policy          = "TLS_1_2"
+
+  endpoint_configuration {
+    types = ["REGIONAL"]
+  }
+}
+
+resource "aws_api_gateway_base_path_mapping" "api" {
+  api_id      = aws_api_gateway_rest_api.orders_api.id
+  domain_name = aws_api_gateway_domain_name.api.domain_name
+  stage_name  = aws_api_gateway_stage.orders_api.stage_name
+}
+
+resource "aws_route53_record" "api_ipv4" {
+  name    = "api.${var.domain}"
+  type    = "A"
+  zone_id = var.hosted_zone_id
+
+  alias {
+    evaluate_target_health = false
+    name                   = aws_api_gateway_domain_name.api.regional_domain_name
+    zone_id                = aws_api_gateway_domain_name.api.regional_zone_id
+  }
+}
+
+resource "aws_route53_record" "api_ipv6" {
+  name    = "api.${var.domain}"
+  type    = "AAAA"
+  zone_id = var.hosted_zone_id
+
+  alias {
+    evaluate_target_health = false
+    name                   = aws_api_gateway_domain_name.api.regional_domain_name
+    zone_id                = aws_api_gateway_domain_name.api.regional_zone_id
+  }
+}
+
+resource "aws_acm_certificate" "cdn" {
+  provider          = aws.us_east_1
+  domain_name       = "cdn.${var.domain}"
+  key_algorithm     = "RSA_2048"
+  validation_method = "DNS"
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_route53_record" "cdn_validation" {
+  for_each = {
+    for option in aws_acm_certificate.cdn.domain_validation_options : option.domain_name => {
+      name   = option.resource_record_name
+      record = option.resource_record_value
+      type   = option.resource_record_type
+    }
+  }
+  allow_overwrite = true
+  name            = each.value.name
+  records         = [each.value.record]
+  ttl             = 60
+  type            = each.value.type
+  zone_id         = var.hosted_zone_id
+}
+
+resource "aws_acm_certificate_validation" "cdn" {
+  provider                = aws.us_east_1
+  certificate_arn         = aws_acm_certificate.cdn.arn
+  validation_record_fqdns = [for record in aws_route53_record.cdn_validation : record.fqdn]
+}
+
 resource "aws_cloudfront_origin_access_control" "orders_cdn_invoices" {
   description                       = "CloudFront orders_cdn reads invoices"
   name                              = "orders-prod-orders-cdn-invoices"
@@ -616,11 +1241,13 @@ resource "aws_cloudfront_origin_access_control" "orders_cdn_invoices" {
 }
 
 resource "aws_cloudfront_distribution" "orders_cdn" {
+  aliases         = ["cdn.${var.domain}"]
   comment         = "Orders API and invoices (seed 003)"
   enabled         = true
   http_version    = "http2and3"
   is_ipv6_enabled = true
   price_class     = "PriceClass_100"
+  web_acl_id      = aws_wafv2_web_acl.edge_firewall.arn
 
   default_cache_behavior {
     allowed_methods            = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
@@ -670,7 +1297,33 @@ resource "aws_cloudfront_distribution" "orders_cdn" {
   }
 
   viewer_certificate {
-    cloudfront_default_certificate = true
+    acm_certificate_arn      = aws_acm_certificate_validation.cdn.certificate_arn
+    minimum_protocol_version = "TLSv1.2_2021"
+    ssl_support_method       = "sni-only"
+  }
+}
+
+resource "aws_route53_record" "orders_cdn_ipv4" {
+  name    = "cdn.${var.domain}"
+  type    = "A"
+  zone_id = var.hosted_zone_id
+
+  alias {
+    evaluate_target_health = false
+    name                   = aws_cloudfront_distribution.orders_cdn.domain_name
+    zone_id                = aws_cloudfront_distribution.orders_cdn.hosted_zone_id
+  }
+}
+
+resource "aws_route53_record" "orders_cdn_ipv6" {
+  name    = "cdn.${var.domain}"
+  type    = "AAAA"
+  zone_id = var.hosted_zone_id
+
+  alias {
+    evaluate_target_health = false
+    name                   = aws_cloudfront_distribution.orders_cdn.domain_name
+    zone_id                = aws_cloudfront_distribution.orders_cdn.hosted_zone_id
   }
 }
 
@@ -736,7 +1389,23 @@ resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
   }
 
   metric_query {
-    expression  = "SUM([m1, m2])"
+    id          = "m3"
+    label       = "order_events"
+    return_data = false
+
+    metric {
+      dimensions = {
+        FunctionName = aws_lambda_function.order_events.function_name
+      }
+      metric_name = "Throttles"
+      namespace   = "AWS/Lambda"
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    expression  = "SUM([m1, m2, m3])"
     id          = "total"
     label       = "Throttles"
     return_data = true
@@ -786,7 +1455,23 @@ resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
   }
 
   metric_query {
-    expression  = "SUM([m1, m2])"
+    id          = "m3"
+    label       = "order_events"
+    return_data = false
+
+    metric {
+      dimensions = {
+        FunctionName = aws_lambda_function.order_events.function_name
+      }
+      metric_name = "Errors"
+      namespace   = "AWS/Lambda"
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    expression  = "SUM([m1, m2, m3])"
     id          = "total"
     label       = "Errors"
     return_data = true
@@ -1209,9 +1894,26 @@ resource "aws_s3_bucket_policy" "invoices" {
   })
 }
 
+resource "aws_kms_key_policy" "invoices_replica" {
+  provider = aws.dr
+  key_id   = aws_kms_key.invoices_replica.key_id
+  policy = templatefile("${path.module}/policies/orders-prod-invoices-replica-key-policy.json", {
+    account_id                           = element(split(":", aws_kms_key.invoices_replica.arn), 4)
+    data_aws_partition_current_partition = data.aws_partition.current.partition
+  })
+}
+
+resource "aws_s3_bucket_policy" "invoices_replica" {
+  provider = aws.dr
+  bucket   = aws_s3_bucket.invoices_replica.id
+  policy = templatefile("${path.module}/policies/orders-prod-invoices-replica-bucket-policy.json", {
+    s3_bucket_invoices_replica_arn = aws_s3_bucket.invoices_replica.arn
+  })
+}
+
 resource "aws_sns_topic_policy" "order_events" {
   arn = aws_sns_topic.order_events.arn
-  policy = templatefile("${path.module}/policies/orders-prod-order-events-policy.json", {
+  policy = templatefile("${path.module}/policies/orders-prod-order-events-topic-policy.json", {
     sns_topic_order_events_arn = aws_sns_topic.order_events.arn
   })
 }
@@ -1226,7 +1928,7 @@ resource "aws_kms_key_policy" "notifications" {
 
 resource "aws_sns_topic_policy" "notifications" {
   arn = aws_sns_topic.notifications.arn
-  policy = templatefile("${path.module}/policies/orders-prod-notifications-policy.json", {
+  policy = templatefile("${path.module}/policies/orders-prod-notifications-topic-policy.json", {
     cloudwatch_metric_alarm_api_5xx_arn            = aws_cloudwatch_metric_alarm.api_5xx.arn
     cloudwatch_metric_alarm_dynamodb_throttles_arn = aws_cloudwatch_metric_alarm.dynamodb_throttles.arn
     cloudwatch_metric_alarm_lambda_errors_arn      = aws_cloudwatch_metric_alarm.lambda_errors.arn
@@ -1330,6 +2032,7 @@ resource "aws_api_gateway_deployment" "orders_api" {
       aws_api_gateway_request_validator.orders_api,
       aws_api_gateway_gateway_response.orders_api_default_4xx,
       aws_api_gateway_gateway_response.orders_api_default_5xx,
+      aws_api_gateway_authorizer.orders_api_customers,
       aws_api_gateway_resource.orders_api_orders,
       aws_api_gateway_model.orders_api_post_orders,
       aws_api_gateway_method.orders_api_post_orders,
@@ -1360,13 +2063,34 @@ resource "aws_api_gateway_deployment" "orders_api" {
   }
 }
 
+resource "aws_iam_role_policy" "invoices_replication" {
+  name = "orders-prod-invoices-replication-policy"
+  role = aws_iam_role.invoices_replication.id
+  policy = templatefile("${path.module}/policies/orders-prod-invoices-replication-policy.json", {
+    kms_key_invoices_arn           = aws_kms_key.invoices.arn
+    kms_key_invoices_replica_arn   = aws_kms_key.invoices_replica.arn
+    s3_bucket_invoices_arn         = aws_s3_bucket.invoices.arn
+    s3_bucket_invoices_replica_arn = aws_s3_bucket.invoices_replica.arn
+  })
+}
+
 resource "aws_iam_role_policy" "orders_crud" {
   name = "orders-prod-orders-crud-policy"
   role = aws_iam_role.orders_crud.id
   policy = templatefile("${path.module}/policies/orders-prod-orders-crud-policy.json", {
     cloudwatch_log_group_orders_crud_arn = aws_cloudwatch_log_group.orders_crud.arn
     dynamodb_table_orders_arn            = aws_dynamodb_table.orders.arn
-    sns_topic_order_events_arn           = aws_sns_topic.order_events.arn
+  })
+}
+
+resource "aws_iam_role_policy" "order_events" {
+  name = "orders-prod-order-events-policy"
+  role = aws_iam_role.order_events.id
+  policy = templatefile("${path.module}/policies/orders-prod-order-events-policy.json", {
+    cloudwatch_log_group_order_events_arn      = aws_cloudwatch_log_group.order_events.arn
+    dynamodb_table_orders_stream_arn           = aws_dynamodb_table.orders.stream_arn
+    sns_topic_order_events_arn                 = aws_sns_topic.order_events.arn
+    sqs_queue_orders_order_events_failures_arn = aws_sqs_queue.orders_order_events_failures.arn
   })
 }
 
