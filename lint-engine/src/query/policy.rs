@@ -39,6 +39,8 @@ pub struct PolicyDoc {
 #[derive(Clone, Debug)]
 pub struct StatementView {
     pub index: usize,
+    /// `Sid`, when the statement names itself.
+    pub sid: Option<String>,
     pub effect: Option<String>,
     pub actions: Vec<Value>,
     /// `Some` when the statement has `NotAction` (even an empty one).
@@ -259,6 +261,10 @@ pub fn statements(doc: &Value) -> Vec<StatementView> {
             };
             Some(StatementView {
                 index,
+                sid: s
+                    .get_ignore_case("Sid")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
                 effect: s
                     .get_ignore_case("Effect")
                     .and_then(Value::as_str)
