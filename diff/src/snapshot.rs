@@ -11,7 +11,7 @@ use std::path::{Component, Path, PathBuf};
 use tfstack_lint_engine::context::Module;
 use tfstack_lint_engine::input::kinds::{json_document, JsonDocumentKind, PlanDocuments};
 use tfstack_lint_engine::input::{discover, load_module, read_text, InputOptions};
-use tfstack_lint_engine::stack::module_from_stack;
+use tfstack_lint_engine::stack::{module_from_stack, stack_dir};
 use tfstack_lint_engine::suppress::InlineSuppression;
 use tfstack_model::constructs::StackOutput;
 use tfstack_model::error::display_path;
@@ -190,6 +190,35 @@ impl Snapshot {
             paths: ShownPaths::AsGiven,
             _checkout: None,
         }
+    }
+
+    /// A typed stack against its committed output under `out_root`: base is the output
+    /// as committed, head the stack as synth would write it now. The suppressions the
+    /// stack declares in code apply to both: they name the same resources.
+    pub fn committed_and_stack(
+        output: &StackOutput,
+        out_root: &Path,
+        options: &InputOptions,
+    ) -> Result<(Snapshot, Snapshot), DiffError> {
+        let committed = stack_dir(out_root, &output.name, &output.env.name);
+        if !committed.is_dir() {
+            return Err(DiffError::NoCommittedOutput(display_path(&committed)));
+        }
+        let input = InputOptions {
+            environment: Some(output.env.name.clone()),
+            ..options.clone()
+        };
+        let mut base = Snapshot::directory(&committed, &input);
+        let head = Snapshot::stack(output, out_root, &options.production_names);
+        let declared: Vec<InlineSuppression> = head
+            .modules
+            .values()
+            .flat_map(|m| m.suppressions.iter().cloned())
+            .collect();
+        for module in base.modules.values_mut() {
+            module.suppressions.extend(declared.iter().cloned());
+        }
+        Ok((base, head))
     }
 
     /// A path of this snapshot as the report shows it (a revision's files relative to the

@@ -5,9 +5,8 @@ use crate::cli::{DiffArgs, DiffFailOn, DiffFormat};
 use crate::diagnostics::{print_stdout, report, CliError};
 use crate::App;
 use std::path::Path;
-use tfstack_diff::{compare, open_pair, DiffError, DiffOptions, FailOn, Format, Snapshot};
+use tfstack_diff::{compare, open_pair, DiffOptions, FailOn, Format, Snapshot};
 use tfstack_lint_engine::input::InputOptions;
-use tfstack_lint_engine::stack::stack_dir;
 use tfstack_lint_rules::registry;
 
 pub fn run(app: &App, args: &DiffArgs, color: bool) -> Result<i32, CliError> {
@@ -20,21 +19,7 @@ pub fn run(app: &App, args: &DiffArgs, color: bool) -> Result<i32, CliError> {
     let (base, head) = match (&args.stack, &args.base, &args.head) {
         (Some(stack), None, None) => {
             let output = super::synthesize_one(app, stack, args.env.as_deref(), color)?;
-            let committed = stack_dir(&args.out, &output.name, &output.env.name);
-            if !committed.is_dir() {
-                return Err(
-                    DiffError::NoCommittedOutput(tfstack_model::error::display_path(&committed))
-                        .into(),
-                );
-            }
-            let input = InputOptions {
-                environment: Some(output.env.name.clone()),
-                ..input
-            };
-            (
-                Snapshot::directory(&committed, &input),
-                Snapshot::stack(&output, &args.out, &config.production_names()),
-            )
+            Snapshot::committed_and_stack(&output, &args.out, &input)?
         }
         (None, Some(base), Some(head)) => open_pair(base, head, &input)?,
         (Some(_), _, _) => {
