@@ -41,6 +41,7 @@ pub use report::{Change, DiffReport, FailOn, ModuleDiff, Summary};
 pub use snapshot::{open_pair, Snapshot, Source, SourceKind};
 
 use places::Places;
+use rayon::prelude::*;
 use report::{Danger, ModuleDiff as Module, ModuleStatus};
 use snapshot::LoadedModule;
 use std::collections::BTreeSet;
@@ -86,43 +87,57 @@ impl Facts {
     }
 }
 
+/// The comparison of one module, `None` when nothing changed.
+fn compare_module(
+    key: &str,
+    base: &Snapshot,
+    head: &Snapshot,
+    rules: &[(&'static dyn Rule, Severity)],
+    config: &LintConfig,
+) -> Option<Module> {
+    let (b, h) = (base.modules.get(key), head.modules.get(key));
+    let status = match (b, h) {
+        (None, _) => ModuleStatus::Added,
+        (_, None) => ModuleStatus::Removed,
+        _ => ModuleStatus::Changed,
+    };
+    let facts = |loaded: Option<&LoadedModule>, snapshot: &Snapshot| {
+        loaded
+            .map(|m| Facts::of(m, snapshot, rules, config))
+            .unwrap_or_default()
+    };
+    let (b, h) = rayon::join(|| facts(b, base), || facts(h, head));
+    let mut changes = iam::compare(&b.iam, &h.iam);
+    changes.extend(exposure::compare(&b.exposure, &h.exposure));
+    changes.extend(reliability::compare(&b.reliability, &h.reliability));
+    changes.sort_by(|x, y| x.sort_key().cmp(&y.sort_key()));
+    changes.dedup();
+    let findings = findings::compare(&b.findings, &h.findings);
+    if changes.is_empty() && findings.is_empty() {
+        return None;
+    }
+    Some(Module {
+        module: key.to_string(),
+        status,
+        changes,
+        findings,
+    })
+}
+
 /// Compares two versions, module by module. Modules without any change are counted, not
 /// listed; the modules with the most dangerous changes come first.
 pub fn compare(base: &Snapshot, head: &Snapshot, options: &DiffOptions) -> DiffReport {
     let rules = active_rules(options.catalogue, options.config);
     let keys: BTreeSet<&String> = base.modules.keys().chain(head.modules.keys()).collect();
-    let mut modules = Vec::new();
-    let mut unchanged_modules = 0;
-    for key in keys {
-        let (b, h) = (base.modules.get(key), head.modules.get(key));
-        let status = match (b, h) {
-            (None, _) => ModuleStatus::Added,
-            (_, None) => ModuleStatus::Removed,
-            _ => ModuleStatus::Changed,
-        };
-        let facts = |loaded: Option<&LoadedModule>, snapshot: &Snapshot| {
-            loaded
-                .map(|m| Facts::of(m, snapshot, &rules, options.config))
-                .unwrap_or_default()
-        };
-        let (b, h) = (facts(b, base), facts(h, head));
-        let mut changes = iam::compare(&b.iam, &h.iam);
-        changes.extend(exposure::compare(&b.exposure, &h.exposure));
-        changes.extend(reliability::compare(&b.reliability, &h.reliability));
-        changes.sort_by(|x, y| x.sort_key().cmp(&y.sort_key()));
-        changes.dedup();
-        let findings = findings::compare(&b.findings, &h.findings);
-        if changes.is_empty() && findings.is_empty() {
-            unchanged_modules += 1;
-            continue;
-        }
-        modules.push(Module {
-            module: key.clone(),
-            status,
-            changes,
-            findings,
-        });
-    }
+    let keys: Vec<&String> = keys.into_iter().collect();
+    // Modules are read and linted in parallel (each on its own: a module's contexts stay
+    // in its task), then put back in the order of their keys.
+    let compared: Vec<Option<Module>> = keys
+        .par_iter()
+        .map(|key| compare_module(key, base, head, &rules, options.config))
+        .collect();
+    let unchanged_modules = compared.iter().filter(|m| m.is_none()).count();
+    let mut modules: Vec<Module> = compared.into_iter().flatten().collect();
     // The most dangerous first; modules with findings only after every module with a
     // change.
     modules.sort_by(|x, y| {

@@ -6,6 +6,7 @@
 
 use crate::error::DiffError;
 use crate::git::{Checkout, Repository};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use tfstack_lint_engine::context::Module;
@@ -357,33 +358,38 @@ fn load_tree(
 ) -> Snapshot {
     let inputs = discover(&[walk_root.to_path_buf()]);
     let mut errors = inputs.errors;
-    let mut modules = BTreeMap::new();
-    for (dir, files) in inputs.modules {
-        let has_configuration = files.iter().any(|f| {
-            let name = f.to_string_lossy();
-            name.ends_with(".tf") || name.ends_with(".tf.json")
-        });
-        if !has_configuration {
-            continue;
-        }
-        let (module, module_errors) = load_module(&dir, &files, options);
-        errors.extend(module_errors);
-        let twin = Module::new(
-            module.dir.clone(),
-            twin_config(&module.config),
-            module.files.clone(),
-        )
-        .with_variables(module.variables.clone())
-        .with_environment(module.environment.clone(), module.production_names.clone());
-        let key = display_path(&relative(&dir, walk_root));
-        modules.insert(
-            key,
-            LoadedModule {
+    // Modules load in parallel; their keys keep them sorted.
+    let loaded: Vec<(String, LoadedModule, Vec<SourceError>)> = inputs
+        .modules
+        .into_par_iter()
+        .filter(|(_, files)| {
+            files.iter().any(|f| {
+                let name = f.to_string_lossy();
+                name.ends_with(".tf") || name.ends_with(".tf.json")
+            })
+        })
+        .map(|(dir, files)| {
+            let (module, module_errors) = load_module(&dir, &files, options);
+            let twin = Module::new(
+                module.dir.clone(),
+                twin_config(&module.config),
+                module.files.clone(),
+            )
+            .with_variables(module.variables.clone())
+            .with_environment(module.environment.clone(), module.production_names.clone());
+            let key = display_path(&relative(&dir, walk_root));
+            let loaded = LoadedModule {
                 module,
                 twin,
                 suppressions: Vec::new(),
-            },
-        );
+            };
+            (key, loaded, module_errors)
+        })
+        .collect();
+    let mut modules = BTreeMap::new();
+    for (key, module, module_errors) in loaded {
+        errors.extend(module_errors);
+        modules.insert(key, module);
     }
     let mut snapshot = Snapshot {
         source,
