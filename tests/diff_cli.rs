@@ -473,3 +473,34 @@ fn errors_are_located_and_say_what_to_do() {
         run.stderr
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_revision_is_read_without_following_its_links() {
+    if !common::has_program("git") {
+        eprintln!("skipped: git is not installed (the revision form of tfstack diff needs it)");
+        return;
+    }
+    let repo = tempfile::tempdir().expect("temp dir");
+    let dir = repo.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
+    )
+    .expect("write");
+    // A link to a file outside the repository, named like a module file: linted, it would
+    // be read (and fail to parse); the checkout leaves links out.
+    std::os::unix::fs::symlink("/etc/hostname", dir.join("outside.tf")).expect("symlink");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "a link"]);
+    let run = tfstack_in(dir, &["diff", "HEAD", "main"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "no change to permissions, exposure, reliability or findings (1 module compared)"
+        ),
+        "{}",
+        run.stdout
+    );
+}

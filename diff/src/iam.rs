@@ -277,7 +277,7 @@ fn names_module_policy(arn: &str) -> bool {
 fn text(v: &Value) -> String {
     match &v.kind {
         ValueKind::String(s) => symbolic::display(s),
-        ValueKind::Unknown => "(unknown)".to_string(),
+        ValueKind::Unknown => UNKNOWN.to_string(),
         _ => v.to_json().to_string(),
     }
 }
@@ -438,6 +438,14 @@ const ESCALATION: &[&str] = &[
     "sts:AssumeRole",
 ];
 
+/// How a value not known before apply is shown. A statement part holding one is not
+/// judged: what it grants cannot be shown to be more or less.
+const UNKNOWN: &str = "(unknown)";
+
+fn has_unknown(entries: &[String]) -> bool {
+    entries.iter().any(|e| e == UNKNOWN)
+}
+
 /// Whether statement `s` allows (or, for a deny, covers) `action`.
 fn covers_action(s: &Statement, action: &str) -> bool {
     let matched = s.actions.iter().any(|p| wildcard_match(p, action, true));
@@ -463,10 +471,14 @@ fn covers_principal(s: &Statement, principal: &str) -> bool {
             .any(|p| p == "*" || wildcard_match(p, principal, false))
 }
 
-/// What `to` grants that `from` does not.
+/// What `to` grants that `from` does not. A part (actions, resources, principals, a
+/// condition's values) with an unknown entry on either side is left out: only what can be
+/// shown is reported.
 fn growth(from: &Statement, to: &Statement) -> Growth {
     let mut g = Growth::default();
-    if to.not_actions {
+    if has_unknown(&from.actions) || has_unknown(&to.actions) {
+        // Nothing to say about actions.
+    } else if to.not_actions {
         let every = matching_actions("*");
         let added: Vec<&str> = every
             .into_iter()
@@ -508,7 +520,9 @@ fn growth(from: &Statement, to: &Statement) -> Growth {
             }
         }
     }
-    if to.not_resources {
+    if has_unknown(&from.resources) || has_unknown(&to.resources) {
+        // Nothing to say about resources.
+    } else if to.not_resources {
         if !from.not_resources && !from.resources.iter().any(|r| r == "*") {
             g.resources.push(format!(
                 "every resource except {}",
@@ -528,14 +542,17 @@ fn growth(from: &Statement, to: &Statement) -> Growth {
             }
         }
     }
-    for p in &to.principals {
-        if !covers_principal(from, p) {
-            g.principals.push(p.clone());
+    if !has_unknown(&from.principals) {
+        for p in to.principals.iter().filter(|p| *p != UNKNOWN) {
+            if !covers_principal(from, p) {
+                g.principals.push(p.clone());
+            }
         }
     }
     for (key, values) in &from.conditions {
         match to.conditions.get(key) {
             None => g.conditions_removed.push(key.clone()),
+            Some(now) if has_unknown(values) || has_unknown(now) => {}
             Some(now) => {
                 // `StringEquals` lets through the values it lists; `StringNotEquals` all
                 // but those: each widens the other way.
@@ -1417,6 +1434,22 @@ resource "aws_iam_role_policy" "worker" {
 }
 "#;
         assert_same(&base, data);
+    }
+
+    #[test]
+    fn what_is_not_known_before_apply_is_not_judged() {
+        let base = format!("variable \"actions\" {{}}\n{}", role_policy(READ));
+        // The actions come from a variable without a value: nothing can be shown.
+        let head = format!(
+            "variable \"actions\" {{}}\n{}",
+            role_policy(&READ.replace(r#"["s3:GetObject"]"#, "var.actions"))
+        );
+        assert_same(&base, &head);
+        assert_same(&head, &base);
+        // The resources still can be.
+        let wider = head.replace("${aws_s3_bucket.reports.arn}/*", "*");
+        let report = diff_hcl(&head, &wider);
+        assert_eq!(changes(&report)[0].details, ["wider resources: `*`"]);
     }
 
     #[test]
