@@ -489,6 +489,56 @@ resource "aws_sqs_queue_policy" "q" {{
     }
 
     #[test]
+    fn a_role_others_may_assume() {
+        let role = |principal: &str| {
+            format!(
+                r#"resource "aws_iam_role" "deploy" {{
+  name = "deploy"
+  assume_role_policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Principal = {principal}, Action = "sts:AssumeRole" }}]
+  }})
+}}
+"#
+            )
+        };
+        let report = diff_hcl(
+            &role(r#"{ Service = "codebuild.amazonaws.com" }"#),
+            &role(r#"{ AWS = "arn:aws:iam::999988887777:root" }"#),
+        );
+        let exposure: Vec<_> = changes(&report)
+            .into_iter()
+            .filter(|c| c.category == Category::Exposure)
+            .collect();
+        assert_eq!(exposure.len(), 1, "{exposure:?}");
+        assert_eq!(
+            (exposure[0].kind, exposure[0].danger),
+            ("external_trust", Danger::High)
+        );
+        assert!(
+            exposure[0].title.contains("arn:aws:iam::999988887777:root"),
+            "{}",
+            exposure[0].title
+        );
+        // The same trust written as a policy document data source is no change.
+        let data = r#"data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:aws:iam::999988887777:root"]
+    }
+  }
+}
+resource "aws_iam_role" "deploy" {
+  name               = "deploy"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+"#;
+        assert_same(&role(r#"{ AWS = "arn:aws:iam::999988887777:root" }"#), data);
+    }
+
+    #[test]
     fn ingress_from_the_internet() {
         let group = |rules: &str| {
             format!(

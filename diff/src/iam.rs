@@ -1361,6 +1361,29 @@ resource "aws_iam_role_policy_attachment" "other" {{
             found.contains(&("policy_applies_to", "aws_iam_policy.shared".into())),
             "{found:?}"
         );
+        // Each the other way round grants less.
+        let report = diff_hcl(&second, &head);
+        assert!(
+            kinds(&report).contains(&(
+                "policy_no_longer_applies_to",
+                "aws_iam_policy.shared".into()
+            )),
+            "{:?}",
+            kinds(&report)
+        );
+        let report = diff_hcl(&head, &base);
+        let mut found: Vec<(&str, Effect)> = changes(&report)
+            .iter()
+            .map(|c| (c.kind, c.effect))
+            .collect();
+        found.sort_by_key(|(k, _)| *k);
+        assert_eq!(
+            found,
+            [
+                ("managed_policy_detached", Effect::Narrowing),
+                ("policy_removed", Effect::Narrowing),
+            ]
+        );
     }
 
     #[test]
