@@ -306,7 +306,7 @@ fn action_words(actions: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use crate::report::{Category, Danger};
-    use crate::testing::{assert_same, changes, diff_hcl, kinds};
+    use crate::testing::{assert_same, changes, changes_in, diff_hcl, kinds};
 
     fn http_route(authorization: &str) -> String {
         format!(
@@ -460,10 +460,7 @@ resource "aws_sqs_queue_policy" "q" {{
             &queue_policy(r#"{ Service = "sns.amazonaws.com" }"#),
             &queue_policy(r#""*""#),
         );
-        let exposure: Vec<_> = changes(&report)
-            .into_iter()
-            .filter(|c| c.category == Category::Exposure)
-            .collect();
+        let exposure = changes_in(&report, Category::Exposure);
         assert_eq!(exposure.len(), 1, "{exposure:?}");
         assert_eq!(exposure[0].kind, "public_principal");
         assert_eq!(
@@ -506,10 +503,7 @@ resource "aws_sqs_queue_policy" "q" {{
             &role(r#"{ Service = "codebuild.amazonaws.com" }"#),
             &role(r#"{ AWS = "arn:aws:iam::999988887777:root" }"#),
         );
-        let exposure: Vec<_> = changes(&report)
-            .into_iter()
-            .filter(|c| c.category == Category::Exposure)
-            .collect();
+        let exposure = changes_in(&report, Category::Exposure);
         assert_eq!(exposure.len(), 1, "{exposure:?}");
         assert_eq!(
             (exposure[0].kind, exposure[0].danger),

@@ -1101,7 +1101,7 @@ pub(crate) fn code_list(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use crate::report::{Danger, Effect};
-    use crate::testing::{assert_same, changes, diff_hcl, kinds};
+    use crate::testing::{assert_same, changes, changes_in, diff_hcl, effects, kinds};
 
     /// A role and its inline policy with `statements` (HCL objects).
     fn role_policy(statements: &str) -> String {
@@ -1193,10 +1193,7 @@ resource "aws_s3_bucket_policy" "b" {{
                 "",
             ),
         );
-        let c: Vec<_> = changes(&report)
-            .into_iter()
-            .filter(|c| c.category == crate::report::Category::Iam)
-            .collect();
+        let c = changes_in(&report, crate::report::Category::Iam);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].kind, "statement_changed");
         assert_eq!(
@@ -1241,13 +1238,8 @@ resource "aws_s3_bucket_policy" "b" {{
             &role_policy(&format!("{READ}, {deny}")),
             &role_policy(&format!("{READ}, {write}")),
         );
-        let mut found: Vec<(&str, Effect)> = changes(&report)
-            .iter()
-            .map(|c| (c.kind, c.effect))
-            .collect();
-        found.sort_by_key(|(k, _)| *k);
         assert_eq!(
-            found,
+            effects(&report),
             [
                 ("statement_added", Effect::Broadening),
                 ("statement_removed", Effect::Broadening),
@@ -1372,13 +1364,8 @@ resource "aws_iam_role_policy_attachment" "other" {{
             kinds(&report)
         );
         let report = diff_hcl(&head, &base);
-        let mut found: Vec<(&str, Effect)> = changes(&report)
-            .iter()
-            .map(|c| (c.kind, c.effect))
-            .collect();
-        found.sort_by_key(|(k, _)| *k);
         assert_eq!(
-            found,
+            effects(&report),
             [
                 ("managed_policy_detached", Effect::Narrowing),
                 ("policy_removed", Effect::Narrowing),

@@ -1,6 +1,6 @@
 //! Test helpers: compare two versions written as files.
 
-use crate::report::{Change, DiffReport};
+use crate::report::{Category, Change, DiffReport, Effect};
 use crate::snapshot::Snapshot;
 use crate::{compare, DiffOptions};
 use tfstack_lint_engine::config::LintConfig;
@@ -61,6 +61,22 @@ pub(crate) fn diff_hcl(base: &str, head: &str) -> DiffReport {
 /// Every change of a report.
 pub(crate) fn changes(report: &DiffReport) -> Vec<&Change> {
     report.modules.iter().flat_map(|m| &m.changes).collect()
+}
+
+/// The changes seen through one category.
+pub(crate) fn changes_in(report: &DiffReport, category: Category) -> Vec<&Change> {
+    changes(report)
+        .into_iter()
+        .filter(|c| c.category == category)
+        .collect()
+}
+
+/// `(kind, effect)` of every change, sorted.
+pub(crate) fn effects(report: &DiffReport) -> Vec<(&'static str, Effect)> {
+    let mut found: Vec<(&str, Effect)> =
+        changes(report).iter().map(|c| (c.kind, c.effect)).collect();
+    found.sort_by_key(|(k, _)| *k);
+    found
 }
 
 /// `(kind, resource)` of every change.
