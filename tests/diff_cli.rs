@@ -427,8 +427,9 @@ fn errors_are_located_and_say_what_to_do() {
         let run = tfstack(&["diff", "--", refused, "HEAD"]);
         assert_eq!(run.code, 2, "{refused}");
         assert!(
-            run.stderr
-                .contains(&format!("`{refused}` is not a plain revision")),
+            run.stderr.contains(&format!(
+                "`{refused}` is neither an existing file or directory nor a plain revision"
+            )),
             "{refused}: {}",
             run.stderr
         );

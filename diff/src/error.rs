@@ -20,7 +20,7 @@ pub enum DiffError {
         head_kind: &'static str,
     },
     /// A revision argument with more than a revision in it (an option, a range, a path).
-    #[error("`{0}` is not a plain revision")]
+    #[error("`{0}` is neither an existing file or directory nor a plain revision")]
     #[diagnostic(
         code(tfstack::diff),
         help(
