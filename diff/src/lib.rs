@@ -42,7 +42,7 @@ pub use snapshot::{open_pair, Snapshot, Source, SourceKind};
 
 use places::Places;
 use rayon::prelude::*;
-use report::{Danger, ModuleDiff as Module, ModuleStatus};
+use report::{Danger, ModuleStatus};
 use snapshot::LoadedModule;
 use std::collections::BTreeSet;
 use tfstack_lint_engine::config::LintConfig;
@@ -94,7 +94,7 @@ fn compare_module(
     head: &Snapshot,
     rules: &[(&'static dyn Rule, Severity)],
     config: &LintConfig,
-) -> Option<Module> {
+) -> Option<ModuleDiff> {
     let (b, h) = (base.modules.get(key), head.modules.get(key));
     let status = match (b, h) {
         (None, _) => ModuleStatus::Added,
@@ -116,7 +116,7 @@ fn compare_module(
     if changes.is_empty() && findings.is_empty() {
         return None;
     }
-    Some(Module {
+    Some(ModuleDiff {
         module: key.to_string(),
         status,
         changes,
@@ -132,16 +132,16 @@ pub fn compare(base: &Snapshot, head: &Snapshot, options: &DiffOptions) -> DiffR
     let keys: Vec<&String> = keys.into_iter().collect();
     // Modules are read and linted in parallel (each on its own: a module's contexts stay
     // in its task), then put back in the order of their keys.
-    let compared: Vec<Option<Module>> = keys
+    let compared: Vec<Option<ModuleDiff>> = keys
         .par_iter()
         .map(|key| compare_module(key, base, head, &rules, options.config))
         .collect();
     let unchanged_modules = compared.iter().filter(|m| m.is_none()).count();
-    let mut modules: Vec<Module> = compared.into_iter().flatten().collect();
+    let mut modules: Vec<ModuleDiff> = compared.into_iter().flatten().collect();
     // The most dangerous first; modules with findings only after every module with a
     // change.
     modules.sort_by(|x, y| {
-        let rank = |m: &Module| m.worst().map_or(3, |d: Danger| d as u8);
+        let rank = |m: &ModuleDiff| m.worst().map_or(3, |d: Danger| d as u8);
         (rank(x), &x.module).cmp(&(rank(y), &y.module))
     });
     DiffReport {
