@@ -52,6 +52,10 @@ pub enum Command {
     /// One report of a stack or a Terraform directory for architects: diagram,
     /// inventory, access, failure paths, findings and cost.
     Review(ReviewArgs),
+    /// What a change does to permissions, exposure and reliability: two directories, two
+    /// git revisions or two plan JSON files compared, or a typed stack with its committed
+    /// output.
+    Diff(DiffArgs),
     /// Print a JSON Schema (`config`: tfstack.toml).
     Schema {
         #[arg(value_parser = ["config"])]
@@ -174,6 +178,57 @@ pub struct ReviewArgs {
     /// Configuration file for the findings (default: tfstack.toml found upwards).
     #[arg(long)]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The version before: a directory, a plan JSON file (`terraform show -json`) or a git
+    /// revision of the repository the working directory is in.
+    pub base: Option<String>,
+    /// The version after, of the same kind as BASE.
+    pub head: Option<String>,
+    /// Compare a registered typed stack (synthesized in memory) with its committed output.
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// The environment: of the typed stack (required when it has several), or of
+    /// hand-written code (decides what is production).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Where the typed stack's committed output is (with --stack).
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    #[arg(long, default_value = "human")]
+    pub format: DiffFormat,
+    /// Exit 1 when a change of this kind exists (repeatable).
+    #[arg(long = "fail-on")]
+    pub fail_on: Vec<DiffFailOn>,
+    /// Configuration file for the findings (default: tfstack.toml found upwards).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// The formats of `tfstack diff`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffFormat {
+    Human,
+    /// A pull-request comment.
+    Markdown,
+    Json,
+}
+
+/// What `tfstack diff --fail-on` fails on.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffFailOn {
+    /// New actions, wider resources, new principals, conditions removed, policies attached.
+    Broadening,
+    /// Routes that lost authorization, public principals, open function URLs, ingress
+    /// from the internet.
+    Exposure,
+    /// Failure handling, retention, encryption or point-in-time recovery lost;
+    /// `auto_deploy` turned on in production.
+    Reliability,
+    /// Findings head has and base does not.
+    NewFindings,
 }
 
 /// The formats of `tfstack review`.

@@ -75,6 +75,21 @@ pub enum CliError {
         help("fix the unreadable input, then write it again")
     )]
     IncompleteBaseline,
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Diff(#[from] tfstack_diff::DiffError),
+    #[error("{0}")]
+    #[diagnostic(
+        code(tfstack::usage),
+        help("`tfstack diff BASE HEAD` compares two directories, plans or revisions; `tfstack diff --stack S --env E` a typed stack with its committed output")
+    )]
+    DiffUsage(&'static str),
+    #[error("{0} file(s) could not be read: nothing was compared")]
+    #[diagnostic(
+        code(tfstack::diff),
+        help("a comparison without them could miss a change; fix the files shown above")
+    )]
+    DiffIncomplete(usize),
     #[error("could not write to standard output: {0}")]
     #[diagnostic(code(tfstack::io))]
     Stdout(std::io::Error),

@@ -446,18 +446,30 @@ fn starts_with_ci(text: &str, prefix: &str) -> bool {
         && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
 }
 
-/// IAM-style glob: `*` matches any run of characters (also empty), `?` exactly one; ASCII
-/// case-insensitive. Greedy with backtracking to the last `*`: linear in practice, O(n·m) at
-/// worst, no allocation. For action names, ARNs and condition values alike.
+/// IAM-style glob, ASCII case-insensitive (action names): see [`wildcard_match`].
 pub fn glob_match_ci(pattern: &str, text: &str) -> bool {
+    wildcard_match(pattern, text, true)
+}
+
+/// IAM-style glob: `*` matches any run of characters (also empty), `?` exactly one byte;
+/// ASCII case-insensitive when `ignore_case` (action names are; ARNs are not). Greedy with
+/// backtracking to the last `*`: linear in practice, O(n·m) at worst, no allocation.
+pub fn wildcard_match(pattern: &str, text: &str, ignore_case: bool) -> bool {
     let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let same = |a: u8, b: u8| {
+        if ignore_case {
+            a.eq_ignore_ascii_case(&b)
+        } else {
+            a == b
+        }
+    };
     let (mut pi, mut ti) = (0, 0);
     let mut star: Option<(usize, usize)> = None; // (pattern index after `*`, text index)
     while ti < t.len() {
         if pi < p.len() && p[pi] == b'*' {
             pi += 1;
             star = Some((pi, ti));
-        } else if pi < p.len() && (p[pi] == b'?' || p[pi].eq_ignore_ascii_case(&t[ti])) {
+        } else if pi < p.len() && (p[pi] == b'?' || same(p[pi], t[ti])) {
             pi += 1;
             ti += 1;
         } else if let Some((star_pi, star_ti)) = star {
@@ -755,5 +767,17 @@ mod tests {
         assert!(!glob_match_ci("*Object", "GetObjects"));
         assert!(glob_match_ci("a*a*a*a*b", &format!("{}b", "a".repeat(200))));
         assert!(!glob_match_ci("a*a*a*a*b", &"a".repeat(200)));
+        // ARNs are matched case-sensitively.
+        assert!(wildcard_match(
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::b/X",
+            false
+        ));
+        assert!(!wildcard_match(
+            "arn:aws:s3:::B/*",
+            "arn:aws:s3:::b/x",
+            false
+        ));
+        assert!(wildcard_match("arn:aws:s3:::B/*", "arn:aws:s3:::b/x", true));
     }
 }

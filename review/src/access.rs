@@ -64,6 +64,8 @@ pub struct Trust {
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct EntryPoint {
     pub component: String,
+    /// The resource that opens it (`aws_apigatewayv2_route.get_order`).
+    pub resource: String,
     pub kind: String,
     /// `POST /orders`, `function URL`, `distribution`.
     pub route: String,
@@ -106,6 +108,19 @@ pub(crate) struct IdentityGrant {
     pub resource_components: Vec<String>,
     pub statement: StatementView,
     pub source: String,
+}
+
+/// The roles (and users) each identity policy document of a module applies to, by the
+/// document's owner address (`aws_iam_role_policy.x`, `aws_iam_policy.y`,
+/// `data.aws_iam_policy_document.z`).
+pub(crate) fn identity_policy_roles(
+    a: &Analysis,
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    crate::lint::policies(a.sym)
+        .iter()
+        .filter(|doc| doc.kind == PolicyKind::Identity)
+        .filter_map(|doc| Some((doc.resource.clone()?, roles_of_document(a, doc))))
+        .collect()
 }
 
 /// The roles an identity document applies to.
@@ -607,6 +622,7 @@ fn entry_points(a: &Analysis, components: &Components, r: &Resolver) -> Vec<Entr
         };
         out.push(EntryPoint {
             component: component_label(components, &api),
+            resource: m.address(),
             kind: "REST API method".into(),
             route: format!("{method} {path}"),
             open: authorization == "none" && method != "OPTIONS",
@@ -629,6 +645,7 @@ fn entry_points(a: &Analysis, components: &Components, r: &Resolver) -> Vec<Entr
         };
         out.push(EntryPoint {
             component: component_label(components, &api),
+            resource: route.address(),
             kind: "HTTP API route".into(),
             route: a.text(route, "route_key").unwrap_or_else(|| "?".into()),
             open: authorization == "none",
@@ -644,6 +661,7 @@ fn entry_points(a: &Analysis, components: &Components, r: &Resolver) -> Vec<Entr
             .unwrap_or_else(|| "?".into());
         out.push(EntryPoint {
             component: component_label(components, &f),
+            resource: url.address(),
             kind: "function URL".into(),
             route: "*".into(),
             open: auth == "NONE",
@@ -656,6 +674,7 @@ fn entry_points(a: &Analysis, components: &Components, r: &Resolver) -> Vec<Entr
             .is_some_and(|b| a.is_set(b, "web_acl_id"));
         out.push(EntryPoint {
             component: component_label(components, &c.id),
+            resource: c.primary.clone(),
             kind: "CloudFront distribution".into(),
             route: "*".into(),
             authorization: if waf {
@@ -675,6 +694,7 @@ fn entry_points(a: &Analysis, components: &Components, r: &Resolver) -> Vec<Entr
         }
         out.push(EntryPoint {
             component: component_label(components, &c.id),
+            resource: c.primary.clone(),
             kind: "internet-facing load balancer".into(),
             route: "*".into(),
             authorization: "none at the load balancer".into(),

@@ -30,7 +30,7 @@ mod render;
 mod resolve;
 mod statemachine;
 mod svg;
-mod symbolic;
+pub mod symbolic;
 
 pub use access::{Access, EntryPoint, Grant, PrincipalKind, Trust};
 pub use components::{Component, Components, Kind, Role};
@@ -41,7 +41,8 @@ pub use graph::{Edge, FlowGraph, Node, Style};
 pub use inventory::{Cell, Flag, Inventory, Row, Table};
 
 use analysis::Analysis;
-use lint::{Context, Module};
+pub use lint::{Context, Module};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use tfstack_model::constructs::StackOutput;
 
@@ -189,6 +190,44 @@ impl Review {
     }
 }
 
+/// Who can do what in one loaded configuration, without the rest of the review: what
+/// `tfstack diff` compares between two versions of it.
+#[derive(Clone, Debug)]
+pub struct AccessAnalysis {
+    pub access: Access,
+    /// The roles (and users) each identity policy applies to, by the policy's owner address
+    /// (`aws_iam_role_policy.x`, `aws_iam_policy.y`, `data.aws_iam_policy_document.z`).
+    pub policy_roles: BTreeMap<String, Vec<String>>,
+}
+
+/// The access section of `module`, read with its symbolic twin: the same module whose
+/// configuration is [`symbolic::symbolic_config`] of `module`'s.
+pub fn access_of(module: &Module, twin: &Module) -> AccessAnalysis {
+    let cx = Context::new(module);
+    let sym = Context::new(twin);
+    let a = Analysis::new(&cx, &sym);
+    let (components, _) = components_with_clients(&a);
+    let r = resolve::Resolver::new(&a, &components);
+    AccessAnalysis {
+        access: access::build(&a, &components, &r),
+        policy_roles: access::identity_policy_roles(&a),
+    }
+}
+
+/// The components, with the outside callers when something is reachable from outside,
+/// and the components those callers reach (with how).
+fn components_with_clients(a: &Analysis) -> (Components, Vec<(String, String)>) {
+    let mut components = components::build(a);
+    let public = {
+        let r = resolve::Resolver::new(a, &components);
+        graph::public_entries(a, &components, &r)
+    };
+    if !public.is_empty() {
+        components.add_clients();
+    }
+    (components, public)
+}
+
 fn build(
     module: &Module,
     twin: &Module,
@@ -199,14 +238,7 @@ fn build(
     let cx = Context::new(module);
     let sym = Context::new(twin);
     let a = Analysis::new(&cx, &sym);
-    let mut components = components::build(&a);
-    let public = {
-        let r = resolve::Resolver::new(&a, &components);
-        graph::public_entries(&a, &components, &r)
-    };
-    if !public.is_empty() {
-        components.add_clients();
-    }
+    let (components, public) = components_with_clients(&a);
     let r = resolve::Resolver::new(&a, &components);
     let (graph, deliveries) = graph::build(&a, &components, &r, &public, &title);
     let inventory = inventory::build(&a, &components, &r, &graph, &deliveries);

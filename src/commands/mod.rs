@@ -1,5 +1,6 @@
 //! One module per command; each returns the process exit code.
 
+pub mod diff;
 pub mod graph;
 pub mod lint;
 pub mod review;
@@ -9,6 +10,27 @@ pub mod synth;
 use crate::cli::{Cli, Command};
 use crate::diagnostics::{fail, print_stdout, stack_errors, CliError};
 use crate::App;
+use tfstack_model::constructs::StackOutput;
+
+/// One environment of one typed stack, synthesized in memory: stack definition errors are
+/// written out, and a stack with several environments needs `env`.
+pub(crate) fn synthesize_one(
+    app: &App,
+    stack: &str,
+    env: Option<&str>,
+    color: bool,
+) -> Result<StackOutput, CliError> {
+    let root = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    let synthesized = app.synthesize(Some(stack), env, &root)?;
+    if !synthesized.errors.is_empty() {
+        return Err(stack_errors(&synthesized.errors, color));
+    }
+    let mut outputs = synthesized.outputs;
+    match outputs.len() {
+        1 => Ok(outputs.remove(0)),
+        _ => Err(CliError::ChooseEnvironment(stack.to_string())),
+    }
+}
 
 /// `tfstack list --order`: the stacks in the order they can be applied.
 fn list_in_order(app: &App, color: bool) -> Result<i32, CliError> {
@@ -50,6 +72,7 @@ pub fn run(app: &App, cli: Cli, color: bool) -> i32 {
             clap_complete::generate(shell, &mut command, "tfstack", &mut script);
             print_stdout(&String::from_utf8_lossy(&script)).map(|()| 0)
         }
+        Command::Diff(args) => diff::run(app, &args, color),
         Command::Schema { .. } => print_stdout(&format!(
             "{}\n",
             serde_json::to_string_pretty(&tfstack_lint_engine::config::config_schema())

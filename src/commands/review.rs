@@ -2,7 +2,7 @@
 //! with the linter's findings.
 
 use crate::cli::{ReviewArgs, ReviewFormat};
-use crate::diagnostics::{print_stdout, stack_errors, CliError};
+use crate::diagnostics::{print_stdout, CliError};
 use crate::App;
 use std::path::PathBuf;
 use tfstack_lint_engine::input::InputOptions;
@@ -27,21 +27,14 @@ pub fn run(app: &App, args: &ReviewArgs, color: bool) -> Result<i32, CliError> {
     let review = match (&args.stack, &args.path) {
         (Some(_), Some(_)) => return Err(CliError::PathsAndStacks),
         (Some(stack), None) => {
-            let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-            let synthesized = app.synthesize(Some(stack), args.env.as_deref(), &root)?;
-            if !synthesized.errors.is_empty() {
-                return Err(stack_errors(&synthesized.errors, color));
-            }
-            let [output] = synthesized.outputs.as_slice() else {
-                return Err(CliError::ChooseEnvironment(stack.clone()));
-            };
+            let output = super::synthesize_one(app, stack, args.env.as_deref(), color)?;
             let report = tfstack_lint_engine::stack::lint_stacks(
-                std::slice::from_ref(output),
+                std::slice::from_ref(&output),
                 std::path::Path::new("out"),
                 &config,
                 catalogue,
             );
-            Review::of_stack(output, &options)
+            Review::of_stack(&output, &options)
                 .map_err(review_error)?
                 .with_findings(review_findings(&report))
         }

@@ -6,6 +6,7 @@
 pub mod companions;
 pub mod failures;
 pub mod functions;
+pub mod ingress;
 pub mod instances;
 pub mod packages;
 pub mod policy;
