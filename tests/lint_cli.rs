@@ -992,6 +992,78 @@ fn baseline_accepts_known_findings_and_fails_on_new_ones() {
     assert_eq!(run.code, 2);
 }
 
+/// A baseline of one module's findings; the module copied into another directory: the
+/// copy's findings are new (the module is part of an entry), the original's stay known.
+/// Entries that no longer match are counted, and writing the baseline again drops them.
+#[test]
+fn a_copy_of_baselined_code_in_another_module_is_new_and_stale_entries_are_counted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&fixtures().join("hcl"), &dir.path().join("hcl"));
+    write(&dir.path().join("tfstack.toml"), "");
+    let run = tfstack_in(
+        dir.path(),
+        &["lint", ".", "--write-baseline", "baseline.json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("baseline.json")).expect("written"),
+    )
+    .expect("JSON");
+    assert_eq!(written["version"], 2);
+    let entry = &written["findings"][0];
+    assert_eq!(entry["module"], "hcl");
+    assert!(entry["fingerprint"].as_str().is_some_and(|f| f.len() == 16), "{entry}");
+    copy_dir(&fixtures().join("hcl"), &dir.path().join("copy"));
+    let lint = |args: &[&str]| {
+        let mut all = vec!["lint", "--format", "json", "."];
+        all.extend_from_slice(args);
+        tfstack_in(dir.path(), &all)
+    };
+    let run = lint(&["--baseline", "baseline.json"]);
+    assert_eq!(run.code, 1, "the copy fails: {}", run.stdout);
+    let doc = run.json();
+    let new: Vec<&str> = findings(&doc, "LOG001")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(new, ["copy/main.tf"]);
+    assert_eq!(suppressed(&doc, "LOG001").len(), 1);
+    // The original fixed: its entry is stale, counted in the summary and dropped when the
+    // baseline is written again.
+    std::fs::remove_dir_all(dir.path().join("hcl")).expect("remove");
+    let doc = lint(&["--baseline", "baseline.json"]).json();
+    assert_eq!(doc["summary"]["baseline_stale"], 1, "{doc:#}");
+    let human = tfstack_in(dir.path(), &["lint", ".", "--baseline", "baseline.json"]);
+    assert!(
+        human.stdout.contains("1 baseline entry matched nothing"),
+        "{}",
+        human.stdout
+    );
+    let run = lint(&["--write-baseline", "baseline.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = lint(&["--baseline", "baseline.json"]).json();
+    assert!(doc["summary"].get("baseline_stale").is_none(), "{doc:#}");
+    assert_eq!(findings(&doc, "LOG001").len(), 0);
+}
+
+/// Baselines written before entries named their module and fingerprint still work.
+#[test]
+fn a_version_1_baseline_is_still_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&fixtures().join("hcl"), &dir.path().join("hcl"));
+    write(&dir.path().join("tfstack.toml"), "");
+    write(
+        &dir.path().join("old.json"),
+        r#"{"version": 1, "findings": [{"rule": "LOG001", "key": "aws_cloudwatch_log_group.audit", "attribute": null}]}"#,
+    );
+    let run = tfstack_in(dir.path(), &["lint", "hcl", "--baseline", "old.json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    write(&dir.path().join("future.json"), r#"{"version": 9, "findings": []}"#);
+    let run = tfstack_in(dir.path(), &["lint", "hcl", "--baseline", "future.json"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("baseline version 9"), "{}", run.stderr);
+}
+
 #[test]
 fn write_baseline_with_unreadable_input_is_exit_2() {
     let dir = tempfile::tempdir().expect("temp dir");

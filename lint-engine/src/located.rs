@@ -43,6 +43,8 @@ pub struct LintReport {
     pub suppressed: Vec<Located>,
     pub errors: Vec<InputError>,
     pub files: usize,
+    /// Entries of the baseline applied to the report that matched no finding.
+    pub baseline_stale: usize,
 }
 
 impl LintReport {

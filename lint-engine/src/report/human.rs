@@ -164,6 +164,15 @@ impl Reporter for HumanReporter {
                 0 => String::new(),
                 n => format!(", {n} unreadable"),
             },
-        )
+        )?;
+        if summary.baseline_stale > 0 {
+            writeln!(
+                out,
+                "{} baseline entr{} matched nothing: write the baseline again to drop them",
+                summary.baseline_stale,
+                if summary.baseline_stale == 1 { "y" } else { "ies" }
+            )?;
+        }
+        Ok(())
     }
 }

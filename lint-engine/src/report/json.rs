@@ -54,6 +54,12 @@ struct SummaryView {
     notes: usize,
     files: usize,
     files_checked: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    baseline_stale: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Where the JSON reporter is in its document.
@@ -126,6 +132,7 @@ impl Reporter for JsonReporter {
             notes: summary.notes,
             files: summary.files_with_findings,
             files_checked: summary.files_checked,
+            baseline_stale: summary.baseline_stale,
         };
         out.write_all(b",\n  \"summary\": ")?;
         write_json_value(out, &summary, 2)?;

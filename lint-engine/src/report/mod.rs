@@ -33,6 +33,8 @@ pub struct Summary {
     pub suppressed: usize,
     /// Files that could not be read or parsed.
     pub unreadable_files: usize,
+    /// Baseline entries that matched no finding (the baseline can be written again).
+    pub baseline_stale: usize,
 }
 
 impl Summary {
@@ -52,6 +54,7 @@ impl Summary {
             files_checked: report.files,
             suppressed: report.suppressed.len(),
             unreadable_files: unreadable.len(),
+            baseline_stale: report.baseline_stale,
         }
     }
 }
