@@ -182,3 +182,54 @@ fn completions_for_every_shell() {
     }
     assert_eq!(tfstack(&["completions", "tcsh"]).code, 2);
 }
+
+#[test]
+fn config_errors_say_what_was_expected_and_the_closest_match() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cases = [
+        (
+            "profile = \"recomended\"\n",
+            "1:11",
+            "`recomended` is not a profile",
+            "did you mean `recommended`?",
+        ),
+        (
+            "[rules]\nDDB001 = \"warn\"\n",
+            "2:10",
+            "`warn` is not a rule setting",
+            "did you mean `warning`?",
+        ),
+        (
+            "profle = \"strict\"\n",
+            "1:1",
+            "unknown key `profle`",
+            "did you mean `profile`?",
+        ),
+        (
+            "[rules]\nLOG999 = \"off\"\n",
+            "2:1",
+            "`LOG999` names no rule",
+            "`tfstack rules` lists every rule",
+        ),
+        (
+            "[[suppress]]\nrule = \"LOG001\"\nreasn = \"x\"\n",
+            "3:1",
+            "unknown key `reasn`",
+            "did you mean `reason`?",
+        ),
+    ];
+    for (text, at, message, help) in cases {
+        let config = dir.path().join("tfstack.toml");
+        std::fs::write(&config, text).expect("write");
+        let config_arg = config.to_string_lossy().to_string();
+        let run = tfstack(&["lint", "--config", &config_arg, "clean"]);
+        assert_eq!(run.code, 2, "{text}");
+        assert!(
+            run.stderr.contains(&format!("tfstack.toml:{at}]")),
+            "{text}: {}",
+            run.stderr
+        );
+        assert!(run.stderr.contains(message), "{text}: {}", run.stderr);
+        assert!(run.stderr.contains(help), "{text}: {}", run.stderr);
+    }
+}

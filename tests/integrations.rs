@@ -48,14 +48,23 @@ fn the_hook_manifest_is_valid() {
         .arg(workspace_root().join(".pre-commit-hooks.yaml"))
         .output()
         .expect("pre-commit runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 /// Runs `git ARGS` in `dir`, with a fixed identity (no global configuration needed).
 fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
         .current_dir(dir)
-        .args(["-c", "user.name=tfstack", "-c", "user.email=tfstack@example.invalid"])
+        .args([
+            "-c",
+            "user.name=tfstack",
+            "-c",
+            "user.email=tfstack@example.invalid",
+        ])
         .args(args)
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .status()

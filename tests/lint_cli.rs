@@ -1012,7 +1012,10 @@ fn a_copy_of_baselined_code_in_another_module_is_new_and_stale_entries_are_count
     assert_eq!(written["version"], 2);
     let entry = &written["findings"][0];
     assert_eq!(entry["module"], "hcl");
-    assert!(entry["fingerprint"].as_str().is_some_and(|f| f.len() == 16), "{entry}");
+    assert!(
+        entry["fingerprint"].as_str().is_some_and(|f| f.len() == 16),
+        "{entry}"
+    );
     copy_dir(&fixtures().join("hcl"), &dir.path().join("copy"));
     let lint = |args: &[&str]| {
         let mut all = vec!["lint", "--format", "json", "."];
@@ -1058,7 +1061,10 @@ fn a_version_1_baseline_is_still_read() {
     );
     let run = tfstack_in(dir.path(), &["lint", "hcl", "--baseline", "old.json"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    write(&dir.path().join("future.json"), r#"{"version": 9, "findings": []}"#);
+    write(
+        &dir.path().join("future.json"),
+        r#"{"version": 9, "findings": []}"#,
+    );
     let run = tfstack_in(dir.path(), &["lint", "hcl", "--baseline", "future.json"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("baseline version 9"), "{}", run.stderr);

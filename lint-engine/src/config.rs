@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_FILE: &str = "tfstack.toml";
 
 /// A rule setting: `"off"`, or a severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleSetting {
     Off,
@@ -281,6 +281,74 @@ fn until_spans(text: &str, entries: usize) -> Vec<tfstack_model::Span> {
     spans
 }
 
+impl LintConfig {
+    /// Every `[rules]` key and `[[suppress]]` rule must name a rule, a rule name or a
+    /// family of `catalogue` (or a rule `is_retired` knows: those are noted elsewhere): a
+    /// typo would otherwise configure nothing without a word.
+    pub fn check_rule_names(
+        &self,
+        catalogue: &[&'static dyn crate::Rule],
+        is_retired: &dyn Fn(&str) -> bool,
+    ) -> Result<(), ConfigError> {
+        use toml::de::{DeTable, DeValue};
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let known =
+            |name: &str| is_retired(name) || catalogue.iter().any(|r| selects(name, r.meta()));
+        let candidates: Vec<&str> = catalogue
+            .iter()
+            .flat_map(|r| {
+                let m = r.meta();
+                [m.id, m.name, m.family()]
+            })
+            .collect();
+        let file = tfstack_model::SourceFile::new(path, self.text.as_str());
+        let error = |offset: usize, name: &str| {
+            let help = match closest(name, candidates.iter().copied()) {
+                Some(c) => format!("did you mean `{c}`? `tfstack rules` lists every rule"),
+                None => "`tfstack rules` lists every rule; a family is an ID's letters (`IAM`)"
+                    .to_string(),
+            };
+            ConfigError::at_offset(&file, offset, format!("`{name}` names no rule"))
+                .with_help(help)
+                .with_code("tfstack::config")
+        };
+        let Ok(doc) = DeTable::parse(&self.text) else {
+            return Ok(());
+        };
+        for (key, value) in doc.get_ref() {
+            match (key.get_ref().as_ref(), value.get_ref()) {
+                ("rules", DeValue::Table(rules)) => {
+                    for (rule, _) in rules {
+                        if !known(rule.get_ref()) {
+                            return Err(error(rule.span().start, rule.get_ref()));
+                        }
+                    }
+                }
+                ("suppress", DeValue::Array(entries)) => {
+                    for entry in entries {
+                        let DeValue::Table(entry) = entry.get_ref() else {
+                            continue;
+                        };
+                        for (k, v) in entry {
+                            if let ("rule", DeValue::String(rule)) =
+                                (k.get_ref().as_ref(), v.get_ref())
+                            {
+                                if !known(rule) {
+                                    return Err(error(v.span().start, rule));
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The JSON Schema of `tfstack.toml`.
 pub fn config_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(ConfigFile)).unwrap_or_default()
@@ -296,6 +364,7 @@ pub fn parse_config(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> 
     };
     let doc: toml::Table = toml::from_str(text)
         .map_err(|e| invalid(e.span().map(|s| s.start), e.message().to_string()))?;
+    check_keys_and_values(&file, text)?;
     let json = serde_json::to_value(&doc).map_err(|e| invalid(None, e.to_string()))?;
     let schema = config_schema();
     if let Ok(validator) = jsonschema::validator_for(&schema) {
@@ -322,6 +391,136 @@ pub fn parse_config(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> 
         }
     }
     serde_json::from_value(json).map_err(|e| invalid(None, e.to_string()))
+}
+
+/// The closest of `candidates` to `word` (case-insensitive), when close enough to be a
+/// typo of it.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&word, &c.to_ascii_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// `a`, `b` or `c`.
+fn one_of(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => format!("`{one}`"),
+        [rest @ .., last] => format!(
+            "{} or `{last}`",
+            rest.iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The names of a clap value enum (`strict`, `recommended`, `minimal`).
+fn value_names<E: clap::ValueEnum>() -> Vec<String> {
+    E::value_variants()
+        .iter()
+        .filter_map(|v| v.to_possible_value())
+        .map(|v| v.get_name().to_string())
+        .collect()
+}
+
+/// The keys of an object of the configuration's schema (`[]`: the top level).
+fn schema_keys(path: &[&str]) -> Vec<String> {
+    let schema = config_schema();
+    let mut node = &schema;
+    for part in path {
+        let Some(reference) = node["properties"][*part]["items"]["$ref"]
+            .as_str()
+            .or_else(|| node["properties"][*part]["$ref"].as_str())
+        else {
+            return Vec::new();
+        };
+        let name = reference.rsplit('/').next().unwrap_or_default();
+        node = &schema["$defs"][name];
+    }
+    node["properties"]
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The mistakes people make in `tfstack.toml`, reported in plain words at the key or value:
+/// an unknown key (with the closest known one), a profile or rule setting that is not one
+/// of the names (with the closest). What this does not cover is left to the schema.
+fn check_keys_and_values(file: &tfstack_model::SourceFile, text: &str) -> Result<(), ConfigError> {
+    use toml::de::{DeTable, DeValue};
+    let Ok(doc) = DeTable::parse(text) else {
+        return Ok(()); // the parse error is reported by the caller
+    };
+    let at = |offset: usize, message: String, help: String| {
+        ConfigError::at_offset(file, offset, message)
+            .with_help(help)
+            .with_code("tfstack::config")
+    };
+    let unknown_key = |offset: usize, key: &str, known: &[String], place: &str| {
+        let help = match closest(key, known.iter().map(String::as_str)) {
+            Some(c) => format!("did you mean `{c}`? The keys {place} are {}", one_of(known)),
+            None => format!("the keys {place} are {}", one_of(known)),
+        };
+        at(offset, format!("unknown key `{key}`"), help)
+    };
+    let bad_value = |offset: usize, value: &str, what: &str, names: &[String]| {
+        let help = match closest(value, names.iter().map(String::as_str)) {
+            Some(c) => format!("did you mean `{c}`? A {what} is {}", one_of(names)),
+            None => format!("a {what} is {}", one_of(names)),
+        };
+        at(offset, format!("`{value}` is not a {what}"), help)
+    };
+    let top = schema_keys(&[]);
+    for (key, value) in doc.get_ref() {
+        let name: &str = key.get_ref();
+        if !top.iter().any(|k| k == name) {
+            return Err(unknown_key(key.span().start, name, &top, "of tfstack.toml"));
+        }
+        match (name, value.get_ref()) {
+            ("profile", DeValue::String(profile)) => {
+                let names = value_names::<Profile>();
+                if !names.iter().any(|n| n == profile.as_ref()) {
+                    return Err(bad_value(value.span().start, profile, "profile", &names));
+                }
+            }
+            ("rules", DeValue::Table(rules)) => {
+                let names = value_names::<RuleSetting>();
+                for (_, setting) in rules {
+                    if let DeValue::String(s) = setting.get_ref() {
+                        if !names.iter().any(|n| n == s.as_ref()) {
+                            return Err(bad_value(setting.span().start, s, "rule setting", &names));
+                        }
+                    }
+                }
+            }
+            ("suppress", DeValue::Array(entries)) => {
+                let known = schema_keys(&["suppress"]);
+                for entry in entries {
+                    if let DeValue::Table(entry) = entry.get_ref() {
+                        for (k, _) in entry {
+                            let k_name: &str = k.get_ref();
+                            if !known.iter().any(|n| n == k_name) {
+                                return Err(unknown_key(
+                                    k.span().start,
+                                    k_name,
+                                    &known,
+                                    "of a [[suppress]] entry",
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Best-effort: the offset of the last key of a JSON pointer in TOML text, as a key

@@ -23,6 +23,7 @@ pub fn load_config(explicit: Option<&Path>, start: &Path) -> Result<LintConfig, 
         },
     };
     config.today = tfstack_lint_engine::today_utc();
+    config.check_rule_names(registry::all(), &|name| registry::retired(name).is_some())?;
     for note in retired_rule_notes(&config) {
         eprintln!("note: {note}");
     }

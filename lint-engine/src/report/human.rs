@@ -170,7 +170,11 @@ impl Reporter for HumanReporter {
                 out,
                 "{} baseline entr{} matched nothing: write the baseline again to drop them",
                 summary.baseline_stale,
-                if summary.baseline_stale == 1 { "y" } else { "ies" }
+                if summary.baseline_stale == 1 {
+                    "y"
+                } else {
+                    "ies"
+                }
             )?;
         }
         Ok(())
