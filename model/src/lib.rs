@@ -17,6 +17,7 @@ pub mod error;
 pub mod iam;
 pub mod iam_actions;
 pub mod load;
+pub mod read;
 pub mod typed;
 
 /// Everything a stack definition needs.
