@@ -452,7 +452,7 @@ fn local_module_calls_are_linted_once() {
 }
 
 #[test]
-fn discovery_skips_dot_terraform_hidden_dirs_and_gitignored_files() {
+fn discovery_skips_dot_terraform_hidden_and_gitignored_dirs_but_not_ignored_tf_files() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
     write(&root.join("visible/main.tf"), LOG_GROUP_WITHOUT_RETENTION);
@@ -471,8 +471,10 @@ fn discovery_skips_dot_terraform_hidden_dirs_and_gitignored_files() {
         .iter()
         .filter_map(|f| f["path"].as_str())
         .collect();
-    assert_eq!(paths, ["visible/main.tf"], "{doc:#}");
-    assert_eq!(doc["summary"]["files_checked"], 1, "{doc:#}");
+    // An ignored directory is not entered; an ignored `.tf` file of a module directory
+    // is linted: Terraform loads it.
+    assert_eq!(paths, ["scratch.local.tf", "visible/main.tf"], "{doc:#}");
+    assert_eq!(doc["summary"]["files_checked"], 2, "{doc:#}");
 }
 
 // ---------------------------------------------------------------- output formats

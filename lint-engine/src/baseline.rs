@@ -25,9 +25,10 @@ pub struct Baseline {
 fn entry(f: &Located) -> BaselineEntry {
     BaselineEntry {
         rule: f.rule.id.to_string(),
+        // The address inside its module: one entry covers every instance of a module file.
         key: f
-            .resource
-            .clone()
+            .local_resource()
+            .map(str::to_string)
             .unwrap_or_else(|| f.location.path.clone()),
         attribute: f.attribute.clone(),
     }
@@ -40,9 +41,10 @@ impl Baseline {
             findings: report.findings.iter().map(entry).collect(),
         }
     }
-    /// Reads a baseline written by `--write-baseline`.
-    pub fn load(path: &Path) -> Result<Baseline, InputError> {
-        let text = crate::input::read_text(path).map_err(|e| e.with_code("tfstack::baseline"))?;
+    /// Reads a baseline written by `--write-baseline` (at most `limit` bytes).
+    pub fn load(path: &Path, limit: u64) -> Result<Baseline, InputError> {
+        let text =
+            crate::input::read_text(path, limit).map_err(|e| e.with_code("tfstack::baseline"))?;
         serde_json::from_str(&text).map_err(|e| {
             let file = tfstack_model::SourceFile::new(path, text.as_str());
             InputError::at(

@@ -180,7 +180,7 @@ impl<'a> SuppressionIndex<'a> {
 }
 
 /// Whether a line is a comment (`#` or `//`).
-fn is_comment(line: &str) -> bool {
+pub fn is_comment(line: &str) -> bool {
     let t = line.trim_start();
     t.starts_with('#') || t.starts_with("//")
 }
@@ -261,6 +261,7 @@ mod tests {
                 source: None,
             },
             suppressed_reason: None,
+            calls: Vec::new(),
         }
     }
 

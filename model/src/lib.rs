@@ -16,6 +16,7 @@ pub mod environment;
 pub mod error;
 pub mod iam;
 pub mod iam_actions;
+pub mod instances;
 pub mod load;
 pub mod read;
 pub mod typed;

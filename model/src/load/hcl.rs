@@ -227,7 +227,16 @@ impl Loader<'_> {
                     rhs: self.expr(&b.rhs_expr),
                 }))
             }
-            Expression::ForExpr(_) => ExprKind::Opaque(self.source(e)),
+            Expression::ForExpr(f) => ExprKind::For(Box::new(ir::ForExpr {
+                key_var: f.intro.key_var.as_ref().map(|k| k.as_str().to_string()),
+                value_var: f.intro.value_var.as_str().to_string(),
+                collection: self.expr(&f.intro.collection_expr),
+                key: f.key_expr.as_ref().map(|k| self.expr(k)),
+                value: self.expr(&f.value_expr),
+                condition: f.cond.as_ref().map(|c| self.expr(&c.expr)),
+                grouping: f.grouping,
+                source: self.source(e),
+            })),
         };
         Expr { kind, origin }
     }
