@@ -318,8 +318,8 @@ fn nine_locals_interpolated_eight_times_stay_within_the_budget() {
     assert_eq!(
         run.notices(),
         [
-            "main.tf:8: the evaluation budget of this module is spent: values evaluated after \
-          this point are unknown, and findings that depend on them are not reported"
+            "main.tf:8: a value evaluated here grows past the evaluation budget of 16 MiB: it \
+             is unknown, and findings that depend on it are not reported"
         ]
     );
     assert!(run.elapsed < Duration::from_secs(30));

@@ -272,7 +272,7 @@ impl<'a> Evaluator<'a> {
         EvalNote::push_once(&mut self.notes.borrow_mut(), origin, message, help);
     }
 
-    /// Records that the budget is spent (noted once per module).
+    /// Records that the module's steps are spent (noted once per module).
     fn budget_spent(&self, origin: Origin) {
         if !self.budget.spent.replace(true) {
             self.note(
@@ -280,17 +280,26 @@ impl<'a> Evaluator<'a> {
                 "the evaluation budget of this module is spent: values evaluated after this \
                  point are unknown, and findings that depend on them are not reported"
                     .to_string(),
-                "simplify the expressions that build very large values",
+                "simplify the expressions that take so many steps to evaluate",
             );
         }
     }
 
-    /// Charges `bytes` to the value being built; `false` (and a note) past the limit.
+    /// Charges `bytes` to the value being built; `false` (and a note, once per module)
+    /// past [`MAX_VALUE_BYTES`].
     fn charge(&self, bytes: usize, origin: Origin) -> bool {
         let total = self.budget.value_bytes.get().saturating_add(bytes);
         self.budget.value_bytes.set(total);
         if total > MAX_VALUE_BYTES {
-            self.budget_spent(origin);
+            self.note(
+                origin,
+                format!(
+                    "a value evaluated here grows past the evaluation budget of {}: it is \
+                     unknown, and findings that depend on it are not reported",
+                    crate::read::describe_size(MAX_VALUE_BYTES as u64)
+                ),
+                "simplify the expressions that build very large values",
+            );
             return false;
         }
         true
@@ -1257,5 +1266,227 @@ pub fn span_of(origin: Origin) -> Option<(FileId, Span)> {
     match origin {
         Origin::File { file, span } => Some((file, span)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::{ReadRoot, Reader};
+
+    /// The blocks of HCL `text`.
+    fn config_of(text: &str) -> Config {
+        let body = crate::load::hcl::parse_body(text, FileId(0)).expect("parses");
+        Config {
+            blocks: body.blocks().cloned().collect(),
+        }
+    }
+
+    /// The value of `local.result` in a module of `text` (with `dir` as its directory).
+    fn local_in(text: &str, dir: &str, source: &dyn FileSource) -> (Value, Vec<EvalNote>) {
+        let config = config_of(text);
+        let ev = Evaluator::new(
+            &config,
+            PathBuf::from(dir),
+            SourceFiles::default(),
+            source,
+            &HashMap::new(),
+        );
+        let v = ev.local("result", 0);
+        (v, ev.notes())
+    }
+
+    /// `local.result` as JSON (unknowns as `"?"`).
+    fn result(text: &str) -> String {
+        let (v, _) = local_in(text, ".", &MemoryFiles::default());
+        shown(&v).to_string()
+    }
+
+    fn shown(v: &Value) -> serde_json::Value {
+        match &v.kind {
+            ValueKind::Unknown => serde_json::Value::String("?".into()),
+            ValueKind::List(items) => items.iter().map(shown).collect(),
+            ValueKind::Object(map) => {
+                serde_json::Value::Object(map.iter().map(|(k, v)| (k.clone(), shown(v))).collect())
+            }
+            _ => v.to_json(),
+        }
+    }
+
+    #[test]
+    fn for_expressions_evaluate_where_their_inputs_are_known() {
+        let cases = [
+            (
+                r#"result = { for k, v in { a = 1, b = 2 } : k => v if v > 1 }"#,
+                r#"{"b":2}"#,
+            ),
+            (
+                r#"result = { for k, v in { a = 1 } : k => v if false }"#,
+                r#"{}"#,
+            ),
+            (
+                r#"result = [for s in ["x", "y"] : upper(s)]"#,
+                r#"["X","Y"]"#,
+            ),
+            (r#"result = [for i, s in ["x", "y"] : i]"#, r#"[0,1]"#),
+            (
+                r#"result = { for s in ["a", "b", "a"] : s => s... }"#,
+                r#"{"a":["a","a"],"b":["b"]}"#,
+            ),
+            // Unknown collection, condition or key: unknown.
+            (r#"result = [for s in var.unset : s]"#, r#""?""#),
+            (r#"result = [for s in ["a"] : s if var.unset]"#, r#""?""#),
+            (r#"result = { for s in ["a"] : var.unset => s }"#, r#""?""#),
+        ];
+        for (text, expected) in cases {
+            let text = format!("variable \"unset\" {{}}\nlocals {{\n  {text}\n}}\n");
+            assert_eq!(result(&text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn collection_functions_evaluate_where_their_inputs_are_known() {
+        let cases = [
+            (r#"toset(["b", "a", "b"])"#, r#"["a","b"]"#),
+            (r#"distinct(["b", "a", "b"])"#, r#"["b","a"]"#),
+            (r#"merge({ a = 1 }, null, { b = 2 })"#, r#"{"a":1,"b":2}"#),
+            (r#"keys({ b = 1, a = 2 })"#, r#"["a","b"]"#),
+            (r#"values({ b = 1, a = 2 })"#, r#"[2,1]"#),
+            (r#"flatten([["a"], [["b"]], []])"#, r#"["a","b"]"#),
+            (r#"lookup({ a = 1 }, "b", 3)"#, r#"3"#),
+            (r#"coalesce(null, "", "x")"#, r#""x""#),
+            (r#"coalesce(var.unset, "x")"#, r#""?""#),
+            (r#"contains(["a"], "a")"#, r#"true"#),
+            (r#"compact(["a", "", null])"#, r#"["a"]"#),
+            (r#"length({ for k in ["a"] : k => k })"#, r#"1"#),
+            (r#"one([])"#, r#"null"#),
+            (r#"zipmap(["a"], [1])"#, r#"{"a":1}"#),
+            (r#"var.unset == null ? 1 : 2"#, r#""?""#),
+            (r#"true ? null : 1"#, r#"null"#),
+        ];
+        for (expr, expected) in cases {
+            let text = format!("variable \"unset\" {{}}\nlocals {{\n  result = {expr}\n}}\n");
+            assert_eq!(result(&text), expected, "{expr}");
+        }
+    }
+
+    #[test]
+    fn try_falls_back_on_errors_not_on_unknown_values() {
+        let cases = [
+            (r#"try(local.known.missing, "fallback")"#, r#""fallback""#),
+            (r#"try(local.known.present, "fallback")"#, r#""yes""#),
+            (r#"try(local.known["missing"], 3)"#, r#"3"#),
+            (r#"try(local.list[5], 3)"#, r#"3"#),
+            // An unknown value may be fine: unknown.
+            (r#"try(var.unset.x, "fallback")"#, r#""?""#),
+            (r#"can(local.known.missing)"#, r#"false"#),
+            (r#"can(local.known.present)"#, r#"true"#),
+            (r#"can(var.unset.x)"#, r#""?""#),
+            // A declared type may add the attribute (optional()): unknown, not an error.
+            (r#"try(var.typed.missing, "fallback")"#, r#""?""#),
+        ];
+        for (expr, expected) in cases {
+            let text = format!(
+                "variable \"unset\" {{}}\nvariable \"typed\" {{\n  type    = object({{ a = string }})\n  default = {{ a = \"x\" }}\n}}\nlocals {{\n  known  = {{ present = \"yes\" }}\n  list   = [1]\n  result = {expr}\n}}\n"
+            );
+            assert_eq!(result(&text), expected, "{expr}");
+        }
+    }
+
+    #[test]
+    fn paths_resolve_against_the_root_module() {
+        let text = "locals {\n  result = [path.module, path.root, path.cwd]\n}\n";
+        let config = config_of(text);
+        let files = MemoryFiles::default();
+        let ev = Evaluator::new(
+            &config,
+            PathBuf::from("envs/../modules/queue"),
+            SourceFiles::default(),
+            &files,
+            &HashMap::new(),
+        )
+        .with_root(PathBuf::from("envs/prod"));
+        assert_eq!(
+            shown(&ev.local("result", 0)).to_string(),
+            r#"["../../modules/queue",".","."]"#
+        );
+        assert_eq!(
+            ev.resolve_path("templates/x.json"),
+            PathBuf::from("envs/prod/templates/x.json")
+        );
+        assert_eq!(
+            ev.resolve_path("./../../modules/queue/policy.json"),
+            PathBuf::from("modules/queue/policy.json")
+        );
+        assert_eq!(
+            relative_path(Path::new("a"), Path::new("a")),
+            PathBuf::from(".")
+        );
+        assert_eq!(
+            relative_path(Path::new("."), Path::new("m/x")),
+            PathBuf::from("m/x")
+        );
+    }
+
+    #[test]
+    fn a_value_past_the_budget_is_unknown_and_noted_once() {
+        // Nine locals, each the previous one eight times: 110 × 8⁸ bytes unbounded.
+        let mut text = format!("locals {{\n  l0 = \"{}\"\n", "a".repeat(110));
+        for i in 1..9 {
+            text.push_str(&format!(
+                "  l{i} = \"{}\"\n",
+                format!("${{local.l{}}}", i - 1).repeat(8)
+            ));
+        }
+        text.push_str("}\n");
+        let config = config_of(&text);
+        let files = MemoryFiles::default();
+        let ev = Evaluator::new(
+            &config,
+            PathBuf::from("."),
+            SourceFiles::default(),
+            &files,
+            &HashMap::new(),
+        );
+        let local = |name: &str| ev.eval(&Expr::local(name));
+        assert!(local("l8").is_unknown());
+        // Values within the budget are still known, each on its own.
+        assert_eq!(
+            local("l5").as_str().map(str::len),
+            Some(110 * 8usize.pow(5))
+        );
+        assert!(local("l7").is_unknown());
+        let notes = ev.notes();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].message.contains("evaluation budget of 16 MiB"),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn files_outside_the_read_root_are_unknown_and_noted() {
+        let root = tempfile::tempdir().expect("temp dir");
+        std::fs::write(root.path().join("inside.json"), "{}").expect("write");
+        let outside = tempfile::tempdir().expect("temp dir");
+        let secret = outside.path().join("secret.json");
+        std::fs::write(&secret, "{}").expect("write");
+        let reader = Reader::default().inside(ReadRoot::new(root.path()).expect("root"));
+        let disk = DiskFiles::new(reader);
+        let text = format!(
+            "locals {{\n  result = [file(\"inside.json\"), file(\"{}\"), file(\"missing.json\")]\n}}\n",
+            secret.display()
+        );
+        let dir = root.path().to_string_lossy().to_string();
+        let (v, notes) = local_in(&text, &dir, &disk);
+        let items = v.as_list().expect("a list");
+        assert_eq!(items[0].as_str(), Some("{}"));
+        assert!(items[1].is_unknown() && items[2].is_unknown());
+        // The missing file is unknown without a word (a build may make it).
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].message.contains("outside the read root"),
+            "{notes:?}"
+        );
     }
 }

@@ -69,7 +69,7 @@ pub fn allows_redrive(policy: Option<tfstack_model::Value>) -> bool {
 /// like a dead-letter queue.
 pub fn failure_destinations(cx: &Context) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for block in &cx.module.config.blocks {
+    for block in cx.blocks() {
         if block.kind != "resource" && block.kind != "module" {
             continue;
         }

@@ -13,3 +13,95 @@ use tfstack_model::Block;
 pub fn exists(cx: &Context, block: &Block) -> bool {
     cx.exists(block)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::context::Context;
+    use crate::testing::module_from_hcl;
+
+    /// The addresses of the top-level blocks of `text` that exist.
+    fn existing(text: &str) -> Vec<String> {
+        let module = module_from_hcl(text);
+        let cx = Context::new(&module);
+        let found = cx.blocks().map(|b| b.address()).collect();
+        found
+    }
+
+    #[test]
+    fn blocks_known_to_have_no_instance_exist_nowhere() {
+        let text = r#"
+variable "create" {
+  default = false
+}
+variable "names" {
+  default = {}
+}
+variable "unknown" {}
+
+resource "aws_sqs_queue" "zero" {
+  count = 0
+}
+resource "aws_sqs_queue" "create_flag" {
+  count = var.create ? 1 : 0
+}
+resource "aws_sqs_queue" "length_of_empty" {
+  count = length([])
+}
+resource "aws_sqs_queue" "empty_map" {
+  for_each = {}
+}
+resource "aws_sqs_queue" "empty_set" {
+  for_each = toset([])
+}
+resource "aws_sqs_queue" "filtered" {
+  for_each = { for k, v in { a = 1 } : k => v if false }
+}
+resource "aws_sqs_queue" "from_empty_variable" {
+  for_each = { for k, v in var.names : k => v }
+}
+resource "aws_sqs_queue" "merged_empty" {
+  for_each = merge(var.names, {})
+}
+data "aws_iam_policy_document" "zero" {
+  count = 0
+}
+module "zero" {
+  source = "./m"
+  count  = 0
+}
+
+resource "aws_sqs_queue" "one" {
+  count = 1
+}
+resource "aws_sqs_queue" "plain" {
+  name = "plain"
+}
+resource "aws_sqs_queue" "keyed" {
+  for_each = toset(["a"])
+}
+resource "aws_sqs_queue" "unknown_count" {
+  count = var.unknown ? 1 : 0
+}
+resource "aws_sqs_queue" "unknown_each" {
+  for_each = var.unknown
+}
+resource "aws_sqs_queue" "unknown_filter" {
+  for_each = { for k, v in { a = 1 } : k => v if var.unknown }
+}
+"#;
+        assert_eq!(
+            existing(text),
+            [
+                "var.create",
+                "var.names",
+                "var.unknown",
+                "aws_sqs_queue.one",
+                "aws_sqs_queue.plain",
+                "aws_sqs_queue.keyed",
+                "aws_sqs_queue.unknown_count",
+                "aws_sqs_queue.unknown_each",
+                "aws_sqs_queue.unknown_filter",
+            ]
+        );
+    }
+}
