@@ -3,10 +3,12 @@
 //! limit, no value past the evaluation budget, and named files at the cost of walking
 //! them. FIFOs, devices and links are made here, at test time.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{repository, shown, tfstack_in};
 use serde_json::Value;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// One `tfstack lint --format json` run: exit code, report, stderr, wall time.
 struct Linted {
@@ -25,76 +27,37 @@ impl Linted {
     fn notices(&self) -> Vec<String> {
         self.list("notices")
     }
+    /// `path:line: message` of each member of `key`.
     fn list(&self, key: &str) -> Vec<String> {
-        self.doc[key]
-            .as_array()
+        shown(&self.doc, key, &["path", "line"], ":")
             .into_iter()
-            .flatten()
-            .map(|e| {
-                format!(
-                    "{}:{}: {}",
-                    e["path"].as_str().unwrap_or("?"),
-                    e["line"],
-                    e["message"].as_str().unwrap_or("?")
-                )
-            })
+            .zip(shown(&self.doc, key, &["message"], ""))
+            .map(|(at, message)| format!("{at}: {message}"))
             .collect()
     }
+    /// `RULE path` of each finding.
     fn rules(&self) -> Vec<String> {
-        self.doc["findings"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|f| {
-                format!(
-                    "{} {}",
-                    f["rule"].as_str().unwrap_or("?"),
-                    f["path"].as_str().unwrap_or("?")
-                )
-            })
-            .collect()
+        shown(&self.doc, "findings", &["rule", "path"], " ")
     }
 }
 
-/// `tfstack lint --format json ARGS` in `dir`, killed after a minute (a hang fails).
+/// `tfstack lint --format json ARGS` in `dir` (killed after two minutes: a hang fails).
 fn lint(dir: &Path, args: &[&str]) -> Linted {
-    let start = Instant::now();
-    let output = Command::cargo_bin("tfstack")
-        .expect("binary")
-        .current_dir(dir)
-        .args(["lint", "--format", "json"])
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .expect("tfstack runs");
-    let elapsed = start.elapsed();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    let code = output.status.code().unwrap_or(-1);
+    let mut all = vec!["lint", "--format", "json"];
+    all.extend_from_slice(args);
+    let run = tfstack_in(dir, &all);
     assert!(
-        (0..=2).contains(&code),
-        "killed or crashed (exit {code}): {stderr}"
+        (0..=2).contains(&run.code),
+        "killed or crashed (exit {}): {}",
+        run.code,
+        run.stderr
     );
-    let doc = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
     Linted {
-        code,
-        doc,
-        stderr,
-        elapsed,
+        code: run.code,
+        doc: serde_json::from_str(&run.stdout).unwrap_or(Value::Null),
+        stderr: run.stderr,
+        elapsed: run.elapsed,
     }
-}
-
-/// A repository (a `.git` directory makes it the default read root) with an empty
-/// `tfstack.toml` and `files`.
-fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("temp dir");
-    std::fs::create_dir_all(dir.path().join(".git")).expect("mkdir");
-    std::fs::write(dir.path().join("tfstack.toml"), "").expect("write");
-    for (name, text) in files {
-        let path = dir.path().join(name);
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(path, text).expect("write");
-    }
-    dir
 }
 
 /// Makes a FIFO; `false` (after saying so) where `mkfifo` is missing.
@@ -411,14 +374,8 @@ fn nothing_outside_the_read_root_is_read() {
     assert!(notices[1].contains("policy.json` was not read (it is outside the read root)"));
     assert!(notices[2].contains("is called from here and is outside the read root"));
     // Human output names the file, never prints its lines.
-    let human = Command::cargo_bin("tfstack")
-        .expect("binary")
-        .current_dir(&repo)
-        .args(["lint", "."])
-        .output()
-        .expect("runs");
-    let text = String::from_utf8_lossy(&human.stdout);
-    assert!(!text.contains("\"Action\""), "{text}");
+    let human = tfstack_in(&repo, &["lint", "."]);
+    assert!(!human.stdout.contains("\"Action\""), "{}", human.stdout);
     // A wider root reads them: the policy's wildcards and the module's log group.
     let run = lint(&repo, &[".", "--root", &out]);
     assert_eq!(run.code, 1, "{:?}", run.doc);

@@ -11,48 +11,12 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::workspace_root;
+use common::{tfstack_in, workspace_root, Run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
     workspace_root().join("tests/fixtures/lint")
-}
-
-/// What one run of the binary gave.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-}
-
-/// Runs `tfstack ARGS` in `dir`.
-fn tfstack_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::cargo_bin("tfstack")
-        .expect("the tfstack binary is built for integration tests")
-        .current_dir(dir)
-        .args(args)
-        .env_remove("CI")
-        .timeout(std::time::Duration::from_secs(120))
-        .output()
-        .expect("tfstack runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 /// Runs `tfstack ARGS` in the fixture directory.

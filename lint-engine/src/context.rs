@@ -8,7 +8,7 @@ use std::hash::Hash;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
-use tfstack_model::eval::{EvalNote, Evaluator, FileSource};
+use tfstack_model::eval::{EvalNote, Evaluator, FileSource, Scope};
 use tfstack_model::instances::{instances_of, Instances};
 use tfstack_model::{Block, Config, Expr, Origin, RustLocation, SourceFiles, Value};
 
@@ -66,6 +66,10 @@ pub struct Module {
     pub source_maps: HashMap<PathBuf, Vec<(String, RustLocation)>>,
     /// Standalone IAM policy documents (JSON files not read by any module).
     pub standalone_policies: Vec<(tfstack_model::FileId, Value)>,
+    /// For an instance of a called module: the resources of its callers each input
+    /// variable's argument refers to (type and attribute known even where the value is
+    /// not), by variable name, as `(address, attribute)`.
+    pub argument_references: HashMap<String, Vec<(String, Option<String>)>>,
 }
 
 impl Module {
@@ -89,6 +93,7 @@ impl Module {
             file_source: Box::new(tfstack_model::eval::DiskFiles::default()),
             source_maps: HashMap::new(),
             standalone_policies: Vec::new(),
+            argument_references: HashMap::new(),
         }
     }
 
@@ -124,6 +129,15 @@ impl Module {
     pub fn called(mut self, root_dir: PathBuf, calls: Vec<CallSite>) -> Module {
         self.root_dir = root_dir;
         self.calls = calls;
+        self
+    }
+
+    /// What each input variable's argument refers to in the callers.
+    pub fn with_argument_references(
+        mut self,
+        references: HashMap<String, Vec<(String, Option<String>)>>,
+    ) -> Module {
+        self.argument_references = references;
         self
     }
 
@@ -243,6 +257,58 @@ impl<'m> Context<'m> {
     /// How many instances a block has, as far as it can be known.
     pub fn instances(&self, block: &Block) -> Instances {
         instances_of(&self.eval, block)
+    }
+
+    /// The names in scope for each instance of a block whose instances are known
+    /// (`count.index`, `each.key`/`each.value`), at most [`MAX_INSTANCE_SCOPES`]; empty
+    /// for a single or unknown instance.
+    pub fn instance_scopes(&self, block: &Block) -> Vec<Scope> {
+        let object = |members: Vec<(&str, Value)>| {
+            let map = members
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            Value::new(tfstack_model::ValueKind::Object(map), Origin::Generated)
+        };
+        let scope = |name: &str, value: Value| {
+            let mut scope = Scope::default();
+            scope.names.insert(name.to_string(), value);
+            scope
+        };
+        match self.instances(block) {
+            Instances::Count(n) => (0..n.min(MAX_INSTANCE_SCOPES))
+                .map(|i| {
+                    let index = Value::new(
+                        tfstack_model::ValueKind::Number(i as f64),
+                        Origin::Generated,
+                    );
+                    scope("count", object(vec![("index", index)]))
+                })
+                .collect(),
+            Instances::Each(keys) => keys
+                .into_iter()
+                .take(MAX_INSTANCE_SCOPES)
+                .map(|(key, value)| {
+                    let key = Value::string(key, Origin::Generated);
+                    scope("each", object(vec![("key", key), ("value", value)]))
+                })
+                .collect(),
+            Instances::Single | Instances::Unknown => Vec::new(),
+        }
+    }
+
+    /// The top-level block a nested block (a `dynamic`, a `lifecycle`, …) is written in.
+    pub fn owner_of(&self, nested: &Block) -> Option<&'m Block> {
+        let blocks = &self.module.config.blocks;
+        let owners = self.memoized(OwnersKey, || {
+            let mut owners: HashMap<usize, usize> = HashMap::new();
+            for (i, b) in blocks.iter().enumerate() {
+                collect_nested(&b.body, i, &mut owners);
+            }
+            owners
+        });
+        let index = *owners.get(&(nested as *const Block as usize))?;
+        blocks.get(index)
     }
 
     /// Records something a person should know that is not a finding (once per message).
@@ -389,34 +455,42 @@ impl<'m> Context<'m> {
         None
     }
 
-    /// Whether `block` is production: the module environment, else `stage_name` when it
-    /// is a known environment name, else an `Environment`/`env` tag on the block.
-    pub fn is_production(&self, block: &Block, stage_name: Option<&str>) -> bool {
+    /// Whether `block` is production: the module environment (a typed stack's, `--env`, the
+    /// configuration's `[environments]` entry for its directory), else `stage_name` when it
+    /// is a known environment name, else a variable named `environment`, `env` or `stage`
+    /// (tfvars included), else an `Environment`/`env` tag on the block. `None` when none of
+    /// them tells.
+    pub fn production(&self, block: &Block, stage_name: Option<&str>) -> Option<bool> {
         if let Some(e) = &self.module.environment {
-            return self.is_production_name(e);
+            return Some(self.is_production_name(e));
         }
         if let Some(stage) = stage_name {
             if self.is_production_name(stage) {
-                return true;
+                return Some(true);
             }
             if NON_PRODUCTION_NAMES
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case(stage))
             {
-                return false;
+                return Some(false);
             }
         }
         if let Some(e) = self.environment() {
-            return self.is_production_name(&e);
+            return Some(self.is_production_name(&e));
         }
         if let Some(tags) = self.attr(block, "tags") {
             for key in ["Environment", "environment", "env", "Env"] {
                 if let Some(v) = tags.get(key).and_then(Value::as_str) {
-                    return self.is_production_name(v);
+                    return Some(self.is_production_name(v));
                 }
             }
         }
-        false
+        None
+    }
+
+    /// Whether `block` is known to be production ([`Context::production`]).
+    pub fn is_production(&self, block: &Block, stage_name: Option<&str>) -> bool {
+        self.production(block, stage_name) == Some(true)
     }
 
     /// The origin of an attribute's value, or of the block when it is not set.
@@ -426,6 +500,21 @@ impl<'m> Context<'m> {
             .attribute(attribute)
             .map(|a| a.origin.or(block.origin))
             .unwrap_or(block.origin)
+    }
+}
+
+/// The most instances of one block evaluated one by one (for `dynamic` blocks).
+pub const MAX_INSTANCE_SCOPES: usize = 64;
+
+/// The key of the nested-block owners in the context's cache.
+#[derive(PartialEq, Eq, Hash)]
+struct OwnersKey;
+
+/// Maps every block nested in `body` (by address in memory) to `owner`.
+fn collect_nested(body: &tfstack_model::Body, owner: usize, owners: &mut HashMap<usize, usize>) {
+    for b in body.blocks() {
+        owners.insert(b as *const Block as usize, owner);
+        collect_nested(&b.body, owner, owners);
     }
 }
 

@@ -241,6 +241,12 @@ impl<'a> Evaluator<'a> {
                     None => Value::unknown(b.origin),
                 },
             };
+            // Terraform converts a value to the variable's type: the attributes an
+            // `optional(...)` declares are there, null or their default.
+            let value = match b.body.get("type") {
+                Some(ty) => ev.conform(value, ty),
+                None => value,
+            };
             variables.insert(name, value);
         }
         for (k, v) in overrides {
@@ -255,6 +261,99 @@ impl<'a> Evaluator<'a> {
     pub fn with_root(mut self, root_dir: PathBuf) -> Self {
         self.root_dir = root_dir;
         self
+    }
+
+    /// `value` converted as a variable of type `ty` is: each `object({...})` given the
+    /// attributes its `optional(type, default)` members declare when missing (the default,
+    /// or null), through `map(...)`, `list(...)`, `set(...)` and nested objects. Anything
+    /// else is kept as it is.
+    fn conform(&self, value: Value, ty: &Expr) -> Value {
+        let ExprKind::FunctionCall(call) = &ty.kind else {
+            return value;
+        };
+        let inner = call.args.first();
+        match (call.name.as_str(), value.kind) {
+            ("map", ValueKind::Object(map)) => {
+                let Some(inner) = inner else {
+                    return Value::new(ValueKind::Object(map), value.origin);
+                };
+                let map = map
+                    .into_iter()
+                    .map(|(k, v)| (k, self.conform(v, inner)))
+                    .collect();
+                Value::new(ValueKind::Object(map), value.origin)
+            }
+            ("list" | "set", ValueKind::List(items)) => {
+                let Some(inner) = inner else {
+                    return Value::new(ValueKind::List(items), value.origin);
+                };
+                let items = items.into_iter().map(|v| self.conform(v, inner)).collect();
+                Value::new(ValueKind::List(items), value.origin)
+            }
+            ("object", ValueKind::Object(mut map)) => {
+                let Some(ExprKind::Object(members)) = inner.map(|i| &i.kind) else {
+                    return Value::new(ValueKind::Object(map), value.origin);
+                };
+                for member in members {
+                    let Some(name) =
+                        member
+                            .key
+                            .as_str()
+                            .map(str::to_string)
+                            .or_else(|| match &member.key {
+                                ObjectKey::Expr(Expr {
+                                    kind: ExprKind::Traversal(t),
+                                    ..
+                                }) if t.operators.is_empty() => Some(t.root.clone()),
+                                _ => None,
+                            })
+                    else {
+                        continue;
+                    };
+                    let (member_type, default) = match &member.value.kind {
+                        ExprKind::FunctionCall(c) if c.name == "optional" => {
+                            (c.args.first(), Some(c.args.get(1)))
+                        }
+                        _ => (Some(&member.value), None),
+                    };
+                    match map.shift_remove(&name) {
+                        Some(v) if !v.is_null() => {
+                            let v = match member_type {
+                                Some(t) => self.conform(v, t),
+                                None => v,
+                            };
+                            map.insert(name, v);
+                        }
+                        missing => match default {
+                            // `optional(type)`: null; `optional(type, default)`: the default.
+                            Some(Some(d)) => {
+                                let d = self.eval(d);
+                                let d = match member_type {
+                                    Some(t) => self.conform(d, t),
+                                    None => d,
+                                };
+                                map.insert(name, d);
+                            }
+                            Some(None) => {
+                                map.insert(name, Value::null(value.origin));
+                            }
+                            // A required attribute: as given (Terraform rejects a missing one).
+                            None => {
+                                if let Some(v) = missing {
+                                    map.insert(name, v);
+                                }
+                            }
+                        },
+                    }
+                }
+                Value::new(ValueKind::Object(map), value.origin)
+            }
+            (_, kind) => Value {
+                kind,
+                origin: value.origin,
+                key_origin: value.key_origin,
+            },
+        }
     }
 
     /// The block at a resource address (`aws_sqs_queue.x`, `data.y.z`).
@@ -1391,6 +1490,31 @@ mod tests {
             );
             assert_eq!(result(&text), expected, "{expr}");
         }
+    }
+
+    #[test]
+    fn variables_take_their_types_optional_attributes() {
+        let text = r#"
+variable "targets" {
+  type = map(object({
+    arn      = string
+    dlq      = optional(string)
+    retries  = optional(number, 3)
+    settings = optional(object({ enabled = optional(bool, true) }), {})
+  }))
+  default = {
+    a = { arn = "x" }
+    b = { arn = "y", dlq = "z", retries = null }
+  }
+}
+locals {
+  result = var.targets
+}
+"#;
+        assert_eq!(
+            result(text),
+            r#"{"a":{"arn":"x","dlq":null,"retries":3,"settings":{"enabled":true}},"b":{"arn":"y","dlq":"z","retries":3,"settings":{"enabled":true}}}"#
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use super::{normalize_lexically, InputOptions, LoadedDir};
 use crate::context::{Context, Module};
 use crate::located::{display_path, CallSite, InputError, Notice};
 use crate::query::instances::Instances;
+use crate::query::references::targets_through_callers;
 use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -221,12 +222,14 @@ impl<'a> Calls<'a> {
                 column: site.2,
             });
             let arguments = arguments(cx, call, &scope, &called.loaded.config);
+            let references = argument_references(cx, call);
             let child = Module::shared(
                 target.clone(),
                 called.loaded.config.clone(),
                 called.loaded.sources.clone(),
             )
             .with_variables(arguments)
+            .with_argument_references(references)
             .with_environment(module.environment.clone(), module.production_names.clone())
             .with_file_source(
                 Box::new(DiskFiles::new(self.reader.inside(self.root.clone()))),
@@ -399,6 +402,26 @@ fn arguments(
         out.insert(a.name.clone(), value);
     }
     out
+}
+
+/// What each argument of a call refers to in the caller (and, through the caller's own
+/// inputs, in its callers), by input variable: `(address, attribute)`.
+fn argument_references(
+    cx: &Context,
+    call: &Block,
+) -> HashMap<String, Vec<(String, Option<String>)>> {
+    call.body
+        .attributes()
+        .filter(|a| !META_ARGUMENTS.contains(&a.name.as_str()))
+        .map(|a| {
+            let targets = targets_through_callers(cx, &a.value)
+                .into_iter()
+                .map(|t| (t.address, t.attribute))
+                .collect();
+            (a.name.clone(), targets)
+        })
+        .filter(|(_, targets): &(String, Vec<_>)| !targets.is_empty())
+        .collect()
 }
 
 /// Whether a module's variable accepts null (`nullable`, true unless set false).

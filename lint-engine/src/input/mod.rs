@@ -185,7 +185,7 @@ fn read_root(path: &Path, options: &InputOptions) -> Result<ReadRoot, InputError
     let root = match &options.root {
         Some(dir) => ReadRoot::new(dir)
             .map_err(|e| InputError::file(dir, format!("cannot use as the read root: {e}"))),
-        None => ReadRoot::of_path(path).map_err(|e| InputError::file(path, e.to_string())),
+        None => ReadRoot::of_path(path).map_err(|e| tfstack_model::read::ReadError::Io(e).at(path)),
     }?;
     if root.contains(path) == Some(false) {
         return Err(

@@ -55,6 +55,37 @@ fn collect_targets(cx: &Context, expr: &Expr, depth: usize, out: &mut Vec<Target
     }
 }
 
+/// [`targets_of`], and the resources of the callers a called module's input variables
+/// refer to (`var.stream_arn` handed `aws_kinesis_stream.clicks.arn`): their addresses are
+/// the callers', never blocks of this module, so use them for what they are (a type, an
+/// attribute), not to look blocks up.
+pub fn targets_through_callers(cx: &Context, expr: &Expr) -> Vec<Target> {
+    let mut out = targets_of(cx, expr);
+    for t in expr.traversals() {
+        if t.root != "var" {
+            continue;
+        }
+        let Some(name) = t.attribute_names().next() else {
+            continue;
+        };
+        for (address, attribute) in cx
+            .module
+            .argument_references
+            .get(name)
+            .into_iter()
+            .flatten()
+        {
+            out.push(Target {
+                address: address.clone(),
+                attribute: attribute.clone(),
+            });
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 /// The resources of one type an expression refers to (through locals), as blocks.
 pub fn referenced_blocks<'m>(cx: &Context<'m>, expr: &Expr, resource_type: &str) -> Vec<&'m Block> {
     let mut out: Vec<&'m Block> = Vec::new();

@@ -1,7 +1,7 @@
 use crate::{declare_rule, Finding, Rule};
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
-use tfstack_lint_engine::query::references::targets_of;
+use tfstack_lint_engine::query::references::targets_through_callers;
 use tfstack_lint_engine::query::settings::is_configured;
 use tfstack_model::Block;
 
@@ -94,7 +94,8 @@ impl Rule for StreamMappingWithoutFailureDestination {
 
 fn stream_read_by(cx: &Context, mapping: &Block) -> Option<Stream> {
     let source = mapping.body.get("event_source_arn")?;
-    for t in targets_of(cx, source) {
+    // A stream handed in by a caller (`event_source_arn = var.stream_arn`) counts too.
+    for t in targets_through_callers(cx, source) {
         match (t.resource_type(), t.attribute.as_deref()) {
             ("aws_kinesis_stream", _) => return Some(Stream::Kinesis),
             ("aws_dynamodb_table", Some("stream_arn")) => return Some(Stream::DynamoDb),
