@@ -179,6 +179,13 @@ impl Printer {
     }
 
     fn block(&mut self, b: &Block, level: usize) {
+        for comment in &b.comments {
+            self.indent(level);
+            self.out.push_str("# ");
+            // One line each: a line break would end the comment.
+            self.out.push_str(&comment.replace(['\r', '\n'], " "));
+            self.out.push('\n');
+        }
         self.indent(level);
         self.out.push_str(&b.kind);
         for l in &b.labels {

@@ -47,6 +47,10 @@ pub struct Block {
     pub body: Body,
     /// The block header (type and labels).
     pub origin: Origin,
+    /// Suppression comments above the block (`tfstack:ignore[RULE] reason`, without `#`):
+    /// a typed stack's suppressions, which the HCL printer writes and the HCL loader reads
+    /// back (only these: other comments are not part of the IR).
+    pub comments: Vec<String>,
 }
 
 impl Block {
@@ -56,6 +60,7 @@ impl Block {
             labels,
             body: Body::default(),
             origin: Origin::Generated,
+            comments: Vec::new(),
         }
     }
     pub fn with_origin(mut self, origin: Origin) -> Self {

@@ -11,7 +11,7 @@ use super::{normalize_lexically, InputOptions, LoadedDir};
 use crate::context::{Context, Module};
 use crate::located::{display_path, CallSite, InputError, Notice};
 use crate::query::instances::Instances;
-use crate::query::references::targets_through_callers;
+use crate::query::references::{keyed_input, targets_through_callers};
 use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -405,23 +405,43 @@ fn arguments(
 }
 
 /// What each argument of a call refers to in the caller (and, through the caller's own
-/// inputs, in its callers), by input variable: `(address, attribute)`.
+/// inputs, in its callers), by input variable: `(address, attribute)`; for an argument
+/// written as an object, also by entry (`mappings["clicks"]`), for `for_each` over it.
 fn argument_references(
     cx: &Context,
     call: &Block,
 ) -> HashMap<String, Vec<(String, Option<String>)>> {
-    call.body
-        .attributes()
-        .filter(|a| !META_ARGUMENTS.contains(&a.name.as_str()))
-        .map(|a| {
-            let targets = targets_through_callers(cx, &a.value)
-                .into_iter()
-                .map(|t| (t.address, t.attribute))
-                .collect();
-            (a.name.clone(), targets)
-        })
-        .filter(|(_, targets): &(String, Vec<_>)| !targets.is_empty())
-        .collect()
+    let references = |e: &tfstack_model::Expr| -> Vec<(String, Option<String>)> {
+        targets_through_callers(cx, e)
+            .into_iter()
+            .map(|t| (t.address, t.attribute))
+            .collect()
+    };
+    let mut out = HashMap::new();
+    for a in call.body.attributes() {
+        if META_ARGUMENTS.contains(&a.name.as_str()) {
+            continue;
+        }
+        if let tfstack_model::ExprKind::Object(items) = &a.value.kind {
+            for item in items {
+                let key = match &item.key {
+                    tfstack_model::ObjectKey::Identifier(k) => Some(k.as_str()),
+                    k => k.as_str(),
+                };
+                if let Some(key) = key {
+                    let found = references(&item.value);
+                    if !found.is_empty() {
+                        out.insert(keyed_input(&a.name, key), found);
+                    }
+                }
+            }
+        }
+        let found = references(&a.value);
+        if !found.is_empty() {
+            out.insert(a.name.clone(), found);
+        }
+    }
+    out
 }
 
 /// Whether a module's variable accepts null (`nullable`, true unless set false).

@@ -497,6 +497,15 @@ impl Stack {
         config.blocks.extend(state.variables.iter().cloned());
         config.blocks.extend(state.blocks.iter().cloned());
         config.blocks.extend(state.outputs.iter().cloned());
+        // A typed suppression is written above its block in the generated Terraform, so
+        // a scanner of `out/` (tfstack too) sees what linting the stack sees.
+        for s in &state.suppressions {
+            if let Some(block) = config.blocks.iter_mut().find(|b| b.address() == s.address) {
+                block
+                    .comments
+                    .push(format!("tfstack:ignore[{}] {}", s.rule, s.reason));
+            }
+        }
         Ok(StackOutput {
             name: state.name.clone(),
             env: state.env.clone(),
