@@ -113,9 +113,9 @@ pub fn lint_context(
         let mut located = Located {
             rule: f.rule,
             severity,
-            message: f.message,
-            label: f.label,
-            help: f.help,
+            message: clipped(f.message),
+            label: clipped(f.label),
+            help: clipped(f.help),
             // Suppressions match the address inside the module; the report shows the
             // instance's.
             resource: f.resource,
@@ -157,6 +157,23 @@ pub fn lint_context(
         suppressions: inline,
         states,
     }
+}
+
+/// The longest message, label or help a finding keeps, in bytes.
+pub const MAX_FINDING_TEXT: usize = 1024;
+
+/// `text` cut to [`MAX_FINDING_TEXT`] bytes (on a character boundary, with `…`): a rule
+/// that quotes a value it was handed (an action, a name) never prints megabytes of it.
+fn clipped(mut text: String) -> String {
+    if text.len() > MAX_FINDING_TEXT {
+        let mut end = MAX_FINDING_TEXT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
 }
 
 /// The state every suppression starts in: not judged when it stands over a block that
@@ -383,6 +400,15 @@ pub fn locate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finding_text_is_clipped_on_a_character_boundary() {
+        assert_eq!(clipped("short".into()), "short");
+        let long = "ä".repeat(MAX_FINDING_TEXT);
+        let cut = clipped(long);
+        assert!(cut.len() <= MAX_FINDING_TEXT + '…'.len_utf8());
+        assert!(cut.ends_with('…'));
+    }
     use tfstack_model::RustLocation;
 
     const THIS_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/lint.rs");
