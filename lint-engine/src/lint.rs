@@ -335,7 +335,11 @@ impl RustSources {
         self.files
             .entry(path)
             .or_insert_with(|| {
-                let text = std::fs::read_to_string(path).ok()?;
+                let text = tfstack_model::read::read_text(
+                    std::path::Path::new(path),
+                    tfstack_model::read::DEFAULT_READ_LIMIT,
+                )
+                .ok()?;
                 Some(Arc::new(SourceFile::new(PathBuf::from(path), text)))
             })
             .clone()
