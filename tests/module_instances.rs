@@ -272,6 +272,35 @@ fn module_cycles_are_errors_at_the_call() {
 }
 
 #[test]
+fn calls_nested_too_deep_are_an_error_at_the_call() {
+    // m0 calls m1 … calls m40: the call past 32 levels is refused, nothing hangs.
+    let files: Vec<(String, String)> = (0..=40)
+        .map(|i| {
+            let text = if i < 40 {
+                format!("module \"next\" {{\n  source = \"../m{}\"\n}}\n", i + 1)
+            } else {
+                String::new()
+            };
+            (format!("m{i}/main.tf"), text)
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let dir = tree(&files);
+    let run = tfstack_in(dir.path(), &["lint", "--format", "json", "m0"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let doc = run.json();
+    let errors = shown(&doc, "errors", &["path", "message"], ": ");
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("m32/main.tf: module `next` is nested more than 32 calls deep"),
+        "{errors:?}"
+    );
+}
+
+#[test]
 fn call_modules_none_lints_each_directory_on_its_own() {
     let (code, doc) = lint_json(&instances_fixture(), &[".", "--call-modules", "none"]);
     assert_eq!((code, findings(&doc)), (0, Vec::<String>::new()), "{doc:#}");
