@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use tfstack_lint_engine::config::Profile;
+use tfstack_lint_engine::input::CallModules;
 use tfstack_lint_engine::report::checkstyle::CheckstyleReporter;
 use tfstack_lint_engine::report::github::GithubReporter;
 use tfstack_lint_engine::report::gitlab::GitlabReporter;
@@ -132,6 +133,25 @@ pub struct LintArgs {
     /// Print how many findings each rule has instead of the findings.
     #[arg(long)]
     pub statistics: bool,
+    /// Read nothing outside DIR (default: the git work tree holding each path, else the
+    /// path itself).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Skip paths matching GLOB (relative to the read root; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Which module calls are linted as instances of the called module, with the
+    /// caller's arguments (default: local; config key `call_modules`).
+    #[arg(long, value_name = "KIND")]
+    pub call_modules: Option<CallModules>,
+    /// The largest file read, e.g. 64MB (default 64 MiB; config key `max_file_size`).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+}
+
+/// A size such as `64MB`, for `--max-file-size`.
+fn parse_size(text: &str) -> Result<u64, String> {
+    tfstack_model::read::parse_size(text)
 }
 
 #[derive(Args, Debug)]

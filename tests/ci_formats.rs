@@ -4,13 +4,13 @@
 
 mod common;
 
-use common::{run_tfstack, workspace_root, Run};
+use common::{tfstack_in, workspace_root, Run};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 use std::collections::BTreeMap;
 
 fn tfstack(args: &[&str]) -> Run {
-    run_tfstack(&workspace_root().join("tests/fixtures/lint"), args)
+    tfstack_in(&workspace_root().join("tests/fixtures/lint"), args)
 }
 
 /// Every element of an XML document: (name, attributes), in order; panics on bad XML.

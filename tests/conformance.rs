@@ -34,9 +34,12 @@ fn generated_modules_pass_terraform_validate_and_plan() {
 }
 
 /// What the seed stacks do not use is checked here, on stacks synthesized to a temporary
-/// directory: Lambda authorizers (HTTP API REQUEST, REST TOKEN and REQUEST), and stacks
+/// directory: Lambda authorizers (HTTP API REQUEST, REST TOKEN and REQUEST), stacks
 /// reading each other through SSM parameters (the consumer is validated only: a plan would
-/// read the parameter from AWS).
+/// read the parameter from AWS), and a stack in two regions — a DynamoDB global table
+/// replica and S3 replication into a recovery region, CloudFront's web ACL and
+/// certificate in us-east-1 — whose provider aliases scripts/tf-check gives mock
+/// credentials too.
 #[test]
 fn constructs_the_seeds_do_not_use_pass_terraform_validate_and_plan() {
     use tfstack::prelude::*;
@@ -107,8 +110,39 @@ fn constructs_the_seeds_do_not_use_pass_terraform_validate_and_plan() {
                 jobs.grant_send(&f);
             },
         );
+    let regions = tfstack::App::new().stack_with_environments(
+        "regions",
+        vec![Environment::prod()],
+        move |stack| {
+            let dr_region = stack.variable("dr_region", "Recovery region", "us-west-2");
+            let dr = stack.provider("dr", dr_region);
+            Table::new(stack, "orders", Key::string("orderId"))
+                .stream(StreamView::NewAndOldImages)
+                .replica(&dr)
+                .build();
+            let key = KmsKey::new(stack, "invoices").build();
+            let invoices = Bucket::new(stack, "invoices").encryption_key(&key).build();
+            let replica = stack.in_region(&dr, || {
+                let key = KmsKey::new(stack, "invoices_replica").build();
+                Bucket::new(stack, "invoices_replica")
+                    .encryption_key(&key)
+                    .build()
+            });
+            invoices.replicate_to(&replica);
+            let zone = HostedZone::existing(Expr::string("Z00000000000000000000"), "example.com");
+            let certificate =
+                Certificate::for_cloudfront(stack, "cdn", Expr::string("cdn.example.com"), &zone)
+                    .build();
+            let edge_firewall = WebAcl::cloudfront(stack, "edge_firewall").build();
+            Distribution::new(stack, "cdn")
+                .default_bucket(&invoices)
+                .web_acl(&edge_firewall)
+                .custom_domain(&[Expr::string("cdn.example.com")], &certificate, &zone)
+                .build();
+        },
+    );
     let dir = tempfile::tempdir().expect("temp dir");
-    for app in [&authorizers, &ssm] {
+    for app in [&authorizers, &ssm, &regions] {
         let s = app.synthesize(None, None, &root).expect("synthesizes");
         assert!(
             s.errors.is_empty(),
@@ -143,7 +177,7 @@ fn constructs_the_seeds_do_not_use_pass_terraform_validate_and_plan() {
             String::from_utf8_lossy(&output.stderr).to_string(),
         )
     };
-    let (code, stdout, stderr) = check(&[], &["authorizers/prod", "producer/prod"]);
+    let (code, stdout, stderr) = check(&[], &["authorizers/prod", "producer/prod", "regions/prod"]);
     if code == Some(3) {
         eprintln!("skipped: conformance not checked: {}", stderr.trim());
         return;

@@ -11,48 +11,12 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::workspace_root;
+use common::{tfstack_in, workspace_root, Run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
     workspace_root().join("tests/fixtures/lint")
-}
-
-/// What one run of the binary gave.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-}
-
-/// Runs `tfstack ARGS` in `dir`.
-fn tfstack_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::cargo_bin("tfstack")
-        .expect("the tfstack binary is built for integration tests")
-        .current_dir(dir)
-        .args(args)
-        .env_remove("CI")
-        .timeout(std::time::Duration::from_secs(120))
-        .output()
-        .expect("tfstack runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 /// Runs `tfstack ARGS` in the fixture directory.
@@ -455,7 +419,7 @@ fn local_module_calls_are_linted_once() {
 }
 
 #[test]
-fn discovery_skips_dot_terraform_hidden_dirs_and_gitignored_files() {
+fn discovery_skips_dot_terraform_hidden_and_gitignored_dirs_but_not_ignored_tf_files() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
     write(&root.join("visible/main.tf"), LOG_GROUP_WITHOUT_RETENTION);
@@ -474,8 +438,10 @@ fn discovery_skips_dot_terraform_hidden_dirs_and_gitignored_files() {
         .iter()
         .filter_map(|f| f["path"].as_str())
         .collect();
-    assert_eq!(paths, ["visible/main.tf"], "{doc:#}");
-    assert_eq!(doc["summary"]["files_checked"], 1, "{doc:#}");
+    // An ignored directory is not entered; an ignored `.tf` file of a module directory
+    // is linted: Terraform loads it.
+    assert_eq!(paths, ["scratch.local.tf", "visible/main.tf"], "{doc:#}");
+    assert_eq!(doc["summary"]["files_checked"], 2, "{doc:#}");
 }
 
 // ---------------------------------------------------------------- output formats

@@ -7,7 +7,7 @@ use crate::error::DiffError;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
-use tfstack_lint_engine::input::read::MAX_FILE_SIZE;
+use tfstack_model::read::DEFAULT_READ_LIMIT as MAX_FILE_SIZE;
 
 /// The most bytes a revision's files may hold.
 pub const MAX_CHECKOUT_BYTES: u64 = 1024 * 1024 * 1024;

@@ -117,7 +117,7 @@ impl Snapshot {
 
     /// The module instances of a `terraform show -json` plan.
     pub fn plan(path: &Path, options: &InputOptions) -> Result<Snapshot, DiffError> {
-        let text = read_text(path)?;
+        let text = read_text(path, options.read_limit)?;
         let mut files = SourceFiles::default();
         let id = files.add(SourceFile::new(path.to_path_buf(), text));
         let not_a_plan = || DiffError::NotAPlan(display_path(path));
@@ -170,7 +170,7 @@ impl Snapshot {
     pub fn stack(output: &StackOutput, out_root: &Path, production_names: &[String]) -> Snapshot {
         let (module, suppressions) = module_from_stack(output, out_root, production_names);
         let (mut twin, _) = module_from_stack(output, out_root, production_names);
-        twin.config = twin_config(&module.config);
+        twin.config = std::sync::Arc::new(twin_config(&module.config));
         let mut modules = BTreeMap::new();
         modules.insert(
             ".".to_string(),
@@ -356,20 +356,20 @@ fn load_tree(
     paths: ShownPaths,
     checkout: Option<Checkout>,
 ) -> Snapshot {
-    let inputs = discover(&[walk_root.to_path_buf()]);
+    let inputs = discover(&[walk_root.to_path_buf()], options);
     let mut errors = inputs.errors;
     // Modules load in parallel; their keys keep them sorted.
     let loaded: Vec<(String, LoadedModule, Vec<SourceError>)> = inputs
         .modules
         .into_par_iter()
-        .filter(|(_, files)| {
-            files.iter().any(|f| {
+        .filter(|(_, m)| {
+            m.files.iter().any(|f| {
                 let name = f.to_string_lossy();
                 name.ends_with(".tf") || name.ends_with(".tf.json")
             })
         })
-        .map(|(dir, files)| {
-            let (module, module_errors) = load_module(&dir, &files, options);
+        .map(|(dir, m)| {
+            let (module, module_errors) = load_module(&dir, &m.files, options);
             let twin = Module::new(
                 module.dir.clone(),
                 twin_config(&module.config),

@@ -70,9 +70,10 @@ fn fingerprint(f: &Located, key: &str) -> String {
 
 /// The version 2 entry of a finding.
 fn entry(f: &Located) -> BaselineEntry {
+    // The address inside its module: one entry covers every instance of a module file.
     let key = f
-        .resource
-        .clone()
+        .local_resource()
+        .map(str::to_string)
         .unwrap_or_else(|| f.location.path.clone());
     BaselineEntry {
         rule: f.rule.id.to_string(),
@@ -101,9 +102,11 @@ impl Baseline {
         }
     }
 
-    /// Reads a baseline written by `--write-baseline` (version 1 or 2).
-    pub fn load(path: &Path) -> Result<Baseline, InputError> {
-        let text = crate::input::read_text(path).map_err(|e| e.with_code("tfstack::baseline"))?;
+    /// Reads a baseline written by `--write-baseline` (version 1 or 2; at most `limit`
+    /// bytes).
+    pub fn load(path: &Path, limit: u64) -> Result<Baseline, InputError> {
+        let text =
+            crate::input::read_text(path, limit).map_err(|e| e.with_code("tfstack::baseline"))?;
         let file = tfstack_model::SourceFile::new(path, text.as_str());
         let baseline: Baseline = serde_json::from_str(&text).map_err(|e| {
             InputError::at(

@@ -3,6 +3,7 @@
 
 use crate::located::Located;
 use crate::{RuleMeta, Severity};
+use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -70,6 +71,40 @@ pub struct ConfigFile {
     /// Accepted findings.
     #[serde(default)]
     pub suppress: Vec<SuppressEntry>,
+    /// Paths not linted: globs relative to the read root (`legacy/**`, `**/examples`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Environments by path: module directory glob (relative to this file's directory)
+    /// → environment (`"envs/prod/**" = "prod"`). The first matching glob, in file order,
+    /// wins; `--env` overrides it.
+    #[serde(default)]
+    pub environments: IndexMap<String, String>,
+    /// Which module calls are linted as instances of the called module: `local`
+    /// (default), `all` (also modules `terraform init` installed) or `none`.
+    #[serde(default)]
+    pub call_modules: Option<crate::input::CallModules>,
+    /// The largest file read: bytes, or a size such as `"64MB"` (default 64 MiB).
+    #[serde(default)]
+    pub max_file_size: Option<FileSize>,
+}
+
+/// A size in bytes, written as a number of bytes or as text with a unit (`"64MB"`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum FileSize {
+    Bytes(u64),
+    Text(String),
+}
+
+impl FileSize {
+    /// The size in bytes, or why it is not one.
+    pub fn bytes(&self) -> Result<u64, String> {
+        match self {
+            FileSize::Bytes(0) => Err("a size must be at least one byte".to_string()),
+            FileSize::Bytes(n) => Ok(*n),
+            FileSize::Text(t) => tfstack_model::read::parse_size(t),
+        }
+    }
 }
 
 /// The effective lint configuration.
@@ -149,6 +184,30 @@ impl LintConfig {
         }
     }
 
+    /// The environment the `[environments]` table gives a module directory: the first
+    /// glob that matches the directory (or a file in it), as shown or relative to the
+    /// configuration file's directory.
+    pub fn environment_of(&self, dir: &Path) -> Option<String> {
+        if self.file.environments.is_empty() {
+            return None;
+        }
+        let shown = crate::located::display_path(dir);
+        let mut candidates = self.glob_paths(&shown);
+        let files: Vec<String> = candidates
+            .iter()
+            .map(|d| match d.trim_end_matches('/') {
+                "" | "." => "main.tf".to_string(),
+                d => format!("{d}/main.tf"),
+            })
+            .collect();
+        candidates.extend(files);
+        self.file
+            .environments
+            .iter()
+            .find(|(glob, _)| candidates.iter().any(|c| glob_match(glob, c)))
+            .map(|(_, env)| env.clone())
+    }
+
     pub fn production_names(&self) -> Vec<String> {
         self.file.production_names.clone().unwrap_or_default()
     }
@@ -167,10 +226,12 @@ impl LintConfig {
             {
                 continue;
             }
+            // An address inside a called module matches with or without its instance
+            // (`aws_sqs_queue.q` covers every instance of the module file).
             if let Some(r) = &s.resource {
-                match &f.resource {
-                    Some(addr) if glob_match(r, addr) => {}
-                    _ => continue,
+                let addresses = [f.resource.as_deref(), f.local_resource()];
+                if !addresses.into_iter().flatten().any(|a| glob_match(r, a)) {
+                    continue;
                 }
             }
             if let Some(p) = &s.path {
@@ -213,9 +274,10 @@ impl LintConfig {
         out
     }
 
-    /// Reads `path` (TOML), validating it against the schema.
-    pub fn load(path: &Path) -> Result<LintConfig, ConfigError> {
-        let text = crate::input::read_text(path).map_err(|e| e.with_code("tfstack::config"))?;
+    /// Reads `path` (TOML, at most `limit` bytes), validating it against the schema.
+    pub fn load(path: &Path, limit: u64) -> Result<LintConfig, ConfigError> {
+        let text =
+            crate::input::read_text(path, limit).map_err(|e| e.with_code("tfstack::config"))?;
         let file = parse_config(&text, path)?;
         let until_spans = until_spans(&text, file.suppress.len());
         Ok(LintConfig {

@@ -218,7 +218,7 @@ impl<'a> SuppressionIndex<'a> {
 }
 
 /// Whether a line is a comment (`#` or `//`).
-fn is_comment(line: &str) -> bool {
+pub fn is_comment(line: &str) -> bool {
     let t = line.trim_start();
     t.starts_with('#') || t.starts_with("//")
 }
@@ -299,6 +299,7 @@ mod tests {
                 source: None,
             },
             suppressed_reason: None,
+            calls: Vec::new(),
         }
     }
 

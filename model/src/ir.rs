@@ -47,6 +47,10 @@ pub struct Block {
     pub body: Body,
     /// The block header (type and labels).
     pub origin: Origin,
+    /// Suppression comments above the block (`tfstack:ignore[RULE] reason`, without `#`):
+    /// a typed stack's suppressions, which the HCL printer writes and the HCL loader reads
+    /// back (only these: other comments are not part of the IR).
+    pub comments: Vec<String>,
 }
 
 impl Block {
@@ -56,6 +60,7 @@ impl Block {
             labels,
             body: Body::default(),
             origin: Origin::Generated,
+            comments: Vec::new(),
         }
     }
     pub fn with_origin(mut self, origin: Origin) -> Self {
@@ -252,8 +257,29 @@ pub enum ExprKind {
     Parenthesis(Box<Expr>),
     Tuple(Vec<Expr>),
     Object(Vec<ObjectItem>),
-    /// Anything else (`for` expressions, splats on calls, …), kept as source text.
+    /// A `for` expression (`[for s in var.list : upper(s) if s != ""]`).
+    For(Box<ForExpr>),
+    /// Anything else (splats on calls, …), kept as source text.
     Opaque(String),
+}
+
+/// `[for k, v in collection : value if condition]`, or with `key => value` an object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForExpr {
+    /// The name bound to each key (index for a list), if any.
+    pub key_var: Option<String>,
+    /// The name bound to each value.
+    pub value_var: String,
+    pub collection: Expr,
+    /// The key of each element of an object `for`; `None` makes a tuple.
+    pub key: Option<Expr>,
+    pub value: Expr,
+    /// Elements for which it is false are skipped.
+    pub condition: Option<Expr>,
+    /// `value...`: the values of one key are grouped into a list.
+    pub grouping: bool,
+    /// The expression as written (what the HCL printer prints).
+    pub source: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -638,6 +664,16 @@ impl Expr {
                     i.value.visit_mut(f);
                 }
             }
+            ExprKind::For(e) => {
+                e.collection.visit_mut(f);
+                if let Some(key) = &mut e.key {
+                    key.visit_mut(f);
+                }
+                e.value.visit_mut(f);
+                if let Some(condition) = &mut e.condition {
+                    condition.visit_mut(f);
+                }
+            }
             ExprKind::Null
             | ExprKind::Bool(_)
             | ExprKind::Number(_)
@@ -677,6 +713,16 @@ impl Expr {
                 b.rhs.visit(f);
             }
             ExprKind::Tuple(items) => items.iter().for_each(|i| i.visit(f)),
+            ExprKind::For(e) => {
+                e.collection.visit(f);
+                if let Some(k) = &e.key {
+                    k.visit(f);
+                }
+                e.value.visit(f);
+                if let Some(c) = &e.condition {
+                    c.visit(f);
+                }
+            }
             ExprKind::Object(items) => {
                 for i in items {
                     if let ObjectKey::Expr(k) = &i.key {

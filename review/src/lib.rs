@@ -98,7 +98,7 @@ impl Review {
         let out_root = Path::new("out");
         let (module, _) = lint::module_from_stack(out, out_root, &options.production_names);
         let (mut twin, _) = lint::module_from_stack(out, out_root, &options.production_names);
-        twin.config = symbolic::symbolic_config(&module.config);
+        twin.config = std::sync::Arc::new(symbolic::symbolic_config(&module.config));
         let title = format!("{} ({})", out.name, out.env.name);
         let subject = format!("Typed stack `{}`, environment `{}`", out.name, out.env.name);
         build(&module, &twin, title, subject, options)
@@ -117,7 +117,12 @@ impl Review {
                 dir, message,
             )));
         }
-        let inputs = lint::discover(&[dir.to_path_buf()]);
+        let input_options = lint::InputOptions {
+            environment: options.environment.clone(),
+            production_names: options.production_names.clone(),
+            ..lint::InputOptions::default()
+        };
+        let inputs = lint::discover(&[dir.to_path_buf()], &input_options);
         if let Some(e) = inputs.errors.first() {
             return Err(ReviewError::Input(e.clone()));
         }
@@ -126,7 +131,7 @@ impl Review {
             .modules
             .iter()
             .find(|(d, _)| std::fs::canonicalize(d).unwrap_or_else(|_| PathBuf::from(d)) == wanted)
-            .map(|(_, f)| f.clone())
+            .map(|(_, m)| m.files.clone())
             .unwrap_or_default();
         let has_config = files.iter().any(|f| {
             let name = f.to_string_lossy();
@@ -135,11 +140,6 @@ impl Review {
         if !has_config {
             return Err(ReviewError::Empty(shown));
         }
-        let input_options = lint::InputOptions {
-            environment: options.environment.clone(),
-            production_names: options.production_names.clone(),
-            ..lint::InputOptions::default()
-        };
         let (module, errors) = lint::load_module(dir, &files, &input_options);
         if let Some(e) = errors.first() {
             return Err(ReviewError::Input(e.clone()));

@@ -158,6 +158,16 @@ fn symbolize(e: &mut Expr) {
                 symbolize(&mut item.value);
             }
         }
+        ExprKind::For(f) => {
+            symbolize(&mut f.collection);
+            if let Some(key) = &mut f.key {
+                symbolize(key);
+            }
+            symbolize(&mut f.value);
+            if let Some(condition) = &mut f.condition {
+                symbolize(condition);
+            }
+        }
         ExprKind::Null
         | ExprKind::Bool(_)
         | ExprKind::Number(_)

@@ -12,13 +12,23 @@ use tfstack_lint_engine::located::LintReport;
 use tfstack_lint_engine::run::RunOptions;
 use tfstack_lint_engine::{report, Severity};
 use tfstack_lint_rules::registry;
+use tfstack_model::read::DEFAULT_READ_LIMIT;
 
 /// The configuration: `--config`, else `tfstack.toml` found upwards from `start`.
 pub fn load_config(explicit: Option<&Path>, start: &Path) -> Result<LintConfig, ConfigError> {
+    load_config_within(explicit, start, DEFAULT_READ_LIMIT)
+}
+
+/// [`load_config`], reading at most `limit` bytes.
+pub fn load_config_within(
+    explicit: Option<&Path>,
+    start: &Path,
+    limit: u64,
+) -> Result<LintConfig, ConfigError> {
     let mut config = match explicit {
-        Some(p) => LintConfig::load(p)?,
+        Some(p) => LintConfig::load(p, limit)?,
         None => match LintConfig::discover(start) {
-            Some(p) => LintConfig::load(&p)?,
+            Some(p) => LintConfig::load(&p, limit)?,
             None => LintConfig::default(),
         },
     };
@@ -78,8 +88,23 @@ pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
     if typed && !args.paths.is_empty() {
         return Err(CliError::PathsAndStacks);
     }
-    let mut config = load_config(args.config.as_deref(), &paths[0])?;
+    let flag_limit = args.max_file_size;
+    let mut config = load_config_within(
+        args.config.as_deref(),
+        &paths[0],
+        flag_limit.unwrap_or(DEFAULT_READ_LIMIT),
+    )?;
     config.profile_override = args.profile;
+    // `--max-file-size`, else the configuration's `max_file_size`, else 64 MiB.
+    let read_limit = match (flag_limit, &config.file.max_file_size) {
+        (Some(limit), _) => limit,
+        (None, Some(size)) => size.bytes().map_err(|message| {
+            let path = config.path.clone().unwrap_or_default();
+            ConfigError::file(&path, format!("`max_file_size`: {message}"))
+                .with_code("tfstack::config")
+        })?,
+        (None, None) => DEFAULT_READ_LIMIT,
+    };
     let catalogue = registry::all();
     check_selectors(&args.select, "--select", catalogue)?;
     check_selectors(&args.ignore, "--ignore", catalogue)?;
@@ -108,11 +133,20 @@ pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
                 _ => return Err(CliError::BadVar(v.clone())),
             }
         }
+        let mut exclude = config.file.exclude.clone();
+        exclude.extend(args.exclude.iter().cloned());
         let options = InputOptions {
             environment: args.env.clone(),
             production_names: config.production_names(),
             var_files: args.var_files.clone(),
             vars,
+            read_limit,
+            root: args.root.clone(),
+            exclude,
+            call_modules: args
+                .call_modules
+                .or(config.file.call_modules)
+                .unwrap_or_default(),
         };
         let run = RunOptions {
             progress: show_progress(args.format),
@@ -138,7 +172,7 @@ pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
         return Ok(0);
     }
     if let Some(path) = &args.baseline {
-        Baseline::load(path)?.apply(&mut report);
+        Baseline::load(path, read_limit)?.apply(&mut report);
     }
     if args.statistics {
         write_stdout(|out| out.write_all(statistics(&report).as_bytes()))?;

@@ -78,7 +78,7 @@ struct FailureDestinationsKey;
 
 fn build_failure_destinations(cx: &Context) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for block in &cx.module.config.blocks {
+    for block in cx.blocks() {
         if block.kind != "resource" && block.kind != "module" {
             continue;
         }

@@ -313,7 +313,7 @@ fn document_value_depth(cx: &Context, e: &Expr, depth: usize, shape: JsonShape) 
         ExprKind::FunctionCall(c) if c.name == "file" || c.name == "templatefile" => {
             let path = cx.value(c.args.first()?);
             let path = path.as_str()?;
-            let (file, text) = cx.eval.read_file(path)?;
+            let (file, text) = cx.eval.read_file(path, e.origin)?;
             let vars = c.args.get(1).map(|a| cx.value(a));
             let value = match tfstack_model::load::json::parse(&text, file, 0) {
                 Ok(v) => {
@@ -341,7 +341,7 @@ fn document_value_depth(cx: &Context, e: &Expr, depth: usize, shape: JsonShape) 
                     Value::from_json(&json, e.origin)
                 }
             };
-            let path = tfstack_model::eval::normalize(std::path::Path::new(path));
+            let path = cx.eval.resolve_path(path);
             Some(apply_source_map(cx, &path, value))
         }
         ExprKind::Template(t) if t.heredoc.is_some() => heredoc_value(cx, e, shape),

@@ -2,7 +2,7 @@
 //! findings grouped by file, each an `<error>` with its line, column, severity and rule.
 
 use super::{Reporter, Summary};
-use crate::located::{InputError, Located};
+use crate::located::{InputError, Located, Notice};
 use crate::Severity;
 use quick_xml::escape::escape;
 use std::io::{self, Write};
@@ -70,6 +70,22 @@ impl Reporter for CheckstyleReporter {
                 e.line.max(1),
                 e.column.max(1),
                 escape(e.message.as_str()),
+            )?;
+            writeln!(out, "  </file>")?;
+        }
+        Ok(())
+    }
+
+    fn notices(&mut self, out: &mut dyn Write, notices: &[Notice]) -> io::Result<()> {
+        self.close(out)?;
+        for n in notices {
+            writeln!(out, "  <file name=\"{}\">", escape(n.path.as_str()))?;
+            writeln!(
+                out,
+                "    <error line=\"{}\" column=\"{}\" severity=\"info\" message=\"{}\" source=\"tfstack.notice\"/>",
+                n.line.max(1),
+                n.column.max(1),
+                escape(format!("{} — {}", n.message, n.help).as_str()),
             )?;
             writeln!(out, "  </file>")?;
         }

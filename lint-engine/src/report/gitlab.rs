@@ -3,7 +3,7 @@
 //! `location.path` / `location.lines.begin`, as GitLab documents them.
 
 use super::{close_json_array, write_json_elements, Reporter, Summary};
-use crate::located::{InputError, Located};
+use crate::located::{InputError, Located, Notice};
 use crate::Severity;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -95,6 +95,23 @@ impl Reporter for GitlabReporter {
                 path: &e.path,
                 lines: Lines {
                     begin: e.line.max(1),
+                },
+            },
+        });
+        write_json_elements(out, issues, &mut self.count, 2)
+    }
+
+    fn notices(&mut self, out: &mut dyn Write, notices: &[Notice]) -> io::Result<()> {
+        let issues = notices.iter().map(|n| Issue {
+            kind: "issue",
+            description: format!("notice: {} — {}", n.message, n.help),
+            check_name: "tfstack-notice",
+            fingerprint: fingerprint(&["notice", &n.path, &n.message]),
+            severity: "info",
+            location: Location {
+                path: &n.path,
+                lines: Lines {
+                    begin: n.line.max(1),
                 },
             },
         });

@@ -2,7 +2,7 @@
 //! finding (failed) and per unreadable input (errored); a clean run is one passing case.
 
 use super::{Reporter, Summary};
-use crate::located::{InputError, Located};
+use crate::located::{InputError, Located, Notice};
 use quick_xml::escape::escape;
 use std::io::{self, Write};
 
@@ -10,6 +10,8 @@ use std::io::{self, Write};
 #[derive(Default)]
 pub struct JunitReporter {
     cases: Vec<String>,
+    /// Notices, written as the suite's `<system-out>`.
+    notes: Vec<String>,
     failures: usize,
     errors: usize,
 }
@@ -59,6 +61,19 @@ impl Reporter for JunitReporter {
         Ok(())
     }
 
+    fn notices(&mut self, _: &mut dyn Write, notices: &[Notice]) -> io::Result<()> {
+        for n in notices {
+            let place = if n.line > 0 {
+                format!("{}:{}:{}", n.path, n.line, n.column)
+            } else {
+                n.path.clone()
+            };
+            self.notes
+                .push(format!("notice: {place}: {} — {}", n.message, n.help));
+        }
+        Ok(())
+    }
+
     fn end(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         if self.cases.is_empty() {
             self.cases.push(format!(
@@ -84,6 +99,13 @@ impl Reporter for JunitReporter {
         )?;
         for case in &self.cases {
             out.write_all(case.as_bytes())?;
+        }
+        if !self.notes.is_empty() {
+            writeln!(
+                out,
+                "    <system-out>{}</system-out>",
+                escape(self.notes.join("\n").as_str())
+            )?;
         }
         writeln!(out, "  </testsuite>\n</testsuites>")
     }

@@ -216,10 +216,10 @@ impl CertificateBuilder {
             loc,
         );
         // One record per name, keyed by the names (known at plan).
-        let for_each = Expr::new(ExprKind::Opaque(format!(
+        let for_each = generated(format!(
             "{{\n    for option in {}.domain_validation_options : option.domain_name => {{\n      name   = option.resource_record_name\n      record = option.resource_record_value\n      type   = option.resource_record_type\n    }}\n  }}",
             certificate.address()
-        )));
+        ));
         let each = |attribute: &str| Expr::reference("each", &["value", attribute]);
         let record = Route53Record::new(each("name"), each("type"), self.zone.zone_id.clone())
             .records(Expr::tuple(vec![each("record")]))
@@ -236,10 +236,10 @@ impl CertificateBuilder {
             None,
             loc,
         );
-        let fqdns = Expr::new(ExprKind::Opaque(format!(
+        let fqdns = generated(format!(
             "[for record in {} : record.fqdn]",
             records.address()
-        )));
+        ));
         let validation =
             AcmCertificateValidation::new(certificate.arn()).validation_record_fqdns(fqdns);
         let validation = declare_with(
@@ -258,6 +258,11 @@ impl CertificateBuilder {
             cloudfront: self.cloudfront,
         }
     }
+}
+
+/// A `for` expression written as Terraform text, in the IR the loader would read it as.
+fn generated(text: String) -> Expr {
+    crate::load::hcl::generated_expression(&text).unwrap_or(Expr::new(ExprKind::Opaque(text)))
 }
 
 /// Declares a resource of `body` with meta-arguments (`provider`, `for_each`) first and an

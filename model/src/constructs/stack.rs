@@ -757,6 +757,15 @@ impl Stack {
         config.blocks.extend(state.variables.iter().cloned());
         config.blocks.extend(state.blocks.iter().cloned());
         config.blocks.extend(state.outputs.iter().cloned());
+        // A typed suppression is written above its block in the generated Terraform, so
+        // a scanner of `out/` (tfstack too) sees what linting the stack sees.
+        for s in &state.suppressions {
+            if let Some(block) = config.blocks.iter_mut().find(|b| b.address() == s.address) {
+                block
+                    .comments
+                    .push(format!("tfstack:ignore[{}] {}", s.rule, s.reason));
+            }
+        }
         Ok(StackOutput {
             name: state.name.clone(),
             env: state.env.clone(),
@@ -781,7 +790,21 @@ impl Stack {
                 let provider = block.body.get("provider");
                 exprs.retain(|e| Some(*e) != provider);
                 for e in exprs {
+                    // Names a `for` expression binds (`option` in `for option in …`) are
+                    // not resources.
+                    let mut bound: BTreeSet<&str> = BTreeSet::new();
+                    e.visit(&mut |inner| {
+                        if let crate::ir::ExprKind::For(f) = &inner.kind {
+                            bound.insert(f.value_var.as_str());
+                            if let Some(k) = &f.key_var {
+                                bound.insert(k.as_str());
+                            }
+                        }
+                    });
                     for t in e.traversals() {
+                        if bound.contains(t.root.as_str()) {
+                            continue;
+                        }
                         let Some(addr) = t.resource_address() else {
                             continue;
                         };

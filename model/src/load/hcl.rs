@@ -41,7 +41,41 @@ pub fn parse_body(text: &str, file: FileId) -> Result<ir::Body, ParseError> {
         }
     })?;
     let loader = Loader { file, text };
-    Ok(loader.body(&body))
+    let mut body = loader.body(&body);
+    for item in &mut body.items {
+        if let ir::Structure::Block(b) = item {
+            if let Origin::File { span, .. } = b.origin {
+                b.comments = suppression_comments(text, span.start as usize);
+            }
+        }
+    }
+    Ok(body)
+}
+
+/// The `tfstack:ignore[...]` comments in the run of comment lines just above the line
+/// holding `start` (without their `#` or `//`), top to bottom: what [`ir::Block::comments`]
+/// holds, so that generating and loading a block gives it back.
+fn suppression_comments(text: &str, start: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line_start = text
+        .get(..start)
+        .map_or(0, |t| t.rfind('\n').map_or(0, |i| i + 1));
+    while line_start > 0 {
+        let previous = text
+            .get(..line_start - 1)
+            .map_or(0, |t| t.rfind('\n').map_or(0, |i| i + 1));
+        let line = text.get(previous..line_start - 1).unwrap_or("").trim();
+        let Some(comment) = line.strip_prefix('#').or_else(|| line.strip_prefix("//")) else {
+            break;
+        };
+        let comment = comment.strip_prefix(' ').unwrap_or(comment);
+        if comment.starts_with("tfstack:ignore[") {
+            out.push(comment.to_string());
+        }
+        line_start = previous;
+    }
+    out.reverse();
+    out
 }
 
 /// hcl-edit's message is the whole multi-line rendering; keep the first meaningful line.
@@ -55,6 +89,15 @@ fn parse_message(e: &hcl_edit::parser::Error) -> String {
 }
 
 /// Parses a single expression (for `--var k=v` values and tests).
+/// An expression tfstack writes itself (a `for` expression a construct needs), parsed as
+/// the loader reads it back, with no origin in any file; `None` when it does not parse (a
+/// bug of the construct, which its tests catch).
+pub fn generated_expression(text: &str) -> Option<Expr> {
+    let mut expr = parse_expression(text, FileId(u32::MAX)).ok()?;
+    expr.visit_mut(&mut |e| e.origin = Origin::Generated);
+    Some(expr)
+}
+
 pub fn parse_expression(text: &str, file: FileId) -> Result<Expr, ParseError> {
     let expr = hcl_edit::parser::parse_expr(text).map_err(|e| {
         let loc = e.location();
@@ -121,6 +164,7 @@ impl Loader<'_> {
             labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
             body: self.body(&b.body),
             origin,
+            comments: Vec::new(),
         }
     }
 
@@ -226,7 +270,16 @@ impl Loader<'_> {
                     rhs: self.expr(&b.rhs_expr),
                 }))
             }
-            Expression::ForExpr(_) => ExprKind::Opaque(self.source(e)),
+            Expression::ForExpr(f) => ExprKind::For(Box::new(ir::ForExpr {
+                key_var: f.intro.key_var.as_ref().map(|k| k.as_str().to_string()),
+                value_var: f.intro.value_var.as_str().to_string(),
+                collection: self.expr(&f.intro.collection_expr),
+                key: f.key_expr.as_ref().map(|k| self.expr(k)),
+                value: self.expr(&f.value_expr),
+                condition: f.cond.as_ref().map(|c| self.expr(&c.expr)),
+                grouping: f.grouping,
+                source: self.source(e),
+            })),
         };
         Expr { kind, origin }
     }
@@ -353,6 +406,24 @@ resource "aws_lambda_permission" "api" {
         assert_eq!(
             &text[span.range()],
             r#"resource "aws_lambda_permission" "api""#
+        );
+    }
+
+    #[test]
+    fn suppression_comments_above_a_block_are_kept() {
+        let body = load(
+            "# Generated\n\n# tfstack:ignore[LOG001] kept\n// other\n//tfstack:ignore[TFS002] too\nresource \"a\" \"b\" {}\n\n# tfstack:ignore[X] not above\n\nresource \"c\" \"d\" {}\n",
+        );
+        let comments: Vec<&Vec<String>> = body.blocks().map(|b| &b.comments).collect();
+        assert_eq!(
+            comments,
+            [
+                &vec![
+                    "tfstack:ignore[LOG001] kept".to_string(),
+                    "tfstack:ignore[TFS002] too".to_string()
+                ],
+                &Vec::<String>::new()
+            ]
         );
     }
 

@@ -214,6 +214,16 @@ fn relocate(e: &mut Expr, origin: Origin) {
             relocate(&mut b.rhs, origin);
         }
         ExprKind::Tuple(items) => items.iter_mut().for_each(|i| relocate(i, origin)),
+        ExprKind::For(f) => {
+            relocate(&mut f.collection, origin);
+            if let Some(k) = &mut f.key {
+                relocate(k, origin);
+            }
+            relocate(&mut f.value, origin);
+            if let Some(c) = &mut f.condition {
+                relocate(c, origin);
+            }
+        }
         ExprKind::Object(items) => {
             for i in items {
                 i.origin = origin;

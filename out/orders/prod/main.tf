@@ -35,12 +35,6 @@ resource "aws_dynamodb_table" "orders" {
   point_in_time_recovery {
     enabled = true
   }
-
-  replica {
-    point_in_time_recovery = true
-    propagate_tags         = true
-    region_name            = var.dr_region
-  }
 }
 
 resource "aws_dynamodb_contributor_insights" "orders" {
@@ -149,138 +143,6 @@ resource "aws_s3_bucket_intelligent_tiering_configuration" "invoices" {
 resource "aws_s3_bucket_metric" "invoices" {
   bucket = aws_s3_bucket.invoices.id
   name   = "EntireBucket"
-}
-
-resource "aws_kms_key" "invoices_replica" {
-  provider                = aws.dr
-  deletion_window_in_days = 30
-  description             = "Encrypts the recovery copy of the orders invoices"
-  enable_key_rotation     = true
-  rotation_period_in_days = 365
-}
-
-resource "aws_kms_alias" "invoices_replica" {
-  provider      = aws.dr
-  name          = "alias/orders-prod-invoices-replica"
-  target_key_id = aws_kms_key.invoices_replica.key_id
-}
-
-resource "aws_s3_bucket" "invoices_replica" {
-  provider      = aws.dr
-  bucket_prefix = "orders-prod-invoices-replica-"
-}
-
-resource "aws_s3_bucket_public_access_block" "invoices_replica" {
-  provider                = aws.dr
-  block_public_acls       = true
-  block_public_policy     = true
-  bucket                  = aws_s3_bucket.invoices_replica.id
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "invoices_replica" {
-  provider = aws.dr
-  bucket   = aws_s3_bucket.invoices_replica.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_versioning" "invoices_replica" {
-  provider = aws.dr
-  bucket   = aws_s3_bucket.invoices_replica.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "invoices_replica" {
-  provider = aws.dr
-  bucket   = aws_s3_bucket.invoices_replica.id
-
-  rule {
-    bucket_key_enabled = true
-
-    apply_server_side_encryption_by_default {
-      kms_master_key_id = aws_kms_key.invoices_replica.arn
-      sse_algorithm     = "aws:kms"
-    }
-  }
-}
-
-resource "aws_s3_bucket_lifecycle_configuration" "invoices_replica" {
-  provider = aws.dr
-  bucket   = aws_s3_bucket.invoices_replica.id
-
-  rule {
-    id     = "all-objects"
-    status = "Enabled"
-
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-
-    expiration {
-      days = 2555
-    }
-
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = 2555
-    }
-
-    transition {
-      days          = 0
-      storage_class = "INTELLIGENT_TIERING"
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.invoices_replica]
-}
-
-resource "aws_iam_role" "invoices_replication" {
-  name               = "orders-prod-invoices-replication"
-  assume_role_policy = file("${path.module}/policies/orders-prod-invoices-replication-trust.json")
-}
-
-resource "aws_s3_bucket_replication_configuration" "invoices" {
-  bucket = aws_s3_bucket.invoices.id
-  role   = aws_iam_role.invoices_replication.arn
-
-  rule {
-    id     = "everything"
-    status = "Enabled"
-
-    delete_marker_replication {
-      status = "Enabled"
-    }
-
-    destination {
-      bucket = aws_s3_bucket.invoices_replica.arn
-
-      encryption_configuration {
-        replica_kms_key_id = aws_kms_key.invoices_replica.arn
-      }
-    }
-
-    filter {}
-
-    source_selection_criteria {
-      sse_kms_encrypted_objects {
-        status = "Enabled"
-      }
-    }
-  }
-
-  depends_on = [
-    aws_s3_bucket_versioning.invoices,
-    aws_s3_bucket_versioning.invoices_replica,
-    aws_iam_role_policy.invoices_replication,
-  ]
 }
 
 resource "aws_sns_topic" "order_events" {
@@ -1004,130 +866,6 @@ resource "aws_wafv2_web_acl_association" "api_firewall_orders_api" {
   web_acl_arn  = aws_wafv2_web_acl.api_firewall.arn
 }
 
-resource "aws_wafv2_web_acl" "edge_firewall" {
-  provider    = aws.us_east_1
-  description = "tfstack web ACL edge_firewall"
-  name        = "orders-prod-edge-firewall"
-  scope       = "CLOUDFRONT"
-
-  default_action {
-    allow {}
-  }
-
-  rule {
-    name     = "rate-limit-per-ip"
-    priority = 0
-
-    action {
-      block {}
-    }
-
-    statement {
-      rate_based_statement {
-        aggregate_key_type    = "IP"
-        evaluation_window_sec = 300
-        limit                 = 2000
-      }
-    }
-
-    visibility_config {
-      cloudwatch_metrics_enabled = true
-      metric_name                = "orders-prod-edge-firewall-rate-limit-per-ip"
-      sampled_requests_enabled   = true
-    }
-  }
-
-  rule {
-    name     = "AWSManagedRulesAmazonIpReputationList"
-    priority = 1
-
-    override_action {
-      none {}
-    }
-
-    statement {
-      managed_rule_group_statement {
-        name        = "AWSManagedRulesAmazonIpReputationList"
-        vendor_name = "AWS"
-      }
-    }
-
-    visibility_config {
-      cloudwatch_metrics_enabled = true
-      metric_name                = "orders-prod-edge-firewall-AWSManagedRulesAmazonIpReputationList"
-      sampled_requests_enabled   = true
-    }
-  }
-
-  rule {
-    name     = "AWSManagedRulesCommonRuleSet"
-    priority = 2
-
-    override_action {
-      none {}
-    }
-
-    statement {
-      managed_rule_group_statement {
-        name        = "AWSManagedRulesCommonRuleSet"
-        vendor_name = "AWS"
-      }
-    }
-
-    visibility_config {
-      cloudwatch_metrics_enabled = true
-      metric_name                = "orders-prod-edge-firewall-AWSManagedRulesCommonRuleSet"
-      sampled_requests_enabled   = true
-    }
-  }
-
-  rule {
-    name     = "AWSManagedRulesKnownBadInputsRuleSet"
-    priority = 3
-
-    override_action {
-      none {}
-    }
-
-    statement {
-      managed_rule_group_statement {
-        name        = "AWSManagedRulesKnownBadInputsRuleSet"
-        vendor_name = "AWS"
-      }
-    }
-
-    visibility_config {
-      cloudwatch_metrics_enabled = true
-      metric_name                = "orders-prod-edge-firewall-AWSManagedRulesKnownBadInputsRuleSet"
-      sampled_requests_enabled   = true
-    }
-  }
-
-  visibility_config {
-    cloudwatch_metrics_enabled = true
-    metric_name                = "orders-prod-edge-firewall-all"
-    sampled_requests_enabled   = true
-  }
-}
-
-resource "aws_cloudwatch_log_group" "edge_firewall_waf_logs" {
-  provider          = aws.us_east_1
-  name              = "aws-waf-logs-orders-prod-edge-firewall"
-  retention_in_days = 30
-}
-
-resource "aws_wafv2_web_acl_logging_configuration" "edge_firewall" {
-  provider                = aws.us_east_1
-  log_destination_configs = [aws_cloudwatch_log_group.edge_firewall_waf_logs.arn]
-  resource_arn            = aws_wafv2_web_acl.edge_firewall.arn
-
-  redacted_fields {
-    single_header {
-      name = "authorization"
-    }
-  }
-}
-
 resource "aws_acm_certificate" "api" {
   domain_name       = "api.${var.domain}"
   key_algorithm     = "RSA_2048"
@@ -1199,39 +937,6 @@ resource "aws_route53_record" "api_ipv6" {
   }
 }
 
-resource "aws_acm_certificate" "cdn" {
-  provider          = aws.us_east_1
-  domain_name       = "cdn.${var.domain}"
-  key_algorithm     = "RSA_2048"
-  validation_method = "DNS"
-
-  lifecycle {
-    create_before_destroy = true
-  }
-}
-
-resource "aws_route53_record" "cdn_validation" {
-  for_each = {
-    for option in aws_acm_certificate.cdn.domain_validation_options : option.domain_name => {
-      name   = option.resource_record_name
-      record = option.resource_record_value
-      type   = option.resource_record_type
-    }
-  }
-  allow_overwrite = true
-  name            = each.value.name
-  records         = [each.value.record]
-  ttl             = 60
-  type            = each.value.type
-  zone_id         = var.hosted_zone_id
-}
-
-resource "aws_acm_certificate_validation" "cdn" {
-  provider                = aws.us_east_1
-  certificate_arn         = aws_acm_certificate.cdn.arn
-  validation_record_fqdns = [for record in aws_route53_record.cdn_validation : record.fqdn]
-}
-
 resource "aws_cloudfront_origin_access_control" "orders_cdn_invoices" {
   description                       = "CloudFront orders_cdn reads invoices"
   name                              = "orders-prod-orders-cdn-invoices"
@@ -1241,13 +946,11 @@ resource "aws_cloudfront_origin_access_control" "orders_cdn_invoices" {
 }
 
 resource "aws_cloudfront_distribution" "orders_cdn" {
-  aliases         = ["cdn.${var.domain}"]
   comment         = "Orders API and invoices (seed 003)"
   enabled         = true
   http_version    = "http2and3"
   is_ipv6_enabled = true
   price_class     = "PriceClass_100"
-  web_acl_id      = aws_wafv2_web_acl.edge_firewall.arn
 
   default_cache_behavior {
     allowed_methods            = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
@@ -1297,33 +1000,7 @@ resource "aws_cloudfront_distribution" "orders_cdn" {
   }
 
   viewer_certificate {
-    acm_certificate_arn      = aws_acm_certificate_validation.cdn.certificate_arn
-    minimum_protocol_version = "TLSv1.2_2021"
-    ssl_support_method       = "sni-only"
-  }
-}
-
-resource "aws_route53_record" "orders_cdn_ipv4" {
-  name    = "cdn.${var.domain}"
-  type    = "A"
-  zone_id = var.hosted_zone_id
-
-  alias {
-    evaluate_target_health = false
-    name                   = aws_cloudfront_distribution.orders_cdn.domain_name
-    zone_id                = aws_cloudfront_distribution.orders_cdn.hosted_zone_id
-  }
-}
-
-resource "aws_route53_record" "orders_cdn_ipv6" {
-  name    = "cdn.${var.domain}"
-  type    = "AAAA"
-  zone_id = var.hosted_zone_id
-
-  alias {
-    evaluate_target_health = false
-    name                   = aws_cloudfront_distribution.orders_cdn.domain_name
-    zone_id                = aws_cloudfront_distribution.orders_cdn.hosted_zone_id
+    cloudfront_default_certificate = true
   }
 }
 
@@ -1894,23 +1571,6 @@ resource "aws_s3_bucket_policy" "invoices" {
   })
 }
 
-resource "aws_kms_key_policy" "invoices_replica" {
-  provider = aws.dr
-  key_id   = aws_kms_key.invoices_replica.key_id
-  policy = templatefile("${path.module}/policies/orders-prod-invoices-replica-key-policy.json", {
-    account_id                           = element(split(":", aws_kms_key.invoices_replica.arn), 4)
-    data_aws_partition_current_partition = data.aws_partition.current.partition
-  })
-}
-
-resource "aws_s3_bucket_policy" "invoices_replica" {
-  provider = aws.dr
-  bucket   = aws_s3_bucket.invoices_replica.id
-  policy = templatefile("${path.module}/policies/orders-prod-invoices-replica-bucket-policy.json", {
-    s3_bucket_invoices_replica_arn = aws_s3_bucket.invoices_replica.arn
-  })
-}
-
 resource "aws_sns_topic_policy" "order_events" {
   arn = aws_sns_topic.order_events.arn
   policy = templatefile("${path.module}/policies/orders-prod-order-events-topic-policy.json", {
@@ -2061,17 +1721,6 @@ resource "aws_api_gateway_deployment" "orders_api" {
   lifecycle {
     create_before_destroy = true
   }
-}
-
-resource "aws_iam_role_policy" "invoices_replication" {
-  name = "orders-prod-invoices-replication-policy"
-  role = aws_iam_role.invoices_replication.id
-  policy = templatefile("${path.module}/policies/orders-prod-invoices-replication-policy.json", {
-    kms_key_invoices_arn           = aws_kms_key.invoices.arn
-    kms_key_invoices_replica_arn   = aws_kms_key.invoices_replica.arn
-    s3_bucket_invoices_arn         = aws_s3_bucket.invoices.arn
-    s3_bucket_invoices_replica_arn = aws_s3_bucket.invoices_replica.arn
-  })
 }
 
 resource "aws_iam_role_policy" "orders_crud" {

@@ -12,29 +12,3 @@ provider "aws" {
     }
   }
 }
-
-provider "aws" {
-  alias  = "dr"
-  region = var.dr_region
-
-  default_tags {
-    tags = {
-      Environment = "prod"
-      ManagedBy   = "tfstack"
-      Stack       = "orders"
-    }
-  }
-}
-
-provider "aws" {
-  alias  = "us_east_1"
-  region = "us-east-1"
-
-  default_tags {
-    tags = {
-      Environment = "prod"
-      ManagedBy   = "tfstack"
-      Stack       = "orders"
-    }
-  }
-}

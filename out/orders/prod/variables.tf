@@ -13,12 +13,6 @@ variable "frontend_origin" {
   default     = "https://orders.example.com"
 }
 
-variable "dr_region" {
-  description = "Region of the disaster-recovery copies (orders table replica, invoices)"
-  type        = string
-  default     = "us-west-2"
-}
-
 variable "domain" {
   description = "Domain of the orders system (its hosted zone's)"
   type        = string

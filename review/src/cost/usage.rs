@@ -307,7 +307,8 @@ impl Usage {
     /// Reads and validates a usage file.
     pub fn load(path: &Path) -> Result<Usage, UsageError> {
         let shown = path.to_string_lossy().replace('\\', "/");
-        let text = crate::lint::read_text(path).map_err(|e| e.with_code(USAGE))?;
+        let text =
+            crate::lint::read_text(path, MAX_USAGE_FILE + 1).map_err(|e| e.with_code(USAGE))?;
         if text.len() as u64 > MAX_USAGE_FILE {
             return Err(UsageError::file(
                 path,

@@ -109,6 +109,8 @@ enum Hardcoded<'a> {
 
 impl Rule for HardcodedCredentials {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        // Every block, also one whose `count` is 0: a credential written in the code is
+        // exposed whether or not the block is created.
         for block in &cx.module.config.blocks {
             if is_from_plan(cx, block) {
                 continue;
