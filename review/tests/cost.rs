@@ -89,6 +89,57 @@ resource "aws_vpc_endpoint" "s3" {
 
 resource "aws_kms_key" "k" {}
 
+resource "aws_wafv2_web_acl" "edge" {
+  name  = "edge"
+  scope = "REGIONAL"
+  default_action {
+    allow {}
+  }
+  rule {
+    name     = "common"
+    priority = 1
+    override_action {
+      none {}
+    }
+    statement {
+      managed_rule_group_statement {
+        name        = "AWSManagedRulesCommonRuleSet"
+        vendor_name = "AWS"
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "common"
+      sampled_requests_enabled   = true
+    }
+  }
+  dynamic "rule" {
+    for_each = var.blocked_countries
+    content {
+      name     = "geo"
+      priority = 2
+      action {
+        block {}
+      }
+      statement {
+        geo_match_statement {
+          country_codes = rule.value
+        }
+      }
+      visibility_config {
+        cloudwatch_metrics_enabled = true
+        metric_name                = "geo"
+        sampled_requests_enabled   = true
+      }
+    }
+  }
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = "edge"
+    sampled_requests_enabled   = true
+  }
+}
+
 resource "aws_secretsmanager_secret" "s" {
   name = "s"
 }
@@ -164,6 +215,9 @@ monthly_requests = 2_000_000
 
 [resource_type_default_usage.aws_kms_key]
 monthly_requests = 20_000
+
+[resource_usage."aws_wafv2_web_acl.edge"]
+monthly_requests = 5_000_000
 "#;
 
 fn review() -> Review {
@@ -231,6 +285,8 @@ fn usage_driven_costs_match_hand_computed_figures() {
     );
     // A type default: 20,000 KMS requests × $0.03/10,000.
     close(cost(&r, "aws_kms_key.k", "kms.requests"), 0.06);
+    // 5M requests inspected × $0.60/M.
+    close(cost(&r, "aws_wafv2_web_acl.edge", "waf.requests"), 3.0);
     // A built-in default: 10 GB through the NAT gateway × $0.045.
     close(cost(&r, "aws_nat_gateway.main", "nat.data"), 0.45);
 }
@@ -274,6 +330,9 @@ fn fixed_costs_need_no_usage_and_match_hand_computed_figures() {
         .flat_map(|c| &c.lines)
         .any(|l| l.resource == "aws_vpc_endpoint.s3"));
     close(cost(&r, "aws_kms_key.k", "kms.key"), 1.0);
+    // A web ACL, and its rules: one written out, one `dynamic` (counted once).
+    close(cost(&r, "aws_wafv2_web_acl.edge", "waf.web_acl"), 5.0);
+    close(cost(&r, "aws_wafv2_web_acl.edge", "waf.rule"), 2.0);
     close(
         cost(&r, "aws_secretsmanager_secret.s", "secretsmanager.secret"),
         0.40,

@@ -61,6 +61,9 @@ pub(crate) const PRICE_IDS: &[&str] = &[
     "secretsmanager.requests",
     "cloudfront.data_out",
     "cloudfront.https_requests",
+    "waf.web_acl",
+    "waf.rule",
+    "waf.requests",
 ];
 
 /// One priced line.
@@ -381,6 +384,24 @@ impl Pricer<'_, '_> {
                     n,
                     false,
                 );
+            }
+            "aws_wafv2_web_acl" => {
+                self.line(b, "waf.web_acl", "web ACL".into(), 1.0, true);
+                // A `dynamic "rule"` block is counted as one rule: its count is not known.
+                let rules = b.body.blocks_of("rule").count()
+                    + b.body
+                        .blocks_of("dynamic")
+                        .filter(|d| d.labels.first().map(String::as_str) == Some("rule"))
+                        .count();
+                self.line(
+                    b,
+                    "waf.rule",
+                    format!("{rules} rule(s)"),
+                    rules as f64,
+                    true,
+                );
+                let n = self.usage(b, "monthly_requests");
+                self.line(b, "waf.requests", "requests inspected".into(), n, false);
             }
             "aws_instance"
             | "aws_db_instance"

@@ -74,6 +74,13 @@ pub const USAGE_KEYS: &[UsageKey] = &[
         "API calls (or WebSocket messages) a month",
     ),
     key(
+        "aws_wafv2_web_acl",
+        "monthly_requests",
+        100_000.0,
+        "requests",
+        "web requests the web ACL inspects a month",
+    ),
+    key(
         "aws_dynamodb_table",
         "monthly_write_request_units",
         100_000.0,
