@@ -197,32 +197,10 @@ pub(crate) fn arn_name(arn: &str) -> Option<(String, String)> {
     Some((service, name))
 }
 
-/// `*` and `?` wildcards of an IAM pattern, matched against a whole name.
+/// `*` and `?` wildcards of an IAM pattern, matched against a whole name (case-sensitive,
+/// as ARNs are).
 pub(crate) fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    // Iterative matcher with backtracking to the last `*` (linear in practice).
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    while pi < p.len() && p[pi] == '*' {
-        pi += 1;
-    }
-    pi == p.len()
+    tfstack_model::iam_actions::wildcard_match(pattern, text, false)
 }
 
 #[cfg(test)]
