@@ -155,25 +155,27 @@ fn dead_letter_queues_in<'m>(cx: &Context<'m>, policy: &Expr, source: &Block) ->
         return referenced;
     }
     // A literal policy: `{"deadLetterTargetArn": "arn:aws:sqs:…:orders-dlq", …}`.
-    let value = cx.value(policy);
-    let arn = match &value.kind {
-        ValueKind::String(s) => serde_json::from_str::<serde_json::Value>(s)
-            .ok()
-            .and_then(|j| {
-                j.get("deadLetterTargetArn")
-                    .and_then(serde_json::Value::as_str)
-                    .map(str::to_string)
-            }),
-        ValueKind::Object(_) => value
-            .get("deadLetterTargetArn")
-            .and_then(|v| v.as_str())
-            .map(str::to_string),
-        _ => None,
-    };
+    let arn = dead_letter_target_arn(&cx.value(policy));
     arn.and_then(|arn| queue_named(cx, last_segment(&arn, ':')))
         .filter(|q| q.address() != source.address())
         .into_iter()
         .collect()
+}
+
+/// `deadLetterTargetArn` of a redrive policy, written as JSON text or as an object.
+pub fn dead_letter_target_arn(policy: &tfstack_model::Value) -> Option<String> {
+    match &policy.kind {
+        ValueKind::String(s) => serde_json::from_str::<serde_json::Value>(s)
+            .ok()?
+            .get("deadLetterTargetArn")?
+            .as_str()
+            .map(str::to_string),
+        ValueKind::Object(_) => policy
+            .get("deadLetterTargetArn")?
+            .as_str()
+            .map(str::to_string),
+        _ => None,
+    }
 }
 
 /// The queues an expression designates: by reference, or by a literal URL/ARN whose last

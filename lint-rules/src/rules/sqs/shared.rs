@@ -6,10 +6,10 @@
 //! pair a queue of one type with a dead-letter queue of the other.
 use std::collections::HashMap;
 use tfstack_lint_engine::context::Context;
-use tfstack_lint_engine::query::failures::{queue_named, queues_at};
+use tfstack_lint_engine::query::failures::{dead_letter_target_arn, queue_named, queues_at};
 use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::references::referenced_blocks;
-use tfstack_model::{Block, Expr, ExprKind, Origin, TemplatePart, Value, ValueKind};
+use tfstack_model::{Block, Expr, ExprKind, Origin, TemplatePart};
 
 /// Whether a queue is FIFO: `Some(true)` with `fifo_queue = true` or a name ending in
 /// `.fifo`; `Some(false)` when `fifo_queue` is false or unset (the provider's default) and
@@ -197,20 +197,4 @@ fn target_origin(policy: &Expr, target: &DeadLetterTarget) -> Origin {
         }
     });
     found
-}
-
-/// `deadLetterTargetArn` of a redrive policy, written as JSON text or as an object.
-fn dead_letter_target_arn(policy: &Value) -> Option<String> {
-    match &policy.kind {
-        ValueKind::String(s) => serde_json::from_str::<serde_json::Value>(s)
-            .ok()?
-            .get("deadLetterTargetArn")?
-            .as_str()
-            .map(str::to_string),
-        ValueKind::Object(_) => policy
-            .get("deadLetterTargetArn")?
-            .as_str()
-            .map(str::to_string),
-        _ => None,
-    }
 }
