@@ -64,6 +64,23 @@ pub enum Command {
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
+    /// Write a commented tfstack.toml for the repository (environments detected from its
+    /// directories), and a baseline when the first lint has findings.
+    Init(InitArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The repository (default: the git work tree holding the current directory, else
+    /// the current directory).
+    pub dir: Option<PathBuf>,
+    /// Overwrite an existing tfstack.toml and baseline.
+    #[arg(long)]
+    pub force: bool,
+    /// Where the baseline is written when the first lint has findings (relative to the
+    /// repository).
+    #[arg(long, value_name = "FILE", default_value = ".tfstack-baseline.json")]
+    pub baseline: PathBuf,
 }
 
 #[derive(Args, Debug)]
