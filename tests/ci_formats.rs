@@ -421,3 +421,25 @@ fn every_format_links_each_finding_to_its_rule_page() {
         run.stderr
     );
 }
+
+#[test]
+fn the_readme_configuration_is_valid() {
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README");
+    let start = readme.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let text = &readme[start..start + readme[start..].find("```").expect("its end")];
+    let path = std::path::Path::new("README.md");
+    let file = tfstack_lint_engine::config::parse_config(text, path).expect("valid");
+    assert_eq!(
+        file.docs_url.as_deref(),
+        Some("https://wiki.example.com/tfstack/{id}")
+    );
+    let config = tfstack_lint_engine::config::LintConfig {
+        file,
+        path: Some(path.to_path_buf()),
+        text: text.to_string(),
+        ..Default::default()
+    };
+    config
+        .check_rule_names(tfstack_lint_rules::registry::all(), &|_| false)
+        .expect("known rules");
+}
