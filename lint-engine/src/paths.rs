@@ -7,10 +7,10 @@
 //! The run works on absolute paths ([`absolute`]); [`ShownPaths::apply`] rewrites a finished
 //! report: every path field, and the absolute paths inside messages.
 
-use crate::input::normalize_lexically;
 use crate::located::LintReport;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use tfstack_model::eval::normalize;
 
 /// The work tree of the git repository holding `path`: the nearest directory, from `path`
 /// (its directory for a file) upwards, with a `.git` entry — a directory, or a file in a
@@ -27,9 +27,9 @@ pub fn repository_root(path: &Path) -> Option<PathBuf> {
 /// lexically (the names a person wrote are kept: links are not resolved).
 pub fn absolute(path: &Path, cwd: &Path) -> PathBuf {
     if path.is_absolute() {
-        normalize_lexically(path)
+        normalize(path)
     } else {
-        normalize_lexically(&cwd.join(path))
+        normalize(&cwd.join(path))
     }
 }
 
