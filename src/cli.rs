@@ -11,7 +11,7 @@ use tfstack_lint_engine::report::human::HumanReporter;
 use tfstack_lint_engine::report::json::JsonReporter;
 use tfstack_lint_engine::report::junit::JunitReporter;
 use tfstack_lint_engine::report::sarif::SarifReporter;
-use tfstack_lint_engine::report::Reporter;
+use tfstack_lint_engine::report::{DocsUrl, Reporter};
 use tfstack_lint_engine::{Rule, Severity};
 
 #[derive(Parser, Debug)]
@@ -64,6 +64,23 @@ pub enum Command {
     },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions { shell: clap_complete::Shell },
+    /// Write a commented tfstack.toml for the repository (environments detected from its
+    /// directories), and a baseline when the first lint has findings.
+    Init(InitArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The repository (default: the git work tree holding the current directory, else
+    /// the current directory).
+    pub dir: Option<PathBuf>,
+    /// Overwrite an existing tfstack.toml and baseline.
+    #[arg(long)]
+    pub force: bool,
+    /// Where the baseline is written when the first lint has findings (relative to the
+    /// repository).
+    #[arg(long, value_name = "FILE", default_value = ".tfstack-baseline.json")]
+    pub baseline: PathBuf,
 }
 
 #[derive(Args, Debug)]
@@ -137,6 +154,15 @@ pub struct LintArgs {
     /// path itself).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// Show paths relative to DIR in every format (default: the git work tree holding the
+    /// first path, else the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub base_dir: Option<PathBuf>,
+    /// Each finding's rule page: a URL with `{id}` (and `{name}`), or a base URL under
+    /// which the pages are `ID.md` (default: the configuration's `docs_url`, else the
+    /// page in tfstack's repository).
+    #[arg(long, value_name = "URL", value_parser = DocsUrl::parse)]
+    pub docs_url: Option<DocsUrl>,
     /// Skip paths matching GLOB (relative to the read root; repeatable).
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
@@ -271,16 +297,23 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
-    /// The reporter that writes this format.
-    pub fn reporter(self, color: bool, catalogue: &[&'static dyn Rule]) -> Box<dyn Reporter> {
+    /// The reporter that writes this format: rule pages at `docs`, paths relative to
+    /// `root` (absolute).
+    pub fn reporter(
+        self,
+        color: bool,
+        catalogue: &[&'static dyn Rule],
+        docs: DocsUrl,
+        root: &std::path::Path,
+    ) -> Box<dyn Reporter> {
         match self {
-            OutputFormat::Human => Box::new(HumanReporter { color }),
-            OutputFormat::Json => Box::<JsonReporter>::default(),
-            OutputFormat::Sarif => Box::new(SarifReporter::new(catalogue)),
-            OutputFormat::Github => Box::new(GithubReporter),
-            OutputFormat::Junit => Box::<JunitReporter>::default(),
-            OutputFormat::Checkstyle => Box::<CheckstyleReporter>::default(),
-            OutputFormat::Gitlab => Box::<GitlabReporter>::default(),
+            OutputFormat::Human => Box::new(HumanReporter { color, docs }),
+            OutputFormat::Json => Box::new(JsonReporter::new(docs)),
+            OutputFormat::Sarif => Box::new(SarifReporter::new(catalogue, &docs, root)),
+            OutputFormat::Github => Box::new(GithubReporter { docs }),
+            OutputFormat::Junit => Box::new(JunitReporter::new(docs)),
+            OutputFormat::Checkstyle => Box::new(CheckstyleReporter::new(docs)),
+            OutputFormat::Gitlab => Box::new(GitlabReporter::new(docs)),
         }
     }
 }

@@ -90,6 +90,12 @@ pub enum CliError {
         help("a comparison without them could miss a change; fix the files shown above")
     )]
     DiffIncomplete(usize),
+    #[error("{} already exists", .0.display())]
+    #[diagnostic(
+        code(tfstack::init),
+        help("`tfstack init` never replaces it: edit it, or pass --force to write a new one")
+    )]
+    InitExists(PathBuf),
     #[error("could not write to standard output: {0}")]
     #[diagnostic(code(tfstack::io))]
     Stdout(std::io::Error),

@@ -206,6 +206,18 @@ impl Prepared {
         })?;
         Ok(())
     }
+
+    /// Renames the file into place unless `path` exists: then nothing is replaced and the
+    /// error's kind is `AlreadyExists`.
+    pub fn persist_new(self, path: &Path) -> Result<(), SynthIoError> {
+        self.0
+            .persist_noclobber(path)
+            .map_err(|e| SynthIoError::Write {
+                path: path.to_path_buf(),
+                source: e.error,
+            })?;
+        Ok(())
+    }
 }
 
 /// The first half of [`write_atomic`]: a temporary file in the target's directory with

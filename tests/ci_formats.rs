@@ -1,12 +1,14 @@
 //! What CI systems read: JUnit, checkstyle and GitLab code quality reports parsed back,
-//! and the conventions CI owners reach for (`--select`, `--ignore`, `--exit-zero`,
+//! SARIF's relative URIs and fingerprints, the rule's page on every finding in every
+//! format, and the conventions CI owners reach for (`--select`, `--ignore`, `--exit-zero`,
 //! `--statistics`, `completions`).
 
 mod common;
 
-use common::{tfstack_in, workspace_root, Run};
+use common::{repository, tfstack_in, workspace_root, Run, LINT_FORMATS};
 use quick_xml::events::Event;
 use quick_xml::Reader;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 fn tfstack(args: &[&str]) -> Run {
@@ -61,8 +63,10 @@ fn junit_has_a_failed_case_per_finding_and_an_errored_case_per_unreadable_input(
     assert!(failures.iter().all(|(_, a)| a["type"] == "error"));
     assert!(run.stdout.contains("docs: https://"), "{}", run.stdout);
     let cases: Vec<_> = xml.iter().filter(|(n, _)| n == "testcase").collect();
-    assert!(cases.iter().any(|(_, a)| a["classname"] == "hcl/main.tf"
-        && a["name"].starts_with("LOG001 aws_cloudwatch_log_group.audit")));
+    assert!(cases
+        .iter()
+        .any(|(_, a)| a["classname"] == "tests/fixtures/lint/hcl/main.tf"
+            && a["name"].starts_with("LOG001 aws_cloudwatch_log_group.audit")));
     // A clean run is one passing case, not an empty suite.
     let clean = tfstack(&["lint", "--format", "junit", "clean"]);
     assert_eq!(clean.code, 0);
@@ -84,7 +88,11 @@ fn checkstyle_groups_findings_by_file() {
         .collect();
     assert_eq!(
         files,
-        ["broken/good/main.tf", "hcl/main.tf", "broken/bad/main.tf"]
+        [
+            "tests/fixtures/lint/broken/good/main.tf",
+            "tests/fixtures/lint/hcl/main.tf",
+            "tests/fixtures/lint/broken/bad/main.tf"
+        ]
     );
     let errors: Vec<_> = xml.iter().filter(|(n, _)| n == "error").collect();
     assert_eq!(errors[1].1["line"], "15");
@@ -232,4 +240,206 @@ fn config_errors_say_what_was_expected_and_the_closest_match() {
         assert!(run.stderr.contains(message), "{text}: {}", run.stderr);
         assert!(run.stderr.contains(help), "{text}: {}", run.stderr);
     }
+}
+
+const LOG_GROUP: &str = "resource \"aws_cloudwatch_log_group\" \"app\" {\n  name = \"/app\"\n}\n";
+
+/// The SARIF report of `tfstack lint ARGS` in `dir`, checked against the vendored OASIS
+/// SARIF 2.1.0 schema.
+fn valid_sarif(dir: &std::path::Path, args: &[&str]) -> Value {
+    let text =
+        std::fs::read_to_string(workspace_root().join("tests/fixtures/schemas/sarif-2.1.0.json"))
+            .expect("the vendored SARIF schema");
+    let schema: Value = serde_json::from_str(&text).expect("JSON");
+    let validator = jsonschema::validator_for(&schema).expect("the schema compiles");
+    let mut all = vec!["lint", "--format", "sarif"];
+    all.extend_from_slice(args);
+    let sarif = tfstack_in(dir, &all).json();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{}\n{sarif:#}", errors.join("\n"));
+    sarif
+}
+
+/// `(ruleId, uri, fingerprint)` of each SARIF result.
+fn sarif_results(sarif: &Value) -> Vec<(String, String, String)> {
+    sarif["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+            (
+                text(&r["ruleId"]),
+                text(&r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]),
+                text(&r["partialFingerprints"]["tfstack/v2"]),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn sarif_uris_are_relative_to_srcroot_and_percent_encoded() {
+    let repo = repository(&[("infra/my app#2/main.tf", LOG_GROUP)]);
+    let sarif = valid_sarif(repo.path(), &["infra"]);
+    let run = &sarif["runs"][0];
+    let base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .expect("uri");
+    assert!(
+        base.starts_with("file:///") && base.ends_with('/'),
+        "{base}"
+    );
+    assert_eq!(
+        base,
+        format!("file://{}/", repo.path().to_string_lossy()),
+        "the root, percent-encoded (temporary directories need no escapes)"
+    );
+    let location = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uri"], "infra/my%20app%232/main.tf", "{sarif:#}");
+    assert_eq!(location["uriBaseId"], "%SRCROOT%");
+    // Every rule has its page.
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert!(rules.len() > 40);
+    for rule in rules {
+        let id = rule["id"].as_str().expect("id");
+        let page = rule["helpUri"].as_str().expect("helpUri");
+        assert!(
+            page.starts_with("https://") && page.ends_with(&format!("/docs/rules/{id}.md")),
+            "{page}"
+        );
+    }
+}
+
+#[test]
+fn sarif_fingerprints_stay_when_findings_move_and_differ_for_copies() {
+    let repo = repository(&[
+        ("app/main.tf", LOG_GROUP),
+        (
+            "app/queue.tf",
+            "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
+        ),
+    ]);
+    let before = sarif_results(&valid_sarif(repo.path(), &["."]));
+    assert_eq!(before.len(), 2, "{before:?}");
+    // Lines above the findings: the same fingerprints.
+    std::fs::write(
+        repo.path().join("app/main.tf"),
+        format!("\n\n# moved\n\n{LOG_GROUP}"),
+    )
+    .expect("write");
+    let moved = sarif_results(&valid_sarif(repo.path(), &["."]));
+    assert_eq!(moved, before);
+    // The same code copied into another module: new fingerprints for the copy.
+    std::fs::create_dir_all(repo.path().join("copy")).expect("mkdir");
+    std::fs::write(repo.path().join("copy/main.tf"), LOG_GROUP).expect("write");
+    let copied = sarif_results(&valid_sarif(repo.path(), &["."]));
+    assert_eq!(copied.len(), 3, "{copied:?}");
+    let fingerprints: std::collections::BTreeSet<&str> =
+        copied.iter().map(|(_, _, f)| f.as_str()).collect();
+    assert_eq!(fingerprints.len(), 3, "{copied:?}");
+    for kept in &before {
+        assert!(copied.contains(kept), "{kept:?} in {copied:?}");
+    }
+    // GitLab's fingerprints are the same identities.
+    let gitlab = tfstack_in(repo.path(), &["lint", "--format", "gitlab", "."]).json();
+    let gitlab: std::collections::BTreeSet<&str> = gitlab
+        .as_array()
+        .expect("issues")
+        .iter()
+        .filter_map(|i| i["fingerprint"].as_str())
+        .collect();
+    assert_eq!(gitlab, fingerprints);
+}
+
+#[test]
+fn every_format_links_each_finding_to_its_rule_page() {
+    let repo = repository(&[("app/main.tf", LOG_GROUP)]);
+    let lint = |args: &[&str]| -> Vec<String> {
+        LINT_FORMATS
+            .iter()
+            .map(|format| {
+                let mut all = vec!["lint", ".", "--format", format];
+                all.extend_from_slice(args);
+                let run = tfstack_in(repo.path(), &all);
+                assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+                run.stdout
+            })
+            .collect()
+    };
+    // By default: the rule's page in tfstack's repository.
+    for (format, out) in LINT_FORMATS.iter().zip(lint(&[])) {
+        assert!(
+            out.contains("/blob/main/docs/rules/LOG001.md"),
+            "{format}: {out}"
+        );
+    }
+    // `--docs-url` with a template (XML formats escape its `&`).
+    let template = "https://wiki.example.com/lint?rule={id}&name={name}";
+    for (format, out) in LINT_FORMATS.iter().zip(lint(&["--docs-url", template])) {
+        let page = "https://wiki.example.com/lint?rule=LOG001&name=log-group-without-retention";
+        let page = match *format {
+            "junit" | "checkstyle" => page.replace('&', "&amp;"),
+            _ => page.to_string(),
+        };
+        assert!(out.contains(&page), "{format}: {out}");
+        assert!(!out.contains("/docs/rules/LOG001.md"), "{format}: {out}");
+    }
+    // `docs_url` in tfstack.toml, a base URL.
+    std::fs::write(
+        repo.path().join("tfstack.toml"),
+        "docs_url = \"https://mirror.example.com/rules/\"\n",
+    )
+    .expect("write");
+    for (format, out) in LINT_FORMATS.iter().zip(lint(&[])) {
+        assert!(
+            out.contains("https://mirror.example.com/rules/LOG001.md"),
+            "{format}: {out}"
+        );
+    }
+    // One that is no absolute URL is an error at its value.
+    std::fs::write(
+        repo.path().join("tfstack.toml"),
+        "\ndocs_url = \"docs/rules/\"\n",
+    )
+    .expect("write");
+    let run = tfstack_in(repo.path(), &["lint", "."]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("tfstack.toml:2:12]"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("is not an absolute URL"),
+        "{}",
+        run.stderr
+    );
+    let run = tfstack_in(repo.path(), &["lint", ".", "--docs-url", "wiki/{id}"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("is not an absolute URL"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn the_readme_configuration_is_valid() {
+    let readme = std::fs::read_to_string(workspace_root().join("README.md")).expect("README");
+    let start = readme.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let text = &readme[start..start + readme[start..].find("```").expect("its end")];
+    let path = std::path::Path::new("README.md");
+    let file = tfstack_lint_engine::config::parse_config(text, path).expect("valid");
+    assert_eq!(
+        file.docs_url.as_deref(),
+        Some("https://wiki.example.com/tfstack/{id}")
+    );
+    let config = tfstack_lint_engine::config::LintConfig {
+        file,
+        path: Some(path.to_path_buf()),
+        text: text.to_string(),
+        ..Default::default()
+    };
+    config
+        .check_rule_names(tfstack_lint_rules::registry::all(), &|_| false)
+        .expect("known rules");
 }

@@ -6,6 +6,7 @@
 mod common;
 
 use assert_cmd::Command;
+use common::copy_dir;
 use std::path::{Path, PathBuf};
 
 struct Run {
@@ -52,18 +53,6 @@ const BASE_DIR: &str = "tests/fixtures/diff/base";
 const HEAD_DIR: &str = "tests/fixtures/diff/head";
 const BASE_PLAN: &str = "tests/fixtures/diff/plans/base.json";
 const HEAD_PLAN: &str = "tests/fixtures/diff/plans/head.json";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read fixture").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
-}
 
 /// `git` in `dir`, isolated from the user's configuration, with a fixed author and date so
 /// that the fixture's commits are the same on every machine.

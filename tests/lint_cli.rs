@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{tfstack_in, workspace_root, Run};
+use common::{copy_dir, tfstack_in, workspace_root, Run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -128,19 +128,6 @@ fn check_json_shape(doc: &Value) {
     assert!(summary["files"].is_u64(), "{doc:#}");
 }
 
-/// Copies a fixture directory into a fresh temporary directory (for tests that edit).
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for e in std::fs::read_dir(from).expect("read fixture dir").flatten() {
-        let target = to.join(e.file_name());
-        if e.path().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), &target).expect("copy fixture");
-        }
-    }
-}
-
 fn write(path: &Path, text: &str) {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).expect("mkdir");
@@ -162,7 +149,7 @@ fn hcl_module_finding_points_at_the_block() {
     let log = findings(&doc, "LOG001");
     assert_eq!(log.len(), 1, "{doc:#}");
     let f = log[0];
-    assert_eq!(f["path"], "hcl/main.tf");
+    assert_eq!(f["path"], "tests/fixtures/lint/hcl/main.tf");
     assert_eq!(f["line"], 15);
     assert_eq!(f["column"], 1);
     assert_eq!(f["resource"], "aws_cloudwatch_log_group.audit");
@@ -183,7 +170,7 @@ fn tf_json_module() {
         "{doc:#}"
     );
     let f = log[0];
-    assert_eq!(f["path"], "tfjson/main.tf.json");
+    assert_eq!(f["path"], "tests/fixtures/lint/tfjson/main.tf.json");
     assert_eq!(f["attribute"], "retention_in_days");
     // The span is the `0` of `"retention_in_days": 0`.
     assert_eq!(
@@ -291,7 +278,7 @@ fn terraform_plan_json_from_real_terraform() {
         "{doc:#}"
     );
     let f = log[0];
-    assert_eq!(f["path"], "plan/plan.json");
+    assert_eq!(f["path"], "tests/fixtures/lint/plan/plan.json");
     assert_eq!(f["attribute"], "retention_in_days");
     let plan = std::fs::read_to_string(fixtures().join("plan/plan.json")).expect("plan");
     let line = plan
@@ -400,7 +387,10 @@ fn local_module_calls_are_linted_once() {
     paths.sort();
     assert_eq!(
         paths,
-        ["modules/app/logs/main.tf", "modules/shared/main.tf"]
+        [
+            "tests/fixtures/lint/modules/app/logs/main.tf",
+            "tests/fixtures/lint/modules/shared/main.tf"
+        ]
     );
     // Walked and called: still once each.
     for args in [["modules"], ["modules/app"]] {
@@ -412,7 +402,10 @@ fn local_module_calls_are_linted_once() {
         paths.sort();
         assert_eq!(
             paths,
-            ["modules/app/logs/main.tf", "modules/shared/main.tf"],
+            [
+                "tests/fixtures/lint/modules/app/logs/main.tf",
+                "tests/fixtures/lint/modules/shared/main.tf"
+            ],
             "{args:?}"
         );
     }
@@ -513,7 +506,11 @@ fn sarif_output_is_valid_sarif_2_1_0() {
         .count();
     assert_eq!(with_suppressions, 4, "{sarif:#}");
     let region = &results[0]["locations"][0]["physicalLocation"];
-    assert_eq!(region["artifactLocation"]["uri"], "suppress/main.tf");
+    assert_eq!(
+        region["artifactLocation"]["uri"],
+        "tests/fixtures/lint/suppress/main.tf"
+    );
+    assert_eq!(region["artifactLocation"]["uriBaseId"], "%SRCROOT%");
     assert!(is_positive_int(&region["region"]["startLine"]));
 }
 
@@ -525,7 +522,7 @@ fn github_output_is_workflow_commands() {
     assert_eq!(lines.len(), 1, "{}", run.stdout);
     assert!(
         lines[0].starts_with(
-            "::error file=hcl/main.tf,line=15,col=1,endLine=15,endColumn=44,title=LOG001 log-group-without-retention::log group `aws_cloudwatch_log_group.audit` has no retention"
+            "::error file=tests/fixtures/lint/hcl/main.tf,line=15,col=1,endLine=15,endColumn=44,title=LOG001 log-group-without-retention::log group `aws_cloudwatch_log_group.audit` has no retention"
         ),
         "{}",
         lines[0]
@@ -533,17 +530,17 @@ fn github_output_is_workflow_commands() {
     // Warnings and unreadable files.
     let run = tfstack(&["lint", "--format", "github", "suppress", "broken"]);
     assert!(
-        run.stdout.lines().any(
-            |l| l.starts_with("::warning file=suppress/main.tf,line=22,")
-                && l.contains("title=TFS002 unused-suppression::")
-        ),
+        run.stdout.lines().any(|l| l
+            .starts_with("::warning file=tests/fixtures/lint/suppress/main.tf,line=22,")
+            && l.contains("title=TFS002 unused-suppression::")),
         "{}",
         run.stdout
     );
     assert!(
         run.stdout
             .lines()
-            .any(|l| l.starts_with("::error file=broken/bad/main.tf,line=4,col=1,")),
+            .any(|l| l
+                .starts_with("::error file=tests/fixtures/lint/broken/bad/main.tf,line=4,col=1,")),
         "{}",
         run.stdout
     );
@@ -674,7 +671,7 @@ fn exit_2_on_parse_error_and_the_rest_is_still_linted() {
     assert!(run.stdout.contains("× expected `]`"), "{}", run.stdout);
     assert!(
         run.stdout
-            .contains("╭─[broken/bad/main.tf:4:1]\n 3 │   retention_in_days = [30\n 4 │ }"),
+            .contains("╭─[tests/fixtures/lint/broken/bad/main.tf:4:1]\n 3 │   retention_in_days = [30\n 4 │ }"),
         "{}",
         run.stdout
     );
@@ -683,7 +680,7 @@ fn exit_2_on_parse_error_and_the_rest_is_still_linted() {
     assert_eq!(findings(&doc, "LOG001").len(), 1, "{doc:#}");
     let errors = doc["errors"].as_array().expect("errors");
     assert_eq!(errors.len(), 1, "{doc:#}");
-    assert_eq!(errors[0]["path"], "broken/bad/main.tf");
+    assert_eq!(errors[0]["path"], "tests/fixtures/lint/broken/bad/main.tf");
     // The list opened on line 3 meets the block's `}` on line 4.
     assert_eq!(
         (errors[0]["line"].as_u64(), errors[0]["column"].as_u64()),
@@ -809,7 +806,10 @@ fn an_expired_config_suppression_brings_the_finding_back_and_is_reported() {
     assert_eq!(findings(&doc, "LOG001").len(), 1, "{doc:#}");
     let expired = findings(&doc, "TFS003");
     assert_eq!(expired.len(), 1, "{doc:#}");
-    assert_eq!(expired[0]["path"], "config/expired.toml");
+    assert_eq!(
+        expired[0]["path"],
+        "tests/fixtures/lint/config/expired.toml"
+    );
     assert_eq!(expired[0]["line"], 6);
     assert!(
         expired[0]["message"]

@@ -49,13 +49,16 @@ fn a_module_called_twice_gets_findings_per_instance_with_its_call_site() {
         ]
     );
     let first = &doc["findings"][0];
-    assert_eq!(first["path"], "modules/queue/main.tf");
+    assert_eq!(
+        first["path"],
+        "tests/fixtures/instances/modules/queue/main.tf"
+    );
     assert_eq!(
         first["calls"],
         serde_json::json!([{
             "instance": "module.billing",
             "name": "billing",
-            "path": "main.tf",
+            "path": "tests/fixtures/instances/main.tf",
             "line": 11,
             "column": 1
         }])
@@ -89,7 +92,7 @@ fn per_instance_findings_in_every_format() {
             let related = &sarif["runs"][0]["results"][0]["relatedLocations"];
             assert_eq!(
                 related[0]["physicalLocation"]["artifactLocation"]["uri"],
-                "main.tf"
+                "tests/fixtures/instances/main.tf"
             );
             // Rule descriptors and indexes are the catalogue's: not part of this snapshot.
             let mut results = sarif["runs"][0]["results"].clone();

@@ -49,23 +49,44 @@ fn module_of(path: &str) -> String {
     }
 }
 
-/// What a finding flags, as a short stable hash.
-fn fingerprint(f: &Located, key: &str) -> String {
+/// A stable hash of `parts` (each ended by a NUL byte), as `bytes` bytes in hex.
+pub(crate) fn digest(parts: &[&str], bytes: usize) -> String {
     let mut hash = Sha256::new();
-    for part in [
-        f.rule.id,
-        key,
-        f.attribute.as_deref().unwrap_or_default(),
-        &f.message,
-    ] {
+    for part in parts {
         hash.update(part.as_bytes());
         hash.update([0]);
     }
     hash.finalize()
         .iter()
-        .take(8)
+        .take(bytes)
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// What a finding flags, as a short stable hash.
+fn fingerprint(f: &Located, key: &str) -> String {
+    let attribute = f.attribute.as_deref().unwrap_or_default();
+    digest(&[f.rule.id, key, attribute, &f.message], 8)
+}
+
+/// A finding's identity for CI systems that follow findings from run to run (SARIF
+/// `partialFingerprints`, GitLab's `fingerprint`): its baseline entry — rule, module,
+/// resource inside the module, attribute and what was flagged — its instance's address
+/// and the files of the calls that made the instance. It stays when the finding (or a
+/// call) moves within its file, and differs for the same code copied into another
+/// module.
+pub fn finding_fingerprint(f: &Located) -> String {
+    let e = entry(f);
+    let mut parts = vec![
+        e.rule.as_str(),
+        e.module.as_deref().unwrap_or_default(),
+        &e.key,
+        e.attribute.as_deref().unwrap_or_default(),
+        e.fingerprint.as_deref().unwrap_or_default(),
+        f.resource.as_deref().unwrap_or_default(),
+    ];
+    parts.extend(f.calls.iter().map(|c| c.path.as_str()));
+    digest(&parts, 16)
 }
 
 /// The version 2 entry of a finding.

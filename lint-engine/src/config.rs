@@ -86,6 +86,11 @@ pub struct ConfigFile {
     /// The largest file read: bytes, or a size such as `"64MB"` (default 64 MiB).
     #[serde(default)]
     pub max_file_size: Option<FileSize>,
+    /// Where each finding's rule page is: an absolute URL in which `{id}` is the rule ID
+    /// and `{name}` its name, or a base URL under which the pages are `ID.md` (a copy of
+    /// tfstack's `docs/rules/`). Default: the rule's page in tfstack's repository.
+    #[serde(default)]
+    pub docs_url: Option<String>,
 }
 
 /// A size in bytes, written as a number of bytes or as text with a unit (`"64MB"`).
@@ -208,6 +213,16 @@ impl LintConfig {
             .map(|(_, env)| env.clone())
     }
 
+    /// Where the rules' pages are: the file's `docs_url` (checked when it was read), else
+    /// tfstack's repository.
+    pub fn docs_url(&self) -> crate::report::DocsUrl {
+        self.file
+            .docs_url
+            .as_deref()
+            .and_then(|u| crate::report::DocsUrl::parse(u).ok())
+            .unwrap_or_default()
+    }
+
     pub fn production_names(&self) -> Vec<String> {
         self.file.production_names.clone().unwrap_or_default()
     }
@@ -248,12 +263,15 @@ impl LintConfig {
         None
     }
 
-    /// A finding's path as shown (relative to where tfstack runs) and, when the
-    /// configuration came from a file, relative to that file's directory, so that
+    /// A finding's path as the run names it, relative to where tfstack runs and, when
+    /// the configuration came from a file, relative to that file's directory, so that
     /// `legacy/**` in the repository's tfstack.toml matches when tfstack runs from a
     /// subdirectory too.
     fn glob_paths(&self, shown: &str) -> Vec<String> {
         let mut out = vec![shown.to_string()];
+        if let Some(here) = crate::paths::relative_to_working_directory(Path::new(shown)) {
+            out.push(here.to_string_lossy().replace('\\', "/"));
+        }
         let config_dir = self
             .path
             .as_deref()
@@ -559,6 +577,15 @@ fn check_keys_and_values(file: &tfstack_model::SourceFile, text: &str) -> Result
                             return Err(bad_value(setting.span().start, s, "rule setting", &names));
                         }
                     }
+                }
+            }
+            ("docs_url", DeValue::String(url)) => {
+                if let Err(message) = crate::report::DocsUrl::parse(url) {
+                    return Err(at(
+                        value.span().start,
+                        format!("`docs_url`: {message}"),
+                        CONFIG_HELP.to_string(),
+                    ));
                 }
             }
             ("suppress", DeValue::Array(entries)) => {

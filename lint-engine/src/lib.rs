@@ -9,6 +9,7 @@ mod date;
 pub mod input;
 pub mod lint;
 pub mod located;
+pub mod paths;
 pub mod query;
 pub mod report;
 pub mod rule;

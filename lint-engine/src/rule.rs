@@ -99,14 +99,6 @@ impl RuleMeta {
         out
     }
 
-    /// The page of this rule in the project's docs.
-    pub fn help_uri(&self) -> String {
-        format!(
-            "https://github.com/tfstack/tfstack/blob/main/docs/rules/{}.md",
-            self.id
-        )
-    }
-
     /// The docs as Markdown: doc comments keep the space after `///`; drop it, and the
     /// trailing blank lines.
     pub fn docs_markdown(&self) -> String {

@@ -9,10 +9,12 @@ use tfstack_lint_engine::baseline::Baseline;
 use tfstack_lint_engine::config::{ConfigError, LintConfig};
 use tfstack_lint_engine::input::InputOptions;
 use tfstack_lint_engine::located::LintReport;
+use tfstack_lint_engine::paths::{self, ShownPaths};
 use tfstack_lint_engine::run::RunOptions;
 use tfstack_lint_engine::{report, Severity};
 use tfstack_lint_rules::registry;
 use tfstack_model::read::DEFAULT_READ_LIMIT;
+use tfstack_model::SourceError;
 
 /// The configuration: `--config`, else `tfstack.toml` found upwards from `start`.
 pub fn load_config(explicit: Option<&Path>, start: &Path) -> Result<LintConfig, ConfigError> {
@@ -78,12 +80,43 @@ pub fn retired_rule_notes(config: &LintConfig) -> Vec<String> {
     notes
 }
 
+/// The working directory, which relative paths are relative to.
+pub fn working_directory() -> Result<PathBuf, CliError> {
+    std::env::current_dir().map_err(|e| {
+        CliError::Input(SourceError::file(
+            Path::new("."),
+            format!("cannot read the working directory: {e}"),
+        ))
+    })
+}
+
+/// The root reports show paths relative to: `--base-dir` (a directory), else the git work
+/// tree holding `first` (the first linted path, absolute), else the working directory.
+pub fn report_root(base_dir: Option<&Path>, first: &Path, cwd: &Path) -> Result<PathBuf, CliError> {
+    match base_dir {
+        Some(dir) if dir.is_dir() => Ok(paths::absolute(dir, cwd)),
+        Some(dir) => Err(CliError::Input(
+            SourceError::file(dir, "`--base-dir` is not a directory").with_help(
+                "give the directory paths are shown relative to, usually the repository's root",
+            ),
+        )),
+        None => Ok(paths::repository_root(first).unwrap_or_else(|| cwd.to_path_buf())),
+    }
+}
+
 pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
+    let cwd = working_directory()?;
+    // Absolute paths: whatever the working directory and however the paths are written,
+    // the run sees the same paths, and reports show them relative to the same root.
     let paths: Vec<PathBuf> = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
+        vec![cwd.clone()]
     } else {
-        args.paths.clone()
+        args.paths
+            .iter()
+            .map(|p| paths::absolute(p, &cwd))
+            .collect()
     };
+    let root = report_root(args.base_dir.as_deref(), &paths[0], &cwd)?;
     let typed = args.stack.is_some() || args.all_stacks;
     if typed && !args.paths.is_empty() {
         return Err(CliError::PathsAndStacks);
@@ -110,10 +143,10 @@ pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
     check_selectors(&args.ignore, "--ignore", catalogue)?;
     config.select = args.select.clone();
     config.ignore = args.ignore.clone();
-    let mut reporter = args.format.reporter(color, catalogue);
+    let docs = args.docs_url.clone().unwrap_or_else(|| config.docs_url());
+    let mut reporter = args.format.reporter(color, catalogue, docs, &root);
     let mut report = if typed {
-        let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-        let synthesized = app.synthesize(args.stack.as_deref(), args.env.as_deref(), &root)?;
+        let synthesized = app.synthesize(args.stack.as_deref(), args.env.as_deref(), &cwd)?;
         if !synthesized.errors.is_empty() {
             return Err(stack_errors(&synthesized.errors, color));
         }
@@ -154,6 +187,8 @@ pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
         };
         tfstack_lint_engine::run::lint_paths_with(&paths, &options, &config, catalogue, run)
     };
+    // Before the baseline: its entries name modules by these paths too.
+    ShownPaths::new(&root, &cwd).apply(&mut report);
     if let Some(path) = &args.write_baseline {
         let baseline = Baseline::from_report(&report);
         crate::synth::write_atomic(path, baseline.to_json().as_bytes())?;

@@ -2,6 +2,7 @@
 
 pub mod diff;
 pub mod graph;
+pub mod init;
 pub mod lint;
 pub mod review;
 pub mod rules;
@@ -73,6 +74,7 @@ pub fn run(app: &App, cli: Cli, color: bool) -> i32 {
             print_stdout(&String::from_utf8_lossy(&script)).map(|()| 0)
         }
         Command::Diff(args) => diff::run(app, &args, color),
+        Command::Init(args) => init::run(&args, color),
         Command::Schema { .. } => print_stdout(&format!(
             "{}\n",
             serde_json::to_string_pretty(&tfstack_lint_engine::config::config_schema())

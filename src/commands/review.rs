@@ -7,6 +7,7 @@ use crate::App;
 use std::path::PathBuf;
 use tfstack_lint_engine::input::InputOptions;
 use tfstack_lint_engine::located::{LintReport, Located};
+use tfstack_lint_engine::report::DocsUrl;
 use tfstack_lint_engine::Severity;
 use tfstack_lint_rules::registry;
 use tfstack_review::{findings, Review, ReviewError, ReviewOptions, Usage};
@@ -36,7 +37,7 @@ pub fn run(app: &App, args: &ReviewArgs, color: bool) -> Result<i32, CliError> {
             );
             Review::of_stack(&output, &options)
                 .map_err(review_error)?
-                .with_findings(review_findings(&report))
+                .with_findings(review_findings(&report, &config.docs_url()))
         }
         (None, path) => {
             let dir = path.clone().unwrap_or_else(|| PathBuf::from("."));
@@ -52,7 +53,7 @@ pub fn run(app: &App, args: &ReviewArgs, color: bool) -> Result<i32, CliError> {
                 &config,
                 catalogue,
             );
-            review.with_findings(review_findings(&report))
+            review.with_findings(review_findings(&report, &config.docs_url()))
         }
     };
     let text = match args.format {
@@ -79,7 +80,7 @@ pub fn review_error(error: ReviewError) -> CliError {
 }
 
 /// The linter's findings (and suppressed findings) as the review lists them.
-fn review_findings(report: &LintReport) -> Vec<findings::Finding> {
+fn review_findings(report: &LintReport, docs: &DocsUrl) -> Vec<findings::Finding> {
     let convert = |f: &Located| findings::Finding {
         rule_id: f.rule.id.to_string(),
         rule_name: f.rule.name.to_string(),
@@ -92,7 +93,7 @@ fn review_findings(report: &LintReport) -> Vec<findings::Finding> {
         path: f.location.path.clone(),
         line: f.location.line,
         resource: f.resource.clone(),
-        docs_url: f.rule.help_uri(),
+        docs_url: docs.page(f.rule),
         suppression: f
             .suppressed_reason
             .as_ref()

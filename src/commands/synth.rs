@@ -24,7 +24,11 @@ pub fn run(app: &App, args: &SynthArgs, color: bool) -> Result<i32, CliError> {
         );
         let errors = report.count(Severity::Error);
         if errors > 0 {
-            let text = tfstack_lint_engine::report::render(&report, &mut HumanReporter { color });
+            let mut reporter = HumanReporter {
+                color,
+                docs: config.docs_url(),
+            };
+            let text = tfstack_lint_engine::report::render(&report, &mut reporter);
             eprint!("{text}");
             return Err(CliError::LintRefused(errors));
         }

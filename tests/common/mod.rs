@@ -88,6 +88,30 @@ pub fn tfstack_in(dir: &Path, args: &[&str]) -> Run {
     }
 }
 
+/// Every `tfstack lint --format`.
+pub const LINT_FORMATS: [&str; 7] = [
+    "human",
+    "json",
+    "sarif",
+    "github",
+    "junit",
+    "checkstyle",
+    "gitlab",
+];
+
+/// Copies a directory tree (a fixture into a temporary directory, for tests that edit).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read fixture dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy fixture");
+        }
+    }
+}
+
 /// A temporary repository holding `files`, an empty `tfstack.toml` (no configuration
 /// from further up) and a `.git` directory (which makes it the default read root).
 pub fn repository(files: &[(&str, &str)]) -> tempfile::TempDir {

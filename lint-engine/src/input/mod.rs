@@ -61,7 +61,7 @@ pub struct InputOptions {
     /// tree that holds it, else the path itself.
     pub root: Option<PathBuf>,
     /// `--exclude GLOB` and the configuration's `exclude`: paths not linted, matched
-    /// relative to the read root and as shown.
+    /// relative to the read root, to the working directory, and as named.
     pub exclude: Vec<String>,
     /// Which module calls are linted as instances (`--call-modules`).
     pub call_modules: CallModules,
@@ -142,13 +142,17 @@ impl Excluded {
         }
     }
 
-    /// Whether a path (as shown, and relative to the read root) is excluded.
-    fn matches(&self, shown: &Path, in_root: Option<&Path>) -> bool {
+    /// Whether a path (as named, relative to the working directory, and relative to the
+    /// read root) is excluded.
+    fn matches(&self, named: &Path, in_root: Option<&Path>) -> bool {
         if self.globs.is_empty() {
             return false;
         }
-        let shown = normalize_lexically(shown);
-        self.globs.is_match(&shown) || in_root.is_some_and(|p| self.globs.is_match(p))
+        let named = normalize_lexically(named);
+        self.globs.is_match(&named)
+            || crate::paths::relative_to_working_directory(&named)
+                .is_some_and(|p| self.globs.is_match(p))
+            || in_root.is_some_and(|p| self.globs.is_match(p))
     }
 }
 

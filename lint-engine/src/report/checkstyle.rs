@@ -1,7 +1,8 @@
 //! `--format checkstyle`: Checkstyle XML (read by Jenkins, reviewdog, SonarQube, …): the
-//! findings grouped by file, each an `<error>` with its line, column, severity and rule.
+//! findings grouped by file, each an `<error>` with its line, column, severity and rule,
+//! its message ending with the rule's page.
 
-use super::{Reporter, Summary};
+use super::{DocsUrl, Reporter, Summary};
 use crate::located::{InputError, Located, Notice};
 use crate::Severity;
 use quick_xml::escape::escape;
@@ -9,12 +10,20 @@ use std::io::{self, Write};
 
 /// Writes file by file: findings arrive sorted by path, so a file's findings are
 /// consecutive.
-#[derive(Default)]
 pub struct CheckstyleReporter {
+    docs: DocsUrl,
     open_file: Option<String>,
 }
 
 impl CheckstyleReporter {
+    /// A reporter linking each finding to its rule's page at `docs`.
+    pub fn new(docs: DocsUrl) -> Self {
+        CheckstyleReporter {
+            docs,
+            open_file: None,
+        }
+    }
+
     /// Closes the open `<file>` unless it is `path`, and opens `path`'s.
     fn file(&mut self, out: &mut dyn Write, path: &str) -> io::Result<()> {
         if self.open_file.as_deref() == Some(path) {
@@ -53,7 +62,7 @@ impl Reporter for CheckstyleReporter {
                 "    <error line=\"{}\" column=\"{}\" severity=\"{severity}\" message=\"{}\" source=\"tfstack.{}\"/>",
                 f.location.line,
                 f.location.column,
-                escape(format!("{} — {} ({})", f.message, f.help, f.rule.help_uri()).as_str()),
+                escape(format!("{} — {} ({})", f.message, f.help, self.docs.page(f.rule)).as_str()),
                 f.rule.id,
             )?;
         }

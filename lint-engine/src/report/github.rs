@@ -1,6 +1,7 @@
-//! `--format github`: GitHub Actions workflow commands, one per finding.
+//! `--format github`: GitHub Actions workflow commands, one per finding, ending with the
+//! rule's page.
 
-use super::{Reporter, Summary};
+use super::{DocsUrl, Reporter, Summary};
 use crate::located::{InputError, Located, Notice};
 use crate::Severity;
 use std::io::{self, Write};
@@ -17,7 +18,10 @@ fn escape_property(s: &str) -> String {
 }
 
 /// `--format github`: one workflow command per finding and per unreadable input.
-pub struct GithubReporter;
+pub struct GithubReporter {
+    /// Where the rules' pages are.
+    pub docs: DocsUrl,
+}
 
 /// A workflow command at a point of a file (line and column at least 1).
 fn point_command(
@@ -53,6 +57,7 @@ impl Reporter for GithubReporter {
                 }
                 text.push(')');
             }
+            text.push_str(&format!("\ndocs: {}", self.docs.page(f.rule)));
             writeln!(
                 out,
                 "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",

@@ -1,12 +1,13 @@
 //! `--format gitlab`: a GitLab code quality report (the `codequality` artifact): a JSON
 //! array of issues with `description`, `check_name`, `fingerprint`, `severity` and
-//! `location.path` / `location.lines.begin`, as GitLab documents them.
+//! `location.path` / `location.lines.begin`, as GitLab documents them, and the Code
+//! Climate issue's `content.body` (Markdown: the help and the rule's page).
 
-use super::{close_json_array, write_json_elements, Reporter, Summary};
+use super::{close_json_array, write_json_elements, DocsUrl, Fingerprints, Reporter, Summary};
+use crate::baseline::digest;
 use crate::located::{InputError, Located, Notice};
 use crate::Severity;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use std::io::{self, Write};
 
 #[derive(Serialize)]
@@ -21,35 +22,45 @@ struct Location<'a> {
 }
 
 #[derive(Serialize)]
+struct Content {
+    body: String,
+}
+
+#[derive(Serialize)]
 struct Issue<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     description: String,
     check_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content: Option<Content>,
     fingerprint: String,
     severity: &'static str,
     location: Location<'a>,
 }
 
-/// A stable identity for an issue: GitLab compares reports of two pipelines by it, so it
-/// does not change when lines move (rule, file, resource, attribute and message).
+/// A stable identity for an unreadable input or a notice (findings have theirs:
+/// [`Fingerprints`]). GitLab compares reports of two pipelines by it.
 fn fingerprint(parts: &[&str]) -> String {
-    let mut hash = Sha256::new();
-    for p in parts {
-        hash.update(p.as_bytes());
-        hash.update([0]);
-    }
-    hash.finalize()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    digest(parts, 16)
 }
 
 /// Writes issue by issue.
-#[derive(Default)]
 pub struct GitlabReporter {
+    docs: DocsUrl,
+    fingerprints: Fingerprints,
     count: usize,
+}
+
+impl GitlabReporter {
+    /// A reporter linking each finding to its rule's page at `docs`.
+    pub fn new(docs: DocsUrl) -> Self {
+        GitlabReporter {
+            docs,
+            fingerprints: Fingerprints::default(),
+            count: 0,
+        }
+    }
 }
 
 impl Reporter for GitlabReporter {
@@ -58,17 +69,21 @@ impl Reporter for GitlabReporter {
     }
 
     fn findings(&mut self, out: &mut dyn Write, findings: &[Located]) -> io::Result<()> {
+        let (docs, fingerprints) = (&self.docs, &mut self.fingerprints);
         let issues = findings.iter().map(|f| Issue {
             kind: "issue",
             description: format!("{} {}: {}", f.rule.id, f.rule.name, f.message),
             check_name: f.rule.id,
-            fingerprint: fingerprint(&[
-                f.rule.id,
-                &f.location.path,
-                f.resource.as_deref().unwrap_or_default(),
-                f.attribute.as_deref().unwrap_or_default(),
-                &f.message,
-            ]),
+            content: Some(Content {
+                body: format!(
+                    "{}\n\n[{} {}]({})",
+                    f.help,
+                    f.rule.id,
+                    f.rule.name,
+                    docs.page(f.rule)
+                ),
+            }),
+            fingerprint: fingerprints.of(f),
             severity: match f.severity {
                 Severity::Error => "critical",
                 Severity::Warning => "major",
@@ -89,6 +104,7 @@ impl Reporter for GitlabReporter {
             kind: "issue",
             description: format!("unreadable input: {}", e.message),
             check_name: "tfstack-input",
+            content: None,
             fingerprint: fingerprint(&["input", &e.path, &e.message]),
             severity: "blocker",
             location: Location {
@@ -106,6 +122,7 @@ impl Reporter for GitlabReporter {
             kind: "issue",
             description: format!("notice: {} — {}", n.message, n.help),
             check_name: "tfstack-notice",
+            content: None,
             fingerprint: fingerprint(&["notice", &n.path, &n.message]),
             severity: "info",
             location: Location {

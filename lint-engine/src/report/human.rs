@@ -1,7 +1,7 @@
-//! Human output: miette diagnostics with the rule ID and name, a labelled span and help,
-//! then `N errors, N warnings in N files`.
+//! Human output: miette diagnostics with the rule ID and name (and the rule's page after
+//! them), a labelled span and help, then `N errors, N warnings in N files`.
 
-use super::{Reporter, Summary};
+use super::{DocsUrl, Reporter, Summary};
 use crate::located::{InputError, Located, Notice};
 use crate::Severity;
 use miette::{Diagnostic, LabeledSpan, NamedSource};
@@ -14,6 +14,8 @@ use tfstack_model::Snippet;
 struct FindingDiagnostic<'a> {
     f: &'a Located,
     source: Option<NamedSource<Snippet>>,
+    /// The rule's page, shown after the rule's ID and name.
+    docs: Option<String>,
 }
 
 /// Lines longer than this are not shown as a snippet: the finding is printed as
@@ -56,6 +58,11 @@ impl Diagnostic for FindingDiagnostic<'_> {
             self.f.rule.id, self.f.rule.name
         )))
     }
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.docs
+            .as_ref()
+            .map(|u| Box::new(u) as Box<dyn fmt::Display>)
+    }
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.f.severity {
             Severity::Error => miette::Severity::Error,
@@ -84,17 +91,27 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 }
 
-/// Renders one finding (also used for rule snapshots).
+/// Renders one finding without its rule's page (rule snapshots).
 pub fn render_finding(f: &Located, color: bool) -> String {
+    render_linked(f, color, None)
+}
+
+/// Renders one finding, with its rule's page when `docs` is given.
+fn render_linked(f: &Located, color: bool, docs: Option<&DocsUrl>) -> String {
     let source = f.location.source.as_ref().map(|snippet| {
         NamedSource::new(f.location.path.clone(), snippet.clone()).with_language("hcl")
     });
     let too_wide = f.location.source.as_ref().is_some_and(snippet_too_wide);
-    let diag = FindingDiagnostic { f, source };
+    let docs = docs.map(|d| d.page(f.rule));
     if too_wide || f.location.source.is_none() {
-        return plain(f);
+        return plain(f, docs.as_deref());
     }
-    try_render(&diag, color).unwrap_or_else(|| plain(f))
+    let diag = FindingDiagnostic {
+        f,
+        source,
+        docs: docs.clone(),
+    };
+    try_render(&diag, color).unwrap_or_else(|| plain(f, docs.as_deref()))
 }
 
 /// For a finding in a called module, where its instance is called: `, called at
@@ -107,7 +124,7 @@ fn called_from(f: &Located) -> String {
 }
 
 /// A finding on a few lines, without its source.
-fn plain(f: &Located) -> String {
+fn plain(f: &Located, docs: Option<&str>) -> String {
     let mut text = format!(
         "{}: {} [{}({})]\n  --> {}:{}:{}\n  help: {}\n",
         f.severity.as_str(),
@@ -121,6 +138,9 @@ fn plain(f: &Located) -> String {
     );
     if let (Some(r), false) = (&f.resource, f.calls.is_empty()) {
         text.push_str(&format!("  (in `{r}`{})\n", called_from(f)));
+    }
+    if let Some(url) = docs {
+        text.push_str(&format!("  docs: {url}\n"));
     }
     text
 }
@@ -139,6 +159,8 @@ fn render_notice(n: &Notice) -> String {
 /// each unreadable input with its lines where known, then `N errors, N warnings, …`.
 pub struct HumanReporter {
     pub color: bool,
+    /// Where the rules' pages are.
+    pub docs: DocsUrl,
 }
 
 impl Reporter for HumanReporter {
@@ -147,10 +169,10 @@ impl Reporter for HumanReporter {
     }
 
     fn findings(&mut self, out: &mut dyn Write, findings: &[Located]) -> io::Result<()> {
-        let color = self.color;
+        let (color, docs) = (self.color, &self.docs);
         let rendered: Vec<String> = findings
             .par_iter()
-            .map(|f| render_finding(f, color))
+            .map(|f| render_linked(f, color, Some(docs)))
             .collect();
         for text in rendered {
             out.write_all(text.as_bytes())?;

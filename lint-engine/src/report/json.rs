@@ -1,10 +1,11 @@
 //! `--format json`: `{"version": 1, "findings": [...], "suppressed": [...], "errors": [...],
-//! "notices": [...], "summary": {...}}` (`notices` only when there are some).
+//! "notices": [...], "summary": {...}}` (`notices` only when there are some). A finding
+//! carries its rule's page as `docs_url`.
 //!
 //! Serialized element by element from borrowed views of the report into the writer (no
 //! `serde_json::Value` tree, no whole-document `String`); the keys keep the order below.
 
-use super::{close_json_array, write_json_elements, write_json_value, Reporter, Summary};
+use super::{close_json_array, write_json_elements, write_json_value, DocsUrl, Reporter, Summary};
 use crate::located::{CallSite, InputError, Located, Notice};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -23,6 +24,8 @@ struct Finding<'a> {
     resource: Option<&'a str>,
     attribute: Option<&'a str>,
     help: &'a str,
+    /// The rule's page.
+    docs_url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
     /// For a finding in a called module: the calls that made the instance.
@@ -30,8 +33,8 @@ struct Finding<'a> {
     calls: &'a [CallSite],
 }
 
-impl<'a> From<&'a Located> for Finding<'a> {
-    fn from(f: &'a Located) -> Self {
+impl<'a> Finding<'a> {
+    fn new(f: &'a Located, docs: &DocsUrl) -> Self {
         Finding {
             rule: f.rule.id,
             name: f.rule.name,
@@ -45,6 +48,7 @@ impl<'a> From<&'a Located> for Finding<'a> {
             resource: f.resource.as_deref(),
             attribute: f.attribute.as_deref(),
             help: &f.help,
+            docs_url: docs.page(f.rule),
             reason: f.suppressed_reason.as_deref(),
             calls: &f.calls,
         }
@@ -81,18 +85,19 @@ enum Part {
 pub struct JsonReporter {
     part: Part,
     count: usize,
-}
-
-impl Default for JsonReporter {
-    fn default() -> Self {
-        JsonReporter {
-            part: Part::Findings,
-            count: 0,
-        }
-    }
+    docs: DocsUrl,
 }
 
 impl JsonReporter {
+    /// A reporter linking each finding to its rule's page at `docs`.
+    pub fn new(docs: DocsUrl) -> Self {
+        JsonReporter {
+            part: Part::Findings,
+            count: 0,
+            docs,
+        }
+    }
+
     /// Closes the current array and opens `next`'s (`Done`: closes the last one).
     fn advance(&mut self, out: &mut dyn Write, next: Part) -> io::Result<()> {
         while self.part != next {
@@ -121,12 +126,16 @@ impl Reporter for JsonReporter {
     }
 
     fn findings(&mut self, out: &mut dyn Write, findings: &[Located]) -> io::Result<()> {
-        write_json_elements(out, findings.iter().map(Finding::from), &mut self.count, 4)
+        let docs = &self.docs;
+        let findings = findings.iter().map(|f| Finding::new(f, docs));
+        write_json_elements(out, findings, &mut self.count, 4)
     }
 
     fn suppressed(&mut self, out: &mut dyn Write, findings: &[Located]) -> io::Result<()> {
         self.advance(out, Part::Suppressed)?;
-        write_json_elements(out, findings.iter().map(Finding::from), &mut self.count, 4)
+        let docs = &self.docs;
+        let findings = findings.iter().map(|f| Finding::new(f, docs));
+        write_json_elements(out, findings, &mut self.count, 4)
     }
 
     fn errors(&mut self, out: &mut dyn Write, errors: &[InputError]) -> io::Result<()> {

@@ -1,19 +1,32 @@
 //! `--format junit`: JUnit XML, which CI systems show as test results. One test case per
 //! finding (failed) and per unreadable input (errored); a clean run is one passing case.
 
-use super::{Reporter, Summary};
+use super::{DocsUrl, Reporter, Summary};
 use crate::located::{InputError, Located, Notice};
 use quick_xml::escape::escape;
 use std::io::{self, Write};
 
 /// Collects the cases (the suite's counts come first in the XML) and writes at the end.
-#[derive(Default)]
 pub struct JunitReporter {
+    docs: DocsUrl,
     cases: Vec<String>,
     /// Notices, written as the suite's `<system-out>`.
     notes: Vec<String>,
     failures: usize,
     errors: usize,
+}
+
+impl JunitReporter {
+    /// A reporter whose failures end with the rule's page at `docs`.
+    pub fn new(docs: DocsUrl) -> Self {
+        JunitReporter {
+            docs,
+            cases: Vec::new(),
+            notes: Vec::new(),
+            failures: 0,
+            errors: 0,
+        }
+    }
 }
 
 impl Reporter for JunitReporter {
@@ -39,7 +52,7 @@ impl Reporter for JunitReporter {
                     f.rule.name,
                     f.message,
                     f.help,
-                    f.rule.help_uri()
+                    self.docs.page(f.rule)
                 ).as_str()),
             ));
             self.failures += 1;

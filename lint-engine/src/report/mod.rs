@@ -9,11 +9,13 @@ pub mod gitlab;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod links;
 pub mod sarif;
 
 use crate::located::{InputError, LintReport, Located, Notice};
 use crate::Severity;
-use std::collections::BTreeSet;
+pub use links::DocsUrl;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{self, Write};
 
 /// How many findings a reporter is handed at once (the human reporter renders a batch in
@@ -85,6 +87,26 @@ pub trait Reporter {
     fn notices(&mut self, out: &mut dyn Write, notices: &[Notice]) -> io::Result<()>;
     /// After everything, with the counts.
     fn end(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()>;
+}
+
+/// The fingerprints of a report's findings ([`crate::baseline::finding_fingerprint`]), each
+/// once in a report: CI systems keep one issue per fingerprint, so a second finding with
+/// the same identity (in report order) gets `-2`, a third `-3`.
+#[derive(Default)]
+pub(crate) struct Fingerprints {
+    seen: HashMap<String, usize>,
+}
+
+impl Fingerprints {
+    pub(crate) fn of(&mut self, f: &Located) -> String {
+        let fingerprint = crate::baseline::finding_fingerprint(f);
+        let count = self.seen.entry(fingerprint.clone()).or_default();
+        *count += 1;
+        match *count {
+            1 => fingerprint,
+            n => format!("{fingerprint}-{n}"),
+        }
+    }
 }
 
 /// Hands a report to a reporter, in order.
@@ -165,5 +187,56 @@ pub(crate) fn close_json_array(out: &mut dyn Write, count: usize, indent: usize)
         out.write_all(b"\n")?;
         out.write_all(" ".repeat(indent.saturating_sub(2)).as_bytes())?;
         out.write_all(b"]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::located::Location;
+    use crate::RuleMeta;
+
+    static DLQ001: RuleMeta = RuleMeta {
+        id: "DLQ001",
+        name: "sqs-queue-without-dlq",
+        default_severity: Severity::Error,
+        docs: "",
+        source: "",
+    };
+
+    fn finding(path: &str, line: u32) -> Located {
+        Located {
+            rule: &DLQ001,
+            severity: Severity::Error,
+            message: "queue `aws_sqs_queue.q` has no dead-letter queue".into(),
+            label: String::new(),
+            help: String::new(),
+            resource: Some("aws_sqs_queue.q".into()),
+            attribute: None,
+            location: Location {
+                path: path.into(),
+                line,
+                column: 1,
+                end_line: line,
+                end_column: 1,
+                source: None,
+            },
+            suppressed_reason: None,
+            calls: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn fingerprints_are_unique_in_a_report_and_ignore_lines() {
+        let mut fingerprints = Fingerprints::default();
+        let first = fingerprints.of(&finding("app/main.tf", 3));
+        let again = fingerprints.of(&finding("app/main.tf", 9));
+        assert_eq!(again, format!("{first}-2"));
+        let other_module = fingerprints.of(&finding("copy/main.tf", 3));
+        assert_ne!(other_module, first);
+        assert_eq!(
+            Fingerprints::default().of(&finding("app/main.tf", 40)),
+            first
+        );
     }
 }

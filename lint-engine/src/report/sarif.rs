@@ -1,17 +1,28 @@
-//! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other CI systems. Rules
-//! carry help text and `helpUri`; suppressed findings are results with `suppressions`; a
-//! finding in a called module carries the calls as `relatedLocations`; unreadable inputs
-//! and notices are the invocation's `toolExecutionNotifications`.
+//! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other CI systems. Paths
+//! are URIs relative to `%SRCROOT%`, which the run's `originalUriBaseIds` gives as the
+//! root's `file://` URI (a path outside the root is an absolute `file://` URI); each
+//! result has a `partialFingerprints` entry that stays when the finding moves; rules carry
+//! help text and `helpUri` (the rule's page); suppressed findings are results with
+//! `suppressions`; a finding in a called module carries the calls as `relatedLocations`;
+//! unreadable inputs and notices are the invocation's `toolExecutionNotifications`.
 //!
 //! Serialized result by result from borrowed views of the report into the writer (no
 //! `serde_json::Value` tree); the keys keep the order of the structs below.
 
-use super::{close_json_array, write_json_elements, write_json_value, Reporter, Summary};
+use super::links::{file_uri, uri_path, DocsUrl, REPOSITORY};
+use super::{
+    close_json_array, write_json_elements, write_json_value, Fingerprints, Reporter, Summary,
+};
 use crate::located::{InputError, Located, Notice};
 use crate::{Rule, Severity};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
+use std::path::Path;
+
+/// The base URI id relative paths are resolved against (GitHub code scanning's name for
+/// the checkout).
+const SRCROOT: &str = "%SRCROOT%";
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -38,14 +49,33 @@ struct Region {
 }
 
 #[derive(Serialize)]
-struct ArtifactLocation<'a> {
-    uri: &'a str,
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+/// Where a path as reports show it is: relative to `%SRCROOT%`, or (outside the root,
+/// shown absolute) its own `file://` URI.
+fn artifact(path: &str) -> ArtifactLocation {
+    if Path::new(path).is_absolute() {
+        ArtifactLocation {
+            uri: file_uri(Path::new(path), false),
+            uri_base_id: None,
+        }
+    } else {
+        ArtifactLocation {
+            uri: uri_path(path),
+            uri_base_id: Some(SRCROOT),
+        }
+    }
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct PhysicalLocation<'a> {
-    artifact_location: ArtifactLocation<'a>,
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
     region: Region,
 }
 
@@ -59,14 +89,15 @@ struct LogicalLocation<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ResultLocation<'a> {
-    physical_location: PhysicalLocation<'a>,
+    physical_location: PhysicalLocation,
     logical_locations: Vec<LogicalLocation<'a>>,
 }
 
+/// A result's identity across runs ([`crate::baseline::finding_fingerprint`]).
 #[derive(Serialize)]
-struct Fingerprints {
-    #[serde(rename = "tfstack/v1")]
-    v1: String,
+struct PartialFingerprints {
+    #[serde(rename = "tfstack/v2")]
+    v2: String,
 }
 
 #[derive(Serialize)]
@@ -78,9 +109,9 @@ struct Suppression<'a> {
 /// Where a module instance's call is written.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct RelatedLocation<'a> {
+struct RelatedLocation {
     id: usize,
-    physical_location: PhysicalLocation<'a>,
+    physical_location: PhysicalLocation,
     message: Text<String>,
 }
 
@@ -93,13 +124,13 @@ struct SarifResult<'a> {
     message: Text<String>,
     locations: [ResultLocation<'a>; 1],
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    related_locations: Vec<RelatedLocation<'a>>,
-    partial_fingerprints: Fingerprints,
+    related_locations: Vec<RelatedLocation>,
+    partial_fingerprints: PartialFingerprints,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressions: Option<[Suppression<'a>; 1]>,
 }
 
-fn result(f: &Located, rule_index: usize) -> SarifResult<'_> {
+fn result(f: &Located, rule_index: usize, fingerprint: String) -> SarifResult<'_> {
     let line = f.location.line.max(1);
     SarifResult {
         rule_id: f.rule.id,
@@ -110,9 +141,7 @@ fn result(f: &Located, rule_index: usize) -> SarifResult<'_> {
         },
         locations: [ResultLocation {
             physical_location: PhysicalLocation {
-                artifact_location: ArtifactLocation {
-                    uri: &f.location.path,
-                },
+                artifact_location: artifact(&f.location.path),
                 region: Region {
                     start_line: line,
                     start_column: f.location.column.max(1),
@@ -138,7 +167,7 @@ fn result(f: &Located, rule_index: usize) -> SarifResult<'_> {
             .map(|(i, call)| RelatedLocation {
                 id: i + 1,
                 physical_location: PhysicalLocation {
-                    artifact_location: ArtifactLocation { uri: &call.path },
+                    artifact_location: artifact(&call.path),
                     region: Region {
                         start_line: call.line.max(1),
                         start_column: call.column.max(1),
@@ -151,14 +180,7 @@ fn result(f: &Located, rule_index: usize) -> SarifResult<'_> {
                 },
             })
             .collect(),
-        partial_fingerprints: Fingerprints {
-            v1: format!(
-                "{}:{}:{}",
-                f.rule.id,
-                f.resource.as_deref().unwrap_or(&f.location.path),
-                f.attribute.as_deref().unwrap_or_default()
-            ),
-        },
+        partial_fingerprints: PartialFingerprints { v2: fingerprint },
         suppressions: f.suppressed_reason.as_deref().map(|reason| {
             [Suppression {
                 kind: "inSource",
@@ -211,32 +233,39 @@ struct Tool {
     driver: Driver,
 }
 
+/// A base URI: the root's `file://` URI, ending in `/`.
 #[derive(Serialize)]
-struct NotificationLocation<'a> {
-    #[serde(rename = "physicalLocation")]
-    physical_location: PhysicalLocation<'a>,
+struct BaseUri {
+    uri: String,
+    description: Text<&'static str>,
 }
 
 #[derive(Serialize)]
-struct Notification<'a> {
+struct NotificationLocation {
+    #[serde(rename = "physicalLocation")]
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+struct Notification {
     level: &'static str,
     message: Text<String>,
-    locations: [NotificationLocation<'a>; 1],
+    locations: [NotificationLocation; 1],
 }
 
-fn notification<'a>(
+fn notification(
     level: &'static str,
     message: String,
-    path: &'a str,
+    path: &str,
     line: u32,
     column: u32,
-) -> Notification<'a> {
+) -> Notification {
     Notification {
         level,
         message: Text { text: message },
         locations: [NotificationLocation {
             physical_location: PhysicalLocation {
-                artifact_location: ArtifactLocation { uri: path },
+                artifact_location: artifact(path),
                 region: Region {
                     start_line: line.max(1),
                     start_column: column.max(1),
@@ -250,9 +279,9 @@ fn notification<'a>(
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Invocation<'a> {
+struct Invocation {
     execution_successful: bool,
-    tool_execution_notifications: Vec<Notification<'a>>,
+    tool_execution_notifications: Vec<Notification>,
 }
 
 /// `--format sarif`: the log written result by result, with the layout of `serde_json`'s
@@ -260,28 +289,33 @@ struct Invocation<'a> {
 pub struct SarifReporter {
     rules: Vec<Descriptor>,
     index: HashMap<&'static str, usize>,
+    /// The `file://` URI of the root the report's paths are relative to.
+    root_uri: String,
     results: usize,
+    fingerprints: Fingerprints,
     /// The unreadable inputs, written with the notices in the invocation.
     errors: Vec<InputError>,
 }
 
 impl SarifReporter {
-    pub fn new(catalogue: &[&'static dyn Rule]) -> Self {
+    /// A reporter for a report whose paths are relative to `root` (absolute), with the
+    /// descriptors of `catalogue` and their pages at `docs`.
+    pub fn new(catalogue: &[&'static dyn Rule], docs: &DocsUrl, root: &Path) -> Self {
         let rules: Vec<Descriptor> = catalogue
             .iter()
             .map(|r| {
                 let m = r.meta();
-                let docs = m.docs_markdown();
+                let markdown = m.docs_markdown();
                 Descriptor {
                     id: m.id,
                     name: m.name,
                     short_description: Text { text: m.summary() },
                     full_description: Text { text: m.summary() },
                     help: Help {
-                        text: docs.clone(),
-                        markdown: docs,
+                        text: markdown.clone(),
+                        markdown,
                     },
-                    help_uri: m.help_uri(),
+                    help_uri: docs.page(m),
                     default_configuration: Level {
                         level: level(m.default_severity),
                     },
@@ -293,16 +327,19 @@ impl SarifReporter {
         SarifReporter {
             rules,
             index,
+            root_uri: file_uri(root, true),
             results: 0,
+            fingerprints: Fingerprints::default(),
             errors: Vec::new(),
         }
     }
 
     fn write_results(&mut self, out: &mut dyn Write, findings: &[Located]) -> io::Result<()> {
-        let index = &self.index;
-        let results = findings
-            .iter()
-            .map(|f| result(f, index.get(f.rule.id).copied().unwrap_or(0)));
+        let (index, fingerprints) = (&self.index, &mut self.fingerprints);
+        let results = findings.iter().map(|f| {
+            let rule_index = index.get(f.rule.id).copied().unwrap_or(0);
+            result(f, rule_index, fingerprints.of(f))
+        });
         write_json_elements(out, results, &mut self.results, 8)
     }
 }
@@ -312,7 +349,7 @@ impl Reporter for SarifReporter {
         let tool = Tool {
             driver: Driver {
                 name: "tfstack",
-                information_uri: "https://github.com/tfstack/tfstack",
+                information_uri: REPOSITORY,
                 version: env!("CARGO_PKG_VERSION"),
                 rules: std::mem::take(&mut self.rules),
             },
@@ -322,6 +359,17 @@ impl Reporter for SarifReporter {
               \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": ",
         )?;
         write_json_value(out, &tool, 6)?;
+        let base_ids = BTreeMap::from([(
+            SRCROOT,
+            BaseUri {
+                uri: self.root_uri.clone(),
+                description: Text {
+                    text: "the root the paths of this report are relative to",
+                },
+            },
+        )]);
+        out.write_all(b",\n      \"originalUriBaseIds\": ")?;
+        write_json_value(out, &base_ids, 6)?;
         out.write_all(b",\n      \"results\": [")
     }
 
