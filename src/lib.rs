@@ -24,6 +24,7 @@ pub mod cli;
 pub mod commands;
 pub mod diagnostics;
 pub mod synth;
+pub mod write;
 
 use clap::Parser;
 use diagnostics::{CliError, StackDiagnostic};

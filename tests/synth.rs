@@ -20,7 +20,7 @@ fn out_is_fresh() {
         .iter()
         .map(|o| format!("{}/{}/", o.name, o.env.name))
         .collect();
-    let report = tfstack::synth::check_tree(&root.join("out"), &files, &scope);
+    let report = tfstack::synth::check_tree(&root.join("out"), &files, &scope).expect("checks");
     assert!(
         report.is_clean(),
         "out/ is stale; run `cargo run --release -- synth`:\n{}",
