@@ -242,10 +242,10 @@ pub enum ExprKind {
     /// A string literal, unescaped: a literal `${` in it is text, and the generator escapes it.
     String(String),
     /// A string or heredoc with interpolations or directives.
-    Template(Template),
+    Template(Box<Template>),
     /// A reference: `aws_sqs_queue.dlq.arn`, `var.region`, `local.name`, `path.module`.
-    Traversal(Traversal),
-    FunctionCall(FunctionCall),
+    Traversal(Box<Traversal>),
+    FunctionCall(Box<FunctionCall>),
     Conditional(Box<Conditional>),
     Unary(UnaryOperator, Box<Expr>),
     Binary(Box<BinaryOperation>),
@@ -335,7 +335,7 @@ pub struct BinaryOperation {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ObjectKey {
     Identifier(String),
-    Expr(Expr),
+    Expr(Box<Expr>),
 }
 
 impl ObjectKey {
@@ -343,11 +343,10 @@ impl ObjectKey {
     pub fn as_str(&self) -> Option<&str> {
         match self {
             ObjectKey::Identifier(s) => Some(s),
-            ObjectKey::Expr(Expr {
-                kind: ExprKind::String(s),
-                ..
-            }) => Some(s),
-            _ => None,
+            ObjectKey::Expr(e) => match &e.kind {
+                ExprKind::String(s) => Some(s),
+                _ => None,
+            },
         }
     }
 }
@@ -396,7 +395,7 @@ pub enum TraversalOperator {
     /// `.name`
     Attribute(String),
     /// `[expr]`
-    Index(Expr),
+    Index(Box<Expr>),
     /// `.0`
     LegacyIndex(u64),
     /// `.*`
@@ -495,7 +494,9 @@ impl Expr {
     }
     /// A reference: `Expr::reference("aws_sqs_queue", &["dlq", "arn"])`.
     pub fn reference(root: &str, attributes: &[&str]) -> Self {
-        Expr::new(ExprKind::Traversal(Traversal::new(root, attributes)))
+        Expr::new(ExprKind::Traversal(Box::new(Traversal::new(
+            root, attributes,
+        ))))
     }
     /// `var.name`
     pub fn var(name: &str) -> Self {
@@ -511,18 +512,18 @@ impl Expr {
     }
     /// A call of a Terraform function.
     pub fn call(name: &str, args: Vec<Expr>) -> Self {
-        Expr::new(ExprKind::FunctionCall(FunctionCall {
+        Expr::new(ExprKind::FunctionCall(Box::new(FunctionCall {
             name: name.to_string(),
             args,
             expand_final: false,
-        }))
+        })))
     }
     /// A template of literal text and interpolated expressions.
     pub fn template(parts: Vec<TemplatePart>) -> Self {
-        Expr::new(ExprKind::Template(Template {
+        Expr::new(ExprKind::Template(Box::new(Template {
             parts,
             heredoc: None,
-        }))
+        })))
     }
     /// `"${path.module}/<relative>"`
     pub fn module_path(relative: &str) -> Self {
@@ -579,7 +580,7 @@ impl Expr {
         let mut out = Vec::new();
         self.visit(&mut |e| {
             if let ExprKind::Traversal(t) = &e.kind {
-                out.push(t);
+                out.push(&**t);
             }
         });
         out
@@ -637,7 +638,7 @@ impl ObjectKey {
         if is_identifier(&name) {
             ObjectKey::Identifier(name)
         } else {
-            ObjectKey::Expr(Expr::string(name))
+            ObjectKey::Expr(Box::new(Expr::string(name)))
         }
     }
 }
@@ -695,11 +696,30 @@ impl From<bool> for Expr {
 }
 impl From<Traversal> for Expr {
     fn from(t: Traversal) -> Self {
-        Expr::new(ExprKind::Traversal(t))
+        Expr::new(ExprKind::Traversal(Box::new(t)))
     }
 }
 impl<T: Into<Expr>> From<Vec<T>> for Expr {
     fn from(v: Vec<T>) -> Self {
         Expr::tuple(v.into_iter().map(Into::into).collect())
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// A module's IR is held whole while it is linted: these sizes are what one large
+    /// module costs per node (BENCHMARKS.md), so they only shrink.
+    #[test]
+    fn nodes_stay_small() {
+        use std::mem::size_of;
+        assert!(size_of::<Origin>() <= 16);
+        assert!(size_of::<Expr>() <= 48);
+        assert!(size_of::<Structure>() <= 96);
+        assert!(size_of::<TemplatePart>() <= 48);
+        assert!(size_of::<TraversalOperator>() <= 24);
+        assert!(size_of::<ObjectItem>() <= 88);
+        assert!(size_of::<crate::Value>() <= 104);
     }
 }

@@ -280,7 +280,7 @@ impl Stack {
             return r;
         }
         s.addresses.insert(address, location);
-        s.blocks.push(block.with_origin(Origin::Rust(location)));
+        s.blocks.push(block.with_origin(Origin::rust(location)));
         r
     }
 
@@ -391,7 +391,7 @@ impl Stack {
                 .attr("description", description)
                 .attr("type", Expr::reference("string", &[]))
                 .attr("default", default)
-                .with_origin(Origin::Rust(location)),
+                .with_origin(Origin::rust(location)),
         );
         Expr::var(name)
     }
@@ -432,7 +432,7 @@ impl Stack {
         let block = Block::new("output", vec![name.to_string()])
             .attr("description", description)
             .attr("value", value.into())
-            .with_origin(Origin::Rust(location));
+            .with_origin(Origin::rust(location));
         self.0.borrow_mut().outputs.push(block);
     }
 
@@ -520,7 +520,7 @@ impl Stack {
                         if let Some(addr) = t.resource_address() {
                             if !known.contains(&addr) {
                                 if let Origin::Rust(loc) = block.origin {
-                                    missing.push((loc, addr, block.address()));
+                                    missing.push((*loc, addr, block.address()));
                                 }
                             }
                         }

@@ -235,9 +235,10 @@ impl Loader<'_> {
                                 ObjectKey::Identifier(i.as_str().to_string()),
                                 self.origin(i.span()),
                             ),
-                            hx::ObjectKey::Expression(e) => {
-                                (ObjectKey::Expr(self.expr(e)), self.origin(e.span()))
-                            }
+                            hx::ObjectKey::Expression(e) => (
+                                ObjectKey::Expr(Box::new(self.expr(e))),
+                                self.origin(e.span()),
+                            ),
                         };
                         ObjectItem {
                             key,
@@ -249,26 +250,26 @@ impl Loader<'_> {
             ),
             Expression::StringTemplate(t) => {
                 let parts = self.template_parts(t.iter());
-                ExprKind::Template(Template {
+                ExprKind::Template(Box::new(Template {
                     parts,
                     heredoc: None,
-                })
+                }))
             }
             Expression::HeredocTemplate(h) => {
                 let parts = self.template_parts(h.template.iter());
-                ExprKind::Template(Template {
+                ExprKind::Template(Box::new(Template {
                     parts,
                     heredoc: Some(ir::Heredoc {
                         delimiter: h.delimiter.as_str().to_string(),
                         indented: h.indent().is_some(),
                     }),
-                })
+                }))
             }
             Expression::Parenthesis(p) => ExprKind::Parenthesis(Box::new(self.expr(p.inner()))),
-            Expression::Variable(v) => ExprKind::Traversal(ir::Traversal {
+            Expression::Variable(v) => ExprKind::Traversal(Box::new(ir::Traversal {
                 root: v.as_str().to_string(),
                 operators: Vec::new(),
-            }),
+            })),
             Expression::Conditional(c) => ExprKind::Conditional(Box::new(ir::Conditional {
                 condition: self.expr(&c.cond_expr),
                 true_expr: self.expr(&c.true_expr),
@@ -281,11 +282,11 @@ impl Loader<'_> {
                     name.push_str("::");
                 }
                 name.push_str(c.name.name.as_str());
-                ExprKind::FunctionCall(ir::FunctionCall {
+                ExprKind::FunctionCall(Box::new(ir::FunctionCall {
                     name,
                     args: c.args.iter().map(|a| self.expr(a)).collect(),
                     expand_final: c.args.expand_final(),
-                })
+                }))
             }
             Expression::Traversal(t) => match self.traversal(t) {
                 Some(kind) => kind,
@@ -341,7 +342,9 @@ impl Loader<'_> {
                 hx::TraversalOperator::GetAttr(a) => {
                     ir::TraversalOperator::Attribute(a.as_str().to_string())
                 }
-                hx::TraversalOperator::Index(e) => ir::TraversalOperator::Index(self.expr(e)),
+                hx::TraversalOperator::Index(e) => {
+                    ir::TraversalOperator::Index(Box::new(self.expr(e)))
+                }
                 hx::TraversalOperator::LegacyIndex(i) => {
                     ir::TraversalOperator::LegacyIndex(*i.value())
                 }
@@ -349,7 +352,10 @@ impl Loader<'_> {
                 hx::TraversalOperator::FullSplat(_) => ir::TraversalOperator::FullSplat,
             })
             .collect();
-        Some(ExprKind::Traversal(ir::Traversal { root, operators }))
+        Some(ExprKind::Traversal(Box::new(ir::Traversal {
+            root,
+            operators,
+        })))
     }
 
     fn template_parts<'t>(
