@@ -225,12 +225,31 @@ const TOKENS: &[&str] = &[
     "\0",
     "\r\n",
     "\u{feff}",
-    "${file(\"/dev/zero\")}",
+    DEVICE_READ,
     "${local.a}${local.a}",
     "jsonencode(",
     "\"Statement\"",
     "\"Action\": \"*\"",
 ];
+
+/// The inserted read of a device, for [`Settings::skip_device_reads`].
+const DEVICE_READ: &str = "${file(\"/dev/zero\")}";
+
+/// `input` without the inserted device reads.
+fn without_device_reads(input: Vec<u8>) -> Vec<u8> {
+    let needle = DEVICE_READ.as_bytes();
+    let mut out = Vec::with_capacity(input.len());
+    let mut rest = input.as_slice();
+    while !rest.is_empty() {
+        if rest.starts_with(needle) {
+            rest = rest.get(needle.len()..).unwrap_or_default();
+        } else if let Some((first, tail)) = rest.split_first() {
+            out.push(*first);
+            rest = tail;
+        }
+    }
+    out
+}
 
 /// Characters of two to four bytes, placed across 4 KiB boundaries.
 const WIDE: &[&str] = &["ä", "日", "😀", "e\u{301}", "\u{2028}", "\u{feff}"];
@@ -341,6 +360,12 @@ pub struct Settings {
     pub jobs: usize,
     /// How long one input may run before it counts as a hang.
     pub watchdog: Duration,
+    /// The largest resident memory of the whole process; past it the inputs in flight
+    /// are saved as a memory blow-up and the process ends.
+    pub max_rss: u64,
+    /// Leaves out the inserted `file("/dev/zero")`: an unbounded read that only the
+    /// bounded reader (issue 11, the read side) stops.
+    pub skip_device_reads: bool,
     /// Where panicking and hanging inputs are saved.
     pub out: PathBuf,
     pub corpus: Vec<(Target, Vec<u8>)>,
@@ -376,8 +401,16 @@ fn save(out: &Path, kind: &str, target: Target, input: &[u8]) -> PathBuf {
     path
 }
 
-/// The exit code of a run that found a hang.
+/// The exit code of a run that found a hang or a memory blow-up.
 pub const HANG_EXIT: i32 = 3;
+
+/// The resident memory of this process, in bytes (Linux; `None` elsewhere).
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
 
 /// Runs the fuzzer. A hang ends the process at once with [`HANG_EXIT`] (a thread cannot
 /// be stopped): the input is saved and reported first.
@@ -455,6 +488,9 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
                     for _ in 0..1 + rng.below(4) {
                         mutate(&mut rng, &mut input, other);
                     }
+                    if settings.skip_device_reads {
+                        input = without_device_reads(input);
+                    }
                     *slot.input.lock().unwrap_or_else(|e| e.into_inner()) =
                         (*target, input.clone());
                     slot.started
@@ -484,6 +520,20 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
         // The watchdog.
         while !stop.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(50));
+            if resident_bytes().is_some_and(|rss| rss > settings.max_rss) {
+                for slot in &slots {
+                    let (target, input) =
+                        slot.input.lock().unwrap_or_else(|e| e.into_inner()).clone();
+                    let path = save(&settings.out, "memory", target, &input);
+                    eprintln!(
+                        "memory: the process passed {} MiB with this {} input in flight: {}",
+                        settings.max_rss >> 20,
+                        target.name(),
+                        path.display()
+                    );
+                }
+                std::process::exit(HANG_EXIT);
+            }
             let now = start.elapsed().as_millis() as u64 + 1;
             for slot in &slots {
                 let started = slot.started.load(Ordering::Relaxed);

@@ -1,7 +1,8 @@
 //! `tfstack-fuzz [--seconds N] [--inputs N] [--target hcl|json|plan|policy|tfvars|tfjson]…
-//! [--seed N] [--jobs N] [--watchdog SECONDS] [--out DIR] [--corpus DIR]…`, or
-//! `tfstack-fuzz --replay FILE --target T`. Exit 0: no panic, no hang; 1: panics (inputs
-//! saved under `--out`); 3: a hang (input saved); 2: bad usage.
+//! [--seed N] [--jobs N] [--watchdog SECONDS] [--max-rss-mib N] [--skip-device-reads]
+//! [--out DIR] [--corpus DIR]…`, or `tfstack-fuzz --replay FILE --target T`. Exit 0: no
+//! panic, no hang; 1: panics (inputs saved under `--out`); 3: a hang or the process past
+//! `--max-rss-mib` (default 4096; inputs saved); 2: bad usage.
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -13,7 +14,8 @@ use tfstack_fuzz::{corpus, run, run_case, Settings, Target};
 fn usage(message: &str) -> i32 {
     eprintln!(
         "{message}\nusage: tfstack-fuzz [--seconds N] [--inputs N] [--target NAME]… [--seed N] \
-         [--jobs N] [--watchdog SECONDS] [--out DIR] [--corpus DIR]…\n       \
+         [--jobs N] [--watchdog SECONDS] [--max-rss-mib N] [--skip-device-reads] [--out DIR] \
+         [--corpus DIR]…\n       \
          tfstack-fuzz --replay FILE --target NAME\ntargets: hcl json plan policy tfvars tfjson"
     );
     2
@@ -32,6 +34,8 @@ fn real_main() -> i32 {
         seed: 1,
         jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
         watchdog: Duration::from_secs(10),
+        max_rss: 4 << 30,
+        skip_device_reads: false,
         out: root.join("target/fuzz"),
         corpus: Vec::new(),
     };
@@ -66,6 +70,11 @@ fn real_main() -> i32 {
                 Some(t) => settings.targets.push(t),
                 None => return usage("unknown target"),
             },
+            "--max-rss-mib" => match number(value()) {
+                Some(n) if n > 0 => settings.max_rss = n << 20,
+                _ => return usage("--max-rss-mib needs a positive number"),
+            },
+            "--skip-device-reads" => settings.skip_device_reads = true,
             "--out" => settings.out = PathBuf::from(value()),
             "--corpus" => corpus_dirs.push(PathBuf::from(value())),
             "--replay" => replay = Some(PathBuf::from(value())),
