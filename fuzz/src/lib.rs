@@ -517,9 +517,18 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
                 }
             });
         }
-        // The watchdog.
+        // The watchdog, which also says every ten seconds how far the run is.
+        let mut reported = Instant::now();
         while !stop.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(50));
+            if reported.elapsed() >= Duration::from_secs(10) {
+                reported = Instant::now();
+                eprintln!(
+                    "{} inputs in {:.0} s",
+                    count.load(Ordering::Relaxed),
+                    start.elapsed().as_secs_f64()
+                );
+            }
             if resident_bytes().is_some_and(|rss| rss > settings.max_rss) {
                 for slot in &slots {
                     let (target, input) =
