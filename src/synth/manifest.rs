@@ -3,8 +3,8 @@
 //! not a name synth could have written (absolute, `..`, a hidden or unusual name) is an
 //! error naming the line, and then nothing is written or deleted.
 
-use super::SynthIoError;
-use crate::write::{read_no_follow, WriteError};
+use super::error::SynthIoError;
+use crate::write::read_no_follow;
 use std::collections::BTreeSet;
 use std::path::Path;
 use tfstack_model::{SourceError, SourceFile};
@@ -116,12 +116,6 @@ pub fn render(entries: &BTreeSet<String>) -> String {
         text.push('\n');
     }
     text
-}
-
-impl From<WriteError> for SynthIoError {
-    fn from(e: WriteError) -> Self {
-        SynthIoError::Write(e)
-    }
 }
 
 #[cfg(test)]

@@ -8,8 +8,9 @@
 //! naming what synth never writes. A file in a generated folder that the manifest does
 //! not list belongs to the user: synth never writes, removes or reports it.
 
+use super::error::SynthIoError;
 use super::manifest::{self, Manifest, MANIFEST};
-use super::SynthIoError;
+use super::parallel::parallel_map;
 use crate::write::{self, entry, read_no_follow, WriteError, TEMP_PREFIX};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -70,7 +71,7 @@ fn plan<'a>(
     let in_scope = |path: &str| scope.iter().any(|s| path.starts_with(s.as_str()));
 
     let items: Vec<(&String, &Vec<u8>)> = files.iter().collect();
-    let found = super::parallel_map(&items, 4, |(path, bytes)| {
+    let found = parallel_map(&items, 4, |(path, bytes)| {
         if !root_exists {
             return Ok(Some(Existing::Missing));
         }
@@ -261,7 +262,7 @@ pub fn write_tree(
     // The temporary files are written on several threads (file creation waits on the
     // file system); the renames that make them visible stay in path order and stop at
     // the first error.
-    let prepared = super::parallel_map(&plan.writes, 4, |(path, _)| {
+    let prepared = parallel_map(&plan.writes, 4, |(path, _)| {
         let bytes = files.get(*path).map(Vec::as_slice).unwrap_or_default();
         write::prepare(&root.join(path), bytes)
     });
