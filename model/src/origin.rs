@@ -107,15 +107,14 @@ impl SourceFile {
 
     fn line_starts(&self) -> &[u32] {
         self.line_starts.get_or_init(|| {
-            // Sized exactly: a large file's table stays for the whole lint of its module.
-            let lines = self.text.bytes().filter(|b| *b == b'\n').count();
-            let mut v = Vec::with_capacity(lines + 1);
-            v.push(0u32);
+            let mut v = vec![0u32];
             for (i, b) in self.text.bytes().enumerate() {
                 if b == b'\n' {
                     v.push((i + 1) as u32);
                 }
             }
+            // No spare capacity: a large file's table stays for the whole lint of its module.
+            v.shrink_to_fit();
             v
         })
     }
