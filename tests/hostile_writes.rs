@@ -28,19 +28,22 @@ fn tfstack(args: &[&str]) -> Output {
         .expect("runs")
 }
 
+/// The arguments of `tfstack synth` of one small stack environment into `out`.
+const SYNTH: [&str; 7] = [
+    "synth",
+    "--stack",
+    "lab_http_api",
+    "--env",
+    "dev",
+    "--no-lint",
+    "--out",
+];
+
 /// `tfstack synth` of one small stack environment into `out`, with `extra` arguments.
 fn synth(out: &Path, extra: &[&str]) -> Output {
     let out = out.to_string_lossy();
-    let mut args = vec![
-        "synth",
-        "--stack",
-        "lab_http_api",
-        "--env",
-        "dev",
-        "--no-lint",
-        "--out",
-        &out,
-    ];
+    let mut args = SYNTH.to_vec();
+    args.push(&out);
     args.extend_from_slice(extra);
     tfstack(&args)
 }
@@ -53,15 +56,7 @@ fn synth_with_umask(out: &Path, umask: &str) -> Output {
         .arg("-c")
         .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
         .arg(binary)
-        .args([
-            "synth",
-            "--stack",
-            "lab_http_api",
-            "--env",
-            "dev",
-            "--no-lint",
-        ])
-        .arg("--out")
+        .args(SYNTH)
         .arg(out)
         .timeout(TIMEOUT)
         .output()
@@ -743,16 +738,8 @@ fn refusals_render_through_the_one_renderer() {
             String::from_utf8_lossy(&o.stderr)
         )
     };
-    let synth = [
-        "synth",
-        "--stack",
-        "lab_http_api",
-        "--env",
-        "dev",
-        "--no-lint",
-        "--out",
-        "out",
-    ];
+    let mut synth = SYNTH.to_vec();
+    synth.push("out");
     let mut text = String::new();
     assert!(run(&synth).contains("exit Some(0)"));
     let manifest = dir.path().join("out").join(tfstack::synth::MANIFEST);
