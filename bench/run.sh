@@ -211,6 +211,17 @@ for format in json human; do
   LARGE_ROWS+=("| one module, one file | $(calc '%.2f' "$bytes / 1000000") | $resources | $format | $(calc '%.3f' "$MEDIAN") | $(calc '%.1f' "$bytes / 1000000 / $MEDIAN") | $(calc '%.1f' "$RSS / 1024") | $(calc '%.1f' "$RSS / 1024 / ($bytes / 1048576)")× | $CPU% |")
 done
 
+# --- many small modules --------------------------------------------------------------------
+# Public repositories of reusable modules: hundreds of modules of a few small files. The
+# pipeline must keep both cores busy here too (CPU / wall ≥ 1.6 on two cores).
+SMALL_FILES=$([ "$QUICK" = 1 ] && echo 200 || echo 1000)
+dir=$WORK/small-modules
+summary=$("$BIN/tfstack-corpus" --seed "$SEED" --files "$SMALL_FILES" --max-files-per-module 3 --resources-per-file 5 --out "$dir")
+eval "$summary"
+log "many small modules: $summary"
+measure "$RUNS" "$TFSTACK" lint "$dir" --format json
+SMALL_LINE="| $modules | $files | $(calc '%.2f' "$bytes / 1000000") | $resources | $(calc '%.3f' "$MEDIAN") | $(calc '%.2f' "$CPU / 100") | $(calc '%.1f' "$RSS / 1024") |"
+
 # --- synth -------------------------------------------------------------------------------
 SYNTH_ROWS=()
 rm -rf "$WORK/synth-runs"
@@ -269,6 +280,12 @@ rm -rf "$WORK/synth-runs"
   echo
   echo "$GITHUB_LINE"
   echo "$SARIF_LINE"
+  echo
+  echo "### Many small modules (\`tfstack lint DIR --format json\`; 1–3 resource files of 5 resources per module, plus its variables, outputs and policy files)"
+  echo
+  echo "| modules | files | MB | resources | wall (s) | CPU / wall | peak RSS (MiB) |"
+  echo "|---|---|---|---|---|---|---|"
+  echo "$SMALL_LINE"
   echo
   echo "### Scaling within one module (\`tfstack lint DIR --format json\`, DIR one module)"
   echo

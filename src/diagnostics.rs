@@ -17,6 +17,9 @@ pub enum CliError {
     #[error("unknown stack `{name}`")]
     #[diagnostic(code(tfstack::usage), help("registered stacks: {registered}"))]
     UnknownStack { name: String, registered: String },
+    #[error("stack `{0}` is registered twice")]
+    #[diagnostic(code(tfstack::usage), help("stack names must be unique"))]
+    DuplicateStack(String),
     #[error("no selected stack has an environment `{0}`")]
     #[diagnostic(
         code(tfstack::usage),
@@ -29,9 +32,22 @@ pub enum CliError {
     #[error("--var expects name=value, got `{0}`")]
     #[diagnostic(code(tfstack::usage))]
     BadVar(String),
+    #[error("stack `{0}` has several environments")]
+    #[diagnostic(code(tfstack::usage), help("choose one with --env"))]
+    ChooseEnvironment(String),
+    #[error("cannot make the review: {0}")]
+    #[diagnostic(code(tfstack::review))]
+    Review(String),
     #[error("unknown rule `{0}`")]
     #[diagnostic(code(tfstack::usage), help("`tfstack rules` lists them"))]
     UnknownRule(String),
+    #[error("`{selector}` names no rule, name or family (in {flag})")]
+    #[diagnostic(code(tfstack::usage), help("{help}"))]
+    UnknownSelector {
+        selector: String,
+        flag: &'static str,
+        help: String,
+    },
     #[error(transparent)]
     #[diagnostic(transparent)]
     Input(#[from] SourceError),
@@ -62,6 +78,21 @@ pub enum CliError {
         help("fix the unreadable input, then write it again")
     )]
     IncompleteBaseline,
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Diff(#[from] tfstack_diff::DiffError),
+    #[error("{0}")]
+    #[diagnostic(
+        code(tfstack::usage),
+        help("`tfstack diff BASE HEAD` compares two directories, plans or revisions; `tfstack diff --stack S --env E` a typed stack with its committed output")
+    )]
+    DiffUsage(&'static str),
+    #[error("{0} file(s) could not be read: nothing was compared")]
+    #[diagnostic(
+        code(tfstack::diff),
+        help("a comparison without them could miss a change; fix the files shown above")
+    )]
+    DiffIncomplete(usize),
     #[error("could not write to standard output: {0}")]
     #[diagnostic(code(tfstack::io))]
     Stdout(std::io::Error),

@@ -11,48 +11,12 @@
 
 mod common;
 
-use assert_cmd::Command;
-use common::workspace_root;
+use common::{tfstack_in, workspace_root, Run};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn fixtures() -> PathBuf {
     workspace_root().join("tests/fixtures/lint")
-}
-
-/// What one run of the binary gave.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\nstderr:\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-}
-
-/// Runs `tfstack ARGS` in `dir`.
-fn tfstack_in(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::cargo_bin("tfstack")
-        .expect("the tfstack binary is built for integration tests")
-        .current_dir(dir)
-        .args(args)
-        .env_remove("CI")
-        .timeout(std::time::Duration::from_secs(120))
-        .output()
-        .expect("tfstack runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 /// Runs `tfstack ARGS` in the fixture directory.
@@ -94,12 +58,15 @@ fn resources(list: &[&Value]) -> Vec<String> {
     v
 }
 
-/// Whether a rule is registered (for checks that become meaningful as rules land).
+/// Whether a rule is registered and runs (for checks that become meaningful as rules
+/// land).
 fn has_rule(id: &str) -> bool {
     let run = tfstack(&["rules", "--format", "json"]);
-    run.json()
-        .as_array()
-        .is_some_and(|rules| rules.iter().any(|r| r["id"] == id))
+    run.json().as_array().is_some_and(|rules| {
+        rules
+            .iter()
+            .any(|r| r["id"] == id && r["status"] == "active")
+    })
 }
 
 fn is_positive_int(v: &Value) -> bool {
@@ -452,7 +419,7 @@ fn local_module_calls_are_linted_once() {
 }
 
 #[test]
-fn discovery_skips_dot_terraform_hidden_dirs_and_gitignored_files() {
+fn discovery_skips_dot_terraform_hidden_and_gitignored_dirs_but_not_ignored_tf_files() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();
     write(&root.join("visible/main.tf"), LOG_GROUP_WITHOUT_RETENTION);
@@ -471,8 +438,10 @@ fn discovery_skips_dot_terraform_hidden_dirs_and_gitignored_files() {
         .iter()
         .filter_map(|f| f["path"].as_str())
         .collect();
-    assert_eq!(paths, ["visible/main.tf"], "{doc:#}");
-    assert_eq!(doc["summary"]["files_checked"], 1, "{doc:#}");
+    // An ignored directory is not entered; an ignored `.tf` file of a module directory
+    // is linted: Terraform loads it.
+    assert_eq!(paths, ["scratch.local.tf", "visible/main.tf"], "{doc:#}");
+    assert_eq!(doc["summary"]["files_checked"], 2, "{doc:#}");
 }
 
 // ---------------------------------------------------------------- output formats
@@ -495,13 +464,10 @@ fn json_output_snapshot() {
     insta::assert_snapshot!("json_suppress", run.stdout);
 }
 
-/// The OASIS SARIF 2.1.0 schema, if the shared folder has it.
+/// The OASIS SARIF 2.1.0 schema (a copy vendored in the repository).
 fn sarif_validator() -> Option<jsonschema::Validator> {
-    let path = workspace_root().join("../shared/schemas/sarif-2.1.0.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        println!("skipped: SARIF schema not found at {}", path.display());
-        return None;
-    };
+    let path = workspace_root().join("tests/fixtures/schemas/sarif-2.1.0.json");
+    let text = std::fs::read_to_string(&path).expect("the vendored SARIF schema");
     let schema: Value = serde_json::from_str(&text).expect("the SARIF schema is JSON");
     Some(jsonschema::validator_for(&schema).expect("the SARIF schema compiles"))
 }
@@ -837,6 +803,30 @@ fn config_via_flag_turns_rules_off_and_overrides_severity() {
 }
 
 #[test]
+fn an_expired_config_suppression_brings_the_finding_back_and_is_reported() {
+    let (code, doc) = lint_json(&["--config", "config/expired.toml", "hcl"]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(findings(&doc, "LOG001").len(), 1, "{doc:#}");
+    let expired = findings(&doc, "TFS003");
+    assert_eq!(expired.len(), 1, "{doc:#}");
+    assert_eq!(expired[0]["path"], "config/expired.toml");
+    assert_eq!(expired[0]["line"], 6);
+    assert!(
+        expired[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("expired after 2020-01-31")),
+        "{doc:#}"
+    );
+    // Human output shows the entry in the file.
+    let run = tfstack(&["lint", "--config", "config/expired.toml", "hcl"]);
+    assert!(
+        run.stdout.contains("until = \"2020-01-31\""),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn config_production_names_decide_production() {
     if !has_rule("APIGW001") {
         println!("skipped: APIGW001 is not registered yet");
@@ -968,6 +958,84 @@ fn baseline_accepts_known_findings_and_fails_on_new_ones() {
     assert_eq!(run.code, 2);
 }
 
+/// A baseline of one module's findings; the module copied into another directory: the
+/// copy's findings are new (the module is part of an entry), the original's stay known.
+/// Entries that no longer match are counted, and writing the baseline again drops them.
+#[test]
+fn a_copy_of_baselined_code_in_another_module_is_new_and_stale_entries_are_counted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&fixtures().join("hcl"), &dir.path().join("hcl"));
+    write(&dir.path().join("tfstack.toml"), "");
+    let run = tfstack_in(
+        dir.path(),
+        &["lint", ".", "--write-baseline", "baseline.json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let written: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("baseline.json")).expect("written"),
+    )
+    .expect("JSON");
+    assert_eq!(written["version"], 2);
+    let entry = &written["findings"][0];
+    assert_eq!(entry["module"], "hcl");
+    assert!(
+        entry["fingerprint"].as_str().is_some_and(|f| f.len() == 16),
+        "{entry}"
+    );
+    copy_dir(&fixtures().join("hcl"), &dir.path().join("copy"));
+    let lint = |args: &[&str]| {
+        let mut all = vec!["lint", "--format", "json", "."];
+        all.extend_from_slice(args);
+        tfstack_in(dir.path(), &all)
+    };
+    let run = lint(&["--baseline", "baseline.json"]);
+    assert_eq!(run.code, 1, "the copy fails: {}", run.stdout);
+    let doc = run.json();
+    let new: Vec<&str> = findings(&doc, "LOG001")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(new, ["copy/main.tf"]);
+    assert_eq!(suppressed(&doc, "LOG001").len(), 1);
+    // The original fixed: its entry is stale, counted in the summary and dropped when the
+    // baseline is written again.
+    std::fs::remove_dir_all(dir.path().join("hcl")).expect("remove");
+    let doc = lint(&["--baseline", "baseline.json"]).json();
+    assert_eq!(doc["summary"]["baseline_stale"], 1, "{doc:#}");
+    let human = tfstack_in(dir.path(), &["lint", ".", "--baseline", "baseline.json"]);
+    assert!(
+        human.stdout.contains("1 baseline entry matched nothing"),
+        "{}",
+        human.stdout
+    );
+    let run = lint(&["--write-baseline", "baseline.json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = lint(&["--baseline", "baseline.json"]).json();
+    assert!(doc["summary"].get("baseline_stale").is_none(), "{doc:#}");
+    assert_eq!(findings(&doc, "LOG001").len(), 0);
+}
+
+/// Baselines written before entries named their module and fingerprint still work.
+#[test]
+fn a_version_1_baseline_is_still_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&fixtures().join("hcl"), &dir.path().join("hcl"));
+    write(&dir.path().join("tfstack.toml"), "");
+    write(
+        &dir.path().join("old.json"),
+        r#"{"version": 1, "findings": [{"rule": "LOG001", "key": "aws_cloudwatch_log_group.audit", "attribute": null}]}"#,
+    );
+    let run = tfstack_in(dir.path(), &["lint", "hcl", "--baseline", "old.json"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    write(
+        &dir.path().join("future.json"),
+        r#"{"version": 9, "findings": []}"#,
+    );
+    let run = tfstack_in(dir.path(), &["lint", "hcl", "--baseline", "future.json"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("baseline version 9"), "{}", run.stderr);
+}
+
 #[test]
 fn write_baseline_with_unreadable_input_is_exit_2() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -1054,6 +1122,68 @@ fn explain_prints_the_rule_docs_by_id_or_name() {
     let unknown = tfstack(&["explain", "NOPE001"]);
     assert_eq!(unknown.code, 2);
     assert!(unknown.stderr.contains("NOPE001"), "{}", unknown.stderr);
+}
+
+#[test]
+fn a_retired_rule_is_explained_listed_and_tolerated_in_configuration() {
+    let explain = tfstack(&["explain", "LAMBDA002"]);
+    assert_eq!(explain.code, 0, "{}", explain.stderr);
+    assert!(
+        explain.stdout.starts_with(
+            "LAMBDA002 (lambda-handler-module-with-dash) — family LAMBDA, retired; replaced by LAMBDA007"
+        ),
+        "{}",
+        explain.stdout
+    );
+    assert!(
+        explain.stdout.contains("importlib.import_module"),
+        "{}",
+        explain.stdout
+    );
+    assert_eq!(
+        tfstack(&["explain", "lambda-handler-module-with-dash"]).stdout,
+        explain.stdout
+    );
+
+    let rules = tfstack(&["rules"]);
+    let line = rules
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("LAMBDA002 "))
+        .expect("LAMBDA002 listed");
+    assert!(
+        line.contains(" retired ") && line.contains("Replaced by LAMBDA007."),
+        "{line}"
+    );
+    let json = tfstack(&["rules", "--format", "json"]).json();
+    let retired = json
+        .as_array()
+        .and_then(|a| a.iter().find(|r| r["id"] == "LAMBDA002"))
+        .expect("LAMBDA002 in JSON");
+    assert_eq!(retired["status"], "retired");
+    assert_eq!(retired["replaced_by"], "LAMBDA007");
+    assert!(retired["severity"].is_null());
+
+    // A configuration that names it still lints, and says the rule is retired.
+    let run = tfstack(&["lint", "--config", "config/retired.toml", "hcl"]);
+    assert_ne!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    for place in [
+        "[rules] names `LAMBDA002`",
+        "[[suppress]] names `lambda-handler-module-with-dash`",
+    ] {
+        assert!(
+            run.stderr.contains(&format!(
+                "note: config/retired.toml: {place}, which is retired"
+            )),
+            "{place}: {}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stderr.contains("LAMBDA007 replaces it"),
+        "{}",
+        run.stderr
+    );
 }
 
 // ---------------------------------------------------------------- typed stacks

@@ -460,12 +460,14 @@ fn tf_json_that_is_an_array_or_deep() {
 }
 
 #[test]
-fn an_empty_directory_is_clean() {
+fn an_empty_directory_is_an_error_naming_it() {
+    // A CI job pointed at the wrong directory must not pass.
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::create_dir_all(dir.path().join("empty")).expect("mkdir");
     std::fs::write(dir.path().join("tfstack.toml"), "").expect("write");
     let run = lint(dir.path(), &["empty"]);
-    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert_eq!(run.errors(), ["empty:0:0: no Terraform files under empty"]);
     let doc = run.json();
     assert_eq!(doc["summary"]["files_checked"], 0);
     assert!(doc["findings"].as_array().is_some_and(Vec::is_empty));
@@ -508,23 +510,27 @@ fn hostile_command_line_values() {
 fn special_files_and_symlink_loops() {
     let dir = tree(&[("good/main.tf", GOOD)]);
     std::os::unix::fs::symlink("..", dir.path().join("good/up")).expect("symlink");
-    // A FIFO is never opened (reading it would block forever).
+    // A FIFO is refused on its open handle (reading it would block forever).
     let fifo = dir.path().join("good/pipe.tf");
     let made = std::process::Command::new("mkfifo")
         .arg(&fifo)
         .status()
         .is_ok_and(|s| s.success());
     let run = lint(dir.path(), &["."]);
-    assert_eq!(run.code, 1, "{:?}", run.errors());
-    if made {
-        let run = lint(dir.path(), &["good/pipe.tf"]);
-        assert_eq!(run.code, 2);
-        assert!(
-            run.errors()
-                .iter()
-                .any(|e| e.contains("not a regular file or directory")),
-            "{:?}",
-            run.errors()
-        );
+    if !made {
+        assert_eq!(run.code, 1, "{:?}", run.errors());
+        return;
     }
+    // A FIFO named like a module file is refused by name; the module's other files and
+    // the walk go on.
+    assert_unreadable(&run, "good/pipe.tf", "not a regular file (a FIFO)");
+    let run = lint(dir.path(), &["good/pipe.tf"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.errors()
+            .iter()
+            .any(|e| e.contains("not a regular file (a FIFO)")),
+        "{:?}",
+        run.errors()
+    );
 }

@@ -24,10 +24,22 @@ fn every_stack_roundtrips() {
     for out in &s.outputs {
         let back = roundtrip(&out.config.blocks);
         assert_eq!(
-            back, out.config.blocks,
+            back.len(),
+            out.config.blocks.len(),
             "stack {} / {}",
-            out.name, out.env.name
+            out.name,
+            out.env.name
         );
+        for (b, o) in back.iter().zip(&out.config.blocks) {
+            assert_eq!(
+                b,
+                o,
+                "stack {} / {}: {}",
+                out.name,
+                out.env.name,
+                o.address()
+            );
+        }
     }
 }
 

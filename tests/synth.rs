@@ -6,26 +6,7 @@ use common::{app, has_program, workspace_root};
 
 #[test]
 fn out_is_fresh() {
-    let root = workspace_root();
-    let app = app();
-    let synthesized = app.synthesize(None, None, &root).expect("synthesizes");
-    assert!(
-        synthesized.errors.is_empty(),
-        "stack errors:\n{}",
-        tfstack::diagnostics::render_stack_errors(&synthesized.errors, false)
-    );
-    let files = app.render(&synthesized.outputs).expect("renders");
-    let scope: Vec<String> = synthesized
-        .outputs
-        .iter()
-        .map(|o| format!("{}/{}/", o.name, o.env.name))
-        .collect();
-    let report = tfstack::synth::check_tree(&root.join("out"), &files, &scope).expect("checks");
-    assert!(
-        report.is_clean(),
-        "out/ is stale; run `cargo run --release -- synth`:\n{}",
-        report.render()
-    );
+    tfstack::testing::assert_out_is_fresh(&app(), &workspace_root().join("out"));
 }
 
 #[test]
@@ -150,4 +131,28 @@ fn synth_respects_foreign_files_and_removes_only_its_own_orphans() {
         out.join("lab_http_api/dev/notes.md").exists(),
         "a foreign file is kept"
     );
+}
+
+/// The built-in stacks' function code is embedded in the binary: a copy of the binary run
+/// from an unrelated directory writes the same bytes as `out/`.
+#[test]
+fn a_copied_binary_synthesizes_the_same_bytes_elsewhere() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let binary = dir.path().join("tfstack");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("tfstack"), &binary).expect("copy binary");
+    let r = std::process::Command::new(&binary)
+        .current_dir(dir.path())
+        .args(["synth", "--out", "elsewhere"])
+        .output()
+        .expect("runs");
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    let app = app();
+    let synthesized = app
+        .synthesize(None, None, &workspace_root())
+        .expect("synthesizes");
+    let files = app.render(&synthesized.outputs).expect("renders");
+    for (path, bytes) in &files {
+        let written = std::fs::read(dir.path().join("elsewhere").join(path)).expect(path);
+        assert!(written == *bytes, "{path} differs");
+    }
 }

@@ -26,6 +26,9 @@ pub struct Spec {
     /// Resource files per module: `None` for the usual mix (10 to 50), `Some(n)` for
     /// modules of exactly `n` (the last one takes what is left), e.g. one large module.
     pub files_per_module: Option<u64>,
+    /// With `files_per_module` unset: modules of 1 to this many resource files (many
+    /// small modules, as public repositories of reusable modules have).
+    pub max_files_per_module: Option<u64>,
 }
 
 /// What was written.
@@ -119,9 +122,10 @@ pub fn generate(spec: &Spec) -> Vec<(Vec<File>, Stats)> {
     let mut modules = Vec::new();
     let mut index = 0;
     while remaining > 0 {
-        let n = match spec.files_per_module {
-            Some(per_module) => per_module.clamp(1, remaining),
-            None => {
+        let n = match (spec.files_per_module, spec.max_files_per_module) {
+            (Some(per_module), _) => per_module.clamp(1, remaining),
+            (None, Some(max)) => rng.range(1, max.max(1)).min(remaining),
+            (None, None) => {
                 let mut n = if remaining <= 50 {
                     remaining
                 } else {
@@ -990,7 +994,20 @@ mod tests {
             files,
             resources_per_file: 50,
             files_per_module: None,
+            max_files_per_module: None,
         }
+    }
+
+    #[test]
+    fn max_files_per_module_makes_many_small_modules() {
+        let small = Spec {
+            max_files_per_module: Some(3),
+            ..spec(300)
+        };
+        let sizes: Vec<usize> = generate(&small).iter().map(|(f, _)| f.len() - 4).collect();
+        assert!(sizes.iter().all(|n| (1..=3).contains(n)), "{sizes:?}");
+        assert_eq!(sizes.iter().sum::<usize>(), 300);
+        assert!(sizes.len() >= 100, "{}", sizes.len());
     }
 
     #[test]

@@ -179,6 +179,13 @@ impl Printer {
     }
 
     fn block(&mut self, b: &Block, level: usize) {
+        for comment in &b.comments {
+            self.indent(level);
+            self.out.push_str("# ");
+            // One line each: a line break would end the comment.
+            self.out.push_str(&comment.replace(['\r', '\n'], " "));
+            self.out.push('\n');
+        }
         self.indent(level);
         self.out.push_str(&b.kind);
         for l in &b.labels {
@@ -301,12 +308,18 @@ impl Printer {
             }
             ExprKind::Tuple(items) => self.tuple(items, level, mode),
             ExprKind::Object(items) => self.object(items, level, mode),
-            ExprKind::Opaque(s)
-                if mode == Mode::Inline && s.contains('\n') && !s.contains("<<") =>
-            {
-                push_on_one_line(s, &mut self.out)
-            }
-            ExprKind::Opaque(s) => self.out.push_str(s),
+            ExprKind::Opaque(s) => self.source_text(s, mode),
+            ExprKind::For(f) => self.source_text(&f.source, mode),
+        }
+    }
+
+    /// Source text kept as written (`for` expressions, opaque expressions): joined onto
+    /// one line where the context is single-line.
+    fn source_text(&mut self, s: &str, mode: Mode) {
+        if mode == Mode::Inline && s.contains('\n') && !s.contains("<<") {
+            push_on_one_line(s, &mut self.out)
+        } else {
+            self.out.push_str(s)
         }
     }
 
@@ -469,6 +482,7 @@ impl Printer {
             ExprKind::Tuple(items) => !self.tuple_is_inline(items),
             ExprKind::FunctionCall(c) => self.call_layout(c) != CallLayout::Inline,
             ExprKind::Opaque(s) => s.contains('\n'),
+            ExprKind::For(f) => f.source.contains('\n'),
             _ => false,
         }
     }

@@ -3,6 +3,7 @@
 
 use crate::located::Located;
 use crate::{RuleMeta, Severity};
+use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -12,7 +13,7 @@ use std::path::{Path, PathBuf};
 pub const CONFIG_FILE: &str = "tfstack.toml";
 
 /// A rule setting: `"off"`, or a severity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleSetting {
     Off,
@@ -48,7 +49,8 @@ pub struct SuppressEntry {
     pub path: Option<String>,
     /// Why the finding is acceptable. Required.
     pub reason: String,
-    /// `YYYY-MM-DD`: after this date the finding returns.
+    /// `YYYY-MM-DD`: after this date the finding returns, and the expired entry is
+    /// reported (TFS003). A text that is no date suppresses nothing.
     #[serde(default)]
     pub until: Option<String>,
 }
@@ -69,6 +71,40 @@ pub struct ConfigFile {
     /// Accepted findings.
     #[serde(default)]
     pub suppress: Vec<SuppressEntry>,
+    /// Paths not linted: globs relative to the read root (`legacy/**`, `**/examples`).
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Environments by path: module directory glob (relative to this file's directory)
+    /// → environment (`"envs/prod/**" = "prod"`). The first matching glob, in file order,
+    /// wins; `--env` overrides it.
+    #[serde(default)]
+    pub environments: IndexMap<String, String>,
+    /// Which module calls are linted as instances of the called module: `local`
+    /// (default), `all` (also modules `terraform init` installed) or `none`.
+    #[serde(default)]
+    pub call_modules: Option<crate::input::CallModules>,
+    /// The largest file read: bytes, or a size such as `"64MB"` (default 64 MiB).
+    #[serde(default)]
+    pub max_file_size: Option<FileSize>,
+}
+
+/// A size in bytes, written as a number of bytes or as text with a unit (`"64MB"`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum FileSize {
+    Bytes(u64),
+    Text(String),
+}
+
+impl FileSize {
+    /// The size in bytes, or why it is not one.
+    pub fn bytes(&self) -> Result<u64, String> {
+        match self {
+            FileSize::Bytes(0) => Err("a size must be at least one byte".to_string()),
+            FileSize::Bytes(n) => Ok(*n),
+            FileSize::Text(t) => tfstack_model::read::parse_size(t),
+        }
+    }
 }
 
 /// The effective lint configuration.
@@ -81,6 +117,19 @@ pub struct LintConfig {
     pub profile_override: Option<Profile>,
     /// Today, `YYYY-MM-DD`, for `until` dates.
     pub today: String,
+    /// `--select`: when not empty, only the rules these IDs, names or families name run.
+    pub select: Vec<String>,
+    /// `--ignore`: the rules these IDs, names or families name do not run.
+    pub ignore: Vec<String>,
+    /// The file's text, for findings about its entries.
+    pub text: String,
+    /// Where each `[[suppress]]` entry's `until` is written in `text` (in entry order).
+    pub until_spans: Vec<tfstack_model::Span>,
+}
+
+/// Whether `selector` (an ID, a name or a family, any case) names the rule.
+pub fn selects(selector: &str, meta: &RuleMeta) -> bool {
+    meta.is_named(selector) || selector.eq_ignore_ascii_case(meta.family())
 }
 
 /// A configuration that could not be used: the model's one located error.
@@ -92,6 +141,13 @@ const CONFIG_HELP: &str = "see `tfstack schema config` for the accepted keys";
 impl LintConfig {
     /// The severity a rule runs with, or `None` when it is off.
     pub fn severity_of(&self, meta: &RuleMeta) -> Option<Severity> {
+        if self.ignore.iter().any(|s| selects(s, meta)) {
+            return None;
+        }
+        let selected = self.select.iter().any(|s| selects(s, meta));
+        if !self.select.is_empty() && !selected {
+            return None;
+        }
         let setting = self
             .file
             .rules
@@ -115,6 +171,10 @@ impl LintConfig {
                     .or(self.file.profile)
                     .unwrap_or_default();
                 let sev = meta.default_severity;
+                if selected {
+                    // Selected by name on the command line: it runs whatever the profile.
+                    return Some(sev);
+                }
                 match profile {
                     Profile::Strict => Some(sev),
                     Profile::Recommended => (sev != Severity::Note).then_some(sev),
@@ -122,6 +182,30 @@ impl LintConfig {
                 }
             }
         }
+    }
+
+    /// The environment the `[environments]` table gives a module directory: the first
+    /// glob that matches the directory (or a file in it), as shown or relative to the
+    /// configuration file's directory.
+    pub fn environment_of(&self, dir: &Path) -> Option<String> {
+        if self.file.environments.is_empty() {
+            return None;
+        }
+        let shown = crate::located::display_path(dir);
+        let mut candidates = self.glob_paths(&shown);
+        let files: Vec<String> = candidates
+            .iter()
+            .map(|d| match d.trim_end_matches('/') {
+                "" | "." => "main.tf".to_string(),
+                d => format!("{d}/main.tf"),
+            })
+            .collect();
+        candidates.extend(files);
+        self.file
+            .environments
+            .iter()
+            .find(|(glob, _)| candidates.iter().any(|c| glob_match(glob, c)))
+            .map(|(_, env)| env.clone())
     }
 
     pub fn production_names(&self) -> Vec<String> {
@@ -136,15 +220,18 @@ impl LintConfig {
             {
                 continue;
             }
-            if let Some(until) = &s.until {
-                if self.today.as_str() > until.as_str() {
-                    continue;
-                }
+            if s.until
+                .as_deref()
+                .is_some_and(|u| crate::until::Until::parse(u).has_passed(&self.today))
+            {
+                continue;
             }
+            // An address inside a called module matches with or without its instance
+            // (`aws_sqs_queue.q` covers every instance of the module file).
             if let Some(r) = &s.resource {
-                match &f.resource {
-                    Some(addr) if glob_match(r, addr) => {}
-                    _ => continue,
+                let addresses = [f.resource.as_deref(), f.local_resource()];
+                if !addresses.into_iter().flatten().any(|a| glob_match(r, a)) {
+                    continue;
                 }
             }
             if let Some(p) = &s.path {
@@ -162,9 +249,9 @@ impl LintConfig {
     }
 
     /// A finding's path as shown (relative to where tfstack runs) and, when the
-    /// configuration came from a file, relative to that file's directory. Fix: `path`
-    /// globs matched only the former, so `legacy/**` in the repository's tfstack.toml
-    /// stopped matching when tfstack ran from a subdirectory.
+    /// configuration came from a file, relative to that file's directory, so that
+    /// `legacy/**` in the repository's tfstack.toml matches when tfstack runs from a
+    /// subdirectory too.
     fn glob_paths(&self, shown: &str) -> Vec<String> {
         let mut out = vec![shown.to_string()];
         let config_dir = self
@@ -187,13 +274,17 @@ impl LintConfig {
         out
     }
 
-    /// Reads `path` (TOML), validating it against the schema.
-    pub fn load(path: &Path) -> Result<LintConfig, ConfigError> {
-        let text = crate::input::read_text(path).map_err(|e| e.with_code("tfstack::config"))?;
+    /// Reads `path` (TOML, at most `limit` bytes), validating it against the schema.
+    pub fn load(path: &Path, limit: u64) -> Result<LintConfig, ConfigError> {
+        let text =
+            crate::input::read_text(path, limit).map_err(|e| e.with_code("tfstack::config"))?;
         let file = parse_config(&text, path)?;
+        let until_spans = until_spans(&text, file.suppress.len());
         Ok(LintConfig {
             file,
             path: Some(path.to_path_buf()),
+            text,
+            until_spans,
             ..LintConfig::default()
         })
     }
@@ -217,6 +308,109 @@ impl LintConfig {
     }
 }
 
+/// Where each of the `entries` `[[suppress]]` entries writes its `until` (its `rule`
+/// when it has none; nothing when the text cannot be read that way).
+fn until_spans(text: &str, entries: usize) -> Vec<tfstack_model::Span> {
+    #[derive(Deserialize)]
+    struct Spans {
+        #[serde(default)]
+        suppress: Vec<EntrySpans>,
+    }
+    #[derive(Deserialize)]
+    struct EntrySpans {
+        #[serde(default)]
+        until: Option<toml::Spanned<String>>,
+        #[serde(default)]
+        rule: Option<toml::Spanned<String>>,
+    }
+    let spans: Vec<tfstack_model::Span> = toml::from_str::<Spans>(text)
+        .map(|s| {
+            s.suppress
+                .iter()
+                .map(|e| {
+                    e.until
+                        .as_ref()
+                        .map(|u| u.span())
+                        .or_else(|| e.rule.as_ref().map(|r| r.span()))
+                        .map(|r| tfstack_model::Span::new(r.start, r.end))
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut spans = spans;
+    spans.resize(entries, tfstack_model::Span::default());
+    spans
+}
+
+impl LintConfig {
+    /// Every `[rules]` key and `[[suppress]]` rule must name a rule, a rule name or a
+    /// family of `catalogue` (or a rule `is_retired` knows: those are noted elsewhere): a
+    /// typo would otherwise configure nothing without a word.
+    pub fn check_rule_names(
+        &self,
+        catalogue: &[&'static dyn crate::Rule],
+        is_retired: &dyn Fn(&str) -> bool,
+    ) -> Result<(), ConfigError> {
+        use toml::de::{DeTable, DeValue};
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let known =
+            |name: &str| is_retired(name) || catalogue.iter().any(|r| selects(name, r.meta()));
+        let candidates: Vec<&str> = catalogue
+            .iter()
+            .flat_map(|r| {
+                let m = r.meta();
+                [m.id, m.name, m.family()]
+            })
+            .collect();
+        let file = tfstack_model::SourceFile::new(path, self.text.as_str());
+        let error = |offset: usize, name: &str| {
+            let help = match closest(name, candidates.iter().copied()) {
+                Some(c) => format!("did you mean `{c}`? `tfstack rules` lists every rule"),
+                None => "`tfstack rules` lists every rule; a family is an ID's letters (`IAM`)"
+                    .to_string(),
+            };
+            ConfigError::at_offset(&file, offset, format!("`{name}` names no rule"))
+                .with_help(help)
+                .with_code("tfstack::config")
+        };
+        let Ok(doc) = DeTable::parse(&self.text) else {
+            return Ok(());
+        };
+        for (key, value) in doc.get_ref() {
+            match (key.get_ref().as_ref(), value.get_ref()) {
+                ("rules", DeValue::Table(rules)) => {
+                    for (rule, _) in rules {
+                        if !known(rule.get_ref()) {
+                            return Err(error(rule.span().start, rule.get_ref()));
+                        }
+                    }
+                }
+                ("suppress", DeValue::Array(entries)) => {
+                    for entry in entries {
+                        let DeValue::Table(entry) = entry.get_ref() else {
+                            continue;
+                        };
+                        for (k, v) in entry {
+                            if let ("rule", DeValue::String(rule)) =
+                                (k.get_ref().as_ref(), v.get_ref())
+                            {
+                                if !known(rule) {
+                                    return Err(error(v.span().start, rule));
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The JSON Schema of `tfstack.toml`.
 pub fn config_schema() -> serde_json::Value {
     serde_json::to_value(schemars::schema_for!(ConfigFile)).unwrap_or_default()
@@ -232,6 +426,7 @@ pub fn parse_config(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> 
     };
     let doc: toml::Table = toml::from_str(text)
         .map_err(|e| invalid(e.span().map(|s| s.start), e.message().to_string()))?;
+    check_keys_and_values(&file, text)?;
     let json = serde_json::to_value(&doc).map_err(|e| invalid(None, e.to_string()))?;
     let schema = config_schema();
     if let Ok(validator) = jsonschema::validator_for(&schema) {
@@ -258,6 +453,136 @@ pub fn parse_config(text: &str, path: &Path) -> Result<ConfigFile, ConfigError> 
         }
     }
     serde_json::from_value(json).map_err(|e| invalid(None, e.to_string()))
+}
+
+/// The closest of `candidates` to `word` (case-insensitive), when close enough to be a
+/// typo of it.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let word = word.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(&word, &c.to_ascii_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// `a`, `b` or `c`.
+fn one_of(names: &[String]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => format!("`{one}`"),
+        [rest @ .., last] => format!(
+            "{} or `{last}`",
+            rest.iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The names of a clap value enum (`strict`, `recommended`, `minimal`).
+fn value_names<E: clap::ValueEnum>() -> Vec<String> {
+    E::value_variants()
+        .iter()
+        .filter_map(|v| v.to_possible_value())
+        .map(|v| v.get_name().to_string())
+        .collect()
+}
+
+/// The keys of an object of the configuration's schema (`[]`: the top level).
+fn schema_keys(path: &[&str]) -> Vec<String> {
+    let schema = config_schema();
+    let mut node = &schema;
+    for part in path {
+        let Some(reference) = node["properties"][*part]["items"]["$ref"]
+            .as_str()
+            .or_else(|| node["properties"][*part]["$ref"].as_str())
+        else {
+            return Vec::new();
+        };
+        let name = reference.rsplit('/').next().unwrap_or_default();
+        node = &schema["$defs"][name];
+    }
+    node["properties"]
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The mistakes people make in `tfstack.toml`, reported in plain words at the key or value:
+/// an unknown key (with the closest known one), a profile or rule setting that is not one
+/// of the names (with the closest). What this does not cover is left to the schema.
+fn check_keys_and_values(file: &tfstack_model::SourceFile, text: &str) -> Result<(), ConfigError> {
+    use toml::de::{DeTable, DeValue};
+    let Ok(doc) = DeTable::parse(text) else {
+        return Ok(()); // the parse error is reported by the caller
+    };
+    let at = |offset: usize, message: String, help: String| {
+        ConfigError::at_offset(file, offset, message)
+            .with_help(help)
+            .with_code("tfstack::config")
+    };
+    let unknown_key = |offset: usize, key: &str, known: &[String], place: &str| {
+        let help = match closest(key, known.iter().map(String::as_str)) {
+            Some(c) => format!("did you mean `{c}`? The keys {place} are {}", one_of(known)),
+            None => format!("the keys {place} are {}", one_of(known)),
+        };
+        at(offset, format!("unknown key `{key}`"), help)
+    };
+    let bad_value = |offset: usize, value: &str, what: &str, names: &[String]| {
+        let help = match closest(value, names.iter().map(String::as_str)) {
+            Some(c) => format!("did you mean `{c}`? A {what} is {}", one_of(names)),
+            None => format!("a {what} is {}", one_of(names)),
+        };
+        at(offset, format!("`{value}` is not a {what}"), help)
+    };
+    let top = schema_keys(&[]);
+    for (key, value) in doc.get_ref() {
+        let name: &str = key.get_ref();
+        if !top.iter().any(|k| k == name) {
+            return Err(unknown_key(key.span().start, name, &top, "of tfstack.toml"));
+        }
+        match (name, value.get_ref()) {
+            ("profile", DeValue::String(profile)) => {
+                let names = value_names::<Profile>();
+                if !names.iter().any(|n| n == profile.as_ref()) {
+                    return Err(bad_value(value.span().start, profile, "profile", &names));
+                }
+            }
+            ("rules", DeValue::Table(rules)) => {
+                let names = value_names::<RuleSetting>();
+                for (_, setting) in rules {
+                    if let DeValue::String(s) = setting.get_ref() {
+                        if !names.iter().any(|n| n == s.as_ref()) {
+                            return Err(bad_value(setting.span().start, s, "rule setting", &names));
+                        }
+                    }
+                }
+            }
+            ("suppress", DeValue::Array(entries)) => {
+                let known = schema_keys(&["suppress"]);
+                for entry in entries {
+                    if let DeValue::Table(entry) = entry.get_ref() {
+                        for (k, _) in entry {
+                            let k_name: &str = k.get_ref();
+                            if !known.iter().any(|n| n == k_name) {
+                                return Err(unknown_key(
+                                    k.span().start,
+                                    k_name,
+                                    &known,
+                                    "of a [[suppress]] entry",
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Best-effort: the offset of the last key of a JSON pointer in TOML text, as a key

@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::path::PathBuf;
 use std::rc::Rc;
-use tfstack_model::eval::{Evaluator, FileSource};
+use std::sync::Arc;
+use tfstack_model::eval::{EvalNote, Evaluator, FileSource, Scope};
+use tfstack_model::instances::{instances_of, Instances};
 use tfstack_model::{Block, Config, Expr, Origin, RustLocation, SourceFiles, Value};
 
 /// Non-production environment names a stage may carry (production names are configured).
@@ -26,12 +28,32 @@ const NON_PRODUCTION_NAMES: &[&str] = &[
     "preview",
 ];
 
+/// One module call on the way to a module instance: the instance it makes and where the
+/// call is written.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CallSite {
+    /// The instance's address (`module.a["x"]`, `module.a["x"].module.b`).
+    pub instance: String,
+    /// The call's name (`b` in `module "b"`).
+    pub name: String,
+    /// The `module` block of the call, in the caller's file.
+    pub path: String,
+    pub line: u32,
+    pub column: u32,
+}
+
 /// One module to lint: a directory of `.tf`/`.tf.json` files, a typed stack, a plan, or a
 /// standalone policy file.
 pub struct Module {
     /// The directory, as the user named it (for messages).
     pub dir: PathBuf,
-    pub config: Config,
+    /// The root module's directory, where Terraform runs (relative paths in `file()` and
+    /// `templatefile()` resolve against it): the module's own unless it is called.
+    pub root_dir: PathBuf,
+    /// For an instance of a called module: the calls that made it, from the root module
+    /// inward (the last one's address prefixes its resources). Empty otherwise.
+    pub calls: Vec<CallSite>,
+    pub config: Arc<Config>,
     pub files: SourceFiles,
     /// Variable values from tfvars and `--var`, overriding defaults.
     pub variables: HashMap<String, Value>,
@@ -44,6 +66,24 @@ pub struct Module {
     pub source_maps: HashMap<PathBuf, Vec<(String, RustLocation)>>,
     /// Standalone IAM policy documents (JSON files not read by any module).
     pub standalone_policies: Vec<(tfstack_model::FileId, Value)>,
+    /// Deployment packages a typed stack writes, by the path its functions' `filename`
+    /// names: the code each is made of (a zip synth has not written yet has no file).
+    pub packages: HashMap<PathBuf, PackageSource>,
+    /// For an instance of a called module: the resources of its callers each input
+    /// variable's argument refers to (type and attribute known even where the value is
+    /// not), by variable name, as `(address, attribute)`.
+    pub argument_references: HashMap<String, Vec<(String, Option<String>)>>,
+}
+
+/// What a typed stack builds a deployment package from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PackageSource {
+    /// A directory synth zips.
+    Directory(PathBuf),
+    /// A zip synth copies.
+    Zip(PathBuf),
+    /// A zip synth writes from files it holds: their paths inside the package.
+    Files(std::collections::BTreeSet<String>),
 }
 
 impl Module {
@@ -52,16 +92,25 @@ impl Module {
     pub fn new(dir: PathBuf, mut config: Config, files: SourceFiles) -> Module {
         // The blocks stay for the whole lint of the module: no spare capacity.
         config.blocks.shrink_to_fit();
+        Module::shared(dir, Arc::new(config), files)
+    }
+
+    /// [`Module::new`] with a configuration shared by several instances of one module.
+    pub fn shared(dir: PathBuf, config: Arc<Config>, files: SourceFiles) -> Module {
         Module {
+            root_dir: dir.clone(),
             dir,
+            calls: Vec::new(),
             config,
             files,
             variables: HashMap::new(),
             environment: None,
             production_names: Vec::new(),
-            file_source: Box::new(tfstack_model::eval::DiskFiles),
+            file_source: Box::new(tfstack_model::eval::DiskFiles::default()),
             source_maps: HashMap::new(),
             standalone_policies: Vec::new(),
+            packages: HashMap::new(),
+            argument_references: HashMap::new(),
         }
     }
 
@@ -93,6 +142,34 @@ impl Module {
         self
     }
 
+    /// The deployment packages a typed stack writes, by the path functions name them by.
+    pub fn with_packages(mut self, packages: HashMap<PathBuf, PackageSource>) -> Module {
+        self.packages = packages;
+        self
+    }
+
+    /// An instance of a called module: run from `root_dir`, made by `calls`.
+    pub fn called(mut self, root_dir: PathBuf, calls: Vec<CallSite>) -> Module {
+        self.root_dir = root_dir;
+        self.calls = calls;
+        self
+    }
+
+    /// What each input variable's argument refers to in the callers.
+    pub fn with_argument_references(
+        mut self,
+        references: HashMap<String, Vec<(String, Option<String>)>>,
+    ) -> Module {
+        self.argument_references = references;
+        self
+    }
+
+    /// The address prefix of this instance's blocks (`module.a["x"]`), empty for a module
+    /// linted on its own.
+    pub fn instance(&self) -> &str {
+        self.calls.last().map_or("", |c| c.instance.as_str())
+    }
+
     /// A standalone IAM policy document (a JSON file read by no module).
     pub fn with_standalone_policy(
         mut self,
@@ -108,6 +185,10 @@ impl Module {
 pub struct Context<'m> {
     pub module: &'m Module,
     pub eval: Evaluator<'m>,
+    /// Top-level blocks whose `count`/`for_each` is known to be empty: they exist nowhere.
+    absent: std::collections::HashSet<*const Block>,
+    /// What rules noted that is not a finding (an environment that cannot be told).
+    notes: RefCell<Vec<EvalNote>>,
     by_type: HashMap<&'m str, Vec<&'m Block>>,
     by_data_type: HashMap<&'m str, Vec<&'m Block>>,
     references: OnceCell<HashMap<String, Vec<Reference<'m>>>>,
@@ -145,11 +226,24 @@ impl<'m> Context<'m> {
             module.files.clone(),
             module.file_source.as_ref(),
             &module.variables,
-        );
+        )
+        .with_root(module.root_dir.clone());
         eval.source_maps = module.source_maps.clone();
+        // A block whose `count`/`for_each` is known to be empty exists nowhere: no rule
+        // sees it, no companion counts it. An unknown one is possibly present.
+        let absent: std::collections::HashSet<*const Block> = module
+            .config
+            .blocks
+            .iter()
+            .filter(|b| instances_of(&eval, b).is_empty())
+            .map(|b| b as *const Block)
+            .collect();
         let mut by_type: HashMap<&str, Vec<&Block>> = HashMap::new();
         let mut by_data_type: HashMap<&str, Vec<&Block>> = HashMap::new();
         for b in &module.config.blocks {
+            if absent.contains(&(b as *const Block)) {
+                continue;
+            }
             if b.kind == "resource" {
                 by_type.entry(b.type_label()).or_default().push(b);
             } else if b.kind == "data" {
@@ -159,11 +253,97 @@ impl<'m> Context<'m> {
         Context {
             module,
             eval,
+            absent,
+            notes: RefCell::default(),
             by_type,
             by_data_type,
             references: OnceCell::new(),
             memo: RefCell::default(),
         }
+    }
+
+    /// Whether a top-level block exists: its `count`/`for_each` is not known to be empty.
+    pub fn exists(&self, block: &Block) -> bool {
+        !self.absent.contains(&(block as *const Block))
+    }
+
+    /// The top-level blocks that exist, in source order.
+    pub fn blocks(&self) -> impl Iterator<Item = &'m Block> + '_ {
+        self.module.config.blocks.iter().filter(|b| self.exists(b))
+    }
+
+    /// The module calls that exist, in source order.
+    pub fn module_calls(&self) -> impl Iterator<Item = &'m Block> + '_ {
+        self.blocks().filter(|b| b.kind == "module")
+    }
+
+    /// How many instances a block has, as far as it can be known.
+    pub fn instances(&self, block: &Block) -> Instances {
+        instances_of(&self.eval, block)
+    }
+
+    /// The names in scope for each instance of a block whose instances are known
+    /// (`count.index`, `each.key`/`each.value`), at most [`MAX_INSTANCE_SCOPES`]; empty
+    /// for a single or unknown instance.
+    pub fn instance_scopes(&self, block: &Block) -> Vec<Scope> {
+        let object = |members: Vec<(&str, Value)>| {
+            let map = members
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            Value::new(tfstack_model::ValueKind::Object(map), Origin::Generated)
+        };
+        let scope = |name: &str, value: Value| {
+            let mut scope = Scope::default();
+            scope.names.insert(name.to_string(), value);
+            scope
+        };
+        match self.instances(block) {
+            Instances::Count(n) => (0..n.min(MAX_INSTANCE_SCOPES))
+                .map(|i| {
+                    let index = Value::new(
+                        tfstack_model::ValueKind::Number(i as f64),
+                        Origin::Generated,
+                    );
+                    scope("count", object(vec![("index", index)]))
+                })
+                .collect(),
+            Instances::Each(keys) => keys
+                .into_iter()
+                .take(MAX_INSTANCE_SCOPES)
+                .map(|(key, value)| {
+                    let key = Value::string(key, Origin::Generated);
+                    scope("each", object(vec![("key", key), ("value", value)]))
+                })
+                .collect(),
+            Instances::Single | Instances::Unknown => Vec::new(),
+        }
+    }
+
+    /// The top-level block a nested block (a `dynamic`, a `lifecycle`, …) is written in.
+    pub fn owner_of(&self, nested: &Block) -> Option<&'m Block> {
+        let blocks = &self.module.config.blocks;
+        let owners = self.memoized(OwnersKey, || {
+            let mut owners: HashMap<usize, usize> = HashMap::new();
+            for (i, b) in blocks.iter().enumerate() {
+                collect_nested(&b.body, i, &mut owners);
+            }
+            owners
+        });
+        let index = *owners.get(&(nested as *const Block as usize))?;
+        blocks.get(index)
+    }
+
+    /// Records something a person should know that is not a finding (once per message).
+    pub fn note(&self, origin: Origin, message: impl Into<String>, help: impl Into<String>) {
+        EvalNote::push_once(&mut self.notes.borrow_mut(), origin, message.into(), help);
+    }
+
+    /// What the rules and the evaluator noted, in the order it happened.
+    pub fn notes(&self) -> Vec<EvalNote> {
+        let mut notes = self.eval.notes();
+        notes.extend(self.notes.borrow().iter().cloned());
+        notes
     }
 
     /// Every resource of one type, in source order.
@@ -191,7 +371,7 @@ impl<'m> Context<'m> {
     /// Built once per module: O(size of the module).
     pub fn referenced_by(&self, address: &str) -> &[Reference<'m>] {
         self.references
-            .get_or_init(|| build_references(&self.module.config))
+            .get_or_init(|| build_references(&self.module.config, &self.absent))
             .get(address)
             .map(Vec::as_slice)
             .unwrap_or(&[])
@@ -298,34 +478,42 @@ impl<'m> Context<'m> {
         None
     }
 
-    /// Whether `block` is production: the module environment, else `stage_name` when it
-    /// is a known environment name, else an `Environment`/`env` tag on the block.
-    pub fn is_production(&self, block: &Block, stage_name: Option<&str>) -> bool {
+    /// Whether `block` is production: the module environment (a typed stack's, `--env`, the
+    /// configuration's `[environments]` entry for its directory), else `stage_name` when it
+    /// is a known environment name, else a variable named `environment`, `env` or `stage`
+    /// (tfvars included), else an `Environment`/`env` tag on the block. `None` when none of
+    /// them tells.
+    pub fn production(&self, block: &Block, stage_name: Option<&str>) -> Option<bool> {
         if let Some(e) = &self.module.environment {
-            return self.is_production_name(e);
+            return Some(self.is_production_name(e));
         }
         if let Some(stage) = stage_name {
             if self.is_production_name(stage) {
-                return true;
+                return Some(true);
             }
             if NON_PRODUCTION_NAMES
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case(stage))
             {
-                return false;
+                return Some(false);
             }
         }
         if let Some(e) = self.environment() {
-            return self.is_production_name(&e);
+            return Some(self.is_production_name(&e));
         }
         if let Some(tags) = self.attr(block, "tags") {
             for key in ["Environment", "environment", "env", "Env"] {
                 if let Some(v) = tags.get(key).and_then(Value::as_str) {
-                    return self.is_production_name(v);
+                    return Some(self.is_production_name(v));
                 }
             }
         }
-        false
+        None
+    }
+
+    /// Whether `block` is known to be production ([`Context::production`]).
+    pub fn is_production(&self, block: &Block, stage_name: Option<&str>) -> bool {
+        self.production(block, stage_name) == Some(true)
     }
 
     /// The origin of an attribute's value, or of the block when it is not set.
@@ -338,9 +526,30 @@ impl<'m> Context<'m> {
     }
 }
 
-fn build_references(config: &Config) -> HashMap<String, Vec<Reference<'_>>> {
+/// The most instances of one block evaluated one by one (for `dynamic` blocks).
+pub const MAX_INSTANCE_SCOPES: usize = 64;
+
+/// The key of the nested-block owners in the context's cache.
+#[derive(PartialEq, Eq, Hash)]
+struct OwnersKey;
+
+/// Maps every block nested in `body` (by address in memory) to `owner`.
+fn collect_nested(body: &tfstack_model::Body, owner: usize, owners: &mut HashMap<usize, usize>) {
+    for b in body.blocks() {
+        owners.insert(b as *const Block as usize, owner);
+        collect_nested(&b.body, owner, owners);
+    }
+}
+
+fn build_references<'m>(
+    config: &'m Config,
+    absent: &std::collections::HashSet<*const Block>,
+) -> HashMap<String, Vec<Reference<'m>>> {
     let mut out: HashMap<String, Vec<Reference>> = HashMap::new();
     for b in &config.blocks {
+        if absent.contains(&(b as *const Block)) {
+            continue;
+        }
         collect_refs(b, &b.body, String::new(), &mut out);
     }
     out

@@ -17,6 +17,7 @@ pub mod stack;
 pub mod suppress;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod until;
 
 pub use date::today_utc;
 pub use rule::{Declared, Finding, Rule, RuleMeta, Severity, SuppressionUse};

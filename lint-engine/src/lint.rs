@@ -3,13 +3,13 @@
 
 use crate::config::LintConfig;
 use crate::context::{Context, Module};
-use crate::located::{display_path, LintReport, Located, Location, SNIPPET_CONTEXT};
+use crate::located::{display_path, LintReport, Located, Location, Notice, SNIPPET_CONTEXT};
 use crate::suppress::{self, InlineSuppression, SuppressionIndex};
 use crate::{Finding, Rule, Severity, SuppressionUse};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tfstack_model::{Origin, SourceFile, SourceFiles, Span};
+use tfstack_model::{Block, FileId, Origin, SourceFile, SourceFiles, Span};
 
 /// The rules of `catalogue` a configuration enables, with their effective severity.
 pub fn active_rules(
@@ -23,6 +23,27 @@ pub fn active_rules(
         .collect()
 }
 
+/// Whether a suppression was put to use in one lint of a module (or, merged, in any
+/// instance of it). Ordered: merging keeps the greatest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SuppressionState {
+    /// It stands over a block that does not exist here (`count = 0`): not judged.
+    NotJudged,
+    /// It suppressed nothing.
+    Unused,
+    /// It suppressed a finding.
+    Used,
+}
+
+/// One module linted, before the findings its suppressions themselves give: the report,
+/// every file it read (its own first), its suppressions and how each was used.
+pub struct ModuleLint {
+    pub report: LintReport,
+    pub files: SourceFiles,
+    pub suppressions: Vec<InlineSuppression>,
+    pub states: Vec<SuppressionState>,
+}
+
 /// Lints one module with `rules`, locating and suppressing findings. `extra_suppressions`
 /// are those a typed stack declares in code.
 pub fn lint_module(
@@ -32,19 +53,48 @@ pub fn lint_module(
     extra_suppressions: &[InlineSuppression],
 ) -> (LintReport, SourceFiles) {
     let cx = Context::new(module);
+    let mut lint = lint_context(&cx, rules, config, extra_suppressions);
+    let findings = suppression_findings(
+        &lint.suppressions,
+        &lint.states,
+        &lint.files,
+        &module.dir,
+        rules,
+    );
+    lint.report.findings.extend(findings);
+    (lint.report, lint.files)
+}
+
+/// Runs `rules` over one module's context: findings located, suppressed or not, with the
+/// instance's calls; what the module noted. The findings suppressions themselves give are
+/// left to [`suppression_findings`] (for a module with several instances, once for all).
+pub fn lint_context(
+    cx: &Context,
+    rules: &[(&'static dyn Rule, Severity)],
+    config: &LintConfig,
+    extra_suppressions: &[InlineSuppression],
+) -> ModuleLint {
+    let module = cx.module;
     let mut raw: Vec<(Finding, Severity)> = Vec::new();
     for (rule, severity) in rules {
         let mut out = Vec::new();
-        rule.check(&cx, &mut out);
+        rule.check(cx, &mut out);
         raw.extend(out.into_iter().map(|f| (f, *severity)));
     }
     let files = cx.eval.files.borrow().clone();
     let mut inline = suppress::scan_files(&files);
     inline.extend(extra_suppressions.iter().cloned());
+    for s in &mut inline {
+        s.expired = s
+            .until
+            .as_ref()
+            .is_some_and(|u| u.has_passed(&config.today));
+    }
     let index = SuppressionIndex::new(&inline);
     let mut rust_sources = RustSources::default();
     let mut report = LintReport::default();
-    let mut used = vec![false; inline.len()];
+    let mut states = not_judged_over_absent_blocks(cx, &inline, &files);
+    let instance = module.instance();
     for (f, severity) in raw {
         // A finding without a place of its own (a typed construct's generated attribute)
         // belongs where its block was written.
@@ -69,19 +119,27 @@ pub fn lint_module(
         let mut located = Located {
             rule: f.rule,
             severity,
-            message: f.message,
-            label: f.label,
-            help: f.help,
+            message: clipped(f.message),
+            label: clipped(f.label),
+            help: clipped(f.help),
+            // Suppressions match the address inside the module; the report shows the
+            // instance's.
             resource: f.resource,
             attribute: f.attribute,
             location,
             suppressed_reason: None,
+            calls: Vec::new(),
         };
         if let Some(i) = index.matching(&located, origin, block_line, &files) {
-            used[i] = true;
+            states[i] = SuppressionState::Used;
             located.suppressed_reason = Some(inline[i].reason.clone());
-        } else if let Some(reason) = config.suppression_for(&located) {
-            located.suppressed_reason = Some(reason);
+        }
+        if !instance.is_empty() {
+            located.calls = module.calls.clone();
+            located.resource = located.resource.map(|r| format!("{instance}.{r}"));
+        }
+        if located.suppressed_reason.is_none() {
+            located.suppressed_reason = config.suppression_for(&located);
         }
         if located.suppressed_reason.is_some() {
             report.suppressed.push(located);
@@ -89,22 +147,146 @@ pub fn lint_module(
             report.findings.push(located);
         }
     }
-    // Suppressions are findings themselves when they lack a reason or match nothing.
-    for (i, s) in inline.iter().enumerate() {
-        report.findings.extend(check_suppression(
-            s,
-            used[i],
-            &files,
-            &module.dir,
-            rules,
-            &mut rust_sources,
-        ));
+    for note in cx.notes() {
+        let location = locate(&files, note.origin, &module.dir, &mut rust_sources);
+        report.notices.push(Notice {
+            message: note.message,
+            help: note.help,
+            path: location.path,
+            line: location.line,
+            column: location.column,
+        });
     }
-    (report, files)
+    ModuleLint {
+        report,
+        files,
+        suppressions: inline,
+        states,
+    }
+}
+
+/// The longest message, label or help a finding keeps, in bytes.
+pub const MAX_FINDING_TEXT: usize = 1024;
+
+/// `text` cut to [`MAX_FINDING_TEXT`] bytes (on a character boundary, with `…`): a rule
+/// that quotes a value it was handed (an action, a name) never prints megabytes of it.
+fn clipped(mut text: String) -> String {
+    if text.len() > MAX_FINDING_TEXT {
+        let mut end = MAX_FINDING_TEXT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
+/// The state every suppression starts in: not judged when it stands over a block that
+/// does not exist (`count = 0`: nothing there can be found, in this instance), or inside
+/// one; unused otherwise, until a finding uses it.
+fn not_judged_over_absent_blocks(
+    cx: &Context,
+    inline: &[InlineSuppression],
+    files: &SourceFiles,
+) -> Vec<SuppressionState> {
+    let mut states = vec![SuppressionState::Unused; inline.len()];
+    let absent: Vec<(FileId, u32, u32)> = cx
+        .module
+        .config
+        .blocks
+        .iter()
+        .filter(|b| !cx.exists(b))
+        .filter_map(|b| block_lines(b, files))
+        .collect();
+    if absent.is_empty() {
+        return states;
+    }
+    for (i, s) in inline.iter().enumerate() {
+        let Some((file, line)) = s.file_line else {
+            continue;
+        };
+        let covered = absent.iter().any(|&(f, first, last)| {
+            if f != file || line > last {
+                return false;
+            }
+            // Inside the block, or in the comment run just above its header.
+            line >= first
+                || (line + 1..first).all(|l| suppress::is_comment(files.get(f).line_text(l)))
+        });
+        if covered {
+            states[i] = SuppressionState::NotJudged;
+        }
+    }
+    states
+}
+
+/// The file and the first and last lines a block is written on (from its header to the
+/// end of the last thing in its body).
+fn block_lines(block: &Block, files: &SourceFiles) -> Option<(FileId, u32, u32)> {
+    let Origin::File { file, span } = block.origin else {
+        return None;
+    };
+    if file.0 as usize >= files.len() {
+        return None;
+    }
+    let mut end = span.end;
+    block_end(&block.body, file, &mut end);
+    let f = files.get(file);
+    Some((file, f.line_col(span.start).0, f.line_col(end).0))
+}
+
+/// Extends `end` to the last byte of `body` written in `file`.
+fn block_end(body: &tfstack_model::Body, file: FileId, end: &mut u32) {
+    let reach = |origin: Origin, end: &mut u32| {
+        if let Origin::File { file: f, span } = origin {
+            if f == file {
+                *end = (*end).max(span.end);
+            }
+        }
+    };
+    for item in &body.items {
+        match item {
+            tfstack_model::Structure::Attribute(a) => {
+                reach(a.origin, end);
+                reach(a.value.origin, end);
+            }
+            tfstack_model::Structure::Block(b) => {
+                reach(b.origin, end);
+                block_end(&b.body, file, end);
+            }
+        }
+    }
 }
 
 /// The findings suppressions themselves give (one without a reason, one that matched
-/// nothing), as the active rules that judge suppressions report them.
+/// nothing where it was judged), as the active rules that judge suppressions report them.
+pub fn suppression_findings(
+    suppressions: &[InlineSuppression],
+    states: &[SuppressionState],
+    files: &SourceFiles,
+    dir: &std::path::Path,
+    rules: &[(&'static dyn Rule, Severity)],
+) -> Vec<Located> {
+    let mut rust_sources = RustSources::default();
+    suppressions
+        .iter()
+        .zip(states)
+        .flat_map(|(s, state)| {
+            check_suppression(
+                s,
+                *state != SuppressionState::Unused,
+                files,
+                dir,
+                rules,
+                &mut rust_sources,
+            )
+        })
+        .collect()
+}
+
+/// The findings one suppression gives, as the active rules that judge suppressions
+/// report them.
 fn check_suppression(
     s: &InlineSuppression,
     used: bool,
@@ -124,10 +306,23 @@ fn check_suppression(
         address: s.address.as_deref(),
         used,
         all_named_rules_ran,
+        until: s.until.as_ref(),
+        expired: s.expired,
     };
+    judge_suppression(&seen, files, dir, active, rust_sources)
+}
+
+/// What the active rules that judge suppressions say about one.
+fn judge_suppression(
+    seen: &SuppressionUse,
+    files: &SourceFiles,
+    dir: &std::path::Path,
+    active: &[(&'static dyn Rule, Severity)],
+    rust_sources: &mut RustSources,
+) -> Vec<Located> {
     let mut out = Vec::new();
     for (rule, severity) in active {
-        if let Some(f) = rule.check_suppression(&seen) {
+        if let Some(f) = rule.check_suppression(seen) {
             out.push(Located {
                 rule: f.rule,
                 severity: *severity,
@@ -138,8 +333,53 @@ fn check_suppression(
                 attribute: f.attribute,
                 location: locate(files, f.origin, dir, rust_sources),
                 suppressed_reason: None,
+                calls: Vec::new(),
             });
         }
+    }
+    out
+}
+
+/// The findings the configuration's `[[suppress]]` entries give once per run: an entry
+/// whose `until` has passed (or is no date) suppresses nothing, and the rules that judge
+/// suppressions say so, at the entry in `tfstack.toml`.
+pub fn config_suppression_findings(
+    config: &LintConfig,
+    active: &[(&'static dyn Rule, Severity)],
+) -> Vec<Located> {
+    let Some(path) = &config.path else {
+        return Vec::new();
+    };
+    let mut files = SourceFiles::default();
+    let file = files.add(SourceFile::new(path.clone(), config.text.as_str()));
+    let mut rust_sources = RustSources::default();
+    let mut out = Vec::new();
+    for (i, entry) in config.file.suppress.iter().enumerate() {
+        let Some(until) = entry.until.as_deref().map(crate::until::Until::parse) else {
+            continue;
+        };
+        if !until.has_passed(&config.today) {
+            continue;
+        }
+        let rules = [entry.rule.clone()];
+        let span = config.until_spans.get(i).copied().unwrap_or_default();
+        let seen = SuppressionUse {
+            rules: &rules,
+            reason: &entry.reason,
+            origin: Origin::File { file, span },
+            address: None,
+            used: false,
+            all_named_rules_ran: active.iter().any(|(r, _)| r.meta().is_named(&entry.rule)),
+            until: Some(&until),
+            expired: true,
+        };
+        out.extend(judge_suppression(
+            &seen,
+            &files,
+            path.parent().unwrap_or(std::path::Path::new(".")),
+            active,
+            &mut rust_sources,
+        ));
     }
     out
 }
@@ -158,7 +398,11 @@ impl RustSources {
         self.files
             .entry(path)
             .or_insert_with(|| {
-                let text = std::fs::read_to_string(path).ok()?;
+                let text = tfstack_model::read::read_text(
+                    std::path::Path::new(path),
+                    tfstack_model::read::DEFAULT_READ_LIMIT,
+                )
+                .ok()?;
                 Some(Arc::new(SourceFile::new(PathBuf::from(path), text)))
             })
             .clone()
@@ -223,6 +467,15 @@ pub fn locate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finding_text_is_clipped_on_a_character_boundary() {
+        assert_eq!(clipped("short".into()), "short");
+        let long = "ä".repeat(MAX_FINDING_TEXT);
+        let cut = clipped(long);
+        assert!(cut.len() <= MAX_FINDING_TEXT + '…'.len_utf8());
+        assert!(cut.ends_with('…'));
+    }
     use tfstack_model::RustLocation;
 
     const THIS_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/lint.rs");

@@ -144,8 +144,9 @@ pub trait Rule: Declared + Send + Sync {
     }
 }
 
-/// One suppression (a `tfstack:ignore[...]` comment or a typed construct's
-/// `.suppress(...)`) as the engine saw it in a run, for [`Rule::check_suppression`].
+/// One suppression (a `tfstack:ignore[...]` comment, a typed construct's `.suppress(...)`
+/// or a `[[suppress]]` entry of `tfstack.toml`) as the engine saw it in a run, for
+/// [`Rule::check_suppression`].
 pub struct SuppressionUse<'a> {
     /// The rule IDs or names it names, as written.
     pub rules: &'a [String],
@@ -159,6 +160,10 @@ pub struct SuppressionUse<'a> {
     pub used: bool,
     /// Whether every rule it names ran (else "unused" cannot be judged).
     pub all_named_rules_ran: bool,
+    /// Until when it applies, if it says.
+    pub until: Option<&'a crate::until::Until>,
+    /// Whether that `until` has passed (or is no date): it suppressed nothing.
+    pub expired: bool,
 }
 
 /// One finding, located in model terms (resource address, attribute) and at an origin.

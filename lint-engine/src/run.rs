@@ -1,15 +1,19 @@
-//! One lint run over paths: discover, load each module, lint modules in parallel, then
-//! the policy files no module read, then plans.
+//! One lint run over paths: discover, load each root module and lint it and the instances
+//! of the modules it calls, in parallel; then the policy files no module read, then plans.
 
 use crate::config::LintConfig;
-use crate::context::Module;
+use crate::context::{Context, Module};
+use crate::input::calls::Calls;
 use crate::input::kinds::json_document;
-use crate::input::{self, InputOptions};
-use crate::lint::{active_rules, lint_module};
-use crate::located::{display_path, LintReport, Located};
+use crate::input::{self, InputOptions, ModuleDir};
+use crate::lint::{
+    active_rules, lint_context, lint_module, suppression_findings, ModuleLint, SuppressionState,
+};
+use crate::located::{display_path, InputError, LintReport, Located};
+use crate::suppress::InlineSuppression;
 use crate::{Rule, Severity};
 use rayon::prelude::*;
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use tfstack_model::{Config, SourceFile, SourceFiles};
 
@@ -49,6 +53,37 @@ pub fn lint_paths(
     lint_paths_with(paths, options, config, catalogue, RunOptions::default())
 }
 
+/// The suppressions of one module directory, as linted in one instance: per suppression,
+/// how it was used, and the findings it gives when used (or not judged) and when unused,
+/// located while the files were at hand.
+struct DirSuppressions {
+    entries: Vec<(SuppressionState, Vec<Located>, Vec<Located>)>,
+}
+
+/// One module instance linted: its report, and what the run needs of it afterwards.
+struct InstanceLint {
+    report: LintReport,
+    /// Its directory, canonical (instances of one directory share suppressions).
+    canonical: PathBuf,
+    /// Files linted, counted once per directory.
+    files: usize,
+    suppressions: DirSuppressions,
+    /// Files read through `file()`/`templatefile()`: linted in that context only.
+    read: Vec<PathBuf>,
+}
+
+/// What every lint task of one run shares.
+struct Run<'a> {
+    options: &'a InputOptions,
+    config: &'a LintConfig,
+    rules: &'a [(&'static dyn Rule, Severity)],
+    run: RunOptions,
+}
+
+/// The files named on the command line in a module loaded whole for their sake: only
+/// their findings are reported.
+type Focus = BTreeSet<PathBuf>;
+
 /// [`lint_paths`], with a progress bar and a leaner report as `run` says.
 pub fn lint_paths_with(
     paths: &[PathBuf],
@@ -57,59 +92,77 @@ pub fn lint_paths_with(
     catalogue: &[&'static dyn Rule],
     run: RunOptions,
 ) -> LintReport {
-    let inputs = input::discover(paths);
+    let inputs = input::discover(paths, options);
     let rules = active_rules(catalogue, config);
     let mut report = LintReport {
         errors: inputs.errors.clone(),
+        notices: inputs.notices.clone(),
         ..LintReport::default()
     };
-    // Fix: `--var-file` was read only by modules, so a missing one went unreported when
-    // no module was found. Check each once here (modules report the same errors again;
+    // A `--var-file` is read by every root module; check each once here, so a missing
+    // one is reported when no module was found (modules report the same errors again;
     // they are deduplicated below).
     for path in &options.var_files {
-        if let Err(e) = input::read_text(path) {
+        if let Err(e) = input::read_text(path, options.read_limit) {
             report.errors.push(e);
         }
     }
-    let modules: Vec<(PathBuf, Vec<PathBuf>)> = inputs.modules.into_iter().collect();
-    // Perf: the largest modules first, one task each, so that the cores finish together
-    // instead of one waiting on a large module left for last. Results are merged back in
-    // the modules' own order.
-    let mut schedule: Vec<usize> = (0..modules.len()).collect();
-    schedule.sort_by_key(|&i| std::cmp::Reverse(modules[i].1.len()));
-    let total = modules.iter().map(|(_, f)| f.len()).sum::<usize>() + inputs.json_files.len();
+    for p in &inputs.empty_paths {
+        report.errors.push(no_terraform_files(p));
+    }
+    let modules: Vec<(PathBuf, ModuleDir)> = inputs.modules.clone().into_iter().collect();
+    let roots = root_modules(&inputs, &modules, options);
+    // The largest modules first, one task each, so that the cores finish together instead
+    // of one waiting on a large module left for last. Results are merged back in the
+    // modules' own order.
+    let mut schedule: Vec<usize> = roots;
+    schedule.sort_by_key(|&i| (std::cmp::Reverse(modules[i].1.files.len()), i));
+    let total = modules.iter().map(|(_, m)| m.files.len()).sum::<usize>() + inputs.json_files.len();
     let bar = Progress::start(run.progress, total as u64);
-    let mut results: Vec<(usize, (LintReport, Vec<PathBuf>))> = schedule
+    let shared = Run {
+        options,
+        config,
+        rules: &rules,
+        run,
+    };
+    let mut results: Vec<(usize, Vec<InstanceLint>)> = schedule
         .par_iter()
         .with_max_len(1)
-        .map(|&i| (i, &modules[i]))
-        .map(|(i, (dir, files))| {
-            let _done = bar.on_drop(files.len() as u64);
-            let (module, errors) = input::load_module(dir, files, options);
-            let (mut r, sources) = lint_module(&module, &rules, config, &[]);
-            r.errors.extend(errors);
-            match inputs.focus.get(dir) {
-                Some(named) => {
-                    keep_named_files(&mut r, &module, files, named);
-                    r.files += named.len();
-                }
-                None => r.files += files.len(),
-            }
-            run.finish(&mut r);
-            // Files read through file()/templatefile(): linted in that context only.
-            let read: Vec<PathBuf> = sources
-                .iter()
-                .skip(module.files.len())
-                .filter_map(|(_, f)| std::fs::canonicalize(&f.path).ok())
-                .collect();
-            (i, (r, read))
+        .map(|&i| {
+            let (dir, module_dir) = &modules[i];
+            let _done = bar.on_drop(module_dir.files.len() as u64);
+            (
+                i,
+                lint_root(&shared, dir, module_dir, inputs.focus.get(dir)),
+            )
         })
         .collect();
     results.sort_by_key(|(i, _)| *i);
     let mut read_by_modules: HashSet<PathBuf> = HashSet::new();
-    for (_, (r, read)) in results {
-        report.merge(r);
-        read_by_modules.extend(read);
+    let mut counted: HashSet<PathBuf> = HashSet::new();
+    let mut suppressions: BTreeMap<PathBuf, DirSuppressions> = BTreeMap::new();
+    for (_, instances) in results {
+        for instance in instances {
+            report.merge(instance.report);
+            if counted.insert(instance.canonical.clone()) {
+                report.files += instance.files;
+            }
+            read_by_modules.extend(instance.read);
+            merge_suppressions(&mut suppressions, instance.canonical, instance.suppressions);
+        }
+    }
+    for dir in suppressions.into_values() {
+        for (state, used, unused) in dir.entries {
+            let mut findings = if state == SuppressionState::Unused {
+                unused
+            } else {
+                used
+            };
+            if !run.snippets {
+                findings.iter_mut().for_each(|f| f.location.source = None);
+            }
+            report.findings.extend(findings);
+        }
     }
     let json_reports: Vec<LintReport> = inputs
         .json_files
@@ -130,25 +183,255 @@ pub fn lint_paths_with(
     for r in json_reports {
         report.merge(r);
     }
+    report
+        .findings
+        .extend(crate::lint::config_suppression_findings(config, &rules));
+    // Nothing to lint at all (JSON that is neither a plan nor a policy counts for
+    // nothing): a CI job pointed at the wrong directory must not pass.
+    if report.files == 0 && inputs.empty_paths.is_empty() {
+        for p in paths {
+            if inputs.errors.iter().all(|e| e.path != display_path(p)) {
+                report.errors.push(no_terraform_files(p));
+            }
+        }
+    }
     report.sort();
     // A `--var-file` error is reported by every module that reads the file: keep one.
     report.errors.dedup();
     report
 }
 
+/// The error for a path that holds nothing to lint.
+fn no_terraform_files(p: &Path) -> InputError {
+    InputError::file(p, format!("no Terraform files under {}", display_path(p))).with_help(
+        "name a directory holding `.tf` or `.tf.json` files, a plan (`terraform show -json`) \
+         or an IAM policy document",
+    )
+}
+
+/// The module directories linted as root modules, by position in `modules`: those no
+/// other discovered module calls, and those only reached from each other (a cycle, which
+/// linting them reports). Every other directory is linted as the instances its callers
+/// make.
+fn root_modules(
+    inputs: &input::Inputs,
+    modules: &[(PathBuf, ModuleDir)],
+    options: &InputOptions,
+) -> Vec<usize> {
+    let calls = input::called_directories(inputs, options);
+    let canonical: Vec<PathBuf> = modules
+        .iter()
+        .map(|(d, _)| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))
+        .collect();
+    let called: HashSet<&PathBuf> = calls.values().flatten().collect();
+    let mut roots: Vec<usize> = (0..modules.len())
+        .filter(|&i| !called.contains(&canonical[i]))
+        .collect();
+    // What the roots reach; a directory none reaches is in a cycle of calls.
+    let mut reached: HashSet<&PathBuf> = roots.iter().map(|&i| &canonical[i]).collect();
+    let mut pending: Vec<&PathBuf> = reached.iter().copied().collect();
+    while let Some(dir) = pending.pop() {
+        for next in calls.get(dir).into_iter().flatten() {
+            if reached.insert(next) {
+                pending.push(next);
+            }
+        }
+    }
+    for (i, dir) in canonical.iter().enumerate() {
+        if !reached.contains(dir) {
+            roots.push(i);
+            // Its cycle is reported from it; the rest of the cycle is reached from it.
+            let mut pending = vec![dir];
+            reached.insert(dir);
+            while let Some(dir) = pending.pop() {
+                for next in calls.get(dir).into_iter().flatten() {
+                    if reached.insert(next) {
+                        pending.push(next);
+                    }
+                }
+            }
+        }
+    }
+    roots
+}
+
+/// Lints one root module and the instances of the modules it calls, recursively.
+fn lint_root(
+    shared: &Run,
+    dir: &Path,
+    module_dir: &ModuleDir,
+    focus: Option<&BTreeSet<PathBuf>>,
+) -> Vec<InstanceLint> {
+    let (mut module, errors) = input::load_root_module(
+        dir,
+        &module_dir.files,
+        shared.options,
+        Some(&module_dir.root),
+    );
+    if module.environment.is_none() {
+        module.environment = shared.config.environment_of(dir);
+    }
+    let canonical = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let calls = Calls::new(shared.options, module_dir.root.clone());
+    let files = match focus {
+        Some(named) => named.len(),
+        None => module_dir.files.len(),
+    };
+    let mut out = Vec::new();
+    let tree = Tree {
+        shared,
+        calls: &calls,
+        focus,
+    };
+    lint_instance(&tree, module, canonical, files, errors, &[], &mut out);
+    out
+}
+
+/// What the instances of one root module's tree share.
+struct Tree<'a> {
+    shared: &'a Run<'a>,
+    calls: &'a Calls<'a>,
+    focus: Option<&'a Focus>,
+}
+
+/// Lints one module instance, then the instances its calls make (in parallel).
+fn lint_instance(
+    tree: &Tree,
+    module: Module,
+    canonical: PathBuf,
+    files: usize,
+    errors: Vec<InputError>,
+    chain: &[PathBuf],
+    out: &mut Vec<InstanceLint>,
+) {
+    let mut chain = chain.to_vec();
+    chain.push(canonical.clone());
+    let (lint, expansion) = {
+        let cx = Context::new(&module);
+        let lint = lint_context(&cx, tree.shared.rules, tree.shared.config, &[]);
+        (lint, tree.calls.expand(&cx, &chain))
+    };
+    let mut instance = finish_instance(tree, &module, lint, canonical, files);
+    instance.report.errors.extend(errors);
+    instance.report.errors.extend(expansion.errors);
+    instance.report.notices.extend(expansion.notices);
+    drop(module);
+    out.push(instance);
+    let children: Vec<Vec<InstanceLint>> = expansion
+        .instances
+        .into_par_iter()
+        .map(|called| {
+            let mut nested = Vec::new();
+            let files = called.files.len();
+            lint_instance(
+                tree,
+                called.module,
+                called.canonical,
+                files,
+                called.errors,
+                &chain,
+                &mut nested,
+            );
+            nested
+        })
+        .collect();
+    out.extend(children.into_iter().flatten());
+}
+
+/// An instance's lint, keeping what the run needs: its report (snippets dropped unless
+/// the reporter shows them), its suppressions' findings located now (the files are not
+/// kept), the files it read through `file()`/`templatefile()`.
+fn finish_instance(
+    tree: &Tree,
+    module: &Module,
+    lint: ModuleLint,
+    canonical: PathBuf,
+    files: usize,
+) -> InstanceLint {
+    let ModuleLint {
+        mut report,
+        files: sources,
+        suppressions,
+        states,
+    } = lint;
+    let shared = tree.shared;
+    shared.run.finish(&mut report);
+    // Named files narrow the report of their own module; the instances of the modules it
+    // calls are reported whole.
+    let focus = tree.focus.filter(|_| module.calls.is_empty());
+    // Suppressions in the module's own files; those of files read through `file()` are
+    // judged with the module's (the same in every instance).
+    let own = module.files.len();
+    let mut entries = Vec::new();
+    for (s, state) in suppressions.iter().zip(&states) {
+        if s.file_line.is_some_and(|(f, _)| f.0 as usize >= own) {
+            continue;
+        }
+        let one: &[InlineSuppression] = std::slice::from_ref(s);
+        let judged = |state| {
+            let mut findings =
+                suppression_findings(one, &[state], &sources, &module.dir, shared.rules);
+            if let Some(named) = focus {
+                keep_named(&mut findings, module, named);
+            }
+            findings
+        };
+        entries.push((
+            *state,
+            judged(SuppressionState::Used),
+            judged(SuppressionState::Unused),
+        ));
+    }
+    if let Some(named) = focus {
+        keep_named(&mut report.findings, module, named);
+        keep_named(&mut report.suppressed, module, named);
+    }
+    let read: Vec<PathBuf> = sources
+        .iter()
+        .skip(own)
+        .filter_map(|(_, f)| std::fs::canonicalize(&f.path).ok())
+        .collect();
+    InstanceLint {
+        report,
+        canonical,
+        files,
+        suppressions: DirSuppressions { entries },
+        read,
+    }
+}
+
+/// Merges the suppressions of one more instance of a directory: a suppression is used
+/// when any instance used it, unused when none did and one judged it.
+fn merge_suppressions(
+    all: &mut BTreeMap<PathBuf, DirSuppressions>,
+    canonical: PathBuf,
+    next: DirSuppressions,
+) {
+    match all.get_mut(&canonical) {
+        Some(known) if known.entries.len() == next.entries.len() => {
+            for (k, n) in known.entries.iter_mut().zip(next.entries) {
+                k.0 = k.0.max(n.0);
+            }
+        }
+        Some(_) => {}
+        None => {
+            all.insert(canonical, next);
+        }
+    }
+}
+
 /// Keeps the findings of the files named on the command line, for a module loaded whole
 /// for their sake: those located in a named file, and those located in a file read
 /// through `file()`/`templatefile()` for a resource written in a named file. Errors are
 /// all kept: a sibling that cannot be read leaves the named files' results incomplete.
-fn keep_named_files(
-    report: &mut LintReport,
-    module: &Module,
-    files: &[PathBuf],
-    named: &std::collections::BTreeSet<PathBuf>,
-) {
+fn keep_named(findings: &mut Vec<Located>, module: &Module, named: &Focus) {
     let named: HashSet<String> = named.iter().map(|p| display_path(p)).collect();
-    let own: HashSet<String> = files.iter().map(|p| display_path(p)).collect();
-    let block_files: std::collections::HashMap<String, String> = module
+    let own: HashSet<String> = module
+        .files
+        .iter()
+        .map(|(_, f)| display_path(&f.path))
+        .collect();
+    let block_files: HashMap<String, String> = module
         .config
         .blocks
         .iter()
@@ -159,16 +442,13 @@ fn keep_named_files(
             _ => None,
         })
         .collect();
-    let keep = |f: &Located| {
+    findings.retain(|f| {
         named.contains(&f.location.path)
             || (!own.contains(&f.location.path)
-                && f.resource
-                    .as_ref()
+                && f.local_resource()
                     .and_then(|r| block_files.get(r))
                     .is_some_and(|p| named.contains(p)))
-    };
-    report.findings.retain(keep);
-    report.suppressed.retain(keep);
+    });
 }
 
 /// A progress bar drawn on stderr only once a scan has run for a second (short scans,
@@ -249,7 +529,7 @@ fn lint_json_file(
     config: &LintConfig,
     rules: &[(&'static dyn Rule, Severity)],
 ) -> Option<LintReport> {
-    let text = match input::read_text(path) {
+    let text = match input::read_text(path, options.read_limit) {
         Ok(t) => t,
         Err(e) => {
             return Some(LintReport {

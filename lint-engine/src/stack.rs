@@ -3,7 +3,7 @@
 //! environment, and the suppressions declared on its constructs.
 
 use crate::config::LintConfig;
-use crate::context::Module;
+use crate::context::{Module, PackageSource};
 use crate::lint::{active_rules, lint_module};
 use crate::located::LintReport;
 use crate::suppress::InlineSuppression;
@@ -24,18 +24,32 @@ pub fn module_from_stack(
     let dir = out_root.join(&out.name).join(&out.env.name);
     let mut memory = HashMap::new();
     let mut source_maps = HashMap::new();
+    let mut packages = HashMap::new();
     for (path, file) in &out.files {
-        if let StackFile::Text { text, origins } = file {
-            let full = normalize(&dir.join(path));
-            memory.insert(full.clone(), text.clone());
-            if !origins.is_empty() {
-                source_maps.insert(full, origins.clone());
+        let full = normalize(&dir.join(path));
+        match file {
+            StackFile::Text { text, origins } => {
+                memory.insert(full.clone(), text.clone());
+                if !origins.is_empty() {
+                    source_maps.insert(full, origins.clone());
+                }
+            }
+            StackFile::ZipOfDirectory(source) => {
+                packages.insert(full, PackageSource::Directory(source.clone()));
+            }
+            StackFile::Copy(source) => {
+                packages.insert(full, PackageSource::Zip(source.clone()));
+            }
+            StackFile::ZipOfFiles(code) => {
+                let files = code.iter().map(|f| f.path.clone()).collect();
+                packages.insert(full, PackageSource::Files(files));
             }
         }
     }
     let module = Module::new(dir.clone(), out.config.clone(), SourceFiles::default())
         .with_environment(Some(out.env.name.clone()), production_names.to_vec())
-        .with_file_source(Box::new(MemoryFiles(memory)), source_maps);
+        .with_file_source(Box::new(MemoryFiles(memory)), source_maps)
+        .with_packages(packages);
     let suppressions = out
         .suppressions
         .iter()
@@ -59,6 +73,9 @@ pub fn lint_stacks(
         report.merge(r);
         report.files += 1;
     }
+    report
+        .findings
+        .extend(crate::lint::config_suppression_findings(config, &rules));
     report.sort();
     report
 }

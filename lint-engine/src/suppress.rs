@@ -1,8 +1,10 @@
 //! Inline suppressions: `# tfstack:ignore[LOG001] reason` (or `//`, or by rule name) on the
-//! line above the block or attribute. A suppression without a reason is an error; one that
-//! suppresses nothing is a warning.
+//! line above the block or attribute, optionally for a limited time:
+//! `# tfstack:ignore[LOG001] until 2027-03-31: reason`. A suppression without a reason is an
+//! error; one that suppresses nothing, or whose `until` date has passed, is a warning.
 
 use crate::located::Located;
+use crate::until::Until;
 use crate::RuleMeta;
 use std::collections::HashMap;
 use tfstack_model::{FileId, Origin, RustLocation, SourceFiles, Span};
@@ -19,6 +21,38 @@ pub struct InlineSuppression {
     pub file_line: Option<(FileId, u32)>,
     /// For typed stacks: the address it applies to.
     pub address: Option<String>,
+    /// Until when it applies, if it says (`until YYYY-MM-DD`).
+    pub until: Option<Until>,
+    /// Whether its `until` has passed (or is no date): it then suppresses nothing. Set by
+    /// the run, which knows today's date.
+    pub expired: bool,
+}
+
+/// Splits a comment's text after `]` into its `until` and its reason:
+/// `until 2027-03-31: reason` (the colon optional). Text that does not start with `until`
+/// and something shaped like a date (digits and dashes) is all reason, as before `until`
+/// existed: `until the migration lands` is a reason.
+fn until_and_reason(text: &str) -> (Option<Until>, &str) {
+    let Some(rest) = text.strip_prefix("until") else {
+        return (None, text);
+    };
+    if !rest.starts_with(char::is_whitespace) {
+        return (None, text);
+    }
+    let rest = rest.trim_start();
+    let end = rest
+        .find(|c: char| c.is_whitespace() || c == ':')
+        .unwrap_or(rest.len());
+    let token = &rest[..end];
+    let date_shaped = token.starts_with(|c: char| c.is_ascii_digit())
+        && token.contains('-')
+        && token.bytes().all(|c| c.is_ascii_digit() || c == b'-');
+    if !date_shaped {
+        return (None, text);
+    }
+    let reason = rest[end..].trim_start();
+    let reason = reason.strip_prefix(':').unwrap_or(reason).trim_start();
+    (Some(Until::parse(token)), reason)
 }
 
 impl InlineSuppression {
@@ -30,6 +64,8 @@ impl InlineSuppression {
             origin: Origin::rust(location),
             file_line: None,
             address: Some(address.to_string()),
+            until: None,
+            expired: false,
         }
     }
     /// Whether it names `meta` (by ID or name, or `*`).
@@ -63,17 +99,19 @@ pub fn scan_files(files: &SourceFiles) -> Vec<InlineSuppression> {
                         .map(|r| r.trim().to_string())
                         .filter(|r| !r.is_empty())
                         .collect();
-                    let reason = c[end + 1..].trim().to_string();
+                    let (until, reason) = until_and_reason(c[end + 1..].trim());
                     let start = offset + (line.len() - trimmed.len());
                     out.push(InlineSuppression {
                         rules,
-                        reason,
+                        reason: reason.trim().to_string(),
                         origin: Origin::File {
                             file: id,
                             span: Span::new(start, offset + line.trim_end().len()),
                         },
                         file_line: Some((id, i as u32 + 1)),
                         address: None,
+                        until,
+                        expired: false,
                     });
                 }
             }
@@ -85,8 +123,7 @@ pub fn scan_files(files: &SourceFiles) -> Vec<InlineSuppression> {
 
 /// The suppressions of one module, indexed by where they apply: built once per module so
 /// that matching a finding looks only at the comments in the run just above its lines and
-/// at its resource's typed suppressions (matching used to test every suppression against
-/// every finding: findings × suppressions).
+/// at its resource's typed suppressions, not every suppression for every finding.
 pub struct SuppressionIndex<'a> {
     suppressions: &'a [InlineSuppression],
     /// Comment suppressions by the file and 1-based line they stand on, indexes ascending.
@@ -142,7 +179,8 @@ impl<'a> SuppressionIndex<'a> {
         }
         let mut first: Option<usize> = None;
         let mut consider = |i: usize| {
-            if first.is_none_or(|f| i < f) && self.suppressions[i].covers(finding.rule) {
+            let s = &self.suppressions[i];
+            if first.is_none_or(|f| i < f) && !s.expired && s.covers(finding.rule) {
                 first = Some(i);
             }
         };
@@ -180,7 +218,7 @@ impl<'a> SuppressionIndex<'a> {
 }
 
 /// Whether a line is a comment (`#` or `//`).
-fn is_comment(line: &str) -> bool {
+pub fn is_comment(line: &str) -> bool {
     let t = line.trim_start();
     t.starts_with('#') || t.starts_with("//")
 }
@@ -226,7 +264,7 @@ mod tests {
             targets.push(b);
         }
         suppressions.iter().position(|s| {
-            if !s.covers(finding.rule) {
+            if s.expired || !s.covers(finding.rule) {
                 return false;
             }
             if let (Some(addr), Some(res)) = (&s.address, &finding.resource) {
@@ -261,6 +299,56 @@ mod tests {
                 source: None,
             },
             suppressed_reason: None,
+            calls: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn until_dates_in_comments() {
+        let scan = |comment: &str| {
+            let mut files = SourceFiles::default();
+            files.add(SourceFile::new(
+                "a.tf",
+                format!("{comment}\nresource \"x\" \"y\" {{}}\n"),
+            ));
+            let s = scan_files(&files).pop().expect("a suppression");
+            (s.until, s.reason)
+        };
+        let date = |d: &str| Some(Until::Date(d.to_string()));
+        assert_eq!(
+            scan("# tfstack:ignore[DLQ001] until 2027-03-31: drained nightly"),
+            (date("2027-03-31"), "drained nightly".to_string())
+        );
+        assert_eq!(
+            scan("// tfstack:ignore[DLQ001] until 2027-03-31 drained nightly"),
+            (date("2027-03-31"), "drained nightly".to_string())
+        );
+        assert_eq!(
+            scan("# tfstack:ignore[DLQ001] until 2028-02-29"),
+            (date("2028-02-29"), String::new())
+        );
+        assert_eq!(
+            scan("# tfstack:ignore[DLQ001] until 2027-02-29: not a leap year"),
+            (
+                Some(Until::Invalid("2027-02-29".into())),
+                "not a leap year".to_string()
+            )
+        );
+        assert_eq!(
+            scan("# tfstack:ignore[DLQ001] until 2027-3-1: short"),
+            (Some(Until::Invalid("2027-3-1".into())), "short".to_string())
+        );
+        // Comments written before `until` keep working: all reason.
+        for reason in [
+            "until the migration lands",
+            "untilted",
+            "drained nightly until 2027-03-31",
+            "kept forever",
+        ] {
+            assert_eq!(
+                scan(&format!("# tfstack:ignore[DLQ001] {reason}")),
+                (None, reason.to_string())
+            );
         }
     }
 
@@ -292,6 +380,10 @@ mod tests {
             file_line: Some((a, 3)),
             ..InlineSuppression::for_address("LOG001", "both", "aws_x.y", location)
         });
+        // Some expired: they match nothing, and a later suppression can match instead.
+        for s in suppressions.iter_mut().step_by(7) {
+            s.expired = true;
+        }
         assert!(suppressions.len() > 40, "{}", suppressions.len());
         let index = SuppressionIndex::new(&suppressions);
         let log001 = &LOG001;

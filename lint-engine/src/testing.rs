@@ -16,6 +16,16 @@ pub fn lint_files_with(
     files: &[(&str, &str)],
     env: Option<&str>,
 ) -> Vec<Located> {
+    lint_files_on(rule, files, env, "")
+}
+
+/// [`lint_files_with`] on a given day (`YYYY-MM-DD`), for `until` dates.
+pub fn lint_files_on(
+    rule: &'static dyn Rule,
+    files: &[(&str, &str)],
+    env: Option<&str>,
+    today: &str,
+) -> Vec<Located> {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut paths = Vec::new();
     for (name, text) in files {
@@ -35,10 +45,14 @@ pub fn lint_files_with(
     };
     let (module, errors) = load_module(dir.path(), &paths, &options);
     assert!(errors.is_empty(), "fixture does not load: {errors:?}");
+    let config = LintConfig {
+        today: today.to_string(),
+        ..LintConfig::default()
+    };
     let (report, _) = lint_module(
         &module,
         &[(rule, rule.meta().default_severity)],
-        &LintConfig::default(),
+        &config,
         &[],
     );
     let mut findings = report.findings;
@@ -49,6 +63,42 @@ pub fn lint_files_with(
         }
     }
     findings.retain(|f| f.rule.id == rule.meta().id);
+    findings
+}
+
+/// Writes `files` (name → text) to a temporary directory and lints the whole tree as
+/// `tfstack lint DIR` does — JSON policy files no module reads are linted on their own —
+/// with the one rule `rule`, notes included.
+pub fn lint_tree_with(rule: &'static dyn Rule, files: &[(&str, &str)]) -> Vec<Located> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in files {
+        let p = dir.path().join(name);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, text).expect("write fixture");
+    }
+    let config = LintConfig {
+        profile_override: Some(crate::config::Profile::Strict),
+        ..LintConfig::default()
+    };
+    let report = crate::run::lint_paths(
+        &[dir.path().to_path_buf()],
+        &InputOptions::default(),
+        &config,
+        &[rule],
+    );
+    assert!(
+        report.errors.is_empty(),
+        "fixture does not load: {:?}",
+        report.errors
+    );
+    let mut findings = report.findings;
+    for f in &mut findings {
+        if let Ok(relative) = PathBuf::from(&f.location.path).strip_prefix(dir.path()) {
+            f.location.path = relative.to_string_lossy().replace('\\', "/");
+        }
+    }
     findings
 }
 

@@ -11,6 +11,18 @@ pub fn lint_files_with(rule_id: &str, files: &[(&str, &str)], env: Option<&str>)
     tfstack_lint_engine::testing::lint_files_with(rule, files, env)
 }
 
+/// A directory tree linted as `tfstack lint DIR` lints it, with one rule (notes included).
+pub fn lint_tree(rule_id: &str, files: &[(&str, &str)]) -> Vec<Located> {
+    let rule = crate::registry::find(rule_id).unwrap_or_else(|| panic!("no rule {rule_id}"));
+    tfstack_lint_engine::testing::lint_tree_with(rule, files)
+}
+
+/// `main.tf` linted with one rule on a given day (`YYYY-MM-DD`), for `until` dates.
+pub fn lint_hcl_on(rule_id: &str, text: &str, today: &str) -> Vec<Located> {
+    let rule = crate::registry::find(rule_id).unwrap_or_else(|| panic!("no rule {rule_id}"));
+    tfstack_lint_engine::testing::lint_files_on(rule, &[("main.tf", text)], None, today)
+}
+
 /// `main.tf` linted with one rule.
 pub fn lint_hcl(rule_id: &str, text: &str) -> Vec<Located> {
     lint_files_with(rule_id, &[("main.tf", text)], None)

@@ -31,18 +31,6 @@ pub fn is_lambda_reserved_env_key(key: &str) -> bool {
         || (key.starts_with("AWS_LAMBDA_") && key != "AWS_LAMBDA_EXEC_WRAPPER")
 }
 
-/// For a Python handler `module.function`, the module part when it contains `-`
-/// (Python cannot import it, so every invocation fails).
-pub fn python_handler_module_with_dash(handler: &str) -> Option<&str> {
-    let module = handler.rsplit_once('.').map(|(m, _)| m)?;
-    module.contains('-').then_some(module)
-}
-
-/// Whether a runtime identifier is a Python runtime.
-pub fn is_python_runtime(runtime: &str) -> bool {
-    runtime.starts_with("python")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,21 +43,5 @@ mod tests {
         assert!(!is_lambda_reserved_env_key("DYNAMODB_TABLE_NAME"));
         assert!(!is_lambda_reserved_env_key("AWS_XRAY_CONTEXT_MISSING"));
         assert!(!is_lambda_reserved_env_key("AWS_LAMBDA_EXEC_WRAPPER"));
-    }
-
-    #[test]
-    fn python_handler() {
-        assert_eq!(
-            python_handler_module_with_dash("lambda-function.handler"),
-            Some("lambda-function")
-        );
-        assert_eq!(
-            python_handler_module_with_dash("lambda_function.lambda_handler"),
-            None
-        );
-        assert_eq!(
-            python_handler_module_with_dash("pkg/my-mod.handler"),
-            Some("pkg/my-mod")
-        );
     }
 }

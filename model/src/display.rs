@@ -107,6 +107,7 @@ impl fmt::Display for Expr {
                 }
                 f.write_str(" }")
             }
+            ExprKind::For(e) => f.write_str(&e.source),
             ExprKind::Opaque(s) => f.write_str(s),
         }
     }

@@ -8,30 +8,36 @@
 
 use crate::ir::*;
 use crate::origin::{FileId, Origin, SourceFile, SourceFiles, Span};
+use crate::read::{ReadError, Reader};
 use crate::value::{Value, ValueKind};
 use indexmap::IndexMap;
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Where `file()` and `templatefile()` read from: the disk, or the files a typed stack
 /// generates (kept in memory).
 pub trait FileSource {
-    /// The text of `path`, or `None` when it cannot be read.
-    fn read(&self, path: &Path) -> Option<String>;
+    /// The text of `path`, or why it was not read.
+    fn read(&self, path: &Path) -> Result<String, ReadError>;
 }
 
-/// Reads from the disk.
-pub struct DiskFiles;
+/// Reads from the disk, through the bounded reader (its limit and read root).
+#[derive(Default)]
+pub struct DiskFiles {
+    pub reader: Reader,
+}
+
+impl DiskFiles {
+    /// Files read by `reader`.
+    pub fn new(reader: Reader) -> DiskFiles {
+        DiskFiles { reader }
+    }
+}
 
 impl FileSource for DiskFiles {
-    fn read(&self, path: &Path) -> Option<String> {
-        // Policies are small; refuse anything huge rather than load it.
-        let meta = std::fs::metadata(path).ok()?;
-        if meta.len() > 16 * 1024 * 1024 {
-            return None;
-        }
-        std::fs::read_to_string(path).ok()
+    fn read(&self, path: &Path) -> Result<String, ReadError> {
+        self.reader.read_text(path)
     }
 }
 
@@ -40,8 +46,11 @@ impl FileSource for DiskFiles {
 pub struct MemoryFiles(pub HashMap<PathBuf, String>);
 
 impl FileSource for MemoryFiles {
-    fn read(&self, path: &Path) -> Option<String> {
-        self.0.get(&normalize(path)).cloned()
+    fn read(&self, path: &Path) -> Result<String, ReadError> {
+        self.0
+            .get(&normalize(path))
+            .cloned()
+            .ok_or_else(|| ReadError::Io(std::io::ErrorKind::NotFound.into()))
     }
 }
 
@@ -68,12 +77,84 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
+/// The largest value the evaluator builds, in bytes (text, and 32 bytes per element of a
+/// list or object): past it, the value is unknown.
+pub const MAX_VALUE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The evaluation steps a module may take: a base, and more for larger modules.
+const BASE_STEPS: u64 = 1_000_000;
+/// Steps a module may take per byte of its source.
+const STEPS_PER_SOURCE_BYTE: u64 = 64;
+/// Steps a module may take per top-level block (typed stacks have no source text).
+const STEPS_PER_BLOCK: u64 = 4096;
+/// What the locals a module caches may hold in all, in bytes.
+const MAX_CACHED_BYTES: usize = 256 * 1024 * 1024;
+/// The weight of one element of a list or object, in bytes.
+const ELEMENT_BYTES: usize = 32;
+
+/// Something the evaluator could not do that a person should hear of: a file outside the
+/// read root, a file that cannot be read, the evaluation budget spent.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalNote {
+    /// Where: the expression that asked.
+    pub origin: Origin,
+    pub message: String,
+    /// What to do about it.
+    pub help: String,
+}
+
+impl EvalNote {
+    /// Adds a note to `notes` unless one with the same message is there.
+    pub fn push_once(
+        notes: &mut Vec<EvalNote>,
+        origin: Origin,
+        message: String,
+        help: impl Into<String>,
+    ) {
+        if !notes.iter().any(|n| n.message == message) {
+            notes.push(EvalNote {
+                origin,
+                message,
+                help: help.into(),
+            });
+        }
+    }
+}
+
+/// What one module's evaluation may spend: steps for the whole module, bytes per value
+/// (reset at each top-level evaluation) and bytes held by cached locals.
+struct Budget {
+    steps: Cell<u64>,
+    step_limit: u64,
+    value_bytes: Cell<usize>,
+    cached_bytes: Cell<usize>,
+    spent: Cell<bool>,
+}
+
+impl Budget {
+    fn new(step_limit: u64) -> Budget {
+        Budget {
+            steps: Cell::new(0),
+            step_limit,
+            value_bytes: Cell::new(0),
+            cached_bytes: Cell::new(0),
+            spent: Cell::new(false),
+        }
+    }
+}
+
 /// The evaluation context of one module.
 pub struct Evaluator<'a> {
     pub config: &'a Config,
-    /// The module directory (`path.module`).
+    /// The module directory, as named (`path.module` is it relative to `root_dir`).
     pub module_dir: PathBuf,
+    /// The root module's directory, where Terraform runs: relative paths in `file()` and
+    /// `templatefile()` resolve against it (`path.root` and `path.cwd`).
+    pub root_dir: PathBuf,
     pub variables: HashMap<String, Value>,
+    /// Variables declared with a `type` (a conversion may add attributes, so a missing
+    /// attribute is unknown rather than an error).
+    typed_variables: HashSet<String>,
     locals: HashMap<String, &'a Expr>,
     local_cache: RefCell<HashMap<String, Value>>,
     local_in_progress: RefCell<Vec<String>>,
@@ -84,6 +165,11 @@ pub struct Evaluator<'a> {
     read_cache: RefCell<HashMap<PathBuf, Option<FileId>>>,
     /// Prefixes of JSON pointers inside a file that a Rust line wrote (typed stacks).
     pub source_maps: HashMap<PathBuf, Vec<(String, crate::origin::RustLocation)>>,
+    budget: Budget,
+    /// Set when an evaluation failed as Terraform would fail it (a missing key of a known
+    /// object), for `try()` and `can()`.
+    errored: Cell<bool>,
+    notes: RefCell<Vec<EvalNote>>,
 }
 
 const MAX_DEPTH: usize = 64;
@@ -96,7 +182,7 @@ pub struct Scope {
 
 impl<'a> Evaluator<'a> {
     /// An evaluator for `config`, whose variables take their defaults overridden by
-    /// `overrides` (tfvars, `--var`).
+    /// `overrides` (tfvars, `--var`, a module call's arguments).
     pub fn new(
         config: &'a Config,
         module_dir: PathBuf,
@@ -106,7 +192,7 @@ impl<'a> Evaluator<'a> {
     ) -> Self {
         let mut locals = HashMap::new();
         let mut resources = HashMap::new();
-        let mut variables = HashMap::new();
+        let mut typed_variables = HashSet::new();
         for b in &config.blocks {
             match b.kind.as_str() {
                 "locals" => {
@@ -117,13 +203,22 @@ impl<'a> Evaluator<'a> {
                 "resource" | "data" => {
                     resources.insert(b.address(), b);
                 }
+                "variable" if b.body.get("type").is_some() => {
+                    typed_variables.insert(b.labels.first().cloned().unwrap_or_default());
+                }
                 _ => {}
             }
         }
+        let source_bytes: u64 = files.iter().map(|(_, f)| f.text.len() as u64).sum();
+        let step_limit = BASE_STEPS
+            .saturating_add(source_bytes.saturating_mul(STEPS_PER_SOURCE_BYTE))
+            .saturating_add((config.blocks.len() as u64).saturating_mul(STEPS_PER_BLOCK));
         let mut ev = Evaluator {
             config,
+            root_dir: module_dir.clone(),
             module_dir,
             variables: HashMap::new(),
+            typed_variables,
             locals,
             local_cache: RefCell::new(HashMap::new()),
             local_in_progress: RefCell::new(Vec::new()),
@@ -132,7 +227,11 @@ impl<'a> Evaluator<'a> {
             file_source,
             read_cache: RefCell::new(HashMap::new()),
             source_maps: HashMap::new(),
+            budget: Budget::new(step_limit),
+            errored: Cell::new(false),
+            notes: RefCell::new(Vec::new()),
         };
+        let mut variables = HashMap::new();
         for b in config.blocks_of("variable") {
             let name = b.labels.first().cloned().unwrap_or_default();
             let value = match overrides.get(&name) {
@@ -141,6 +240,12 @@ impl<'a> Evaluator<'a> {
                     Some(d) => ev.eval(d),
                     None => Value::unknown(b.origin),
                 },
+            };
+            // Terraform converts a value to the variable's type: the attributes an
+            // `optional(...)` declares are there, null or their default.
+            let value = match b.body.get("type") {
+                Some(ty) => ev.conform(value, ty),
+                None => value,
             };
             variables.insert(name, value);
         }
@@ -151,9 +256,154 @@ impl<'a> Evaluator<'a> {
         ev
     }
 
+    /// The same evaluator for a module run from `root_dir` (a called module's root is
+    /// its caller's root).
+    pub fn with_root(mut self, root_dir: PathBuf) -> Self {
+        self.root_dir = root_dir;
+        self
+    }
+
+    /// `value` converted as a variable of type `ty` is: each `object({...})` given the
+    /// attributes its `optional(type, default)` members declare when missing (the default,
+    /// or null), through `map(...)`, `list(...)`, `set(...)` and nested objects. Anything
+    /// else is kept as it is.
+    fn conform(&self, value: Value, ty: &Expr) -> Value {
+        let ExprKind::FunctionCall(call) = &ty.kind else {
+            return value;
+        };
+        let inner = call.args.first();
+        match (call.name.as_str(), value.kind) {
+            ("map", ValueKind::Object(map)) => {
+                let Some(inner) = inner else {
+                    return Value::new(ValueKind::Object(map), value.origin);
+                };
+                let map = map
+                    .into_iter()
+                    .map(|(k, v)| (k, self.conform(v, inner)))
+                    .collect();
+                Value::new(ValueKind::Object(map), value.origin)
+            }
+            ("list" | "set", ValueKind::List(items)) => {
+                let Some(inner) = inner else {
+                    return Value::new(ValueKind::List(items), value.origin);
+                };
+                let items = items.into_iter().map(|v| self.conform(v, inner)).collect();
+                Value::new(ValueKind::List(items), value.origin)
+            }
+            ("object", ValueKind::Object(mut map)) => {
+                let Some(ExprKind::Object(members)) = inner.map(|i| &i.kind) else {
+                    return Value::new(ValueKind::Object(map), value.origin);
+                };
+                for member in members {
+                    let Some(name) =
+                        member
+                            .key
+                            .as_str()
+                            .map(str::to_string)
+                            .or_else(|| match &member.key {
+                                ObjectKey::Expr(key) => match &key.kind {
+                                    ExprKind::Traversal(t) if t.operators.is_empty() => {
+                                        Some(t.root.clone())
+                                    }
+                                    _ => None,
+                                },
+                                ObjectKey::Identifier(_) => None,
+                            })
+                    else {
+                        continue;
+                    };
+                    let (member_type, default) = match &member.value.kind {
+                        ExprKind::FunctionCall(c) if c.name == "optional" => {
+                            (c.args.first(), Some(c.args.get(1)))
+                        }
+                        _ => (Some(&member.value), None),
+                    };
+                    match map.shift_remove(&name) {
+                        Some(v) if !v.is_null() => {
+                            let v = match member_type {
+                                Some(t) => self.conform(v, t),
+                                None => v,
+                            };
+                            map.insert(name, v);
+                        }
+                        missing => match default {
+                            // `optional(type)`: null; `optional(type, default)`: the default.
+                            Some(Some(d)) => {
+                                let d = self.eval(d);
+                                let d = match member_type {
+                                    Some(t) => self.conform(d, t),
+                                    None => d,
+                                };
+                                map.insert(name, d);
+                            }
+                            Some(None) => {
+                                map.insert(name, Value::null(value.origin));
+                            }
+                            // A required attribute: as given (Terraform rejects a missing one).
+                            None => {
+                                if let Some(v) = missing {
+                                    map.insert(name, v);
+                                }
+                            }
+                        },
+                    }
+                }
+                Value::new(ValueKind::Object(map), value.origin)
+            }
+            (_, kind) => Value {
+                kind,
+                origin: value.origin,
+                key_origin: value.key_origin,
+            },
+        }
+    }
+
     /// The block at a resource address (`aws_sqs_queue.x`, `data.y.z`).
     pub fn block(&self, address: &str) -> Option<&'a Block> {
         self.resources.get(address).copied()
+    }
+
+    /// What the evaluation could not do so far, each once, in the order it happened.
+    pub fn notes(&self) -> Vec<EvalNote> {
+        self.notes.borrow().clone()
+    }
+
+    /// Records a note, once per message.
+    fn note(&self, origin: Origin, message: String, help: &str) {
+        EvalNote::push_once(&mut self.notes.borrow_mut(), origin, message, help);
+    }
+
+    /// Records that the module's steps are spent (noted once per module).
+    fn budget_spent(&self, origin: Origin) {
+        if !self.budget.spent.replace(true) {
+            self.note(
+                origin,
+                "the evaluation budget of this module is spent: values evaluated after this \
+                 point are unknown, and findings that depend on them are not reported"
+                    .to_string(),
+                "simplify the expressions that take so many steps to evaluate",
+            );
+        }
+    }
+
+    /// Charges `bytes` to the value being built; `false` (and a note, once per module)
+    /// past [`MAX_VALUE_BYTES`].
+    fn charge(&self, bytes: usize, origin: Origin) -> bool {
+        let total = self.budget.value_bytes.get().saturating_add(bytes);
+        self.budget.value_bytes.set(total);
+        if total > MAX_VALUE_BYTES {
+            self.note(
+                origin,
+                format!(
+                    "a value evaluated here grows past the evaluation budget of {}: it is \
+                     unknown, and findings that depend on it are not reported",
+                    crate::read::describe_size(MAX_VALUE_BYTES as u64)
+                ),
+                "simplify the expressions that build very large values",
+            );
+            return false;
+        }
+        true
     }
 
     /// Evaluates an expression in the module scope.
@@ -161,9 +411,20 @@ impl<'a> Evaluator<'a> {
         self.eval_in(e, &Scope::default(), 0)
     }
 
+    /// Evaluates an expression with extra names in scope. At depth 0 a new value begins
+    /// (its size is counted afresh).
     pub fn eval_in(&self, e: &Expr, scope: &Scope, depth: usize) -> Value {
         let origin = e.origin;
+        if depth == 0 {
+            self.budget.value_bytes.set(0);
+        }
         if depth > MAX_DEPTH {
+            return Value::unknown(origin);
+        }
+        let steps = self.budget.steps.get() + 1;
+        self.budget.steps.set(steps);
+        if steps > self.budget.step_limit {
+            self.budget_spent(origin);
             return Value::unknown(origin);
         }
         let d = depth + 1;
@@ -206,11 +467,19 @@ impl<'a> Evaluator<'a> {
             }
             ExprKind::Binary(b) => self.eval_binary(b, scope, d, origin),
             ExprKind::Parenthesis(inner) => self.eval_in(inner, scope, d),
-            ExprKind::Tuple(items) => Value::new(
-                ValueKind::List(items.iter().map(|i| self.eval_in(i, scope, d)).collect()),
-                origin,
-            ),
+            ExprKind::Tuple(items) => {
+                if !self.charge(items.len() * ELEMENT_BYTES, origin) {
+                    return Value::unknown(origin);
+                }
+                Value::new(
+                    ValueKind::List(items.iter().map(|i| self.eval_in(i, scope, d)).collect()),
+                    origin,
+                )
+            }
             ExprKind::Object(items) => {
+                if !self.charge(items.len() * ELEMENT_BYTES, origin) {
+                    return Value::unknown(origin);
+                }
                 let mut map = IndexMap::with_capacity(items.len());
                 for it in items {
                     let key = match &it.key {
@@ -237,91 +506,186 @@ impl<'a> Evaluator<'a> {
                 }
                 Value::new(ValueKind::Object(map), origin)
             }
+            ExprKind::For(f) => self.eval_for(f, scope, d, origin),
             ExprKind::Opaque(_) => Value::unknown(origin),
+        }
+    }
+
+    /// A `for` expression over a known collection: a tuple, or an object (values grouped
+    /// into lists with `...`). Unknown when the collection, a key or a condition is.
+    fn eval_for(&self, f: &ForExpr, scope: &Scope, d: usize, origin: Origin) -> Value {
+        let collection = self.eval_in(&f.collection, scope, d);
+        let elements: Vec<(Value, Value)> = match collection.kind {
+            ValueKind::List(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Value::new(ValueKind::Number(i as f64), origin), v))
+                .collect(),
+            ValueKind::Object(map) => map
+                .into_iter()
+                .map(|(k, v)| (Value::string(k, origin), v))
+                .collect(),
+            // Iterating null is an error in Terraform.
+            _ => return Value::unknown(origin),
+        };
+        if !self.charge(elements.len() * ELEMENT_BYTES, origin) {
+            return Value::unknown(origin);
+        }
+        let mut inner = scope.clone();
+        let mut list = Vec::new();
+        let mut map: IndexMap<String, Value> = IndexMap::new();
+        for (key, value) in elements {
+            if let Some(k) = &f.key_var {
+                inner.names.insert(k.clone(), key);
+            }
+            inner.names.insert(f.value_var.clone(), value);
+            if let Some(c) = &f.condition {
+                match self.eval_in(c, &inner, d).as_bool() {
+                    Some(true) => {}
+                    Some(false) => continue,
+                    None => return Value::unknown(origin),
+                }
+            }
+            let v = self.eval_in(&f.value, &inner, d);
+            match &f.key {
+                None => list.push(v),
+                Some(k) => {
+                    let key = self.eval_in(k, &inner, d);
+                    let Some(key) = scalar_to_string(&key) else {
+                        return Value::unknown(origin);
+                    };
+                    if f.grouping {
+                        let group = map
+                            .entry(key)
+                            .or_insert_with(|| Value::new(ValueKind::List(Vec::new()), origin));
+                        if let ValueKind::List(items) = &mut group.kind {
+                            items.push(v);
+                        }
+                    } else if map.insert(key, v).is_some() {
+                        // Two elements with one key: Terraform rejects it.
+                        return Value::unknown(origin);
+                    }
+                }
+            }
+        }
+        match f.key {
+            None => Value::new(ValueKind::List(list), origin),
+            Some(_) => Value::new(ValueKind::Object(map), origin),
         }
     }
 
     fn eval_template(&self, t: &Template, scope: &Scope, d: usize, origin: Origin) -> Value {
         let mut out = String::new();
         for p in &t.parts {
-            match p {
-                TemplatePart::Literal(s) => out.push_str(s),
+            let piece = match p {
+                TemplatePart::Literal(s) => std::borrow::Cow::Borrowed(s.as_str()),
                 TemplatePart::Interpolation(e) => {
                     let v = self.eval_in(e, scope, d);
                     match scalar_to_string(&v) {
-                        Some(s) => out.push_str(&s),
+                        Some(s) => std::borrow::Cow::Owned(s),
                         None => return Value::unknown(origin),
                     }
                 }
                 TemplatePart::Directive(_) => return Value::unknown(origin),
+            };
+            if !self.charge(piece.len(), origin) {
+                return Value::unknown(origin);
             }
+            out.push_str(&piece);
         }
         Value::string(out, origin)
     }
 
+    /// `path.module`: the module directory relative to the root module's (`.` for the
+    /// root), as Terraform gives it.
+    pub fn path_module(&self) -> String {
+        relative_path(&self.root_dir, &self.module_dir)
+            .to_string_lossy()
+            .replace('\\', "/")
+    }
+
+    /// The path a `file()`/`templatefile()` argument names: relative paths against the
+    /// root module's directory, as Terraform resolves them.
+    pub fn resolve_path(&self, path: &str) -> PathBuf {
+        let p = Path::new(path);
+        if p.is_absolute() {
+            normalize(p)
+        } else {
+            normalize(&self.root_dir.join(p))
+        }
+    }
+
     fn eval_traversal(&self, t: &Traversal, scope: &Scope, d: usize, origin: Origin) -> Value {
         let mut names = t.attribute_names();
-        let base = if let Some(v) = scope.names.get(&t.root) {
-            return self.apply_operators(v.clone(), &t.operators, scope, d, origin);
-        } else {
-            match t.root.as_str() {
-                "var" => {
-                    let Some(name) = names.next() else {
-                        return Value::unknown(origin);
-                    };
-                    let v = self
-                        .variables
-                        .get(name)
-                        .cloned()
-                        .unwrap_or(Value::unknown(origin));
-                    return self.apply_operators(v, &t.operators[1..], scope, d, origin);
-                }
-                "local" => {
-                    let Some(name) = names.next() else {
-                        return Value::unknown(origin);
-                    };
-                    let v = self.local(name, d);
-                    return self.apply_operators(v, &t.operators[1..], scope, d, origin);
-                }
-                "path" => match names.next() {
-                    Some("module") | Some("root") | Some("cwd") => {
-                        Value::string(self.module_dir.to_string_lossy().to_string(), origin)
-                    }
-                    _ => Value::unknown(origin),
-                },
-                "each" | "count" | "self" | "terraform" | "module" | "data" => {
-                    Value::unknown(origin)
-                }
-                _ => {
-                    // A resource attribute: known when the configuration sets it literally
-                    // and the resource is a single instance.
-                    let address = t.resource_address();
-                    let attr = t.resource_attribute();
-                    if let (Some(address), Some(attr)) = (address, attr) {
-                        if let Some(block) = self.block(&address) {
-                            if block.body.get("count").is_none()
-                                && block.body.get("for_each").is_none()
-                            {
-                                if let Some(e) = block.body.get(attr) {
-                                    let v = self.eval_in(e, &Scope::default(), d);
-                                    return self.apply_operators(
-                                        v,
-                                        &t.operators[2..],
-                                        scope,
-                                        d,
-                                        origin,
-                                    );
-                                }
+        if let Some(v) = scope.names.get(&t.root) {
+            let v = self.cloned(v, origin);
+            return self.apply_operators(v, &t.operators, scope, d, origin, true);
+        }
+        match t.root.as_str() {
+            "var" => {
+                let Some(name) = names.next() else {
+                    return Value::unknown(origin);
+                };
+                let v = match self.variables.get(name) {
+                    Some(v) => self.cloned(v, origin),
+                    None => Value::unknown(origin),
+                };
+                let strict = !self.typed_variables.contains(name);
+                self.apply_operators(v, &t.operators[1..], scope, d, origin, strict)
+            }
+            "local" => {
+                let Some(name) = names.next() else {
+                    return Value::unknown(origin);
+                };
+                let v = self.local(name, d);
+                self.apply_operators(v, &t.operators[1..], scope, d, origin, true)
+            }
+            "path" => match names.next() {
+                Some("module") => Value::string(self.path_module(), origin),
+                Some("root") | Some("cwd") => Value::string(".", origin),
+                _ => Value::unknown(origin),
+            },
+            "each" | "count" | "self" | "terraform" | "module" | "data" => Value::unknown(origin),
+            _ => {
+                // A resource attribute: known when the configuration sets it literally
+                // and the resource is a single instance.
+                let address = t.resource_address();
+                let attr = t.resource_attribute();
+                if let (Some(address), Some(attr)) = (address, attr) {
+                    if let Some(block) = self.block(&address) {
+                        if block.body.get("count").is_none() && block.body.get("for_each").is_none()
+                        {
+                            if let Some(e) = block.body.get(attr) {
+                                let v = self.eval_in(e, &Scope::default(), d);
+                                return self.apply_operators(
+                                    v,
+                                    &t.operators[2..],
+                                    scope,
+                                    d,
+                                    origin,
+                                    false,
+                                );
                             }
                         }
                     }
-                    Value::unknown(origin)
                 }
+                Value::unknown(origin)
             }
-        };
-        base
+        }
     }
 
+    /// A copy of a value held elsewhere (a variable, a local, a name in scope), charged
+    /// to the value being built; unknown past the budget.
+    fn cloned(&self, v: &Value, origin: Origin) -> Value {
+        if self.charge(weight(v), origin) {
+            v.clone()
+        } else {
+            Value::unknown(origin)
+        }
+    }
+
+    /// Applies `.attr`, `[index]` and splats. With `strict`, a key or index missing from
+    /// a known value is an error as in Terraform (`try()` falls back); otherwise unknown.
     fn apply_operators(
         &self,
         mut v: Value,
@@ -329,37 +693,59 @@ impl<'a> Evaluator<'a> {
         scope: &Scope,
         d: usize,
         origin: Origin,
+        strict: bool,
     ) -> Value {
-        for op in ops {
+        let missing = |v: &Value| {
+            if strict && !v.is_unknown() {
+                self.errored.set(true);
+            }
+            Value::unknown(origin)
+        };
+        for (n, op) in ops.iter().enumerate() {
             v = match op {
                 TraversalOperator::Attribute(a) => match v.get(a) {
                     Some(x) => x.clone(),
-                    None => return Value::unknown(origin),
+                    None => return missing(&v),
                 },
                 TraversalOperator::Index(e) => {
                     let i = self.eval_in(e, scope, d);
                     match (&v.kind, &i.kind) {
+                        (_, ValueKind::Unknown) => return Value::unknown(origin),
                         (ValueKind::List(items), _) => match i.as_f64() {
                             Some(n) if n >= 0.0 && (n as usize) < items.len() => {
                                 items[n as usize].clone()
                             }
-                            _ => return Value::unknown(origin),
+                            _ => return missing(&v),
                         },
                         (ValueKind::Object(m), ValueKind::String(k)) => match m.get(k) {
                             Some(x) => x.clone(),
-                            None => return Value::unknown(origin),
+                            None => return missing(&v),
                         },
-                        _ => return Value::unknown(origin),
+                        _ => return missing(&v),
                     }
                 }
-                TraversalOperator::LegacyIndex(n) => {
-                    match v.as_list().and_then(|l| l.get(*n as usize)) {
+                TraversalOperator::LegacyIndex(i) => {
+                    match v.as_list().and_then(|l| l.get(*i as usize)) {
                         Some(x) => x.clone(),
-                        None => return Value::unknown(origin),
+                        None => return missing(&v),
                     }
                 }
                 TraversalOperator::AttributeSplat | TraversalOperator::FullSplat => {
-                    return Value::unknown(origin)
+                    // `list[*].name`: the rest applied to each element.
+                    let rest = &ops[n + 1..];
+                    return match v.kind {
+                        ValueKind::List(items) => {
+                            let mapped: Vec<Value> = items
+                                .into_iter()
+                                .map(|item| {
+                                    self.apply_operators(item, rest, scope, d, origin, strict)
+                                })
+                                .collect();
+                            Value::new(ValueKind::List(mapped), origin)
+                        }
+                        ValueKind::Null => Value::new(ValueKind::List(Vec::new()), origin),
+                        _ => Value::unknown(origin),
+                    };
                 }
             };
         }
@@ -368,7 +754,7 @@ impl<'a> Evaluator<'a> {
 
     fn local(&self, name: &str, d: usize) -> Value {
         if let Some(v) = self.local_cache.borrow().get(name) {
-            return v.clone();
+            return self.cloned(v, v.origin);
         }
         let Some(expr) = self.locals.get(name) else {
             return Value::unknown(Origin::Generated);
@@ -380,9 +766,16 @@ impl<'a> Evaluator<'a> {
         self.local_in_progress.borrow_mut().push(name.to_string());
         let v = self.eval_in(expr, &Scope::default(), d);
         self.local_in_progress.borrow_mut().pop();
-        self.local_cache
-            .borrow_mut()
-            .insert(name.to_string(), v.clone());
+        // The cache holds at most MAX_CACHED_BYTES: past it, locals are evaluated again
+        // where they are used (their values are bounded one by one).
+        let size = weight(&v);
+        let cached = self.budget.cached_bytes.get().saturating_add(size);
+        if cached <= MAX_CACHED_BYTES {
+            self.budget.cached_bytes.set(cached);
+            self.local_cache
+                .borrow_mut()
+                .insert(name.to_string(), v.clone());
+        }
         v
     }
 
@@ -433,17 +826,43 @@ impl<'a> Evaluator<'a> {
             .name
             .strip_prefix("provider::terraform::")
             .unwrap_or(&c.name);
-        let args: Vec<Value> = c.args.iter().map(|a| self.eval_in(a, scope, d)).collect();
         if c.expand_final {
             return Value::unknown(origin);
         }
+        // `try` and `can` see whether their arguments fail, so they evaluate them one by one.
+        match name {
+            "try" => return self.eval_try(&c.args, scope, d, origin),
+            "can" => {
+                let Some(arg) = c.args.first() else {
+                    return Value::unknown(origin);
+                };
+                let outer = self.errored.replace(false);
+                let v = self.eval_in(arg, scope, d);
+                let failed = self.errored.replace(outer);
+                return match (failed, v.contains_unknown()) {
+                    (true, _) => Value::new(ValueKind::Bool(false), origin),
+                    (false, false) => Value::new(ValueKind::Bool(true), origin),
+                    (false, true) => Value::unknown(origin),
+                };
+            }
+            _ => {}
+        }
+        let args: Vec<Value> = c.args.iter().map(|a| self.eval_in(a, scope, d)).collect();
         let s = |i: usize| args.get(i).and_then(|v| v.as_str().map(str::to_string));
+        let text = |t: String| {
+            if self.charge(t.len(), origin) {
+                Value::string(t, origin)
+            } else {
+                Value::unknown(origin)
+            }
+        };
+        let list = |items: Vec<Value>| Value::new(ValueKind::List(items), origin);
+        let boolean = |b: bool| Value::new(ValueKind::Bool(b), origin);
         match name {
             "jsonencode" => match args.first() {
-                Some(v) if !v.contains_unknown() => Value::string(
-                    serde_json::to_string(&v.to_json()).unwrap_or_default(),
-                    origin,
-                ),
+                Some(v) if !v.contains_unknown() => {
+                    text(serde_json::to_string(&v.to_json()).unwrap_or_default())
+                }
                 _ => Value::unknown(origin),
             },
             "jsondecode" => match args.first().and_then(Value::as_str) {
@@ -453,8 +872,8 @@ impl<'a> Evaluator<'a> {
                 None => Value::unknown(origin),
             },
             "file" => match s(0) {
-                Some(p) => match self.read_file(&p) {
-                    Some((_, text)) => Value::string(text, origin),
+                Some(p) => match self.read_file(&p, origin) {
+                    Some((_, t)) => text(t),
                     None => Value::unknown(origin),
                 },
                 None => Value::unknown(origin),
@@ -463,25 +882,27 @@ impl<'a> Evaluator<'a> {
                 let (Some(p), Some(vars)) = (s(0), args.get(1)) else {
                     return Value::unknown(origin);
                 };
-                let Some((_, text)) = self.read_file(&p) else {
+                let Some((_, t)) = self.read_file(&p, origin) else {
                     return Value::unknown(origin);
                 };
-                match render_template_text(&text, vars) {
-                    Some(t) => Value::string(t, origin),
+                match render_template_text(&t, vars) {
+                    Some(t) => text(t),
                     None => Value::unknown(origin),
                 }
             }
             "lower" => s(0)
-                .map(|x| Value::string(x.to_lowercase(), origin))
+                .map(|x| text(x.to_lowercase()))
                 .unwrap_or(Value::unknown(origin)),
             "upper" => s(0)
-                .map(|x| Value::string(x.to_uppercase(), origin))
+                .map(|x| text(x.to_uppercase()))
                 .unwrap_or(Value::unknown(origin)),
-            "tostring" => args
-                .first()
-                .and_then(scalar_to_string)
-                .map(|x| Value::string(x, origin))
-                .unwrap_or(Value::unknown(origin)),
+            "tostring" => match args.first() {
+                Some(v) if v.is_null() => Value::null(origin),
+                Some(v) => scalar_to_string(v)
+                    .map(text)
+                    .unwrap_or(Value::unknown(origin)),
+                None => Value::unknown(origin),
+            },
             "tonumber" => args
                 .first()
                 .and_then(Value::as_f64)
@@ -490,9 +911,15 @@ impl<'a> Evaluator<'a> {
             "tobool" => args
                 .first()
                 .and_then(Value::as_bool)
-                .map(|b| Value::new(ValueKind::Bool(b), origin))
+                .map(boolean)
                 .unwrap_or(Value::unknown(origin)),
-            "tolist" | "toset" | "tomap" => args.first().cloned().unwrap_or(Value::unknown(origin)),
+            "tolist" | "tomap" => args.first().cloned().unwrap_or(Value::unknown(origin)),
+            "toset" | "distinct" => match args.first().map(|a| &a.kind) {
+                Some(ValueKind::List(items)) if !args[0].contains_unknown() => {
+                    list(as_set(items, name == "toset"))
+                }
+                _ => Value::unknown(origin),
+            },
             "concat" => {
                 let mut out = Vec::new();
                 for a in &args {
@@ -501,30 +928,152 @@ impl<'a> Evaluator<'a> {
                         None => return Value::unknown(origin),
                     }
                 }
-                Value::new(ValueKind::List(out), origin)
+                list(out)
+            }
+            "flatten" => {
+                let mut out = Vec::new();
+                match args.first() {
+                    Some(v) if flatten_into(v, &mut out) => list(out),
+                    _ => Value::unknown(origin),
+                }
             }
             "merge" => {
                 let mut out = IndexMap::new();
                 for a in &args {
-                    match a.as_object() {
-                        Some(m) => out.extend(m.iter().map(|(k, v)| (k.clone(), v.clone()))),
-                        None => return Value::unknown(origin),
+                    match &a.kind {
+                        ValueKind::Object(m) => {
+                            out.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())))
+                        }
+                        // merge() skips null arguments.
+                        ValueKind::Null => {}
+                        _ => return Value::unknown(origin),
                     }
                 }
                 Value::new(ValueKind::Object(out), origin)
             }
+            // Terraform iterates maps in key order.
+            "keys" => match args.first().map(|a| &a.kind) {
+                Some(ValueKind::Object(m)) => {
+                    let mut keys: Vec<&String> = m.keys().collect();
+                    keys.sort();
+                    list(
+                        keys.into_iter()
+                            .map(|k| Value::string(k.clone(), origin))
+                            .collect(),
+                    )
+                }
+                _ => Value::unknown(origin),
+            },
+            "values" => match args.first().map(|a| &a.kind) {
+                Some(ValueKind::Object(m)) => {
+                    let mut entries: Vec<(&String, &Value)> = m.iter().collect();
+                    entries.sort_by(|a, b| a.0.cmp(b.0));
+                    list(entries.into_iter().map(|(_, v)| v.clone()).collect())
+                }
+                _ => Value::unknown(origin),
+            },
+            "contains" => match (args.first().map(|a| &a.kind), args.get(1)) {
+                (Some(ValueKind::List(items)), Some(x)) if !x.contains_unknown() => {
+                    let x = x.to_json();
+                    if items
+                        .iter()
+                        .any(|i| !i.contains_unknown() && i.to_json() == x)
+                    {
+                        boolean(true)
+                    } else if items.iter().any(Value::contains_unknown) {
+                        Value::unknown(origin)
+                    } else {
+                        boolean(false)
+                    }
+                }
+                _ => Value::unknown(origin),
+            },
+            "compact" => match args.first().map(|a| &a.kind) {
+                Some(ValueKind::List(items)) => {
+                    if items.iter().any(Value::is_unknown) {
+                        return Value::unknown(origin);
+                    }
+                    list(
+                        items
+                            .iter()
+                            .filter(|i| !i.is_null() && i.as_str() != Some(""))
+                            .cloned()
+                            .collect(),
+                    )
+                }
+                _ => Value::unknown(origin),
+            },
+            "element" => match (args.first().and_then(Value::as_list), args.get(1)) {
+                (Some(items), Some(i)) if !items.is_empty() => match i.as_f64() {
+                    Some(n) if n >= 0.0 => items[n as usize % items.len()].clone(),
+                    _ => Value::unknown(origin),
+                },
+                _ => Value::unknown(origin),
+            },
+            "one" => match args.first().map(|a| &a.kind) {
+                Some(ValueKind::List(items)) if items.is_empty() => Value::null(origin),
+                Some(ValueKind::List(items)) if items.len() == 1 => items[0].clone(),
+                _ => Value::unknown(origin),
+            },
+            "zipmap" => match (
+                args.first().and_then(Value::as_list),
+                args.get(1).and_then(Value::as_list),
+            ) {
+                (Some(keys), Some(values)) if keys.len() == values.len() => {
+                    let mut out = IndexMap::new();
+                    for (k, v) in keys.iter().zip(values) {
+                        match k.as_str() {
+                            Some(k) => {
+                                out.insert(k.to_string(), v.clone());
+                            }
+                            None => return Value::unknown(origin),
+                        }
+                    }
+                    Value::new(ValueKind::Object(out), origin)
+                }
+                _ => Value::unknown(origin),
+            },
+            "alltrue" | "anytrue" => match args.first().and_then(Value::as_list) {
+                Some(items) => {
+                    let wanted = name == "anytrue";
+                    let bools: Vec<Option<bool>> = items.iter().map(Value::as_bool).collect();
+                    if bools.contains(&Some(wanted)) {
+                        boolean(wanted)
+                    } else if bools.iter().all(Option::is_some) {
+                        boolean(!wanted)
+                    } else {
+                        Value::unknown(origin)
+                    }
+                }
+                None => Value::unknown(origin),
+            },
             "join" => match (s(0), args.get(1).and_then(Value::as_list)) {
                 (Some(sep), Some(items)) => {
                     let parts: Option<Vec<String>> = items.iter().map(scalar_to_string).collect();
                     parts
-                        .map(|p| Value::string(p.join(&sep), origin))
+                        .map(|p| text(p.join(&sep)))
                         .unwrap_or(Value::unknown(origin))
+                }
+                _ => Value::unknown(origin),
+            },
+            "split" => match (s(0), s(1)) {
+                (Some(sep), Some(x)) if !sep.is_empty() => list(
+                    x.split(sep.as_str())
+                        .map(|p| Value::string(p, origin))
+                        .collect(),
+                ),
+                _ => Value::unknown(origin),
+            },
+            // A literal substring only: `/…/` patterns are regular expressions.
+            "replace" => match (s(0), s(1), s(2)) {
+                (Some(x), Some(from), Some(to)) if !from.is_empty() && !is_pattern(&from) => {
+                    text(x.replace(from.as_str(), &to))
                 }
                 _ => Value::unknown(origin),
             },
             "format" => match s(0) {
                 Some(fmt) => format_fn(&fmt, &args[1..])
-                    .map(|x| Value::string(x, origin))
+                    .map(text)
                     .unwrap_or(Value::unknown(origin)),
                 None => Value::unknown(origin),
             },
@@ -532,6 +1081,12 @@ impl<'a> Evaluator<'a> {
                 .iter()
                 .find(|a| !a.is_null() && a.as_str() != Some(""))
                 .filter(|a| !a.is_unknown())
+                .cloned()
+                .unwrap_or(Value::unknown(origin)),
+            "coalescelist" => args
+                .iter()
+                .find(|a| !matches!(&a.kind, ValueKind::List(items) if items.is_empty()))
+                .filter(|a| a.as_list().is_some())
                 .cloned()
                 .unwrap_or(Value::unknown(origin)),
             "lookup" => match (args.first(), s(1)) {
@@ -568,23 +1123,158 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// Reads a file named by `file()`/`templatefile()` (relative to the working directory,
-    /// as Terraform does; `path.module` expressions are already absolute or module-relative).
-    pub fn read_file(&self, path: &str) -> Option<(FileId, String)> {
-        let p = normalize(Path::new(path));
+    /// `try(a, b, …)`: the first argument that evaluates without an error. An argument
+    /// that is unknown without failing makes the result unknown (it may succeed).
+    fn eval_try(&self, args: &[Expr], scope: &Scope, d: usize, origin: Origin) -> Value {
+        let outer = self.errored.get();
+        for (i, arg) in args.iter().enumerate() {
+            self.errored.set(false);
+            let v = self.eval_in(arg, scope, d);
+            let failed = self.errored.get();
+            if i + 1 == args.len() || (!failed && !v.contains_unknown()) {
+                self.errored.set(outer || failed);
+                return v;
+            }
+            if !failed {
+                self.errored.set(outer);
+                return Value::unknown(origin);
+            }
+        }
+        self.errored.set(outer);
+        Value::unknown(origin)
+    }
+
+    /// Reads a file named by `file()`/`templatefile()` at `origin` (relative paths against
+    /// the root module's directory, as Terraform resolves them), through the module's file
+    /// source: inside the read root and the size limit. A file outside the root, or one
+    /// that is not a regular file or too large, is noted once; a missing one is unknown.
+    pub fn read_file(&self, path: &str, origin: Origin) -> Option<(FileId, String)> {
+        let p = self.resolve_path(path);
         if let Some(cached) = self.read_cache.borrow().get(&p) {
             let id = (*cached)?;
             let text = self.files.borrow().get(id).text.to_string();
             return Some((id, text));
         }
-        let text = self.file_source.read(&p);
-        let id = text.as_ref().map(|t| {
-            self.files
-                .borrow_mut()
-                .add(SourceFile::new(p.clone(), t.as_str()))
-        });
+        let read = self.file_source.read(&p);
+        let id = match &read {
+            Ok(text) => Some(
+                self.files
+                    .borrow_mut()
+                    .add(SourceFile::new(p.clone(), text.as_str())),
+            ),
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                let (help, why) = match e {
+                    ReadError::OutsideRoot => (
+                        "keep the file inside the repository, or widen the read root with \
+                         `--root DIR`",
+                        "it is outside the read root".to_string(),
+                    ),
+                    ReadError::TooLarge(_) => (
+                        "raise the limit with `--max-file-size` (or `max_file_size` in \
+                         tfstack.toml)",
+                        e.message(),
+                    ),
+                    _ => ("", e.message()),
+                };
+                self.note(
+                    origin,
+                    format!(
+                        "`{}` was not read ({why}): its value is unknown",
+                        crate::error::display_path(&p)
+                    ),
+                    help,
+                );
+                None
+            }
+        };
         self.read_cache.borrow_mut().insert(p, id);
-        Some((id?, text?))
+        Some((id?, read.ok()?))
+    }
+}
+
+/// The elements of a list once each (first occurrence kept); for a set of strings sorted,
+/// as Terraform orders sets.
+fn as_set(items: &[Value], sort: bool) -> Vec<Value> {
+    let mut seen = HashSet::new();
+    let mut out: Vec<Value> = items
+        .iter()
+        .filter(|i| seen.insert(i.to_json().to_string()))
+        .cloned()
+        .collect();
+    if sort && out.iter().all(|v| v.as_str().is_some()) {
+        out.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    }
+    out
+}
+
+/// Whether a `replace()` search string is a regular expression (`/…/`).
+fn is_pattern(search: &str) -> bool {
+    search.len() > 1 && search.starts_with('/') && search.ends_with('/')
+}
+
+/// Appends the elements of nested lists to `out`; `false` when something is unknown.
+fn flatten_into(v: &Value, out: &mut Vec<Value>) -> bool {
+    match &v.kind {
+        ValueKind::List(items) => items.iter().all(|i| match &i.kind {
+            ValueKind::List(_) => flatten_into(i, out),
+            ValueKind::Unknown => false,
+            _ => {
+                out.push(i.clone());
+                true
+            }
+        }),
+        _ => false,
+    }
+}
+
+/// What a value weighs for the evaluation budget: its text, and [`ELEMENT_BYTES`] per
+/// element of a list or object.
+fn weight(v: &Value) -> usize {
+    match &v.kind {
+        ValueKind::String(s) => s.len(),
+        ValueKind::List(items) => items
+            .iter()
+            .map(|i| weight(i) + ELEMENT_BYTES)
+            .sum::<usize>(),
+        ValueKind::Object(map) => map
+            .iter()
+            .map(|(k, i)| k.len() + weight(i) + ELEMENT_BYTES)
+            .sum::<usize>(),
+        _ => 0,
+    }
+}
+
+/// `to` relative to `from`, both as named (lexically): `.` when they are the same
+/// directory, `modules/x` below it, `../x` beside it.
+pub fn relative_path(from: &Path, to: &Path) -> PathBuf {
+    use std::path::Component;
+    let from = normalize(from);
+    let to = normalize(to);
+    let from: Vec<Component> = from
+        .components()
+        .filter(|c| *c != Component::CurDir)
+        .collect();
+    let to: Vec<Component> = to
+        .components()
+        .filter(|c| *c != Component::CurDir)
+        .collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    // A `..` left in `from` past the common part cannot be climbed back lexically.
+    if from[common..].contains(&Component::ParentDir) {
+        return to.iter().collect();
+    }
+    let mut out = PathBuf::new();
+    for _ in common..from.len() {
+        out.push("..");
+    }
+    for c in &to[common..] {
+        out.push(c.as_os_str());
+    }
+    if out.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        out
     }
 }
 
@@ -641,8 +1331,8 @@ fn format_fn(fmt: &str, args: &[Value]) -> Option<String> {
 }
 
 /// Renders a template file's text with `vars` (an object value): `${name}` and `$${`
-/// escapes. Returns `None` when the template uses anything but plain variable names or a
-/// variable is unknown.
+/// escapes. Returns `None` when the template uses anything but plain variable names, a
+/// variable is unknown, or the text grows past [`MAX_VALUE_BYTES`].
 pub fn render_template_text(text: &str, vars: &Value) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -657,6 +1347,9 @@ pub fn render_template_text(text: &str, vars: &Value) -> Option<String> {
             let name = tail[2..end].trim();
             let v = vars.get(name)?;
             out.push_str(&scalar_to_string(v)?);
+            if out.len() > MAX_VALUE_BYTES {
+                return None;
+            }
             rest = &tail[end + 1..];
         } else if tail.starts_with("%{") {
             return None;
@@ -674,5 +1367,252 @@ pub fn span_of(origin: Origin) -> Option<(FileId, Span)> {
     match origin {
         Origin::File { file, span } => Some((file, span)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::{ReadRoot, Reader};
+
+    /// The blocks of HCL `text`.
+    fn config_of(text: &str) -> Config {
+        let body = crate::load::hcl::parse_body(text, FileId(0)).expect("parses");
+        Config {
+            blocks: body.blocks().cloned().collect(),
+        }
+    }
+
+    /// The value of `local.result` in a module of `text` (with `dir` as its directory).
+    fn local_in(text: &str, dir: &str, source: &dyn FileSource) -> (Value, Vec<EvalNote>) {
+        let config = config_of(text);
+        let ev = Evaluator::new(
+            &config,
+            PathBuf::from(dir),
+            SourceFiles::default(),
+            source,
+            &HashMap::new(),
+        );
+        let v = ev.local("result", 0);
+        (v, ev.notes())
+    }
+
+    /// `local.result` as JSON (unknowns as `"?"`).
+    fn result(text: &str) -> String {
+        let (v, _) = local_in(text, ".", &MemoryFiles::default());
+        shown(&v).to_string()
+    }
+
+    fn shown(v: &Value) -> serde_json::Value {
+        match &v.kind {
+            ValueKind::Unknown => serde_json::Value::String("?".into()),
+            ValueKind::List(items) => items.iter().map(shown).collect(),
+            ValueKind::Object(map) => {
+                serde_json::Value::Object(map.iter().map(|(k, v)| (k.clone(), shown(v))).collect())
+            }
+            _ => v.to_json(),
+        }
+    }
+
+    #[test]
+    fn for_expressions_evaluate_where_their_inputs_are_known() {
+        let cases = [
+            (
+                r#"result = { for k, v in { a = 1, b = 2 } : k => v if v > 1 }"#,
+                r#"{"b":2}"#,
+            ),
+            (
+                r#"result = { for k, v in { a = 1 } : k => v if false }"#,
+                r#"{}"#,
+            ),
+            (
+                r#"result = [for s in ["x", "y"] : upper(s)]"#,
+                r#"["X","Y"]"#,
+            ),
+            (r#"result = [for i, s in ["x", "y"] : i]"#, r#"[0,1]"#),
+            (
+                r#"result = { for s in ["a", "b", "a"] : s => s... }"#,
+                r#"{"a":["a","a"],"b":["b"]}"#,
+            ),
+            // Unknown collection, condition or key: unknown.
+            (r#"result = [for s in var.unset : s]"#, r#""?""#),
+            (r#"result = [for s in ["a"] : s if var.unset]"#, r#""?""#),
+            (r#"result = { for s in ["a"] : var.unset => s }"#, r#""?""#),
+        ];
+        for (text, expected) in cases {
+            let text = format!("variable \"unset\" {{}}\nlocals {{\n  {text}\n}}\n");
+            assert_eq!(result(&text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn collection_functions_evaluate_where_their_inputs_are_known() {
+        let cases = [
+            (r#"toset(["b", "a", "b"])"#, r#"["a","b"]"#),
+            (r#"distinct(["b", "a", "b"])"#, r#"["b","a"]"#),
+            (r#"merge({ a = 1 }, null, { b = 2 })"#, r#"{"a":1,"b":2}"#),
+            (r#"keys({ b = 1, a = 2 })"#, r#"["a","b"]"#),
+            (r#"values({ b = 1, a = 2 })"#, r#"[2,1]"#),
+            (r#"flatten([["a"], [["b"]], []])"#, r#"["a","b"]"#),
+            (r#"lookup({ a = 1 }, "b", 3)"#, r#"3"#),
+            (r#"coalesce(null, "", "x")"#, r#""x""#),
+            (r#"coalesce(var.unset, "x")"#, r#""?""#),
+            (r#"contains(["a"], "a")"#, r#"true"#),
+            (r#"compact(["a", "", null])"#, r#"["a"]"#),
+            (r#"length({ for k in ["a"] : k => k })"#, r#"1"#),
+            (r#"one([])"#, r#"null"#),
+            (r#"zipmap(["a"], [1])"#, r#"{"a":1}"#),
+            (r#"var.unset == null ? 1 : 2"#, r#""?""#),
+            (r#"true ? null : 1"#, r#"null"#),
+        ];
+        for (expr, expected) in cases {
+            let text = format!("variable \"unset\" {{}}\nlocals {{\n  result = {expr}\n}}\n");
+            assert_eq!(result(&text), expected, "{expr}");
+        }
+    }
+
+    #[test]
+    fn try_falls_back_on_errors_not_on_unknown_values() {
+        let cases = [
+            (r#"try(local.known.missing, "fallback")"#, r#""fallback""#),
+            (r#"try(local.known.present, "fallback")"#, r#""yes""#),
+            (r#"try(local.known["missing"], 3)"#, r#"3"#),
+            (r#"try(local.list[5], 3)"#, r#"3"#),
+            // An unknown value may be fine: unknown.
+            (r#"try(var.unset.x, "fallback")"#, r#""?""#),
+            (r#"can(local.known.missing)"#, r#"false"#),
+            (r#"can(local.known.present)"#, r#"true"#),
+            (r#"can(var.unset.x)"#, r#""?""#),
+            // A declared type may add the attribute (optional()): unknown, not an error.
+            (r#"try(var.typed.missing, "fallback")"#, r#""?""#),
+        ];
+        for (expr, expected) in cases {
+            let text = format!(
+                "variable \"unset\" {{}}\nvariable \"typed\" {{\n  type    = object({{ a = string }})\n  default = {{ a = \"x\" }}\n}}\nlocals {{\n  known  = {{ present = \"yes\" }}\n  list   = [1]\n  result = {expr}\n}}\n"
+            );
+            assert_eq!(result(&text), expected, "{expr}");
+        }
+    }
+
+    #[test]
+    fn variables_take_their_types_optional_attributes() {
+        let text = r#"
+variable "targets" {
+  type = map(object({
+    arn      = string
+    dlq      = optional(string)
+    retries  = optional(number, 3)
+    settings = optional(object({ enabled = optional(bool, true) }), {})
+  }))
+  default = {
+    a = { arn = "x" }
+    b = { arn = "y", dlq = "z", retries = null }
+  }
+}
+locals {
+  result = var.targets
+}
+"#;
+        assert_eq!(
+            result(text),
+            r#"{"a":{"arn":"x","dlq":null,"retries":3,"settings":{"enabled":true}},"b":{"arn":"y","dlq":"z","retries":3,"settings":{"enabled":true}}}"#
+        );
+    }
+
+    #[test]
+    fn paths_resolve_against_the_root_module() {
+        let text = "locals {\n  result = [path.module, path.root, path.cwd]\n}\n";
+        let config = config_of(text);
+        let files = MemoryFiles::default();
+        let ev = Evaluator::new(
+            &config,
+            PathBuf::from("envs/../modules/queue"),
+            SourceFiles::default(),
+            &files,
+            &HashMap::new(),
+        )
+        .with_root(PathBuf::from("envs/prod"));
+        assert_eq!(
+            shown(&ev.local("result", 0)).to_string(),
+            r#"["../../modules/queue",".","."]"#
+        );
+        assert_eq!(
+            ev.resolve_path("templates/x.json"),
+            PathBuf::from("envs/prod/templates/x.json")
+        );
+        assert_eq!(
+            ev.resolve_path("./../../modules/queue/policy.json"),
+            PathBuf::from("modules/queue/policy.json")
+        );
+        assert_eq!(
+            relative_path(Path::new("a"), Path::new("a")),
+            PathBuf::from(".")
+        );
+        assert_eq!(
+            relative_path(Path::new("."), Path::new("m/x")),
+            PathBuf::from("m/x")
+        );
+    }
+
+    #[test]
+    fn a_value_past_the_budget_is_unknown_and_noted_once() {
+        // Nine locals, each the previous one eight times: 110 × 8⁸ bytes unbounded.
+        let mut text = format!("locals {{\n  l0 = \"{}\"\n", "a".repeat(110));
+        for i in 1..9 {
+            text.push_str(&format!(
+                "  l{i} = \"{}\"\n",
+                format!("${{local.l{}}}", i - 1).repeat(8)
+            ));
+        }
+        text.push_str("}\n");
+        let config = config_of(&text);
+        let files = MemoryFiles::default();
+        let ev = Evaluator::new(
+            &config,
+            PathBuf::from("."),
+            SourceFiles::default(),
+            &files,
+            &HashMap::new(),
+        );
+        let local = |name: &str| ev.eval(&Expr::local(name));
+        assert!(local("l8").is_unknown());
+        // Values within the budget are still known, each on its own.
+        assert_eq!(
+            local("l5").as_str().map(str::len),
+            Some(110 * 8usize.pow(5))
+        );
+        assert!(local("l7").is_unknown());
+        let notes = ev.notes();
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].message.contains("evaluation budget of 16 MiB"),
+            "{notes:?}"
+        );
+    }
+
+    #[test]
+    fn files_outside_the_read_root_are_unknown_and_noted() {
+        let root = tempfile::tempdir().expect("temp dir");
+        std::fs::write(root.path().join("inside.json"), "{}").expect("write");
+        let outside = tempfile::tempdir().expect("temp dir");
+        let secret = outside.path().join("secret.json");
+        std::fs::write(&secret, "{}").expect("write");
+        let reader = Reader::default().inside(ReadRoot::new(root.path()).expect("root"));
+        let disk = DiskFiles::new(reader);
+        let text = format!(
+            "locals {{\n  result = [file(\"inside.json\"), file(\"{}\"), file(\"missing.json\")]\n}}\n",
+            secret.display()
+        );
+        let dir = root.path().to_string_lossy().to_string();
+        let (v, notes) = local_in(&text, &dir, &disk);
+        let items = v.as_list().expect("a list");
+        assert_eq!(items[0].as_str(), Some("{}"));
+        assert!(items[1].is_unknown() && items[2].is_unknown());
+        // The missing file is unknown without a word (a build may make it).
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        assert!(
+            notes[0].message.contains("outside the read root"),
+            "{notes:?}"
+        );
     }
 }

@@ -181,6 +181,45 @@ impl PolicyDocument {
         PolicyDocument { statements }
     }
     /// Pretty JSON (two-space indent, trailing newline), the same bytes every run.
+    /// The same permissions, with every `Sid` unique (IAM rejects a document with duplicate
+    /// `Sid`s at apply, after validate and plan pass): a statement equal to an earlier one
+    /// is dropped (a grant made twice); one that differs from an earlier statement of the
+    /// same `Sid` only by its resources adds them to it (one grant on several resources);
+    /// any other statement whose `Sid` is taken gets the first free numbered `Sid`
+    /// (`ConsumeWorker2`).
+    pub fn normalized(&self) -> PolicyDocument {
+        let mut out: Vec<Statement> = Vec::with_capacity(self.statements.len());
+        for statement in &self.statements {
+            if out.contains(statement) {
+                continue;
+            }
+            if statement.sid.is_some() {
+                if let Some(same) = out.iter_mut().find(|s| same_but_resources(s, statement)) {
+                    for r in &statement.resources {
+                        if !same.resources.contains(r) {
+                            same.resources.push(r.clone());
+                        }
+                    }
+                    continue;
+                }
+            }
+            let mut statement = statement.clone();
+            if let Some(sid) = statement.sid.clone() {
+                let taken =
+                    |candidate: &str| out.iter().any(|s| s.sid.as_deref() == Some(candidate));
+                if taken(&sid) {
+                    let free = (2..)
+                        .map(|n| format!("{sid}{n}"))
+                        .find(|candidate| !taken(candidate))
+                        .unwrap_or(sid);
+                    statement.sid = Some(free);
+                }
+            }
+            out.push(statement);
+        }
+        PolicyDocument { statements: out }
+    }
+
     pub fn to_pretty_json(&self) -> String {
         let mut out = serde_json::to_string_pretty(self).unwrap_or_default();
         out.push('\n');
@@ -188,9 +227,61 @@ impl PolicyDocument {
     }
 }
 
+/// Whether `a` and `b` have the same `Sid` and differ at most in their resources.
+fn same_but_resources(a: &Statement, b: &Statement) -> bool {
+    a.sid == b.sid
+        && a.effect == b.effect
+        && a.principal == b.principal
+        && a.actions == b.actions
+        && a.not_actions == b.not_actions
+        && a.not_resources == b.not_resources
+        && a.condition == b.condition
+        && !a.resources.is_empty()
+        && !b.resources.is_empty()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn normalized_documents_have_unique_sids_and_no_repeated_grant() {
+        let send = |queue: &str| {
+            Statement::allow()
+                .sid("Send")
+                .actions(["sqs:SendMessage"])
+                .resources([queue])
+        };
+        let doc = PolicyDocument::new(vec![
+            send("arn:q1"),
+            send("arn:q1"),
+            send("arn:q2"),
+            Statement::allow()
+                .sid("Send")
+                .actions(["sqs:DeleteMessage"])
+                .resources(["arn:q1"]),
+            Statement::allow()
+                .sid("Send2")
+                .actions(["sns:Publish"])
+                .resources(["arn:t"]),
+        ])
+        .normalized();
+        let sids: Vec<_> = doc.statements.iter().map(|s| s.sid.clone()).collect();
+        assert_eq!(
+            sids,
+            [
+                Some("Send".to_string()),
+                Some("Send2".to_string()),
+                Some("Send22".to_string())
+            ]
+        );
+        assert_eq!(doc.statements[0].resources, ["arn:q1", "arn:q2"]);
+        assert_eq!(doc.statements[1].actions, ["sqs:DeleteMessage"]);
+        assert_eq!(doc.statements[2].actions, ["sns:Publish"]);
+        // Already unique: unchanged.
+        let unique = PolicyDocument::new(vec![send("arn:q1")]);
+        assert_eq!(unique.normalized(), unique);
+    }
 
     #[test]
     fn statement_json_is_conventional() {

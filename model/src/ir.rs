@@ -47,6 +47,49 @@ pub struct Block {
     pub body: Body,
     /// The block header (type and labels).
     pub origin: Origin,
+    /// Suppression comments above the block (`tfstack:ignore[RULE] reason`, without `#`):
+    /// a typed stack's suppressions, which the HCL printer writes and the HCL loader reads
+    /// back (only these: other comments are not part of the IR).
+    pub comments: Comments,
+}
+
+/// A block's suppression comments. Nearly every block has none, so they take one pointer
+/// in the block instead of a vector's three words: a module's IR is held whole while it
+/// is linted.
+#[derive(Clone, Debug, Default, PartialEq)]
+// A boxed vector is one word; `Box<[String]>` would be two.
+#[allow(clippy::box_collection)]
+pub struct Comments(Option<Box<Vec<String>>>);
+
+impl Comments {
+    /// Adds a comment below the others.
+    pub fn push(&mut self, comment: String) {
+        self.0.get_or_insert_with(Box::default).push(comment);
+    }
+
+    /// The comments, top to bottom.
+    pub fn as_slice(&self) -> &[String] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+
+    /// The comments, top to bottom.
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.as_slice().iter()
+    }
+}
+
+impl From<Vec<String>> for Comments {
+    fn from(comments: Vec<String>) -> Self {
+        Comments((!comments.is_empty()).then(|| Box::new(comments)))
+    }
+}
+
+impl<'a> IntoIterator for &'a Comments {
+    type Item = &'a String;
+    type IntoIter = std::slice::Iter<'a, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 impl Block {
@@ -56,6 +99,7 @@ impl Block {
             labels,
             body: Body::default(),
             origin: Origin::Generated,
+            comments: Comments::default(),
         }
     }
     pub fn with_origin(mut self, origin: Origin) -> Self {
@@ -74,8 +118,8 @@ impl Block {
     }
     /// `type.name` for resources, `data.type.name` for data sources, `kind.label` otherwise.
     pub fn address(&self) -> String {
-        // Perf: one exact allocation (rules ask for addresses often; `format!` cost
-        // about twice as much here).
+        // One exact allocation: rules ask for addresses often, and `format!` costs about
+        // twice as much here.
         match (self.kind.as_str(), self.labels.as_slice()) {
             ("resource", [t, n, ..]) => concat(&[t, ".", n]),
             ("data", [t, n, ..]) => concat(&["data.", t, ".", n]),
@@ -252,8 +296,29 @@ pub enum ExprKind {
     Parenthesis(Box<Expr>),
     Tuple(Vec<Expr>),
     Object(Vec<ObjectItem>),
-    /// Anything else (`for` expressions, splats on calls, …), kept as source text.
+    /// A `for` expression (`[for s in var.list : upper(s) if s != ""]`).
+    For(Box<ForExpr>),
+    /// Anything else (splats on calls, …), kept as source text.
     Opaque(String),
+}
+
+/// `[for k, v in collection : value if condition]`, or with `key => value` an object.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ForExpr {
+    /// The name bound to each key (index for a list), if any.
+    pub key_var: Option<String>,
+    /// The name bound to each value.
+    pub value_var: String,
+    pub collection: Expr,
+    /// The key of each element of an object `for`; `None` makes a tuple.
+    pub key: Option<Expr>,
+    pub value: Expr,
+    /// Elements for which it is false are skipped.
+    pub condition: Option<Expr>,
+    /// `value...`: the values of one key are grouped into a list.
+    pub grouping: bool,
+    /// The expression as written (what the HCL printer prints).
+    pub source: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -388,6 +453,21 @@ pub enum TemplatePart {
 pub struct Traversal {
     pub root: String,
     pub operators: Vec<TraversalOperator>,
+    /// The typed stack that declared what this refers to (set by constructs, so that a
+    /// reference into another stack of the same App can be wired through that stack's
+    /// outputs); `None` for loaded code.
+    pub declared_in: DeclaredIn,
+}
+
+/// The typed stack (its id) a reference was made from: provenance that, like
+/// [`Origin`], never takes part in equality.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DeclaredIn(pub Option<u64>);
+
+impl PartialEq for DeclaredIn {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -412,6 +492,7 @@ impl Traversal {
                 .iter()
                 .map(|a| TraversalOperator::Attribute((*a).to_string()))
                 .collect(),
+            declared_in: DeclaredIn(None),
         }
     }
     /// The leading attribute names (`aws_sqs_queue.dlq.arn` → `["dlq", "arn"]`), up to the
@@ -585,6 +666,63 @@ impl Expr {
         });
         out
     }
+    /// Calls `f` on this expression and every sub-expression, children first (so `f` may
+    /// replace the expression it is given).
+    pub fn visit_mut(&mut self, f: &mut dyn FnMut(&mut Expr)) {
+        match &mut self.kind {
+            ExprKind::Template(t) => {
+                for p in &mut t.parts {
+                    if let TemplatePart::Interpolation(e) = p {
+                        e.visit_mut(f);
+                    }
+                }
+            }
+            ExprKind::Traversal(t) => {
+                for op in &mut t.operators {
+                    if let TraversalOperator::Index(e) = op {
+                        e.visit_mut(f);
+                    }
+                }
+            }
+            ExprKind::FunctionCall(c) => c.args.iter_mut().for_each(|a| a.visit_mut(f)),
+            ExprKind::Conditional(c) => {
+                c.condition.visit_mut(f);
+                c.true_expr.visit_mut(f);
+                c.false_expr.visit_mut(f);
+            }
+            ExprKind::Unary(_, e) | ExprKind::Parenthesis(e) => e.visit_mut(f),
+            ExprKind::Binary(b) => {
+                b.lhs.visit_mut(f);
+                b.rhs.visit_mut(f);
+            }
+            ExprKind::Tuple(items) => items.iter_mut().for_each(|i| i.visit_mut(f)),
+            ExprKind::Object(items) => {
+                for i in items {
+                    if let ObjectKey::Expr(k) = &mut i.key {
+                        k.visit_mut(f);
+                    }
+                    i.value.visit_mut(f);
+                }
+            }
+            ExprKind::For(e) => {
+                e.collection.visit_mut(f);
+                if let Some(key) = &mut e.key {
+                    key.visit_mut(f);
+                }
+                e.value.visit_mut(f);
+                if let Some(condition) = &mut e.condition {
+                    condition.visit_mut(f);
+                }
+            }
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Number(_)
+            | ExprKind::String(_)
+            | ExprKind::Opaque(_) => {}
+        }
+        f(self);
+    }
+
     /// Calls `f` on this expression and every sub-expression.
     pub fn visit<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
         f(self);
@@ -615,6 +753,16 @@ impl Expr {
                 b.rhs.visit(f);
             }
             ExprKind::Tuple(items) => items.iter().for_each(|i| i.visit(f)),
+            ExprKind::For(e) => {
+                e.collection.visit(f);
+                if let Some(k) = &e.key {
+                    k.visit(f);
+                }
+                e.value.visit(f);
+                if let Some(c) = &e.condition {
+                    c.visit(f);
+                }
+            }
             ExprKind::Object(items) => {
                 for i in items {
                     if let ObjectKey::Expr(k) = &i.key {

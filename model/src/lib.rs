@@ -16,7 +16,9 @@ pub mod environment;
 pub mod error;
 pub mod iam;
 pub mod iam_actions;
+pub mod instances;
 pub mod load;
+pub mod read;
 pub mod typed;
 
 /// Everything a stack definition needs.

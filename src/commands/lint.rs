@@ -12,18 +12,70 @@ use tfstack_lint_engine::located::LintReport;
 use tfstack_lint_engine::run::RunOptions;
 use tfstack_lint_engine::{report, Severity};
 use tfstack_lint_rules::registry;
+use tfstack_model::read::DEFAULT_READ_LIMIT;
 
 /// The configuration: `--config`, else `tfstack.toml` found upwards from `start`.
 pub fn load_config(explicit: Option<&Path>, start: &Path) -> Result<LintConfig, ConfigError> {
+    load_config_within(explicit, start, DEFAULT_READ_LIMIT)
+}
+
+/// [`load_config`], reading at most `limit` bytes.
+pub fn load_config_within(
+    explicit: Option<&Path>,
+    start: &Path,
+    limit: u64,
+) -> Result<LintConfig, ConfigError> {
     let mut config = match explicit {
-        Some(p) => LintConfig::load(p)?,
+        Some(p) => LintConfig::load(p, limit)?,
         None => match LintConfig::discover(start) {
-            Some(p) => LintConfig::load(&p)?,
+            Some(p) => LintConfig::load(&p, limit)?,
             None => LintConfig::default(),
         },
     };
     config.today = tfstack_lint_engine::today_utc();
+    config.check_rule_names(registry::all(), &|name| registry::retired(name).is_some())?;
+    for note in retired_rule_notes(&config) {
+        eprintln!("note: {note}");
+    }
     Ok(config)
+}
+
+/// What a configuration says about retired rules: each `[rules]` key or `[[suppress]]`
+/// rule that names one. Naming a retired rule is no error (it simply no longer runs).
+pub fn retired_rule_notes(config: &LintConfig) -> Vec<String> {
+    let file = config
+        .path
+        .as_deref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| tfstack_lint_engine::config::CONFIG_FILE.to_string());
+    let named = config
+        .file
+        .rules
+        .keys()
+        .map(|k| (k.as_str(), "[rules]"))
+        .chain(
+            config
+                .file
+                .suppress
+                .iter()
+                .map(|s| (s.rule.as_str(), "[[suppress]]")),
+        );
+    let mut notes = Vec::new();
+    for (name, place) in named {
+        if let Some(r) = registry::retired(name) {
+            notes.push(format!(
+                "{file}: {place} names `{name}`, which is retired ({} {}) and no longer \
+                 runs{}; `tfstack explain {}` says why",
+                r.id,
+                r.name,
+                r.replaced_by
+                    .map(|id| format!("; {id} replaces it"))
+                    .unwrap_or_default(),
+                r.id
+            ));
+        }
+    }
+    notes
 }
 
 pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
@@ -36,9 +88,28 @@ pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
     if typed && !args.paths.is_empty() {
         return Err(CliError::PathsAndStacks);
     }
-    let mut config = load_config(args.config.as_deref(), &paths[0])?;
+    let flag_limit = args.max_file_size;
+    let mut config = load_config_within(
+        args.config.as_deref(),
+        &paths[0],
+        flag_limit.unwrap_or(DEFAULT_READ_LIMIT),
+    )?;
     config.profile_override = args.profile;
+    // `--max-file-size`, else the configuration's `max_file_size`, else 64 MiB.
+    let read_limit = match (flag_limit, &config.file.max_file_size) {
+        (Some(limit), _) => limit,
+        (None, Some(size)) => size.bytes().map_err(|message| {
+            let path = config.path.clone().unwrap_or_default();
+            ConfigError::file(&path, format!("`max_file_size`: {message}"))
+                .with_code("tfstack::config")
+        })?,
+        (None, None) => DEFAULT_READ_LIMIT,
+    };
     let catalogue = registry::all();
+    check_selectors(&args.select, "--select", catalogue)?;
+    check_selectors(&args.ignore, "--ignore", catalogue)?;
+    config.select = args.select.clone();
+    config.ignore = args.ignore.clone();
     let mut reporter = args.format.reporter(color, catalogue);
     let mut report = if typed {
         let root = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -62,11 +133,20 @@ pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
                 _ => return Err(CliError::BadVar(v.clone())),
             }
         }
+        let mut exclude = config.file.exclude.clone();
+        exclude.extend(args.exclude.iter().cloned());
         let options = InputOptions {
             environment: args.env.clone(),
             production_names: config.production_names(),
             var_files: args.var_files.clone(),
             vars,
+            read_limit,
+            root: args.root.clone(),
+            exclude,
+            call_modules: args
+                .call_modules
+                .or(config.file.call_modules)
+                .unwrap_or_default(),
         };
         let run = RunOptions {
             progress: show_progress(args.format),
@@ -92,10 +172,82 @@ pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
         return Ok(0);
     }
     if let Some(path) = &args.baseline {
-        Baseline::load(path)?.apply(&mut report);
+        Baseline::load(path, read_limit)?.apply(&mut report);
     }
-    write_stdout(|out| report::write(&report, reporter.as_mut(), out))?;
-    Ok(exit_code(&report, args.fail_on))
+    if args.statistics {
+        write_stdout(|out| out.write_all(statistics(&report).as_bytes()))?;
+    } else {
+        write_stdout(|out| report::write(&report, reporter.as_mut(), out))?;
+    }
+    let code = exit_code(&report, args.fail_on);
+    Ok(if args.exit_zero && code == 1 { 0 } else { code })
+}
+
+/// Every `--select`/`--ignore` value must name a rule, a rule name or a family of the
+/// catalogue: a typo would otherwise run (or skip) nothing without a word.
+fn check_selectors(
+    selectors: &[String],
+    flag: &'static str,
+    catalogue: &[&'static dyn tfstack_lint_engine::Rule],
+) -> Result<(), CliError> {
+    for selector in selectors {
+        let known = catalogue
+            .iter()
+            .any(|r| tfstack_lint_engine::config::selects(selector, r.meta()));
+        if known {
+            continue;
+        }
+        let candidates = catalogue.iter().flat_map(|r| {
+            let m = r.meta();
+            [m.id, m.name, m.family()]
+        });
+        let closest = candidates
+            .map(|c| {
+                (
+                    strsim::jaro_winkler(&selector.to_ascii_lowercase(), &c.to_ascii_lowercase()),
+                    c,
+                )
+            })
+            .filter(|(score, _)| *score > 0.8)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        let help = match closest {
+            Some((_, c)) => format!("did you mean `{c}`? `tfstack rules` lists every rule"),
+            None => "`tfstack rules` lists every rule; a family is an ID's letters (`IAM`)".into(),
+        };
+        return Err(CliError::UnknownSelector {
+            selector: selector.clone(),
+            flag,
+            help,
+        });
+    }
+    Ok(())
+}
+
+/// `--statistics`: findings per rule, most first, then the totals.
+fn statistics(report: &LintReport) -> String {
+    let mut counts: std::collections::BTreeMap<(&str, &str, Severity), usize> =
+        std::collections::BTreeMap::new();
+    for f in &report.findings {
+        *counts
+            .entry((f.rule.id, f.rule.name, f.severity))
+            .or_default() += 1;
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut out = String::new();
+    for ((id, name, severity), n) in rows {
+        out.push_str(&format!(
+            "{n:>6}  {id:<10} {:<8} {name}\n",
+            severity.as_str()
+        ));
+    }
+    out.push_str(&format!(
+        "{:>6}  findings ({} suppressed, {} unreadable inputs)\n",
+        report.findings.len(),
+        report.suppressed.len(),
+        report.errors.len()
+    ));
+    out
 }
 
 /// Whether a long scan may draw a progress bar: only for people — human output, stderr a

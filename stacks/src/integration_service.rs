@@ -20,7 +20,7 @@
 //! versioned, SSE-S3), 30-day log retention, X-Ray, API throttling 1000/2000 and the five
 //! alarms. Where the seed leaves a value open, the choice is commented where it is made.
 
-use crate::function_dir;
+use crate::function_code;
 use serde_json::json;
 use tfstack_model::prelude::*;
 
@@ -222,7 +222,7 @@ pub fn define(stack: &Stack) {
             c.id,
             Runtime::Python311,
             "connector.handler",
-            Code::directory(function_dir("integration_service/connector")),
+            function_code("integration_service/connector"),
         )
         .description(&format!("Fetches bookings from the {} API", c.provider))
         .memory_mb(128)
@@ -506,10 +506,12 @@ pub fn define(stack: &Stack) {
         .description("Starts provider syncs for the Booking Service")
         .throttle(1000.0, 2000)
         .build();
+    // Seed: "Autenticación con AWS IAM": every method of the API takes SigV4-signed calls
+    // of the principals granted `execute-api:Invoke` on it.
+    api.default_authorization(RestAuthorization::Iam);
     let sync_method = api
         .resource_path("/sync")
         .method("POST", Integration::start_execution(machine.arn()))
-        .authorization_iam()
         .request_body_schema(SYNC_REQUEST_SCHEMA)
         .build();
 
@@ -660,7 +662,7 @@ fn python_function(stack: &Stack, id: &str, description: &str) -> FunctionBuilde
         id,
         Runtime::Python311,
         "app.handler",
-        Code::directory(function_dir(&format!("integration_service/{id}"))),
+        function_code(&format!("integration_service/{id}")),
     )
     .description(description)
     .tracing()

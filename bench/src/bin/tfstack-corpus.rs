@@ -1,5 +1,5 @@
-//! `tfstack-corpus --seed N --files F --resources-per-file R [--files-per-module M]
-//! --out DIR`: writes a
+//! `tfstack-corpus --seed N --files F --resources-per-file R [--files-per-module M |
+//! --max-files-per-module M] --out DIR`: writes a
 //! deterministic corpus of realistic serverless Terraform and prints what it wrote, as one
 //! line of `key=value` pairs (for `bench/run.sh`).
 
@@ -12,7 +12,7 @@ fn main() {
             eprintln!("error: {message}");
             eprintln!(
                 "usage: tfstack-corpus [--seed N] --files F [--resources-per-file R] \
-                 [--files-per-module M] --out DIR"
+                 [--files-per-module M | --max-files-per-module M] --out DIR"
             );
             2
         }
@@ -27,6 +27,7 @@ fn run() -> Result<(), String> {
             "files",
             "resources-per-file",
             "files-per-module",
+            "max-files-per-module",
             "out",
         ],
     )?;
@@ -36,6 +37,10 @@ fn run() -> Result<(), String> {
         resources_per_file: number_arg(&args, "resources-per-file", Some(50))?,
         files_per_module: match args.get("files-per-module") {
             Some(_) => Some(number_arg(&args, "files-per-module", None)?),
+            None => None,
+        },
+        max_files_per_module: match args.get("max-files-per-module") {
+            Some(_) => Some(number_arg(&args, "max-files-per-module", None)?),
             None => None,
         },
     };

@@ -27,8 +27,8 @@ pub fn heredoc(text: &str, indented: bool) -> Expr {
 
 pub fn traversal(root: &str, ops: Vec<TraversalOperator>) -> Expr {
     Expr::new(ExprKind::Traversal(Box::new(Traversal {
-        root: root.into(),
         operators: ops,
+        ..Traversal::new(root, &[])
     })))
 }
 

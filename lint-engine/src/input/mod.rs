@@ -1,23 +1,52 @@
-//! What `tfstack lint PATH…` reads: directories walked (honouring `.gitignore`, skipping
-//! hidden folders and `.terraform/`), each directory of module files one module with its
-//! variable files; JSON documents (plans, IAM policies) recognised by content. The kinds
-//! of input are the loaders in [`kinds`]; every read goes through [`read::read_text`].
+//! What `tfstack lint PATH…` reads: directories walked (honouring `.gitignore` for which
+//! directories to enter, skipping hidden folders, `.terraform/` and `--exclude` globs),
+//! each directory of module files one module — every `*.tf` and `*.tf.json` Terraform
+//! loads, ignored or linked (inside the read root) — with its variable files; JSON
+//! documents (plans, IAM policies) recognised by content. The kinds of input are the
+//! loaders in [`kinds`]; every read goes through the model's bounded reader.
 
+pub mod calls;
 pub mod kinds;
 pub mod read;
 
 use crate::context::Module;
-use crate::located::InputError;
+use crate::located::{InputError, Notice};
 use kinds::{module_file_kind, parse_hcl, ModuleFileContent};
 use rayon::prelude::*;
 pub use read::read_text;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tfstack_model::eval::DiskFiles;
+use tfstack_model::read::{ReadRoot, Reader, DEFAULT_READ_LIMIT};
 use tfstack_model::{Config, FileId, Origin, SourceFile, SourceFiles, Structure, Value};
 
+/// Which module calls are followed: each call is linted as an instance of the called
+/// module, with the caller's arguments.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Deserialize,
+    schemars::JsonSchema,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum CallModules {
+    /// Calls of local modules (`./x`, `../x`).
+    #[default]
+    Local,
+    /// Local modules, and modules `terraform init` installed (`.terraform/modules`).
+    All,
+    /// None: every module directory is linted on its own, with unknown inputs.
+    None,
+}
+
 /// Options that shape how inputs are read.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct InputOptions {
     /// `--env NAME`: the environment of hand-written code.
     pub environment: Option<String>,
@@ -26,92 +55,366 @@ pub struct InputOptions {
     pub var_files: Vec<PathBuf>,
     /// `--var k=v` (applied last).
     pub vars: Vec<(String, String)>,
+    /// The largest file read, in bytes (`--max-file-size`).
+    pub read_limit: u64,
+    /// `--root DIR`: nothing outside it is read. Default: for each path, the git work
+    /// tree that holds it, else the path itself.
+    pub root: Option<PathBuf>,
+    /// `--exclude GLOB` and the configuration's `exclude`: paths not linted, matched
+    /// relative to the read root and as shown.
+    pub exclude: Vec<String>,
+    /// Which module calls are linted as instances (`--call-modules`).
+    pub call_modules: CallModules,
+}
+
+impl Default for InputOptions {
+    fn default() -> Self {
+        InputOptions {
+            environment: None,
+            production_names: Vec::new(),
+            var_files: Vec::new(),
+            vars: Vec::new(),
+            read_limit: DEFAULT_READ_LIMIT,
+            root: None,
+            exclude: Vec::new(),
+            call_modules: CallModules::Local,
+        }
+    }
+}
+
+impl InputOptions {
+    /// The bounded reader for paths a person named (the limit, anywhere).
+    pub fn reader(&self) -> Reader {
+        Reader::with_limit(self.read_limit)
+    }
+}
+
+/// One module directory to lint.
+#[derive(Clone, Debug)]
+pub struct ModuleDir {
+    /// Its files (`.tf`, `.tf.json`, tfvars), sorted.
+    pub files: Vec<PathBuf>,
+    /// Where reads for it may go.
+    pub root: ReadRoot,
 }
 
 /// The inputs found under the given paths.
 #[derive(Debug, Default)]
 pub struct Inputs {
-    /// Module directory → its files (`.tf`, `.tf.json`, tfvars), sorted.
-    pub modules: BTreeMap<PathBuf, Vec<PathBuf>>,
+    /// Module directory → its files and read root.
+    pub modules: BTreeMap<PathBuf, ModuleDir>,
     /// `.json` files to classify (plan, policy, or neither).
     pub json_files: Vec<PathBuf>,
     pub errors: Vec<InputError>,
+    /// What was not read and why (a link out of the read root).
+    pub notices: Vec<Notice>,
     /// Modules loaded whole because files of theirs were named on the command line (as
     /// pre-commit does): only the named files are reported on; the other files are
     /// context (variables, log groups, policies, …).
     pub focus: BTreeMap<PathBuf, BTreeSet<PathBuf>>,
+    /// The paths given that hold nothing to lint, for "no Terraform files under PATH".
+    pub empty_paths: Vec<PathBuf>,
+}
+
+/// Paths not linted: `--exclude` and the configuration's `exclude` globs.
+#[derive(Clone)]
+struct Excluded {
+    globs: globset::GlobSet,
+}
+
+impl Excluded {
+    fn new(patterns: &[String]) -> Excluded {
+        let mut set = globset::GlobSetBuilder::new();
+        for p in patterns {
+            let p = p.trim_end_matches('/');
+            // `dir` and `dir/**` both exclude a directory and everything in it.
+            for pattern in [p.to_string(), format!("{p}/**")] {
+                if let Ok(g) = globset::GlobBuilder::new(&pattern)
+                    .literal_separator(true)
+                    .build()
+                {
+                    set.add(g);
+                }
+            }
+        }
+        Excluded {
+            globs: set.build().unwrap_or_else(|_| globset::GlobSet::empty()),
+        }
+    }
+
+    /// Whether a path (as shown, and relative to the read root) is excluded.
+    fn matches(&self, shown: &Path, in_root: Option<&Path>) -> bool {
+        if self.globs.is_empty() {
+            return false;
+        }
+        let shown = normalize_lexically(shown);
+        self.globs.is_match(&shown) || in_root.is_some_and(|p| self.globs.is_match(p))
+    }
+}
+
+/// A walked path's place relative to its read root, to match `exclude` globs.
+#[derive(Clone)]
+struct RootRelative {
+    /// The walked path as named.
+    named: PathBuf,
+    /// It relative to the read root (`None` when outside it).
+    base: Option<PathBuf>,
+}
+
+impl RootRelative {
+    fn new(named: &Path, root: &ReadRoot) -> RootRelative {
+        let base = std::fs::canonicalize(named).ok().and_then(|real| {
+            std::fs::canonicalize(root.path())
+                .ok()
+                .and_then(|r| real.strip_prefix(r).ok().map(Path::to_path_buf))
+        });
+        RootRelative {
+            named: named.to_path_buf(),
+            base,
+        }
+    }
+
+    fn of(&self, path: &Path) -> Option<PathBuf> {
+        let rest = path.strip_prefix(&self.named).ok()?;
+        Some(self.base.as_ref()?.join(rest))
+    }
+}
+
+/// The read root of one named path: `--root`, else the git work tree holding it, else it.
+fn read_root(path: &Path, options: &InputOptions) -> Result<ReadRoot, InputError> {
+    let root = match &options.root {
+        Some(dir) => ReadRoot::new(dir)
+            .map_err(|e| InputError::file(dir, format!("cannot use as the read root: {e}"))),
+        None => ReadRoot::of_path(path).map_err(|e| tfstack_model::read::ReadError::Io(e).at(path)),
+    }?;
+    if root.contains(path) == Some(false) {
+        return Err(
+            InputError::file(path, "outside the read root given by `--root`")
+                .with_help("lint paths inside the root, or give another `--root DIR`"),
+        );
+    }
+    Ok(root)
 }
 
 /// Walks `paths` and groups what it finds.
-pub fn discover(paths: &[PathBuf]) -> Inputs {
+pub fn discover(paths: &[PathBuf], options: &InputOptions) -> Inputs {
     let mut inputs = Inputs::default();
-    let mut seen = BTreeSet::new();
-    let mut named: Vec<&PathBuf> = Vec::new();
+    let excluded = Excluded::new(&options.exclude);
+    let mut seen = HashSet::new();
+    let mut named: Vec<(PathBuf, ReadRoot)> = Vec::new();
     for p in paths {
-        if p.is_file() {
+        let root = match read_root(p, options) {
+            Ok(root) => root,
+            Err(e) => {
+                inputs.errors.push(e);
+                continue;
+            }
+        };
+        let before = found(&inputs, &named);
+        // What a person named is read as named (the reader still refuses anything but a
+        // regular file when it opens it); what a walk finds stays inside the read root.
+        let meta = std::fs::metadata(p);
+        if meta.as_ref().is_ok_and(|m| !m.is_dir()) {
             if is_module_file(p) {
-                named.push(p);
-            } else {
-                add_file(&mut inputs, p, &mut seen);
+                named.push((p.clone(), root));
+            } else if seen.insert(p.clone()) {
+                add_json_candidate(&mut inputs, p);
             }
+        } else if meta.is_ok() {
+            walk(p, &root, &excluded, &mut inputs, &mut seen);
+        } else {
+            inputs
+                .errors
+                .push(InputError::file(p, "no such file or directory"));
             continue;
         }
-        if !p.is_dir() {
-            // Fix: a FIFO or device named on the command line was reported as missing.
-            let message = if p.exists() {
-                "not a regular file or directory"
-            } else {
-                "no such file or directory"
-            };
-            inputs.errors.push(InputError::file(p, message));
-            continue;
-        }
-        let walker = ignore::WalkBuilder::new(p)
-            .hidden(true)
-            .git_ignore(true)
-            .git_global(false)
-            .git_exclude(false)
-            .require_git(false)
-            .filter_entry(|e| e.file_name() != ".terraform")
-            .sort_by_file_path(|a, b| a.cmp(b))
-            .build();
-        for entry in walker {
-            match entry {
-                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                    add_file(&mut inputs, e.path(), &mut seen)
-                }
-                Ok(_) => {}
-                Err(err) => inputs.errors.push(InputError::file(p, err.to_string())),
-            }
+        if before == found(&inputs, &named) {
+            inputs.empty_paths.push(p.clone());
         }
     }
-    // A named `.tf` file is linted in its module: a log group, a variable's value or a
-    // policy in a sibling file decides what its resources mean (linted alone, `main.tf`
-    // would get LOG002 for a log group declared in `logs.tf`). Its siblings are loaded as
-    // context and findings are reported for the named files only, unless the directory
-    // is walked anyway.
-    let walked: BTreeSet<PathBuf> = inputs
+    add_named_files(&mut inputs, named);
+    inputs
+}
+
+/// How many module files and JSON candidates discovery has found so far.
+fn found(inputs: &Inputs, named: &[(PathBuf, ReadRoot)]) -> (usize, usize) {
+    let module_files: usize = inputs.modules.values().map(|m| m.files.len()).sum();
+    (module_files + named.len(), inputs.json_files.len())
+}
+
+/// Walks one directory: every directory it enters (not hidden, not ignored, not
+/// `.terraform`, not excluded) with module files is a module; `.json` files are
+/// candidates.
+fn walk(
+    p: &Path,
+    root: &ReadRoot,
+    excluded: &Excluded,
+    inputs: &mut Inputs,
+    seen: &mut HashSet<PathBuf>,
+) {
+    let relative = RootRelative::new(p, root);
+    let (skip, place) = (excluded.clone(), relative.clone());
+    let walker = ignore::WalkBuilder::new(p)
+        .hidden(true)
+        .git_ignore(true)
+        .git_global(false)
+        .git_exclude(false)
+        .require_git(false)
+        .filter_entry(move |e| {
+            e.file_name() != ".terraform"
+                && (e.depth() == 0 || !skip.matches(e.path(), place.of(e.path()).as_deref()))
+        })
+        .sort_by_file_path(|a, b| a.cmp(b))
+        .build();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for entry in walker {
+        match entry {
+            Ok(e) => {
+                let path = e.path();
+                match e.file_type() {
+                    Some(t) if t.is_dir() => dirs.push(path.to_path_buf()),
+                    Some(t)
+                        if t.is_file()
+                            && !is_module_file(path)
+                            && seen.insert(path.to_path_buf()) =>
+                    {
+                        add_json_candidate(inputs, path)
+                    }
+                    _ => {}
+                }
+            }
+            Err(err) => inputs.errors.push(InputError::file(p, err.to_string())),
+        }
+    }
+    // Each directory's module files are listed whole: Terraform loads every one of them,
+    // ignored by git or not.
+    let listed: Vec<(PathBuf, Vec<PathBuf>, Vec<Notice>)> = dirs
+        .into_par_iter()
+        .map(|dir| {
+            let (files, notices) = module_files(&dir, root, |f| {
+                excluded.matches(f, relative.of(f).as_deref())
+            });
+            (dir, files, notices)
+        })
+        .collect();
+    for (dir, files, notices) in listed {
+        inputs.notices.extend(notices);
+        let files: Vec<PathBuf> = files
+            .into_iter()
+            .filter(|f| seen.insert(f.clone()))
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        let module = inputs.modules.entry(dir).or_insert_with(|| ModuleDir {
+            files: Vec::new(),
+            root: root.clone(),
+        });
+        module.files.extend(files);
+        module.files.sort();
+    }
+}
+
+/// The module files of a directory, as Terraform lists them: every `*.tf`, `*.tf.json`
+/// and auto-loaded tfvars that is not hidden (`.x.tf`), a backup (`x.tf~`) or an editor's
+/// (`#x.tf#`), in name order. A link is followed when its target is inside the read
+/// root; one pointing out of it is not read, and a notice says so. Anything else that is
+/// not a regular file (a FIFO named `x.tf`) is kept, for the reader to refuse by name.
+pub fn module_files(
+    dir: &Path,
+    root: &ReadRoot,
+    excluded: impl Fn(&Path) -> bool,
+) -> (Vec<PathBuf>, Vec<Notice>) {
+    let mut files = Vec::new();
+    let mut notices = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return (files, notices);
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let text = name.to_string_lossy();
+        if text.starts_with('.') || text.starts_with('#') || text.ends_with('~') {
+            continue;
+        }
+        let path = in_dir(dir, &name);
+        if !is_module_file(&path) || excluded(&path) {
+            continue;
+        }
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => continue,
+            Ok(t) if t.is_symlink() => match root.contains(&path) {
+                Some(false) => {
+                    notices.push(outside_root_notice(&path, "is a link"));
+                    continue;
+                }
+                // A link to a directory is not a file of the module.
+                Some(true) if path.is_dir() => continue,
+                // Inside the root, or dangling (the reader says it is missing).
+                _ => {}
+            },
+            _ => {}
+        }
+        files.push(path);
+    }
+    files.sort();
+    (files, notices)
+}
+
+/// A notice for a path that points out of the read root and is not read.
+pub(crate) fn outside_root_notice(path: &Path, what: &str) -> Notice {
+    Notice {
+        message: format!(
+            "`{}` {what} outside the read root: it is not read",
+            crate::located::display_path(path)
+        ),
+        help: "keep what a module reads inside the repository, or widen the read root with \
+               `--root DIR`"
+            .to_string(),
+        path: crate::located::display_path(path),
+        line: 0,
+        column: 0,
+    }
+}
+
+/// Files named on the command line: each is linted in its module (a log group, a
+/// variable's value or a policy in a sibling file decides what its resources mean; linted
+/// alone, `main.tf` would get LOG002 for a log group declared in `logs.tf`). Its siblings
+/// are loaded as context and findings are reported for the named files only, unless the
+/// directory is walked anyway. Linear in the number of names (pre-commit passes
+/// thousands): each directory is listed once.
+fn add_named_files(inputs: &mut Inputs, named: Vec<(PathBuf, ReadRoot)>) {
+    let walked: HashSet<PathBuf> = inputs
         .modules
         .keys()
         .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))
         .collect();
-    let mut named_seen: BTreeSet<PathBuf> = BTreeSet::new();
-    // Canonical directory → the form it was first named in (one module per directory).
-    let mut dirs: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
-    for p in named {
+    let mut named_seen: HashSet<PathBuf> = HashSet::new();
+    // Directory as named → its canonical form; canonical → the form first named (one
+    // module per directory).
+    let mut canonical_dirs: HashMap<PathBuf, PathBuf> = HashMap::new();
+    let mut dirs: HashMap<PathBuf, PathBuf> = HashMap::new();
+    let mut modules: BTreeMap<PathBuf, (BTreeSet<PathBuf>, ReadRoot)> = BTreeMap::new();
+    for (p, root) in named {
         // `./main.tf` is `main.tf`; the same file named twice (or by another path) once.
-        let p = normalize_lexically(p);
-        let canonical = std::fs::canonicalize(parent_dir(&p)).unwrap_or_else(|_| parent_dir(&p));
-        let file = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+        let p = normalize_lexically(&p);
+        let parent = parent_dir(&p);
+        let canonical = canonical_dirs
+            .entry(parent.clone())
+            .or_insert_with(|| std::fs::canonicalize(&parent).unwrap_or_else(|_| parent.clone()))
+            .clone();
+        let file = match p.file_name() {
+            Some(name) => canonical.join(name),
+            None => continue,
+        };
         if walked.contains(&canonical) || !named_seen.insert(file) {
             continue;
         }
         let dir = dirs
             .entry(canonical)
-            .or_insert_with(|| parent_dir(&p))
+            .or_insert_with(|| parent.clone())
             .clone();
-        let p = &match p.file_name() {
-            Some(name) if dir != parent_dir(&p) => in_dir(&dir, name),
+        let p = match p.file_name() {
+            Some(name) if dir != parent => in_dir(&dir, name),
             _ => p,
         };
         inputs
@@ -119,71 +422,27 @@ pub fn discover(paths: &[PathBuf]) -> Inputs {
             .entry(dir.clone())
             .or_default()
             .insert(p.clone());
-        let files = inputs.modules.entry(dir.clone()).or_default();
-        if files.is_empty() {
-            // Siblings named like the given file (`main.tf` → `logs.tf`, `a/main.tf` →
-            // `a/logs.tf`), skipping what Terraform skips (`.x.tf`, `#x.tf#`, `x.tf~`).
-            let siblings = std::fs::read_dir(&dir)
-                .map(|rd| {
-                    rd.flatten()
-                        .map(|e| e.file_name().to_string_lossy().to_string())
-                        .filter(|n| !n.starts_with('.') && !n.starts_with('#') && !n.ends_with('~'))
-                        .map(|n| in_dir(&dir, n.as_ref()))
-                        .filter(|s| s.is_file() && is_module_file(s))
-                        .collect::<Vec<_>>()
-                })
-                .unwrap_or_default();
-            files.extend(siblings);
-        }
-        if !files.contains(p) {
-            files.push(p.clone());
-        }
-        files.sort();
-        files.dedup();
+        let (files, _) = modules.entry(dir.clone()).or_insert_with(|| {
+            let (siblings, notices) = module_files(&dir, &root, |_| false);
+            inputs.notices.extend(notices);
+            (siblings.into_iter().collect(), root.clone())
+        });
+        files.insert(p);
     }
-    // Local module calls to directories outside the walked paths are linted too, and the
-    // modules those call, transitively. Directories are compared canonically (fix: a
-    // call `../../modules/x` from a walked `envs/prod` was linted a second time, as
-    // `envs/prod/../../modules/x`, doubling its findings) and shown lexically normalized.
-    let mut known: BTreeSet<PathBuf> = inputs
-        .modules
-        .keys()
-        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))
-        .collect();
-    let mut pending: Vec<PathBuf> = inputs.modules.keys().cloned().collect();
-    while let Some(dir) = pending.pop() {
-        let files = inputs.modules.get(&dir).cloned().unwrap_or_default();
-        for f in files {
-            for s in local_module_sources(&f).unwrap_or_default() {
-                let target = normalize_lexically(&dir.join(&s));
-                let Ok(canonical) = std::fs::canonicalize(&target) else {
-                    continue;
-                };
-                if !canonical.is_dir() || !known.insert(canonical) {
-                    continue;
-                }
-                let Ok(rd) = std::fs::read_dir(&target) else {
-                    continue;
-                };
-                let mut files: Vec<PathBuf> = rd
-                    .flatten()
-                    .map(|e| e.path())
-                    .filter(|p| is_module_file(p))
-                    .collect();
-                files.sort();
-                if !files.is_empty() {
-                    inputs.modules.insert(target.clone(), files);
-                    pending.push(target);
-                }
-            }
-        }
+    for (dir, (files, root)) in modules {
+        inputs.modules.insert(
+            dir,
+            ModuleDir {
+                files: files.into_iter().collect(),
+                root,
+            },
+        );
     }
-    inputs
 }
 
 /// `a/b/../c/./d` → `a/c/d`, keeping leading `..` (a relative path that climbs stays
 /// relative, so it is shown as the user would write it).
-fn normalize_lexically(path: &Path) -> PathBuf {
+pub(crate) fn normalize_lexically(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut parts: Vec<Component> = Vec::new();
     for c in path.components() {
@@ -206,22 +465,13 @@ fn normalize_lexically(path: &Path) -> PathBuf {
     parts.iter().collect()
 }
 
-fn add_file(inputs: &mut Inputs, p: &Path, seen: &mut BTreeSet<PathBuf>) {
-    if !seen.insert(p.to_path_buf()) {
-        return;
-    }
+/// A candidate JSON document: read later, recognised by content.
+fn add_json_candidate(inputs: &mut Inputs, p: &Path) {
     let name = p
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    if is_module_file(p) {
-        inputs
-            .modules
-            .entry(parent_dir(p))
-            .or_default()
-            .push(p.to_path_buf());
-    } else if name.ends_with(".json") && !name.ends_with(".tfvars.json") {
-        // A candidate JSON document: read later, recognised by content.
+    if name.ends_with(".json") && !name.ends_with(".tfvars.json") {
         inputs.json_files.push(p.to_path_buf());
     }
 }
@@ -249,36 +499,61 @@ fn is_module_file(p: &Path) -> bool {
         .is_some_and(|n| module_file_kind(&n.to_string_lossy()).is_some())
 }
 
-/// `source = "./x"` of module calls in a file (cheap textual pre-scan; the loader parses
-/// properly later).
-fn local_module_sources(path: &Path) -> Option<Vec<String>> {
+/// The `source` of each module call in a file that looks local (`./x`, `../x`): a cheap
+/// textual pre-scan (the loader parses properly later), to tell which module directories
+/// other modules call.
+fn local_module_sources(path: &Path, reader: &Reader) -> Vec<String> {
     if path.extension().and_then(|e| e.to_str()) != Some("tf") {
-        return None;
+        return Vec::new();
     }
-    let text = read_text(path).ok()?;
+    let Ok(text) = reader.read_text(path) else {
+        return Vec::new();
+    };
     if !may_declare_module(&text) {
-        return None;
+        return Vec::new();
     }
-    let body = parse_hcl(&SourceFile::new(path, text.as_str()), FileId(0)).ok()?;
-    Some(
-        body.blocks()
-            .filter(|b| b.kind == "module")
-            .filter_map(|b| {
-                b.body
-                    .get("source")
-                    .and_then(|e| e.as_str())
-                    .map(str::to_string)
-            })
-            .filter(|s| s.starts_with("./") || s.starts_with("../"))
-            .collect(),
-    )
+    let Ok(body) = parse_hcl(&SourceFile::new(path, text.as_str()), FileId(0)) else {
+        return Vec::new();
+    };
+    body.blocks()
+        .filter(|b| b.kind == "module")
+        .filter_map(|b| b.body.get("source").and_then(|e| e.as_str()))
+        .filter(|s| calls::is_local_source(s))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The module directories each module directory of `inputs` calls (canonical paths, by
+/// the caller's canonical path): those are linted as instances of their callers, not on
+/// their own.
+pub fn called_directories(
+    inputs: &Inputs,
+    options: &InputOptions,
+) -> HashMap<PathBuf, Vec<PathBuf>> {
+    if options.call_modules == CallModules::None {
+        return HashMap::new();
+    }
+    let reader = options.reader();
+    inputs
+        .modules
+        .par_iter()
+        .map(|(dir, module)| {
+            let called: Vec<PathBuf> = module
+                .files
+                .iter()
+                .flat_map(|f| local_module_sources(f, &reader))
+                .filter_map(|s| std::fs::canonicalize(dir.join(s)).ok())
+                .collect();
+            let caller = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+            (caller, called)
+        })
+        .collect()
 }
 
 /// Whether `text` may hold a top-level `module` block: the word `module` first on its line
 /// (after whitespace or the end of a `/* */` comment) and followed by whitespace, `"` or
-/// `{`. Perf: almost every file mentions `path.module` (or "module" in a comment or a
-/// description), and the plain `contains("module")` this replaces made discovery parse
-/// nearly every file a second time, on one thread.
+/// `{`. Almost every file mentions `path.module` (or "module" in a comment or a
+/// description); those are not parsed a second time.
 fn may_declare_module(text: &str) -> bool {
     let bytes = text.as_bytes();
     text.match_indices("module").any(|(i, _)| {
@@ -293,20 +568,28 @@ fn may_declare_module(text: &str) -> bool {
     })
 }
 
-/// Reads a module directory's files into a [`Module`]. Parse errors are returned; the
-/// other files of the module are still loaded.
-pub fn load_module(
-    dir: &Path,
-    files: &[PathBuf],
-    options: &InputOptions,
-) -> (Module, Vec<InputError>) {
+/// A module directory's files read and parsed: its blocks (shared by every instance of
+/// the module), its sources, its auto-loaded variable files and what could not be read.
+pub struct LoadedDir {
+    pub config: Arc<Config>,
+    pub sources: SourceFiles,
+    /// `terraform.tfvars` and `*.auto.tfvars`, in Terraform's order (a root module's only).
+    pub variable_files: Vec<(PathBuf, FileId)>,
+    pub errors: Vec<InputError>,
+}
+
+/// Reads and parses a module directory's files (in parallel: a module of many files uses
+/// every core); ids, errors and blocks keep the order of the sorted file list. Parse
+/// errors are returned; the other files are still loaded.
+pub fn load_dir(files: &[PathBuf], reader: &Reader) -> LoadedDir {
     let mut sources = SourceFiles::default();
     let mut config = Config::default();
     let mut errors = Vec::new();
     let mut variable_files: Vec<(PathBuf, FileId)> = Vec::new();
-    // Files are read, then parsed, in parallel (a module of many files uses every core);
-    // ids, errors and blocks keep the order of the sorted file list.
-    let texts: Vec<Result<String, InputError>> = files.par_iter().map(|p| read_text(p)).collect();
+    let texts: Vec<Result<String, InputError>> = files
+        .par_iter()
+        .map(|p| reader.read_text(p).map_err(|e| e.at(p)))
+        .collect();
     let mut read: Vec<(&PathBuf, FileId)> = Vec::with_capacity(files.len());
     for (path, text) in files.iter().zip(texts) {
         match text {
@@ -349,9 +632,47 @@ pub fn load_module(
             .unwrap_or_default();
         (!n.starts_with("terraform.tfvars"), n)
     });
+    // The blocks stay for the whole lint of the module: no spare capacity.
+    config.blocks.shrink_to_fit();
+    LoadedDir {
+        config: Arc::new(config),
+        sources,
+        variable_files,
+        errors,
+    }
+}
+
+/// Reads a module directory's files into a [`Module`] linted as a root module: its
+/// tfvars, `--var-file` and `--var` applied; `file()` reads inside the read root of `dir`
+/// (`--root`, else the git work tree holding it). Parse errors are returned; the other
+/// files of the module are still loaded.
+pub fn load_module(
+    dir: &Path,
+    files: &[PathBuf],
+    options: &InputOptions,
+) -> (Module, Vec<InputError>) {
+    let root = options
+        .root
+        .as_deref()
+        .and_then(|r| ReadRoot::new(r).ok())
+        .or_else(|| ReadRoot::of_path(dir).ok());
+    load_root_module(dir, files, options, root.as_ref())
+}
+
+/// [`load_module`] with its read root given (`None`: reads anywhere).
+pub fn load_root_module(
+    dir: &Path,
+    files: &[PathBuf],
+    options: &InputOptions,
+    root: Option<&ReadRoot>,
+) -> (Module, Vec<InputError>) {
+    let reader = options.reader();
+    let loaded = load_dir(files, &reader);
+    let mut sources = loaded.sources;
+    let mut errors = loaded.errors;
     let mut variables = HashMap::new();
     let empty = Config::default();
-    let disk = DiskFiles;
+    let disk = DiskFiles::default();
     let scratch = tfstack_model::eval::Evaluator::new(
         &empty,
         dir.to_path_buf(),
@@ -359,16 +680,16 @@ pub fn load_module(
         &disk,
         &HashMap::new(),
     );
-    for (path, id) in &variable_files {
+    for (path, id) in &loaded.variable_files {
         load_tfvars(&sources, *id, path, &scratch, &mut variables, &mut errors);
     }
     for path in &options.var_files {
-        match read_text(path) {
+        match reader.read_text(path) {
             Ok(text) => {
                 let id = sources.add(SourceFile::new(path.clone(), text.as_str()));
                 load_tfvars(&sources, id, path, &scratch, &mut variables, &mut errors);
             }
-            Err(e) => errors.push(e),
+            Err(e) => errors.push(e.at(path)),
         }
     }
     for (k, v) in &options.vars {
@@ -381,17 +702,22 @@ pub fn load_module(
         forget_origins(&mut value);
         variables.insert(k.clone(), value);
     }
-    let module = Module::new(dir.to_path_buf(), config, sources)
+    let file_reader = match root {
+        Some(root) => reader.inside(root.clone()),
+        None => reader,
+    };
+    let module = Module::shared(dir.to_path_buf(), loaded.config, sources)
         .with_variables(variables)
         .with_environment(
             options.environment.clone(),
             options.production_names.clone(),
-        );
+        )
+        .with_file_source(Box::new(DiskFiles::new(file_reader)), HashMap::new());
     (module, errors)
 }
 
 /// Sets every origin in `value` to `Generated`.
-fn forget_origins(value: &mut Value) {
+pub(crate) fn forget_origins(value: &mut Value) {
     value.origin = Origin::Generated;
     value.key_origin = Origin::Generated;
     match &mut value.kind {

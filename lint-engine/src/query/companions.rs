@@ -217,7 +217,7 @@ struct ModuleInputsKey;
 /// Every input of every child module, walked once per module.
 fn module_inputs(cx: &Context) -> ModuleInputs {
     let mut inputs = ModuleInputs::new();
-    for m in cx.module.config.blocks_of("module") {
+    for m in cx.module_calls() {
         for a in m.body.attributes() {
             for t in targets_of(cx, &a.value) {
                 inputs.entry(t.address).or_default().push(t.attribute);

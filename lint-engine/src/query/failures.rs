@@ -5,6 +5,7 @@
 use crate::context::Context;
 use crate::query::references::{referenced_blocks, targets_of, walk_attributes};
 use std::collections::BTreeSet;
+use std::rc::Rc;
 use tfstack_model::{Block, Expr, ValueKind};
 
 /// Whether a reference from `from` at attribute `path` makes the referenced resource a
@@ -66,10 +67,18 @@ pub fn allows_redrive(policy: Option<tfstack_model::Value>) -> bool {
 /// an SNS subscription's redrive policy, any `dead_letter_config` (Lambda, EventBridge
 /// targets, schedules, pipes) or `on_failure` destination, a Lambda event invoke config
 /// destination, an `aws_sqs_queue_redrive_allow_policy`, or a child module input named
-/// like a dead-letter queue.
-pub fn failure_destinations(cx: &Context) -> BTreeSet<String> {
+/// like a dead-letter queue. Built once per module (several rules ask).
+pub fn failure_destinations(cx: &Context) -> Rc<BTreeSet<String>> {
+    cx.memoized(FailureDestinationsKey, || build_failure_destinations(cx))
+}
+
+/// The key of the module's failure destinations in the context's cache.
+#[derive(PartialEq, Eq, Hash)]
+struct FailureDestinationsKey;
+
+fn build_failure_destinations(cx: &Context) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    for block in &cx.module.config.blocks {
+    for block in cx.blocks() {
         if block.kind != "resource" && block.kind != "module" {
             continue;
         }

@@ -1,9 +1,87 @@
 //! The Lambda functions an expression designates.
 
 use crate::context::Context;
-use crate::query::references::referenced_blocks;
+use crate::query::references::{referenced_blocks, targets_of};
 use std::collections::HashSet;
 use tfstack_model::{Block, Expr};
+
+/// One function as Lambda names it in an event source mapping or a permission: the
+/// function and its qualifier (an alias, a version), or none for the unqualified function.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QualifiedFunction {
+    /// The `aws_lambda_function`'s address.
+    pub function: String,
+    /// The alias or version: an alias's `name` when it evaluates (its address otherwise),
+    /// or the qualifier of a literal `name:qualifier` or ARN.
+    pub qualifier: Option<String>,
+}
+
+/// The one qualified function an expression designates, when it can be told exactly: a
+/// reference to a function's `arn`, `function_name` or `id` (unqualified), a reference to
+/// an alias (qualified by it), or a literal name, `name:qualifier` or ARN naming one
+/// function of the module. `None` for anything else: several targets, a version that is
+/// only known after apply (`qualified_arn`, `version`), a name matching no function or
+/// several.
+pub fn qualified_function_at(cx: &Context, expr: &Expr) -> Option<QualifiedFunction> {
+    let targets = targets_of(cx, expr);
+    match targets.as_slice() {
+        [] => {}
+        [target] => {
+            let block = cx.block(&target.address)?;
+            let attribute = target.attribute.as_deref();
+            return match block.type_label() {
+                "aws_lambda_function"
+                    if matches!(attribute, None | Some("arn" | "function_name" | "id")) =>
+                {
+                    Some(QualifiedFunction {
+                        function: block.address(),
+                        qualifier: None,
+                    })
+                }
+                "aws_lambda_alias" => {
+                    let name = block.body.get("function_name")?;
+                    let functions = functions_at(cx, name);
+                    let [function] = functions.as_slice() else {
+                        return None;
+                    };
+                    let alias = cx
+                        .attr(block, "name")
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_else(|| block.address());
+                    Some(QualifiedFunction {
+                        function: function.address(),
+                        qualifier: Some(alias),
+                    })
+                }
+                _ => None,
+            };
+        }
+        _ => return None,
+    }
+    let value = cx.value(expr);
+    let text = value.as_str()?;
+    let name = function_name_of(text)?;
+    let qualifier = qualifier_of(text);
+    let functions = cx.resources_named("aws_lambda_function", "function_name", name);
+    let [function] = functions.as_slice() else {
+        return None;
+    };
+    Some(QualifiedFunction {
+        function: function.address(),
+        qualifier: qualifier.map(str::to_string),
+    })
+}
+
+/// The qualifier of a literal `name:qualifier` or qualified function ARN.
+fn qualifier_of(text: &str) -> Option<&str> {
+    let parts: Vec<&str> = text.split(':').collect();
+    match parts.as_slice() {
+        ["arn", _, "lambda", _, _, "function", _, qualifier] => Some(*qualifier),
+        [name, qualifier] if *name != "arn" => Some(*qualifier),
+        _ => None,
+    }
+    .filter(|q| !q.is_empty())
+}
 
 /// How many aliases deep [`functions_at`] follows `function_name` (AWS allows one: an
 /// alias names a function; the limit stops a cycle of aliases naming each other, which
@@ -92,6 +170,54 @@ mod tests {
         assert_eq!(function_name_of("arn:aws:sqs:eu-west-1:1:resize"), None);
         assert_eq!(function_name_of(""), None);
         assert_eq!(function_name_of(":live"), None);
+    }
+
+    #[test]
+    fn qualified_functions() {
+        let module = module_from_hcl(
+            r#"resource "aws_lambda_function" "resize" {
+  function_name = "resize"
+}
+resource "aws_lambda_function" "other" {
+  function_name = var.unset
+}
+variable "unset" {}
+resource "aws_lambda_alias" "live" {
+  name          = "live"
+  function_name = aws_lambda_function.resize.function_name
+}
+locals {
+  plain     = aws_lambda_function.resize.arn
+  alias     = aws_lambda_alias.live.arn
+  by_name   = "resize:live"
+  by_arn    = "arn:aws:lambda:eu-west-1:111122223333:function:resize"
+  version   = aws_lambda_function.resize.qualified_arn
+  unknown   = aws_lambda_function.other.arn
+  two       = [aws_lambda_function.resize.arn, aws_lambda_function.other.arn]
+  no_such   = "nothing"
+}
+"#,
+        );
+        let cx = Context::new(&module);
+        let at = |name: &str| {
+            let e = cx.eval.local_expr(name).expect("local").clone();
+            qualified_function_at(&cx, &e).map(|q| (q.function, q.qualifier))
+        };
+        let resize = "aws_lambda_function.resize".to_string();
+        assert_eq!(at("plain"), Some((resize.clone(), None)));
+        assert_eq!(at("alias"), Some((resize.clone(), Some("live".into()))));
+        assert_eq!(at("by_name"), Some((resize.clone(), Some("live".into()))));
+        assert_eq!(at("by_arn"), Some((resize, None)));
+        assert_eq!(at("version"), None);
+        assert_eq!(
+            at("unknown"),
+            Some(("aws_lambda_function.other".into(), None))
+        );
+        assert_eq!(at("two"), None);
+        assert_eq!(at("no_such"), None);
+        assert_eq!(qualifier_of("arn:aws:lambda:r:1:function:f:7"), Some("7"));
+        assert_eq!(qualifier_of("f"), None);
+        assert_eq!(qualifier_of("f:"), None);
     }
 
     #[test]

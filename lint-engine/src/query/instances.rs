@@ -1,21 +1,107 @@
-//! How many instances a block has: `count = 0` or an empty `for_each` creates nothing.
+//! How many instances a block has, as Terraform counts them ([`tfstack_model::instances`]):
+//! a block whose `count`/`for_each` is known to be empty exists nowhere — no rule sees it,
+//! no companion counts it. A `count` or `for_each` that cannot be evaluated keeps the
+//! block possibly present: rules judge it as if it existed (precision first means
+//! reporting only what can be shown, and a resource that may exist is judged on what is
+//! written).
 
 use crate::context::Context;
-use tfstack_model::{Block, ValueKind};
+pub use tfstack_model::instances::{instances_of, Instances};
+use tfstack_model::Block;
 
-/// Whether a resource exists at all: `count = 0` or an empty `for_each` creates nothing.
+/// Whether a block exists at all: `count = 0` or an empty `for_each` creates nothing.
 pub fn exists(cx: &Context, block: &Block) -> bool {
-    if let Some(count) = cx.attr(block, "count") {
-        if count.as_f64() == Some(0.0) {
-            return false;
-        }
+    cx.exists(block)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::context::Context;
+    use crate::testing::module_from_hcl;
+
+    /// The addresses of the top-level blocks of `text` that exist.
+    fn existing(text: &str) -> Vec<String> {
+        let module = module_from_hcl(text);
+        let cx = Context::new(&module);
+        let found = cx.blocks().map(|b| b.address()).collect();
+        found
     }
-    if let Some(each) = cx.attr(block, "for_each") {
-        match &each.kind {
-            ValueKind::List(items) if items.is_empty() => return false,
-            ValueKind::Object(map) if map.is_empty() => return false,
-            _ => {}
-        }
+
+    #[test]
+    fn blocks_known_to_have_no_instance_exist_nowhere() {
+        let text = r#"
+variable "create" {
+  default = false
+}
+variable "names" {
+  default = {}
+}
+variable "unknown" {}
+
+resource "aws_sqs_queue" "zero" {
+  count = 0
+}
+resource "aws_sqs_queue" "create_flag" {
+  count = var.create ? 1 : 0
+}
+resource "aws_sqs_queue" "length_of_empty" {
+  count = length([])
+}
+resource "aws_sqs_queue" "empty_map" {
+  for_each = {}
+}
+resource "aws_sqs_queue" "empty_set" {
+  for_each = toset([])
+}
+resource "aws_sqs_queue" "filtered" {
+  for_each = { for k, v in { a = 1 } : k => v if false }
+}
+resource "aws_sqs_queue" "from_empty_variable" {
+  for_each = { for k, v in var.names : k => v }
+}
+resource "aws_sqs_queue" "merged_empty" {
+  for_each = merge(var.names, {})
+}
+data "aws_iam_policy_document" "zero" {
+  count = 0
+}
+module "zero" {
+  source = "./m"
+  count  = 0
+}
+
+resource "aws_sqs_queue" "one" {
+  count = 1
+}
+resource "aws_sqs_queue" "plain" {
+  name = "plain"
+}
+resource "aws_sqs_queue" "keyed" {
+  for_each = toset(["a"])
+}
+resource "aws_sqs_queue" "unknown_count" {
+  count = var.unknown ? 1 : 0
+}
+resource "aws_sqs_queue" "unknown_each" {
+  for_each = var.unknown
+}
+resource "aws_sqs_queue" "unknown_filter" {
+  for_each = { for k, v in { a = 1 } : k => v if var.unknown }
+}
+"#;
+        assert_eq!(
+            existing(text),
+            [
+                "var.create",
+                "var.names",
+                "var.unknown",
+                "aws_sqs_queue.one",
+                "aws_sqs_queue.plain",
+                "aws_sqs_queue.keyed",
+                "aws_sqs_queue.unknown_count",
+                "aws_sqs_queue.unknown_each",
+                "aws_sqs_queue.unknown_filter",
+            ]
+        );
     }
-    true
 }

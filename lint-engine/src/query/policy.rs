@@ -39,6 +39,8 @@ pub struct PolicyDoc {
 #[derive(Clone, Debug)]
 pub struct StatementView {
     pub index: usize,
+    /// The statement's `Sid`, when it has one.
+    pub sid: Option<Value>,
     pub effect: Option<String>,
     pub actions: Vec<Value>,
     /// `Some` when the statement has `NotAction` (even an empty one).
@@ -259,6 +261,7 @@ pub fn statements(doc: &Value) -> Vec<StatementView> {
             };
             Some(StatementView {
                 index,
+                sid: s.get_ignore_case("Sid").cloned(),
                 effect: s
                     .get_ignore_case("Effect")
                     .and_then(Value::as_str)
@@ -310,7 +313,7 @@ fn document_value_depth(cx: &Context, e: &Expr, depth: usize, shape: JsonShape) 
         ExprKind::FunctionCall(c) if c.name == "file" || c.name == "templatefile" => {
             let path = cx.value(c.args.first()?);
             let path = path.as_str()?;
-            let (file, text) = cx.eval.read_file(path)?;
+            let (file, text) = cx.eval.read_file(path, e.origin)?;
             let vars = c.args.get(1).map(|a| cx.value(a));
             let value = match tfstack_model::load::json::parse(&text, file, 0) {
                 Ok(v) => {
@@ -338,7 +341,7 @@ fn document_value_depth(cx: &Context, e: &Expr, depth: usize, shape: JsonShape) 
                     Value::from_json(&json, e.origin)
                 }
             };
-            let path = tfstack_model::eval::normalize(std::path::Path::new(path));
+            let path = cx.eval.resolve_path(path);
             Some(apply_source_map(cx, &path, value))
         }
         ExprKind::Template(t) if t.heredoc.is_some() => heredoc_value(cx, e, shape),

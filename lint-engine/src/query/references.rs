@@ -55,6 +55,82 @@ fn collect_targets(cx: &Context, expr: &Expr, depth: usize, out: &mut Vec<Target
     }
 }
 
+/// [`targets_of`], and the resources of the callers a called module's input variables
+/// refer to (`var.stream_arn` handed `aws_kinesis_stream.clicks.arn`): their addresses are
+/// the callers', never blocks of this module, so use them for what they are (a type, an
+/// attribute), not to look blocks up.
+pub fn targets_through_callers(cx: &Context, expr: &Expr) -> Vec<Target> {
+    let mut out = targets_of(cx, expr);
+    for t in expr.traversals() {
+        if t.root != "var" {
+            continue;
+        }
+        if let Some(name) = t.attribute_names().next() {
+            out.extend(caller_targets(cx, name));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// What `expr` of `block` refers to in each of the block's instances, through the
+/// callers: for `each.value…` of a `for_each` over an input variable
+/// (`for_each = var.mappings`), the resources the caller's entry of that key refers to.
+/// `None` unless the instances are known and each has such references.
+pub fn instance_targets_through_callers(
+    cx: &Context,
+    block: &Block,
+    expr: &Expr,
+) -> Option<Vec<Vec<Target>>> {
+    if !expr.traversals().iter().any(|t| t.root == "each") {
+        return None;
+    }
+    let for_each = block.body.get("for_each")?;
+    let inputs: Vec<&str> = for_each
+        .traversals()
+        .into_iter()
+        .filter(|t| t.root == "var")
+        .filter_map(|t| t.attribute_names().next())
+        .collect();
+    let crate::query::instances::Instances::Each(keys) = cx.instances(block) else {
+        return None;
+    };
+    let per_instance: Vec<Vec<Target>> = keys
+        .iter()
+        .map(|(key, _)| {
+            inputs
+                .iter()
+                .flat_map(|input| caller_targets(cx, &keyed_input(input, key)))
+                .collect()
+        })
+        .collect();
+    (!per_instance.is_empty() && per_instance.iter().all(|t| !t.is_empty())).then_some(per_instance)
+}
+
+/// The name argument references of one entry of an object argument are kept under
+/// (`mappings["clicks"]`).
+pub fn keyed_input(input: &str, key: &str) -> String {
+    format!(
+        "{input}[{}]",
+        serde_json::to_string(key).unwrap_or_default()
+    )
+}
+
+/// The callers' resources an input variable (or one keyed entry of it) refers to.
+fn caller_targets(cx: &Context, input: &str) -> Vec<Target> {
+    cx.module
+        .argument_references
+        .get(input)
+        .into_iter()
+        .flatten()
+        .map(|(address, attribute)| Target {
+            address: address.clone(),
+            attribute: attribute.clone(),
+        })
+        .collect()
+}
+
 /// The resources of one type an expression refers to (through locals), as blocks.
 pub fn referenced_blocks<'m>(cx: &Context<'m>, expr: &Expr, resource_type: &str) -> Vec<&'m Block> {
     let mut out: Vec<&'m Block> = Vec::new();
@@ -79,8 +155,8 @@ pub fn referenced_blocks<'m>(cx: &Context<'m>, expr: &Expr, resource_type: &str)
 /// `dynamic "x" { content { … } }` reads as a block `x`; literal objects (nested blocks
 /// in `.tf.json` and plans) are walked into.
 pub fn walk_attributes<'m>(body: &'m Body, f: &mut dyn FnMut(&str, &'m Expr)) {
-    // Perf: one path buffer for the whole walk (segments pushed and truncated), not a
-    // new string per attribute and level.
+    // One path buffer for the whole walk (segments pushed and truncated), not a new
+    // string per attribute and level.
     let mut path = String::new();
     walk_body(body, &mut path, f);
 }

@@ -118,14 +118,27 @@ fn value_setting(value: Value, path: &[&str], origin: Origin) -> Setting {
     }
 }
 
-/// Whether a `dynamic` block is known to produce nothing.
+/// Whether a `dynamic` block is known to produce nothing: its `for_each` is empty, or,
+/// for a block with known instances (`for_each` over a known map), it is empty in one of
+/// them (that instance lacks what the block would write).
 pub fn dynamic_is_empty(cx: &Context, dynamic: &Block) -> bool {
-    match cx.attr(dynamic, "for_each").map(|v| v.kind) {
-        Some(ValueKind::List(items)) => items.is_empty(),
-        Some(ValueKind::Object(map)) => map.is_empty(),
-        Some(ValueKind::Null) => true,
+    let Some(for_each) = dynamic.body.get("for_each") else {
+        return false;
+    };
+    let empty = |v: Value| match v.kind {
+        ValueKind::List(items) => items.is_empty(),
+        ValueKind::Object(map) => map.is_empty(),
+        ValueKind::Null => true,
         _ => false,
+    };
+    if empty(cx.value(for_each)) {
+        return true;
     }
+    cx.owner_of(dynamic).is_some_and(|owner| {
+        cx.instance_scopes(owner)
+            .iter()
+            .any(|scope| empty(cx.eval.eval_in(for_each, scope, 0)))
+    })
 }
 
 /// Whether a `dynamic "name"` block that may produce something is in the body.

@@ -1,7 +1,7 @@
 //! `--format github`: GitHub Actions workflow commands, one per finding.
 
 use super::{Reporter, Summary};
-use crate::located::{InputError, Located};
+use crate::located::{InputError, Located, Notice};
 use crate::Severity;
 use std::io::{self, Write};
 
@@ -19,6 +19,24 @@ fn escape_property(s: &str) -> String {
 /// `--format github`: one workflow command per finding and per unreadable input.
 pub struct GithubReporter;
 
+/// A workflow command at a point of a file (line and column at least 1).
+fn point_command(
+    out: &mut dyn Write,
+    level: &str,
+    (path, line, column): (&str, u32, u32),
+    title: &str,
+    text: &str,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "::{level} file={},line={},col={},title={title}::{}",
+        escape_property(path),
+        line.max(1),
+        column.max(1),
+        escape_data(text)
+    )
+}
+
 impl Reporter for GithubReporter {
     fn findings(&mut self, out: &mut dyn Write, findings: &[Located]) -> io::Result<()> {
         for f in findings {
@@ -27,6 +45,14 @@ impl Reporter for GithubReporter {
                 Severity::Warning => "warning",
                 Severity::Note => "notice",
             };
+            let mut text = format!("{} — {}", f.message, f.help);
+            if let (Some(r), false) = (&f.resource, f.calls.is_empty()) {
+                text.push_str(&format!(" (in `{r}`"));
+                for c in &f.calls {
+                    text.push_str(&format!(", called at {}:{}:{}", c.path, c.line, c.column));
+                }
+                text.push(')');
+            }
             writeln!(
                 out,
                 "::{level} file={},line={},col={},endLine={},endColumn={},title={}::{}",
@@ -36,7 +62,7 @@ impl Reporter for GithubReporter {
                 f.location.end_line,
                 f.location.end_column,
                 escape_property(&format!("{} {}", f.rule.id, f.rule.name)),
-                escape_data(&format!("{} — {}", f.message, f.help)),
+                escape_data(&text),
             )?;
         }
         Ok(())
@@ -44,14 +70,17 @@ impl Reporter for GithubReporter {
 
     fn errors(&mut self, out: &mut dyn Write, errors: &[InputError]) -> io::Result<()> {
         for e in errors {
-            writeln!(
-                out,
-                "::error file={},line={},col={},title=unreadable input::{}",
-                escape_property(&e.path),
-                e.line.max(1),
-                e.column.max(1),
-                escape_data(&e.message)
-            )?;
+            let at = (e.path.as_str(), e.line, e.column);
+            point_command(out, "error", at, "unreadable input", &e.message)?;
+        }
+        Ok(())
+    }
+
+    fn notices(&mut self, out: &mut dyn Write, notices: &[Notice]) -> io::Result<()> {
+        for n in notices {
+            let at = (n.path.as_str(), n.line, n.column);
+            let text = format!("{} — {}", n.message, n.help);
+            point_command(out, "notice", at, "tfstack notice", &text)?;
         }
         Ok(())
     }

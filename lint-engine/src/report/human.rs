@@ -2,7 +2,7 @@
 //! then `N errors, N warnings in N files`.
 
 use super::{Reporter, Summary};
-use crate::located::{InputError, Located};
+use crate::located::{InputError, Located, Notice};
 use crate::Severity;
 use miette::{Diagnostic, LabeledSpan, NamedSource};
 use rayon::prelude::*;
@@ -17,8 +17,8 @@ struct FindingDiagnostic<'a> {
 }
 
 /// Lines longer than this are not shown as a snippet: the finding is printed as
-/// `path:line:column` with its message and help instead (fix: a finding next to a
-/// 20 MB line printed all of it, and took seconds to render).
+/// `path:line:column` with its message and help instead (a finding next to a 20 MB line
+/// would print all of it, and take seconds to render).
 const MAX_SNIPPET_LINE: usize = 500;
 
 /// Whether the lines miette would show around the span (one on each side) include one
@@ -66,7 +66,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let mut help = self.f.help.clone();
         if let Some(r) = &self.f.resource {
-            help = format!("{help}\n(in `{r}`)");
+            help = format!("{help}\n(in `{r}`{})", called_from(self.f));
         }
         Some(Box::new(help))
     }
@@ -97,9 +97,18 @@ pub fn render_finding(f: &Located, color: bool) -> String {
     try_render(&diag, color).unwrap_or_else(|| plain(f))
 }
 
+/// For a finding in a called module, where its instance is called: `, called at
+/// envs/prod/main.tf:3:1` (each call from the root module inward).
+fn called_from(f: &Located) -> String {
+    f.calls
+        .iter()
+        .map(|c| format!(", called at {}:{}:{}", c.path, c.line, c.column))
+        .collect()
+}
+
 /// A finding on a few lines, without its source.
 fn plain(f: &Located) -> String {
-    format!(
+    let mut text = format!(
         "{}: {} [{}({})]\n  --> {}:{}:{}\n  help: {}\n",
         f.severity.as_str(),
         f.message,
@@ -109,7 +118,21 @@ fn plain(f: &Located) -> String {
         f.location.line,
         f.location.column,
         f.help
-    )
+    );
+    if let (Some(r), false) = (&f.resource, f.calls.is_empty()) {
+        text.push_str(&format!("  (in `{r}`{})\n", called_from(f)));
+    }
+    text
+}
+
+/// A notice on a few lines: what, where, what to do.
+fn render_notice(n: &Notice) -> String {
+    let place = if n.line > 0 {
+        format!("{}:{}:{}", n.path, n.line, n.column)
+    } else {
+        n.path.clone()
+    };
+    format!("notice: {}\n  --> {place}\n  help: {}\n", n.message, n.help)
 }
 
 /// `--format human`: each finding as miette renders it (a batch rendered in parallel),
@@ -144,6 +167,14 @@ impl Reporter for HumanReporter {
         Ok(())
     }
 
+    fn notices(&mut self, out: &mut dyn Write, notices: &[Notice]) -> io::Result<()> {
+        for n in notices {
+            out.write_all(render_notice(n).as_bytes())?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    }
+
     fn end(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         // "1 error", not "1 errors".
         let count = |n: usize, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
@@ -164,6 +195,19 @@ impl Reporter for HumanReporter {
                 0 => String::new(),
                 n => format!(", {n} unreadable"),
             },
-        )
+        )?;
+        if summary.baseline_stale > 0 {
+            writeln!(
+                out,
+                "{} baseline entr{} matched nothing: write the baseline again to drop them",
+                summary.baseline_stale,
+                if summary.baseline_stale == 1 {
+                    "y"
+                } else {
+                    "ies"
+                }
+            )?;
+        }
+        Ok(())
     }
 }

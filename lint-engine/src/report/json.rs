@@ -1,11 +1,11 @@
 //! `--format json`: `{"version": 1, "findings": [...], "suppressed": [...], "errors": [...],
-//! "summary": {...}}`.
+//! "notices": [...], "summary": {...}}` (`notices` only when there are some).
 //!
 //! Serialized element by element from borrowed views of the report into the writer (no
 //! `serde_json::Value` tree, no whole-document `String`); the keys keep the order below.
 
 use super::{close_json_array, write_json_elements, write_json_value, Reporter, Summary};
-use crate::located::{InputError, Located};
+use crate::located::{CallSite, InputError, Located, Notice};
 use serde::Serialize;
 use std::io::{self, Write};
 
@@ -25,6 +25,9 @@ struct Finding<'a> {
     help: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
+    /// For a finding in a called module: the calls that made the instance.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    calls: &'a [CallSite],
 }
 
 impl<'a> From<&'a Located> for Finding<'a> {
@@ -43,6 +46,7 @@ impl<'a> From<&'a Located> for Finding<'a> {
             attribute: f.attribute.as_deref(),
             help: &f.help,
             reason: f.suppressed_reason.as_deref(),
+            calls: &f.calls,
         }
     }
 }
@@ -54,6 +58,12 @@ struct SummaryView {
     notes: usize,
     files: usize,
     files_checked: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    baseline_stale: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Where the JSON reporter is in its document.
@@ -62,6 +72,8 @@ enum Part {
     Findings,
     Suppressed,
     Errors,
+    Notices,
+    Done,
 }
 
 /// `--format json`, written element by element with the layout of `serde_json`'s pretty
@@ -81,14 +93,19 @@ impl Default for JsonReporter {
 }
 
 impl JsonReporter {
-    /// Closes the current array and opens `next`'s.
+    /// Closes the current array and opens `next`'s (`Done`: closes the last one).
     fn advance(&mut self, out: &mut dyn Write, next: Part) -> io::Result<()> {
         while self.part != next {
             close_json_array(out, self.count, 4)?;
             let (part, key) = match self.part {
                 Part::Findings => (Part::Suppressed, "suppressed"),
                 Part::Suppressed => (Part::Errors, "errors"),
-                Part::Errors => return Ok(()),
+                Part::Errors if next == Part::Notices => (Part::Notices, "notices"),
+                Part::Errors | Part::Notices => {
+                    self.part = Part::Done;
+                    return Ok(());
+                }
+                Part::Done => return Ok(()),
             };
             write!(out, ",\n  \"{key}\": [")?;
             self.part = part;
@@ -117,15 +134,23 @@ impl Reporter for JsonReporter {
         write_json_elements(out, errors, &mut self.count, 4)
     }
 
+    fn notices(&mut self, out: &mut dyn Write, notices: &[Notice]) -> io::Result<()> {
+        if notices.is_empty() {
+            return Ok(());
+        }
+        self.advance(out, Part::Notices)?;
+        write_json_elements(out, notices, &mut self.count, 4)
+    }
+
     fn end(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
-        self.advance(out, Part::Errors)?;
-        close_json_array(out, self.count, 4)?;
+        self.advance(out, Part::Done)?;
         let summary = SummaryView {
             errors: summary.errors,
             warnings: summary.warnings,
             notes: summary.notes,
             files: summary.files_with_findings,
             files_checked: summary.files_checked,
+            baseline_stale: summary.baseline_stale,
         };
         out.write_all(b",\n  \"summary\": ")?;
         write_json_value(out, &summary, 2)?;

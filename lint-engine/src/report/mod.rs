@@ -1,14 +1,17 @@
 //! Reporters: one seam every output format implements. A run's report is handed to the
 //! chosen reporter in order — `begin`, the findings in batches, the suppressed findings,
-//! the unreadable inputs, `end` with the summary — and the reporter writes as it goes,
-//! so a large report is never held twice in memory.
+//! the unreadable inputs, the notices, `end` with the summary — and the reporter writes
+//! as it goes, so a large report is never held twice in memory.
 
+pub mod checkstyle;
 pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod sarif;
 
-use crate::located::{InputError, LintReport, Located};
+use crate::located::{InputError, LintReport, Located, Notice};
 use crate::Severity;
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -30,6 +33,8 @@ pub struct Summary {
     pub suppressed: usize,
     /// Files that could not be read or parsed.
     pub unreadable_files: usize,
+    /// Baseline entries that matched no finding (the baseline can be written again).
+    pub baseline_stale: usize,
 }
 
 impl Summary {
@@ -49,6 +54,7 @@ impl Summary {
             files_checked: report.files,
             suppressed: report.suppressed.len(),
             unreadable_files: unreadable.len(),
+            baseline_stale: report.baseline_stale,
         }
     }
 }
@@ -74,6 +80,9 @@ pub trait Reporter {
     }
     /// Inputs that could not be read or parsed.
     fn errors(&mut self, out: &mut dyn Write, errors: &[InputError]) -> io::Result<()>;
+    /// What a person should know that is not a finding (inputs not read, an evaluation
+    /// budget spent, an environment that cannot be told).
+    fn notices(&mut self, out: &mut dyn Write, notices: &[Notice]) -> io::Result<()>;
     /// After everything, with the counts.
     fn end(&mut self, out: &mut dyn Write, summary: &Summary) -> io::Result<()>;
 }
@@ -90,6 +99,7 @@ pub fn write(
     }
     reporter.suppressed(out, &report.suppressed)?;
     reporter.errors(out, &report.errors)?;
+    reporter.notices(out, &report.notices)?;
     reporter.end(out, &Summary::of(report))
 }
 

@@ -1,11 +1,13 @@
 //! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other CI systems. Rules
-//! carry help text and `helpUri`; suppressed findings are results with `suppressions`.
+//! carry help text and `helpUri`; suppressed findings are results with `suppressions`; a
+//! finding in a called module carries the calls as `relatedLocations`; unreadable inputs
+//! and notices are the invocation's `toolExecutionNotifications`.
 //!
 //! Serialized result by result from borrowed views of the report into the writer (no
 //! `serde_json::Value` tree); the keys keep the order of the structs below.
 
 use super::{close_json_array, write_json_elements, write_json_value, Reporter, Summary};
-use crate::located::{InputError, Located};
+use crate::located::{InputError, Located, Notice};
 use crate::{Rule, Severity};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -73,6 +75,15 @@ struct Suppression<'a> {
     justification: &'a str,
 }
 
+/// Where a module instance's call is written.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedLocation<'a> {
+    id: usize,
+    physical_location: PhysicalLocation<'a>,
+    message: Text<String>,
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifResult<'a> {
@@ -81,6 +92,8 @@ struct SarifResult<'a> {
     level: &'static str,
     message: Text<String>,
     locations: [ResultLocation<'a>; 1],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related_locations: Vec<RelatedLocation<'a>>,
     partial_fingerprints: Fingerprints,
     #[serde(skip_serializing_if = "Option::is_none")]
     suppressions: Option<[Suppression<'a>; 1]>,
@@ -118,6 +131,26 @@ fn result(f: &Located, rule_index: usize) -> SarifResult<'_> {
                 })
                 .unwrap_or_default(),
         }],
+        related_locations: f
+            .calls
+            .iter()
+            .enumerate()
+            .map(|(i, call)| RelatedLocation {
+                id: i + 1,
+                physical_location: PhysicalLocation {
+                    artifact_location: ArtifactLocation { uri: &call.path },
+                    region: Region {
+                        start_line: call.line.max(1),
+                        start_column: call.column.max(1),
+                        end_line: None,
+                        end_column: None,
+                    },
+                },
+                message: Text {
+                    text: format!("`{}` is called here", call.instance),
+                },
+            })
+            .collect(),
         partial_fingerprints: Fingerprints {
             v1: format!(
                 "{}:{}:{}",
@@ -187,20 +220,26 @@ struct NotificationLocation<'a> {
 #[derive(Serialize)]
 struct Notification<'a> {
     level: &'static str,
-    message: Text<&'a str>,
+    message: Text<String>,
     locations: [NotificationLocation<'a>; 1],
 }
 
-fn notification(e: &InputError) -> Notification<'_> {
+fn notification<'a>(
+    level: &'static str,
+    message: String,
+    path: &'a str,
+    line: u32,
+    column: u32,
+) -> Notification<'a> {
     Notification {
-        level: "error",
-        message: Text { text: &e.message },
+        level,
+        message: Text { text: message },
         locations: [NotificationLocation {
             physical_location: PhysicalLocation {
-                artifact_location: ArtifactLocation { uri: &e.path },
+                artifact_location: ArtifactLocation { uri: path },
                 region: Region {
-                    start_line: e.line.max(1),
-                    start_column: e.column.max(1),
+                    start_line: line.max(1),
+                    start_column: column.max(1),
                     end_line: None,
                     end_column: None,
                 },
@@ -222,6 +261,8 @@ pub struct SarifReporter {
     rules: Vec<Descriptor>,
     index: HashMap<&'static str, usize>,
     results: usize,
+    /// The unreadable inputs, written with the notices in the invocation.
+    errors: Vec<InputError>,
 }
 
 impl SarifReporter {
@@ -253,6 +294,7 @@ impl SarifReporter {
             rules,
             index,
             results: 0,
+            errors: Vec::new(),
         }
     }
 
@@ -291,11 +333,24 @@ impl Reporter for SarifReporter {
         self.write_results(out, findings)
     }
 
-    fn errors(&mut self, out: &mut dyn Write, errors: &[InputError]) -> io::Result<()> {
+    fn errors(&mut self, _: &mut dyn Write, errors: &[InputError]) -> io::Result<()> {
+        self.errors = errors.to_vec();
+        Ok(())
+    }
+
+    fn notices(&mut self, out: &mut dyn Write, notices: &[Notice]) -> io::Result<()> {
         close_json_array(out, self.results, 8)?;
+        let errors = std::mem::take(&mut self.errors);
         let invocation = Invocation {
             execution_successful: errors.is_empty(),
-            tool_execution_notifications: errors.iter().map(notification).collect(),
+            tool_execution_notifications: errors
+                .iter()
+                .map(|e| notification("error", e.message.clone(), &e.path, e.line, e.column))
+                .chain(notices.iter().map(|n| {
+                    let message = format!("{} — {}", n.message, n.help);
+                    notification("note", message, &n.path, n.line, n.column)
+                }))
+                .collect(),
         };
         out.write_all(b",\n      \"invocations\": [")?;
         let mut count = 0;

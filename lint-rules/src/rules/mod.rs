@@ -35,6 +35,7 @@ catalogue! {
         apigw_stage_without_throttling::ApigwStageWithoutThrottling,
         apigw_stage_without_access_logs::ApigwStageWithoutAccessLogs,
         apigw_cors_wildcard_with_credentials::ApigwCorsWildcardWithCredentials,
+        apigw_rest_stage_without_tracing::ApigwRestStageWithoutTracing,
     }
     /// CACHE: ElastiCache data stored or sent in clear.
     cache {
@@ -57,9 +58,10 @@ catalogue! {
     ec2 {
         security_group_open_admin_port::SecurityGroupOpenAdminPort,
     }
-    /// ECR: repositories whose images are never scanned.
+    /// ECR: repositories whose images are never scanned, or whose tags can be moved under a running service.
     ecr {
         ecr_scan_on_push_disabled::EcrScanOnPushDisabled,
+        ecr_mutable_tags_deployed::EcrMutableTagsDeployed,
     }
     /// ECS: container definitions that hide failures or escape to the host.
     ecs with shared {
@@ -74,6 +76,7 @@ catalogue! {
         iam_privilege_escalation::IamPrivilegeEscalation,
         iam_role_shared_by_functions::IamRoleSharedByFunctions,
         iam_trust_policy_wildcard::IamTrustPolicyWildcard,
+        iam_duplicate_sid::IamDuplicateSid,
     }
     /// KMS: customer managed keys that are never rotated.
     kms {
@@ -82,11 +85,13 @@ catalogue! {
     /// LAMBDA: function settings that fail deployments, fail invocations or hide failures.
     lambda {
         lambda_reserved_env_key::LambdaReservedEnvKey,
-        lambda_handler_module_with_dash::LambdaHandlerModuleWithDash,
         lambda_default_timeout::LambdaDefaultTimeout,
         lambda_deprecated_runtime::LambdaDeprecatedRuntime,
         lambda_url_without_auth::LambdaUrlWithoutAuth,
         lambda_without_tracing::LambdaWithoutTracing,
+        lambda_handler_fails_to_load::LambdaHandlerFailsToLoad,
+        lambda_duplicate_event_source_mapping::LambdaDuplicateEventSourceMapping,
+        lambda_permission_without_source::LambdaPermissionWithoutSource,
     }
     /// LOG: log groups that keep data forever or are missing.
     log {
@@ -100,10 +105,11 @@ catalogue! {
         ecr_repository_without_lifecycle::EcrRepositoryWithoutLifecycle,
     }
     /// S3: buckets that can be made public, lose overwritten objects, or accept plain HTTP.
-    s3 {
+    s3 with shared {
         s3_public_access_not_blocked::S3PublicAccessNotBlocked,
         s3_bucket_without_versioning::S3BucketWithoutVersioning,
         s3_bucket_without_tls_policy::S3BucketWithoutTlsPolicy,
+        s3_public_access_block_disabled::S3PublicAccessBlockDisabled,
     }
     /// SEC: secrets kept where they leak — credentials written into the code, secrets that never change.
     sec {
@@ -114,16 +120,28 @@ catalogue! {
     sfn {
         state_machine_without_logging::StateMachineWithoutLogging,
     }
-    /// SQS: queue settings AWS rejects or that make a consumer process messages twice or in the clear.
+    /// SNS: topics whose messages are stored in the clear.
+    sns {
+        sns_topic_without_encryption::SnsTopicWithoutEncryption,
+    }
+    /// SQS: queue settings AWS rejects, or that make consumers process messages twice, in the clear, or pay for empty receives.
     sqs with shared {
         fifo_queue_with_standard_dlq::FifoQueueWithStandardDlq,
         visibility_timeout_below_function_timeout::VisibilityTimeoutBelowFunctionTimeout,
         queue_without_encryption::QueueWithoutEncryption,
         standard_queue_with_fifo_dlq::StandardQueueWithFifoDlq,
+        queue_short_polling::QueueShortPolling,
+        mapping_without_batch_item_failures::MappingWithoutBatchItemFailures,
     }
-    /// TFS: suppressions that do not say why, or that suppress nothing.
+    /// TFS: suppressions that do not say why, that suppress nothing, or whose time is up.
     tfs {
         suppression_without_reason::SuppressionWithoutReason,
         unused_suppression::UnusedSuppression,
+        expired_suppression::ExpiredSuppression,
+    }
+    /// TLS: front ends that accept old TLS or plain HTTP from their clients.
+    tls {
+        front_end_accepts_old_tls::FrontEndAcceptsOldTls,
+        cloudfront_allows_plain_http::CloudfrontAllowsPlainHttp,
     }
 }

@@ -613,7 +613,7 @@ mod tests {
         assert_eq!(get("alarm_actions"), "[aws_sns_topic.alerts.arn]");
         assert_eq!(get("ok_actions"), "[aws_sns_topic.alerts.arn]");
         let Some(StackFile::Text { text, .. }) =
-            out.files.get("policies/shop-prod-alerts-policy.json")
+            out.files.get("policies/shop-prod-alerts-topic-policy.json")
         else {
             panic!("topic policy")
         };

@@ -10,9 +10,10 @@
 //! statements to the same single policy.
 
 use super::alarm::Metric;
-use super::iam::{policy_string, resource_policy_file, Grantee};
+use super::iam::{policy_string, resource_policy_file, Grantee, Role};
 use super::kms::Key;
 use super::naming::camel;
+use super::stack::Provider;
 use super::stack::{ResourceRef, Stack};
 use super::topic::deny_insecure_transport;
 use crate::iam::Statement;
@@ -26,6 +27,13 @@ use crate::l1::resources::{
     S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
     S3BucketLifecycleConfigurationRuleTransition, S3BucketMetric, S3BucketOwnershipControls,
     S3BucketOwnershipControlsRule, S3BucketPolicy, S3BucketPublicAccessBlock,
+    S3BucketReplicationConfiguration, S3BucketReplicationConfigurationRule,
+    S3BucketReplicationConfigurationRuleDeleteMarkerReplication,
+    S3BucketReplicationConfigurationRuleDestination,
+    S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration,
+    S3BucketReplicationConfigurationRuleFilter,
+    S3BucketReplicationConfigurationRuleSourceSelectionCriteria,
+    S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects,
     S3BucketServerSideEncryptionConfiguration, S3BucketServerSideEncryptionConfigurationRule,
     S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefault,
     S3BucketVersioning, S3BucketVersioningVersioningConfiguration,
@@ -208,6 +216,9 @@ struct BucketInner {
     stack: Stack,
     id: String,
     resource: ResourceRef,
+    versioning: ResourceRef,
+    /// The provider the bucket was declared with (another region), if any.
+    provider: Option<Provider>,
     encryption: BucketEncryption,
     request_metrics: bool,
     /// Statements other constructs add to the bucket policy.
@@ -336,6 +347,99 @@ impl Bucket {
                 &["kms:Decrypt"]
             };
             key.grant(grantee, &format!("For{name}"), actions, location);
+        }
+    }
+
+    /// Replicates every object (new versions, tags and delete markers) to `destination`, a
+    /// bucket of this stack, typically in another region ([`Stack::in_region`]): the
+    /// disaster-recovery copy. S3 assumes a role of its own that may read this bucket's
+    /// versions and replicate into the destination only; objects encrypted with this
+    /// bucket's key are decrypted with it and re-encrypted with the destination's.
+    #[track_caller]
+    pub fn replicate_to(&self, destination: &Bucket) -> ResourceRef {
+        let location = RustLocation::caller();
+        let stack = &self.0.stack;
+        stack.check_same_stack(destination.resource(), location);
+        if destination.0.resource == self.0.resource {
+            stack.error(location, "a bucket cannot replicate to itself", None);
+        }
+        let role_id = format!("{}_replication", self.0.id);
+        let role = Role::create(stack, &role_id, "s3.amazonaws.com", location);
+        role.allow_at(
+            "ReadReplicationConfiguration",
+            &["s3:GetReplicationConfiguration", "s3:ListBucket"],
+            vec![self.arn()],
+            location,
+        );
+        role.allow_at(
+            "ReadObjectVersions",
+            &[
+                "s3:GetObjectVersionAcl",
+                "s3:GetObjectVersionForReplication",
+                "s3:GetObjectVersionTagging",
+            ],
+            vec![self.arn_for_objects("*")],
+            location,
+        );
+        role.allow_at(
+            "ReplicateObjects",
+            &[
+                "s3:ReplicateDelete",
+                "s3:ReplicateObject",
+                "s3:ReplicateTags",
+            ],
+            vec![destination.arn_for_objects("*")],
+            location,
+        );
+        let mut target = S3BucketReplicationConfigurationRuleDestination::new(destination.arn());
+        if let BucketEncryption::Kms(key) = &destination.0.encryption {
+            role.allow_at(
+                "EncryptReplicas",
+                &["kms:Encrypt"],
+                vec![key.arn()],
+                location,
+            );
+            target = target.encryption_configuration(
+                S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration::new(
+                    key.arn(),
+                ),
+            );
+        }
+        let mut rule = S3BucketReplicationConfigurationRule::new("Enabled", target)
+            .id("everything")
+            .filter(S3BucketReplicationConfigurationRuleFilter::new())
+            .delete_marker_replication(
+                S3BucketReplicationConfigurationRuleDeleteMarkerReplication::new("Enabled"),
+            );
+        if let BucketEncryption::Kms(key) = &self.0.encryption {
+            role.allow_at(
+                "DecryptSourceObjects",
+                &["kms:Decrypt"],
+                vec![key.arn()],
+                location,
+            );
+            rule = rule.source_selection_criteria(
+                S3BucketReplicationConfigurationRuleSourceSelectionCriteria::new()
+                    .sse_kms_encrypted_objects(
+                        S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects::new("Enabled"),
+                    ),
+            );
+        }
+        let configuration =
+            S3BucketReplicationConfiguration::new(self.0.resource.id(), role.arn()).rule(rule);
+        // Both buckets must be versioned, and the role able to act, first.
+        let policy = ResourceRef::in_stack(stack, "aws_iam_role_policy", &role_id);
+        let declare = || {
+            stack.declare_typed_after(
+                &self.0.id,
+                configuration,
+                &[&self.0.versioning, &destination.0.versioning, &policy],
+                location,
+            )
+        };
+        match &self.0.provider {
+            Some(p) => stack.in_region(p, declare),
+            None => declare(),
         }
     }
 
@@ -518,6 +622,8 @@ impl BucketBuilder {
             stack: stack.clone(),
             id: self.id.clone(),
             resource: bucket,
+            versioning,
+            provider: stack.current_provider(),
             encryption: self.encryption,
             request_metrics: self.request_metrics,
             statements: RefCell::new(Vec::new()),
@@ -615,6 +721,70 @@ mod tests {
         let r = policy(&out, "policies/shop-prod-reader-policy.json");
         assert_eq!(r["Statement"][2]["Action"], "kms:Decrypt");
         assert_eq!(r["Statement"][2]["Resource"], "${kms_key_data_arn}");
+    }
+
+    #[test]
+    fn a_bucket_replicates_to_its_copy_in_another_region() {
+        let stack = Stack::new("shop", Environment::prod());
+        let key = crate::constructs::KmsKey::new(&stack, "files").build();
+        let files = Bucket::new(&stack, "files").encryption_key(&key).build();
+        let dr = stack.provider("dr", "us-west-2");
+        let copy = stack.in_region(&dr, || {
+            let key = crate::constructs::KmsKey::new(&stack, "files_copy").build();
+            Bucket::new(&stack, "files_copy")
+                .encryption_key(&key)
+                .build()
+        });
+        files.replicate_to(&copy);
+        let out = stack.finish().expect("valid");
+        // Everything the copy's constructs declare, at synth too, is in the other region.
+        for (t, n) in [
+            ("aws_s3_bucket", "files_copy"),
+            ("aws_s3_bucket_policy", "files_copy"),
+            ("aws_kms_key", "files_copy"),
+            ("aws_kms_key_policy", "files_copy"),
+        ] {
+            let block = out
+                .config
+                .resource(t, n)
+                .unwrap_or_else(|| panic!("{t}.{n}"));
+            assert_eq!(
+                block.body.get("provider").map(|e| e.to_string()).as_deref(),
+                Some("aws.dr"),
+                "{t}.{n}"
+            );
+        }
+        let replication = out
+            .config
+            .resource("aws_s3_bucket_replication_configuration", "files")
+            .expect("replication");
+        assert!(replication.body.get("provider").is_none());
+        let depends = replication
+            .body
+            .get("depends_on")
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            depends.contains("aws_s3_bucket_versioning.files_copy"),
+            "{depends}"
+        );
+        let p = policy(&out, "policies/shop-prod-files-replication-policy.json");
+        let actions: Vec<&str> = p["Statement"]
+            .as_array()
+            .expect("statements")
+            .iter()
+            .map(|s| s["Sid"].as_str().unwrap_or(""))
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "ReadReplicationConfiguration",
+                "ReadObjectVersions",
+                "ReplicateObjects",
+                "EncryptReplicas",
+                "DecryptSourceObjects"
+            ]
+        );
     }
 
     #[test]

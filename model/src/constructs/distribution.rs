@@ -2,7 +2,8 @@
 //! not cached at the edge: the API's own cache and headers decide) and private buckets
 //! (through origin access control: the bucket policy lets only this distribution read, and
 //! only the keys its path pattern serves). HTTPS only (viewers are redirected), price class
-//! 100, the default `*.cloudfront.net` certificate, no geographic restriction.
+//! 100, the default `*.cloudfront.net` certificate, no geographic restriction; a CloudFront
+//! web ACL with `.web_acl(&acl)`.
 //!
 //! ```ignore
 //! let cdn = Distribution::new(stack, "cdn")
@@ -12,9 +13,11 @@
 //! ```
 
 use super::bucket::{Bucket, BucketEncryption};
+use super::domain::{Certificate, HostedZone};
 use super::iam::policy_string;
 use super::rest_api::RestApi;
 use super::stack::{ResourceRef, Stack};
+use super::waf::{WafScope, WebAcl};
 use crate::iam::{Effect, Principal, Statement};
 use crate::ir::{Expr, TemplatePart};
 use crate::l1::resources::{
@@ -49,6 +52,8 @@ pub struct DistributionBuilder {
     default_bucket: Option<Bucket>,
     buckets: Vec<(String, Bucket, RustLocation)>,
     price_class: String,
+    web_acl: Option<(WebAcl, RustLocation)>,
+    domain: Option<(Vec<Expr>, Certificate, HostedZone, RustLocation)>,
     location: RustLocation,
 }
 
@@ -70,6 +75,8 @@ impl Distribution {
             default_bucket: None,
             buckets: Vec::new(),
             price_class: "PriceClass_100".into(),
+            web_acl: None,
+            domain: None,
             location: RustLocation::caller(),
         }
     }
@@ -109,6 +116,30 @@ impl DistributionBuilder {
             bucket.clone(),
             RustLocation::caller(),
         ));
+        self
+    }
+    /// Serves `names` (aliases, e.g. `www.example.com`) with `certificate` (a CloudFront
+    /// certificate covering them), TLS 1.2 (`TLSv1.2_2021`) and SNI only, and alias
+    /// records in `zone`.
+    #[track_caller]
+    pub fn custom_domain(
+        mut self,
+        names: &[Expr],
+        certificate: &Certificate,
+        zone: &HostedZone,
+    ) -> Self {
+        self.domain = Some((
+            names.to_vec(),
+            certificate.clone(),
+            zone.clone(),
+            RustLocation::caller(),
+        ));
+        self
+    }
+    /// Filters every request through `acl` (a web ACL for CloudFront).
+    #[track_caller]
+    pub fn web_acl(mut self, acl: &WebAcl) -> Self {
+        self.web_acl = Some((acl.clone(), RustLocation::caller()));
         self
     }
     /// `PriceClass_100` (default: North America and Europe), `PriceClass_200`, `PriceClass_All`.
@@ -214,13 +245,36 @@ impl DistributionBuilder {
             );
         }
 
+        let viewer_certificate = match &self.domain {
+            Some((names, certificate, _, at)) => {
+                if !certificate.is_for_cloudfront() {
+                    stack.error(
+                        *at,
+                        "CloudFront reads certificates from us-east-1 only",
+                        Some("use `Certificate::for_cloudfront`"),
+                    );
+                }
+                if names.is_empty() {
+                    stack.error(*at, "a custom domain needs at least one name", None);
+                }
+                CloudfrontDistributionViewerCertificate::new()
+                    .acm_certificate_arn(certificate.arn())
+                    .ssl_support_method("sni-only")
+                    .minimum_protocol_version("TLSv1.2_2021")
+            }
+            // `*.cloudfront.net`: CloudFront serves TLSv1 and later on its own certificate,
+            // whatever a minimum protocol version says.
+            None => {
+                CloudfrontDistributionViewerCertificate::new().cloudfront_default_certificate(true)
+            }
+        };
         let mut distribution = CloudfrontDistribution::new(
             true,
             default_behavior,
             CloudfrontDistributionRestrictions::new(
                 CloudfrontDistributionRestrictionsGeoRestriction::new("none"),
             ),
-            CloudfrontDistributionViewerCertificate::new().cloudfront_default_certificate(true),
+            viewer_certificate,
         )
         .comment(self.comment.clone().unwrap_or_else(|| name.clone()))
         .price_class(self.price_class.as_str())
@@ -232,7 +286,42 @@ impl DistributionBuilder {
         for b in ordered {
             distribution = distribution.ordered_cache_behavior(b);
         }
+        if let Some((acl, at)) = &self.web_acl {
+            stack.check_same_stack(acl.resource(), *at);
+            if acl.scope() != WafScope::CloudFront {
+                stack.error(
+                    *at,
+                    format!(
+                        "web ACL `{}` is regional: CloudFront takes only web ACLs of scope CLOUDFRONT",
+                        acl.resource().name
+                    ),
+                    Some("declare it with `WebAcl::cloudfront`"),
+                );
+            }
+            // WAFv2 web ACLs are named by their ARN here.
+            distribution = distribution.web_acl_id(acl.arn());
+        }
+        if let Some((names, _, _, _)) = &self.domain {
+            distribution = distribution.aliases(Expr::tuple(names.clone()));
+        }
         let resource = stack.declare_typed(&self.id, distribution, loc);
+        if let Some((names, _, zone, at)) = &self.domain {
+            for (i, name) in names.iter().enumerate() {
+                let id = if i == 0 {
+                    self.id.clone()
+                } else {
+                    format!("{}_{i}", self.id)
+                };
+                zone.alias_records(
+                    stack,
+                    &id,
+                    name,
+                    resource.attr("domain_name"),
+                    resource.attr("hosted_zone_id"),
+                    *at,
+                );
+            }
+        }
 
         // Only this distribution may read, and only what it serves.
         for (bucket, key_pattern, at) in readers {

@@ -12,7 +12,8 @@ use crate::l1::resources::{
     LambdaFunctionDeadLetterConfig, LambdaFunctionEnvironment, LambdaFunctionEventInvokeConfig,
     LambdaFunctionEventInvokeConfigDestinationConfig,
     LambdaFunctionEventInvokeConfigDestinationConfigOnFailure, LambdaFunctionLoggingConfig,
-    LambdaFunctionTracingConfig, LambdaFunctionVpcConfig, LambdaProvisionedConcurrencyConfig,
+    LambdaFunctionSnapStart, LambdaFunctionTracingConfig, LambdaFunctionVpcConfig,
+    LambdaProvisionedConcurrencyConfig,
 };
 use crate::origin::RustLocation;
 use indexmap::IndexMap;
@@ -27,6 +28,7 @@ pub enum Runtime {
     Nodejs22,
     Nodejs20,
     Java21,
+    Java17,
     ProvidedAl2023,
     /// Any other identifier, as AWS spells it.
     Other(String),
@@ -41,6 +43,7 @@ impl Runtime {
             Runtime::Nodejs22 => "nodejs22.x",
             Runtime::Nodejs20 => "nodejs20.x",
             Runtime::Java21 => "java21",
+            Runtime::Java17 => "java17",
             Runtime::ProvidedAl2023 => "provided.al2023",
             Runtime::Other(s) => s,
         }
@@ -72,7 +75,12 @@ pub enum Code {
     Directory(PathBuf),
     /// A ready zip file, copied.
     ZipFile(PathBuf),
+    /// Files held in memory (e.g. embedded in the binary with `include_bytes!`), zipped like
+    /// a directory: the same bytes wherever the binary runs.
+    Files(Vec<CodeFile>),
 }
+
+pub use super::stack::CodeFile;
 
 impl Code {
     pub fn directory(path: impl Into<PathBuf>) -> Self {
@@ -80,6 +88,10 @@ impl Code {
     }
     pub fn zip_file(path: impl Into<PathBuf>) -> Self {
         Code::ZipFile(path.into())
+    }
+    /// Files held in memory.
+    pub fn files(files: Vec<CodeFile>) -> Self {
+        Code::Files(files)
     }
 }
 
@@ -100,6 +112,7 @@ pub struct FunctionBuilder {
     reserved_concurrency: Option<i64>,
     alias: Option<String>,
     provisioned_concurrency: Option<i64>,
+    snap_start: bool,
     vpc: Option<(Expr, Expr)>,
     dead_letter: Option<(DeadLetterTarget, RustLocation)>,
     location: RustLocation,
@@ -166,6 +179,7 @@ impl Function {
             reserved_concurrency: None,
             alias: None,
             provisioned_concurrency: None,
+            snap_start: false,
             vpc: None,
             dead_letter: None,
             location: RustLocation::caller(),
@@ -193,6 +207,14 @@ impl Function {
     }
     pub fn timeout_seconds(&self) -> i64 {
         self.timeout_seconds
+    }
+    /// The API Gateway invoke ARN of the alias when the function has one, else of the
+    /// function (what integrations and authorizers call).
+    pub fn alias_invoke_arn(&self) -> Expr {
+        match &self.alias {
+            Some(a) => a.attr("invoke_arn"),
+            None => self.invoke_arn(),
+        }
     }
     /// The alias ARN when the function has one (what callers should invoke), else the
     /// function ARN.
@@ -224,7 +246,10 @@ impl Function {
         );
     }
 
-    /// Consumes an SQS queue: an event source mapping and the receive permissions.
+    /// Consumes an SQS queue: an event source mapping and the receive permissions. The
+    /// mapping reports partial batch failures (`ReportBatchItemFailures`): the handler
+    /// returns `{"batchItemFailures": [{"itemIdentifier": "<messageId>"}]}` listing the
+    /// messages to retry. A second mapping of the same queue is an error.
     #[track_caller]
     pub fn consume_queue(&self, queue_arn: Expr, batch_size: i64) -> ResourceRef {
         let location = RustLocation::caller();
@@ -240,11 +265,10 @@ impl Function {
             location,
         );
         let mapping = LambdaEventSourceMapping::new(self.invocation_name())
-            .event_source_arn(queue_arn)
+            .event_source_arn(queue_arn.clone())
             .batch_size(batch_size)
             .function_response_types(vec!["ReportBatchItemFailures"]);
-        let n = self.next_mapping_name();
-        self.stack.declare_typed(&n, mapping, location)
+        self.declare_mapping(mapping, &queue_arn, location)
     }
 
     /// Consumes a DynamoDB or Kinesis stream, sending batches that keep failing to
@@ -257,6 +281,35 @@ impl Function {
         kinesis: bool,
     ) -> ResourceRef {
         let location = RustLocation::caller();
+        self.consume_stream_at(stream_arn, on_failure_queue_arn, kinesis, None, location)
+    }
+
+    /// A DynamoDB stream consumer reporting partial batch failures (see
+    /// [`super::Table::subscribe`]).
+    pub(crate) fn consume_dynamodb_stream(
+        &self,
+        stream_arn: Expr,
+        on_failure_queue_arn: Expr,
+        batch_size: i64,
+        location: RustLocation,
+    ) -> ResourceRef {
+        self.consume_stream_at(
+            stream_arn,
+            on_failure_queue_arn,
+            false,
+            Some(batch_size),
+            location,
+        )
+    }
+
+    fn consume_stream_at(
+        &self,
+        stream_arn: Expr,
+        on_failure_queue_arn: Expr,
+        kinesis: bool,
+        batch_size: Option<i64>,
+        location: RustLocation,
+    ) -> ResourceRef {
         let actions: &[&str] = if kinesis {
             &[
                 "kinesis:DescribeStream",
@@ -274,22 +327,38 @@ impl Function {
         };
         self.role
             .allow_at("ReadStream", actions, vec![stream_arn.clone()], location);
+        if !kinesis {
+            // Lambda lists the table's streams to find the shards; the action has no
+            // resource-level permissions.
+            self.role.allow_without_resource_level_at(
+                "ListStreams",
+                &["dynamodb:ListStreams"],
+                location,
+            );
+        }
         self.role.allow_at(
             "SendFailedBatches",
             &["sqs:SendMessage"],
             vec![on_failure_queue_arn.clone()],
             location,
         );
-        let mapping = LambdaEventSourceMapping::new(self.invocation_name())
-            .event_source_arn(stream_arn)
+        let mut mapping = LambdaEventSourceMapping::new(self.invocation_name())
+            .event_source_arn(stream_arn.clone())
             .starting_position("LATEST")
             .maximum_retry_attempts(3)
-            .bisect_batch_on_function_error(true)
-            .destination_config(LambdaEventSourceMappingDestinationConfig::new().on_failure(
+            .bisect_batch_on_function_error(true);
+        if let Some(size) = batch_size {
+            mapping = mapping
+                .batch_size(size)
+                .maximum_record_age_in_seconds(86_400)
+                .function_response_types(vec!["ReportBatchItemFailures"]);
+        }
+        let mapping = mapping.destination_config(
+            LambdaEventSourceMappingDestinationConfig::new().on_failure(
                 LambdaEventSourceMappingDestinationConfigOnFailure::new(on_failure_queue_arn),
-            ));
-        let n = self.next_mapping_name();
-        self.stack.declare_typed(&n, mapping, location)
+            ),
+        );
+        self.declare_mapping(mapping, &stream_arn, location)
     }
 
     /// Where asynchronous invocations that fail after retries go (an `on_failure`
@@ -336,6 +405,47 @@ impl Function {
         }
     }
 
+    /// Declares an event source mapping of this function, unless it already reads the same
+    /// queue or stream: Lambda refuses a second mapping of one source to one function
+    /// (`ResourceConflictException` at apply, after validate and plan pass), so that is an
+    /// error here, at the second call.
+    fn declare_mapping(
+        &self,
+        mapping: LambdaEventSourceMapping,
+        source: &Expr,
+        location: RustLocation,
+    ) -> ResourceRef {
+        let function = self.invocation_name();
+        let existing = self.stack.0.borrow().blocks.iter().find_map(|b| {
+            let same = b.is_resource("aws_lambda_event_source_mapping")
+                && b.body.get("event_source_arn") == Some(source)
+                && b.body.get("function_name") == Some(&function);
+            same.then(|| (b.address(), b.origin))
+        });
+        if let Some((address, origin)) = existing {
+            let first = match origin {
+                crate::origin::Origin::Rust(l) => format!(" at {l}"),
+                _ => String::new(),
+            };
+            self.stack.error(
+                location,
+                format!(
+                    "`{}` already reads `{source}` (`{address}`, subscribed{first})",
+                    self.resource.address()
+                ),
+                Some("Lambda accepts one event source mapping per source and function (a second one fails at apply with ResourceConflictException): subscribe once, with the batch size you need"),
+            );
+            return ResourceRef {
+                stack_id: self.stack.id(),
+                kind: "resource",
+                resource_type: "aws_lambda_event_source_mapping".into(),
+                name: address.rsplit('.').next().unwrap_or_default().to_string(),
+            };
+        }
+        let n = self.next_mapping_name();
+        self.stack.declare_typed(&n, mapping, location)
+    }
+
     fn next_mapping_name(&self) -> String {
         let s = self.stack.0.borrow();
         let base = format!("{}_source", self.id);
@@ -355,6 +465,22 @@ impl Function {
             i += 1;
         }
     }
+}
+
+/// Runtimes SnapStart supports: Java 11+, Python 3.12+, .NET 8+.
+fn snap_start_runtime(runtime: &str) -> bool {
+    let version = |prefix: &str| {
+        runtime
+            .strip_prefix(prefix)
+            .and_then(|v| v.split('.').next())
+            .and_then(|v| v.parse::<u32>().ok())
+    };
+    version("java").is_some_and(|v| v >= 11)
+        || runtime
+            .strip_prefix("python3.")
+            .and_then(|v| v.parse::<u32>().ok())
+            .is_some_and(|minor| minor >= 12)
+        || version("dotnet").is_some_and(|v| v >= 8)
 }
 
 impl Grantee for Function {
@@ -401,6 +527,17 @@ impl FunctionBuilder {
     /// Provisioned concurrency on the alias (needs `.alias(…)`).
     pub fn provisioned_concurrency(mut self, n: i64) -> Self {
         self.provisioned_concurrency = Some(n);
+        self
+    }
+    /// SnapStart: Lambda snapshots the initialized function when a version is published
+    /// and resumes new instances from it, which cuts Java cold starts from seconds to
+    /// hundreds of milliseconds (the checklist's mitigation besides provisioned
+    /// concurrency). Java 11+, Python 3.12+ and .NET 8 runtimes; needs an alias (only
+    /// published versions are snapshotted, so callers must invoke the alias), and excludes
+    /// provisioned concurrency. Initialization code must not keep what must differ per
+    /// instance (random seeds, unique IDs, open connections).
+    pub fn snap_start(mut self) -> Self {
+        self.snap_start = true;
         self
     }
     /// Runs in private subnets with security groups (lists of IDs); the role gets the
@@ -452,6 +589,7 @@ impl FunctionBuilder {
             match &self.code {
                 Code::Directory(d) => StackFile::ZipOfDirectory(d.clone()),
                 Code::ZipFile(f) => StackFile::Copy(f.clone()),
+                Code::Files(files) => StackFile::ZipOfFiles(files.clone()),
             },
         );
         let mut f = LambdaFunction::new(function_name.as_str(), role.arn())
@@ -486,6 +624,9 @@ impl FunctionBuilder {
         }
         if self.alias.is_some() {
             f = f.publish(true);
+        }
+        if self.snap_start {
+            f = f.snap_start(LambdaFunctionSnapStart::new("PublishedVersions"));
         }
         if let Some((subnets, groups)) = &self.vpc {
             f = f.vpc_config(LambdaFunctionVpcConfig::new(
@@ -558,14 +699,14 @@ impl FunctionBuilder {
                 );
             }
         }
-        if aws::is_python_runtime(self.runtime.as_str()) {
-            if let Some(module) = aws::python_handler_module_with_dash(&self.handler) {
-                stack.error(
-                    self.location,
-                    format!("Python handler module `{module}` contains `-`"),
-                    Some("Python cannot import a module with `-` in its name: rename the file with `_` (e.g. `lambda_function.lambda_handler`)"),
-                );
-            }
+        // Every managed runtime loads `module.function` (custom runtimes read the handler
+        // themselves): without a `.` the first invoke fails with "Bad handler".
+        if !self.runtime.as_str().starts_with("provided") && !self.handler.contains('.') {
+            stack.error(
+                self.location,
+                format!("handler `{}` has no `.`", self.handler),
+                Some("Lambda loads `module.function` (e.g. `app.handler`); the first invoke fails with `Bad handler`"),
+            );
         }
         if !(128..=10240).contains(&self.memory_mb) {
             stack.error(
@@ -587,6 +728,30 @@ impl FunctionBuilder {
                 None,
             );
         }
+        if self.snap_start {
+            let runtime = self.runtime.as_str();
+            if !snap_start_runtime(runtime) {
+                stack.error(
+                    self.location,
+                    format!("SnapStart does not support runtime `{runtime}`"),
+                    Some("SnapStart runs Java 11 and later, Python 3.12 and later, and .NET 8"),
+                );
+            }
+            if self.alias.is_none() {
+                stack.error(
+                    self.location,
+                    "SnapStart needs an alias",
+                    Some("only published versions are snapshotted: add `.alias(\"live\")` so callers invoke one"),
+                );
+            }
+            if self.provisioned_concurrency.is_some() {
+                stack.error(
+                    self.location,
+                    "SnapStart and provisioned concurrency cannot be combined",
+                    Some("Lambda rejects the version; keep one of them"),
+                );
+            }
+        }
         let name = stack.physical_name(&self.id);
         if name.len() > 64 {
             stack.error(
@@ -595,5 +760,52 @@ impl FunctionBuilder {
                 Some("use a shorter id or name prefix"),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::environment::Environment;
+
+    fn java(stack: &Stack, id: &str, runtime: Runtime) -> FunctionBuilder {
+        Function::new(
+            stack,
+            id,
+            runtime,
+            "com.acme.App::handle",
+            Code::directory("."),
+        )
+    }
+
+    #[test]
+    fn snap_start_needs_a_supported_runtime_an_alias_and_no_provisioned_concurrency() {
+        let stack = Stack::new("s", Environment::dev());
+        let _ = java(&stack, "ok", Runtime::Java21)
+            .alias("live")
+            .snap_start()
+            .build();
+        let _ = java(&stack, "node", Runtime::Nodejs22)
+            .alias("live")
+            .snap_start()
+            .build();
+        let _ = java(&stack, "bare", Runtime::Java17).snap_start().build();
+        let _ = java(&stack, "both", Runtime::Java21)
+            .alias("live")
+            .provisioned_concurrency(2)
+            .snap_start()
+            .build();
+        let errors = stack.finish().expect_err("errors");
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "SnapStart does not support runtime `nodejs22.x`",
+                "SnapStart needs an alias",
+                "SnapStart and provisioned concurrency cannot be combined"
+            ]
+        );
+        assert!(snap_start_runtime("python3.12") && snap_start_runtime("dotnet8"));
+        assert!(!snap_start_runtime("python3.11") && !snap_start_runtime("java8"));
     }
 }

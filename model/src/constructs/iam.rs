@@ -202,10 +202,20 @@ fn push_policy_text(e: &Expr, out: &mut String) {
             }
         }
         ExprKind::Traversal(t) => {
+            let text = t.to_string();
             out.push(PLACEHOLDER_MARK);
-            out.push_str(&placeholder_name(&t.to_string()));
+            out.push_str(&placeholder_name(&text));
             out.push('=');
-            out.push_str(&t.to_string());
+            match t.declared_in.0 {
+                // The stack that declared it travels with the reference (the key is not an
+                // identifier path, so `parse_reference` takes the remembered expression).
+                Some(id) => {
+                    let key = format!("{text}@{id}");
+                    PLACEHOLDER_EXPRESSIONS.with(|m| m.borrow_mut().insert(key.clone(), e.clone()));
+                    out.push_str(&key);
+                }
+                None => out.push_str(&text),
+            }
             out.push(PLACEHOLDER_MARK);
         }
         _ => {
@@ -231,9 +241,16 @@ fn render_placeholders(text: &str, vars: &mut BTreeMap<String, String>) -> Strin
         let end = after.find(PLACEHOLDER_MARK).unwrap_or(after.len());
         let token = &after[..end];
         let (name, expr) = token.split_once('=').unwrap_or((token, token));
-        vars.insert(name.to_string(), expr.to_string());
+        // Two expressions of one name (the same address in two stacks) get two variables.
+        let mut name = name.to_string();
+        let mut n = 1;
+        while vars.get(&name).is_some_and(|e| e != expr) {
+            n += 1;
+            name = format!("{}_{n}", token.split('=').next().unwrap_or(token));
+        }
+        vars.insert(name.clone(), expr.to_string());
         out.push_str("${");
-        out.push_str(name);
+        out.push_str(&name);
         out.push('}');
         rest = after.get(end + PLACEHOLDER_MARK.len_utf8()..).unwrap_or("");
     }
@@ -293,8 +310,8 @@ fn remember_expression(e: &Expr) -> String {
     text
 }
 
-/// Writes a policy document (a role's, or a bucket's, key's, topic's, queue's) to
-/// `policies/<file_name>` and returns
+/// Writes a policy document (a role's, or a bucket's, key's, topic's, queue's), normalized
+/// ([`PolicyDocument::normalized`]), to `policies/<file_name>` and returns
 /// the expression that reads it: `file(…)`, or `templatefile(…)` with the values its
 /// placeholders (in sids, actions, resources, principals and conditions) stand for.
 pub(crate) fn resource_policy_file(
@@ -303,7 +320,9 @@ pub(crate) fn resource_policy_file(
     document: &PolicyDocument,
 ) -> Expr {
     let mut vars: BTreeMap<String, String> = BTreeMap::new();
-    let mut doc = document.clone();
+    // Grants made twice write one statement; every Sid is unique.
+    let mut doc = document.normalized();
+    record_reference_uses(stack, &mut doc);
     // Only a templated file escapes literal `${`: `file()` reads text as it is.
     let mut templated = false;
     for_each_policy_string(&mut doc, &mut |text| {
@@ -340,6 +359,31 @@ pub(crate) fn resource_policy_file(
             .map(|(name, expr)| (name.clone(), parse_reference(expr)))
             .collect();
         Expr::call("templatefile", vec![file_arg, Expr::object(items)])
+    }
+}
+
+/// Remembers, for each reference into another stack in `doc`, the Rust line of the
+/// statement that uses it: a cross-stack error then points at the grant, not at the role.
+fn record_reference_uses(stack: &Stack, doc: &mut PolicyDocument) {
+    let mut uses: Vec<(String, RustLocation)> = Vec::new();
+    for statement in doc.statements.iter_mut() {
+        let Origin::Rust(&location) = statement.origin else {
+            continue;
+        };
+        let mut single = PolicyDocument::new(vec![statement.clone()]);
+        for_each_policy_string(&mut single, &mut |text| {
+            for token in text.split(PLACEHOLDER_MARK).skip(1).step_by(2) {
+                if let Some((_, key)) = token.split_once('=') {
+                    if key.contains('@') {
+                        uses.push((key.to_string(), location));
+                    }
+                }
+            }
+        });
+    }
+    let mut state = stack.0.borrow_mut();
+    for (key, location) in uses {
+        state.reference_uses.entry(key).or_insert(location);
     }
 }
 
@@ -393,7 +437,13 @@ fn parse_reference(text: &str) -> Expr {
     let mut parts = text.split('.');
     let root = parts.next().unwrap_or_default();
     let rest: Vec<&str> = parts.collect();
-    if !rest.is_empty()
+    if let Some(e) = text
+        .contains('@')
+        .then(|| PLACEHOLDER_EXPRESSIONS.with(|m| m.borrow().get(text).cloned()))
+        .flatten()
+    {
+        e
+    } else if !rest.is_empty()
         && std::iter::once(root)
             .chain(rest.iter().copied())
             .all(crate::ir::is_identifier)

@@ -1,6 +1,6 @@
 //! `LogGroup`: a CloudWatch log group that always has a retention.
 
-use super::stack::{ResourceRef, Stack};
+use super::stack::{Provider, ResourceRef, Stack};
 use crate::ir::Expr;
 use crate::l1::resources::CloudwatchLogGroup;
 use crate::origin::RustLocation;
@@ -43,6 +43,18 @@ impl LogGroup {
         retention_days: i64,
         location: RustLocation,
     ) -> LogGroup {
+        LogGroup::create_in(stack, None, id, name, retention_days, location)
+    }
+
+    /// A log group in `provider`'s region (the stack's when `None`).
+    pub(crate) fn create_in(
+        stack: &Stack,
+        provider: Option<&Provider>,
+        id: &str,
+        name: Expr,
+        retention_days: i64,
+        location: RustLocation,
+    ) -> LogGroup {
         const ALLOWED: &[i64] = &[
             1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
             2922, 3288, 3653,
@@ -57,7 +69,10 @@ impl LogGroup {
         let lg = CloudwatchLogGroup::new()
             .name(name)
             .retention_in_days(retention_days);
-        let resource = stack.declare_typed(id, lg, location);
+        let resource = match provider {
+            Some(p) => stack.declare_typed_in(p, id, lg, location),
+            None => stack.declare_typed(id, lg, location),
+        };
         LogGroup { resource }
     }
 

@@ -10,9 +10,11 @@ pub const AWS_PROVIDER_CONSTRAINT: &str = ">= 5.100, < 7.0";
 /// The Terraform versions the generated code needs.
 pub const TERRAFORM_CONSTRAINT: &str = ">= 1.5.0";
 
-pub fn terraform_block() -> Block {
+/// `terraform { required_version, required_providers }`; `required_version` is
+/// [`TERRAFORM_CONSTRAINT`] unless the backend needs a newer Terraform.
+pub fn terraform_block(required_version: &str) -> Block {
     Block::new("terraform", vec![])
-        .attr("required_version", TERRAFORM_CONSTRAINT)
+        .attr("required_version", required_version)
         .block(Block::new("required_providers", vec![]).attr(
             "aws",
             Expr::object(vec![
@@ -22,7 +24,20 @@ pub fn terraform_block() -> Block {
         ))
 }
 
+/// `provider "aws"`: the stack's region and default tags.
 pub fn provider_block(tags: &BTreeMap<String, String>, stack: &str, env: &Environment) -> Block {
+    provider_block_in(tags, stack, env, None, Expr::var("region"))
+}
+
+/// `provider "aws" { alias = …, region = … }`, with the same default tags (or the default
+/// provider when `alias` is `None`).
+pub fn provider_block_in(
+    tags: &BTreeMap<String, String>,
+    stack: &str,
+    env: &Environment,
+    alias: Option<&str>,
+    region: Expr,
+) -> Block {
     let mut all = BTreeMap::new();
     all.insert("Environment".to_string(), env.name.clone());
     all.insert("ManagedBy".to_string(), "tfstack".to_string());
@@ -31,8 +46,12 @@ pub fn provider_block(tags: &BTreeMap<String, String>, stack: &str, env: &Enviro
         all.insert(k.clone(), v.clone());
     }
     let tags = Expr::object(all.into_iter().map(|(k, v)| (k, Expr::string(v))).collect());
-    Block::new("provider", vec!["aws".to_string()])
-        .attr("region", Expr::var("region"))
+    let mut block = Block::new("provider", vec!["aws".to_string()]);
+    if let Some(alias) = alias {
+        block = block.attr("alias", alias);
+    }
+    block
+        .attr("region", region)
         .block(Block::new("default_tags", vec![]).attr("tags", tags))
 }
 

@@ -4,9 +4,15 @@
 //! would drop it early) — a redrive policy after 5 receives, server-side encryption (SQS
 //! managed, or a KMS key), and grants on its exact ARN.
 //!
+//! Every queue long-polls (`receive_wait_time_seconds = 20`).
+//!
 //! `subscribe` wires a Lambda consumer and checks AWS's advice that the visibility timeout
 //! be at least six times the function's timeout (otherwise a message still being processed
-//! becomes visible again and is delivered twice). Services (EventBridge) get send access
+//! becomes visible again and is delivered twice). The mapping reports partial batch
+//! failures (`ReportBatchItemFailures`): the handler returns
+//! `{"batchItemFailures": [{"itemIdentifier": "<messageId>"}, …]}` naming the messages it
+//! could not process, and only those are retried (an empty list, or no failures, deletes
+//! the whole batch; raising an error retries the whole batch). Services (EventBridge) get send access
 //! through the queue policy, scoped to the sending resource.
 //!
 //! ```ignore
@@ -33,6 +39,9 @@ pub const DEAD_LETTER_RETENTION_SECONDS: i64 = 14 * 24 * 3600;
 pub const MAX_RECEIVE_COUNT: i64 = 5;
 /// AWS's advice: visibility timeout ≥ 6 × the consuming function's timeout.
 pub const VISIBILITY_TIMEOUT_FACTOR: i64 = 6;
+/// Long polling: a receive waits up to 20 s (SQS's maximum) for a message instead of
+/// answering empty at once, so idle consumers make (and pay for) far fewer requests.
+pub const RECEIVE_WAIT_SECONDS: i64 = 20;
 
 /// How a queue is encrypted at rest.
 #[derive(Clone, Debug, PartialEq)]
@@ -98,7 +107,11 @@ impl Queue {
     /// Lambda functions): 14 days' retention, encrypted, no redrive of its own.
     #[track_caller]
     pub fn dead_letter(stack: &Stack, id: &str) -> Queue {
-        let location = RustLocation::caller();
+        Queue::dead_letter_at(stack, id, RustLocation::caller())
+    }
+
+    /// [`Queue::dead_letter`] at `location`.
+    pub(crate) fn dead_letter_at(stack: &Stack, id: &str, location: RustLocation) -> Queue {
         let name = stack.physical_name(id);
         let name = if name.ends_with("-dlq") {
             name
@@ -109,6 +122,7 @@ impl Queue {
         let queue = SqsQueue::new()
             .name(name.as_str())
             .message_retention_seconds(DEAD_LETTER_RETENTION_SECONDS)
+            .receive_wait_time_seconds(RECEIVE_WAIT_SECONDS)
             .sqs_managed_sse_enabled(true);
         let resource = stack.declare_typed(id, queue, location);
         Queue::declared(QueueInner {
@@ -179,8 +193,10 @@ impl Queue {
     }
 
     /// `function` consumes this queue in batches of `batch_size` (an event source mapping
-    /// reporting partial batch failures). A synth error unless the visibility timeout is at
-    /// least six times the function's timeout.
+    /// reporting partial batch failures: the handler returns
+    /// `{"batchItemFailures": [{"itemIdentifier": "<messageId>"}]}` for the messages to
+    /// retry). A synth error unless the visibility timeout is at least six times the
+    /// function's timeout, or when `function` already consumes this queue.
     #[track_caller]
     pub fn subscribe(&self, function: &Function, batch_size: i64) -> ResourceRef {
         let location = RustLocation::caller();
@@ -391,7 +407,8 @@ impl QueueBuilder {
         };
         let mut dlq = SqsQueue::new()
             .name(dlq_name.as_str())
-            .message_retention_seconds(DEAD_LETTER_RETENTION_SECONDS);
+            .message_retention_seconds(DEAD_LETTER_RETENTION_SECONDS)
+            .receive_wait_time_seconds(RECEIVE_WAIT_SECONDS);
         if self.fifo {
             dlq = dlq.fifo_queue(true);
         }
@@ -408,6 +425,7 @@ impl QueueBuilder {
             .name(name.as_str())
             .visibility_timeout_seconds(self.visibility_timeout_seconds)
             .message_retention_seconds(self.retention_seconds)
+            .receive_wait_time_seconds(RECEIVE_WAIT_SECONDS)
             .redrive_policy(redrive);
         if self.fifo {
             queue = queue.fifo_queue(true);
@@ -435,6 +453,19 @@ mod tests {
     use super::*;
     use crate::constructs::function::{Code, Function, Runtime};
     use crate::environment::Environment;
+
+    /// A Python function `worker` with `timeout` seconds.
+    fn worker(stack: &Stack, timeout: i64) -> Function {
+        Function::new(
+            stack,
+            "worker",
+            Runtime::Python311,
+            "app.handler",
+            Code::directory("."),
+        )
+        .timeout_seconds(timeout)
+        .build()
+    }
 
     fn attr(out: &crate::constructs::StackOutput, t: &str, n: &str, a: &str) -> String {
         out.config
@@ -489,15 +520,7 @@ mod tests {
     #[test]
     fn visibility_timeout_shorter_than_six_function_timeouts_is_an_error() {
         let stack = Stack::new("svc", Environment::dev());
-        let f = Function::new(
-            &stack,
-            "worker",
-            Runtime::Python311,
-            "app.handler",
-            Code::directory("."),
-        )
-        .timeout_seconds(60)
-        .build();
+        let f = worker(&stack, 60);
         let q = Queue::new(&stack, "jobs")
             .visibility_timeout_seconds(300)
             .build();
@@ -513,15 +536,7 @@ mod tests {
     #[test]
     fn long_enough_visibility_timeout_subscribes_with_grants() {
         let stack = Stack::new("svc", Environment::dev());
-        let f = Function::new(
-            &stack,
-            "worker",
-            Runtime::Python311,
-            "app.handler",
-            Code::directory("."),
-        )
-        .timeout_seconds(30)
-        .build();
+        let f = worker(&stack, 30);
         let q = Queue::fifo(&stack, "jobs")
             .visibility_timeout_seconds(300)
             .build();
@@ -531,6 +546,66 @@ mod tests {
             .config
             .resource("aws_lambda_event_source_mapping", "worker_source")
             .is_some());
+    }
+
+    #[test]
+    fn subscribing_a_function_twice_to_one_queue_is_an_error_at_the_second_call() {
+        let stack = Stack::new("svc", Environment::dev());
+        let f = worker(&stack, 10);
+        let q = Queue::new(&stack, "jobs")
+            .visibility_timeout_seconds(60)
+            .build();
+        q.subscribe(&f, 10);
+        q.subscribe(&f, 5);
+        let line = line!() - 1;
+        let errors = stack.finish().expect_err("a second mapping");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0]
+                .message
+                .contains("already reads `aws_sqs_queue.jobs.arn` (`aws_lambda_event_source_mapping.worker_source`"),
+            "{}",
+            errors[0].message
+        );
+        assert_eq!(errors[0].location.map(|l| l.line), Some(line));
+    }
+
+    #[test]
+    fn granting_twice_writes_one_statement_and_sids_stay_unique() {
+        let stack = Stack::new("svc", Environment::dev());
+        let f = worker(&stack, 10);
+        let jobs = Queue::new(&stack, "jobs")
+            .visibility_timeout_seconds(60)
+            .build();
+        let mail = Queue::new(&stack, "mail")
+            .visibility_timeout_seconds(60)
+            .build();
+        jobs.grant_send(&f);
+        jobs.grant_send(&f);
+        jobs.subscribe(&f, 10);
+        mail.subscribe(&f, 10);
+        let out = stack.finish().expect("synthesizes");
+        let Some(crate::constructs::StackFile::Text { text, .. }) =
+            out.files.get("policies/svc-dev-worker-policy.json")
+        else {
+            panic!("role policy")
+        };
+        let policy: serde_json::Value = serde_json::from_str(text).expect("json");
+        let statements = policy["Statement"].as_array().expect("statements");
+        let sids: Vec<&str> = statements
+            .iter()
+            .filter_map(|s| s["Sid"].as_str())
+            .collect();
+        assert_eq!(
+            sids,
+            ["WriteOwnLogs", "JobsSend", "ConsumeWorker"],
+            "{text}"
+        );
+        // One consume statement for both queues.
+        assert_eq!(
+            statements[2]["Resource"],
+            serde_json::json!(["${sqs_queue_jobs_arn}", "${sqs_queue_mail_arn}"])
+        );
     }
 
     #[test]

@@ -32,9 +32,17 @@
 //! let sync = api
 //!     .resource_path("/sync")
 //!     .method("POST", Integration::start_execution(state_machine_arn))
-//!     .authorization_iam()              // SigV4 callers; default is no authorization
+//!     .authorization_iam()              // SigV4 callers (else the API's default)
 //!     .build();
 //! sync.grant_invoke(&caller_role);      // `execute-api:Invoke` on this stage/method/path
+//!
+//! // Authorizers, chosen per method with a default per API (initially public):
+//! let users = api.cognito_authorizer("users", &[&pool]);   // COGNITO_USER_POOLS
+//! let token = api.token_authorizer("partners", &check_fn); // Lambda, TOKEN
+//! let request = api.request_authorizer("tenants", &check_fn, &["method.request.header.X-Tenant"]);
+//! api.default_authorization(users.authorization());        // methods built from here on
+//! order.method("PUT", &function).authorization(users.with_scopes(&["orders/write"])).build();
+//! health.method("GET", &function).public().build();        // APIGW002: suppress with a reason
 //!
 //! // Other MethodBuilder options: .query_parameter("status", false),
 //! // .request_body_schema(json_schema), .throttle(rate, burst).
@@ -50,6 +58,9 @@
 //! once per stack unless told otherwise.
 
 use super::alarm::Metric;
+use super::authorizer::{authorizer_invoke_permission, Authorization, Authorizer};
+use super::cognito::UserPool;
+use super::domain::{Certificate, HostedZone};
 use super::function::Function;
 use super::iam::{Grantee, Role};
 use super::log_group::LogGroup;
@@ -57,10 +68,11 @@ use super::naming::camel;
 use super::stack::{ResourceRef, Stack};
 use crate::ir::{Block, Expr, TemplatePart};
 use crate::l1::resources::{
-    ApiGatewayAccount, ApiGatewayDeployment, ApiGatewayGatewayResponse, ApiGatewayIntegration,
-    ApiGatewayIntegrationResponse, ApiGatewayMethod, ApiGatewayMethodResponse,
-    ApiGatewayMethodSettings, ApiGatewayMethodSettingsSettings, ApiGatewayModel,
-    ApiGatewayRequestValidator, ApiGatewayResource, ApiGatewayRestApi,
+    ApiGatewayAccount, ApiGatewayAuthorizer, ApiGatewayBasePathMapping, ApiGatewayDeployment,
+    ApiGatewayDomainName, ApiGatewayDomainNameEndpointConfiguration, ApiGatewayGatewayResponse,
+    ApiGatewayIntegration, ApiGatewayIntegrationResponse, ApiGatewayMethod,
+    ApiGatewayMethodResponse, ApiGatewayMethodSettings, ApiGatewayMethodSettingsSettings,
+    ApiGatewayModel, ApiGatewayRequestValidator, ApiGatewayResource, ApiGatewayRestApi,
     ApiGatewayRestApiEndpointConfiguration, ApiGatewayStage, ApiGatewayStageAccessLogSettings,
     LambdaPermission,
 };
@@ -150,6 +162,23 @@ impl RestApiCors {
     }
 }
 
+/// How the callers of a REST API method prove who they are.
+pub type RestAuthorization = Authorization<RestAuthorizerKind>;
+
+/// A declared authorizer of a REST API.
+pub type RestAuthorizer = Authorizer<RestAuthorizerKind>;
+
+/// What a REST API authorizer checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RestAuthorizerKind {
+    /// Tokens of Cognito user pools.
+    Cognito,
+    /// A Lambda function given the bearer token.
+    Token,
+    /// A Lambda function given the request's headers, query string and context.
+    Request,
+}
+
 /// Execution logging level of the stage (`*/*` method settings).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExecutionLogLevel {
@@ -214,6 +243,10 @@ struct State {
     deployed: Vec<ResourceRef>,
     /// The role API Gateway assumes for AWS service integrations.
     integration_role: Option<Role>,
+    /// The API's authorizers.
+    authorizers: Vec<ResourceRef>,
+    /// What methods built without their own authorization get.
+    default_authorization: Option<RestAuthorization>,
 }
 
 impl std::fmt::Debug for RestApi {
@@ -236,7 +269,7 @@ pub struct MethodBuilder {
     resource: ApiResource,
     http_method: String,
     integration: Integration,
-    authorization_iam: bool,
+    authorization: Option<RestAuthorization>,
     cache_ttl_seconds: Option<i64>,
     query_parameters: Vec<(String, bool)>,
     body_schema: Option<String>,
@@ -252,6 +285,7 @@ pub struct Method {
     integration: ResourceRef,
     http_method: String,
     path: String,
+    iam: bool,
 }
 
 impl RestApi {
@@ -315,6 +349,187 @@ impl RestApi {
         Metric::new("AWS/ApiGateway", metric_name)
             .dimension("ApiName", self.0.name.as_str())
             .dimension("Stage", self.0.stage_name.as_str())
+    }
+
+    /// Serves the stage at `https://<domain>/` (a regional domain name, TLS 1.2 only) with
+    /// `certificate` (regional, covering `domain`) and alias records in `zone`. The
+    /// execute-api URL keeps working (CloudFront may use it as origin).
+    #[track_caller]
+    pub fn custom_domain(
+        &self,
+        id: &str,
+        domain: impl Into<Expr>,
+        certificate: &Certificate,
+        zone: &HostedZone,
+    ) -> ResourceRef {
+        let location = RustLocation::caller();
+        let inner = &self.0;
+        let stack = &inner.stack;
+        let domain = domain.into();
+        certificate.check_regional(stack, location);
+        let name = ApiGatewayDomainName::new(domain.clone())
+            .regional_certificate_arn(certificate.arn())
+            .endpoint_configuration(ApiGatewayDomainNameEndpointConfiguration::new(vec![
+                "REGIONAL",
+            ]))
+            .security_policy("TLS_1_2");
+        let name = stack.declare_typed(id, name, location);
+        let mapping = ApiGatewayBasePathMapping::new(inner.api.id(), name.attr("domain_name"))
+            .stage_name(inner.stage.attr("stage_name"));
+        stack.declare_typed(id, mapping, location);
+        zone.alias_records(
+            stack,
+            id,
+            &domain,
+            name.attr("regional_domain_name"),
+            name.attr("regional_zone_id"),
+            location,
+        );
+        name
+    }
+
+    /// The authorization of every method built after this call that does not choose its
+    /// own (initially public).
+    pub fn default_authorization(&self, authorization: RestAuthorization) {
+        self.0.state.borrow_mut().default_authorization = Some(authorization);
+    }
+
+    /// A Cognito authorizer `id`: the `Authorization` header carries a token of one of
+    /// `pools` (an ID token, or an access token when the method asks for scopes).
+    #[track_caller]
+    pub fn cognito_authorizer(&self, id: &str, pools: &[&UserPool]) -> RestAuthorizer {
+        let location = RustLocation::caller();
+        let inner = &self.0;
+        if pools.is_empty() {
+            inner.stack.error(
+                location,
+                "a Cognito authorizer needs at least one user pool",
+                None,
+            );
+        }
+        for p in pools {
+            inner.stack.check_same_stack(p.resource(), location);
+        }
+        let authorizer = ApiGatewayAuthorizer::new(
+            inner.stack.physical_name(&format!("{}_{id}", inner.id)),
+            inner.api.id(),
+        )
+        .type_("COGNITO_USER_POOLS")
+        .provider_arns(Expr::tuple(pools.iter().map(|p| p.arn()).collect()))
+        .identity_source("method.request.header.Authorization");
+        self.declare_authorizer(id, authorizer, RestAuthorizerKind::Cognito, location)
+    }
+
+    /// A Lambda authorizer `id` of type TOKEN: `function` gets the `Authorization` header
+    /// and answers with an IAM policy for the caller; answers are cached 5 minutes per
+    /// token.
+    #[track_caller]
+    pub fn token_authorizer(&self, id: &str, function: &Function) -> RestAuthorizer {
+        self.lambda_authorizer(
+            id,
+            function,
+            RestAuthorizerKind::Token,
+            "method.request.header.Authorization".to_string(),
+            RustLocation::caller(),
+        )
+    }
+
+    /// A Lambda authorizer `id` of type REQUEST: `function` gets the request's headers,
+    /// query string, stage variables and context; `identity_sources`
+    /// (`method.request.header.X-Tenant`, `method.request.querystring.key`, …) key the
+    /// 5-minute cache of its answers, and a request without them is refused.
+    #[track_caller]
+    pub fn request_authorizer(
+        &self,
+        id: &str,
+        function: &Function,
+        identity_sources: &[&str],
+    ) -> RestAuthorizer {
+        let location = RustLocation::caller();
+        const PREFIXES: &[&str] = &[
+            "method.request.header.",
+            "method.request.querystring.",
+            "stageVariables.",
+            "context.",
+        ];
+        if identity_sources.is_empty() {
+            self.0.stack.error(
+                location,
+                "a REQUEST authorizer needs at least one identity source",
+                Some("e.g. `method.request.header.Authorization`"),
+            );
+        }
+        for source in identity_sources {
+            if !PREFIXES
+                .iter()
+                .any(|p| source.starts_with(p) && source.len() > p.len())
+            {
+                self.0.stack.error(
+                    location,
+                    format!("`{source}` is not an identity source API Gateway knows"),
+                    Some("use method.request.header.NAME, method.request.querystring.NAME, stageVariables.NAME or context.NAME"),
+                );
+            }
+        }
+        self.lambda_authorizer(
+            id,
+            function,
+            RestAuthorizerKind::Request,
+            identity_sources.join(", "),
+            location,
+        )
+    }
+
+    fn lambda_authorizer(
+        &self,
+        id: &str,
+        function: &Function,
+        kind: RestAuthorizerKind,
+        identity_source: String,
+        location: RustLocation,
+    ) -> RestAuthorizer {
+        let inner = &self.0;
+        inner.stack.check_same_stack(function.resource(), location);
+        let authorizer = ApiGatewayAuthorizer::new(
+            inner.stack.physical_name(&format!("{}_{id}", inner.id)),
+            inner.api.id(),
+        )
+        .type_(if kind == RestAuthorizerKind::Token {
+            "TOKEN"
+        } else {
+            "REQUEST"
+        })
+        .authorizer_uri(function.alias_invoke_arn())
+        .identity_source(identity_source)
+        .authorizer_result_ttl_in_seconds(300);
+        let handle = self.declare_authorizer(id, authorizer, kind, location);
+        authorizer_invoke_permission(
+            &inner.stack,
+            function,
+            self.execution_arn(),
+            &handle.resource,
+            &format!("AllowRestApi{}Authorizer{}", camel(&inner.id), camel(id)),
+            location,
+        );
+        handle
+    }
+
+    fn declare_authorizer(
+        &self,
+        id: &str,
+        authorizer: ApiGatewayAuthorizer,
+        kind: RestAuthorizerKind,
+        location: RustLocation,
+    ) -> RestAuthorizer {
+        let inner = &self.0;
+        let resource =
+            inner
+                .stack
+                .declare_typed(&format!("{}_{id}", inner.id), authorizer, location);
+        let mut state = inner.state.borrow_mut();
+        state.authorizers.push(resource.clone());
+        state.deployed.push(resource.clone());
+        RestAuthorizer { resource, kind }
     }
 
     /// The resource at `path` (`/`, `/orders`, `/orders/{orderId}`), creating every segment
@@ -409,7 +624,7 @@ impl ApiResource {
             resource: self.clone(),
             http_method: http_method.to_ascii_uppercase(),
             integration: integration.into(),
-            authorization_iam: false,
+            authorization: None,
             cache_ttl_seconds: None,
             query_parameters: Vec::new(),
             body_schema: None,
@@ -422,8 +637,17 @@ impl ApiResource {
 impl MethodBuilder {
     /// Callers sign requests with SigV4 and need `execute-api:Invoke` (see
     /// [`Method::grant_invoke`]).
-    pub fn authorization_iam(mut self) -> Self {
-        self.authorization_iam = true;
+    pub fn authorization_iam(self) -> Self {
+        self.authorization(RestAuthorization::Iam)
+    }
+    /// Anyone may call this method, whatever the API's default.
+    pub fn public(self) -> Self {
+        self.authorization(RestAuthorization::Public)
+    }
+    /// This method's authorization (default: the API's, see
+    /// [`RestApi::default_authorization`]).
+    pub fn authorization(mut self, authorization: RestAuthorization) -> Self {
+        self.authorization = Some(authorization);
         self
     }
     /// Caches responses for `seconds` (needs the API's cache cluster), keyed on every path
@@ -480,17 +704,29 @@ impl MethodBuilder {
                 .iter()
                 .map(|(q, required)| (format!("method.request.querystring.{q}"), *required)),
         );
+        let authorization = self.authorization.clone().unwrap_or_else(|| {
+            inner
+                .state
+                .borrow()
+                .default_authorization
+                .clone()
+                .unwrap_or(RestAuthorization::Public)
+        });
+        let (kind, authorizer, scopes) = self.authorization_parts(&authorization);
+        let iam = kind == "AWS_IAM";
         let mut method = ApiGatewayMethod::new(
-            if self.authorization_iam {
-                "AWS_IAM"
-            } else {
-                "NONE"
-            },
+            kind,
             http_method.as_str(),
             self.resource.resource_id.clone(),
             inner.api.id(),
         )
         .request_validator_id(inner.validator.id());
+        if let Some(authorizer) = authorizer {
+            method = method.authorizer_id(authorizer);
+        }
+        if !scopes.is_empty() {
+            method = method.authorization_scopes(scopes);
+        }
         if !parameters.is_empty() {
             method = method.request_parameters(Expr::object(
                 parameters
@@ -555,6 +791,52 @@ impl MethodBuilder {
             integration: integration_ref,
             http_method,
             path,
+            iam,
+        }
+    }
+
+    /// The method's `authorization`, authorizer ID and scopes, checked.
+    fn authorization_parts(
+        &self,
+        authorization: &RestAuthorization,
+    ) -> (&'static str, Option<Expr>, Vec<String>) {
+        let inner = &self.resource.api.0;
+        let stack = &inner.stack;
+        match authorization {
+            RestAuthorization::Public => ("NONE", None, Vec::new()),
+            RestAuthorization::Iam => ("AWS_IAM", None, Vec::new()),
+            RestAuthorization::Authorizer { authorizer, scopes } => {
+                if !inner
+                    .state
+                    .borrow()
+                    .authorizers
+                    .contains(&authorizer.resource)
+                {
+                    stack.error(
+                        self.location,
+                        format!(
+                            "`{}` is not an authorizer of REST API `{}`",
+                            authorizer.resource.address(),
+                            inner.id
+                        ),
+                        Some("a method uses an authorizer of its own API"),
+                    );
+                }
+                let kind = match authorizer.kind {
+                    RestAuthorizerKind::Cognito => "COGNITO_USER_POOLS",
+                    RestAuthorizerKind::Token | RestAuthorizerKind::Request => {
+                        if !scopes.is_empty() {
+                            stack.error(
+                                self.location,
+                                "authorization scopes need a Cognito authorizer",
+                                Some("a Lambda authorizer decides by itself; drop the scopes"),
+                            );
+                        }
+                        "CUSTOM"
+                    }
+                };
+                (kind, Some(authorizer.resource.id()), scopes.clone())
+            }
         }
     }
 
@@ -632,10 +914,7 @@ impl MethodBuilder {
         let stack = &api.stack;
         let loc = self.location;
         stack.check_same_stack(function.resource(), loc);
-        let invoke_arn = match &function.alias {
-            Some(alias) => alias.attr("invoke_arn"),
-            None => function.invoke_arn(),
-        };
+        let invoke_arn = function.alias_invoke_arn();
         let mut integration = ApiGatewayIntegration::new(
             method.attr("http_method"),
             self.resource.resource_id.clone(),
@@ -784,12 +1063,24 @@ impl Method {
             &self.path,
         )
     }
-    /// Lets `grantee` call this method on this stage (for `.authorization_iam()` methods).
+    /// Lets `grantee` call this method on this stage (an IAM-authorized method; an error
+    /// otherwise: `execute-api:Invoke` would not be checked).
     #[track_caller]
     pub fn grant_invoke(&self, grantee: &impl Grantee) {
         let location = RustLocation::caller();
         let role = grantee.grantee_role();
         if !role.stack.check_same_stack(&self.method, location) {
+            return;
+        }
+        if !self.iam {
+            role.stack.error(
+                location,
+                format!(
+                    "method `{} {}` is not IAM-authorized: `execute-api:Invoke` would not be checked",
+                    self.http_method, self.path
+                ),
+                Some("build the method with `.authorization_iam()`"),
+            );
             return;
         }
         role.allow_at(
@@ -1442,6 +1733,129 @@ mod tests {
             method.body.get("authorization").and_then(Expr::as_str),
             Some("AWS_IAM")
         );
+    }
+
+    #[test]
+    fn methods_take_the_default_authorization_or_their_own() {
+        let stack = Stack::new("shop", Environment::prod());
+        let f = function(&stack);
+        let check = Function::new(
+            &stack,
+            "check",
+            Runtime::Python312,
+            "check.handler",
+            Code::directory("functions/check"),
+        )
+        .build();
+        let api = RestApi::new(&stack, "api").build();
+        let pool = crate::constructs::UserPool::new(&stack, "users").build();
+        let users = api.cognito_authorizer("users", &[&pool]);
+        let token = api.token_authorizer("partners", &check);
+        let request =
+            api.request_authorizer("tenants", &check, &["method.request.header.X-Tenant"]);
+        api.resource_path("/health").method("GET", &f).build();
+        api.default_authorization(users.authorization());
+        let orders = api.resource_path("/orders");
+        orders.method("GET", &f).build();
+        orders
+            .method("POST", &f)
+            .authorization(users.with_scopes(&["orders/write"]))
+            .build();
+        orders
+            .method("PUT", &f)
+            .authorization(token.authorization())
+            .build();
+        orders
+            .method("PATCH", &f)
+            .authorization(request.authorization())
+            .build();
+        let delete = orders.method("DELETE", &f).public().build();
+        delete.grant_invoke(&Role::for_service(&stack, "r", "lambda.amazonaws.com"));
+        let errors = stack.finish().expect_err("grant on a public method");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].message.contains("is not IAM-authorized"),
+            "{errors:?}"
+        );
+
+        let stack = Stack::new("shop", Environment::prod());
+        let f = function(&stack);
+        let api = RestApi::new(&stack, "api").build();
+        let pool = crate::constructs::UserPool::new(&stack, "users").build();
+        let users = api.cognito_authorizer("users", &[&pool]);
+        api.default_authorization(users.authorization());
+        api.resource_path("/orders").method("GET", &f).build();
+        let out = stack.finish().expect("valid");
+        assert_eq!(
+            attr_of(
+                &out,
+                "aws_api_gateway_method",
+                "api_get_orders",
+                "authorization"
+            )
+            .as_deref(),
+            Some("\"COGNITO_USER_POOLS\"")
+        );
+        assert_eq!(
+            attr_of(
+                &out,
+                "aws_api_gateway_authorizer",
+                "api_users",
+                "provider_arns"
+            )
+            .as_deref(),
+            Some("[aws_cognito_user_pool.users.arn]")
+        );
+        let triggers =
+            attr_of(&out, "aws_api_gateway_deployment", "api", "triggers").unwrap_or_default();
+        assert!(
+            triggers.contains("aws_api_gateway_authorizer.api_users"),
+            "{triggers}"
+        );
+    }
+
+    /// A stack with a REST API whose `GET /x` a token authorizer checks.
+    fn token_authorized() -> (Stack, RestApi, Function) {
+        let stack = Stack::new("shop", Environment::dev());
+        let f = function(&stack);
+        let api = RestApi::new(&stack, "api").build();
+        let token = api.token_authorizer("partners", &f);
+        api.resource_path("/x")
+            .method("GET", &f)
+            .authorization(token.authorization())
+            .build();
+        (stack, api, f)
+    }
+
+    #[test]
+    fn lambda_authorizers_get_a_permission_for_that_authorizer_only() {
+        let (stack, _, _) = token_authorized();
+        let out = stack.finish().expect("valid");
+        assert_eq!(
+            attr_of(&out, "aws_lambda_permission", "api_partners", "source_arn").as_deref(),
+            Some("\"${aws_api_gateway_rest_api.api.execution_arn}/authorizers/${aws_api_gateway_authorizer.api_partners.id}\"")
+        );
+        assert_eq!(
+            attr_of(&out, "aws_api_gateway_method", "api_get_x", "authorization").as_deref(),
+            Some("\"CUSTOM\"")
+        );
+    }
+
+    #[test]
+    fn an_unknown_identity_source_is_an_error() {
+        let (stack, api, f) = token_authorized();
+        let _ = api.request_authorizer("bad", &f, &["header.X"]);
+        let errors = stack.finish().expect_err("bad identity source");
+        assert!(errors[0]
+            .message
+            .contains("`header.X` is not an identity source"));
+    }
+
+    fn attr_of(out: &crate::constructs::StackOutput, t: &str, n: &str, a: &str) -> Option<String> {
+        out.config
+            .resource(t, n)
+            .and_then(|b| b.body.get(a))
+            .map(|e| e.to_string())
     }
 
     #[test]

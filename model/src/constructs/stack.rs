@@ -1,8 +1,9 @@
 //! A stack: one Terraform root module for one environment, built by typed constructs.
 
+use super::backend::S3Backend;
 use crate::environment::Environment;
 use crate::iam::PolicyDocument;
-use crate::ir::{is_identifier, Block, Config, Expr};
+use crate::ir::{is_identifier, Block, Config, DeclaredIn, Expr, ExprKind, Traversal};
 use crate::origin::{Origin, RustLocation};
 use crate::typed::TypedBlock;
 use std::cell::RefCell;
@@ -42,8 +43,20 @@ pub enum StackFile {
     },
     /// A deterministic zip of a directory's files.
     ZipOfDirectory(PathBuf),
+    /// A deterministic zip of files held in memory.
+    ZipOfFiles(Vec<CodeFile>),
     /// A file copied as is.
     Copy(PathBuf),
+}
+
+/// One file of a package synth zips from memory (a function's `Code::Files`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeFile {
+    /// The path inside the package, `/`-separated (`handler.py`, `internal/x.go`).
+    pub path: String,
+    pub bytes: std::borrow::Cow<'static, [u8]>,
+    /// Stored with mode 0755 (a `bootstrap` always is).
+    pub executable: bool,
 }
 
 /// The IAM policy of a role, filled by `grant_*` calls until synth.
@@ -79,6 +92,18 @@ pub(crate) struct StackState {
     pub tags: BTreeMap<String, String>,
     /// (rule, reason, location, address) suppressions declared on constructs.
     pub suppressions: Vec<Suppression>,
+    /// Where the state lives, and where that was said.
+    pub backend: Option<(S3Backend, RustLocation)>,
+    /// Aliased AWS providers (other regions): alias → region and where it was declared.
+    pub providers: BTreeMap<String, (Expr, RustLocation)>,
+    /// The provider of the resources declared now ([`Stack::in_region`]).
+    pub current_provider: Option<Provider>,
+    /// The ids of the stacks built together with this one (itself included): references
+    /// between them are allowed and wired through outputs.
+    pub group: Rc<RefCell<Vec<u64>>>,
+    /// For references into other stacks written into policy documents (`text@stack id`):
+    /// the Rust line of the statement that first used each.
+    pub reference_uses: BTreeMap<String, RustLocation>,
 }
 
 /// A finding the stack author chose to accept, with the reason.
@@ -116,6 +141,16 @@ pub struct ResourceRef {
 }
 
 impl ResourceRef {
+    /// The resource `resource_type.name` of `stack` (for what a construct declares later,
+    /// e.g. a role's policy written at synth).
+    pub(crate) fn in_stack(stack: &Stack, resource_type: &str, name: &str) -> ResourceRef {
+        ResourceRef {
+            stack_id: stack.id(),
+            kind: "resource",
+            resource_type: resource_type.to_string(),
+            name: name.to_string(),
+        }
+    }
     /// `type.name` (or `data.type.name`).
     pub fn address(&self) -> String {
         if self.kind == "data" {
@@ -124,13 +159,17 @@ impl ResourceRef {
             format!("{}.{}", self.resource_type, self.name)
         }
     }
-    /// A reference to one of its attributes: `aws_sqs_queue.jobs.arn`.
+    /// A reference to one of its attributes: `aws_sqs_queue.jobs.arn`. The reference
+    /// remembers its stack: used in another stack of the same App, it is read through this
+    /// stack's outputs ([`super::stack_set::StackSet`]).
     pub fn attr(&self, attribute: &str) -> Expr {
-        if self.kind == "data" {
-            Expr::reference("data", &[&self.resource_type, &self.name, attribute])
+        let mut traversal = if self.kind == "data" {
+            Traversal::new("data", &[&self.resource_type, &self.name, attribute])
         } else {
-            Expr::reference(&self.resource_type, &[&self.name, attribute])
-        }
+            Traversal::new(self.resource_type.as_str(), &[&self.name, attribute])
+        };
+        traversal.declared_in = DeclaredIn(Some(self.stack_id));
+        Expr::from(traversal)
     }
     pub fn arn(&self) -> Expr {
         self.attr("arn")
@@ -140,6 +179,22 @@ impl ResourceRef {
     }
     pub fn name_attr(&self) -> Expr {
         self.attr("name")
+    }
+}
+
+/// An aliased AWS provider of a stack: resources declared with it live in its region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Provider {
+    alias: String,
+}
+
+impl Provider {
+    pub fn alias(&self) -> &str {
+        &self.alias
+    }
+    /// `aws.<alias>`, the value of a block's `provider` meta-argument.
+    pub fn reference(&self) -> Expr {
+        Expr::reference("aws", &[&self.alias])
     }
 }
 
@@ -164,8 +219,9 @@ pub struct StackOutput {
 impl Stack {
     /// A new, empty stack `name` (snake_case) for `env`.
     pub fn new(name: &str, env: Environment) -> Self {
+        let id = NEXT_STACK_ID.fetch_add(1, Ordering::Relaxed);
         let state = StackState {
-            id: NEXT_STACK_ID.fetch_add(1, Ordering::Relaxed),
+            id,
             name: name.to_string(),
             name_prefix: name.replace('_', "-"),
             env,
@@ -180,6 +236,11 @@ impl Stack {
             finalizers: Vec::new(),
             tags: BTreeMap::new(),
             suppressions: Vec::new(),
+            backend: None,
+            providers: BTreeMap::new(),
+            current_provider: None,
+            group: Rc::new(RefCell::new(vec![id])),
+            reference_uses: BTreeMap::new(),
         };
         Stack(Rc::new(RefCell::new(state)))
     }
@@ -230,21 +291,39 @@ impl Stack {
         });
     }
 
-    /// Checks that `other` belongs to this stack; records an error otherwise.
+    /// Checks that `other` belongs to this stack or to a stack built with it (whose
+    /// values are then read through its outputs); records an error otherwise.
     pub(crate) fn check_same_stack(&self, other: &ResourceRef, location: RustLocation) -> bool {
-        if other.stack_id != self.id() {
+        if self.0.borrow().group.borrow().contains(&other.stack_id) {
+            true
+        } else {
             self.error(
                 location,
                 format!(
-                    "`{}` belongs to another stack and cannot be referenced here",
+                    "`{}` belongs to another stack, not built with this one, and cannot be referenced here",
                     other.address()
                 ),
-                Some("a stack is one Terraform root module: pass values between stacks with variables and outputs"),
+                Some(OTHER_STACK_HELP),
             );
             false
-        } else {
-            true
         }
+    }
+
+    /// Keeps this stack's state in `backend` (for this stack only; `App::backend` sets one
+    /// for every stack).
+    #[track_caller]
+    pub fn set_backend(&self, backend: S3Backend) {
+        self.set_backend_at(backend, RustLocation::caller());
+    }
+
+    /// [`Stack::set_backend`] at `location`.
+    pub fn set_backend_at(&self, backend: S3Backend, location: RustLocation) {
+        self.0.borrow_mut().backend = Some((backend, location));
+    }
+
+    /// Where this stack's state lives, if it has a backend.
+    pub fn backend(&self) -> Option<S3Backend> {
+        self.0.borrow().backend.as_ref().map(|(b, _)| b.clone())
     }
 
     /// Declares a block, checking that its address is valid and unused.
@@ -280,8 +359,105 @@ impl Stack {
             return r;
         }
         s.addresses.insert(address, location);
+        let mut block = block;
+        if let Some(p) = &s.current_provider {
+            if kind == "resource" && block.body.get("provider").is_none() {
+                block.body.items.insert(
+                    0,
+                    crate::ir::Structure::Attribute(crate::ir::Attribute {
+                        name: "provider".to_string(),
+                        value: p.reference(),
+                        origin: Origin::Generated,
+                    }),
+                );
+            }
+        }
         s.blocks.push(block.with_origin(Origin::rust(location)));
         r
+    }
+
+    /// An AWS provider for `region` (a region name, or an expression such as a variable),
+    /// aliased `alias`, with the stack's default tags; declared once. Declaring an alias again
+    /// with another region is an error.
+    #[track_caller]
+    pub fn provider(&self, alias: &str, region: impl Into<Expr>) -> Provider {
+        self.provider_at(alias, region.into(), RustLocation::caller())
+    }
+
+    pub(crate) fn provider_at(
+        &self,
+        alias: &str,
+        region: Expr,
+        location: RustLocation,
+    ) -> Provider {
+        if !is_identifier(alias) || alias.contains('-') {
+            self.error(
+                location,
+                format!("invalid provider alias `{alias}`"),
+                Some("use letters, digits and `_` (e.g. `us_east_1`, `dr`)"),
+            );
+        }
+        if let Some(r) = region.as_str() {
+            if !super::backend::is_region(r) {
+                self.error(location, format!("`{r}` is not an AWS region"), None);
+            }
+        }
+        let mut s = self.0.borrow_mut();
+        match s.providers.get(alias) {
+            Some((existing, _)) if *existing != region => {
+                let existing = existing.to_string();
+                drop(s);
+                self.error(
+                    location,
+                    format!("provider `aws.{alias}` is already declared for region {existing}"),
+                    Some("give the other region its own alias"),
+                );
+            }
+            Some(_) => {}
+            None => {
+                s.providers.insert(alias.to_string(), (region, location));
+            }
+        }
+        Provider {
+            alias: alias.to_string(),
+        }
+    }
+
+    /// The provider for `us-east-1`, where CloudFront's certificates and web ACLs live.
+    pub(crate) fn us_east_1(&self, location: RustLocation) -> Provider {
+        self.provider_at("us_east_1", Expr::string("us-east-1"), location)
+    }
+
+    /// Adds a typed L1 resource in `provider`'s region.
+    #[track_caller]
+    pub fn add_in<T: TypedBlock>(
+        &self,
+        provider: &Provider,
+        name: &str,
+        resource: T,
+    ) -> ResourceRef {
+        self.declare_typed_in(provider, name, resource, RustLocation::caller())
+    }
+
+    /// Declares a typed L1 resource in `provider`'s region (for constructs).
+    pub(crate) fn declare_typed_in<T: TypedBlock>(
+        &self,
+        provider: &Provider,
+        name: &str,
+        resource: T,
+        location: RustLocation,
+    ) -> ResourceRef {
+        let mut block = Block::new("resource", vec![T::TYPE.to_string(), name.to_string()]);
+        block.body = resource.to_body();
+        block.body.items.insert(
+            0,
+            crate::ir::Structure::Attribute(crate::ir::Attribute {
+                name: "provider".to_string(),
+                value: provider.reference(),
+                origin: Origin::Generated,
+            }),
+        );
+        self.declare("resource", block, location)
     }
 
     /// Adds a typed L1 resource: `stack.add("jobs", SqsQueue::new().name("jobs"))`.
@@ -436,13 +612,66 @@ impl Stack {
         self.0.borrow_mut().outputs.push(block);
     }
 
-    /// Adds a file under the module (e.g. `policies/x.json`).
+    /// Adds a file under the module (e.g. `policies/x.json`). Two different files at one
+    /// path (two constructs whose names make the same file name) are an error: one would
+    /// silently replace the other.
     pub(crate) fn add_file(&self, path: String, file: StackFile) {
-        self.0.borrow_mut().files.insert(path, file);
+        let mut s = self.0.borrow_mut();
+        if let Some(existing) = s.files.get(&path) {
+            if *existing != file {
+                s.errors.push(SynthError {
+                    message: format!("two different files would be written to `{path}`"),
+                    location: None,
+                    help: Some("give the constructs that write them different ids".to_string()),
+                });
+                return;
+            }
+        }
+        s.files.insert(path, file);
     }
 
+    /// Work for synth time, run in the region the stack declares in now (see
+    /// [`Stack::in_region`]).
     pub(crate) fn add_finalizer(&self, f: Finalizer) {
+        let provider = self.0.borrow().current_provider.clone();
+        let f: Finalizer = match provider {
+            None => f,
+            Some(p) => Box::new(move |stack: &Stack| stack.in_region(&p, || f(stack))),
+        };
         self.0.borrow_mut().finalizers.push(f);
+    }
+
+    /// Declares every resource `define` declares (and what their constructs declare at
+    /// synth) in `provider`'s region: a bucket, its key and its log groups in the
+    /// disaster-recovery region. Data sources keep the default provider.
+    pub fn in_region<R>(&self, provider: &Provider, define: impl FnOnce() -> R) -> R {
+        let previous = self
+            .0
+            .borrow_mut()
+            .current_provider
+            .replace(provider.clone());
+        let result = define();
+        self.0.borrow_mut().current_provider = previous;
+        result
+    }
+
+    /// The region of an aliased provider of this stack (`var.region` for none).
+    pub fn region_of(&self, provider: Option<&Provider>) -> Expr {
+        match provider {
+            Some(p) => self
+                .0
+                .borrow()
+                .providers
+                .get(p.alias())
+                .map(|(region, _)| region.clone())
+                .unwrap_or_else(|| Expr::var("region")),
+            None => Expr::var("region"),
+        }
+    }
+
+    /// The provider resources are declared with now ([`Stack::in_region`]).
+    pub(crate) fn current_provider(&self) -> Option<Provider> {
+        self.0.borrow().current_provider.clone()
     }
 
     /// Accepts a finding of `rule` on `resource`, with the reason (shown in lint output).
@@ -467,6 +696,13 @@ impl Stack {
     /// Lowers the stack: runs the deferred work, checks references, and returns the
     /// module or every error found.
     pub fn finish(self) -> Result<StackOutput, Vec<SynthError>> {
+        self.prepare();
+        self.lower()
+    }
+
+    /// Runs the deferred work (finalizers, role policies): after it, every block the stack
+    /// will have is declared.
+    pub(crate) fn prepare(&self) {
         // Finalizers may add more finalizers (rarely); run until none are left.
         loop {
             let pending = std::mem::take(&mut self.0.borrow_mut().finalizers);
@@ -474,29 +710,62 @@ impl Stack {
                 break;
             }
             for f in pending {
-                f(&self);
+                f(self);
             }
         }
         let closing = std::mem::take(&mut self.0.borrow_mut().closing);
         for work in closing.into_values() {
-            work(&self);
+            work(self);
         }
+    }
+
+    /// Checks references and the backend, and returns the module or every error found.
+    pub(crate) fn lower(self) -> Result<StackOutput, Vec<SynthError>> {
         self.check_references();
+        self.check_backend();
         let state = self.0.borrow();
         if !state.errors.is_empty() {
             return Err(state.errors.clone());
         }
         let mut config = Config::default();
-        config.push(crate::constructs::module::terraform_block());
+        let required_terraform = state
+            .backend
+            .as_ref()
+            .and_then(|(b, _)| b.required_terraform())
+            .unwrap_or(crate::constructs::module::TERRAFORM_CONSTRAINT);
+        config.push(crate::constructs::module::terraform_block(
+            required_terraform,
+        ));
+        if let Some((backend, location)) = &state.backend {
+            config.push(backend.block(&state.name, &state.env.name, *location));
+        }
         config.push(crate::constructs::module::provider_block(
             &state.tags,
             &state.name,
             &state.env,
         ));
+        for (alias, (region, _)) in &state.providers {
+            config.push(crate::constructs::module::provider_block_in(
+                &state.tags,
+                &state.name,
+                &state.env,
+                Some(alias),
+                region.clone(),
+            ));
+        }
         config.push(crate::constructs::module::region_variable(&state.env));
         config.blocks.extend(state.variables.iter().cloned());
         config.blocks.extend(state.blocks.iter().cloned());
         config.blocks.extend(state.outputs.iter().cloned());
+        // A typed suppression is written above its block in the generated Terraform, so
+        // a scanner of `out/` (tfstack too) sees what linting the stack sees.
+        for s in &state.suppressions {
+            if let Some(block) = config.blocks.iter_mut().find(|b| b.address() == s.address) {
+                block
+                    .comments
+                    .push(format!("tfstack:ignore[{}] {}", s.rule, s.reason));
+            }
+        }
         Ok(StackOutput {
             name: state.name.clone(),
             env: state.env.clone(),
@@ -506,27 +775,64 @@ impl Stack {
         })
     }
 
-    /// Every reference to a resource must name one this stack declares.
+    /// Every reference to a resource must name one this stack declares (references into
+    /// the other stacks of a stack set were rewritten before this runs).
     fn check_references(&self) {
         let mut missing = Vec::new();
+        let mut foreign = Vec::new();
         {
             let s = self.0.borrow();
             let known: BTreeSet<&String> = s.addresses.keys().collect();
             for block in s.blocks.iter().chain(s.outputs.iter()) {
                 let mut exprs = Vec::new();
                 collect_exprs(&block.body, &mut exprs);
+                // `provider = aws.<alias>` names a provider, not a resource.
+                let provider = block.body.get("provider");
+                exprs.retain(|e| Some(*e) != provider);
                 for e in exprs {
-                    for t in e.traversals() {
-                        if let Some(addr) = t.resource_address() {
-                            if !known.contains(&addr) {
-                                if let Origin::Rust(loc) = block.origin {
-                                    missing.push((*loc, addr, block.address()));
-                                }
+                    // Names a `for` expression binds (`option` in `for option in …`) are
+                    // not resources.
+                    let mut bound: BTreeSet<&str> = BTreeSet::new();
+                    e.visit(&mut |inner| {
+                        if let crate::ir::ExprKind::For(f) = &inner.kind {
+                            bound.insert(f.value_var.as_str());
+                            if let Some(k) = &f.key_var {
+                                bound.insert(k.as_str());
                             }
+                        }
+                    });
+                    for t in e.traversals() {
+                        if bound.contains(t.root.as_str()) {
+                            continue;
+                        }
+                        let Some(addr) = t.resource_address() else {
+                            continue;
+                        };
+                        let Origin::Rust(&loc) = block.origin else {
+                            continue;
+                        };
+                        if t.declared_in.0.is_some_and(|id| id != s.id) {
+                            // Within the stack set, a reference left unwired already has
+                            // its error (e.g. a producer without a backend).
+                            if t.declared_in
+                                .0
+                                .is_some_and(|id| !s.group.borrow().contains(&id))
+                            {
+                                foreign.push((loc, addr, block.address()));
+                            }
+                        } else if !known.contains(&addr) {
+                            missing.push((loc, addr, block.address()));
                         }
                     }
                 }
             }
+        }
+        for (loc, addr, from) in foreign {
+            self.error(
+                loc,
+                format!("`{from}` references `{addr}`, which belongs to another stack, not built with this one"),
+                Some(OTHER_STACK_HELP),
+            );
         }
         for (loc, addr, from) in missing {
             self.error(
@@ -538,6 +844,51 @@ impl Stack {
             );
         }
     }
+
+    /// The backend, if any, must be usable.
+    fn check_backend(&self) {
+        let (problems, location) = {
+            let s = self.0.borrow();
+            let Some((backend, location)) = &s.backend else {
+                return;
+            };
+            (backend.problems(&s.name, &s.env.name), *location)
+        };
+        for (message, help) in problems {
+            self.error(location, message, Some(help));
+        }
+    }
+
+    /// Every block and output of the stack, for rewriting references.
+    pub(crate) fn for_each_expr_mut(&self, f: &mut dyn FnMut(&str, &mut Expr)) {
+        let mut s = self.0.borrow_mut();
+        let state = &mut *s;
+        for block in state.blocks.iter_mut().chain(state.outputs.iter_mut()) {
+            let address = block.address();
+            visit_body_mut(&mut block.body, &mut |e| f(&address, e));
+        }
+    }
+}
+
+/// Help for a reference to a stack that is not built with this one.
+const OTHER_STACK_HELP: &str = "stacks registered together (`App::stacks([…], |[a, b]| …)`) may reference each other's resources: tfstack wires them through the producer's outputs; a stack on its own is one Terraform root module";
+
+/// Calls `f` on every expression of `body` (nested blocks included), children first.
+fn visit_body_mut(body: &mut crate::ir::Body, f: &mut dyn FnMut(&mut Expr)) {
+    for item in &mut body.items {
+        match item {
+            crate::ir::Structure::Attribute(a) => a.value.visit_mut(f),
+            crate::ir::Structure::Block(b) => visit_body_mut(&mut b.body, f),
+        }
+    }
+}
+
+/// Whether `e` is a reference made in a stack other than `stack_id`.
+pub(crate) fn foreign_traversal(e: &Expr, stack_id: u64) -> Option<&Traversal> {
+    match &e.kind {
+        ExprKind::Traversal(t) if t.declared_in.0.is_some_and(|id| id != stack_id) => Some(t),
+        _ => None,
+    }
 }
 
 fn collect_exprs<'a>(body: &'a crate::ir::Body, out: &mut Vec<&'a Expr>) {
@@ -546,5 +897,30 @@ fn collect_exprs<'a>(body: &'a crate::ir::Body, out: &mut Vec<&'a Expr>) {
             crate::ir::Structure::Attribute(a) => out.push(&a.value),
             crate::ir::Structure::Block(b) => collect_exprs(&b.body, out),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_different_files_at_one_path_are_an_error() {
+        let stack = Stack::new("s", Environment::dev());
+        let text = |t: &str| StackFile::Text {
+            text: t.to_string(),
+            origins: Vec::new(),
+        };
+        stack.add_file("policies/x.json".into(), text("{}"));
+        stack.add_file("policies/x.json".into(), text("{}"));
+        assert!(
+            stack.0.borrow().errors.is_empty(),
+            "the same file twice is fine"
+        );
+        stack.add_file("policies/x.json".into(), text("{\"a\": 1}"));
+        let errors = stack.finish().expect_err("collision");
+        assert!(errors[0]
+            .message
+            .contains("two different files would be written to `policies/x.json`"));
     }
 }

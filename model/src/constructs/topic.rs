@@ -226,6 +226,7 @@ impl Topic {
         let queue = SqsQueue::new()
             .name(stack.physical_name(&id))
             .message_retention_seconds(DEAD_LETTER_RETENTION_SECONDS)
+            .receive_wait_time_seconds(super::queue::RECEIVE_WAIT_SECONDS)
             .sqs_managed_sse_enabled(true);
         let queue = stack.declare_typed(&id, queue, location);
         let document = PolicyDocument::new(vec![
@@ -239,7 +240,7 @@ impl Topic {
         ]);
         let policy = resource_policy_file(
             stack,
-            &format!("{}-policy.json", stack.physical_name(&id)),
+            &format!("{}-queue-policy.json", stack.physical_name(&id)),
             &document,
         );
         stack.declare_typed(
@@ -346,7 +347,7 @@ impl Topic {
         }
         let policy = resource_policy_file(
             stack,
-            &format!("{}-policy.json", stack.physical_name(&self.0.id)),
+            &format!("{}-topic-policy.json", stack.physical_name(&self.0.id)),
             &PolicyDocument::new(statements),
         );
         stack.declare_typed(
@@ -409,7 +410,10 @@ mod tests {
             p.body.get("source_arn").map(|e| e.to_string()).as_deref(),
             Some("aws_sns_topic.events.arn")
         );
-        let q = text(&out, "policies/shop-dev-events-worker-dlq-policy.json");
+        let q = text(
+            &out,
+            "policies/shop-dev-events-worker-dlq-queue-policy.json",
+        );
         assert!(
             q.contains("\"aws:SourceArn\": \"${sns_topic_events_arn}\""),
             "{q}"
@@ -423,7 +427,7 @@ mod tests {
             !publisher.contains("kms:"),
             "AWS managed key needs no grant: {publisher}"
         );
-        let topic_policy = text(&out, "policies/shop-dev-events-policy.json");
+        let topic_policy = text(&out, "policies/shop-dev-events-topic-policy.json");
         assert!(topic_policy.contains("\"aws:SecureTransport\": \"false\""));
     }
 

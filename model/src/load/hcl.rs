@@ -34,9 +34,11 @@ impl std::error::Error for ParseError {}
 /// each piece's syntax tree dropped once it is converted: hcl-edit's tree takes about 20
 /// times the text, the IR a fraction of that. The pieces give the same IR as the whole
 /// (see [`next_cut`]); a file that does not parse is parsed whole, so errors are the
-/// whole file's.
+/// whole file's. Each top-level block gets the suppression comments above it, read from
+/// the whole text wherever the cuts fall.
 pub fn parse_body(text: &str, file: FileId) -> Result<ir::Body, ParseError> {
-    parse_in_pieces(text, file, PIECE)
+    let body = parse_in_pieces(text, file, PIECE)?;
+    Ok(with_suppression_comments(body, text))
 }
 
 /// The size of the pieces a large file is parsed in.
@@ -131,6 +133,45 @@ fn parse_whole(text: &str, file: FileId) -> Result<ir::Body, ParseError> {
     Ok(loader.body(&body))
 }
 
+/// Each top-level block of `body` (parsed from `text`) with the suppression comments
+/// written above it.
+fn with_suppression_comments(mut body: ir::Body, text: &str) -> ir::Body {
+    for item in &mut body.items {
+        if let ir::Structure::Block(b) = item {
+            if let Origin::File { span, .. } = b.origin {
+                b.comments = suppression_comments(text, span.start as usize).into();
+            }
+        }
+    }
+    body
+}
+
+/// The `tfstack:ignore[...]` comments in the run of comment lines just above the line
+/// holding `start` (without their `#` or `//`), top to bottom: what [`ir::Block::comments`]
+/// holds, so that generating and loading a block gives it back.
+fn suppression_comments(text: &str, start: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line_start = text
+        .get(..start)
+        .map_or(0, |t| t.rfind('\n').map_or(0, |i| i + 1));
+    while line_start > 0 {
+        let previous = text
+            .get(..line_start - 1)
+            .map_or(0, |t| t.rfind('\n').map_or(0, |i| i + 1));
+        let line = text.get(previous..line_start - 1).unwrap_or("").trim();
+        let Some(comment) = line.strip_prefix('#').or_else(|| line.strip_prefix("//")) else {
+            break;
+        };
+        let comment = comment.strip_prefix(' ').unwrap_or(comment);
+        if comment.starts_with("tfstack:ignore[") {
+            out.push(comment.to_string());
+        }
+        line_start = previous;
+    }
+    out.reverse();
+    out
+}
+
 /// hcl-edit's message is the whole multi-line rendering; keep the first meaningful line.
 fn parse_message(e: &hcl_edit::parser::Error) -> String {
     let m = e.message().trim();
@@ -142,6 +183,15 @@ fn parse_message(e: &hcl_edit::parser::Error) -> String {
 }
 
 /// Parses a single expression (for `--var k=v` values and tests).
+/// An expression tfstack writes itself (a `for` expression a construct needs), parsed as
+/// the loader reads it back, with no origin in any file; `None` when it does not parse (a
+/// bug of the construct, which its tests catch).
+pub fn generated_expression(text: &str) -> Option<Expr> {
+    let mut expr = parse_expression(text, FileId(u32::MAX)).ok()?;
+    expr.visit_mut(&mut |e| e.origin = Origin::Generated);
+    Some(expr)
+}
+
 pub fn parse_expression(text: &str, file: FileId) -> Result<Expr, ParseError> {
     let expr = hcl_edit::parser::parse_expr(text).map_err(|e| {
         let loc = e.location();
@@ -216,6 +266,7 @@ impl Loader<'_> {
             labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
             body: self.body(&b.body),
             origin,
+            comments: ir::Comments::default(),
         }
     }
 
@@ -266,10 +317,9 @@ impl Loader<'_> {
                 }))
             }
             Expression::Parenthesis(p) => ExprKind::Parenthesis(Box::new(self.expr(p.inner()))),
-            Expression::Variable(v) => ExprKind::Traversal(Box::new(ir::Traversal {
-                root: v.as_str().to_string(),
-                operators: Vec::new(),
-            })),
+            Expression::Variable(v) => {
+                ExprKind::Traversal(Box::new(ir::Traversal::new(v.as_str().to_string(), &[])))
+            }
             Expression::Conditional(c) => ExprKind::Conditional(Box::new(ir::Conditional {
                 condition: self.expr(&c.cond_expr),
                 true_expr: self.expr(&c.true_expr),
@@ -323,7 +373,16 @@ impl Loader<'_> {
                     rhs: self.expr(&b.rhs_expr),
                 }))
             }
-            Expression::ForExpr(_) => ExprKind::Opaque(self.source(e)),
+            Expression::ForExpr(f) => ExprKind::For(Box::new(ir::ForExpr {
+                key_var: f.intro.key_var.as_ref().map(|k| k.as_str().to_string()),
+                value_var: f.intro.value_var.as_str().to_string(),
+                collection: self.expr(&f.intro.collection_expr),
+                key: f.key_expr.as_ref().map(|k| self.expr(k)),
+                value: self.expr(&f.value_expr),
+                condition: f.cond.as_ref().map(|c| self.expr(&c.expr)),
+                grouping: f.grouping,
+                source: self.source(e),
+            })),
         };
         Expr { kind, origin }
     }
@@ -355,6 +414,7 @@ impl Loader<'_> {
         Some(ExprKind::Traversal(Box::new(ir::Traversal {
             root,
             operators,
+            declared_in: ir::DeclaredIn(None),
         })))
     }
 
@@ -510,6 +570,32 @@ resource "aws_lambda_permission" "api" {
                 let pieced = format!("{:?}", parse_in_pieces(&text, FileId(0), size));
                 assert!(pieced == whole, "{} in pieces of {size}", path.display());
             }
+        }
+    }
+
+    #[test]
+    fn suppression_comments_above_a_block_are_kept() {
+        let text = "# Generated\n\n# tfstack:ignore[LOG001] kept\n// other\n//tfstack:ignore[TFS002] too\nresource \"a\" \"b\" {\n}\nresource \"c\" \"d\" {\n  x = 1\n}\n\n# tfstack:ignore[X] not above\n\nresource \"e\" \"f\" {\n}\n# tfstack:ignore[Y] above\nresource \"g\" \"h\" {\n}\n";
+        let body = load(text);
+        let comments: Vec<&[String]> = body.blocks().map(|b| b.comments.as_slice()).collect();
+        let above = |c: &[&str]| c.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            comments,
+            [
+                &above(&["tfstack:ignore[LOG001] kept", "tfstack:ignore[TFS002] too"])[..],
+                &[],
+                &[],
+                &above(&["tfstack:ignore[Y] above"])[..],
+            ]
+        );
+        // The same comments when the file is parsed in pieces: the one cut is before `c`
+        // (never before a comment), so `g` and the comment above it are in the second
+        // piece, found at their place in the whole text.
+        let cut = next_cut(text, 1).expect("a cut");
+        assert!(text[cut..].starts_with("resource \"c\""));
+        for size in 1..text.len() {
+            let pieced = parse_in_pieces(text, FileId(0), size).expect("parses");
+            assert_eq!(with_suppression_comments(pieced, text), body, "size {size}");
         }
     }
 

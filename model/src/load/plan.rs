@@ -29,15 +29,14 @@ pub struct PlanModule {
 /// Blocks for every resource in a plan, one list per module instance (root first, then
 /// child modules depth first), and the parts of it that are wrongly typed. A
 /// wrongly typed section or resource is reported and skipped, never a panic — and never
-/// linted half-read (fix: a resource whose `values` was not an object was linted with no
-/// attributes at all, so LOG001 reported a retention the plan may well have set).
+/// linted half-read (a resource whose `values` is not an object would be linted with no
+/// attributes at all, and LOG001 would report a retention the plan may well set).
 ///
 /// Each module instance is linted on its own, as its configuration is: `aws_sqs_queue.q`
-/// in the root and in `module.x` are two queues (fix: they were one module's blocks, and
-/// the child's took the root's configuration).
+/// in the root and in `module.x` are two queues, each with its own configuration.
 ///
 /// `spanned` is the same plan parsed with spans: blocks, attributes and values then point
-/// at their text in the plan (fix: findings in a plan pointed at its directory, 1:1).
+/// at their text in the plan (without it, findings would point at its directory).
 pub fn blocks_from_plan(
     plan: &Json,
     file: FileId,
@@ -368,7 +367,7 @@ fn resource_block(
 }
 
 /// The `expressions` of each configuration resource, by address: one lookup per planned
-/// resource (each used to scan every configuration resource).
+/// resource, not a scan of every configuration resource.
 type ConfigExpressions<'a> = HashMap<&'a str, &'a Json>;
 
 /// The configuration resources of one module (`None`: not in the plan); for an address

@@ -176,10 +176,9 @@ fn expr_of(v: &Value) -> Expr {
     }
 }
 
-/// Gives every part of a parsed template the string's origin (the parse was of a copy).
-/// Fix: only the interpolations themselves were relocated, so a nested expression
-/// (`"${max(var.a, 0)}"`) kept the copy's placeholder file id, and locating a finding
-/// on it indexed past the module's files and panicked.
+/// Gives every part of a parsed template the string's origin (the parse was of a copy),
+/// nested expressions included (`"${max(var.a, 0)}"`): none may keep the copy's
+/// placeholder file id, which names no file of the module.
 fn with_origin(mut e: Expr, origin: Origin) -> Expr {
     relocate(&mut e, origin);
     e
@@ -215,6 +214,16 @@ fn relocate(e: &mut Expr, origin: Origin) {
             relocate(&mut b.rhs, origin);
         }
         ExprKind::Tuple(items) => items.iter_mut().for_each(|i| relocate(i, origin)),
+        ExprKind::For(f) => {
+            relocate(&mut f.collection, origin);
+            if let Some(k) = &mut f.key {
+                relocate(k, origin);
+            }
+            relocate(&mut f.value, origin);
+            if let Some(c) = &mut f.condition {
+                relocate(c, origin);
+            }
+        }
         ExprKind::Object(items) => {
             for i in items {
                 i.origin = origin;

@@ -545,6 +545,7 @@ resource "aws_cloudwatch_event_archive" "sync_events" {
 resource "aws_sqs_queue" "events_dlq" {
   message_retention_seconds = 1209600
   name                      = "integration-service-dev-events-dlq"
+  receive_wait_time_seconds = 20
   sqs_managed_sse_enabled   = true
 }
 
@@ -552,6 +553,7 @@ resource "aws_sqs_queue" "sync_tasks_dlq" {
   fifo_queue                = true
   message_retention_seconds = 1209600
   name                      = "integration-service-dev-sync-tasks-dlq.fifo"
+  receive_wait_time_seconds = 20
   sqs_managed_sse_enabled   = true
 }
 
@@ -560,6 +562,7 @@ resource "aws_sqs_queue" "sync_tasks" {
   fifo_queue                  = true
   message_retention_seconds   = 345600
   name                        = "integration-service-dev-sync-tasks.fifo"
+  receive_wait_time_seconds   = 20
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.sync_tasks_dlq.arn
     maxReceiveCount     = 5
@@ -927,6 +930,7 @@ resource "aws_lambda_function" "event_publisher" {
 resource "aws_sqs_queue" "error_handler_dlq" {
   message_retention_seconds = 1209600
   name                      = "integration-service-dev-error-handler-dlq"
+  receive_wait_time_seconds = 20
   sqs_managed_sse_enabled   = true
 }
 
@@ -2379,7 +2383,7 @@ resource "aws_api_gateway_deployment" "sync_api" {
 
 resource "aws_sns_topic_policy" "alarms" {
   arn = aws_sns_topic.alarms.arn
-  policy = templatefile("${path.module}/policies/integration-service-dev-alarms-policy.json", {
+  policy = templatefile("${path.module}/policies/integration-service-dev-alarms-topic-policy.json", {
     cloudwatch_metric_alarm_american_connector_error_rate_arn  = aws_cloudwatch_metric_alarm.american_connector_error_rate.arn
     cloudwatch_metric_alarm_api_5xx_rate_arn                   = aws_cloudwatch_metric_alarm.api_5xx_rate.arn
     cloudwatch_metric_alarm_cache_cpu_arn                      = aws_cloudwatch_metric_alarm.cache_cpu.arn

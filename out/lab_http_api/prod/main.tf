@@ -29,12 +29,67 @@ resource "aws_lambda_function" "lab_lambda_mvp" {
   }
 }
 
+resource "aws_cognito_user_pool" "lab_users" {
+  auto_verified_attributes = ["email"]
+  deletion_protection      = "ACTIVE"
+  mfa_configuration        = "OPTIONAL"
+  name                     = "lab-http-api-prod-lab-users"
+  username_attributes      = ["email"]
+
+  account_recovery_setting {
+    recovery_mechanism {
+      name     = "verified_email"
+      priority = 1
+    }
+  }
+
+  admin_create_user_config {
+    allow_admin_create_user_only = true
+  }
+
+  password_policy {
+    minimum_length                   = 12
+    password_history_size            = 5
+    require_lowercase                = true
+    require_numbers                  = true
+    require_symbols                  = true
+    require_uppercase                = true
+    temporary_password_validity_days = 3
+  }
+
+  software_token_mfa_configuration {
+    enabled = true
+  }
+
+  username_configuration {
+    case_sensitive = false
+  }
+}
+
+resource "aws_cognito_user_pool_client" "lab_users_cli" {
+  access_token_validity         = 60
+  enable_token_revocation       = true
+  explicit_auth_flows           = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]
+  generate_secret               = false
+  id_token_validity             = 60
+  name                          = "lab-http-api-prod-lab-users-cli"
+  prevent_user_existence_errors = "ENABLED"
+  refresh_token_validity        = 30
+  user_pool_id                  = aws_cognito_user_pool.lab_users.id
+
+  token_validity_units {
+    access_token  = "minutes"
+    id_token      = "minutes"
+    refresh_token = "days"
+  }
+}
+
 resource "aws_apigatewayv2_api" "lab_http_api" {
   name          = "lab-http-api-prod-lab-http-api"
   protocol_type = "HTTP"
 
   cors_configuration {
-    allow_headers = ["content-type"]
+    allow_headers = ["authorization", "content-type"]
     allow_methods = ["POST", "OPTIONS"]
     allow_origins = ["*"]
     max_age       = 300
@@ -73,6 +128,18 @@ resource "aws_apigatewayv2_stage" "lab_http_api" {
   }
 }
 
+resource "aws_apigatewayv2_authorizer" "lab_http_api_lab_users" {
+  api_id           = aws_apigatewayv2_api.lab_http_api.id
+  authorizer_type  = "JWT"
+  identity_sources = ["$request.header.Authorization"]
+  name             = "lab-http-api-prod-lab-http-api-lab-users"
+
+  jwt_configuration {
+    audience = [aws_cognito_user_pool_client.lab_users_cli.id]
+    issuer   = "https://${aws_cognito_user_pool.lab_users.endpoint}"
+  }
+}
+
 resource "aws_apigatewayv2_integration" "lab_http_api_lab_lambda_mvp" {
   api_id                 = aws_apigatewayv2_api.lab_http_api.id
   integration_method     = "POST"
@@ -82,9 +149,11 @@ resource "aws_apigatewayv2_integration" "lab_http_api_lab_lambda_mvp" {
 }
 
 resource "aws_apigatewayv2_route" "lab_http_api_post_hola" {
-  api_id    = aws_apigatewayv2_api.lab_http_api.id
-  route_key = "POST /hola"
-  target    = "integrations/${aws_apigatewayv2_integration.lab_http_api_lab_lambda_mvp.id}"
+  api_id             = aws_apigatewayv2_api.lab_http_api.id
+  authorization_type = "JWT"
+  authorizer_id      = aws_apigatewayv2_authorizer.lab_http_api_lab_users.id
+  route_key          = "POST /hola"
+  target             = "integrations/${aws_apigatewayv2_integration.lab_http_api_lab_lambda_mvp.id}"
 }
 
 resource "aws_lambda_permission" "lab_http_api_post_hola_invoke" {
@@ -102,6 +171,7 @@ resource "aws_apigatewayv2_deployment" "lab_http_api" {
     redeployment = sha1(jsonencode([
       aws_apigatewayv2_route.lab_http_api_post_hola,
       aws_apigatewayv2_integration.lab_http_api_lab_lambda_mvp,
+      aws_apigatewayv2_authorizer.lab_http_api_lab_users,
     ]))
   }
 

@@ -6,6 +6,16 @@ output "api_url" {
   value       = aws_apigatewayv2_stage.lab_http_api.invoke_url
 }
 
+output "user_pool_id" {
+  description = "Cognito user pool of the lab's callers"
+  value       = aws_cognito_user_pool.lab_users.id
+}
+
+output "user_pool_client_id" {
+  description = "App client to sign in with (its ID tokens are accepted)"
+  value       = aws_cognito_user_pool_client.lab_users_cli.id
+}
+
 output "function_name" {
   description = "Name of the Lambda function"
   value       = aws_lambda_function.lab_lambda_mvp.function_name

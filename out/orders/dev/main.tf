@@ -2,10 +2,12 @@
 # Stack `orders`, environment `dev`.
 
 resource "aws_dynamodb_table" "orders" {
-  billing_mode = "PAY_PER_REQUEST"
-  hash_key     = "orderId"
-  name         = "orders-dev-orders"
-  range_key    = "createdAt"
+  billing_mode     = "PAY_PER_REQUEST"
+  hash_key         = "orderId"
+  name             = "orders-dev-orders"
+  range_key        = "createdAt"
+  stream_enabled   = true
+  stream_view_type = "NEW_AND_OLD_IMAGES"
 
   attribute {
     name = "createdAt"
@@ -193,11 +195,10 @@ resource "aws_lambda_function" "orders_crud" {
 
   environment {
     variables = {
-      TABLE_NAME       = aws_dynamodb_table.orders.name
-      STATUS_INDEX     = "StatusIndex"
-      EVENTS_TOPIC_ARN = aws_sns_topic.order_events.arn
-      ALLOWED_ORIGIN   = var.frontend_origin
-      LOG_LEVEL        = "INFO"
+      TABLE_NAME     = aws_dynamodb_table.orders.name
+      STATUS_INDEX   = "StatusIndex"
+      ALLOWED_ORIGIN = var.frontend_origin
+      LOG_LEVEL      = "INFO"
     }
   }
 
@@ -215,6 +216,69 @@ resource "aws_lambda_alias" "orders_crud" {
   function_name    = aws_lambda_function.orders_crud.function_name
   function_version = aws_lambda_function.orders_crud.version
   name             = "live"
+}
+
+resource "aws_iam_role" "order_events" {
+  name               = "orders-dev-order-events"
+  assume_role_policy = file("${path.module}/policies/orders-dev-order-events-trust.json")
+}
+
+resource "aws_cloudwatch_log_group" "order_events" {
+  name              = "/aws/lambda/orders-dev-order-events"
+  retention_in_days = 7
+}
+
+resource "aws_lambda_function" "order_events" {
+  architectures    = ["x86_64"]
+  description      = "Publishes order events from the orders table's stream (seed 003)"
+  filename         = "${path.module}/build/order_events.zip"
+  function_name    = "orders-dev-order-events"
+  handler          = "handler.handler"
+  memory_size      = 256
+  role             = aws_iam_role.order_events.arn
+  runtime          = "python3.12"
+  source_code_hash = filebase64sha256("${path.module}/build/order_events.zip")
+  timeout          = 30
+
+  environment {
+    variables = {
+      EVENTS_TOPIC_ARN = aws_sns_topic.order_events.arn
+      LOG_LEVEL        = "INFO"
+    }
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.order_events.name
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+}
+
+resource "aws_sqs_queue" "orders_order_events_failures" {
+  message_retention_seconds = 1209600
+  name                      = "orders-dev-orders-order-events-failures-dlq"
+  receive_wait_time_seconds = 20
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_lambda_event_source_mapping" "order_events_source" {
+  batch_size                     = 100
+  bisect_batch_on_function_error = true
+  event_source_arn               = aws_dynamodb_table.orders.stream_arn
+  function_name                  = aws_lambda_function.order_events.function_name
+  function_response_types        = ["ReportBatchItemFailures"]
+  maximum_record_age_in_seconds  = 86400
+  maximum_retry_attempts         = 3
+  starting_position              = "LATEST"
+
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.orders_order_events_failures.arn
+    }
+  }
 }
 
 resource "aws_iam_role" "invoice_pdf" {
@@ -260,11 +324,12 @@ resource "aws_lambda_function" "invoice_pdf" {
 resource "aws_sqs_queue" "order_events_invoice_pdf_dlq" {
   message_retention_seconds = 1209600
   name                      = "orders-dev-order-events-invoice-pdf-dlq"
+  receive_wait_time_seconds = 20
   sqs_managed_sse_enabled   = true
 }
 
 resource "aws_sqs_queue_policy" "order_events_invoice_pdf_dlq" {
-  policy = templatefile("${path.module}/policies/orders-dev-order-events-invoice-pdf-dlq-policy.json", {
+  policy = templatefile("${path.module}/policies/orders-dev-order-events-invoice-pdf-dlq-queue-policy.json", {
     sns_topic_order_events_arn                 = aws_sns_topic.order_events.arn
     sqs_queue_order_events_invoice_pdf_dlq_arn = aws_sqs_queue.order_events_invoice_pdf_dlq.arn
   })
@@ -402,6 +467,69 @@ resource "aws_api_gateway_gateway_response" "orders_api_default_5xx" {
   rest_api_id   = aws_api_gateway_rest_api.orders_api.id
 }
 
+resource "aws_cognito_user_pool" "customers" {
+  auto_verified_attributes = ["email"]
+  deletion_protection      = "INACTIVE"
+  mfa_configuration        = "OPTIONAL"
+  name                     = "orders-dev-customers"
+  username_attributes      = ["email"]
+
+  account_recovery_setting {
+    recovery_mechanism {
+      name     = "verified_email"
+      priority = 1
+    }
+  }
+
+  admin_create_user_config {
+    allow_admin_create_user_only = false
+  }
+
+  password_policy {
+    minimum_length                   = 12
+    password_history_size            = 5
+    require_lowercase                = true
+    require_numbers                  = true
+    require_symbols                  = true
+    require_uppercase                = true
+    temporary_password_validity_days = 3
+  }
+
+  software_token_mfa_configuration {
+    enabled = true
+  }
+
+  username_configuration {
+    case_sensitive = false
+  }
+}
+
+resource "aws_cognito_user_pool_client" "customers_web" {
+  access_token_validity         = 60
+  enable_token_revocation       = true
+  explicit_auth_flows           = ["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"]
+  generate_secret               = false
+  id_token_validity             = 60
+  name                          = "orders-dev-customers-web"
+  prevent_user_existence_errors = "ENABLED"
+  refresh_token_validity        = 30
+  user_pool_id                  = aws_cognito_user_pool.customers.id
+
+  token_validity_units {
+    access_token  = "minutes"
+    id_token      = "minutes"
+    refresh_token = "days"
+  }
+}
+
+resource "aws_api_gateway_authorizer" "orders_api_customers" {
+  identity_source = "method.request.header.Authorization"
+  name            = "orders-dev-orders-api-customers"
+  provider_arns   = [aws_cognito_user_pool.customers.arn]
+  rest_api_id     = aws_api_gateway_rest_api.orders_api.id
+  type            = "COGNITO_USER_POOLS"
+}
+
 resource "aws_api_gateway_resource" "orders_api_orders" {
   parent_id   = aws_api_gateway_rest_api.orders_api.root_resource_id
   path_part   = "orders"
@@ -416,7 +544,8 @@ resource "aws_api_gateway_model" "orders_api_post_orders" {
 }
 
 resource "aws_api_gateway_method" "orders_api_post_orders" {
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.orders_api_customers.id
   http_method   = "POST"
   request_models = {
     "application/json" = aws_api_gateway_model.orders_api_post_orders.name
@@ -445,7 +574,8 @@ resource "aws_lambda_permission" "orders_api_post_orders" {
 }
 
 resource "aws_api_gateway_method" "orders_api_get_orders" {
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.orders_api_customers.id
   http_method   = "GET"
   request_parameters = {
     "method.request.querystring.status" = true
@@ -480,7 +610,8 @@ resource "aws_api_gateway_resource" "orders_api_orders_orderid" {
 }
 
 resource "aws_api_gateway_method" "orders_api_get_orders_orderid" {
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.orders_api_customers.id
   http_method   = "GET"
   request_parameters = {
     "method.request.path.orderId" = true
@@ -516,7 +647,8 @@ resource "aws_api_gateway_model" "orders_api_put_orders_orderid" {
 }
 
 resource "aws_api_gateway_method" "orders_api_put_orders_orderid" {
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.orders_api_customers.id
   http_method   = "PUT"
   request_models = {
     "application/json" = aws_api_gateway_model.orders_api_put_orders_orderid.name
@@ -548,7 +680,8 @@ resource "aws_lambda_permission" "orders_api_put_orders_orderid" {
 }
 
 resource "aws_api_gateway_method" "orders_api_delete_orders_orderid" {
-  authorization = "NONE"
+  authorization = "COGNITO_USER_POOLS"
+  authorizer_id = aws_api_gateway_authorizer.orders_api_customers.id
   http_method   = "DELETE"
   request_parameters = {
     "method.request.path.orderId" = true
@@ -705,7 +838,23 @@ resource "aws_cloudwatch_metric_alarm" "lambda_throttles" {
   }
 
   metric_query {
-    expression  = "SUM([m1, m2])"
+    id          = "m3"
+    label       = "order_events"
+    return_data = false
+
+    metric {
+      dimensions = {
+        FunctionName = aws_lambda_function.order_events.function_name
+      }
+      metric_name = "Throttles"
+      namespace   = "AWS/Lambda"
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    expression  = "SUM([m1, m2, m3])"
     id          = "total"
     label       = "Throttles"
     return_data = true
@@ -755,7 +904,23 @@ resource "aws_cloudwatch_metric_alarm" "lambda_errors" {
   }
 
   metric_query {
-    expression  = "SUM([m1, m2])"
+    id          = "m3"
+    label       = "order_events"
+    return_data = false
+
+    metric {
+      dimensions = {
+        FunctionName = aws_lambda_function.order_events.function_name
+      }
+      metric_name = "Errors"
+      namespace   = "AWS/Lambda"
+      period      = 60
+      stat        = "Sum"
+    }
+  }
+
+  metric_query {
+    expression  = "SUM([m1, m2, m3])"
     id          = "total"
     label       = "Errors"
     return_data = true
@@ -1157,7 +1322,7 @@ resource "aws_s3_bucket_policy" "invoices" {
 
 resource "aws_sns_topic_policy" "order_events" {
   arn = aws_sns_topic.order_events.arn
-  policy = templatefile("${path.module}/policies/orders-dev-order-events-policy.json", {
+  policy = templatefile("${path.module}/policies/orders-dev-order-events-topic-policy.json", {
     sns_topic_order_events_arn = aws_sns_topic.order_events.arn
   })
 }
@@ -1172,7 +1337,7 @@ resource "aws_kms_key_policy" "notifications" {
 
 resource "aws_sns_topic_policy" "notifications" {
   arn = aws_sns_topic.notifications.arn
-  policy = templatefile("${path.module}/policies/orders-dev-notifications-policy.json", {
+  policy = templatefile("${path.module}/policies/orders-dev-notifications-topic-policy.json", {
     cloudwatch_metric_alarm_api_5xx_arn            = aws_cloudwatch_metric_alarm.api_5xx.arn
     cloudwatch_metric_alarm_dynamodb_throttles_arn = aws_cloudwatch_metric_alarm.dynamodb_throttles.arn
     cloudwatch_metric_alarm_lambda_errors_arn      = aws_cloudwatch_metric_alarm.lambda_errors.arn
@@ -1276,6 +1441,7 @@ resource "aws_api_gateway_deployment" "orders_api" {
       aws_api_gateway_request_validator.orders_api,
       aws_api_gateway_gateway_response.orders_api_default_4xx,
       aws_api_gateway_gateway_response.orders_api_default_5xx,
+      aws_api_gateway_authorizer.orders_api_customers,
       aws_api_gateway_resource.orders_api_orders,
       aws_api_gateway_model.orders_api_post_orders,
       aws_api_gateway_method.orders_api_post_orders,
@@ -1312,7 +1478,17 @@ resource "aws_iam_role_policy" "orders_crud" {
   policy = templatefile("${path.module}/policies/orders-dev-orders-crud-policy.json", {
     cloudwatch_log_group_orders_crud_arn = aws_cloudwatch_log_group.orders_crud.arn
     dynamodb_table_orders_arn            = aws_dynamodb_table.orders.arn
-    sns_topic_order_events_arn           = aws_sns_topic.order_events.arn
+  })
+}
+
+resource "aws_iam_role_policy" "order_events" {
+  name = "orders-dev-order-events-policy"
+  role = aws_iam_role.order_events.id
+  policy = templatefile("${path.module}/policies/orders-dev-order-events-policy.json", {
+    cloudwatch_log_group_order_events_arn      = aws_cloudwatch_log_group.order_events.arn
+    dynamodb_table_orders_stream_arn           = aws_dynamodb_table.orders.stream_arn
+    sns_topic_order_events_arn                 = aws_sns_topic.order_events.arn
+    sqs_queue_orders_order_events_failures_arn = aws_sqs_queue.orders_order_events_failures.arn
   })
 }
 

@@ -16,6 +16,21 @@ output "table_name" {
   value       = aws_dynamodb_table.orders.name
 }
 
+output "order_events_failures_queue_url" {
+  description = "Dead-letter queue of order events the stream publisher could not send"
+  value       = aws_sqs_queue.orders_order_events_failures.url
+}
+
+output "user_pool_id" {
+  description = "Cognito user pool of the web app's customers"
+  value       = aws_cognito_user_pool.customers.id
+}
+
+output "user_pool_client_id" {
+  description = "App client of the web app (its ID tokens authorize API calls)"
+  value       = aws_cognito_user_pool_client.customers_web.id
+}
+
 output "invoices_bucket" {
   description = "Name of the invoices bucket"
   value       = aws_s3_bucket.invoices.id

@@ -12,3 +12,15 @@ variable "frontend_origin" {
   type        = string
   default     = "https://orders.example.com"
 }
+
+variable "domain" {
+  description = "Domain of the orders system (its hosted zone's)"
+  type        = string
+  default     = "orders.example.com"
+}
+
+variable "hosted_zone_id" {
+  description = "Route 53 hosted zone of the domain"
+  type        = string
+  default     = "Z00000000000000000000"
+}

@@ -3,7 +3,7 @@
 
 use super::schema::{AttributeSchema, BlockSchema, NestedBlockSchema, ProviderSchema};
 use serde_json::Value;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Number arguments that are genuinely fractional and become `Arg<f64>`; every other `number`
 /// becomes `Arg<i64>` (memory sizes, timeouts, retention days, ports and counts are whole).
@@ -20,6 +20,13 @@ pub const FRACTIONAL_NUMBERS: &[&str] = &[
     // Alarm thresholds compare against metric values (e.g. an error rate of 0.05).
     "aws_cloudwatch_metric_alarm.threshold",
 ];
+
+/// Types whose nested blocks get one struct per distinct shape rather than one per path.
+/// WAF's rule statements nest in each other (`and_statement { statement { or_statement {
+/// statement { … } } } }`), which the provider cuts off at a fixed depth: `aws_wafv2_web_acl`
+/// has 9,829 nested block paths but 108 distinct (name, schema) shapes. Each shape's struct
+/// is named after its shortest path (breadth first, names sorted).
+pub const SHAPE_SHARED_TYPES: &[&str] = &["aws_wafv2_rule_group", "aws_wafv2_web_acl"];
 
 /// Top-level arguments that are never user-set arguments of a typed resource.
 const SKIPPED_TOP_ATTRIBUTES: &[&str] = &["id", "tags_all"];
@@ -173,12 +180,17 @@ pub fn build_all(
             .strip_prefix("aws_")
             .ok_or_else(|| format!("l1-types.txt: `{tf_type}` does not start with aws_"))?
             .to_string();
+        let top_name = camel_case(&module);
+        let shapes = SHAPE_SHARED_TYPES
+            .contains(&tf_type.as_str())
+            .then(|| shape_names(tf_type, &top_name, &schema.block));
         let mut builder = Builder {
             fractional,
             used_fractional: &mut used_fractional,
             structs: Vec::new(),
+            shapes,
         };
-        builder.block(&camel_case(&module), tf_type, &schema.block, true)?;
+        builder.block(&top_name, tf_type, &schema.block, true)?;
         models.push(TypeModel {
             kind: *kind,
             tf_type: tf_type.clone(),
@@ -187,6 +199,9 @@ pub fn build_all(
         });
     }
     models.sort_by(|a, b| (a.kind, &a.module).cmp(&(b.kind, &b.module)));
+    for kind in [Kind::Resource, Kind::Data] {
+        rename_nested_named_like_types(&mut models, kind);
+    }
 
     // Each kind's structs are re-exported flat from one module, so names must be unique there.
     for kind in [Kind::Resource, Kind::Data] {
@@ -231,10 +246,77 @@ pub fn build_all(
     Ok(models)
 }
 
+/// A nested block's struct is named after its path (`aws_dynamodb_table.replica` →
+/// `DynamodbTableReplica`), which can be the name of another listed type's struct
+/// (`aws_dynamodb_table_replica`). The type keeps the plain name; the nested struct gets a
+/// `Block` suffix (`DynamodbTableReplicaBlock`), and the fields that use it follow.
+fn rename_nested_named_like_types(models: &mut [TypeModel], kind: Kind) {
+    let top_names: BTreeSet<String> = models
+        .iter()
+        .filter(|m| m.kind == kind)
+        .filter_map(|m| m.structs.first().map(|s| s.name.clone()))
+        .collect();
+    for m in models.iter_mut().filter(|m| m.kind == kind) {
+        let renamed: Vec<(String, String)> = m
+            .structs
+            .iter()
+            .skip(1)
+            .filter(|s| top_names.contains(&s.name))
+            .map(|s| (s.name.clone(), format!("{}Block", s.name)))
+            .collect();
+        for (old, new) in &renamed {
+            for s in m.structs.iter_mut() {
+                if s.name == *old {
+                    s.name = new.clone();
+                }
+                for f in s.fields.iter_mut() {
+                    if let FieldKind::Block { struct_name, .. } = &mut f.kind {
+                        if struct_name == old {
+                            *struct_name = new.clone();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The identity of a nested block's shape: its name and its whole schema (the schema's
+/// `Debug` text is canonical: every map in it is a `BTreeMap`).
+fn shape_key(block_name: &str, block: &BlockSchema) -> String {
+    format!("{block_name}\u{0}{block:?}")
+}
+
+/// For a shape-shared type: each nested shape's struct name and schema path, from its
+/// shortest path.
+fn shape_names(
+    tf_type: &str,
+    top_name: &str,
+    top: &BlockSchema,
+) -> BTreeMap<String, (String, String)> {
+    let mut names = BTreeMap::new();
+    let mut queue =
+        std::collections::VecDeque::from([(top_name.to_string(), tf_type.to_string(), top)]);
+    while let Some((name, path, block)) = queue.pop_front() {
+        for (block_name, nested) in &block.block_types {
+            let key = shape_key(block_name, &nested.block);
+            if let std::collections::btree_map::Entry::Vacant(entry) = names.entry(key) {
+                let struct_name = format!("{name}{}", camel_case(block_name));
+                let nested_path = format!("{path}.{block_name}");
+                entry.insert((struct_name.clone(), nested_path.clone()));
+                queue.push_back((struct_name, nested_path, &nested.block));
+            }
+        }
+    }
+    names
+}
+
 struct Builder<'a> {
     fractional: &'a [&'a str],
     used_fractional: &'a mut BTreeSet<String>,
     structs: Vec<StructDef>,
+    /// Shape key → struct name and shortest path, for [`SHAPE_SHARED_TYPES`].
+    shapes: Option<BTreeMap<String, (String, String)>>,
 }
 
 impl Builder<'_> {
@@ -298,8 +380,15 @@ impl Builder<'_> {
             {
                 continue;
             }
-            let struct_name = format!("{name}{}", camel_case(block_name));
-            let card = cardinality(nested, &format!("{path}.{block_name}"))?;
+            let nested_path = format!("{path}.{block_name}");
+            let card = cardinality(nested, &nested_path)?;
+            let (struct_name, nested_path) = match &self.shapes {
+                Some(shapes) => shapes
+                    .get(&shape_key(block_name, &nested.block))
+                    .cloned()
+                    .ok_or_else(|| format!("{nested_path}: shape not named"))?,
+                None => (format!("{name}{}", camel_case(block_name)), nested_path),
+            };
             blocks.push((
                 field(
                     block_name,
@@ -308,7 +397,7 @@ impl Builder<'_> {
                         card,
                     },
                 ),
-                Nested::Block(struct_name, format!("{path}.{block_name}"), nested),
+                Nested::Block(struct_name, nested_path, nested),
             ));
         }
         blocks.sort_by(|a, b| a.0.tf_name.cmp(&b.0.tf_name));
@@ -324,7 +413,12 @@ impl Builder<'_> {
         for n in nested_structs {
             match n {
                 Nested::Block(struct_name, nested_path, nested) => {
-                    self.block(&struct_name, &nested_path, &nested.block, false)?
+                    // A shared shape's struct is emitted once, at its first use.
+                    let emitted =
+                        self.shapes.is_some() && self.structs.iter().any(|s| s.name == struct_name);
+                    if !emitted {
+                        self.block(&struct_name, &nested_path, &nested.block, false)?
+                    }
                 }
                 Nested::Object(struct_name, nested_path, object_fields) => {
                     self.object(&struct_name, &nested_path, object_fields)?
@@ -395,7 +489,12 @@ enum Nested<'a> {
 }
 
 fn field(tf_name: &str, kind: FieldKind) -> Field {
-    let (ident, setter) = rust_names(tf_name);
+    let (ident, mut setter) = rust_names(tf_name);
+    // An argument named like a generated or trait method (`default` of `data aws_vpc`)
+    // gets its setter with a trailing `_`, as keywords do.
+    if RESERVED_METHODS.contains(&setter.as_str()) {
+        setter.push('_');
+    }
     Field {
         tf_name: tf_name.to_string(),
         ident,

@@ -10,7 +10,7 @@ use std::process::Command;
 /// The provider whose schema we read.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/hashicorp/aws";
 /// The provider version the checked-in code is generated from. The schema JSON does not carry
-/// the version, so it is pinned here (and in `../shared/tf/schema`).
+/// the version, so it is pinned here (and in `scripts/tf-schema`).
 pub const PROVIDER_VERSION: &str = "5.100.0";
 /// The environment variable naming a schema JSON file.
 pub const SCHEMA_ENV: &str = "TFSTACK_PROVIDER_SCHEMA";
@@ -89,8 +89,8 @@ impl ProvidersSchema {
 /// Why no schema could be loaded.
 #[derive(Debug)]
 pub enum SchemaError {
-    /// Nothing is configured and the default source (`../shared/tf/schema`) is not usable:
-    /// tests skip on this.
+    /// Nothing is configured and the default source (`scripts/tf-schema`: terraform and the
+    /// provider) is not usable: tests skip on this.
     Unavailable(String),
     /// A source was named explicitly (flag or environment) but could not be read.
     Invalid(String),
@@ -102,9 +102,9 @@ impl fmt::Display for SchemaError {
             SchemaError::Unavailable(why) => write!(
                 f,
                 "provider schema not available: {why}\n\
-                 (pass --schema FILE, set {SCHEMA_ENV}=FILE, or install terraform so that \
-                 ../shared/tf/schema --json works; FILE is `terraform providers schema -json` \
-                 output for hashicorp/aws {PROVIDER_VERSION})"
+                 (pass --schema FILE, set {SCHEMA_ENV}=FILE, or install terraform and the \
+                 provider so that scripts/tf-schema --json works; FILE is `terraform providers \
+                 schema -json` output for hashicorp/aws {PROVIDER_VERSION})"
             ),
             SchemaError::Invalid(why) => write!(f, "provider schema: {why}"),
         }
@@ -118,7 +118,8 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// Reads the schema JSON text: `explicit` (the `--schema` flag), else `$TFSTACK_PROVIDER_SCHEMA`,
-/// else the output of `<root>/../shared/tf/schema --json`.
+/// else the output of `<root>/scripts/tf-schema --json` (terraform with the pinned provider
+/// from the offline mirror or, when allowed, the registry).
 pub fn load_schema_text(explicit: Option<&Path>) -> Result<String, SchemaError> {
     let from_env = std::env::var_os(SCHEMA_ENV)
         .filter(|v| !v.is_empty())
@@ -127,14 +128,15 @@ pub fn load_schema_text(explicit: Option<&Path>) -> Result<String, SchemaError> 
         return std::fs::read_to_string(&path)
             .map_err(|e| SchemaError::Invalid(format!("cannot read {}: {e}", path.display())));
     }
-    let script = workspace_root().join("../shared/tf/schema");
+    let script = workspace_root().join("scripts/tf-schema");
     if !script.is_file() {
         return Err(SchemaError::Unavailable(format!(
             "{} does not exist",
             script.display()
         )));
     }
-    let output = Command::new(&script)
+    let output = Command::new("bash")
+        .arg(&script)
         .arg("--json")
         .output()
         .map_err(|e| SchemaError::Unavailable(format!("cannot run {}: {e}", script.display())))?;

@@ -244,3 +244,67 @@ fn reports_first_difference() {
     let d = first_difference("a\n", "a\nb\n");
     assert!(d.contains("-<end of file>") && d.contains("+b"), "{d}");
 }
+
+/// A small recursive schema under a shape-shared type name: `statement` nests in
+/// `and_statement` twice, with the same `match` block at every depth.
+const RECURSIVE: &str = r#"{"provider_schemas": {"registry.terraform.io/hashicorp/aws": {
+  "resource_schemas": {
+    "aws_wafv2_web_acl": {"block": {
+      "attributes": {"name": {"type": "string", "required": true}},
+      "block_types": {"statement": {"nesting_mode": "list", "max_items": 1, "block": {
+        "block_types": {
+          "match": {"nesting_mode": "list", "max_items": 1,
+            "block": {"attributes": {"field": {"type": "string", "required": true}}}},
+          "and_statement": {"nesting_mode": "list", "max_items": 1, "block": {
+            "block_types": {"statement": {"nesting_mode": "list", "min_items": 2, "block": {
+              "block_types": {"match": {"nesting_mode": "list", "max_items": 1,
+                "block": {"attributes": {"field": {"type": "string", "required": true}}}}}}}}}}}}}}}},
+    "aws_table": {"block": {"block_types": {
+      "replica": {"nesting_mode": "set", "block": {"attributes": {"region": {"type": "string", "required": true}}}}}}},
+    "aws_table_replica": {"block": {"attributes": {
+      "default": {"type": "bool", "optional": true}}}}
+  }}}}"#;
+
+#[test]
+fn recursive_types_get_one_struct_per_shape_named_by_the_shortest_path() {
+    let schema = ProvidersSchema::parse(RECURSIVE).expect("parses");
+    let types = parse_types("resource aws_wafv2_web_acl").expect("types");
+    let models = model::build_all(schema.aws().expect("aws"), &types, &[]).expect("builds");
+    let names: Vec<&str> = models[0].structs.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Wafv2WebAcl",
+            "Wafv2WebAclStatement",
+            "Wafv2WebAclStatementAndStatement",
+            "Wafv2WebAclStatementAndStatementStatement",
+            "Wafv2WebAclStatementMatch",
+        ]
+    );
+    // The `match` inside the nested statement reuses the shallow struct.
+    let inner = &models[0].structs[3];
+    assert_eq!(
+        block(inner, "match"),
+        Some(("Wafv2WebAclStatementMatch".into(), Card::Optional))
+    );
+    assert_eq!(
+        models[0].structs[4].schema_path,
+        "aws_wafv2_web_acl.statement.match"
+    );
+}
+
+#[test]
+fn a_nested_struct_named_like_a_listed_type_gets_a_block_suffix() {
+    let schema = ProvidersSchema::parse(RECURSIVE).expect("parses");
+    let types = parse_types("resource aws_table\nresource aws_table_replica").expect("types");
+    let models = model::build_all(schema.aws().expect("aws"), &types, &[]).expect("builds");
+    let table = &models[0];
+    assert_eq!(table.structs[1].name, "TableReplicaBlock");
+    assert_eq!(
+        block(&table.structs[0], "replica"),
+        Some(("TableReplicaBlock".into(), Card::Repeated))
+    );
+    assert_eq!(models[1].structs[0].name, "TableReplica");
+    // `default` would shadow `Default::default`: the setter gets a trailing `_`.
+    assert_eq!(models[1].structs[0].fields[0].setter, "default_");
+}

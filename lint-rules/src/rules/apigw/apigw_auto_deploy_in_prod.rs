@@ -7,10 +7,12 @@ declare_rule! {
     /// Flags an `aws_apigatewayv2_stage` with `auto_deploy = true` in production.
     ///
     /// Production is decided, first match wins: the module's environment (a typed stack's
-    /// environment or `--env`); the stage's name (`prod`, `production`, … or a configured
-    /// production name; a known non-production name such as `dev` or `staging` says it is
-    /// not); a variable `environment`, `env` or `stage`; an `Environment`/`env` tag on the
-    /// stage.
+    /// environment, `--env`, or the `[environments]` entry of tfstack.toml for the module's
+    /// directory); the stage's name (`prod`, `production`, … or a configured production
+    /// name; a known non-production name such as `dev` or `staging` says it is not); a
+    /// variable `environment`, `env` or `stage` (tfvars included); an `Environment`/`env`
+    /// tag on the stage. When none of them tells, a notice says the stage was not judged
+    /// and how to tell the environment.
     ///
     /// ## Why is this bad?
     /// With automatic deployment every change to a route, integration or authorizer goes
@@ -18,8 +20,8 @@ declare_rule! {
     /// promote or roll back to. A half-applied change (a route without its authorizer) is
     /// briefly what production serves.
     ///
-    /// It deliberately does not flag stages it cannot tell are production (the default is
-    /// not production), an `auto_deploy` value it cannot evaluate, or REST API stages
+    /// It deliberately does not flag stages it cannot tell are production (it notes them
+    /// instead), an `auto_deploy` value it cannot evaluate, or REST API stages
     /// (`aws_api_gateway_stage` has no automatic deployment).
     ///
     /// ## Example
@@ -70,8 +72,21 @@ impl Rule for ApigwAutoDeployInProd {
             }
             let name = cx.attr(stage, "name");
             let name = name.as_ref().and_then(|v| v.as_str());
-            if cx.is_production(stage, name) {
-                out.push(finding(stage, auto_deploy.origin));
+            match cx.production(stage, name) {
+                Some(true) => out.push(finding(stage, auto_deploy.origin)),
+                Some(false) => {}
+                // Never a silent pass: say that it could not be judged, and how to tell.
+                None => cx.note(
+                    auto_deploy.origin,
+                    format!(
+                        "APIGW001 cannot tell whether stage `{}` (with `auto_deploy = true`) \
+                         is production, so it is not judged",
+                        stage.address()
+                    ),
+                    "tell tfstack the environment: `--env NAME`, an `[environments]` entry in \
+                     tfstack.toml (`\"envs/prod/**\" = \"prod\"`), or `environment = \"prod\"` \
+                     in the module's tfvars",
+                ),
             }
         }
     }

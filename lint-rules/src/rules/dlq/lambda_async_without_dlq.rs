@@ -189,6 +189,24 @@ resource "aws_lambda_function" "report" {
 "#;
 
     #[test]
+    fn quiet_when_the_invoker_has_no_instance() {
+        // Invoked asynchronously by a resource whose `for_each` a filtered `for` empties:
+        // nothing invokes it.
+        let f = lint_hcl(
+            "DLQ002",
+            &format!(
+                r#"{FUNCTIONS}
+resource "aws_lambda_function_event_invoke_config" "c" {{
+  for_each      = {{ for k, v in {{ a = 1 }} : k => v if false }}
+  function_name = aws_lambda_function.resize.function_name
+}}
+"#
+            ),
+        );
+        assert!(f.is_empty(), "{f:#?}");
+    }
+
+    #[test]
     fn fires_on_sns_s3_eventbridge_and_scheduler_targets() {
         let f = lint_hcl(
             "DLQ002",

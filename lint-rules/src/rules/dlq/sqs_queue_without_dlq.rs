@@ -167,6 +167,27 @@ resource "aws_sqs_queue" "events" {
     }
 
     #[test]
+    fn fires_when_the_companion_that_would_mark_it_has_no_instance() {
+        // A redrive allow policy with `count = 0` does not exist: the queue is no
+        // dead-letter queue.
+        let f = lint_hcl(
+            "DLQ001",
+            r#"
+resource "aws_sqs_queue" "q" {
+  name = "q"
+}
+
+resource "aws_sqs_queue_redrive_allow_policy" "a" {
+  count                = 0
+  queue_url            = aws_sqs_queue.q.id
+  redrive_allow_policy = jsonencode({ redrivePermission = "allowAll" })
+}
+"#,
+        );
+        assert_eq!(addresses(&f), ["aws_sqs_queue.q"]);
+    }
+
+    #[test]
     fn fires_when_a_conditional_turns_the_policy_off() {
         let f = lint_files_with(
             "DLQ001",

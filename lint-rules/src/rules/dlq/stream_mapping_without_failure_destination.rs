@@ -1,7 +1,9 @@
 use crate::{declare_rule, Finding, Rule};
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
-use tfstack_lint_engine::query::references::targets_of;
+use tfstack_lint_engine::query::references::{
+    instance_targets_through_callers, targets_through_callers, Target,
+};
 use tfstack_lint_engine::query::settings::is_configured;
 use tfstack_model::Block;
 
@@ -57,7 +59,7 @@ declare_rule! {
 }
 
 /// The kind of stream a mapping reads.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Stream {
     Kinesis,
     DynamoDb,
@@ -94,11 +96,18 @@ impl Rule for StreamMappingWithoutFailureDestination {
 
 fn stream_read_by(cx: &Context, mapping: &Block) -> Option<Stream> {
     let source = mapping.body.get("event_source_arn")?;
-    for t in targets_of(cx, source) {
-        match (t.resource_type(), t.attribute.as_deref()) {
-            ("aws_kinesis_stream", _) => return Some(Stream::Kinesis),
-            ("aws_dynamodb_table", Some("stream_arn")) => return Some(Stream::DynamoDb),
-            _ => {}
+    // A stream handed in by a caller (`event_source_arn = var.stream_arn`) counts too.
+    if let Some(stream) = stream_of(&targets_through_callers(cx, source)) {
+        return Some(stream);
+    }
+    // `each.value.event_source_arn` of a `for_each` over a caller's map: a stream when
+    // every instance reads one of the same kind.
+    if let Some(instances) = instance_targets_through_callers(cx, mapping, source) {
+        let kinds: Vec<Option<Stream>> = instances.iter().map(|t| stream_of(t)).collect();
+        if let Some(Some(first)) = kinds.first() {
+            if kinds.iter().all(|k| k.is_some_and(|k| k == *first)) {
+                return Some(*first);
+            }
         }
     }
     let arn = cx.value(source);
@@ -122,6 +131,17 @@ fn stream_read_by(cx: &Context, mapping: &Block) -> Option<Stream> {
         }
         _ => None,
     }
+}
+
+/// The kind of stream a reference designates, if any.
+fn stream_of(targets: &[Target]) -> Option<Stream> {
+    targets
+        .iter()
+        .find_map(|t| match (t.resource_type(), t.attribute.as_deref()) {
+            ("aws_kinesis_stream", _) => Some(Stream::Kinesis),
+            ("aws_dynamodb_table", Some("stream_arn")) => Some(Stream::DynamoDb),
+            _ => None,
+        })
 }
 
 fn finding(mapping: &Block, stream: Stream) -> Finding {

@@ -1,13 +1,12 @@
 use crate::{declare_rule, Finding, Rule};
-use indexmap::IndexMap;
 use tfstack_lint_engine::context::Context;
-use tfstack_lint_engine::query::instances::exists;
-use tfstack_model::eval::Scope;
-use tfstack_model::{Block, Origin, Structure, Value, ValueKind};
+use tfstack_lint_engine::query::ingress::{ingress_rules, Ingress};
+use tfstack_model::{Block, Origin};
 
 declare_rule! {
     /// ## What it does
-    /// Flags an ingress rule that lets the whole internet (`0.0.0.0/0` or `::/0`) reach
+    /// Flags an ingress rule that lets the whole internet (`0.0.0.0/0` or `::/0`, in any
+    /// spelling of the address: `0::/0`, `::0/0`, `0:0:0:0:0:0:0:0/0`) reach
     /// SSH (port 22) or RDP (port 3389): protocol `tcp` (`6`) with a port range that
     /// includes either port, or all protocols (`-1`, `all`). It reads the inline `ingress`
     /// blocks of `aws_security_group` and `aws_default_security_group` (also `dynamic
@@ -68,22 +67,6 @@ declare_rule! {
 /// Administration ports and what listens on them.
 const ADMIN_PORTS: &[(f64, &str)] = &[(22.0, "SSH"), (3389.0, "RDP")];
 
-/// CIDRs that mean "anyone".
-const EVERYWHERE: &[&str] = &["0.0.0.0/0", "::/0"];
-
-/// One ingress rule, its fields evaluated (`None`: not written).
-struct Ingress {
-    /// `ingress[0].` for inline rules, empty for rule resources.
-    path: String,
-    protocol: Option<Value>,
-    from_port: Option<Value>,
-    to_port: Option<Value>,
-    /// (attribute, value) of each source field that holds CIDRs.
-    cidrs: Vec<(&'static str, Value)>,
-    /// The ingress block, or the resource.
-    origin: Origin,
-}
-
 /// What an ingress rule exposes.
 struct Exposure {
     /// (port, service) of the administration ports it opens.
@@ -95,179 +78,21 @@ struct Exposure {
 
 impl Rule for SecurityGroupOpenAdminPort {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
-        for resource_type in ["aws_security_group", "aws_default_security_group"] {
-            for group in cx.resources(resource_type) {
-                if !exists(cx, group) {
-                    continue;
-                }
-                for ingress in inline_rules(cx, group) {
-                    if let Some(exposure) = exposure(&ingress) {
-                        out.push(finding(group, exposure));
-                    }
-                }
-            }
-        }
-        for rule in cx.resources("aws_security_group_rule") {
-            let kind = cx.attr(rule, "type");
-            if !exists(cx, rule) || kind.as_ref().and_then(|v| v.as_str()) != Some("ingress") {
-                continue;
-            }
-            let ingress = rule_resource(cx, rule, "protocol", &["cidr_blocks", "ipv6_cidr_blocks"]);
+        for ingress in ingress_rules(cx) {
             if let Some(exposure) = exposure(&ingress) {
-                out.push(finding(rule, exposure));
+                out.push(finding(ingress.owner, exposure));
             }
         }
-        for rule in cx.resources("aws_vpc_security_group_ingress_rule") {
-            if !exists(cx, rule) {
-                continue;
-            }
-            let ingress = rule_resource(cx, rule, "ip_protocol", &["cidr_ipv4", "cidr_ipv6"]);
-            if let Some(exposure) = exposure(&ingress) {
-                out.push(finding(rule, exposure));
-            }
-        }
-    }
-}
-
-/// The inline rules of a security group: `ingress` blocks, `dynamic "ingress"` blocks
-/// expanded when their `for_each` is known, and `ingress = [...]`; numbered in order.
-fn inline_rules(cx: &Context, group: &Block) -> Vec<Ingress> {
-    let mut out = Vec::new();
-    for item in &group.body.items {
-        match item {
-            Structure::Block(b) if b.kind == "ingress" => {
-                let path = format!("ingress[{}].", out.len());
-                out.push(block_rule(cx, b, &Scope::default(), path));
-            }
-            Structure::Block(b)
-                if b.kind == "dynamic"
-                    && b.labels.first().map(String::as_str) == Some("ingress") =>
-            {
-                let Some(content) = b.body.block("content") else {
-                    continue;
-                };
-                let iterator = b
-                    .body
-                    .get("iterator")
-                    .and_then(|e| e.as_traversal().map(|t| t.root.clone()))
-                    .unwrap_or_else(|| "ingress".to_string());
-                for scope in dynamic_scopes(cx, b, &iterator) {
-                    let path = format!("ingress[{}].", out.len());
-                    out.push(block_rule(cx, content, &scope, path));
-                }
-            }
-            Structure::Attribute(a) if a.name == "ingress" => {
-                let value = cx.value(&a.value);
-                for item in value.as_list().unwrap_or_default() {
-                    if item.as_object().is_none() {
-                        continue;
-                    }
-                    let field = |name: &str| item.get(name).cloned();
-                    out.push(Ingress {
-                        path: format!("ingress[{}].", out.len()),
-                        protocol: field("protocol"),
-                        from_port: field("from_port"),
-                        to_port: field("to_port"),
-                        cidrs: ["cidr_blocks", "ipv6_cidr_blocks"]
-                            .into_iter()
-                            .filter_map(|n| field(n).map(|v| (n, v)))
-                            .collect(),
-                        origin: item.origin.or(a.origin),
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-/// One scope per element of a `dynamic` block's `for_each`, when it is known.
-fn dynamic_scopes(cx: &Context, dynamic: &Block, iterator: &str) -> Vec<Scope> {
-    let entries: Vec<(Value, Value)> = match cx.attr(dynamic, "for_each").map(|v| v.kind) {
-        Some(ValueKind::List(items)) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| (Value::new(ValueKind::Number(i as f64), v.origin), v))
-            .collect(),
-        Some(ValueKind::Object(map)) => map
-            .into_iter()
-            .map(|(k, v)| (Value::string(k, v.origin), v))
-            .collect(),
-        _ => Vec::new(),
-    };
-    entries
-        .into_iter()
-        .map(|(key, value)| {
-            let origin = value.origin;
-            let mut it = IndexMap::new();
-            it.insert("key".to_string(), key);
-            it.insert("value".to_string(), value);
-            let mut scope = Scope::default();
-            scope.names.insert(
-                iterator.to_string(),
-                Value::new(ValueKind::Object(it), origin),
-            );
-            scope
-        })
-        .collect()
-}
-
-/// An `ingress` block (or a `dynamic` block's `content`) evaluated in `scope`.
-fn block_rule(cx: &Context, block: &Block, scope: &Scope, path: String) -> Ingress {
-    let field = |name: &str| block.body.get(name).map(|e| cx.eval.eval_in(e, scope, 0));
-    Ingress {
-        path,
-        protocol: field("protocol"),
-        from_port: field("from_port"),
-        to_port: field("to_port"),
-        cidrs: ["cidr_blocks", "ipv6_cidr_blocks"]
-            .into_iter()
-            .filter_map(|n| field(n).map(|v| (n, v)))
-            .collect(),
-        origin: block.origin,
-    }
-}
-
-/// A rule resource (`aws_security_group_rule`, `aws_vpc_security_group_ingress_rule`).
-fn rule_resource(
-    cx: &Context,
-    rule: &Block,
-    protocol: &str,
-    cidr_fields: &[&'static str],
-) -> Ingress {
-    Ingress {
-        path: String::new(),
-        protocol: cx.attr(rule, protocol),
-        from_port: cx.attr(rule, "from_port"),
-        to_port: cx.attr(rule, "to_port"),
-        cidrs: cidr_fields
-            .iter()
-            .filter_map(|n| cx.attr(rule, n).map(|v| (*n, v)))
-            .collect(),
-        origin: rule.origin,
     }
 }
 
 /// The administration ports an ingress rule opens to everyone, if any.
 fn exposure(ingress: &Ingress) -> Option<Exposure> {
-    let (attribute, cidr) = ingress.cidrs.iter().find_map(|(attribute, values)| {
-        values
-            .one_or_many()
-            .into_iter()
-            .find(|v| v.as_str().is_some_and(|s| EVERYWHERE.contains(&s)))
-            .map(|v| (*attribute, v))
-    })?;
-    let protocol = match &ingress.protocol.as_ref()?.kind {
-        ValueKind::String(s) => s.to_ascii_lowercase(),
-        ValueKind::Number(n) => format!("{n}"),
-        _ => return None,
-    };
-    let ports: Vec<(f64, &str)> = match protocol.as_str() {
+    let (attribute, cidr) = ingress.open_cidr()?;
+    let ports: Vec<(f64, &str)> = match ingress.protocol()?.as_str() {
         "-1" | "all" => ADMIN_PORTS.to_vec(),
         "tcp" | "6" => {
-            let from = ingress.from_port.as_ref()?.as_f64()?;
-            let to = ingress.to_port.as_ref()?.as_f64()?;
+            let (from, to) = ingress.ports()?;
             ADMIN_PORTS
                 .iter()
                 .copied()
@@ -321,9 +146,73 @@ fn finding(resource: &Block, exposure: Exposure) -> Finding {
 
 #[cfg(test)]
 mod tests {
+    use tfstack_lint_engine::query::ingress::is_everywhere;
     use crate::testing::{lint_files_with, lint_hcl, render_all};
 
     const RULE: &str = "EC2001";
+
+    #[test]
+    fn every_spelling_of_the_whole_internet() {
+        for yes in [
+            "0.0.0.0/0",
+            "::/0",
+            "0::/0",
+            "::0/0",
+            "0:0:0:0:0:0:0:0/0",
+            "0000:0000:0000:0000:0000:0000:0000:0000/0",
+            "::ffff:0.0.0.0/0",
+            "0.0.0.0/00",
+        ] {
+            assert!(is_everywhere(yes), "{yes}");
+        }
+        for no in [
+            "0.0.0.0/1",
+            "::/1",
+            "10.0.0.0/8",
+            "0.0.0.0",
+            "::",
+            "0.0.0.0/",
+            "0.0.0.0/+0",
+            "0.0.0.0/ 0",
+            " 0.0.0.0/0",
+            "00.0.0.0/0",
+            "::/-0",
+            "anywhere/0",
+            "",
+        ] {
+            assert!(!is_everywhere(no), "{no}");
+        }
+    }
+
+    /// IPv6 spellings other than `::/0` are the whole internet too (they were missed
+    /// when CIDRs were compared as strings).
+    #[test]
+    fn fires_on_ipv6_spellings_of_everywhere() {
+        for cidr in ["0::/0", "::0/0", "0:0:0:0:0:0:0:0/0"] {
+            let f = lint_hcl(
+                RULE,
+                &format!(
+                    r#"resource "aws_security_group_rule" "ssh" {{
+  type              = "ingress"
+  security_group_id = "sg-0123456789abcdef0"
+  protocol          = "tcp"
+  from_port         = 22
+  to_port           = 22
+  ipv6_cidr_blocks  = ["{cidr}"]
+}}
+resource "aws_vpc_security_group_ingress_rule" "rdp" {{
+  security_group_id = "sg-0123456789abcdef0"
+  ip_protocol       = "tcp"
+  from_port         = 3389
+  to_port           = 3389
+  cidr_ipv6         = "{cidr}"
+}}
+"#
+                ),
+            );
+            assert_eq!(found(&f).len(), 2, "{cidr}: {f:#?}");
+        }
+    }
 
     /// (address, attribute) of each finding.
     fn found(findings: &[tfstack_lint_engine::located::Located]) -> Vec<(String, String)> {

@@ -22,8 +22,8 @@ declare_rule! {
     /// points at the container. It deliberately does not flag non-essential containers
     /// (`essential = false`: sidecars and init containers do not decide the task's
     /// health), containers whose `essential` it cannot evaluate, container definitions it
-    /// cannot read (a `for` expression, a module output), or task definitions with
-    /// `count = 0`.
+    /// cannot read (a module output, a `for` expression over unknown values), or task
+    /// definitions with `count = 0`.
     ///
     /// ## Example
     /// ```hcl
@@ -190,6 +190,13 @@ EOF"#,
                 ),
                 &["container_definitions[0].healthCheck"],
             ),
+            (
+                "a for expression",
+                task(
+                    r#"jsonencode([for name in ["api"] : { name = name, image = "acme/${name}" }])"#,
+                ),
+                &["container_definitions[0].healthCheck"],
+            ),
         ];
         for (name, hcl, expected) in cases {
             let f = lint_hcl(RULE, hcl);
@@ -229,10 +236,8 @@ EOF"#,
             ),
             ("definitions from a variable", task("var.unset")),
             (
-                "a for expression",
-                task(
-                    r#"jsonencode([for name in ["api"] : { name = name, image = "acme/${name}" }])"#,
-                ),
+                "a for expression over a variable without a value",
+                task(r#"jsonencode([for name in var.unset : { name = name, image = "acme/${name}" }])"#),
             ),
         ];
         for (name, hcl) in cases {

@@ -4,7 +4,7 @@ use std::cell::OnceCell;
 use std::collections::HashSet;
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::policy::{policies, PolicyDoc, PolicyKind, StatementView};
-use tfstack_model::iam_actions::matching_actions;
+use tfstack_model::iam_actions::{glob_match_ci, matching_actions, resource_fit, ResourceFit};
 use tfstack_model::{Value, ValueKind};
 
 declare_rule! {
@@ -35,6 +35,12 @@ declare_rule! {
     /// A resource covers every role when it is `*`, or an IAM ARN whose resource part is
     /// `*` or `role/*` (any account: `arn:aws:iam::*:role/*`,
     /// `arn:aws:iam::111122223333:role/*`); every user likewise with `user/*`.
+    ///
+    /// An action counts only on a resource it acts on, judged by the ARN's service and
+    /// resource type against the reference's ARN formats: `iam:CreatePolicyVersion` on
+    /// `arn:aws:s3:::reports/*` or on a role grants nothing, nor does
+    /// `lambda:CreateFunction` on a bucket. A resource it cannot judge (a wildcard service,
+    /// a variable, a value unknown before apply) counts.
     ///
     /// The actions that run code as a passed role: `lambda:CreateFunction`,
     /// `lambda:UpdateFunctionConfiguration`, `ecs:RegisterTaskDefinition`, `ecs:RunTask`,
@@ -348,7 +354,10 @@ fn escalation_paths(
                 continue;
             }
             match scope {
-                Scope::Any => paths.push(Path::Alone(action)),
+                Scope::Any if names_a_resource_of(statement, action) => {
+                    paths.push(Path::Alone(action))
+                }
+                Scope::Any => {}
                 Scope::Every(kind) if covers_every(statement, kind) => {
                     paths.push(Path::OnEvery { action, kind })
                 }
@@ -365,21 +374,33 @@ fn escalation_paths(
     paths
 }
 
-/// The actions (lowercase) the document's unconditioned `Allow` statements grant. Built
-/// once per document: O(its actions, wildcards expanded), instead of once per element
-/// granting `iam:PassRole`.
+/// The actions that run code as a passed role (lowercase) that the document's
+/// unconditioned `Allow` statements grant on a resource they act on. Built once per
+/// document, instead of once per element granting `iam:PassRole`.
 fn allowed_actions(doc: &PolicyDoc) -> HashSet<String> {
-    expand_lowercase(
-        doc.statements
-            .iter()
-            .filter(|s| {
-                s.is_allow()
-                    && !has_condition(s)
-                    && s.not_actions.is_none()
-                    && !s.resources.is_empty()
-            })
-            .flat_map(|s| s.actions.iter().filter_map(Value::as_str)),
-    )
+    let mut out = HashSet::new();
+    for statement in doc.statements.iter().filter(|s| {
+        s.is_allow() && !has_condition(s) && s.not_actions.is_none() && !s.resources.is_empty()
+    }) {
+        let granted = expand_lowercase(statement.actions.iter().filter_map(Value::as_str));
+        for (action, _) in RUNS_CODE_AS_ROLE {
+            let lower = action.to_ascii_lowercase();
+            if granted.contains(&lower) && names_a_resource_of(statement, action) {
+                out.insert(lower);
+            }
+        }
+    }
+    out
+}
+
+/// Whether one of the statement's resources can name something `action` acts on: by the
+/// ARN's service and resource type (`iam:CreatePolicyVersion` on `arn:aws:s3:::reports/*`
+/// grants nothing). A resource it cannot judge counts.
+fn names_a_resource_of(statement: &StatementView, action: &str) -> bool {
+    statement.resources.iter().any(|r| match r.as_str() {
+        Some(resource) if !r.is_unknown() => resource_fit(action, resource) != ResourceFit::Never,
+        _ => true,
+    })
 }
 
 /// The first action `allowed` (the document's, lowercase) holds that runs code as a passed
@@ -393,7 +414,7 @@ fn action_running_code(
         let reachable = passed_to.is_none_or(|services| {
             services
                 .iter()
-                .any(|s| principals.iter().any(|p| glob_matches(s, p)))
+                .any(|s| principals.iter().any(|p| glob_match_ci(s, p)))
         });
         (reachable && grants(allowed, denied, action)).then_some(*action)
     })
@@ -443,20 +464,6 @@ fn covers_every_entity(resource: &str, kind: &str) -> bool {
         && entity[kind.len()..].bytes().all(|b| b == b'*' || b == b'/')
 }
 
-/// IAM's string matching (`StringLike`): `*` any run, `?` one character; ASCII case is
-/// ignored because service principals are lowercase.
-fn glob_matches(pattern: &str, text: &str) -> bool {
-    fn go(p: &[u8], t: &[u8]) -> bool {
-        match (p.first(), t.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => go(&p[1..], t) || (!t.is_empty() && go(p, &t[1..])),
-            (Some(b'?'), Some(_)) => go(&p[1..], &t[1..]),
-            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => go(&p[1..], &t[1..]),
-            _ => false,
-        }
-    }
-    go(pattern.as_bytes(), text.as_bytes())
-}
 
 fn finding(
     doc: &PolicyDoc,
@@ -521,9 +528,9 @@ fn finding(
 
 #[cfg(test)]
 mod tests {
-    use super::{covers_every_entity, glob_matches, ESCALATIONS, PASS_ROLE, RUNS_CODE_AS_ROLE};
+    use super::{covers_every_entity, ESCALATIONS, PASS_ROLE, RUNS_CODE_AS_ROLE};
     use crate::testing::{lint_files_with, lint_hcl, render_all};
-    use tfstack_model::iam_actions::matching_actions;
+    use tfstack_model::iam_actions::{glob_match_ci, matching_actions};
 
     const RULE: &str = "IAM004";
 
@@ -589,10 +596,10 @@ resource "aws_iam_policy" "p" {{
 
     #[test]
     fn glob() {
-        assert!(glob_matches("lambda.amazonaws.com", "lambda.amazonaws.com"));
-        assert!(glob_matches("*.amazonaws.com", "ecs-tasks.amazonaws.com"));
-        assert!(glob_matches("Lambda.amazonaws.co?", "lambda.amazonaws.com"));
-        assert!(!glob_matches(
+        assert!(glob_match_ci("lambda.amazonaws.com", "lambda.amazonaws.com"));
+        assert!(glob_match_ci("*.amazonaws.com", "ecs-tasks.amazonaws.com"));
+        assert!(glob_match_ci("Lambda.amazonaws.co?", "lambda.amazonaws.com"));
+        assert!(!glob_match_ci(
             "ecs-tasks.amazonaws.com",
             "lambda.amazonaws.com"
         ));
@@ -707,6 +714,19 @@ resource "aws_iam_policy" "p" {{
     #[test]
     fn quiet_on_precision_cases() {
         let cases: &[(&str, &str)] = &[
+            (
+                "create policy version on a bucket grants nothing (issue 13)",
+                r#"{ Effect = "Allow", Action = "iam:CreatePolicyVersion", Resource = "arn:aws:s3:::reports/*" }"#,
+            ),
+            (
+                "create policy version on roles grants nothing",
+                r#"{ Effect = "Allow", Action = ["iam:CreatePolicyVersion"], Resource = ["arn:aws:iam::111122223333:role/app", "arn:aws:sqs:eu-west-1:111122223333:q"] }"#,
+            ),
+            (
+                "pass role on * with create function only on a bucket",
+                r#"{ Effect = "Allow", Action = ["lambda:CreateFunction"], Resource = "arn:aws:s3:::code/*" },
+                   { Effect = "Allow", Action = "iam:PassRole", Resource = "*" }"#,
+            ),
             (
                 "pass role on an exact role",
                 r#"{ Effect = "Allow", Action = ["lambda:CreateFunction", "iam:PassRole"], Resource = ["arn:aws:iam::111122223333:role/worker", "arn:aws:lambda:eu-west-1:111122223333:function:orders"] }"#,

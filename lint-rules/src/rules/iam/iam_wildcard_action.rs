@@ -27,7 +27,9 @@ declare_rule! {
     /// - A statement whose only principals are whole AWS accounts (`arn:aws:iam::111122223333:root`
     ///   or an account ID): it delegates to that account's IAM policies rather than granting
     ///   anything itself. This is the default KMS key policy (`"Action": "kms:*"`) AWS
-    ///   documents.
+    ///   documents. A policy file written for `templatefile()` names the account with a
+    ///   placeholder (`arn:aws:iam::${account_id}:root`, also `arn:${partition}:…`); that
+    ///   is an account too, where the file is linted on its own or read with `file()`.
     /// - Values it cannot know before apply: an unset variable, a data source's attribute,
     ///   an `Effect` it cannot evaluate.
     ///
@@ -158,13 +160,44 @@ fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// `arn:<partition>:iam::<account>:root`.
+/// `arn:<partition>:iam::<account>:root`, the account (and the partition) either
+/// literal or a template placeholder left for `templatefile()` to fill
+/// (`arn:aws:iam::${account_id}:root`, as policy files written for templatefile carry it
+/// when linted on their own or read with `file()`).
 fn is_account_root_arn(s: &str) -> bool {
-    let parts: Vec<&str> = s.split(':').collect();
-    matches!(
-        parts.as_slice(),
-        ["arn", _, "iam", "", account, "root"] if is_account_id(account)
-    )
+    let Some(rest) = s.strip_prefix("arn:") else {
+        return false;
+    };
+    let Some((partition, rest)) = split_arn_part(rest) else {
+        return false;
+    };
+    let Some(rest) = rest.strip_prefix("iam::") else {
+        return false;
+    };
+    let Some((account, rest)) = split_arn_part(rest) else {
+        return false;
+    };
+    rest == "root"
+        && (is_placeholder(partition) || !partition.contains(['$', '{', '}']))
+        && (is_account_id(account) || is_placeholder(account))
+}
+
+/// The ARN part up to the next `:` outside a `${…}` placeholder, and the text after it.
+fn split_arn_part(s: &str) -> Option<(&str, &str)> {
+    let end = if s.starts_with("${") {
+        s.find('}')? + 1
+    } else {
+        0
+    };
+    let colon = end + s[end..].find(':')?;
+    Some((&s[..colon], &s[colon + 1..]))
+}
+
+/// A whole template placeholder: `${name}` (one interpolation, nothing around it).
+fn is_placeholder(part: &str) -> bool {
+    part.strip_prefix("${")
+        .and_then(|p| p.strip_suffix('}'))
+        .is_some_and(|inner| !inner.trim().is_empty() && !inner.contains(['{', '}']))
 }
 
 fn finding(
@@ -202,8 +235,8 @@ fn finding(
 
 #[cfg(test)]
 mod tests {
-    use super::wildcard_grant;
-    use crate::testing::{lint_files_with, lint_hcl, render_all};
+    use super::{is_account_root_arn, wildcard_grant};
+    use crate::testing::{lint_files_with, lint_hcl, lint_tree, render_all};
 
     const RULE: &str = "IAM001";
 
@@ -233,6 +266,76 @@ mod tests {
         ] {
             assert!(wildcard_grant(no).is_none(), "{no}");
         }
+    }
+
+    #[test]
+    fn account_root_principals() {
+        for yes in [
+            "arn:aws:iam::111122223333:root",
+            "arn:aws-cn:iam::111122223333:root",
+            "arn:aws:iam::${account_id}:root",
+            "arn:aws:iam::${ account_id }:root",
+            "arn:${partition}:iam::${account_id}:root",
+            "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root",
+        ] {
+            assert!(is_account_root_arn(yes), "{yes}");
+        }
+        for no in [
+            "arn:aws:iam::${account_id}:role/admin",
+            "arn:aws:iam::prefix-${account_id}:root",
+            "arn:aws:iam::${}:root",
+            "arn:aws:iam::${a}${b}:root",
+            "arn:aws:iam::12345:root",
+            "arn:aws:iam::111122223333:root/x",
+            "arn:aws:sts::111122223333:root",
+            "arn:x${p}:iam::111122223333:root",
+            "${account_id}",
+            "",
+        ] {
+            assert!(!is_account_root_arn(no), "{no}");
+        }
+    }
+
+    /// AWS's default key policy, written for `templatefile()` with the account as a
+    /// placeholder: linted as a standalone JSON file and read with `file()`, the
+    /// `kms:*` statement delegates to the account and is no finding.
+    #[test]
+    fn default_key_policy_with_placeholders_is_quiet() {
+        let policy = r#"{
+  "Version": "2012-10-17",
+  "Id": "key-default-1",
+  "Statement": [
+    {
+      "Sid": "Enable IAM User Permissions",
+      "Effect": "Allow",
+      "Principal": { "AWS": "arn:${partition}:iam::${account_id}:root" },
+      "Action": "kms:*",
+      "Resource": "*"
+    }
+  ]
+}
+"#;
+        let f = lint_tree(RULE, &[("policies/key-policy.json", policy)]);
+        assert!(f.is_empty(), "standalone: {f:#?}");
+        let f = lint_files_with(
+            RULE,
+            &[
+                (
+                    "main.tf",
+                    r#"resource "aws_kms_key" "k" {
+  policy = file("${path.module}/key-policy.json")
+}
+"#,
+                ),
+                ("key-policy.json", policy),
+            ],
+            None,
+        );
+        assert!(f.is_empty(), "file(): {f:#?}");
+        // A role placeholder is not an account: the same grant to it is flagged.
+        let to_role = policy.replace(":root", ":role/${role}");
+        let f = lint_tree(RULE, &[("policies/key-policy.json", to_role.as_str())]);
+        assert_eq!(f.len(), 1, "{f:#?}");
     }
 
     #[test]

@@ -4,6 +4,7 @@ use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::policy::{
     everyone, policies, PolicyDoc, PolicyKind, StatementView,
 };
+use tfstack_model::iam_actions::glob_match_ci;
 use tfstack_model::{Block, Origin, Value, ValueKind};
 
 declare_rule! {
@@ -25,6 +26,15 @@ declare_rule! {
     /// `aws:PrincipalAccount`, `aws:PrincipalArn`, `aws:SourceVpc`, `aws:SourceVpce` or
     /// `aws:SourceIp` (keys compared without regard to case), with any operator but `Null`
     /// and the `…IfExists` forms, which let a request without the key through.
+    ///
+    /// Statements are judged together, as IAM evaluates them: an `Allow` for every
+    /// principal is not open when a `Deny` for every principal in the same document covers
+    /// its actions and resources and admits only insiders — every test of its condition a
+    /// negated operator (`StringNotEquals`, `StringNotLike`, `ArnNotEquals`, `ArnNotLike`,
+    /// `NotIpAddress`, or their `…IfExists` forms) on one of those keys. That is how AWS
+    /// writes a private REST API's policy ("Deny everyone not coming through this VPC
+    /// endpoint, then Allow everyone": API Gateway developer guide, "Create a private API",
+    /// and the IAM policy evaluation logic: an explicit deny overrides any allow).
     ///
     /// The finding points at the `*` element, in the resource or data source where the
     /// statement is written.
@@ -101,6 +111,11 @@ impl Rule for IamWildcardPrincipal {
             if doc.kind != PolicyKind::Resource {
                 continue;
             }
+            let insider_denies: Vec<&StatementView> = doc
+                .statements
+                .iter()
+                .filter(|s| is_insider_deny(s))
+                .collect();
             for statement in &doc.statements {
                 if !statement.is_allow() || is_restricted(statement.condition.as_ref()) {
                     continue;
@@ -108,9 +123,13 @@ impl Rule for IamWildcardPrincipal {
                 let Some(principal) = &statement.principal else {
                     continue;
                 };
-                if let Some(origin) = everyone(principal) {
-                    out.push(policy_finding(doc, statement, origin));
+                let Some(origin) = everyone(principal) else {
+                    continue;
+                };
+                if insider_denies.iter().any(|deny| takes_back(deny, statement)) {
+                    continue;
                 }
+                out.push(policy_finding(doc, statement, origin));
             }
         }
         for permission in cx.resources("aws_lambda_permission") {
@@ -135,6 +154,98 @@ impl Rule for IamWildcardPrincipal {
             ));
         }
     }
+}
+
+/// Negated condition operators: with a restricting key, a `Deny` carrying them applies to
+/// every caller except the named ones (a request without the key is denied too).
+const NEGATED_OPERATORS: &[&str] = &[
+    "StringNotEquals",
+    "StringNotEqualsIgnoreCase",
+    "StringNotLike",
+    "ArnNotEquals",
+    "ArnNotLike",
+    "NotIpAddress",
+];
+
+/// A `Deny` for every principal whose condition admits only insiders: every test is a
+/// negated operator (`StringNotEquals`, `ArnNotLike`, `NotIpAddress`, … and their
+/// `…IfExists` forms) on a restricting key. It denies everyone but the named VPC
+/// endpoint, organization, account, … (tests are ANDed: a test of anything else, such as
+/// `aws:SecureTransport`, would let outsiders through). A principal or condition it
+/// cannot read counts, as a value it cannot know is no evidence of an open policy.
+fn is_insider_deny(statement: &StatementView) -> bool {
+    if statement.effect.as_deref() != Some("Deny")
+        || statement.not_actions.is_some()
+        || statement.not_resources.is_some()
+    {
+        return false;
+    }
+    let for_everyone = statement
+        .principal
+        .as_ref()
+        .is_some_and(|p| p.is_unknown() || everyone(p).is_some());
+    if !for_everyone {
+        return false;
+    }
+    let Some(condition) = &statement.condition else {
+        return false;
+    };
+    match &condition.kind {
+        ValueKind::Unknown => true,
+        ValueKind::Object(operators) if !operators.is_empty() => {
+            operators.iter().all(|(operator, tests)| {
+                let operator = operator
+                    .strip_suffix("IfExists")
+                    .unwrap_or(operator.as_str());
+                let negated = operator.is_empty()
+                    || NEGATED_OPERATORS
+                        .iter()
+                        .any(|o| o.eq_ignore_ascii_case(operator));
+                negated
+                    && match &tests.kind {
+                        ValueKind::Unknown => true,
+                        ValueKind::Object(keys) if !keys.is_empty() => keys.keys().all(|key| {
+                            key.is_empty()
+                                || RESTRICTING_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+                        }),
+                        _ => false,
+                    }
+            })
+        }
+        _ => false,
+    }
+}
+
+/// Whether `deny` covers every action and resource `allow` grants, so that the `Allow`
+/// holds only for the callers the `Deny` admits. An element is covered when a `Deny`
+/// element matches it as an IAM pattern (`*`, `execute-api:*`, the same text); an element
+/// it cannot read covers, and is covered, as unknown is no evidence.
+fn takes_back(deny: &StatementView, allow: &StatementView) -> bool {
+    let covers = |denied: &[Value], allowed: &[Value], negated: bool| {
+        let patterns: Vec<Option<&str>> = denied
+            .iter()
+            .map(|d| if d.is_unknown() { None } else { d.as_str() })
+            .collect();
+        let matches = |text: &str| {
+            patterns
+                .iter()
+                .any(|p| p.is_none_or(|p| glob_match_ci(p, text)))
+        };
+        if negated {
+            // `NotAction`/`NotResource`: only `*` covers what they leave.
+            return patterns.iter().any(|p| p.is_none_or(|p| p == "*"));
+        }
+        allowed.iter().all(|a| match a.as_str() {
+            Some(text) if !a.is_unknown() => matches(text),
+            _ => true,
+        })
+    };
+    covers(&deny.actions, &allow.actions, allow.not_actions.is_some())
+        && covers(
+            &deny.resources,
+            &allow.resources,
+            allow.not_resources.is_some(),
+        )
 }
 
 /// Whether a condition limits the caller (or cannot be read, which is not evidence).
@@ -287,6 +398,118 @@ resource "aws_sqs_queue_policy" "q" {{
         for (name, statement) in cases {
             let f = lint_hcl(RULE, &queue_policy(statement));
             assert!(f.is_empty(), "{name}: {f:#?}");
+        }
+    }
+
+    /// AWS's policy for a private REST API: deny every caller not coming through the VPC
+    /// endpoint, then allow every caller. Judged together, only insiders are allowed.
+    const PRIVATE_API: &str = r#"resource "aws_api_gateway_rest_api_policy" "private" {
+  rest_api_id = "a1b2c3"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [
+    { Effect = "Deny", Principal = "*", Action = "execute-api:Invoke", Resource = "execute-api:/*",
+      Condition = { StringNotEquals = { "aws:SourceVpce" = "vpce-0123456789abcdef0" } } },
+    { Effect = "Allow", Principal = "*", Action = "execute-api:Invoke", Resource = "execute-api:/*" } ] })
+}
+"#;
+
+    #[test]
+    fn allow_taken_back_by_an_insider_deny_is_quiet() {
+        let f = lint_hcl(RULE, PRIVATE_API);
+        assert!(f.is_empty(), "{f:#?}");
+        let variants: &[(&str, &str)] = &[
+            (
+                "policy document data source, org and IfExists",
+                r#"data "aws_iam_policy_document" "p" {
+  statement {
+    effect = "Deny"
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    actions   = ["sqs:*"]
+    resources = ["*"]
+    condition {
+      test     = "StringNotEqualsIfExists"
+      variable = "aws:PrincipalOrgID"
+      values   = ["o-abc123"]
+    }
+  }
+  statement {
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+    actions   = ["sqs:SendMessage"]
+    resources = ["arn:aws:sqs:eu-west-1:111122223333:jobs"]
+  }
+}
+resource "aws_sqs_queue_policy" "q" {
+  queue_url = "q"
+  policy    = data.aws_iam_policy_document.p.json
+}
+"#,
+            ),
+            (
+                "two insider tests (ANDed: VPC endpoint or VPC)",
+                r#"resource "aws_s3_bucket_policy" "b" {
+  bucket = "b"
+  policy = jsonencode({ Statement = [
+    { Effect = "Deny", Principal = { AWS = "*" }, Action = "s3:*", Resource = ["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+      Condition = { StringNotEquals = { "aws:SourceVpce" = "vpce-1", "aws:SourceVpc" = "vpc-1" } } },
+    { Effect = "Allow", Principal = "*", Action = "s3:GetObject", Resource = "arn:aws:s3:::b/*" } ] })
+}
+"#,
+            ),
+        ];
+        for (name, text) in variants {
+            let f = lint_hcl(RULE, text);
+            assert!(f.is_empty(), "{name}: {f:#?}");
+        }
+    }
+
+    #[test]
+    fn allow_not_taken_back_still_fires() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "positive operator denies only the endpoint's callers",
+                "StringNotEquals",
+                "StringEquals",
+            ),
+            (
+                "a condition on how, not who",
+                r#"{ "aws:SourceVpce" = "vpce-0123456789abcdef0" }"#,
+                r#"{ "aws:SourceVpce" = "vpce-0123456789abcdef0", "aws:SecureTransport" = "false" }"#,
+            ),
+            (
+                "deny of another action",
+                r#"Action = "execute-api:Invoke", Resource = "execute-api:/*",
+      Condition"#,
+                r#"Action = "execute-api:ManageConnections", Resource = "execute-api:/*",
+      Condition"#,
+            ),
+            (
+                "deny of part of the resources",
+                r#"Resource = "execute-api:/*",
+      Condition"#,
+                r#"Resource = "execute-api:/prod/*",
+      Condition"#,
+            ),
+            (
+                "deny for one account only",
+                r#"{ Effect = "Deny", Principal = "*""#,
+                r#"{ Effect = "Deny", Principal = { AWS = "arn:aws:iam::111122223333:root" }"#,
+            ),
+        ];
+        for (name, from, to) in cases {
+            let text = PRIVATE_API.replacen(from, to, 1);
+            assert_ne!(text, PRIVATE_API, "{name}: the replacement applies");
+            let f = lint_hcl(RULE, &text);
+            assert_eq!(f.len(), 1, "{name}: {f:#?}");
+            assert_eq!(
+                f[0].attribute.as_deref(),
+                Some("policy.Statement[1].Principal"),
+                "{name}"
+            );
         }
     }
 

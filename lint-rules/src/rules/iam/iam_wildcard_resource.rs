@@ -24,11 +24,14 @@ declare_rule! {
     /// `arn:aws:s3:*` whose last `*` covers the remaining parts.
     ///
     /// A statement is judged by its actions, with AWS's Service Authorization Reference
-    /// (`tfstack_model::iam_actions`): it fires when at least one action supports
-    /// resource-level permissions. An exact action counts when it lists a resource type.
-    /// A wildcard pattern (`s3:Get*`) counts when at least half of the known actions it
-    /// matches list a resource type: `s3:Get*` (58 of 60) and `s3:List*` (8 of 16) count,
-    /// `ec2:Describe*` (17 of 187) and `logs:Describe*` (3 of 19) do not.
+    /// (`tfstack_model::iam_actions`): it fires when at least one action is scopable. An
+    /// exact action is scopable when the reference marks one of its resource types as
+    /// required (`dynamodb:GetItem`: `table*`), or lists a choice of two or more optional
+    /// ones, one of which every request names (`s3:GetObject`: `object` or
+    /// `accesspointobject`). A wildcard pattern (`s3:Get*`) counts when at least half of
+    /// the known actions it matches are scopable: `s3:Get*` and `s3:List*` count,
+    /// `ec2:Describe*` and `logs:Describe*` do not. The message names the scopable actions
+    /// of the statement, and only those.
     ///
     /// Only identity policies are judged (role/user/group/inline policies, `aws_iam_policy`,
     /// `aws_iam_policy_document` data sources used by them or by nothing, standalone JSON
@@ -38,6 +41,9 @@ declare_rule! {
     /// ## What it deliberately does not flag
     /// - Actions without resource types: `xray:PutTraceSegments`, `cloudwatch:PutMetricData`,
     ///   `ec2:DescribeInstances` can only be granted on `*`.
+    /// - Actions whose only resource type is optional: they run without it, and then only
+    ///   `*` grants them. `rekognition:DetectModerationLabels` names a project version only
+    ///   for a custom adapter; `comprehend:Detect*` on built-in models names no endpoint.
     /// - Enumeration patterns where scopable actions are the exception: a CI gate that cries
     ///   wolf on every monitoring policy's `ec2:Describe*` gets switched off. Write out the
     ///   few scopable actions if you need them scoped. Whole-service patterns (`sns:*`) may
@@ -94,16 +100,17 @@ impl Rule for IamWildcardResource {
                 if wildcards.is_empty() {
                     continue;
                 }
-                let Some(action) = statement
+                let scopable: Vec<&str> = statement
                     .actions
                     .iter()
                     .filter_map(Value::as_str)
-                    .find(|a| is_scopable(a))
-                else {
+                    .filter(|a| is_scopable(a))
+                    .collect();
+                if scopable.is_empty() {
                     continue;
-                };
+                }
                 for resource in wildcards {
-                    out.push(finding(doc, statement, action, resource));
+                    out.push(finding(doc, statement, &scopable, resource));
                 }
             }
         }
@@ -111,8 +118,8 @@ impl Rule for IamWildcardResource {
 }
 
 /// Whether an `Action` entry grants actions that could have been scoped to resources: an
-/// exact action that lists a resource type, or a pattern at least half of whose known
-/// matches do.
+/// exact scopable action (a required resource type, or a choice of several), or a pattern
+/// at least half of whose known matches are.
 fn is_scopable(action: &str) -> bool {
     if !action.contains(['*', '?']) {
         return resource_level(action) == ResourceLevel::Supported;
@@ -157,11 +164,28 @@ fn is_wildcard_resource(resource: &str) -> bool {
             .all(|b| matches!(b, b'*' | b'/' | b':'))
 }
 
-fn finding(doc: &PolicyDoc, statement: &StatementView, action: &str, resource: &Value) -> Finding {
+/// How many scopable actions a message names before it counts the rest.
+const NAMED_ACTIONS: usize = 4;
+
+fn finding(
+    doc: &PolicyDoc,
+    statement: &StatementView,
+    scopable: &[&str],
+    resource: &Value,
+) -> Finding {
     let shown = resource.as_str().unwrap_or("*");
+    let mut actions = scopable
+        .iter()
+        .take(NAMED_ACTIONS)
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if scopable.len() > NAMED_ACTIONS {
+        actions.push_str(&format!(" and {} more", scopable.len() - NAMED_ACTIONS));
+    }
     Finding::new(
         &IamWildcardResource::META,
-        format!("statement grants `{action}` on every resource with `{shown}`"),
+        format!("statement grants {actions} on every resource with `{shown}`"),
     )
     .at(element_origin(resource.origin, statement, doc))
     .label("every resource")
@@ -237,6 +261,9 @@ resource "aws_iam_policy" "p" {{
             assert!(is_scopable(yes), "{yes}");
         }
         for no in [
+            "rekognition:DetectModerationLabels",
+            "comprehend:DetectEntities",
+            "comprehend:Detect*",
             "xray:PutTraceSegments",
             "cloudwatch:PutMetricData",
             "ec2:DescribeInstances",
@@ -249,6 +276,38 @@ resource "aws_iam_policy" "p" {{
         ] {
             assert!(!is_scopable(no), "{no}");
         }
+    }
+
+    /// Actions whose only resource type is optional need `*` (built-in models); the
+    /// message names only the scopable actions of a statement.
+    #[test]
+    fn optional_only_actions_and_messages() {
+        let f = lint_hcl(
+            RULE,
+            &jsonencode_policy(
+                r#"{ Statement = [{ Effect = "Allow", Action = ["rekognition:DetectModerationLabels", "comprehend:DetectSentiment", "comprehend:DetectEntities"], Resource = "*" }] }"#,
+            ),
+        );
+        assert!(f.is_empty(), "{f:#?}");
+        let f = lint_hcl(
+            RULE,
+            &jsonencode_policy(
+                r#"{ Statement = [{ Effect = "Allow", Action = ["xray:PutTraceSegments", "rekognition:DetectModerationLabels", "s3:GetObject", "dynamodb:GetItem", "ec2:DescribeInstances"], Resource = "*" }] }"#,
+            ),
+        );
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert_eq!(
+            f[0].message,
+            "statement grants `s3:GetObject`, `dynamodb:GetItem` on every resource with `*`"
+        );
+        let f = lint_hcl(
+            RULE,
+            &jsonencode_policy(
+                r#"{ Statement = [{ Effect = "Allow", Action = ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility", "sqs:GetQueueUrl"], Resource = "*" }] }"#,
+            ),
+        );
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(f[0].message.ends_with(" and 2 more on every resource with `*`"), "{}", f[0].message);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub(crate) enum Field {
     NotAction,
     Resource,
     Principal,
+    Sid,
 }
 
 impl Field {
@@ -36,6 +37,7 @@ impl Field {
             Field::NotAction => "NotAction",
             Field::Resource => "Resource",
             Field::Principal => "Principal",
+            Field::Sid => "Sid",
         }
     }
     fn hcl_name(self) -> &'static str {
@@ -44,6 +46,7 @@ impl Field {
             Field::NotAction => "not_actions",
             Field::Resource => "resources",
             Field::Principal => "principals",
+            Field::Sid => "sid",
         }
     }
 }

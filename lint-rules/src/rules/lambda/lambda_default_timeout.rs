@@ -37,7 +37,8 @@ declare_rule! {
 impl Rule for LambdaDefaultTimeout {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for f in cx.resources("aws_lambda_function") {
-            if f.body.get("timeout").is_none() {
+            // `null` is unset, as in Terraform.
+            if f.body.get("timeout").is_none_or(|t| cx.value(t).is_null()) {
                 out.push(
                     Finding::new(
                         &Self::META,
@@ -65,6 +66,12 @@ mod tests {
     #[test]
     fn fires_without_timeout() {
         assert_eq!(lint_hcl("LAMBDA003", BAD).len(), 1);
+    }
+
+    #[test]
+    fn fires_with_a_null_timeout() {
+        let null = "variable \"t\" {\n  default = null\n}\nresource \"aws_lambda_function\" \"f\" {\n  function_name = \"f\"\n  role          = \"r\"\n  timeout       = var.t\n}\n";
+        assert_eq!(lint_hcl("LAMBDA003", null).len(), 1);
     }
 
     #[test]

@@ -39,7 +39,8 @@ declare_rule! {
 impl Rule for LambdaWithoutTracing {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for f in cx.resources("aws_lambda_function") {
-            if f.body.block("tracing_config").is_some() || f.body.get("tracing_config").is_some() {
+            let written = f.body.get("tracing_config").is_some_and(|t| !cx.value(t).is_null());
+            if f.body.block("tracing_config").is_some() || written {
                 continue;
             }
             out.push(

@@ -25,8 +25,11 @@ declare_rule! {
     /// `ResourceAlreadyExistsException` until someone imports it.
     ///
     /// It deliberately does not flag a function whose name (or custom log group) it cannot
-    /// evaluate, nor one for which a log group with a partly unknown name could be the
-    /// one (`"/aws/lambda/${var.prefix}-orders"` for `shop-orders`). A group whose name is
+    /// evaluate when the module has a log group that could be its own, nor one for which a
+    /// log group with a partly unknown name could be the one
+    /// (`"/aws/lambda/${var.prefix}-orders"` for `shop-orders`). A function whose name is
+    /// unknown (a `random_id`, a variable without a value) in a module with no log group
+    /// at all is flagged: no group of the module can be its. A group whose name is
     /// built from another function does not count. Groups managed in another module are
     /// only recognised when handed to a child module here (a `name` or `*log_group*`
     /// input referring to the function or equal to the name); otherwise, suppress the
@@ -63,6 +66,9 @@ enum FunctionLogGroup {
         name: String,
         custom: Option<Origin>,
     },
+    /// Lambda's default group, `/aws/lambda/<function_name>`, of a function whose name is
+    /// not statically known (a `random_id`, a variable without a value).
+    DefaultOfUnknownName,
     /// Not statically known: the rule stays quiet.
     Unknown,
 }
@@ -74,12 +80,19 @@ impl Rule for LambdaWithoutManagedLogGroup {
             if !exists(cx, function) {
                 continue;
             }
-            let (name, custom) = match log_group_of(cx, function) {
-                FunctionLogGroup::Managed | FunctionLogGroup::Unknown => continue,
-                FunctionLogGroup::Named { name, custom } => (name, custom),
-            };
             // Built on the first function that needs it: a module without functions
             // evaluates no log group names.
+            let (name, custom) = match log_group_of(cx, function) {
+                FunctionLogGroup::Managed | FunctionLogGroup::Unknown => continue,
+                FunctionLogGroup::DefaultOfUnknownName => {
+                    let index = index.get_or_insert_with(|| GroupIndex::build(cx));
+                    if !index.may_manage_any(cx, &function.address()) {
+                        out.push(finding(function, "/aws/lambda/<function_name>", None));
+                    }
+                    continue;
+                }
+                FunctionLogGroup::Named { name, custom } => (name, custom),
+            };
             let index = index.get_or_insert_with(|| GroupIndex::build(cx));
             if !index.manages(&function.address(), &name) {
                 out.push(finding(function, &name, custom));
@@ -108,6 +121,8 @@ struct GroupIndex {
     handed_functions: HashSet<String>,
     /// Names handed to a child module the same way.
     handed_names: HashSet<String>,
+    /// Whether a child module is handed a `name` or `*log_group*` input at all.
+    handed_any: bool,
 }
 
 impl GroupIndex {
@@ -140,12 +155,13 @@ impl GroupIndex {
                 }
             }
         }
-        for m in cx.module.config.blocks_of("module") {
+        for m in cx.module_calls() {
             for a in m
                 .body
                 .attributes()
                 .filter(|a| a.name == "name" || a.name.contains("log_group"))
             {
+                index.handed_any = true;
                 index
                     .handed_functions
                     .extend(targets_of(cx, &a.value).into_iter().map(|t| t.address));
@@ -155,6 +171,14 @@ impl GroupIndex {
             }
         }
         index
+    }
+
+    /// Whether any log group could be the function's whose name is unknown: a group of
+    /// the module, or a child module handed the function or a name.
+    fn may_manage_any(&self, cx: &Context, address: &str) -> bool {
+        !cx.resources("aws_cloudwatch_log_group").is_empty()
+            || self.handed_functions.contains(address)
+            || self.handed_any
     }
 
     /// Whether the group named `expected` of the function at `address` is, or could be,
@@ -217,6 +241,7 @@ fn log_group_of(cx: &Context, function: &Block) -> FunctionLogGroup {
             name: format!("/aws/lambda/{name}"),
             custom: None,
         },
+        _ if custom.is_none() => FunctionLogGroup::DefaultOfUnknownName,
         _ => FunctionLogGroup::Unknown,
     }
 }
@@ -419,6 +444,33 @@ resource "aws_cloudwatch_log_group" "workers" {
             f[0].message
         );
         assert_eq!(f[2].attribute.as_deref(), Some("logging_config.log_group"));
+    }
+
+    #[test]
+    fn fires_for_an_unknown_name_in_a_module_without_log_groups() {
+        let main = [
+            "resource \"random_id\" \"suffix\" {\n  byte_length = 4\n}\n".to_string(),
+            function("random", "\"orders-${random_id.suffix.hex}\"", ""),
+            "variable \"name\" {\n  type = string\n}\n".to_string(),
+            function("unset", "var.name", ""),
+        ]
+        .concat();
+        let f = lint_hcl("LOG002", &main);
+        assert_eq!(
+            addresses(&f),
+            ["aws_lambda_function.random", "aws_lambda_function.unset"]
+        );
+        assert!(f[0].message.contains("/aws/lambda/<function_name>"), "{}", f[0].message);
+        // A log group anywhere in the module, or a child module handed a name, could be
+        // its own: quiet.
+        let with_group = format!(
+            "{main}resource \"aws_cloudwatch_log_group\" \"any\" {{\n  name = var.name\n  retention_in_days = 7\n}}\n"
+        );
+        assert!(lint_hcl("LOG002", &with_group).is_empty());
+        let handed = format!(
+            "{main}module \"logs\" {{\n  source         = \"./logs\"\n  log_group_name = var.name\n}}\n"
+        );
+        assert!(lint_hcl("LOG002", &handed).is_empty());
     }
 
     #[test]

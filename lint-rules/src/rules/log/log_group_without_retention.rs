@@ -6,6 +6,9 @@ declare_rule! {
     /// ## What it does
     /// Flags an `aws_cloudwatch_log_group` without `retention_in_days`, or with `0`.
     ///
+    /// A `null` retention (written, a variable's value, a conditional's) is unset, as in
+    /// Terraform.
+    ///
     /// ## Why is this bad?
     /// Without a retention the group keeps every event forever ("Never expire"): storage
     /// cost grows without bound and logs that may hold personal data are never deleted.
@@ -41,7 +44,10 @@ impl Rule for LogGroupWithoutRetention {
                 None => out.push(finding(group, None, group.origin)),
                 Some(a) => {
                     let v = cx.value(&a.value);
-                    if v.as_f64() == Some(0.0) {
+                    // `null` (written, from a variable, from a conditional) is unset.
+                    if v.is_null() {
+                        out.push(finding(group, None, a.origin));
+                    } else if v.as_f64() == Some(0.0) {
                         out.push(finding(group, Some(0), v.origin.or(a.origin)));
                     }
                 }
@@ -94,6 +100,43 @@ resource "aws_cloudwatch_log_group" "b" {
 "#,
         );
         assert_eq!(f.len(), 2);
+    }
+
+    #[test]
+    fn fires_when_retention_is_null() {
+        let f = lint_hcl(
+            "LOG001",
+            r#"
+variable "days" {
+  default = null
+}
+variable "production" {
+  default = false
+}
+resource "aws_cloudwatch_log_group" "literal" {
+  name              = "/aws/lambda/a"
+  retention_in_days = null
+}
+resource "aws_cloudwatch_log_group" "variable" {
+  name              = "/aws/lambda/b"
+  retention_in_days = var.days
+}
+resource "aws_cloudwatch_log_group" "conditional" {
+  name              = "/aws/lambda/c"
+  retention_in_days = var.production ? 30 : null
+}
+"#,
+        );
+        let resources: Vec<_> = f.iter().filter_map(|f| f.resource.as_deref()).collect();
+        assert_eq!(
+            resources,
+            [
+                "aws_cloudwatch_log_group.literal",
+                "aws_cloudwatch_log_group.variable",
+                "aws_cloudwatch_log_group.conditional"
+            ]
+        );
+        assert!(f.iter().all(|f| f.message.contains("has no retention")));
     }
 
     #[test]

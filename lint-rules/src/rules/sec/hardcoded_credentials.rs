@@ -109,6 +109,8 @@ enum Hardcoded<'a> {
 
 impl Rule for HardcodedCredentials {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+        // Every block, also one whose `count` is 0: a credential written in the code is
+        // exposed whether or not the block is created.
         for block in &cx.module.config.blocks {
             if is_from_plan(cx, block) {
                 continue;
@@ -188,8 +190,8 @@ fn is_from_plan(cx: &Context, block: &Block) -> bool {
 /// Access key IDs in the string literals of a block with a secret access key among them.
 /// A provider's or backend's credential arguments are left to [`credential_arguments`].
 ///
-/// Perf: a first pass looks for a secret access key without copying anything; only a
-/// block that has one is walked again for key IDs.
+/// A first pass looks for a secret access key without copying anything; only a block
+/// that has one is walked again for key IDs.
 fn access_keys_in_block(block: &Block, out: &mut Vec<Finding>) {
     let mut paired = false;
     block_literals(block, &mut |_, s, _| {

@@ -79,7 +79,7 @@ impl Rule for SecretWithoutRotation {
                 rotated.extend(secrets_named_by(cx, id).iter().map(|s| s.address()));
             }
         }
-        for module in cx.module.config.blocks_of("module") {
+        for module in cx.module_calls() {
             if !says_rotation(cx, module) {
                 continue;
             }

@@ -1,5 +1,5 @@
-//! SQS: queue settings AWS rejects or that make a consumer process messages twice or in
-//! the clear.
+//! SQS: queue settings AWS rejects, or that make consumers process messages twice, in the
+//! clear, or pay for empty receives.
 //!
 //! The helpers below are shared by the rules on a dead-letter queue of the wrong type
 //! (SQS001 one way, SQS004 the other): which queues are FIFO, and which redrive policies

@@ -32,10 +32,11 @@ impl Rule for UnusedSuppression {
         // Judges suppressions, which the engine hands to `check_suppression`.
     }
 
-    /// Unused, with a reason (one without is TFS001's), and only when every rule it names
-    /// ran: a partial run does not call it stale.
+    /// Unused, with a reason (one without is TFS001's), not expired (that is TFS003's),
+    /// and only when every rule it names ran: a partial run does not call it stale.
     fn check_suppression(&self, seen: &SuppressionUse) -> Option<Finding> {
-        (!seen.reason.is_empty() && !seen.used && seen.all_named_rules_ran).then(|| finding(seen))
+        (!seen.reason.is_empty() && !seen.used && !seen.expired && seen.all_named_rules_ran)
+            .then(|| finding(seen))
     }
 }
 

@@ -2,17 +2,396 @@
 
 //! Typed data sources of hashicorp/aws 5.100.0, one module per type.
 
+mod acm_certificate;
+mod api_gateway_api_key;
+mod api_gateway_api_keys;
+mod api_gateway_authorizer;
+mod api_gateway_authorizers;
+mod api_gateway_domain_name;
+mod api_gateway_export;
+mod api_gateway_resource;
+mod api_gateway_rest_api;
+mod api_gateway_sdk;
+mod api_gateway_vpc_link;
+mod apigatewayv2_api;
+mod apigatewayv2_apis;
+mod apigatewayv2_export;
+mod apigatewayv2_vpc_link;
+mod availability_zone;
 mod availability_zones;
 mod caller_identity;
+mod cloudfront_cache_policy;
+mod cloudfront_distribution;
+mod cloudfront_function;
+mod cloudfront_log_delivery_canonical_user_id;
+mod cloudfront_origin_access_control;
+mod cloudfront_origin_access_identities;
+mod cloudfront_origin_access_identity;
+mod cloudfront_origin_request_policy;
+mod cloudfront_realtime_log_config;
+mod cloudfront_response_headers_policy;
+mod cloudwatch_contributor_managed_insight_rules;
+mod cloudwatch_event_bus;
+mod cloudwatch_event_buses;
+mod cloudwatch_event_connection;
+mod cloudwatch_event_source;
+mod cloudwatch_log_data_protection_policy_document;
+mod cloudwatch_log_group;
+mod cloudwatch_log_groups;
+mod cognito_identity_pool;
+mod cognito_user_group;
+mod cognito_user_groups;
+mod cognito_user_pool;
+mod cognito_user_pool_client;
+mod cognito_user_pool_clients;
+mod cognito_user_pool_signing_certificate;
+mod cognito_user_pools;
+mod dynamodb_table;
+mod dynamodb_table_item;
+mod dynamodb_tables;
+mod ec2_managed_prefix_list;
+mod ec2_managed_prefix_lists;
+mod ecr_authorization_token;
+mod ecr_image;
+mod ecr_lifecycle_policy_document;
+mod ecr_pull_through_cache_rule;
+mod ecr_repositories;
+mod ecr_repository;
+mod ecr_repository_creation_template;
+mod ecs_cluster;
+mod ecs_clusters;
+mod ecs_container_definition;
+mod ecs_service;
+mod ecs_task_definition;
+mod ecs_task_execution;
+mod eip;
+mod eips;
+mod elasticache_cluster;
+mod elasticache_replication_group;
+mod elasticache_reserved_cache_node_offering;
+mod elasticache_serverless_cache;
+mod elasticache_subnet_group;
+mod elasticache_user;
+mod iam_access_keys;
+mod iam_account_alias;
+mod iam_group;
+mod iam_instance_profile;
+mod iam_instance_profiles;
+mod iam_openid_connect_provider;
+mod iam_policy;
 mod iam_policy_document;
+mod iam_principal_policy_simulation;
+mod iam_role;
+mod iam_roles;
+mod iam_saml_provider;
+mod iam_server_certificate;
+mod iam_session_context;
+mod iam_user;
+mod iam_user_ssh_key;
+mod iam_users;
+mod internet_gateway;
+mod kms_alias;
+mod kms_ciphertext;
+mod kms_custom_key_store;
+mod kms_key;
+mod kms_public_key;
+mod kms_secret;
+mod kms_secrets;
+mod lambda_alias;
+mod lambda_code_signing_config;
+mod lambda_function;
+mod lambda_function_url;
+mod lambda_functions;
+mod lambda_invocation;
+mod lambda_layer_version;
+mod nat_gateway;
+mod nat_gateways;
+mod network_acls;
 mod partition;
+mod prefix_list;
 mod region;
+mod regions;
+mod route;
+mod route53_delegation_set;
+mod route53_records;
+mod route53_resolver_endpoint;
+mod route53_resolver_firewall_config;
+mod route53_resolver_firewall_domain_list;
+mod route53_resolver_firewall_rule_group;
+mod route53_resolver_firewall_rule_group_association;
+mod route53_resolver_firewall_rules;
+mod route53_resolver_query_log_config;
+mod route53_resolver_rule;
+mod route53_resolver_rules;
+mod route53_traffic_policy_document;
+mod route53_zone;
+mod route53_zones;
+mod route_table;
+mod route_tables;
+mod s3_account_public_access_block;
+mod s3_bucket;
+mod s3_bucket_object;
+mod s3_bucket_objects;
+mod s3_bucket_policy;
+mod s3_directory_buckets;
+mod s3_object;
+mod s3_objects;
+mod secretsmanager_random_password;
+mod secretsmanager_secret;
+mod secretsmanager_secret_rotation;
+mod secretsmanager_secret_version;
+mod secretsmanager_secret_versions;
+mod secretsmanager_secrets;
+mod security_group;
+mod security_groups;
+mod sfn_activity;
+mod sfn_alias;
+mod sfn_state_machine;
+mod sfn_state_machine_versions;
+mod sns_topic;
+mod sqs_queue;
+mod sqs_queues;
+mod ssm_document;
+mod ssm_instances;
+mod ssm_maintenance_windows;
+mod ssm_parameter;
+mod ssm_parameters_by_path;
+mod ssm_patch_baseline;
+mod ssm_patch_baselines;
+mod subnet;
+mod subnets;
+mod vpc;
+mod vpc_dhcp_options;
+mod vpc_endpoint;
+mod vpc_endpoint_associations;
+mod vpc_endpoint_service;
+mod vpc_ipam;
+mod vpc_ipam_pool;
+mod vpc_ipam_pool_cidrs;
+mod vpc_ipam_pools;
+mod vpc_ipam_preview_next_cidr;
+mod vpc_ipams;
+mod vpc_peering_connection;
+mod vpc_peering_connections;
+mod vpc_security_group_rule;
+mod vpc_security_group_rules;
+mod vpcs;
+mod wafv2_ip_set;
+mod wafv2_regex_pattern_set;
+mod wafv2_rule_group;
+mod wafv2_web_acl;
 
+pub use acm_certificate::AcmCertificate;
+pub use api_gateway_api_key::ApiGatewayApiKey;
+pub use api_gateway_api_keys::ApiGatewayApiKeys;
+pub use api_gateway_authorizer::ApiGatewayAuthorizer;
+pub use api_gateway_authorizers::ApiGatewayAuthorizers;
+pub use api_gateway_domain_name::ApiGatewayDomainName;
+pub use api_gateway_export::ApiGatewayExport;
+pub use api_gateway_resource::ApiGatewayResource;
+pub use api_gateway_rest_api::ApiGatewayRestApi;
+pub use api_gateway_sdk::ApiGatewaySdk;
+pub use api_gateway_vpc_link::ApiGatewayVpcLink;
+pub use apigatewayv2_api::Apigatewayv2Api;
+pub use apigatewayv2_apis::Apigatewayv2Apis;
+pub use apigatewayv2_export::Apigatewayv2Export;
+pub use apigatewayv2_vpc_link::Apigatewayv2VpcLink;
+pub use availability_zone::{AvailabilityZone, AvailabilityZoneFilter};
 pub use availability_zones::{AvailabilityZones, AvailabilityZonesFilter};
 pub use caller_identity::CallerIdentity;
+pub use cloudfront_cache_policy::CloudfrontCachePolicy;
+pub use cloudfront_distribution::CloudfrontDistribution;
+pub use cloudfront_function::CloudfrontFunction;
+pub use cloudfront_log_delivery_canonical_user_id::CloudfrontLogDeliveryCanonicalUserId;
+pub use cloudfront_origin_access_control::CloudfrontOriginAccessControl;
+pub use cloudfront_origin_access_identities::CloudfrontOriginAccessIdentities;
+pub use cloudfront_origin_access_identity::CloudfrontOriginAccessIdentity;
+pub use cloudfront_origin_request_policy::CloudfrontOriginRequestPolicy;
+pub use cloudfront_realtime_log_config::CloudfrontRealtimeLogConfig;
+pub use cloudfront_response_headers_policy::CloudfrontResponseHeadersPolicy;
+pub use cloudwatch_contributor_managed_insight_rules::CloudwatchContributorManagedInsightRules;
+pub use cloudwatch_event_bus::CloudwatchEventBus;
+pub use cloudwatch_event_buses::CloudwatchEventBuses;
+pub use cloudwatch_event_connection::CloudwatchEventConnection;
+pub use cloudwatch_event_source::CloudwatchEventSource;
+pub use cloudwatch_log_data_protection_policy_document::{
+    CloudwatchLogDataProtectionPolicyDocument,
+    CloudwatchLogDataProtectionPolicyDocumentConfiguration,
+    CloudwatchLogDataProtectionPolicyDocumentConfigurationCustomDataIdentifier,
+    CloudwatchLogDataProtectionPolicyDocumentStatement,
+    CloudwatchLogDataProtectionPolicyDocumentStatementOperation,
+    CloudwatchLogDataProtectionPolicyDocumentStatementOperationAudit,
+    CloudwatchLogDataProtectionPolicyDocumentStatementOperationAuditFindingsDestination,
+    CloudwatchLogDataProtectionPolicyDocumentStatementOperationAuditFindingsDestinationCloudwatchLogs,
+    CloudwatchLogDataProtectionPolicyDocumentStatementOperationAuditFindingsDestinationFirehose,
+    CloudwatchLogDataProtectionPolicyDocumentStatementOperationAuditFindingsDestinationS3,
+    CloudwatchLogDataProtectionPolicyDocumentStatementOperationDeidentify,
+    CloudwatchLogDataProtectionPolicyDocumentStatementOperationDeidentifyMaskConfig,
+};
+pub use cloudwatch_log_group::CloudwatchLogGroup;
+pub use cloudwatch_log_groups::CloudwatchLogGroups;
+pub use cognito_identity_pool::CognitoIdentityPool;
+pub use cognito_user_group::CognitoUserGroup;
+pub use cognito_user_groups::CognitoUserGroups;
+pub use cognito_user_pool::CognitoUserPool;
+pub use cognito_user_pool_client::CognitoUserPoolClient;
+pub use cognito_user_pool_clients::CognitoUserPoolClients;
+pub use cognito_user_pool_signing_certificate::CognitoUserPoolSigningCertificate;
+pub use cognito_user_pools::CognitoUserPools;
+pub use dynamodb_table::{DynamodbTable, DynamodbTableServerSideEncryption};
+pub use dynamodb_table_item::DynamodbTableItem;
+pub use dynamodb_tables::DynamodbTables;
+pub use ec2_managed_prefix_list::{Ec2ManagedPrefixList, Ec2ManagedPrefixListFilter};
+pub use ec2_managed_prefix_lists::{Ec2ManagedPrefixLists, Ec2ManagedPrefixListsFilter};
+pub use ecr_authorization_token::EcrAuthorizationToken;
+pub use ecr_image::EcrImage;
+pub use ecr_lifecycle_policy_document::{
+    EcrLifecyclePolicyDocument, EcrLifecyclePolicyDocumentRule,
+    EcrLifecyclePolicyDocumentRuleAction, EcrLifecyclePolicyDocumentRuleSelection,
+};
+pub use ecr_pull_through_cache_rule::EcrPullThroughCacheRule;
+pub use ecr_repositories::EcrRepositories;
+pub use ecr_repository::EcrRepository;
+pub use ecr_repository_creation_template::EcrRepositoryCreationTemplate;
+pub use ecs_cluster::EcsCluster;
+pub use ecs_clusters::EcsClusters;
+pub use ecs_container_definition::EcsContainerDefinition;
+pub use ecs_service::EcsService;
+pub use ecs_task_definition::EcsTaskDefinition;
+pub use ecs_task_execution::{
+    EcsTaskExecution, EcsTaskExecutionCapacityProviderStrategy,
+    EcsTaskExecutionNetworkConfiguration, EcsTaskExecutionOverrides,
+    EcsTaskExecutionOverridesContainerOverrides,
+    EcsTaskExecutionOverridesContainerOverridesEnvironment,
+    EcsTaskExecutionOverridesContainerOverridesResourceRequirements,
+    EcsTaskExecutionPlacementConstraints, EcsTaskExecutionPlacementStrategy,
+};
+pub use eip::{Eip, EipFilter};
+pub use eips::{Eips, EipsFilter};
+pub use elasticache_cluster::ElasticacheCluster;
+pub use elasticache_replication_group::ElasticacheReplicationGroup;
+pub use elasticache_reserved_cache_node_offering::ElasticacheReservedCacheNodeOffering;
+pub use elasticache_serverless_cache::ElasticacheServerlessCache;
+pub use elasticache_subnet_group::ElasticacheSubnetGroup;
+pub use elasticache_user::{ElasticacheUser, ElasticacheUserAuthenticationMode};
+pub use iam_access_keys::IamAccessKeys;
+pub use iam_account_alias::IamAccountAlias;
+pub use iam_group::IamGroup;
+pub use iam_instance_profile::IamInstanceProfile;
+pub use iam_instance_profiles::IamInstanceProfiles;
+pub use iam_openid_connect_provider::IamOpenidConnectProvider;
+pub use iam_policy::IamPolicy;
 pub use iam_policy_document::{
     IamPolicyDocument, IamPolicyDocumentStatement, IamPolicyDocumentStatementCondition,
     IamPolicyDocumentStatementNotPrincipals, IamPolicyDocumentStatementPrincipals,
 };
+pub use iam_principal_policy_simulation::{
+    IamPrincipalPolicySimulation, IamPrincipalPolicySimulationContext,
+};
+pub use iam_role::IamRole;
+pub use iam_roles::IamRoles;
+pub use iam_saml_provider::IamSamlProvider;
+pub use iam_server_certificate::IamServerCertificate;
+pub use iam_session_context::IamSessionContext;
+pub use iam_user::IamUser;
+pub use iam_user_ssh_key::IamUserSshKey;
+pub use iam_users::IamUsers;
+pub use internet_gateway::{InternetGateway, InternetGatewayFilter};
+pub use kms_alias::KmsAlias;
+pub use kms_ciphertext::KmsCiphertext;
+pub use kms_custom_key_store::KmsCustomKeyStore;
+pub use kms_key::KmsKey;
+pub use kms_public_key::KmsPublicKey;
+pub use kms_secret::{KmsSecret, KmsSecretSecret};
+pub use kms_secrets::{KmsSecrets, KmsSecretsSecret};
+pub use lambda_alias::LambdaAlias;
+pub use lambda_code_signing_config::LambdaCodeSigningConfig;
+pub use lambda_function::LambdaFunction;
+pub use lambda_function_url::LambdaFunctionUrl;
+pub use lambda_functions::LambdaFunctions;
+pub use lambda_invocation::LambdaInvocation;
+pub use lambda_layer_version::LambdaLayerVersion;
+pub use nat_gateway::{NatGateway, NatGatewayFilter};
+pub use nat_gateways::{NatGateways, NatGatewaysFilter};
+pub use network_acls::{NetworkAcls, NetworkAclsFilter};
 pub use partition::Partition;
+pub use prefix_list::{PrefixList, PrefixListFilter};
 pub use region::Region;
+pub use regions::{Regions, RegionsFilter};
+pub use route::Route;
+pub use route53_delegation_set::Route53DelegationSet;
+pub use route53_records::Route53Records;
+pub use route53_resolver_endpoint::{Route53ResolverEndpoint, Route53ResolverEndpointFilter};
+pub use route53_resolver_firewall_config::Route53ResolverFirewallConfig;
+pub use route53_resolver_firewall_domain_list::Route53ResolverFirewallDomainList;
+pub use route53_resolver_firewall_rule_group::Route53ResolverFirewallRuleGroup;
+pub use route53_resolver_firewall_rule_group_association::Route53ResolverFirewallRuleGroupAssociation;
+pub use route53_resolver_firewall_rules::Route53ResolverFirewallRules;
+pub use route53_resolver_query_log_config::{
+    Route53ResolverQueryLogConfig, Route53ResolverQueryLogConfigFilter,
+};
+pub use route53_resolver_rule::Route53ResolverRule;
+pub use route53_resolver_rules::Route53ResolverRules;
+pub use route53_traffic_policy_document::{
+    Route53TrafficPolicyDocument, Route53TrafficPolicyDocumentEndpoint,
+    Route53TrafficPolicyDocumentRule, Route53TrafficPolicyDocumentRuleGeoProximityLocation,
+    Route53TrafficPolicyDocumentRuleItems, Route53TrafficPolicyDocumentRuleLocation,
+    Route53TrafficPolicyDocumentRulePrimary, Route53TrafficPolicyDocumentRuleRegion,
+    Route53TrafficPolicyDocumentRuleSecondary,
+};
+pub use route53_zone::Route53Zone;
+pub use route53_zones::Route53Zones;
+pub use route_table::{RouteTable, RouteTableFilter};
+pub use route_tables::{RouteTables, RouteTablesFilter};
+pub use s3_account_public_access_block::S3AccountPublicAccessBlock;
+pub use s3_bucket::S3Bucket;
+pub use s3_bucket_object::S3BucketObject;
+pub use s3_bucket_objects::S3BucketObjects;
+pub use s3_bucket_policy::S3BucketPolicy;
+pub use s3_directory_buckets::S3DirectoryBuckets;
+pub use s3_object::S3Object;
+pub use s3_objects::S3Objects;
+pub use secretsmanager_random_password::SecretsmanagerRandomPassword;
+pub use secretsmanager_secret::SecretsmanagerSecret;
+pub use secretsmanager_secret_rotation::SecretsmanagerSecretRotation;
+pub use secretsmanager_secret_version::SecretsmanagerSecretVersion;
+pub use secretsmanager_secret_versions::SecretsmanagerSecretVersions;
+pub use secretsmanager_secrets::{SecretsmanagerSecrets, SecretsmanagerSecretsFilter};
+pub use security_group::{SecurityGroup, SecurityGroupFilter};
+pub use security_groups::{SecurityGroups, SecurityGroupsFilter};
+pub use sfn_activity::SfnActivity;
+pub use sfn_alias::SfnAlias;
+pub use sfn_state_machine::SfnStateMachine;
+pub use sfn_state_machine_versions::SfnStateMachineVersions;
+pub use sns_topic::SnsTopic;
+pub use sqs_queue::SqsQueue;
+pub use sqs_queues::SqsQueues;
+pub use ssm_document::SsmDocument;
+pub use ssm_instances::{SsmInstances, SsmInstancesFilter};
+pub use ssm_maintenance_windows::{SsmMaintenanceWindows, SsmMaintenanceWindowsFilter};
+pub use ssm_parameter::SsmParameter;
+pub use ssm_parameters_by_path::SsmParametersByPath;
+pub use ssm_patch_baseline::SsmPatchBaseline;
+pub use ssm_patch_baselines::{SsmPatchBaselines, SsmPatchBaselinesFilter};
+pub use subnet::{Subnet, SubnetFilter};
+pub use subnets::{Subnets, SubnetsFilter};
+pub use vpc::{Vpc, VpcFilter};
+pub use vpc_dhcp_options::{VpcDhcpOptions, VpcDhcpOptionsFilter};
+pub use vpc_endpoint::{VpcEndpoint, VpcEndpointFilter};
+pub use vpc_endpoint_associations::VpcEndpointAssociations;
+pub use vpc_endpoint_service::{VpcEndpointService, VpcEndpointServiceFilter};
+pub use vpc_ipam::VpcIpam;
+pub use vpc_ipam_pool::{VpcIpamPool, VpcIpamPoolFilter};
+pub use vpc_ipam_pool_cidrs::{VpcIpamPoolCidrs, VpcIpamPoolCidrsFilter};
+pub use vpc_ipam_pools::{VpcIpamPools, VpcIpamPoolsFilter};
+pub use vpc_ipam_preview_next_cidr::VpcIpamPreviewNextCidr;
+pub use vpc_ipams::{VpcIpams, VpcIpamsFilter};
+pub use vpc_peering_connection::{VpcPeeringConnection, VpcPeeringConnectionFilter};
+pub use vpc_peering_connections::{VpcPeeringConnections, VpcPeeringConnectionsFilter};
+pub use vpc_security_group_rule::{VpcSecurityGroupRule, VpcSecurityGroupRuleFilter};
+pub use vpc_security_group_rules::{VpcSecurityGroupRules, VpcSecurityGroupRulesFilter};
+pub use vpcs::{Vpcs, VpcsFilter};
+pub use wafv2_ip_set::Wafv2IpSet;
+pub use wafv2_regex_pattern_set::Wafv2RegexPatternSet;
+pub use wafv2_rule_group::Wafv2RuleGroup;
+pub use wafv2_web_acl::Wafv2WebAcl;

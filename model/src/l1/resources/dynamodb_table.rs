@@ -49,7 +49,7 @@ pub struct DynamodbTable {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub point_in_time_recovery: Option<DynamodbTablePointInTimeRecovery>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub replica: Vec<DynamodbTableReplica>,
+    pub replica: Vec<DynamodbTableReplicaBlock>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_side_encryption: Option<DynamodbTableServerSideEncryption>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -191,7 +191,7 @@ impl DynamodbTable {
     }
 
     /// Adds one `replica` block.
-    pub fn replica(mut self, value: DynamodbTableReplica) -> Self {
+    pub fn replica(mut self, value: DynamodbTableReplicaBlock) -> Self {
         self.replica.push(value);
         self
     }
@@ -724,7 +724,7 @@ impl TypedNestedBlock for DynamodbTablePointInTimeRecovery {
 
 /// The nested block `aws_dynamodb_table.replica`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct DynamodbTableReplica {
+pub struct DynamodbTableReplicaBlock {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kms_key_arn: Option<Arg<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -734,7 +734,7 @@ pub struct DynamodbTableReplica {
     pub region_name: Arg<String>,
 }
 
-impl DynamodbTableReplica {
+impl DynamodbTableReplicaBlock {
     /// A new `aws_dynamodb_table.replica` block with its required arguments.
     pub fn new(region_name: impl Into<Arg<String>>) -> Self {
         Self {
@@ -761,7 +761,7 @@ impl DynamodbTableReplica {
     }
 }
 
-impl TypedNestedBlock for DynamodbTableReplica {
+impl TypedNestedBlock for DynamodbTableReplicaBlock {
     fn to_body(&self) -> Body {
         let mut body = Body::default();
         if let Some(value) = &self.kms_key_arn {

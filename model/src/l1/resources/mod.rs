@@ -2,8 +2,18 @@
 
 //! Typed resources of hashicorp/aws 5.100.0, one module per type.
 
+mod acm_certificate;
+mod acm_certificate_validation;
 mod api_gateway_account;
+mod api_gateway_api_key;
+mod api_gateway_authorizer;
+mod api_gateway_base_path_mapping;
+mod api_gateway_client_certificate;
 mod api_gateway_deployment;
+mod api_gateway_documentation_part;
+mod api_gateway_documentation_version;
+mod api_gateway_domain_name;
+mod api_gateway_domain_name_access_association;
 mod api_gateway_gateway_response;
 mod api_gateway_integration;
 mod api_gateway_integration_response;
@@ -14,74 +24,346 @@ mod api_gateway_model;
 mod api_gateway_request_validator;
 mod api_gateway_resource;
 mod api_gateway_rest_api;
+mod api_gateway_rest_api_policy;
+mod api_gateway_rest_api_put;
 mod api_gateway_stage;
+mod api_gateway_usage_plan;
+mod api_gateway_usage_plan_key;
+mod api_gateway_vpc_link;
 mod apigatewayv2_api;
+mod apigatewayv2_api_mapping;
+mod apigatewayv2_authorizer;
 mod apigatewayv2_deployment;
+mod apigatewayv2_domain_name;
 mod apigatewayv2_integration;
+mod apigatewayv2_integration_response;
+mod apigatewayv2_model;
 mod apigatewayv2_route;
+mod apigatewayv2_route_response;
 mod apigatewayv2_stage;
+mod apigatewayv2_vpc_link;
+mod cloudfront_cache_policy;
+mod cloudfront_continuous_deployment_policy;
 mod cloudfront_distribution;
+mod cloudfront_field_level_encryption_config;
+mod cloudfront_field_level_encryption_profile;
+mod cloudfront_function;
+mod cloudfront_key_group;
+mod cloudfront_key_value_store;
+mod cloudfront_monitoring_subscription;
 mod cloudfront_origin_access_control;
+mod cloudfront_origin_access_identity;
+mod cloudfront_origin_request_policy;
+mod cloudfront_public_key;
+mod cloudfront_realtime_log_config;
+mod cloudfront_response_headers_policy;
+mod cloudfront_vpc_origin;
+mod cloudwatch_composite_alarm;
+mod cloudwatch_contributor_insight_rule;
+mod cloudwatch_contributor_managed_insight_rule;
 mod cloudwatch_dashboard;
+mod cloudwatch_event_api_destination;
 mod cloudwatch_event_archive;
 mod cloudwatch_event_bus;
+mod cloudwatch_event_bus_policy;
+mod cloudwatch_event_connection;
+mod cloudwatch_event_endpoint;
+mod cloudwatch_event_permission;
 mod cloudwatch_event_rule;
 mod cloudwatch_event_target;
+mod cloudwatch_log_account_policy;
+mod cloudwatch_log_anomaly_detector;
+mod cloudwatch_log_data_protection_policy;
+mod cloudwatch_log_delivery;
+mod cloudwatch_log_delivery_destination;
+mod cloudwatch_log_delivery_destination_policy;
+mod cloudwatch_log_delivery_source;
+mod cloudwatch_log_destination;
+mod cloudwatch_log_destination_policy;
 mod cloudwatch_log_group;
+mod cloudwatch_log_index_policy;
+mod cloudwatch_log_metric_filter;
+mod cloudwatch_log_resource_policy;
+mod cloudwatch_log_stream;
+mod cloudwatch_log_subscription_filter;
 mod cloudwatch_metric_alarm;
+mod cloudwatch_metric_stream;
+mod cloudwatch_query_definition;
+mod cognito_identity_pool;
+mod cognito_identity_pool_provider_principal_tag;
+mod cognito_identity_pool_roles_attachment;
+mod cognito_identity_provider;
+mod cognito_managed_user_pool_client;
+mod cognito_resource_server;
+mod cognito_risk_configuration;
+mod cognito_user;
+mod cognito_user_group;
+mod cognito_user_in_group;
+mod cognito_user_pool;
+mod cognito_user_pool_client;
+mod cognito_user_pool_domain;
+mod cognito_user_pool_ui_customization;
+mod default_network_acl;
+mod default_route_table;
+mod default_security_group;
+mod default_subnet;
+mod default_vpc;
+mod default_vpc_dhcp_options;
 mod dynamodb_contributor_insights;
+mod dynamodb_global_table;
+mod dynamodb_kinesis_streaming_destination;
+mod dynamodb_resource_policy;
 mod dynamodb_table;
+mod dynamodb_table_export;
+mod dynamodb_table_item;
+mod dynamodb_table_replica;
+mod dynamodb_tag;
+mod ec2_managed_prefix_list;
+mod ec2_managed_prefix_list_entry;
+mod ecr_account_setting;
 mod ecr_lifecycle_policy;
+mod ecr_pull_through_cache_rule;
+mod ecr_registry_policy;
+mod ecr_registry_scanning_configuration;
+mod ecr_replication_configuration;
 mod ecr_repository;
+mod ecr_repository_creation_template;
+mod ecr_repository_policy;
+mod ecs_account_setting_default;
+mod ecs_capacity_provider;
 mod ecs_cluster;
+mod ecs_cluster_capacity_providers;
+mod ecs_service;
+mod ecs_tag;
 mod ecs_task_definition;
+mod ecs_task_set;
+mod egress_only_internet_gateway;
+mod eip;
+mod eip_association;
+mod elasticache_cluster;
+mod elasticache_global_replication_group;
+mod elasticache_parameter_group;
 mod elasticache_replication_group;
+mod elasticache_reserved_cache_node;
+mod elasticache_serverless_cache;
 mod elasticache_subnet_group;
+mod elasticache_user;
+mod elasticache_user_group;
+mod elasticache_user_group_association;
+mod iam_access_key;
+mod iam_account_alias;
+mod iam_account_password_policy;
+mod iam_group;
+mod iam_group_membership;
+mod iam_group_policies_exclusive;
+mod iam_group_policy;
+mod iam_group_policy_attachment;
+mod iam_group_policy_attachments_exclusive;
+mod iam_instance_profile;
+mod iam_openid_connect_provider;
+mod iam_organizations_features;
 mod iam_policy;
+mod iam_policy_attachment;
 mod iam_role;
+mod iam_role_policies_exclusive;
 mod iam_role_policy;
 mod iam_role_policy_attachment;
+mod iam_role_policy_attachments_exclusive;
+mod iam_saml_provider;
+mod iam_security_token_service_preferences;
+mod iam_server_certificate;
+mod iam_service_linked_role;
+mod iam_service_specific_credential;
+mod iam_signing_certificate;
+mod iam_user;
+mod iam_user_group_membership;
+mod iam_user_login_profile;
+mod iam_user_policies_exclusive;
+mod iam_user_policy;
+mod iam_user_policy_attachment;
+mod iam_user_policy_attachments_exclusive;
+mod iam_user_ssh_key;
+mod iam_virtual_mfa_device;
+mod internet_gateway;
+mod internet_gateway_attachment;
 mod kms_alias;
+mod kms_ciphertext;
+mod kms_custom_key_store;
+mod kms_external_key;
+mod kms_grant;
 mod kms_key;
 mod kms_key_policy;
+mod kms_replica_external_key;
+mod kms_replica_key;
 mod lambda_alias;
+mod lambda_code_signing_config;
 mod lambda_event_source_mapping;
 mod lambda_function;
 mod lambda_function_event_invoke_config;
+mod lambda_function_recursion_config;
 mod lambda_function_url;
+mod lambda_invocation;
+mod lambda_layer_version;
+mod lambda_layer_version_permission;
 mod lambda_permission;
 mod lambda_provisioned_concurrency_config;
+mod lambda_runtime_management_config;
+mod nat_gateway;
+mod network_acl;
+mod network_acl_association;
+mod network_acl_rule;
 mod pipes_pipe;
+mod route;
+mod route53_cidr_collection;
+mod route53_cidr_location;
+mod route53_delegation_set;
+mod route53_health_check;
+mod route53_hosted_zone_dnssec;
+mod route53_key_signing_key;
+mod route53_query_log;
+mod route53_record;
+mod route53_records_exclusive;
+mod route53_resolver_config;
+mod route53_resolver_dnssec_config;
+mod route53_resolver_endpoint;
+mod route53_resolver_firewall_config;
+mod route53_resolver_firewall_domain_list;
+mod route53_resolver_firewall_rule;
+mod route53_resolver_firewall_rule_group;
+mod route53_resolver_firewall_rule_group_association;
+mod route53_resolver_query_log_config;
+mod route53_resolver_query_log_config_association;
+mod route53_resolver_rule;
+mod route53_resolver_rule_association;
+mod route53_traffic_policy;
+mod route53_traffic_policy_instance;
+mod route53_vpc_association_authorization;
+mod route53_zone;
+mod route53_zone_association;
 mod route_table;
 mod route_table_association;
+mod s3_access_point;
+mod s3_account_public_access_block;
 mod s3_bucket;
+mod s3_bucket_accelerate_configuration;
+mod s3_bucket_acl;
+mod s3_bucket_analytics_configuration;
+mod s3_bucket_cors_configuration;
 mod s3_bucket_intelligent_tiering_configuration;
+mod s3_bucket_inventory;
 mod s3_bucket_lifecycle_configuration;
+mod s3_bucket_logging;
 mod s3_bucket_metric;
 mod s3_bucket_notification;
+mod s3_bucket_object;
+mod s3_bucket_object_lock_configuration;
 mod s3_bucket_ownership_controls;
 mod s3_bucket_policy;
 mod s3_bucket_public_access_block;
+mod s3_bucket_replication_configuration;
+mod s3_bucket_request_payment_configuration;
 mod s3_bucket_server_side_encryption_configuration;
 mod s3_bucket_versioning;
+mod s3_bucket_website_configuration;
+mod s3_directory_bucket;
+mod s3_object;
+mod s3_object_copy;
 mod secretsmanager_secret;
+mod secretsmanager_secret_policy;
 mod secretsmanager_secret_rotation;
+mod secretsmanager_secret_version;
 mod security_group;
+mod security_group_rule;
+mod sfn_activity;
+mod sfn_alias;
 mod sfn_state_machine;
+mod sns_platform_application;
+mod sns_sms_preferences;
 mod sns_topic;
+mod sns_topic_data_protection_policy;
 mod sns_topic_policy;
 mod sns_topic_subscription;
 mod sqs_queue;
 mod sqs_queue_policy;
+mod sqs_queue_redrive_allow_policy;
 mod sqs_queue_redrive_policy;
+mod ssm_activation;
+mod ssm_association;
+mod ssm_default_patch_baseline;
+mod ssm_document;
+mod ssm_maintenance_window;
+mod ssm_maintenance_window_target;
+mod ssm_maintenance_window_task;
+mod ssm_parameter;
+mod ssm_patch_baseline;
+mod ssm_patch_group;
+mod ssm_resource_data_sync;
+mod ssm_service_setting;
 mod subnet;
 mod vpc;
+mod vpc_block_public_access_exclusion;
+mod vpc_block_public_access_options;
+mod vpc_dhcp_options;
+mod vpc_dhcp_options_association;
 mod vpc_endpoint;
+mod vpc_endpoint_connection_accepter;
+mod vpc_endpoint_connection_notification;
+mod vpc_endpoint_policy;
+mod vpc_endpoint_private_dns;
+mod vpc_endpoint_route_table_association;
+mod vpc_endpoint_security_group_association;
+mod vpc_endpoint_service;
+mod vpc_endpoint_service_allowed_principal;
+mod vpc_endpoint_service_private_dns_verification;
+mod vpc_endpoint_subnet_association;
+mod vpc_ipam;
+mod vpc_ipam_organization_admin_account;
+mod vpc_ipam_pool;
+mod vpc_ipam_pool_cidr;
+mod vpc_ipam_pool_cidr_allocation;
+mod vpc_ipam_preview_next_cidr;
+mod vpc_ipam_resource_discovery;
+mod vpc_ipam_resource_discovery_association;
+mod vpc_ipam_scope;
+mod vpc_ipv4_cidr_block_association;
+mod vpc_ipv6_cidr_block_association;
+mod vpc_network_performance_metric_subscription;
+mod vpc_peering_connection;
+mod vpc_peering_connection_accepter;
+mod vpc_peering_connection_options;
+mod vpc_route_server;
+mod vpc_route_server_endpoint;
+mod vpc_route_server_peer;
+mod vpc_route_server_propagation;
+mod vpc_route_server_vpc_association;
 mod vpc_security_group_egress_rule;
 mod vpc_security_group_ingress_rule;
+mod vpc_security_group_vpc_association;
+mod wafv2_api_key;
+mod wafv2_ip_set;
+mod wafv2_regex_pattern_set;
+mod wafv2_rule_group;
+mod wafv2_web_acl;
+mod wafv2_web_acl_association;
+mod wafv2_web_acl_logging_configuration;
 
+pub use acm_certificate::{AcmCertificate, AcmCertificateOptions, AcmCertificateValidationOption};
+pub use acm_certificate_validation::AcmCertificateValidation;
 pub use api_gateway_account::ApiGatewayAccount;
+pub use api_gateway_api_key::ApiGatewayApiKey;
+pub use api_gateway_authorizer::ApiGatewayAuthorizer;
+pub use api_gateway_base_path_mapping::ApiGatewayBasePathMapping;
+pub use api_gateway_client_certificate::ApiGatewayClientCertificate;
 pub use api_gateway_deployment::ApiGatewayDeployment;
+pub use api_gateway_documentation_part::{
+    ApiGatewayDocumentationPart, ApiGatewayDocumentationPartLocation,
+};
+pub use api_gateway_documentation_version::ApiGatewayDocumentationVersion;
+pub use api_gateway_domain_name::{
+    ApiGatewayDomainName, ApiGatewayDomainNameEndpointConfiguration,
+    ApiGatewayDomainNameMutualTlsAuthentication,
+};
+pub use api_gateway_domain_name_access_association::ApiGatewayDomainNameAccessAssociation;
 pub use api_gateway_gateway_response::ApiGatewayGatewayResponse;
 pub use api_gateway_integration::{ApiGatewayIntegration, ApiGatewayIntegrationTlsConfig};
 pub use api_gateway_integration_response::ApiGatewayIntegrationResponse;
@@ -92,19 +374,54 @@ pub use api_gateway_model::ApiGatewayModel;
 pub use api_gateway_request_validator::ApiGatewayRequestValidator;
 pub use api_gateway_resource::ApiGatewayResource;
 pub use api_gateway_rest_api::{ApiGatewayRestApi, ApiGatewayRestApiEndpointConfiguration};
+pub use api_gateway_rest_api_policy::ApiGatewayRestApiPolicy;
+pub use api_gateway_rest_api_put::ApiGatewayRestApiPut;
 pub use api_gateway_stage::{
     ApiGatewayStage, ApiGatewayStageAccessLogSettings, ApiGatewayStageCanarySettings,
 };
+pub use api_gateway_usage_plan::{
+    ApiGatewayUsagePlan, ApiGatewayUsagePlanApiStages, ApiGatewayUsagePlanApiStagesThrottle,
+    ApiGatewayUsagePlanQuotaSettings, ApiGatewayUsagePlanThrottleSettings,
+};
+pub use api_gateway_usage_plan_key::ApiGatewayUsagePlanKey;
+pub use api_gateway_vpc_link::ApiGatewayVpcLink;
 pub use apigatewayv2_api::{Apigatewayv2Api, Apigatewayv2ApiCorsConfiguration};
+pub use apigatewayv2_api_mapping::Apigatewayv2ApiMapping;
+pub use apigatewayv2_authorizer::{Apigatewayv2Authorizer, Apigatewayv2AuthorizerJwtConfiguration};
 pub use apigatewayv2_deployment::Apigatewayv2Deployment;
+pub use apigatewayv2_domain_name::{
+    Apigatewayv2DomainName, Apigatewayv2DomainNameDomainNameConfiguration,
+    Apigatewayv2DomainNameMutualTlsAuthentication,
+};
 pub use apigatewayv2_integration::{
     Apigatewayv2Integration, Apigatewayv2IntegrationResponseParameters,
     Apigatewayv2IntegrationTlsConfig,
 };
+pub use apigatewayv2_integration_response::Apigatewayv2IntegrationResponse;
+pub use apigatewayv2_model::Apigatewayv2Model;
 pub use apigatewayv2_route::{Apigatewayv2Route, Apigatewayv2RouteRequestParameter};
+pub use apigatewayv2_route_response::Apigatewayv2RouteResponse;
 pub use apigatewayv2_stage::{
     Apigatewayv2Stage, Apigatewayv2StageAccessLogSettings, Apigatewayv2StageDefaultRouteSettings,
     Apigatewayv2StageRouteSettings,
+};
+pub use apigatewayv2_vpc_link::Apigatewayv2VpcLink;
+pub use cloudfront_cache_policy::{
+    CloudfrontCachePolicy, CloudfrontCachePolicyParametersInCacheKeyAndForwardedToOrigin,
+    CloudfrontCachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfig,
+    CloudfrontCachePolicyParametersInCacheKeyAndForwardedToOriginCookiesConfigCookies,
+    CloudfrontCachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfig,
+    CloudfrontCachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigHeaders,
+    CloudfrontCachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfig,
+    CloudfrontCachePolicyParametersInCacheKeyAndForwardedToOriginQueryStringsConfigQueryStrings,
+};
+pub use cloudfront_continuous_deployment_policy::{
+    CloudfrontContinuousDeploymentPolicy,
+    CloudfrontContinuousDeploymentPolicyStagingDistributionDnsNames,
+    CloudfrontContinuousDeploymentPolicyTrafficConfig,
+    CloudfrontContinuousDeploymentPolicyTrafficConfigSingleHeaderConfig,
+    CloudfrontContinuousDeploymentPolicyTrafficConfigSingleWeightConfig,
+    CloudfrontContinuousDeploymentPolicyTrafficConfigSingleWeightConfigSessionStickinessConfig,
 };
 pub use cloudfront_distribution::{
     CloudfrontDistribution, CloudfrontDistributionCustomErrorResponse,
@@ -127,10 +444,100 @@ pub use cloudfront_distribution::{
     CloudfrontDistributionOriginVpcOriginConfig, CloudfrontDistributionRestrictions,
     CloudfrontDistributionRestrictionsGeoRestriction, CloudfrontDistributionViewerCertificate,
 };
+pub use cloudfront_field_level_encryption_config::{
+    CloudfrontFieldLevelEncryptionConfig,
+    CloudfrontFieldLevelEncryptionConfigContentTypeProfileConfig,
+    CloudfrontFieldLevelEncryptionConfigContentTypeProfileConfigContentTypeProfiles,
+    CloudfrontFieldLevelEncryptionConfigContentTypeProfileConfigContentTypeProfilesItems,
+    CloudfrontFieldLevelEncryptionConfigQueryArgProfileConfig,
+    CloudfrontFieldLevelEncryptionConfigQueryArgProfileConfigQueryArgProfiles,
+    CloudfrontFieldLevelEncryptionConfigQueryArgProfileConfigQueryArgProfilesItems,
+};
+pub use cloudfront_field_level_encryption_profile::{
+    CloudfrontFieldLevelEncryptionProfile, CloudfrontFieldLevelEncryptionProfileEncryptionEntities,
+    CloudfrontFieldLevelEncryptionProfileEncryptionEntitiesItems,
+    CloudfrontFieldLevelEncryptionProfileEncryptionEntitiesItemsFieldPatterns,
+};
+pub use cloudfront_function::CloudfrontFunction;
+pub use cloudfront_key_group::CloudfrontKeyGroup;
+pub use cloudfront_key_value_store::CloudfrontKeyValueStore;
+pub use cloudfront_monitoring_subscription::{
+    CloudfrontMonitoringSubscription, CloudfrontMonitoringSubscriptionMonitoringSubscription,
+    CloudfrontMonitoringSubscriptionMonitoringSubscriptionRealtimeMetricsSubscriptionConfig,
+};
 pub use cloudfront_origin_access_control::CloudfrontOriginAccessControl;
+pub use cloudfront_origin_access_identity::CloudfrontOriginAccessIdentity;
+pub use cloudfront_origin_request_policy::{
+    CloudfrontOriginRequestPolicy, CloudfrontOriginRequestPolicyCookiesConfig,
+    CloudfrontOriginRequestPolicyCookiesConfigCookies, CloudfrontOriginRequestPolicyHeadersConfig,
+    CloudfrontOriginRequestPolicyHeadersConfigHeaders,
+    CloudfrontOriginRequestPolicyQueryStringsConfig,
+    CloudfrontOriginRequestPolicyQueryStringsConfigQueryStrings,
+};
+pub use cloudfront_public_key::CloudfrontPublicKey;
+pub use cloudfront_realtime_log_config::{
+    CloudfrontRealtimeLogConfig, CloudfrontRealtimeLogConfigEndpoint,
+    CloudfrontRealtimeLogConfigEndpointKinesisStreamConfig,
+};
+pub use cloudfront_response_headers_policy::{
+    CloudfrontResponseHeadersPolicy, CloudfrontResponseHeadersPolicyCorsConfig,
+    CloudfrontResponseHeadersPolicyCorsConfigAccessControlAllowHeaders,
+    CloudfrontResponseHeadersPolicyCorsConfigAccessControlAllowMethods,
+    CloudfrontResponseHeadersPolicyCorsConfigAccessControlAllowOrigins,
+    CloudfrontResponseHeadersPolicyCorsConfigAccessControlExposeHeaders,
+    CloudfrontResponseHeadersPolicyCustomHeadersConfig,
+    CloudfrontResponseHeadersPolicyCustomHeadersConfigItems,
+    CloudfrontResponseHeadersPolicyRemoveHeadersConfig,
+    CloudfrontResponseHeadersPolicyRemoveHeadersConfigItems,
+    CloudfrontResponseHeadersPolicySecurityHeadersConfig,
+    CloudfrontResponseHeadersPolicySecurityHeadersConfigContentSecurityPolicy,
+    CloudfrontResponseHeadersPolicySecurityHeadersConfigContentTypeOptions,
+    CloudfrontResponseHeadersPolicySecurityHeadersConfigFrameOptions,
+    CloudfrontResponseHeadersPolicySecurityHeadersConfigReferrerPolicy,
+    CloudfrontResponseHeadersPolicySecurityHeadersConfigStrictTransportSecurity,
+    CloudfrontResponseHeadersPolicySecurityHeadersConfigXssProtection,
+    CloudfrontResponseHeadersPolicyServerTimingHeadersConfig,
+};
+pub use cloudfront_vpc_origin::{
+    CloudfrontVpcOrigin, CloudfrontVpcOriginVpcOriginEndpointConfig,
+    CloudfrontVpcOriginVpcOriginEndpointConfigOriginSslProtocols,
+};
+pub use cloudwatch_composite_alarm::{
+    CloudwatchCompositeAlarm, CloudwatchCompositeAlarmActionsSuppressor,
+};
+pub use cloudwatch_contributor_insight_rule::CloudwatchContributorInsightRule;
+pub use cloudwatch_contributor_managed_insight_rule::CloudwatchContributorManagedInsightRule;
 pub use cloudwatch_dashboard::CloudwatchDashboard;
+pub use cloudwatch_event_api_destination::CloudwatchEventApiDestination;
 pub use cloudwatch_event_archive::CloudwatchEventArchive;
 pub use cloudwatch_event_bus::{CloudwatchEventBus, CloudwatchEventBusDeadLetterConfig};
+pub use cloudwatch_event_bus_policy::CloudwatchEventBusPolicy;
+pub use cloudwatch_event_connection::{
+    CloudwatchEventConnection, CloudwatchEventConnectionAuthParameters,
+    CloudwatchEventConnectionAuthParametersApiKey, CloudwatchEventConnectionAuthParametersBasic,
+    CloudwatchEventConnectionAuthParametersInvocationHttpParameters,
+    CloudwatchEventConnectionAuthParametersInvocationHttpParametersBody,
+    CloudwatchEventConnectionAuthParametersInvocationHttpParametersHeader,
+    CloudwatchEventConnectionAuthParametersInvocationHttpParametersQueryString,
+    CloudwatchEventConnectionAuthParametersOauth,
+    CloudwatchEventConnectionAuthParametersOauthClientParameters,
+    CloudwatchEventConnectionAuthParametersOauthOauthHttpParameters,
+    CloudwatchEventConnectionAuthParametersOauthOauthHttpParametersBody,
+    CloudwatchEventConnectionAuthParametersOauthOauthHttpParametersHeader,
+    CloudwatchEventConnectionAuthParametersOauthOauthHttpParametersQueryString,
+    CloudwatchEventConnectionInvocationConnectivityParameters,
+    CloudwatchEventConnectionInvocationConnectivityParametersResourceParameters,
+};
+pub use cloudwatch_event_endpoint::{
+    CloudwatchEventEndpoint, CloudwatchEventEndpointEventBus,
+    CloudwatchEventEndpointReplicationConfig, CloudwatchEventEndpointRoutingConfig,
+    CloudwatchEventEndpointRoutingConfigFailoverConfig,
+    CloudwatchEventEndpointRoutingConfigFailoverConfigPrimary,
+    CloudwatchEventEndpointRoutingConfigFailoverConfigSecondary,
+};
+pub use cloudwatch_event_permission::{
+    CloudwatchEventPermission, CloudwatchEventPermissionCondition,
+};
 pub use cloudwatch_event_rule::CloudwatchEventRule;
 pub use cloudwatch_event_target::{
     CloudwatchEventTarget, CloudwatchEventTargetAppsyncTarget, CloudwatchEventTargetBatchTarget,
@@ -145,22 +552,144 @@ pub use cloudwatch_event_target::{
     CloudwatchEventTargetSagemakerPipelineTargetPipelineParameterList,
     CloudwatchEventTargetSqsTarget,
 };
+pub use cloudwatch_log_account_policy::CloudwatchLogAccountPolicy;
+pub use cloudwatch_log_anomaly_detector::CloudwatchLogAnomalyDetector;
+pub use cloudwatch_log_data_protection_policy::CloudwatchLogDataProtectionPolicy;
+pub use cloudwatch_log_delivery::{
+    CloudwatchLogDelivery, CloudwatchLogDeliveryS3DeliveryConfiguration,
+};
+pub use cloudwatch_log_delivery_destination::{
+    CloudwatchLogDeliveryDestination,
+    CloudwatchLogDeliveryDestinationDeliveryDestinationConfiguration,
+};
+pub use cloudwatch_log_delivery_destination_policy::CloudwatchLogDeliveryDestinationPolicy;
+pub use cloudwatch_log_delivery_source::CloudwatchLogDeliverySource;
+pub use cloudwatch_log_destination::CloudwatchLogDestination;
+pub use cloudwatch_log_destination_policy::CloudwatchLogDestinationPolicy;
 pub use cloudwatch_log_group::CloudwatchLogGroup;
+pub use cloudwatch_log_index_policy::CloudwatchLogIndexPolicy;
+pub use cloudwatch_log_metric_filter::{
+    CloudwatchLogMetricFilter, CloudwatchLogMetricFilterMetricTransformation,
+};
+pub use cloudwatch_log_resource_policy::CloudwatchLogResourcePolicy;
+pub use cloudwatch_log_stream::CloudwatchLogStream;
+pub use cloudwatch_log_subscription_filter::CloudwatchLogSubscriptionFilter;
 pub use cloudwatch_metric_alarm::{
     CloudwatchMetricAlarm, CloudwatchMetricAlarmMetricQuery, CloudwatchMetricAlarmMetricQueryMetric,
 };
+pub use cloudwatch_metric_stream::{
+    CloudwatchMetricStream, CloudwatchMetricStreamExcludeFilter,
+    CloudwatchMetricStreamIncludeFilter, CloudwatchMetricStreamStatisticsConfiguration,
+    CloudwatchMetricStreamStatisticsConfigurationIncludeMetric,
+};
+pub use cloudwatch_query_definition::CloudwatchQueryDefinition;
+pub use cognito_identity_pool::{CognitoIdentityPool, CognitoIdentityPoolCognitoIdentityProviders};
+pub use cognito_identity_pool_provider_principal_tag::CognitoIdentityPoolProviderPrincipalTag;
+pub use cognito_identity_pool_roles_attachment::{
+    CognitoIdentityPoolRolesAttachment, CognitoIdentityPoolRolesAttachmentRoleMapping,
+    CognitoIdentityPoolRolesAttachmentRoleMappingMappingRule,
+};
+pub use cognito_identity_provider::CognitoIdentityProvider;
+pub use cognito_managed_user_pool_client::{
+    CognitoManagedUserPoolClient, CognitoManagedUserPoolClientAnalyticsConfiguration,
+    CognitoManagedUserPoolClientRefreshTokenRotation,
+    CognitoManagedUserPoolClientTokenValidityUnits,
+};
+pub use cognito_resource_server::{CognitoResourceServer, CognitoResourceServerScope};
+pub use cognito_risk_configuration::{
+    CognitoRiskConfiguration, CognitoRiskConfigurationAccountTakeoverRiskConfiguration,
+    CognitoRiskConfigurationAccountTakeoverRiskConfigurationActions,
+    CognitoRiskConfigurationAccountTakeoverRiskConfigurationActionsHighAction,
+    CognitoRiskConfigurationAccountTakeoverRiskConfigurationActionsLowAction,
+    CognitoRiskConfigurationAccountTakeoverRiskConfigurationActionsMediumAction,
+    CognitoRiskConfigurationAccountTakeoverRiskConfigurationNotifyConfiguration,
+    CognitoRiskConfigurationAccountTakeoverRiskConfigurationNotifyConfigurationBlockEmail,
+    CognitoRiskConfigurationAccountTakeoverRiskConfigurationNotifyConfigurationMfaEmail,
+    CognitoRiskConfigurationAccountTakeoverRiskConfigurationNotifyConfigurationNoActionEmail,
+    CognitoRiskConfigurationCompromisedCredentialsRiskConfiguration,
+    CognitoRiskConfigurationCompromisedCredentialsRiskConfigurationActions,
+    CognitoRiskConfigurationRiskExceptionConfiguration,
+};
+pub use cognito_user::CognitoUser;
+pub use cognito_user_group::CognitoUserGroup;
+pub use cognito_user_in_group::CognitoUserInGroup;
+pub use cognito_user_pool::{
+    CognitoUserPool, CognitoUserPoolAccountRecoverySetting,
+    CognitoUserPoolAccountRecoverySettingRecoveryMechanism, CognitoUserPoolAdminCreateUserConfig,
+    CognitoUserPoolAdminCreateUserConfigInviteMessageTemplate, CognitoUserPoolDeviceConfiguration,
+    CognitoUserPoolEmailConfiguration, CognitoUserPoolEmailMfaConfiguration,
+    CognitoUserPoolLambdaConfig, CognitoUserPoolLambdaConfigCustomEmailSender,
+    CognitoUserPoolLambdaConfigCustomSmsSender,
+    CognitoUserPoolLambdaConfigPreTokenGenerationConfig, CognitoUserPoolPasswordPolicy,
+    CognitoUserPoolSchema, CognitoUserPoolSchemaNumberAttributeConstraints,
+    CognitoUserPoolSchemaStringAttributeConstraints, CognitoUserPoolSignInPolicy,
+    CognitoUserPoolSmsConfiguration, CognitoUserPoolSoftwareTokenMfaConfiguration,
+    CognitoUserPoolUserAttributeUpdateSettings, CognitoUserPoolUserPoolAddOns,
+    CognitoUserPoolUserPoolAddOnsAdvancedSecurityAdditionalFlows,
+    CognitoUserPoolUsernameConfiguration, CognitoUserPoolVerificationMessageTemplate,
+    CognitoUserPoolWebAuthnConfiguration,
+};
+pub use cognito_user_pool_client::{
+    CognitoUserPoolClient, CognitoUserPoolClientAnalyticsConfiguration,
+    CognitoUserPoolClientRefreshTokenRotation, CognitoUserPoolClientTokenValidityUnits,
+};
+pub use cognito_user_pool_domain::CognitoUserPoolDomain;
+pub use cognito_user_pool_ui_customization::CognitoUserPoolUiCustomization;
+pub use default_network_acl::{
+    DefaultNetworkAcl, DefaultNetworkAclEgress, DefaultNetworkAclIngress,
+};
+pub use default_route_table::{DefaultRouteTable, DefaultRouteTableRoute};
+pub use default_security_group::{
+    DefaultSecurityGroup, DefaultSecurityGroupEgress, DefaultSecurityGroupIngress,
+};
+pub use default_subnet::DefaultSubnet;
+pub use default_vpc::DefaultVpc;
+pub use default_vpc_dhcp_options::DefaultVpcDhcpOptions;
 pub use dynamodb_contributor_insights::DynamodbContributorInsights;
+pub use dynamodb_global_table::{DynamodbGlobalTable, DynamodbGlobalTableReplica};
+pub use dynamodb_kinesis_streaming_destination::DynamodbKinesisStreamingDestination;
+pub use dynamodb_resource_policy::DynamodbResourcePolicy;
 pub use dynamodb_table::{
     DynamodbTable, DynamodbTableAttribute, DynamodbTableGlobalSecondaryIndex,
     DynamodbTableGlobalSecondaryIndexOnDemandThroughput, DynamodbTableImportTable,
     DynamodbTableImportTableInputFormatOptions, DynamodbTableImportTableInputFormatOptionsCsv,
     DynamodbTableImportTableS3BucketSource, DynamodbTableLocalSecondaryIndex,
-    DynamodbTableOnDemandThroughput, DynamodbTablePointInTimeRecovery, DynamodbTableReplica,
+    DynamodbTableOnDemandThroughput, DynamodbTablePointInTimeRecovery, DynamodbTableReplicaBlock,
     DynamodbTableServerSideEncryption, DynamodbTableTtl,
 };
+pub use dynamodb_table_export::{
+    DynamodbTableExport, DynamodbTableExportIncrementalExportSpecification,
+};
+pub use dynamodb_table_item::DynamodbTableItem;
+pub use dynamodb_table_replica::DynamodbTableReplica;
+pub use dynamodb_tag::DynamodbTag;
+pub use ec2_managed_prefix_list::{Ec2ManagedPrefixList, Ec2ManagedPrefixListEntryBlock};
+pub use ec2_managed_prefix_list_entry::Ec2ManagedPrefixListEntry;
+pub use ecr_account_setting::EcrAccountSetting;
 pub use ecr_lifecycle_policy::EcrLifecyclePolicy;
+pub use ecr_pull_through_cache_rule::EcrPullThroughCacheRule;
+pub use ecr_registry_policy::EcrRegistryPolicy;
+pub use ecr_registry_scanning_configuration::{
+    EcrRegistryScanningConfiguration, EcrRegistryScanningConfigurationRule,
+    EcrRegistryScanningConfigurationRuleRepositoryFilter,
+};
+pub use ecr_replication_configuration::{
+    EcrReplicationConfiguration, EcrReplicationConfigurationReplicationConfiguration,
+    EcrReplicationConfigurationReplicationConfigurationRule,
+    EcrReplicationConfigurationReplicationConfigurationRuleDestination,
+    EcrReplicationConfigurationReplicationConfigurationRuleRepositoryFilter,
+};
 pub use ecr_repository::{
     EcrRepository, EcrRepositoryEncryptionConfiguration, EcrRepositoryImageScanningConfiguration,
+};
+pub use ecr_repository_creation_template::{
+    EcrRepositoryCreationTemplate, EcrRepositoryCreationTemplateEncryptionConfiguration,
+};
+pub use ecr_repository_policy::EcrRepositoryPolicy;
+pub use ecs_account_setting_default::EcsAccountSettingDefault;
+pub use ecs_capacity_provider::{
+    EcsCapacityProvider, EcsCapacityProviderAutoScalingGroupProvider,
+    EcsCapacityProviderAutoScalingGroupProviderManagedScaling,
 };
 pub use ecs_cluster::{
     EcsCluster, EcsClusterConfiguration, EcsClusterConfigurationExecuteCommandConfiguration,
@@ -168,6 +697,27 @@ pub use ecs_cluster::{
     EcsClusterConfigurationManagedStorageConfiguration, EcsClusterServiceConnectDefaults,
     EcsClusterSetting,
 };
+pub use ecs_cluster_capacity_providers::{
+    EcsClusterCapacityProviders, EcsClusterCapacityProvidersDefaultCapacityProviderStrategy,
+};
+pub use ecs_service::{
+    EcsService, EcsServiceAlarms, EcsServiceCapacityProviderStrategy,
+    EcsServiceDeploymentCircuitBreaker, EcsServiceDeploymentController, EcsServiceLoadBalancer,
+    EcsServiceNetworkConfiguration, EcsServiceOrderedPlacementStrategy,
+    EcsServicePlacementConstraints, EcsServiceServiceConnectConfiguration,
+    EcsServiceServiceConnectConfigurationLogConfiguration,
+    EcsServiceServiceConnectConfigurationLogConfigurationSecretOption,
+    EcsServiceServiceConnectConfigurationService,
+    EcsServiceServiceConnectConfigurationServiceClientAlias,
+    EcsServiceServiceConnectConfigurationServiceTimeout,
+    EcsServiceServiceConnectConfigurationServiceTls,
+    EcsServiceServiceConnectConfigurationServiceTlsIssuerCertAuthority,
+    EcsServiceServiceRegistries, EcsServiceVolumeConfiguration,
+    EcsServiceVolumeConfigurationManagedEbsVolume,
+    EcsServiceVolumeConfigurationManagedEbsVolumeTagSpecifications,
+    EcsServiceVpcLatticeConfigurations,
+};
+pub use ecs_tag::EcsTag;
 pub use ecs_task_definition::{
     EcsTaskDefinition, EcsTaskDefinitionEphemeralStorage, EcsTaskDefinitionInferenceAccelerator,
     EcsTaskDefinitionPlacementConstraints, EcsTaskDefinitionProxyConfiguration,
@@ -178,18 +728,83 @@ pub use ecs_task_definition::{
     EcsTaskDefinitionVolumeFsxWindowsFileServerVolumeConfiguration,
     EcsTaskDefinitionVolumeFsxWindowsFileServerVolumeConfigurationAuthorizationConfig,
 };
+pub use ecs_task_set::{
+    EcsTaskSet, EcsTaskSetCapacityProviderStrategy, EcsTaskSetLoadBalancer,
+    EcsTaskSetNetworkConfiguration, EcsTaskSetScale, EcsTaskSetServiceRegistries,
+};
+pub use egress_only_internet_gateway::EgressOnlyInternetGateway;
+pub use eip::Eip;
+pub use eip_association::EipAssociation;
+pub use elasticache_cluster::{ElasticacheCluster, ElasticacheClusterLogDeliveryConfiguration};
+pub use elasticache_global_replication_group::ElasticacheGlobalReplicationGroup;
+pub use elasticache_parameter_group::{
+    ElasticacheParameterGroup, ElasticacheParameterGroupParameter,
+};
 pub use elasticache_replication_group::{
     ElasticacheReplicationGroup, ElasticacheReplicationGroupLogDeliveryConfiguration,
 };
+pub use elasticache_reserved_cache_node::ElasticacheReservedCacheNode;
+pub use elasticache_serverless_cache::{
+    ElasticacheServerlessCache, ElasticacheServerlessCacheCacheUsageLimits,
+    ElasticacheServerlessCacheCacheUsageLimitsDataStorage,
+    ElasticacheServerlessCacheCacheUsageLimitsEcpuPerSecond,
+};
 pub use elasticache_subnet_group::ElasticacheSubnetGroup;
+pub use elasticache_user::{ElasticacheUser, ElasticacheUserAuthenticationMode};
+pub use elasticache_user_group::ElasticacheUserGroup;
+pub use elasticache_user_group_association::ElasticacheUserGroupAssociation;
+pub use iam_access_key::IamAccessKey;
+pub use iam_account_alias::IamAccountAlias;
+pub use iam_account_password_policy::IamAccountPasswordPolicy;
+pub use iam_group::IamGroup;
+pub use iam_group_membership::IamGroupMembership;
+pub use iam_group_policies_exclusive::IamGroupPoliciesExclusive;
+pub use iam_group_policy::IamGroupPolicy;
+pub use iam_group_policy_attachment::IamGroupPolicyAttachment;
+pub use iam_group_policy_attachments_exclusive::IamGroupPolicyAttachmentsExclusive;
+pub use iam_instance_profile::IamInstanceProfile;
+pub use iam_openid_connect_provider::IamOpenidConnectProvider;
+pub use iam_organizations_features::IamOrganizationsFeatures;
 pub use iam_policy::IamPolicy;
+pub use iam_policy_attachment::IamPolicyAttachment;
 pub use iam_role::IamRole;
+pub use iam_role_policies_exclusive::IamRolePoliciesExclusive;
 pub use iam_role_policy::IamRolePolicy;
 pub use iam_role_policy_attachment::IamRolePolicyAttachment;
+pub use iam_role_policy_attachments_exclusive::IamRolePolicyAttachmentsExclusive;
+pub use iam_saml_provider::IamSamlProvider;
+pub use iam_security_token_service_preferences::IamSecurityTokenServicePreferences;
+pub use iam_server_certificate::IamServerCertificate;
+pub use iam_service_linked_role::IamServiceLinkedRole;
+pub use iam_service_specific_credential::IamServiceSpecificCredential;
+pub use iam_signing_certificate::IamSigningCertificate;
+pub use iam_user::IamUser;
+pub use iam_user_group_membership::IamUserGroupMembership;
+pub use iam_user_login_profile::IamUserLoginProfile;
+pub use iam_user_policies_exclusive::IamUserPoliciesExclusive;
+pub use iam_user_policy::IamUserPolicy;
+pub use iam_user_policy_attachment::IamUserPolicyAttachment;
+pub use iam_user_policy_attachments_exclusive::IamUserPolicyAttachmentsExclusive;
+pub use iam_user_ssh_key::IamUserSshKey;
+pub use iam_virtual_mfa_device::IamVirtualMfaDevice;
+pub use internet_gateway::InternetGateway;
+pub use internet_gateway_attachment::InternetGatewayAttachment;
 pub use kms_alias::KmsAlias;
+pub use kms_ciphertext::KmsCiphertext;
+pub use kms_custom_key_store::{
+    KmsCustomKeyStore, KmsCustomKeyStoreXksProxyAuthenticationCredential,
+};
+pub use kms_external_key::KmsExternalKey;
+pub use kms_grant::{KmsGrant, KmsGrantConstraints};
 pub use kms_key::KmsKey;
 pub use kms_key_policy::KmsKeyPolicy;
+pub use kms_replica_external_key::KmsReplicaExternalKey;
+pub use kms_replica_key::KmsReplicaKey;
 pub use lambda_alias::{LambdaAlias, LambdaAliasRoutingConfig};
+pub use lambda_code_signing_config::{
+    LambdaCodeSigningConfig, LambdaCodeSigningConfigAllowedPublishers,
+    LambdaCodeSigningConfigPolicies,
+};
 pub use lambda_event_source_mapping::{
     LambdaEventSourceMapping, LambdaEventSourceMappingAmazonManagedKafkaEventSourceConfig,
     LambdaEventSourceMappingDestinationConfig, LambdaEventSourceMappingDestinationConfigOnFailure,
@@ -211,9 +826,18 @@ pub use lambda_function_event_invoke_config::{
     LambdaFunctionEventInvokeConfigDestinationConfigOnFailure,
     LambdaFunctionEventInvokeConfigDestinationConfigOnSuccess,
 };
+pub use lambda_function_recursion_config::LambdaFunctionRecursionConfig;
 pub use lambda_function_url::{LambdaFunctionUrl, LambdaFunctionUrlCors};
+pub use lambda_invocation::LambdaInvocation;
+pub use lambda_layer_version::LambdaLayerVersion;
+pub use lambda_layer_version_permission::LambdaLayerVersionPermission;
 pub use lambda_permission::LambdaPermission;
 pub use lambda_provisioned_concurrency_config::LambdaProvisionedConcurrencyConfig;
+pub use lambda_runtime_management_config::LambdaRuntimeManagementConfig;
+pub use nat_gateway::NatGateway;
+pub use network_acl::{NetworkAcl, NetworkAclEgress, NetworkAclIngress};
+pub use network_acl_association::NetworkAclAssociation;
+pub use network_acl_rule::NetworkAclRule;
 pub use pipes_pipe::{
     PipesPipe, PipesPipeEnrichmentParameters, PipesPipeEnrichmentParametersHttpParameters,
     PipesPipeLogConfiguration, PipesPipeLogConfigurationCloudwatchLogsLogDestination,
@@ -262,12 +886,78 @@ pub use pipes_pipe::{
     PipesPipeTargetParametersSqsQueueParameters,
     PipesPipeTargetParametersStepFunctionStateMachineParameters,
 };
+pub use route::Route;
+pub use route53_cidr_collection::Route53CidrCollection;
+pub use route53_cidr_location::Route53CidrLocation;
+pub use route53_delegation_set::Route53DelegationSet;
+pub use route53_health_check::Route53HealthCheck;
+pub use route53_hosted_zone_dnssec::Route53HostedZoneDnssec;
+pub use route53_key_signing_key::Route53KeySigningKey;
+pub use route53_query_log::Route53QueryLog;
+pub use route53_record::{
+    Route53Record, Route53RecordAlias, Route53RecordCidrRoutingPolicy,
+    Route53RecordFailoverRoutingPolicy, Route53RecordGeolocationRoutingPolicy,
+    Route53RecordGeoproximityRoutingPolicy, Route53RecordGeoproximityRoutingPolicyCoordinates,
+    Route53RecordLatencyRoutingPolicy, Route53RecordWeightedRoutingPolicy,
+};
+pub use route53_records_exclusive::{
+    Route53RecordsExclusive, Route53RecordsExclusiveResourceRecordSet,
+    Route53RecordsExclusiveResourceRecordSetAliasTarget,
+    Route53RecordsExclusiveResourceRecordSetCidrRoutingConfig,
+    Route53RecordsExclusiveResourceRecordSetGeolocation,
+    Route53RecordsExclusiveResourceRecordSetGeoproximityLocation,
+    Route53RecordsExclusiveResourceRecordSetGeoproximityLocationCoordinates,
+    Route53RecordsExclusiveResourceRecordSetResourceRecords,
+};
+pub use route53_resolver_config::Route53ResolverConfig;
+pub use route53_resolver_dnssec_config::Route53ResolverDnssecConfig;
+pub use route53_resolver_endpoint::{Route53ResolverEndpoint, Route53ResolverEndpointIpAddress};
+pub use route53_resolver_firewall_config::Route53ResolverFirewallConfig;
+pub use route53_resolver_firewall_domain_list::Route53ResolverFirewallDomainList;
+pub use route53_resolver_firewall_rule::Route53ResolverFirewallRule;
+pub use route53_resolver_firewall_rule_group::Route53ResolverFirewallRuleGroup;
+pub use route53_resolver_firewall_rule_group_association::Route53ResolverFirewallRuleGroupAssociation;
+pub use route53_resolver_query_log_config::Route53ResolverQueryLogConfig;
+pub use route53_resolver_query_log_config_association::Route53ResolverQueryLogConfigAssociation;
+pub use route53_resolver_rule::{Route53ResolverRule, Route53ResolverRuleTargetIp};
+pub use route53_resolver_rule_association::Route53ResolverRuleAssociation;
+pub use route53_traffic_policy::Route53TrafficPolicy;
+pub use route53_traffic_policy_instance::Route53TrafficPolicyInstance;
+pub use route53_vpc_association_authorization::Route53VpcAssociationAuthorization;
+pub use route53_zone::{Route53Zone, Route53ZoneVpc};
+pub use route53_zone_association::Route53ZoneAssociation;
 pub use route_table::{RouteTable, RouteTableRoute};
 pub use route_table_association::RouteTableAssociation;
+pub use s3_access_point::{
+    S3AccessPoint, S3AccessPointPublicAccessBlockConfiguration, S3AccessPointVpcConfiguration,
+};
+pub use s3_account_public_access_block::S3AccountPublicAccessBlock;
 pub use s3_bucket::S3Bucket;
+pub use s3_bucket_accelerate_configuration::S3BucketAccelerateConfiguration;
+pub use s3_bucket_acl::{
+    S3BucketAcl, S3BucketAclAccessControlPolicy, S3BucketAclAccessControlPolicyGrant,
+    S3BucketAclAccessControlPolicyGrantGrantee, S3BucketAclAccessControlPolicyOwner,
+};
+pub use s3_bucket_analytics_configuration::{
+    S3BucketAnalyticsConfiguration, S3BucketAnalyticsConfigurationFilter,
+    S3BucketAnalyticsConfigurationStorageClassAnalysis,
+    S3BucketAnalyticsConfigurationStorageClassAnalysisDataExport,
+    S3BucketAnalyticsConfigurationStorageClassAnalysisDataExportDestination,
+    S3BucketAnalyticsConfigurationStorageClassAnalysisDataExportDestinationS3BucketDestination,
+};
+pub use s3_bucket_cors_configuration::{
+    S3BucketCorsConfiguration, S3BucketCorsConfigurationCorsRule,
+};
 pub use s3_bucket_intelligent_tiering_configuration::{
     S3BucketIntelligentTieringConfiguration, S3BucketIntelligentTieringConfigurationFilter,
     S3BucketIntelligentTieringConfigurationTiering,
+};
+pub use s3_bucket_inventory::{
+    S3BucketInventory, S3BucketInventoryDestination, S3BucketInventoryDestinationBucket,
+    S3BucketInventoryDestinationBucketEncryption,
+    S3BucketInventoryDestinationBucketEncryptionSseKms,
+    S3BucketInventoryDestinationBucketEncryptionSseS3, S3BucketInventoryFilter,
+    S3BucketInventorySchedule,
 };
 pub use s3_bucket_lifecycle_configuration::{
     S3BucketLifecycleConfiguration, S3BucketLifecycleConfigurationRule,
@@ -278,36 +968,327 @@ pub use s3_bucket_lifecycle_configuration::{
     S3BucketLifecycleConfigurationRuleNoncurrentVersionTransition,
     S3BucketLifecycleConfigurationRuleTransition,
 };
+pub use s3_bucket_logging::{
+    S3BucketLogging, S3BucketLoggingTargetGrant, S3BucketLoggingTargetGrantGrantee,
+    S3BucketLoggingTargetObjectKeyFormat, S3BucketLoggingTargetObjectKeyFormatPartitionedPrefix,
+    S3BucketLoggingTargetObjectKeyFormatSimplePrefix,
+};
 pub use s3_bucket_metric::{S3BucketMetric, S3BucketMetricFilter};
 pub use s3_bucket_notification::{
     S3BucketNotification, S3BucketNotificationLambdaFunction, S3BucketNotificationQueue,
     S3BucketNotificationTopic,
 };
+pub use s3_bucket_object::S3BucketObject;
+pub use s3_bucket_object_lock_configuration::{
+    S3BucketObjectLockConfiguration, S3BucketObjectLockConfigurationRule,
+    S3BucketObjectLockConfigurationRuleDefaultRetention,
+};
 pub use s3_bucket_ownership_controls::{S3BucketOwnershipControls, S3BucketOwnershipControlsRule};
 pub use s3_bucket_policy::S3BucketPolicy;
 pub use s3_bucket_public_access_block::S3BucketPublicAccessBlock;
+pub use s3_bucket_replication_configuration::{
+    S3BucketReplicationConfiguration, S3BucketReplicationConfigurationRule,
+    S3BucketReplicationConfigurationRuleDeleteMarkerReplication,
+    S3BucketReplicationConfigurationRuleDestination,
+    S3BucketReplicationConfigurationRuleDestinationAccessControlTranslation,
+    S3BucketReplicationConfigurationRuleDestinationEncryptionConfiguration,
+    S3BucketReplicationConfigurationRuleDestinationMetrics,
+    S3BucketReplicationConfigurationRuleDestinationMetricsEventThreshold,
+    S3BucketReplicationConfigurationRuleDestinationReplicationTime,
+    S3BucketReplicationConfigurationRuleDestinationReplicationTimeTime,
+    S3BucketReplicationConfigurationRuleExistingObjectReplication,
+    S3BucketReplicationConfigurationRuleFilter, S3BucketReplicationConfigurationRuleFilterAnd,
+    S3BucketReplicationConfigurationRuleFilterTag,
+    S3BucketReplicationConfigurationRuleSourceSelectionCriteria,
+    S3BucketReplicationConfigurationRuleSourceSelectionCriteriaReplicaModifications,
+    S3BucketReplicationConfigurationRuleSourceSelectionCriteriaSseKmsEncryptedObjects,
+};
+pub use s3_bucket_request_payment_configuration::S3BucketRequestPaymentConfiguration;
 pub use s3_bucket_server_side_encryption_configuration::{
     S3BucketServerSideEncryptionConfiguration, S3BucketServerSideEncryptionConfigurationRule,
     S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefault,
 };
 pub use s3_bucket_versioning::{S3BucketVersioning, S3BucketVersioningVersioningConfiguration};
+pub use s3_bucket_website_configuration::{
+    S3BucketWebsiteConfiguration, S3BucketWebsiteConfigurationErrorDocument,
+    S3BucketWebsiteConfigurationIndexDocument, S3BucketWebsiteConfigurationRedirectAllRequestsTo,
+    S3BucketWebsiteConfigurationRoutingRule, S3BucketWebsiteConfigurationRoutingRuleCondition,
+    S3BucketWebsiteConfigurationRoutingRuleRedirect,
+};
+pub use s3_directory_bucket::{S3DirectoryBucket, S3DirectoryBucketLocation};
+pub use s3_object::{S3Object, S3ObjectOverrideProvider, S3ObjectOverrideProviderDefaultTags};
+pub use s3_object_copy::{
+    S3ObjectCopy, S3ObjectCopyGrant, S3ObjectCopyOverrideProvider,
+    S3ObjectCopyOverrideProviderDefaultTags,
+};
 pub use secretsmanager_secret::{SecretsmanagerSecret, SecretsmanagerSecretReplica};
+pub use secretsmanager_secret_policy::SecretsmanagerSecretPolicy;
 pub use secretsmanager_secret_rotation::{
     SecretsmanagerSecretRotation, SecretsmanagerSecretRotationRotationRules,
 };
+pub use secretsmanager_secret_version::SecretsmanagerSecretVersion;
 pub use security_group::{SecurityGroup, SecurityGroupEgress, SecurityGroupIngress};
+pub use security_group_rule::SecurityGroupRule;
+pub use sfn_activity::{SfnActivity, SfnActivityEncryptionConfiguration};
+pub use sfn_alias::{SfnAlias, SfnAliasRoutingConfiguration};
 pub use sfn_state_machine::{
     SfnStateMachine, SfnStateMachineEncryptionConfiguration, SfnStateMachineLoggingConfiguration,
     SfnStateMachineTracingConfiguration,
 };
+pub use sns_platform_application::SnsPlatformApplication;
+pub use sns_sms_preferences::SnsSmsPreferences;
 pub use sns_topic::SnsTopic;
+pub use sns_topic_data_protection_policy::SnsTopicDataProtectionPolicy;
 pub use sns_topic_policy::SnsTopicPolicy;
 pub use sns_topic_subscription::SnsTopicSubscription;
 pub use sqs_queue::SqsQueue;
 pub use sqs_queue_policy::SqsQueuePolicy;
+pub use sqs_queue_redrive_allow_policy::SqsQueueRedriveAllowPolicy;
 pub use sqs_queue_redrive_policy::SqsQueueRedrivePolicy;
+pub use ssm_activation::SsmActivation;
+pub use ssm_association::{SsmAssociation, SsmAssociationOutputLocation, SsmAssociationTargets};
+pub use ssm_default_patch_baseline::SsmDefaultPatchBaseline;
+pub use ssm_document::{SsmDocument, SsmDocumentAttachmentsSource};
+pub use ssm_maintenance_window::SsmMaintenanceWindow;
+pub use ssm_maintenance_window_target::{
+    SsmMaintenanceWindowTarget, SsmMaintenanceWindowTargetTargets,
+};
+pub use ssm_maintenance_window_task::{
+    SsmMaintenanceWindowTask, SsmMaintenanceWindowTaskTargets,
+    SsmMaintenanceWindowTaskTaskInvocationParameters,
+    SsmMaintenanceWindowTaskTaskInvocationParametersAutomationParameters,
+    SsmMaintenanceWindowTaskTaskInvocationParametersAutomationParametersParameter,
+    SsmMaintenanceWindowTaskTaskInvocationParametersLambdaParameters,
+    SsmMaintenanceWindowTaskTaskInvocationParametersRunCommandParameters,
+    SsmMaintenanceWindowTaskTaskInvocationParametersRunCommandParametersCloudwatchConfig,
+    SsmMaintenanceWindowTaskTaskInvocationParametersRunCommandParametersNotificationConfig,
+    SsmMaintenanceWindowTaskTaskInvocationParametersRunCommandParametersParameter,
+    SsmMaintenanceWindowTaskTaskInvocationParametersStepFunctionsParameters,
+};
+pub use ssm_parameter::SsmParameter;
+pub use ssm_patch_baseline::{
+    SsmPatchBaseline, SsmPatchBaselineApprovalRule, SsmPatchBaselineApprovalRulePatchFilter,
+    SsmPatchBaselineGlobalFilter, SsmPatchBaselineSource,
+};
+pub use ssm_patch_group::SsmPatchGroup;
+pub use ssm_resource_data_sync::{SsmResourceDataSync, SsmResourceDataSyncS3Destination};
+pub use ssm_service_setting::SsmServiceSetting;
 pub use subnet::Subnet;
 pub use vpc::Vpc;
+pub use vpc_block_public_access_exclusion::VpcBlockPublicAccessExclusion;
+pub use vpc_block_public_access_options::VpcBlockPublicAccessOptions;
+pub use vpc_dhcp_options::VpcDhcpOptions;
+pub use vpc_dhcp_options_association::VpcDhcpOptionsAssociation;
 pub use vpc_endpoint::{VpcEndpoint, VpcEndpointDnsOptions, VpcEndpointSubnetConfiguration};
+pub use vpc_endpoint_connection_accepter::VpcEndpointConnectionAccepter;
+pub use vpc_endpoint_connection_notification::VpcEndpointConnectionNotification;
+pub use vpc_endpoint_policy::VpcEndpointPolicy;
+pub use vpc_endpoint_private_dns::VpcEndpointPrivateDns;
+pub use vpc_endpoint_route_table_association::VpcEndpointRouteTableAssociation;
+pub use vpc_endpoint_security_group_association::VpcEndpointSecurityGroupAssociation;
+pub use vpc_endpoint_service::VpcEndpointService;
+pub use vpc_endpoint_service_allowed_principal::VpcEndpointServiceAllowedPrincipal;
+pub use vpc_endpoint_service_private_dns_verification::VpcEndpointServicePrivateDnsVerification;
+pub use vpc_endpoint_subnet_association::VpcEndpointSubnetAssociation;
+pub use vpc_ipam::{VpcIpam, VpcIpamOperatingRegions};
+pub use vpc_ipam_organization_admin_account::VpcIpamOrganizationAdminAccount;
+pub use vpc_ipam_pool::VpcIpamPool;
+pub use vpc_ipam_pool_cidr::{VpcIpamPoolCidr, VpcIpamPoolCidrCidrAuthorizationContext};
+pub use vpc_ipam_pool_cidr_allocation::VpcIpamPoolCidrAllocation;
+pub use vpc_ipam_preview_next_cidr::VpcIpamPreviewNextCidr;
+pub use vpc_ipam_resource_discovery::{
+    VpcIpamResourceDiscovery, VpcIpamResourceDiscoveryOperatingRegions,
+};
+pub use vpc_ipam_resource_discovery_association::VpcIpamResourceDiscoveryAssociation;
+pub use vpc_ipam_scope::VpcIpamScope;
+pub use vpc_ipv4_cidr_block_association::VpcIpv4CidrBlockAssociation;
+pub use vpc_ipv6_cidr_block_association::VpcIpv6CidrBlockAssociation;
+pub use vpc_network_performance_metric_subscription::VpcNetworkPerformanceMetricSubscription;
+pub use vpc_peering_connection::{
+    VpcPeeringConnection, VpcPeeringConnectionAccepterBlock, VpcPeeringConnectionRequester,
+};
+pub use vpc_peering_connection_accepter::{
+    VpcPeeringConnectionAccepter, VpcPeeringConnectionAccepterAccepter,
+    VpcPeeringConnectionAccepterRequester,
+};
+pub use vpc_peering_connection_options::{
+    VpcPeeringConnectionOptions, VpcPeeringConnectionOptionsAccepter,
+    VpcPeeringConnectionOptionsRequester,
+};
+pub use vpc_route_server::VpcRouteServer;
+pub use vpc_route_server_endpoint::VpcRouteServerEndpoint;
+pub use vpc_route_server_peer::{VpcRouteServerPeer, VpcRouteServerPeerBgpOptions};
+pub use vpc_route_server_propagation::VpcRouteServerPropagation;
+pub use vpc_route_server_vpc_association::VpcRouteServerVpcAssociation;
 pub use vpc_security_group_egress_rule::VpcSecurityGroupEgressRule;
 pub use vpc_security_group_ingress_rule::VpcSecurityGroupIngressRule;
+pub use vpc_security_group_vpc_association::VpcSecurityGroupVpcAssociation;
+pub use wafv2_api_key::Wafv2ApiKey;
+pub use wafv2_ip_set::Wafv2IpSet;
+pub use wafv2_regex_pattern_set::{Wafv2RegexPatternSet, Wafv2RegexPatternSetRegularExpression};
+pub use wafv2_rule_group::{
+    Wafv2RuleGroup, Wafv2RuleGroupCustomResponseBody, Wafv2RuleGroupRule, Wafv2RuleGroupRuleAction,
+    Wafv2RuleGroupRuleActionAllow, Wafv2RuleGroupRuleActionAllowCustomRequestHandling,
+    Wafv2RuleGroupRuleActionAllowCustomRequestHandlingInsertHeader, Wafv2RuleGroupRuleActionBlock,
+    Wafv2RuleGroupRuleActionBlockCustomResponse,
+    Wafv2RuleGroupRuleActionBlockCustomResponseResponseHeader, Wafv2RuleGroupRuleActionCaptcha,
+    Wafv2RuleGroupRuleActionChallenge, Wafv2RuleGroupRuleActionCount,
+    Wafv2RuleGroupRuleCaptchaConfig, Wafv2RuleGroupRuleCaptchaConfigImmunityTimeProperty,
+    Wafv2RuleGroupRuleRuleLabel, Wafv2RuleGroupRuleStatement,
+    Wafv2RuleGroupRuleStatementAndStatement, Wafv2RuleGroupRuleStatementAndStatementStatement,
+    Wafv2RuleGroupRuleStatementAndStatementStatementAndStatement,
+    Wafv2RuleGroupRuleStatementAndStatementStatementAndStatementStatement,
+    Wafv2RuleGroupRuleStatementAndStatementStatementAndStatementStatementAndStatement,
+    Wafv2RuleGroupRuleStatementAndStatementStatementAndStatementStatementAndStatementStatement,
+    Wafv2RuleGroupRuleStatementAndStatementStatementAndStatementStatementNotStatement,
+    Wafv2RuleGroupRuleStatementAndStatementStatementAndStatementStatementOrStatement,
+    Wafv2RuleGroupRuleStatementAndStatementStatementNotStatement,
+    Wafv2RuleGroupRuleStatementAndStatementStatementOrStatement,
+    Wafv2RuleGroupRuleStatementAsnMatchStatement,
+    Wafv2RuleGroupRuleStatementAsnMatchStatementForwardedIpConfig,
+    Wafv2RuleGroupRuleStatementByteMatchStatement,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatch,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchAllQueryArguments,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchBody,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchCookies,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchCookiesMatchPattern,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchCookiesMatchPatternAll,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchHeaderOrder,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchHeaders,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchHeadersMatchPattern,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchJa3Fingerprint,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchJa4Fingerprint,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchJsonBody,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchJsonBodyMatchPattern,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchMethod,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchQueryString,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchSingleHeader,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchSingleQueryArgument,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchUriFragment,
+    Wafv2RuleGroupRuleStatementByteMatchStatementFieldToMatchUriPath,
+    Wafv2RuleGroupRuleStatementByteMatchStatementTextTransformation,
+    Wafv2RuleGroupRuleStatementGeoMatchStatement,
+    Wafv2RuleGroupRuleStatementIpSetReferenceStatement,
+    Wafv2RuleGroupRuleStatementIpSetReferenceStatementIpSetForwardedIpConfig,
+    Wafv2RuleGroupRuleStatementLabelMatchStatement, Wafv2RuleGroupRuleStatementNotStatement,
+    Wafv2RuleGroupRuleStatementOrStatement, Wafv2RuleGroupRuleStatementRateBasedStatement,
+    Wafv2RuleGroupRuleStatementRateBasedStatementCustomKey,
+    Wafv2RuleGroupRuleStatementRateBasedStatementCustomKeyCookie,
+    Wafv2RuleGroupRuleStatementRateBasedStatementCustomKeyForwardedIp,
+    Wafv2RuleGroupRuleStatementRateBasedStatementCustomKeyHeader,
+    Wafv2RuleGroupRuleStatementRateBasedStatementCustomKeyHttpMethod,
+    Wafv2RuleGroupRuleStatementRateBasedStatementCustomKeyIp,
+    Wafv2RuleGroupRuleStatementRateBasedStatementCustomKeyLabelNamespace,
+    Wafv2RuleGroupRuleStatementRateBasedStatementCustomKeyQueryArgument,
+    Wafv2RuleGroupRuleStatementRateBasedStatementCustomKeyQueryString,
+    Wafv2RuleGroupRuleStatementRateBasedStatementCustomKeyUriPath,
+    Wafv2RuleGroupRuleStatementRateBasedStatementScopeDownStatement,
+    Wafv2RuleGroupRuleStatementRegexMatchStatement,
+    Wafv2RuleGroupRuleStatementRegexPatternSetReferenceStatement,
+    Wafv2RuleGroupRuleStatementSizeConstraintStatement,
+    Wafv2RuleGroupRuleStatementSqliMatchStatement, Wafv2RuleGroupRuleStatementXssMatchStatement,
+    Wafv2RuleGroupVisibilityConfig,
+};
+pub use wafv2_web_acl::{
+    Wafv2WebAcl, Wafv2WebAclAssociationConfig, Wafv2WebAclAssociationConfigRequestBody,
+    Wafv2WebAclAssociationConfigRequestBodyApiGateway,
+    Wafv2WebAclAssociationConfigRequestBodyAppRunnerService,
+    Wafv2WebAclAssociationConfigRequestBodyCloudfront,
+    Wafv2WebAclAssociationConfigRequestBodyCognitoUserPool,
+    Wafv2WebAclAssociationConfigRequestBodyVerifiedAccessInstance, Wafv2WebAclCaptchaConfig,
+    Wafv2WebAclCaptchaConfigImmunityTimeProperty, Wafv2WebAclChallengeConfig,
+    Wafv2WebAclCustomResponseBody, Wafv2WebAclDataProtectionConfig,
+    Wafv2WebAclDataProtectionConfigDataProtection,
+    Wafv2WebAclDataProtectionConfigDataProtectionField, Wafv2WebAclDefaultAction,
+    Wafv2WebAclDefaultActionAllow, Wafv2WebAclDefaultActionAllowCustomRequestHandling,
+    Wafv2WebAclDefaultActionAllowCustomRequestHandlingInsertHeader, Wafv2WebAclDefaultActionBlock,
+    Wafv2WebAclDefaultActionBlockCustomResponse,
+    Wafv2WebAclDefaultActionBlockCustomResponseResponseHeader, Wafv2WebAclRule,
+    Wafv2WebAclRuleAction, Wafv2WebAclRuleActionCaptcha, Wafv2WebAclRuleActionChallenge,
+    Wafv2WebAclRuleActionCount, Wafv2WebAclRuleOverrideAction, Wafv2WebAclRuleOverrideActionCount,
+    Wafv2WebAclRuleOverrideActionNone, Wafv2WebAclRuleRuleLabel, Wafv2WebAclRuleStatement,
+    Wafv2WebAclRuleStatementAndStatement, Wafv2WebAclRuleStatementAndStatementStatement,
+    Wafv2WebAclRuleStatementAndStatementStatementAndStatement,
+    Wafv2WebAclRuleStatementAndStatementStatementAndStatementStatement,
+    Wafv2WebAclRuleStatementAndStatementStatementAndStatementStatementAndStatement,
+    Wafv2WebAclRuleStatementAndStatementStatementAndStatementStatementAndStatementStatement,
+    Wafv2WebAclRuleStatementAndStatementStatementAndStatementStatementNotStatement,
+    Wafv2WebAclRuleStatementAndStatementStatementAndStatementStatementOrStatement,
+    Wafv2WebAclRuleStatementAndStatementStatementNotStatement,
+    Wafv2WebAclRuleStatementAndStatementStatementOrStatement,
+    Wafv2WebAclRuleStatementAsnMatchStatement,
+    Wafv2WebAclRuleStatementAsnMatchStatementForwardedIpConfig,
+    Wafv2WebAclRuleStatementByteMatchStatement,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatch,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchAllQueryArguments,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchBody,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchCookies,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchCookiesMatchPattern,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchCookiesMatchPatternAll,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchHeaderOrder,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchHeaders,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchHeadersMatchPattern,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchJa3Fingerprint,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchJa4Fingerprint,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchJsonBody,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchJsonBodyMatchPattern,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchMethod,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchQueryString,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchSingleHeader,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchSingleQueryArgument,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchUriFragment,
+    Wafv2WebAclRuleStatementByteMatchStatementFieldToMatchUriPath,
+    Wafv2WebAclRuleStatementByteMatchStatementTextTransformation,
+    Wafv2WebAclRuleStatementGeoMatchStatement, Wafv2WebAclRuleStatementIpSetReferenceStatement,
+    Wafv2WebAclRuleStatementIpSetReferenceStatementIpSetForwardedIpConfig,
+    Wafv2WebAclRuleStatementLabelMatchStatement, Wafv2WebAclRuleStatementManagedRuleGroupStatement,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigs,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigsAwsManagedRulesAcfpRuleSet,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigsAwsManagedRulesAcfpRuleSetRequestInspection,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigsAwsManagedRulesAcfpRuleSetRequestInspectionAddressFields,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigsAwsManagedRulesAcfpRuleSetRequestInspectionEmailField,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigsAwsManagedRulesAcfpRuleSetRequestInspectionPhoneNumberFields,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigsAwsManagedRulesAcfpRuleSetResponseInspection,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigsAwsManagedRulesAcfpRuleSetResponseInspectionBodyContains,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigsAwsManagedRulesAcfpRuleSetResponseInspectionHeader,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigsAwsManagedRulesAcfpRuleSetResponseInspectionJson,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigsAwsManagedRulesAcfpRuleSetResponseInspectionStatusCode,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigsAwsManagedRulesAtpRuleSet,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigsAwsManagedRulesAtpRuleSetRequestInspection,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigsAwsManagedRulesBotControlRuleSet,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigsPasswordField,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementManagedRuleGroupConfigsUsernameField,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementRuleActionOverride,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementRuleActionOverrideActionToUse,
+    Wafv2WebAclRuleStatementManagedRuleGroupStatementScopeDownStatement,
+    Wafv2WebAclRuleStatementNotStatement, Wafv2WebAclRuleStatementOrStatement,
+    Wafv2WebAclRuleStatementRateBasedStatement,
+    Wafv2WebAclRuleStatementRateBasedStatementCustomKey,
+    Wafv2WebAclRuleStatementRateBasedStatementCustomKeyCookie,
+    Wafv2WebAclRuleStatementRateBasedStatementCustomKeyForwardedIp,
+    Wafv2WebAclRuleStatementRateBasedStatementCustomKeyHeader,
+    Wafv2WebAclRuleStatementRateBasedStatementCustomKeyHttpMethod,
+    Wafv2WebAclRuleStatementRateBasedStatementCustomKeyIp,
+    Wafv2WebAclRuleStatementRateBasedStatementCustomKeyLabelNamespace,
+    Wafv2WebAclRuleStatementRateBasedStatementCustomKeyQueryArgument,
+    Wafv2WebAclRuleStatementRateBasedStatementCustomKeyQueryString,
+    Wafv2WebAclRuleStatementRateBasedStatementCustomKeyUriPath,
+    Wafv2WebAclRuleStatementRegexMatchStatement,
+    Wafv2WebAclRuleStatementRegexPatternSetReferenceStatement,
+    Wafv2WebAclRuleStatementRuleGroupReferenceStatement,
+    Wafv2WebAclRuleStatementSizeConstraintStatement, Wafv2WebAclRuleStatementSqliMatchStatement,
+    Wafv2WebAclRuleStatementXssMatchStatement, Wafv2WebAclVisibilityConfig,
+};
+pub use wafv2_web_acl_association::Wafv2WebAclAssociation;
+pub use wafv2_web_acl_logging_configuration::{
+    Wafv2WebAclLoggingConfiguration, Wafv2WebAclLoggingConfigurationLoggingFilter,
+    Wafv2WebAclLoggingConfigurationLoggingFilterFilter,
+    Wafv2WebAclLoggingConfigurationLoggingFilterFilterCondition,
+    Wafv2WebAclLoggingConfigurationLoggingFilterFilterConditionActionCondition,
+    Wafv2WebAclLoggingConfigurationLoggingFilterFilterConditionLabelNameCondition,
+    Wafv2WebAclLoggingConfigurationRedactedFields,
+    Wafv2WebAclLoggingConfigurationRedactedFieldsMethod,
+    Wafv2WebAclLoggingConfigurationRedactedFieldsQueryString,
+    Wafv2WebAclLoggingConfigurationRedactedFieldsSingleHeader,
+    Wafv2WebAclLoggingConfigurationRedactedFieldsUriPath,
+};

@@ -1,7 +1,8 @@
 """Seed 003: orders CRUD behind a REST API (Lambda proxy integration).
 
 Routes
-  POST   /orders                  create an order (status PENDING), publish OrderCreated
+  POST   /orders                  create an order (status PENDING); the table's stream
+                                  publishes OrderCreated (functions/orders/events)
   GET    /orders?status=STATUS    orders in a status, newest first (StatusIndex)
   GET    /orders/{orderId}        one order
   PUT    /orders/{orderId}        change its status
@@ -23,7 +24,6 @@ from boto3.dynamodb.conditions import Key
 
 TABLE_NAME = os.environ["TABLE_NAME"]
 STATUS_INDEX = os.environ.get("STATUS_INDEX", "StatusIndex")
-EVENTS_TOPIC_ARN = os.environ["EVENTS_TOPIC_ARN"]
 ALLOWED_ORIGIN = os.environ.get("ALLOWED_ORIGIN", "")
 STATUSES = {"PENDING", "PAID", "SHIPPED", "DELIVERED", "CANCELLED"}
 PAGE_SIZE = 50
@@ -32,7 +32,6 @@ logger = logging.getLogger()
 logger.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 
 table = boto3.resource("dynamodb").Table(TABLE_NAME)
-sns = boto3.client("sns")
 
 
 def handler(event, context):
@@ -84,11 +83,6 @@ def create_order(body):
         "total": total,
     }
     table.put_item(Item=order, ConditionExpression="attribute_not_exists(orderId)")
-    sns.publish(
-        TopicArn=EVENTS_TOPIC_ARN,
-        Message=json.dumps({"type": "OrderCreated", "order": order}, default=encode),
-        MessageAttributes={"type": {"DataType": "String", "StringValue": "OrderCreated"}},
-    )
     logger.info("order created", extra={"orderId": order["orderId"]})
     return respond(201, order)
 

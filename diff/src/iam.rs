@@ -1,0 +1,1487 @@
+//! IAM: every policy document of a module (identity, resource and trust policies, policy
+//! document data sources), read over the symbolic twin so that a statement names the
+//! resources it grants on, and the managed policies attached to roles by ARN. Two
+//! versions are compared document by document and statement by statement: what a
+//! statement grants is compared as sets of actions (wildcards expanded with the IAM
+//! action table), resources, principals and conditions, so a reordering, a renamed local
+//! or a reformatting is no change.
+
+use crate::places::Places;
+use crate::report::{Category, Change, Danger, Effect};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::policy::{policies, PolicyKind, StatementView};
+use tfstack_model::iam_actions::{matching_actions, wildcard_match};
+use tfstack_model::{Block, Value, ValueKind};
+use tfstack_review::symbolic;
+use tfstack_review::AccessAnalysis;
+
+/// How many expanded actions a change lists (the count is always complete).
+const LISTED_ACTIONS: usize = 100;
+
+/// The IAM of one module.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct IamFacts {
+    /// By policy key: the owner's address, with the attribute when it is not `policy`.
+    policies: BTreeMap<String, Policy>,
+    /// (role, policy ARN) of managed policies attached by ARN, with where.
+    attachments: BTreeMap<(String, String), Option<String>>,
+}
+
+#[derive(Clone, Debug)]
+struct Policy {
+    owner: String,
+    kind: PolicyKind,
+    /// The roles an identity policy applies to; the resources a resource policy or the
+    /// roles a trust policy is for.
+    subjects: Vec<String>,
+    statements: Vec<Statement>,
+    location: Option<String>,
+}
+
+/// One statement, its parts as text (references shown as `${aws_s3_bucket.b.arn}`).
+#[derive(Clone, Debug)]
+struct Statement {
+    /// `Sid`, or `Statement[i]`.
+    label: String,
+    sid: Option<String>,
+    deny: bool,
+    /// `Action`, or the `NotAction` list when `not_actions`.
+    actions: Vec<String>,
+    not_actions: bool,
+    resources: Vec<String>,
+    not_resources: bool,
+    /// `*`, or `TYPE:identifier` (`AWS:arn:aws:iam::123456789012:root`,
+    /// `Service:lambda.amazonaws.com`).
+    principals: Vec<String>,
+    /// `Operator key` → values.
+    conditions: BTreeMap<String, Vec<String>>,
+    location: Option<String>,
+}
+
+impl Statement {
+    /// Whether two statements grant the same (labels and places aside).
+    fn same_grant(&self, other: &Statement) -> bool {
+        let lower = |v: &[String]| -> BTreeSet<String> {
+            v.iter().map(|a| a.to_ascii_lowercase()).collect()
+        };
+        let set = |v: &[String]| -> BTreeSet<String> { v.iter().cloned().collect() };
+        self.deny == other.deny
+            && self.not_actions == other.not_actions
+            && self.not_resources == other.not_resources
+            && lower(&self.actions) == lower(&other.actions)
+            && set(&self.resources) == set(&other.resources)
+            && set(&self.principals) == set(&other.principals)
+            && self.conditions == other.conditions
+    }
+
+    /// `Allow s3:GetObject on arn:aws:s3:::reports/*`, for lists of statements.
+    fn summary(&self) -> String {
+        let mut out = String::from(if self.deny { "Deny" } else { "Allow" });
+        if !self.principals.is_empty() {
+            out.push_str(&format!(" {}", code_list(&self.principals)));
+        }
+        let actions = if self.actions.is_empty() {
+            "no action".to_string()
+        } else {
+            code_list(&self.actions)
+        };
+        if self.not_actions {
+            out.push_str(&format!(" every action except {actions}"));
+        } else {
+            out.push_str(&format!(" {actions}"));
+        }
+        if !self.resources.is_empty() {
+            let except = if self.not_resources {
+                "every resource except "
+            } else {
+                ""
+            };
+            out.push_str(&format!(" on {except}{}", code_list(&self.resources)));
+        }
+        if !self.conditions.is_empty() {
+            let keys: Vec<String> = self.conditions.keys().cloned().collect();
+            out.push_str(&format!(" if {}", code_list(&keys)));
+        }
+        format!("`{}`: {out}", self.label)
+    }
+}
+
+/// The IAM of one module: `cx` and `sym` read the module and its symbolic twin.
+pub(crate) fn facts(
+    cx: &Context,
+    sym: &Context,
+    access: &AccessAnalysis,
+    places: &Places,
+) -> IamFacts {
+    let mut facts = IamFacts::default();
+    for doc in policies(sym).iter() {
+        let written_in = doc
+            .resource
+            .clone()
+            .or_else(|| places.of(sym, doc.origin).map(|l| file_of(&l)))
+            .unwrap_or_else(|| "policy file".to_string());
+        // A policy document data source read by one policy attribute is that policy: the
+        // same statements written inline or as a data source are the same policy.
+        let (owner, attribute) = match sole_reader(cx, &written_in) {
+            Some((reader, attribute)) => (reader, Some(attribute)),
+            None => (written_in.clone(), doc.attribute.clone()),
+        };
+        let mut key = match attribute.as_deref() {
+            None | Some("policy") => owner.clone(),
+            Some(attribute) => format!("{owner} ({attribute})"),
+        };
+        if facts.policies.contains_key(&key) {
+            let n = (2..)
+                .find(|n| !facts.policies.contains_key(&format!("{key} #{n}")))
+                .unwrap_or(2);
+            key = format!("{key} #{n}");
+        }
+        let subjects = match doc.kind {
+            PolicyKind::Identity => access
+                .policy_roles
+                .get(&written_in)
+                .cloned()
+                .unwrap_or_default(),
+            PolicyKind::Trust | PolicyKind::Resource if written_in.starts_with("data.") => cx
+                .referenced_by(&written_in)
+                .iter()
+                .map(|r| r.from.address())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            _ => vec![owner.clone()],
+        };
+        let statements = doc
+            .statements
+            .iter()
+            .map(|s| statement(s, places.of(sym, s.origin)))
+            .collect();
+        facts.policies.insert(
+            key,
+            Policy {
+                owner,
+                kind: doc.kind,
+                subjects,
+                statements,
+                location: places.of(sym, doc.origin),
+            },
+        );
+    }
+    for attachment in cx.resources("aws_iam_role_policy_attachment") {
+        for role in roles_in(cx, attachment, "role") {
+            if let Some(arn) = managed_arn(sym, attachment, "policy_arn") {
+                facts
+                    .attachments
+                    .insert((role, arn), places.of(cx, attachment.origin));
+            }
+        }
+    }
+    for role in cx.resources("aws_iam_role") {
+        let Some(symbolic_role) = sym.block(&role.address()) else {
+            continue;
+        };
+        let arns = symbolic_role
+            .body
+            .get("managed_policy_arns")
+            .map(|e| sym.value(e))
+            .map(|v| v.one_or_many().into_iter().map(text).collect::<Vec<_>>())
+            .unwrap_or_default();
+        for arn in arns.into_iter().filter(|a| !names_module_policy(a)) {
+            facts
+                .attachments
+                .insert((role.address(), arn), places.of(cx, role.origin));
+        }
+    }
+    facts
+}
+
+/// The attributes that hold a policy document.
+const POLICY_ATTRIBUTES: &[&str] = &[
+    "policy",
+    "assume_role_policy",
+    "inline_policy.policy",
+    "access_policies",
+    "access_policy",
+];
+
+/// The one resource attribute that reads a policy document data source, if exactly one
+/// does (`aws_iam_role_policy.worker`, `policy`).
+fn sole_reader(cx: &Context, address: &str) -> Option<(String, String)> {
+    if !address.starts_with("data.aws_iam_policy_document.") {
+        return None;
+    }
+    let readers: BTreeSet<(String, String)> = cx
+        .referenced_by(address)
+        .iter()
+        .filter(|r| r.from.kind == "resource" && POLICY_ATTRIBUTES.contains(&r.attribute.as_str()))
+        .map(|r| (r.from.address(), r.attribute.clone()))
+        .collect();
+    match readers.len() {
+        1 => readers.into_iter().next(),
+        _ => None,
+    }
+}
+
+/// `main.tf` of `main.tf:12`.
+fn file_of(location: &str) -> String {
+    location
+        .rsplit_once(':')
+        .map_or(location, |(file, _)| file)
+        .to_string()
+}
+
+/// The roles an attachment's attribute designates: by reference, or by name.
+fn roles_in(cx: &Context, block: &Block, attribute: &str) -> Vec<String> {
+    let Some(e) = block.body.get(attribute) else {
+        return Vec::new();
+    };
+    let referenced: Vec<String> = e
+        .traversals()
+        .into_iter()
+        .filter_map(|t| t.resource_address())
+        .filter(|a| a.starts_with("aws_iam_role."))
+        .collect();
+    if !referenced.is_empty() {
+        return referenced;
+    }
+    match cx.value(e).as_str() {
+        Some(name) => {
+            let named = cx.resources_named("aws_iam_role", "name", name);
+            if named.is_empty() {
+                vec![format!("role `{name}`")]
+            } else {
+                named.iter().map(|r| r.address()).collect()
+            }
+        }
+        None => Vec::new(),
+    }
+}
+
+/// The ARN of a managed policy an attribute attaches, unless it is a policy of the module
+/// (whose statements are compared as a document, with the roles it applies to).
+fn managed_arn(sym: &Context, block: &Block, attribute: &str) -> Option<String> {
+    let symbolic_block = sym.block(&block.address())?;
+    let arn = text(&sym.value(symbolic_block.body.get(attribute)?));
+    (!names_module_policy(&arn)).then_some(arn)
+}
+
+/// Whether a shown ARN is a reference to a policy of the module.
+fn names_module_policy(arn: &str) -> bool {
+    arn.starts_with("${aws_iam_policy.")
+}
+
+/// A value as the report shows it: references as `${address.attribute}`, the account as
+/// `{account}`, unknowns as `(unknown)`.
+fn text(v: &Value) -> String {
+    match &v.kind {
+        ValueKind::String(s) => symbolic::display(s),
+        ValueKind::Unknown => UNKNOWN.to_string(),
+        _ => v.to_json().to_string(),
+    }
+}
+
+fn texts(values: &[Value]) -> Vec<String> {
+    let mut out: Vec<String> = values.iter().map(text).collect();
+    out.dedup();
+    out
+}
+
+fn statement(s: &StatementView, location: Option<String>) -> Statement {
+    let (actions, not_actions) = match &s.not_actions {
+        Some(not) if s.actions.is_empty() => (texts(not), true),
+        _ => (texts(&s.actions), false),
+    };
+    let (resources, not_resources) = match &s.not_resources {
+        Some(not) if s.resources.is_empty() => (texts(not), true),
+        _ => (texts(&s.resources), false),
+    };
+    let sid: Option<String> = s.sid.as_ref().and_then(Value::as_str).map(str::to_string);
+    Statement {
+        label: sid.clone().unwrap_or_else(|| s.path()),
+        sid: sid.filter(|sid| !sid.is_empty()),
+        deny: s.effect.as_deref() == Some("Deny"),
+        actions,
+        not_actions,
+        resources,
+        not_resources,
+        principals: s.principal.as_ref().map(principals).unwrap_or_default(),
+        conditions: s.condition.as_ref().map(conditions).unwrap_or_default(),
+        location,
+    }
+}
+
+fn principals(p: &Value) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    match &p.kind {
+        ValueKind::String(s) if s == "*" => {
+            out.insert("*".to_string());
+        }
+        ValueKind::Object(map) => {
+            for (kind, ids) in map {
+                for id in ids.one_or_many() {
+                    let id = text(id);
+                    if kind == "*" || (kind.eq_ignore_ascii_case("AWS") && id == "*") {
+                        out.insert("*".to_string());
+                    } else {
+                        out.insert(format!("{kind}:{id}"));
+                    }
+                }
+            }
+        }
+        _ => {
+            out.insert(text(p));
+        }
+    }
+    out.into_iter().collect()
+}
+
+fn conditions(c: &Value) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    let Some(operators) = c.as_object() else {
+        return out;
+    };
+    for (operator, keys) in operators {
+        let Some(keys) = keys.as_object() else {
+            out.insert(operator.clone(), vec![text(keys)]);
+            continue;
+        };
+        for (key, values) in keys {
+            let mut values: Vec<String> = values.one_or_many().into_iter().map(text).collect();
+            values.sort();
+            values.dedup();
+            out.insert(format!("{operator} {key}"), values);
+        }
+    }
+    out
+}
+
+/// New actions a statement grants through one of its action entries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub(crate) struct ActionGrowth {
+    /// The `Action` entry as written (`s3:Get*`); `None` for a `NotAction` statement,
+    /// which grants every action except those in `except`.
+    pub pattern: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<String>,
+    /// How many actions of the IAM action table it adds (1 for an action the table does
+    /// not know).
+    pub count: usize,
+    /// The first of them, sorted.
+    pub actions: Vec<String>,
+}
+
+/// What one statement grants that another does not: for two Allow statements, what the
+/// newer one adds; for two Deny statements read the other way round, what a deny no
+/// longer covers.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub(crate) struct Growth {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub actions: Vec<ActionGrowth>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub principals: Vec<String>,
+    /// `Operator key` of conditions only the other statement has.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions_removed: Vec<String>,
+    /// `Operator key: value` the condition now also lets through.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conditions_widened: Vec<String>,
+}
+
+impl Growth {
+    fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+            && self.resources.is_empty()
+            && self.principals.is_empty()
+            && self.conditions_removed.is_empty()
+            && self.conditions_widened.is_empty()
+    }
+
+    /// A wildcard for everything, an escalation path or everyone: high danger.
+    fn is_sweeping(&self) -> bool {
+        let sweeping_action = |a: &ActionGrowth| {
+            let everything = a
+                .pattern
+                .as_ref()
+                .is_none_or(|p| p == "*" || p.ends_with(":*"));
+            everything || a.actions.iter().any(|x| ESCALATION.contains(&x.as_str()))
+        };
+        self.actions.iter().any(sweeping_action)
+            || self.resources.iter().any(|r| is_every_resource(r))
+            || self.principals.iter().any(|p| p == "*")
+    }
+}
+
+/// `*`, or an ARN whose every part after the service is a wildcard or empty
+/// (`arn:aws:s3:::*`, `arn:aws:sqs:*:*:*`).
+fn is_every_resource(resource: &str) -> bool {
+    resource == "*"
+        || resource.strip_prefix("arn:").is_some_and(|rest| {
+            rest.splitn(5, ':')
+                .skip(2)
+                .all(|part| part.chars().all(|c| c == '*' || c == '/'))
+        })
+}
+
+/// Actions that let a principal give itself more (IAM004's paths, by name).
+const ESCALATION: &[&str] = &[
+    "iam:PassRole",
+    "iam:CreatePolicyVersion",
+    "iam:AttachRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:PutUserPolicy",
+    "iam:CreateAccessKey",
+    "iam:UpdateAssumeRolePolicy",
+    "sts:AssumeRole",
+];
+
+/// How a value not known before apply is shown. A statement part holding one is not
+/// judged: what it grants cannot be shown to be more or less.
+const UNKNOWN: &str = "(unknown)";
+
+fn has_unknown(entries: &[String]) -> bool {
+    entries.iter().any(|e| e == UNKNOWN)
+}
+
+/// Whether statement `s` allows (or, for a deny, covers) `action`.
+fn covers_action(s: &Statement, action: &str) -> bool {
+    let matched = s.actions.iter().any(|p| wildcard_match(p, action, true));
+    matched != s.not_actions
+}
+
+fn covers_resource(s: &Statement, resource: &str) -> bool {
+    if s.resources.is_empty() && !s.not_resources {
+        // No `Resource` (trust and resource policies): what the document is attached to.
+        return true;
+    }
+    let matched = s
+        .resources
+        .iter()
+        .any(|p| wildcard_match(p, resource, false));
+    matched != s.not_resources
+}
+
+fn covers_principal(s: &Statement, principal: &str) -> bool {
+    s.principals.is_empty()
+        || s.principals
+            .iter()
+            .any(|p| p == "*" || wildcard_match(p, principal, false))
+}
+
+/// What `to` grants that `from` does not. A part (actions, resources, principals, a
+/// condition's values) with an unknown entry on either side is left out: only what can be
+/// shown is reported.
+fn growth(from: &Statement, to: &Statement) -> Growth {
+    let mut g = Growth::default();
+    if has_unknown(&from.actions) || has_unknown(&to.actions) {
+        // Nothing to say about actions.
+    } else if to.not_actions {
+        let every = matching_actions("*");
+        let added: Vec<&str> = every
+            .into_iter()
+            .filter(|a| covers_action(to, a) && !covers_action(from, a))
+            .collect();
+        if !added.is_empty() {
+            g.actions
+                .push(action_growth(None, to.actions.clone(), &added));
+        }
+    } else {
+        for pattern in &to.actions {
+            let expanded = matching_actions(pattern);
+            let added: Vec<&str> = if expanded.is_empty() {
+                // Not in the table (an unknown service or a typo): the entry itself.
+                let covered = if from.not_actions {
+                    !from
+                        .actions
+                        .iter()
+                        .any(|p| wildcard_match(p, pattern, true))
+                } else {
+                    from.actions
+                        .iter()
+                        .any(|p| wildcard_match(p, pattern, true))
+                };
+                if covered {
+                    Vec::new()
+                } else {
+                    vec![pattern.as_str()]
+                }
+            } else {
+                expanded
+                    .into_iter()
+                    .filter(|a| !covers_action(from, a))
+                    .collect()
+            };
+            if !added.is_empty() {
+                g.actions
+                    .push(action_growth(Some(pattern.clone()), Vec::new(), &added));
+            }
+        }
+    }
+    if has_unknown(&from.resources) || has_unknown(&to.resources) {
+        // Nothing to say about resources.
+    } else if to.not_resources {
+        if !from.not_resources && !from.resources.iter().any(|r| r == "*") {
+            g.resources.push(format!(
+                "every resource except {}",
+                code_list(&to.resources)
+            ));
+        } else if from.not_resources {
+            for r in &from.resources {
+                if !to.resources.iter().any(|p| wildcard_match(p, r, false)) {
+                    g.resources.push(format!("no longer excluded: `{r}`"));
+                }
+            }
+        }
+    } else {
+        for r in &to.resources {
+            if !covers_resource(from, r) {
+                g.resources.push(r.clone());
+            }
+        }
+    }
+    if !has_unknown(&from.principals) {
+        for p in to.principals.iter().filter(|p| *p != UNKNOWN) {
+            if !covers_principal(from, p) {
+                g.principals.push(p.clone());
+            }
+        }
+    }
+    for (key, values) in &from.conditions {
+        match to.conditions.get(key) {
+            None => g.conditions_removed.push(key.clone()),
+            Some(now) if has_unknown(values) || has_unknown(now) => {}
+            Some(now) => {
+                // `StringEquals` lets through the values it lists; `StringNotEquals` all
+                // but those: each widens the other way.
+                let negated = key.split(' ').next().unwrap_or("").contains("Not");
+                let (more, fewer) = if negated {
+                    (values, now)
+                } else {
+                    (now, values)
+                };
+                for v in more.iter().filter(|v| !fewer.contains(v)) {
+                    let verb = if negated {
+                        "no longer excludes"
+                    } else {
+                        "now allows"
+                    };
+                    g.conditions_widened.push(format!("`{key}` {verb} `{v}`"));
+                }
+            }
+        }
+    }
+    g
+}
+
+fn action_growth(pattern: Option<String>, except: Vec<String>, added: &[&str]) -> ActionGrowth {
+    ActionGrowth {
+        pattern,
+        except,
+        count: added.len(),
+        actions: added
+            .iter()
+            .take(LISTED_ACTIONS)
+            .map(|a| a.to_string())
+            .collect(),
+    }
+}
+
+/// Pairs each head statement with the base statement it is a version of: the same grant
+/// first, then the same `Sid`, then the most alike (shared actions, resources and
+/// principals, wildcards counted), then the last two left of the same effect.
+fn pair(base: &[Statement], head: &[Statement]) -> Vec<(Option<usize>, Option<usize>)> {
+    let mut base_left: Vec<usize> = (0..base.len()).collect();
+    let mut head_left: Vec<usize> = (0..head.len()).collect();
+    let mut pairs: Vec<(Option<usize>, Option<usize>)> = Vec::new();
+    let mut take = |matches: &dyn Fn(&Statement, &Statement) -> bool,
+                    base_left: &mut Vec<usize>,
+                    head_left: &mut Vec<usize>| {
+        let mut h = 0;
+        while h < head_left.len() {
+            let found = base_left
+                .iter()
+                .position(|&b| matches(&base[b], &head[head_left[h]]));
+            match found {
+                Some(i) => {
+                    pairs.push((Some(base_left.remove(i)), Some(head_left.remove(h))));
+                }
+                None => h += 1,
+            }
+        }
+    };
+    take(&|b, h| b.same_grant(h), &mut base_left, &mut head_left);
+    take(
+        &|b, h| b.sid.is_some() && b.sid == h.sid && b.deny == h.deny,
+        &mut base_left,
+        &mut head_left,
+    );
+    loop {
+        let best = base_left
+            .iter()
+            .flat_map(|&b| head_left.iter().map(move |&h| (b, h)))
+            .filter(|&(b, h)| base[b].deny == head[h].deny)
+            .map(|(b, h)| (likeness(&base[b], &head[h]), b, h))
+            .filter(|(score, _, _)| *score > 0)
+            .max_by_key(|&(score, b, h)| (score, std::cmp::Reverse((b, h))));
+        let Some((_, b, h)) = best else { break };
+        base_left.retain(|&x| x != b);
+        head_left.retain(|&x| x != h);
+        pairs.push((Some(b), Some(h)));
+    }
+    if let ([b], [h]) = (base_left.as_slice(), head_left.as_slice()) {
+        if base[*b].deny == head[*h].deny {
+            pairs.push((Some(*b), Some(*h)));
+            base_left.clear();
+            head_left.clear();
+        }
+    }
+    pairs.extend(base_left.into_iter().map(|b| (Some(b), None)));
+    pairs.extend(head_left.into_iter().map(|h| (None, Some(h))));
+    pairs
+}
+
+/// How many entries of two statements match each other, either way.
+fn likeness(a: &Statement, b: &Statement) -> usize {
+    let shared = |x: &[String], y: &[String], ignore_case: bool| {
+        x.iter()
+            .filter(|p| {
+                y.iter()
+                    .any(|q| wildcard_match(p, q, ignore_case) || wildcard_match(q, p, ignore_case))
+            })
+            .count()
+    };
+    shared(&a.actions, &b.actions, true)
+        + shared(&a.resources, &b.resources, false)
+        + shared(&a.principals, &b.principals, false)
+}
+
+/// The changes between two versions of a module's IAM.
+pub(crate) fn compare(base: &IamFacts, head: &IamFacts) -> Vec<Change> {
+    let mut out = Vec::new();
+    let keys: BTreeSet<&String> = base.policies.keys().chain(head.policies.keys()).collect();
+    for key in keys {
+        match (base.policies.get(key), head.policies.get(key)) {
+            (None, Some(h)) => out.push(policy_added(key, h)),
+            (Some(b), None) => out.push(policy_removed(key, b)),
+            (Some(b), Some(h)) => compare_policy(key, b, h, &mut out),
+            (None, None) => {}
+        }
+    }
+    for ((role, arn), location) in &head.attachments {
+        if !base.attachments.contains_key(&(role.clone(), arn.clone())) {
+            out.push(managed_policy(role, arn, location.clone(), true));
+        }
+    }
+    for ((role, arn), location) in &base.attachments {
+        if !head.attachments.contains_key(&(role.clone(), arn.clone())) {
+            out.push(managed_policy(role, arn, location.clone(), false));
+        }
+    }
+    out
+}
+
+fn compare_policy(key: &str, base: &Policy, head: &Policy, out: &mut Vec<Change>) {
+    for role in head.subjects.iter().filter(|r| !base.subjects.contains(r)) {
+        out.push(subject_change(key, head, role, true));
+    }
+    for role in base.subjects.iter().filter(|r| !head.subjects.contains(r)) {
+        out.push(subject_change(key, base, role, false));
+    }
+    for (b, h) in pair(&base.statements, &head.statements) {
+        match (
+            b.map(|i| &base.statements[i]),
+            h.map(|i| &head.statements[i]),
+        ) {
+            (None, Some(s)) => out.push(statement_alone(key, head, s, true)),
+            (Some(s), None) => out.push(statement_alone(key, base, s, false)),
+            (Some(b), Some(h)) => {
+                if let Some(change) = statement_changed(key, head, b, h) {
+                    out.push(change);
+                }
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+/// `identity`, `resource` or `trust`.
+fn kind_name(kind: PolicyKind) -> &'static str {
+    match kind {
+        PolicyKind::Identity => "identity",
+        PolicyKind::Resource => "resource",
+        PolicyKind::Trust => "trust",
+    }
+}
+
+/// ` (role `aws_iam_role.worker`)`, for an identity policy's title.
+fn for_subjects(policy: &Policy) -> String {
+    match (policy.kind, policy.subjects.as_slice()) {
+        (PolicyKind::Identity, []) => String::new(),
+        (PolicyKind::Identity, [one]) => format!(" (role `{one}`)"),
+        (PolicyKind::Identity, many) => format!(" (roles {})", code_list(many)),
+        _ => String::new(),
+    }
+}
+
+fn policy_data(key: &str, policy: &Policy) -> serde_json::Map<String, serde_json::Value> {
+    let mut data = serde_json::Map::new();
+    data.insert("policy".into(), key.into());
+    data.insert("policy_kind".into(), kind_name(policy.kind).into());
+    if policy.kind == PolicyKind::Identity {
+        data.insert("roles".into(), policy.subjects.clone().into());
+    }
+    data
+}
+
+fn iam_change(
+    kind: &'static str,
+    (effect, danger): (Effect, Danger),
+    policy: &Policy,
+    title: String,
+    details: Vec<String>,
+    location: Option<String>,
+    data: serde_json::Map<String, serde_json::Value>,
+) -> Change {
+    Change {
+        category: Category::Iam,
+        effect,
+        danger,
+        kind,
+        resource: policy.owner.clone(),
+        title,
+        details,
+        location,
+        data: serde_json::Value::Object(data),
+    }
+}
+
+/// What a set of statements grants, as growth from a statement that grants nothing (no
+/// action, no resource, no principal).
+fn grants_of(statements: &[&Statement]) -> Growth {
+    let nothing = Statement {
+        label: String::new(),
+        sid: None,
+        deny: false,
+        actions: Vec::new(),
+        not_actions: false,
+        resources: vec![String::new()],
+        not_resources: false,
+        principals: vec![String::new()],
+        conditions: BTreeMap::new(),
+        location: None,
+    };
+    let mut all = Growth::default();
+    for s in statements {
+        let g = growth(&nothing, s);
+        all.actions.extend(g.actions);
+        all.resources.extend(g.resources);
+        all.principals.extend(g.principals);
+    }
+    all
+}
+
+/// Whether a change grants more, and how dangerous it is: what grants more is high when it
+/// sweeps (every action, every resource, anyone, an escalation path), medium otherwise;
+/// what grants less is low.
+fn weigh(broadening: bool, grown: &Growth) -> (Effect, Danger) {
+    match (broadening, grown.is_sweeping()) {
+        (false, _) => (Effect::Narrowing, Danger::Low),
+        (true, true) => (Effect::Broadening, Danger::High),
+        (true, false) => (Effect::Broadening, Danger::Medium),
+    }
+}
+
+fn policy_added(key: &str, policy: &Policy) -> Change {
+    let allows: Vec<&Statement> = policy.statements.iter().filter(|s| !s.deny).collect();
+    let broadening = !allows.is_empty();
+    let grown = grants_of(&allows);
+    let mut data = policy_data(key, policy);
+    data.insert("statements".into(), policy.statements.len().into());
+    iam_change(
+        "policy_added",
+        weigh(broadening, &grown),
+        policy,
+        format!(
+            "new {} policy `{key}`{}",
+            kind_name(policy.kind),
+            for_subjects(policy)
+        ),
+        policy.statements.iter().map(Statement::summary).collect(),
+        policy.location.clone(),
+        data,
+    )
+}
+
+fn policy_removed(key: &str, policy: &Policy) -> Change {
+    let denies: Vec<&Statement> = policy.statements.iter().filter(|s| s.deny).collect();
+    let broadening = !denies.is_empty();
+    let title = if broadening {
+        format!(
+            "{} policy `{key}` removed, with its deny statements",
+            kind_name(policy.kind)
+        )
+    } else {
+        format!(
+            "{} policy `{key}` removed{}",
+            kind_name(policy.kind),
+            for_subjects(policy)
+        )
+    };
+    iam_change(
+        "policy_removed",
+        weigh(broadening, &Growth::default()),
+        policy,
+        title,
+        policy.statements.iter().map(Statement::summary).collect(),
+        policy.location.clone(),
+        policy_data(key, policy),
+    )
+}
+
+fn subject_change(key: &str, policy: &Policy, subject: &str, added: bool) -> Change {
+    let allows: Vec<&Statement> = policy.statements.iter().filter(|s| !s.deny).collect();
+    let grown = grants_of(&allows);
+    let what = match policy.kind {
+        PolicyKind::Identity => "role",
+        PolicyKind::Trust => "role",
+        PolicyKind::Resource => "resource",
+    };
+    let title = if added {
+        format!("`{key}` now also applies to {what} `{subject}`")
+    } else {
+        format!("`{key}` no longer applies to {what} `{subject}`")
+    };
+    let broadening = added && !allows.is_empty();
+    let mut data = policy_data(key, policy);
+    data.insert(
+        if added { "added_to" } else { "removed_from" }.into(),
+        subject.into(),
+    );
+    iam_change(
+        if added {
+            "policy_applies_to"
+        } else {
+            "policy_no_longer_applies_to"
+        },
+        weigh(broadening, &grown),
+        policy,
+        title,
+        policy.statements.iter().map(Statement::summary).collect(),
+        policy.location.clone(),
+        data,
+    )
+}
+
+/// A statement only one version has: added to head, or removed from base. An Allow
+/// added and a Deny removed grant more.
+fn statement_alone(key: &str, policy: &Policy, s: &Statement, added: bool) -> Change {
+    let broadening = added != s.deny;
+    let grown = if added && !s.deny {
+        grants_of(&[s])
+    } else {
+        Growth::default()
+    };
+    let mut data = policy_data(key, policy);
+    data.insert("statement".into(), s.label.clone().into());
+    let deny = if s.deny { "deny " } else { "" };
+    let title = if added {
+        format!("new {deny}statement `{}` in `{key}`", s.label)
+    } else {
+        format!("{deny}statement `{}` removed from `{key}`", s.label)
+    };
+    iam_change(
+        if added {
+            "statement_added"
+        } else {
+            "statement_removed"
+        },
+        weigh(broadening, &grown),
+        policy,
+        format!("{title}{}", for_subjects(policy)),
+        vec![s.summary()],
+        s.location.clone(),
+        data,
+    )
+}
+
+/// The change between two versions of one statement, if they grant differently.
+fn statement_changed(
+    key: &str,
+    policy: &Policy,
+    base: &Statement,
+    head: &Statement,
+) -> Option<Change> {
+    // An Allow grows by what head adds; a Deny weakens by what it no longer covers.
+    let (wider, narrower) = if head.deny {
+        (growth(head, base), growth(base, head))
+    } else {
+        (growth(base, head), growth(head, base))
+    };
+    if wider.is_empty() && narrower.is_empty() {
+        return None;
+    }
+    let broadening = !wider.is_empty();
+    let mut details = Vec::new();
+    if head.deny {
+        growth_lines(&wider, &DENY_WEAKER, &mut details);
+        growth_lines(&narrower, &DENY_STRONGER, &mut details);
+    } else {
+        growth_lines(&wider, &ALLOW_WIDER, &mut details);
+        growth_lines(&narrower, &ALLOW_NARROWER, &mut details);
+    }
+    let verb = match (head.deny, broadening) {
+        (false, true) => "broadened",
+        (false, false) => "narrowed",
+        (true, true) => "weakened",
+        (true, false) => "strengthened",
+    };
+    let mut data = policy_data(key, policy);
+    data.insert("statement".into(), head.label.clone().into());
+    data.insert(
+        "broadened".into(),
+        serde_json::to_value(&wider).unwrap_or_default(),
+    );
+    data.insert(
+        "narrowed".into(),
+        serde_json::to_value(&narrower).unwrap_or_default(),
+    );
+    Some(iam_change(
+        "statement_changed",
+        weigh(broadening, &wider),
+        policy,
+        format!(
+            "{}statement `{}` of `{key}` {verb}{}",
+            if head.deny { "deny " } else { "" },
+            head.label,
+            for_subjects(policy)
+        ),
+        details,
+        head.location.clone(),
+        data,
+    ))
+}
+
+/// The words for each part of a [`Growth`], by direction.
+struct GrowthWords {
+    actions: &'static str,
+    resources: &'static str,
+    principals: &'static str,
+    conditions_removed: &'static str,
+    conditions_widened: &'static str,
+}
+
+const ALLOW_WIDER: GrowthWords = GrowthWords {
+    actions: "new actions",
+    resources: "wider resources",
+    principals: "new principals",
+    conditions_removed: "conditions removed",
+    conditions_widened: "conditions widened",
+};
+const ALLOW_NARROWER: GrowthWords = GrowthWords {
+    actions: "actions removed",
+    resources: "resources removed",
+    principals: "principals removed",
+    conditions_removed: "conditions added",
+    conditions_widened: "conditions narrowed",
+};
+const DENY_WEAKER: GrowthWords = GrowthWords {
+    actions: "no longer denied",
+    resources: "resources no longer denied",
+    principals: "principals no longer denied",
+    conditions_removed: "conditions added to the deny",
+    conditions_widened: "deny conditions narrowed",
+};
+const DENY_STRONGER: GrowthWords = GrowthWords {
+    actions: "newly denied",
+    resources: "resources newly denied",
+    principals: "principals newly denied",
+    conditions_removed: "conditions removed from the deny",
+    conditions_widened: "deny conditions widened",
+};
+
+fn growth_lines(g: &Growth, words: &GrowthWords, out: &mut Vec<String>) {
+    for a in &g.actions {
+        let listed = a
+            .actions
+            .iter()
+            .take(5)
+            .map(|x| format!("`{x}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let more = if a.count > 5 { ", …" } else { "" };
+        let entry = match &a.pattern {
+            Some(p) => format!("`{p}`"),
+            None => format!("every action except {}", code_list(&a.except)),
+        };
+        let line = if a.count == 1 && a.pattern.as_deref() == a.actions.first().map(String::as_str)
+        {
+            format!("{}: {entry}", words.actions)
+        } else {
+            format!(
+                "{}: {entry} ({} action{}: {listed}{more})",
+                words.actions,
+                a.count,
+                if a.count == 1 { "" } else { "s" }
+            )
+        };
+        out.push(line);
+    }
+    let list = |title: &str, items: &[String], out: &mut Vec<String>| {
+        if !items.is_empty() {
+            let shown: Vec<String> = items
+                .iter()
+                .map(|i| {
+                    if i.starts_with('`') || i.contains(": `") || i.starts_with("every ") {
+                        i.clone()
+                    } else {
+                        format!("`{i}`")
+                    }
+                })
+                .collect();
+            out.push(format!("{title}: {}", shown.join(", ")));
+        }
+    };
+    list(words.resources, &g.resources, out);
+    list(words.principals, &g.principals, out);
+    list(words.conditions_removed, &g.conditions_removed, out);
+    list(words.conditions_widened, &g.conditions_widened, out);
+}
+
+fn managed_policy(role: &str, arn: &str, location: Option<String>, attached: bool) -> Change {
+    let name = arn.rsplit('/').next().unwrap_or(arn);
+    let sweeping = ["Administrator", "FullAccess", "PowerUser"]
+        .iter()
+        .any(|w| name.contains(w));
+    let danger = match (attached, sweeping) {
+        (false, _) => Danger::Low,
+        (true, true) => Danger::High,
+        (true, false) => Danger::Medium,
+    };
+    let title = if attached {
+        format!("managed policy `{name}` attached to `{role}`")
+    } else {
+        format!("managed policy `{name}` detached from `{role}`")
+    };
+    let mut data = serde_json::Map::new();
+    data.insert("role".into(), role.into());
+    data.insert("policy_arn".into(), arn.into());
+    Change {
+        category: Category::Iam,
+        effect: if attached {
+            Effect::Broadening
+        } else {
+            Effect::Narrowing
+        },
+        danger,
+        kind: if attached {
+            "managed_policy_attached"
+        } else {
+            "managed_policy_detached"
+        },
+        resource: role.to_string(),
+        title,
+        details: vec![format!("policy ARN: `{arn}`")],
+        location,
+        data: serde_json::Value::Object(data),
+    }
+}
+
+/// `` `a`, `b` `` for a list of names.
+pub(crate) fn code_list(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::{Danger, Effect};
+    use crate::testing::{assert_same, changes, changes_in, diff_hcl, effects, kinds};
+
+    /// A role and its inline policy with `statements` (HCL objects).
+    fn role_policy(statements: &str) -> String {
+        format!(
+            r#"resource "aws_iam_role" "worker" {{
+  name               = "worker"
+  assume_role_policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Principal = {{ Service = "lambda.amazonaws.com" }}, Action = "sts:AssumeRole" }}] }})
+}}
+resource "aws_iam_role_policy" "worker" {{
+  role   = aws_iam_role.worker.id
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{statements}] }})
+}}
+resource "aws_s3_bucket" "reports" {{
+  bucket = "acme-reports"
+}}
+"#
+        )
+    }
+
+    const READ: &str = r#"{ Sid = "Read", Effect = "Allow", Action = ["s3:GetObject"], Resource = "${aws_s3_bucket.reports.arn}/*" }"#;
+
+    #[test]
+    fn a_wildcard_action_is_expanded_into_the_actions_it_adds() {
+        let head = READ.replace("s3:GetObject", "s3:Get*");
+        let report = diff_hcl(&role_policy(READ), &role_policy(&head));
+        let c = changes(&report);
+        assert_eq!(
+            kinds(&report),
+            [("statement_changed", "aws_iam_role_policy.worker".into())]
+        );
+        assert_eq!(c[0].effect, Effect::Broadening);
+        assert_eq!(c[0].danger, Danger::Medium);
+        let added = &c[0].data["broadened"]["actions"][0];
+        assert_eq!(added["pattern"], "s3:Get*");
+        let actions: Vec<&str> = added["actions"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .filter_map(|a| a.as_str())
+            .collect();
+        assert!(actions.contains(&"s3:GetObjectVersion"), "{actions:?}");
+        assert!(!actions.contains(&"s3:GetObject"), "already granted");
+        assert_eq!(added["count"].as_u64(), Some(actions.len() as u64));
+        assert!(c[0].title.contains("statement `Read`"), "{}", c[0].title);
+        assert!(
+            c[0].title.contains("(role `aws_iam_role.worker`)"),
+            "{}",
+            c[0].title
+        );
+    }
+
+    #[test]
+    fn a_wider_resource_a_new_principal_and_a_removed_condition_broaden() {
+        let head = READ.replace("${aws_s3_bucket.reports.arn}/*", "*");
+        let report = diff_hcl(&role_policy(READ), &role_policy(&head));
+        let c = changes(&report);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].danger, Danger::High, "every resource");
+        assert_eq!(c[0].details, ["wider resources: `*`"]);
+
+        let bucket_policy = |principal: &str, condition: &str| {
+            format!(
+                r#"resource "aws_s3_bucket" "b" {{
+  bucket = "acme-shared"
+}}
+resource "aws_s3_bucket_policy" "b" {{
+  bucket = aws_s3_bucket.b.id
+  policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [{{
+      Sid       = "Partner"
+      Effect    = "Allow"
+      Principal = {principal}
+      Action    = "s3:GetObject"
+      Resource  = "${{aws_s3_bucket.b.arn}}/*"
+      {condition}
+    }}]
+  }})
+}}
+"#
+            )
+        };
+        let partner = r#"{ AWS = "arn:aws:iam::111122223333:root" }"#;
+        let condition = r#"Condition = { StringEquals = { "aws:PrincipalOrgID" = "o-abc123" } }"#;
+        let report = diff_hcl(
+            &bucket_policy(partner, condition),
+            &bucket_policy(
+                r#"{ AWS = ["arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"] }"#,
+                "",
+            ),
+        );
+        let c = changes_in(&report, crate::report::Category::Iam);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].kind, "statement_changed");
+        assert_eq!(
+            c[0].details,
+            [
+                "new principals: `AWS:arn:aws:iam::444455556666:root`",
+                "conditions removed: `StringEquals aws:PrincipalOrgID`"
+            ]
+        );
+        // A condition that lets one more organization in widens the statement.
+        let report = diff_hcl(
+            &bucket_policy(partner, condition),
+            &bucket_policy(
+                partner,
+                &condition.replace(r#""o-abc123""#, r#"["o-abc123", "o-other"]"#),
+            ),
+        );
+        assert_eq!(
+            changes(&report)[0].details,
+            ["conditions widened: `StringEquals aws:PrincipalOrgID` now allows `o-other`"]
+        );
+        // The other account is exposure too.
+        let report = diff_hcl(
+            &bucket_policy(partner, condition),
+            &bucket_policy(
+                r#"{ AWS = ["arn:aws:iam::111122223333:root", "arn:aws:iam::444455556666:root"] }"#,
+                condition,
+            ),
+        );
+        assert!(
+            kinds(&report).contains(&("cross_account_principal", "aws_s3_bucket_policy.b".into())),
+            "{:?}",
+            kinds(&report)
+        );
+    }
+
+    #[test]
+    fn statements_added_and_removed_and_denies_read_the_other_way() {
+        let write = r#"{ Sid = "Write", Effect = "Allow", Action = ["s3:PutObject"], Resource = "${aws_s3_bucket.reports.arn}/*" }"#;
+        let deny = r#"{ Sid = "NoDelete", Effect = "Deny", Action = ["s3:DeleteObject"], Resource = "*" }"#;
+        let report = diff_hcl(
+            &role_policy(&format!("{READ}, {deny}")),
+            &role_policy(&format!("{READ}, {write}")),
+        );
+        assert_eq!(
+            effects(&report),
+            [
+                ("statement_added", Effect::Broadening),
+                ("statement_removed", Effect::Broadening),
+            ],
+            "an Allow added and a Deny removed both grant more"
+        );
+        let report = diff_hcl(
+            &role_policy(&format!("{READ}, {write}")),
+            &role_policy(READ),
+        );
+        let c = changes(&report);
+        assert_eq!(
+            kinds(&report),
+            [("statement_removed", "aws_iam_role_policy.worker".into())]
+        );
+        assert_eq!((c[0].effect, c[0].danger), (Effect::Narrowing, Danger::Low));
+        // A deny that covers fewer actions is weakened.
+        let report = diff_hcl(
+            &role_policy(&format!(
+                "{READ}, {}",
+                deny.replace(
+                    r#"["s3:DeleteObject"]"#,
+                    r#"["s3:DeleteObject", "s3:DeleteBucket"]"#
+                )
+            )),
+            &role_policy(&format!("{READ}, {deny}")),
+        );
+        let c = changes(&report);
+        assert_eq!(c.len(), 1);
+        assert_eq!(c[0].effect, Effect::Broadening);
+        assert!(c[0].title.contains("weakened"), "{}", c[0].title);
+        assert_eq!(c[0].details, ["no longer denied: `s3:DeleteBucket`"]);
+    }
+
+    #[test]
+    fn narrowing_is_reported_as_narrowing() {
+        let head = READ;
+        let base = READ.replace(r#"["s3:GetObject"]"#, r#"["s3:GetObject", "s3:PutObject"]"#);
+        let report = diff_hcl(&role_policy(&base), &role_policy(head));
+        let c = changes(&report);
+        assert_eq!(c.len(), 1);
+        assert_eq!((c[0].effect, c[0].danger), (Effect::Narrowing, Danger::Low));
+        assert_eq!(c[0].details, ["actions removed: `s3:PutObject`"]);
+        assert!(c[0].title.contains("narrowed"));
+    }
+
+    #[test]
+    fn policies_attached_to_roles_broaden_them() {
+        let base = role_policy(READ);
+        let head = format!(
+            r#"{base}
+resource "aws_iam_role_policy_attachment" "admin" {{
+  role       = aws_iam_role.worker.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}}
+resource "aws_iam_policy" "shared" {{
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Action = "sqs:SendMessage", Resource = "arn:aws:sqs:us-east-1:123456789012:q" }}] }})
+}}
+resource "aws_iam_role_policy_attachment" "shared" {{
+  role       = aws_iam_role.worker.name
+  policy_arn = aws_iam_policy.shared.arn
+}}
+"#
+        );
+        let report = diff_hcl(&base, &head);
+        let mut found: Vec<(&str, String, Danger)> = changes(&report)
+            .iter()
+            .map(|c| (c.kind, c.resource.clone(), c.danger))
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                (
+                    "managed_policy_attached",
+                    "aws_iam_role.worker".into(),
+                    Danger::High
+                ),
+                (
+                    "policy_added",
+                    "aws_iam_policy.shared".into(),
+                    Danger::Medium
+                ),
+            ]
+        );
+        let added = changes(&report)
+            .into_iter()
+            .find(|c| c.kind == "policy_added")
+            .expect("policy_added");
+        assert!(
+            added.title.ends_with("(role `aws_iam_role.worker`)"),
+            "{}",
+            added.title
+        );
+        // The same policy later attached to a second role: it now applies to that role.
+        let second = format!(
+            r#"{head}
+resource "aws_iam_role" "other" {{
+  name               = "other"
+  assume_role_policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Principal = {{ Service = "lambda.amazonaws.com" }}, Action = "sts:AssumeRole" }}] }})
+}}
+resource "aws_iam_role_policy_attachment" "other" {{
+  role       = aws_iam_role.other.name
+  policy_arn = aws_iam_policy.shared.arn
+}}
+"#
+        );
+        let report = diff_hcl(&head, &second);
+        let found = kinds(&report);
+        assert!(
+            found.contains(&("policy_applies_to", "aws_iam_policy.shared".into())),
+            "{found:?}"
+        );
+        // Each the other way round grants less.
+        let report = diff_hcl(&second, &head);
+        assert!(
+            kinds(&report).contains(&(
+                "policy_no_longer_applies_to",
+                "aws_iam_policy.shared".into()
+            )),
+            "{:?}",
+            kinds(&report)
+        );
+        let report = diff_hcl(&head, &base);
+        assert_eq!(
+            effects(&report),
+            [
+                ("managed_policy_detached", Effect::Narrowing),
+                ("policy_removed", Effect::Narrowing),
+            ]
+        );
+    }
+
+    #[test]
+    fn rewriting_a_policy_without_changing_what_it_grants_is_no_change() {
+        let base = role_policy(&format!(
+            r#"{READ}, {{ Effect = "Allow", Action = ["sqs:ReceiveMessage", "sqs:DeleteMessage"], Resource = "arn:aws:sqs:us-east-1:123456789012:jobs" }}"#
+        ));
+        // Statements reordered, actions reordered and in another case, a local renamed,
+        // the document written as a heredoc.
+        let head = r#"locals {
+  jobs_queue_arn = "arn:aws:sqs:us-east-1:123456789012:jobs"
+}
+
+resource "aws_s3_bucket" "reports" {
+  bucket = "acme-reports"
+}
+
+resource "aws_iam_role" "worker" {
+  name = "worker"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }]
+  })
+}
+
+resource "aws_iam_role_policy" "worker" {
+  role   = aws_iam_role.worker.id
+  policy = <<-EOT
+    {
+      "Version": "2012-10-17",
+      "Statement": [
+        {"Effect": "Allow", "Action": ["SQS:DeleteMessage", "sqs:receivemessage"], "Resource": "${local.jobs_queue_arn}"},
+        {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "${aws_s3_bucket.reports.arn}/*"}
+      ]
+    }
+  EOT
+}
+"#;
+        assert_same(&base, head);
+        // The same statements in a policy document data source.
+        let data = r#"resource "aws_s3_bucket" "reports" {
+  bucket = "acme-reports"
+}
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+resource "aws_iam_role" "worker" {
+  name               = "worker"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+data "aws_iam_policy_document" "worker" {
+  statement {
+    sid       = "Read"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.reports.arn}/*"]
+  }
+  statement {
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage"]
+    resources = ["arn:aws:sqs:us-east-1:123456789012:jobs"]
+  }
+}
+resource "aws_iam_role_policy" "worker" {
+  role   = aws_iam_role.worker.id
+  policy = data.aws_iam_policy_document.worker.json
+}
+"#;
+        assert_same(&base, data);
+    }
+
+    #[test]
+    fn what_is_not_known_before_apply_is_not_judged() {
+        let base = format!("variable \"actions\" {{}}\n{}", role_policy(READ));
+        // The actions come from a variable without a value: nothing can be shown.
+        let head = format!(
+            "variable \"actions\" {{}}\n{}",
+            role_policy(&READ.replace(r#"["s3:GetObject"]"#, "var.actions"))
+        );
+        assert_same(&base, &head);
+        assert_same(&head, &base);
+        // The resources still can be.
+        let wider = head.replace("${aws_s3_bucket.reports.arn}/*", "*");
+        let report = diff_hcl(&head, &wider);
+        assert_eq!(changes(&report)[0].details, ["wider resources: `*`"]);
+    }
+
+    #[test]
+    fn the_action_table_decides_what_a_wildcard_adds() {
+        // `s3:Get*` already covers `s3:GetObjectTagging`: nothing new.
+        let base = READ.replace("s3:GetObject", "s3:Get*");
+        let head = READ.replace(
+            r#"["s3:GetObject"]"#,
+            r#"["s3:Get*", "s3:GetObjectTagging"]"#,
+        );
+        assert_same(&role_policy(&base), &role_policy(&head));
+        // `NotAction` grants every action but those listed.
+        let head = r#"{ Sid = "Read", Effect = "Allow", NotAction = ["iam:*"], Resource = "${aws_s3_bucket.reports.arn}/*" }"#;
+        let report = diff_hcl(&role_policy(READ), &role_policy(head));
+        let c = changes(&report);
+        assert_eq!(c[0].danger, Danger::High);
+        assert!(
+            c[0].details[0].starts_with("new actions: every action except `iam:*` ("),
+            "{:?}",
+            c[0].details
+        );
+        assert!(c[0].data["broadened"]["actions"][0]["count"].as_u64() > Some(10_000));
+    }
+}

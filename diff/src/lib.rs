@@ -1,0 +1,153 @@
+//! `tfstack diff`: what a change does to security and reliability. Two versions of a
+//! configuration — two directories, two revisions of the repository, two plans, or a
+//! typed stack and its committed `out/` — are loaded into the IR and compared module by
+//! module on evaluated values (a renamed local or a reformatting is no change):
+//!
+//! - IAM: statements and permissions added, removed, broadened or narrowed, per role,
+//!   policy and resource policy (wildcards expanded with the IAM action table);
+//! - exposure: routes that lost authorization, new public principals, function URLs with
+//!   `NONE`, ingress from the internet;
+//! - reliability: failure handling removed, retention shortened or removed, `auto_deploy`
+//!   turned on in production, encryption or point-in-time recovery turned off;
+//! - the linter's findings introduced and fixed.
+//!
+//! ```no_run
+//! use tfstack_diff::{compare, open_pair, DiffOptions, Format};
+//! use tfstack_lint_engine::config::LintConfig;
+//! # fn main() -> Result<(), tfstack_diff::DiffError> {
+//! let (base, head) = open_pair("main", "HEAD", &Default::default())?;
+//! let config = LintConfig::default();
+//! let report = compare(&base, &head, &DiffOptions { config: &config, catalogue: &[] });
+//! print!("{}", report.render(Format::Markdown));
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod exposure;
+mod findings;
+pub mod git;
+mod iam;
+mod places;
+mod reliability;
+mod render;
+pub mod report;
+pub mod snapshot;
+#[cfg(test)]
+mod testing;
+
+pub use error::DiffError;
+pub use render::Format;
+pub use report::{Change, DiffReport, FailOn, ModuleDiff, Summary};
+pub use snapshot::{open_pair, Snapshot, Source, SourceKind};
+
+use places::Places;
+use rayon::prelude::*;
+use report::{Danger, ModuleStatus};
+use snapshot::LoadedModule;
+use std::collections::BTreeSet;
+use tfstack_lint_engine::config::LintConfig;
+use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::lint::active_rules;
+use tfstack_lint_engine::{Rule, Severity};
+
+/// What the comparison lints with.
+pub struct DiffOptions<'a> {
+    /// Rule selection, severities, suppressions and production names.
+    pub config: &'a LintConfig,
+    /// The rule catalogue (the CLI passes `tfstack_lint_rules::registry::all()`).
+    pub catalogue: &'a [&'static dyn Rule],
+}
+
+/// Everything the comparison reads of one version of one module.
+#[derive(Default)]
+struct Facts {
+    iam: iam::IamFacts,
+    exposure: exposure::ExposureFacts,
+    reliability: reliability::ReliabilityFacts,
+    findings: Vec<report::FindingChange>,
+}
+
+impl Facts {
+    fn of(
+        loaded: &LoadedModule,
+        snapshot: &Snapshot,
+        rules: &[(&'static dyn Rule, Severity)],
+        config: &LintConfig,
+    ) -> Facts {
+        let cx = Context::new(&loaded.module);
+        let sym = Context::new(&loaded.twin);
+        let access = tfstack_review::access_of(&loaded.module, &loaded.twin);
+        let places = Places { snapshot };
+        Facts {
+            iam: iam::facts(&cx, &sym, &access, &places),
+            exposure: exposure::facts(&cx, &access, &places),
+            reliability: reliability::facts(&cx, &sym, &places),
+            findings: findings::facts(loaded, snapshot, rules, config),
+        }
+    }
+}
+
+/// The comparison of one module, `None` when nothing changed.
+fn compare_module(
+    key: &str,
+    base: &Snapshot,
+    head: &Snapshot,
+    rules: &[(&'static dyn Rule, Severity)],
+    config: &LintConfig,
+) -> Option<ModuleDiff> {
+    let (b, h) = (base.modules.get(key), head.modules.get(key));
+    let status = match (b, h) {
+        (None, _) => ModuleStatus::Added,
+        (_, None) => ModuleStatus::Removed,
+        _ => ModuleStatus::Changed,
+    };
+    let facts = |loaded: Option<&LoadedModule>, snapshot: &Snapshot| {
+        loaded
+            .map(|m| Facts::of(m, snapshot, rules, config))
+            .unwrap_or_default()
+    };
+    let (b, h) = rayon::join(|| facts(b, base), || facts(h, head));
+    let mut changes = iam::compare(&b.iam, &h.iam);
+    changes.extend(exposure::compare(&b.exposure, &h.exposure));
+    changes.extend(reliability::compare(&b.reliability, &h.reliability));
+    changes.sort_by(|x, y| x.sort_key().cmp(&y.sort_key()));
+    changes.dedup();
+    let findings = findings::compare(&b.findings, &h.findings);
+    if changes.is_empty() && findings.is_empty() {
+        return None;
+    }
+    Some(ModuleDiff {
+        module: key.to_string(),
+        status,
+        changes,
+        findings,
+    })
+}
+
+/// Compares two versions, module by module. Modules without any change are counted, not
+/// listed; the modules with the most dangerous changes come first.
+pub fn compare(base: &Snapshot, head: &Snapshot, options: &DiffOptions) -> DiffReport {
+    let rules = active_rules(options.catalogue, options.config);
+    let keys: BTreeSet<&String> = base.modules.keys().chain(head.modules.keys()).collect();
+    let keys: Vec<&String> = keys.into_iter().collect();
+    // Modules are read and linted in parallel (each on its own: a module's contexts stay
+    // in its task), then put back in the order of their keys.
+    let compared: Vec<Option<ModuleDiff>> = keys
+        .par_iter()
+        .map(|key| compare_module(key, base, head, &rules, options.config))
+        .collect();
+    let unchanged_modules = compared.iter().filter(|m| m.is_none()).count();
+    let mut modules: Vec<ModuleDiff> = compared.into_iter().flatten().collect();
+    // The most dangerous first; modules with findings only after every module with a
+    // change.
+    modules.sort_by(|x, y| {
+        let rank = |m: &ModuleDiff| m.worst().map_or(3, |d: Danger| d as u8);
+        (rank(x), &x.module).cmp(&(rank(y), &y.module))
+    });
+    DiffReport {
+        base: base.source.clone(),
+        head: head.source.clone(),
+        modules,
+        unchanged_modules,
+    }
+}

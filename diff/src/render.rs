@@ -1,0 +1,270 @@
+//! The report as a person reads it in a terminal, as a pull-request comment (Markdown:
+//! concise, grouped by module, the most dangerous first, details folded), and as JSON.
+
+use crate::report::{Category, Change, Danger, DiffReport, FindingChange, ModuleDiff, Summary};
+use crate::snapshot::Source;
+use std::fmt::Write;
+
+/// The output formats of `tfstack diff`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Human,
+    Markdown,
+    Json,
+}
+
+/// The version of the JSON output's shape.
+const JSON_VERSION: u32 = 1;
+
+impl DiffReport {
+    /// The report in `format`, ending with a newline.
+    pub fn render(&self, format: Format) -> String {
+        match format {
+            Format::Human => human(self),
+            Format::Markdown => markdown(self),
+            Format::Json => json(self),
+        }
+    }
+}
+
+/// `` `HEAD~1` (0123456789ab) ``, `` directory `infra` ``.
+fn source(s: &Source) -> String {
+    match &s.commit {
+        Some(commit) => format!("`{}` ({})", s.label, &commit[..commit.len().min(12)]),
+        None => format!("`{}`", s.label),
+    }
+}
+
+const CATEGORIES: [Category; 3] = [Category::Exposure, Category::Iam, Category::Reliability];
+
+fn counts(s: &Summary, bold: bool) -> String {
+    let b = |n: usize, text: &str| {
+        if bold && n > 0 {
+            format!("**{n} {text}**")
+        } else {
+            format!("{n} {text}")
+        }
+    };
+    format!(
+        "{}, {}, {}, {}; findings: {}, {} fixed",
+        b(s.exposure, "exposure"),
+        b(s.broadening, "IAM broadening"),
+        b(s.reliability, "reliability"),
+        b(s.narrowing, "IAM narrowing"),
+        b(s.findings_introduced, "new"),
+        s.findings_fixed
+    )
+}
+
+fn human(report: &DiffReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "tfstack diff: base {} → head {}",
+        source(&report.base),
+        source(&report.head)
+    );
+    for m in &report.modules {
+        let _ = writeln!(out, "\nmodule `{}` ({})", m.module, status(m));
+        for category in CATEGORIES {
+            let changes: Vec<&Change> = m
+                .changes
+                .iter()
+                .filter(|c| c.category == category)
+                .collect();
+            if changes.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "  {}", category.title());
+            for c in changes {
+                let _ = writeln!(out, "    {:<7} {}", c.danger.as_str(), c.title);
+                for d in &c.details {
+                    let _ = writeln!(out, "            {d}");
+                }
+                let _ = writeln!(
+                    out,
+                    "            {}",
+                    place(&c.resource, c.location.as_deref())
+                );
+            }
+        }
+        for (title, sign, list) in [
+            ("findings introduced", '+', &m.findings.introduced),
+            ("findings fixed", '-', &m.findings.fixed),
+        ] {
+            if list.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "  {title}");
+            for f in list {
+                let _ = writeln!(
+                    out,
+                    "    {sign} {:<7} {}({})  {}",
+                    f.severity, f.rule, f.name, f.location
+                );
+                let _ = writeln!(out, "              {}", f.message);
+            }
+        }
+    }
+    let compared = report.modules.len() + report.unchanged_modules;
+    if report.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nno change to permissions, exposure, reliability or findings ({compared} module{} compared)",
+            plural(compared)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\n{}. {} of {compared} module{} changed",
+            counts(&report.summary(), false),
+            report.modules.len(),
+            plural(compared)
+        );
+    }
+    out
+}
+
+fn status(m: &ModuleDiff) -> &'static str {
+    match m.status {
+        crate::report::ModuleStatus::Added => "added",
+        crate::report::ModuleStatus::Removed => "removed",
+        crate::report::ModuleStatus::Changed => "changed",
+    }
+}
+
+/// `aws_sqs_queue.jobs at main.tf:12`.
+fn place(resource: &str, location: Option<&str>) -> String {
+    match location {
+        Some(l) => format!("{resource} at {l}"),
+        None => resource.to_string(),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn icon(danger: Danger) -> &'static str {
+    match danger {
+        Danger::High => "🔴",
+        Danger::Medium => "🟠",
+        Danger::Low => "⚪",
+    }
+}
+
+/// Text for a Markdown table cell: no line breaks, `|` escaped.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+fn markdown(report: &DiffReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "### tfstack diff: {} → {}\n",
+        source(&report.base),
+        source(&report.head)
+    );
+    let compared = report.modules.len() + report.unchanged_modules;
+    if report.is_empty() {
+        let _ = writeln!(
+            out,
+            "No change to permissions, exposure, reliability or findings ({compared} module{} compared).",
+            plural(compared)
+        );
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{} ({} of {compared} module{} changed)",
+        counts(&report.summary(), true),
+        report.modules.len(),
+        plural(compared)
+    );
+    for m in &report.modules {
+        let _ = writeln!(out, "\n#### Module `{}` ({})\n", m.module, status(m));
+        if !m.changes.is_empty() {
+            out.push_str("| | change | where |\n|---|---|---|\n");
+            for c in &m.changes {
+                let _ = writeln!(
+                    out,
+                    "| {} {} | {} | `{}` |",
+                    icon(c.danger),
+                    c.category.title(),
+                    cell(&c.title),
+                    cell(c.location.as_deref().unwrap_or(&c.resource))
+                );
+            }
+            let detailed: Vec<&Change> =
+                m.changes.iter().filter(|c| !c.details.is_empty()).collect();
+            if !detailed.is_empty() {
+                out.push_str("\n<details><summary>Details</summary>\n\n");
+                for c in detailed {
+                    let _ = writeln!(out, "- {}", c.title);
+                    for d in &c.details {
+                        let _ = writeln!(out, "  - {d}");
+                    }
+                }
+                out.push_str("\n</details>\n");
+            }
+        }
+        if !m.findings.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n**Findings:** {} new, {} fixed\n",
+                m.findings.introduced.len(),
+                m.findings.fixed.len()
+            );
+            out.push_str("| | rule | finding | where |\n|---|---|---|---|\n");
+            let row = |out: &mut String, what: &str, f: &FindingChange| {
+                let _ = writeln!(
+                    out,
+                    "| {what} | `{}` {} | {} | `{}` |",
+                    f.rule,
+                    f.severity,
+                    cell(&f.message),
+                    cell(&f.location)
+                );
+            };
+            for f in &m.findings.introduced {
+                row(&mut out, "new", f);
+            }
+            for f in &m.findings.fixed {
+                row(&mut out, "fixed", f);
+            }
+        }
+    }
+    out
+}
+
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    version: u32,
+    base: &'a Source,
+    head: &'a Source,
+    summary: Summary,
+    modules: &'a [ModuleDiff],
+    unchanged_modules: usize,
+}
+
+fn json(report: &DiffReport) -> String {
+    let doc = JsonReport {
+        version: JSON_VERSION,
+        base: &report.base,
+        head: &report.head,
+        summary: report.summary(),
+        modules: &report.modules,
+        unchanged_modules: report.unchanged_modules,
+    };
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| {
+        // Every field is a string, a number or a list of them: this cannot fail.
+        format!("{{\"error\": \"{e}\"}}")
+    });
+    text.push('\n');
+    text
+}

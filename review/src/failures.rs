@@ -1,0 +1,384 @@
+//! Failure paths: for every asynchronous hand-over (a queue polled by a function, a
+//! subscription, a rule or schedule target, a bucket notification, a pipe, a state machine
+//! task), where a message or event goes when it cannot be processed — a dead-letter
+//! queue, an on-failure destination, a catching state — or nowhere.
+
+use crate::analysis::Analysis;
+use crate::components::{Component, Components, Kind};
+use crate::graph::{self, Delivery, Mechanism};
+use crate::inventory::duration;
+use crate::resolve::Resolver;
+use crate::statemachine;
+use tfstack_model::Block;
+
+/// One asynchronous edge and what happens to what fails on it.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct FailurePath {
+    pub source: String,
+    pub target: String,
+    /// How the hand-over is made (`SQS → Lambda`, `SNS subscription (lambda)`, `task state X`).
+    pub trigger: String,
+    /// The retries before giving up.
+    pub retries: String,
+    /// Where failures go.
+    pub destination: String,
+    /// Nothing keeps what fails.
+    pub lost: bool,
+    /// What fails ends a workflow execution: nothing handles it, but the execution
+    /// history keeps it (and a standard workflow can be redriven).
+    pub fails_execution: bool,
+    /// The resource that configures the hand-over.
+    pub via: String,
+}
+
+/// What a function does with a failed asynchronous invocation.
+struct AsyncHandling {
+    retries: String,
+    destination: Option<String>,
+}
+
+fn name(components: &Components, id: &str) -> String {
+    components
+        .get(id)
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| id.to_string())
+}
+
+fn parts<'m>(a: &Analysis<'_, 'm>, c: &Component, resource_type: &str) -> Vec<&'m Block> {
+    c.resources
+        .iter()
+        .filter_map(|r| a.block(r))
+        .filter(|b| b.kind == "resource" && b.type_label() == resource_type)
+        .collect()
+}
+
+fn function_async(a: &Analysis, r: &Resolver, components: &Components, id: &str) -> AsyncHandling {
+    let Some(c) = components.get(id) else {
+        return AsyncHandling {
+            retries: "?".into(),
+            destination: None,
+        };
+    };
+    let config = parts(a, c, "aws_lambda_function_event_invoke_config");
+    let config = config.first();
+    let attempts = config
+        .and_then(|x| a.number(x, "maximum_retry_attempts"))
+        .unwrap_or(2.0) as i64;
+    let age = config
+        .and_then(|x| a.number(x, "maximum_event_age_in_seconds"))
+        .unwrap_or(21_600.0);
+    let mut destination = None;
+    if let Some(dest) = config
+        .and_then(|x| a.nested(x, &["destination_config", "on_failure"]))
+        .and_then(|d| d.body.get("destination"))
+        .and_then(|e| r.in_expr(a, e).into_iter().next())
+    {
+        destination = Some(format!(
+            "on-failure destination {}",
+            name(components, &dest)
+        ));
+    }
+    if destination.is_none() {
+        if let Some(dlq) = a
+            .block(&c.primary)
+            .and_then(|f| a.nested(f, &["dead_letter_config"]))
+            .and_then(|d| d.body.get("target_arn"))
+            .and_then(|e| r.in_expr(a, e).into_iter().next())
+        {
+            destination = Some(format!("function DLQ {}", name(components, &dlq)));
+        }
+    }
+    AsyncHandling {
+        retries: format!("{attempts} retries within {}", duration(age)),
+        destination,
+    }
+}
+
+/// The dead-letter queue of a queue, with its receive count.
+fn queue_dlq(
+    a: &Analysis,
+    r: &Resolver,
+    components: &Components,
+    id: &str,
+) -> Option<(String, Option<i64>)> {
+    let c = components.get(id)?;
+    let mut policies: Vec<(String, Vec<&str>)> = vec![(c.primary.clone(), vec![])];
+    for p in parts(a, c, "aws_sqs_queue_redrive_policy") {
+        policies.push((p.address(), vec![]));
+    }
+    for (address, _) in policies {
+        let Some(v) = a.symbolic_value(&address, &[], "redrive_policy") else {
+            continue;
+        };
+        let Some(target) = graph::redrive_target(&v) else {
+            continue;
+        };
+        let Some(dlq) = r.in_text(&target).into_iter().next() else {
+            continue;
+        };
+        let receives = crate::analysis::redrive_receives(&v);
+        return Some((name(components, &dlq), receives));
+    }
+    None
+}
+
+fn queue_retention(a: &Analysis, components: &Components, id: &str) -> String {
+    components
+        .get(id)
+        .and_then(|c| a.block(&c.primary))
+        .and_then(|q| a.number(q, "message_retention_seconds"))
+        .map(duration)
+        .unwrap_or_else(|| "4 d".into())
+}
+
+/// Builds the failure paths.
+pub(crate) fn build(
+    a: &Analysis,
+    components: &Components,
+    r: &Resolver,
+    deliveries: &[Delivery],
+) -> Vec<FailurePath> {
+    let mut out = Vec::new();
+    for d in deliveries {
+        let target_kind = components.get(&d.to).map(|c| c.kind);
+        let to_function = target_kind == Some(Kind::Function);
+        let via_block = a.block(&d.via);
+        // (hand-over, retries, where failures go, whether nothing keeps them)
+        let (trigger, retries, destination, lost): (String, String, String, bool) = match &d
+            .mechanism
+        {
+            Mechanism::QueuePoll | Mechanism::Pipe => {
+                let trigger = if matches!(d.mechanism, Mechanism::Pipe) {
+                    "SQS → pipe"
+                } else {
+                    "SQS → Lambda"
+                };
+                match queue_dlq(a, r, components, &d.from) {
+                    Some((dlq, receives)) => (
+                        trigger.into(),
+                        receives
+                            .map(|n| format!("{n} receives"))
+                            .unwrap_or_else(|| "redrive policy".into()),
+                        format!("DLQ {dlq}"),
+                        false,
+                    ),
+                    None => (
+                        trigger.into(),
+                        "until retention ends".into(),
+                        format!(
+                            "nowhere: retried until the queue's retention ({}) ends, then deleted",
+                            queue_retention(a, components, &d.from)
+                        ),
+                        true,
+                    ),
+                }
+            }
+            Mechanism::StreamPoll => {
+                let dest = via_block
+                    .and_then(|m| a.nested(m, &["destination_config", "on_failure"]))
+                    .and_then(|f| f.body.get("destination_arn"))
+                    .and_then(|e| r.in_expr(a, e).into_iter().next());
+                let attempts = via_block
+                    .and_then(|m| a.number(m, "maximum_retry_attempts"))
+                    .filter(|n| *n >= 0.0)
+                    .map(|n| format!("{} retries", n as i64))
+                    .unwrap_or_else(|| "until the records expire".into());
+                match dest {
+                    Some(x) => (
+                        "stream → Lambda".into(),
+                        attempts,
+                        format!("on-failure destination {}", name(components, &x)),
+                        false,
+                    ),
+                    None => (
+                        "stream → Lambda".into(),
+                        attempts,
+                        "nowhere: the shard waits, then the records expire".into(),
+                        true,
+                    ),
+                }
+            }
+            Mechanism::Subscription { protocol } => {
+                let dlq = via_block
+                    .and_then(|_| a.symbolic_value(&d.via, &[], "redrive_policy"))
+                    .and_then(|v| graph::redrive_target(&v))
+                    .and_then(|t| r.in_text(&t).into_iter().next())
+                    .map(|q| name(components, &q));
+                let delivery = match &dlq {
+                    Some(q) => format!("undelivered: DLQ {q}"),
+                    None => "undelivered: nowhere".into(),
+                };
+                let (retries, processing, processing_lost) = if to_function {
+                    let h = function_async(a, r, components, &d.to);
+                    let lost = h.destination.is_none();
+                    (
+                        format!("SNS delivery policy; then {}", h.retries),
+                        format!(
+                            "; failed in the function: {}",
+                            h.destination.unwrap_or_else(|| "nowhere".into())
+                        ),
+                        lost,
+                    )
+                } else {
+                    ("SNS delivery policy".into(), String::new(), false)
+                };
+                (
+                    format!("SNS subscription ({protocol})"),
+                    retries,
+                    format!("{delivery}{processing}"),
+                    dlq.is_none() || processing_lost,
+                )
+            }
+            Mechanism::RuleTarget { scheduled } => {
+                let target_block = via_block.map(|t| {
+                    if t.is_resource("aws_scheduler_schedule") {
+                        a.nested(t, &["target"]).unwrap_or(t)
+                    } else {
+                        t
+                    }
+                });
+                let dlq = target_block
+                    .and_then(|t| a.nested(t, &["dead_letter_config"]))
+                    .and_then(|x| x.body.get("arn"))
+                    .and_then(|e| r.in_expr(a, e).into_iter().next())
+                    .map(|q| name(components, &q));
+                let policy = target_block.and_then(|t| a.nested(t, &["retry_policy"]));
+                let attempts = policy
+                    .and_then(|p| a.number(p, "maximum_retry_attempts"))
+                    .unwrap_or(185.0) as i64;
+                let age = policy
+                    .and_then(|p| a.number(p, "maximum_event_age_in_seconds"))
+                    .unwrap_or(86_400.0);
+                let mut destination = match &dlq {
+                    Some(q) => format!("undelivered: DLQ {q}"),
+                    None => "undelivered: nowhere".into(),
+                };
+                let mut lost = dlq.is_none();
+                if to_function {
+                    let h = function_async(a, r, components, &d.to);
+                    lost |= h.destination.is_none();
+                    destination.push_str(&format!(
+                        "; failed in the function ({}): {}",
+                        h.retries,
+                        h.destination.unwrap_or_else(|| "nowhere".into())
+                    ));
+                } else if target_kind == Some(Kind::StateMachine) {
+                    destination.push_str("; failed executions: see the state machine's task paths");
+                }
+                let trigger = if *scheduled {
+                    "schedule target"
+                } else {
+                    "EventBridge rule target"
+                };
+                (
+                    trigger.into(),
+                    format!("{attempts} attempts within {}", duration(age)),
+                    destination,
+                    lost,
+                )
+            }
+            Mechanism::ObjectNotification if to_function => {
+                let h = function_async(a, r, components, &d.to);
+                let lost = h.destination.is_none();
+                (
+                    "S3 notification → Lambda".into(),
+                    h.retries,
+                    h.destination.unwrap_or_else(|| "nowhere".into()),
+                    lost,
+                )
+            }
+            Mechanism::ObjectNotification => (
+                "S3 notification".into(),
+                "S3 retries delivery".into(),
+                "the receiving queue or topic's own dead-letter settings".into(),
+                false,
+            ),
+            Mechanism::Task { state } => (
+                format!("task state {state}"),
+                "see the state machine's task paths".into(),
+                "the message is handed over; the receiver's settings apply".into(),
+                false,
+            ),
+        };
+        out.push(FailurePath {
+            source: name(components, &d.from),
+            target: name(components, &d.to),
+            trigger,
+            retries,
+            destination,
+            lost,
+            fails_execution: false,
+            via: d.via.clone(),
+        });
+    }
+    for c in components.of_kind(Kind::StateMachine) {
+        let Some(b) = a.block(&c.primary) else {
+            continue;
+        };
+        let Some(def) = statemachine::definition(a, b) else {
+            continue;
+        };
+        for task in &def.tasks {
+            let targets = graph::task_targets(r, &c.id, task);
+            let target = if targets.is_empty() {
+                task.integration.clone()
+            } else {
+                targets
+                    .iter()
+                    .map(|t| name(components, t))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let attempts: u32 = task.retries.iter().map(|(_, n)| *n).sum();
+            let retries = if task.retries.is_empty() {
+                "none".to_string()
+            } else {
+                format!("up to {attempts} retries")
+            };
+            let catch_all = task
+                .catches
+                .iter()
+                .find(|(errors, _)| errors.iter().any(|e| e == "States.ALL"))
+                .or_else(|| task.catches.first());
+            let (destination, lost) = match catch_all {
+                Some((errors, next)) => {
+                    let handler = def
+                        .task(next)
+                        .map(|h| graph::task_targets(r, &c.id, h))
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|t| name(components, t))
+                        .collect::<Vec<_>>();
+                    let handled_by = if handler.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", handler.join(", "))
+                    };
+                    let which = if errors.iter().any(|e| e == "States.ALL") {
+                        String::new()
+                    } else {
+                        format!(" for {}", errors.join(", "))
+                    };
+                    (format!("caught{which} → state {next}{handled_by}"), false)
+                }
+                None => (
+                    "uncaught: the execution fails (its history keeps the input)".to_string(),
+                    false,
+                ),
+            };
+            out.push(FailurePath {
+                source: c.name.clone(),
+                target,
+                trigger: format!("task state {}", task.name),
+                retries,
+                fails_execution: catch_all.is_none(),
+                destination,
+                lost,
+                via: c.primary.clone(),
+            });
+        }
+    }
+    out.sort_by(|x, y| (&x.source, &x.trigger, &x.target).cmp(&(&y.source, &y.trigger, &y.target)));
+    out.dedup_by(|x, y| x.source == y.source && x.target == y.target && x.trigger == y.trigger);
+    out
+}

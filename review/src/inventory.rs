@@ -1,0 +1,1183 @@
+//! The inventory: per kind of component, a table of the settings an architect checks —
+//! runtime, memory, timeout, concurrency, retention, encryption, dead letters, recovery,
+//! throttling, authorization, tracing — read from the component's resources. Values the
+//! configuration leaves to AWS show AWS's default; risky ones are flagged.
+
+use crate::analysis::{self, Analysis};
+use crate::components::{Component, Components, Kind};
+use crate::graph::{Delivery, FlowGraph};
+use crate::resolve::Resolver;
+use tfstack_model::Block;
+
+/// How a cell reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flag {
+    Plain,
+    /// Worth a second look (an AWS default, a missing safety net).
+    Warn,
+}
+
+/// One setting.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Cell {
+    pub text: String,
+    pub flag: Flag,
+}
+
+fn plain(text: impl Into<String>) -> Cell {
+    Cell {
+        text: text.into(),
+        flag: Flag::Plain,
+    }
+}
+
+fn warn(text: impl Into<String>) -> Cell {
+    Cell {
+        text: text.into(),
+        flag: Flag::Warn,
+    }
+}
+
+/// One component's row.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Row {
+    pub component: String,
+    pub cells: Vec<Cell>,
+}
+
+/// The table of one kind.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Table {
+    pub kind: Kind,
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Row>,
+}
+
+/// The inventory section.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Inventory {
+    pub tables: Vec<Table>,
+}
+
+/// Everything a row may need besides the component itself.
+struct Ctx<'x, 'm> {
+    a: &'x Analysis<'x, 'm>,
+    components: &'x Components,
+    resolver: &'x Resolver<'x>,
+    graph: &'x FlowGraph,
+    deliveries: &'x [Delivery],
+}
+
+impl Ctx<'_, '_> {
+    fn name_of(&self, id: &str) -> String {
+        self.components
+            .get(id)
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| id.to_string())
+    }
+    /// The component's resources of one type.
+    fn parts<'c>(&self, c: &'c Component, resource_type: &'c str) -> Vec<&Block> {
+        c.resources
+            .iter()
+            .filter_map(|r| self.a.block(r))
+            .filter(|b| b.kind == "resource" && b.type_label() == resource_type)
+            .collect()
+    }
+    /// The retention of the component's log groups.
+    fn log_retention(&self, c: &Component) -> Cell {
+        let groups = self.parts(c, "aws_cloudwatch_log_group");
+        if groups.is_empty() {
+            return warn("not managed");
+        }
+        let mut values: Vec<String> = groups
+            .iter()
+            .map(|g| match self.a.number(g, "retention_in_days") {
+                Some(d) if d > 0.0 => format!("{} d", d as i64),
+                Some(_) => "never expires".into(),
+                None if self.a.is_set(g, "retention_in_days") => "(computed)".into(),
+                None => "never expires".into(),
+            })
+            .collect();
+        values.sort();
+        values.dedup();
+        let text = values.join(", ");
+        if text.contains("never") {
+            warn(text)
+        } else {
+            plain(text)
+        }
+    }
+    fn inbound_async(&self, c: &Component) -> bool {
+        self.deliveries.iter().any(|d| d.to == c.id)
+    }
+    /// The targets of the component's failure edges (dead letters, on failure).
+    fn failure_targets(&self, c: &Component) -> Vec<String> {
+        self.graph
+            .edges
+            .iter()
+            .filter(|e| e.from == c.id && e.style == crate::graph::Style::Failure)
+            .map(|e| format!("{} → {}", e.label, self.name_of(&e.to)))
+            .collect()
+    }
+}
+
+/// `45 s`, `5 min`, `6 h`, `4 d`.
+pub(crate) fn duration(seconds: f64) -> String {
+    let s = seconds.round() as i64;
+    if s >= 86_400 && s % 86_400 == 0 {
+        format!("{} d", s / 86_400)
+    } else if s >= 3_600 && s % 3_600 == 0 {
+        format!("{} h", s / 3_600)
+    } else if s >= 60 && s % 60 == 0 {
+        format!("{} min", s / 60)
+    } else {
+        format!("{s} s")
+    }
+}
+
+fn yes_no(v: Option<bool>, yes: &str, no: &str) -> Cell {
+    match v {
+        Some(true) => plain(yes),
+        _ => warn(no),
+    }
+}
+
+/// Builds the inventory tables.
+pub(crate) fn build(
+    a: &Analysis,
+    components: &Components,
+    resolver: &Resolver,
+    graph: &FlowGraph,
+    deliveries: &[Delivery],
+) -> Inventory {
+    let ctx = Ctx {
+        a,
+        components,
+        resolver,
+        graph,
+        deliveries,
+    };
+    let mut tables: Vec<Table> = Vec::new();
+    for c in &components.list {
+        let Some(b) = a.block(&c.primary) else {
+            continue;
+        };
+        let Some((columns, cells)) = row(&ctx, c, b) else {
+            continue;
+        };
+        let row = Row {
+            component: c.name.clone(),
+            cells,
+        };
+        match tables.iter_mut().find(|t| t.kind == c.kind) {
+            Some(t) => t.rows.push(row),
+            None => tables.push(Table {
+                kind: c.kind,
+                title: c.kind.plural().to_string(),
+                columns: columns.iter().map(|s| s.to_string()).collect(),
+                rows: vec![row],
+            }),
+        }
+    }
+    Inventory { tables }
+}
+
+type RowCells = (&'static [&'static str], Vec<Cell>);
+
+fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
+    let a = ctx.a;
+    Some(match c.kind {
+        Kind::Function => {
+            const COLUMNS: &[&str] = &[
+                "runtime",
+                "arch",
+                "memory",
+                "timeout",
+                "reserved",
+                "provisioned",
+                "log retention",
+                "tracing",
+                "on failure",
+                "network",
+            ];
+            let runtime = a.text(b, "runtime").map(plain).unwrap_or_else(|| {
+                plain(
+                    a.text(b, "package_type")
+                        .unwrap_or_else(|| "(computed)".into()),
+                )
+            });
+            let arch = a
+                .value(b, "architectures")
+                .map(|v| analysis::strings(&v).join(", "))
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "x86_64".into());
+            let memory = format!("{} MB", a.number(b, "memory_size").unwrap_or(128.0) as i64);
+            let timeout = match a.number(b, "timeout") {
+                Some(t) => plain(duration(t)),
+                None => warn("3 s (default)"),
+            };
+            let reserved = match a.number(b, "reserved_concurrent_executions") {
+                Some(0.0) => warn("0 (disabled)"),
+                Some(n) if n > 0.0 => plain(format!("{}", n as i64)),
+                _ => plain("—"),
+            };
+            let provisioned: i64 = ctx
+                .parts(c, "aws_lambda_provisioned_concurrency_config")
+                .iter()
+                .filter_map(|p| a.number(p, "provisioned_concurrent_executions"))
+                .map(|n| n as i64)
+                .sum();
+            let provisioned = if provisioned > 0 {
+                plain(provisioned.to_string())
+            } else {
+                plain("—")
+            };
+            let tracing = a
+                .nested(b, &["tracing_config"])
+                .and_then(|t| a.text(t, "mode"))
+                .map(|m| {
+                    if m == "Active" {
+                        plain("active")
+                    } else {
+                        plain("pass-through")
+                    }
+                })
+                .unwrap_or_else(|| plain("off"));
+            let failures = ctx.failure_targets(c);
+            let on_failure = if !failures.is_empty() {
+                plain(failures.join("; "))
+            } else if ctx.inbound_async(c) {
+                warn("none (async events lost)")
+            } else {
+                plain("—")
+            };
+            let network = if a.nested(b, &["vpc_config"]).is_some() {
+                plain("VPC")
+            } else {
+                plain("—")
+            };
+            (
+                COLUMNS,
+                vec![
+                    runtime,
+                    plain(arch),
+                    plain(memory),
+                    timeout,
+                    reserved,
+                    provisioned,
+                    ctx.log_retention(c),
+                    tracing,
+                    on_failure,
+                    network,
+                ],
+            )
+        }
+        Kind::StateMachine => {
+            const COLUMNS: &[&str] = &[
+                "type",
+                "tasks",
+                "timeout",
+                "logging",
+                "tracing",
+                "log retention",
+            ];
+            let def = crate::statemachine::definition(a, b);
+            let logging = a
+                .nested(b, &["logging_configuration"])
+                .and_then(|l| a.text(l, "level"))
+                .map(|l| {
+                    if l == "OFF" {
+                        warn("off")
+                    } else {
+                        plain(l.to_lowercase())
+                    }
+                })
+                .unwrap_or_else(|| warn("off"));
+            let tracing = a
+                .nested(b, &["tracing_configuration"])
+                .and_then(|t| a.boolean(t, "enabled"))
+                .map(|e| if e { plain("active") } else { plain("off") })
+                .unwrap_or_else(|| plain("off"));
+            let timeout = match def.as_ref().and_then(|d| d.timeout_seconds) {
+                Some(t) => plain(duration(t)),
+                None => warn("none (1 year)"),
+            };
+            (
+                COLUMNS,
+                vec![
+                    plain(
+                        a.text(b, "type")
+                            .unwrap_or_else(|| "STANDARD".into())
+                            .to_lowercase(),
+                    ),
+                    plain(
+                        def.map(|d| d.tasks.len().to_string())
+                            .unwrap_or_else(|| "?".into()),
+                    ),
+                    timeout,
+                    logging,
+                    tracing,
+                    ctx.log_retention(c),
+                ],
+            )
+        }
+        Kind::ContainerTask | Kind::ContainerService => {
+            const COLUMNS: &[&str] = &[
+                "cpu",
+                "memory",
+                "platform",
+                "launch",
+                "count",
+                "health check",
+                "image scan",
+                "log retention",
+            ];
+            let task = crate::graph::task_definitions_of(a, c)
+                .first()
+                .and_then(|t| a.block(t));
+            let cpu = task
+                .and_then(|t| a.number(t, "cpu"))
+                .map(|v| format!("{} vCPU", analysis::trim(v / 1024.0)))
+                .unwrap_or_else(|| "?".into());
+            let memory = task
+                .and_then(|t| a.number(t, "memory"))
+                .map(|v| format!("{} GB", analysis::trim(v / 1024.0)))
+                .unwrap_or_else(|| "?".into());
+            let platform = task
+                .and_then(|t| a.nested(t, &["runtime_platform"]))
+                .and_then(|p| a.text(p, "cpu_architecture"))
+                .unwrap_or_else(|| "X86_64".into())
+                .to_lowercase();
+            let launch = task
+                .and_then(|t| a.value(t, "requires_compatibilities"))
+                .map(|v| analysis::strings(&v).join(", ").to_lowercase())
+                .unwrap_or_else(|| "ec2".into());
+            let count = if c.kind == Kind::ContainerService {
+                a.text(b, "desired_count").unwrap_or_else(|| "1".into())
+            } else {
+                "on demand".into()
+            };
+            let containers =
+                task.and_then(|t| a.symbolic_document(&t.address(), "container_definitions"));
+            let health = containers
+                .as_ref()
+                .map(|d| {
+                    d.one_or_many()
+                        .iter()
+                        .all(|ct| ct.get("healthCheck").is_some())
+                })
+                .map(|all| yes_no(Some(all), "yes", "missing"))
+                .unwrap_or_else(|| plain("?"));
+            let scan = ctx
+                .parts(c, "aws_ecr_repository")
+                .first()
+                .map(|r| {
+                    let on = a
+                        .nested(r, &["image_scanning_configuration"])
+                        .and_then(|s| a.boolean(s, "scan_on_push"));
+                    yes_no(on, "on push", "off")
+                })
+                .unwrap_or_else(|| plain("—"));
+            (
+                COLUMNS,
+                vec![
+                    plain(cpu),
+                    plain(memory),
+                    plain(platform),
+                    plain(launch),
+                    plain(count),
+                    health,
+                    scan,
+                    ctx.log_retention(c),
+                ],
+            )
+        }
+        Kind::Queue => {
+            const COLUMNS: &[&str] = &[
+                "type",
+                "visibility",
+                "retention",
+                "dead letters",
+                "encryption",
+                "role",
+            ];
+            let fifo = a.boolean(b, "fifo_queue") == Some(true)
+                || a.text(b, "name").is_some_and(|n| n.ends_with(".fifo"));
+            let visibility = duration(a.number(b, "visibility_timeout_seconds").unwrap_or(30.0));
+            let retention = duration(
+                a.number(b, "message_retention_seconds")
+                    .unwrap_or(345_600.0),
+            );
+            let dlq = ctx.failure_targets(c);
+            let feeds: Vec<String> = ctx
+                .graph
+                .edges
+                .iter()
+                .filter(|e| e.to == c.id && e.style == crate::graph::Style::Failure)
+                .map(|e| ctx.name_of(&e.from))
+                .collect();
+            let role_cell = if feeds.is_empty() {
+                plain("—")
+            } else {
+                plain(format!("dead-letter queue of {}", feeds.join(", ")))
+            };
+            let dlq_cell = if !dlq.is_empty() {
+                let receives = a
+                    .symbolic_value(&c.primary, &[], "redrive_policy")
+                    .and_then(|v| crate::analysis::redrive_receives(&v));
+                plain(match receives {
+                    Some(n) => format!("{} (after {n} receives)", dlq.join("; ")),
+                    None => dlq.join("; "),
+                })
+            } else if feeds.is_empty() {
+                warn("none")
+            } else {
+                plain("—")
+            };
+            let encryption = if a.is_set(b, "kms_master_key_id") {
+                plain("KMS")
+            } else if a.boolean(b, "sqs_managed_sse_enabled") == Some(false) {
+                warn("off")
+            } else {
+                plain("SSE-SQS")
+            };
+            (
+                COLUMNS,
+                vec![
+                    plain(if fifo { "FIFO" } else { "standard" }),
+                    plain(visibility),
+                    plain(retention),
+                    dlq_cell,
+                    encryption,
+                    role_cell,
+                ],
+            )
+        }
+        Kind::Topic => {
+            const COLUMNS: &[&str] = &[
+                "encryption",
+                "subscriptions",
+                "delivery dead letters",
+                "tracing",
+            ];
+            let encryption = match a.text(b, "kms_master_key_id") {
+                Some(k) if k == "alias/aws/sns" => plain("AWS managed key"),
+                Some(_) => plain("KMS"),
+                None if a.is_set(b, "kms_master_key_id") => plain("KMS"),
+                None => warn("off"),
+            };
+            let subs: Vec<String> = ctx
+                .graph
+                .edges
+                .iter()
+                .filter(|e| e.from == c.id && e.label.contains("deliver"))
+                .map(|e| ctx.name_of(&e.to))
+                .collect();
+            let dlq = ctx.failure_targets(c);
+            let tracing = a
+                .text(b, "tracing_config")
+                .unwrap_or_else(|| "PassThrough".into());
+            (
+                COLUMNS,
+                vec![
+                    encryption,
+                    plain(if subs.is_empty() {
+                        "—".to_string()
+                    } else {
+                        subs.join(", ")
+                    }),
+                    if dlq.is_empty() {
+                        if subs.is_empty() {
+                            plain("—")
+                        } else {
+                            warn("none")
+                        }
+                    } else {
+                        plain(dlq.join("; "))
+                    },
+                    plain(if tracing == "Active" {
+                        "active"
+                    } else {
+                        "pass-through"
+                    }),
+                ],
+            )
+        }
+        Kind::EventBus => {
+            const COLUMNS: &[&str] = &["archive", "rules", "target dead letters"];
+            let archive = ctx
+                .parts(c, "aws_cloudwatch_event_archive")
+                .first()
+                .map(|ar| match a.number(ar, "retention_days") {
+                    Some(d) if d > 0.0 => plain(format!("{} d", d as i64)),
+                    _ => plain("indefinite"),
+                })
+                .unwrap_or_else(|| plain("none"));
+            let rules = ctx.parts(c, "aws_cloudwatch_event_rule");
+            let targets = ctx.parts(c, "aws_cloudwatch_event_target");
+            let with_dlq = targets
+                .iter()
+                .filter(|t| a.nested(t, &["dead_letter_config"]).is_some())
+                .count();
+            let dlq = if targets.is_empty() {
+                plain("—")
+            } else if with_dlq == targets.len() {
+                plain(format!("all {} targets", targets.len()))
+            } else {
+                warn(format!("{with_dlq} of {} targets", targets.len()))
+            };
+            (COLUMNS, vec![archive, plain(rules.len().to_string()), dlq])
+        }
+        Kind::Table => {
+            const COLUMNS: &[&str] = &[
+                "billing",
+                "keys",
+                "indexes",
+                "PITR",
+                "encryption",
+                "TTL",
+                "stream",
+                "deletion protection",
+            ];
+            let billing = match a.text(b, "billing_mode").as_deref() {
+                Some("PAY_PER_REQUEST") => "on-demand".to_string(),
+                _ => format!(
+                    "provisioned {} RCU / {} WCU",
+                    a.text(b, "read_capacity").unwrap_or_else(|| "?".into()),
+                    a.text(b, "write_capacity").unwrap_or_else(|| "?".into())
+                ),
+            };
+            let keys = [a.text(b, "hash_key"), a.text(b, "range_key")]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" + ");
+            let indexes = b.body.blocks_of("global_secondary_index").count()
+                + b.body.blocks_of("local_secondary_index").count();
+            let pitr = a
+                .nested(b, &["point_in_time_recovery"])
+                .and_then(|p| a.boolean(p, "enabled"));
+            let encryption = match a.nested(b, &["server_side_encryption"]) {
+                Some(s) if a.boolean(s, "enabled") == Some(true) => "KMS",
+                _ => "AWS owned key",
+            };
+            let ttl = a
+                .nested(b, &["ttl"])
+                .filter(|t| a.boolean(t, "enabled") != Some(false))
+                .and_then(|t| a.text(t, "attribute_name"))
+                .unwrap_or_else(|| "—".into());
+            let stream = if a.boolean(b, "stream_enabled") == Some(true) {
+                a.text(b, "stream_view_type")
+                    .unwrap_or_else(|| "on".into())
+                    .to_lowercase()
+            } else {
+                "—".into()
+            };
+            (
+                COLUMNS,
+                vec![
+                    plain(billing),
+                    plain(keys),
+                    plain(indexes.to_string()),
+                    yes_no(pitr, "on", "off"),
+                    plain(encryption),
+                    plain(ttl),
+                    plain(stream),
+                    yes_no(a.boolean(b, "deletion_protection_enabled"), "on", "off"),
+                ],
+            )
+        }
+        Kind::Bucket => {
+            const COLUMNS: &[&str] = &[
+                "versioning",
+                "encryption",
+                "public access",
+                "lifecycle",
+                "TLS only",
+            ];
+            let versioning = ctx
+                .parts(c, "aws_s3_bucket_versioning")
+                .first()
+                .and_then(|v| a.nested(v, &["versioning_configuration"]))
+                .and_then(|v| a.text(v, "status"))
+                .map(|s| yes_no(Some(s == "Enabled"), "on", "off"))
+                .unwrap_or_else(|| warn("off"));
+            let encryption = ctx
+                .parts(c, "aws_s3_bucket_server_side_encryption_configuration")
+                .first()
+                .and_then(|e| a.nested(e, &["rule", "apply_server_side_encryption_by_default"]))
+                .and_then(|d| a.text(d, "sse_algorithm"))
+                .map(|alg| {
+                    plain(if alg.starts_with("aws:kms") {
+                        "SSE-KMS"
+                    } else {
+                        "SSE-S3"
+                    })
+                })
+                .unwrap_or_else(|| plain("SSE-S3 (default)"));
+            let blocked = ctx
+                .parts(c, "aws_s3_bucket_public_access_block")
+                .first()
+                .map(|p| {
+                    [
+                        "block_public_acls",
+                        "block_public_policy",
+                        "ignore_public_acls",
+                        "restrict_public_buckets",
+                    ]
+                    .iter()
+                    .all(|k| a.boolean(p, k) == Some(true))
+                });
+            let lifecycle = ctx
+                .parts(c, "aws_s3_bucket_lifecycle_configuration")
+                .first()
+                .map(|l| plain(lifecycle_summary(a, l)))
+                .unwrap_or_else(|| warn("none"));
+            let tls = crate::lint::PolicyKind::Resource;
+            let tls_only = crate::lint::policies(a.cx)
+                .iter()
+                .filter(|d| d.kind == tls)
+                .filter(|d| {
+                    d.resource
+                        .as_deref()
+                        .is_some_and(|r| c.resources.iter().any(|x| x == r))
+                })
+                .any(|d| {
+                    d.statements.iter().any(|s| {
+                        s.effect.as_deref() == Some("Deny")
+                            && s.condition.as_ref().is_some_and(|c| {
+                                c.to_json().to_string().contains("SecureTransport")
+                            })
+                    })
+                });
+            (
+                COLUMNS,
+                vec![
+                    versioning,
+                    encryption,
+                    yes_no(blocked, "blocked", "not blocked"),
+                    lifecycle,
+                    yes_no(Some(tls_only), "yes", "no"),
+                ],
+            )
+        }
+        Kind::Cache => {
+            const COLUMNS: &[&str] = &[
+                "engine",
+                "node type",
+                "nodes",
+                "multi-AZ",
+                "at rest",
+                "in transit",
+                "snapshots",
+            ];
+            let engine = format!(
+                "{} {}",
+                a.text(b, "engine").unwrap_or_else(|| "redis".into()),
+                a.text(b, "engine_version").unwrap_or_default()
+            );
+            let nodes = a
+                .number(b, "num_cache_clusters")
+                .or_else(|| a.number(b, "num_cache_nodes"))
+                .unwrap_or(1.0) as i64;
+            let snapshots = match a.number(b, "snapshot_retention_limit") {
+                Some(d) if d > 0.0 => plain(format!("{} d", d as i64)),
+                _ => warn("off"),
+            };
+            (
+                COLUMNS,
+                vec![
+                    plain(engine.trim()),
+                    plain(
+                        a.text(b, "node_type")
+                            .unwrap_or_else(|| "serverless".into()),
+                    ),
+                    plain(nodes.to_string()),
+                    yes_no(a.boolean(b, "multi_az_enabled"), "yes", "no"),
+                    yes_no(a.boolean(b, "at_rest_encryption_enabled"), "yes", "no"),
+                    yes_no(a.boolean(b, "transit_encryption_enabled"), "yes", "no"),
+                    snapshots,
+                ],
+            )
+        }
+        Kind::RestApi => {
+            const COLUMNS: &[&str] = &[
+                "endpoint",
+                "routes",
+                "authorization",
+                "throttling",
+                "caching",
+                "access logs",
+                "tracing",
+            ];
+            let endpoint = a
+                .nested(b, &["endpoint_configuration"])
+                .and_then(|e| a.value(e, "types"))
+                .map(|v| analysis::strings(&v).join(", ").to_lowercase())
+                .unwrap_or_else(|| "edge".into());
+            let methods = ctx.parts(c, "aws_api_gateway_method");
+            let auths: Vec<String> = methods
+                .iter()
+                .map(|m| a.text(m, "authorization").unwrap_or_else(|| "NONE".into()))
+                .collect();
+            let stage = ctx.parts(c, "aws_api_gateway_stage");
+            let settings = ctx.parts(c, "aws_api_gateway_method_settings");
+            let throttle = throttling(a, &settings, "settings");
+            let caching = stage
+                .first()
+                .filter(|s| a.boolean(s, "cache_cluster_enabled") == Some(true))
+                .map(|s| {
+                    format!(
+                        "{} GB",
+                        a.text(s, "cache_cluster_size")
+                            .unwrap_or_else(|| "?".into())
+                    )
+                });
+            let access_logs = stage
+                .first()
+                .is_some_and(|s| a.nested(s, &["access_log_settings"]).is_some());
+            let tracing = stage
+                .first()
+                .and_then(|s| a.boolean(s, "xray_tracing_enabled"));
+            (
+                COLUMNS,
+                vec![
+                    plain(endpoint),
+                    plain(methods.len().to_string()),
+                    authorization(auths),
+                    throttle,
+                    plain(caching.unwrap_or_else(|| "—".into())),
+                    yes_no(Some(access_logs), "on", "off"),
+                    yes_no(tracing, "active", "off"),
+                ],
+            )
+        }
+        Kind::HttpApi => {
+            const COLUMNS: &[&str] = &[
+                "protocol",
+                "routes",
+                "authorization",
+                "throttling",
+                "access logs",
+                "auto deploy",
+            ];
+            let routes = ctx.parts(c, "aws_apigatewayv2_route");
+            let auths: Vec<String> = routes
+                .iter()
+                .map(|r| {
+                    a.text(r, "authorization_type")
+                        .unwrap_or_else(|| "NONE".into())
+                })
+                .collect();
+            let stages = ctx.parts(c, "aws_apigatewayv2_stage");
+            let throttle = throttling(a, &stages, "default_route_settings");
+            let logs = stages
+                .iter()
+                .any(|s| a.nested(s, &["access_log_settings"]).is_some());
+            let auto = stages
+                .iter()
+                .any(|s| a.boolean(s, "auto_deploy") == Some(true));
+            (
+                COLUMNS,
+                vec![
+                    plain(
+                        a.text(b, "protocol_type")
+                            .unwrap_or_else(|| "HTTP".into())
+                            .to_lowercase(),
+                    ),
+                    plain(routes.len().to_string()),
+                    authorization(auths),
+                    throttle,
+                    yes_no(Some(logs), "on", "off"),
+                    plain(if auto { "yes" } else { "no" }),
+                ],
+            )
+        }
+        Kind::Distribution => {
+            const COLUMNS: &[&str] = &[
+                "price class",
+                "viewer protocol",
+                "origins",
+                "WAF",
+                "minimum TLS",
+                "logging",
+            ];
+            let viewer = a
+                .nested(b, &["default_cache_behavior"])
+                .and_then(|d| a.text(d, "viewer_protocol_policy"))
+                .unwrap_or_else(|| "?".into());
+            let tls = a
+                .nested(b, &["viewer_certificate"])
+                .map(|v| {
+                    if a.boolean(v, "cloudfront_default_certificate") == Some(true) {
+                        warn("TLSv1 (default certificate)")
+                    } else {
+                        plain(
+                            a.text(v, "minimum_protocol_version")
+                                .unwrap_or_else(|| "TLSv1".into()),
+                        )
+                    }
+                })
+                .unwrap_or_else(|| plain("?"));
+            (
+                COLUMNS,
+                vec![
+                    plain(
+                        a.text(b, "price_class")
+                            .unwrap_or_else(|| "PriceClass_All".into()),
+                    ),
+                    if viewer == "allow-all" {
+                        warn(viewer)
+                    } else {
+                        plain(viewer)
+                    },
+                    plain(b.body.blocks_of("origin").count().to_string()),
+                    yes_no(Some(a.is_set(b, "web_acl_id")), "yes", "no"),
+                    tls,
+                    yes_no(
+                        Some(a.nested(b, &["logging_config"]).is_some()),
+                        "on",
+                        "off",
+                    ),
+                ],
+            )
+        }
+        Kind::Schedule | Kind::EventRule => {
+            const COLUMNS: &[&str] = &["trigger", "targets", "state"];
+            let trigger = crate::graph::rule_label(a, b);
+            let targets: Vec<String> = ctx
+                .graph
+                .edges
+                .iter()
+                .filter(|e| e.from == c.id && e.style != crate::graph::Style::Failure)
+                .map(|e| ctx.name_of(&e.to))
+                .collect();
+            let state = a
+                .text(b, "state")
+                .or_else(|| {
+                    a.boolean(b, "is_enabled").map(|e| {
+                        if e {
+                            "ENABLED".into()
+                        } else {
+                            "DISABLED".into()
+                        }
+                    })
+                })
+                .unwrap_or_else(|| "ENABLED".into());
+            (
+                COLUMNS,
+                vec![
+                    plain(trigger),
+                    plain(targets.join(", ")),
+                    plain(state.to_lowercase()),
+                ],
+            )
+        }
+        Kind::Key => {
+            const COLUMNS: &[&str] = &["rotation", "deletion window", "usage", "aliases"];
+            let aliases: Vec<String> = ctx
+                .parts(c, "aws_kms_alias")
+                .iter()
+                .filter_map(|al| a.text(al, "name"))
+                .collect();
+            let rotation = match a.boolean(b, "enable_key_rotation") {
+                Some(true) => plain(match a.number(b, "rotation_period_in_days") {
+                    Some(d) => format!("every {} d", d as i64),
+                    None => "yearly".into(),
+                }),
+                _ => warn("off"),
+            };
+            (
+                COLUMNS,
+                vec![
+                    rotation,
+                    plain(format!(
+                        "{} d",
+                        a.number(b, "deletion_window_in_days").unwrap_or(30.0) as i64
+                    )),
+                    plain(
+                        a.text(b, "key_usage")
+                            .unwrap_or_else(|| "ENCRYPT_DECRYPT".into())
+                            .to_lowercase()
+                            .replace('_', "/"),
+                    ),
+                    plain(if aliases.is_empty() {
+                        "—".into()
+                    } else {
+                        aliases.join(", ")
+                    }),
+                ],
+            )
+        }
+        Kind::Secret => {
+            const COLUMNS: &[&str] = &["rotation", "KMS key", "recovery window"];
+            let rotation = ctx
+                .parts(c, "aws_secretsmanager_secret_rotation")
+                .first()
+                .map(|r| {
+                    let days = a
+                        .nested(r, &["rotation_rules"])
+                        .and_then(|rr| a.number(rr, "automatically_after_days"));
+                    let by = r
+                        .body
+                        .get("rotation_lambda_arn")
+                        .and_then(|e| ctx.resolver.in_expr(a, e).into_iter().next())
+                        .map(|f| format!(" by {}", ctx.name_of(&f)))
+                        .unwrap_or_default();
+                    plain(match days {
+                        Some(d) => format!("every {} d{by}", d as i64),
+                        None => format!("on a schedule{by}"),
+                    })
+                })
+                .unwrap_or_else(|| warn("off"));
+            let key = b
+                .body
+                .get("kms_key_id")
+                .and_then(|e| ctx.resolver.in_expr(a, e).into_iter().next())
+                .map(|k| ctx.name_of(&k))
+                .unwrap_or_else(|| "AWS managed".into());
+            (
+                COLUMNS,
+                vec![
+                    rotation,
+                    plain(key),
+                    plain(format!(
+                        "{} d",
+                        a.number(b, "recovery_window_in_days").unwrap_or(30.0) as i64
+                    )),
+                ],
+            )
+        }
+        Kind::Network => {
+            const COLUMNS: &[&str] = &[
+                "CIDR",
+                "subnets",
+                "NAT gateways",
+                "interface endpoints",
+                "gateway endpoints",
+                "flow logs",
+            ];
+            let endpoints = ctx.parts(c, "aws_vpc_endpoint");
+            let (interface, gateway): (Vec<&Block>, Vec<&Block>) = endpoints
+                .iter()
+                .partition(|e| a.text(e, "vpc_endpoint_type").as_deref() == Some("Interface"));
+            let interface_names = endpoint_service_names(a, &interface);
+            (
+                COLUMNS,
+                vec![
+                    plain(a.text(b, "cidr_block").unwrap_or_else(|| "?".into())),
+                    plain(ctx.parts(c, "aws_subnet").len().to_string()),
+                    plain(ctx.parts(c, "aws_nat_gateway").len().to_string()),
+                    plain(interface_names),
+                    plain(endpoint_service_names(a, &gateway)),
+                    yes_no(Some(!ctx.parts(c, "aws_flow_log").is_empty()), "on", "off"),
+                ],
+            )
+        }
+        Kind::Monitoring => {
+            const COLUMNS: &[&str] = &["alarms", "dashboards", "notify"];
+            let alarms = c.resources.iter().filter(|r| r.contains("_alarm.")).count();
+            let dashboards = c
+                .resources
+                .iter()
+                .filter(|r| r.contains("_dashboard."))
+                .count();
+            let notify: Vec<String> = ctx
+                .graph
+                .edges
+                .iter()
+                .filter(|e| e.from == c.id)
+                .map(|e| ctx.name_of(&e.to))
+                .collect();
+            (
+                COLUMNS,
+                vec![
+                    plain(alarms.to_string()),
+                    plain(dashboards.to_string()),
+                    if notify.is_empty() && alarms > 0 {
+                        warn("no action")
+                    } else {
+                        plain(notify.join(", "))
+                    },
+                ],
+            )
+        }
+        Kind::LogGroup => {
+            const COLUMNS: &[&str] = &["retention", "KMS"];
+            (
+                COLUMNS,
+                vec![
+                    ctx.log_retention(c),
+                    yes_no(Some(a.is_set(b, "kms_key_id")), "yes", "no"),
+                ],
+            )
+        }
+        Kind::Repository => {
+            const COLUMNS: &[&str] = &["scan on push", "tags", "lifecycle"];
+            let scan = a
+                .nested(b, &["image_scanning_configuration"])
+                .and_then(|s| a.boolean(s, "scan_on_push"));
+            (
+                COLUMNS,
+                vec![
+                    yes_no(scan, "on", "off"),
+                    plain(
+                        a.text(b, "image_tag_mutability")
+                            .unwrap_or_else(|| "MUTABLE".into())
+                            .to_lowercase(),
+                    ),
+                    yes_no(
+                        Some(!ctx.parts(c, "aws_ecr_lifecycle_policy").is_empty()),
+                        "yes",
+                        "none",
+                    ),
+                ],
+            )
+        }
+        Kind::Database => {
+            const COLUMNS: &[&str] = &[
+                "engine",
+                "class",
+                "multi-AZ",
+                "encrypted",
+                "backups",
+                "deletion protection",
+            ];
+            (
+                COLUMNS,
+                vec![
+                    plain(a.text(b, "engine").unwrap_or_else(|| "?".into())),
+                    plain(a.text(b, "instance_class").unwrap_or_else(|| "—".into())),
+                    yes_no(a.boolean(b, "multi_az"), "yes", "no"),
+                    yes_no(a.boolean(b, "storage_encrypted"), "yes", "no"),
+                    match a.number(b, "backup_retention_period") {
+                        Some(d) if d > 0.0 => plain(format!("{} d", d as i64)),
+                        _ => warn("off"),
+                    },
+                    yes_no(a.boolean(b, "deletion_protection"), "on", "off"),
+                ],
+            )
+        }
+        Kind::Role => {
+            const COLUMNS: &[&str] = &["policies", "attached managed policies"];
+            let inline = c
+                .resources
+                .iter()
+                .filter(|r| r.starts_with("aws_iam_role_policy."))
+                .count();
+            let attached = c
+                .resources
+                .iter()
+                .filter(|r| r.starts_with("aws_iam_role_policy_attachment."))
+                .count();
+            (
+                COLUMNS,
+                vec![plain(inline.to_string()), plain(attached.to_string())],
+            )
+        }
+        Kind::Clients => return None,
+        _ => {
+            const COLUMNS: &[&str] = &["type", "resources"];
+            (
+                COLUMNS,
+                vec![plain(b.type_label()), plain(c.resources.len().to_string())],
+            )
+        }
+    })
+}
+
+/// The authorizations of an API's routes; flagged when one is `NONE`.
+fn authorization(mut kinds: Vec<String>) -> Cell {
+    kinds.sort();
+    kinds.dedup();
+    let text = kinds.join(", ").to_lowercase();
+    if kinds.iter().any(|k| k == "NONE") {
+        warn(text)
+    } else {
+        plain(text)
+    }
+}
+
+/// The first throttling set in a nested block (`settings`, `default_route_settings`) of
+/// the given resources; flagged when none is.
+fn throttling(a: &Analysis, holders: &[&Block], nested: &str) -> Cell {
+    holders
+        .iter()
+        .filter_map(|h| a.nested(h, &[nested]))
+        .find_map(|s| {
+            let rate = a.number(s, "throttling_rate_limit")?;
+            let burst = a.number(s, "throttling_burst_limit")?;
+            Some(plain(format!(
+                "{} req/s, burst {}",
+                analysis::trim(rate),
+                burst as i64
+            )))
+        })
+        .unwrap_or_else(|| warn("account default"))
+}
+
+/// The interface endpoints' services (`secretsmanager`, `ecr.api`), sorted.
+fn endpoint_service_names(a: &Analysis, endpoints: &[&Block]) -> String {
+    let mut names: Vec<String> = endpoints
+        .iter()
+        .map(|e| {
+            a.text(e, "service_name")
+                .map(|s| {
+                    // `com.amazonaws.us-east-1.ecr.api` → `ecr.api`
+                    let parts: Vec<&str> = s.split('.').collect();
+                    if parts.len() > 3 {
+                        parts[3..].join(".")
+                    } else {
+                        s.clone()
+                    }
+                })
+                .unwrap_or_else(|| e.name_label().to_string())
+        })
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        "—".into()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// `IA after 30 d, Glacier after 90 d, expire after 2557 d`.
+fn lifecycle_summary(a: &Analysis, l: &Block) -> String {
+    let mut parts = Vec::new();
+    for rule in l.body.blocks_of("rule") {
+        if a.text(rule, "status").as_deref() != Some("Enabled") {
+            continue;
+        }
+        for t in rule.body.blocks_of("transition") {
+            let class = a.text(t, "storage_class").unwrap_or_else(|| "?".into());
+            let days = a.number(t, "days").unwrap_or(0.0) as i64;
+            parts.push(format!("{} after {days} d", storage_class_name(&class)));
+        }
+        if let Some(days) = a
+            .nested(rule, &["expiration"])
+            .and_then(|e| a.number(e, "days"))
+        {
+            parts.push(format!("expire after {} d", days as i64));
+        }
+    }
+    if parts.is_empty() {
+        "rules without transitions".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+pub(crate) fn storage_class_name(class: &str) -> &str {
+    match class {
+        "STANDARD_IA" => "IA",
+        "ONEZONE_IA" => "One Zone-IA",
+        "INTELLIGENT_TIERING" => "Intelligent-Tiering",
+        "GLACIER" => "Glacier",
+        "GLACIER_IR" => "Glacier IR",
+        "DEEP_ARCHIVE" => "Deep Archive",
+        other => other,
+    }
+}

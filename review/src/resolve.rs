@@ -1,0 +1,274 @@
+//! What an expression, a marked string or a literal ARN designates, as components:
+//! references go through the component that owns the referenced resource; literal ARNs
+//! (`arn:aws:sqs:us-east-1:123456789012:orders`, `arn:aws:dynamodb:*:*:table/orders-*`)
+//! are matched against the names the components are given in the configuration.
+
+use crate::analysis::{self, Analysis};
+use crate::components::{Components, Kind};
+use crate::symbolic;
+use std::collections::BTreeSet;
+use tfstack_model::{Expr, Value};
+
+/// A component's name as AWS knows it, for matching ARNs.
+#[derive(Clone, Debug)]
+struct Named {
+    service: &'static str,
+    /// The name, or a prefix when the configuration sets only `name_prefix`.
+    name: String,
+    prefix: bool,
+    component: String,
+}
+
+/// Resolves references and ARNs to components.
+pub(crate) struct Resolver<'c> {
+    pub components: &'c Components,
+    names: Vec<Named>,
+}
+
+/// (kind, ARN service, name attribute, prefix attribute)
+const NAME_ATTRIBUTES: &[(Kind, &str, &str, &str)] = &[
+    (Kind::Function, "lambda", "function_name", ""),
+    (Kind::Queue, "sqs", "name", "name_prefix"),
+    (Kind::Topic, "sns", "name", "name_prefix"),
+    (Kind::Table, "dynamodb", "name", ""),
+    (Kind::Bucket, "s3", "bucket", "bucket_prefix"),
+    (Kind::StateMachine, "states", "name", "name_prefix"),
+    (Kind::EventBus, "events", "name", ""),
+    (Kind::Secret, "secretsmanager", "name", "name_prefix"),
+    (Kind::Repository, "ecr", "name", ""),
+    (Kind::Stream, "kinesis", "name", ""),
+    (Kind::LogGroup, "logs", "name", "name_prefix"),
+];
+
+impl<'c> Resolver<'c> {
+    pub fn new(a: &Analysis, components: &'c Components) -> Self {
+        let mut names = Vec::new();
+        for c in &components.list {
+            let Some(&(_, service, name_attr, prefix_attr)) =
+                NAME_ATTRIBUTES.iter().find(|(k, ..)| *k == c.kind)
+            else {
+                continue;
+            };
+            let Some(b) = a.block(&c.primary) else {
+                continue;
+            };
+            if let Some(name) = a.text(b, name_attr) {
+                names.push(Named {
+                    service,
+                    name,
+                    prefix: false,
+                    component: c.id.clone(),
+                });
+            } else if let Some(name) = (!prefix_attr.is_empty())
+                .then(|| a.text(b, prefix_attr))
+                .flatten()
+            {
+                names.push(Named {
+                    service,
+                    name,
+                    prefix: true,
+                    component: c.id.clone(),
+                });
+            }
+        }
+        Resolver { components, names }
+    }
+
+    /// The component of a resource address.
+    pub fn component(&self, address: &str) -> Option<String> {
+        self.components.owner_of(address).map(str::to_string)
+    }
+
+    /// Components an expression refers to, in order, once each. Data sources (the
+    /// partition, the account, a looked-up role) designate no component.
+    pub fn in_expr(&self, a: &Analysis, e: &Expr) -> Vec<String> {
+        dedup(
+            a.references(e)
+                .iter()
+                .filter(|r| !r.starts_with("data."))
+                .filter_map(|r| self.component(r)),
+        )
+    }
+
+    /// Components a string designates: marked references, else a literal ARN.
+    pub fn in_text(&self, text: &str) -> Vec<String> {
+        let marked = symbolic::references_in(text);
+        if !marked.is_empty() {
+            return dedup(
+                marked
+                    .iter()
+                    .filter(|r| !r.address.starts_with("data."))
+                    .filter_map(|r| self.component(&r.address)),
+            );
+        }
+        self.by_arn(text)
+    }
+
+    /// Components designated by the strings of a value.
+    pub fn in_value(&self, v: &Value) -> Vec<String> {
+        let mut out = Vec::new();
+        analysis::walk_strings(v, &mut |s| out.extend(self.in_text(s)));
+        dedup(out.into_iter())
+    }
+
+    /// Components whose AWS name matches a literal ARN (wildcards allowed in the ARN).
+    pub fn by_arn(&self, arn: &str) -> Vec<String> {
+        let Some((service, name)) = arn_name(arn) else {
+            return Vec::new();
+        };
+        dedup(
+            self.names
+                .iter()
+                .filter(|n| n.service == service && name_matches(n, &name))
+                .map(|n| n.component.clone()),
+        )
+    }
+}
+
+fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    items.filter(|i| seen.insert(i.clone())).collect()
+}
+
+fn name_matches(n: &Named, arn_name: &str) -> bool {
+    if n.service == "secretsmanager" {
+        // Secret ARNs end in `-` and six random characters.
+        let base = match arn_name.rsplit_once('-') {
+            Some((base, suffix)) if suffix.len() == 6 => base,
+            _ => arn_name,
+        };
+        return if n.prefix {
+            base.starts_with(&n.name)
+        } else {
+            glob(base, &n.name) || glob(arn_name, &n.name)
+        };
+    }
+    if n.prefix {
+        // A generated name: the ARN matches when it could start with the prefix.
+        let literal = arn_name.split(['*', '?']).next().unwrap_or("");
+        return literal.starts_with(&n.name) || n.name.starts_with(literal);
+    }
+    glob(arn_name, &n.name)
+}
+
+/// The (service, resource name) of an ARN, for the services components are named in.
+pub(crate) fn arn_name(arn: &str) -> Option<(String, String)> {
+    let mut parts = arn.splitn(6, ':');
+    if parts.next()? != "arn" {
+        return None;
+    }
+    let _partition = parts.next()?;
+    let service = parts.next()?.to_string();
+    let _region = parts.next()?;
+    let _account = parts.next()?;
+    let resource = parts.next()?;
+    let name = match service.as_str() {
+        "s3" => resource.split('/').next()?.to_string(),
+        "sqs" | "sns" => resource.to_string(),
+        "lambda" => resource
+            .strip_prefix("function:")?
+            .split(':')
+            .next()?
+            .to_string(),
+        "dynamodb" => resource
+            .strip_prefix("table/")?
+            .split('/')
+            .next()?
+            .to_string(),
+        "states" => resource
+            .strip_prefix("stateMachine:")?
+            .split(':')
+            .next()?
+            .to_string(),
+        "events" => resource.strip_prefix("event-bus/")?.to_string(),
+        "secretsmanager" => resource.strip_prefix("secret:")?.to_string(),
+        "ecr" => resource.strip_prefix("repository/")?.to_string(),
+        "kinesis" => resource.strip_prefix("stream/")?.to_string(),
+        "logs" => resource
+            .strip_prefix("log-group:")?
+            .split(':')
+            .next()?
+            .to_string(),
+        _ => return None,
+    };
+    if name.is_empty() {
+        return None;
+    }
+    Some((service, name))
+}
+
+/// `*` and `?` wildcards of an IAM pattern, matched against a whole name.
+pub(crate) fn glob(pattern: &str, text: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    // Iterative matcher with backtracking to the last `*` (linear in practice).
+    let (mut pi, mut ti) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arn_names_by_service() {
+        let cases = [
+            ("arn:aws:s3:::invoices/*", ("s3", "invoices")),
+            (
+                "arn:aws:sqs:us-east-1:123456789012:jobs.fifo",
+                ("sqs", "jobs.fifo"),
+            ),
+            (
+                "arn:aws:lambda:us-east-1:123456789012:function:worker:live",
+                ("lambda", "worker"),
+            ),
+            (
+                "arn:aws:dynamodb:*:*:table/orders-*/index/*",
+                ("dynamodb", "orders-*"),
+            ),
+            (
+                "arn:aws:secretsmanager:us-east-1:1:secret:db-AbC123",
+                ("secretsmanager", "db-AbC123"),
+            ),
+        ];
+        for (arn, (service, name)) in cases {
+            assert_eq!(
+                arn_name(arn),
+                Some((service.to_string(), name.to_string())),
+                "{arn}"
+            );
+        }
+        assert_eq!(arn_name("arn:aws:iam::123:role/x"), None);
+        assert_eq!(arn_name("*"), None);
+        assert_eq!(arn_name("arn:aws:lambda:us-east-1:1:layer:x"), None);
+    }
+
+    #[test]
+    fn glob_matches_whole_names() {
+        assert!(glob("orders-*", "orders-prod"));
+        assert!(glob("*", "anything"));
+        assert!(glob("a?c", "abc"));
+        assert!(!glob("orders-*", "order"));
+        assert!(!glob("orders", "orders-prod"));
+        assert!(glob("*-prod-*", "orders-prod-table"));
+    }
+}

@@ -1,0 +1,42 @@
+//! Reviews of the seed stacks and of the hand-written fixture, shared by the tests.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+use tfstack_model::constructs::Stack;
+use tfstack_model::environment::Environment;
+use tfstack_review::{Review, ReviewOptions};
+
+/// The hand-written Terraform fixture, relative to the crate (tests run there).
+pub const FIXTURE: &str = "tests/fixtures/handwritten";
+
+/// The review of one seed stack in one environment.
+pub fn stack_review(name: &str, env: Environment) -> Review {
+    let (_, define) = tfstack_stacks::STACKS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no stack {name}"));
+    let stack = Stack::new(name, env);
+    define(&stack);
+    let out = stack
+        .finish()
+        .unwrap_or_else(|e| panic!("{name} synthesizes: {e:?}"));
+    Review::of_stack(&out, &ReviewOptions::default()).expect("the stack reviews")
+}
+
+/// Every seed stack in dev and prod, and the fixture: (name, review).
+pub fn all_reviews() -> Vec<(String, Review)> {
+    let mut out = Vec::new();
+    for (name, _) in tfstack_stacks::STACKS {
+        for env in [Environment::dev(), Environment::prod()] {
+            let label = format!("{name}_{}", env.name);
+            out.push((label, stack_review(name, env)));
+        }
+    }
+    out.push((
+        "handwritten".to_string(),
+        Review::of_module(Path::new(FIXTURE), &ReviewOptions::default())
+            .expect("the fixture reviews"),
+    ));
+    out
+}

@@ -1,0 +1,507 @@
+//! `tfstack diff` as a user runs it: the fixture change (an IAM broadening, a dead-letter
+//! queue removed, a route made public, a finding fixed, a local renamed) across two git
+//! revisions, the same content as two directories, and as two plans; typed stacks against
+//! their committed `out/`; the errors a user can hit.
+
+mod common;
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn tfstack_in(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::cargo_bin("tfstack")
+        .expect("binary")
+        .current_dir(dir)
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .args(args)
+        .output()
+        .expect("run");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).to_string(),
+        stderr: unwrapped(&String::from_utf8_lossy(&out.stderr)),
+    }
+}
+
+/// A rendered error with the renderer's line wrapping undone (messages are wrapped at
+/// 100 columns, continued after `│`).
+fn unwrapped(text: &str) -> String {
+    text.replace("\n  │ ", " ")
+}
+
+/// `tfstack` in the workspace root.
+fn tfstack(args: &[&str]) -> Run {
+    tfstack_in(&common::workspace_root(), args)
+}
+
+fn fixture(side: &str) -> PathBuf {
+    common::workspace_root()
+        .join("tests/fixtures/diff")
+        .join(side)
+}
+
+const BASE_DIR: &str = "tests/fixtures/diff/base";
+const HEAD_DIR: &str = "tests/fixtures/diff/head";
+const BASE_PLAN: &str = "tests/fixtures/diff/plans/base.json";
+const HEAD_PLAN: &str = "tests/fixtures/diff/plans/head.json";
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read fixture").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// `git` in `dir`, isolated from the user's configuration, with a fixed author and date so
+/// that the fixture's commits are the same on every machine.
+fn git(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .current_dir(dir)
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "tfstack")
+        .env("GIT_AUTHOR_EMAIL", "tfstack@example.invalid")
+        .env("GIT_AUTHOR_DATE", "2026-11-01T12:00:00Z")
+        .env("GIT_COMMITTER_NAME", "tfstack")
+        .env("GIT_COMMITTER_EMAIL", "tfstack@example.invalid")
+        .env("GIT_COMMITTER_DATE", "2026-11-01T12:00:00Z")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .args(args)
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?}");
+}
+
+/// The fixture repository: `base/` committed, then replaced by `head/` in a second
+/// commit. `None` (after saying so) when git is not installed.
+fn fixture_repository() -> Option<tempfile::TempDir> {
+    if !common::has_program("git") {
+        eprintln!("skipped: git is not installed (the revision form of tfstack diff needs it)");
+        return None;
+    }
+    let repo = tempfile::tempdir().expect("temp dir");
+    let dir = repo.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    copy_dir(&fixture("base"), dir);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "reports service"]);
+    for entry in std::fs::read_dir(dir).expect("read repo").flatten() {
+        if entry.file_name() != ".git" {
+            let path = entry.path();
+            if path.is_dir() {
+                std::fs::remove_dir_all(path).expect("rm");
+            } else {
+                std::fs::remove_file(path).expect("rm");
+            }
+        }
+    }
+    copy_dir(&fixture("head"), dir);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "open the reports route"]);
+    Some(repo)
+}
+
+/// (category, kind, resource, danger, title) of every change of a JSON report, and the
+/// (rule, resource) of the findings introduced and fixed.
+type Changes = Vec<(String, String, String, String, String)>;
+type Findings = (Vec<(String, String)>, Vec<(String, String)>);
+
+fn read_json(stdout: &str) -> (Changes, Findings) {
+    let json: serde_json::Value = serde_json::from_str(stdout).expect("json");
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let mut changes = Vec::new();
+    let mut introduced = Vec::new();
+    let mut fixed = Vec::new();
+    for m in json["modules"].as_array().expect("modules") {
+        for c in m["changes"].as_array().expect("changes") {
+            changes.push((
+                text(&c["category"]),
+                text(&c["kind"]),
+                text(&c["resource"]),
+                text(&c["danger"]),
+                text(&c["title"]),
+            ));
+        }
+        for (list, out) in [("introduced", &mut introduced), ("fixed", &mut fixed)] {
+            for f in m["findings"][list].as_array().expect("findings") {
+                out.push((text(&f["rule"]), text(&f["resource"])));
+            }
+        }
+    }
+    (changes, (introduced, fixed))
+}
+
+#[test]
+fn revisions_directories_and_plans_of_one_change_report_the_same_changes() {
+    let directories = tfstack(&["diff", BASE_DIR, HEAD_DIR, "--format", "json"]);
+    assert_eq!(directories.code, 0, "{}", directories.stderr);
+    let (changes, (introduced, fixed)) = read_json(&directories.stdout);
+    let expected = [
+        (
+            "exposure",
+            "entry_opened",
+            "aws_apigatewayv2_route.get_report",
+            "high",
+        ),
+        (
+            "iam",
+            "statement_changed",
+            "aws_iam_role_policy.worker",
+            "high",
+        ),
+        (
+            "reliability",
+            "failure_handling_removed",
+            "aws_sqs_queue.jobs",
+            "medium",
+        ),
+    ];
+    let found: Vec<(&str, &str, &str, &str)> = changes
+        .iter()
+        .map(|(c, k, r, d, _)| (c.as_str(), k.as_str(), r.as_str(), d.as_str()))
+        .collect();
+    assert_eq!(found, expected);
+    let rules = |list: &[(String, String)]| -> Vec<String> {
+        list.iter().map(|(rule, _)| rule.clone()).collect()
+    };
+    assert_eq!(rules(&introduced), ["APIGW002", "DLQ001", "IAM002"]);
+    assert_eq!(rules(&fixed), ["LOG001"]);
+
+    let plans = tfstack(&["diff", BASE_PLAN, HEAD_PLAN, "--format", "json"]);
+    assert_eq!(plans.code, 0, "{}", plans.stderr);
+    let (plan_changes, (plan_introduced, plan_fixed)) = read_json(&plans.stdout);
+    assert_eq!(plan_changes, changes, "plans and directories");
+    assert_eq!(rules(&plan_introduced), rules(&introduced));
+    assert_eq!(rules(&plan_fixed), rules(&fixed));
+
+    let Some(repo) = fixture_repository() else {
+        return;
+    };
+    let revisions = tfstack_in(repo.path(), &["diff", "HEAD~1", "HEAD", "--format", "json"]);
+    assert_eq!(revisions.code, 0, "{}", revisions.stderr);
+    assert_eq!(
+        read_json(&revisions.stdout),
+        (changes, (introduced, fixed)),
+        "revisions and directories"
+    );
+}
+
+#[test]
+fn revisions_rendered_human_markdown_and_json() {
+    let Some(repo) = fixture_repository() else {
+        return;
+    };
+    for (format, name) in [
+        ("human", "revisions_human"),
+        ("markdown", "revisions_markdown"),
+        ("json", "revisions_json"),
+    ] {
+        let run = tfstack_in(repo.path(), &["diff", "HEAD~1", "HEAD", "--format", format]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        insta::assert_snapshot!(name, run.stdout);
+    }
+    // Run in a subdirectory, only that subtree is compared, its paths relative to it.
+    let run = tfstack_in(&repo.path().join("modules"), &["diff", "HEAD~1", "HEAD"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "no change to permissions, exposure, reliability or findings (1 module compared)"
+        ),
+        "{}",
+        run.stdout
+    );
+    // The revision's files are read into a temporary directory removed afterwards, and the
+    // working tree is left as it was.
+    let status = std::process::Command::new("git")
+        .current_dir(repo.path())
+        .args(["status", "--porcelain"])
+        .output()
+        .expect("git status");
+    assert!(
+        status.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&status.stdout)
+    );
+}
+
+#[test]
+fn directories_rendered_human_markdown_and_json() {
+    for (format, name) in [
+        ("human", "directories_human"),
+        ("markdown", "directories_markdown"),
+        ("json", "directories_json"),
+    ] {
+        let run = tfstack(&["diff", BASE_DIR, HEAD_DIR, "--format", format]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        insta::assert_snapshot!(name, run.stdout);
+    }
+}
+
+#[test]
+fn plans_rendered_human_markdown_and_json() {
+    for (format, name) in [
+        ("human", "plans_human"),
+        ("markdown", "plans_markdown"),
+        ("json", "plans_json"),
+    ] {
+        let run = tfstack(&["diff", BASE_PLAN, HEAD_PLAN, "--format", format]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        insta::assert_snapshot!(name, run.stdout);
+    }
+}
+
+#[test]
+fn fail_on_selects_what_fails_the_run() {
+    for fail_on in ["broadening", "exposure", "reliability", "new-findings"] {
+        let run = tfstack(&["diff", BASE_DIR, HEAD_DIR, "--fail-on", fail_on]);
+        assert_eq!(run.code, 1, "--fail-on {fail_on}: {}", run.stderr);
+    }
+    // The change reversed narrows, closes the route and brings the dead-letter queue back;
+    // it removes the log group's retention again (a reliability change) and brings
+    // LOG001 back.
+    let reversed = |fail_on: &[&str]| {
+        let mut args = vec!["diff", HEAD_DIR, BASE_DIR];
+        for f in fail_on {
+            args.extend(["--fail-on", f]);
+        }
+        tfstack(&args)
+    };
+    let run = reversed(&["broadening", "exposure"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("statement `ReadReports` of `aws_iam_role_policy.worker` narrowed"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("`aws_cloudwatch_log_group.worker`: log retention removed, kept forever"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(reversed(&["reliability"]).code, 1);
+    assert_eq!(reversed(&["new-findings"]).code, 1, "LOG001 comes back");
+    // A version against itself: nothing to report, nothing fails.
+    let same = tfstack(&[
+        "diff",
+        BASE_DIR,
+        BASE_DIR,
+        "--fail-on",
+        "broadening",
+        "--fail-on",
+        "new-findings",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(same.code, 0);
+    assert_eq!(
+        same.stdout,
+        format!(
+            "### tfstack diff: `{BASE_DIR}` → `{BASE_DIR}`\n\nNo change to permissions, exposure, reliability or findings (2 modules compared).\n"
+        )
+    );
+}
+
+#[test]
+fn a_typed_stack_against_its_committed_output() {
+    for (stack, env) in [
+        ("lab_http_api", "prod"),
+        ("orders", "prod"),
+        ("integration_service", "dev"),
+    ] {
+        let run = tfstack(&[
+            "diff",
+            "--stack",
+            stack,
+            "--env",
+            env,
+            "--fail-on",
+            "new-findings",
+        ]);
+        assert_eq!(run.code, 0, "{stack}/{env}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout
+                .contains("no change to permissions, exposure, reliability or findings"),
+            "{stack}/{env}: out/ is what the stack writes: {}",
+            run.stdout
+        );
+    }
+    // A committed output that grants less and keeps logs longer than the stack now does.
+    let out = tempfile::tempdir().expect("temp dir");
+    let committed = out.path().join("lab_http_api/prod");
+    copy_dir(
+        &common::workspace_root().join("out/lab_http_api/prod"),
+        &committed,
+    );
+    let policy = committed.join("policies/lab-http-api-prod-lab-lambda-mvp-policy.json");
+    let text = std::fs::read_to_string(&policy).expect("policy");
+    let narrowed = text.replace(",\n        \"logs:PutLogEvents\"", "");
+    assert_ne!(narrowed, text, "the fixture edit applies");
+    std::fs::write(&policy, narrowed).expect("write");
+    let main = committed.join("main.tf");
+    let text = std::fs::read_to_string(&main).expect("main.tf");
+    let longer = text.replace("retention_in_days = 30", "retention_in_days = 90");
+    assert_ne!(longer, text, "the fixture edit applies");
+    std::fs::write(&main, longer).expect("write");
+    let out_arg = out.path().to_string_lossy().to_string();
+    let run = tfstack(&[
+        "diff",
+        "--stack",
+        "lab_http_api",
+        "--env",
+        "prod",
+        "--out",
+        &out_arg,
+        "--fail-on",
+        "broadening",
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("base `"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("head `stack lab_http_api (prod)`"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("statement `WriteOwnLogs` of `aws_iam_role_policy.lab_lambda_mvp` broadened"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("new actions: `logs:PutLogEvents`"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("log retention shortened from 90 days to 30 days"),
+        "{}",
+        run.stdout
+    );
+    // The stack's change is located at the Rust line that writes it.
+    assert!(run.stdout.contains("stacks/src/"), "{}", run.stdout);
+}
+
+#[test]
+fn errors_are_located_and_say_what_to_do() {
+    let mixed = tfstack(&["diff", BASE_DIR, BASE_PLAN]);
+    assert_eq!(mixed.code, 2);
+    assert!(
+        mixed
+            .stderr
+            .contains("BASE `tests/fixtures/diff/base` is a directory but HEAD `tests/fixtures/diff/plans/base.json` is a file"),
+        "{}",
+        mixed.stderr
+    );
+    let not_a_plan = tfstack(&[
+        "diff",
+        "tests/fixtures/diff/base/main.tf",
+        "tests/fixtures/diff/head/main.tf",
+    ]);
+    assert_eq!(not_a_plan.code, 2);
+    assert!(
+        not_a_plan
+            .stderr
+            .contains("tests/fixtures/diff/base/main.tf: not a Terraform plan"),
+        "{}",
+        not_a_plan.stderr
+    );
+    for refused in ["--output=x", "HEAD..main", "HEAD:main.tf", "@{-1}"] {
+        let run = tfstack(&["diff", "--", refused, "HEAD"]);
+        assert_eq!(run.code, 2, "{refused}");
+        assert!(
+            run.stderr.contains(&format!(
+                "`{refused}` is neither an existing file or directory nor a plain revision"
+            )),
+            "{refused}: {}",
+            run.stderr
+        );
+    }
+    let outside = tempfile::tempdir().expect("temp dir");
+    let run = tfstack_in(outside.path(), &["diff", "main", "HEAD"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("the working directory is not in a git repository")
+            || run.stderr.contains("cannot run git"),
+        "{}",
+        run.stderr
+    );
+    let both = tfstack(&["diff", BASE_DIR, HEAD_DIR, "--stack", "orders"]);
+    assert_eq!(both.code, 2);
+    assert!(both
+        .stderr
+        .contains("give either BASE and HEAD or --stack, not both"));
+
+    // A file that does not parse: shown with its lines, and nothing is compared.
+    let broken = tempfile::tempdir().expect("temp dir");
+    copy_dir(&fixture("base"), &broken.path().join("base"));
+    copy_dir(&fixture("head"), &broken.path().join("head"));
+    std::fs::write(
+        broken.path().join("head/broken.tf"),
+        "resource \"aws_sqs_queue\" \"x\" {\n  name = \n}\n",
+    )
+    .expect("write");
+    let run = tfstack_in(broken.path(), &["diff", "base", "head"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("╭─[head/broken.tf:2:"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("1 file(s) could not be read: nothing was compared"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_revision_is_read_without_following_its_links() {
+    if !common::has_program("git") {
+        eprintln!("skipped: git is not installed (the revision form of tfstack diff needs it)");
+        return;
+    }
+    let repo = tempfile::tempdir().expect("temp dir");
+    let dir = repo.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
+    )
+    .expect("write");
+    // A link to a file outside the repository, named like a module file: linted, it would
+    // be read (and fail to parse); the checkout leaves links out.
+    std::os::unix::fs::symlink("/etc/hostname", dir.join("outside.tf")).expect("symlink");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "a link"]);
+    let run = tfstack_in(dir, &["diff", "HEAD", "main"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "no change to permissions, exposure, reliability or findings (1 module compared)"
+        ),
+        "{}",
+        run.stdout
+    );
+}
