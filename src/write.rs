@@ -4,9 +4,9 @@
 //!
 //! Files get the mode `0666` less the umask, as any tool's files do.
 
-use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use tfstack_model::read::{self, kind_of, ReadError};
 
 /// The name prefix of every temporary file tfstack writes: a synth cleans the ones an
 /// interrupted run left behind, and `synth --check` reports them.
@@ -115,36 +115,6 @@ pub fn entry(path: &Path) -> Result<Entry, WriteError> {
     }
 }
 
-/// What a file type is, in words.
-pub fn kind_of(kind: std::fs::FileType) -> &'static str {
-    if kind.is_symlink() {
-        return "a symbolic link";
-    }
-    if kind.is_dir() {
-        return "a directory";
-    }
-    if kind.is_file() {
-        return "a regular file";
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_fifo() {
-            return "a FIFO";
-        }
-        if kind.is_char_device() {
-            return "a character device";
-        }
-        if kind.is_block_device() {
-            return "a block device";
-        }
-        if kind.is_socket() {
-            return "a socket";
-        }
-    }
-    "neither a file nor a directory"
-}
-
 /// Writes `bytes` to `path`, which must be a regular file or not exist: a link, a FIFO, a
 /// device or a directory there is refused, never replaced or written through. The file is
 /// written beside its target and renamed over it.
@@ -199,52 +169,26 @@ pub fn prepare(path: &Path, bytes: &[u8]) -> Result<Prepared, WriteError> {
 }
 
 /// Reads at most `limit` bytes of the regular file at `path` without following a link
-/// there and without blocking on a FIFO: the open itself refuses a link, the open handle's
-/// type is checked. `Ok(None)` when nothing is there.
+/// there and without blocking on a FIFO (the model's bounded reader, links refused).
+/// `Ok(None)` when nothing is there.
 pub fn read_no_follow(path: &Path, limit: u64) -> Result<Option<Vec<u8>>, WriteError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY);
-    }
-    let file: File = match options.open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        // O_NOFOLLOW fails with ELOOP on a link; a socket fails with ENXIO. The entry only
-        // words the refusal.
-        Err(e) => {
-            return Err(match entry(path) {
-                Ok(Entry::Link) => WriteError::Link {
-                    path: path.to_path_buf(),
-                },
-                Ok(Entry::Other(kind)) => WriteError::NotRegular {
-                    path: path.to_path_buf(),
-                    kind,
-                },
-                _ => WriteError::io(path)(e),
-            })
-        }
+    let refused = match read::read_bytes_no_follow(path, limit) {
+        Ok(bytes) => return Ok(Some(bytes)),
+        Err(ReadError::Io(e)) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(refused) => refused,
     };
-    let meta = file.metadata().map_err(WriteError::io(path))?;
-    if !meta.is_file() {
-        return Err(WriteError::NotRegular {
-            path: path.to_path_buf(),
-            kind: kind_of(meta.file_type()),
-        });
-    }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len().min(limit)).unwrap_or(0));
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(WriteError::io(path))?;
-    if bytes.len() as u64 > limit {
-        return Err(WriteError::TooLarge {
-            path: path.to_path_buf(),
-            limit,
-        });
-    }
-    Ok(Some(bytes))
+    let path = path.to_path_buf();
+    Err(match refused {
+        ReadError::Link => WriteError::Link { path },
+        ReadError::NotRegular(kind) => WriteError::NotRegular { path, kind },
+        ReadError::TooLarge(limit) => WriteError::TooLarge { path, limit },
+        ReadError::Io(source) => WriteError::Io { path, source },
+        // Bytes are not decoded and no read root is set: neither happens here.
+        other @ (ReadError::NotUtf8 { .. } | ReadError::OutsideRoot) => WriteError::Io {
+            path,
+            source: io::Error::other(other.message()),
+        },
+    })
 }
 
 #[cfg(test)]
@@ -297,7 +241,7 @@ mod tests {
         let path = dir.path().join("f");
         replace_file(&path, b"x").expect("written");
         let mode = std::fs::metadata(&path).expect("stat").permissions().mode() & 0o777;
-        // The umask only removes bits from 0666 (tests/synth_writes.rs sets the umask and
+        // The umask only removes bits from 0666 (tests/hostile_writes.rs sets the umask and
         // checks the exact modes).
         assert_eq!(mode & 0o600, 0o600);
         assert_eq!(mode & !0o666, 0);
