@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::workspace_root;
+use common::{mkfifo, workspace_root};
 use std::os::unix::fs::{symlink, FileTypeExt, PermissionsExt};
 use std::path::Path;
 use std::process::Output;
@@ -123,17 +123,6 @@ fn files_under(dir: &Path) -> Vec<String> {
     walk(dir, dir, &mut out);
     out.sort();
     out
-}
-
-fn mkfifo(path: &Path) -> bool {
-    let made = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !made {
-        eprintln!("skipped: mkfifo failed, no FIFO at {}", path.display());
-    }
-    made
 }
 
 /// A character device like /dev/full (1, 7), where the test may make one (root).
