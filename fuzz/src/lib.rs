@@ -225,31 +225,12 @@ const TOKENS: &[&str] = &[
     "\0",
     "\r\n",
     "\u{feff}",
-    DEVICE_READ,
+    "${file(\"/dev/zero\")}",
     "${local.a}${local.a}",
     "jsonencode(",
     "\"Statement\"",
     "\"Action\": \"*\"",
 ];
-
-/// The inserted read of a device, for [`Settings::skip_device_reads`].
-const DEVICE_READ: &str = "${file(\"/dev/zero\")}";
-
-/// `input` without the inserted device reads.
-fn without_device_reads(input: Vec<u8>) -> Vec<u8> {
-    let needle = DEVICE_READ.as_bytes();
-    let mut out = Vec::with_capacity(input.len());
-    let mut rest = input.as_slice();
-    while !rest.is_empty() {
-        if rest.starts_with(needle) {
-            rest = rest.get(needle.len()..).unwrap_or_default();
-        } else if let Some((first, tail)) = rest.split_first() {
-            out.push(*first);
-            rest = tail;
-        }
-    }
-    out
-}
 
 /// Characters of two to four bytes, placed across 4 KiB boundaries.
 const WIDE: &[&str] = &["ä", "日", "😀", "e\u{301}", "\u{2028}", "\u{feff}"];
@@ -363,9 +344,6 @@ pub struct Settings {
     /// The largest resident memory of the whole process; past it the inputs in flight
     /// are saved as a memory blow-up and the process ends.
     pub max_rss: u64,
-    /// Leaves out the inserted `file("/dev/zero")`: an unbounded read that only the
-    /// bounded reader (issue 11, the read side) stops.
-    pub skip_device_reads: bool,
     /// Where panicking and hanging inputs are saved.
     pub out: PathBuf,
     pub corpus: Vec<(Target, Vec<u8>)>,
@@ -487,9 +465,6 @@ pub fn run(settings: &Settings) -> io::Result<Outcome> {
                     let other = all.get(rng.below(all.len())).map_or(&[][..], Vec::as_slice);
                     for _ in 0..1 + rng.below(4) {
                         mutate(&mut rng, &mut input, other);
-                    }
-                    if settings.skip_device_reads {
-                        input = without_device_reads(input);
                     }
                     *slot.input.lock().unwrap_or_else(|e| e.into_inner()) =
                         (*target, input.clone());

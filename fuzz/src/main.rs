@@ -1,6 +1,6 @@
 //! `tfstack-fuzz [--seconds N] [--inputs N] [--target hcl|json|plan|policy|tfvars|tfjson]…
-//! [--seed N] [--jobs N] [--watchdog SECONDS] [--max-rss-mib N] [--skip-device-reads]
-//! [--out DIR] [--corpus DIR]…`, or `tfstack-fuzz --replay FILE --target T`. Exit 0: no
+//! [--seed N] [--jobs N] [--watchdog SECONDS] [--max-rss-mib N] [--out DIR]
+//! [--corpus DIR]…`, or `tfstack-fuzz --replay FILE --target T`. Exit 0: no
 //! panic, no hang; 1: panics (inputs saved under `--out`); 3: a hang or the process past
 //! `--max-rss-mib` (default 4096; inputs saved); 2: bad usage.
 
@@ -14,7 +14,7 @@ use tfstack_fuzz::{corpus, run, run_case, Settings, Target};
 fn usage(message: &str) -> i32 {
     eprintln!(
         "{message}\nusage: tfstack-fuzz [--seconds N] [--inputs N] [--target NAME]… [--seed N] \
-         [--jobs N] [--watchdog SECONDS] [--max-rss-mib N] [--skip-device-reads] [--out DIR] \
+         [--jobs N] [--watchdog SECONDS] [--max-rss-mib N] [--out DIR] \
          [--corpus DIR]…\n       \
          tfstack-fuzz --replay FILE --target NAME\ntargets: hcl json plan policy tfvars tfjson"
     );
@@ -35,7 +35,6 @@ fn real_main() -> i32 {
         jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
         watchdog: Duration::from_secs(10),
         max_rss: 4 << 30,
-        skip_device_reads: false,
         out: root.join("target/fuzz"),
         corpus: Vec::new(),
     };
@@ -74,7 +73,6 @@ fn real_main() -> i32 {
                 Some(n) if n > 0 => settings.max_rss = n << 20,
                 _ => return usage("--max-rss-mib needs a positive number"),
             },
-            "--skip-device-reads" => settings.skip_device_reads = true,
             "--out" => settings.out = PathBuf::from(value()),
             "--corpus" => corpus_dirs.push(PathBuf::from(value())),
             "--replay" => replay = Some(PathBuf::from(value())),

@@ -49,9 +49,6 @@ fn a_short_run_finds_no_panic() {
         jobs: 2,
         watchdog: Duration::from_secs(60),
         max_rss: 4 << 30,
-        // `file("/dev/zero")` is stopped by the bounded reader (issue 11's read side);
-        // this test checks the harness, the CI run (`.ci/run`) the pipeline.
-        skip_device_reads: true,
         out: dir.path().to_path_buf(),
         corpus: corpus(
             &[root().join("tests/fixtures"), root().join("out")],
