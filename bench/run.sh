@@ -5,7 +5,7 @@
 #   bash bench/run.sh [--quick] [--runs N] [--no-checkov] [--checkov-all]
 #
 #   --quick        corpora of 10 and 100 files, synth of 100 and 1,000 resources, one
-#                  module of 20 and 80 files
+#                  module of 20 and 80 files, one large module of 2 MB instead of 20 MB
 #   --runs N       timed runs per measurement (median reported; default 5)
 #   --no-checkov   skip checkov (no virtualenv, no PyPI)
 #   --checkov-all  also run checkov on the 2,000-file corpus (takes a long time)
@@ -197,6 +197,20 @@ for f in "${SCALE_SIZES[@]}"; do
   SCALE_ROWS+=("| $f | $resources | $(calc '%.2f' "$bytes / 1000000") | $(calc '%.3f' "$MEDIAN") | $us | $(calc '%.2f' "$us / $base_us")× | $(calc '%.1f' "$RSS / 1024") | $CPU% |")
 done
 
+# --- one large module ----------------------------------------------------------------------
+# A single module held whole while it is linted: one file of about 20 MB (54,000 resources;
+# --quick: about 2 MB), in the machine and the human format.
+LARGE_ROWS=()
+if [ "$QUICK" = 1 ]; then LARGE_RESOURCES=5400; else LARGE_RESOURCES=54000; fi
+dir=$WORK/large-module
+summary=$("$BIN/tfstack-corpus" --seed "$SEED" --files 1 --resources-per-file "$LARGE_RESOURCES" --out "$dir")
+eval "$summary"
+log "one large module: one file of $LARGE_RESOURCES resources ($summary)"
+for format in json human; do
+  measure "$RUNS" "$TFSTACK" lint "$dir" --format "$format"
+  LARGE_ROWS+=("| one module, one file | $(calc '%.2f' "$bytes / 1000000") | $resources | $format | $(calc '%.3f' "$MEDIAN") | $(calc '%.1f' "$bytes / 1000000 / $MEDIAN") | $(calc '%.1f' "$RSS / 1024") | $(calc '%.1f' "$RSS / 1024 / ($bytes / 1048576)")× | $CPU% |")
+done
+
 # --- many small modules --------------------------------------------------------------------
 # Public repositories of reusable modules: hundreds of modules of a few small files. The
 # pipeline must keep both cores busy here too (CPU / wall ≥ 1.6 on two cores).
@@ -278,6 +292,12 @@ rm -rf "$WORK/synth-runs"
   echo "| resource files | resources | MB | wall (s) | µs per resource | vs the smallest | peak RSS (MiB) | CPU |"
   echo "|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${SCALE_ROWS[@]}"
+  echo
+  echo "### One large module (\`tfstack lint DIR --format json|human\`, DIR one module of one file)"
+  echo
+  echo "| shape | MB | resources | format | wall (s) | MB/s | peak RSS (MiB) | RSS / input | CPU |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+  printf '%s\n' "${LARGE_ROWS[@]}"
   echo
   echo "### Side by side on the same corpus"
   echo

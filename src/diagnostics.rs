@@ -54,6 +54,9 @@ pub enum CliError {
     #[error(transparent)]
     #[diagnostic(transparent)]
     Synth(#[from] SynthIoError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Write(#[from] crate::write::WriteError),
     #[error("{0} error(s) in stack definitions")]
     #[diagnostic(
         code(tfstack::synth),

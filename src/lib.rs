@@ -26,6 +26,7 @@ pub mod diagnostics;
 pub mod stack_sets;
 pub mod synth;
 pub mod testing;
+pub mod write;
 
 use clap::Parser;
 use diagnostics::StackDiagnostic;

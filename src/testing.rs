@@ -377,7 +377,8 @@ pub fn assert_out_is_fresh(app: &App, out: &Path) {
         .iter()
         .map(|o| format!("{}/{}/", o.name, o.env.name))
         .collect();
-    let report = crate::synth::check_tree(out, &files, &scope);
+    let report = crate::synth::check_tree(out, &files, &scope)
+        .unwrap_or_else(|e| panic!("cannot compare with {}: {e}", out.display()));
     if !report.is_clean() {
         panic!(
             "{} is stale; run `tfstack synth`:\n{}",

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{repository, shown, tfstack_in};
+use common::{mkfifo, repository, shown, tfstack_in};
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
@@ -60,18 +60,6 @@ fn lint(dir: &Path, args: &[&str]) -> Linted {
     }
 }
 
-/// Makes a FIFO; `false` (after saying so) where `mkfifo` is missing.
-fn fifo(path: &Path) -> bool {
-    let made = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .is_ok_and(|s| s.success());
-    if !made {
-        eprintln!("skipped: mkfifo is not available");
-    }
-    made
-}
-
 #[cfg(unix)]
 fn link(target: &str, at: &Path) {
     std::os::unix::fs::symlink(target, at).expect("symlink");
@@ -117,7 +105,7 @@ fn a_fifo_in_a_called_module_is_refused_by_name() {
         ("app/main.tf", "module \"m\" {\n  source = \"../mod\"\n}\n"),
         ("mod/main.tf", LOG_GROUP),
     ]);
-    if !fifo(&dir.path().join("mod/x.tf")) {
+    if !mkfifo(&dir.path().join("mod/x.tf")) {
         return;
     }
     let run = lint(dir.path(), &["app"]);
@@ -140,7 +128,7 @@ fn file_and_templatefile_of_a_fifo_are_noted_not_read() {
         policy_from_template("policy.json")
     );
     let dir = repository(&[("main.tf", &main)]);
-    if !fifo(&dir.path().join("policy.json")) {
+    if !mkfifo(&dir.path().join("policy.json")) {
         return;
     }
     let run = lint(dir.path(), &["."]);
@@ -158,7 +146,7 @@ fn file_and_templatefile_of_a_fifo_are_noted_not_read() {
 #[test]
 fn a_fifo_as_var_file_config_or_baseline_is_refused() {
     let dir = repository(&[("main.tf", LOG_GROUP)]);
-    if fifo(&dir.path().join("pipe")) {
+    if mkfifo(&dir.path().join("pipe")) {
         assert_refused_as_any_named_file(dir.path(), "pipe", "not a regular file (a FIFO)");
     }
 }

@@ -139,3 +139,20 @@ fn init_writes_no_baseline_without_findings() {
     );
     assert!(!clean.path().join("ci/baseline.json").exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn init_never_writes_through_a_link_even_with_force() {
+    let repo = fixture_repository();
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let target = elsewhere.path().join("victim.toml");
+    std::fs::write(&target, "kept\n").expect("write");
+    std::os::unix::fs::symlink(&target, repo.path().join("tfstack.toml")).expect("symlink");
+    let run = tfstack_in(repo.path(), &["init"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+    let run = tfstack_in(repo.path(), &["init", "--force"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&target).expect("read"), "kept\n");
+}

@@ -122,7 +122,7 @@ fn samples() -> Vec<(String, String)> {
                         "x",
                         vec![
                             TraversalOperator::AttributeSplat,
-                            TraversalOperator::Index(Expr::int(0)),
+                            TraversalOperator::Index(Box::new(Expr::int(0))),
                         ],
                     ),
                 ),
@@ -159,22 +159,22 @@ fn samples() -> Vec<(String, String)> {
             )
             .attr(
                 "d",
-                Expr::new(ExprKind::FunctionCall(FunctionCall {
+                Expr::new(ExprKind::FunctionCall(Box::new(FunctionCall {
                     name: "concat".into(),
                     args: vec![Expr::object(vec![("k", Expr::int(1))]), Expr::var("rest")],
                     expand_final: true,
-                })),
+                }))),
             )
             .attr(
                 "e",
-                Expr::new(ExprKind::FunctionCall(FunctionCall {
+                Expr::new(ExprKind::FunctionCall(Box::new(FunctionCall {
                     name: "f".into(),
                     args: vec![
                         Expr::var("a"),
                         Expr::tuple(vec![Expr::object(vec![("k", Expr::int(1))])]),
                     ],
                     expand_final: true,
-                })),
+                }))),
             )
             .attr(
                 "trim",
@@ -287,20 +287,20 @@ fn samples() -> Vec<(String, String)> {
                 "keys",
                 Expr::new(ExprKind::Object(vec![
                     ObjectItem {
-                        key: ObjectKey::Expr(Expr::var("k")),
+                        key: ObjectKey::Expr(Box::new(Expr::var("k"))),
                         value: Expr::int(1),
                         origin: Origin::Generated,
                     },
                     ObjectItem {
-                        key: ObjectKey::Expr(Expr::template(vec![
+                        key: ObjectKey::Expr(Box::new(Expr::template(vec![
                             interp(Expr::var("k")),
                             lit("-x"),
-                        ])),
+                        ]))),
                         value: Expr::int(2),
                         origin: Origin::Generated,
                     },
                     ObjectItem {
-                        key: ObjectKey::Expr(s("Content-Type")),
+                        key: ObjectKey::Expr(Box::new(s("Content-Type"))),
                         value: Expr::int(3),
                         origin: Origin::Generated,
                     },
@@ -310,12 +310,12 @@ fn samples() -> Vec<(String, String)> {
                         origin: Origin::Generated,
                     },
                     ObjectItem {
-                        key: ObjectKey::Expr(s("e\u{301}")),
+                        key: ObjectKey::Expr(Box::new(s("e\u{301}"))),
                         value: Expr::int(5),
                         origin: Origin::Generated,
                     },
                     ObjectItem {
-                        key: ObjectKey::Expr(s("日本")),
+                        key: ObjectKey::Expr(Box::new(s("日本"))),
                         value: Expr::int(6),
                         origin: Origin::Generated,
                     },

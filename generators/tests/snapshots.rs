@@ -20,16 +20,22 @@ fn quoted_keys_escapes_and_templates() {
         origin: Origin::Generated,
     };
     let headers = Expr::new(ExprKind::Object(vec![
-        item(ObjectKey::Expr(s("Content-Type")), s("application/json")),
-        item(ObjectKey::Expr(s("X-Amz-Date")), s("now")),
+        item(
+            ObjectKey::Expr(Box::new(s("Content-Type"))),
+            s("application/json"),
+        ),
+        item(ObjectKey::Expr(Box::new(s("X-Amz-Date"))), s("now")),
         item(
             ObjectKey::Identifier("app.kubernetes.io/name".into()),
             s("api"),
         ),
         item(ObjectKey::Identifier("plain".into()), s("ok")),
-        item(ObjectKey::Expr(Expr::var("dynamic_key")), s("evaluated")),
         item(
-            ObjectKey::Expr(s("日本")),
+            ObjectKey::Expr(Box::new(Expr::var("dynamic_key"))),
+            s("evaluated"),
+        ),
+        item(
+            ObjectKey::Expr(Box::new(s("日本"))),
             s("unicode keys align by grapheme"),
         ),
     ]));
@@ -124,11 +130,11 @@ fn calls_tuples_and_operators() {
         )
         .attr(
             "expand",
-            Expr::new(ExprKind::FunctionCall(FunctionCall {
+            Expr::new(ExprKind::FunctionCall(Box::new(FunctionCall {
                 name: "concat".into(),
                 args: vec![Expr::var("lists")],
                 expand_final: true,
-            })),
+            }))),
         )
         .attr(
             "precedence",
@@ -165,7 +171,7 @@ fn calls_tuples_and_operators() {
                 vec![
                     TraversalOperator::Attribute("web".into()),
                     TraversalOperator::AttributeSplat,
-                    TraversalOperator::Index(Expr::int(0)),
+                    TraversalOperator::Index(Box::new(Expr::int(0))),
                 ],
             ),
         )

@@ -14,13 +14,13 @@ fn directive(d: &str) -> TemplatePart {
 }
 
 fn heredoc_parts(parts: Vec<TemplatePart>, indented: bool) -> Expr {
-    Expr::new(ExprKind::Template(Template {
+    Expr::new(ExprKind::Template(Box::new(Template {
         parts,
         heredoc: Some(Heredoc {
             delimiter: "EOT".into(),
             indented,
         }),
-    }))
+    })))
 }
 
 fn cases() -> Vec<(Expr, &'static str)> {

@@ -89,7 +89,9 @@ pub enum PackageSource {
 impl Module {
     /// A module of `config` loaded from `files` in `dir`: no variable values, no known
     /// environment, `file()` reading the disk. The `with_*` methods set the rest.
-    pub fn new(dir: PathBuf, config: Config, files: SourceFiles) -> Module {
+    pub fn new(dir: PathBuf, mut config: Config, files: SourceFiles) -> Module {
+        // The blocks stay for the whole lint of the module: no spare capacity.
+        config.blocks.shrink_to_fit();
         Module::shared(dir, Arc::new(config), files)
     }
 

@@ -486,7 +486,7 @@ mod tests {
         let dir = std::path::Path::new("stack");
         let mut sources = RustSources::default();
         let at = |line, column| {
-            Origin::Rust(RustLocation {
+            Origin::rust(RustLocation {
                 file: THIS_FILE,
                 line,
                 column,
@@ -515,7 +515,7 @@ mod tests {
         );
         assert!(past_the_end.source.is_none());
         // A file that cannot be read is remembered as such.
-        let missing = Origin::Rust(RustLocation {
+        let missing = Origin::rust(RustLocation {
             file: "no/such/file.rs",
             line: 3,
             column: 9,

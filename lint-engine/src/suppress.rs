@@ -61,7 +61,7 @@ impl InlineSuppression {
         InlineSuppression {
             rules: vec![rule.to_string()],
             reason: reason.to_string(),
-            origin: Origin::Rust(location),
+            origin: Origin::rust(location),
             file_line: None,
             address: Some(address.to_string()),
             until: None,

@@ -301,11 +301,13 @@ impl<'a> Evaluator<'a> {
                             .as_str()
                             .map(str::to_string)
                             .or_else(|| match &member.key {
-                                ObjectKey::Expr(Expr {
-                                    kind: ExprKind::Traversal(t),
-                                    ..
-                                }) if t.operators.is_empty() => Some(t.root.clone()),
-                                _ => None,
+                                ObjectKey::Expr(key) => match &key.kind {
+                                    ExprKind::Traversal(t) if t.operators.is_empty() => {
+                                        Some(t.root.clone())
+                                    }
+                                    _ => None,
+                                },
+                                ObjectKey::Identifier(_) => None,
                             })
                     else {
                         continue;

@@ -80,11 +80,11 @@ pub struct Statement {
 impl Statement {
     #[track_caller]
     pub fn allow() -> Self {
-        Statement::new(Effect::Allow, Origin::Rust(RustLocation::caller()))
+        Statement::new(Effect::Allow, Origin::rust(RustLocation::caller()))
     }
     #[track_caller]
     pub fn deny() -> Self {
-        Statement::new(Effect::Deny, Origin::Rust(RustLocation::caller()))
+        Statement::new(Effect::Deny, Origin::rust(RustLocation::caller()))
     }
     pub fn new(effect: Effect, origin: Origin) -> Self {
         Statement {

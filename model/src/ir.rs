@@ -50,7 +50,46 @@ pub struct Block {
     /// Suppression comments above the block (`tfstack:ignore[RULE] reason`, without `#`):
     /// a typed stack's suppressions, which the HCL printer writes and the HCL loader reads
     /// back (only these: other comments are not part of the IR).
-    pub comments: Vec<String>,
+    pub comments: Comments,
+}
+
+/// A block's suppression comments. Nearly every block has none, so they take one pointer
+/// in the block instead of a vector's three words: a module's IR is held whole while it
+/// is linted.
+#[derive(Clone, Debug, Default, PartialEq)]
+// A boxed vector is one word; `Box<[String]>` would be two.
+#[allow(clippy::box_collection)]
+pub struct Comments(Option<Box<Vec<String>>>);
+
+impl Comments {
+    /// Adds a comment below the others.
+    pub fn push(&mut self, comment: String) {
+        self.0.get_or_insert_with(Box::default).push(comment);
+    }
+
+    /// The comments, top to bottom.
+    pub fn as_slice(&self) -> &[String] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+
+    /// The comments, top to bottom.
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.as_slice().iter()
+    }
+}
+
+impl From<Vec<String>> for Comments {
+    fn from(comments: Vec<String>) -> Self {
+        Comments((!comments.is_empty()).then(|| Box::new(comments)))
+    }
+}
+
+impl<'a> IntoIterator for &'a Comments {
+    type Item = &'a String;
+    type IntoIter = std::slice::Iter<'a, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 impl Block {
@@ -60,7 +99,7 @@ impl Block {
             labels,
             body: Body::default(),
             origin: Origin::Generated,
-            comments: Vec::new(),
+            comments: Comments::default(),
         }
     }
     pub fn with_origin(mut self, origin: Origin) -> Self {
@@ -247,10 +286,10 @@ pub enum ExprKind {
     /// A string literal, unescaped: a literal `${` in it is text, and the generator escapes it.
     String(String),
     /// A string or heredoc with interpolations or directives.
-    Template(Template),
+    Template(Box<Template>),
     /// A reference: `aws_sqs_queue.dlq.arn`, `var.region`, `local.name`, `path.module`.
-    Traversal(Traversal),
-    FunctionCall(FunctionCall),
+    Traversal(Box<Traversal>),
+    FunctionCall(Box<FunctionCall>),
     Conditional(Box<Conditional>),
     Unary(UnaryOperator, Box<Expr>),
     Binary(Box<BinaryOperation>),
@@ -361,7 +400,7 @@ pub struct BinaryOperation {
 #[derive(Clone, Debug, PartialEq)]
 pub enum ObjectKey {
     Identifier(String),
-    Expr(Expr),
+    Expr(Box<Expr>),
 }
 
 impl ObjectKey {
@@ -369,11 +408,10 @@ impl ObjectKey {
     pub fn as_str(&self) -> Option<&str> {
         match self {
             ObjectKey::Identifier(s) => Some(s),
-            ObjectKey::Expr(Expr {
-                kind: ExprKind::String(s),
-                ..
-            }) => Some(s),
-            _ => None,
+            ObjectKey::Expr(e) => match &e.kind {
+                ExprKind::String(s) => Some(s),
+                _ => None,
+            },
         }
     }
 }
@@ -437,7 +475,7 @@ pub enum TraversalOperator {
     /// `.name`
     Attribute(String),
     /// `[expr]`
-    Index(Expr),
+    Index(Box<Expr>),
     /// `.0`
     LegacyIndex(u64),
     /// `.*`
@@ -537,7 +575,9 @@ impl Expr {
     }
     /// A reference: `Expr::reference("aws_sqs_queue", &["dlq", "arn"])`.
     pub fn reference(root: &str, attributes: &[&str]) -> Self {
-        Expr::new(ExprKind::Traversal(Traversal::new(root, attributes)))
+        Expr::new(ExprKind::Traversal(Box::new(Traversal::new(
+            root, attributes,
+        ))))
     }
     /// `var.name`
     pub fn var(name: &str) -> Self {
@@ -553,18 +593,18 @@ impl Expr {
     }
     /// A call of a Terraform function.
     pub fn call(name: &str, args: Vec<Expr>) -> Self {
-        Expr::new(ExprKind::FunctionCall(FunctionCall {
+        Expr::new(ExprKind::FunctionCall(Box::new(FunctionCall {
             name: name.to_string(),
             args,
             expand_final: false,
-        }))
+        })))
     }
     /// A template of literal text and interpolated expressions.
     pub fn template(parts: Vec<TemplatePart>) -> Self {
-        Expr::new(ExprKind::Template(Template {
+        Expr::new(ExprKind::Template(Box::new(Template {
             parts,
             heredoc: None,
-        }))
+        })))
     }
     /// `"${path.module}/<relative>"`
     pub fn module_path(relative: &str) -> Self {
@@ -621,7 +661,7 @@ impl Expr {
         let mut out = Vec::new();
         self.visit(&mut |e| {
             if let ExprKind::Traversal(t) = &e.kind {
-                out.push(t);
+                out.push(&**t);
             }
         });
         out
@@ -746,7 +786,7 @@ impl ObjectKey {
         if is_identifier(&name) {
             ObjectKey::Identifier(name)
         } else {
-            ObjectKey::Expr(Expr::string(name))
+            ObjectKey::Expr(Box::new(Expr::string(name)))
         }
     }
 }
@@ -804,11 +844,30 @@ impl From<bool> for Expr {
 }
 impl From<Traversal> for Expr {
     fn from(t: Traversal) -> Self {
-        Expr::new(ExprKind::Traversal(t))
+        Expr::new(ExprKind::Traversal(Box::new(t)))
     }
 }
 impl<T: Into<Expr>> From<Vec<T>> for Expr {
     fn from(v: Vec<T>) -> Self {
         Expr::tuple(v.into_iter().map(Into::into).collect())
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    /// A module's IR is held whole while it is linted: these sizes are what one large
+    /// module costs per node (BENCHMARKS.md), so they only shrink.
+    #[test]
+    fn nodes_stay_small() {
+        use std::mem::size_of;
+        assert!(size_of::<Origin>() <= 16);
+        assert!(size_of::<Expr>() <= 48);
+        assert!(size_of::<Structure>() <= 96);
+        assert!(size_of::<TemplatePart>() <= 48);
+        assert!(size_of::<TraversalOperator>() <= 24);
+        assert!(size_of::<ObjectItem>() <= 88);
+        assert!(size_of::<crate::Value>() <= 104);
     }
 }

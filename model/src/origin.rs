@@ -1,9 +1,10 @@
 //! Where a piece of the IR came from: a byte span in a file, the Rust line that built it,
 //! or nothing (created by tfstack itself).
 
+use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A half-open byte range in a source file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -61,6 +62,26 @@ impl RustLocation {
     }
 }
 
+impl RustLocation {
+    /// This location as a `'static` reference shared by every origin that names it: an
+    /// [`Origin`] holds the reference (8 bytes), not the location (24). Each distinct
+    /// location is stored once for the life of the process; there are as many as there
+    /// are places in Rust code that build constructs.
+    pub fn interned(self) -> &'static RustLocation {
+        static TABLE: OnceLock<Mutex<HashSet<&'static RustLocation>>> = OnceLock::new();
+        let mut table = TABLE
+            .get_or_init(Default::default)
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(found) = table.get(&self) {
+            return found;
+        }
+        let stored: &'static RustLocation = Box::leak(Box::new(self));
+        table.insert(stored);
+        stored
+    }
+}
+
 impl fmt::Display for RustLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.file, self.line, self.column)
@@ -92,6 +113,8 @@ impl SourceFile {
                     v.push((i + 1) as u32);
                 }
             }
+            // No spare capacity: a large file's table stays for the whole lint of its module.
+            v.shrink_to_fit();
             v
         })
     }
@@ -248,8 +271,8 @@ impl SourceFiles {
 pub enum Origin {
     /// A byte span in a loaded file.
     File { file: FileId, span: Span },
-    /// The Rust line of a typed construct.
-    Rust(RustLocation),
+    /// The Rust line of a typed construct ([`Origin::rust`] makes one).
+    Rust(&'static RustLocation),
     /// Made by tfstack, with no place of its own (callers fall back to the enclosing origin).
     #[default]
     Generated,
@@ -269,7 +292,11 @@ impl std::hash::Hash for Origin {
 impl Origin {
     #[track_caller]
     pub fn caller() -> Self {
-        Origin::Rust(RustLocation::caller())
+        Origin::rust(RustLocation::caller())
+    }
+    /// The origin of a Rust line.
+    pub fn rust(location: RustLocation) -> Self {
+        Origin::Rust(location.interned())
     }
     pub fn file(file: FileId, span: impl Into<Span>) -> Self {
         Origin::File {

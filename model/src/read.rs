@@ -23,6 +23,8 @@ pub enum ReadError {
     Io(io::Error),
     /// Not a regular file: what it is (`a FIFO`, `a character device`, …).
     NotRegular(&'static str),
+    /// A symbolic link where links are not followed ([`read_bytes_no_follow`]).
+    Link,
     /// Larger than the limit, in bytes.
     TooLarge(u64),
     /// Not UTF-8 text: the valid prefix, and the offset of the first bad byte.
@@ -39,6 +41,7 @@ impl ReadError {
             ReadError::NotRegular(kind) => {
                 format!("not a regular file ({kind}); tfstack reads regular files only")
             }
+            ReadError::Link => "a symbolic link, which is not followed here".to_string(),
             ReadError::TooLarge(limit) => format!(
                 "file is larger than the read limit of {}",
                 describe_size(*limit)
@@ -135,10 +138,17 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     Ok(bytes as u64)
 }
 
-/// What a file type is, for messages.
-fn kind_of(file_type: std::fs::FileType) -> &'static str {
+/// What a file type is, in words (`a FIFO`, `a symbolic link`, …), for messages about
+/// what tfstack refuses to read or write.
+pub fn kind_of(file_type: std::fs::FileType) -> &'static str {
+    if file_type.is_symlink() {
+        return "a symbolic link";
+    }
     if file_type.is_dir() {
         return "a directory";
+    }
+    if file_type.is_file() {
+        return "a regular file";
     }
     #[cfg(unix)]
     {
@@ -156,27 +166,48 @@ fn kind_of(file_type: std::fs::FileType) -> &'static str {
             return "a socket";
         }
     }
-    "not a file"
+    "neither a file nor a directory"
+}
+
+/// Whether opening a path follows a symbolic link at the path itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Links {
+    Follow,
+    Refuse,
 }
 
 /// Opens `path` for reading without blocking (a FIFO without a writer would block the
-/// open itself) and without making a terminal the controlling one.
-fn open(path: &Path) -> Result<File, ReadError> {
+/// open itself) and without making a terminal the controlling one; with [`Links::Refuse`]
+/// the open itself refuses a link at `path`.
+fn open(path: &Path, links: Links) -> Result<File, ReadError> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
+        let no_follow = match links {
+            Links::Follow => 0,
+            Links::Refuse => libc::O_NOFOLLOW,
+        };
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | no_follow);
     }
     match options.open(path) {
         Ok(file) => Ok(file),
-        // A socket cannot be opened (ENXIO): say what it is. The metadata only words the
-        // refusal; the decision was the failed open's.
-        Err(e) => match std::fs::metadata(path) {
-            Ok(meta) if !meta.is_file() => Err(ReadError::NotRegular(kind_of(meta.file_type()))),
-            _ => Err(ReadError::Io(e)),
-        },
+        // A socket cannot be opened (ENXIO), nor a link with O_NOFOLLOW (ELOOP): say what
+        // it is. The metadata only words the refusal; the decision was the failed open's.
+        Err(e) => {
+            let meta = match links {
+                Links::Follow => std::fs::metadata(path),
+                Links::Refuse => std::fs::symlink_metadata(path),
+            };
+            match meta {
+                Ok(meta) if meta.file_type().is_symlink() => Err(ReadError::Link),
+                Ok(meta) if !meta.is_file() => {
+                    Err(ReadError::NotRegular(kind_of(meta.file_type())))
+                }
+                _ => Err(ReadError::Io(e)),
+            }
+        }
     }
 }
 
@@ -184,7 +215,17 @@ fn open(path: &Path) -> Result<File, ReadError> {
 /// checked on the open handle, then read up to `limit + 1` bytes (one more tells a file
 /// over the limit from one at it).
 pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
-    let file = open(path)?;
+    read_opened(open(path, Links::Follow)?, limit)
+}
+
+/// [`read_bytes`] without following a link at `path` ([`ReadError::Link`]): for files in
+/// a tree tfstack also writes, where a link could aim a later write elsewhere.
+pub fn read_bytes_no_follow(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    read_opened(open(path, Links::Refuse)?, limit)
+}
+
+/// At most `limit` bytes of an open file, which must be a regular file.
+fn read_opened(file: File, limit: u64) -> Result<Vec<u8>, ReadError> {
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(ReadError::NotRegular(kind_of(meta.file_type())));
@@ -377,6 +418,23 @@ mod tests {
         let start = std::time::Instant::now();
         assert!(message(read_text(&link, DEFAULT_READ_LIMIT)).contains("a character device"));
         assert!(start.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_is_refused_where_links_are_not_followed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let target = dir.path().join("target.json");
+        std::fs::write(&target, "{}").expect("write");
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink(&target, &link).expect("symlink");
+        assert_eq!(read_bytes(&link, 64).expect("followed"), b"{}");
+        assert_eq!(
+            read_bytes_no_follow(&target, 64).expect("a regular file"),
+            b"{}"
+        );
+        let refused = read_bytes_no_follow(&link, 64).expect_err("a link");
+        assert!(matches!(refused, ReadError::Link), "{}", refused.message());
     }
 
     #[cfg(unix)]

@@ -5,7 +5,7 @@
 use super::lint::{load_config, working_directory};
 use crate::cli::InitArgs;
 use crate::diagnostics::{print_stdout, CliError};
-use crate::synth::{prepare_atomic, SynthIoError};
+use crate::write::{self, WriteError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use tfstack_lint_engine::baseline::Baseline;
@@ -310,20 +310,16 @@ fn count(n: usize, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
-/// Writes `bytes` to `path` atomically: over an existing file only when `replace`.
+/// Writes `bytes` to `path` atomically: over an existing regular file only when
+/// `replace` (never through a link, never over a FIFO or directory).
 fn write_new(path: &Path, bytes: &[u8], replace: bool) -> Result<(), CliError> {
-    let prepared = prepare_atomic(path, bytes)?;
     let written = if replace {
-        prepared.persist(path)
+        write::replace_file(path, bytes)
     } else {
-        prepared.persist_new(path)
+        write::create_file(path, bytes)
     };
     match written {
-        Err(SynthIoError::Write { source, .. })
-            if source.kind() == std::io::ErrorKind::AlreadyExists =>
-        {
-            Err(CliError::InitExists(path.to_path_buf()))
-        }
+        Err(WriteError::Exists { .. }) => Err(CliError::InitExists(path.to_path_buf())),
         other => Ok(other?),
     }
 }

@@ -191,7 +191,7 @@ pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
     ShownPaths::new(&root, &cwd).apply(&mut report);
     if let Some(path) = &args.write_baseline {
         let baseline = Baseline::from_report(&report);
-        crate::synth::write_atomic(path, baseline.to_json().as_bytes())?;
+        crate::write::replace_file(path, baseline.to_json().as_bytes())?;
         eprintln!(
             "wrote {} finding(s) to {}",
             baseline.findings.len(),

@@ -63,7 +63,7 @@ pub fn run(app: &App, args: &ReviewArgs, color: bool) -> Result<i32, CliError> {
     .map_err(review_error)?;
     match &args.out {
         Some(path) => {
-            crate::synth::write_atomic(path, text.as_bytes())?;
+            crate::write::replace_file(path, text.as_bytes())?;
             eprintln!("wrote the review to {}", path.display());
         }
         None => print_stdout(&text)?,

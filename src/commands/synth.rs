@@ -40,7 +40,7 @@ pub fn run(app: &App, args: &SynthArgs, color: bool) -> Result<i32, CliError> {
         .map(|o| format!("{}/{}/", o.name, o.env.name))
         .collect();
     if args.check {
-        let check = synth::check_tree(&args.out, &files, &scope);
+        let check = synth::check_tree(&args.out, &files, &scope)?;
         if check.is_clean() {
             print_stdout(&format!(
                 "{}: up to date ({} files)\n",
@@ -54,8 +54,12 @@ pub fn run(app: &App, args: &SynthArgs, color: bool) -> Result<i32, CliError> {
         }
     } else {
         let written = synth::write_tree(&args.out, &files, &scope)?;
+        let cleaned = match written.cleaned.len() {
+            0 => String::new(),
+            n => format!(", {n} temporary file(s) of an interrupted synth removed"),
+        };
         print_stdout(&format!(
-            "{}: {} written, {} unchanged, {} removed\n",
+            "{}: {} written, {} unchanged, {} removed{cleaned}\n",
             args.out.display(),
             written.written.len(),
             written.unchanged,

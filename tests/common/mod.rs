@@ -26,6 +26,18 @@ pub fn has_program(program: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Makes a FIFO at `path`; `false` (after saying so) where `mkfifo` fails or is missing.
+pub fn mkfifo(path: &Path) -> bool {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !made {
+        eprintln!("skipped: mkfifo failed, no FIFO at {}", path.display());
+    }
+    made
+}
+
 /// Every root module under `out/` (`out/<stack>/<env>`).
 pub fn out_modules(root: &Path) -> Vec<PathBuf> {
     modules_under(&root.join("out"))

@@ -102,8 +102,8 @@ fn number() -> impl Strategy<Value = Expr> {
 fn traversal() -> impl Strategy<Value = Expr> {
     let op = prop_oneof![
         4 => ident().prop_map(TraversalOperator::Attribute),
-        1 => (0i64..5).prop_map(|i| TraversalOperator::Index(Expr::int(i))),
-        1 => label().prop_map(|k| TraversalOperator::Index(Expr::string(k))),
+        1 => (0i64..5).prop_map(|i| TraversalOperator::Index(Box::new(Expr::int(i)))),
+        1 => label().prop_map(|k| TraversalOperator::Index(Box::new(Expr::string(k)))),
         1 => (0u64..3).prop_map(TraversalOperator::LegacyIndex),
         1 => Just(TraversalOperator::AttributeSplat),
         1 => Just(TraversalOperator::FullSplat),
@@ -124,10 +124,10 @@ fn traversal() -> impl Strategy<Value = Expr> {
         proptest::collection::vec(op, 0..4).prop_filter("nested splat", one_splat),
     )
         .prop_map(|(root, operators)| {
-            Expr::new(ExprKind::Traversal(Traversal {
+            Expr::new(ExprKind::Traversal(Box::new(Traversal {
                 operators,
                 ..Traversal::new(root, &[])
-            }))
+            })))
         })
 }
 
@@ -151,10 +151,10 @@ fn leaf() -> impl Strategy<Value = Expr> {
 fn object_key() -> impl Strategy<Value = ObjectKey> {
     prop_oneof![
         3 => name().prop_map(ObjectKey::Identifier),
-        2 => text().prop_map(|t| ObjectKey::Expr(Expr::string(t))),
+        2 => text().prop_map(|t| ObjectKey::Expr(Box::new(Expr::string(t)))),
         1 => select(vec!["Content-Type", "é", "e\u{301}", "\u{301}x", "日本語", "a b", "x.y"])
-            .prop_map(|t| ObjectKey::Expr(Expr::string(t))),
-        1 => traversal().prop_map(ObjectKey::Expr),
+            .prop_map(|t| ObjectKey::Expr(Box::new(Expr::string(t)))),
+        1 => traversal().prop_map(|e| ObjectKey::Expr(Box::new(e))),
     ]
 }
 
@@ -218,7 +218,7 @@ pub fn expr() -> impl Strategy<Value = Expr> {
             )
                 .prop_map(|(name, args, expand)| {
                     let expand_final = expand && !args.is_empty();
-                    Expr::new(ExprKind::FunctionCall(FunctionCall { name, args, expand_final }))
+                    Expr::new(ExprKind::FunctionCall(Box::new(FunctionCall { name, args, expand_final })))
                 }),
             1 => (inner.clone(), inner.clone(), inner.clone())
                 .prop_map(|(c, t, f)| Expr::conditional(c, t, f)),
@@ -229,10 +229,10 @@ pub fn expr() -> impl Strategy<Value = Expr> {
             1 => inner.clone().prop_map(|e| Expr::new(ExprKind::Parenthesis(Box::new(e)))),
             2 => parts.prop_map(Expr::template),
             2 => (heredoc_parts, prop_oneof![Just("EOT".to_string()), Just("POLICY".to_string()), Just("bad delim".to_string())], any::<bool>())
-                .prop_map(|(parts, delimiter, indented)| Expr::new(ExprKind::Template(Template {
+                .prop_map(|(parts, delimiter, indented)| Expr::new(ExprKind::Template(Box::new(Template {
                     parts,
                     heredoc: Some(Heredoc { delimiter, indented }),
-                }))),
+                })))),
         ]
     })
 }

@@ -16,20 +16,20 @@ pub fn interp(e: Expr) -> TemplatePart {
 }
 
 pub fn heredoc(text: &str, indented: bool) -> Expr {
-    Expr::new(ExprKind::Template(Template {
+    Expr::new(ExprKind::Template(Box::new(Template {
         parts: vec![lit(text)],
         heredoc: Some(Heredoc {
             delimiter: "EOT".into(),
             indented,
         }),
-    }))
+    })))
 }
 
 pub fn traversal(root: &str, ops: Vec<TraversalOperator>) -> Expr {
-    Expr::new(ExprKind::Traversal(Traversal {
+    Expr::new(ExprKind::Traversal(Box::new(Traversal {
         operators: ops,
         ..Traversal::new(root, &[])
-    }))
+    })))
 }
 
 pub fn labels(ls: &[&str]) -> Vec<String> {
@@ -121,7 +121,7 @@ pub fn representative() -> Vec<Block> {
         .attr("ami", Expr::var("ami"))
         .attr(
             "user_data",
-            Expr::new(ExprKind::Template(Template {
+            Expr::new(ExprKind::Template(Box::new(Template {
                 parts: vec![
                     lit("#!/bin/bash\necho \"${HOME}\" > /tmp/home\necho "),
                     interp(Expr::var("greeting")),
@@ -131,7 +131,7 @@ pub fn representative() -> Vec<Block> {
                     delimiter: "EOF".into(),
                     indented: true,
                 }),
-            })),
+            }))),
         )
         .attr("instance_type", s("t3.micro"))
         .attr(

@@ -636,6 +636,8 @@ pub fn load_dir(files: &[PathBuf], reader: &Reader) -> LoadedDir {
             .unwrap_or_default();
         (!n.starts_with("terraform.tfvars"), n)
     });
+    // The blocks stay for the whole lint of the module: no spare capacity.
+    config.blocks.shrink_to_fit();
     LoadedDir {
         config: Arc::new(config),
         sources,

@@ -499,8 +499,8 @@ fn remap(
 ) -> Value {
     let location = map.get(pointer.as_str()).copied().or(inherited);
     if let Some(loc) = location {
-        v.origin = Origin::Rust(loc);
-        v.key_origin = Origin::Rust(loc);
+        v.origin = Origin::rust(loc);
+        v.key_origin = Origin::rust(loc);
     }
     let parent_len = pointer.len();
     let mut child = |x: Value, segment: &dyn std::fmt::Display| {

@@ -143,7 +143,7 @@ impl S3Backend {
         }
         Block::new("terraform", vec![])
             .block(backend)
-            .with_origin(crate::origin::Origin::Rust(location))
+            .with_origin(crate::origin::Origin::rust(location))
     }
 
     /// The `config` of a `terraform_remote_state` that reads `stack`'s state in `env`.

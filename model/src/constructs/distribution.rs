@@ -327,7 +327,7 @@ impl DistributionBuilder {
         for (bucket, key_pattern, at) in readers {
             let source = policy_string(&resource.arn());
             bucket.add_policy_statement(
-                Statement::new(Effect::Allow, Origin::Rust(at))
+                Statement::new(Effect::Allow, Origin::rust(at))
                     .sid(format!("CloudFrontReads{}", super::naming::camel(&self.id)))
                     .principal(Principal::service("cloudfront.amazonaws.com"))
                     .actions(["s3:GetObject"])

@@ -178,7 +178,7 @@ impl HttpApi {
             let mut e = name.attr("domain_name_configuration");
             if let crate::ir::ExprKind::Traversal(t) = &mut e.kind {
                 t.operators
-                    .push(crate::ir::TraversalOperator::Index(Expr::int(0)));
+                    .push(crate::ir::TraversalOperator::Index(Box::new(Expr::int(0))));
                 t.operators.push(crate::ir::TraversalOperator::Attribute(
                     attribute.to_string(),
                 ));

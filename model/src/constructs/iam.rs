@@ -39,7 +39,7 @@ impl Role {
         }
         let trust = PolicyDocument::new(vec![Statement::new(
             crate::iam::Effect::Allow,
-            Origin::Rust(location),
+            Origin::rust(location),
         )
         .sid("AssumeRole")
         .principal(Principal::service(service))
@@ -122,7 +122,7 @@ impl Role {
                 );
             }
         }
-        let statement = Statement::new(crate::iam::Effect::Allow, Origin::Rust(location))
+        let statement = Statement::new(crate::iam::Effect::Allow, Origin::rust(location))
             .sid(sid)
             .actions(actions.iter().copied())
             .resources(["*"]);
@@ -159,7 +159,7 @@ impl Role {
             }
             texts.push(policy_text(r));
         }
-        let statement = Statement::new(crate::iam::Effect::Allow, Origin::Rust(location))
+        let statement = Statement::new(crate::iam::Effect::Allow, Origin::rust(location))
             .sid(sid)
             .actions(actions.iter().copied())
             .resources(texts);
@@ -339,7 +339,7 @@ pub(crate) fn resource_policy_file(
         .iter()
         .enumerate()
         .filter_map(|(i, s)| match s.origin {
-            Origin::Rust(l) => Some((format!("/Statement/{i}"), l)),
+            Origin::Rust(l) => Some((format!("/Statement/{i}"), *l)),
             _ => None,
         })
         .collect();
@@ -367,7 +367,7 @@ pub(crate) fn resource_policy_file(
 fn record_reference_uses(stack: &Stack, doc: &mut PolicyDocument) {
     let mut uses: Vec<(String, RustLocation)> = Vec::new();
     for statement in doc.statements.iter_mut() {
-        let Origin::Rust(location) = statement.origin else {
+        let Origin::Rust(&location) = statement.origin else {
             continue;
         };
         let mut single = PolicyDocument::new(vec![statement.clone()]);

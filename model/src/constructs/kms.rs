@@ -208,7 +208,7 @@ impl Key {
             policy_string(&partition),
             named_placeholder("account_id", &account)
         );
-        let mut statements = vec![Statement::new(Effect::Allow, Origin::Rust(location))
+        let mut statements = vec![Statement::new(Effect::Allow, Origin::rust(location))
             .sid("AccountAdministersKeyAndDelegatesToIam")
             .principal(Principal::Map(BTreeMap::from([(
                 "AWS".to_string(),
@@ -219,7 +219,7 @@ impl Key {
         for s in self.0.services.borrow().iter() {
             let mut actions = s.actions.clone();
             actions.sort();
-            let mut st = Statement::new(Effect::Allow, Origin::Rust(s.location))
+            let mut st = Statement::new(Effect::Allow, Origin::rust(s.location))
                 .sid(s.sid.clone())
                 .principal(Principal::service(&s.service))
                 .actions(actions)

@@ -283,7 +283,7 @@ impl Queue {
         for (i, (service, source, location)) in senders.iter().enumerate() {
             let sid = format!("Allow{}Send{}", camel(&service_slug(service)), i + 1);
             statements.push(
-                Statement::new(Effect::Allow, Origin::Rust(*location))
+                Statement::new(Effect::Allow, Origin::rust(*location))
                     .sid(sid)
                     .principal(Principal::service(service))
                     .actions(["sqs:SendMessage"])

@@ -372,7 +372,7 @@ impl Stack {
                 );
             }
         }
-        s.blocks.push(block.with_origin(Origin::Rust(location)));
+        s.blocks.push(block.with_origin(Origin::rust(location)));
         r
     }
 
@@ -567,7 +567,7 @@ impl Stack {
                 .attr("description", description)
                 .attr("type", Expr::reference("string", &[]))
                 .attr("default", default)
-                .with_origin(Origin::Rust(location)),
+                .with_origin(Origin::rust(location)),
         );
         Expr::var(name)
     }
@@ -608,7 +608,7 @@ impl Stack {
         let block = Block::new("output", vec![name.to_string()])
             .attr("description", description)
             .attr("value", value.into())
-            .with_origin(Origin::Rust(location));
+            .with_origin(Origin::rust(location));
         self.0.borrow_mut().outputs.push(block);
     }
 
@@ -808,7 +808,7 @@ impl Stack {
                         let Some(addr) = t.resource_address() else {
                             continue;
                         };
-                        let Origin::Rust(loc) = block.origin else {
+                        let Origin::Rust(&loc) = block.origin else {
                             continue;
                         };
                         if t.declared_in.0.is_some_and(|id| id != s.id) {

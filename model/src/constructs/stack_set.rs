@@ -163,7 +163,7 @@ impl StackSet {
             let state = stack.0.borrow();
             for block in state.blocks.iter().chain(state.outputs.iter()) {
                 let block_location = match block.origin {
-                    Origin::Rust(l) => Some(l),
+                    Origin::Rust(l) => Some(*l),
                     _ => None,
                 };
                 let mut seen = BTreeSet::new();
@@ -384,7 +384,7 @@ fn export_name(text: &str) -> String {
 }
 
 fn origin_of(r: &CrossReference) -> Origin {
-    r.location.map(Origin::Rust).unwrap_or_default()
+    r.location.map(Origin::rust).unwrap_or_default()
 }
 
 /// `data "terraform_remote_state" "<producer>"` reading the producer's state in `env`.

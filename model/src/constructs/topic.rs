@@ -230,7 +230,7 @@ impl Topic {
             .sqs_managed_sse_enabled(true);
         let queue = stack.declare_typed(&id, queue, location);
         let document = PolicyDocument::new(vec![
-            Statement::new(Effect::Allow, Origin::Rust(location))
+            Statement::new(Effect::Allow, Origin::rust(location))
                 .sid("TopicSendsUndeliverable")
                 .principal(Principal::service("sns.amazonaws.com"))
                 .actions(["sqs:SendMessage"])
@@ -266,7 +266,7 @@ pub(crate) fn deny_insecure_transport(
     resource: &Expr,
     location: RustLocation,
 ) -> Statement {
-    Statement::new(Effect::Deny, Origin::Rust(location))
+    Statement::new(Effect::Deny, Origin::rust(location))
         .sid("DenyInsecureTransport")
         .principal(Principal::Anyone)
         .actions([action])
@@ -337,7 +337,7 @@ impl Topic {
             let arns: Vec<String> = sources.iter().map(|(a, _)| policy_string(a)).collect();
             let arns: Vec<&str> = arns.iter().map(String::as_str).collect();
             statements.push(
-                Statement::new(Effect::Allow, Origin::Rust(*first))
+                Statement::new(Effect::Allow, Origin::rust(*first))
                     .sid("CloudWatchAlarmsPublish")
                     .principal(Principal::service("cloudwatch.amazonaws.com"))
                     .actions(["sns:Publish"])

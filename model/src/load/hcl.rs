@@ -29,7 +29,92 @@ impl std::fmt::Display for ParseError {
 impl std::error::Error for ParseError {}
 
 /// Parses a whole HCL file into an IR body (top-level blocks and, for `.tfvars`, attributes).
+///
+/// A large file is parsed in pieces of about [`PIECE`] bytes cut between top-level blocks,
+/// each piece's syntax tree dropped once it is converted: hcl-edit's tree takes about 20
+/// times the text, the IR a fraction of that. The pieces give the same IR as the whole
+/// (see [`next_cut`]); a file that does not parse is parsed whole, so errors are the
+/// whole file's. Each top-level block gets the suppression comments above it, read from
+/// the whole text wherever the cuts fall.
 pub fn parse_body(text: &str, file: FileId) -> Result<ir::Body, ParseError> {
+    let body = parse_in_pieces(text, file, PIECE)?;
+    Ok(with_suppression_comments(body, text))
+}
+
+/// The size of the pieces a large file is parsed in.
+const PIECE: usize = 256 * 1024;
+
+/// [`parse_body`] with pieces of `size` bytes. A piece that does not parse was cut inside
+/// a structure (a heredoc holding `}` alone on a line, say) or holds an error: it is
+/// tried again twice as long, so that retries cost at most twice the text they cover;
+/// one that reaches the end of the file and still fails sends the file to the whole
+/// parse for its error.
+fn parse_in_pieces(text: &str, file: FileId, size: usize) -> Result<ir::Body, ParseError> {
+    let mut out = ir::Body::default();
+    let mut start = 0;
+    let mut length = size;
+    while start < text.len() {
+        let end = next_cut(text, start.saturating_add(length)).unwrap_or(text.len());
+        if start == 0 && end == text.len() {
+            return parse_whole(text, file);
+        }
+        let Some(piece) = text.get(start..end) else {
+            return parse_whole(text, file);
+        };
+        match hcl_edit::parser::parse_body(piece) {
+            Ok(body) => {
+                let loader = Loader {
+                    file,
+                    text: piece,
+                    base: start,
+                };
+                out.items.extend(loader.body(&body).items);
+                start = end;
+                length = size;
+            }
+            Err(_) if end < text.len() => length = length.saturating_mul(2),
+            Err(_) => return parse_whole(text, file),
+        }
+    }
+    Ok(out)
+}
+
+/// The first place at or after `from` where a top-level block seems to start: after a
+/// line that is `}` alone, when the next line that is not blank begins with a letter or
+/// `_`, as `terraform fmt` writes blocks. A cut inside a structure leaves a piece with an
+/// unclosed block, string, heredoc or comment, which does not parse; when a piece that
+/// starts at top level parses, it ends with complete structures and the next piece starts
+/// at top level again, so the pieces together are the whole file's structures.
+fn next_cut(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let rest = bytes.get(from..)?;
+    let mut at = 0;
+    while let Some(i) = find(rest.get(at..)?, b"\n}") {
+        let after = from + at + i + 2;
+        at += i + 2;
+        let cut = match bytes.get(after..after + 2) {
+            Some([b'\n', _]) => after + 1,
+            Some(b"\r\n") => after + 2,
+            _ => continue,
+        };
+        let next = bytes
+            .get(cut..)?
+            .iter()
+            .find(|b| !matches!(b, b'\n' | b'\r'))?;
+        if next.is_ascii_alphabetic() || *next == b'_' {
+            return Some(cut);
+        }
+    }
+    None
+}
+
+/// The offset of `needle` in `haystack`.
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// [`parse_body`] of the whole text at once.
+fn parse_whole(text: &str, file: FileId) -> Result<ir::Body, ParseError> {
     let body = hcl_edit::parser::parse_body(text).map_err(|e| {
         let loc = e.location();
         ParseError {
@@ -40,16 +125,25 @@ pub fn parse_body(text: &str, file: FileId) -> Result<ir::Body, ParseError> {
             message: parse_message(&e),
         }
     })?;
-    let loader = Loader { file, text };
-    let mut body = loader.body(&body);
+    let loader = Loader {
+        file,
+        text,
+        base: 0,
+    };
+    Ok(loader.body(&body))
+}
+
+/// Each top-level block of `body` (parsed from `text`) with the suppression comments
+/// written above it.
+fn with_suppression_comments(mut body: ir::Body, text: &str) -> ir::Body {
     for item in &mut body.items {
         if let ir::Structure::Block(b) = item {
             if let Origin::File { span, .. } = b.origin {
-                b.comments = suppression_comments(text, span.start as usize);
+                b.comments = suppression_comments(text, span.start as usize).into();
             }
         }
     }
-    Ok(body)
+    body
 }
 
 /// The `tfstack:ignore[...]` comments in the run of comment lines just above the line
@@ -109,12 +203,20 @@ pub fn parse_expression(text: &str, file: FileId) -> Result<Expr, ParseError> {
             message: parse_message(&e),
         }
     })?;
-    Ok(Loader { file, text }.expr(&expr))
+    Ok(Loader {
+        file,
+        text,
+        base: 0,
+    }
+    .expr(&expr))
 }
 
 struct Loader<'a> {
     file: FileId,
+    /// The text parsed (the whole file or a piece of it): spans index into it.
     text: &'a str,
+    /// Where `text` starts in the file.
+    base: usize,
 }
 
 impl Loader<'_> {
@@ -122,7 +224,7 @@ impl Loader<'_> {
         match span {
             Some(r) => Origin::File {
                 file: self.file,
-                span: Span::from(r),
+                span: Span::new(r.start + self.base, r.end + self.base),
             },
             None => Origin::Generated,
         }
@@ -164,7 +266,7 @@ impl Loader<'_> {
             labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
             body: self.body(&b.body),
             origin,
-            comments: Vec::new(),
+            comments: ir::Comments::default(),
         }
     }
 
@@ -184,9 +286,10 @@ impl Loader<'_> {
                                 ObjectKey::Identifier(i.as_str().to_string()),
                                 self.origin(i.span()),
                             ),
-                            hx::ObjectKey::Expression(e) => {
-                                (ObjectKey::Expr(self.expr(e)), self.origin(e.span()))
-                            }
+                            hx::ObjectKey::Expression(e) => (
+                                ObjectKey::Expr(Box::new(self.expr(e))),
+                                self.origin(e.span()),
+                            ),
                         };
                         ObjectItem {
                             key,
@@ -198,24 +301,24 @@ impl Loader<'_> {
             ),
             Expression::StringTemplate(t) => {
                 let parts = self.template_parts(t.iter());
-                ExprKind::Template(Template {
+                ExprKind::Template(Box::new(Template {
                     parts,
                     heredoc: None,
-                })
+                }))
             }
             Expression::HeredocTemplate(h) => {
                 let parts = self.template_parts(h.template.iter());
-                ExprKind::Template(Template {
+                ExprKind::Template(Box::new(Template {
                     parts,
                     heredoc: Some(ir::Heredoc {
                         delimiter: h.delimiter.as_str().to_string(),
                         indented: h.indent().is_some(),
                     }),
-                })
+                }))
             }
             Expression::Parenthesis(p) => ExprKind::Parenthesis(Box::new(self.expr(p.inner()))),
             Expression::Variable(v) => {
-                ExprKind::Traversal(ir::Traversal::new(v.as_str().to_string(), &[]))
+                ExprKind::Traversal(Box::new(ir::Traversal::new(v.as_str().to_string(), &[])))
             }
             Expression::Conditional(c) => ExprKind::Conditional(Box::new(ir::Conditional {
                 condition: self.expr(&c.cond_expr),
@@ -229,11 +332,11 @@ impl Loader<'_> {
                     name.push_str("::");
                 }
                 name.push_str(c.name.name.as_str());
-                ExprKind::FunctionCall(ir::FunctionCall {
+                ExprKind::FunctionCall(Box::new(ir::FunctionCall {
                     name,
                     args: c.args.iter().map(|a| self.expr(a)).collect(),
                     expand_final: c.args.expand_final(),
-                })
+                }))
             }
             Expression::Traversal(t) => match self.traversal(t) {
                 Some(kind) => kind,
@@ -298,7 +401,9 @@ impl Loader<'_> {
                 hx::TraversalOperator::GetAttr(a) => {
                     ir::TraversalOperator::Attribute(a.as_str().to_string())
                 }
-                hx::TraversalOperator::Index(e) => ir::TraversalOperator::Index(self.expr(e)),
+                hx::TraversalOperator::Index(e) => {
+                    ir::TraversalOperator::Index(Box::new(self.expr(e)))
+                }
                 hx::TraversalOperator::LegacyIndex(i) => {
                     ir::TraversalOperator::LegacyIndex(*i.value())
                 }
@@ -306,11 +411,11 @@ impl Loader<'_> {
                 hx::TraversalOperator::FullSplat(_) => ir::TraversalOperator::FullSplat,
             })
             .collect();
-        Some(ExprKind::Traversal(ir::Traversal {
+        Some(ExprKind::Traversal(Box::new(ir::Traversal {
             root,
             operators,
             declared_in: ir::DeclaredIn(None),
-        }))
+        })))
     }
 
     fn template_parts<'t>(
@@ -409,22 +514,89 @@ resource "aws_lambda_permission" "api" {
         );
     }
 
+    /// Files parsed in small pieces give the IR (origins included) of the whole file, and
+    /// the whole file's errors.
+    #[test]
+    fn pieces_give_the_whole_files_structures() {
+        let cases = [
+            "resource \"a\" \"b\" {\n  x = 1\n}\n\nresource \"a\" \"c\" {\n  y = \"${var.z}\"\n}\n",
+            // A heredoc holding what looks like a block boundary.
+            "locals {\n  a = <<EOT\n}\n\nresource \"x\" \"y\" {\nEOT\n}\n\nvariable \"v\" {}\n",
+            // A comment holding one.
+            "/* start\n}\nresource \"x\" \"y\" {\n*/\nlocals {\n  b = 2\n}\nlocals {\n  c = 3\n}\n",
+            // CRLF line ends, blank lines, a comment before a block.
+            "locals {\r\n  a = 1\r\n}\r\n\r\nlocals {\r\n  b = [\r\n    1,\r\n  ]\r\n}\r\n# c\r\nlocals {\r\n  c = 1\r\n}\r\n",
+            // Not valid: the error is the whole file's.
+            "locals {\n  a = 1\n}\nlocals {\n  b = \n}\nlocals {\n  c = 1\n}\n",
+        ];
+        for text in cases {
+            for size in 1..text.len() {
+                let whole = parse_whole(text, FileId(0));
+                let pieced = parse_in_pieces(text, FileId(0), size);
+                assert_eq!(pieced, whole, "size {size}:\n{text}");
+                if let (Ok(a), Ok(b)) = (&pieced, &whole) {
+                    assert_eq!(format!("{a:?}"), format!("{b:?}"), "origins, size {size}");
+                }
+            }
+        }
+        assert_eq!(next_cut(cases[0], 1), Some(29));
+        assert_eq!(next_cut(cases[3], 1), Some(22), "after the first block");
+        assert_eq!(next_cut(cases[3], 23), None, "not before a comment");
+    }
+
+    /// Every `.tf` file of the repository's fixtures and generated output, cut in pieces
+    /// of several sizes, gives the whole file's IR and origins.
+    #[test]
+    fn pieces_of_the_repositorys_files_give_the_whole_files() {
+        fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "tf") {
+                    out.push(path);
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        walk(&root.join("tests/fixtures"), &mut files);
+        walk(&root.join("out"), &mut files);
+        assert!(files.len() > 50, "{} files", files.len());
+        for path in files {
+            let text = std::fs::read_to_string(&path).expect("read");
+            let whole = format!("{:?}", parse_whole(&text, FileId(0)));
+            for size in [1, 100, 2000] {
+                let pieced = format!("{:?}", parse_in_pieces(&text, FileId(0), size));
+                assert!(pieced == whole, "{} in pieces of {size}", path.display());
+            }
+        }
+    }
+
     #[test]
     fn suppression_comments_above_a_block_are_kept() {
-        let body = load(
-            "# Generated\n\n# tfstack:ignore[LOG001] kept\n// other\n//tfstack:ignore[TFS002] too\nresource \"a\" \"b\" {}\n\n# tfstack:ignore[X] not above\n\nresource \"c\" \"d\" {}\n",
-        );
-        let comments: Vec<&Vec<String>> = body.blocks().map(|b| &b.comments).collect();
+        let text = "# Generated\n\n# tfstack:ignore[LOG001] kept\n// other\n//tfstack:ignore[TFS002] too\nresource \"a\" \"b\" {\n}\nresource \"c\" \"d\" {\n  x = 1\n}\n\n# tfstack:ignore[X] not above\n\nresource \"e\" \"f\" {\n}\n# tfstack:ignore[Y] above\nresource \"g\" \"h\" {\n}\n";
+        let body = load(text);
+        let comments: Vec<&[String]> = body.blocks().map(|b| b.comments.as_slice()).collect();
+        let above = |c: &[&str]| c.iter().map(|c| c.to_string()).collect::<Vec<_>>();
         assert_eq!(
             comments,
             [
-                &vec![
-                    "tfstack:ignore[LOG001] kept".to_string(),
-                    "tfstack:ignore[TFS002] too".to_string()
-                ],
-                &Vec::<String>::new()
+                &above(&["tfstack:ignore[LOG001] kept", "tfstack:ignore[TFS002] too"])[..],
+                &[],
+                &[],
+                &above(&["tfstack:ignore[Y] above"])[..],
             ]
         );
+        // The same comments when the file is parsed in pieces: the one cut is before `c`
+        // (never before a comment), so `g` and the comment above it are in the second
+        // piece, found at their place in the whole text.
+        let cut = next_cut(text, 1).expect("a cut");
+        assert!(text[cut..].starts_with("resource \"c\""));
+        for size in 1..text.len() {
+            let pieced = parse_in_pieces(text, FileId(0), size).expect("parses");
+            assert_eq!(with_suppression_comments(pieced, text), body, "size {size}");
+        }
     }
 
     #[test]

@@ -82,6 +82,8 @@ pub fn parse(text: &str, file: FileId, base_offset: usize) -> Result<Value, Json
 }
 
 /// Bytes that end the fast scan of a string's contents: `"`, `\` and control characters.
+// Constant indices below 256 into a 256-entry table, computed at compile time.
+#[allow(clippy::indexing_slicing)]
 static STRING_STOP: [bool; 256] = {
     let mut table = [false; 256];
     let mut i = 0;
@@ -117,7 +119,7 @@ fn skip_plain_string_bytes(bytes: &[u8], mut pos: usize) -> usize {
         pos += 8;
     }
     while let Some(&b) = bytes.get(pos) {
-        if STRING_STOP[b as usize] {
+        if STRING_STOP.get(usize::from(b)).copied().unwrap_or(true) {
             break;
         }
         pos += 1;

@@ -105,8 +105,9 @@ fn module_calls(address: &str) -> Vec<&str> {
     let mut rest = address;
     while let Some(after) = rest.strip_prefix("module.") {
         let end = after.find(['[', '.']).unwrap_or(after.len());
-        calls.push(&after[..end]);
-        rest = &after[end..];
+        let (call, tail) = after.split_at_checked(end).unwrap_or((after, ""));
+        calls.push(call);
+        rest = tail;
         if rest.starts_with('[') {
             // Skip the instance key, quoted strings included (`["a.b]"]`).
             let mut in_string = false;
@@ -124,7 +125,7 @@ fn module_calls(address: &str) -> Vec<&str> {
                     _ => {}
                 }
             }
-            rest = &rest[close..];
+            rest = rest.get(close..).unwrap_or_default();
         }
         rest = rest.strip_prefix('.').unwrap_or(rest);
     }
@@ -352,10 +353,10 @@ fn resource_block(
                         .and_then(Json::as_str)
                     {
                         let parts: Vec<&str> = first.split('.').collect();
-                        if parts.len() >= 2 {
-                            block
-                                .body
-                                .set(k.clone(), Expr::reference(parts[0], &parts[1..]));
+                        if let [root, attributes @ ..] = parts.as_slice() {
+                            if !attributes.is_empty() {
+                                block.body.set(k.clone(), Expr::reference(root, attributes));
+                            }
                         }
                     }
                 }
