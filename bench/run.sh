@@ -2,11 +2,14 @@
 # tfstack benchmark: lint throughput on generated corpora, synth of generated stacks,
 # startup, and the same corpora through `terraform fmt -check` and checkov.
 #
-#   bash bench/run.sh [--quick] [--runs N] [--no-checkov] [--checkov-all]
+#   bash bench/run.sh [--quick] [--runs N] [--profile NAME] [--no-checkov] [--checkov-all]
 #
 #   --quick        corpora of 10 and 100 files, synth of 100 and 1,000 resources, one
 #                  module of 20 and 80 files, one large module of 2 MB instead of 20 MB
 #   --runs N       timed runs per measurement (median reported; default 5)
+#   --profile NAME the cargo profile benchmarked (default `release`, what `cargo run
+#                  --release` and `cargo install` build; `dist` is the fat-LTO profile
+#                  for published binaries)
 #   --no-checkov   skip checkov (no virtualenv, no PyPI)
 #   --checkov-all  also run checkov on the 2,000-file corpus (takes a long time)
 #
@@ -26,15 +29,17 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 CHECKOV_TIMEOUT=${CHECKOV_TIMEOUT:-2400}
 QUICK=0
 RUNS=5
+PROFILE=release
 CHECKOV=1
 CHECKOV_ALL=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --runs) RUNS=$2; shift ;;
+    --profile) PROFILE=$2; shift ;;
     --no-checkov) CHECKOV=0 ;;
     --checkov-all) CHECKOV_ALL=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "unknown option: $1" >&2; exit 2 ;;
   esac
   shift
@@ -64,9 +69,12 @@ if [ ! -x /usr/bin/time ]; then
     sudo apt-get update -qq >/dev/null && sudo apt-get install -y -qq time >/dev/null
   fi
 fi
-log "building release binaries into $CARGO_TARGET_DIR"
-(cd "$ROOT" && cargo build --release --quiet -p tfstack -p tfstack-bench)
-BIN=$CARGO_TARGET_DIR/release
+log "building the $PROFILE binaries into $CARGO_TARGET_DIR"
+(cd "$ROOT" && cargo build --profile "$PROFILE" --quiet -p tfstack -p tfstack-bench)
+case "$PROFILE" in
+  dev) BIN=$CARGO_TARGET_DIR/debug ;;
+  *) BIN=$CARGO_TARGET_DIR/$PROFILE ;;
+esac
 TFSTACK=$BIN/tfstack
 
 CHECKOV_BIN=""
@@ -212,7 +220,7 @@ for format in json human; do
 done
 
 # --- many small modules --------------------------------------------------------------------
-# Public repositories of reusable modules: hundreds of modules of a few small files. The
+# Public repositories of reusable modules: hundreds of modules of one to three files. The
 # pipeline must keep both cores busy here too (CPU / wall ≥ 1.6 on two cores).
 SMALL_FILES=$([ "$QUICK" = 1 ] && echo 200 || echo 1000)
 dir=$WORK/small-modules
@@ -220,7 +228,7 @@ summary=$("$BIN/tfstack-corpus" --seed "$SEED" --files "$SMALL_FILES" --max-file
 eval "$summary"
 log "many small modules: $summary"
 measure "$RUNS" "$TFSTACK" lint "$dir" --format json
-SMALL_LINE="| $modules | $files | $(calc '%.2f' "$bytes / 1000000") | $resources | $(calc '%.3f' "$MEDIAN") | $(calc '%.2f' "$CPU / 100") | $(calc '%.1f' "$RSS / 1024") |"
+SMALL_LINE="| $modules | $files | $(calc '%.2f' "$bytes / 1000000") | $resources | $(calc '%.3f' "$MEDIAN") | $(calc '%.2f' "$CPU / 100") | $(calc '%.1f' "$RSS / 1024") | $(cut -d' ' -f1 /proc/loadavg) |"
 
 # --- synth -------------------------------------------------------------------------------
 SYNTH_ROWS=()
@@ -269,7 +277,7 @@ rm -rf "$WORK/synth-runs"
   echo "## tfstack benchmark"
   echo
   echo "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'); $(uname -sr)."
-  echo "tfstack $("$TFSTACK" --version | awk '{ print $2 }') (release); $([ -n "$TERRAFORM" ] && "$TERRAFORM" version 2>/dev/null | awk 'NR == 1' || echo 'terraform: not installed'); checkov ${CHECKOV_VERSION:-not run}."
+  echo "tfstack $("$TFSTACK" --version | awk '{ print $2 }') (\`$PROFILE\` profile); $([ -n "$TERRAFORM" ] && "$TERRAFORM" version 2>/dev/null | awk 'NR == 1' || echo 'terraform: not installed'); checkov ${CHECKOV_VERSION:-not run}."
   echo "Median of $RUNS runs after one warm-up run (page cache warm); seed $SEED. Load average (1, 5, 15 min) at the start: $LOAD_START; at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   echo "### Lint (\`tfstack lint DIR --format json > /dev/null\`)"
@@ -281,10 +289,10 @@ rm -rf "$WORK/synth-runs"
   echo "$GITHUB_LINE"
   echo "$SARIF_LINE"
   echo
-  echo "### Many small modules (\`tfstack lint DIR --format json\`; 1–3 resource files of 5 resources per module, plus its variables, outputs and policy files)"
+  echo "### Many small modules (\`tfstack lint DIR --format json\`; modules of 1–3 \`.tf\` files of 5 resources, \`main.tf\` declaring the variables and locals)"
   echo
-  echo "| modules | files | MB | resources | wall (s) | CPU / wall | peak RSS (MiB) |"
-  echo "|---|---|---|---|---|---|---|"
+  echo "| modules | files | MB | resources | wall (s) | CPU / wall | peak RSS (MiB) | load (1 min) after |"
+  echo "|---|---|---|---|---|---|---|---|"
   echo "$SMALL_LINE"
   echo
   echo "### Scaling within one module (\`tfstack lint DIR --format json\`, DIR one module)"

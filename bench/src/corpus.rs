@@ -20,14 +20,17 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug)]
 pub struct Spec {
     pub seed: u64,
-    /// Files holding resources (each module adds four small support files).
+    /// Files holding resources (each module adds four small support files, unless
+    /// `max_files_per_module` is set).
     pub files: u64,
     pub resources_per_file: u64,
     /// Resource files per module: `None` for the usual mix (10 to 50), `Some(n)` for
     /// modules of exactly `n` (the last one takes what is left), e.g. one large module.
     pub files_per_module: Option<u64>,
-    /// With `files_per_module` unset: modules of 1 to this many resource files (many
-    /// small modules, as public repositories of reusable modules have).
+    /// With `files_per_module` unset: modules of 1 to this many files in all (many
+    /// small modules, as public repositories of reusable modules have). Such a module has
+    /// no support files: its `main.tf` opens with the `terraform` and `provider` blocks,
+    /// the variables (their values as defaults) and the locals.
     pub max_files_per_module: Option<u64>,
 }
 
@@ -140,11 +143,16 @@ pub fn generate(spec: &Spec) -> Vec<(Vec<File>, Stats)> {
         remaining -= n;
         index += 1;
         let mut module_rng = rng.fork();
+        let layout = match (spec.files_per_module, spec.max_files_per_module) {
+            (None, Some(_)) => Layout::Inline,
+            _ => Layout::SupportFiles,
+        };
         modules.push(module(
             &mut module_rng,
             index,
             n,
             spec.resources_per_file.max(1),
+            layout,
         ));
     }
     modules
@@ -163,7 +171,22 @@ impl Module {
     }
 }
 
-fn module(rng: &mut SplitMix64, index: u64, files: u64, per_file: u64) -> (Vec<File>, Stats) {
+/// Where a module declares its variables, locals and provider.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// `versions.tf`, `variables.tf`, `locals.tf` and `terraform.tfvars`.
+    SupportFiles,
+    /// At the top of `main.tf`, the variables' values as their defaults.
+    Inline,
+}
+
+fn module(
+    rng: &mut SplitMix64,
+    index: u64,
+    files: u64,
+    per_file: u64,
+    layout: Layout,
+) -> (Vec<File>, Stats) {
     let env = *rng.pick(&["prod", "prod", "staging", "dev", "dev"]);
     let project = format!("{}-{}", rng.pick(DOMAINS), rng.pick(TEAMS));
     let mut m = Module {
@@ -176,14 +199,26 @@ fn module(rng: &mut SplitMix64, index: u64, files: u64, per_file: u64) -> (Vec<F
         modules: 1,
         ..Stats::default()
     };
-    let support = [
-        ("versions.tf", VERSIONS.to_string()),
-        ("variables.tf", VARIABLES.to_string()),
-        ("locals.tf", LOCALS.to_string()),
-        ("terraform.tfvars", tfvars(rng, env, &project)),
-    ];
-    for (name, text) in support {
-        out.push((m.dir.join(name), align(&text)));
+    let values = Values::draw(rng, env, &project);
+    let mut header = String::new();
+    match layout {
+        Layout::SupportFiles => {
+            let support = [
+                ("versions.tf", VERSIONS.to_string()),
+                (
+                    "variables.tf",
+                    variables(&DEFAULTS.map(|(k, v)| (k, v.to_string()))),
+                ),
+                ("locals.tf", LOCALS.to_string()),
+                ("terraform.tfvars", values.tfvars()),
+            ];
+            for (name, text) in support {
+                out.push((m.dir.join(name), align(&text)));
+            }
+        }
+        Layout::Inline => {
+            header = format!("{VERSIONS}\n{}\n{LOCALS}", variables(&values.as_defaults()));
+        }
     }
     for f in 0..files {
         let domain = *rng.pick(DOMAINS);
@@ -193,6 +228,9 @@ fn module(rng: &mut SplitMix64, index: u64, files: u64, per_file: u64) -> (Vec<F
             format!("{domain}_{f:02}.tf")
         };
         let mut file = FileWriter::default();
+        if f == 0 {
+            file.text = std::mem::take(&mut header);
+        }
         while file.resources < per_file {
             let left = per_file - file.resources;
             unit(rng, &mut m, &mut file, domain, left);
@@ -461,15 +499,128 @@ fn filler(rng: &mut SplitMix64, file: &mut FileWriter, n: &str) {
     }
 }
 
-fn tfvars(rng: &mut SplitMix64, env: &str, project: &str) -> String {
-    let retention = rng.pick(&["14", "30", "90", "365"]);
-    let region = rng.pick(&["eu-west-1", "us-east-1", "eu-central-1", "us-west-2"]);
-    let team = rng.pick(TEAMS);
-    format!(
-        "environment = \"{env}\"\nproject = \"{project}\"\nregion = \"{region}\"\naccount_id = \"{:012}\"\nlog_retention_days = {retention}\n\ntags = {{\n  Team = \"{team}\"\n  CostCenter = \"cc-{:04}\"\n  Repository = \"github.com/example/{project}\"\n}}\n",
-        rng.range(100_000_000_000, 999_999_999_999),
-        rng.range(1000, 9999),
-    )
+/// The values of a module's variables (what `terraform.tfvars` sets).
+struct Values {
+    env: String,
+    project: String,
+    region: &'static str,
+    account_id: u64,
+    retention: &'static str,
+    team: &'static str,
+    cost_center: u64,
+}
+
+impl Values {
+    fn draw(rng: &mut SplitMix64, env: &str, project: &str) -> Values {
+        let retention = *rng.pick(&["14", "30", "90", "365"]);
+        let region = *rng.pick(&["eu-west-1", "us-east-1", "eu-central-1", "us-west-2"]);
+        let team = *rng.pick(TEAMS);
+        let account_id = rng.range(100_000_000_000, 999_999_999_999);
+        let cost_center = rng.range(1000, 9999);
+        Values {
+            env: env.to_string(),
+            project: project.to_string(),
+            region,
+            account_id,
+            retention,
+            team,
+            cost_center,
+        }
+    }
+
+    /// `name = value` per variable, the tags' object indented by `indent`.
+    fn assignments(&self, indent: &str) -> Vec<(&'static str, String)> {
+        let Values {
+            env,
+            project,
+            region,
+            account_id,
+            retention,
+            team,
+            cost_center,
+        } = self;
+        vec![
+            ("environment", format!("\"{env}\"")),
+            ("project", format!("\"{project}\"")),
+            ("region", format!("\"{region}\"")),
+            ("account_id", format!("\"{account_id:012}\"")),
+            ("log_retention_days", retention.to_string()),
+            (
+                "tags",
+                format!(
+                    "{{\n{indent}  Team = \"{team}\"\n{indent}  CostCenter = \"cc-{cost_center:04}\"\n\
+                     {indent}  Repository = \"github.com/example/{project}\"\n{indent}}}"
+                ),
+            ),
+        ]
+    }
+
+    fn tfvars(&self) -> String {
+        let mut text = String::new();
+        for (name, value) in self.assignments("") {
+            if name == "tags" {
+                text.push('\n');
+            }
+            let _ = writeln!(text, "{name} = {value}");
+        }
+        text
+    }
+
+    fn as_defaults(&self) -> Vec<(&'static str, String)> {
+        self.assignments("  ")
+    }
+}
+
+/// The variables every module declares: name, description, type.
+const VARIABLE_DECLARATIONS: &[(&str, &str, &str)] = &[
+    (
+        "environment",
+        "Deployment environment: dev, staging or prod",
+        "string",
+    ),
+    (
+        "project",
+        "Project name, the prefix of every physical name",
+        "string",
+    ),
+    ("region", "AWS region", "string"),
+    (
+        "account_id",
+        "AWS account ID the module deploys to",
+        "string",
+    ),
+    (
+        "log_retention_days",
+        "How long CloudWatch Logs keeps function and access logs",
+        "number",
+    ),
+    ("tags", "Tags on every resource", "map(string)"),
+];
+
+/// The defaults of `variables.tf` (the others are set in `terraform.tfvars`).
+const DEFAULTS: [(&str, &str); 3] = [
+    ("region", "\"eu-west-1\""),
+    ("log_retention_days", "30"),
+    ("tags", "{}"),
+];
+
+/// The variable declarations, with `defaults` (name, value).
+fn variables(defaults: &[(&str, String)]) -> String {
+    let mut text = String::new();
+    for (i, (name, description, kind)) in VARIABLE_DECLARATIONS.iter().enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        let _ = write!(
+            text,
+            "variable \"{name}\" {{\n  description = \"{description}\"\n  type = {kind}\n"
+        );
+        if let Some((_, value)) = defaults.iter().find(|(n, _)| n == name) {
+            let _ = writeln!(text, "  default = {value}");
+        }
+        text.push_str("}\n");
+    }
+    text
 }
 
 const VERSIONS: &str = r#"terraform {
@@ -493,40 +644,6 @@ provider "aws" {
       ManagedBy = "terraform"
     }
   }
-}
-"#;
-
-const VARIABLES: &str = r#"variable "environment" {
-  description = "Deployment environment: dev, staging or prod"
-  type = string
-}
-
-variable "project" {
-  description = "Project name, the prefix of every physical name"
-  type = string
-}
-
-variable "region" {
-  description = "AWS region"
-  type = string
-  default = "eu-west-1"
-}
-
-variable "account_id" {
-  description = "AWS account ID the module deploys to"
-  type = string
-}
-
-variable "log_retention_days" {
-  description = "How long CloudWatch Logs keeps function and access logs"
-  type = number
-  default = 30
-}
-
-variable "tags" {
-  description = "Tags on every resource"
-  type = map(string)
-  default = {}
 }
 "#;
 
@@ -1004,10 +1121,30 @@ mod tests {
             max_files_per_module: Some(3),
             ..spec(300)
         };
-        let sizes: Vec<usize> = generate(&small).iter().map(|(f, _)| f.len() - 4).collect();
+        let modules = generate(&small);
+        let sizes: Vec<usize> = modules.iter().map(|(f, _)| f.len()).collect();
         assert!(sizes.iter().all(|n| (1..=3).contains(n)), "{sizes:?}");
         assert_eq!(sizes.iter().sum::<usize>(), 300);
         assert!(sizes.len() >= 100, "{}", sizes.len());
+        // Each module stands alone: `main.tf` declares what the resources read, with the
+        // values a `terraform.tfvars` would set as defaults.
+        for (files, _) in &modules {
+            let (path, main) = &files[0];
+            assert!(path.ends_with("main.tf"), "{}", path.display());
+            assert!(main.starts_with("terraform {"), "{main}");
+            for declared in ["variable \"environment\"", "variable \"tags\"", "locals {"] {
+                assert!(main.contains(declared), "{declared}: {main}");
+            }
+            assert!(
+                main.contains("  default     = \"prod\"")
+                    || main.contains("  default     = \"dev\"")
+                    || main.contains("  default     = \"staging\""),
+                "{main}"
+            );
+            assert!(files
+                .iter()
+                .all(|(p, _)| p.extension().is_some_and(|e| e == "tf")));
+        }
     }
 
     #[test]

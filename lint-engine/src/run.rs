@@ -110,7 +110,7 @@ pub fn lint_paths_with(
     for p in &inputs.empty_paths {
         report.errors.push(no_terraform_files(p));
     }
-    let modules: Vec<(PathBuf, ModuleDir)> = inputs.modules.clone().into_iter().collect();
+    let modules: Vec<(&PathBuf, &ModuleDir)> = inputs.modules.iter().collect();
     let roots = root_modules(&inputs, &modules, options);
     // The largest modules first, one task each, so that the cores finish together instead
     // of one waiting on a large module left for last. Results are merged back in the
@@ -133,7 +133,7 @@ pub fn lint_paths_with(
             let _done = bar.on_drop(module_dir.files.len() as u64);
             (
                 i,
-                lint_root(&shared, dir, module_dir, inputs.focus.get(dir)),
+                lint_root(&shared, dir, module_dir, inputs.focus.get(*dir)),
             )
         })
         .collect();
@@ -148,7 +148,10 @@ pub fn lint_paths_with(
                 report.files += instance.files;
             }
             read_by_modules.extend(instance.read);
-            merge_suppressions(&mut suppressions, instance.canonical, instance.suppressions);
+            // A directory without suppressions has none to merge.
+            if !instance.suppressions.entries.is_empty() {
+                merge_suppressions(&mut suppressions, instance.canonical, instance.suppressions);
+            }
         }
     }
     for dir in suppressions.into_values() {
@@ -215,13 +218,17 @@ fn no_terraform_files(p: &Path) -> InputError {
 /// make.
 fn root_modules(
     inputs: &input::Inputs,
-    modules: &[(PathBuf, ModuleDir)],
+    modules: &[(&PathBuf, &ModuleDir)],
     options: &InputOptions,
 ) -> Vec<usize> {
     let calls = input::called_directories(inputs, options);
+    if calls.is_empty() {
+        // No module calls another: every one is a root.
+        return (0..modules.len()).collect();
+    }
     let canonical: Vec<PathBuf> = modules
-        .iter()
-        .map(|(d, _)| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))
+        .par_iter()
+        .map(|(d, _)| std::fs::canonicalize(d).unwrap_or_else(|_| d.to_path_buf()))
         .collect();
     let called: HashSet<&PathBuf> = calls.values().flatten().collect();
     let mut roots: Vec<usize> = (0..modules.len())
@@ -386,6 +393,9 @@ fn finish_instance(
         keep_named(&mut report.findings, module, named);
         keep_named(&mut report.suppressed, module, named);
     }
+    // Sorted here, on the worker: the run's final (stable) sort then meets runs that are
+    // already in order, and takes near-linear time on the one thread that merges.
+    report.sort();
     let read: Vec<PathBuf> = sources
         .iter()
         .skip(own)

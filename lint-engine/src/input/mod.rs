@@ -204,7 +204,8 @@ fn read_root(path: &Path, options: &InputOptions) -> Result<ReadRoot, InputError
 pub fn discover(paths: &[PathBuf], options: &InputOptions) -> Inputs {
     let mut inputs = Inputs::default();
     let excluded = Excluded::new(&options.exclude);
-    let mut seen = HashSet::new();
+    // A file found under two of the paths given (`lint a a/b`) is linted once.
+    let mut seen = Seen::new(paths.len() > 1);
     let mut named: Vec<(PathBuf, ReadRoot)> = Vec::new();
     for p in paths {
         let root = match read_root(p, options) {
@@ -221,7 +222,7 @@ pub fn discover(paths: &[PathBuf], options: &InputOptions) -> Inputs {
         if meta.as_ref().is_ok_and(|m| !m.is_dir()) {
             if is_module_file(p) {
                 named.push((p.clone(), root));
-            } else if seen.insert(p.clone()) {
+            } else if seen.insert(p) {
                 add_json_candidate(&mut inputs, p);
             }
         } else if meta.is_ok() {
@@ -240,6 +241,29 @@ pub fn discover(paths: &[PathBuf], options: &InputOptions) -> Inputs {
     inputs
 }
 
+/// The files discovery has taken, when several paths are given (one path cannot name a
+/// file twice: a walk enters each directory once and does not follow links to
+/// directories).
+struct Seen {
+    files: Option<HashSet<PathBuf>>,
+}
+
+impl Seen {
+    fn new(several_paths: bool) -> Seen {
+        Seen {
+            files: several_paths.then(HashSet::new),
+        }
+    }
+
+    /// Whether `path` is new (and takes it).
+    fn insert(&mut self, path: &Path) -> bool {
+        match &mut self.files {
+            Some(files) => files.insert(path.to_path_buf()),
+            None => true,
+        }
+    }
+}
+
 /// How many module files and JSON candidates discovery has found so far.
 fn found(inputs: &Inputs, named: &[(PathBuf, ReadRoot)]) -> (usize, usize) {
     let module_files: usize = inputs.modules.values().map(|m| m.files.len()).sum();
@@ -248,14 +272,10 @@ fn found(inputs: &Inputs, named: &[(PathBuf, ReadRoot)]) -> (usize, usize) {
 
 /// Walks one directory: every directory it enters (not hidden, not ignored, not
 /// `.terraform`, not excluded) with module files is a module; `.json` files are
-/// candidates.
-fn walk(
-    p: &Path,
-    root: &ReadRoot,
-    excluded: &Excluded,
-    inputs: &mut Inputs,
-    seen: &mut HashSet<PathBuf>,
-) {
+/// candidates. The walk runs on several threads; JSON candidates and errors are put in
+/// path order (the order of a sorted depth-first walk), modules are kept by path, so the
+/// result does not depend on which thread saw what first.
+fn walk(p: &Path, root: &ReadRoot, excluded: &Excluded, inputs: &mut Inputs, seen: &mut Seen) {
     let relative = RootRelative::new(p, root);
     let (skip, place) = (excluded.clone(), relative.clone());
     let walker = ignore::WalkBuilder::new(p)
@@ -268,45 +288,56 @@ fn walk(
             e.file_name() != ".terraform"
                 && (e.depth() == 0 || !skip.matches(e.path(), place.of(e.path()).as_deref()))
         })
-        .sort_by_file_path(|a, b| a.cmp(b))
-        .build();
-    let mut dirs: Vec<PathBuf> = Vec::new();
-    for entry in walker {
-        match entry {
-            Ok(e) => {
-                let path = e.path();
-                match e.file_type() {
-                    Some(t) if t.is_dir() => dirs.push(path.to_path_buf()),
-                    Some(t)
-                        if t.is_file()
-                            && !is_module_file(path)
-                            && seen.insert(path.to_path_buf()) =>
-                    {
-                        add_json_candidate(inputs, path)
+        .build_parallel();
+    let found = std::sync::Mutex::new(Walked::default());
+    walker.run(|| {
+        let (found, relative) = (&found, &relative);
+        Box::new(move |entry| {
+            let mut found_here = Walked::default();
+            match entry {
+                Ok(e) => {
+                    let path = e.path();
+                    match e.file_type() {
+                        // Each directory's module files are listed whole: Terraform loads
+                        // every one of them, ignored by git or not.
+                        Some(t) if t.is_dir() => {
+                            let (files, notices) = module_files(path, root, |f| {
+                                excluded.matches(f, relative.of(f).as_deref())
+                            });
+                            found_here.dirs.push((path.to_path_buf(), files, notices));
+                        }
+                        Some(t) if t.is_file() && is_json_candidate(path) => {
+                            found_here.json_files.push(path.to_path_buf())
+                        }
+                        _ => {}
                     }
-                    _ => {}
+                }
+                Err(err) => {
+                    let at = walk_error_path(&err).map(Path::to_path_buf);
+                    found_here.errors.push((at, err.to_string()));
                 }
             }
-            Err(err) => inputs.errors.push(InputError::file(p, err.to_string())),
+            if let Ok(mut all) = found.lock() {
+                all.extend(found_here);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    found.json_files.sort();
+    found.errors.sort();
+    for path in found.json_files {
+        if seen.insert(&path) {
+            inputs.json_files.push(path);
         }
     }
-    // Each directory's module files are listed whole: Terraform loads every one of them,
-    // ignored by git or not.
-    let listed: Vec<(PathBuf, Vec<PathBuf>, Vec<Notice>)> = dirs
-        .into_par_iter()
-        .map(|dir| {
-            let (files, notices) = module_files(&dir, root, |f| {
-                excluded.matches(f, relative.of(f).as_deref())
-            });
-            (dir, files, notices)
-        })
-        .collect();
-    for (dir, files, notices) in listed {
-        inputs.notices.extend(notices);
-        let files: Vec<PathBuf> = files
-            .into_iter()
-            .filter(|f| seen.insert(f.clone()))
-            .collect();
+    for (_, message) in found.errors {
+        inputs.errors.push(InputError::file(p, message));
+    }
+    let mut notices = Vec::new();
+    for (dir, files, dir_notices) in found.dirs {
+        notices.extend(dir_notices);
+        let files: Vec<PathBuf> = files.into_iter().filter(|f| seen.insert(f)).collect();
         if files.is_empty() {
             continue;
         }
@@ -314,8 +345,45 @@ fn walk(
             files: Vec::new(),
             root: root.clone(),
         });
-        module.files.extend(files);
-        module.files.sort();
+        if module.files.is_empty() {
+            // Listed in name order already.
+            module.files = files;
+        } else {
+            module.files.extend(files);
+            module.files.sort();
+        }
+    }
+    notices.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    inputs.notices.extend(notices);
+}
+
+/// What the threads of one walk found: directories with their module files, JSON
+/// candidates, and errors (with the path each is about, to order them).
+#[derive(Default)]
+struct Walked {
+    dirs: Vec<(PathBuf, Vec<PathBuf>, Vec<Notice>)>,
+    json_files: Vec<PathBuf>,
+    errors: Vec<(Option<PathBuf>, String)>,
+}
+
+impl Walked {
+    fn extend(&mut self, other: Walked) {
+        self.dirs.extend(other.dirs);
+        self.json_files.extend(other.json_files);
+        self.errors.extend(other.errors);
+    }
+}
+
+/// The path a walk error is about, when it names one.
+fn walk_error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            walk_error_path(err)
+        }
+        ignore::Error::Partial(errs) => errs.iter().find_map(walk_error_path),
+        _ => None,
     }
 }
 
@@ -387,10 +455,13 @@ pub(crate) fn outside_root_notice(path: &Path, what: &str) -> Notice {
 /// directory is walked anyway. Linear in the number of names (pre-commit passes
 /// thousands): each directory is listed once.
 fn add_named_files(inputs: &mut Inputs, named: Vec<(PathBuf, ReadRoot)>) {
+    if named.is_empty() {
+        return;
+    }
     let walked: HashSet<PathBuf> = inputs
         .modules
-        .keys()
-        .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))
+        .par_iter()
+        .map(|(d, _)| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))
         .collect();
     let mut named_seen: HashSet<PathBuf> = HashSet::new();
     // Directory as named → its canonical form; canonical → the form first named (one
@@ -471,13 +542,19 @@ pub(crate) fn normalize_lexically(path: &Path) -> PathBuf {
 
 /// A candidate JSON document: read later, recognised by content.
 fn add_json_candidate(inputs: &mut Inputs, p: &Path) {
-    let name = p
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    if name.ends_with(".json") && !name.ends_with(".tfvars.json") {
+    if is_json_candidate(p) {
         inputs.json_files.push(p.to_path_buf());
     }
+}
+
+/// Whether a file may be a JSON document tfstack lints (a plan or a policy): `.json`,
+/// neither a module file (`.tf.json`, auto-loaded variables) nor a variable file.
+fn is_json_candidate(p: &Path) -> bool {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    name.ends_with(".json") && !name.ends_with(".tfvars.json") && !is_module_file(p)
 }
 
 /// `name` in `dir`, as a user would write it (`main.tf` in `.`, `a/main.tf` in `a`).
@@ -528,8 +605,8 @@ fn local_module_sources(path: &Path, reader: &Reader) -> Vec<String> {
 }
 
 /// The module directories each module directory of `inputs` calls (canonical paths, by
-/// the caller's canonical path): those are linted as instances of their callers, not on
-/// their own.
+/// the caller's canonical path; a directory that calls none is left out): those are
+/// linted as instances of their callers, not on their own.
 pub fn called_directories(
     inputs: &Inputs,
     options: &InputOptions,
@@ -541,15 +618,18 @@ pub fn called_directories(
     inputs
         .modules
         .par_iter()
-        .map(|(dir, module)| {
+        .filter_map(|(dir, module)| {
             let called: Vec<PathBuf> = module
                 .files
                 .iter()
                 .flat_map(|f| local_module_sources(f, &reader))
                 .filter_map(|s| std::fs::canonicalize(dir.join(s)).ok())
                 .collect();
+            if called.is_empty() {
+                return None;
+            }
             let caller = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
-            (caller, called)
+            Some((caller, called))
         })
         .collect()
 }
@@ -785,5 +865,65 @@ mod perf_tests {
             "# the shared module\nx = \"the module is\"\n"
         ));
         assert!(may_declare_module("/* a\n*/ module \"a\" {}\n"));
+    }
+}
+
+#[cfg(test)]
+mod walk_tests {
+    use super::{discover, InputOptions};
+    use std::path::{Path, PathBuf};
+
+    fn write(path: &Path, text: &str) {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).expect("create dir");
+        }
+        std::fs::write(path, text).expect("write");
+    }
+
+    #[test]
+    fn a_walk_on_several_threads_finds_modules_and_json_in_path_order() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        // Siblings whose names sort differently as strings and as paths (`a-b` < `a/…`
+        // as strings, `a` < `a-b` as paths), nested modules, JSON beside and below them.
+        let mut expected_modules = Vec::new();
+        let mut expected_json = Vec::new();
+        for top in ["a", "a-b", "b", "a.x"] {
+            for sub in ["", "m1", "m2/deeper", "z"] {
+                let module = if sub.is_empty() {
+                    root.join(top)
+                } else {
+                    root.join(top).join(sub)
+                };
+                write(&module.join("main.tf"), "locals {}\n");
+                write(&module.join("variables.tf"), "");
+                write(&module.join("plan.json"), "{}");
+                write(&module.join("prod.tfvars.json"), "{}");
+                write(&module.join("notes.md"), "");
+                expected_modules.push(module.clone());
+                expected_json.push(module.join("plan.json"));
+            }
+        }
+        expected_modules.sort();
+        expected_json.sort();
+        let options = InputOptions {
+            root: Some(root.to_path_buf()),
+            ..InputOptions::default()
+        };
+        for _ in 0..5 {
+            let inputs = discover(&[root.to_path_buf()], &options);
+            let modules: Vec<&PathBuf> = inputs.modules.keys().collect();
+            assert_eq!(modules, expected_modules.iter().collect::<Vec<_>>());
+            assert_eq!(inputs.json_files, expected_json);
+            for (dir, module) in &inputs.modules {
+                assert_eq!(
+                    module.files,
+                    [dir.join("main.tf"), dir.join("variables.tf")],
+                    "{}",
+                    dir.display()
+                );
+            }
+            assert!(inputs.errors.is_empty(), "{:?}", inputs.errors);
+        }
     }
 }
