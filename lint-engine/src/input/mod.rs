@@ -883,7 +883,7 @@ mod walk_tests {
     }
 
     #[test]
-    fn a_walk_on_several_threads_finds_modules_and_json_in_path_order() {
+    fn discovery_lists_modules_and_json_in_path_order_every_time() {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
         // Siblings whose names sort differently as strings and as paths (`a-b` < `a/…`
