@@ -96,6 +96,9 @@ pub struct ModuleDir {
     pub files: Vec<PathBuf>,
     /// Where reads for it may go.
     pub root: ReadRoot,
+    /// The `source` of each local module call (`./x`, `../x`) in its files, when
+    /// discovery has read them for it (a textual pre-scan); `None`: not read yet.
+    pub local_sources: Option<Vec<String>>,
 }
 
 /// The inputs found under the given paths.
@@ -207,6 +210,8 @@ pub fn discover(paths: &[PathBuf], options: &InputOptions) -> Inputs {
     // A file found under two of the paths given (`lint a a/b`) is linted once.
     let mut seen = Seen::new(paths.len() > 1);
     let mut named: Vec<(PathBuf, ReadRoot)> = Vec::new();
+    let reader = options.reader();
+    let scan = (options.call_modules != CallModules::None).then_some(&reader);
     for p in paths {
         let root = match read_root(p, options) {
             Ok(root) => root,
@@ -226,7 +231,7 @@ pub fn discover(paths: &[PathBuf], options: &InputOptions) -> Inputs {
                 add_json_candidate(&mut inputs, p);
             }
         } else if meta.is_ok() {
-            walk(p, &root, &excluded, &mut inputs, &mut seen);
+            walk(p, &root, &excluded, scan, &mut inputs, &mut seen);
         } else {
             inputs
                 .errors
@@ -272,10 +277,17 @@ fn found(inputs: &Inputs, named: &[(PathBuf, ReadRoot)]) -> (usize, usize) {
 
 /// Walks one directory: every directory it enters (not hidden, not ignored, not
 /// `.terraform`, not excluded) with module files is a module; `.json` files are
-/// candidates. The walk runs on several threads; JSON candidates and errors are put in
-/// path order (the order of a sorted depth-first walk), modules are kept by path, so the
-/// result does not depend on which thread saw what first.
-fn walk(p: &Path, root: &ReadRoot, excluded: &Excluded, inputs: &mut Inputs, seen: &mut Seen) {
+/// candidates. The walk itself is sorted and runs on this thread; each directory it
+/// enters is listed (and, with `scan`, its files read for local module calls) on the
+/// thread pool meanwhile, and the results are taken in the walk's order.
+fn walk(
+    p: &Path,
+    root: &ReadRoot,
+    excluded: &Excluded,
+    scan: Option<&Reader>,
+    inputs: &mut Inputs,
+    seen: &mut Seen,
+) {
     let relative = RootRelative::new(p, root);
     let (skip, place) = (excluded.clone(), relative.clone());
     let walker = ignore::WalkBuilder::new(p)
@@ -288,102 +300,97 @@ fn walk(p: &Path, root: &ReadRoot, excluded: &Excluded, inputs: &mut Inputs, see
             e.file_name() != ".terraform"
                 && (e.depth() == 0 || !skip.matches(e.path(), place.of(e.path()).as_deref()))
         })
-        .build_parallel();
-    let found = std::sync::Mutex::new(Walked::default());
-    walker.run(|| {
-        let (found, relative) = (&found, &relative);
-        Box::new(move |entry| {
-            let mut found_here = Walked::default();
+        .sort_by_file_path(|a, b| a.cmp(b))
+        .build();
+    let listed: std::sync::Mutex<Vec<(usize, Listed)>> = std::sync::Mutex::new(Vec::new());
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    rayon::in_place_scope(|tasks| {
+        for entry in walker {
             match entry {
                 Ok(e) => {
                     let path = e.path();
                     match e.file_type() {
-                        // Each directory's module files are listed whole: Terraform loads
-                        // every one of them, ignored by git or not.
                         Some(t) if t.is_dir() => {
-                            let (files, notices) = module_files(path, root, |f| {
-                                excluded.matches(f, relative.of(f).as_deref())
+                            let (index, dir) = (dirs.len(), path.to_path_buf());
+                            dirs.push(dir.clone());
+                            let (listed, relative) = (&listed, &relative);
+                            tasks.spawn(move |_| {
+                                let found = Listed::new(&dir, root, scan, |f| {
+                                    excluded.matches(f, relative.of(f).as_deref())
+                                });
+                                if let Ok(mut all) = listed.lock() {
+                                    all.push((index, found));
+                                }
                             });
-                            found_here.dirs.push((path.to_path_buf(), files, notices));
                         }
-                        Some(t) if t.is_file() && is_json_candidate(path) => {
-                            found_here.json_files.push(path.to_path_buf())
+                        Some(t) if t.is_file() && !is_module_file(path) && seen.insert(path) => {
+                            add_json_candidate(inputs, path)
                         }
                         _ => {}
                     }
                 }
-                Err(err) => {
-                    let at = walk_error_path(&err).map(Path::to_path_buf);
-                    found_here.errors.push((at, err.to_string()));
-                }
+                Err(err) => inputs.errors.push(InputError::file(p, err.to_string())),
             }
-            if let Ok(mut all) = found.lock() {
-                all.extend(found_here);
-            }
-            ignore::WalkState::Continue
-        })
-    });
-    let mut found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    found.json_files.sort();
-    found.errors.sort();
-    for path in found.json_files {
-        if seen.insert(&path) {
-            inputs.json_files.push(path);
         }
-    }
-    for (_, message) in found.errors {
-        inputs.errors.push(InputError::file(p, message));
-    }
-    let mut notices = Vec::new();
-    for (dir, files, dir_notices) in found.dirs {
-        notices.extend(dir_notices);
-        let files: Vec<PathBuf> = files.into_iter().filter(|f| seen.insert(f)).collect();
+    });
+    let mut listed = listed.into_inner().unwrap_or_else(|e| e.into_inner());
+    listed.sort_by_key(|(index, _)| *index);
+    for (dir, (_, found)) in dirs.into_iter().zip(listed) {
+        inputs.notices.extend(found.notices);
+        let scanned = found.sources.is_some();
+        let mut called_by_file = found.sources.unwrap_or_default().into_iter();
+        let (mut files, mut sources) = (Vec::new(), Vec::new());
+        for file in found.files {
+            let called = called_by_file.next().unwrap_or_default();
+            if seen.insert(&file) {
+                files.push(file);
+                sources.extend(called);
+            }
+        }
         if files.is_empty() {
             continue;
         }
         let module = inputs.modules.entry(dir).or_insert_with(|| ModuleDir {
             files: Vec::new(),
             root: root.clone(),
+            local_sources: Some(Vec::new()),
         });
-        if module.files.is_empty() {
-            // Listed in name order already.
-            module.files = files;
-        } else {
-            module.files.extend(files);
-            module.files.sort();
+        module.files.extend(files);
+        module.files.sort();
+        match (&mut module.local_sources, scanned) {
+            (Some(known), true) => known.extend(sources),
+            (known, _) => *known = None,
         }
     }
-    notices.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
-    inputs.notices.extend(notices);
 }
 
-/// What the threads of one walk found: directories with their module files, JSON
-/// candidates, and errors (with the path each is about, to order them).
-#[derive(Default)]
-struct Walked {
-    dirs: Vec<(PathBuf, Vec<PathBuf>, Vec<Notice>)>,
-    json_files: Vec<PathBuf>,
-    errors: Vec<(Option<PathBuf>, String)>,
+/// One directory as the walk lists it: its module files, what was not read and why,
+/// and (when scanned) the local module sources each file calls.
+struct Listed {
+    files: Vec<PathBuf>,
+    notices: Vec<Notice>,
+    sources: Option<Vec<Vec<String>>>,
 }
 
-impl Walked {
-    fn extend(&mut self, other: Walked) {
-        self.dirs.extend(other.dirs);
-        self.json_files.extend(other.json_files);
-        self.errors.extend(other.errors);
-    }
-}
-
-/// The path a walk error is about, when it names one.
-fn walk_error_path(err: &ignore::Error) -> Option<&Path> {
-    match err {
-        ignore::Error::WithPath { path, .. } => Some(path),
-        ignore::Error::Loop { child, .. } => Some(child),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
-            walk_error_path(err)
+impl Listed {
+    fn new(
+        dir: &Path,
+        root: &ReadRoot,
+        scan: Option<&Reader>,
+        excluded: impl Fn(&Path) -> bool,
+    ) -> Listed {
+        let (files, notices) = module_files(dir, root, excluded);
+        let sources = scan.map(|reader| {
+            files
+                .iter()
+                .map(|f| local_module_sources(f, reader))
+                .collect()
+        });
+        Listed {
+            files,
+            notices,
+            sources,
         }
-        ignore::Error::Partial(errs) => errs.iter().find_map(walk_error_path),
-        _ => None,
     }
 }
 
@@ -510,6 +517,7 @@ fn add_named_files(inputs: &mut Inputs, named: Vec<(PathBuf, ReadRoot)>) {
             ModuleDir {
                 files: files.into_iter().collect(),
                 root,
+                local_sources: None,
             },
         );
     }
@@ -542,19 +550,13 @@ pub(crate) fn normalize_lexically(path: &Path) -> PathBuf {
 
 /// A candidate JSON document: read later, recognised by content.
 fn add_json_candidate(inputs: &mut Inputs, p: &Path) {
-    if is_json_candidate(p) {
-        inputs.json_files.push(p.to_path_buf());
-    }
-}
-
-/// Whether a file may be a JSON document tfstack lints (a plan or a policy): `.json`,
-/// neither a module file (`.tf.json`, auto-loaded variables) nor a variable file.
-fn is_json_candidate(p: &Path) -> bool {
     let name = p
         .file_name()
-        .map(|n| n.to_string_lossy())
+        .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    name.ends_with(".json") && !name.ends_with(".tfvars.json") && !is_module_file(p)
+    if name.ends_with(".json") && !name.ends_with(".tfvars.json") {
+        inputs.json_files.push(p.to_path_buf());
+    }
 }
 
 /// `name` in `dir`, as a user would write it (`main.tf` in `.`, `a/main.tf` in `a`).
@@ -619,10 +621,16 @@ pub fn called_directories(
         .modules
         .par_iter()
         .filter_map(|(dir, module)| {
-            let called: Vec<PathBuf> = module
-                .files
+            let sources = match &module.local_sources {
+                Some(sources) => sources.clone(),
+                None => module
+                    .files
+                    .iter()
+                    .flat_map(|f| local_module_sources(f, &reader))
+                    .collect(),
+            };
+            let called: Vec<PathBuf> = sources
                 .iter()
-                .flat_map(|f| local_module_sources(f, &reader))
                 .filter_map(|s| std::fs::canonicalize(dir.join(s)).ok())
                 .collect();
             if called.is_empty() {
@@ -881,7 +889,7 @@ mod walk_tests {
     }
 
     #[test]
-    fn a_walk_on_several_threads_finds_modules_and_json_in_path_order() {
+    fn discovery_lists_modules_and_json_in_path_order_every_time() {
         let dir = tempfile::tempdir().expect("temp dir");
         let root = dir.path();
         // Siblings whose names sort differently as strings and as paths (`a-b` < `a/…`
