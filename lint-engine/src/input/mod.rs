@@ -382,7 +382,7 @@ impl Listed {
         let (files, notices) = module_files(dir, root, excluded);
         let sources = scan.map(|reader| {
             files
-                .iter()
+                .par_iter()
                 .map(|f| local_module_sources(f, reader))
                 .collect()
         });
