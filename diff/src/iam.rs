@@ -215,8 +215,8 @@ fn sole_reader(cx: &Context, address: &str) -> Option<(String, String)> {
     let readers: BTreeSet<(String, String)> = cx
         .referenced_by(address)
         .iter()
-        .filter(|r| r.from.kind == "resource" && POLICY_ATTRIBUTES.contains(&r.attribute.as_str()))
-        .map(|r| (r.from.address(), r.attribute.clone()))
+        .filter(|r| r.from.kind == "resource" && POLICY_ATTRIBUTES.contains(&&*r.attribute))
+        .map(|r| (r.from.address(), r.attribute.to_string()))
         .collect();
     match readers.len() {
         1 => readers.into_iter().next(),
@@ -319,7 +319,7 @@ fn principals(p: &Value) -> Vec<String> {
             out.insert("*".to_string());
         }
         ValueKind::Object(map) => {
-            for (kind, ids) in map {
+            for (kind, ids) in map.iter() {
                 for id in ids.one_or_many() {
                     let id = text(id);
                     if kind == "*" || (kind.eq_ignore_ascii_case("AWS") && id == "*") {

@@ -2,6 +2,7 @@
 //! documents, and how to tell whether it is production.
 
 use std::any::{Any, TypeId};
+use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -212,10 +213,12 @@ type NameIndex = HashMap<String, Vec<usize>>;
 pub struct Reference<'m> {
     /// The block that holds the reference.
     pub from: &'m Block,
-    /// Attribute path inside it (`redrive_policy`, `dead_letter_config.target_arn`).
-    pub attribute: String,
+    /// Attribute path inside it (`redrive_policy`, `dead_letter_config.target_arn`):
+    /// borrowed from the block for a top-level attribute, the index of a module holds
+    /// one reference per traversal.
+    pub attribute: Cow<'m, str>,
     /// The attribute read on the referenced block (`arn`, `id`, …), if any.
-    pub referenced_attribute: Option<String>,
+    pub referenced_attribute: Option<&'m str>,
 }
 
 impl<'m> Context<'m> {
@@ -291,7 +294,7 @@ impl<'m> Context<'m> {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
                 .collect();
-            Value::new(tfstack_model::ValueKind::Object(map), Origin::Generated)
+            Value::new(tfstack_model::ValueKind::object(map), Origin::Generated)
         };
         let scope = |name: &str, value: Value| {
             let mut scope = Scope::default();
@@ -564,10 +567,10 @@ fn collect_refs<'m>(
     for item in &body.items {
         match item {
             tfstack_model::Structure::Attribute(a) => {
-                let path = if prefix.is_empty() {
-                    a.name.clone()
+                let path: Cow<'m, str> = if prefix.is_empty() {
+                    Cow::Borrowed(&a.name)
                 } else {
-                    format!("{prefix}.{}", a.name)
+                    Cow::Owned(format!("{prefix}.{}", a.name))
                 };
                 a.value.visit(&mut |e| {
                     if let Some(t) = e.as_traversal() {
@@ -575,7 +578,7 @@ fn collect_refs<'m>(
                             out.entry(addr).or_default().push(Reference {
                                 from: owner,
                                 attribute: path.clone(),
-                                referenced_attribute: t.resource_attribute().map(str::to_string),
+                                referenced_attribute: t.resource_attribute(),
                             });
                         }
                     }

@@ -281,7 +281,7 @@ impl<'a> Evaluator<'a> {
                     .into_iter()
                     .map(|(k, v)| (k, self.conform(v, inner)))
                     .collect();
-                Value::new(ValueKind::Object(map), value.origin)
+                Value::new(ValueKind::object(map), value.origin)
             }
             ("list" | "set", ValueKind::List(items)) => {
                 let Some(inner) = inner else {
@@ -504,7 +504,7 @@ impl<'a> Evaluator<'a> {
                     v.key_origin = it.origin;
                     map.insert(key, v);
                 }
-                Value::new(ValueKind::Object(map), origin)
+                Value::new(ValueKind::object(map), origin)
             }
             ExprKind::For(f) => self.eval_for(f, scope, d, origin),
             ExprKind::Opaque(_) => Value::unknown(origin),
@@ -570,7 +570,7 @@ impl<'a> Evaluator<'a> {
         }
         match f.key {
             None => Value::new(ValueKind::List(list), origin),
-            Some(_) => Value::new(ValueKind::Object(map), origin),
+            Some(_) => Value::new(ValueKind::object(map), origin),
         }
     }
 
@@ -949,7 +949,7 @@ impl<'a> Evaluator<'a> {
                         _ => return Value::unknown(origin),
                     }
                 }
-                Value::new(ValueKind::Object(out), origin)
+                Value::new(ValueKind::object(out), origin)
             }
             // Terraform iterates maps in key order.
             "keys" => match args.first().map(|a| &a.kind) {
@@ -1029,7 +1029,7 @@ impl<'a> Evaluator<'a> {
                             None => return Value::unknown(origin),
                         }
                     }
-                    Value::new(ValueKind::Object(out), origin)
+                    Value::new(ValueKind::object(out), origin)
                 }
                 _ => Value::unknown(origin),
             },

@@ -868,6 +868,6 @@ mod size_tests {
         assert!(size_of::<TemplatePart>() <= 48);
         assert!(size_of::<TraversalOperator>() <= 24);
         assert!(size_of::<ObjectItem>() <= 88);
-        assert!(size_of::<crate::Value>() <= 104);
+        assert!(size_of::<crate::Value>() <= 64);
     }
 }

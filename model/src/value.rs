@@ -12,9 +12,17 @@ pub enum ValueKind {
     Number(f64),
     String(String),
     List(Vec<Value>),
-    /// Keys in the order they were written.
-    Object(IndexMap<String, Value>),
+    /// Keys in the order they were written. Boxed: a value is held for every element of
+    /// every policy document of a module, and a map is three times a list's size.
+    Object(Box<IndexMap<String, Value>>),
     Unknown,
+}
+
+impl ValueKind {
+    /// An object of these members, in their order.
+    pub fn object(members: IndexMap<String, Value>) -> Self {
+        ValueKind::Object(Box::new(members))
+    }
 }
 
 /// A value and where it was written (a span in a `.tf`/JSON file, or a Rust line).
@@ -149,11 +157,11 @@ impl Value {
             serde_json::Value::Array(items) => {
                 ValueKind::List(items.iter().map(|i| Value::from_json(i, origin)).collect())
             }
-            serde_json::Value::Object(map) => ValueKind::Object(
+            serde_json::Value::Object(map) => ValueKind::Object(Box::new(
                 map.iter()
                     .map(|(k, v)| (k.clone(), Value::from_json(v, origin)))
                     .collect(),
-            ),
+            )),
         };
         Value::new(kind, origin)
     }

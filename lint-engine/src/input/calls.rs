@@ -338,7 +338,7 @@ fn instance_keys(instances: Instances) -> (Vec<(String, Scope)>, usize) {
         let mut scope = Scope::default();
         scope.names.insert(
             name.to_string(),
-            Value::new(ValueKind::Object(object), Origin::Generated),
+            Value::new(ValueKind::object(object), Origin::Generated),
         );
         scope
     };

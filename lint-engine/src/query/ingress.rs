@@ -175,7 +175,7 @@ fn dynamic_scopes(cx: &Context, dynamic: &Block, iterator: &str) -> Vec<Scope> {
             let mut scope = Scope::default();
             scope.names.insert(
                 iterator.to_string(),
-                Value::new(ValueKind::Object(it), origin),
+                Value::new(ValueKind::object(it), origin),
             );
             scope
         })

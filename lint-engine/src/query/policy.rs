@@ -416,7 +416,7 @@ fn resolve_interpolations(cx: &Context, v: Value, scope: &Scope) -> Value {
                 .map(|i| resolve_interpolations(cx, i, scope))
                 .collect(),
         ),
-        ValueKind::Object(map) => ValueKind::Object(
+        ValueKind::Object(map) => ValueKind::object(
             map.into_iter()
                 .map(|(k, i)| {
                     // Keys are templates too (`"${key}": …`); an unknown key becomes "",
@@ -519,7 +519,7 @@ fn remap(
                 .collect(),
         ),
         // Keys are written unescaped, as the typed stacks write their pointers.
-        ValueKind::Object(m) => ValueKind::Object(
+        ValueKind::Object(m) => ValueKind::object(
             m.into_iter()
                 .map(|(k, x)| {
                     let x = child(x, &k);
@@ -569,7 +569,7 @@ pub fn policy_document_data_value(cx: &Context, d: &Block) -> Value {
                     let mut scope = Scope::default();
                     scope.names.insert(
                         iterator.clone(),
-                        Value::new(ValueKind::Object(it), content.origin),
+                        Value::new(ValueKind::object(it), content.origin),
                     );
                     statements.push(statement_block_value(cx, content, &scope));
                 }
@@ -582,7 +582,7 @@ pub fn policy_document_data_value(cx: &Context, d: &Block) -> Value {
         "Statement".to_string(),
         Value::new(ValueKind::List(statements), d.origin),
     );
-    Value::new(ValueKind::Object(doc), d.origin)
+    Value::new(ValueKind::object(doc), d.origin)
 }
 
 fn statement_block_value(cx: &Context, b: &Block, scope: &Scope) -> Value {
@@ -634,7 +634,7 @@ fn statement_block_value(cx: &Context, b: &Block, scope: &Scope) -> Value {
         if let Some(origin) = origin {
             m.insert(
                 json.to_string(),
-                Value::new(ValueKind::Object(principal), origin),
+                Value::new(ValueKind::object(principal), origin),
             );
         }
     }
@@ -650,7 +650,7 @@ fn statement_block_value(cx: &Context, b: &Block, scope: &Scope) -> Value {
         let values = get("values").unwrap_or(Value::unknown(c.origin));
         let entry = condition
             .entry(test)
-            .or_insert_with(|| Value::new(ValueKind::Object(IndexMap::new()), c.origin));
+            .or_insert_with(|| Value::new(ValueKind::object(IndexMap::new()), c.origin));
         if let ValueKind::Object(inner) = &mut entry.kind {
             inner.insert(variable, values);
         }
@@ -658,10 +658,10 @@ fn statement_block_value(cx: &Context, b: &Block, scope: &Scope) -> Value {
     if !condition.is_empty() {
         m.insert(
             "Condition".to_string(),
-            Value::new(ValueKind::Object(condition), b.origin),
+            Value::new(ValueKind::object(condition), b.origin),
         );
     }
-    Value::new(ValueKind::Object(m), b.origin)
+    Value::new(ValueKind::object(m), b.origin)
 }
 
 /// The origin of the element that grants to every principal, if one does: `"*"`, an

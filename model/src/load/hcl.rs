@@ -446,6 +446,13 @@ impl Loader<'_> {
                 }
             }
         }
+        // The parts stay for the whole lint of the module: no spare capacity.
+        for part in &mut parts {
+            if let TemplatePart::Literal(text) = part {
+                text.shrink_to_fit();
+            }
+        }
+        parts.shrink_to_fit();
         parts
     }
 

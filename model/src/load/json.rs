@@ -234,7 +234,7 @@ impl<'a> Parser<'a> {
                         continue 'value;
                     }
                     self.pos += 1;
-                    ValueKind::Object(IndexMap::new())
+                    ValueKind::object(IndexMap::new())
                 }
                 Some(b'"') => ValueKind::String(self.string()?),
                 Some(b't') => {
@@ -302,7 +302,7 @@ impl<'a> Parser<'a> {
                                     // the first one's place.
                                     map.insert(key, value);
                                 }
-                                let kind = ValueKind::Object(map);
+                                let kind = ValueKind::object(map);
                                 value = Value::new(kind, self.origin(*start, self.pos));
                                 open.pop();
                             }
@@ -1058,7 +1058,7 @@ mod tests {
                 }
             }
             ValueKind::Object(members) => {
-                for (k, m) in members {
+                for (k, m) in members.iter() {
                     let ks = span(m.key_origin);
                     assert!(s.start < ks.start && ks.end <= span(m.origin).start);
                     let key = &text[ks.start as usize - base..ks.end as usize - base];

@@ -280,7 +280,7 @@ fn each_scope(key: Value, value: Value) -> Scope {
     let mut scope = Scope::default();
     scope.names.insert(
         "each".to_string(),
-        Value::new(ValueKind::Object(each), Origin::Generated),
+        Value::new(ValueKind::object(each), Origin::Generated),
     );
     scope
 }

@@ -220,7 +220,7 @@ fn denies_plain_http(statement: &StatementView) -> Tls {
         _ => return Tls::NotDenied,
     };
     let mut unknown = false;
-    for (operator, tests) in operators {
+    for (operator, tests) in operators.iter() {
         let operator = operator.to_ascii_lowercase();
         let keys = match &tests.kind {
             ValueKind::Object(keys) => keys,
@@ -235,7 +235,7 @@ fn denies_plain_http(statement: &StatementView) -> Tls {
             unknown = true;
             continue;
         }
-        for (key, values) in keys {
+        for (key, values) in keys.iter() {
             if key.is_empty() {
                 unknown = true;
             } else if (operator == "bool" || operator == "boolifexists")
