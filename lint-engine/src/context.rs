@@ -555,6 +555,9 @@ fn build_references<'m>(
         }
         collect_refs(b, &b.body, String::new(), &mut out);
     }
+    // The index stays for the whole lint of the module: no spare capacity.
+    out.values_mut().for_each(Vec::shrink_to_fit);
+    out.shrink_to_fit();
     out
 }
 
