@@ -1,15 +1,22 @@
-//! Findings introduced and fixed: both versions of a module are linted with the same
-//! catalogue and configuration, and findings are matched by rule, resource address and
-//! attribute — never by line, so that code moving in its file is no change.
+//! Findings introduced and fixed. A directory or a revision is linted as `tfstack lint`
+//! lints it — root modules, and the instances of the modules they call with the callers'
+//! arguments — and its findings are grouped by the module directory they were linted in;
+//! a plan's module instances and a typed stack are linted module by module. Findings are
+//! matched by rule, resource address (with its module instance) and attribute — never by
+//! line, so that code moving in its file is no change.
 
 use crate::report::{FindingChange, FindingsDiff};
-use crate::snapshot::{LoadedModule, Snapshot};
+use crate::snapshot::{LintTree, LoadedModule, Snapshot};
 use std::collections::BTreeMap;
+use std::path::Path;
 use tfstack_lint_engine::config::LintConfig;
 use tfstack_lint_engine::lint::lint_module;
+use tfstack_lint_engine::located::{CallSite, Located};
+use tfstack_lint_engine::run::{lint_paths_in_parts, RunOptions};
 use tfstack_lint_engine::{Rule, Severity};
+use tfstack_model::SourceError;
 
-/// The findings of one module that no suppression accepts.
+/// The findings of one module that no suppression accepts, linted on its own.
 pub(crate) fn facts(
     loaded: &LoadedModule,
     snapshot: &Snapshot,
@@ -20,33 +27,112 @@ pub(crate) fn facts(
     report
         .findings
         .iter()
-        .map(|f| FindingChange {
-            rule: f.rule.id.to_string(),
-            name: f.rule.name.to_string(),
-            severity: f.severity.as_str().to_string(),
-            message: f.message.clone(),
-            resource: f.resource.clone(),
-            attribute: f.attribute.clone(),
-            location: format!(
-                "{}:{}",
-                snapshot.shown_path(&f.location.path),
-                f.location.line
-            ),
-        })
+        .map(|f| change(f, snapshot, None))
         .collect()
 }
 
-type Key = (String, Option<String>, Option<String>);
+/// The findings `tfstack lint` reports on a snapshot's tree, by the key of the module
+/// directory (or JSON document's directory) they were linted in, and what the run could
+/// not read.
+#[derive(Default)]
+pub(crate) struct TreeFindings {
+    /// Every directory linted has an entry, with or without findings.
+    pub by_module: BTreeMap<String, Vec<FindingChange>>,
+    pub errors: Vec<SourceError>,
+}
+
+/// Lints a snapshot's tree as `tfstack lint` does; `None` for a snapshot without one.
+pub(crate) fn of_tree(
+    snapshot: &Snapshot,
+    catalogue: &[&'static dyn Rule],
+    config: &LintConfig,
+) -> Option<TreeFindings> {
+    let tree = snapshot.tree.as_ref()?;
+    let run = lint_paths_in_parts(
+        std::slice::from_ref(&tree.dir),
+        &tree.options,
+        config,
+        catalogue,
+        RunOptions::default(),
+    );
+    // Left out: "no Terraform files" (a version without any is compared as empty), and
+    // the findings of the configuration's own `[[suppress]]` entries, which the same
+    // configuration gives both versions alike.
+    let mut found = TreeFindings {
+        errors: run.rest.errors,
+        ..TreeFindings::default()
+    };
+    for part in run.parts {
+        let key = tree.key_of(&part.dir);
+        found.errors.extend(part.report.errors);
+        found.by_module.entry(key).or_default().extend(
+            part.report
+                .findings
+                .iter()
+                .map(|f| change(f, snapshot, Some(tree))),
+        );
+    }
+    for e in &mut found.errors {
+        e.path = snapshot.shown_path(&e.path);
+    }
+    found
+        .errors
+        .sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+    found.errors.dedup();
+    Some(found)
+}
+
+/// A finding as the comparison reads it, its paths as the snapshot shows them.
+fn change(f: &Located, snapshot: &Snapshot, tree: Option<&LintTree>) -> FindingChange {
+    let calls: Vec<CallSite> = f
+        .calls
+        .iter()
+        .map(|c| CallSite {
+            path: snapshot.shown_path(&c.path),
+            ..c.clone()
+        })
+        .collect();
+    // The root module whose calls made the instance, by its key: the same instance
+    // address in two root modules is two instances.
+    let root_module = tree.zip(f.calls.first()).map(|(tree, call)| {
+        let caller = Path::new(&call.path).parent().unwrap_or(Path::new("."));
+        tree.key_of(caller)
+    });
+    FindingChange {
+        rule: f.rule.id.to_string(),
+        name: f.rule.name.to_string(),
+        severity: f.severity.as_str().to_string(),
+        message: f.message.clone(),
+        resource: f.resource.clone(),
+        attribute: f.attribute.clone(),
+        location: format!(
+            "{}:{}",
+            snapshot.shown_path(&f.location.path),
+            f.location.line
+        ),
+        calls,
+        root_module,
+    }
+}
+
+/// What pairs a finding with its counterpart in the other version: rule, the root module
+/// of its instance, resource address (with the instance's) and attribute.
+type Key = (String, Option<String>, Option<String>, Option<String>);
 
 /// Findings only head has (introduced) and only base has (fixed). Within one rule,
-/// resource and attribute, findings with the same message pair first, then the rest in
-/// order; what is left over on either side is the difference.
+/// instance, resource and attribute, findings with the same message pair first, then the
+/// rest in order; what is left over on either side is the difference.
 pub(crate) fn compare(base: &[FindingChange], head: &[FindingChange]) -> FindingsDiff {
     let group = |findings: &[FindingChange]| {
         let mut by_key: BTreeMap<Key, Vec<FindingChange>> = BTreeMap::new();
         for f in findings {
             by_key
-                .entry((f.rule.clone(), f.resource.clone(), f.attribute.clone()))
+                .entry((
+                    f.rule.clone(),
+                    f.root_module.clone(),
+                    f.resource.clone(),
+                    f.attribute.clone(),
+                ))
                 .or_default()
                 .push(f.clone());
         }
@@ -164,6 +250,8 @@ resource "aws_cloudwatch_log_group" "b" {
             resource: Some("aws_iam_role_policy.p".into()),
             attribute: Some("policy".into()),
             location: location.into(),
+            calls: Vec::new(),
+            root_module: None,
         };
         let base = [finding("grants `s3:GetObject` on `*`", "main.tf:3")];
         let head = [
