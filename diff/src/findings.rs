@@ -175,7 +175,130 @@ pub(crate) fn compare(base: &[FindingChange], head: &[FindingChange]) -> Finding
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{assert_same, diff_hcl};
+    use crate::testing::{assert_same, diff_files, diff_hcl};
+
+    /// A queue module: a dead-letter queue when the caller asks for one (the root crate's
+    /// fixture of module instances in `tfstack diff`).
+    const QUEUE_MODULE: &str =
+        include_str!("../../tests/fixtures/diff-instances/base/modules/queue/main.tf");
+
+    /// A root calling the queue module as `orders` and `billing`, each with or without a
+    /// dead-letter queue.
+    fn two_queues(orders_dlq: bool, billing_dlq: bool) -> String {
+        format!(
+            "module \"orders\" {{\n  source   = \"./modules/queue\"\n  name     = \"orders\"\n  with_dlq = {orders_dlq}\n}}\n\n\
+             module \"billing\" {{\n  source   = \"./modules/queue\"\n  name     = \"billing\"\n  with_dlq = {billing_dlq}\n}}\n"
+        )
+    }
+
+    /// `(rule, resource)` of a list of findings.
+    fn listed(list: &[crate::report::FindingChange]) -> Vec<(&str, &str)> {
+        list.iter()
+            .map(|f| (f.rule.as_str(), f.resource.as_deref().unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn findings_of_module_instances_are_matched_per_instance() {
+        // `orders` gets its dead-letter queue, `billing` loses its own: the same resource
+        // of the same module file, in two instances — one fixed, one introduced.
+        let base = two_queues(false, true);
+        let head = two_queues(true, false);
+        let report = diff_files(
+            &[("main.tf", &base), ("modules/queue/main.tf", QUEUE_MODULE)],
+            &[("main.tf", &head), ("modules/queue/main.tf", QUEUE_MODULE)],
+            None,
+        );
+        assert_eq!(report.modules.len(), 1);
+        let m = &report.modules[0];
+        assert_eq!(m.module, "modules/queue");
+        assert_eq!(
+            listed(&m.findings.introduced),
+            [("DLQ001", "module.billing.aws_sqs_queue.this")]
+        );
+        assert_eq!(
+            listed(&m.findings.fixed),
+            [("DLQ001", "module.orders.aws_sqs_queue.this")]
+        );
+        // The instance's call, as `tfstack lint --format json` shows it.
+        let calls = &m.findings.introduced[0].calls;
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].instance, "module.billing");
+        assert!(calls[0].path.ends_with("head/main.tf"), "{:?}", calls[0]);
+        assert_eq!(calls[0].line, 7);
+        // The module at its defaults (no dead-letter queue) is never linted on its own:
+        // only its instances are.
+        let same = diff_files(
+            &[("main.tf", &base), ("modules/queue/main.tf", QUEUE_MODULE)],
+            &[("main.tf", &base), ("modules/queue/main.tf", QUEUE_MODULE)],
+            None,
+        );
+        assert!(same.is_empty(), "{}", same.render(crate::Format::Human));
+    }
+
+    #[test]
+    fn one_instance_address_in_two_root_modules_is_two_instances() {
+        let root = |with_dlq: bool| {
+            format!(
+                "module \"queue\" {{\n  source   = \"../../modules/queue\"\n  name     = \"q\"\n  with_dlq = {with_dlq}\n}}\n"
+            )
+        };
+        let (on, off) = (root(true), root(false));
+        // prod fixed, dev broken: both `module.queue.aws_sqs_queue.this`.
+        let report = diff_files(
+            &[
+                ("envs/prod/main.tf", &off),
+                ("envs/dev/main.tf", &on),
+                ("modules/queue/main.tf", QUEUE_MODULE),
+            ],
+            &[
+                ("envs/prod/main.tf", &on),
+                ("envs/dev/main.tf", &off),
+                ("modules/queue/main.tf", QUEUE_MODULE),
+            ],
+            None,
+        );
+        let m = &report.modules[0];
+        let root_of = |list: &[crate::report::FindingChange]| -> Vec<String> {
+            list.iter()
+                .map(|f| f.root_module.clone().unwrap_or_default())
+                .collect()
+        };
+        assert_eq!(root_of(&m.findings.introduced), ["envs/dev"]);
+        assert_eq!(root_of(&m.findings.fixed), ["envs/prod"]);
+    }
+
+    #[test]
+    fn a_module_only_called_with_count_zero_has_no_findings() {
+        let root = "module \"archive\" {\n  source = \"./modules/archive\"\n  count  = 0\n}\n";
+        let base = "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n";
+        // A log group without retention, in a module no instance reaches.
+        let head = format!(
+            "{base}\nresource \"aws_cloudwatch_log_group\" \"l\" {{\n  name = \"/l\"\n}}\n"
+        );
+        let report = diff_files(
+            &[("main.tf", root), ("modules/archive/main.tf", base)],
+            &[("main.tf", root), ("modules/archive/main.tf", &head)],
+            None,
+        );
+        assert!(report.is_empty(), "{}", report.render(crate::Format::Human));
+        // Called with `count = 1`, the same change is a finding of that instance.
+        let once = root.replace("count  = 0", "count  = 1");
+        let report = diff_files(
+            &[("main.tf", &once), ("modules/archive/main.tf", base)],
+            &[("main.tf", &once), ("modules/archive/main.tf", &head)],
+            None,
+        );
+        let introduced: Vec<(&str, &str)> = report
+            .modules
+            .iter()
+            .flat_map(|m| listed(&m.findings.introduced))
+            .collect();
+        assert_eq!(
+            introduced,
+            [("LOG001", "module.archive[0].aws_cloudwatch_log_group.l")]
+        );
+    }
 
     const GROUPS: &str = r#"resource "aws_cloudwatch_log_group" "a" {
   name = "/a"

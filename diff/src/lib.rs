@@ -9,7 +9,9 @@
 //!   `NONE`, ingress from the internet;
 //! - reliability: failure handling removed, retention shortened or removed, `auto_deploy`
 //!   turned on in production, encryption or point-in-time recovery turned off;
-//! - the linter's findings introduced and fixed.
+//! - the linter's findings introduced and fixed: a directory or revision is linted as
+//!   `tfstack lint` lints it (module calls as instances with the callers' arguments), so
+//!   each version's findings are those `tfstack lint` reports on it.
 //!
 //! ```no_run
 //! use tfstack_diff::{compare, open_pair, DiffOptions, Format};
