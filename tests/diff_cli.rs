@@ -604,6 +604,27 @@ fn errors_are_located_and_say_what_to_do() {
         "{}",
         run.stderr
     );
+
+    // Module calls that form a cycle: `tfstack lint` cannot lint the instances, so the
+    // findings are incomplete and nothing is compared either.
+    std::fs::remove_file(broken.path().join("head/broken.tf")).expect("rm");
+    for (dir, other) in [("a", "b"), ("b", "a")] {
+        let module = broken.path().join("head").join(dir);
+        std::fs::create_dir_all(&module).expect("mkdir");
+        std::fs::write(
+            module.join("main.tf"),
+            format!("module \"{other}\" {{\n  source = \"../{other}\"\n}}\n"),
+        )
+        .expect("write");
+    }
+    let run = tfstack_in(broken.path(), &["diff", "base", "head"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("module calls form a cycle"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[cfg(unix)]
