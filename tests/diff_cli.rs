@@ -1,7 +1,8 @@
 //! `tfstack diff` as a user runs it: the fixture change (an IAM broadening, a dead-letter
 //! queue removed, a route made public, a finding fixed, a local renamed) across two git
-//! revisions, the same content as two directories, and as two plans; typed stacks against
-//! their committed `out/`; the errors a user can hit.
+//! revisions, the same content as two directories, and as two plans; module instances
+//! seen as `tfstack lint` sees them; typed stacks against their committed `out/`; the
+//! errors a user can hit.
 
 mod common;
 
@@ -44,9 +45,12 @@ fn tfstack(args: &[&str]) -> Run {
 }
 
 fn fixture(side: &str) -> PathBuf {
-    common::workspace_root()
-        .join("tests/fixtures/diff")
-        .join(side)
+    fixture_in("tests/fixtures/diff", side)
+}
+
+/// `side` (`base`, `head`) of the fixture change in `dir`.
+fn fixture_in(dir: &str, side: &str) -> PathBuf {
+    common::workspace_root().join(dir).join(side)
 }
 
 const BASE_DIR: &str = "tests/fixtures/diff/base";
@@ -79,6 +83,12 @@ fn git(dir: &Path, args: &[&str]) {
 /// The fixture repository: `base/` committed, then replaced by `head/` in a second
 /// commit. `None` (after saying so) when git is not installed.
 fn fixture_repository() -> Option<tempfile::TempDir> {
+    repository_of("tests/fixtures/diff")
+}
+
+/// A repository of the fixture change in `fixture`: its `base/` committed, then replaced
+/// by its `head/`.
+fn repository_of(fixture: &str) -> Option<tempfile::TempDir> {
     if !common::has_program("git") {
         eprintln!("skipped: git is not installed (the revision form of tfstack diff needs it)");
         return None;
@@ -86,7 +96,7 @@ fn fixture_repository() -> Option<tempfile::TempDir> {
     let repo = tempfile::tempdir().expect("temp dir");
     let dir = repo.path();
     git(dir, &["init", "-q", "-b", "main"]);
-    copy_dir(&fixture("base"), dir);
+    copy_dir(&fixture_in(fixture, "base"), dir);
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", "reports service"]);
     for entry in std::fs::read_dir(dir).expect("read repo").flatten() {
@@ -99,7 +109,7 @@ fn fixture_repository() -> Option<tempfile::TempDir> {
             }
         }
     }
-    copy_dir(&fixture("head"), dir);
+    copy_dir(&fixture_in(fixture, "head"), dir);
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", "open the reports route"]);
     Some(repo)
@@ -251,6 +261,138 @@ fn plans_rendered_human_markdown_and_json() {
         let run = tfstack(&["diff", BASE_PLAN, HEAD_PLAN, "--format", format]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         insta::assert_snapshot!(name, run.stdout);
+    }
+}
+
+const INSTANCES: &str = "tests/fixtures/diff-instances";
+const INSTANCES_BASE: &str = "tests/fixtures/diff-instances/base";
+const INSTANCES_HEAD: &str = "tests/fixtures/diff-instances/head";
+
+#[test]
+fn a_caller_turning_a_feature_on_in_one_instance_introduces_its_finding_only() {
+    // Head gives `billing` a log group (kept forever), and adds a log group without
+    // retention to a module only a `count = 0` call reaches: one finding, in the
+    // instance `module.billing`; none in the module no instance reaches.
+    let run = tfstack(&[
+        "diff",
+        INSTANCES_BASE,
+        INSTANCES_HEAD,
+        "--format",
+        "json",
+        "--fail-on",
+        "new-findings",
+    ]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
+    let modules = json["modules"].as_array().expect("modules");
+    assert_eq!(modules.len(), 1, "{}", run.stdout);
+    assert_eq!(modules[0]["module"], "modules/queue");
+    assert_eq!(modules[0]["findings"]["fixed"], serde_json::json!([]));
+    assert_eq!(
+        modules[0]["findings"]["introduced"],
+        serde_json::json!([{
+            "rule": "LOG001",
+            "name": "log-group-without-retention",
+            "severity": "error",
+            "message": "log group `aws_cloudwatch_log_group.this` has no retention and keeps logs forever",
+            "resource": "module.billing.aws_cloudwatch_log_group.this",
+            "location": "tests/fixtures/diff-instances/head/modules/queue/main.tf:33",
+            "calls": [{
+                "instance": "module.billing",
+                "name": "billing",
+                "path": "tests/fixtures/diff-instances/head/main.tf",
+                "line": 10,
+                "column": 1
+            }]
+        }])
+    );
+    // Neither `tfstack lint` reports the finding in the module no instance reaches.
+    for side in [INSTANCES_BASE, INSTANCES_HEAD] {
+        let lint = tfstack(&["lint", side, "--format", "json"]);
+        assert!(
+            !lint.stdout.contains("modules/archive"),
+            "{side}: {}",
+            lint.stdout
+        );
+    }
+    let human = tfstack(&["diff", INSTANCES_BASE, INSTANCES_HEAD]);
+    assert_eq!(human.code, 0, "{}", human.stderr);
+    insta::assert_snapshot!("instances_human", human.stdout);
+    // The same change as two revisions: the same findings, located in the revision.
+    let Some(repo) = repository_of(INSTANCES) else {
+        return;
+    };
+    let revisions = tfstack_in(repo.path(), &["diff", "HEAD~1", "HEAD", "--format", "json"]);
+    assert_eq!(revisions.code, 0, "{}", revisions.stderr);
+    let (_, (introduced, fixed)) = read_json(&revisions.stdout);
+    assert_eq!(
+        introduced,
+        [(
+            "LOG001".to_string(),
+            "module.billing.aws_cloudwatch_log_group.this".to_string()
+        )]
+    );
+    assert!(fixed.is_empty());
+    assert!(
+        revisions.stdout.contains("\"path\": \"main.tf\""),
+        "the call in the revision, relative to the working directory: {}",
+        revisions.stdout
+    );
+}
+
+/// `(rule, resource, attribute, path:line, message)` of findings in a JSON document.
+type FindingSet = std::collections::BTreeSet<(String, String, String, String, String)>;
+
+fn finding_set<'a>(findings: impl Iterator<Item = &'a serde_json::Value>) -> FindingSet {
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    findings
+        .map(|f| {
+            let location = match f["line"].as_u64() {
+                Some(line) => format!("{}:{line}", text(&f["path"])),
+                None => text(&f["location"]),
+            };
+            (
+                text(&f["rule"]),
+                text(&f["resource"]),
+                text(&f["attribute"]),
+                location,
+                text(&f["message"]),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn diff_compares_the_findings_lint_reports_on_each_side() {
+    // Against an empty directory every finding of a version is new: diff's findings of
+    // that version, to compare with what `tfstack lint` reports on it.
+    let empty = tempfile::tempdir().expect("temp dir");
+    let empty = empty.path().to_string_lossy().to_string();
+    for tree in [
+        BASE_DIR,
+        HEAD_DIR,
+        INSTANCES_BASE,
+        INSTANCES_HEAD,
+        "tests/fixtures/instances",
+    ] {
+        let diff = tfstack(&["diff", &empty, tree, "--format", "json"]);
+        assert_eq!(diff.code, 0, "{tree}: {}", diff.stderr);
+        let json: serde_json::Value = serde_json::from_str(&diff.stdout).expect("json");
+        let introduced = json["modules"]
+            .as_array()
+            .expect("modules")
+            .iter()
+            .flat_map(|m| m["findings"]["introduced"].as_array().expect("introduced"));
+        let lint = tfstack(&["lint", tree, "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_str(&lint.stdout).expect("json");
+        let linted = finding_set(report["findings"].as_array().expect("findings").iter());
+        // The fixture change's base has no findings at all; every other tree has some.
+        assert_eq!(
+            linted.is_empty(),
+            tree == INSTANCES_BASE,
+            "{tree}: {linted:?}"
+        );
+        assert_eq!(finding_set(introduced), linted, "{tree}");
     }
 }
 
@@ -459,6 +601,27 @@ fn errors_are_located_and_say_what_to_do() {
     assert!(
         run.stderr
             .contains("1 file(s) could not be read: nothing was compared"),
+        "{}",
+        run.stderr
+    );
+
+    // Module calls that form a cycle: `tfstack lint` cannot lint the instances, so the
+    // findings are incomplete and nothing is compared either.
+    std::fs::remove_file(broken.path().join("head/broken.tf")).expect("rm");
+    for (dir, other) in [("a", "b"), ("b", "a")] {
+        let module = broken.path().join("head").join(dir);
+        std::fs::create_dir_all(&module).expect("mkdir");
+        std::fs::write(
+            module.join("main.tf"),
+            format!("module \"{other}\" {{\n  source = \"../{other}\"\n}}\n"),
+        )
+        .expect("write");
+    }
+    let run = tfstack_in(broken.path(), &["diff", "base", "head"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("module calls form a cycle"),
         "{}",
         run.stderr
     );

@@ -1,15 +1,22 @@
-//! Findings introduced and fixed: both versions of a module are linted with the same
-//! catalogue and configuration, and findings are matched by rule, resource address and
-//! attribute — never by line, so that code moving in its file is no change.
+//! Findings introduced and fixed. A directory or a revision is linted as `tfstack lint`
+//! lints it — root modules, and the instances of the modules they call with the callers'
+//! arguments — and its findings are grouped by the module directory they were linted in;
+//! a plan's module instances and a typed stack are linted module by module. Findings are
+//! matched by rule, resource address (with its module instance) and attribute — never by
+//! line, so that code moving in its file is no change.
 
 use crate::report::{FindingChange, FindingsDiff};
-use crate::snapshot::{LoadedModule, Snapshot};
+use crate::snapshot::{LintTree, LoadedModule, Snapshot};
 use std::collections::BTreeMap;
+use std::path::Path;
 use tfstack_lint_engine::config::LintConfig;
 use tfstack_lint_engine::lint::lint_module;
+use tfstack_lint_engine::located::{CallSite, Located};
+use tfstack_lint_engine::run::{lint_paths_in_parts, RunOptions};
 use tfstack_lint_engine::{Rule, Severity};
+use tfstack_model::SourceError;
 
-/// The findings of one module that no suppression accepts.
+/// The findings of one module that no suppression accepts, linted on its own.
 pub(crate) fn facts(
     loaded: &LoadedModule,
     snapshot: &Snapshot,
@@ -20,33 +27,112 @@ pub(crate) fn facts(
     report
         .findings
         .iter()
-        .map(|f| FindingChange {
-            rule: f.rule.id.to_string(),
-            name: f.rule.name.to_string(),
-            severity: f.severity.as_str().to_string(),
-            message: f.message.clone(),
-            resource: f.resource.clone(),
-            attribute: f.attribute.clone(),
-            location: format!(
-                "{}:{}",
-                snapshot.shown_path(&f.location.path),
-                f.location.line
-            ),
-        })
+        .map(|f| change(f, snapshot, None))
         .collect()
 }
 
-type Key = (String, Option<String>, Option<String>);
+/// The findings `tfstack lint` reports on a snapshot's tree, by the key of the module
+/// directory (or JSON document's directory) they were linted in, and what the run could
+/// not read.
+#[derive(Default)]
+pub(crate) struct TreeFindings {
+    /// Every directory linted has an entry, with or without findings.
+    pub by_module: BTreeMap<String, Vec<FindingChange>>,
+    pub errors: Vec<SourceError>,
+}
+
+/// Lints a snapshot's tree as `tfstack lint` does; `None` for a snapshot without one.
+pub(crate) fn of_tree(
+    snapshot: &Snapshot,
+    catalogue: &[&'static dyn Rule],
+    config: &LintConfig,
+) -> Option<TreeFindings> {
+    let tree = snapshot.tree.as_ref()?;
+    let run = lint_paths_in_parts(
+        std::slice::from_ref(&tree.dir),
+        &tree.options,
+        config,
+        catalogue,
+        RunOptions::default(),
+    );
+    // Left out: "no Terraform files" (a version without any is compared as empty), and
+    // the findings of the configuration's own `[[suppress]]` entries, which the same
+    // configuration gives both versions alike.
+    let mut found = TreeFindings {
+        errors: run.rest.errors,
+        ..TreeFindings::default()
+    };
+    for part in run.parts {
+        let key = tree.key_of(&part.dir);
+        found.errors.extend(part.report.errors);
+        found.by_module.entry(key).or_default().extend(
+            part.report
+                .findings
+                .iter()
+                .map(|f| change(f, snapshot, Some(tree))),
+        );
+    }
+    for e in &mut found.errors {
+        e.path = snapshot.shown_path(&e.path);
+    }
+    found
+        .errors
+        .sort_by(|a, b| (&a.path, a.line, a.column).cmp(&(&b.path, b.line, b.column)));
+    found.errors.dedup();
+    Some(found)
+}
+
+/// A finding as the comparison reads it, its paths as the snapshot shows them.
+fn change(f: &Located, snapshot: &Snapshot, tree: Option<&LintTree>) -> FindingChange {
+    let calls: Vec<CallSite> = f
+        .calls
+        .iter()
+        .map(|c| CallSite {
+            path: snapshot.shown_path(&c.path),
+            ..c.clone()
+        })
+        .collect();
+    // The root module whose calls made the instance, by its key: the same instance
+    // address in two root modules is two instances.
+    let root_module = tree.zip(f.calls.first()).map(|(tree, call)| {
+        let caller = Path::new(&call.path).parent().unwrap_or(Path::new("."));
+        tree.key_of(caller)
+    });
+    FindingChange {
+        rule: f.rule.id.to_string(),
+        name: f.rule.name.to_string(),
+        severity: f.severity.as_str().to_string(),
+        message: f.message.clone(),
+        resource: f.resource.clone(),
+        attribute: f.attribute.clone(),
+        location: format!(
+            "{}:{}",
+            snapshot.shown_path(&f.location.path),
+            f.location.line
+        ),
+        calls,
+        root_module,
+    }
+}
+
+/// What pairs a finding with its counterpart in the other version: rule, the root module
+/// of its instance, resource address (with the instance's) and attribute.
+type Key = (String, Option<String>, Option<String>, Option<String>);
 
 /// Findings only head has (introduced) and only base has (fixed). Within one rule,
-/// resource and attribute, findings with the same message pair first, then the rest in
-/// order; what is left over on either side is the difference.
+/// instance, resource and attribute, findings with the same message pair first, then the
+/// rest in order; what is left over on either side is the difference.
 pub(crate) fn compare(base: &[FindingChange], head: &[FindingChange]) -> FindingsDiff {
     let group = |findings: &[FindingChange]| {
         let mut by_key: BTreeMap<Key, Vec<FindingChange>> = BTreeMap::new();
         for f in findings {
             by_key
-                .entry((f.rule.clone(), f.resource.clone(), f.attribute.clone()))
+                .entry((
+                    f.rule.clone(),
+                    f.root_module.clone(),
+                    f.resource.clone(),
+                    f.attribute.clone(),
+                ))
                 .or_default()
                 .push(f.clone());
         }
@@ -89,7 +175,130 @@ pub(crate) fn compare(base: &[FindingChange], head: &[FindingChange]) -> Finding
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{assert_same, diff_hcl};
+    use crate::testing::{assert_same, diff_files, diff_hcl};
+
+    /// A queue module: a dead-letter queue when the caller asks for one (the root crate's
+    /// fixture of module instances in `tfstack diff`).
+    const QUEUE_MODULE: &str =
+        include_str!("../../tests/fixtures/diff-instances/base/modules/queue/main.tf");
+
+    /// A root calling the queue module as `orders` and `billing`, each with or without a
+    /// dead-letter queue.
+    fn two_queues(orders_dlq: bool, billing_dlq: bool) -> String {
+        format!(
+            "module \"orders\" {{\n  source   = \"./modules/queue\"\n  name     = \"orders\"\n  with_dlq = {orders_dlq}\n}}\n\n\
+             module \"billing\" {{\n  source   = \"./modules/queue\"\n  name     = \"billing\"\n  with_dlq = {billing_dlq}\n}}\n"
+        )
+    }
+
+    /// `(rule, resource)` of a list of findings.
+    fn listed(list: &[crate::report::FindingChange]) -> Vec<(&str, &str)> {
+        list.iter()
+            .map(|f| (f.rule.as_str(), f.resource.as_deref().unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn findings_of_module_instances_are_matched_per_instance() {
+        // `orders` gets its dead-letter queue, `billing` loses its own: the same resource
+        // of the same module file, in two instances — one fixed, one introduced.
+        let base = two_queues(false, true);
+        let head = two_queues(true, false);
+        let report = diff_files(
+            &[("main.tf", &base), ("modules/queue/main.tf", QUEUE_MODULE)],
+            &[("main.tf", &head), ("modules/queue/main.tf", QUEUE_MODULE)],
+            None,
+        );
+        assert_eq!(report.modules.len(), 1);
+        let m = &report.modules[0];
+        assert_eq!(m.module, "modules/queue");
+        assert_eq!(
+            listed(&m.findings.introduced),
+            [("DLQ001", "module.billing.aws_sqs_queue.this")]
+        );
+        assert_eq!(
+            listed(&m.findings.fixed),
+            [("DLQ001", "module.orders.aws_sqs_queue.this")]
+        );
+        // The instance's call, as `tfstack lint --format json` shows it.
+        let calls = &m.findings.introduced[0].calls;
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].instance, "module.billing");
+        assert!(calls[0].path.ends_with("head/main.tf"), "{:?}", calls[0]);
+        assert_eq!(calls[0].line, 7);
+        // The module at its defaults (no dead-letter queue) is never linted on its own:
+        // only its instances are.
+        let same = diff_files(
+            &[("main.tf", &base), ("modules/queue/main.tf", QUEUE_MODULE)],
+            &[("main.tf", &base), ("modules/queue/main.tf", QUEUE_MODULE)],
+            None,
+        );
+        assert!(same.is_empty(), "{}", same.render(crate::Format::Human));
+    }
+
+    #[test]
+    fn one_instance_address_in_two_root_modules_is_two_instances() {
+        let root = |with_dlq: bool| {
+            format!(
+                "module \"queue\" {{\n  source   = \"../../modules/queue\"\n  name     = \"q\"\n  with_dlq = {with_dlq}\n}}\n"
+            )
+        };
+        let (on, off) = (root(true), root(false));
+        // prod fixed, dev broken: both `module.queue.aws_sqs_queue.this`.
+        let report = diff_files(
+            &[
+                ("envs/prod/main.tf", &off),
+                ("envs/dev/main.tf", &on),
+                ("modules/queue/main.tf", QUEUE_MODULE),
+            ],
+            &[
+                ("envs/prod/main.tf", &on),
+                ("envs/dev/main.tf", &off),
+                ("modules/queue/main.tf", QUEUE_MODULE),
+            ],
+            None,
+        );
+        let m = &report.modules[0];
+        let root_of = |list: &[crate::report::FindingChange]| -> Vec<String> {
+            list.iter()
+                .map(|f| f.root_module.clone().unwrap_or_default())
+                .collect()
+        };
+        assert_eq!(root_of(&m.findings.introduced), ["envs/dev"]);
+        assert_eq!(root_of(&m.findings.fixed), ["envs/prod"]);
+    }
+
+    #[test]
+    fn a_module_only_called_with_count_zero_has_no_findings() {
+        let root = "module \"archive\" {\n  source = \"./modules/archive\"\n  count  = 0\n}\n";
+        let base = "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n";
+        // A log group without retention, in a module no instance reaches.
+        let head = format!(
+            "{base}\nresource \"aws_cloudwatch_log_group\" \"l\" {{\n  name = \"/l\"\n}}\n"
+        );
+        let report = diff_files(
+            &[("main.tf", root), ("modules/archive/main.tf", base)],
+            &[("main.tf", root), ("modules/archive/main.tf", &head)],
+            None,
+        );
+        assert!(report.is_empty(), "{}", report.render(crate::Format::Human));
+        // Called with `count = 1`, the same change is a finding of that instance.
+        let once = root.replace("count  = 0", "count  = 1");
+        let report = diff_files(
+            &[("main.tf", &once), ("modules/archive/main.tf", base)],
+            &[("main.tf", &once), ("modules/archive/main.tf", &head)],
+            None,
+        );
+        let introduced: Vec<(&str, &str)> = report
+            .modules
+            .iter()
+            .flat_map(|m| listed(&m.findings.introduced))
+            .collect();
+        assert_eq!(
+            introduced,
+            [("LOG001", "module.archive[0].aws_cloudwatch_log_group.l")]
+        );
+    }
 
     const GROUPS: &str = r#"resource "aws_cloudwatch_log_group" "a" {
   name = "/a"
@@ -164,6 +373,8 @@ resource "aws_cloudwatch_log_group" "b" {
             resource: Some("aws_iam_role_policy.p".into()),
             attribute: Some("policy".into()),
             location: location.into(),
+            calls: Vec::new(),
+            root_module: None,
         };
         let base = [finding("grants `s3:GetObject` on `*`", "main.tf:3")];
         let head = [

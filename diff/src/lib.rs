@@ -9,7 +9,9 @@
 //!   `NONE`, ingress from the internet;
 //! - reliability: failure handling removed, retention shortened or removed, `auto_deploy`
 //!   turned on in production, encryption or point-in-time recovery turned off;
-//! - the linter's findings introduced and fixed.
+//! - the linter's findings introduced and fixed: a directory or revision is linted as
+//!   `tfstack lint` lints it (module calls as instances with the callers' arguments), so
+//!   each version's findings are those `tfstack lint` reports on it.
 //!
 //! ```no_run
 //! use tfstack_diff::{compare, open_pair, DiffOptions, Format};
@@ -68,43 +70,84 @@ struct Facts {
 }
 
 impl Facts {
+    /// The facts of the module directory `loaded`, on its own; its findings are `tree`'s
+    /// when the version was linted as a tree, else those of the module linted alone.
     fn of(
-        loaded: &LoadedModule,
+        loaded: Option<&LoadedModule>,
+        tree: Option<&[report::FindingChange]>,
         snapshot: &Snapshot,
         rules: &[(&'static dyn Rule, Severity)],
         config: &LintConfig,
     ) -> Facts {
-        let cx = Context::new(&loaded.module);
-        let sym = Context::new(&loaded.twin);
-        let access = tfstack_review::access_of(&loaded.module, &loaded.twin);
-        let places = Places { snapshot };
-        Facts {
-            iam: iam::facts(&cx, &sym, &access, &places),
-            exposure: exposure::facts(&cx, &access, &places),
-            reliability: reliability::facts(&cx, &sym, &places),
-            findings: findings::facts(loaded, snapshot, rules, config),
-        }
+        let mut facts = match loaded {
+            Some(loaded) => {
+                let cx = Context::new(&loaded.module);
+                let sym = Context::new(&loaded.twin);
+                let access = tfstack_review::access_of(&loaded.module, &loaded.twin);
+                let places = Places { snapshot };
+                Facts {
+                    iam: iam::facts(&cx, &sym, &access, &places),
+                    exposure: exposure::facts(&cx, &access, &places),
+                    reliability: reliability::facts(&cx, &sym, &places),
+                    findings: Vec::new(),
+                }
+            }
+            None => Facts::default(),
+        };
+        facts.findings = match (tree, loaded) {
+            (Some(found), _) => found.to_vec(),
+            (None, Some(loaded)) if snapshot.tree.is_none() => {
+                findings::facts(loaded, snapshot, rules, config)
+            }
+            (None, _) => Vec::new(),
+        };
+        facts
+    }
+}
+
+/// One version, with its findings when it was linted as a tree.
+struct Version<'a> {
+    snapshot: &'a Snapshot,
+    tree: Option<findings::TreeFindings>,
+}
+
+impl Version<'_> {
+    /// The module's IR and findings, if the version has it.
+    fn module(&self, key: &str) -> (Option<&LoadedModule>, Option<&[report::FindingChange]>) {
+        let found = self
+            .tree
+            .as_ref()
+            .and_then(|t| t.by_module.get(key))
+            .map(Vec::as_slice);
+        (self.snapshot.modules.get(key), found)
+    }
+
+    /// Every module key: its directories, and the directories its lint linted.
+    fn keys(&self) -> impl Iterator<Item = &String> {
+        let linted = self.tree.iter().flat_map(|t| t.by_module.keys());
+        self.snapshot.modules.keys().chain(linted)
     }
 }
 
 /// The comparison of one module, `None` when nothing changed.
 fn compare_module(
     key: &str,
-    base: &Snapshot,
-    head: &Snapshot,
+    base: &Version,
+    head: &Version,
     rules: &[(&'static dyn Rule, Severity)],
     config: &LintConfig,
 ) -> Option<ModuleDiff> {
-    let (b, h) = (base.modules.get(key), head.modules.get(key));
-    let status = match (b, h) {
-        (None, _) => ModuleStatus::Added,
-        (_, None) => ModuleStatus::Removed,
+    let (b, h) = (base.module(key), head.module(key));
+    let present = |(m, f): (Option<&LoadedModule>, Option<&[report::FindingChange]>)| {
+        m.is_some() || f.is_some()
+    };
+    let status = match (present(b), present(h)) {
+        (false, _) => ModuleStatus::Added,
+        (_, false) => ModuleStatus::Removed,
         _ => ModuleStatus::Changed,
     };
-    let facts = |loaded: Option<&LoadedModule>, snapshot: &Snapshot| {
-        loaded
-            .map(|m| Facts::of(m, snapshot, rules, config))
-            .unwrap_or_default()
+    let facts = |(loaded, tree), version: &Version| {
+        Facts::of(loaded, tree, version.snapshot, rules, config)
     };
     let (b, h) = rayon::join(|| facts(b, base), || facts(h, head));
     let mut changes = iam::compare(&b.iam, &h.iam);
@@ -128,13 +171,25 @@ fn compare_module(
 /// listed; the modules with the most dangerous changes come first.
 pub fn compare(base: &Snapshot, head: &Snapshot, options: &DiffOptions) -> DiffReport {
     let rules = active_rules(options.catalogue, options.config);
-    let keys: BTreeSet<&String> = base.modules.keys().chain(head.modules.keys()).collect();
+    // A directory or revision is linted whole, as `tfstack lint` lints it, both in
+    // parallel.
+    let lint = |snapshot| findings::of_tree(snapshot, options.catalogue, options.config);
+    let (base_tree, head_tree) = rayon::join(|| lint(base), || lint(head));
+    let base = Version {
+        snapshot: base,
+        tree: base_tree,
+    };
+    let head = Version {
+        snapshot: head,
+        tree: head_tree,
+    };
+    let keys: BTreeSet<&String> = base.keys().chain(head.keys()).collect();
     let keys: Vec<&String> = keys.into_iter().collect();
     // Modules are read and linted in parallel (each on its own: a module's contexts stay
     // in its task), then put back in the order of their keys.
     let compared: Vec<Option<ModuleDiff>> = keys
         .par_iter()
-        .map(|key| compare_module(key, base, head, &rules, options.config))
+        .map(|key| compare_module(key, &base, &head, &rules, options.config))
         .collect();
     let unchanged_modules = compared.iter().filter(|m| m.is_none()).count();
     let mut modules: Vec<ModuleDiff> = compared.into_iter().flatten().collect();
@@ -144,10 +199,15 @@ pub fn compare(base: &Snapshot, head: &Snapshot, options: &DiffOptions) -> DiffR
         let rank = |m: &ModuleDiff| m.worst().map_or(3, |d: Danger| d as u8);
         (rank(x), &x.module).cmp(&(rank(y), &y.module))
     });
+    let errors = [&base, &head]
+        .iter()
+        .flat_map(|v| v.tree.iter().flat_map(|t| t.errors.iter().cloned()))
+        .collect();
     DiffReport {
-        base: base.source.clone(),
-        head: head.source.clone(),
+        base: base.snapshot.source.clone(),
+        head: head.snapshot.source.clone(),
         modules,
         unchanged_modules,
+        errors,
     }
 }

@@ -103,6 +103,9 @@ fn human(report: &DiffReport) -> String {
                     f.severity, f.rule, f.name, f.location
                 );
                 let _ = writeln!(out, "              {}", f.message);
+                if let Some(instance) = instance(f) {
+                    let _ = writeln!(out, "              ({instance})");
+                }
             }
         }
     }
@@ -123,6 +126,18 @@ fn human(report: &DiffReport) -> String {
         );
     }
     out
+}
+
+/// For a finding in a called module, its instance and where it is called, as
+/// `tfstack lint` says it: ``in `module.queue["a"].aws_sqs_queue.q`, called at
+/// main.tf:12:1``.
+fn instance(f: &FindingChange) -> Option<String> {
+    let resource = f.resource.as_deref().filter(|_| !f.calls.is_empty())?;
+    let mut text = format!("in `{resource}`");
+    for c in &f.calls {
+        let _ = write!(text, ", called at {}:{}:{}", c.path, c.line, c.column);
+    }
+    Some(text)
 }
 
 fn status(m: &ModuleDiff) -> &'static str {
@@ -227,7 +242,10 @@ fn markdown(report: &DiffReport) -> String {
                     "| {what} | `{}` {} | {} | `{}` |",
                     f.rule,
                     f.severity,
-                    cell(&f.message),
+                    cell(&match instance(f) {
+                        Some(instance) => format!("{} ({instance})", f.message),
+                        None => f.message.clone(),
+                    }),
                     cell(&f.location)
                 );
             };

@@ -4,6 +4,8 @@
 
 use crate::snapshot::Source;
 use serde::Serialize;
+use tfstack_lint_engine::located::CallSite;
+use tfstack_model::SourceError;
 
 /// The lens a change is seen through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -108,6 +110,14 @@ pub struct FindingChange {
     pub attribute: Option<String>,
     /// `path:line` in the version that has it.
     pub location: String,
+    /// For a finding in a called module: the module calls that made its instance, from
+    /// the root module inward, as `tfstack lint --format json` shows them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<CallSite>,
+    /// The root module whose calls made the instance (its key, `.`, `envs/prod`): what
+    /// tells apart the same instance address in two root modules.
+    #[serde(skip)]
+    pub root_module: Option<String>,
 }
 
 /// Findings in head that base does not have, and the other way round.
@@ -178,6 +188,11 @@ pub struct DiffReport {
     pub modules: Vec<ModuleDiff>,
     /// Modules compared that did not change.
     pub unchanged_modules: usize,
+    /// Inputs the lint of either version could not read (a module call that cannot be
+    /// followed, a JSON document that does not parse): its findings are incomplete, and
+    /// the comparison with them.
+    #[serde(skip)]
+    pub errors: Vec<SourceError>,
 }
 
 impl DiffReport {

@@ -61,9 +61,45 @@ pub struct Snapshot {
     pub modules: BTreeMap<String, LoadedModule>,
     /// Files that could not be read or parsed: the comparison would be incomplete.
     pub errors: Vec<SourceError>,
+    /// The tree whose findings are those `tfstack lint` reports on it (a directory or a
+    /// revision); `None` where each module is linted on its own (a plan's module
+    /// instances, a typed stack, a stack's committed output).
+    pub(crate) tree: Option<LintTree>,
     paths: ShownPaths,
     /// A revision's files, removed when the snapshot is dropped.
     _checkout: Option<Checkout>,
+}
+
+/// A directory as `tfstack lint` walks it: its modules linted as root modules, the
+/// instances of the modules they call with the callers' arguments.
+pub(crate) struct LintTree {
+    /// The directory, as walked.
+    pub dir: PathBuf,
+    /// It resolved (canonical) where it can be: module keys are relative to it.
+    canonical: PathBuf,
+    pub options: InputOptions,
+}
+
+impl LintTree {
+    fn new(dir: &Path, options: &InputOptions) -> LintTree {
+        LintTree {
+            dir: dir.to_path_buf(),
+            canonical: canonical(dir),
+            options: options.clone(),
+        }
+    }
+
+    /// The key of a module directory of the tree: relative to the tree, both resolved, so
+    /// that a directory reached through a module call and the same directory walked have
+    /// one key (`.`, `modules/queue`, `../shared`).
+    pub fn key_of(&self, dir: &Path) -> String {
+        display_path(&relative(&canonical(dir), &self.canonical))
+    }
+}
+
+/// `path` resolved, or as given when it cannot be.
+fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// How paths inside a snapshot are shown: as they are, or — for a revision written to a
@@ -85,13 +121,19 @@ impl Snapshot {
         load_tree(path, source, options, ShownPaths::AsGiven, None)
     }
 
-    /// The modules of a revision of `repository`, under the working directory.
+    /// The modules of a revision of `repository`, under the working directory. Reads stay
+    /// inside the revision's files, as `tfstack lint` run in the repository reads inside
+    /// its work tree (a module call may leave the working directory).
     pub fn revision(
         repository: &Repository,
         revision: &str,
         options: &InputOptions,
     ) -> Result<Snapshot, DiffError> {
         let checkout = repository.checkout(revision)?;
+        let options = &InputOptions {
+            root: Some(checkout.root().to_path_buf()),
+            ..options.clone()
+        };
         let source = Source {
             kind: SourceKind::Revision,
             label: revision.to_string(),
@@ -108,6 +150,7 @@ impl Snapshot {
                 source,
                 modules: BTreeMap::new(),
                 errors: Vec::new(),
+                tree: None,
                 paths,
                 _checkout: Some(checkout),
             });
@@ -161,6 +204,7 @@ impl Snapshot {
             },
             modules,
             errors,
+            tree: None,
             paths: ShownPaths::AsGiven,
             _checkout: None,
         })
@@ -188,6 +232,7 @@ impl Snapshot {
             },
             modules,
             errors: Vec::new(),
+            tree: None,
             paths: ShownPaths::AsGiven,
             _checkout: None,
         }
@@ -195,7 +240,8 @@ impl Snapshot {
 
     /// A typed stack against its committed output under `out_root`: base is the output
     /// as committed, head the stack as synth would write it now. The suppressions the
-    /// stack declares in code apply to both: they name the same resources.
+    /// stack declares in code apply to both: they name the same resources, so both are
+    /// linted module by module (the output calls no module).
     pub fn committed_and_stack(
         output: &StackOutput,
         out_root: &Path,
@@ -210,6 +256,7 @@ impl Snapshot {
             ..options.clone()
         };
         let mut base = Snapshot::directory(&committed, &input);
+        base.tree = None;
         let head = Snapshot::stack(output, out_root, &options.production_names);
         let declared: Vec<InlineSuppression> = head
             .modules
@@ -356,6 +403,7 @@ fn load_tree(
     paths: ShownPaths,
     checkout: Option<Checkout>,
 ) -> Snapshot {
+    let tree = LintTree::new(walk_root, options);
     let inputs = discover(&[walk_root.to_path_buf()], options);
     let mut errors = inputs.errors;
     // Modules load in parallel; their keys keep them sorted.
@@ -377,7 +425,7 @@ fn load_tree(
             )
             .with_variables(module.variables.clone())
             .with_environment(module.environment.clone(), module.production_names.clone());
-            let key = display_path(&relative(&dir, walk_root));
+            let key = tree.key_of(&dir);
             let loaded = LoadedModule {
                 module,
                 twin,
@@ -395,6 +443,7 @@ fn load_tree(
         source,
         modules,
         errors: Vec::new(),
+        tree: Some(tree),
         paths,
         _checkout: checkout,
     };

@@ -92,23 +92,81 @@ pub fn lint_paths_with(
     catalogue: &[&'static dyn Rule],
     run: RunOptions,
 ) -> LintReport {
+    lint_paths_in_parts(paths, options, config, catalogue, run).into_report()
+}
+
+/// The findings of one run linted in one place: a module directory (every instance of
+/// it, and the findings its suppressions give) or the directory of a JSON document.
+#[derive(Debug)]
+pub struct LintedPart {
+    /// The directory, canonical where it can be resolved.
+    pub dir: PathBuf,
+    /// What was linted there: findings (with their instance's calls), suppressed findings,
+    /// errors and notices.
+    pub report: LintReport,
+}
+
+/// One lint run before its report is merged: the findings by where they were linted, and
+/// the rest. [`RunParts::into_report`] is the report [`lint_paths_with`] gives; a
+/// comparison of two versions (`tfstack diff`) reads the parts.
+#[derive(Debug, Default)]
+pub struct RunParts {
+    /// In the order they were linted: root modules by path, each followed by the
+    /// instances of the modules it calls; then suppressions by directory; then JSON
+    /// documents.
+    pub parts: Vec<LintedPart>,
+    /// The files counted, errors and notices of discovery, and the findings of the
+    /// configuration's own `[[suppress]]` entries (the same for every tree linted with it).
+    pub rest: LintReport,
+    /// "no Terraform files under PATH": a path that holds nothing to lint.
+    pub nothing_to_lint: Vec<InputError>,
+}
+
+impl RunParts {
+    /// The run's report: every part merged and sorted, an input error reported once.
+    pub fn into_report(self) -> LintReport {
+        let mut report = self.rest;
+        let config_findings = std::mem::take(&mut report.findings);
+        for part in self.parts {
+            report.merge(part.report);
+        }
+        report.findings.extend(config_findings);
+        report.errors.extend(self.nothing_to_lint);
+        report.sort();
+        // A `--var-file` error is reported by every module that reads the file: keep one.
+        report.errors.dedup();
+        report
+    }
+}
+
+/// [`lint_paths_with`], its findings kept by where they were linted.
+pub fn lint_paths_in_parts(
+    paths: &[PathBuf],
+    options: &InputOptions,
+    config: &LintConfig,
+    catalogue: &[&'static dyn Rule],
+    run: RunOptions,
+) -> RunParts {
     let inputs = input::discover(paths, options);
     let rules = active_rules(catalogue, config);
-    let mut report = LintReport {
-        errors: inputs.errors.clone(),
-        notices: inputs.notices.clone(),
-        ..LintReport::default()
+    let mut out = RunParts {
+        rest: LintReport {
+            errors: inputs.errors.clone(),
+            notices: inputs.notices.clone(),
+            ..LintReport::default()
+        },
+        ..RunParts::default()
     };
     // A `--var-file` is read by every root module; check each once here, so a missing
     // one is reported when no module was found (modules report the same errors again;
-    // they are deduplicated below).
+    // they are deduplicated when the report is merged).
     for path in &options.var_files {
         if let Err(e) = input::read_text(path, options.read_limit) {
-            report.errors.push(e);
+            out.rest.errors.push(e);
         }
     }
     for p in &inputs.empty_paths {
-        report.errors.push(no_terraform_files(p));
+        out.nothing_to_lint.push(no_terraform_files(p));
     }
     let modules: Vec<(&PathBuf, &ModuleDir)> = inputs.modules.iter().collect();
     let roots = root_modules(&inputs, &modules, options);
@@ -143,31 +201,45 @@ pub fn lint_paths_with(
     let mut suppressions: BTreeMap<PathBuf, DirSuppressions> = BTreeMap::new();
     for (_, instances) in results {
         for instance in instances {
-            report.merge(instance.report);
             if counted.insert(instance.canonical.clone()) {
-                report.files += instance.files;
+                out.rest.files += instance.files;
             }
             read_by_modules.extend(instance.read);
             // A directory without suppressions has none to merge.
             if !instance.suppressions.entries.is_empty() {
-                merge_suppressions(&mut suppressions, instance.canonical, instance.suppressions);
+                merge_suppressions(
+                    &mut suppressions,
+                    instance.canonical.clone(),
+                    instance.suppressions,
+                );
             }
+            out.parts.push(LintedPart {
+                dir: instance.canonical,
+                report: instance.report,
+            });
         }
     }
-    for dir in suppressions.into_values() {
-        for (state, used, unused) in dir.entries {
-            let mut findings = if state == SuppressionState::Unused {
+    for (dir, judged) in suppressions {
+        let mut findings = Vec::new();
+        for (state, used, unused) in judged.entries {
+            findings.extend(if state == SuppressionState::Unused {
                 unused
             } else {
                 used
-            };
-            if !run.snippets {
-                findings.iter_mut().for_each(|f| f.location.source = None);
-            }
-            report.findings.extend(findings);
+            });
         }
+        if !run.snippets {
+            findings.iter_mut().for_each(|f| f.location.source = None);
+        }
+        out.parts.push(LintedPart {
+            dir,
+            report: LintReport {
+                findings,
+                ..LintReport::default()
+            },
+        });
     }
-    let json_reports: Vec<LintReport> = inputs
+    let json_reports: Vec<LintedPart> = inputs
         .json_files
         .par_iter()
         .filter_map(|p| {
@@ -176,32 +248,32 @@ pub fn lint_paths_with(
             if read {
                 return None;
             }
-            lint_json_file(p, options, config, &rules).map(|mut r| {
-                run.finish(&mut r);
-                r
+            lint_json_file(p, options, config, &rules).map(|mut report| {
+                run.finish(&mut report);
+                let parent = p.parent().map(Path::to_path_buf).unwrap_or_default();
+                LintedPart {
+                    dir: std::fs::canonicalize(&parent).unwrap_or(parent),
+                    report,
+                }
             })
         })
         .collect();
     bar.finish();
-    for r in json_reports {
-        report.merge(r);
-    }
-    report
+    out.parts.extend(json_reports);
+    out.rest
         .findings
         .extend(crate::lint::config_suppression_findings(config, &rules));
     // Nothing to lint at all (JSON that is neither a plan nor a policy counts for
     // nothing): a CI job pointed at the wrong directory must not pass.
-    if report.files == 0 && inputs.empty_paths.is_empty() {
+    let files = out.rest.files + out.parts.iter().map(|p| p.report.files).sum::<usize>();
+    if files == 0 && inputs.empty_paths.is_empty() {
         for p in paths {
             if inputs.errors.iter().all(|e| e.path != display_path(p)) {
-                report.errors.push(no_terraform_files(p));
+                out.nothing_to_lint.push(no_terraform_files(p));
             }
         }
     }
-    report.sort();
-    // A `--var-file` error is reported by every module that reads the file: keep one.
-    report.errors.dedup();
-    report
+    out
 }
 
 /// The error for a path that holds nothing to lint.

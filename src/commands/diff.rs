@@ -41,6 +41,13 @@ pub fn run(app: &App, args: &DiffArgs, color: bool) -> Result<i32, CliError> {
         catalogue: registry::all(),
     };
     let diff = compare(&base, &head, &options);
+    // What the lint of either version could not read leaves its findings incomplete.
+    if !diff.errors.is_empty() {
+        for e in &diff.errors {
+            report(e, color);
+        }
+        return Err(CliError::DiffIncomplete(diff.errors.len()));
+    }
     let format = match args.format {
         DiffFormat::Human => Format::Human,
         DiffFormat::Markdown => Format::Markdown,
