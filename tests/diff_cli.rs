@@ -397,6 +397,74 @@ fn diff_compares_the_findings_lint_reports_on_each_side() {
 }
 
 #[test]
+fn a_revision_is_linted_with_the_configurations_path_globs() {
+    // `[environments]` and `[[suppress]] path` globs are written relative to tfstack.toml;
+    // a revision's files are checked out elsewhere, and must match them as the working
+    // tree's files do — from the repository's root and from a subdirectory.
+    if !common::has_program("git") {
+        eprintln!("skipped: git is not installed (the revision form of tfstack diff needs it)");
+        return;
+    }
+    let repo = tempfile::tempdir().expect("temp dir");
+    let dir = repo.path();
+    std::fs::create_dir_all(dir.join("live")).expect("mkdir");
+    std::fs::write(
+        dir.join("tfstack.toml"),
+        "[environments]\n\"live/**\" = \"dev\"\n\n[[suppress]]\nrule = \"LOG001\"\n\
+         path = \"live/**\"\nreason = \"shipped to the central archive\"\n",
+    )
+    .expect("write");
+    let stage = |auto_deploy: bool| {
+        format!(
+            "resource \"aws_apigatewayv2_api\" \"api\" {{\n  name          = \"api\"\n  \
+             protocol_type = \"HTTP\"\n}}\n\nresource \"aws_apigatewayv2_stage\" \"live\" {{\n  \
+             api_id      = aws_apigatewayv2_api.api.id\n  name        = \"live\"\n  \
+             auto_deploy = {auto_deploy}\n\n  default_route_settings {{\n    \
+             throttling_burst_limit = 100\n    throttling_rate_limit  = 50\n  }}\n}}\n"
+        )
+    };
+    std::fs::write(dir.join("live/main.tf"), stage(false)).expect("write");
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "a stage"]);
+    // Head deploys the dev stage on its own (APIGW001 is for production only) and adds
+    // a log group without retention (LOG001, suppressed under live/).
+    let log_group = "\nresource \"aws_cloudwatch_log_group\" \"api\" {\n  name = \"/api\"\n}\n";
+    std::fs::write(dir.join("live/main.tf"), stage(true) + log_group).expect("write");
+    git(dir, &["commit", "-q", "-am", "auto deploy, a log group"]);
+    for cwd in [dir.to_path_buf(), dir.join("live")] {
+        let lint = tfstack_in(&cwd, &["lint", "--format", "json"]);
+        let report: serde_json::Value = serde_json::from_str(&lint.stdout).expect("json");
+        let rules: Vec<&str> = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter_map(|f| f["rule"].as_str())
+            .collect();
+        assert!(
+            !rules.contains(&"APIGW001") && !rules.contains(&"LOG001"),
+            "{}",
+            lint.stdout
+        );
+        let diff = tfstack_in(
+            &cwd,
+            &[
+                "diff",
+                "main~1",
+                "main",
+                "--format",
+                "json",
+                "--fail-on",
+                "new-findings",
+            ],
+        );
+        assert_eq!(diff.code, 0, "{}{}", diff.stdout, diff.stderr);
+        let (_, (introduced, fixed)) = read_json(&diff.stdout);
+        assert_eq!((introduced, fixed), (vec![], vec![]), "{}", cwd.display());
+    }
+}
+
+#[test]
 fn fail_on_selects_what_fails_the_run() {
     for fail_on in ["broadening", "exposure", "reliability", "new-findings"] {
         let run = tfstack(&["diff", BASE_DIR, HEAD_DIR, "--fail-on", fail_on]);

@@ -48,10 +48,11 @@ pub(crate) fn of_tree(
     config: &LintConfig,
 ) -> Option<TreeFindings> {
     let tree = snapshot.tree.as_ref()?;
+    let config = snapshot.tree_config(config);
     let run = lint_paths_in_parts(
         std::slice::from_ref(&tree.dir),
         &tree.options,
-        config,
+        &config,
         catalogue,
         RunOptions::default(),
     );

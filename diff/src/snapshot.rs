@@ -7,8 +7,10 @@
 use crate::error::DiffError;
 use crate::git::{Checkout, Repository};
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use tfstack_lint_engine::config::LintConfig;
 use tfstack_lint_engine::context::Module;
 use tfstack_lint_engine::input::kinds::{json_document, JsonDocumentKind, PlanDocuments};
 use tfstack_lint_engine::input::{discover, load_module, read_text, InputOptions};
@@ -267,6 +269,37 @@ impl Snapshot {
             module.suppressions.extend(declared.iter().cloned());
         }
         Ok((base, head))
+    }
+
+    /// The configuration as this snapshot's tree is linted with it. For a revision, its
+    /// file stands at its counterpart in the checkout, so that the globs written relative
+    /// to it (`[environments]`, `[[suppress]] path`) match the revision's files as they
+    /// match the working tree's. A configuration from outside the repository, or none,
+    /// is used as it is.
+    pub(crate) fn tree_config<'c>(&self, config: &'c LintConfig) -> Cow<'c, LintConfig> {
+        let ShownPaths::Checkout { root, dir } = &self.paths else {
+            return Cow::Borrowed(config);
+        };
+        let (Some(path), Ok(cwd)) = (config.path.as_deref(), std::env::current_dir()) else {
+            return Cow::Borrowed(config);
+        };
+        let (file, cwd) = (canonical(&cwd.join(path)), canonical(&cwd));
+        // The repository's root in the working tree: the working directory less the
+        // directories the checkout's counterpart of it is below its root.
+        let Ok(below) = dir.strip_prefix(root) else {
+            return Cow::Borrowed(config);
+        };
+        let mut work_tree = cwd.clone();
+        for _ in below.components() {
+            work_tree.pop();
+        }
+        match file.strip_prefix(&work_tree) {
+            Ok(inside) => Cow::Owned(LintConfig {
+                path: Some(root.join(inside)),
+                ..config.clone()
+            }),
+            Err(_) => Cow::Borrowed(config),
+        }
     }
 
     /// A path of this snapshot as the report shows it (a revision's files relative to the
