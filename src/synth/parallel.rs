@@ -1,33 +1,34 @@
 //! Work spread over a few threads (file creation waits on the file system).
 
-/// `f` over `items` on up to `threads` threads, results in the items' order.
+use rayon::prelude::*;
+
+/// `f` over `items` on a pool of `threads` threads (more than the cores: the threads wait
+/// on the file system), results in the items' order. Without a pool (the system refuses
+/// threads) the items are mapped on the calling thread.
 pub(super) fn parallel_map<T: Sync, R: Send>(
     items: &[T],
     threads: usize,
     f: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads.clamp(1, items.len().max(1)))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(item) = items.get(i) else {
-                            break;
-                        };
-                        out.push((i, f(item)));
-                    }
-                    out
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.clamp(1, items.len().max(1)))
+        .thread_name(|i| format!("tfstack-synth-{i}"))
+        .build()
+    {
+        Ok(pool) => pool.install(|| items.par_iter().map(&f).collect()),
+        Err(_) => items.iter().map(f).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parallel_map;
+
+    #[test]
+    fn results_keep_the_items_order() {
+        let items: Vec<u32> = (0..1000).collect();
+        let doubled = parallel_map(&items, 4, |i| i * 2);
+        assert_eq!(doubled, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        assert_eq!(parallel_map(&[] as &[u32], 4, |i| *i), Vec::<u32>::new());
+    }
 }
