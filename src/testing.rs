@@ -399,6 +399,7 @@ fn lint(
         out_root,
         config,
         tfstack_lint_rules::registry::all(),
+        None,
     );
     report
         .findings

@@ -707,6 +707,58 @@ fn lint_of_a_generated_folder_includes_the_hand_written_files() {
     );
 }
 
+#[test]
+fn lint_and_diff_of_a_stack_include_the_hand_written_files_beside_it() {
+    // `lint --stack` and `diff --stack` see what Terraform applies: the stack, and the
+    // files written by hand beside its generated ones in out/.
+    let (dir, out) = synthesized();
+    std::fs::write(
+        out.join(STACK).join("logs.tf"),
+        "resource \"aws_cloudwatch_log_group\" \"audit\" {\n  name = \"audit\"\n}\n",
+    )
+    .expect("write");
+    let run = |args: &[&str]| {
+        assert_cmd::Command::cargo_bin("tfstack")
+            .expect("binary")
+            .current_dir(dir.path())
+            .args(args)
+            .timeout(TIMEOUT)
+            .output()
+            .expect("runs")
+    };
+    let stack = ["--stack", "lab_http_api", "--env", "dev"];
+    let lint = run(&[&["lint", "--format", "json"][..], &stack].concat());
+    let report: serde_json::Value = serde_json::from_slice(&lint.stdout).expect("json");
+    let found: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default(),
+                f["path"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("LOG001", "out/lab_http_api/dev/logs.tf")],
+        "{report}"
+    );
+    assert_eq!(report["summary"]["files_checked"], 2, "{report}");
+    // The committed output and the stack both hold the file: no change.
+    let diff = run(&[
+        &["diff", "--format", "json", "--fail-on", "new-findings"][..],
+        &stack,
+    ]
+    .concat());
+    assert_eq!(diff.status.code(), Some(0), "{}", stdout(&diff));
+    let json: serde_json::Value = serde_json::from_slice(&diff.stdout).expect("json");
+    assert_eq!(json["modules"], serde_json::json!([]), "{json}");
+    // Synth's own gate is the stack's: the team's file does not stop it.
+    assert_ok(&synth(&out, &["--check"]));
+}
+
 // --- how refusals read ---------------------------------------------------------------------
 
 #[test]

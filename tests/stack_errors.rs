@@ -144,6 +144,7 @@ fn lint_sees_a_typed_stack_code_directory() {
             std::path::Path::new("out"),
             &tfstack_lint_engine::config::LintConfig::default(),
             tfstack_lint_rules::registry::all(),
+            None,
         );
         report
             .findings

@@ -14,7 +14,7 @@ use tfstack_lint_engine::config::LintConfig;
 use tfstack_lint_engine::context::Module;
 use tfstack_lint_engine::input::kinds::{json_document, JsonDocumentKind, PlanDocuments};
 use tfstack_lint_engine::input::{discover, load_module, read_text, InputOptions};
-use tfstack_lint_engine::stack::{module_from_stack, stack_dir};
+use tfstack_lint_engine::stack::{module_with_files_beside, stack_dir};
 use tfstack_lint_engine::suppress::InlineSuppression;
 use tfstack_model::constructs::StackOutput;
 use tfstack_model::error::display_path;
@@ -212,10 +212,14 @@ impl Snapshot {
         })
     }
 
-    /// A typed stack's output, as synth would write it under `out_root`.
-    pub fn stack(output: &StackOutput, out_root: &Path, production_names: &[String]) -> Snapshot {
-        let (module, suppressions) = module_from_stack(output, out_root, production_names);
-        let (mut twin, _) = module_from_stack(output, out_root, production_names);
+    /// A typed stack's output, as synth would write it under `out_root`, with the files
+    /// written by hand beside it there (read with `options`): what Terraform would apply.
+    pub fn stack(output: &StackOutput, out_root: &Path, options: &InputOptions) -> Snapshot {
+        let production_names = &options.production_names;
+        let (module, suppressions, errors) =
+            module_with_files_beside(output, out_root, production_names, options);
+        let (mut twin, _, _) =
+            module_with_files_beside(output, out_root, production_names, options);
         twin.config = std::sync::Arc::new(twin_config(&module.config));
         let mut modules = BTreeMap::new();
         modules.insert(
@@ -233,7 +237,7 @@ impl Snapshot {
                 commit: None,
             },
             modules,
-            errors: Vec::new(),
+            errors,
             tree: None,
             paths: ShownPaths::AsGiven,
             _checkout: None,
@@ -259,7 +263,7 @@ impl Snapshot {
         };
         let mut base = Snapshot::directory(&committed, &input);
         base.tree = None;
-        let head = Snapshot::stack(output, out_root, &options.production_names);
+        let head = Snapshot::stack(output, out_root, options);
         let declared: Vec<InlineSuppression> = head
             .modules
             .values()

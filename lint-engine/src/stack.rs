@@ -4,7 +4,9 @@
 
 use crate::config::LintConfig;
 use crate::context::{Module, PackageSource};
+use crate::input::InputOptions;
 use crate::lint::{active_rules, lint_module};
+use crate::located::InputError;
 use crate::located::LintReport;
 use crate::suppress::InlineSuppression;
 use crate::Rule;
@@ -20,6 +22,68 @@ pub fn module_from_stack(
     out: &StackOutput,
     out_root: &Path,
     production_names: &[String],
+) -> (Module, Vec<InlineSuppression>) {
+    stack_module(
+        out,
+        out_root,
+        production_names,
+        out.config.clone(),
+        SourceFiles::default(),
+    )
+}
+
+/// [`module_from_stack`] with the Terraform files written by hand beside the generated
+/// ones in the stack's output directory (the `.tf` and `.tf.json` files synth does not
+/// write, [`files_beside`]): their blocks join the stack's, as Terraform reads them
+/// together. They are read as any linted file is (`options`: the size limit, the read
+/// root); what cannot be read is an error naming the file.
+pub fn module_with_files_beside(
+    out: &StackOutput,
+    out_root: &Path,
+    production_names: &[String],
+    options: &InputOptions,
+) -> (Module, Vec<InlineSuppression>, Vec<InputError>) {
+    let dir = stack_dir(out_root, &out.name, &out.env.name);
+    let beside = files_beside(out, &dir);
+    if beside.is_empty() {
+        let (module, suppressions) = module_from_stack(out, out_root, production_names);
+        return (module, suppressions, Vec::new());
+    }
+    let (loaded, errors) = crate::input::load_module(&dir, &beside, options);
+    let mut config = out.config.clone();
+    config.blocks.extend(loaded.config.blocks.iter().cloned());
+    let (module, suppressions) =
+        stack_module(out, out_root, production_names, config, loaded.files);
+    (module, suppressions, errors)
+}
+
+/// The Terraform files in a stack's output directory `dir` that synth does not write
+/// (`alarms.tf` beside the generated `main.tf`), in name order: the team's own, which
+/// Terraform applies with the generated ones. None when the directory does not exist.
+pub fn files_beside(out: &StackOutput, dir: &Path) -> Vec<PathBuf> {
+    let Ok(root) = tfstack_model::read::ReadRoot::of_path(dir) else {
+        return Vec::new();
+    };
+    let (files, _) = crate::input::module_files(dir, &root, |_| false);
+    files
+        .into_iter()
+        .filter(|f| {
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
+            (name.ends_with(".tf") || name.ends_with(".tf.json")) && !out.writes(&name)
+        })
+        .collect()
+}
+
+/// The module of a stack with these blocks and source files.
+fn stack_module(
+    out: &StackOutput,
+    out_root: &Path,
+    production_names: &[String],
+    config: tfstack_model::Config,
+    files: SourceFiles,
 ) -> (Module, Vec<InlineSuppression>) {
     let dir = out_root.join(&out.name).join(&out.env.name);
     let mut memory = HashMap::new();
@@ -46,7 +110,7 @@ pub fn module_from_stack(
             }
         }
     }
-    let module = Module::new(dir.clone(), out.config.clone(), SourceFiles::default())
+    let module = Module::new(dir.clone(), config, files)
         .with_environment(Some(out.env.name.clone()), production_names.to_vec())
         .with_file_source(Box::new(MemoryFiles(memory)), source_maps)
         .with_packages(packages);
@@ -58,20 +122,32 @@ pub fn module_from_stack(
     (module, suppressions)
 }
 
-/// Lints typed stack outputs.
+/// Lints typed stack outputs. With `beside`, the files written by hand beside each
+/// stack's generated ones in `out_root` are linted with it, read with these options
+/// ([`module_with_files_beside`]); without, each stack alone.
 pub fn lint_stacks(
     outputs: &[StackOutput],
     out_root: &Path,
     config: &LintConfig,
     catalogue: &[&'static dyn Rule],
+    beside: Option<&InputOptions>,
 ) -> LintReport {
     let rules = active_rules(catalogue, config);
     let mut report = LintReport::default();
+    let production_names = config.production_names();
     for out in outputs {
-        let (module, suppressions) = module_from_stack(out, out_root, &config.production_names());
+        let (module, suppressions, errors) = match beside {
+            Some(options) => module_with_files_beside(out, out_root, &production_names, options),
+            None => {
+                let (module, suppressions) = module_from_stack(out, out_root, &production_names);
+                (module, suppressions, Vec::new())
+            }
+        };
         let (r, _) = lint_module(&module, &rules, config, &suppressions);
         report.merge(r);
-        report.files += 1;
+        report.errors.extend(errors);
+        // The stack, and each file beside it.
+        report.files += 1 + module.files.len();
     }
     report
         .findings

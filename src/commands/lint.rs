@@ -150,11 +150,18 @@ pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
         if !synthesized.errors.is_empty() {
             return Err(stack_errors(&synthesized.errors, color));
         }
+        // What Terraform applies: the generated files and those written by hand beside
+        // them in out/.
+        let beside = InputOptions {
+            read_limit,
+            ..InputOptions::default()
+        };
         tfstack_lint_engine::stack::lint_stacks(
             &synthesized.outputs,
             Path::new("out"),
             &config,
             catalogue,
+            Some(&beside),
         )
     } else {
         let mut vars = Vec::new();

@@ -34,6 +34,7 @@ pub fn run(app: &App, args: &ReviewArgs, color: bool) -> Result<i32, CliError> {
                 std::path::Path::new("out"),
                 &config,
                 catalogue,
+                None,
             );
             Review::of_stack(&output, &options)
                 .map_err(review_error)?

@@ -27,16 +27,10 @@ pub fn render_stack(out: &StackOutput) -> Result<BTreeMap<String, Vec<u8>>, Synt
     );
     let mut by_file: BTreeMap<&str, Vec<tfstack_model::Block>> = BTreeMap::new();
     for b in &out.config.blocks {
-        let file = match b.kind.as_str() {
-            // The state backend has a file of its own, as teams write it by hand.
-            "terraform" if b.body.block("backend").is_some() => "backend.tf",
-            "terraform" => "versions.tf",
-            "provider" => "providers.tf",
-            "variable" => "variables.tf",
-            "output" => "outputs.tf",
-            _ => "main.tf",
-        };
-        by_file.entry(file).or_default().push(b.clone());
+        by_file
+            .entry(StackOutput::terraform_file_of(b))
+            .or_default()
+            .push(b.clone());
     }
     for (file, blocks) in by_file {
         let text = tfstack_generators::hcl::render_file(&header, &blocks);

@@ -216,6 +216,32 @@ pub struct StackOutput {
     pub suppressions: Vec<Suppression>,
 }
 
+impl StackOutput {
+    /// The Terraform file synth renders a top-level block into: the state backend in
+    /// `backend.tf`, as teams write it by hand, and one file per kind of block.
+    pub fn terraform_file_of(block: &crate::Block) -> &'static str {
+        match block.kind.as_str() {
+            "terraform" if block.body.block("backend").is_some() => "backend.tf",
+            "terraform" => "versions.tf",
+            "provider" => "providers.tf",
+            "variable" => "variables.tf",
+            "output" => "outputs.tf",
+            _ => "main.tf",
+        }
+    }
+
+    /// Whether synth writes a file of this name in the stack's directory (a path relative
+    /// to it): a Terraform file its blocks are rendered into, or one of its own files.
+    pub fn writes(&self, name: &str) -> bool {
+        self.files.contains_key(name)
+            || self
+                .config
+                .blocks
+                .iter()
+                .any(|b| StackOutput::terraform_file_of(b) == name)
+    }
+}
+
 impl Stack {
     /// A new, empty stack `name` (snake_case) for `env`.
     pub fn new(name: &str, env: Environment) -> Self {
