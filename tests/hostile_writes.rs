@@ -757,6 +757,21 @@ fn lint_and_diff_of_a_stack_include_the_hand_written_files_beside_it() {
     assert_eq!(json["modules"], serde_json::json!([]), "{json}");
     // Synth's own gate is the stack's: the team's file does not stop it.
     assert_ok(&synth(&out, &["--check"]));
+    // A link beside the stack that leaves the read root is not read, and said so.
+    let outside = tempfile::tempdir().expect("temp dir");
+    let target = outside.path().join("secret.tf");
+    std::fs::write(&target, "not hcl\n").expect("write");
+    std::os::unix::fs::symlink(&target, out.join(STACK).join("linked.tf")).expect("link");
+    let lint = run(&[&["lint", "--format", "json"][..], &stack].concat());
+    let report: serde_json::Value = serde_json::from_slice(&lint.stdout).expect("json");
+    assert_eq!(report["errors"], serde_json::json!([]), "{report}");
+    let notices: Vec<&str> = report["notices"]
+        .as_array()
+        .expect("notices")
+        .iter()
+        .filter_map(|n| n["path"].as_str())
+        .collect();
+    assert_eq!(notices, ["out/lab_http_api/dev/linked.tf"], "{report}");
 }
 
 // --- how refusals read ---------------------------------------------------------------------

@@ -216,10 +216,9 @@ impl Snapshot {
     /// written by hand beside it there (read with `options`): what Terraform would apply.
     pub fn stack(output: &StackOutput, out_root: &Path, options: &InputOptions) -> Snapshot {
         let production_names = &options.production_names;
-        let (module, suppressions, errors) =
-            module_with_files_beside(output, out_root, production_names, options);
-        let (mut twin, _, _) =
-            module_with_files_beside(output, out_root, production_names, options);
+        let stack = module_with_files_beside(output, out_root, production_names, options);
+        let (module, suppressions, errors) = (stack.module, stack.suppressions, stack.errors);
+        let mut twin = module_with_files_beside(output, out_root, production_names, options).module;
         twin.config = std::sync::Arc::new(twin_config(&module.config));
         let mut modules = BTreeMap::new();
         modules.insert(

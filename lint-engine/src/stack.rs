@@ -6,8 +6,8 @@ use crate::config::LintConfig;
 use crate::context::{Module, PackageSource};
 use crate::input::InputOptions;
 use crate::lint::{active_rules, lint_module};
-use crate::located::InputError;
 use crate::located::LintReport;
+use crate::located::{InputError, Notice};
 use crate::suppress::InlineSuppression;
 use crate::Rule;
 use std::collections::HashMap;
@@ -32,6 +32,17 @@ pub fn module_from_stack(
     )
 }
 
+/// A stack's module with the files written by hand beside it ([`module_with_files_beside`]).
+pub struct StackModule {
+    pub module: Module,
+    /// The suppressions declared on its constructs.
+    pub suppressions: Vec<InlineSuppression>,
+    /// Files beside it that could not be read, each naming the file.
+    pub errors: Vec<InputError>,
+    /// Files beside it that are not read (a link out of the read root), each said once.
+    pub notices: Vec<Notice>,
+}
+
 /// [`module_from_stack`] with the Terraform files written by hand beside the generated
 /// ones in the stack's output directory (the `.tf` and `.tf.json` files synth does not
 /// write, [`files_beside`]): their blocks join the stack's, as Terraform reads them
@@ -42,30 +53,50 @@ pub fn module_with_files_beside(
     out_root: &Path,
     production_names: &[String],
     options: &InputOptions,
-) -> (Module, Vec<InlineSuppression>, Vec<InputError>) {
+) -> StackModule {
     let dir = stack_dir(out_root, &out.name, &out.env.name);
-    let beside = files_beside(out, &dir);
+    let (beside, notices) = files_beside(out, &dir, options.root.as_deref());
     if beside.is_empty() {
         let (module, suppressions) = module_from_stack(out, out_root, production_names);
-        return (module, suppressions, Vec::new());
+        return StackModule {
+            module,
+            suppressions,
+            errors: Vec::new(),
+            notices,
+        };
     }
     let (loaded, errors) = crate::input::load_module(&dir, &beside, options);
     let mut config = out.config.clone();
     config.blocks.extend(loaded.config.blocks.iter().cloned());
     let (module, suppressions) =
         stack_module(out, out_root, production_names, config, loaded.files);
-    (module, suppressions, errors)
+    StackModule {
+        module,
+        suppressions,
+        errors,
+        notices,
+    }
 }
 
 /// The Terraform files in a stack's output directory `dir` that synth does not write
 /// (`alarms.tf` beside the generated `main.tf`), in name order: the team's own, which
-/// Terraform applies with the generated ones. None when the directory does not exist.
-pub fn files_beside(out: &StackOutput, dir: &Path) -> Vec<PathBuf> {
-    let Ok(root) = tfstack_model::read::ReadRoot::of_path(dir) else {
-        return Vec::new();
+/// Terraform applies with the generated ones. None when the directory does not exist; a
+/// link out of the read root (`root`, else the git work tree that holds `dir`, else `dir`)
+/// is not read, and a notice says so.
+pub fn files_beside(
+    out: &StackOutput,
+    dir: &Path,
+    root: Option<&Path>,
+) -> (Vec<PathBuf>, Vec<Notice>) {
+    let root = match root {
+        Some(r) => tfstack_model::read::ReadRoot::new(r),
+        None => tfstack_model::read::ReadRoot::of_path(dir),
     };
-    let (files, _) = crate::input::module_files(dir, &root, |_| false);
-    files
+    let Ok(root) = root else {
+        return (Vec::new(), Vec::new());
+    };
+    let (files, notices) = crate::input::module_files(dir, &root, |_| false);
+    let files = files
         .into_iter()
         .filter(|f| {
             let name = f
@@ -74,7 +105,8 @@ pub fn files_beside(out: &StackOutput, dir: &Path) -> Vec<PathBuf> {
                 .unwrap_or_default();
             (name.ends_with(".tf") || name.ends_with(".tf.json")) && !out.writes(&name)
         })
-        .collect()
+        .collect();
+    (files, notices)
 }
 
 /// The module of a stack with these blocks and source files.
@@ -136,16 +168,23 @@ pub fn lint_stacks(
     let mut report = LintReport::default();
     let production_names = config.production_names();
     for out in outputs {
-        let (module, suppressions, errors) = match beside {
+        let stack = match beside {
             Some(options) => module_with_files_beside(out, out_root, &production_names, options),
             None => {
                 let (module, suppressions) = module_from_stack(out, out_root, &production_names);
-                (module, suppressions, Vec::new())
+                StackModule {
+                    module,
+                    suppressions,
+                    errors: Vec::new(),
+                    notices: Vec::new(),
+                }
             }
         };
-        let (r, _) = lint_module(&module, &rules, config, &suppressions);
+        let module = stack.module;
+        let (r, _) = lint_module(&module, &rules, config, &stack.suppressions);
         report.merge(r);
-        report.errors.extend(errors);
+        report.errors.extend(stack.errors);
+        report.notices.extend(stack.notices);
         // The stack, and each file beside it.
         report.files += 1 + module.files.len();
     }

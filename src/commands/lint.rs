@@ -154,6 +154,7 @@ pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
         // them in out/.
         let beside = InputOptions {
             read_limit,
+            root: args.root.clone(),
             ..InputOptions::default()
         };
         tfstack_lint_engine::stack::lint_stacks(
