@@ -93,11 +93,18 @@ pub struct Review {
 }
 
 impl Review {
-    /// Reviews a typed stack's output (what `Stack::finish` returns).
+    /// Reviews a typed stack's output (what `Stack::finish` returns), with the files
+    /// written by hand beside its generated ones in `out/`: what Terraform applies.
     pub fn of_stack(out: &StackOutput, options: &ReviewOptions) -> Result<Review, ReviewError> {
         let out_root = Path::new("out");
-        let (module, _) = lint::module_from_stack(out, out_root, &options.production_names);
-        let (mut twin, _) = lint::module_from_stack(out, out_root, &options.production_names);
+        let read = lint::InputOptions::default();
+        let names = &options.production_names;
+        let stack = lint::module_with_files_beside(out, out_root, names, &read);
+        if let Some(e) = stack.errors.into_iter().next() {
+            return Err(ReviewError::Input(e));
+        }
+        let module = stack.module;
+        let mut twin = lint::module_with_files_beside(out, out_root, names, &read).module;
         twin.config = std::sync::Arc::new(symbolic::symbolic_config(&module.config));
         let title = format!("{} ({})", out.name, out.env.name);
         let subject = format!("Typed stack `{}`, environment `{}`", out.name, out.env.name);

@@ -34,7 +34,8 @@ pub fn run(app: &App, args: &ReviewArgs, color: bool) -> Result<i32, CliError> {
                 std::path::Path::new("out"),
                 &config,
                 catalogue,
-                None,
+                // What the review shows: the stack and the files beside it in out/.
+                Some(&InputOptions::default()),
             );
             Review::of_stack(&output, &options)
                 .map_err(review_error)?

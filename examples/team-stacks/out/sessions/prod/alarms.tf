@@ -1,7 +1,12 @@
-# Written by hand, beside the files tfstack generates: the on-call team's alarm.
+# Written by hand, beside the files tfstack generates: the on-call team's alarm and topic.
 # `tfstack synth` never writes or removes it (its manifest never listed it);
-# `tfstack lint --stack sessions --env prod`, `tfstack diff --stack` and Terraform read it
+# `tfstack lint --stack sessions --env prod`, `diff --stack`, `review --stack` and Terraform read it
 # with the generated files.
+
+resource "aws_sns_topic" "on_call" {
+  name              = "sessions-prod-on-call"
+  kms_master_key_id = "alias/aws/sns"
+}
 
 resource "aws_cloudwatch_metric_alarm" "create_session_errors" {
   alarm_name        = "sessions-prod-create-session-errors"
@@ -17,4 +22,6 @@ resource "aws_cloudwatch_metric_alarm" "create_session_errors" {
   threshold           = 1
   comparison_operator = "GreaterThanOrEqualToThreshold"
   treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.on_call.arn]
+  ok_actions          = [aws_sns_topic.on_call.arn]
 }
