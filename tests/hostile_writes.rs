@@ -755,6 +755,14 @@ fn lint_and_diff_of_a_stack_include_the_hand_written_files_beside_it() {
     assert_eq!(diff.status.code(), Some(0), "{}", stdout(&diff));
     let json: serde_json::Value = serde_json::from_slice(&diff.stdout).expect("json");
     assert_eq!(json["modules"], serde_json::json!([]), "{json}");
+    // The review shows it, with its finding.
+    let review = run(&[&["review", "--format", "markdown"][..], &stack].concat());
+    assert_eq!(review.status.code(), Some(0), "{}", stdout(&review));
+    assert!(
+        stdout(&review).contains("`aws_cloudwatch_log_group.audit`"),
+        "{}",
+        stdout(&review)
+    );
     // Synth's own gate is the stack's: the team's file does not stop it.
     assert_ok(&synth(&out, &["--check"]));
     // A link beside the stack that leaves the read root is not read, and said so.
