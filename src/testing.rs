@@ -201,12 +201,16 @@ impl Template {
         let outputs: Vec<&Block> = self.output.config.blocks_of("output").collect();
         match outputs
             .iter()
-            .find(|o| o.labels.first().map(String::as_str) == Some(name))
+            .find(|o| o.labels.first().map(tfstack_model::Name::as_str) == Some(name))
         {
             Some(o) => o.body.get("value").map(expr_json).unwrap_or(Value::Null),
             None => panic!(
                 "expected output `{name}`; the stack has {}",
-                list(outputs.iter().filter_map(|o| o.labels.first().cloned()))
+                list(
+                    outputs
+                        .iter()
+                        .filter_map(|o| o.labels.first().cloned().map(String::from))
+                )
             ),
         }
     }
@@ -530,7 +534,7 @@ fn body_json(body: &Body) -> Value {
     for item in &body.items {
         match item {
             Structure::Attribute(a) => {
-                map.insert(a.name.clone(), expr_json(&a.value));
+                map.insert(a.name.to_string(), expr_json(&a.value));
             }
             Structure::Block(b) => {
                 let entry = map
@@ -558,7 +562,7 @@ fn expr_json(e: &Expr) -> Value {
                 .iter()
                 .map(|i| {
                     let key = match &i.key {
-                        ObjectKey::Identifier(k) => k.clone(),
+                        ObjectKey::Identifier(k) => k.to_string(),
                         ObjectKey::Expr(k) => k
                             .as_str()
                             .map(str::to_string)

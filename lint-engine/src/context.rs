@@ -589,7 +589,7 @@ fn collect_refs<'m>(
             }
             tfstack_model::Structure::Block(b) => {
                 let path = if prefix.is_empty() {
-                    b.kind.clone()
+                    b.kind.to_string()
                 } else {
                     format!("{prefix}.{}", b.kind)
                 };

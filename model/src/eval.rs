@@ -197,14 +197,14 @@ impl<'a> Evaluator<'a> {
             match b.kind.as_str() {
                 "locals" => {
                     for a in b.body.attributes() {
-                        locals.insert(a.name.clone(), &a.value);
+                        locals.insert(a.name.to_string(), &a.value);
                     }
                 }
                 "resource" | "data" => {
                     resources.insert(b.address(), b);
                 }
                 "variable" if b.body.get("type").is_some() => {
-                    typed_variables.insert(b.labels.first().cloned().unwrap_or_default());
+                    typed_variables.insert(b.type_label().to_string());
                 }
                 _ => {}
             }
@@ -233,7 +233,7 @@ impl<'a> Evaluator<'a> {
         };
         let mut variables = HashMap::new();
         for b in config.blocks_of("variable") {
-            let name = b.labels.first().cloned().unwrap_or_default();
+            let name = b.type_label().to_string();
             let value = match overrides.get(&name) {
                 Some(v) => v.clone(),
                 None => match b.body.get("default") {
@@ -303,7 +303,7 @@ impl<'a> Evaluator<'a> {
                             .or_else(|| match &member.key {
                                 ObjectKey::Expr(key) => match &key.kind {
                                     ExprKind::Traversal(t) if t.operators.is_empty() => {
-                                        Some(t.root.clone())
+                                        Some(t.root.to_string())
                                     }
                                     _ => None,
                                 },
@@ -483,12 +483,12 @@ impl<'a> Evaluator<'a> {
                 let mut map = IndexMap::with_capacity(items.len());
                 for it in items {
                     let key = match &it.key {
-                        ObjectKey::Identifier(k) => Some(k.clone()),
+                        ObjectKey::Identifier(k) => Some(k.to_string()),
                         ObjectKey::Expr(k) => {
                             // `(var.x)` keys and templates evaluate; a bare name is a string.
                             if let ExprKind::Traversal(t) = &k.kind {
                                 if t.operators.is_empty() {
-                                    Some(t.root.clone())
+                                    Some(t.root.to_string())
                                 } else {
                                     self.eval_in(k, scope, d).as_str().map(str::to_string)
                                 }
@@ -617,7 +617,7 @@ impl<'a> Evaluator<'a> {
 
     fn eval_traversal(&self, t: &Traversal, scope: &Scope, d: usize, origin: Origin) -> Value {
         let mut names = t.attribute_names();
-        if let Some(v) = scope.names.get(&t.root) {
+        if let Some(v) = scope.names.get(t.root.as_str()) {
             let v = self.cloned(v, origin);
             return self.apply_operators(v, &t.operators, scope, d, origin, true);
         }

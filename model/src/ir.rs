@@ -4,6 +4,7 @@
 //! stacks lower into it, loaders read `.tf`, `.tf.json` and plan JSON into it, the
 //! generators print it and the linter reads it.
 
+use crate::name::Name;
 use crate::origin::Origin;
 use std::fmt;
 
@@ -25,8 +26,8 @@ impl Config {
     pub fn resource(&self, resource_type: &str, name: &str) -> Option<&Block> {
         self.blocks.iter().find(|b| {
             b.kind == "resource"
-                && b.labels.first().map(String::as_str) == Some(resource_type)
-                && b.labels.get(1).map(String::as_str) == Some(name)
+                && b.labels.first().map(Name::as_str) == Some(resource_type)
+                && b.labels.get(1).map(Name::as_str) == Some(name)
         })
     }
 }
@@ -42,8 +43,8 @@ fn concat(parts: &[&str]) -> String {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Block {
     /// The block type: `resource`, `data`, `variable`, `dead_letter_config`, `dynamic`, …
-    pub kind: String,
-    pub labels: Vec<String>,
+    pub kind: Name,
+    pub labels: Vec<Name>,
     pub body: Body,
     /// The block header (type and labels).
     pub origin: Origin,
@@ -93,10 +94,10 @@ impl<'a> IntoIterator for &'a Comments {
 }
 
 impl Block {
-    pub fn new(kind: impl Into<String>, labels: Vec<String>) -> Self {
+    pub fn new(kind: impl Into<Name>, labels: Vec<String>) -> Self {
         Block {
             kind: kind.into(),
-            labels,
+            labels: labels.into_iter().map(Name::from).collect(),
             body: Body::default(),
             origin: Origin::Generated,
             comments: Comments::default(),
@@ -132,11 +133,11 @@ impl Block {
     }
     /// The first label (resource type for resources and data sources).
     pub fn type_label(&self) -> &str {
-        self.labels.first().map(String::as_str).unwrap_or("")
+        self.labels.first().map(Name::as_str).unwrap_or("")
     }
     /// The second label (resource name for resources and data sources).
     pub fn name_label(&self) -> &str {
-        self.labels.get(1).map(String::as_str).unwrap_or("")
+        self.labels.get(1).map(Name::as_str).unwrap_or("")
     }
     pub fn is_resource(&self, resource_type: &str) -> bool {
         self.kind == "resource" && self.type_label() == resource_type
@@ -162,7 +163,7 @@ pub enum Structure {
 /// `name = value`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Attribute {
-    pub name: String,
+    pub name: Name,
     pub value: Expr,
     /// The attribute name (key).
     pub origin: Origin,
@@ -191,7 +192,7 @@ impl Body {
             }
         }
         self.items.push(Structure::Attribute(Attribute {
-            name,
+            name: name.into(),
             value,
             origin,
         }));
@@ -323,7 +324,7 @@ pub struct ForExpr {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct FunctionCall {
-    pub name: String,
+    pub name: Name,
     pub args: Vec<Expr>,
     /// `f(list...)`
     pub expand_final: bool,
@@ -399,7 +400,7 @@ pub struct BinaryOperation {
 /// An object key: a bare identifier or an expression (a quoted string is an expression).
 #[derive(Clone, Debug, PartialEq)]
 pub enum ObjectKey {
-    Identifier(String),
+    Identifier(Name),
     Expr(Box<Expr>),
 }
 
@@ -451,7 +452,7 @@ pub enum TemplatePart {
 /// A reference such as `aws_sqs_queue.dlq.arn` or `var.names[0]`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Traversal {
-    pub root: String,
+    pub root: Name,
     pub operators: Vec<TraversalOperator>,
     /// The typed stack that declared what this refers to (set by constructs, so that a
     /// reference into another stack of the same App can be wired through that stack's
@@ -473,7 +474,7 @@ impl PartialEq for DeclaredIn {
 #[derive(Clone, Debug, PartialEq)]
 pub enum TraversalOperator {
     /// `.name`
-    Attribute(String),
+    Attribute(Name),
     /// `[expr]`
     Index(Box<Expr>),
     /// `.0`
@@ -485,12 +486,12 @@ pub enum TraversalOperator {
 }
 
 impl Traversal {
-    pub fn new(root: impl Into<String>, attributes: &[&str]) -> Self {
+    pub fn new(root: impl Into<Name>, attributes: &[&str]) -> Self {
         Traversal {
             root: root.into(),
             operators: attributes
                 .iter()
-                .map(|a| TraversalOperator::Attribute((*a).to_string()))
+                .map(|a| TraversalOperator::Attribute(Name::from(*a)))
                 .collect(),
             declared_in: DeclaredIn(None),
         }
@@ -594,7 +595,7 @@ impl Expr {
     /// A call of a Terraform function.
     pub fn call(name: &str, args: Vec<Expr>) -> Self {
         Expr::new(ExprKind::FunctionCall(Box::new(FunctionCall {
-            name: name.to_string(),
+            name: name.into(),
             args,
             expand_final: false,
         })))
@@ -784,7 +785,7 @@ impl ObjectKey {
     /// An identifier key when `name` is a valid HCL identifier, else a quoted string key.
     pub fn for_name(name: String) -> Self {
         if is_identifier(&name) {
-            ObjectKey::Identifier(name)
+            ObjectKey::Identifier(name.into())
         } else {
             ObjectKey::Expr(Box::new(Expr::string(name)))
         }

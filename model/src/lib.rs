@@ -2,11 +2,13 @@
 //! IAM policy types, environments, typed L1 resources and L2 constructs.
 
 pub mod ir;
+pub mod name;
 pub mod origin;
 pub mod value;
 
 pub use error::SourceError;
 pub use ir::*;
+pub use name::{Name, Names};
 pub use origin::*;
 pub use value::*;
 pub mod aws;

@@ -101,7 +101,7 @@ fn number() -> impl Strategy<Value = Expr> {
 
 fn traversal() -> impl Strategy<Value = Expr> {
     let op = prop_oneof![
-        4 => ident().prop_map(TraversalOperator::Attribute),
+        4 => ident().prop_map(|n| TraversalOperator::Attribute(n.into())),
         1 => (0i64..5).prop_map(|i| TraversalOperator::Index(Box::new(Expr::int(i)))),
         1 => label().prop_map(|k| TraversalOperator::Index(Box::new(Expr::string(k)))),
         1 => (0u64..3).prop_map(TraversalOperator::LegacyIndex),
@@ -150,7 +150,7 @@ fn leaf() -> impl Strategy<Value = Expr> {
 
 fn object_key() -> impl Strategy<Value = ObjectKey> {
     prop_oneof![
-        3 => name().prop_map(ObjectKey::Identifier),
+        3 => name().prop_map(|n| ObjectKey::Identifier(n.into())),
         2 => text().prop_map(|t| ObjectKey::Expr(Box::new(Expr::string(t)))),
         1 => select(vec!["Content-Type", "é", "e\u{301}", "\u{301}x", "日本語", "a b", "x.y"])
             .prop_map(|t| ObjectKey::Expr(Box::new(Expr::string(t)))),
@@ -218,7 +218,7 @@ pub fn expr() -> impl Strategy<Value = Expr> {
             )
                 .prop_map(|(name, args, expand)| {
                     let expand_final = expand && !args.is_empty();
-                    Expr::new(ExprKind::FunctionCall(Box::new(FunctionCall { name, args, expand_final })))
+                    Expr::new(ExprKind::FunctionCall(Box::new(FunctionCall { name: name.into(), args, expand_final })))
                 }),
             1 => (inner.clone(), inner.clone(), inner.clone())
                 .prop_map(|(c, t, f)| Expr::conditional(c, t, f)),

@@ -216,7 +216,7 @@ impl<'a> Calls<'a> {
             let mut calls = module.calls.clone();
             calls.push(CallSite {
                 instance,
-                name: name.clone(),
+                name: name.to_string(),
                 path: site.0.clone(),
                 line: site.1,
                 column: site.2,
@@ -399,7 +399,7 @@ fn arguments(
             continue;
         }
         forget_origins(&mut value);
-        out.insert(a.name.clone(), value);
+        out.insert(a.name.to_string(), value);
     }
     out
 }
@@ -438,7 +438,7 @@ fn argument_references(
         }
         let found = references(&a.value);
         if !found.is_empty() {
-            out.insert(a.name.clone(), found);
+            out.insert(a.name.to_string(), found);
         }
     }
     out
@@ -448,7 +448,7 @@ fn argument_references(
 fn nullable(config: &tfstack_model::Config, name: &str) -> bool {
     config
         .blocks_of("variable")
-        .find(|b| b.labels.first().map(String::as_str) == Some(name))
+        .find(|b| b.labels.first().map(tfstack_model::Name::as_str) == Some(name))
         .and_then(|b| b.body.get("nullable"))
         .and_then(|e| match e.kind {
             tfstack_model::ExprKind::Bool(b) => Some(b),

@@ -844,7 +844,7 @@ fn load_tfvars(
     match parse_hcl(sources.get(id), id) {
         Ok(body) => {
             for a in body.attributes() {
-                variables.insert(a.name.clone(), scratch.eval(&a.value));
+                variables.insert(a.name.to_string(), scratch.eval(&a.value));
             }
         }
         Err(e) => errors.push(e),

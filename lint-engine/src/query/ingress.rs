@@ -117,7 +117,7 @@ fn inline_rules<'m>(cx: &Context<'m>, group: &'m Block) -> Vec<Ingress<'m>> {
             }
             Structure::Block(b)
                 if b.kind == "dynamic"
-                    && b.labels.first().map(String::as_str) == Some("ingress") =>
+                    && b.labels.first().map(tfstack_model::Name::as_str) == Some("ingress") =>
             {
                 let Some(content) = b.body.block("content") else {
                     continue;
@@ -126,7 +126,7 @@ fn inline_rules<'m>(cx: &Context<'m>, group: &'m Block) -> Vec<Ingress<'m>> {
                     .body
                     .get("iterator")
                     .and_then(|e| e.as_traversal().map(|t| t.root.clone()))
-                    .unwrap_or_else(|| "ingress".to_string());
+                    .unwrap_or_else(|| "ingress".into());
                 for scope in dynamic_scopes(cx, b, &iterator) {
                     let path = format!("ingress[{}].", out.len());
                     out.push(block_rule(cx, group, content, &scope, path));

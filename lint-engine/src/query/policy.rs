@@ -538,12 +538,14 @@ pub fn policy_document_data_value(cx: &Context, d: &Block) -> Value {
     for item in d.body.blocks() {
         match item.kind.as_str() {
             "statement" => statements.push(statement_block_value(cx, item, &Scope::default())),
-            "dynamic" if item.labels.first().map(String::as_str) == Some("statement") => {
+            "dynamic"
+                if item.labels.first().map(tfstack_model::Name::as_str) == Some("statement") =>
+            {
                 let iterator = item
                     .body
                     .get("iterator")
                     .and_then(|e| e.as_traversal().map(|t| t.root.clone()))
-                    .unwrap_or_else(|| "statement".to_string());
+                    .unwrap_or_else(|| "statement".into());
                 let Some(content) = item.body.block("content") else {
                     continue;
                 };
@@ -568,7 +570,7 @@ pub fn policy_document_data_value(cx: &Context, d: &Block) -> Value {
                     it.insert("value".to_string(), value);
                     let mut scope = Scope::default();
                     scope.names.insert(
-                        iterator.clone(),
+                        iterator.to_string(),
                         Value::new(ValueKind::object(it), content.origin),
                     );
                     statements.push(statement_block_value(cx, content, &scope));

@@ -180,7 +180,13 @@ fn walk_body<'m>(body: &'m Body, path: &mut String, f: &mut dyn FnMut(&str, &'m 
                 path.truncate(len);
             }
             Structure::Block(b) if b.kind == "dynamic" => {
-                let len = push_segment(path, b.labels.first().map(String::as_str).unwrap_or(""));
+                let len = push_segment(
+                    path,
+                    b.labels
+                        .first()
+                        .map(tfstack_model::Name::as_str)
+                        .unwrap_or(""),
+                );
                 for inner in &b.body.items {
                     match inner {
                         Structure::Block(content) if content.kind == "content" => {

@@ -76,7 +76,8 @@ fn body_setting(cx: &Context, body: &Body, path: &[&str]) -> Setting {
                 return body_setting(cx, &b.body, rest);
             }
             Structure::Block(b)
-                if b.kind == "dynamic" && b.labels.first().map(String::as_str) == Some(first) =>
+                if b.kind == "dynamic"
+                    && b.labels.first().map(tfstack_model::Name::as_str) == Some(first) =>
             {
                 if dynamic_is_empty(cx, b) {
                     continue;
@@ -143,8 +144,9 @@ pub fn dynamic_is_empty(cx: &Context, dynamic: &Block) -> bool {
 
 /// Whether a `dynamic "name"` block that may produce something is in the body.
 pub fn has_dynamic(cx: &Context, body: &Body, name: &str) -> bool {
-    body.blocks_of("dynamic")
-        .any(|d| d.labels.first().map(String::as_str) == Some(name) && !dynamic_is_empty(cx, d))
+    body.blocks_of("dynamic").any(|d| {
+        d.labels.first().map(tfstack_model::Name::as_str) == Some(name) && !dynamic_is_empty(cx, d)
+    })
 }
 
 /// Whether the setting at `path` (nested blocks, then an attribute or a block) is present
@@ -161,7 +163,8 @@ pub fn is_configured(cx: &Context, body: &Body, path: &[&str]) -> bool {
                 return true;
             }
             Structure::Block(b)
-                if b.kind == "dynamic" && b.labels.first().map(String::as_str) == Some(first) =>
+                if b.kind == "dynamic"
+                    && b.labels.first().map(tfstack_model::Name::as_str) == Some(first) =>
             {
                 if dynamic_is_empty(cx, b) {
                     continue;

@@ -180,7 +180,7 @@ impl HttpApi {
                 t.operators
                     .push(crate::ir::TraversalOperator::Index(Box::new(Expr::int(0))));
                 t.operators.push(crate::ir::TraversalOperator::Attribute(
-                    attribute.to_string(),
+                    attribute.into(),
                 ));
             }
             e

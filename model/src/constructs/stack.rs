@@ -391,7 +391,7 @@ impl Stack {
                 block.body.items.insert(
                     0,
                     crate::ir::Structure::Attribute(crate::ir::Attribute {
-                        name: "provider".to_string(),
+                        name: "provider".into(),
                         value: p.reference(),
                         origin: Origin::Generated,
                     }),
@@ -478,7 +478,7 @@ impl Stack {
         block.body.items.insert(
             0,
             crate::ir::Structure::Attribute(crate::ir::Attribute {
-                name: "provider".to_string(),
+                name: "provider".into(),
                 value: provider.reference(),
                 origin: Origin::Generated,
             }),
@@ -581,7 +581,7 @@ impl Stack {
         let mut s = self.0.borrow_mut();
         if s.variables
             .iter()
-            .any(|v| v.labels.first().map(String::as_str) == Some(name))
+            .any(|v| v.labels.first().map(crate::Name::as_str) == Some(name))
             || name == "region"
         {
             drop(s);

@@ -309,14 +309,14 @@ impl StackSet {
                     .find(|o| o.body.get("value") == Some(&value))
                     .and_then(|o| o.labels.first().cloned());
                 if let Some(own) = own {
-                    return Some(own);
+                    return Some(own.to_string());
                 }
                 let existing = producer
                     .0
                     .borrow()
                     .outputs
                     .iter()
-                    .find(|o| o.labels.first() == Some(&name))
+                    .find(|o| o.labels.first().is_some_and(|l| *l == name))
                     .map(|o| o.body.get("value") == Some(&value));
                 match existing {
                     Some(true) => {}

@@ -2,6 +2,7 @@
 //! attribute and expression. Parsing is hcl-edit's; this module only maps its syntax tree.
 
 use crate::ir::{self, Expr, ExprKind, Number, ObjectItem, ObjectKey, Template, TemplatePart};
+use crate::name::Names;
 use crate::origin::{FileId, Origin, Span};
 use hcl_edit::expr::{self as hx, Expression};
 use hcl_edit::structure as hs;
@@ -51,6 +52,7 @@ const PIECE: usize = 256 * 1024;
 /// parse for its error.
 fn parse_in_pieces(text: &str, file: FileId, size: usize) -> Result<ir::Body, ParseError> {
     let mut out = ir::Body::default();
+    let names = Names::default();
     let mut start = 0;
     let mut length = size;
     while start < text.len() {
@@ -65,6 +67,7 @@ fn parse_in_pieces(text: &str, file: FileId, size: usize) -> Result<ir::Body, Pa
             Ok(body) => {
                 let loader = Loader {
                     file,
+                    names: &names,
                     text: piece,
                     base: start,
                 };
@@ -125,8 +128,10 @@ fn parse_whole(text: &str, file: FileId) -> Result<ir::Body, ParseError> {
             message: parse_message(&e),
         }
     })?;
+    let names = Names::default();
     let loader = Loader {
         file,
+        names: &names,
         text,
         base: 0,
     };
@@ -203,8 +208,10 @@ pub fn parse_expression(text: &str, file: FileId) -> Result<Expr, ParseError> {
             message: parse_message(&e),
         }
     })?;
+    let names = Names::default();
     Ok(Loader {
         file,
+        names: &names,
         text,
         base: 0,
     }
@@ -213,6 +220,9 @@ pub fn parse_expression(text: &str, file: FileId) -> Result<Expr, ParseError> {
 
 struct Loader<'a> {
     file: FileId,
+    /// The identifiers made so far, each text once (a module's words are mostly the same
+    /// few attribute names and types).
+    names: &'a Names,
     /// The text parsed (the whole file or a piece of it): spans index into it.
     text: &'a str,
     /// Where `text` starts in the file.
@@ -238,7 +248,7 @@ impl Loader<'_> {
             match s {
                 hs::Structure::Attribute(a) => {
                     out.items.push(ir::Structure::Attribute(ir::Attribute {
-                        name: a.key.as_str().to_string(),
+                        name: self.names.name(a.key.as_str()),
                         value: self.expr(&a.value),
                         origin: self.origin(a.key.span()),
                     }))
@@ -262,8 +272,12 @@ impl Loader<'_> {
             _ => self.origin(b.span()),
         };
         ir::Block {
-            kind: b.ident.as_str().to_string(),
-            labels: b.labels.iter().map(|l| l.as_str().to_string()).collect(),
+            kind: self.names.name(b.ident.as_str()),
+            labels: b
+                .labels
+                .iter()
+                .map(|l| self.names.name(l.as_str()))
+                .collect(),
             body: self.body(&b.body),
             origin,
             comments: ir::Comments::default(),
@@ -283,7 +297,7 @@ impl Loader<'_> {
                     .map(|(k, v)| {
                         let (key, key_origin) = match k {
                             hx::ObjectKey::Ident(i) => (
-                                ObjectKey::Identifier(i.as_str().to_string()),
+                                ObjectKey::Identifier(self.names.name(i.as_str())),
                                 self.origin(i.span()),
                             ),
                             hx::ObjectKey::Expression(e) => (
@@ -317,9 +331,10 @@ impl Loader<'_> {
                 }))
             }
             Expression::Parenthesis(p) => ExprKind::Parenthesis(Box::new(self.expr(p.inner()))),
-            Expression::Variable(v) => {
-                ExprKind::Traversal(Box::new(ir::Traversal::new(v.as_str().to_string(), &[])))
-            }
+            Expression::Variable(v) => ExprKind::Traversal(Box::new(ir::Traversal::new(
+                self.names.name(v.as_str()),
+                &[],
+            ))),
             Expression::Conditional(c) => ExprKind::Conditional(Box::new(ir::Conditional {
                 condition: self.expr(&c.cond_expr),
                 true_expr: self.expr(&c.true_expr),
@@ -333,7 +348,7 @@ impl Loader<'_> {
                 }
                 name.push_str(c.name.name.as_str());
                 ExprKind::FunctionCall(Box::new(ir::FunctionCall {
-                    name,
+                    name: self.names.name(&name),
                     args: c.args.iter().map(|a| self.expr(a)).collect(),
                     expand_final: c.args.expand_final(),
                 }))
@@ -391,7 +406,7 @@ impl Loader<'_> {
     /// or a parenthesised expression followed by `.x`) are kept opaque.
     fn traversal(&self, t: &hx::Traversal) -> Option<ExprKind> {
         let root = match &t.expr {
-            Expression::Variable(v) => v.as_str().to_string(),
+            Expression::Variable(v) => self.names.name(v.as_str()),
             _ => return None,
         };
         let operators = t
@@ -399,7 +414,7 @@ impl Loader<'_> {
             .iter()
             .map(|op| match op.value() {
                 hx::TraversalOperator::GetAttr(a) => {
-                    ir::TraversalOperator::Attribute(a.as_str().to_string())
+                    ir::TraversalOperator::Attribute(self.names.name(a.as_str()))
                 }
                 hx::TraversalOperator::Index(e) => {
                     ir::TraversalOperator::Index(Box::new(self.expr(e)))

@@ -391,7 +391,9 @@ impl Pricer<'_, '_> {
                 let rules = b.body.blocks_of("rule").count()
                     + b.body
                         .blocks_of("dynamic")
-                        .filter(|d| d.labels.first().map(String::as_str) == Some("rule"))
+                        .filter(|d| {
+                            d.labels.first().map(tfstack_model::Name::as_str) == Some("rule")
+                        })
                         .count();
                 self.line(
                     b,

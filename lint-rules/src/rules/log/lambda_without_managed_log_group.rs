@@ -208,7 +208,7 @@ fn log_group_of(cx: &Context, function: &Block) -> FunctionLogGroup {
     if function
         .body
         .blocks_of("dynamic")
-        .any(|d| d.labels.first().map(String::as_str) == Some("logging_config"))
+        .any(|d| d.labels.first().map(tfstack_model::Name::as_str) == Some("logging_config"))
     {
         return FunctionLogGroup::Unknown;
     }

@@ -157,7 +157,7 @@ fn documents_of<'p>(
         unknown |= d.body.get("source_json").is_some()
             || d.body.get("override_json").is_some()
             || d.body.blocks_of("dynamic").any(|dynamic| {
-                dynamic.labels.first().map(String::as_str) == Some("statement")
+                dynamic.labels.first().map(tfstack_model::Name::as_str) == Some("statement")
                     && !matches!(
                         cx.attr(dynamic, "for_each").map(|v| v.kind),
                         Some(ValueKind::List(_) | ValueKind::Object(_))
