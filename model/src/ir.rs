@@ -865,10 +865,11 @@ mod size_tests {
         use std::mem::size_of;
         assert!(size_of::<Origin>() <= 16);
         assert!(size_of::<Expr>() <= 48);
-        assert!(size_of::<Structure>() <= 96);
+        assert!(size_of::<Structure>() <= 88);
         assert!(size_of::<TemplatePart>() <= 48);
         assert!(size_of::<TraversalOperator>() <= 24);
-        assert!(size_of::<ObjectItem>() <= 88);
+        assert!(size_of::<ObjectItem>() <= 80);
         assert!(size_of::<crate::Value>() <= 64);
+        assert!(size_of::<crate::Name>() <= 16);
     }
 }

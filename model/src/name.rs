@@ -1,6 +1,7 @@
 //! [`Name`]: the identifiers of the IR as shared text.
 
 use std::borrow::Borrow;
+use std::collections::HashSet;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -137,7 +138,7 @@ impl serde::Serialize for Name {
 /// The identifiers one loader has made, each text once: [`Names::name`] returns the
 /// shared [`Name`] of a text.
 #[derive(Default)]
-pub struct Names(std::cell::RefCell<std::collections::HashSet<Arc<str>>>);
+pub struct Names(std::cell::RefCell<HashSet<Arc<str>, foldhash::fast::RandomState>>);
 
 impl Names {
     /// The shared name of `text`.

@@ -179,9 +179,8 @@ impl HttpApi {
             if let crate::ir::ExprKind::Traversal(t) = &mut e.kind {
                 t.operators
                     .push(crate::ir::TraversalOperator::Index(Box::new(Expr::int(0))));
-                t.operators.push(crate::ir::TraversalOperator::Attribute(
-                    attribute.into(),
-                ));
+                t.operators
+                    .push(crate::ir::TraversalOperator::Attribute(attribute.into()));
             }
             e
         };

@@ -124,7 +124,7 @@ fn object_body(v: &Value, is_resource: bool) -> Body {
             }
         } else {
             body.items.push(Structure::Attribute(crate::ir::Attribute {
-                name: k.clone().into(),
+                name: k.as_str().into(),
                 value: expr_of(inner),
                 origin: inner.key_origin.or(inner.origin),
             }));
