@@ -285,7 +285,7 @@ pub enum ExprKind {
     Bool(bool),
     Number(Number),
     /// A string literal, unescaped: a literal `${` in it is text, and the generator escapes it.
-    String(String),
+    String(Name),
     /// A string or heredoc with interpolations or directives.
     Template(Box<Template>),
     /// A reference: `aws_sqs_queue.dlq.arn`, `var.region`, `local.name`, `path.module`.
@@ -562,7 +562,7 @@ impl Expr {
     pub fn null() -> Self {
         Expr::new(ExprKind::Null)
     }
-    pub fn string(s: impl Into<String>) -> Self {
+    pub fn string(s: impl Into<Name>) -> Self {
         Expr::new(ExprKind::String(s.into()))
     }
     pub fn int(i: i64) -> Self {

@@ -119,7 +119,7 @@ fn is_account_of_arn(e: &Expr) -> bool {
 
 fn symbolize(e: &mut Expr) {
     if is_account_of_arn(e) {
-        e.kind = ExprKind::String(marker(THIS_ACCOUNT, Some("account_id")));
+        e.kind = ExprKind::String(marker(THIS_ACCOUNT, Some("account_id")).into());
         return;
     }
     match &mut e.kind {
@@ -128,7 +128,7 @@ fn symbolize(e: &mut Expr) {
                 t.root == "data" && t.attribute_names().next() == Some("aws_iam_policy_document");
             if let (Some(address), false) = (t.resource_address(), is_policy_document) {
                 let text = marker(&address, t.resource_attribute());
-                e.kind = ExprKind::String(text);
+                e.kind = ExprKind::String(text.into());
             }
         }
         ExprKind::Template(t) => {

@@ -290,7 +290,7 @@ impl Loader<'_> {
             Expression::Null(_) => ExprKind::Null,
             Expression::Bool(b) => ExprKind::Bool(*b.value()),
             Expression::Number(n) => ExprKind::Number(number(n.value())),
-            Expression::String(s) => ExprKind::String(s.value().clone()),
+            Expression::String(s) => ExprKind::String(self.names.name(s.value())),
             Expression::Array(a) => ExprKind::Tuple(a.iter().map(|i| self.expr(i)).collect()),
             Expression::Object(o) => ExprKind::Object(
                 o.iter()

@@ -434,7 +434,7 @@ fn json_expr(v: &Json, depth: usize, at: &str, spans: &Spans) -> Expr {
             Some(i) => Number::Int(i),
             None => Number::Float(n.as_f64().unwrap_or(0.0)),
         }),
-        Json::String(s) => ExprKind::String(s.clone()),
+        Json::String(s) => ExprKind::String(s.clone().into()),
         Json::Array(items) => ExprKind::Tuple(
             items
                 .iter()

@@ -485,7 +485,7 @@ fn for_each_child(
 /// The text of a string literal (a template without interpolations counts).
 fn literal_string(expr: &Expr) -> Option<String> {
     match &expr.kind {
-        ExprKind::String(s) => Some(s.clone()),
+        ExprKind::String(s) => Some(s.to_string()),
         ExprKind::Template(t) => {
             let mut out = String::new();
             for part in &t.parts {
