@@ -285,41 +285,44 @@ fn samples() -> Vec<(String, String)> {
             )
             .attr(
                 "keys",
-                Expr::new(ExprKind::Object(vec![
-                    ObjectItem {
-                        key: ObjectKey::Expr(Box::new(Expr::var("k"))),
-                        value: Expr::int(1),
-                        origin: Origin::Generated,
-                    },
-                    ObjectItem {
-                        key: ObjectKey::Expr(Box::new(Expr::template(vec![
-                            interp(Expr::var("k")),
-                            lit("-x"),
-                        ]))),
-                        value: Expr::int(2),
-                        origin: Origin::Generated,
-                    },
-                    ObjectItem {
-                        key: ObjectKey::Expr(Box::new(s("Content-Type"))),
-                        value: Expr::int(3),
-                        origin: Origin::Generated,
-                    },
-                    ObjectItem {
-                        key: ObjectKey::Identifier("for".into()),
-                        value: Expr::int(4),
-                        origin: Origin::Generated,
-                    },
-                    ObjectItem {
-                        key: ObjectKey::Expr(Box::new(s("e\u{301}"))),
-                        value: Expr::int(5),
-                        origin: Origin::Generated,
-                    },
-                    ObjectItem {
-                        key: ObjectKey::Expr(Box::new(s("日本"))),
-                        value: Expr::int(6),
-                        origin: Origin::Generated,
-                    },
-                ])),
+                Expr::new(ExprKind::Object(
+                    vec![
+                        ObjectItem {
+                            key: ObjectKey::Expr(Box::new(Expr::var("k"))),
+                            value: Expr::int(1),
+                            origin: Origin::Generated,
+                        },
+                        ObjectItem {
+                            key: ObjectKey::Expr(Box::new(Expr::template(vec![
+                                interp(Expr::var("k")),
+                                lit("-x"),
+                            ]))),
+                            value: Expr::int(2),
+                            origin: Origin::Generated,
+                        },
+                        ObjectItem {
+                            key: ObjectKey::Expr(Box::new(s("Content-Type"))),
+                            value: Expr::int(3),
+                            origin: Origin::Generated,
+                        },
+                        ObjectItem {
+                            key: ObjectKey::Identifier("for".into()),
+                            value: Expr::int(4),
+                            origin: Origin::Generated,
+                        },
+                        ObjectItem {
+                            key: ObjectKey::Expr(Box::new(s("e\u{301}"))),
+                            value: Expr::int(5),
+                            origin: Origin::Generated,
+                        },
+                        ObjectItem {
+                            key: ObjectKey::Expr(Box::new(s("日本"))),
+                            value: Expr::int(6),
+                            origin: Origin::Generated,
+                        },
+                    ]
+                    .into(),
+                )),
             )
             .attr(
                 "opaque",

@@ -19,26 +19,29 @@ fn quoted_keys_escapes_and_templates() {
         value,
         origin: Origin::Generated,
     };
-    let headers = Expr::new(ExprKind::Object(vec![
-        item(
-            ObjectKey::Expr(Box::new(s("Content-Type"))),
-            s("application/json"),
-        ),
-        item(ObjectKey::Expr(Box::new(s("X-Amz-Date"))), s("now")),
-        item(
-            ObjectKey::Identifier("app.kubernetes.io/name".into()),
-            s("api"),
-        ),
-        item(ObjectKey::Identifier("plain".into()), s("ok")),
-        item(
-            ObjectKey::Expr(Box::new(Expr::var("dynamic_key"))),
-            s("evaluated"),
-        ),
-        item(
-            ObjectKey::Expr(Box::new(s("日本"))),
-            s("unicode keys align by grapheme"),
-        ),
-    ]));
+    let headers = Expr::new(ExprKind::Object(
+        vec![
+            item(
+                ObjectKey::Expr(Box::new(s("Content-Type"))),
+                s("application/json"),
+            ),
+            item(ObjectKey::Expr(Box::new(s("X-Amz-Date"))), s("now")),
+            item(
+                ObjectKey::Identifier("app.kubernetes.io/name".into()),
+                s("api"),
+            ),
+            item(ObjectKey::Identifier("plain".into()), s("ok")),
+            item(
+                ObjectKey::Expr(Box::new(Expr::var("dynamic_key"))),
+                s("evaluated"),
+            ),
+            item(
+                ObjectKey::Expr(Box::new(s("日本"))),
+                s("unicode keys align by grapheme"),
+            ),
+        ]
+        .into(),
+    ));
     let block = Block::new(
         "resource",
         labels(&["aws_api_gateway_integration_response", "r"]),

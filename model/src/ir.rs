@@ -114,7 +114,7 @@ impl Block {
     }
     /// Adds a nested block (builder style).
     pub fn block(mut self, block: Block) -> Self {
-        self.body.items.push(Structure::Block(block));
+        self.body.items.push(Structure::Block(Box::new(block)));
         self
     }
     /// `type.name` for resources, `data.type.name` for data sources, `kind.label` otherwise.
@@ -157,7 +157,7 @@ pub struct Body {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Structure {
     Attribute(Attribute),
-    Block(Block),
+    Block(Box<Block>),
 }
 
 /// `name = value`.
@@ -198,7 +198,7 @@ impl Body {
         }));
     }
     pub fn push_block(&mut self, block: Block) {
-        self.items.push(Structure::Block(block));
+        self.items.push(Structure::Block(Box::new(block)));
     }
     pub fn attribute(&self, name: &str) -> Option<&Attribute> {
         self.items.iter().find_map(|i| match i {
@@ -217,7 +217,7 @@ impl Body {
     }
     pub fn blocks(&self) -> impl Iterator<Item = &Block> {
         self.items.iter().filter_map(|i| match i {
-            Structure::Block(b) => Some(b),
+            Structure::Block(b) => Some(&**b),
             _ => None,
         })
     }
@@ -295,12 +295,12 @@ pub enum ExprKind {
     Unary(UnaryOperator, Box<Expr>),
     Binary(Box<BinaryOperation>),
     Parenthesis(Box<Expr>),
-    Tuple(Vec<Expr>),
-    Object(Vec<ObjectItem>),
+    Tuple(Box<[Expr]>),
+    Object(Box<[ObjectItem]>),
     /// A `for` expression (`[for s in var.list : upper(s) if s != ""]`).
     For(Box<ForExpr>),
     /// Anything else (splats on calls, …), kept as source text.
-    Opaque(String),
+    Opaque(Box<str>),
 }
 
 /// `[for k, v in collection : value if condition]`, or with `key => value` an object.
@@ -615,7 +615,7 @@ impl Expr {
         ])
     }
     pub fn tuple(items: Vec<Expr>) -> Self {
-        Expr::new(ExprKind::Tuple(items))
+        Expr::new(ExprKind::Tuple(items.into()))
     }
     /// An object with identifier keys where possible, quoted keys otherwise.
     pub fn object<K: Into<String>>(items: Vec<(K, Expr)>) -> Self {
@@ -864,11 +864,11 @@ mod size_tests {
     fn nodes_stay_small() {
         use std::mem::size_of;
         assert!(size_of::<Origin>() <= 16);
-        assert!(size_of::<Expr>() <= 48);
-        assert!(size_of::<Structure>() <= 88);
-        assert!(size_of::<TemplatePart>() <= 48);
+        assert!(size_of::<Expr>() <= 40);
+        assert!(size_of::<Structure>() <= 72);
+        assert!(size_of::<TemplatePart>() <= 40);
         assert!(size_of::<TraversalOperator>() <= 24);
-        assert!(size_of::<ObjectItem>() <= 80);
+        assert!(size_of::<ObjectItem>() <= 72);
         assert!(size_of::<crate::Value>() <= 64);
         assert!(size_of::<crate::Name>() <= 16);
     }

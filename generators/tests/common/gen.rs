@@ -144,7 +144,7 @@ fn leaf() -> impl Strategy<Value = Expr> {
             "[\nfor s in var.list : s\n]",
             "var.list[*].id",
         ])
-        .prop_map(|s| Expr::new(ExprKind::Opaque(s.to_string()))),
+        .prop_map(|s| Expr::new(ExprKind::Opaque(s.to_string().into()))),
     ]
 }
 

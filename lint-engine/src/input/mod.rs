@@ -707,7 +707,7 @@ pub fn load_dir(files: &[PathBuf], reader: &Reader) -> LoadedDir {
             Ok(ModuleFileContent::Blocks(body)) => {
                 for item in body.items {
                     if let Structure::Block(b) = item {
-                        config.push(b);
+                        config.push(*b);
                     }
                 }
             }

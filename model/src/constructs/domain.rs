@@ -262,7 +262,8 @@ impl CertificateBuilder {
 
 /// A `for` expression written as Terraform text, in the IR the loader would read it as.
 fn generated(text: String) -> Expr {
-    crate::load::hcl::generated_expression(&text).unwrap_or(Expr::new(ExprKind::Opaque(text)))
+    crate::load::hcl::generated_expression(&text)
+        .unwrap_or(Expr::new(ExprKind::Opaque(text.into())))
 }
 
 /// Declares a resource of `body` with meta-arguments (`provider`, `for_each`) first and an

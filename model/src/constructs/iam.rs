@@ -452,7 +452,7 @@ fn parse_reference(text: &str) -> Expr {
     } else if let Some(e) = PLACEHOLDER_EXPRESSIONS.with(|m| m.borrow().get(text).cloned()) {
         e
     } else {
-        Expr::new(ExprKind::Opaque(text.to_string()))
+        Expr::new(ExprKind::Opaque(text.to_string().into()))
     }
 }
 

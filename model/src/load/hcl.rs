@@ -253,7 +253,9 @@ impl Loader<'_> {
                         origin: self.origin(a.key.span()),
                     }))
                 }
-                hs::Structure::Block(b) => out.items.push(ir::Structure::Block(self.block(b))),
+                hs::Structure::Block(b) => out
+                    .items
+                    .push(ir::Structure::Block(Box::new(self.block(b)))),
             }
         }
         out
@@ -355,7 +357,7 @@ impl Loader<'_> {
             }
             Expression::Traversal(t) => match self.traversal(t) {
                 Some(kind) => kind,
-                None => ExprKind::Opaque(self.source(e)),
+                None => ExprKind::Opaque(self.source(e).into()),
             },
             Expression::UnaryOp(u) => {
                 let op = match u.operator.value() {

@@ -410,7 +410,7 @@ fn push_value(body: &mut crate::Body, key: &str, v: &Json, at: &str, spans: &Spa
                         }
                     }
                 }
-                body.items.push(Structure::Block(b));
+                body.items.push(Structure::Block(Box::new(b)));
             }
             return;
         }

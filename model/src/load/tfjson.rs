@@ -29,7 +29,7 @@ pub fn parse_tf_json(text: &str, file: FileId) -> Result<Body, (u32, u32, String
             for c in content.one_or_many() {
                 let mut b = Block::new(kind.clone(), labels.clone()).with_origin(origin);
                 b.body = object_body(c, kind == "resource" || kind == "data");
-                body.items.push(Structure::Block(b));
+                body.items.push(Structure::Block(Box::new(b)));
             }
         }
     }
@@ -120,7 +120,7 @@ fn object_body(v: &Value, is_resource: bool) -> Body {
                 let mut b =
                     Block::new(k.clone(), vec![]).with_origin(inner.key_origin.or(item.origin));
                 b.body = object_body(item, true);
-                body.items.push(Structure::Block(b));
+                body.items.push(Structure::Block(Box::new(b)));
             }
         } else {
             body.items.push(Structure::Attribute(crate::ir::Attribute {
