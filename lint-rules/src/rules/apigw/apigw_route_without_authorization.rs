@@ -2,6 +2,7 @@ use crate::{declare_rule, Finding, Rule};
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::references::referenced_blocks;
+use tfstack_model::eval::Scope;
 use tfstack_model::{Block, Origin, Value};
 
 declare_rule! {
@@ -12,7 +13,10 @@ declare_rule! {
     /// - an `aws_api_gateway_method` with `authorization = "NONE"`;
     ///
     /// unless it requires an API key (`api_key_required = true`) or is a CORS preflight
-    /// (route key `OPTIONS …`, `http_method = "OPTIONS"`).
+    /// (route key `OPTIONS …`, `http_method = "OPTIONS"`). Routes written once for a map
+    /// of routes (`for_each = var.routes`, `route_key = each.key`, as reusable modules
+    /// write them) are judged in each instance whose key is known, and reported by
+    /// instance (`aws_apigatewayv2_route.this["ANY /"]`).
     ///
     /// ## Why is this bad?
     /// Seed 002 lists "exposing functions without API Gateway/Auth" among the common
@@ -70,25 +74,31 @@ enum Open<'a> {
 impl Rule for ApigwRouteWithoutAuthorization {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for route in cx.resources("aws_apigatewayv2_route") {
-            let Some(key) = cx.attr(route, "route_key") else {
-                continue;
-            };
-            let Some(key) = key.as_str() else {
-                continue;
-            };
-            if is_preflight(key) || requires_api_key(cx, route) || !exists(cx, route) {
+            if !exists(cx, route) {
                 continue;
             }
-            let authorization = cx.attr(route, "authorization_type");
-            if !is_none(authorization.as_ref()) || !is_judged_route(cx, route, key) {
+            let attr = |name: &str| cx.attr(route, name);
+            let key = attr("route_key");
+            let authorization = attr("authorization_type");
+            let api_key = attr("api_key_required");
+            let known = |v: &Option<Value>| v.as_ref().is_none_or(|v| !v.is_unknown());
+            let scopes = cx.instance_scopes(route);
+            // A route whose key or authorization depends on its instance (`for_each`
+            // over a map of routes) is judged in each instance the evaluator knows.
+            if (known(&key) && known(&authorization) && known(&api_key)) || scopes.is_empty() {
+                judge_route(cx, route, route.address(), attr, out);
                 continue;
             }
-            let origin = authorization
-                .as_ref()
-                .map(|v| v.origin.or(cx.origin_of(route, "authorization_type")))
-                .unwrap_or(route.origin);
-            let attribute = authorization.map(|_| "authorization_type");
-            out.push(finding(route, &Open::Route { key }, origin, attribute));
+            for scope in &scopes {
+                let attr = |name: &str| {
+                    route
+                        .body
+                        .get(name)
+                        .map(|e| cx.eval.eval_in(e, scope, 0))
+                };
+                let address = format!("{}[{}]", route.address(), instance_key(scope));
+                judge_route(cx, route, address, attr, out);
+            }
         }
         for method in cx.resources("aws_api_gateway_method") {
             let Some(http_method) = cx.attr(method, "http_method") else {
@@ -112,12 +122,54 @@ impl Rule for ApigwRouteWithoutAuthorization {
                 .origin
                 .or(cx.origin_of(method, "authorization"));
             out.push(finding(
-                method,
+                method.address(),
                 &Open::Method { http_method },
                 origin,
                 Some("authorization"),
             ));
         }
+    }
+}
+
+/// Judges one route (or one instance of it, `attr` reading its attributes there).
+fn judge_route(
+    cx: &Context,
+    route: &Block,
+    address: String,
+    attr: impl Fn(&str) -> Option<Value>,
+    out: &mut Vec<Finding>,
+) {
+    let Some(key) = attr("route_key") else {
+        return;
+    };
+    let Some(key) = key.as_str() else {
+        return;
+    };
+    let requires_api_key = attr("api_key_required")
+        .is_some_and(|v| v.as_bool() != Some(false) && !v.is_null());
+    if is_preflight(key) || requires_api_key {
+        return;
+    }
+    let authorization = attr("authorization_type");
+    if !is_none(authorization.as_ref()) || !is_judged_route(cx, route, key) {
+        return;
+    }
+    let origin = authorization
+        .as_ref()
+        .map(|v| v.origin.or(cx.origin_of(route, "authorization_type")))
+        .unwrap_or(route.origin);
+    let attribute = authorization.map(|_| "authorization_type");
+    out.push(finding(address, &Open::Route { key }, origin, attribute));
+}
+
+/// An instance's key as Terraform writes it in an address: `["ANY /"]`'s `"ANY /"`, or
+/// `[0]`'s `0`.
+fn instance_key(scope: &Scope) -> String {
+    let member = |name: &str, key: &str| scope.names.get(name).and_then(|v| v.get(key)).cloned();
+    match (member("each", "key"), member("count", "index")) {
+        (Some(key), _) => format!("{:?}", key.as_str().unwrap_or_default()),
+        (None, Some(index)) => index.to_json().to_string(),
+        (None, None) => String::new(),
     }
 }
 
@@ -182,21 +234,20 @@ fn is_private_api_method(cx: &Context, method: &Block) -> bool {
         })
 }
 
-fn finding(block: &Block, open: &Open, origin: Origin, attribute: Option<&str>) -> Finding {
+fn finding(address: String, open: &Open, origin: Origin, attribute: Option<&str>) -> Finding {
     let (message, help) = match open {
         Open::Route { key } => (
             format!(
-                "route `{key}` (`{}`) has no authorization: anyone who finds the URL can call it",
-                block.address()
+                "route `{key}` (`{address}`) has no authorization: anyone who finds the URL can \
+                 call it"
             ),
             "set `authorization_type` (`JWT` with an `authorizer_id`, `AWS_IAM` or `CUSTOM`), \
              or suppress the finding with the reason the route is public",
         ),
         Open::Method { http_method } => (
             format!(
-                "method `{http_method}` (`{}`) has `authorization = \"NONE\"`: anyone who finds \
-                 the URL can call it",
-                block.address()
+                "method `{http_method}` (`{address}`) has `authorization = \"NONE\"`: anyone who \
+                 finds the URL can call it"
             ),
             "set `authorization` (`COGNITO_USER_POOLS`, `AWS_IAM` or `CUSTOM` with an \
              `authorizer_id`) or require an API key, or suppress the finding with the reason \
@@ -207,7 +258,7 @@ fn finding(block: &Block, open: &Open, origin: Origin, attribute: Option<&str>) 
         .at(origin)
         .label("no authorization")
         .help(help.to_string())
-        .resource(block.address())
+        .resource(address)
         .attribute(attribute.map(str::to_string))
 }
 
@@ -240,6 +291,66 @@ resource "aws_apigatewayv2_authorizer" "cognito" {
   }
 }
 "#;
+
+    #[test]
+    fn judges_each_instance_of_a_map_of_routes() {
+        // The routes of a module written as a map (`for_each = var.routes`): each
+        // instance has its own key and authorization.
+        let found = addresses(&format!(
+            r#"{HTTP_API}
+variable "routes" {{
+  default = {{
+    "ANY /"          = {{}}
+    "$default"       = {{ authorization_type = "NONE" }}
+    "GET /orders"    = {{ authorization_type = "JWT" }}
+    "GET /status"    = {{ api_key_required = true }}
+    "OPTIONS /{{p+}}" = {{}}
+  }}
+}}
+resource "aws_apigatewayv2_route" "this" {{
+  for_each           = var.routes
+  api_id             = aws_apigatewayv2_api.orders.id
+  route_key          = each.key
+  authorization_type = try(each.value.authorization_type, "NONE")
+  authorizer_id      = try(each.value.authorization_type, null) == "JWT" ? aws_apigatewayv2_authorizer.cognito.id : null
+  api_key_required   = try(each.value.api_key_required, false)
+}}
+resource "aws_apigatewayv2_route" "counted" {{
+  count     = 2
+  api_id    = aws_apigatewayv2_api.orders.id
+  route_key = "GET /items/${{count.index}}"
+}}
+resource "aws_apigatewayv2_route" "same" {{
+  for_each  = toset(["a", "b"])
+  api_id    = aws_apigatewayv2_api.orders.id
+  route_key = "POST /same"
+}}
+"#
+        ));
+        assert_eq!(
+            found,
+            [
+                r#"aws_apigatewayv2_route.this["$default"]"#,
+                r#"aws_apigatewayv2_route.this["ANY /"]"#,
+                "aws_apigatewayv2_route.counted[0]",
+                "aws_apigatewayv2_route.counted[1]",
+                // Known without its instance: judged once, as before.
+                "aws_apigatewayv2_route.same",
+            ]
+        );
+        // Unknown instances (`for_each` over a variable without a value): not judged.
+        let unknown = addresses(&format!(
+            r#"{HTTP_API}
+variable "routes" {{}}
+resource "aws_apigatewayv2_route" "this" {{
+  for_each  = var.routes
+  api_id    = aws_apigatewayv2_api.orders.id
+  route_key = each.key
+}}
+"#
+        ));
+        assert_eq!(unknown, Vec::<String>::new());
+    }
 
     #[test]
     fn fires_on_open_routes_and_methods() {
