@@ -39,12 +39,6 @@ impl AsRef<str> for Name {
     }
 }
 
-impl AsRef<std::path::Path> for Name {
-    fn as_ref(&self) -> &std::path::Path {
-        std::path::Path::new(&*self.0)
-    }
-}
-
 impl Borrow<str> for Name {
     fn borrow(&self) -> &str {
         &self.0
@@ -72,18 +66,6 @@ impl From<&str> for Name {
 impl From<String> for Name {
     fn from(s: String) -> Self {
         Name(Arc::from(s))
-    }
-}
-
-impl From<&String> for Name {
-    fn from(s: &String) -> Self {
-        Name(Arc::from(s.as_str()))
-    }
-}
-
-impl From<&Name> for Name {
-    fn from(s: &Name) -> Self {
-        s.clone()
     }
 }
 
