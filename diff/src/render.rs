@@ -4,6 +4,7 @@
 use crate::report::{Category, Change, Danger, DiffReport, FindingChange, ModuleDiff, Summary};
 use crate::snapshot::Source;
 use std::fmt::Write;
+use tfstack_lint_engine::located::CallSite;
 
 /// The output formats of `tfstack diff`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,11 +134,7 @@ fn human(report: &DiffReport) -> String {
 /// main.tf:12:1``.
 fn instance(f: &FindingChange) -> Option<String> {
     let resource = f.resource.as_deref().filter(|_| !f.calls.is_empty())?;
-    let mut text = format!("in `{resource}`");
-    for c in &f.calls {
-        let _ = write!(text, ", called at {}:{}:{}", c.path, c.line, c.column);
-    }
-    Some(text)
+    Some(format!("in `{resource}`{}", CallSite::called_at(&f.calls)))
 }
 
 fn status(m: &ModuleDiff) -> &'static str {

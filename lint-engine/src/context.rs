@@ -43,6 +43,18 @@ pub struct CallSite {
     pub column: u32,
 }
 
+impl CallSite {
+    /// Where the calls that make a module instance are written, as the reports say it:
+    /// `, called at envs/prod/main.tf:3:1` for each call from the root module inward
+    /// (empty outside a called module).
+    pub fn called_at(calls: &[CallSite]) -> String {
+        calls
+            .iter()
+            .map(|c| format!(", called at {}:{}:{}", c.path, c.line, c.column))
+            .collect()
+    }
+}
+
 /// One module to lint: a directory of `.tf`/`.tf.json` files, a typed stack, a plan, or a
 /// standalone policy file.
 pub struct Module {
@@ -285,42 +297,11 @@ impl<'m> Context<'m> {
         instances_of(&self.eval, block)
     }
 
-    /// The names in scope for each instance of a block whose instances are known
-    /// (`count.index`, `each.key`/`each.value`), at most [`MAX_INSTANCE_SCOPES`]; empty
-    /// for a single or unknown instance.
-    pub fn instance_scopes(&self, block: &Block) -> Vec<Scope> {
-        let object = |members: Vec<(&str, Value)>| {
-            let map = members
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
-            Value::new(tfstack_model::ValueKind::object(map), Origin::Generated)
-        };
-        let scope = |name: &str, value: Value| {
-            let mut scope = Scope::default();
-            scope.names.insert(name.to_string(), value);
-            scope
-        };
-        match self.instances(block) {
-            Instances::Count(n) => (0..n.min(MAX_INSTANCE_SCOPES))
-                .map(|i| {
-                    let index = Value::new(
-                        tfstack_model::ValueKind::Number(i as f64),
-                        Origin::Generated,
-                    );
-                    scope("count", object(vec![("index", index)]))
-                })
-                .collect(),
-            Instances::Each(keys) => keys
-                .into_iter()
-                .take(MAX_INSTANCE_SCOPES)
-                .map(|(key, value)| {
-                    let key = Value::string(key, Origin::Generated);
-                    scope("each", object(vec![("key", key), ("value", value)]))
-                })
-                .collect(),
-            Instances::Single | Instances::Unknown => Vec::new(),
-        }
+    /// Each instance of a block whose instances are known, at most
+    /// [`MAX_INSTANCE_SCOPES`]: its address key and the names in scope in it (see
+    /// [`keyed_instance_scopes`]); empty for a single or unknown instance.
+    pub fn instance_scopes(&self, block: &Block) -> Vec<(String, Scope)> {
+        keyed_instance_scopes(self.instances(block), MAX_INSTANCE_SCOPES)
     }
 
     /// The top-level block a nested block (a `dynamic`, a `lifecycle`, …) is written in.
@@ -531,6 +512,54 @@ impl<'m> Context<'m> {
 
 /// The most instances of one block evaluated one by one (for `dynamic` blocks).
 pub const MAX_INSTANCE_SCOPES: usize = 64;
+
+/// The first `limit` instances of a block with a known number of them: each one's key in
+/// an address, as Terraform writes it (`[0]`, `["a"]`), and the names in scope in it
+/// (`count.index`, or `each.key` and `each.value`). None for a single or unknown instance.
+pub fn keyed_instance_scopes(instances: Instances, limit: usize) -> Vec<(String, Scope)> {
+    match instances {
+        Instances::Count(n) => (0..n.min(limit))
+            .map(|i| {
+                let index = Value::new(
+                    tfstack_model::ValueKind::Number(i as f64),
+                    Origin::Generated,
+                );
+                (
+                    format!("[{i}]"),
+                    instance_names("count", vec![("index", index)]),
+                )
+            })
+            .collect(),
+        Instances::Each(keys) => keys
+            .into_iter()
+            .take(limit)
+            .map(|(key, value)| {
+                let quoted = serde_json::to_string(&key).unwrap_or_default();
+                let key = Value::string(key, Origin::Generated);
+                (
+                    format!("[{quoted}]"),
+                    instance_names("each", vec![("key", key), ("value", value)]),
+                )
+            })
+            .collect(),
+        Instances::Single | Instances::Unknown => Vec::new(),
+    }
+}
+
+/// A scope holding one object `name` with these members (`count` with `index`, `each`
+/// with `key` and `value`).
+pub(crate) fn instance_names(name: &str, members: Vec<(&str, Value)>) -> Scope {
+    let object = members
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    let mut scope = Scope::default();
+    scope.names.insert(
+        name.to_string(),
+        Value::new(tfstack_model::ValueKind::object(object), Origin::Generated),
+    );
+    scope
+}
 
 /// The key of the nested-block owners in the context's cache.
 #[derive(PartialEq, Eq, Hash)]

@@ -8,17 +8,16 @@
 
 use super::{forget_origins, load_dir, module_files, outside_root_notice, CallModules, Excluded};
 use super::{normalize_lexically, InputOptions, LoadedDir};
-use crate::context::{Context, Module};
+use crate::context::{instance_names, keyed_instance_scopes, Context, Module};
 use crate::located::{display_path, CallSite, InputError, Notice};
 use crate::query::instances::Instances;
 use crate::query::references::{keyed_input, targets_through_callers};
-use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use tfstack_model::eval::{DiskFiles, Scope};
 use tfstack_model::read::{ReadRoot, Reader};
-use tfstack_model::{Block, Origin, Value, ValueKind};
+use tfstack_model::{Block, Origin, Value};
 
 /// How deep module calls may nest.
 pub const MAX_CALL_DEPTH: usize = 32;
@@ -330,51 +329,23 @@ fn call_site(module: &Module, origin: Origin) -> (String, u32, u32) {
 /// `count.index` and `each` are unknown: possibly present.
 fn instance_keys(instances: Instances) -> (Vec<(String, Scope)>, usize) {
     let unknown = || Value::unknown(Origin::Generated);
-    let scope = |name: &str, members: Vec<(&str, Value)>| {
-        let object: IndexMap<String, Value> = members
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        let mut scope = Scope::default();
-        scope.names.insert(
-            name.to_string(),
-            Value::new(ValueKind::object(object), Origin::Generated),
-        );
-        scope
-    };
     match instances {
         Instances::Single => (vec![(String::new(), Scope::default())], 1),
+        Instances::Unknown => {
+            let mut names = instance_names("count", vec![("index", unknown())]);
+            names.names.extend(
+                instance_names("each", vec![("key", unknown()), ("value", unknown())]).names,
+            );
+            (vec![("[*]".to_string(), names)], 1)
+        }
         Instances::Count(n) => (
-            (0..n.min(MAX_INSTANCES_PER_CALL))
-                .map(|i| {
-                    let index = Value::new(ValueKind::Number(i as f64), Origin::Generated);
-                    (format!("[{i}]"), scope("count", vec![("index", index)]))
-                })
-                .collect(),
+            keyed_instance_scopes(Instances::Count(n), MAX_INSTANCES_PER_CALL),
             n,
         ),
         Instances::Each(keys) => {
             let total = keys.len();
-            let instances = keys
-                .into_iter()
-                .take(MAX_INSTANCES_PER_CALL)
-                .map(|(key, value)| {
-                    let quoted = serde_json::to_string(&key).unwrap_or_default();
-                    let key = Value::string(key, Origin::Generated);
-                    (
-                        format!("[{quoted}]"),
-                        scope("each", vec![("key", key), ("value", value)]),
-                    )
-                })
-                .collect();
+            let instances = keyed_instance_scopes(Instances::Each(keys), MAX_INSTANCES_PER_CALL);
             (instances, total)
-        }
-        Instances::Unknown => {
-            let mut names = scope("count", vec![("index", unknown())]);
-            names
-                .names
-                .extend(scope("each", vec![("key", unknown()), ("value", unknown())]).names);
-            (vec![("[*]".to_string(), names)], 1)
         }
     }
 }

@@ -138,7 +138,7 @@ pub fn dynamic_is_empty(cx: &Context, dynamic: &Block) -> bool {
     cx.owner_of(dynamic).is_some_and(|owner| {
         cx.instance_scopes(owner)
             .iter()
-            .any(|scope| empty(cx.eval.eval_in(for_each, scope, 0)))
+            .any(|(_, scope)| empty(cx.eval.eval_in(for_each, scope, 0)))
     })
 }
 

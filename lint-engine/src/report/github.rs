@@ -2,7 +2,7 @@
 //! rule's page.
 
 use super::{DocsUrl, Reporter, Summary};
-use crate::located::{InputError, Located, Notice};
+use crate::located::{CallSite, InputError, Located, Notice};
 use crate::Severity;
 use std::io::{self, Write};
 
@@ -51,11 +51,7 @@ impl Reporter for GithubReporter {
             };
             let mut text = format!("{} — {}", f.message, f.help);
             if let (Some(r), false) = (&f.resource, f.calls.is_empty()) {
-                text.push_str(&format!(" (in `{r}`"));
-                for c in &f.calls {
-                    text.push_str(&format!(", called at {}:{}:{}", c.path, c.line, c.column));
-                }
-                text.push(')');
+                text.push_str(&format!(" (in `{r}`{})", CallSite::called_at(&f.calls)));
             }
             text.push_str(&format!("\ndocs: {}", self.docs.page(f.rule)));
             writeln!(

@@ -2,7 +2,7 @@
 //! them), a labelled span and help, then `N errors, N warnings in N files`.
 
 use super::{DocsUrl, Reporter, Summary};
-use crate::located::{InputError, Located, Notice};
+use crate::located::{CallSite, InputError, Located, Notice};
 use crate::Severity;
 use miette::{Diagnostic, LabeledSpan, NamedSource};
 use rayon::prelude::*;
@@ -73,7 +73,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
         let mut help = self.f.help.clone();
         if let Some(r) = &self.f.resource {
-            help = format!("{help}\n(in `{r}`{})", called_from(self.f));
+            help = format!("{help}\n(in `{r}`{})", CallSite::called_at(&self.f.calls));
         }
         Some(Box::new(help))
     }
@@ -114,15 +114,6 @@ fn render_linked(f: &Located, color: bool, docs: Option<&DocsUrl>) -> String {
     try_render(&diag, color).unwrap_or_else(|| plain(f, docs.as_deref()))
 }
 
-/// For a finding in a called module, where its instance is called: `, called at
-/// envs/prod/main.tf:3:1` (each call from the root module inward).
-fn called_from(f: &Located) -> String {
-    f.calls
-        .iter()
-        .map(|c| format!(", called at {}:{}:{}", c.path, c.line, c.column))
-        .collect()
-}
-
 /// A finding on a few lines, without its source.
 fn plain(f: &Located, docs: Option<&str>) -> String {
     let mut text = format!(
@@ -137,7 +128,7 @@ fn plain(f: &Located, docs: Option<&str>) -> String {
         f.help
     );
     if let (Some(r), false) = (&f.resource, f.calls.is_empty()) {
-        text.push_str(&format!("  (in `{r}`{})\n", called_from(f)));
+        text.push_str(&format!("  (in `{r}`{})\n", CallSite::called_at(&f.calls)));
     }
     if let Some(url) = docs {
         text.push_str(&format!("  docs: {url}\n"));

@@ -2,7 +2,6 @@ use crate::{declare_rule, Finding, Rule};
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::references::referenced_blocks;
-use tfstack_model::eval::Scope;
 use tfstack_model::{Block, Origin, Value};
 
 declare_rule! {
@@ -77,27 +76,25 @@ impl Rule for ApigwRouteWithoutAuthorization {
             if !exists(cx, route) {
                 continue;
             }
-            let attr = |name: &str| cx.attr(route, name);
-            let key = attr("route_key");
-            let authorization = attr("authorization_type");
-            let api_key = attr("api_key_required");
-            let known = |v: &Option<Value>| v.as_ref().is_none_or(|v| !v.is_unknown());
-            let scopes = cx.instance_scopes(route);
+            let settings = RouteSettings::read(|name| cx.attr(route, name));
             // A route whose key or authorization depends on its instance (`for_each`
             // over a map of routes) is judged in each instance the evaluator knows.
-            if (known(&key) && known(&authorization) && known(&api_key)) || scopes.is_empty() {
-                judge_route(cx, route, route.address(), attr, out);
-                continue;
+            let scopes = if settings.known() {
+                Vec::new()
+            } else {
+                cx.instance_scopes(route)
+            };
+            if scopes.is_empty() {
+                judge_route(cx, route, route.address(), settings, out);
             }
-            for scope in &scopes {
-                let attr = |name: &str| {
+            for (key, scope) in &scopes {
+                let settings = RouteSettings::read(|name| {
                     route
                         .body
                         .get(name)
                         .map(|e| cx.eval.eval_in(e, scope, 0))
-                };
-                let address = format!("{}[{}]", route.address(), instance_key(scope));
-                judge_route(cx, route, address, attr, out);
+                });
+                judge_route(cx, route, format!("{}{key}", route.address()), settings, out);
             }
         }
         for method in cx.resources("aws_api_gateway_method") {
@@ -112,7 +109,7 @@ impl Rule for ApigwRouteWithoutAuthorization {
             };
             if http_method.eq_ignore_ascii_case("OPTIONS")
                 || !is_none(Some(&authorization))
-                || requires_api_key(cx, method)
+                || requires_api_key(cx.attr(method, "api_key_required"))
                 || is_private_api_method(cx, method)
                 || !exists(cx, method)
             {
@@ -131,26 +128,47 @@ impl Rule for ApigwRouteWithoutAuthorization {
     }
 }
 
-/// Judges one route (or one instance of it, `attr` reading its attributes there).
+/// What a route's judgment reads: its key, authorization and API key requirement, each as
+/// evaluated (`None` when not written).
+struct RouteSettings {
+    key: Option<Value>,
+    authorization: Option<Value>,
+    api_key_required: Option<Value>,
+}
+
+impl RouteSettings {
+    /// The settings of a route (or of one instance of it), `attr` evaluating an attribute.
+    fn read(attr: impl Fn(&str) -> Option<Value>) -> RouteSettings {
+        RouteSettings {
+            key: attr("route_key"),
+            authorization: attr("authorization_type"),
+            api_key_required: attr("api_key_required"),
+        }
+    }
+
+    /// Whether each setting written is known without knowing the instance.
+    fn known(&self) -> bool {
+        [&self.key, &self.authorization, &self.api_key_required]
+            .into_iter()
+            .all(|v| v.as_ref().is_none_or(|v| !v.is_unknown()))
+    }
+}
+
+/// Judges one route, or one instance of it (`address`).
 fn judge_route(
     cx: &Context,
     route: &Block,
     address: String,
-    attr: impl Fn(&str) -> Option<Value>,
+    settings: RouteSettings,
     out: &mut Vec<Finding>,
 ) {
-    let Some(key) = attr("route_key") else {
+    let Some(key) = settings.key.as_ref().and_then(Value::as_str) else {
         return;
     };
-    let Some(key) = key.as_str() else {
-        return;
-    };
-    let requires_api_key = attr("api_key_required")
-        .is_some_and(|v| v.as_bool() != Some(false) && !v.is_null());
-    if is_preflight(key) || requires_api_key {
+    if is_preflight(key) || requires_api_key(settings.api_key_required) {
         return;
     }
-    let authorization = attr("authorization_type");
+    let authorization = settings.authorization;
     if !is_none(authorization.as_ref()) || !is_judged_route(cx, route, key) {
         return;
     }
@@ -162,17 +180,6 @@ fn judge_route(
     out.push(finding(address, &Open::Route { key }, origin, attribute));
 }
 
-/// An instance's key as Terraform writes it in an address: `["ANY /"]`'s `"ANY /"`, or
-/// `[0]`'s `0`.
-fn instance_key(scope: &Scope) -> String {
-    let member = |name: &str, key: &str| scope.names.get(name).and_then(|v| v.get(key)).cloned();
-    match (member("each", "key"), member("count", "index")) {
-        (Some(key), _) => format!("{:?}", key.as_str().unwrap_or_default()),
-        (None, Some(index)) => index.to_json().to_string(),
-        (None, None) => String::new(),
-    }
-}
-
 /// `OPTIONS /…`: a CORS preflight, which browsers send without credentials.
 fn is_preflight(route_key: &str) -> bool {
     route_key
@@ -181,9 +188,10 @@ fn is_preflight(route_key: &str) -> bool {
         .is_some_and(|m| m.eq_ignore_ascii_case("OPTIONS"))
 }
 
-fn requires_api_key(cx: &Context, block: &Block) -> bool {
-    cx.attr(block, "api_key_required")
-        .is_some_and(|v| v.as_bool() != Some(false) && !v.is_null())
+/// Whether `api_key_required` (its value, if set) asks for an API key: anything but
+/// `false` or `null` (an unknown value may).
+fn requires_api_key(api_key_required: Option<Value>) -> bool {
+    api_key_required.is_some_and(|v| v.as_bool() != Some(false) && !v.is_null())
 }
 
 /// Unset, `null` or `NONE` (an unknown value is not `NONE`).
