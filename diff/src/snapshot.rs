@@ -14,7 +14,7 @@ use tfstack_lint_engine::config::LintConfig;
 use tfstack_lint_engine::context::Module;
 use tfstack_lint_engine::input::kinds::{json_document, JsonDocumentKind, PlanDocuments};
 use tfstack_lint_engine::input::{discover, load_module, read_text, InputOptions};
-use tfstack_lint_engine::stack::{module_with_files_beside, stack_dir};
+use tfstack_lint_engine::stack::{module_with_files_beside, stack_dir, stack_module_with};
 use tfstack_lint_engine::suppress::InlineSuppression;
 use tfstack_model::constructs::StackOutput;
 use tfstack_model::error::display_path;
@@ -218,8 +218,13 @@ impl Snapshot {
         let production_names = &options.production_names;
         let stack = module_with_files_beside(output, out_root, production_names, options);
         let (module, suppressions, errors) = (stack.module, stack.suppressions, stack.errors);
-        let mut twin = module_with_files_beside(output, out_root, production_names, options).module;
-        twin.config = std::sync::Arc::new(twin_config(&module.config));
+        let (twin, _) = stack_module_with(
+            output,
+            out_root,
+            production_names,
+            twin_config(&module.config),
+            module.files.clone(),
+        );
         let mut modules = BTreeMap::new();
         modules.insert(
             ".".to_string(),

@@ -23,7 +23,7 @@ pub fn module_from_stack(
     out_root: &Path,
     production_names: &[String],
 ) -> (Module, Vec<InlineSuppression>) {
-    stack_module(
+    stack_module_with(
         out,
         out_root,
         production_names,
@@ -43,6 +43,19 @@ pub struct StackModule {
     pub notices: Vec<Notice>,
 }
 
+impl StackModule {
+    /// The stack alone ([`module_from_stack`]).
+    fn alone(out: &StackOutput, out_root: &Path, production_names: &[String]) -> StackModule {
+        let (module, suppressions) = module_from_stack(out, out_root, production_names);
+        StackModule {
+            module,
+            suppressions,
+            errors: Vec::new(),
+            notices: Vec::new(),
+        }
+    }
+}
+
 /// [`module_from_stack`] with the Terraform files written by hand beside the generated
 /// ones in the stack's output directory (the `.tf` and `.tf.json` files synth does not
 /// write, [`files_beside`]): their blocks join the stack's, as Terraform reads them
@@ -57,19 +70,16 @@ pub fn module_with_files_beside(
     let dir = stack_dir(out_root, &out.name, &out.env.name);
     let (beside, notices) = files_beside(out, &dir, options.root.as_deref());
     if beside.is_empty() {
-        let (module, suppressions) = module_from_stack(out, out_root, production_names);
         return StackModule {
-            module,
-            suppressions,
-            errors: Vec::new(),
             notices,
+            ..StackModule::alone(out, out_root, production_names)
         };
     }
     let (loaded, errors) = crate::input::load_module(&dir, &beside, options);
     let mut config = out.config.clone();
     config.blocks.extend(loaded.config.blocks.iter().cloned());
     let (module, suppressions) =
-        stack_module(out, out_root, production_names, config, loaded.files);
+        stack_module_with(out, out_root, production_names, config, loaded.files);
     StackModule {
         module,
         suppressions,
@@ -109,8 +119,10 @@ pub fn files_beside(
     (files, notices)
 }
 
-/// The module of a stack with these blocks and source files.
-fn stack_module(
+/// The module of a stack with these blocks and source files (a stack's own, or with the
+/// files beside it, [`module_with_files_beside`]; or a version of those, such as the
+/// symbolic twin the review and `diff` compare policies on).
+pub fn stack_module_with(
     out: &StackOutput,
     out_root: &Path,
     production_names: &[String],
@@ -170,15 +182,7 @@ pub fn lint_stacks(
     for out in outputs {
         let stack = match beside {
             Some(options) => module_with_files_beside(out, out_root, &production_names, options),
-            None => {
-                let (module, suppressions) = module_from_stack(out, out_root, &production_names);
-                StackModule {
-                    module,
-                    suppressions,
-                    errors: Vec::new(),
-                    notices: Vec::new(),
-                }
-            }
+            None => StackModule::alone(out, out_root, &production_names),
         };
         let module = stack.module;
         let (r, _) = lint_module(&module, &rules, config, &stack.suppressions);

@@ -104,8 +104,9 @@ impl Review {
             return Err(ReviewError::Input(e));
         }
         let module = stack.module;
-        let mut twin = lint::module_with_files_beside(out, out_root, names, &read).module;
-        twin.config = std::sync::Arc::new(symbolic::symbolic_config(&module.config));
+        let twin_config = symbolic::symbolic_config(&module.config);
+        let (twin, _) =
+            lint::stack_module_with(out, out_root, names, twin_config, module.files.clone());
         let title = format!("{} ({})", out.name, out.env.name);
         let subject = format!("Typed stack `{}`, environment `{}`", out.name, out.env.name);
         build(&module, &twin, title, subject, options)
