@@ -89,13 +89,8 @@ fn fixture_repository() -> Option<tempfile::TempDir> {
 /// A repository of the fixture change in `fixture`: its `base/` committed, then replaced
 /// by its `head/`.
 fn repository_of(fixture: &str) -> Option<tempfile::TempDir> {
-    if !common::has_program("git") {
-        eprintln!("skipped: git is not installed (the revision form of tfstack diff needs it)");
-        return None;
-    }
-    let repo = tempfile::tempdir().expect("temp dir");
+    let repo = new_repository()?;
     let dir = repo.path();
-    git(dir, &["init", "-q", "-b", "main"]);
     copy_dir(&fixture_in(fixture, "base"), dir);
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", "reports service"]);
@@ -112,6 +107,18 @@ fn repository_of(fixture: &str) -> Option<tempfile::TempDir> {
     copy_dir(&fixture_in(fixture, "head"), dir);
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", "open the reports route"]);
+    Some(repo)
+}
+
+/// An empty repository (branch `main`) in a temporary directory; `None` (after saying so)
+/// when git is not installed.
+fn new_repository() -> Option<tempfile::TempDir> {
+    if !common::has_program("git") {
+        eprintln!("skipped: git is not installed (the revision form of tfstack diff needs it)");
+        return None;
+    }
+    let repo = tempfile::tempdir().expect("temp dir");
+    git(repo.path(), &["init", "-q", "-b", "main"]);
     Some(repo)
 }
 
@@ -401,11 +408,9 @@ fn a_revision_is_linted_with_the_configurations_path_globs() {
     // `[environments]` and `[[suppress]] path` globs are written relative to tfstack.toml;
     // a revision's files are checked out elsewhere, and must match them as the working
     // tree's files do — from the repository's root and from a subdirectory.
-    if !common::has_program("git") {
-        eprintln!("skipped: git is not installed (the revision form of tfstack diff needs it)");
+    let Some(repo) = new_repository() else {
         return;
-    }
-    let repo = tempfile::tempdir().expect("temp dir");
+    };
     let dir = repo.path();
     std::fs::create_dir_all(dir.join("live")).expect("mkdir");
     std::fs::write(
@@ -424,7 +429,6 @@ fn a_revision_is_linted_with_the_configurations_path_globs() {
         )
     };
     std::fs::write(dir.join("live/main.tf"), stage(false)).expect("write");
-    git(dir, &["init", "-q", "-b", "main"]);
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", "a stage"]);
     // Head deploys the dev stage on its own (APIGW001 is for production only) and adds
@@ -698,13 +702,10 @@ fn errors_are_located_and_say_what_to_do() {
 #[cfg(unix)]
 #[test]
 fn a_revision_is_read_without_following_its_links() {
-    if !common::has_program("git") {
-        eprintln!("skipped: git is not installed (the revision form of tfstack diff needs it)");
+    let Some(repo) = new_repository() else {
         return;
-    }
-    let repo = tempfile::tempdir().expect("temp dir");
+    };
     let dir = repo.path();
-    git(dir, &["init", "-q", "-b", "main"]);
     std::fs::write(
         dir.join("main.tf"),
         "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
