@@ -406,6 +406,13 @@ impl<'m> Context<'m> {
             .unwrap_or_default()
     }
 
+    /// Drops every cache [`Context::memoized`] holds (the rules have run: what follows
+    /// needs memory for locating findings more than the indexes). A later question builds
+    /// its cache again.
+    pub fn forget_memoized(&self) {
+        self.memo.borrow_mut().clear();
+    }
+
     /// The value cached under `key`, built by `build` on first use and kept for the rest
     /// of the module's rules. The types of key and value name the cache: give each cache
     /// its own key type. The cache is not borrowed while `build` runs, so a build may use

@@ -81,6 +81,9 @@ pub fn lint_context(
         rule.check(cx, &mut out);
         raw.extend(out.into_iter().map(|f| (f, *severity)));
     }
+    // The rules' indexes (policy documents, references) are no longer needed; a released
+    // source text is read again below for its findings' snippets.
+    cx.forget_memoized();
     let files = cx.eval.files.borrow().clone();
     let mut inline = suppress::scan_files(&files);
     inline.extend(extra_suppressions.iter().cloned());
@@ -212,7 +215,7 @@ fn not_judged_over_absent_blocks(
             }
             // Inside the block, or in the comment run just above its header.
             line >= first
-                || (line + 1..first).all(|l| suppress::is_comment(files.get(f).line_text(l)))
+                || (line + 1..first).all(|l| suppress::is_comment(&files.get(f).line_text(l)))
         });
         if covered {
             states[i] = SuppressionState::NotJudged;
@@ -428,7 +431,7 @@ pub fn locate(
                 column,
                 end_line,
                 end_column,
-                source: Some(f.snippet(span, SNIPPET_CONTEXT)),
+                source: f.snippet(span, SNIPPET_CONTEXT),
             }
         }
         Origin::Rust(loc) => {
@@ -438,7 +441,7 @@ pub fn locate(
                 let col = (loc.column as usize).saturating_sub(1).min(line_text.len());
                 let span = Span::new(start + col, start + line_text.len());
                 let end_column = line_text.chars().count() as u32 + 1;
-                Some((f.snippet(span, SNIPPET_CONTEXT), end_column))
+                Some((f.snippet(span, SNIPPET_CONTEXT)?, end_column))
             });
             let (source, end_column) = match source {
                 Some((snippet, end_column)) => (Some(snippet), end_column),

@@ -78,47 +78,71 @@ impl InlineSuppression {
 
 const MARKER: &str = "tfstack:ignore[";
 
-/// Finds every suppression comment in the files.
+/// Whether `text` may hold a suppression comment.
+pub(crate) fn mentions_suppression(text: &str) -> bool {
+    text.contains(MARKER)
+}
+
+/// Finds every suppression comment in the files (a released text's from the lines it
+/// keeps: the loader keeps those that mention a suppression).
 pub fn scan_files(files: &SourceFiles) -> Vec<InlineSuppression> {
     let mut out = Vec::new();
     for (id, f) in files.iter() {
-        if !f.text.contains(MARKER) {
-            continue;
-        }
-        let mut offset = 0usize;
-        for (i, line) in f.text.split('\n').enumerate() {
-            let trimmed = line.trim_start();
-            let comment = trimmed
-                .strip_prefix('#')
-                .or_else(|| trimmed.strip_prefix("//"))
-                .map(str::trim_start);
-            if let Some(c) = comment.and_then(|c| c.strip_prefix(MARKER)) {
-                if let Some(end) = c.find(']') {
-                    let rules = c[..end]
-                        .split(',')
-                        .map(|r| r.trim().to_string())
-                        .filter(|r| !r.is_empty())
-                        .collect();
-                    let (until, reason) = until_and_reason(c[end + 1..].trim());
-                    let start = offset + (line.len() - trimmed.len());
-                    out.push(InlineSuppression {
-                        rules,
-                        reason: reason.trim().to_string(),
-                        origin: Origin::File {
-                            file: id,
-                            span: Span::new(start, offset + line.trim_end().len()),
-                        },
-                        file_line: Some((id, i as u32 + 1)),
-                        address: None,
-                        until,
-                        expired: false,
-                    });
+        match f.held_text() {
+            Some(text) => {
+                if !mentions_suppression(&text) {
+                    continue;
+                }
+                let mut offset = 0usize;
+                for (i, line) in text.split('\n').enumerate() {
+                    scan_line(id, i as u32 + 1, offset, line, &mut out);
+                    offset += line.len() + 1;
                 }
             }
-            offset += line.len() + 1;
+            None => {
+                for (line, text) in f.kept_lines().unwrap_or_default() {
+                    let offset = f.line_start(*line).unwrap_or(0) as usize;
+                    scan_line(id, *line, offset, text, &mut out);
+                }
+            }
         }
     }
     out
+}
+
+/// The suppression comment on 1-based line `number` of file `id`, which starts at byte
+/// `offset`, if the line is one.
+fn scan_line(id: FileId, number: u32, offset: usize, line: &str, out: &mut Vec<InlineSuppression>) {
+    let trimmed = line.trim_start();
+    let comment = trimmed
+        .strip_prefix('#')
+        .or_else(|| trimmed.strip_prefix("//"))
+        .map(str::trim_start);
+    let Some(c) = comment.and_then(|c| c.strip_prefix(MARKER)) else {
+        return;
+    };
+    let Some(end) = c.find(']') else {
+        return;
+    };
+    let rules = c[..end]
+        .split(',')
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+        .collect();
+    let (until, reason) = until_and_reason(c[end + 1..].trim());
+    let start = offset + (line.len() - trimmed.len());
+    out.push(InlineSuppression {
+        rules,
+        reason: reason.trim().to_string(),
+        origin: Origin::File {
+            file: id,
+            span: Span::new(start, offset + line.trim_end().len()),
+        },
+        file_line: Some((id, number)),
+        address: None,
+        until,
+        expired: false,
+    });
 }
 
 /// The suppressions of one module, indexed by where they apply: built once per module so
@@ -208,7 +232,7 @@ impl<'a> SuppressionIndex<'a> {
                     }
                     consider(i);
                 }
-                if !is_comment(text.line_text(above)) {
+                if !is_comment(&text.line_text(above)) {
                     break;
                 }
             }
@@ -276,7 +300,7 @@ mod tests {
             targets.iter().any(|(file, line)| {
                 *file == sfile
                     && *line > sline
-                    && (sline + 1..*line).all(|l| is_comment(files.get(*file).line_text(l)))
+                    && (sline + 1..*line).all(|l| is_comment(&files.get(*file).line_text(l)))
             })
         })
     }
@@ -390,7 +414,7 @@ mod tests {
         let other = &TFS001;
         let mut matched = 0;
         for file in [a, b] {
-            let lines = files.get(file).text.lines().count() as u32 + 2;
+            let lines = files.get(file).text().lines().count() as u32 + 2;
             for line in 0..lines {
                 let start = files.get(file).line_start(line.max(1)).unwrap_or(0);
                 let origins = [

@@ -66,14 +66,15 @@ impl SourceError {
         let snippet = (line > 0)
             .then(|| file.line_start(line))
             .flatten()
-            .map(|start| {
-                let column_offset = file
-                    .line_text(line)
+            .and_then(|start| {
+                let text = file.line_text(line);
+                let column_offset = text
                     .char_indices()
                     .nth(column.saturating_sub(1) as usize)
-                    .map_or(file.line_text(line).len(), |(i, _)| i);
+                    .map_or(text.len(), |(i, _)| i);
                 let at = start as usize + column_offset;
-                Box::new(file.snippet(Span::new(at, at), SNIPPET_CONTEXT))
+                file.snippet(Span::new(at, at), SNIPPET_CONTEXT)
+                    .map(Box::new)
             });
         SourceError {
             path: display_path(&file.path),

@@ -209,7 +209,7 @@ impl<'a> Evaluator<'a> {
                 _ => {}
             }
         }
-        let source_bytes: u64 = files.iter().map(|(_, f)| f.text.len() as u64).sum();
+        let source_bytes: u64 = files.iter().map(|(_, f)| f.len() as u64).sum();
         let step_limit = BASE_STEPS
             .saturating_add(source_bytes.saturating_mul(STEPS_PER_SOURCE_BYTE))
             .saturating_add((config.blocks.len() as u64).saturating_mul(STEPS_PER_BLOCK));
@@ -1152,7 +1152,7 @@ impl<'a> Evaluator<'a> {
         let p = self.resolve_path(path);
         if let Some(cached) = self.read_cache.borrow().get(&p) {
             let id = (*cached)?;
-            let text = self.files.borrow().get(id).text.to_string();
+            let text = self.files.borrow().get(id).text().to_string();
             return Some((id, text));
         }
         let read = self.file_source.read(&p);

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 /// A half-open byte range in a source file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -89,66 +89,250 @@ impl fmt::Display for RustLocation {
 }
 
 /// A source file known to the loader: its path as the user gave it and its text.
+///
+/// A large file's text can be released once it is parsed ([`SourceFile::release_text`]):
+/// its line table and the lines and spans the rules read stay, the file stays open, and
+/// what is shown of the rest (a snippet) is read back from the open file. A file changed
+/// on disk since it was read (its length or modification time differ) is not shown.
 #[derive(Debug)]
 pub struct SourceFile {
     pub path: PathBuf,
-    pub text: Arc<str>,
-    line_starts: std::sync::OnceLock<Vec<u32>>,
+    /// The text; `None` while released.
+    text: Mutex<Option<Arc<str>>>,
+    /// The text's length in bytes.
+    len: usize,
+    /// Set by [`SourceFile::release_text`].
+    released: OnceLock<Released>,
+    line_starts: OnceLock<Vec<u32>>,
+}
+
+/// A released text: where to read it back and what was kept.
+#[derive(Debug)]
+struct Released {
+    /// The file, open since the text was checked against it.
+    file: Mutex<std::fs::File>,
+    /// Its length and modification time then.
+    stamp: (u64, Option<std::time::SystemTime>),
+    /// Bytes before the text in the file (a UTF-8 byte order mark the reader dropped).
+    skip: u64,
+    /// Every byte ASCII: columns are byte offsets, no text needed to count characters.
+    ascii: bool,
+    /// The lines kept in memory (1-based number, text without newline), ascending.
+    kept: Vec<(u32, Box<str>)>,
+    /// The spans kept in memory, with their text.
+    kept_spans: Vec<(Span, Box<str>)>,
+}
+
+impl Released {
+    /// `range` of the text read back from the file, if the file is unchanged.
+    fn read(&self, range: std::ops::Range<usize>) -> Option<String> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
+        if stamp_of(&file) != Some(self.stamp) {
+            return None;
+        }
+        file.seek(SeekFrom::Start(self.skip + range.start as u64))
+            .ok()?;
+        let mut bytes = vec![0; range.len()];
+        file.read_exact(&mut bytes).ok()?;
+        String::from_utf8(bytes).ok()
+    }
+}
+
+/// `file` if it holds `text` (read whole once more and compared): the handle, its stamp
+/// and the bytes before the text.
+#[allow(clippy::type_complexity)]
+fn holding(
+    mut file: std::fs::File,
+    text: &str,
+) -> Option<(std::fs::File, (u64, Option<std::time::SystemTime>), u64)> {
+    use std::io::Read;
+    let stamp = stamp_of(&file)?;
+    let skip = stamp.0.checked_sub(text.len() as u64)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(stamp.0).ok()?);
+    (&mut file).take(stamp.0 + 1).read_to_end(&mut bytes).ok()?;
+    let skip_bytes: &[u8] = match skip {
+        0 => b"",
+        3 => b"\xEF\xBB\xBF",
+        _ => return None,
+    };
+    (bytes.strip_prefix(skip_bytes)? == text.as_bytes()).then_some((file, stamp, skip))
+}
+
+fn stamp_of(file: &std::fs::File) -> Option<(u64, Option<std::time::SystemTime>)> {
+    let meta = file.metadata().ok()?;
+    Some((meta.len(), meta.modified().ok()))
 }
 
 impl SourceFile {
     pub fn new(path: impl Into<PathBuf>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
         SourceFile {
             path: path.into(),
-            text: text.into(),
-            line_starts: std::sync::OnceLock::new(),
+            len: text.len(),
+            text: Mutex::new(Some(text)),
+            released: OnceLock::new(),
+            line_starts: OnceLock::new(),
+        }
+    }
+
+    /// The text (read back whole if it was released; empty if the file changed since).
+    pub fn text(&self) -> Arc<str> {
+        let mut slot = self.text.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(text) = &*slot {
+            return Arc::clone(text);
+        }
+        let again: Arc<str> = self
+            .released
+            .get()
+            .and_then(|r| r.read(0..self.len))
+            .map_or_else(|| Arc::from(""), Arc::from);
+        *slot = Some(Arc::clone(&again));
+        again
+    }
+
+    /// The text if it is in memory (`None` while released).
+    pub fn held_text(&self) -> Option<Arc<str>> {
+        self.text
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// `range` of the text: from memory when the text is held or the range lies in a span
+    /// it kept, otherwise read back from the file. `None` outside the text or when the file
+    /// changed.
+    fn slice(&self, range: std::ops::Range<usize>) -> Option<String> {
+        if let Some(text) = self.held_text() {
+            return text.get(range).map(str::to_string);
+        }
+        let released = self.released.get()?;
+        for (at, text) in &released.kept_spans {
+            if at.start as usize <= range.start && range.end <= at.end as usize {
+                let from = range.start - at.start as usize;
+                return text.get(from..from + range.len()).map(str::to_string);
+            }
+        }
+        if range.start > range.end || range.end > self.len {
+            return None;
+        }
+        released.read(range)
+    }
+
+    /// The text of `span` (see [`SourceFile::slice`]).
+    pub fn text_at(&self, span: Span) -> Option<String> {
+        self.slice(span.range())
+    }
+
+    /// For a released text: the lines kept in memory (1-based number and text without its
+    /// newline, ascending). `None` for a text never released.
+    pub fn kept_lines(&self) -> Option<&[(u32, Box<str>)]> {
+        self.released.get().map(|r| r.kept.as_slice())
+    }
+
+    /// The text's length in bytes (without reading a released text again).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Drops the text from memory, keeping the lines `keep` chooses
+    /// ([`SourceFile::kept_lines`]) and the text of `keep_spans` ([`SourceFile::text_at`]);
+    /// what else is asked of it later is read back from `file`: the file opened again (by
+    /// the reader that read it), checked here to hold this very text. Its line table is made
+    /// now. For a large file that is parsed and whose text the rules read no more. Nothing
+    /// is released when `file` does not hold the text.
+    pub fn release_text(
+        &self,
+        file: std::fs::File,
+        keep: impl Fn(&str) -> bool,
+        keep_spans: &[Span],
+    ) {
+        let mut slot = self.text.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(text) = slot.as_ref() else {
+            return;
+        };
+        let Some((file, stamp, skip)) = holding(file, text) else {
+            return;
+        };
+        self.line_starts.get_or_init(|| line_starts(text));
+        let mut kept: Vec<(u32, Box<str>)> = text
+            .split('\n')
+            .enumerate()
+            .filter(|(_, line)| keep(line))
+            .map(|(i, line)| (i as u32 + 1, line.trim_end_matches('\r').into()))
+            .collect();
+        kept.shrink_to_fit();
+        let kept_spans: Vec<(Span, Box<str>)> = keep_spans
+            .iter()
+            .filter_map(|span| Some((*span, text.get(span.range())?.into())))
+            .collect();
+        let released = Released {
+            file: Mutex::new(file),
+            stamp,
+            skip,
+            ascii: text.is_ascii(),
+            kept,
+            kept_spans,
+        };
+        if self.released.set(released).is_ok() {
+            *slot = None;
         }
     }
 
     fn line_starts(&self) -> &[u32] {
-        self.line_starts.get_or_init(|| {
-            let mut v = vec![0u32];
-            for (i, b) in self.text.bytes().enumerate() {
-                if b == b'\n' {
-                    v.push((i + 1) as u32);
-                }
-            }
-            // No spare capacity: a large file's table stays for the whole lint of its module.
-            v.shrink_to_fit();
-            v
-        })
+        self.line_starts.get_or_init(|| line_starts(&self.text()))
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
         let starts = self.line_starts();
-        let offset = offset.min(self.text.len() as u32);
+        let offset = offset.min(self.len as u32);
         let line = match starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
         };
         let start = starts[line] as usize;
-        let mut end = offset as usize;
-        while end > start && !self.text.is_char_boundary(end) {
-            end -= 1;
-        }
-        let col = self.text[start..end].chars().count() as u32 + 1;
+        let bytes = offset as usize - start;
+        let col = if self.released.get().is_some_and(|r| r.ascii) {
+            bytes as u32 + 1
+        } else {
+            // Characters before the offset on its line (a text that can no longer be read
+            // counts bytes).
+            let line_end = starts.get(line + 1).map_or(self.len, |e| *e as usize);
+            self.slice(start..line_end).map_or(bytes, |text| {
+                let mut end = bytes.min(text.len());
+                while end > 0 && !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text[..end].chars().count()
+            }) as u32
+                + 1
+        };
         (line as u32 + 1, col)
     }
 
     /// The text of 1-based line `line`, without its newline.
-    pub fn line_text(&self, line: u32) -> &str {
+    pub fn line_text(&self, line: u32) -> String {
         let starts = self.line_starts();
         let i = (line as usize).saturating_sub(1);
         if i >= starts.len() {
-            return "";
+            return String::new();
+        }
+        if let Some(kept) = self.kept_lines() {
+            if let Ok(k) = kept.binary_search_by_key(&line, |(n, _)| *n) {
+                return kept[k].1.to_string();
+            }
         }
         let s = starts[i] as usize;
-        let e = starts
-            .get(i + 1)
-            .map(|e| *e as usize)
-            .unwrap_or(self.text.len());
-        self.text[s..e].trim_end_matches(['\n', '\r'])
+        let e = starts.get(i + 1).map(|e| *e as usize).unwrap_or(self.len);
+        self.slice(s..e)
+            .unwrap_or_default()
+            .trim_end_matches(['\n', '\r'])
+            .to_string()
     }
 
     /// Byte offset where 1-based line `line` starts.
@@ -159,10 +343,24 @@ impl SourceFile {
     }
 }
 
+/// Where each line of `text` starts.
+fn line_starts(text: &str) -> Vec<u32> {
+    let mut v = vec![0u32];
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'\n' {
+            v.push((i + 1) as u32);
+        }
+    }
+    // No spare capacity: a large file's table stays for the whole lint of its module.
+    v.shrink_to_fit();
+    v
+}
+
 impl SourceFile {
     /// The whole lines around `span` (`context` lines before and after), for showing a
-    /// finding or an error without keeping the whole file.
-    pub fn snippet(&self, span: Span, context: u32) -> Snippet {
+    /// finding or an error without keeping the whole file; `None` when a released text
+    /// can no longer be read as it was.
+    pub fn snippet(&self, span: Span, context: u32) -> Option<Snippet> {
         let (first, _) = self.line_col(span.start);
         let (last, _) = self.line_col(span.end.max(span.start));
         let first = first.saturating_sub(context).max(1);
@@ -170,14 +368,14 @@ impl SourceFile {
         let start = self.line_start(first).unwrap_or(0) as usize;
         let end = self
             .line_start(last.saturating_add(1))
-            .map_or(self.text.len(), |e| e as usize);
-        let text: Arc<str> = self.text.get(start..end).unwrap_or_default().into();
+            .map_or(self.len, |e| e as usize);
+        let text: Arc<str> = self.slice(start..end)?.into();
         let relative = |offset: u32| (offset as usize).saturating_sub(start).min(text.len());
-        Snippet {
+        Some(Snippet {
             span: Span::new(relative(span.start), relative(span.end.max(span.start))),
             text,
             first_line: first,
-        }
+        })
     }
 }
 
@@ -314,5 +512,99 @@ impl Origin {
         } else {
             self
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "# tfstack:ignore[X] kept\nresource \"a\" \"b\" {\n  policy = <<EOF\n{\"k\": \"v\"}\nEOF\n  name = \"ä\"\n}\n";
+
+    /// A file on disk with `bytes`, and its source file read as the loader reads it.
+    fn loaded(bytes: &[u8]) -> (tempfile::TempDir, SourceFile) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("main.tf");
+        std::fs::write(&path, bytes).expect("write");
+        let text = std::fs::read_to_string(&path).expect("read");
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
+        (dir, SourceFile::new(path, text))
+    }
+
+    fn opened(f: &SourceFile) -> std::fs::File {
+        std::fs::File::open(&f.path).expect("open")
+    }
+
+    fn everything(f: &SourceFile) -> Vec<String> {
+        let mut out = Vec::new();
+        for offset in 0..=TEXT.len() as u32 + 2 {
+            let (line, column) = f.line_col(offset);
+            let snippet = f.snippet(Span::new(offset as usize, offset as usize + 1), 1);
+            out.push(format!(
+                "{offset}: {line}:{column} {:?} {:?}",
+                f.line_text(line),
+                snippet
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn a_released_text_answers_as_the_held_one() {
+        for bom in [false, true] {
+            let bytes = [
+                if bom { &b"\xEF\xBB\xBF"[..] } else { b"" },
+                TEXT.as_bytes(),
+            ]
+            .concat();
+            let (_dir, f) = loaded(&bytes);
+            let before = everything(&f);
+            let heredoc = Span::new(TEXT.find("<<EOF").unwrap(), TEXT.find("\n}").unwrap());
+            f.release_text(opened(&f), |l| l.contains("tfstack:ignore"), &[heredoc]);
+            assert!(f.held_text().is_none(), "released");
+            assert_eq!(
+                f.kept_lines(),
+                Some(&[(1, "# tfstack:ignore[X] kept".into())][..])
+            );
+            assert_eq!(f.text_at(heredoc).as_deref(), TEXT.get(heredoc.range()));
+            // Every line, column and snippet read back from the open file, characters
+            // counted on a line with a multi-byte one; still released.
+            assert_eq!(everything(&f), before, "bom {bom}");
+            assert!(f.held_text().is_none());
+            assert_eq!(&*f.text(), TEXT);
+        }
+    }
+
+    #[test]
+    fn a_file_changed_since_it_was_read_is_not_shown() {
+        let (dir, f) = loaded(TEXT.as_bytes());
+        f.release_text(opened(&f), |_| false, &[]);
+        assert!(f.snippet(Span::new(30, 31), 0).is_some());
+        std::fs::write(
+            dir.path().join("main.tf"),
+            TEXT.replace("resource", "RESOURCE"),
+        )
+        .expect("rewrite");
+        // Same length, another modification time (set explicitly: a fast rewrite can keep
+        // the old one on coarse clocks).
+        let file = std::fs::File::options()
+            .write(true)
+            .open(dir.path().join("main.tf"))
+            .expect("open");
+        file.set_modified(std::time::SystemTime::UNIX_EPOCH)
+            .expect("set mtime");
+        assert_eq!(f.snippet(Span::new(30, 31), 0), None);
+        assert_eq!(f.text_at(Span::new(30, 38)), None);
+        assert_eq!(&*f.text(), "");
+        // Lines stay known: they were counted when the text was released.
+        assert_eq!(f.line_col(30).0, 2);
+    }
+
+    #[test]
+    fn a_file_that_no_longer_holds_its_text_is_not_released() {
+        let (dir, f) = loaded(TEXT.as_bytes());
+        std::fs::write(dir.path().join("main.tf"), "other").expect("rewrite");
+        f.release_text(opened(&f), |_| false, &[]);
+        assert_eq!(f.held_text().as_deref(), Some(TEXT));
     }
 }

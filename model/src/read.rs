@@ -354,6 +354,18 @@ impl Reader {
         read_text(path, self.limit)
     }
 
+    /// `path` opened for reading, inside the root, refused unless it is a regular file
+    /// (checked on the open handle).
+    pub fn open_regular(&self, path: &Path) -> Result<File, ReadError> {
+        self.check_root(path)?;
+        let file = open(path, Links::Follow)?;
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(ReadError::NotRegular(kind_of(meta.file_type())));
+        }
+        Ok(file)
+    }
+
     /// The bytes of `path`, inside the root and the limit.
     pub fn read_bytes(&self, path: &Path) -> Result<Vec<u8>, ReadError> {
         self.check_root(path)?;

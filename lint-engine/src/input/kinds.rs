@@ -61,7 +61,7 @@ impl ModuleFileKind for TfJsonFiles {
         file_name.ends_with(".tf.json")
     }
     fn parse(&self, file: &SourceFile, id: FileId) -> Result<ModuleFileContent, InputError> {
-        tfstack_model::load::tfjson::parse_tf_json(&file.text, id)
+        tfstack_model::load::tfjson::parse_tf_json(&file.text(), id)
             .map(ModuleFileContent::Blocks)
             .map_err(|(line, column, message)| InputError::at(file, line, column, message))
     }
@@ -88,7 +88,8 @@ pub const MAX_HCL_LINE: usize = 1024 * 1024;
 /// before parsing. Deep nesting needs no guard here: hcl-edit refuses more than 64 nested
 /// levels and 128 chained operators itself.
 pub fn parse_hcl(file: &SourceFile, id: FileId) -> Result<Body, InputError> {
-    for (i, line) in file.text.split('\n').enumerate() {
+    let text = file.text();
+    for (i, line) in text.split('\n').enumerate() {
         if line.len() > MAX_HCL_LINE {
             return Err(InputError::at_position(
                 &file.path,
@@ -101,7 +102,7 @@ pub fn parse_hcl(file: &SourceFile, id: FileId) -> Result<Body, InputError> {
             ));
         }
     }
-    tfstack_model::load::hcl::parse_body(&file.text, id)
+    tfstack_model::load::hcl::parse_body(&text, id)
         .map_err(|e| InputError::at(file, e.line as u32, e.column as u32, e.message))
 }
 
@@ -217,7 +218,8 @@ pub fn json_document(
     file: &SourceFile,
     id: FileId,
 ) -> Result<Option<(&'static dyn JsonDocumentKind, Value)>, InputError> {
-    let text: &str = &file.text;
+    let text = file.text();
+    let text: &str = &text;
     if !text.trim_start().starts_with('{') {
         return Ok(None);
     }

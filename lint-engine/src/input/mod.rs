@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tfstack_model::eval::DiskFiles;
 use tfstack_model::read::{ReadRoot, Reader, DEFAULT_READ_LIMIT};
-use tfstack_model::{Config, FileId, Origin, SourceFile, SourceFiles, Structure, Value};
+use tfstack_model::{
+    Body, Config, ExprKind, FileId, Origin, SourceFile, SourceFiles, Span, Structure, Value,
+};
 
 /// Which module calls are followed: each call is linted as an instance of the called
 /// module, with the caller's arguments.
@@ -705,6 +707,7 @@ pub fn load_dir(files: &[PathBuf], reader: &Reader) -> LoadedDir {
     for ((path, id), content) in read.into_iter().zip(parsed) {
         match content {
             Ok(ModuleFileContent::Blocks(body)) => {
+                release_large_text(sources.get(id), &body, reader);
                 for item in body.items {
                     if let Structure::Block(b) = item {
                         config.push(*b);
@@ -731,6 +734,43 @@ pub fn load_dir(files: &[PathBuf], reader: &Reader) -> LoadedDir {
         sources,
         variable_files,
         errors,
+    }
+}
+
+/// A parsed file larger than this has its text released while its module is linted.
+const RELEASE_TEXT_ABOVE: usize = 1024 * 1024;
+
+/// Releases the text of a large parsed file ([`SourceFile::release_text`]): the rules read
+/// its IR, and the text is read again only for what is shown of it (snippets, the lines
+/// between a suppression comment and its block). What the rules read of the text stays:
+/// the lines of suppression comments and heredocs (policy documents are parsed from their
+/// text, for exact spans).
+fn release_large_text(file: &SourceFile, body: &Body, reader: &Reader) {
+    if file.len() <= RELEASE_TEXT_ABOVE {
+        return;
+    }
+    // Opened again as it was read (a file that can no longer be keeps its text).
+    let Ok(handle) = reader.open_regular(&file.path) else {
+        return;
+    };
+    let mut heredocs = Vec::new();
+    heredoc_spans(body, &mut heredocs);
+    file.release_text(handle, crate::suppress::mentions_suppression, &heredocs);
+}
+
+/// Where every heredoc in `body` is written.
+fn heredoc_spans(body: &Body, out: &mut Vec<Span>) {
+    for item in &body.items {
+        match item {
+            Structure::Attribute(a) => a.value.visit(&mut |e| {
+                if let (ExprKind::Template(t), Origin::File { span, .. }) = (&e.kind, e.origin) {
+                    if t.heredoc.is_some() {
+                        out.push(span);
+                    }
+                }
+            }),
+            Structure::Block(b) => heredoc_spans(&b.body, out),
+        }
     }
 }
 
@@ -827,7 +867,7 @@ fn load_tfvars(
     variables: &mut HashMap<String, Value>,
     errors: &mut Vec<InputError>,
 ) {
-    let text = sources.get(id).text.clone();
+    let text = sources.get(id).text();
     if path.to_string_lossy().ends_with(".json") {
         match tfstack_model::load::json::parse(&text, id, 0) {
             Ok(v) => {

@@ -385,7 +385,7 @@ fn heredoc_value(cx: &Context, e: &Expr, shape: JsonShape) -> Option<Value> {
         let files = cx.eval.files.borrow();
         let src = files.get(file).clone();
         drop(files);
-        let raw = src.text.get(span.range())?;
+        let raw = src.text_at(span)?;
         // Skip `<<EOT` / `<<-EOT` and its newline; stop before the closing delimiter line.
         let body_start = raw.find('\n')? + 1;
         let body_end = raw.rfind('\n').unwrap_or(raw.len());

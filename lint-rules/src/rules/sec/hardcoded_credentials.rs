@@ -2,6 +2,7 @@ use crate::{declare_rule, Finding, Rule};
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::references::walk_attributes;
 use tfstack_model::{Block, Expr, ExprKind, Origin, TemplatePart, Value, ValueKind};
+use std::sync::Arc;
 
 declare_rule! {
     /// ## What it does
@@ -442,9 +443,8 @@ fn json_name_values(cx: &Context, expr: &Expr, out: &mut Vec<(String, Origin)>) 
 fn written_literally(cx: &Context, origin: Origin) -> bool {
     match origin {
         Origin::File { file, span } => {
-            let files = cx.eval.files.borrow();
-            let text = &files.get(file).text;
-            text.get(span.range())
+            let file = Arc::clone(cx.eval.files.borrow().get(file));
+            file.text_at(span)
                 .is_some_and(|t| !t.contains("${") && !t.contains("%{"))
         }
         Origin::Rust(_) => true,

@@ -172,7 +172,7 @@ mod engine_tests {
         // Stale: cut off by a blank line, second in a run, above a set retention (SEC001's
         // is not called stale: SEC001 did not run). The suppression findings are on the
         // comment lines.
-        let text = &files.get(FileId(0)).text;
+        let text = files.get(FileId(0)).text();
         let line_of = |needle: String| {
             let at = text.find(&needle).unwrap_or_else(|| panic!("{needle}"));
             (text[..at].matches('\n').count() + 1).to_string()
