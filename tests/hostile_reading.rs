@@ -96,6 +96,41 @@ fn json_with_a_multibyte_character_across_byte_4096_is_read_whole() {
     assert_eq!(run.rules(), ["LOG001 main.tf"]);
 }
 
+// A policy document read from a file that does not exist is named, not silently skipped
+// (Terraform fails at that call); a package that is built later is not.
+#[test]
+fn a_policy_file_that_does_not_exist_is_noted_a_missing_package_is_not() {
+    let main = format!(
+        "{}{}{}",
+        policy_from("${path.module}/policies/missing.json"),
+        policy_from_template("policies/also-missing.json"),
+        "resource \"aws_lambda_function\" \"f\" {\n  function_name    = \"f\"\n  role             = \"arn:aws:iam::123456789012:role/r\"\n  handler          = \"bootstrap\"\n  runtime          = \"provided.al2023\"\n  filename         = \"build/f.zip\"\n  source_code_hash = filebase64sha256(\"build/f.zip\")\n}\n"
+    );
+    let dir = repository(&[("main.tf", &main)]);
+    let run = lint(dir.path(), &["."]);
+    assert_eq!(
+        run.notices(),
+        [
+            "main.tf:3: `policies/missing.json` does not exist: the document it should hold is \
+             not judged",
+            "main.tf:7: `policies/also-missing.json` does not exist: the document it should \
+             hold is not judged",
+        ],
+        "{:?}",
+        run.doc
+    );
+    // Once the file is there, it is judged.
+    std::fs::create_dir_all(dir.path().join("policies")).expect("mkdir");
+    std::fs::write(dir.path().join("policies/missing.json"), WILDCARD_POLICY).expect("write");
+    let run = lint(dir.path(), &["."]);
+    assert!(
+        run.rules()
+            .contains(&"IAM001 policies/missing.json".to_string()),
+        "{:?}",
+        run.rules()
+    );
+}
+
 // 2. FIFOs: in a called module, through file()/templatefile(), as --var-file, --config
 // and --baseline. Each is refused by name, at once.
 #[cfg(unix)]

@@ -163,6 +163,8 @@ pub struct Evaluator<'a> {
     file_source: &'a dyn FileSource,
     /// Files read through `file()`/`templatefile()`: path → id (each read once).
     read_cache: RefCell<HashMap<PathBuf, Option<FileId>>>,
+    /// Files `file()`/`templatefile()` named that do not exist.
+    missing: RefCell<HashSet<PathBuf>>,
     /// Prefixes of JSON pointers inside a file that a Rust line wrote (typed stacks).
     pub source_maps: HashMap<PathBuf, Vec<(String, crate::origin::RustLocation)>>,
     budget: Budget,
@@ -226,6 +228,7 @@ impl<'a> Evaluator<'a> {
             files: RefCell::new(files),
             file_source,
             read_cache: RefCell::new(HashMap::new()),
+            missing: RefCell::default(),
             source_maps: HashMap::new(),
             budget: Budget::new(step_limit),
             errored: Cell::new(false),
@@ -1144,6 +1147,12 @@ impl<'a> Evaluator<'a> {
         Value::unknown(origin)
     }
 
+    /// Whether `path` was read by [`Evaluator::read_file`] and does not exist (its value is
+    /// unknown, and nothing was noted: the caller knows whether that matters).
+    pub fn file_is_missing(&self, path: &str) -> bool {
+        self.missing.borrow().contains(&self.resolve_path(path))
+    }
+
     /// Reads a file named by `file()`/`templatefile()` at `origin` (relative paths against
     /// the root module's directory, as Terraform resolves them), through the module's file
     /// source: inside the read root and the size limit. A file outside the root, or one
@@ -1162,7 +1171,10 @@ impl<'a> Evaluator<'a> {
                     .borrow_mut()
                     .add(SourceFile::new(p.clone(), text.as_str())),
             ),
-            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+                self.missing.borrow_mut().insert(p.clone());
+                None
+            }
             Err(e) => {
                 let (help, why) = match e {
                     ReadError::OutsideRoot => (

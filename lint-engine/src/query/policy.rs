@@ -319,7 +319,23 @@ fn document_value_depth(cx: &Context, e: &Expr, depth: usize, shape: JsonShape) 
         ExprKind::FunctionCall(c) if c.name == "file" || c.name == "templatefile" => {
             let path = cx.value(c.args.first()?);
             let path = path.as_str()?;
-            let (file, text) = cx.eval.read_file(path, e.origin)?;
+            let Some((file, text)) = cx.eval.read_file(path, e.origin) else {
+                if cx.eval.file_is_missing(path) {
+                    // Terraform fails at this call until the file exists; lint would
+                    // otherwise say nothing about a document it never saw.
+                    cx.note(
+                        e.origin,
+                        format!(
+                            "`{}` does not exist: the document it should hold is not judged",
+                            tfstack_model::error::display_path(&cx.eval.resolve_path(path))
+                        ),
+                        "Terraform fails at this call until the file exists: add it, or fix \
+                         the path (relative paths are resolved against the root module's \
+                         directory)",
+                    );
+                }
+                return None;
+            };
             let vars = c.args.get(1).map(|a| cx.value(a));
             let value = match tfstack_model::load::json::parse(&text, file, 0) {
                 Ok(v) => {
