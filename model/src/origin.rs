@@ -207,8 +207,11 @@ impl SourceFile {
             return text.get(range).map(str::to_string);
         }
         let released = self.released.get()?;
-        for (at, text) in &released.kept_spans {
-            if at.start as usize <= range.start && range.end <= at.end as usize {
+        // The kept span that starts last at or before the range (they are sorted).
+        let kept = &released.kept_spans;
+        let i = kept.partition_point(|(at, _)| at.start as usize <= range.start);
+        if let Some((at, text)) = i.checked_sub(1).and_then(|i| kept.get(i)) {
+            if range.end <= at.end as usize {
                 let from = range.start - at.start as usize;
                 return text.get(from..from + range.len()).map(str::to_string);
             }
@@ -266,10 +269,13 @@ impl SourceFile {
             .map(|(i, line)| (i as u32 + 1, line.trim_end_matches('\r').into()))
             .collect();
         kept.shrink_to_fit();
-        let kept_spans: Vec<(Span, Box<str>)> = keep_spans
+        let mut kept_spans: Vec<(Span, Box<str>)> = keep_spans
             .iter()
             .filter_map(|span| Some((*span, text.get(span.range())?.into())))
             .collect();
+        // Sorted and without spans inside others, for a binary search.
+        kept_spans.sort_by_key(|(at, _)| (at.start, std::cmp::Reverse(at.end)));
+        kept_spans.dedup_by(|inner, outer| inner.0.end <= outer.0.end);
         let released = Released {
             file: Mutex::new(file),
             stamp,
@@ -573,6 +579,22 @@ mod tests {
             assert!(f.held_text().is_none());
             assert_eq!(&*f.text(), TEXT);
         }
+    }
+
+    #[test]
+    fn kept_spans_are_found_among_many() {
+        let (dir, f) = loaded(TEXT.as_bytes());
+        let spans: Vec<Span> = [(40, 50), (0, 10), (12, 20), (14, 18), (60, 90)]
+            .into_iter()
+            .map(|(a, b)| Span::new(a, b))
+            .collect();
+        f.release_text(opened(&f), |_| false, &spans);
+        // Changed on disk: only what was kept can be answered.
+        std::fs::write(dir.path().join("main.tf"), "").expect("rewrite");
+        for span in spans.iter().chain(&[Span::new(15, 17), Span::new(61, 89)]) {
+            assert_eq!(f.text_at(*span).as_deref(), TEXT.get(span.range()), "{span:?}");
+        }
+        assert_eq!(f.text_at(Span::new(18, 22)), None, "across the end of a kept span");
     }
 
     #[test]
