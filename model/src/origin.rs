@@ -123,6 +123,18 @@ struct Released {
     kept_spans: Vec<(Span, Box<str>)>,
 }
 
+/// Files held open for released texts, in the whole process, and the most there may be: a
+/// repository of thousands of large files must not take the descriptors the rest of the
+/// run needs (past the limit, texts stay in memory).
+static OPEN_RELEASED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+const MAX_OPEN_RELEASED: usize = 128;
+
+impl Drop for Released {
+    fn drop(&mut self) {
+        OPEN_RELEASED.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
 impl Released {
     /// `range` of the text read back from the file, if the file is unchanged.
     fn read(&self, range: std::ops::Range<usize>) -> Option<String> {
@@ -258,7 +270,18 @@ impl SourceFile {
         let Some(text) = slot.as_ref() else {
             return;
         };
+        use std::sync::atomic::Ordering;
+        // A descriptor for this file, if fewer than the most are open.
+        if OPEN_RELEASED
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < MAX_OPEN_RELEASED).then_some(n + 1)
+            })
+            .is_err()
+        {
+            return;
+        }
         let Some((file, stamp, skip)) = holding(file, text) else {
+            OPEN_RELEASED.fetch_sub(1, Ordering::Relaxed);
             return;
         };
         self.line_starts.get_or_init(|| line_starts(text));
@@ -592,9 +615,42 @@ mod tests {
         // Changed on disk: only what was kept can be answered.
         std::fs::write(dir.path().join("main.tf"), "").expect("rewrite");
         for span in spans.iter().chain(&[Span::new(15, 17), Span::new(61, 89)]) {
-            assert_eq!(f.text_at(*span).as_deref(), TEXT.get(span.range()), "{span:?}");
+            assert_eq!(
+                f.text_at(*span).as_deref(),
+                TEXT.get(span.range()),
+                "{span:?}"
+            );
         }
-        assert_eq!(f.text_at(Span::new(18, 22)), None, "across the end of a kept span");
+        assert_eq!(
+            f.text_at(Span::new(18, 22)),
+            None,
+            "across the end of a kept span"
+        );
+    }
+
+    #[test]
+    fn at_most_so_many_files_are_held_open() {
+        let files: Vec<(tempfile::TempDir, SourceFile)> = (0..MAX_OPEN_RELEASED + 12)
+            .map(|_| loaded(TEXT.as_bytes()))
+            .collect();
+        for (_, f) in &files {
+            f.release_text(opened(f), |_| false, &[]);
+        }
+        let released = files
+            .iter()
+            .filter(|(_, f)| f.held_text().is_none())
+            .count();
+        // Other tests of this process may hold a few at the same moment.
+        assert!(released <= MAX_OPEN_RELEASED, "{released}");
+        assert!(released + 8 >= MAX_OPEN_RELEASED, "{released}");
+        // Every text answers, released or not.
+        for (_, f) in &files {
+            assert_eq!(f.line_text(2), "resource \"a\" \"b\" {");
+        }
+        drop(files);
+        let (_dir, f) = loaded(TEXT.as_bytes());
+        f.release_text(opened(&f), |_| false, &[]);
+        assert!(f.held_text().is_none(), "descriptors are given back");
     }
 
     #[test]
