@@ -160,14 +160,21 @@ fn holding(
 ) -> Option<(std::fs::File, (u64, Option<std::time::SystemTime>), u64)> {
     use std::io::Read;
     let stamp = stamp_of(&file)?;
+    // The size decides nothing but whether to read: a file now of another size than the
+    // text (and its byte order mark) is not it, and is not read. At most the text's size
+    // plus one byte is read, whatever the file has become.
     let skip = stamp.0.checked_sub(text.len() as u64)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(stamp.0).ok()?);
-    (&mut file).take(stamp.0 + 1).read_to_end(&mut bytes).ok()?;
     let skip_bytes: &[u8] = match skip {
         0 => b"",
         3 => b"\xEF\xBB\xBF",
         _ => return None,
     };
+    let expected = text.len() + skip_bytes.len();
+    let mut bytes = Vec::with_capacity(expected + 1);
+    (&mut file)
+        .take(expected as u64 + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
     (bytes.strip_prefix(skip_bytes)? == text.as_bytes()).then_some((file, stamp, skip))
 }
 
@@ -682,6 +689,14 @@ mod tests {
     fn a_file_that_no_longer_holds_its_text_is_not_released() {
         let (dir, f) = loaded(TEXT.as_bytes());
         std::fs::write(dir.path().join("main.tf"), "other").expect("rewrite");
+        f.release_text(opened(&f), |_| false, &[]);
+        assert_eq!(f.held_text().as_deref(), Some(TEXT));
+        // Grown (a sparse file of a gigabyte costs nothing to make): not read, not released.
+        let grown = std::fs::File::options()
+            .write(true)
+            .open(dir.path().join("main.tf"))
+            .expect("open");
+        grown.set_len(1 << 30).expect("grow");
         f.release_text(opened(&f), |_| false, &[]);
         assert_eq!(f.held_text().as_deref(), Some(TEXT));
     }
