@@ -81,8 +81,8 @@ pub fn lint_context(
         rule.check(cx, &mut out);
         raw.extend(out.into_iter().map(|f| (f, *severity)));
     }
-    // The rules' indexes (policy documents, references) are no longer needed; a released
-    // source text is read again below for its findings' snippets.
+    // The rules' indexes (policy documents, references) are no longer needed: their memory
+    // goes to locating the findings (a released source text is read back for snippets).
     cx.forget_memoized();
     let files = cx.eval.files.borrow().clone();
     let mut inline = suppress::scan_files(&files);
