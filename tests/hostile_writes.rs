@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{mkfifo, workspace_root};
+use common::{mkfifo, shown, workspace_root};
 use std::os::unix::fs::{symlink, FileTypeExt, PermissionsExt};
 use std::path::Path;
 use std::process::Output;
@@ -773,13 +773,11 @@ fn lint_and_diff_of_a_stack_include_the_hand_written_files_beside_it() {
     let lint = run(&[&["lint", "--format", "json"][..], &stack].concat());
     let report: serde_json::Value = serde_json::from_slice(&lint.stdout).expect("json");
     assert_eq!(report["errors"], serde_json::json!([]), "{report}");
-    let notices: Vec<&str> = report["notices"]
-        .as_array()
-        .expect("notices")
-        .iter()
-        .filter_map(|n| n["path"].as_str())
-        .collect();
-    assert_eq!(notices, ["out/lab_http_api/dev/linked.tf"], "{report}");
+    assert_eq!(
+        shown(&report, "notices", &["path"], ""),
+        ["out/lab_http_api/dev/linked.tf"],
+        "{report}"
+    );
 }
 
 // --- how refusals read ---------------------------------------------------------------------

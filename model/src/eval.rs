@@ -161,10 +161,8 @@ pub struct Evaluator<'a> {
     resources: HashMap<String, &'a Block>,
     pub files: RefCell<SourceFiles>,
     file_source: &'a dyn FileSource,
-    /// Files read through `file()`/`templatefile()`: path → id (each read once).
-    read_cache: RefCell<HashMap<PathBuf, Option<FileId>>>,
-    /// Files `file()`/`templatefile()` named that do not exist.
-    missing: RefCell<HashSet<PathBuf>>,
+    /// Files read through `file()`/`templatefile()`: path → id, or why not (each read once).
+    read_cache: RefCell<HashMap<PathBuf, Result<FileId, Unread>>>,
     /// Prefixes of JSON pointers inside a file that a Rust line wrote (typed stacks).
     pub source_maps: HashMap<PathBuf, Vec<(String, crate::origin::RustLocation)>>,
     budget: Budget,
@@ -228,7 +226,6 @@ impl<'a> Evaluator<'a> {
             files: RefCell::new(files),
             file_source,
             read_cache: RefCell::new(HashMap::new()),
-            missing: RefCell::default(),
             source_maps: HashMap::new(),
             budget: Budget::new(step_limit),
             errored: Cell::new(false),
@@ -1150,7 +1147,10 @@ impl<'a> Evaluator<'a> {
     /// Whether `path` was read by [`Evaluator::read_file`] and does not exist (its value is
     /// unknown, and nothing was noted: the caller knows whether that matters).
     pub fn file_is_missing(&self, path: &str) -> bool {
-        self.missing.borrow().contains(&self.resolve_path(path))
+        matches!(
+            self.read_cache.borrow().get(&self.resolve_path(path)),
+            Some(Err(Unread::Missing))
+        )
     }
 
     /// Reads a file named by `file()`/`templatefile()` at `origin` (relative paths against
@@ -1160,20 +1160,18 @@ impl<'a> Evaluator<'a> {
     pub fn read_file(&self, path: &str, origin: Origin) -> Option<(FileId, String)> {
         let p = self.resolve_path(path);
         if let Some(cached) = self.read_cache.borrow().get(&p) {
-            let id = (*cached)?;
+            let id = cached.ok()?;
             let text = self.files.borrow().get(id).text().to_string();
             return Some((id, text));
         }
         let read = self.file_source.read(&p);
         let id = match &read {
-            Ok(text) => Some(
-                self.files
-                    .borrow_mut()
-                    .add(SourceFile::new(p.clone(), text.as_str())),
-            ),
+            Ok(text) => Ok(self
+                .files
+                .borrow_mut()
+                .add(SourceFile::new(p.clone(), text.as_str()))),
             Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
-                self.missing.borrow_mut().insert(p.clone());
-                None
+                Err(Unread::Missing)
             }
             Err(e) => {
                 let (help, why) = match e {
@@ -1197,12 +1195,21 @@ impl<'a> Evaluator<'a> {
                     ),
                     help,
                 );
-                None
+                Err(Unread::Noted)
             }
         };
         self.read_cache.borrow_mut().insert(p, id);
-        Some((id?, read.ok()?))
+        Some((id.ok()?, read.ok()?))
     }
+}
+
+/// Why a file `file()`/`templatefile()` named was not read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Unread {
+    /// It does not exist (unknown, not noted).
+    Missing,
+    /// It could not be read, and a note says why.
+    Noted,
 }
 
 /// The elements of a list once each (first occurrence kept); for a set of strings sorted,

@@ -112,7 +112,7 @@ struct Released {
     /// The file, open since the text was checked against it.
     file: Mutex<std::fs::File>,
     /// Its length and modification time then.
-    stamp: (u64, Option<std::time::SystemTime>),
+    stamp: Stamp,
     /// Bytes before the text in the file (a UTF-8 byte order mark the reader dropped).
     skip: u64,
     /// Every byte ASCII: columns are byte offsets, no text needed to count characters.
@@ -151,13 +151,12 @@ impl Released {
     }
 }
 
+/// A file's length and modification time: what tells that it changed.
+type Stamp = (u64, Option<std::time::SystemTime>);
+
 /// `file` if it holds `text` (read whole once more and compared): the handle, its stamp
 /// and the bytes before the text.
-#[allow(clippy::type_complexity)]
-fn holding(
-    mut file: std::fs::File,
-    text: &str,
-) -> Option<(std::fs::File, (u64, Option<std::time::SystemTime>), u64)> {
+fn holding(mut file: std::fs::File, text: &str) -> Option<(std::fs::File, Stamp, u64)> {
     use std::io::Read;
     let stamp = stamp_of(&file)?;
     // The size decides nothing but whether to read: a file now of another size than the
@@ -178,7 +177,7 @@ fn holding(
     (bytes.strip_prefix(skip_bytes)? == text.as_bytes()).then_some((file, stamp, skip))
 }
 
-fn stamp_of(file: &std::fs::File) -> Option<(u64, Option<std::time::SystemTime>)> {
+fn stamp_of(file: &std::fs::File) -> Option<Stamp> {
     let meta = file.metadata().ok()?;
     Some((meta.len(), meta.modified().ok()))
 }
