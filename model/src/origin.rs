@@ -154,8 +154,9 @@ impl Released {
 /// A file's length and modification time: what tells that it changed.
 type Stamp = (u64, Option<std::time::SystemTime>);
 
-/// `file` if it holds `text` (read whole once more and compared): the handle, its stamp
-/// and the bytes before the text.
+/// `file` if it holds `text` (read whole once more and compared, a block at a time: the
+/// check never holds a second copy of the text): the handle, its stamp and the bytes
+/// before the text.
 fn holding(mut file: std::fs::File, text: &str) -> Option<(std::fs::File, Stamp, u64)> {
     use std::io::Read;
     let stamp = stamp_of(&file)?;
@@ -168,13 +169,25 @@ fn holding(mut file: std::fs::File, text: &str) -> Option<(std::fs::File, Stamp,
         3 => b"\xEF\xBB\xBF",
         _ => return None,
     };
-    let expected = text.len() + skip_bytes.len();
-    let mut bytes = Vec::with_capacity(expected + 1);
-    (&mut file)
-        .take(expected as u64 + 1)
-        .read_to_end(&mut bytes)
-        .ok()?;
-    (bytes.strip_prefix(skip_bytes)? == text.as_bytes()).then_some((file, stamp, skip))
+    let mut head = [0u8; 3];
+    let head = &mut head[..skip_bytes.len()];
+    file.read_exact(head).ok()?;
+    if head != skip_bytes {
+        return None;
+    }
+    let mut rest = text.as_bytes();
+    let mut block = vec![0u8; 64 * 1024];
+    loop {
+        let n = match file.read(&mut block) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        };
+        // A byte past the text, or a byte that differs, and the file is not the text.
+        rest = rest.strip_prefix(&block[..n])?;
+    }
+    rest.is_empty().then_some((file, stamp, skip))
 }
 
 fn stamp_of(file: &std::fs::File) -> Option<Stamp> {
@@ -682,6 +695,26 @@ mod tests {
         assert_eq!(&*f.text(), "");
         // Lines stay known: they were counted when the text was released.
         assert_eq!(f.line_col(30).0, 2);
+    }
+
+    #[test]
+    fn a_file_of_many_blocks_is_compared_to_its_last_byte() {
+        let text = TEXT.repeat(4_000); // about 300 KB: several blocks of the comparison
+        let (dir, f) = loaded(text.as_bytes());
+        // The same size, one byte changed at the very end: not the text, not released.
+        let mut changed = text.clone().into_bytes();
+        *changed.last_mut().expect("not empty") = b' ';
+        std::fs::write(dir.path().join("main.tf"), &changed).expect("rewrite");
+        f.release_text(opened(&f), |_| false, &[]);
+        assert_eq!(f.held_text().as_deref(), Some(text.as_str()));
+        // Restored (with a byte order mark before it, which the loader strips): released,
+        // and read back whole.
+        let mut marked = b"\xEF\xBB\xBF".to_vec();
+        marked.extend_from_slice(text.as_bytes());
+        std::fs::write(dir.path().join("main.tf"), &marked).expect("restore");
+        f.release_text(opened(&f), |_| false, &[]);
+        assert_eq!(f.held_text(), None);
+        assert_eq!(&*f.text(), text.as_str());
     }
 
     #[test]
