@@ -205,6 +205,9 @@ pub struct Context<'m> {
     by_type: HashMap<&'m str, Vec<&'m Block>>,
     by_data_type: HashMap<&'m str, Vec<&'m Block>>,
     references: OnceCell<HashMap<String, Vec<Reference<'m>>>>,
+    /// The attribute values (by address) of blocks with a known number of instances that
+    /// read `count.index` or `each.*`, and those blocks' instance scopes.
+    per_instance: PerInstance,
     /// What the query layer builds once per module (indexes, policy documents), by type.
     memo: RefCell<HashMap<TypeId, Box<dyn Any>>>,
 }
@@ -246,13 +249,16 @@ impl<'m> Context<'m> {
         eval.source_maps = module.source_maps.clone();
         // A block whose `count`/`for_each` is known to be empty exists nowhere: no rule
         // sees it, no companion counts it. An unknown one is possibly present.
-        let absent: std::collections::HashSet<*const Block> = module
-            .config
-            .blocks
-            .iter()
-            .filter(|b| instances_of(&eval, b).is_empty())
-            .map(|b| b as *const Block)
-            .collect();
+        let mut absent: std::collections::HashSet<*const Block> = Default::default();
+        let mut per_instance = PerInstance::default();
+        for b in &module.config.blocks {
+            let instances = instances_of(&eval, b);
+            if instances.is_empty() {
+                absent.insert(b as *const Block);
+            } else {
+                per_instance.add(b, instances);
+            }
+        }
         let mut by_type: HashMap<&str, Vec<&Block>> = HashMap::new();
         let mut by_data_type: HashMap<&str, Vec<&Block>> = HashMap::new();
         for b in &module.config.blocks {
@@ -273,6 +279,7 @@ impl<'m> Context<'m> {
             by_type,
             by_data_type,
             references: OnceCell::new(),
+            per_instance,
             memo: RefCell::default(),
         }
     }
@@ -361,9 +368,49 @@ impl<'m> Context<'m> {
             .unwrap_or(&[])
     }
 
-    /// Evaluates an expression.
+    /// Evaluates an expression. An attribute's value that reads `count.index` or `each.*`
+    /// in a block whose instances are known is evaluated in each instance: when every
+    /// instance gives the same value, that is the value (written at the attribute when
+    /// it comes from several instances); when they differ, it is unknown, as a value
+    /// that depends on the instance cannot be judged once for the block.
     pub fn value(&self, e: &Expr) -> Value {
-        self.eval.eval(e)
+        let Some(scopes) = self.per_instance.scopes_of(e) else {
+            return self.eval.eval(e);
+        };
+        // Evaluated once for all rules: it costs one evaluation per instance.
+        let key = e as *const Expr;
+        if let Some(known) = self.per_instance.values_seen.borrow().get(&key) {
+            return known.clone();
+        }
+        let value = self.value_in_every(e, scopes);
+        self.per_instance
+            .values_seen
+            .borrow_mut()
+            .insert(key, value.clone());
+        value
+    }
+
+    /// The value of `e` in every one of `scopes` when they agree; unknown otherwise.
+    fn value_in_every(&self, e: &Expr, scopes: &[Scope]) -> Value {
+        let mut values = scopes.iter().map(|scope| self.eval.eval_in(e, scope, 0));
+        let Some(first) = values.next() else {
+            return Value::unknown(e.origin);
+        };
+        let mut several = false;
+        for other in values {
+            // Equality of values ignores where they are written.
+            if other != first {
+                return Value::unknown(e.origin);
+            }
+            several = true;
+        }
+        if first.is_unknown() || !several {
+            return first;
+        }
+        Value {
+            origin: e.origin,
+            ..first
+        }
     }
 
     /// The evaluated attribute `name` of a block's body, if set.
@@ -566,6 +613,76 @@ pub(crate) fn instance_names(name: &str, members: Vec<(&str, Value)>) -> Scope {
         Value::new(tfstack_model::ValueKind::object(object), Origin::Generated),
     );
     scope
+}
+
+/// The attribute values of blocks with a known number of instances (at most
+/// [`MAX_INSTANCE_SCOPES`]) that read `count.index` or `each.*`, by address, and the
+/// instance scopes they are evaluated in. Empty for a module without such blocks: then a
+/// value costs one emptiness check more.
+#[derive(Default)]
+struct PerInstance {
+    values: HashMap<*const Expr, usize>,
+    scopes: Vec<Vec<Scope>>,
+    /// The values already evaluated.
+    values_seen: RefCell<HashMap<*const Expr, Value>>,
+}
+
+impl PerInstance {
+    fn add(&mut self, block: &Block, instances: Instances) {
+        let known = match &instances {
+            Instances::Count(n) => *n,
+            Instances::Each(keys) => keys.len(),
+            Instances::Single | Instances::Unknown => return,
+        };
+        if known > MAX_INSTANCE_SCOPES {
+            return;
+        }
+        let index = self.scopes.len();
+        let before = self.values.len();
+        collect_instanced(&block.body, index, &mut self.values);
+        if self.values.len() > before {
+            let scopes = keyed_instance_scopes(instances, MAX_INSTANCE_SCOPES);
+            self.scopes
+                .push(scopes.into_iter().map(|(_, scope)| scope).collect());
+        }
+    }
+
+    fn scopes_of(&self, e: &Expr) -> Option<&[Scope]> {
+        if self.values.is_empty() {
+            return None;
+        }
+        let index = *self.values.get(&(e as *const Expr))?;
+        self.scopes.get(index).map(Vec::as_slice)
+    }
+}
+
+/// Records under `index` every attribute value in `body` (nested blocks included) that
+/// reads `count.index` or `each.*`.
+fn collect_instanced(
+    body: &tfstack_model::Body,
+    index: usize,
+    out: &mut HashMap<*const Expr, usize>,
+) {
+    for item in &body.items {
+        match item {
+            tfstack_model::Structure::Attribute(a) => {
+                // `count` and `for_each` themselves are evaluated outside any instance.
+                if a.name == "count" || a.name == "for_each" {
+                    continue;
+                }
+                let mut repeated = false;
+                a.value.visit(&mut |e| {
+                    if let Some(t) = e.as_traversal() {
+                        repeated |= t.root == "each" || t.root == "count";
+                    }
+                });
+                if repeated {
+                    out.insert(&a.value as *const Expr, index);
+                }
+            }
+            tfstack_model::Structure::Block(b) => collect_instanced(&b.body, index, out),
+        }
+    }
 }
 
 /// The key of the nested-block owners in the context's cache.

@@ -104,4 +104,75 @@ resource "aws_sqs_queue" "unknown_filter" {
             ]
         );
     }
+
+    use crate::query::settings::Setting;
+
+    /// The setting `runtime` of each `aws_lambda_function` of `text`, as rules read it.
+    fn runtimes(text: &str) -> Vec<String> {
+        let module = module_from_hcl(text);
+        let cx = Context::new(&module);
+        let found = cx
+            .resources("aws_lambda_function")
+            .iter()
+            .map(|f| {
+                let shown = match crate::query::settings::setting(&cx, f, &["runtime"]) {
+                    Setting::Known { value, .. } => value.as_str().unwrap_or("?").to_string(),
+                    other => format!("{other:?}"),
+                };
+                format!("{} {shown}", f.name_label())
+            })
+            .collect();
+        found
+    }
+
+    #[test]
+    fn a_value_every_known_instance_agrees_on_is_known() {
+        let text = r#"
+variable "functions" {
+  default = {
+    a = { runtime = "python3.8", memory = 128 }
+    b = { runtime = "python3.8", memory = 256 }
+  }
+}
+variable "mixed" {
+  default = {
+    a = { runtime = "python3.8" }
+    b = { runtime = "python3.12" }
+  }
+}
+variable "unknown" {}
+
+resource "aws_lambda_function" "agreeing" {
+  for_each = var.functions
+  runtime  = each.value.runtime
+}
+resource "aws_lambda_function" "differing" {
+  for_each = var.mixed
+  runtime  = each.value.runtime
+}
+resource "aws_lambda_function" "one_of_count" {
+  count   = 1
+  runtime = "python3.${count.index + 8}"
+}
+resource "aws_lambda_function" "unknown_instances" {
+  for_each = var.unknown
+  runtime  = each.value.runtime
+}
+resource "aws_lambda_function" "many" {
+  count   = 65
+  runtime = count.index < 100 ? "python3.8" : "python3.12"
+}
+"#;
+        assert_eq!(
+            runtimes(text),
+            [
+                "agreeing python3.8",
+                "differing Unknown",
+                "one_of_count python3.8",
+                "unknown_instances Unknown",
+                // More instances than are evaluated one by one: not known to agree.
+                "many Unknown",
+            ]
+        );
+    }
 }

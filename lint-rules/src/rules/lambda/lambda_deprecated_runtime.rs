@@ -118,6 +118,36 @@ mod tests {
         assert!(f.is_empty());
     }
 
+    /// Functions made by `for_each` over a map whose runtimes are `a` and `b`.
+    fn for_each_with(a: &str, b: &str) -> String {
+        format!(
+            r#"variable "functions" {{
+  default = {{
+    orders   = {{ runtime = "{a}" }}
+    invoices = {{ runtime = "{b}" }}
+  }}
+}}
+
+resource "aws_lambda_function" "f" {{
+  for_each      = var.functions
+  function_name = each.key
+  role          = "r"
+  runtime       = each.value.runtime
+}}
+"#
+        )
+    }
+
+    #[test]
+    fn fires_when_every_instance_has_the_deprecated_runtime() {
+        let found = lint_hcl("LAMBDA004", &for_each_with("python3.9", "python3.9"));
+        assert_eq!(found.len(), 1, "{found:?}");
+        // Only one instance deprecated: the value depends on the instance, and the block
+        // is judged once, so it is not judged (no instance is reported on its own yet).
+        assert!(lint_hcl("LAMBDA004", &for_each_with("python3.9", "python3.12")).is_empty());
+        assert!(lint_hcl("LAMBDA004", &for_each_with("python3.12", "python3.13")).is_empty());
+    }
+
     #[test]
     fn snapshot() {
         insta::assert_snapshot!(render_all(&lint_hcl("LAMBDA004", BAD)));
