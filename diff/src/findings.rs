@@ -16,7 +16,8 @@ use tfstack_lint_engine::run::{lint_paths_in_parts, RunOptions};
 use tfstack_lint_engine::{Rule, Severity};
 use tfstack_model::SourceError;
 
-/// The findings of one module that no suppression accepts, linted on its own.
+/// The findings of one module linted on its own, those a suppression accepts with its
+/// reason.
 pub(crate) fn facts(
     loaded: &LoadedModule,
     snapshot: &Snapshot,
@@ -27,13 +28,14 @@ pub(crate) fn facts(
     report
         .findings
         .iter()
+        .chain(&report.suppressed)
         .map(|f| change(f, snapshot, None))
         .collect()
 }
 
-/// The findings `tfstack lint` reports on a snapshot's tree, by the key of the module
-/// directory (or JSON document's directory) they were linted in, and what the run could
-/// not read.
+/// The findings `tfstack lint` finds on a snapshot's tree (those a suppression accepts
+/// with its reason), by the key of the module directory (or JSON document's directory)
+/// they were linted in, and what the run could not read.
 #[derive(Default)]
 pub(crate) struct TreeFindings {
     /// Every directory linted has an entry, with or without findings.
@@ -70,6 +72,7 @@ pub(crate) fn of_tree(
             part.report
                 .findings
                 .iter()
+                .chain(&part.report.suppressed)
                 .map(|f| change(f, snapshot, Some(tree))),
         );
     }
@@ -113,6 +116,7 @@ fn change(f: &Located, snapshot: &Snapshot, tree: Option<&LintTree>) -> FindingC
         ),
         calls,
         root_module,
+        suppression_reason: f.suppressed_reason.clone(),
     }
 }
 
@@ -120,27 +124,70 @@ fn change(f: &Located, snapshot: &Snapshot, tree: Option<&LintTree>) -> FindingC
 /// of its instance, resource address (with the instance's) and attribute.
 type Key = (String, Option<String>, Option<String>, Option<String>);
 
-/// Findings only head has (introduced) and only base has (fixed). Within one rule,
-/// instance, resource and attribute, findings with the same message pair first, then the
-/// rest in order; what is left over on either side is the difference.
+/// Findings only head has (introduced) and only base has (fixed), among those reported;
+/// and the findings head suppresses that base did not suppress (suppressed, with the
+/// reason): such a finding base reported is not fixed.
 pub(crate) fn compare(base: &[FindingChange], head: &[FindingChange]) -> FindingsDiff {
-    let group = |findings: &[FindingChange]| {
+    let (base_suppressed, base_reported): (Vec<_>, Vec<_>) =
+        base.iter().partition(|f| f.suppression_reason.is_some());
+    let (head_suppressed, head_reported): (Vec<_>, Vec<_>) =
+        head.iter().partition(|f| f.suppression_reason.is_some());
+    let (mut fixed, introduced) = unpaired(&base_reported, &head_reported);
+    let (_, suppressed) = unpaired(&base_suppressed, &head_suppressed);
+    for s in &suppressed {
+        // The same finding, reported in base: suppressed, not fixed.
+        let same_message = fixed
+            .iter()
+            .position(|f| key(f) == key(s) && f.message == s.message);
+        if let Some(i) = same_message.or_else(|| fixed.iter().position(|f| key(f) == key(s))) {
+            fixed.remove(i);
+        }
+    }
+    let order = |f: &FindingChange| {
+        (
+            f.rule.clone(),
+            f.resource.clone(),
+            f.attribute.clone(),
+            f.message.clone(),
+            f.location.clone(),
+        )
+    };
+    let mut diff = FindingsDiff {
+        introduced,
+        fixed,
+        suppressed,
+    };
+    diff.introduced.sort_by_key(order);
+    diff.fixed.sort_by_key(order);
+    diff.suppressed.sort_by_key(order);
+    diff
+}
+
+/// What pairs a finding with its counterpart in the other version.
+fn key(f: &FindingChange) -> Key {
+    (
+        f.rule.clone(),
+        f.root_module.clone(),
+        f.resource.clone(),
+        f.attribute.clone(),
+    )
+}
+
+/// The findings of `base` and of `head` left once they are paired: within one key,
+/// findings with the same message pair first, then the rest in order.
+fn unpaired(
+    base: &[&FindingChange],
+    head: &[&FindingChange],
+) -> (Vec<FindingChange>, Vec<FindingChange>) {
+    let group = |findings: &[&FindingChange]| {
         let mut by_key: BTreeMap<Key, Vec<FindingChange>> = BTreeMap::new();
         for f in findings {
-            by_key
-                .entry((
-                    f.rule.clone(),
-                    f.root_module.clone(),
-                    f.resource.clone(),
-                    f.attribute.clone(),
-                ))
-                .or_default()
-                .push(f.clone());
+            by_key.entry(key(f)).or_default().push((*f).clone());
         }
         by_key
     };
     let (mut base, mut head) = (group(base), group(head));
-    let mut diff = FindingsDiff::default();
+    let (mut only_base, mut only_head) = (Vec::new(), Vec::new());
     let keys: Vec<Key> = base.keys().chain(head.keys()).cloned().collect();
     let mut done = std::collections::BTreeSet::new();
     for key in keys {
@@ -157,21 +204,10 @@ pub(crate) fn compare(base: &[FindingChange], head: &[FindingChange]) -> Finding
             None => true,
         });
         let paired = b.len().min(h.len());
-        diff.introduced.extend(h.into_iter().skip(paired));
-        diff.fixed.extend(b.into_iter().skip(paired));
+        only_head.extend(h.into_iter().skip(paired));
+        only_base.extend(b.into_iter().skip(paired));
     }
-    let order = |f: &FindingChange| {
-        (
-            f.rule.clone(),
-            f.resource.clone(),
-            f.attribute.clone(),
-            f.message.clone(),
-            f.location.clone(),
-        )
-    };
-    diff.introduced.sort_by_key(order);
-    diff.fixed.sort_by_key(order);
-    diff
+    (only_base, only_head)
 }
 
 #[cfg(test)]
@@ -197,6 +233,62 @@ mod tests {
         list.iter()
             .map(|f| (f.rule.as_str(), f.resource.as_deref().unwrap_or_default()))
             .collect()
+    }
+
+    /// Two queues without a dead-letter queue, each with the comment `above_a`/`above_b`
+    /// over it.
+    fn queues(above_a: &str, above_b: &str) -> String {
+        format!(
+            "{above_a}\nresource \"aws_sqs_queue\" \"a\" {{\n  sqs_managed_sse_enabled = true\n}}\n\n\
+             {above_b}\nresource \"aws_sqs_queue\" \"b\" {{\n  sqs_managed_sse_enabled = true\n}}\n"
+        )
+    }
+
+    #[test]
+    fn a_finding_the_change_suppresses_is_suppressed_not_fixed() {
+        let ignore = "# tfstack:ignore[DLQ001] drained by hand";
+        // `a` reported before, suppressed now; `b` suppressed in both.
+        let report = diff_hcl(&queues("", ignore), &queues(ignore, ignore));
+        let findings = &report.modules[0].findings;
+        assert!(findings.fixed.is_empty(), "{findings:?}");
+        assert!(findings.introduced.is_empty(), "{findings:?}");
+        assert_eq!(
+            listed(&findings.suppressed),
+            [("DLQ001", "aws_sqs_queue.a")]
+        );
+        assert_eq!(
+            findings.suppressed[0].suppression_reason.as_deref(),
+            Some("drained by hand")
+        );
+        assert_eq!(report.summary().findings_suppressed, 1);
+        let human = report.render(crate::Format::Human);
+        assert!(
+            human.contains("findings suppressed by this change"),
+            "{human}"
+        );
+        assert!(human.contains("suppressed: drained by hand"), "{human}");
+        // A new resource whose finding is suppressed as it is added: suppressed too.
+        let added = format!(
+            "{}\n{ignore}\nresource \"aws_sqs_queue\" \"c\" {{\n  sqs_managed_sse_enabled = true\n}}\n",
+            queues(ignore, ignore)
+        );
+        let report = diff_hcl(&queues(ignore, ignore), &added);
+        let findings = &report.modules[0].findings;
+        assert_eq!(
+            listed(&findings.suppressed),
+            [("DLQ001", "aws_sqs_queue.c")]
+        );
+        assert!(findings.introduced.is_empty() && findings.fixed.is_empty());
+        // A suppression removed: the finding is reported again, introduced.
+        let report = diff_hcl(&queues(ignore, ignore), &queues("", ignore));
+        let findings = &report.modules[0].findings;
+        assert_eq!(
+            listed(&findings.introduced),
+            [("DLQ001", "aws_sqs_queue.a")]
+        );
+        assert!(findings.suppressed.is_empty() && findings.fixed.is_empty());
+        // Suppressed in both, whatever else moves: no change.
+        assert_same(&queues(ignore, ignore), &queues(ignore, ignore));
     }
 
     #[test]
@@ -376,6 +468,7 @@ resource "aws_cloudwatch_log_group" "b" {
             location: location.into(),
             calls: Vec::new(),
             root_module: None,
+            suppression_reason: None,
         };
         let base = [finding("grants `s3:GetObject` on `*`", "main.tf:3")];
         let head = [

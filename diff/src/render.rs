@@ -47,14 +47,24 @@ fn counts(s: &Summary, bold: bool) -> String {
         }
     };
     format!(
-        "{}, {}, {}, {}; findings: {}, {} fixed",
+        "{}, {}, {}, {}; findings: {}, {} fixed{}",
         b(s.exposure, "exposure"),
         b(s.broadening, "IAM broadening"),
         b(s.reliability, "reliability"),
         b(s.narrowing, "IAM narrowing"),
         b(s.findings_introduced, "new"),
-        s.findings_fixed
+        s.findings_fixed,
+        suppressed_count(s.findings_suppressed, bold)
     )
+}
+
+/// `, 2 suppressed` when the change suppresses findings; nothing otherwise.
+fn suppressed_count(n: usize, bold: bool) -> String {
+    match (n, bold) {
+        (0, _) => String::new(),
+        (n, true) => format!(", **{n} suppressed**"),
+        (n, false) => format!(", {n} suppressed"),
+    }
 }
 
 fn human(report: &DiffReport) -> String {
@@ -92,6 +102,11 @@ fn human(report: &DiffReport) -> String {
         for (title, sign, list) in [
             ("findings introduced", '+', &m.findings.introduced),
             ("findings fixed", '-', &m.findings.fixed),
+            (
+                "findings suppressed by this change",
+                '~',
+                &m.findings.suppressed,
+            ),
         ] {
             if list.is_empty() {
                 continue;
@@ -106,6 +121,9 @@ fn human(report: &DiffReport) -> String {
                 let _ = writeln!(out, "              {}", f.message);
                 if let Some(instance) = instance(f) {
                     let _ = writeln!(out, "              ({instance})");
+                }
+                if let Some(reason) = &f.suppression_reason {
+                    let _ = writeln!(out, "              suppressed: {reason}");
                 }
             }
         }
@@ -228,9 +246,10 @@ fn markdown(report: &DiffReport) -> String {
         if !m.findings.is_empty() {
             let _ = writeln!(
                 out,
-                "\n**Findings:** {} new, {} fixed\n",
+                "\n**Findings:** {} new, {} fixed{}\n",
                 m.findings.introduced.len(),
-                m.findings.fixed.len()
+                m.findings.fixed.len(),
+                suppressed_count(m.findings.suppressed.len(), false)
             );
             out.push_str("| | rule | finding | where |\n|---|---|---|---|\n");
             let row = |out: &mut String, what: &str, f: &FindingChange| {
@@ -239,9 +258,15 @@ fn markdown(report: &DiffReport) -> String {
                     "| {what} | `{}` {} | {} | `{}` |",
                     f.rule,
                     f.severity,
-                    cell(&match instance(f) {
-                        Some(instance) => format!("{} ({instance})", f.message),
-                        None => f.message.clone(),
+                    cell(&{
+                        let mut text = match instance(f) {
+                            Some(instance) => format!("{} ({instance})", f.message),
+                            None => f.message.clone(),
+                        };
+                        if let Some(reason) = &f.suppression_reason {
+                            text.push_str(&format!(" — suppressed: {reason}"));
+                        }
+                        text
                     }),
                     cell(&f.location)
                 );
@@ -251,6 +276,9 @@ fn markdown(report: &DiffReport) -> String {
             }
             for f in &m.findings.fixed {
                 row(&mut out, "fixed", f);
+            }
+            for f in &m.findings.suppressed {
+                row(&mut out, "suppressed", f);
             }
         }
     }

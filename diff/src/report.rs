@@ -118,18 +118,25 @@ pub struct FindingChange {
     /// tells apart the same instance address in two root modules.
     #[serde(skip)]
     pub root_module: Option<String>,
+    /// For a finding a suppression accepts (an inline `tfstack:ignore`, a typed stack's
+    /// suppression, a `[[suppress]]` entry): its reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression_reason: Option<String>,
 }
 
-/// Findings in head that base does not have, and the other way round.
+/// Findings in head that base does not have, and the other way round; and the findings
+/// head suppresses that base did not: a finding a change suppresses is not fixed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct FindingsDiff {
     pub introduced: Vec<FindingChange>,
     pub fixed: Vec<FindingChange>,
+    /// Findings head suppresses and base reported or did not have, with the reason.
+    pub suppressed: Vec<FindingChange>,
 }
 
 impl FindingsDiff {
     pub fn is_empty(&self) -> bool {
-        self.introduced.is_empty() && self.fixed.is_empty()
+        self.introduced.is_empty() && self.fixed.is_empty() && self.suppressed.is_empty()
     }
 }
 
@@ -168,6 +175,7 @@ pub struct Summary {
     pub narrowing: usize,
     pub findings_introduced: usize,
     pub findings_fixed: usize,
+    pub findings_suppressed: usize,
 }
 
 /// A kind of change `--fail-on` can make fail.
@@ -210,6 +218,7 @@ impl DiffReport {
             }
             s.findings_introduced += m.findings.introduced.len();
             s.findings_fixed += m.findings.fixed.len();
+            s.findings_suppressed += m.findings.suppressed.len();
         }
         s
     }
