@@ -275,6 +275,9 @@ pub enum DiffFailOn {
     Reliability,
     /// Findings head has and base does not.
     NewFindings,
+    /// Between two revisions, `tfstack.toml` weakened: a rule turned off or lowered, a
+    /// suppression or an exclusion added.
+    Configuration,
 }
 
 /// The formats of `tfstack review`.

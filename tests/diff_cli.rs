@@ -469,6 +469,79 @@ fn a_revision_is_linted_with_the_configurations_path_globs() {
 }
 
 #[test]
+fn a_revision_that_weakens_the_configuration_says_so() {
+    let Some(repo) = new_repository() else {
+        return;
+    };
+    let dir = repo.path();
+    let queue = "resource \"aws_sqs_queue\" \"jobs\" {\n  sqs_managed_sse_enabled = true\n}\n";
+    std::fs::write(dir.join("main.tf"), queue).expect("write");
+    std::fs::write(dir.join("tfstack.toml"), "[rules]\nLOG001 = \"warning\"\n").expect("write");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "a queue"]);
+    // Head turns the dead-letter rule off and excludes a directory.
+    std::fs::write(
+        dir.join("tfstack.toml"),
+        "exclude = [\"legacy/**\"]\n\n[rules]\nLOG001 = \"warning\"\nDLQ001 = \"off\"\n",
+    )
+    .expect("write");
+    git(dir, &["commit", "-q", "-am", "quiet"]);
+    let human = tfstack_in(dir, &["diff", "main~1", "main"]);
+    assert_eq!(human.code, 0, "{}", human.stderr);
+    assert!(
+        human.stdout.contains(
+            "lint configuration `tfstack.toml`\n    weakens `DLQ001` (sqs-queue-without-dlq) turned off (was error)\n    weakens no longer linted: `legacy/**` excluded\n"
+        ),
+        "{}",
+        human.stdout
+    );
+    // Both versions' findings are judged with one configuration: the queue's DLQ001 is
+    // not shown as fixed.
+    assert!(!human.stdout.contains("findings fixed"), "{}", human.stdout);
+    let gate = tfstack_in(
+        dir,
+        &["diff", "main~1", "main", "--fail-on", "configuration"],
+    );
+    assert_eq!(gate.code, 1, "{}", gate.stdout);
+    let json = tfstack_in(dir, &["diff", "main~1", "main", "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(report["summary"]["configuration_weakened"], 2);
+    assert_eq!(report["configuration"][0]["kind"], "rule_turned_off");
+    assert_eq!(report["configuration"][0]["file"], "tfstack.toml");
+    // Back again: the rule returns, nothing weakens.
+    let back = tfstack_in(
+        dir,
+        &["diff", "main", "main~1", "--fail-on", "configuration"],
+    );
+    assert_eq!(back.code, 0, "{}", back.stdout);
+    assert!(
+        back.stdout
+            .contains("`DLQ001` (sqs-queue-without-dlq) turned on as error"),
+        "{}",
+        back.stdout
+    );
+    // A configuration named on the command line is not the revisions': not compared.
+    let named = tfstack_in(
+        dir,
+        &[
+            "diff",
+            "main~1",
+            "main",
+            "--config",
+            "tfstack.toml",
+            "--fail-on",
+            "configuration",
+        ],
+    );
+    assert_eq!(named.code, 0, "{}", named.stdout);
+    assert!(
+        !named.stdout.contains("lint configuration"),
+        "{}",
+        named.stdout
+    );
+}
+
+#[test]
 fn fail_on_selects_what_fails_the_run() {
     for fail_on in ["broadening", "exposure", "reliability", "new-findings"] {
         let run = tfstack(&["diff", BASE_DIR, HEAD_DIR, "--fail-on", fail_on]);

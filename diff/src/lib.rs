@@ -9,9 +9,11 @@
 //!   `NONE`, ingress from the internet;
 //! - reliability: failure handling removed, retention shortened or removed, `auto_deploy`
 //!   turned on in production, encryption or point-in-time recovery turned off;
-//! - the linter's findings introduced and fixed: a directory or revision is linted as
-//!   `tfstack lint` lints it (module calls as instances with the callers' arguments), so
-//!   each version's findings are those `tfstack lint` reports on it.
+//! - the linter's findings introduced, fixed and suppressed: a directory or revision is
+//!   linted as `tfstack lint` lints it (module calls as instances with the callers'
+//!   arguments), so each version's findings are those `tfstack lint` reports on it;
+//! - between two revisions, the linter's own configuration: rules turned off or lowered,
+//!   suppressions and exclusions added ([`configuration`]).
 //!
 //! ```no_run
 //! use tfstack_diff::{compare, open_pair, DiffOptions, Format};
@@ -24,6 +26,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod configuration;
 mod error;
 mod exposure;
 mod findings;
@@ -39,7 +42,7 @@ mod testing;
 
 pub use error::DiffError;
 pub use render::Format;
-pub use report::{Change, DiffReport, FailOn, ModuleDiff, Summary};
+pub use report::{Change, ConfigChange, DiffReport, FailOn, ModuleDiff, Summary};
 pub use snapshot::{open_pair, Snapshot, Source, SourceKind};
 
 use places::Places;
@@ -208,6 +211,7 @@ pub fn compare(base: &Snapshot, head: &Snapshot, options: &DiffOptions) -> DiffR
         head: head.snapshot.source.clone(),
         modules,
         unchanged_modules,
+        configuration: Vec::new(),
         errors,
     }
 }

@@ -1,7 +1,9 @@
 //! The report as a person reads it in a terminal, as a pull-request comment (Markdown:
 //! concise, grouped by module, the most dangerous first, details folded), and as JSON.
 
-use crate::report::{Category, Change, Danger, DiffReport, FindingChange, ModuleDiff, Summary};
+use crate::report::{
+    Category, Change, ConfigChange, Danger, DiffReport, FindingChange, ModuleDiff, Summary,
+};
 use crate::snapshot::Source;
 use std::fmt::Write;
 use tfstack_lint_engine::located::CallSite;
@@ -55,7 +57,27 @@ fn counts(s: &Summary, bold: bool) -> String {
         b(s.findings_introduced, "new"),
         s.findings_fixed,
         suppressed_count(s.findings_suppressed, bold)
-    )
+    ) + &weakened_count(s.configuration_weakened, bold)
+}
+
+/// `; configuration: 2 weakening changes` when the configuration was weakened.
+fn weakened_count(n: usize, bold: bool) -> String {
+    let text = format!("{n} weakening change{}", plural(n));
+    match (n, bold) {
+        (0, _) => String::new(),
+        (_, true) => format!("; configuration: **{text}**"),
+        (_, false) => format!("; configuration: {text}"),
+    }
+}
+
+/// The configuration file the changes are in (they are all in one).
+fn configuration_file(report: &DiffReport) -> &str {
+    report
+        .configuration
+        .first()
+        .map_or(tfstack_lint_engine::config::CONFIG_FILE, |c| {
+            c.file.as_str()
+        })
 }
 
 /// `, 2 suppressed` when the change suppresses findings; nothing otherwise.
@@ -75,6 +97,13 @@ fn human(report: &DiffReport) -> String {
         source(&report.base),
         source(&report.head)
     );
+    if !report.configuration.is_empty() {
+        let _ = writeln!(out, "\nlint configuration `{}`", configuration_file(report));
+        for c in &report.configuration {
+            let effect = if c.weakens { "weakens" } else { "" };
+            let _ = writeln!(out, "    {effect:<7} {}", c.title);
+        }
+    }
     for m in &report.modules {
         let _ = writeln!(out, "\nmodule `{}` ({})", m.module, status(m));
         for category in CATEGORIES {
@@ -216,6 +245,18 @@ fn markdown(report: &DiffReport) -> String {
         report.modules.len(),
         plural(compared)
     );
+    if !report.configuration.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n#### Lint configuration `{}`\n",
+            configuration_file(report)
+        );
+        out.push_str("| | change |\n|---|---|\n");
+        for c in &report.configuration {
+            let mark = if c.weakens { "🔴 weakens" } else { "" };
+            let _ = writeln!(out, "| {mark} | {} |", cell(&c.title));
+        }
+    }
     for m in &report.modules {
         let _ = writeln!(out, "\n#### Module `{}` ({})\n", m.module, status(m));
         if !m.changes.is_empty() {
@@ -293,6 +334,7 @@ struct JsonReport<'a> {
     summary: Summary,
     modules: &'a [ModuleDiff],
     unchanged_modules: usize,
+    configuration: &'a [ConfigChange],
 }
 
 fn json(report: &DiffReport) -> String {
@@ -303,6 +345,7 @@ fn json(report: &DiffReport) -> String {
         summary: report.summary(),
         modules: &report.modules,
         unchanged_modules: report.unchanged_modules,
+        configuration: &report.configuration,
     };
     let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| {
         // Every field is a string, a number or a list of them: this cannot fail.

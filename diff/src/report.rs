@@ -166,6 +166,21 @@ impl ModuleDiff {
     }
 }
 
+/// A change to the linter's configuration between two revisions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConfigChange {
+    /// `rule_turned_off`, `rule_lowered`, `suppression_added`, `exclusion_added` (these
+    /// weaken the gate), `rule_turned_on`, `rule_raised`, `suppression_removed`,
+    /// `exclusion_removed`.
+    pub kind: &'static str,
+    /// Whether it lets findings through that base reported.
+    pub weakens: bool,
+    /// One line that says what changed.
+    pub title: String,
+    /// The configuration file, as shown (`tfstack.toml`).
+    pub file: String,
+}
+
 /// How many changes of each effect, and findings, a report holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -176,6 +191,8 @@ pub struct Summary {
     pub findings_introduced: usize,
     pub findings_fixed: usize,
     pub findings_suppressed: usize,
+    /// Configuration changes that weaken the gate.
+    pub configuration_weakened: usize,
 }
 
 /// A kind of change `--fail-on` can make fail.
@@ -185,6 +202,7 @@ pub enum FailOn {
     Exposure,
     Reliability,
     NewFindings,
+    Configuration,
 }
 
 /// The comparison of two versions.
@@ -196,6 +214,8 @@ pub struct DiffReport {
     pub modules: Vec<ModuleDiff>,
     /// Modules compared that did not change.
     pub unchanged_modules: usize,
+    /// Changes to the linter's configuration (two revisions only).
+    pub configuration: Vec<ConfigChange>,
     /// Inputs the lint of either version could not read (a module call that cannot be
     /// followed, a JSON document that does not parse): its findings are incomplete, and
     /// the comparison with them.
@@ -206,7 +226,10 @@ pub struct DiffReport {
 impl DiffReport {
     /// The counts of every change and finding.
     pub fn summary(&self) -> Summary {
-        let mut s = Summary::default();
+        let mut s = Summary {
+            configuration_weakened: self.configuration.iter().filter(|c| c.weakens).count(),
+            ..Summary::default()
+        };
         for m in &self.modules {
             for c in &m.changes {
                 match c.effect {
@@ -231,11 +254,12 @@ impl DiffReport {
             FailOn::Exposure => s.exposure > 0,
             FailOn::Reliability => s.reliability > 0,
             FailOn::NewFindings => s.findings_introduced > 0,
+            FailOn::Configuration => s.configuration_weakened > 0,
         })
     }
 
     /// Whether the two versions are the same as far as the comparison sees.
     pub fn is_empty(&self) -> bool {
-        self.modules.is_empty()
+        self.modules.is_empty() && self.configuration.is_empty()
     }
 }

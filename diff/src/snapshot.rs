@@ -312,6 +312,25 @@ impl Snapshot {
 
     /// A path of this snapshot as the report shows it (a revision's files relative to the
     /// working directory, not to the temporary directory they were written to).
+    /// For a revision: its `tfstack.toml`, found as `tfstack lint` finds one — in the
+    /// compared directory or the nearest parent inside the revision — and its path from
+    /// the top of the repository. `None` for other snapshots and a revision without one.
+    pub fn revision_config(&self) -> Option<(PathBuf, String)> {
+        let checkout = self._checkout.as_ref()?;
+        let root = checkout.root();
+        let mut dir = Some(checkout.dir.as_path());
+        while let Some(d) = dir.filter(|d| d.starts_with(root)) {
+            let candidate = d.join(tfstack_lint_engine::config::CONFIG_FILE);
+            // A checkout holds regular files only.
+            if candidate.is_file() {
+                let shown = candidate.strip_prefix(root).ok()?;
+                return Some((candidate.clone(), display_path(shown)));
+            }
+            dir = d.parent();
+        }
+        None
+    }
+
     pub fn shown_path(&self, path: &str) -> String {
         match &self.paths {
             ShownPaths::AsGiven => path.to_string(),

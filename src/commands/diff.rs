@@ -5,9 +5,13 @@ use crate::cli::{DiffArgs, DiffFailOn, DiffFormat};
 use crate::diagnostics::{print_stdout, report, CliError};
 use crate::App;
 use std::path::Path;
-use tfstack_diff::{compare, open_pair, DiffOptions, FailOn, Format, Snapshot};
+use tfstack_diff::{
+    compare, open_pair, ConfigChange, DiffOptions, FailOn, Format, Snapshot, SourceKind,
+};
+use tfstack_lint_engine::config::LintConfig;
 use tfstack_lint_engine::input::InputOptions;
 use tfstack_lint_rules::registry;
+use tfstack_model::read::DEFAULT_READ_LIMIT;
 
 pub fn run(app: &App, args: &DiffArgs, color: bool) -> Result<i32, CliError> {
     let config = super::lint::load_config(args.config.as_deref(), Path::new("."))?;
@@ -40,7 +44,12 @@ pub fn run(app: &App, args: &DiffArgs, color: bool) -> Result<i32, CliError> {
         config: &config,
         catalogue: registry::all(),
     };
-    let diff = compare(&base, &head, &options);
+    let mut diff = compare(&base, &head, &options);
+    // Between two revisions, what the change does to the gate itself (unless the
+    // configuration was named: then it is not the revisions').
+    if args.config.is_none() {
+        diff.configuration = configuration_changes(&base, &head);
+    }
     // What the lint of either version could not read leaves its findings incomplete.
     if !diff.errors.is_empty() {
         for e in &diff.errors {
@@ -62,7 +71,42 @@ pub fn run(app: &App, args: &DiffArgs, color: bool) -> Result<i32, CliError> {
             DiffFailOn::Exposure => FailOn::Exposure,
             DiffFailOn::Reliability => FailOn::Reliability,
             DiffFailOn::NewFindings => FailOn::NewFindings,
+            DiffFailOn::Configuration => FailOn::Configuration,
         })
         .collect();
     Ok(if diff.fails(&fail_on) { 1 } else { 0 })
+}
+
+/// The changes to `tfstack.toml` from base to head, when both are revisions: each
+/// revision's own file (a revision without one has the defaults).
+fn configuration_changes(base: &Snapshot, head: &Snapshot) -> Vec<ConfigChange> {
+    let revisions = [base, head]
+        .iter()
+        .all(|s| s.source.kind == SourceKind::Revision);
+    if !revisions {
+        return Vec::new();
+    }
+    let (base_file, head_file) = (base.revision_config(), head.revision_config());
+    let Some(shown) = head_file
+        .as_ref()
+        .or(base_file.as_ref())
+        .map(|(_, shown)| shown.clone())
+    else {
+        return Vec::new();
+    };
+    let load = |file: &Option<(std::path::PathBuf, String)>, side: &str| match file {
+        None => Ok(LintConfig::default()),
+        Some((path, shown)) => {
+            LintConfig::load(path, DEFAULT_READ_LIMIT).map_err(|e| ConfigChange {
+                kind: "configuration_unreadable",
+                weakens: false,
+                title: format!("{side}'s `{shown}` could not be read, and is not compared: {e}"),
+                file: shown.clone(),
+            })
+        }
+    };
+    match (load(&base_file, "base"), load(&head_file, "head")) {
+        (Ok(b), Ok(h)) => tfstack_diff::configuration::compare(&b, &h, registry::all(), &shown),
+        (b, h) => b.err().into_iter().chain(h.err()).collect(),
+    }
 }
