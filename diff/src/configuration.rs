@@ -1,12 +1,15 @@
 //! What a change does to the linter itself: `tfstack.toml` of two revisions compared —
-//! rules turned off or lowered, `[[suppress]]` entries and `exclude` globs added. A pull
+//! rules turned off or lowered, `[[suppress]]` entries and `exclude` globs added, a
+//! directory no longer production, fewer module calls followed. A pull
 //! request can weaken the gate without touching any Terraform; the findings of both
 //! versions are judged with one configuration (so that a rule turned off is not shown as
 //! its findings fixed), and these changes are listed on their own.
 
 use crate::report::ConfigChange;
 use tfstack_lint_engine::config::{LintConfig, SuppressEntry};
+use tfstack_lint_engine::input::CallModules;
 use tfstack_lint_engine::{Rule, Severity};
+use tfstack_model::environment::{is_production_name, DEFAULT_PRODUCTION_NAMES};
 
 /// The changes from `base` to `head`, in the catalogue's order, then suppressions, then
 /// exclusions. `file` is the configuration file as shown (`tfstack.toml`,
@@ -83,7 +86,96 @@ pub fn compare(
             format!("linted again: `{glob}` no longer excluded"),
         );
     }
+    // Environments by path: a directory that was production and no longer is loses the
+    // production-only rules.
+    let (base_names, head_names) = (base.production_names(), head.production_names());
+    let production = |env: &str, names: &[String]| is_production_name(env, names);
+    for (glob, env) in &head.file.environments {
+        match base.file.environments.get(glob) {
+            Some(was) if was == env => {}
+            was => {
+                let lost = was.is_some_and(|w| production(w, &base_names))
+                    && !production(env, &head_names);
+                let title = match was {
+                    Some(was) => format!("`{glob}` is environment `{env}` (was `{was}`)"),
+                    None => format!("`{glob}` is environment `{env}`"),
+                };
+                change("environment_changed", lost, title);
+            }
+        }
+    }
+    for (glob, was) in &base.file.environments {
+        if !head.file.environments.contains_key(glob) {
+            change(
+                "environment_changed",
+                production(was, &base_names),
+                format!("`{glob}` no longer has an environment (was `{was}`)"),
+            );
+        }
+    }
+    if base_names != head_names {
+        let shown = |names: &[String]| match names {
+            [] => format!("the defaults ({})", DEFAULT_PRODUCTION_NAMES.join(", ")),
+            names => names.join(", "),
+        };
+        let dropped = effective(&base_names)
+            .iter()
+            .any(|n| !production(n, &head_names));
+        change(
+            "production_names_changed",
+            dropped,
+            format!(
+                "production names: {} (were {})",
+                shown(&head_names),
+                shown(&base_names)
+            ),
+        );
+    }
+    let (base_calls, head_calls) = (
+        base.file.call_modules.unwrap_or_default(),
+        head.file.call_modules.unwrap_or_default(),
+    );
+    if base_calls != head_calls {
+        change(
+            "call_modules_changed",
+            calls_reach(head_calls) < calls_reach(base_calls),
+            format!(
+                "module calls linted as instances: {} (was {})",
+                calls_name(head_calls),
+                calls_name(base_calls)
+            ),
+        );
+    }
     out
+}
+
+/// The production names in effect: the configured ones, or the defaults.
+fn effective(names: &[String]) -> Vec<String> {
+    if names.is_empty() {
+        DEFAULT_PRODUCTION_NAMES
+            .iter()
+            .map(|n| n.to_string())
+            .collect()
+    } else {
+        names.to_vec()
+    }
+}
+
+/// How many module calls a setting follows, in increasing order.
+fn calls_reach(calls: CallModules) -> u8 {
+    match calls {
+        CallModules::None => 0,
+        CallModules::Local => 1,
+        CallModules::All => 2,
+    }
+}
+
+fn calls_name(calls: CallModules) -> &'static str {
+    match calls {
+        CallModules::None => "none",
+        CallModules::Local => "local",
+        CallModules::All => "all",
+    }
 }
 
 /// Severities in increasing order of weight.
@@ -194,6 +286,23 @@ until = "2027-01-31"
             ["`LOG001` (log-group-without-retention) lowered from error to warning"]
         );
         assert!(changes(head, head).is_empty());
+    }
+
+    #[test]
+    fn environments_production_names_and_module_calls() {
+        let base = "call_modules = \"all\"\n\n[environments]\n\"envs/prod/**\" = \"prod\"\n\"envs/dev/**\" = \"dev\"\n";
+        let head = "call_modules = \"none\"\nproduction_names = [\"production\"]\n\n[environments]\n\"envs/prod/**\" = \"staging\"\n\"envs/qa/**\" = \"qa\"\n";
+        let shown: Vec<String> = changes(base, head)
+            .iter()
+            .map(|(kind, weakens, title)| format!("{kind} {weakens}: {title}"))
+            .collect();
+        insta::assert_snapshot!(shown.join("\n"), @r"
+        environment_changed true: `envs/prod/**` is environment `staging` (was `prod`)
+        environment_changed false: `envs/qa/**` is environment `qa`
+        environment_changed false: `envs/dev/**` no longer has an environment (was `dev`)
+        production_names_changed true: production names: production (were the defaults (prod, production, prd, live))
+        call_modules_changed true: module calls linted as instances: none (was all)
+        ");
     }
 
     #[test]
