@@ -639,7 +639,7 @@ impl PerInstance {
         }
         let index = self.scopes.len();
         let before = self.values.len();
-        collect_instanced(&block.body, index, &mut self.values);
+        collect_instanced(&block.body, index, true, &mut self.values);
         if self.values.len() > before {
             let scopes = keyed_instance_scopes(instances, MAX_INSTANCE_SCOPES);
             self.scopes
@@ -657,17 +657,19 @@ impl PerInstance {
 }
 
 /// Records under `index` every attribute value in `body` (nested blocks included) that
-/// reads `count.index` or `each.*`.
+/// reads `count.index` or `each.*`; `top` for the block's own body.
 fn collect_instanced(
     body: &tfstack_model::Body,
     index: usize,
+    top: bool,
     out: &mut HashMap<*const Expr, usize>,
 ) {
     for item in &body.items {
         match item {
             tfstack_model::Structure::Attribute(a) => {
-                // `count` and `for_each` themselves are evaluated outside any instance.
-                if a.name == "count" || a.name == "for_each" {
+                // The block's own `count` and `for_each` are evaluated outside any
+                // instance (a `dynamic` block's `for_each` is inside one).
+                if top && (a.name == "count" || a.name == "for_each") {
                     continue;
                 }
                 let mut repeated = false;
@@ -680,7 +682,7 @@ fn collect_instanced(
                     out.insert(&a.value as *const Expr, index);
                 }
             }
-            tfstack_model::Structure::Block(b) => collect_instanced(&b.body, index, out),
+            tfstack_model::Structure::Block(b) => collect_instanced(&b.body, index, false, out),
         }
     }
 }

@@ -495,6 +495,45 @@ resource "aws_security_group" "web" {
     }
 
     #[test]
+    fn dynamic_blocks_of_a_group_made_per_key() {
+        // Every group of the map opens SSH to the internet through the same rules.
+        let groups = |b_port: u16| {
+            format!(
+                r#"variable "groups" {{
+  default = {{
+    a = {{ rules = [{{ port = 22, cidr = "0.0.0.0/0" }}] }}
+    b = {{ rules = [{{ port = {b_port}, cidr = "0.0.0.0/0" }}] }}
+  }}
+}}
+resource "aws_security_group" "g" {{
+  for_each = var.groups
+  name     = each.key
+
+  dynamic "ingress" {{
+    for_each = each.value.rules
+    content {{
+      from_port   = ingress.value.port
+      to_port     = ingress.value.port
+      protocol    = "tcp"
+      cidr_blocks = [ingress.value.cidr]
+    }}
+  }}
+}}
+"#
+            )
+        };
+        assert_eq!(
+            found(&lint_hcl(RULE, &groups(22))),
+            [(
+                "aws_security_group.g".to_string(),
+                "ingress[0].cidr_blocks".to_string()
+            )]
+        );
+        // The groups' rules differ: judged once for the block, they are not known.
+        assert!(lint_hcl(RULE, &groups(443)).is_empty());
+    }
+
+    #[test]
     fn snapshot_diagnostic() {
         let f = lint_hcl(
             RULE,
