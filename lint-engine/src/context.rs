@@ -383,10 +383,7 @@ impl<'m> Context<'m> {
             return known.clone();
         }
         let value = self.value_in_every(e, scopes);
-        self.per_instance
-            .values_seen
-            .borrow_mut()
-            .insert(key, value.clone());
+        self.per_instance.keep(key, &value);
         value
     }
 
@@ -623,9 +620,14 @@ pub(crate) fn instance_names(name: &str, members: Vec<(&str, Value)>) -> Scope {
 struct PerInstance {
     values: HashMap<*const Expr, usize>,
     scopes: Vec<Vec<Scope>>,
-    /// The values already evaluated.
+    /// The values already evaluated, while they weigh at most [`MAX_KEPT_BYTES`] together.
     values_seen: RefCell<HashMap<*const Expr, Value>>,
+    kept_bytes: std::cell::Cell<usize>,
 }
+
+/// The most the values kept by [`PerInstance`] weigh together (text, and 16 bytes per
+/// element): past it, a value is evaluated again when asked again.
+const MAX_KEPT_BYTES: usize = 16 * 1024 * 1024;
 
 impl PerInstance {
     fn add(&mut self, block: &Block, instances: Instances) {
@@ -647,6 +649,15 @@ impl PerInstance {
         }
     }
 
+    /// Keeps `value` for the next question, if it fits what may be kept.
+    fn keep(&self, key: *const Expr, value: &Value) {
+        let room = MAX_KEPT_BYTES.saturating_sub(self.kept_bytes.get());
+        if let Some(bytes) = weight_within(value, room) {
+            self.kept_bytes.set(self.kept_bytes.get() + bytes);
+            self.values_seen.borrow_mut().insert(key, value.clone());
+        }
+    }
+
     fn scopes_of(&self, e: &Expr) -> Option<&[Scope]> {
         if self.values.is_empty() {
             return None;
@@ -654,6 +665,32 @@ impl PerInstance {
         let index = *self.values.get(&(e as *const Expr))?;
         self.scopes.get(index).map(Vec::as_slice)
     }
+}
+
+/// What a value weighs (its text, and 16 bytes per element), if at most `limit`: the
+/// count stops as soon as it is past.
+fn weight_within(value: &Value, limit: usize) -> Option<usize> {
+    use tfstack_model::ValueKind;
+    let mut total = 16usize;
+    let mut pending = vec![value];
+    while let Some(v) = pending.pop() {
+        match &v.kind {
+            ValueKind::String(text) => total += text.len(),
+            ValueKind::List(items) => {
+                total += 16 * items.len();
+                pending.extend(items);
+            }
+            ValueKind::Object(map) => {
+                total += map.keys().map(|k| k.len() + 16).sum::<usize>();
+                pending.extend(map.values());
+            }
+            _ => {}
+        }
+        if total > limit {
+            return None;
+        }
+    }
+    Some(total)
 }
 
 /// Records under `index` every attribute value in `body` (nested blocks included) that
@@ -751,5 +788,40 @@ fn collect_refs<'m>(
                 collect_refs(owner, &b.body, path, out);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{weight_within, PerInstance, MAX_KEPT_BYTES};
+    use tfstack_model::{Expr, Origin, Value, ValueKind};
+
+    #[test]
+    fn the_values_kept_for_instances_stay_within_their_budget() {
+        // A hostile module can make every instanced value a megabyte: what is kept for
+        // the next question stops at the budget; the rest is evaluated again.
+        let per_instance = PerInstance::default();
+        let megabyte = Value::string("x".repeat(1024 * 1024), Origin::Generated);
+        let exprs: Vec<Expr> = (0..40).map(Expr::int).collect();
+        for e in &exprs {
+            per_instance.keep(e, &megabyte);
+        }
+        assert!(per_instance.kept_bytes.get() <= MAX_KEPT_BYTES);
+        assert_eq!(per_instance.values_seen.borrow().len(), 15);
+    }
+
+    #[test]
+    fn a_value_is_weighed_until_it_is_past_the_limit() {
+        let text = |s: &str| Value::string(s, Origin::Generated);
+        let list = Value::new(
+            ValueKind::List(vec![text("abcd"), text("efgh")]),
+            Origin::Generated,
+        );
+        // 16 for the value, 16 per element and the text.
+        assert_eq!(weight_within(&list, 1024), Some(16 + 2 * (16 + 4)));
+        assert_eq!(weight_within(&list, 50), None);
+        let big = text(&"x".repeat(100_000));
+        assert_eq!(weight_within(&big, 64 * 1024), None);
+        assert_eq!(weight_within(&big, 200_000), Some(100_016));
     }
 }
