@@ -40,6 +40,9 @@ pub(crate) fn facts(
 pub(crate) struct TreeFindings {
     /// Every directory linted has an entry, with or without findings.
     pub by_module: BTreeMap<String, Vec<FindingChange>>,
+    /// The directories where Terraform was linted (a module, or instances of one); the
+    /// others hold JSON documents linted on their own.
+    pub terraform: std::collections::BTreeSet<String>,
     pub errors: Vec<SourceError>,
 }
 
@@ -67,6 +70,9 @@ pub(crate) fn of_tree(
     };
     for part in run.parts {
         let key = tree.key_of(&part.dir);
+        if !part.document {
+            found.terraform.insert(key.clone());
+        }
         found.errors.extend(part.report.errors);
         found.by_module.entry(key).or_default().extend(
             part.report
@@ -292,6 +298,31 @@ mod tests {
     }
 
     #[test]
+    fn a_directory_of_documents_only_is_not_called_a_module() {
+        let queue = "resource \"aws_sqs_queue\" \"q\" {\n  sqs_managed_sse_enabled = true\n}\n";
+        let policy = |action: &str| {
+            format!(
+                "{{\"Version\":\"2012-10-17\",\"Statement\":[{{\"Effect\":\"Allow\",\"Action\":\"{action}\",\"Resource\":\"*\"}}]}}\n"
+            )
+        };
+        let (narrow, wide) = (policy("s3:GetObject"), policy("s3:*"));
+        let report = diff_files(
+            &[("main.tf", queue), ("policies/p.json", &narrow)],
+            &[("main.tf", queue), ("policies/p.json", &wide)],
+            None,
+        );
+        let policies = report
+            .modules
+            .iter()
+            .find(|m| m.module == "policies")
+            .expect("the policy's directory");
+        assert!(policies.documents_only);
+        assert!(!policies.findings.introduced.is_empty());
+        let human = report.render(crate::Format::Human);
+        assert!(human.contains("documents `policies` (changed)"), "{human}");
+    }
+
+    #[test]
     fn findings_of_module_instances_are_matched_per_instance() {
         // `orders` gets its dead-letter queue, `billing` loses its own: the same resource
         // of the same module file, in two instances — one fixed, one introduced.
@@ -305,6 +336,8 @@ mod tests {
         assert_eq!(report.modules.len(), 1);
         let m = &report.modules[0];
         assert_eq!(m.module, "modules/queue");
+        // A called module's directory, where its instances were linted, is a module.
+        assert!(!m.documents_only);
         assert_eq!(
             listed(&m.findings.introduced),
             [("DLQ001", "module.billing.aws_sqs_queue.this")]

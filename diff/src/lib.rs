@@ -125,6 +125,17 @@ impl Version<'_> {
         (self.snapshot.modules.get(key), found)
     }
 
+    /// Whether the version has Terraform at `key`: a module directory, or a directory
+    /// its lint linted Terraform in (a called module's instances); not one holding only
+    /// JSON documents linted on their own.
+    fn has_terraform(&self, key: &str) -> bool {
+        self.snapshot.modules.contains_key(key)
+            || self
+                .tree
+                .as_ref()
+                .is_some_and(|t| t.terraform.contains(key))
+    }
+
     /// Every module key: its directories, and the directories its lint linted.
     fn keys(&self) -> impl Iterator<Item = &String> {
         let linted = self.tree.iter().flat_map(|t| t.by_module.keys());
@@ -141,6 +152,7 @@ fn compare_module(
     config: &LintConfig,
 ) -> Option<ModuleDiff> {
     let (b, h) = (base.module(key), head.module(key));
+    let documents_only = !base.has_terraform(key) && !head.has_terraform(key);
     let present = |(m, f): (Option<&LoadedModule>, Option<&[report::FindingChange]>)| {
         m.is_some() || f.is_some()
     };
@@ -164,6 +176,7 @@ fn compare_module(
     }
     Some(ModuleDiff {
         module: key.to_string(),
+        documents_only,
         status,
         changes,
         findings,

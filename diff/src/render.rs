@@ -105,7 +105,7 @@ fn human(report: &DiffReport) -> String {
         }
     }
     for m in &report.modules {
-        let _ = writeln!(out, "\nmodule `{}` ({})", m.module, status(m));
+        let _ = writeln!(out, "\n{} `{}` ({})", what(m), m.module, status(m));
         for category in CATEGORIES {
             let changes: Vec<&Change> = m
                 .changes
@@ -184,6 +184,15 @@ fn instance(f: &FindingChange) -> Option<String> {
     Some(format!("in `{resource}`{}", CallSite::called_at(&f.calls)))
 }
 
+/// `module`, or `documents` for a directory of JSON documents linted on their own.
+fn what(m: &ModuleDiff) -> &'static str {
+    if m.documents_only {
+        "documents"
+    } else {
+        "module"
+    }
+}
+
 fn status(m: &ModuleDiff) -> &'static str {
     match m.status {
         crate::report::ModuleStatus::Added => "added",
@@ -258,7 +267,9 @@ fn markdown(report: &DiffReport) -> String {
         }
     }
     for m in &report.modules {
-        let _ = writeln!(out, "\n#### Module `{}` ({})\n", m.module, status(m));
+        let what = what(m);
+        let what = what[..1].to_uppercase() + &what[1..];
+        let _ = writeln!(out, "\n#### {what} `{}` ({})\n", m.module, status(m));
         if !m.changes.is_empty() {
             out.push_str("| | change | where |\n|---|---|---|\n");
             for c in &m.changes {

@@ -154,6 +154,10 @@ pub enum ModuleStatus {
 pub struct ModuleDiff {
     /// The module directory relative to the compared one (`.`), or its address in a plan.
     pub module: String,
+    /// A directory without Terraform files whose JSON documents (a policy, a plan) were
+    /// linted on their own: not a module.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub documents_only: bool,
     pub status: ModuleStatus,
     pub changes: Vec<Change>,
     pub findings: FindingsDiff,

@@ -104,6 +104,8 @@ pub struct LintedPart {
     /// What was linted there: findings (with their instance's calls), suppressed findings,
     /// errors and notices.
     pub report: LintReport,
+    /// A JSON document (a policy, a plan) no module reads, linted on its own.
+    pub document: bool,
 }
 
 /// One lint run before its report is merged: the findings by where they were linted, and
@@ -216,6 +218,7 @@ pub fn lint_paths_in_parts(
             out.parts.push(LintedPart {
                 dir: instance.canonical,
                 report: instance.report,
+                document: false,
             });
         }
     }
@@ -237,6 +240,7 @@ pub fn lint_paths_in_parts(
                 findings,
                 ..LintReport::default()
             },
+            document: false,
         });
     }
     let json_reports: Vec<LintedPart> = inputs
@@ -254,6 +258,7 @@ pub fn lint_paths_in_parts(
                 LintedPart {
                     dir: std::fs::canonicalize(&parent).unwrap_or(parent),
                     report,
+                    document: true,
                 }
             })
         })
