@@ -8,7 +8,7 @@
 use crate::report::ConfigChange;
 use tfstack_lint_engine::config::{LintConfig, SuppressEntry};
 use tfstack_lint_engine::input::CallModules;
-use tfstack_lint_engine::{Rule, Severity};
+use tfstack_lint_engine::Rule;
 use tfstack_model::environment::{is_production_name, DEFAULT_PRODUCTION_NAMES};
 
 /// The changes from `base` to `head`, in the catalogue's order, then suppressions, then
@@ -43,7 +43,7 @@ pub fn compare(
                 false,
                 format!("{rule_name} turned on as {}", now.as_str()),
             ),
-            (Some(was), Some(now)) if rank(now) < rank(was) => change(
+            (Some(was), Some(now)) if now < was => change(
                 "rule_lowered",
                 true,
                 format!(
@@ -52,7 +52,7 @@ pub fn compare(
                     now.as_str()
                 ),
             ),
-            (Some(was), Some(now)) if rank(now) > rank(was) => change(
+            (Some(was), Some(now)) if now > was => change(
                 "rule_raised",
                 false,
                 format!(
@@ -175,15 +175,6 @@ fn calls_name(calls: CallModules) -> &'static str {
         CallModules::None => "none",
         CallModules::Local => "local",
         CallModules::All => "all",
-    }
-}
-
-/// Severities in increasing order of weight.
-fn rank(severity: Severity) -> u8 {
-    match severity {
-        Severity::Note => 0,
-        Severity::Warning => 1,
-        Severity::Error => 2,
     }
 }
 

@@ -310,8 +310,6 @@ impl Snapshot {
         }
     }
 
-    /// A path of this snapshot as the report shows it (a revision's files relative to the
-    /// working directory, not to the temporary directory they were written to).
     /// For a revision: its `tfstack.toml`, found as `tfstack lint` finds one — in the
     /// compared directory or the nearest parent inside the revision — and its path from
     /// the top of the repository. `None` for other snapshots and a revision without one.
@@ -331,6 +329,8 @@ impl Snapshot {
         None
     }
 
+    /// A path of this snapshot as the report shows it (a revision's files relative to the
+    /// working directory, not to the temporary directory they were written to).
     pub fn shown_path(&self, path: &str) -> String {
         match &self.paths {
             ShownPaths::AsGiven => path.to_string(),
