@@ -9,7 +9,9 @@ use crate::report::ConfigChange;
 use tfstack_lint_engine::config::{LintConfig, SuppressEntry};
 use tfstack_lint_engine::input::CallModules;
 use tfstack_lint_engine::Rule;
-use tfstack_model::environment::{is_production_name, DEFAULT_PRODUCTION_NAMES};
+use tfstack_model::environment::{
+    is_production_name, production_names_in_effect, DEFAULT_PRODUCTION_NAMES,
+};
 
 /// The changes from `base` to `head`, in the catalogue's order, then suppressions, then
 /// exclusions. `file` is the configuration file as shown (`tfstack.toml`,
@@ -118,9 +120,7 @@ pub fn compare(
             [] => format!("the defaults ({})", DEFAULT_PRODUCTION_NAMES.join(", ")),
             names => names.join(", "),
         };
-        let dropped = effective(&base_names)
-            .iter()
-            .any(|n| !production(n, &head_names));
+        let dropped = production_names_in_effect(&base_names).any(|n| !production(n, &head_names));
         change(
             "production_names_changed",
             dropped,
@@ -147,18 +147,6 @@ pub fn compare(
         );
     }
     out
-}
-
-/// The production names in effect: the configured ones, or the defaults.
-fn effective(names: &[String]) -> Vec<String> {
-    if names.is_empty() {
-        DEFAULT_PRODUCTION_NAMES
-            .iter()
-            .map(|n| n.to_string())
-            .collect()
-    } else {
-        names.to_vec()
-    }
 }
 
 /// How many module calls a setting follows, in increasing order.

@@ -3,17 +3,23 @@
 /// The names that mean production unless configured otherwise (case-insensitive).
 pub const DEFAULT_PRODUCTION_NAMES: &[&str] = &["prod", "production", "prd", "live"];
 
+/// The production names in effect: the configured ones, or [`DEFAULT_PRODUCTION_NAMES`]
+/// when none are configured.
+pub fn production_names_in_effect(configured: &[String]) -> impl Iterator<Item = &str> {
+    let defaults = if configured.is_empty() {
+        DEFAULT_PRODUCTION_NAMES
+    } else {
+        &[]
+    };
+    defaults
+        .iter()
+        .copied()
+        .chain(configured.iter().map(String::as_str))
+}
+
 /// Whether `name` is a production environment name (case-insensitive).
 pub fn is_production_name(name: &str, production_names: &[String]) -> bool {
-    if production_names.is_empty() {
-        DEFAULT_PRODUCTION_NAMES
-            .iter()
-            .any(|p| p.eq_ignore_ascii_case(name))
-    } else {
-        production_names
-            .iter()
-            .any(|p| p.eq_ignore_ascii_case(name))
-    }
+    production_names_in_effect(production_names).any(|p| p.eq_ignore_ascii_case(name))
 }
 
 /// One environment of a stack.
