@@ -631,12 +631,10 @@ const MAX_KEPT_BYTES: usize = 16 * 1024 * 1024;
 
 impl PerInstance {
     fn add(&mut self, block: &Block, instances: Instances) {
-        let known = match &instances {
-            Instances::Count(n) => *n,
-            Instances::Each(keys) => keys.len(),
-            Instances::Single | Instances::Unknown => return,
-        };
-        if known > MAX_INSTANCE_SCOPES {
+        if instances
+            .keyed_count()
+            .is_none_or(|n| n > MAX_INSTANCE_SCOPES)
+        {
             return;
         }
         let index = self.scopes.len();
@@ -709,13 +707,7 @@ fn collect_instanced(
                 if top && (a.name == "count" || a.name == "for_each") {
                     continue;
                 }
-                let mut repeated = false;
-                a.value.visit(&mut |e| {
-                    if let Some(t) = e.as_traversal() {
-                        repeated |= t.root == "each" || t.root == "count";
-                    }
-                });
-                if repeated {
+                if a.value.reads_instance() {
                     out.insert(&a.value as *const Expr, index);
                 }
             }

@@ -24,10 +24,16 @@ pub enum Instances {
 impl Instances {
     /// Whether the block is known to have no instance at all.
     pub fn is_empty(&self) -> bool {
+        self.keyed_count() == Some(0)
+    }
+
+    /// How many instances a known `count` or `for_each` makes; `None` without either, or
+    /// when it is not known.
+    pub fn keyed_count(&self) -> Option<usize> {
         match self {
-            Instances::Count(n) => *n == 0,
-            Instances::Each(keys) => keys.is_empty(),
-            Instances::Single | Instances::Unknown => false,
+            Instances::Count(n) => Some(*n),
+            Instances::Each(keys) => Some(keys.len()),
+            Instances::Single | Instances::Unknown => None,
         }
     }
 }

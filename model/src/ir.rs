@@ -657,6 +657,13 @@ impl Expr {
             _ => None,
         }
     }
+    /// Whether it reads `each.*` or `count.*`: its value depends on the instance of a block
+    /// with `for_each` or `count`.
+    pub fn reads_instance(&self) -> bool {
+        self.traversals()
+            .iter()
+            .any(|t| t.root == "each" || t.root == "count")
+    }
     /// Every traversal inside this expression, depth first.
     pub fn traversals(&self) -> Vec<&Traversal> {
         let mut out = Vec::new();

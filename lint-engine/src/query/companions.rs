@@ -169,7 +169,7 @@ pub fn configures(cx: &Context, companion: &Block, parent: &Block, link: Link) -
         let repeated_alike = ["for_each", "count"]
             .iter()
             .all(|m| companion.body.get(m) == parent.body.get(m));
-        if name == expr && (repeated_alike || !uses_repetition(expr)) {
+        if name == expr && (repeated_alike || !expr.reads_instance()) {
             return Configures::Yes;
         }
     }
@@ -230,13 +230,6 @@ fn module_inputs(cx: &Context) -> ModuleInputs {
 /// Whether an expression reads `each.*`.
 fn uses_each(expr: &Expr) -> bool {
     expr.traversals().iter().any(|t| t.root == "each")
-}
-
-/// Whether an expression reads `each.*` or `count.index`.
-fn uses_repetition(expr: &Expr) -> bool {
-    expr.traversals()
-        .iter()
-        .any(|t| t.root == "each" || t.root == "count")
 }
 
 /// Whether an expression reads a data source or a child module's output: then it names a
