@@ -11,6 +11,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use tfstack_model::eval::{EvalNote, Evaluator, FileSource, Scope};
 use tfstack_model::instances::{instances_of, Instances};
+use tfstack_model::value::ELEMENT_BYTES;
 use tfstack_model::{Block, Config, Expr, Origin, RustLocation, SourceFiles, Value};
 
 /// Non-production environment names a stage may carry (production names are configured).
@@ -625,8 +626,9 @@ struct PerInstance {
     kept_bytes: std::cell::Cell<usize>,
 }
 
-/// The most the values kept by [`PerInstance`] weigh together (text, and 16 bytes per
-/// element): past it, a value is evaluated again when asked again.
+/// The most the values kept by [`PerInstance`] weigh together ([`Value::weight`], each
+/// also one element of the cache), as the evaluator bounds the locals it caches: past it,
+/// a value is evaluated again when asked again.
 const MAX_KEPT_BYTES: usize = 16 * 1024 * 1024;
 
 impl PerInstance {
@@ -649,9 +651,9 @@ impl PerInstance {
 
     /// Keeps `value` for the next question, if it fits what may be kept.
     fn keep(&self, key: *const Expr, value: &Value) {
-        let room = MAX_KEPT_BYTES.saturating_sub(self.kept_bytes.get());
-        if let Some(bytes) = weight_within(value, room) {
-            self.kept_bytes.set(self.kept_bytes.get() + bytes);
+        let kept = self.kept_bytes.get() + value.weight() + ELEMENT_BYTES;
+        if kept <= MAX_KEPT_BYTES {
+            self.kept_bytes.set(kept);
             self.values_seen.borrow_mut().insert(key, value.clone());
         }
     }
@@ -663,32 +665,6 @@ impl PerInstance {
         let index = *self.values.get(&(e as *const Expr))?;
         self.scopes.get(index).map(Vec::as_slice)
     }
-}
-
-/// What a value weighs (its text, and 16 bytes per element), if at most `limit`: the
-/// count stops as soon as it is past.
-fn weight_within(value: &Value, limit: usize) -> Option<usize> {
-    use tfstack_model::ValueKind;
-    let mut total = 16usize;
-    let mut pending = vec![value];
-    while let Some(v) = pending.pop() {
-        match &v.kind {
-            ValueKind::String(text) => total += text.len(),
-            ValueKind::List(items) => {
-                total += 16 * items.len();
-                pending.extend(items);
-            }
-            ValueKind::Object(map) => {
-                total += map.keys().map(|k| k.len() + 16).sum::<usize>();
-                pending.extend(map.values());
-            }
-            _ => {}
-        }
-        if total > limit {
-            return None;
-        }
-    }
-    Some(total)
 }
 
 /// Records under `index` every attribute value in `body` (nested blocks included) that
@@ -785,8 +761,8 @@ fn collect_refs<'m>(
 
 #[cfg(test)]
 mod tests {
-    use super::{weight_within, PerInstance, MAX_KEPT_BYTES};
-    use tfstack_model::{Expr, Origin, Value, ValueKind};
+    use super::{PerInstance, MAX_KEPT_BYTES};
+    use tfstack_model::{Expr, Origin, Value};
 
     #[test]
     fn the_values_kept_for_instances_stay_within_their_budget() {
@@ -800,20 +776,5 @@ mod tests {
         }
         assert!(per_instance.kept_bytes.get() <= MAX_KEPT_BYTES);
         assert_eq!(per_instance.values_seen.borrow().len(), 15);
-    }
-
-    #[test]
-    fn a_value_is_weighed_until_it_is_past_the_limit() {
-        let text = |s: &str| Value::string(s, Origin::Generated);
-        let list = Value::new(
-            ValueKind::List(vec![text("abcd"), text("efgh")]),
-            Origin::Generated,
-        );
-        // 16 for the value, 16 per element and the text.
-        assert_eq!(weight_within(&list, 1024), Some(16 + 2 * (16 + 4)));
-        assert_eq!(weight_within(&list, 50), None);
-        let big = text(&"x".repeat(100_000));
-        assert_eq!(weight_within(&big, 64 * 1024), None);
-        assert_eq!(weight_within(&big, 200_000), Some(100_016));
     }
 }

@@ -9,7 +9,7 @@
 use crate::ir::*;
 use crate::origin::{FileId, Origin, SourceFile, SourceFiles, Span};
 use crate::read::{ReadError, Reader};
-use crate::value::{Value, ValueKind};
+use crate::value::{Value, ValueKind, ELEMENT_BYTES};
 use indexmap::IndexMap;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -89,8 +89,6 @@ const STEPS_PER_SOURCE_BYTE: u64 = 64;
 const STEPS_PER_BLOCK: u64 = 4096;
 /// What the locals a module caches may hold in all, in bytes.
 const MAX_CACHED_BYTES: usize = 256 * 1024 * 1024;
-/// The weight of one element of a list or object, in bytes.
-const ELEMENT_BYTES: usize = 32;
 
 /// Something the evaluator could not do that a person should hear of: a file outside the
 /// read root, a file that cannot be read, the evaluation budget spent.
@@ -677,7 +675,7 @@ impl<'a> Evaluator<'a> {
     /// A copy of a value held elsewhere (a variable, a local, a name in scope), charged
     /// to the value being built; unknown past the budget.
     fn cloned(&self, v: &Value, origin: Origin) -> Value {
-        if self.charge(weight(v), origin) {
+        if self.charge(v.weight(), origin) {
             v.clone()
         } else {
             Value::unknown(origin)
@@ -768,7 +766,7 @@ impl<'a> Evaluator<'a> {
         self.local_in_progress.borrow_mut().pop();
         // The cache holds at most MAX_CACHED_BYTES: past it, locals are evaluated again
         // where they are used (their values are bounded one by one).
-        let size = weight(&v);
+        let size = v.weight();
         let cached = self.budget.cached_bytes.get().saturating_add(size);
         if cached <= MAX_CACHED_BYTES {
             self.budget.cached_bytes.set(cached);
@@ -1244,23 +1242,6 @@ fn flatten_into(v: &Value, out: &mut Vec<Value>) -> bool {
             }
         }),
         _ => false,
-    }
-}
-
-/// What a value weighs for the evaluation budget: its text, and [`ELEMENT_BYTES`] per
-/// element of a list or object.
-fn weight(v: &Value) -> usize {
-    match &v.kind {
-        ValueKind::String(s) => s.len(),
-        ValueKind::List(items) => items
-            .iter()
-            .map(|i| weight(i) + ELEMENT_BYTES)
-            .sum::<usize>(),
-        ValueKind::Object(map) => map
-            .iter()
-            .map(|(k, i)| k.len() + weight(i) + ELEMENT_BYTES)
-            .sum::<usize>(),
-        _ => 0,
     }
 }
 

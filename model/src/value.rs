@@ -35,7 +35,27 @@ pub struct Value {
     pub key_origin: Origin,
 }
 
+/// The weight of one element of a list or object, in bytes ([`Value::weight`]).
+pub const ELEMENT_BYTES: usize = 32;
+
 impl Value {
+    /// What the value weighs for the budgets that bound evaluation and its caches: its
+    /// text, and [`ELEMENT_BYTES`] per element of a list or object.
+    pub fn weight(&self) -> usize {
+        match &self.kind {
+            ValueKind::String(s) => s.len(),
+            ValueKind::List(items) => items
+                .iter()
+                .map(|i| i.weight() + ELEMENT_BYTES)
+                .sum::<usize>(),
+            ValueKind::Object(map) => map
+                .iter()
+                .map(|(k, i)| k.len() + i.weight() + ELEMENT_BYTES)
+                .sum::<usize>(),
+            _ => 0,
+        }
+    }
+
     pub fn new(kind: ValueKind, origin: Origin) -> Self {
         Value {
             kind,
@@ -164,5 +184,26 @@ impl Value {
             )),
         };
         Value::new(kind, origin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_weighs_its_text_and_its_elements() {
+        let text = |s: &str| Value::string(s, Origin::Generated);
+        let list = Value::new(
+            ValueKind::List(vec![text("abcd"), text("efgh")]),
+            Origin::Generated,
+        );
+        assert_eq!(list.weight(), 2 * (ELEMENT_BYTES + 4));
+        let mut members = IndexMap::new();
+        members.insert("key".to_string(), list);
+        let object = Value::new(ValueKind::object(members), Origin::Generated);
+        assert_eq!(object.weight(), 3 + ELEMENT_BYTES + 2 * (ELEMENT_BYTES + 4));
+        assert_eq!(text(&"x".repeat(100_000)).weight(), 100_000);
+        assert_eq!(Value::null(Origin::Generated).weight(), 0);
     }
 }
