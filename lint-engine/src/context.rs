@@ -394,15 +394,11 @@ impl<'m> Context<'m> {
         let Some(first) = values.next() else {
             return Value::unknown(e.origin);
         };
-        let mut several = false;
-        for other in values {
-            // Equality of values ignores where they are written.
-            if other != first {
-                return Value::unknown(e.origin);
-            }
-            several = true;
+        // Equality of values ignores where they are written.
+        if values.any(|other| other != first) {
+            return Value::unknown(e.origin);
         }
-        if first.is_unknown() || !several {
+        if first.is_unknown() || scopes.len() == 1 {
             return first;
         }
         Value {

@@ -161,8 +161,9 @@ fn holding(mut file: std::fs::File, text: &str) -> Option<(std::fs::File, Stamp,
     use std::io::Read;
     let stamp = stamp_of(&file)?;
     // The size decides nothing but whether to read: a file now of another size than the
-    // text (and its byte order mark) is not it, and is not read. At most the text's size
-    // plus one byte is read, whatever the file has become.
+    // text (and its byte order mark) is not it, and is not read. The comparison stops at
+    // the first block that differs or runs past the text: at most one block more than the
+    // text is read, whatever the file has become.
     let skip = stamp.0.checked_sub(text.len() as u64)?;
     let skip_bytes: &[u8] = match skip {
         0 => b"",
