@@ -418,3 +418,39 @@ fn links_inside_the_root_are_followed_as_terraform_follows_them() {
     assert_eq!(run.rules(), ["LOG001 app/logs.tf"]);
     assert!(run.notices().is_empty(), "{:?}", run.notices());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_discovered_configuration_linked_out_of_the_repository_is_not_read() {
+    // A committed `tfstack.toml -> /etc/passwd` would otherwise be read and its lines
+    // shown in the parse error, in the CI log of the pull request.
+    let outside = tempfile::tempdir().expect("temp dir");
+    let secret = outside.path().join("secret.txt");
+    std::fs::write(&secret, "password = hunter2 not toml [\n").expect("write");
+    let dir = repository(&[("main.tf", LOG_GROUP)]);
+    std::fs::remove_file(dir.path().join("tfstack.toml")).expect("unlink");
+    link(&secret.to_string_lossy(), &dir.path().join("tfstack.toml"));
+    let run = lint(dir.path(), &["."]);
+    assert_eq!(run.code, 2, "{:?}", run.doc);
+    assert!(
+        run.stderr
+            .contains("is a link to a file outside the repository"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    // Inside the repository a linked configuration is read, as any file there.
+    std::fs::write(
+        dir.path().join("shared.toml"),
+        "[rules]\nLOG001 = \"off\"\n",
+    )
+    .expect("write");
+    std::fs::remove_file(dir.path().join("tfstack.toml")).expect("unlink");
+    link("shared.toml", &dir.path().join("tfstack.toml"));
+    let run = lint(dir.path(), &["."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Named on the command line, it is the person's choice: read.
+    let run = lint(dir.path(), &[".", "--config", &secret.to_string_lossy()]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("hunter2"), "{}", run.stderr);
+}

@@ -307,6 +307,27 @@ impl LintConfig {
         })
     }
 
+    /// Reads a `tfstack.toml` found by [`LintConfig::discover`]: what a repository holds
+    /// is read only inside it, so a link to a file outside the git work tree (or the
+    /// directory, outside one) that holds it is refused by name, not read or shown. A
+    /// configuration named with `--config` is a person's choice: [`LintConfig::load`].
+    pub fn load_discovered(path: &Path, limit: u64) -> Result<LintConfig, ConfigError> {
+        let root = path
+            .parent()
+            .and_then(|dir| tfstack_model::read::ReadRoot::of_path(dir).ok());
+        if root.is_some_and(|root| root.contains(path) == Some(false)) {
+            let error = tfstack_model::SourceError::file(
+                path,
+                "is a link to a file outside the repository that holds it: a configuration \
+                 found by searching is read only inside it",
+            );
+            return Err(error
+                .with_help("make it a regular file, or name the file with `--config`")
+                .with_code("tfstack::config"));
+        }
+        LintConfig::load(path, limit)
+    }
+
     /// `tfstack.toml` in `start` or the nearest parent directory.
     pub fn discover(start: &Path) -> Option<PathBuf> {
         let start = std::fs::canonicalize(start).ok()?;

@@ -30,7 +30,7 @@ pub fn load_config_within(
     let mut config = match explicit {
         Some(p) => LintConfig::load(p, limit)?,
         None => match LintConfig::discover(start) {
-            Some(p) => LintConfig::load(&p, limit)?,
+            Some(p) => LintConfig::load_discovered(&p, limit)?,
             None => LintConfig::default(),
         },
     };
