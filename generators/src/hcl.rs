@@ -258,7 +258,7 @@ impl Printer {
         match &e.kind {
             ExprKind::Null => self.out.push_str("null"),
             ExprKind::Bool(b) => self.out.push_str(if *b { "true" } else { "false" }),
-            ExprKind::Number(n) => self.number(*n),
+            ExprKind::Number(n) => self.number(**n),
             ExprKind::String(s) => self.quoted(s),
             ExprKind::Template(t) => self.template(t, level, mode),
             ExprKind::Traversal(t) => self.traversal(t),

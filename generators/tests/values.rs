@@ -16,10 +16,10 @@ fn directive(d: &str) -> TemplatePart {
 fn heredoc_parts(parts: Vec<TemplatePart>, indented: bool) -> Expr {
     Expr::new(ExprKind::Template(Box::new(Template {
         parts,
-        heredoc: Some(Heredoc {
+        heredoc: Some(Box::new(Heredoc {
             delimiter: "EOT".into(),
             indented,
-        }),
+        })),
     })))
 }
 

@@ -231,7 +231,7 @@ pub fn expr() -> impl Strategy<Value = Expr> {
             2 => (heredoc_parts, prop_oneof![Just("EOT".to_string()), Just("POLICY".to_string()), Just("bad delim".to_string())], any::<bool>())
                 .prop_map(|(parts, delimiter, indented)| Expr::new(ExprKind::Template(Box::new(Template {
                     parts,
-                    heredoc: Some(Heredoc { delimiter, indented }),
+                    heredoc: Some(Box::new(Heredoc { delimiter, indented })),
                 })))),
         ]
     })

@@ -18,10 +18,10 @@ pub fn interp(e: Expr) -> TemplatePart {
 pub fn heredoc(text: &str, indented: bool) -> Expr {
     Expr::new(ExprKind::Template(Box::new(Template {
         parts: vec![lit(text)],
-        heredoc: Some(Heredoc {
+        heredoc: Some(Box::new(Heredoc {
             delimiter: "EOT".into(),
             indented,
-        }),
+        })),
     })))
 }
 
@@ -127,10 +127,10 @@ pub fn representative() -> Vec<Block> {
                     interp(Expr::var("greeting")),
                     lit("\n"),
                 ],
-                heredoc: Some(Heredoc {
+                heredoc: Some(Box::new(Heredoc {
                     delimiter: "EOF".into(),
                     indented: true,
-                }),
+                })),
             }))),
         )
         .attr("instance_type", s("t3.micro"))

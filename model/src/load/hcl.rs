@@ -43,7 +43,7 @@ pub fn parse_body(text: &str, file: FileId) -> Result<ir::Body, ParseError> {
 }
 
 /// The size of the pieces a large file is parsed in.
-const PIECE: usize = 256 * 1024;
+const PIECE: usize = 32 * 1024;
 
 /// [`parse_body`] with pieces of `size` bytes. A piece that does not parse was cut inside
 /// a structure (a heredoc holding `}` alone on a line, say) or holds an error: it is
@@ -291,7 +291,7 @@ impl Loader<'_> {
         let kind = match e {
             Expression::Null(_) => ExprKind::Null,
             Expression::Bool(b) => ExprKind::Bool(*b.value()),
-            Expression::Number(n) => ExprKind::Number(number(n.value())),
+            Expression::Number(n) => ExprKind::Number(Box::new(number(n.value()))),
             Expression::String(s) => ExprKind::String(self.names.name(s.value())),
             Expression::Array(a) => ExprKind::Tuple(a.iter().map(|i| self.expr(i)).collect()),
             Expression::Object(o) => ExprKind::Object(
@@ -326,10 +326,10 @@ impl Loader<'_> {
                 let parts = self.template_parts(h.template.iter());
                 ExprKind::Template(Box::new(Template {
                     parts,
-                    heredoc: Some(ir::Heredoc {
+                    heredoc: Some(Box::new(ir::Heredoc {
                         delimiter: h.delimiter.as_str().to_string(),
                         indented: h.indent().is_some(),
-                    }),
+                    })),
                 }))
             }
             Expression::Parenthesis(p) => ExprKind::Parenthesis(Box::new(self.expr(p.inner()))),

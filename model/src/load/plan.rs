@@ -430,10 +430,10 @@ fn json_expr(v: &Json, depth: usize, at: &str, spans: &Spans) -> Expr {
     let kind = match v {
         Json::Null => ExprKind::Null,
         Json::Bool(b) => ExprKind::Bool(*b),
-        Json::Number(n) => ExprKind::Number(match n.as_i64() {
+        Json::Number(n) => ExprKind::Number(Box::new(match n.as_i64() {
             Some(i) => Number::Int(i),
             None => Number::Float(n.as_f64().unwrap_or(0.0)),
-        }),
+        })),
         Json::String(s) => ExprKind::String(s.clone().into()),
         Json::Array(items) => ExprKind::Tuple(
             items

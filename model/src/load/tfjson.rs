@@ -138,11 +138,11 @@ fn expr_of(v: &Value) -> Expr {
     let kind = match &v.kind {
         ValueKind::Null | ValueKind::Unknown => ExprKind::Null,
         ValueKind::Bool(b) => ExprKind::Bool(*b),
-        ValueKind::Number(n) => ExprKind::Number(if n.fract() == 0.0 && n.abs() < 9e15 {
+        ValueKind::Number(n) => ExprKind::Number(Box::new(if n.fract() == 0.0 && n.abs() < 9e15 {
             crate::Number::Int(*n as i64)
         } else {
             crate::Number::Float(*n)
-        }),
+        })),
         ValueKind::String(s) => {
             if s.contains("${") || s.contains("%{") {
                 let quoted = format!(
