@@ -297,7 +297,7 @@ fn statement(s: &StatementView, location: Option<String>) -> Statement {
         Some(not) if s.resources.is_empty() => (texts(not), true),
         _ => (texts(&s.resources), false),
     };
-    let sid: Option<String> = s.sid.as_ref().and_then(Value::as_str).map(str::to_string);
+    let sid: Option<String> = s.sid.as_deref().and_then(Value::as_str).map(str::to_string);
     Statement {
         label: sid.clone().unwrap_or_else(|| s.path()),
         sid: sid.filter(|sid| !sid.is_empty()),
@@ -306,8 +306,8 @@ fn statement(s: &StatementView, location: Option<String>) -> Statement {
         not_actions,
         resources,
         not_resources,
-        principals: s.principal.as_ref().map(principals).unwrap_or_default(),
-        conditions: s.condition.as_ref().map(conditions).unwrap_or_default(),
+        principals: s.principal.as_deref().map(principals).unwrap_or_default(),
+        conditions: s.condition.as_deref().map(conditions).unwrap_or_default(),
         location,
     }
 }

@@ -161,7 +161,7 @@ fn samples() -> Vec<(String, String)> {
                 "d",
                 Expr::new(ExprKind::FunctionCall(Box::new(FunctionCall {
                     name: "concat".into(),
-                    args: vec![Expr::object(vec![("k", Expr::int(1))]), Expr::var("rest")],
+                    args: thin_vec![Expr::object(vec![("k", Expr::int(1))]), Expr::var("rest")],
                     expand_final: true,
                 }))),
             )
@@ -169,7 +169,7 @@ fn samples() -> Vec<(String, String)> {
                 "e",
                 Expr::new(ExprKind::FunctionCall(Box::new(FunctionCall {
                     name: "f".into(),
-                    args: vec![
+                    args: thin_vec![
                         Expr::var("a"),
                         Expr::tuple(vec![Expr::object(vec![("k", Expr::int(1))])]),
                     ],

@@ -135,7 +135,7 @@ fn calls_tuples_and_operators() {
             "expand",
             Expr::new(ExprKind::FunctionCall(Box::new(FunctionCall {
                 name: "concat".into(),
-                args: vec![Expr::var("lists")],
+                args: thin_vec![Expr::var("lists")],
                 expand_final: true,
             }))),
         )

@@ -15,7 +15,7 @@ fn directive(d: &str) -> TemplatePart {
 
 fn heredoc_parts(parts: Vec<TemplatePart>, indented: bool) -> Expr {
     Expr::new(ExprKind::Template(Box::new(Template {
-        parts,
+        parts: parts.into(),
         heredoc: Some(Box::new(Heredoc {
             delimiter: "EOT".into(),
             indented,

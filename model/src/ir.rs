@@ -7,7 +7,7 @@
 use crate::name::Name;
 use crate::origin::Origin;
 use std::fmt;
-pub use thin_vec::ThinVec;
+pub use thin_vec::{thin_vec, ThinVec};
 
 /// One Terraform module: its top-level blocks in source order.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -329,7 +329,7 @@ pub struct ForExpr {
 #[derive(Clone, Debug, PartialEq)]
 pub struct FunctionCall {
     pub name: Name,
-    pub args: Vec<Expr>,
+    pub args: ThinVec<Expr>,
     /// `f(list...)`
     pub expand_final: bool,
 }
@@ -432,7 +432,7 @@ pub struct ObjectItem {
 /// A string template (`"${a}-b"`) or heredoc.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Template {
-    pub parts: Vec<TemplatePart>,
+    pub parts: ThinVec<TemplatePart>,
     /// Boxed: nearly every template is a quoted string.
     pub heredoc: Option<Box<Heredoc>>,
 }
@@ -458,7 +458,7 @@ pub enum TemplatePart {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Traversal {
     pub root: Name,
-    pub operators: Vec<TraversalOperator>,
+    pub operators: ThinVec<TraversalOperator>,
     /// The typed stack that declared what this refers to (set by constructs, so that a
     /// reference into another stack of the same App can be wired through that stack's
     /// outputs); `None` for loaded code.
@@ -601,14 +601,14 @@ impl Expr {
     pub fn call(name: &str, args: Vec<Expr>) -> Self {
         Expr::new(ExprKind::FunctionCall(Box::new(FunctionCall {
             name: name.into(),
-            args,
+            args: args.into(),
             expand_final: false,
         })))
     }
     /// A template of literal text and interpolated expressions.
     pub fn template(parts: Vec<TemplatePart>) -> Self {
         Expr::new(ExprKind::Template(Box::new(Template {
-            parts,
+            parts: parts.into(),
             heredoc: None,
         })))
     }
@@ -880,9 +880,10 @@ mod size_tests {
         assert!(size_of::<Expr>() <= 32);
         assert!(size_of::<Structure>() <= 56);
         assert!(size_of::<TemplatePart>() <= 32);
-        assert!(size_of::<Template>() <= 32);
+        assert!(size_of::<Template>() <= 16);
         assert!(size_of::<TraversalOperator>() <= 16);
-        assert!(size_of::<Traversal>() <= 48);
+        assert!(size_of::<Traversal>() <= 32);
+        assert!(size_of::<FunctionCall>() <= 24);
         assert!(size_of::<ObjectItem>() <= 64);
         assert!(size_of::<Block>() <= 80);
         assert!(size_of::<crate::Value>() <= 64);

@@ -401,7 +401,7 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
                 resource,
                 scope,
                 actions: g.actions.clone(),
-                condition: condition_text(g.statement.condition.as_ref(), components, r),
+                condition: condition_text(g.statement.condition.as_deref(), components, r),
                 wildcard_action,
                 wildcard_resource: res == "*" && scopable(&g.actions),
                 cross_account: false,
@@ -433,7 +433,7 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
                 let owner = r.component(owner_addr);
                 for s in doc.statements.iter().filter(|s| s.is_allow()) {
                     let actions = statement_strings(&s.actions);
-                    let condition = condition_text(s.condition.as_ref(), components, r);
+                    let condition = condition_text(s.condition.as_deref(), components, r);
                     for (name, kind, cross) in principals(s, components, r) {
                         let resource = match &owner {
                             Some(c) => component_label(components, c),

@@ -125,7 +125,7 @@ fn traversal() -> impl Strategy<Value = Expr> {
     )
         .prop_map(|(root, operators)| {
             Expr::new(ExprKind::Traversal(Box::new(Traversal {
-                operators,
+                operators: operators.into(),
                 ..Traversal::new(root, &[])
             })))
         })
@@ -218,7 +218,7 @@ pub fn expr() -> impl Strategy<Value = Expr> {
             )
                 .prop_map(|(name, args, expand)| {
                     let expand_final = expand && !args.is_empty();
-                    Expr::new(ExprKind::FunctionCall(Box::new(FunctionCall { name: name.into(), args, expand_final })))
+                    Expr::new(ExprKind::FunctionCall(Box::new(FunctionCall { name: name.into(), args: args.into(), expand_final })))
                 }),
             1 => (inner.clone(), inner.clone(), inner.clone())
                 .prop_map(|(c, t, f)| Expr::conditional(c, t, f)),
@@ -230,7 +230,7 @@ pub fn expr() -> impl Strategy<Value = Expr> {
             2 => parts.prop_map(Expr::template),
             2 => (heredoc_parts, prop_oneof![Just("EOT".to_string()), Just("POLICY".to_string()), Just("bad delim".to_string())], any::<bool>())
                 .prop_map(|(parts, delimiter, indented)| Expr::new(ExprKind::Template(Box::new(Template {
-                    parts,
+                    parts: parts.into(),
                     heredoc: Some(Box::new(Heredoc { delimiter, indented })),
                 })))),
         ]

@@ -17,7 +17,7 @@ pub fn interp(e: Expr) -> TemplatePart {
 
 pub fn heredoc(text: &str, indented: bool) -> Expr {
     Expr::new(ExprKind::Template(Box::new(Template {
-        parts: vec![lit(text)],
+        parts: thin_vec![lit(text)],
         heredoc: Some(Box::new(Heredoc {
             delimiter: "EOT".into(),
             indented,
@@ -27,7 +27,7 @@ pub fn heredoc(text: &str, indented: bool) -> Expr {
 
 pub fn traversal(root: &str, ops: Vec<TraversalOperator>) -> Expr {
     Expr::new(ExprKind::Traversal(Box::new(Traversal {
-        operators: ops,
+        operators: ops.into(),
         ..Traversal::new(root, &[])
     })))
 }
@@ -122,7 +122,7 @@ pub fn representative() -> Vec<Block> {
         .attr(
             "user_data",
             Expr::new(ExprKind::Template(Box::new(Template {
-                parts: vec![
+                parts: thin_vec![
                     lit("#!/bin/bash\necho \"${HOME}\" > /tmp/home\necho "),
                     interp(Expr::var("greeting")),
                     lit("\n"),

@@ -1,7 +1,9 @@
 //! `.tf` and `.tfvars` files (HCL native syntax) → IR, with byte spans on every block,
 //! attribute and expression. Parsing is hcl-edit's; this module only maps its syntax tree.
 
-use crate::ir::{self, Expr, ExprKind, Number, ObjectItem, ObjectKey, Template, TemplatePart};
+use crate::ir::{
+    self, Expr, ExprKind, Number, ObjectItem, ObjectKey, Template, TemplatePart, ThinVec,
+};
 use crate::name::Names;
 use crate::origin::{FileId, Origin, Span};
 use hcl_edit::expr::{self as hx, Expression};
@@ -438,8 +440,8 @@ impl Loader<'_> {
     fn template_parts<'t>(
         &self,
         elements: impl Iterator<Item = &'t ht::Element>,
-    ) -> Vec<TemplatePart> {
-        let mut parts: Vec<TemplatePart> = Vec::new();
+    ) -> ThinVec<TemplatePart> {
+        let mut parts: ThinVec<TemplatePart> = ThinVec::new();
         for el in elements {
             match el {
                 ht::Element::Literal(s) => {

@@ -117,7 +117,7 @@ impl Rule for IamWildcardPrincipal {
                 .filter(|s| is_insider_deny(s))
                 .collect();
             for statement in &doc.statements {
-                if !statement.is_allow() || is_restricted(statement.condition.as_ref()) {
+                if !statement.is_allow() || is_restricted(statement.condition.as_deref()) {
                     continue;
                 }
                 let Some(principal) = &statement.principal else {
