@@ -2,7 +2,6 @@
 //! documents, and how to tell whether it is production.
 
 use std::any::{Any, TypeId};
-use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -12,7 +11,7 @@ use std::sync::Arc;
 use tfstack_model::eval::{EvalNote, Evaluator, FileSource, Scope};
 use tfstack_model::instances::{instances_of, Instances};
 use tfstack_model::value::ELEMENT_BYTES;
-use tfstack_model::{Block, Config, Expr, Origin, RustLocation, SourceFiles, Value};
+use tfstack_model::{Block, Config, Expr, Name, Origin, RustLocation, SourceFiles, Value};
 
 /// Non-production environment names a stage may carry (production names are configured).
 const NON_PRODUCTION_NAMES: &[&str] = &[
@@ -230,11 +229,9 @@ pub struct Reference<'m> {
     /// The block that holds the reference.
     pub from: &'m Block,
     /// Attribute path inside it (`redrive_policy`, `dead_letter_config.target_arn`):
-    /// borrowed from the block for a top-level attribute, the index of a module holds
-    /// one reference per traversal.
-    pub attribute: Cow<'m, str>,
-    /// The attribute read on the referenced block (`arn`, `id`, …), if any.
-    pub referenced_attribute: Option<&'m str>,
+    /// shared text (the attribute's own name for a top-level attribute, one path per
+    /// nested attribute), since the index of a module holds one reference per traversal.
+    pub attribute: Name,
 }
 
 impl<'m> Context<'m> {
@@ -726,10 +723,10 @@ fn collect_refs<'m>(
     for item in &body.items {
         match item {
             tfstack_model::Structure::Attribute(a) => {
-                let path: Cow<'m, str> = if prefix.is_empty() {
-                    Cow::Borrowed(&a.name)
+                let path = if prefix.is_empty() {
+                    a.name.clone()
                 } else {
-                    Cow::Owned(format!("{prefix}.{}", a.name))
+                    Name::from(format!("{prefix}.{}", a.name))
                 };
                 a.value.visit(&mut |e| {
                     if let Some(t) = e.as_traversal() {
@@ -737,7 +734,6 @@ fn collect_refs<'m>(
                             out.entry(addr).or_default().push(Reference {
                                 from: owner,
                                 attribute: path.clone(),
-                                referenced_attribute: t.resource_attribute(),
                             });
                         }
                     }
