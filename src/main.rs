@@ -1,7 +1,8 @@
 //! The built-in tfstack binary: the [`tfstack::App`] with the seed stacks registered.
 
 /// mimalloc: with glibc's malloc a third of a lint run's CPU time goes to allocation
-/// (parsing and evaluating allocate many small nodes, freed in bulk).
+/// (parsing and evaluating allocate many small nodes, freed in bulk). Built without
+/// transparent huge pages (the `no_thp` feature, root `Cargo.toml`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
