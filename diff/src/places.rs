@@ -5,7 +5,7 @@
 use crate::snapshot::Snapshot;
 use tfstack_lint_engine::context::Context;
 use tfstack_model::error::display_path;
-use tfstack_model::Origin;
+use tfstack_model::{Origin, OriginKind};
 
 /// Turns origins of one snapshot into places.
 pub(crate) struct Places<'a> {
@@ -16,8 +16,8 @@ impl Places<'_> {
     /// `path:line` of an origin read through `cx` (whose evaluator knows the files its
     /// `file()` and `templatefile()` calls read); `None` for generated text.
     pub fn of(&self, cx: &Context, origin: Origin) -> Option<String> {
-        match origin {
-            Origin::File { file, span } => {
+        match origin.kind() {
+            OriginKind::File { file, span } => {
                 let files = cx.eval.files.borrow();
                 if (file.0 as usize) >= files.len() {
                     return None;
@@ -27,8 +27,8 @@ impl Places<'_> {
                 let path = self.snapshot.shown_path(&display_path(&source.path));
                 Some(format!("{path}:{line}"))
             }
-            Origin::Rust(location) => Some(format!("{}:{}", location.file, location.line)),
-            Origin::Generated => None,
+            OriginKind::Rust(location) => Some(format!("{}:{}", location.file, location.line)),
+            OriginKind::Generated => None,
         }
     }
 

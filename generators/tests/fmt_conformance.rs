@@ -290,7 +290,7 @@ fn samples() -> Vec<(String, String)> {
                         ObjectItem {
                             key: ObjectKey::Expr(Box::new(Expr::var("k"))),
                             value: Expr::int(1),
-                            origin: Origin::Generated,
+                            origin: Origin::GENERATED,
                         },
                         ObjectItem {
                             key: ObjectKey::Expr(Box::new(Expr::template(vec![
@@ -298,27 +298,27 @@ fn samples() -> Vec<(String, String)> {
                                 lit("-x"),
                             ]))),
                             value: Expr::int(2),
-                            origin: Origin::Generated,
+                            origin: Origin::GENERATED,
                         },
                         ObjectItem {
                             key: ObjectKey::Expr(Box::new(s("Content-Type"))),
                             value: Expr::int(3),
-                            origin: Origin::Generated,
+                            origin: Origin::GENERATED,
                         },
                         ObjectItem {
                             key: ObjectKey::Identifier("for".into()),
                             value: Expr::int(4),
-                            origin: Origin::Generated,
+                            origin: Origin::GENERATED,
                         },
                         ObjectItem {
                             key: ObjectKey::Expr(Box::new(s("e\u{301}"))),
                             value: Expr::int(5),
-                            origin: Origin::Generated,
+                            origin: Origin::GENERATED,
                         },
                         ObjectItem {
                             key: ObjectKey::Expr(Box::new(s("日本"))),
                             value: Expr::int(6),
-                            origin: Origin::Generated,
+                            origin: Origin::GENERATED,
                         },
                     ]
                     .into(),

@@ -17,7 +17,7 @@ fn quoted_keys_escapes_and_templates() {
     let item = |key: ObjectKey, value: Expr| ObjectItem {
         key,
         value,
-        origin: Origin::Generated,
+        origin: Origin::GENERATED,
     };
     let headers = Expr::new(ExprKind::Object(
         vec![

@@ -567,7 +567,7 @@ pub fn keyed_instance_scopes(instances: Instances, limit: usize) -> Vec<(String,
             .map(|i| {
                 let index = Value::new(
                     tfstack_model::ValueKind::Number(i as f64),
-                    Origin::Generated,
+                    Origin::GENERATED,
                 );
                 (
                     format!("[{i}]"),
@@ -580,7 +580,7 @@ pub fn keyed_instance_scopes(instances: Instances, limit: usize) -> Vec<(String,
             .take(limit)
             .map(|(key, value)| {
                 let quoted = serde_json::to_string(&key).unwrap_or_default();
-                let key = Value::string(key, Origin::Generated);
+                let key = Value::string(key, Origin::GENERATED);
                 (
                     format!("[{quoted}]"),
                     instance_names("each", vec![("key", key), ("value", value)]),
@@ -601,7 +601,7 @@ pub(crate) fn instance_names(name: &str, members: Vec<(&str, Value)>) -> Scope {
     let mut scope = Scope::default();
     scope.names.insert(
         name.to_string(),
-        Value::new(tfstack_model::ValueKind::object(object), Origin::Generated),
+        Value::new(tfstack_model::ValueKind::object(object), Origin::GENERATED),
     );
     scope
 }
@@ -761,7 +761,7 @@ mod tests {
         // A hostile module can make every instanced value a megabyte: what is kept for
         // the next question stops at the budget; the rest is evaluated again.
         let per_instance = PerInstance::default();
-        let megabyte = Value::string("x".repeat(1024 * 1024), Origin::Generated);
+        let megabyte = Value::string("x".repeat(1024 * 1024), Origin::GENERATED);
         let exprs: Vec<Expr> = (0..40).map(Expr::int).collect();
         for e in &exprs {
             per_instance.keep(e, &megabyte);

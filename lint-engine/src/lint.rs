@@ -9,7 +9,7 @@ use crate::{Finding, Rule, Severity, SuppressionUse};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tfstack_model::{Block, FileId, Origin, SourceFile, SourceFiles, Span};
+use tfstack_model::{Block, FileId, Origin, OriginKind, SourceFile, SourceFiles, Span};
 
 /// The rules of `catalogue` a configuration enables, with their effective severity.
 pub fn active_rules(
@@ -101,10 +101,8 @@ pub fn lint_context(
     for (f, severity) in raw {
         // A finding without a place of its own (a typed construct's generated attribute)
         // belongs where its block was written.
-        let origin = match (&f.origin, &f.resource) {
-            (Origin::Generated, Some(address)) => {
-                cx.block(address).map(|b| b.origin).unwrap_or(f.origin)
-            }
+        let origin = match (f.origin.is_generated(), &f.resource) {
+            (true, Some(address)) => cx.block(address).map(|b| b.origin).unwrap_or(f.origin),
             _ => f.origin,
         };
         let location = locate(&files, origin, &module.dir, &mut rust_sources);
@@ -112,9 +110,9 @@ pub fn lint_context(
             .resource
             .as_deref()
             .and_then(|a| cx.block(a))
-            .and_then(|b| match b.origin {
+            .and_then(|b| match b.origin.kind() {
                 // A file id outside this module's files cannot be located (see `locate`).
-                Origin::File { file, span } if (file.0 as usize) < files.len() => {
+                OriginKind::File { file, span } if (file.0 as usize) < files.len() => {
                     Some((file, files.get(file).line_col(span.start).0))
                 }
                 _ => None,
@@ -227,9 +225,7 @@ fn not_judged_over_absent_blocks(
 /// The file and the first and last lines a block is written on (from its header to the
 /// end of the last thing in its body).
 fn block_lines(block: &Block, files: &SourceFiles) -> Option<(FileId, u32, u32)> {
-    let Origin::File { file, span } = block.origin else {
-        return None;
-    };
+    let (file, span) = block.origin.file_span()?;
     if file.0 as usize >= files.len() {
         return None;
     }
@@ -242,7 +238,7 @@ fn block_lines(block: &Block, files: &SourceFiles) -> Option<(FileId, u32, u32)>
 /// Extends `end` to the last byte of `body` written in `file`.
 fn block_end(body: &tfstack_model::Body, file: FileId, end: &mut u32) {
     let reach = |origin: Origin, end: &mut u32| {
-        if let Origin::File { file: f, span } = origin {
+        if let Some((f, span)) = origin.file_span() {
             if f == file {
                 *end = (*end).max(span.end);
             }
@@ -369,7 +365,7 @@ pub fn config_suppression_findings(
         let seen = SuppressionUse {
             rules: &rules,
             reason: &entry.reason,
-            origin: Origin::File { file, span },
+            origin: Origin::file(file, span),
             address: None,
             used: false,
             all_named_rules_ran: active.iter().any(|(r, _)| r.meta().is_named(&entry.rule)),
@@ -420,8 +416,8 @@ pub fn locate(
     fallback_dir: &std::path::Path,
     rust_sources: &mut RustSources,
 ) -> Location {
-    match origin {
-        Origin::File { file, span } if (file.0 as usize) < files.len() => {
+    match origin.kind() {
+        OriginKind::File { file, span } if (file.0 as usize) < files.len() => {
             let f = files.get(file);
             let (line, column) = f.line_col(span.start);
             let (end_line, end_column) = f.line_col(span.end);
@@ -434,7 +430,7 @@ pub fn locate(
                 source: f.snippet(span, SNIPPET_CONTEXT),
             }
         }
-        Origin::Rust(loc) => {
+        OriginKind::Rust(loc) => {
             let source = rust_sources.get(loc.file).and_then(|f| {
                 let start = f.line_start(loc.line)? as usize;
                 let line_text = f.line_text(loc.line);

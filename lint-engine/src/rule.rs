@@ -186,7 +186,7 @@ impl Finding {
             message: message.into(),
             label: String::new(),
             help: String::new(),
-            origin: Origin::Generated,
+            origin: Origin::GENERATED,
             resource: None,
             attribute: None,
         }

@@ -522,8 +522,10 @@ fn keep_named(findings: &mut Vec<Located>, module: &Module, named: &Focus) {
         .config
         .blocks
         .iter()
-        .filter_map(|b| match b.origin {
-            tfstack_model::Origin::File { file, .. } if (file.0 as usize) < module.files.len() => {
+        .filter_map(|b| match b.origin.kind() {
+            tfstack_model::OriginKind::File { file, .. }
+                if (file.0 as usize) < module.files.len() =>
+            {
                 Some((b.address(), display_path(&module.files.get(file).path)))
             }
             _ => None,

@@ -134,10 +134,7 @@ fn scan_line(id: FileId, number: u32, offset: usize, line: &str, out: &mut Vec<I
     out.push(InlineSuppression {
         rules,
         reason: reason.trim().to_string(),
-        origin: Origin::File {
-            file: id,
-            span: Span::new(start, offset + line.trim_end().len()),
-        },
+        origin: Origin::file(id, Span::new(start, offset + line.trim_end().len())),
         file_line: Some((id, number)),
         address: None,
         until,
@@ -193,7 +190,7 @@ impl<'a> SuppressionIndex<'a> {
         let mut targets: Vec<(FileId, u32)> = Vec::with_capacity(2);
         // Guarded like `engine::locate`: an origin in a file this module did not load (a
         // placeholder id) is no place a comment can stand above, and must not panic.
-        if let Origin::File { file, span } = origin {
+        if let Some((file, span)) = origin.file_span() {
             if (file.0 as usize) < files.len() {
                 targets.push((file, files.get(file).line_col(span.start).0));
             }
@@ -279,7 +276,7 @@ mod tests {
         files: &SourceFiles,
     ) -> Option<usize> {
         let mut targets: Vec<(FileId, u32)> = Vec::new();
-        if let Origin::File { file, span } = origin {
+        if let Some((file, span)) = origin.file_span() {
             if (file.0 as usize) < files.len() {
                 targets.push((file, files.get(file).line_col(span.start).0));
             }
@@ -418,15 +415,9 @@ mod tests {
             for line in 0..lines {
                 let start = files.get(file).line_start(line.max(1)).unwrap_or(0);
                 let origins = [
-                    Origin::File {
-                        file,
-                        span: Span::new(start as usize, start as usize + 1),
-                    },
-                    Origin::Generated,
-                    Origin::File {
-                        file: FileId(99),
-                        span: Span::default(),
-                    },
+                    Origin::file(file, Span::new(start as usize, start as usize + 1)),
+                    Origin::GENERATED,
+                    Origin::file(FileId(99), Span::default()),
                 ];
                 let blocks = [
                     None,

@@ -755,7 +755,7 @@ impl<'a> Evaluator<'a> {
             return self.cloned(v, v.origin);
         }
         let Some(expr) = self.locals.get(name) else {
-            return Value::unknown(Origin::Generated);
+            return Value::unknown(Origin::GENERATED);
         };
         if self.local_in_progress.borrow().iter().any(|n| n == name) {
             // A cycle: terraform rejects it; we just do not know.
@@ -1364,10 +1364,7 @@ pub fn render_template_text(text: &str, vars: &Value) -> Option<String> {
 
 /// The byte span of `origin` when it is a file span.
 pub fn span_of(origin: Origin) -> Option<(FileId, Span)> {
-    match origin {
-        Origin::File { file, span } => Some((file, span)),
-        _ => None,
-    }
+    origin.file_span()
 }
 
 #[cfg(test)]

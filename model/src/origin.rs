@@ -1,7 +1,7 @@
 //! Where a piece of the IR came from: a byte span in a file, the Rust line that built it,
 //! or nothing (created by tfstack itself).
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -63,22 +63,25 @@ impl RustLocation {
 }
 
 impl RustLocation {
-    /// This location as a `'static` reference shared by every origin that names it: an
-    /// [`Origin`] holds the reference (8 bytes), not the location (24). Each distinct
-    /// location is stored once for the life of the process; there are as many as there
-    /// are places in Rust code that build constructs.
-    pub fn interned(self) -> &'static RustLocation {
-        static TABLE: OnceLock<Mutex<HashSet<&'static RustLocation>>> = OnceLock::new();
-        let mut table = TABLE
+    /// This location's index among the interned ones, which an [`Origin`] holds: each
+    /// distinct location is stored once for the life of the process; there are as many as
+    /// there are places in Rust code that build constructs.
+    fn index(self) -> u64 {
+        static INDEX: OnceLock<Mutex<HashMap<RustLocation, u64>>> = OnceLock::new();
+        let mut index = INDEX
             .get_or_init(Default::default)
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(found) = table.get(&self) {
-            return found;
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(&i) = index.get(&self) {
+            return i;
         }
-        let stored: &'static RustLocation = Box::leak(Box::new(self));
-        table.insert(stored);
-        stored
+        let mut all = rust_locations()
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let i = all.len() as u64;
+        all.push(Box::leak(Box::new(self)));
+        index.insert(self, i);
+        i
     }
 }
 
@@ -509,20 +512,61 @@ impl SourceFiles {
     }
 }
 
-/// Where a block, attribute, expression or value came from.
+/// Where a block, attribute, expression or value came from, in 8 bytes: every node of the
+/// IR and every evaluated value holds one, and a module's IR is held whole while it is
+/// linted. [`Origin::kind`] says what it is.
+///
+/// A file origin is packed whole (file, start, length) when the file id, the offset and
+/// the length fit (fewer than 65,536 files in one load, offsets under 256 MiB, spans
+/// under 256 KiB: nearly every origin); otherwise it is kept in a table for the life of
+/// the process and the origin holds its index (each distinct one stored once). A Rust
+/// origin holds the index of its interned location.
 ///
 /// Origins never take part in IR equality: two configurations are equal when they say the
 /// same thing, wherever they were written (this is what the generate → load round trip
 /// checks).
-#[derive(Clone, Copy, Debug, Default)]
-pub enum Origin {
+#[derive(Clone, Copy, Default)]
+pub struct Origin(u64);
+
+/// What an [`Origin`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OriginKind {
     /// A byte span in a loaded file.
     File { file: FileId, span: Span },
     /// The Rust line of a typed construct ([`Origin::rust`] makes one).
     Rust(&'static RustLocation),
     /// Made by tfstack, with no place of its own (callers fall back to the enclosing origin).
-    #[default]
     Generated,
+}
+
+/// The packing: two bits of tag, then for a packed file origin 16 bits of file id, 28 of
+/// offset and 18 of length; for the others an index.
+const TAG_SHIFT: u32 = 62;
+const GENERATED: u64 = 0;
+const RUST: u64 = 1;
+const FILE: u64 = 2;
+const WIDE_FILE: u64 = 3;
+const FILE_BITS: u32 = 16;
+const START_BITS: u32 = 28;
+const LENGTH_BITS: u32 = 18;
+const INDEX_MASK: u64 = (1 << TAG_SHIFT) - 1;
+
+/// File origins too wide to pack, each stored once, and their indexes.
+#[derive(Default)]
+struct WideOrigins {
+    all: Vec<(FileId, Span)>,
+    index: std::collections::HashMap<(FileId, Span), u64>,
+}
+
+fn wide_origins() -> &'static std::sync::RwLock<WideOrigins> {
+    static TABLE: OnceLock<std::sync::RwLock<WideOrigins>> = OnceLock::new();
+    TABLE.get_or_init(Default::default)
+}
+
+/// Interned Rust locations by index.
+fn rust_locations() -> &'static std::sync::RwLock<Vec<&'static RustLocation>> {
+    static TABLE: OnceLock<std::sync::RwLock<Vec<&'static RustLocation>>> = OnceLock::new();
+    TABLE.get_or_init(Default::default)
 }
 
 impl PartialEq for Origin {
@@ -536,23 +580,119 @@ impl std::hash::Hash for Origin {
     fn hash<H: std::hash::Hasher>(&self, _: &mut H) {}
 }
 
+impl fmt::Debug for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.kind(), f)
+    }
+}
+
+impl From<OriginKind> for Origin {
+    fn from(kind: OriginKind) -> Self {
+        match kind {
+            OriginKind::File { file, span } => Origin::file(file, span),
+            OriginKind::Rust(location) => Origin::rust(*location),
+            OriginKind::Generated => Origin::GENERATED,
+        }
+    }
+}
+
 impl Origin {
+    /// Made by tfstack, with no place of its own.
+    pub const GENERATED: Origin = Origin(GENERATED << TAG_SHIFT);
+
     #[track_caller]
     pub fn caller() -> Self {
         Origin::rust(RustLocation::caller())
     }
     /// The origin of a Rust line.
     pub fn rust(location: RustLocation) -> Self {
-        Origin::Rust(location.interned())
+        Origin((RUST << TAG_SHIFT) | location.index())
     }
+    /// A byte span in a loaded file.
     pub fn file(file: FileId, span: impl Into<Span>) -> Self {
-        Origin::File {
-            file,
-            span: span.into(),
+        let span: Span = span.into();
+        let (id, start) = (u64::from(file.0), u64::from(span.start));
+        let length = u64::from(span.end.wrapping_sub(span.start));
+        if span.end >= span.start
+            && id < 1 << FILE_BITS
+            && start < 1 << START_BITS
+            && length < 1 << LENGTH_BITS
+        {
+            return Origin(
+                (FILE << TAG_SHIFT)
+                    | (id << (START_BITS + LENGTH_BITS))
+                    | (start << LENGTH_BITS)
+                    | length,
+            );
+        }
+        let key = (file, span);
+        let known = wide_origins()
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .index
+            .get(&key)
+            .copied();
+        let index = known.unwrap_or_else(|| {
+            let mut table = wide_origins()
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            let next = table.all.len() as u64;
+            let index = *table.index.entry(key).or_insert(next);
+            if index == next {
+                table.all.push(key);
+            }
+            index
+        });
+        Origin((WIDE_FILE << TAG_SHIFT) | (index & INDEX_MASK))
+    }
+    /// What this origin is.
+    pub fn kind(self) -> OriginKind {
+        let index = self.0 & INDEX_MASK;
+        match self.0 >> TAG_SHIFT {
+            FILE => OriginKind::File {
+                file: FileId((index >> (START_BITS + LENGTH_BITS)) as u32),
+                span: {
+                    let start = ((index >> LENGTH_BITS) & ((1 << START_BITS) - 1)) as u32;
+                    let length = (index & ((1 << LENGTH_BITS) - 1)) as u32;
+                    Span {
+                        start,
+                        end: start + length,
+                    }
+                },
+            },
+            WIDE_FILE => wide_origins()
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .all
+                .get(index as usize)
+                .map_or(OriginKind::Generated, |&(file, span)| OriginKind::File {
+                    file,
+                    span,
+                }),
+            RUST => rust_locations()
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get(index as usize)
+                .map_or(OriginKind::Generated, |l| OriginKind::Rust(l)),
+            _ => OriginKind::Generated,
+        }
+    }
+    /// The file and span, for an origin in a loaded file.
+    pub fn file_span(self) -> Option<(FileId, Span)> {
+        match self.kind() {
+            OriginKind::File { file, span } => Some((file, span)),
+            _ => None,
+        }
+    }
+    /// The Rust location, for the origin of a typed construct.
+    pub fn rust_location(self) -> Option<&'static RustLocation> {
+        match self.kind() {
+            OriginKind::Rust(location) => Some(location),
+            _ => None,
         }
     }
     pub fn is_generated(&self) -> bool {
-        matches!(self, Origin::Generated)
+        self.0 >> TAG_SHIFT == GENERATED
     }
     /// `self`, or `fallback` when `self` says nothing.
     pub fn or(self, fallback: Origin) -> Origin {
@@ -578,6 +718,49 @@ mod tests {
         let text = std::fs::read_to_string(&path).expect("read");
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
         (dir, SourceFile::new(path, text))
+    }
+
+    #[test]
+    fn origins_pack_and_unpack() {
+        let cases = [
+            (FileId(0), Span::new(0, 0)),
+            (FileId(3), Span::new(17, 42)),
+            // The largest packed: file, offset and length at their limits.
+            (
+                FileId(65_535),
+                Span::new((1 << 28) - 1, (1 << 28) - 1 + (1 << 18) - 1),
+            ),
+            // Too wide to pack: a file id, an offset, a length past them; a reversed span.
+            (FileId(65_536), Span::new(5, 6)),
+            (FileId(1), Span::new(1 << 28, (1 << 28) + 1)),
+            (FileId(1), Span::new(10, 10 + (1 << 18))),
+            (FileId(2), Span::new(9, 3)),
+            (
+                FileId(u32::MAX),
+                Span::new(u32::MAX as usize, u32::MAX as usize),
+            ),
+        ];
+        for (file, span) in cases {
+            let origin = Origin::file(file, span);
+            assert_eq!(origin.kind(), OriginKind::File { file, span });
+            assert_eq!(origin.file_span(), Some((file, span)));
+            assert!(!origin.is_generated());
+            // A wide origin is stored once.
+            assert_eq!(Origin::file(file, span).0, origin.0);
+        }
+        let here = RustLocation::caller();
+        let rust = Origin::rust(here);
+        assert!(matches!(rust.kind(), OriginKind::Rust(l) if *l == here));
+        assert_eq!(rust.rust_location(), Some(&here));
+        assert_eq!(Origin::rust(here).0, rust.0);
+        assert_eq!(Origin::GENERATED.kind(), OriginKind::Generated);
+        assert_eq!(Origin::default().kind(), OriginKind::Generated);
+        assert!(Origin::default().is_generated());
+        assert_eq!(Origin::GENERATED.or(rust).kind(), rust.kind());
+        assert_eq!(
+            format!("{:?}", Origin::file(FileId(1), Span::new(2, 3))),
+            "File { file: FileId(1), span: Span { start: 2, end: 3 } }"
+        );
     }
 
     fn opened(f: &SourceFile) -> std::fs::File {

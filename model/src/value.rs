@@ -60,7 +60,7 @@ impl Value {
         Value {
             kind,
             origin,
-            key_origin: Origin::Generated,
+            key_origin: Origin::GENERATED,
         }
     }
     pub fn unknown(origin: Origin) -> Self {
@@ -193,17 +193,17 @@ mod tests {
 
     #[test]
     fn a_value_weighs_its_text_and_its_elements() {
-        let text = |s: &str| Value::string(s, Origin::Generated);
+        let text = |s: &str| Value::string(s, Origin::GENERATED);
         let list = Value::new(
             ValueKind::List(vec![text("abcd"), text("efgh")]),
-            Origin::Generated,
+            Origin::GENERATED,
         );
         assert_eq!(list.weight(), 2 * (ELEMENT_BYTES + 4));
         let mut members = IndexMap::new();
         members.insert("key".to_string(), list);
-        let object = Value::new(ValueKind::object(members), Origin::Generated);
+        let object = Value::new(ValueKind::object(members), Origin::GENERATED);
         assert_eq!(object.weight(), 3 + ELEMENT_BYTES + 2 * (ELEMENT_BYTES + 4));
         assert_eq!(text(&"x".repeat(100_000)).weight(), 100_000);
-        assert_eq!(Value::null(Origin::Generated).weight(), 0);
+        assert_eq!(Value::null(Origin::GENERATED).weight(), 0);
     }
 }

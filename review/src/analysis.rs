@@ -4,7 +4,7 @@
 
 use crate::lint::Context;
 use std::collections::BTreeSet;
-use tfstack_model::{Block, Expr, Origin, Value, ValueKind};
+use tfstack_model::{Block, Expr, Origin, OriginKind, Value, ValueKind};
 
 /// The module and its symbolic twin.
 pub(crate) struct Analysis<'a, 'm> {
@@ -127,8 +127,8 @@ impl<'a, 'm> Analysis<'a, 'm> {
 
     /// `file:line` of an origin, as a reader would look it up.
     pub fn location(&self, origin: Origin) -> Option<String> {
-        match origin {
-            Origin::File { file, span } => {
+        match origin.kind() {
+            OriginKind::File { file, span } => {
                 let files = self.cx.eval.files.borrow();
                 if (file.0 as usize) >= files.len() {
                     return None;
@@ -138,8 +138,8 @@ impl<'a, 'm> Analysis<'a, 'm> {
                 let path = source.path.to_string_lossy().replace('\\', "/");
                 Some(format!("{path}:{line}"))
             }
-            Origin::Rust(l) => Some(format!("{}:{}", l.file, l.line)),
-            Origin::Generated => None,
+            OriginKind::Rust(l) => Some(format!("{}:{}", l.file, l.line)),
+            OriginKind::Generated => None,
         }
     }
 }

@@ -164,7 +164,7 @@ mod tests {
                 "H": {"Type": "Fail"}
             }
         });
-        let value = Value::from_json(&doc, Origin::Generated);
+        let value = Value::from_json(&doc, Origin::GENERATED);
         let mut out = Definition::default();
         collect_states(&value, &mut out, 0);
         assert_eq!(out.state_count, 4);

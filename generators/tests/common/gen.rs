@@ -207,7 +207,7 @@ pub fn expr() -> impl Strategy<Value = Expr> {
                     items
                         .into_iter()
                         .filter(|(key, _)| key.as_str().is_none_or(|k| seen.insert(k.to_string())))
-                        .map(|(key, value)| ObjectItem { key, value, origin: Origin::Generated })
+                        .map(|(key, value)| ObjectItem { key, value, origin: Origin::GENERATED })
                         .collect(),
                 ))
             }),

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use tfstack_model::eval::{DiskFiles, Scope};
 use tfstack_model::read::{ReadRoot, Reader};
-use tfstack_model::{Block, Origin, Value};
+use tfstack_model::{Block, Origin, OriginKind, Value};
 
 /// How deep module calls may nest.
 pub const MAX_CALL_DEPTH: usize = 32;
@@ -313,8 +313,8 @@ impl<'a> Calls<'a> {
 
 /// The file, line and column of a call's `module` block in its module.
 fn call_site(module: &Module, origin: Origin) -> (String, u32, u32) {
-    match origin {
-        Origin::File { file, span } if (file.0 as usize) < module.files.len() => {
+    match origin.kind() {
+        OriginKind::File { file, span } if (file.0 as usize) < module.files.len() => {
             let f = module.files.get(file);
             let (line, column) = f.line_col(span.start);
             (display_path(&f.path), line, column)
@@ -328,7 +328,7 @@ fn call_site(module: &Module, origin: Origin) -> (String, u32, u32) {
 /// how many it makes in all. An unknown `count`/`for_each` makes one instance `[*]` whose
 /// `count.index` and `each` are unknown: possibly present.
 fn instance_keys(instances: Instances) -> (Vec<(String, Scope)>, usize) {
-    let unknown = || Value::unknown(Origin::Generated);
+    let unknown = || Value::unknown(Origin::GENERATED);
     match instances {
         Instances::Single => (vec![(String::new(), Scope::default())], 1),
         Instances::Unknown => {

@@ -9,7 +9,7 @@
 use crate::located::InputError;
 use tfstack_model::ir::Body;
 use tfstack_model::load::plan::{self, PlanError};
-use tfstack_model::{Block, FileId, Origin, SourceFile, Value};
+use tfstack_model::{Block, FileId, SourceFile, Value};
 
 /// What a module file gives the module.
 pub enum ModuleFileContent {
@@ -182,10 +182,8 @@ impl JsonDocumentKind for PlanDocuments {
 
 /// A plan error at the offending value's line and column.
 fn plan_error(file: &SourceFile, document: &Value, e: PlanError) -> InputError {
-    match plan::resolve_pointer(document, &e.pointer).map(|v| v.origin) {
-        Some(Origin::File { span, .. }) => {
-            InputError::at_offset(file, span.start as usize, e.message)
-        }
+    match plan::resolve_pointer(document, &e.pointer).and_then(|v| v.origin.file_span()) {
+        Some((_, span)) => InputError::at_offset(file, span.start as usize, e.message),
         _ => InputError::at(file, 1, 1, e.message),
     }
 }

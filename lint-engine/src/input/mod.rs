@@ -763,7 +763,7 @@ fn heredoc_spans(body: &Body, out: &mut Vec<Span>) {
     for item in &body.items {
         match item {
             Structure::Attribute(a) => a.value.visit(&mut |e| {
-                if let (ExprKind::Template(t), Origin::File { span, .. }) = (&e.kind, e.origin) {
+                if let (ExprKind::Template(t), Some((_, span))) = (&e.kind, e.origin.file_span()) {
                     if t.heredoc.is_some() {
                         out.push(span);
                     }
@@ -827,7 +827,7 @@ pub fn load_root_module(
     for (k, v) in &options.vars {
         let mut value = match tfstack_model::load::hcl::parse_expression(v, FileId(u32::MAX)) {
             Ok(e) if !matches!(e.kind, tfstack_model::ExprKind::Traversal(_)) => scratch.eval(&e),
-            _ => Value::string(v.clone(), Origin::Generated),
+            _ => Value::string(v.clone(), Origin::GENERATED),
         };
         // A command-line value has no place in a file: findings fall back to the
         // attribute that reads it (its origins would name the placeholder file id).
@@ -850,8 +850,8 @@ pub fn load_root_module(
 
 /// Sets every origin in `value` to `Generated`.
 pub(crate) fn forget_origins(value: &mut Value) {
-    value.origin = Origin::Generated;
-    value.key_origin = Origin::Generated;
+    value.origin = Origin::GENERATED;
+    value.key_origin = Origin::GENERATED;
     match &mut value.kind {
         tfstack_model::ValueKind::List(items) => items.iter_mut().for_each(forget_origins),
         tfstack_model::ValueKind::Object(members) => members.values_mut().for_each(forget_origins),

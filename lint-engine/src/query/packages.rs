@@ -314,7 +314,7 @@ mod tests {
             listing.files.iter().map(String::as_str).collect::<Vec<_>>(),
             ["app.py", "node_modules/x/index.js", "pkg/", "pkg/mod.py"]
         );
-        let package = listing.named("app.zip".into(), Origin::Generated);
+        let package = listing.named("app.zip".into(), Origin::GENERATED);
         assert!(package.has_module("app"));
         assert!(package.has_module("pkg"));
         assert!(package.has_module("pkg/mod"));

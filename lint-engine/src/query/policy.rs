@@ -37,7 +37,7 @@ pub struct PolicyDoc {
 
 /// One statement, its fields read leniently (case-insensitive keys, one-or-many values).
 /// Held for every statement of every policy of a module while it is linted: the parts
-/// most statements lack are boxed (a value is 56 bytes, a box 8).
+/// most statements lack are boxed (a value is 48 bytes, a box 8).
 #[derive(Clone, Debug)]
 pub struct StatementView {
     pub index: usize,
@@ -214,10 +214,7 @@ fn extract(cx: &Context) -> Vec<PolicyDoc> {
             kind,
             resource: None,
             attribute: None,
-            origin: Origin::File {
-                file: *file,
-                span: Default::default(),
-            },
+            origin: Origin::file(*file, tfstack_model::Span::default()),
             statements,
         });
     }
@@ -399,7 +396,7 @@ fn string_document(v: Value, shape: JsonShape) -> Option<Value> {
 /// Heredoc JSON: parsed from the file text itself so spans are exact; interpolations
 /// inside JSON strings are evaluated.
 fn heredoc_value(cx: &Context, e: &Expr, shape: JsonShape) -> Option<Value> {
-    if let Origin::File { file, span } = e.origin {
+    if let Some((file, span)) = e.origin.file_span() {
         let files = cx.eval.files.borrow();
         let src = files.get(file).clone();
         drop(files);
@@ -722,10 +719,7 @@ mod tests {
     use super::*;
 
     fn rust_line(origin: Origin) -> Option<u32> {
-        match origin {
-            Origin::Rust(l) => Some(l.line),
-            _ => None,
-        }
+        origin.rust_location().map(|l| l.line)
     }
 
     #[test]
@@ -744,7 +738,7 @@ mod tests {
             .collect();
         let doc = Value::from_json(
             &serde_json::json!({"Version": "2012-10-17", "Statement": written}),
-            Origin::Generated,
+            Origin::GENERATED,
         );
         let map: Vec<(String, RustLocation)> = (0..12)
             .map(|i| {
@@ -785,7 +779,7 @@ mod tests {
     fn source_map_root_pointer_and_deepest_entry() {
         let doc = Value::from_json(
             &serde_json::json!({"States": {"A": {"Type": "Pass"}, "B": {"Type": "Pass"}}}),
-            Origin::Generated,
+            Origin::GENERATED,
         );
         let at = |line| RustLocation {
             file: "stacks/src/flow.rs",

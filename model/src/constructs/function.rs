@@ -423,10 +423,9 @@ impl Function {
             same.then(|| (b.address(), b.origin))
         });
         if let Some((address, origin)) = existing {
-            let first = match origin {
-                crate::origin::Origin::Rust(l) => format!(" at {l}"),
-                _ => String::new(),
-            };
+            let first = origin
+                .rust_location()
+                .map_or(String::new(), |l| format!(" at {l}"));
             self.stack.error(
                 location,
                 format!(

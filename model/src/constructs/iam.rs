@@ -338,10 +338,7 @@ pub(crate) fn resource_policy_file(
         .statements
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| match s.origin {
-            Origin::Rust(l) => Some((format!("/Statement/{i}"), *l)),
-            _ => None,
-        })
+        .filter_map(|(i, s)| Some((format!("/Statement/{i}"), *s.origin.rust_location()?)))
         .collect();
     stack.add_file(
         path.clone(),
@@ -367,7 +364,7 @@ pub(crate) fn resource_policy_file(
 fn record_reference_uses(stack: &Stack, doc: &mut PolicyDocument) {
     let mut uses: Vec<(String, RustLocation)> = Vec::new();
     for statement in doc.statements.iter_mut() {
-        let Origin::Rust(&location) = statement.origin else {
+        let Some(&location) = statement.origin.rust_location() else {
             continue;
         };
         let mut single = PolicyDocument::new(vec![statement.clone()]);

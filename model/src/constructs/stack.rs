@@ -393,7 +393,7 @@ impl Stack {
                     crate::ir::Structure::Attribute(crate::ir::Attribute {
                         name: "provider".into(),
                         value: p.reference(),
-                        origin: Origin::Generated,
+                        origin: Origin::GENERATED,
                     }),
                 );
             }
@@ -480,7 +480,7 @@ impl Stack {
             crate::ir::Structure::Attribute(crate::ir::Attribute {
                 name: "provider".into(),
                 value: provider.reference(),
-                origin: Origin::Generated,
+                origin: Origin::GENERATED,
             }),
         );
         self.declare("resource", block, location)
@@ -834,7 +834,7 @@ impl Stack {
                         let Some(addr) = t.resource_address() else {
                             continue;
                         };
-                        let Origin::Rust(&loc) = block.origin else {
+                        let Some(&loc) = block.origin.rust_location() else {
                             continue;
                         };
                         if t.declared_in.0.is_some_and(|id| id != s.id) {

@@ -162,10 +162,7 @@ impl StackSet {
             let own = stack.id();
             let state = stack.0.borrow();
             for block in state.blocks.iter().chain(state.outputs.iter()) {
-                let block_location = match block.origin {
-                    Origin::Rust(l) => Some(*l),
-                    _ => None,
-                };
+                let block_location = block.origin.rust_location().copied();
                 let mut seen = BTreeSet::new();
                 visit_body(&block.body, &mut |e| {
                     if let Some(t) = foreign_traversal(e, own) {

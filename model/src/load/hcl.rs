@@ -145,7 +145,7 @@ fn parse_whole(text: &str, file: FileId) -> Result<ir::Body, ParseError> {
 fn with_suppression_comments(mut body: ir::Body, text: &str) -> ir::Body {
     for item in &mut body.items {
         if let ir::Structure::Block(b) = item {
-            if let Origin::File { span, .. } = b.origin {
+            if let Some((_, span)) = b.origin.file_span() {
                 b.comments = suppression_comments(text, span.start as usize).into();
             }
         }
@@ -195,7 +195,7 @@ fn parse_message(e: &hcl_edit::parser::Error) -> String {
 /// bug of the construct, which its tests catch).
 pub fn generated_expression(text: &str) -> Option<Expr> {
     let mut expr = parse_expression(text, FileId(u32::MAX)).ok()?;
-    expr.visit_mut(&mut |e| e.origin = Origin::Generated);
+    expr.visit_mut(&mut |e| e.origin = Origin::GENERATED);
     Some(expr)
 }
 
@@ -234,11 +234,8 @@ struct Loader<'a> {
 impl Loader<'_> {
     fn origin(&self, span: Option<std::ops::Range<usize>>) -> Origin {
         match span {
-            Some(r) => Origin::File {
-                file: self.file,
-                span: Span::new(r.start + self.base, r.end + self.base),
-            },
-            None => Origin::Generated,
+            Some(r) => Origin::file(self.file, Span::new(r.start + self.base, r.end + self.base)),
+            None => Origin::GENERATED,
         }
     }
 
@@ -531,7 +528,7 @@ resource "aws_lambda_permission" "api" {
             block.body.get("literal").expect("attr").as_str(),
             Some("${not_a_ref}")
         );
-        let Origin::File { span, .. } = block.origin else {
+        let Some((_, span)) = block.origin.file_span() else {
             panic!("file origin")
         };
         assert_eq!(

@@ -2,7 +2,7 @@
 //!
 //! The linter points its findings at the exact element of an IAM policy document, a
 //! heredoc in a `.tf` file, a `.tf.json` file or a `terraform show -json` plan, so every
-//! [`Value`] this parser returns has `Origin::File { file, span }`, the span being the
+//! [`Value`] this parser returns has `OriginKind::File { file, span }`, the span being the
 //! value's bytes (strings include their quotes, arrays and objects their brackets). Object
 //! members also carry `key_origin`: the span of the key, quotes included.
 //!
@@ -53,7 +53,7 @@ impl std::error::Error for JsonError {}
 
 /// Parses `text` as one JSON value.
 ///
-/// Every value's origin is `Origin::File { file, span }`, with spans shifted right by
+/// Every value's origin is `OriginKind::File { file, span }`, with spans shifted right by
 /// `base_offset` (for JSON embedded in a larger file, e.g. a heredoc: pass the offset of
 /// the JSON's first byte in that file). Object members also get `key_origin`, the span of
 /// the key including its quotes.
@@ -169,13 +169,13 @@ impl<'a> Parser<'a> {
     }
 
     fn origin(&self, start: usize, end: usize) -> Origin {
-        Origin::File {
-            file: self.file,
-            span: Span::new(
+        Origin::file(
+            self.file,
+            Span::new(
                 self.base.saturating_add(start),
                 self.base.saturating_add(end),
             ),
-        }
+        )
     }
 
     fn error_at(&self, offset: usize, message: &str) -> JsonError {
@@ -579,8 +579,8 @@ mod tests {
     }
 
     fn span(origin: Origin) -> Span {
-        match origin {
-            Origin::File { file, span } => {
+        match origin.kind() {
+            crate::origin::OriginKind::File { file, span } => {
                 assert_eq!(file, FILE);
                 span
             }

@@ -144,11 +144,8 @@ impl Spans<'_> {
         self.root
             .and_then(|root| resolve_pointer(root, pointer))
             .map(|v| v.origin)
-            .filter(|o| matches!(o, Origin::File { .. }))
-            .unwrap_or(Origin::File {
-                file: self.file,
-                span: Default::default(),
-            })
+            .filter(|o| o.file_span().is_some())
+            .unwrap_or(Origin::file(self.file, crate::origin::Span::default()))
     }
 }
 

@@ -180,7 +180,7 @@ impl Rule for LambdaHandlerFailsToLoad {
             let origin = handler
                 .as_ref()
                 .map(|h| h.origin)
-                .unwrap_or(Origin::Generated)
+                .unwrap_or(Origin::GENERATED)
                 .or(cx.origin_of(function, "handler"));
             let failure = match (language, handler_text) {
                 (Language::OsOnly, _) => missing_bootstrap(cx, function),

@@ -263,7 +263,7 @@ fn name_patterns(cx: &Context, group: &Block, name: &Expr) -> Vec<Vec<Part>> {
             .collect(),
         Some(ValueKind::Object(map)) => map
             .into_iter()
-            .map(|(k, v)| each_scope(Value::string(k, Origin::Generated), v))
+            .map(|(k, v)| each_scope(Value::string(k, Origin::GENERATED), v))
             .collect(),
         _ => vec![Scope::default()],
     };
@@ -280,7 +280,7 @@ fn each_scope(key: Value, value: Value) -> Scope {
     let mut scope = Scope::default();
     scope.names.insert(
         "each".to_string(),
-        Value::new(ValueKind::object(each), Origin::Generated),
+        Value::new(ValueKind::object(each), Origin::GENERATED),
     );
     scope
 }

@@ -103,10 +103,10 @@ fn any_rule_enabled(cx: &Context, block: &Block, rule: &str, flag: &str) -> Opti
     if has_dynamic(cx, &block.body, rule) {
         return None;
     }
-    let mut first_disabled = Origin::Generated;
+    let mut first_disabled = Origin::GENERATED;
     let mut note = |origin: Option<Origin>| {
         if first_disabled.is_generated() {
-            first_disabled = origin.unwrap_or(Origin::Generated);
+            first_disabled = origin.unwrap_or(Origin::GENERATED);
         }
     };
     for r in block.body.blocks_of(rule) {

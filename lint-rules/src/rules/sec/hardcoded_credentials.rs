@@ -1,7 +1,7 @@
 use crate::{declare_rule, Finding, Rule};
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::references::walk_attributes;
-use tfstack_model::{Block, Expr, ExprKind, Origin, TemplatePart, Value, ValueKind};
+use tfstack_model::{Block, Expr, ExprKind, Origin, OriginKind, TemplatePart, Value, ValueKind};
 use std::sync::Arc;
 
 declare_rule! {
@@ -180,7 +180,7 @@ impl Rule for HardcodedCredentials {
 
 /// Whether a block was read from a plan (`terraform show -json`).
 fn is_from_plan(cx: &Context, block: &Block) -> bool {
-    let Origin::File { file, .. } = block.origin else {
+    let Some((file, _)) = block.origin.file_span() else {
         return false;
     };
     let files = cx.eval.files.borrow();
@@ -248,7 +248,7 @@ fn access_keys_in_tfvars(cx: &Context, out: &mut Vec<Finding>) {
     for name in names {
         let value = &cx.module.variables[name];
         collect_value_strings(value, &mut |s, origin| {
-            if let Origin::File { file, .. } = origin {
+            if let Some((file, _)) = origin.file_span() {
                 let path = files.get(file).path.to_string_lossy().to_string();
                 if path.ends_with(".tfvars") || path.ends_with(".tfvars.json") {
                     strings.push((file.0, name, s.to_string(), origin));
@@ -441,14 +441,14 @@ fn json_name_values(cx: &Context, expr: &Expr, out: &mut Vec<(String, Origin)>) 
 
 /// Whether the text at an origin is written without interpolation.
 fn written_literally(cx: &Context, origin: Origin) -> bool {
-    match origin {
-        Origin::File { file, span } => {
+    match origin.kind() {
+        OriginKind::File { file, span } => {
             let file = Arc::clone(cx.eval.files.borrow().get(file));
             file.text_at(span)
                 .is_some_and(|t| !t.contains("${") && !t.contains("%{"))
         }
-        Origin::Rust(_) => true,
-        Origin::Generated => false,
+        OriginKind::Rust(_) => true,
+        OriginKind::Generated => false,
     }
 }
 

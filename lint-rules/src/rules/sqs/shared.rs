@@ -183,10 +183,10 @@ fn targets_of_type<'m>(
 /// Where the policy names a dead-letter queue of the module (`aws_sqs_queue.dlq.arn`).
 fn target_origin(policy: &Expr, target: &DeadLetterTarget) -> Origin {
     let DeadLetterTarget::Queue(queue) = target else {
-        return Origin::Generated;
+        return Origin::GENERATED;
     };
     let address = queue.address();
-    let mut found = Origin::Generated;
+    let mut found = Origin::GENERATED;
     policy.visit(&mut |e| {
         if found.is_generated()
             && e.as_traversal()
