@@ -156,7 +156,8 @@ pub struct Evaluator<'a> {
     locals: HashMap<String, &'a Expr>,
     local_cache: RefCell<HashMap<String, Value>>,
     local_in_progress: RefCell<Vec<String>>,
-    resources: HashMap<String, &'a Block>,
+    /// Resources and data sources by (is data, type, name), borrowed from their labels.
+    resources: HashMap<(bool, &'a str, &'a str), &'a Block>,
     pub files: RefCell<SourceFiles>,
     file_source: &'a dyn FileSource,
     /// Files read through `file()`/`templatefile()`: path → id, or why not (each read once).
@@ -198,8 +199,10 @@ impl<'a> Evaluator<'a> {
                         locals.insert(a.name.to_string(), &a.value);
                     }
                 }
-                "resource" | "data" => {
-                    resources.insert(b.address(), b);
+                kind @ ("resource" | "data") => {
+                    if let [t, n, ..] = b.labels.as_slice() {
+                        resources.insert((kind == "data", t.as_str(), n.as_str()), b);
+                    }
                 }
                 "variable" if b.body.get("type").is_some() => {
                     typed_variables.insert(b.type_label().to_string());
@@ -358,7 +361,17 @@ impl<'a> Evaluator<'a> {
 
     /// The block at a resource address (`aws_sqs_queue.x`, `data.y.z`).
     pub fn block(&self, address: &str) -> Option<&'a Block> {
-        self.resources.get(address).copied()
+        let key = match address
+            .strip_prefix("data.")
+            .and_then(|a| a.split_once('.'))
+        {
+            Some((t, n)) => (true, t, n),
+            None => {
+                let (t, n) = address.split_once('.')?;
+                (false, t, n)
+            }
+        };
+        self.resources.get(&key).copied()
     }
 
     /// What the evaluation could not do so far, each once, in the order it happened.
