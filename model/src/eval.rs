@@ -7,7 +7,7 @@
 //! an unknown value by itself.
 
 use crate::ir::*;
-use crate::origin::{FileId, Origin, SourceFile, SourceFiles, Span};
+use crate::origin::{FileId, Origin, SourceFile, SourceFiles};
 use crate::read::{ReadError, Reader};
 use crate::value::{Value, ValueKind, ELEMENT_BYTES};
 use indexmap::IndexMap;
@@ -1373,11 +1373,6 @@ pub fn render_template_text(text: &str, vars: &Value) -> Option<String> {
     }
     out.push_str(rest);
     Some(out)
-}
-
-/// The byte span of `origin` when it is a file span.
-pub fn span_of(origin: Origin) -> Option<(FileId, Span)> {
-    origin.file_span()
 }
 
 #[cfg(test)]

@@ -555,7 +555,7 @@ const INDEX_MASK: u64 = (1 << TAG_SHIFT) - 1;
 #[derive(Default)]
 struct WideOrigins {
     all: Vec<(FileId, Span)>,
-    index: std::collections::HashMap<(FileId, Span), u64>,
+    index: HashMap<(FileId, Span), u64>,
 }
 
 fn wide_origins() -> &'static std::sync::RwLock<WideOrigins> {
