@@ -70,7 +70,7 @@ fn leaf() -> impl Strategy<Value = Expr> {
         }),
         (ident(), "[a-z/._-]{1,10}").prop_map(|(r, lit)| Expr::template(vec![
             TemplatePart::Interpolation(Expr::reference("var", &[&r])),
-            TemplatePart::Literal(lit),
+            TemplatePart::Literal(lit.into()),
         ])),
     ]
 }

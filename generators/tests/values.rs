@@ -10,7 +10,7 @@ use tfstack_generators::render_blocks;
 use tfstack_model::*;
 
 fn directive(d: &str) -> TemplatePart {
-    TemplatePart::Directive(d.to_string())
+    TemplatePart::Directive(d.into())
 }
 
 fn heredoc_parts(parts: Vec<TemplatePart>, indented: bool) -> Expr {

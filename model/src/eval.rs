@@ -566,9 +566,9 @@ impl<'a> Evaluator<'a> {
                         return Value::unknown(origin);
                     };
                     if f.grouping {
-                        let group = map
-                            .entry(key)
-                            .or_insert_with(|| Value::new(ValueKind::List(Vec::new()), origin));
+                        let group = map.entry(key).or_insert_with(|| {
+                            Value::new(ValueKind::List(thin_vec::ThinVec::new()), origin)
+                        });
                         if let ValueKind::List(items) = &mut group.kind {
                             items.push(v);
                         }
@@ -580,7 +580,7 @@ impl<'a> Evaluator<'a> {
             }
         }
         match f.key {
-            None => Value::new(ValueKind::List(list), origin),
+            None => Value::new(ValueKind::List(list.into()), origin),
             Some(_) => Value::new(ValueKind::object(map), origin),
         }
     }
@@ -728,7 +728,7 @@ impl<'a> Evaluator<'a> {
                             }
                             _ => return missing(&v),
                         },
-                        (ValueKind::Object(m), ValueKind::String(k)) => match m.get(k) {
+                        (ValueKind::Object(m), ValueKind::String(k)) => match m.get(k.as_str()) {
                             Some(x) => x.clone(),
                             None => return missing(&v),
                         },
@@ -746,7 +746,7 @@ impl<'a> Evaluator<'a> {
                     let rest = &ops[n + 1..];
                     return match v.kind {
                         ValueKind::List(items) => {
-                            let mapped: Vec<Value> = items
+                            let mapped: thin_vec::ThinVec<Value> = items
                                 .into_iter()
                                 .map(|item| {
                                     self.apply_operators(item, rest, scope, d, origin, strict)
@@ -754,7 +754,9 @@ impl<'a> Evaluator<'a> {
                                 .collect();
                             Value::new(ValueKind::List(mapped), origin)
                         }
-                        ValueKind::Null => Value::new(ValueKind::List(Vec::new()), origin),
+                        ValueKind::Null => {
+                            Value::new(ValueKind::List(thin_vec::ThinVec::new()), origin)
+                        }
                         _ => Value::unknown(origin),
                     };
                 }
@@ -867,7 +869,7 @@ impl<'a> Evaluator<'a> {
                 Value::unknown(origin)
             }
         };
-        let list = |items: Vec<Value>| Value::new(ValueKind::List(items), origin);
+        let list = |items: Vec<Value>| Value::new(ValueKind::List(items.into()), origin);
         let boolean = |b: bool| Value::new(ValueKind::Bool(b), origin);
         match name {
             "jsonencode" => match args.first() {
@@ -1294,7 +1296,7 @@ pub fn relative_path(from: &Path, to: &Path) -> PathBuf {
 /// A scalar as Terraform would convert it to a string.
 pub fn scalar_to_string(v: &Value) -> Option<String> {
     match &v.kind {
-        ValueKind::String(s) => Some(s.clone()),
+        ValueKind::String(s) => Some(s.to_string()),
         ValueKind::Bool(b) => Some(b.to_string()),
         ValueKind::Number(n) => Some(if n.fract() == 0.0 && n.abs() < 1e15 {
             format!("{}", *n as i64)

@@ -446,12 +446,13 @@ pub struct Heredoc {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum TemplatePart {
-    /// Literal text, unescaped.
-    Literal(String),
+    /// Literal text, unescaped (shared text: a module repeats the same separators and
+    /// prefixes in thousands of templates).
+    Literal(Name),
     /// `${expr}`
     Interpolation(Expr),
     /// `%{ … }` directives, kept as their source text.
-    Directive(String),
+    Directive(Name),
 }
 
 /// A reference such as `aws_sqs_queue.dlq.arn` or `var.names[0]`.
@@ -466,9 +467,24 @@ pub struct Traversal {
 }
 
 /// The typed stack (its id) a reference was made from: provenance that, like
-/// [`Origin`], never takes part in equality.
+/// [`Origin`], never takes part in equality. Four bytes: every traversal of a loaded
+/// module carries one, and stack ids are a process's count of its stacks.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct DeclaredIn(pub Option<u64>);
+pub struct DeclaredIn(Option<std::num::NonZeroU32>);
+
+impl DeclaredIn {
+    /// Not declared by a typed stack (loaded code).
+    pub const NONE: DeclaredIn = DeclaredIn(None);
+    /// Declared by the stack with this id (ids start at 1; one beyond `u32::MAX` would
+    /// need four billion stacks in one process, and is recorded as none).
+    pub fn stack(id: u64) -> Self {
+        DeclaredIn(u32::try_from(id).ok().and_then(std::num::NonZeroU32::new))
+    }
+    /// The id of the stack that declared it, if a typed stack did.
+    pub fn id(self) -> Option<u64> {
+        self.0.map(|id| u64::from(id.get()))
+    }
+}
 
 impl PartialEq for DeclaredIn {
     fn eq(&self, _: &Self) -> bool {
@@ -498,7 +514,7 @@ impl Traversal {
                 .iter()
                 .map(|a| TraversalOperator::Attribute(Name::from(*a)))
                 .collect(),
-            declared_in: DeclaredIn(None),
+            declared_in: DeclaredIn::NONE,
         }
     }
     /// The leading attribute names (`aws_sqs_queue.dlq.arn` → `["dlq", "arn"]`), up to the
@@ -616,7 +632,7 @@ impl Expr {
     pub fn module_path(relative: &str) -> Self {
         Expr::template(vec![
             TemplatePart::Interpolation(Expr::path_module()),
-            TemplatePart::Literal(format!("/{relative}")),
+            TemplatePart::Literal(format!("/{relative}").into()),
         ])
     }
     pub fn tuple(items: Vec<Expr>) -> Self {
@@ -879,14 +895,14 @@ mod size_tests {
         assert!(size_of::<ExprKind>() <= 16);
         assert!(size_of::<Expr>() <= 24);
         assert!(size_of::<Structure>() <= 40);
-        assert!(size_of::<TemplatePart>() <= 32);
+        assert!(size_of::<TemplatePart>() <= 24);
         assert!(size_of::<Template>() <= 16);
         assert!(size_of::<TraversalOperator>() <= 16);
-        assert!(size_of::<Traversal>() <= 32);
+        assert!(size_of::<Traversal>() <= 24);
         assert!(size_of::<FunctionCall>() <= 24);
         assert!(size_of::<ObjectItem>() <= 48);
         assert!(size_of::<Block>() <= 72);
-        assert!(size_of::<crate::Value>() <= 48);
+        assert!(size_of::<crate::Value>() <= 32);
         assert!(size_of::<crate::Name>() <= 8);
     }
 }

@@ -1,7 +1,9 @@
 //! Values the evaluator knows statically, each with the origin of the text that wrote it.
 
+use crate::name::Name;
 use crate::origin::Origin;
 use indexmap::IndexMap;
+use thin_vec::ThinVec;
 
 /// An evaluated value. `Unknown` is what cannot be known before apply (resource
 /// attributes computed by AWS, data sources, unset variables): rules never report on it.
@@ -10,8 +12,11 @@ pub enum ValueKind {
     Null,
     Bool(bool),
     Number(f64),
-    String(String),
-    List(Vec<Value>),
+    /// Shared text: a literal's value is the IR's own [`Name`], and copying a value
+    /// (a policy's statements, a memoized lookup) costs a count, not a copy.
+    String(Name),
+    /// One pointer (the length sits beside the elements): a value is two words.
+    List(ThinVec<Value>),
     /// Keys in the order they were written. Boxed: a value is held for every element of
     /// every policy document of a module, and a map is three times a list's size.
     Object(Box<IndexMap<String, Value>>),
@@ -69,7 +74,7 @@ impl Value {
     pub fn null(origin: Origin) -> Self {
         Value::new(ValueKind::Null, origin)
     }
-    pub fn string(s: impl Into<String>, origin: Origin) -> Self {
+    pub fn string(s: impl Into<Name>, origin: Origin) -> Self {
         Value::new(ValueKind::String(s.into()), origin)
     }
     pub fn is_unknown(&self) -> bool {
@@ -158,7 +163,7 @@ impl Value {
                         .unwrap_or(serde_json::Value::Null)
                 }
             }
-            ValueKind::String(s) => serde_json::Value::String(s.clone()),
+            ValueKind::String(s) => serde_json::Value::String(s.to_string()),
             ValueKind::List(items) => {
                 serde_json::Value::Array(items.iter().map(Value::to_json).collect())
             }
@@ -173,7 +178,7 @@ impl Value {
             serde_json::Value::Null => ValueKind::Null,
             serde_json::Value::Bool(b) => ValueKind::Bool(*b),
             serde_json::Value::Number(n) => ValueKind::Number(n.as_f64().unwrap_or(0.0)),
-            serde_json::Value::String(s) => ValueKind::String(s.clone()),
+            serde_json::Value::String(s) => ValueKind::String(s.as_str().into()),
             serde_json::Value::Array(items) => {
                 ValueKind::List(items.iter().map(|i| Value::from_json(i, origin)).collect())
             }
@@ -195,7 +200,7 @@ mod tests {
     fn a_value_weighs_its_text_and_its_elements() {
         let text = |s: &str| Value::string(s, Origin::GENERATED);
         let list = Value::new(
-            ValueKind::List(vec![text("abcd"), text("efgh")]),
+            ValueKind::List(thin_vec::thin_vec![text("abcd"), text("efgh")]),
             Origin::GENERATED,
         );
         assert_eq!(list.weight(), 2 * (ELEMENT_BYTES + 4));

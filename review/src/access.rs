@@ -196,7 +196,7 @@ fn statement_strings(values: &[Value]) -> Vec<String> {
     values
         .iter()
         .map(|v| match &v.kind {
-            ValueKind::String(s) => s.clone(),
+            ValueKind::String(s) => s.to_string(),
             ValueKind::Unknown => "(computed)".to_string(),
             _ => v.to_json().to_string(),
         })

@@ -169,23 +169,23 @@ fn binary_op() -> impl Strategy<Value = BinaryOperator> {
 pub fn expr() -> impl Strategy<Value = Expr> {
     leaf().prop_recursive(4, 40, 5, |inner| {
         let part = prop_oneof![
-            3 => text().prop_map(TemplatePart::Literal),
+            3 => text().prop_map(|t| TemplatePart::Literal(t.into())),
             2 => inner.clone().prop_map(TemplatePart::Interpolation),
         ];
         let parts = prop_oneof![
             4 => proptest::collection::vec(part.clone(), 0..5),
             1 => (text(), inner.clone(), text()).prop_map(|(a, c, b)| vec![
-                TemplatePart::Literal(a),
-                TemplatePart::Directive(format!("%{{ if {} }}", "var.flag")),
+                TemplatePart::Literal(a.into()),
+                TemplatePart::Directive(format!("%{{ if {} }}", "var.flag").into()),
                 TemplatePart::Interpolation(c),
-                TemplatePart::Literal(b),
-                TemplatePart::Directive("%{ endif }".to_string()),
+                TemplatePart::Literal(b.into()),
+                TemplatePart::Directive("%{ endif }".into()),
             ]),
         ];
         let heredoc_parts = (
             proptest::collection::vec(
                 prop_oneof![
-                    3 => heredoc_text().prop_map(TemplatePart::Literal),
+                    3 => heredoc_text().prop_map(|t| TemplatePart::Literal(t.into())),
                     1 => inner.clone().prop_map(TemplatePart::Interpolation),
                 ],
                 0..4,

@@ -8,7 +8,7 @@ pub fn s(v: &str) -> Expr {
 }
 
 pub fn lit(v: &str) -> TemplatePart {
-    TemplatePart::Literal(v.to_string())
+    TemplatePart::Literal(v.into())
 }
 
 pub fn interp(e: Expr) -> TemplatePart {

@@ -427,7 +427,7 @@ fn resolve_interpolations(cx: &Context, v: Value, scope: &Scope) -> Value {
     let kind = match kind {
         ValueKind::String(s) if s.contains("${") || s.contains("%{") => {
             match interpolate(cx, &s, scope) {
-                Some(t) => ValueKind::String(t),
+                Some(t) => ValueKind::String(t.into()),
                 None => ValueKind::Unknown,
             }
         }
@@ -603,7 +603,7 @@ pub fn policy_document_data_value(cx: &Context, d: &Block) -> Value {
     let mut doc = IndexMap::new();
     doc.insert(
         "Statement".to_string(),
-        Value::new(ValueKind::List(statements), d.origin),
+        Value::new(ValueKind::List(statements.into()), d.origin),
     );
     Value::new(ValueKind::object(doc), d.origin)
 }

@@ -269,7 +269,7 @@ impl Bucket {
     pub fn arn_for_objects(&self, key_pattern: &str) -> Expr {
         Expr::template(vec![
             TemplatePart::Interpolation(self.arn()),
-            TemplatePart::Literal(format!("/{key_pattern}")),
+            TemplatePart::Literal(format!("/{key_pattern}").into()),
         ])
     }
 

@@ -301,7 +301,7 @@ pub fn subdomain(prefix: &str, domain: &Expr) -> Expr {
     match domain.as_str() {
         Some(d) => Expr::string(format!("{prefix}.{d}")),
         None => Expr::template(vec![
-            TemplatePart::Literal(format!("{prefix}.")),
+            TemplatePart::Literal(format!("{prefix}.").into()),
             TemplatePart::Interpolation(domain.clone()),
         ]),
     }

@@ -285,7 +285,7 @@ impl HttpApi {
                 &["execute-api:Invoke"],
                 vec![Expr::template(vec![
                     TemplatePart::Interpolation(self.execution_arn()),
-                    TemplatePart::Literal(format!("/{}/{method}{path}", self.stage_name)),
+                    TemplatePart::Literal(format!("/{}/{method}{path}", self.stage_name).into()),
                 ])],
                 location,
             ),
@@ -427,7 +427,7 @@ impl HttpApi {
         // Scope the invoke permission to this API, any stage, this method and path.
         let source_arn = Expr::template(vec![
             TemplatePart::Interpolation(self.execution_arn()),
-            TemplatePart::Literal(format!("/*/{method}{path}")),
+            TemplatePart::Literal(format!("/*/{method}{path}").into()),
         ]);
         let mut permission = LambdaPermission::new(
             "lambda:InvokeFunction",

@@ -206,7 +206,7 @@ fn push_policy_text(e: &Expr, out: &mut String) {
             out.push(PLACEHOLDER_MARK);
             out.push_str(&placeholder_name(&text));
             out.push('=');
-            match t.declared_in.0 {
+            match t.declared_in.id() {
                 // The stack that declared it travels with the reference (the key is not an
                 // identifier path, so `parse_reference` takes the remembered expression).
                 Some(id) => {

@@ -14,11 +14,11 @@ pub fn arn(stack: &Stack, service: &str, resource: &str, location: RustLocation)
     Expr::template(vec![
         TemplatePart::Literal("arn:".into()),
         TemplatePart::Interpolation(ctx.partition),
-        TemplatePart::Literal(format!(":{service}:")),
+        TemplatePart::Literal(format!(":{service}:").into()),
         TemplatePart::Interpolation(ctx.region),
         TemplatePart::Literal(":".into()),
         TemplatePart::Interpolation(ctx.account_id),
-        TemplatePart::Literal(format!(":{resource}")),
+        TemplatePart::Literal(format!(":{resource}").into()),
     ])
 }
 
@@ -50,14 +50,13 @@ pub(crate) fn arn_in_role_account(
     Expr::template(vec![
         TemplatePart::Literal("arn:".into()),
         TemplatePart::Interpolation(partition),
-        TemplatePart::Literal(format!(":{service}:")),
+        TemplatePart::Literal(format!(":{service}:").into()),
         TemplatePart::Interpolation(Expr::var("region")),
         TemplatePart::Literal(":".into()),
-        TemplatePart::Literal(super::iam::named_placeholder(
-            "account_id",
-            &account_of(role.arn()),
-        )),
-        TemplatePart::Literal(format!(":{resource}")),
+        TemplatePart::Literal(
+            super::iam::named_placeholder("account_id", &account_of(role.arn())).into(),
+        ),
+        TemplatePart::Literal(format!(":{resource}").into()),
     ])
 }
 

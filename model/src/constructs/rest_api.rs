@@ -773,7 +773,7 @@ impl MethodBuilder {
                 settings = settings.caching_enabled(false);
             }
             let method_path = Expr::template(vec![
-                TemplatePart::Literal(format!("{}/", path.trim_start_matches('/'))),
+                TemplatePart::Literal(format!("{}/", path.trim_start_matches('/')).into()),
                 TemplatePart::Interpolation(method_ref.attr("http_method")),
             ]);
             let s = ApiGatewayMethodSettings::new(
@@ -985,7 +985,7 @@ impl MethodBuilder {
                 "{\"input\": \"$util.escapeJavaScript($input.json('$')).replaceAll(\"\\\\'\", \"'\")\", \"name\": \"$context.requestId\", \"stateMachineArn\": \"".into(),
             ),
             match state_machine_arn.as_str() {
-                Some(literal) => TemplatePart::Literal(literal.to_string()),
+                Some(literal) => TemplatePart::Literal(literal.to_string().into()),
                 None => TemplatePart::Interpolation(state_machine_arn.clone()),
             },
             TemplatePart::Literal("\"}".into()),
@@ -1180,7 +1180,7 @@ impl RestApiBuilder {
             Expr::template(vec![
                 TemplatePart::Literal("API-Gateway-Execution-Logs_".into()),
                 TemplatePart::Interpolation(api_ref.id()),
-                TemplatePart::Literal(format!("/{stage_name}")),
+                TemplatePart::Literal(format!("/{stage_name}").into()),
             ]),
             retention,
             loc,
@@ -1513,7 +1513,7 @@ fn source_arn(execution_arn: Expr, stage: &str, method: &str, path: &str) -> Exp
         .join("/");
     Expr::template(vec![
         TemplatePart::Interpolation(execution_arn),
-        TemplatePart::Literal(format!("/{stage}/{method}{path}")),
+        TemplatePart::Literal(format!("/{stage}/{method}{path}").into()),
     ])
 }
 

@@ -168,7 +168,7 @@ impl ResourceRef {
         } else {
             Traversal::new(self.resource_type.as_str(), &[&self.name, attribute])
         };
-        traversal.declared_in = DeclaredIn(Some(self.stack_id));
+        traversal.declared_in = DeclaredIn::stack(self.stack_id);
         Expr::from(traversal)
     }
     pub fn arn(&self) -> Expr {
@@ -837,11 +837,11 @@ impl Stack {
                         let Some(&loc) = block.origin.rust_location() else {
                             continue;
                         };
-                        if t.declared_in.0.is_some_and(|id| id != s.id) {
+                        if t.declared_in.id().is_some_and(|id| id != s.id) {
                             // Within the stack set, a reference left unwired already has
                             // its error (e.g. a producer without a backend).
                             if t.declared_in
-                                .0
+                                .id()
                                 .is_some_and(|id| !s.group.borrow().contains(&id))
                             {
                                 foreign.push((loc, addr, block.address()));
@@ -912,7 +912,7 @@ fn visit_body_mut(body: &mut crate::ir::Body, f: &mut dyn FnMut(&mut Expr)) {
 /// Whether `e` is a reference made in a stack other than `stack_id`.
 pub(crate) fn foreign_traversal(e: &Expr, stack_id: u64) -> Option<&Traversal> {
     match &e.kind {
-        ExprKind::Traversal(t) if t.declared_in.0.is_some_and(|id| id != stack_id) => Some(t),
+        ExprKind::Traversal(t) if t.declared_in.id().is_some_and(|id| id != stack_id) => Some(t),
         _ => None,
     }
 }

@@ -166,13 +166,13 @@ impl StackSet {
                 let mut seen = BTreeSet::new();
                 visit_body(&block.body, &mut |e| {
                     if let Some(t) = foreign_traversal(e, own) {
-                        let producer = t.declared_in.0.and_then(|id| index.get(&id));
+                        let producer = t.declared_in.id().and_then(|id| index.get(&id));
                         if let Some(&producer) = producer {
                             let text = t.to_string();
                             // A policy statement's own line when the reference is in one.
                             let location = t
                                 .declared_in
-                                .0
+                                .id()
                                 .and_then(|id| state.reference_uses.get(&format!("{text}@{id}")))
                                 .copied()
                                 .or(block_location);
@@ -265,7 +265,7 @@ impl StackSet {
                 let Some(t) = foreign_traversal(e, own) else {
                     return;
                 };
-                let Some(&producer) = t.declared_in.0.and_then(|id| ids.get(&id)) else {
+                let Some(&producer) = t.declared_in.id().and_then(|id| ids.get(&id)) else {
                     return;
                 };
                 if t.resource_attribute().is_none() {

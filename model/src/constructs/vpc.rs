@@ -416,7 +416,7 @@ fn service_name(service: &str) -> Expr {
     Expr::template(vec![
         TemplatePart::Literal("com.amazonaws.".into()),
         TemplatePart::Interpolation(Expr::var("region")),
-        TemplatePart::Literal(format!(".{service}")),
+        TemplatePart::Literal(format!(".{service}").into()),
     ])
 }
 

@@ -430,7 +430,7 @@ impl Loader<'_> {
         Some(ExprKind::Traversal(Box::new(ir::Traversal {
             root,
             operators,
-            declared_in: ir::DeclaredIn(None),
+            declared_in: ir::DeclaredIn::NONE,
         })))
     }
 
@@ -439,35 +439,30 @@ impl Loader<'_> {
         elements: impl Iterator<Item = &'t ht::Element>,
     ) -> ThinVec<TemplatePart> {
         let mut parts: ThinVec<TemplatePart> = ThinVec::new();
+        // hcl-edit may split literal text; adjacent literals become one part.
+        let mut literal = String::new();
+        let flush = |literal: &mut String, parts: &mut ThinVec<TemplatePart>| {
+            if !literal.is_empty() {
+                parts.push(TemplatePart::Literal(self.names.name(literal)));
+                literal.clear();
+            }
+        };
         for el in elements {
             match el {
-                ht::Element::Literal(s) => {
-                    // hcl-edit may split literal text; keep adjacent literals as one part.
-                    if let Some(TemplatePart::Literal(prev)) = parts.last_mut() {
-                        prev.push_str(s.value());
-                    } else {
-                        parts.push(TemplatePart::Literal(s.value().clone()));
-                    }
-                }
+                ht::Element::Literal(s) => literal.push_str(s.value()),
                 ht::Element::Interpolation(i) => {
+                    flush(&mut literal, &mut parts);
                     parts.push(TemplatePart::Interpolation(self.expr(&i.expr)))
                 }
                 ht::Element::Directive(d) => {
-                    let text = d
-                        .span()
-                        .and_then(|r| self.text.get(r))
-                        .unwrap_or("%{ }")
-                        .to_string();
-                    parts.push(TemplatePart::Directive(text))
+                    flush(&mut literal, &mut parts);
+                    let text = d.span().and_then(|r| self.text.get(r)).unwrap_or("%{ }");
+                    parts.push(TemplatePart::Directive(self.names.name(text)))
                 }
             }
         }
+        flush(&mut literal, &mut parts);
         // The parts stay for the whole lint of the module: no spare capacity.
-        for part in &mut parts {
-            if let TemplatePart::Literal(text) = part {
-                text.shrink_to_fit();
-            }
-        }
         parts.shrink_to_fit();
         parts
     }

@@ -218,7 +218,7 @@ impl<'a> Parser<'a> {
                         continue 'value;
                     }
                     self.pos += 1;
-                    ValueKind::List(Vec::new())
+                    ValueKind::List(thin_vec::ThinVec::new())
                 }
                 Some(b'{') => {
                     self.enter(open.len())?;
@@ -236,7 +236,7 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     ValueKind::object(IndexMap::new())
                 }
-                Some(b'"') => ValueKind::String(self.string()?),
+                Some(b'"') => ValueKind::String(self.string()?.into()),
                 Some(b't') => {
                     self.literal(b"true", "invalid literal (expected `true`)")?;
                     ValueKind::Bool(true)
@@ -268,7 +268,7 @@ impl<'a> Parser<'a> {
                             }
                             Some(b']') => {
                                 self.pos += 1;
-                                let kind = ValueKind::List(std::mem::take(items));
+                                let kind = ValueKind::List(std::mem::take(items).into());
                                 value = Value::new(kind, self.origin(*start, self.pos));
                                 open.pop();
                             }

@@ -153,10 +153,10 @@ fn expr_of(v: &Value) -> Expr {
                 );
                 match crate::load::hcl::parse_expression(&quoted, FileId(u32::MAX)) {
                     Ok(e) => return with_origin(e, v.origin),
-                    Err(_) => ExprKind::String(s.clone().into()),
+                    Err(_) => ExprKind::String(s.clone()),
                 }
             } else {
-                ExprKind::String(s.clone().into())
+                ExprKind::String(s.clone())
             }
         }
         ValueKind::List(items) => ExprKind::Tuple(items.iter().map(expr_of).collect()),

@@ -292,7 +292,7 @@ fn name_pattern(cx: &Context, name: &Expr, scope: &Scope) -> Vec<Part> {
             .parts
             .iter()
             .map(|p| match p {
-                TemplatePart::Literal(s) => Part::Literal(s.clone()),
+                TemplatePart::Literal(s) => Part::Literal(s.to_string()),
                 TemplatePart::Interpolation(e) => scalar_to_string(&eval(e))
                     .map(Part::Literal)
                     .unwrap_or(Part::Hole),
