@@ -156,8 +156,9 @@ pub struct Evaluator<'a> {
     locals: HashMap<String, &'a Expr>,
     local_cache: RefCell<HashMap<String, Value>>,
     local_in_progress: RefCell<Vec<String>>,
-    /// Resources and data sources by (is data, type, name), borrowed from their labels.
-    resources: HashMap<(bool, &'a str, &'a str), &'a Block>,
+    /// Resources and data sources, sorted by (is data, type, name): a module may hold
+    /// tens of thousands, and a sorted list of references is an eighth of a hash table.
+    resources: Vec<&'a Block>,
     pub files: RefCell<SourceFiles>,
     file_source: &'a dyn FileSource,
     /// Files read through `file()`/`templatefile()`: path → id, or why not (each read once).
@@ -172,6 +173,14 @@ pub struct Evaluator<'a> {
 }
 
 const MAX_DEPTH: usize = 64;
+
+/// A resource's or data source's address as (is data, type, name), from its labels.
+fn address_key(b: &Block) -> Option<(bool, &str, &str)> {
+    match b.labels.as_slice() {
+        [t, n, ..] => Some((b.kind == "data", t.as_str(), n.as_str())),
+        _ => None,
+    }
+}
 
 /// Extra names in scope (templatefile variables, `each`, dynamic iterators).
 #[derive(Default, Clone)]
@@ -190,7 +199,7 @@ impl<'a> Evaluator<'a> {
         overrides: &HashMap<String, Value>,
     ) -> Self {
         let mut locals = HashMap::new();
-        let mut resources = HashMap::new();
+        let mut resources: Vec<&Block> = Vec::new();
         let mut typed_variables = HashSet::new();
         for b in &config.blocks {
             match b.kind.as_str() {
@@ -199,17 +208,17 @@ impl<'a> Evaluator<'a> {
                         locals.insert(a.name.to_string(), &a.value);
                     }
                 }
-                kind @ ("resource" | "data") => {
-                    if let [t, n, ..] = b.labels.as_slice() {
-                        resources.insert((kind == "data", t.as_str(), n.as_str()), b);
-                    }
-                }
+                "resource" | "data" if address_key(b).is_some() => resources.push(b),
                 "variable" if b.body.get("type").is_some() => {
                     typed_variables.insert(b.type_label().to_string());
                 }
                 _ => {}
             }
         }
+        // Stable: of two blocks at one address, the later one is found (as Terraform
+        // would refuse the module, which one hardly matters; this is what a map gave).
+        resources.sort_by(|a, b| address_key(a).cmp(&address_key(b)));
+        resources.shrink_to_fit();
         let source_bytes: u64 = files.iter().map(|(_, f)| f.len() as u64).sum();
         let step_limit = BASE_STEPS
             .saturating_add(source_bytes.saturating_mul(STEPS_PER_SOURCE_BYTE))
@@ -371,7 +380,13 @@ impl<'a> Evaluator<'a> {
                 (false, t, n)
             }
         };
-        self.resources.get(&key).copied()
+        let key = Some(key);
+        let after = self.resources.partition_point(|b| address_key(b) <= key);
+        after
+            .checked_sub(1)
+            .and_then(|last| self.resources.get(last))
+            .filter(|b| address_key(b) == key)
+            .copied()
     }
 
     /// What the evaluation could not do so far, each once, in the order it happened.
@@ -1418,6 +1433,46 @@ mod tests {
                 serde_json::Value::Object(map.iter().map(|(k, v)| (k.clone(), shown(v))).collect())
             }
             _ => v.to_json(),
+        }
+    }
+
+    #[test]
+    fn blocks_are_found_by_address() {
+        let config = config_of(
+            r#"
+resource "aws_sqs_queue" "b" { name = "first" }
+data "aws_sqs_queue" "b" { name = "data" }
+resource "aws_sqs_queue" "a" { name = "a" }
+resource "aws_sns_topic" "b" { name = "topic" }
+resource "aws_sqs_queue" "b" { name = "second" }
+locals { x = 1 }
+"#,
+        );
+        let files = MemoryFiles::default();
+        let ev = Evaluator::new(
+            &config,
+            PathBuf::from("."),
+            SourceFiles::default(),
+            &files,
+            &HashMap::new(),
+        );
+        let name = |address: &str| {
+            ev.block(address)
+                .and_then(|b| b.body.get("name"))
+                .map(|e| shown(&ev.eval(e)).to_string())
+        };
+        assert_eq!(name("aws_sqs_queue.a").as_deref(), Some(r#""a""#));
+        assert_eq!(name("data.aws_sqs_queue.b").as_deref(), Some(r#""data""#));
+        assert_eq!(name("aws_sns_topic.b").as_deref(), Some(r#""topic""#));
+        // Two blocks at one address (Terraform refuses the module): the later one.
+        assert_eq!(name("aws_sqs_queue.b").as_deref(), Some(r#""second""#));
+        for missing in [
+            "aws_sqs_queue.c",
+            "data.aws_sqs_queue.a",
+            "aws_sqs_queue",
+            "data.x",
+        ] {
+            assert_eq!(name(missing), None, "{missing}");
         }
     }
 

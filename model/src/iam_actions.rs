@@ -358,6 +358,12 @@ fn parse(data: &'static str) -> Result<Table, String> {
         });
         service.entries.end = entries.len();
     }
+    // Held for the whole run: no spare capacity (the text was sized for the whole file).
+    names.shrink_to_fit();
+    entries.shrink_to_fit();
+    action_types.shrink_to_fit();
+    resources.shrink_to_fit();
+    services.shrink_to_fit();
     Ok(Table {
         names,
         entries,

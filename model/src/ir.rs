@@ -45,7 +45,8 @@ fn concat(parts: &[&str]) -> String {
 pub struct Block {
     /// The block type: `resource`, `data`, `variable`, `dead_letter_config`, `dynamic`, …
     pub kind: Name,
-    pub labels: Vec<Name>,
+    /// One pointer (a nested block has no labels, and then no allocation).
+    pub labels: ThinVec<Name>,
     pub body: Body,
     /// The block header (type and labels).
     pub origin: Origin,
@@ -151,7 +152,8 @@ impl Block {
 /// A block body: attributes and nested blocks, in order.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Body {
-    pub items: Vec<Structure>,
+    /// One pointer: a module holds a body for every block, nested ones included.
+    pub items: ThinVec<Structure>,
 }
 
 /// One item of a body.
@@ -901,7 +903,7 @@ mod size_tests {
         assert!(size_of::<Traversal>() <= 24);
         assert!(size_of::<FunctionCall>() <= 24);
         assert!(size_of::<ObjectItem>() <= 48);
-        assert!(size_of::<Block>() <= 72);
+        assert!(size_of::<Block>() <= 40);
         assert!(size_of::<crate::Value>() <= 32);
         assert!(size_of::<crate::Name>() <= 8);
     }

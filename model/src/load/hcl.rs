@@ -241,7 +241,7 @@ impl Loader<'_> {
 
     fn body(&self, body: &hs::Body) -> ir::Body {
         let mut out = ir::Body {
-            items: Vec::with_capacity(body.len()),
+            items: ThinVec::with_capacity(body.len()),
         };
         for s in body.iter() {
             match s {
