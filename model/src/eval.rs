@@ -1405,16 +1405,21 @@ mod tests {
         }
     }
 
-    /// The value of `local.result` in a module of `text` (with `dir` as its directory).
-    fn local_in(text: &str, dir: &str, source: &dyn FileSource) -> (Value, Vec<EvalNote>) {
-        let config = config_of(text);
-        let ev = Evaluator::new(
-            &config,
+    /// An evaluator of `config` in directory `dir`, with no variables set.
+    fn evaluator<'a>(config: &'a Config, dir: &str, source: &'a dyn FileSource) -> Evaluator<'a> {
+        Evaluator::new(
+            config,
             PathBuf::from(dir),
             SourceFiles::default(),
             source,
             &HashMap::new(),
-        );
+        )
+    }
+
+    /// The value of `local.result` in a module of `text` (with `dir` as its directory).
+    fn local_in(text: &str, dir: &str, source: &dyn FileSource) -> (Value, Vec<EvalNote>) {
+        let config = config_of(text);
+        let ev = evaluator(&config, dir, source);
         let v = ev.local("result", 0);
         (v, ev.notes())
     }
@@ -1449,13 +1454,7 @@ locals { x = 1 }
 "#,
         );
         let files = MemoryFiles::default();
-        let ev = Evaluator::new(
-            &config,
-            PathBuf::from("."),
-            SourceFiles::default(),
-            &files,
-            &HashMap::new(),
-        );
+        let ev = evaluator(&config, ".", &files);
         let name = |address: &str| {
             ev.block(address)
                 .and_then(|b| b.body.get("name"))
@@ -1586,14 +1585,8 @@ locals {
         let text = "locals {\n  result = [path.module, path.root, path.cwd]\n}\n";
         let config = config_of(text);
         let files = MemoryFiles::default();
-        let ev = Evaluator::new(
-            &config,
-            PathBuf::from("envs/../modules/queue"),
-            SourceFiles::default(),
-            &files,
-            &HashMap::new(),
-        )
-        .with_root(PathBuf::from("envs/prod"));
+        let ev = evaluator(&config, "envs/../modules/queue", &files)
+            .with_root(PathBuf::from("envs/prod"));
         assert_eq!(
             shown(&ev.local("result", 0)).to_string(),
             r#"["../../modules/queue",".","."]"#
