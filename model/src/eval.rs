@@ -14,6 +14,7 @@ use indexmap::IndexMap;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Where `file()` and `templatefile()` read from: the disk, or the files a typed stack
 /// generates (kept in memory).
@@ -287,7 +288,7 @@ impl<'a> Evaluator<'a> {
                 let Some(inner) = inner else {
                     return Value::new(ValueKind::Object(map), value.origin);
                 };
-                let map = map
+                let map = Arc::unwrap_or_clone(map)
                     .into_iter()
                     .map(|(k, v)| (k, self.conform(v, inner)))
                     .collect();
@@ -300,10 +301,11 @@ impl<'a> Evaluator<'a> {
                 let items = items.into_iter().map(|v| self.conform(v, inner)).collect();
                 Value::new(ValueKind::List(items), value.origin)
             }
-            ("object", ValueKind::Object(mut map)) => {
+            ("object", ValueKind::Object(map)) => {
                 let Some(ExprKind::Object(members)) = inner.map(|i| &i.kind) else {
                     return Value::new(ValueKind::Object(map), value.origin);
                 };
+                let mut map = Arc::unwrap_or_clone(map);
                 for member in members {
                     let Some(name) =
                         member
@@ -358,7 +360,7 @@ impl<'a> Evaluator<'a> {
                         },
                     }
                 }
-                Value::new(ValueKind::Object(map), value.origin)
+                Value::new(ValueKind::object(map), value.origin)
             }
             (_, kind) => Value {
                 kind,
@@ -547,7 +549,7 @@ impl<'a> Evaluator<'a> {
                 .enumerate()
                 .map(|(i, v)| (Value::new(ValueKind::Number(i as f64), origin), v))
                 .collect(),
-            ValueKind::Object(map) => map
+            ValueKind::Object(map) => Arc::unwrap_or_clone(map)
                 .into_iter()
                 .map(|(k, v)| (Value::string(k, origin), v))
                 .collect(),
@@ -1332,7 +1334,7 @@ pub fn with_origin(mut v: Value, origin: Origin) -> Value {
             }
         }
         ValueKind::Object(m) => {
-            for (_, i) in m.iter_mut() {
+            for (_, i) in Arc::make_mut(m).iter_mut() {
                 *i = with_origin(std::mem::replace(i, Value::null(origin)), origin);
             }
         }

@@ -61,7 +61,7 @@ pub fn instances_of(eval: &Evaluator, block: &Block) -> Instances {
 /// error Terraform reports, or not known: unknown here.
 fn for_each_keys(value: Value) -> Instances {
     let mut keys: Vec<(String, Value)> = match value.kind {
-        ValueKind::Object(map) => map.into_iter().collect(),
+        ValueKind::Object(map) => std::sync::Arc::unwrap_or_clone(map).into_iter().collect(),
         ValueKind::List(items) => {
             let mut keys = Vec::with_capacity(items.len());
             for item in items {

@@ -3,6 +3,7 @@
 use crate::name::Name;
 use crate::origin::Origin;
 use indexmap::IndexMap;
+use std::sync::Arc;
 use thin_vec::ThinVec;
 
 /// An evaluated value. `Unknown` is what cannot be known before apply (resource
@@ -17,16 +18,18 @@ pub enum ValueKind {
     String(Name),
     /// One pointer (the length sits beside the elements): a value is two words.
     List(ThinVec<Value>),
-    /// Keys in the order they were written. Boxed: a value is held for every element of
-    /// every policy document of a module, and a map is three times a list's size.
-    Object(Box<IndexMap<String, Value>>),
+    /// Keys in the order they were written. Shared: a value is held for every element of
+    /// every policy document of a module, and copying one (a statement's principal or
+    /// condition, a memoized local) costs a count; a change copies the map when it is
+    /// shared (`Arc::make_mut`).
+    Object(Arc<IndexMap<String, Value>>),
     Unknown,
 }
 
 impl ValueKind {
     /// An object of these members, in their order.
     pub fn object(members: IndexMap<String, Value>) -> Self {
-        ValueKind::Object(Box::new(members))
+        ValueKind::Object(Arc::new(members))
     }
 }
 
@@ -182,7 +185,7 @@ impl Value {
             serde_json::Value::Array(items) => {
                 ValueKind::List(items.iter().map(|i| Value::from_json(i, origin)).collect())
             }
-            serde_json::Value::Object(map) => ValueKind::Object(Box::new(
+            serde_json::Value::Object(map) => ValueKind::Object(Arc::new(
                 map.iter()
                     .map(|(k, v)| (k.clone(), Value::from_json(v, origin)))
                     .collect(),

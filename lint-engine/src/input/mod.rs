@@ -854,7 +854,9 @@ pub(crate) fn forget_origins(value: &mut Value) {
     value.key_origin = Origin::GENERATED;
     match &mut value.kind {
         tfstack_model::ValueKind::List(items) => items.iter_mut().for_each(forget_origins),
-        tfstack_model::ValueKind::Object(members) => members.values_mut().for_each(forget_origins),
+        tfstack_model::ValueKind::Object(members) => std::sync::Arc::make_mut(members)
+            .values_mut()
+            .for_each(forget_origins),
         _ => {}
     }
 }

@@ -159,7 +159,7 @@ fn dynamic_scopes(cx: &Context, dynamic: &Block, iterator: &str) -> Vec<Scope> {
             .enumerate()
             .map(|(i, v)| (Value::new(ValueKind::Number(i as f64), v.origin), v))
             .collect(),
-        Some(ValueKind::Object(map)) => map
+        Some(ValueKind::Object(map)) => std::sync::Arc::unwrap_or_clone(map)
             .into_iter()
             .map(|(k, v)| (Value::string(k, v.origin), v))
             .collect(),

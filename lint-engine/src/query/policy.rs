@@ -8,6 +8,7 @@ use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
 use tfstack_model::eval::{render_template_text, scalar_to_string, Scope};
 use tfstack_model::{Block, Expr, ExprKind, Origin, RustLocation, Value, ValueKind};
 
@@ -438,7 +439,8 @@ fn resolve_interpolations(cx: &Context, v: Value, scope: &Scope) -> Value {
                 .collect(),
         ),
         ValueKind::Object(map) => ValueKind::object(
-            map.into_iter()
+            Arc::unwrap_or_clone(map)
+                .into_iter()
                 .map(|(k, i)| {
                     // Keys are templates too (`"${key}": …`); an unknown key becomes "",
                     // as an unknown `test`/`variable` does in a policy document data source.
@@ -541,7 +543,8 @@ fn remap(
         ),
         // Keys are written unescaped, as the typed stacks write their pointers.
         ValueKind::Object(m) => ValueKind::object(
-            m.into_iter()
+            Arc::unwrap_or_clone(m)
+                .into_iter()
                 .map(|(k, x)| {
                     let x = child(x, &k);
                     (k, x)
@@ -675,7 +678,7 @@ fn statement_block_value(cx: &Context, b: &Block, scope: &Scope) -> Value {
             .entry(test)
             .or_insert_with(|| Value::new(ValueKind::object(IndexMap::new()), c.origin));
         if let ValueKind::Object(inner) = &mut entry.kind {
-            inner.insert(variable, values);
+            Arc::make_mut(inner).insert(variable, values);
         }
     }
     if !condition.is_empty() {

@@ -108,7 +108,7 @@ fn value_setting(value: Value, path: &[&str], origin: Origin) -> Setting {
             }
             None => Setting::Unset,
         },
-        ValueKind::Object(mut map) => match map.shift_remove(path[0]) {
+        ValueKind::Object(map) => match map.get(path[0]).cloned() {
             Some(member) => {
                 let origin = member.origin.or(origin);
                 value_setting(member, &path[1..], origin)

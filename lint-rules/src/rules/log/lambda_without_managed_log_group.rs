@@ -262,8 +262,8 @@ fn name_patterns(cx: &Context, group: &Block, name: &Expr) -> Vec<Vec<Part>> {
             .map(|item| each_scope(item.clone(), item))
             .collect(),
         Some(ValueKind::Object(map)) => map
-            .into_iter()
-            .map(|(k, v)| each_scope(Value::string(k, Origin::GENERATED), v))
+            .iter()
+            .map(|(k, v)| each_scope(Value::string(k.as_str(), Origin::GENERATED), v.clone()))
             .collect(),
         _ => vec![Scope::default()],
     };
