@@ -47,6 +47,58 @@ pub struct Grant {
     pub cross_account: bool,
     /// The policy that grants it (`aws_iam_role_policy.x`, `aws_sqs_queue_policy.y`).
     pub source: String,
+    /// Housekeeping every function needs (sending traces to X-Ray, writing to its own log
+    /// group): summed up below the table instead of a row each.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub routine: Option<Routine>,
+}
+
+/// A grant that is housekeeping rather than access an architect weighs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Routine {
+    /// X-Ray's write actions (those of AWS's `AWSXRayDaemonWriteAccess`) on `*`.
+    Tracing,
+    /// `logs:CreateLogStream` and `logs:PutLogEvents` on the component's own log group.
+    OwnLogs,
+}
+
+impl Routine {
+    /// What the grants of this kind let each component do.
+    fn description(self) -> &'static str {
+        match self {
+            Routine::Tracing => "send traces to X-Ray",
+            Routine::OwnLogs => "write to their own log group",
+        }
+    }
+}
+
+/// The components whose grants are one kind of housekeeping.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RoutineGrants {
+    pub kind: Routine,
+    pub description: &'static str,
+    pub principals: Vec<String>,
+}
+
+/// X-Ray's write actions: what AWS's `AWSXRayDaemonWriteAccess` policy grants.
+const XRAY_WRITE: &[&str] = &[
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "xray:GetSamplingStatisticSummaries",
+];
+
+/// The actions a function needs to write its own logs.
+const LOG_WRITE: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvents"];
+
+/// Whether every action is one of `allowed` (IAM compares actions without case).
+fn only(actions: &[String], allowed: &[&str]) -> bool {
+    !actions.is_empty()
+        && actions
+            .iter()
+            .all(|a| allowed.iter().any(|x| x.eq_ignore_ascii_case(a)))
 }
 
 /// Who may assume a role.
@@ -77,7 +129,10 @@ pub struct EntryPoint {
 /// The access section.
 #[derive(Clone, Debug, Default, serde::Serialize)]
 pub struct Access {
+    /// Every grant but the routine ones.
     pub grants: Vec<Grant>,
+    /// The routine grants, by kind, with the components that have them.
+    pub routine: Vec<RoutineGrants>,
     pub trusts: Vec<Trust>,
     pub entry_points: Vec<EntryPoint>,
 }
@@ -395,6 +450,21 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
             };
             let scope =
                 (comps.len() == 1 && !is_whole_reference(&res)).then(|| symbolic::display(&res));
+            let unconditional = g.statement.condition.is_none();
+            let own_log_group = match (marked.as_slice(), &g.principal_component) {
+                ([m], Some(principal)) => {
+                    m.address.starts_with("aws_cloudwatch_log_group.")
+                        && comps.as_slice() == std::slice::from_ref(principal)
+                }
+                _ => false,
+            };
+            let routine = if unconditional && res == "*" && only(&g.actions, XRAY_WRITE) {
+                Some(Routine::Tracing)
+            } else if unconditional && own_log_group && only(&g.actions, LOG_WRITE) {
+                Some(Routine::OwnLogs)
+            } else {
+                None
+            };
             grants.push(Grant {
                 principal: principal.clone(),
                 principal_kind: PrincipalKind::Component,
@@ -406,6 +476,7 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
                 wildcard_resource: res == "*" && scopable(&g.actions),
                 cross_account: false,
                 source: g.source.clone(),
+                routine,
             });
         }
         if g.statement.resources.is_empty() && g.statement.not_resources.is_some() {
@@ -420,6 +491,7 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
                 wildcard_resource: true,
                 cross_account: false,
                 source: g.source.clone(),
+                routine: None,
             });
         }
     }
@@ -457,6 +529,7 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
                             wildcard_resource: public,
                             cross_account: cross,
                             source: owner_addr.to_string(),
+                            routine: None,
                         });
                     }
                 }
@@ -558,6 +631,7 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
             wildcard_resource: public && conditions.is_empty(),
             condition: (!conditions.is_empty()).then(|| conditions.join("; ")),
             source: p.address(),
+            routine: None,
         });
     }
     grants.sort_by(|x, y| {
@@ -584,8 +658,29 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
             && x.condition == y.condition
     });
     trusts.sort_by(|x, y| (&x.component, &x.role).cmp(&(&y.component, &y.role)));
+    let (routine_grants, grants): (Vec<Grant>, Vec<Grant>) =
+        grants.into_iter().partition(|g| g.routine.is_some());
+    let mut by_kind: std::collections::BTreeMap<Routine, Vec<String>> = Default::default();
+    for g in routine_grants {
+        if let Some(kind) = g.routine {
+            by_kind.entry(kind).or_default().push(g.principal);
+        }
+    }
+    let routine = by_kind
+        .into_iter()
+        .map(|(kind, mut principals)| {
+            principals.sort();
+            principals.dedup();
+            RoutineGrants {
+                kind,
+                description: kind.description(),
+                principals,
+            }
+        })
+        .collect();
     Access {
         grants,
+        routine,
         trusts,
         entry_points: entry_points(a, components, r),
     }

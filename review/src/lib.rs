@@ -32,7 +32,7 @@ mod statemachine;
 mod svg;
 pub mod symbolic;
 
-pub use access::{Access, EntryPoint, Grant, PrincipalKind, Trust};
+pub use access::{Access, EntryPoint, Grant, PrincipalKind, Routine, RoutineGrants, Trust};
 pub use components::{Component, Components, Kind, Role};
 pub use cost::{Estimate, PriceTable, Usage, UsageError};
 pub use failures::FailurePath;

@@ -355,3 +355,100 @@ fn the_fixture_shows_lost_failures_wildcards_other_accounts_and_open_entries() {
         assert!(checkout.resources.contains(&folded.to_string()), "{folded}");
     }
 }
+
+#[test]
+fn routine_grants_are_summed_up_and_the_rest_stay_in_the_table() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let role = |name: &str| {
+        format!(
+            r#"resource "aws_iam_role" "{name}" {{
+  name = "{name}"
+  assume_role_policy = jsonencode({{
+    Version   = "2012-10-17"
+    Statement = [{{ Effect = "Allow", Principal = {{ Service = "lambda.amazonaws.com" }}, Action = "sts:AssumeRole" }}]
+  }})
+}}
+
+resource "aws_lambda_function" "{name}" {{
+  function_name = "app-{name}"
+  role          = aws_iam_role.{name}.arn
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  filename      = "{name}.zip"
+}}
+
+resource "aws_cloudwatch_log_group" "{name}" {{
+  name              = "/aws/lambda/app-{name}"
+  retention_in_days = 14
+}}
+"#
+        )
+    };
+    let policy = r#"
+resource "aws_iam_role_policy" "a" {
+  role = aws_iam_role.a.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", Action = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource = "*" },
+      { Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], Resource = "${aws_cloudwatch_log_group.a.arn}:*" },
+      { Effect = "Allow", Action = ["logs:PutLogEvents"], Resource = "${aws_cloudwatch_log_group.b.arn}:*" },
+      { Effect = "Allow", Action = ["xray:PutTraceSegments", "s3:ListAllMyBuckets"], Resource = "*" },
+      { Effect = "Allow", Action = "xray:PutTraceSegments", Resource = "*", Condition = { StringEquals = { "aws:RequestedRegion" = "eu-west-1" } } },
+    ]
+  })
+}
+"#;
+    let text = format!("{}{}{policy}", role("a"), role("b"));
+    std::fs::write(dir.path().join("main.tf"), text).expect("write");
+    let review = Review::of_module(dir.path(), &ReviewOptions::default()).expect("reviews");
+    let routine: Vec<(tfstack_review::Routine, Vec<&str>)> = review
+        .access
+        .routine
+        .iter()
+        .map(|r| (r.kind, r.principals.iter().map(String::as_str).collect()))
+        .collect();
+    assert_eq!(
+        routine,
+        vec![
+            (tfstack_review::Routine::Tracing, vec!["a (Lambda)"]),
+            (tfstack_review::Routine::OwnLogs, vec!["a (Lambda)"]),
+        ]
+    );
+    // Another component's log group, tracing beside another action, tracing under a
+    // condition: rows of the table.
+    let rows: Vec<(&str, String)> = review
+        .access
+        .grants
+        .iter()
+        .filter(|g| g.source == "aws_iam_role_policy.a")
+        .map(|g| (g.resource.as_str(), g.actions.join(",")))
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|(r, a)| r.contains("aws_cloudwatch_log_group.b") && a == "logs:PutLogEvents"),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter().any(|(_, a)| a.contains("s3:ListAllMyBuckets")),
+        "{rows:?}"
+    );
+    assert!(
+        review
+            .access
+            .grants
+            .iter()
+            .any(|g| g.condition.is_some() && g.actions == ["xray:PutTraceSegments"]),
+        "{rows:?}"
+    );
+    let markdown = review.render_markdown().expect("renders");
+    assert!(
+        markdown.contains("- send traces to X-Ray: a (Lambda)"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("- write to their own log group: a (Lambda)"),
+        "{markdown}"
+    );
+}
