@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
 /// A half-open byte range in a source file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -67,21 +67,7 @@ impl RustLocation {
     /// distinct location is stored once for the life of the process; there are as many as
     /// there are places in Rust code that build constructs.
     fn index(self) -> u64 {
-        static INDEX: OnceLock<Mutex<HashMap<RustLocation, u64>>> = OnceLock::new();
-        let mut index = INDEX
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(&i) = index.get(&self) {
-            return i;
-        }
-        let mut all = rust_locations()
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        let i = all.len() as u64;
-        all.push(Box::leak(Box::new(self)));
-        index.insert(self, i);
-        i
+        Interned::index_of(rust_locations(), &self, || &*Box::leak(Box::new(self)))
     }
 }
 
@@ -551,21 +537,68 @@ const START_BITS: u32 = 28;
 const LENGTH_BITS: u32 = 18;
 const INDEX_MASK: u64 = (1 << TAG_SHIFT) - 1;
 
-/// File origins too wide to pack, each stored once, and their indexes.
-#[derive(Default)]
-struct WideOrigins {
-    all: Vec<(FileId, Span)>,
-    index: HashMap<(FileId, Span), u64>,
+/// Values stored once for the life of the process, each known by its index: what an
+/// origin that does not pack holds.
+struct Interned<T> {
+    all: Vec<T>,
+    index: HashMap<T, u64>,
 }
 
-fn wide_origins() -> &'static std::sync::RwLock<WideOrigins> {
-    static TABLE: OnceLock<std::sync::RwLock<WideOrigins>> = OnceLock::new();
+impl<T> Default for Interned<T> {
+    fn default() -> Self {
+        Interned {
+            all: Vec::new(),
+            index: HashMap::new(),
+        }
+    }
+}
+
+impl<T: Copy + Eq + std::hash::Hash> Interned<T> {
+    /// The index of the value `key` names; `store` makes the value, once, when it is new.
+    fn index_of<Q>(table: &RwLock<Self>, key: &Q, store: impl FnOnce() -> T) -> u64
+    where
+        T: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        let known = table
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .index
+            .get(key)
+            .copied();
+        known.unwrap_or_else(|| {
+            let mut table = table.write().unwrap_or_else(PoisonError::into_inner);
+            if let Some(&i) = table.index.get(key) {
+                return i;
+            }
+            let i = table.all.len() as u64;
+            let value = store();
+            table.all.push(value);
+            table.index.insert(value, i);
+            i
+        })
+    }
+
+    /// The value at `index`.
+    fn get(table: &RwLock<Self>, index: u64) -> Option<T> {
+        table
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .all
+            .get(usize::try_from(index).ok()?)
+            .copied()
+    }
+}
+
+/// File origins too wide to pack.
+fn wide_origins() -> &'static RwLock<Interned<(FileId, Span)>> {
+    static TABLE: OnceLock<RwLock<Interned<(FileId, Span)>>> = OnceLock::new();
     TABLE.get_or_init(Default::default)
 }
 
-/// Interned Rust locations by index.
-fn rust_locations() -> &'static std::sync::RwLock<Vec<&'static RustLocation>> {
-    static TABLE: OnceLock<std::sync::RwLock<Vec<&'static RustLocation>>> = OnceLock::new();
+/// The Rust locations origins name.
+fn rust_locations() -> &'static RwLock<Interned<&'static RustLocation>> {
+    static TABLE: OnceLock<RwLock<Interned<&'static RustLocation>>> = OnceLock::new();
     TABLE.get_or_init(Default::default)
 }
 
@@ -583,16 +616,6 @@ impl std::hash::Hash for Origin {
 impl fmt::Debug for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.kind(), f)
-    }
-}
-
-impl From<OriginKind> for Origin {
-    fn from(kind: OriginKind) -> Self {
-        match kind {
-            OriginKind::File { file, span } => Origin::file(file, span),
-            OriginKind::Rust(location) => Origin::rust(*location),
-            OriginKind::Generated => Origin::GENERATED,
-        }
     }
 }
 
@@ -625,24 +648,7 @@ impl Origin {
                     | length,
             );
         }
-        let key = (file, span);
-        let known = wide_origins()
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .index
-            .get(&key)
-            .copied();
-        let index = known.unwrap_or_else(|| {
-            let mut table = wide_origins()
-                .write()
-                .unwrap_or_else(PoisonError::into_inner);
-            let next = table.all.len() as u64;
-            let index = *table.index.entry(key).or_insert(next);
-            if index == next {
-                table.all.push(key);
-            }
-            index
-        });
+        let index = Interned::index_of(wide_origins(), &(file, span), || (file, span));
         Origin((WIDE_FILE << TAG_SHIFT) | (index & INDEX_MASK))
     }
     /// What this origin is.
@@ -660,20 +666,12 @@ impl Origin {
                     }
                 },
             },
-            WIDE_FILE => wide_origins()
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .all
-                .get(index as usize)
-                .map_or(OriginKind::Generated, |&(file, span)| OriginKind::File {
-                    file,
-                    span,
-                }),
-            RUST => rust_locations()
-                .read()
-                .unwrap_or_else(PoisonError::into_inner)
-                .get(index as usize)
-                .map_or(OriginKind::Generated, |l| OriginKind::Rust(l)),
+            WIDE_FILE => Interned::get(wide_origins(), index).map_or(
+                OriginKind::Generated,
+                |(file, span)| OriginKind::File { file, span },
+            ),
+            RUST => Interned::get(rust_locations(), index)
+                .map_or(OriginKind::Generated, OriginKind::Rust),
             _ => OriginKind::Generated,
         }
     }
