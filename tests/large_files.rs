@@ -39,13 +39,23 @@ resource "aws_cloudwatch_log_group" "g" {
 
 #[test]
 fn a_released_text_gives_the_report_of_the_held_one() {
-    // The same module twice: as it is, and followed by comment lines past the size over
-    // which a file's text is released (1 MiB). Lines and columns of the module are the same
-    // in both; only the text of the second is read back from the file.
-    let filler: String = (0..24_000)
+    // The same module twice: as it is, and followed by comment lines (one piece) or
+    // blocks (many pieces) past the size over which a file is parsed as it is read and its
+    // text never held (1 MiB). Lines and columns of the module are the same in both; only
+    // the text of the second is read back from the file.
+    let comments: String = (0..24_000)
         .map(|i| format!("# filler line {i:>6} ........................................\n"))
         .collect();
-    assert!(filler.len() > 1_100_000);
+    let blocks: String = (0..24_000)
+        .map(|i| format!("\nlocals {{\n  filler_{i} = \"..........................\"\n}}\n"))
+        .collect();
+    for filler in [comments, blocks] {
+        assert!(filler.len() > 1_100_000);
+        same_report_as_held(&filler);
+    }
+}
+
+fn same_report_as_held(filler: &str) {
     let small = repository(&[("m/main.tf", MODULE)]);
     let large_text = format!("{MODULE}{filler}");
     let large = repository(&[("m/main.tf", &large_text)]);
@@ -87,4 +97,14 @@ fn a_released_text_gives_the_report_of_the_held_one() {
     // The human report shows the lines around each finding.
     let human = tfstack_in(large.path(), &["lint", "m"]).stdout;
     assert!(human.contains(r#""Action": "*""#), "{human}");
+    // A large file that does not parse is read whole for its error, at its place.
+    let broken = repository(&[("m/main.tf", &format!("{large_text}resource \"a\" {{\n"))]);
+    let out = tfstack_in(broken.path(), &["lint", "m", "--format", "json"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    let lines = large_text.lines().count() + 1;
+    assert!(
+        out.stdout.contains(&format!("\"line\": {lines}")),
+        "{lines}: {}",
+        out.stdout
+    );
 }

@@ -126,7 +126,7 @@ pub(crate) fn facts(
         // same statements written inline or as a data source are the same policy.
         let (owner, attribute) = match sole_reader(cx, &written_in) {
             Some((reader, attribute)) => (reader, Some(attribute)),
-            None => (written_in.clone(), doc.attribute.clone()),
+            None => (written_in.clone(), doc.attribute.map(str::to_string)),
         };
         let mut key = match attribute.as_deref() {
             None | Some("policy") => owner.clone(),

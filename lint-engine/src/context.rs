@@ -2,7 +2,7 @@
 //! documents, and how to tell whether it is production.
 
 use std::any::{Any, TypeId};
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::path::PathBuf;
@@ -204,7 +204,10 @@ pub struct Context<'m> {
     notes: RefCell<Vec<EvalNote>>,
     by_type: HashMap<&'m str, Vec<&'m Block>>,
     by_data_type: HashMap<&'m str, Vec<&'m Block>>,
-    references: OnceCell<HashMap<String, Vec<Reference<'m>>>>,
+    /// The references made to blocks of one type (`aws_sqs_queue`,
+    /// `data.aws_iam_policy_document`), by the address they refer to: built for a type
+    /// when it is first asked about, so a lint that asks about one type holds only those.
+    references: RefCell<HashMap<String, Rc<ReferencesTo<'m>>>>,
     /// The attribute values (by address) of blocks with a known number of instances that
     /// read `count.index` or `each.*`, and those blocks' instance scopes.
     per_instance: PerInstance,
@@ -276,7 +279,7 @@ impl<'m> Context<'m> {
             notes: RefCell::default(),
             by_type,
             by_data_type,
-            references: OnceCell::new(),
+            references: RefCell::default(),
             per_instance,
             memo: RefCell::default(),
         }
@@ -357,13 +360,20 @@ impl<'m> Context<'m> {
     }
 
     /// The references made to the block at `address`, from anywhere in the module.
-    /// Built once per module: O(size of the module).
-    pub fn referenced_by(&self, address: &str) -> &[Reference<'m>] {
-        self.references
-            .get_or_init(|| build_references(&self.module.config, &self.absent))
-            .get(address)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+    /// The references to blocks of its type are found once per module: O(size of the
+    /// module) for each type asked about.
+    pub fn referenced_by(&self, address: &str) -> Vec<Reference<'m>> {
+        let Some(target) = TargetType::of(address) else {
+            return Vec::new();
+        };
+        let key = target.key();
+        let existing = self.references.borrow().get(&key).cloned();
+        let index = existing.unwrap_or_else(|| {
+            let index = Rc::new(build_references(&self.module.config, &self.absent, &target));
+            self.references.borrow_mut().insert(key, Rc::clone(&index));
+            index
+        });
+        index.get(address).cloned().unwrap_or_default()
     }
 
     /// Evaluates an expression. An attribute's value that reads `count.index` or `each.*`
@@ -697,16 +707,62 @@ fn collect_nested(body: &tfstack_model::Body, owner: usize, owners: &mut HashMap
     }
 }
 
+/// The references to the blocks of one type, by address.
+type ReferencesTo<'m> = HashMap<String, Vec<Reference<'m>>>;
+
+/// The type of block an address names, as a traversal that refers to it starts:
+/// `data.aws_iam_policy_document.x` → data source `aws_iam_policy_document`.
+struct TargetType<'a> {
+    data: bool,
+    kind: &'a str,
+}
+
+impl<'a> TargetType<'a> {
+    /// `None` for addresses no traversal refers to as a resource (`var.x`, `module.x`).
+    fn of(address: &'a str) -> Option<Self> {
+        let mut parts = address.split('.');
+        let first = parts.next()?;
+        if first == "data" {
+            return Some(TargetType {
+                data: true,
+                kind: parts.next()?,
+            });
+        }
+        match first {
+            "var" | "local" | "path" | "each" | "count" | "self" | "terraform" | "module" => None,
+            kind => Some(TargetType { data: false, kind }),
+        }
+    }
+
+    fn key(&self) -> String {
+        if self.data {
+            format!("data.{}", self.kind)
+        } else {
+            self.kind.to_string()
+        }
+    }
+
+    /// Whether `t` starts as a reference to a block of this type.
+    fn is_referred_to_by(&self, t: &tfstack_model::Traversal) -> bool {
+        if self.data {
+            t.root == "data" && t.attribute_names().next() == Some(self.kind)
+        } else {
+            t.root == self.kind
+        }
+    }
+}
+
 fn build_references<'m>(
     config: &'m Config,
     absent: &std::collections::HashSet<*const Block>,
-) -> HashMap<String, Vec<Reference<'m>>> {
-    let mut out: HashMap<String, Vec<Reference>> = HashMap::new();
+    target: &TargetType,
+) -> ReferencesTo<'m> {
+    let mut out = ReferencesTo::new();
     for b in &config.blocks {
         if absent.contains(&(b as *const Block)) {
             continue;
         }
-        collect_refs(b, &b.body, String::new(), &mut out);
+        collect_refs(b, &b.body, "", target, &mut out);
     }
     // The index stays for the whole lint of the module: no spare capacity.
     out.values_mut().for_each(Vec::shrink_to_fit);
@@ -717,25 +773,36 @@ fn build_references<'m>(
 fn collect_refs<'m>(
     owner: &'m Block,
     body: &'m tfstack_model::Body,
-    prefix: String,
-    out: &mut HashMap<String, Vec<Reference<'m>>>,
+    prefix: &str,
+    target: &TargetType,
+    out: &mut ReferencesTo<'m>,
 ) {
     for item in &body.items {
         match item {
             tfstack_model::Structure::Attribute(a) => {
-                let path = if prefix.is_empty() {
-                    a.name.clone()
-                } else {
-                    Name::from(format!("{prefix}.{}", a.name))
-                };
+                // The attribute's path, made once it is known to hold a reference.
+                let mut path: Option<Name> = None;
                 a.value.visit(&mut |e| {
-                    if let Some(t) = e.as_traversal() {
-                        if let Some(addr) = t.resource_address() {
-                            out.entry(addr).or_default().push(Reference {
-                                from: owner,
-                                attribute: path.clone(),
-                            });
-                        }
+                    let Some(t) = e.as_traversal() else {
+                        return;
+                    };
+                    if !target.is_referred_to_by(t) {
+                        return;
+                    }
+                    if let Some(address) = t.resource_address() {
+                        let attribute = path
+                            .get_or_insert_with(|| {
+                                if prefix.is_empty() {
+                                    a.name.clone()
+                                } else {
+                                    Name::from(format!("{prefix}.{}", a.name))
+                                }
+                            })
+                            .clone();
+                        out.entry(address).or_default().push(Reference {
+                            from: owner,
+                            attribute,
+                        });
                     }
                 });
             }
@@ -745,7 +812,7 @@ fn collect_refs<'m>(
                 } else {
                     format!("{prefix}.{}", b.kind)
                 };
-                collect_refs(owner, &b.body, path, out);
+                collect_refs(owner, &b.body, &path, target, out);
             }
         }
     }

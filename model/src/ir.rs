@@ -7,6 +7,7 @@
 use crate::name::Name;
 use crate::origin::Origin;
 use std::fmt;
+use std::sync::Arc;
 pub use thin_vec::{thin_vec, ThinVec};
 
 /// One Terraform module: its top-level blocks in source order.
@@ -295,7 +296,7 @@ pub enum ExprKind {
     /// A string or heredoc with interpolations or directives.
     Template(Box<Template>),
     /// A reference: `aws_sqs_queue.dlq.arn`, `var.region`, `local.name`, `path.module`.
-    Traversal(Box<Traversal>),
+    Traversal(Arc<Traversal>),
     FunctionCall(Box<FunctionCall>),
     Conditional(Box<Conditional>),
     Unary(UnaryOperator, Box<Expr>),
@@ -599,7 +600,7 @@ impl Expr {
     }
     /// A reference: `Expr::reference("aws_sqs_queue", &["dlq", "arn"])`.
     pub fn reference(root: &str, attributes: &[&str]) -> Self {
-        Expr::new(ExprKind::Traversal(Box::new(Traversal::new(
+        Expr::new(ExprKind::Traversal(Arc::new(Traversal::new(
             root, attributes,
         ))))
     }
@@ -709,9 +710,15 @@ impl Expr {
                 }
             }
             ExprKind::Traversal(t) => {
-                for op in &mut t.operators {
-                    if let TraversalOperator::Index(e) = op {
-                        e.visit_mut(f);
+                // Only an index holds expressions (and such a traversal is not shared).
+                if t.operators
+                    .iter()
+                    .any(|o| matches!(o, TraversalOperator::Index(_)))
+                {
+                    for op in &mut std::sync::Arc::make_mut(t).operators {
+                        if let TraversalOperator::Index(e) = op {
+                            e.visit_mut(f);
+                        }
                     }
                 }
             }
@@ -875,7 +882,7 @@ impl From<bool> for Expr {
 }
 impl From<Traversal> for Expr {
     fn from(t: Traversal) -> Self {
-        Expr::new(ExprKind::Traversal(Box::new(t)))
+        Expr::new(ExprKind::Traversal(Arc::new(t)))
     }
 }
 impl<T: Into<Expr>> From<Vec<T>> for Expr {

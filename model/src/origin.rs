@@ -88,8 +88,8 @@ pub struct SourceFile {
     pub path: PathBuf,
     /// The text; `None` while released.
     text: Mutex<Option<Arc<str>>>,
-    /// The text's length in bytes.
-    len: usize,
+    /// The text's length in bytes (set once the text is read: see [`SourceFile::pending`]).
+    len: OnceLock<usize>,
     /// Set by [`SourceFile::release_text`].
     released: OnceLock<Released>,
     line_starts: OnceLock<Vec<u32>>,
@@ -180,6 +180,89 @@ fn holding(mut file: std::fs::File, text: &str) -> Option<(std::fs::File, Stamp,
     rest.is_empty().then_some((file, stamp, skip))
 }
 
+/// Kept spans sorted and without spans inside others, for a binary search.
+fn sorted_spans(mut spans: Vec<(Span, Box<str>)>) -> Vec<(Span, Box<str>)> {
+    spans.sort_by_key(|(at, _)| (at.start, std::cmp::Reverse(at.end)));
+    spans.dedup_by(|inner, outer| inner.0.end <= outer.0.end);
+    spans.shrink_to_fit();
+    spans
+}
+
+/// What a file read a piece at a time keeps of its text (what
+/// [`SourceFile::release_text`] keeps), gathered piece by piece for [`SourceFile::stream`].
+#[derive(Debug)]
+pub struct StreamedText {
+    len: usize,
+    line_starts: Vec<u32>,
+    ascii: bool,
+    kept: Vec<(u32, Box<str>)>,
+    kept_spans: Vec<(Span, Box<str>)>,
+    /// Lines that ended before the next piece.
+    lines: u32,
+}
+
+impl Default for StreamedText {
+    fn default() -> Self {
+        StreamedText {
+            len: 0,
+            line_starts: vec![0],
+            ascii: true,
+            kept: Vec::new(),
+            kept_spans: Vec::new(),
+            lines: 0,
+        }
+    }
+}
+
+impl StreamedText {
+    /// Takes in the next piece of the text, `text` at `base` in it (pieces come in order,
+    /// each where the last ended): its lines that `keep` chooses, the text of its spans
+    /// `keep_spans` (spans in the whole text, inside this piece). `false` when the piece
+    /// is not where the last ended or the text outgrows 32-bit offsets.
+    pub fn piece(
+        &mut self,
+        text: &str,
+        base: usize,
+        keep: impl Fn(&str) -> bool,
+        keep_spans: &[Span],
+    ) -> bool {
+        let Ok(end) = u32::try_from(base + text.len()) else {
+            return false;
+        };
+        if base != self.len {
+            return false;
+        }
+        self.ascii &= text.is_ascii();
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            let line = line.strip_suffix('\n').unwrap_or(line);
+            if keep(line) {
+                self.kept.push((
+                    self.lines + i as u32 + 1,
+                    line.trim_end_matches('\r').into(),
+                ));
+            }
+        }
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                self.line_starts.push((base + i + 1) as u32);
+                self.lines += 1;
+            }
+        }
+        for span in keep_spans {
+            let range = span.range();
+            if let Some(kept) = range
+                .start
+                .checked_sub(base)
+                .and_then(|s| text.get(s..range.end.checked_sub(base)?))
+            {
+                self.kept_spans.push((*span, kept.into()));
+            }
+        }
+        self.len = end as usize;
+        true
+    }
+}
+
 fn stamp_of(file: &std::fs::File) -> Option<Stamp> {
     let meta = file.metadata().ok()?;
     Some((meta.len(), meta.modified().ok()))
@@ -190,11 +273,82 @@ impl SourceFile {
         let text: Arc<str> = text.into();
         SourceFile {
             path: path.into(),
-            len: text.len(),
+            len: OnceLock::from(text.len()),
             text: Mutex::new(Some(text)),
             released: OnceLock::new(),
             line_starts: OnceLock::new(),
         }
+    }
+
+    /// A file whose text is read later, while it is parsed: by [`SourceFile::stream`]
+    /// (its text never held whole) or, when that cannot be, [`SourceFile::set_text`].
+    /// Until then its text is empty.
+    pub fn pending(path: impl Into<PathBuf>) -> Self {
+        SourceFile {
+            path: path.into(),
+            len: OnceLock::new(),
+            text: Mutex::new(None),
+            released: OnceLock::new(),
+            line_starts: OnceLock::new(),
+        }
+    }
+
+    /// Whether one more released or streamed text could keep its file open now (a
+    /// hint: [`SourceFile::stream`] decides).
+    pub fn may_hold_open() -> bool {
+        OPEN_RELEASED.load(std::sync::atomic::Ordering::Relaxed) < MAX_OPEN_RELEASED
+    }
+
+    /// Gives a [`SourceFile::pending`] file its text.
+    pub fn set_text(&self, text: String) {
+        let text: Arc<str> = text.into();
+        let _ = self.len.set(text.len());
+        *self.text.lock().unwrap_or_else(PoisonError::into_inner) = Some(text);
+    }
+
+    /// Gives a [`SourceFile::pending`] file what [`SourceFile::release_text`] keeps of a
+    /// text, gathered while `file` (open, `skip` bytes read before the text) was read a
+    /// piece at a time: the file stays open to read back what is shown. `false` when the
+    /// file no longer has the length read, when too many files are held open already, or
+    /// when the file already has its text: the caller reads it whole instead.
+    pub fn stream(&self, file: std::fs::File, skip: u64, streamed: StreamedText) -> bool {
+        use std::sync::atomic::Ordering;
+        let Some(stamp) = stamp_of(&file) else {
+            return false;
+        };
+        if stamp.0 != streamed.len as u64 + skip || self.len.get().is_some() {
+            return false;
+        }
+        if OPEN_RELEASED
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                (n < MAX_OPEN_RELEASED).then_some(n + 1)
+            })
+            .is_err()
+        {
+            return false;
+        }
+        let StreamedText {
+            len,
+            mut line_starts,
+            ascii,
+            mut kept,
+            kept_spans,
+            ..
+        } = streamed;
+        line_starts.shrink_to_fit();
+        kept.shrink_to_fit();
+        let released = Released {
+            file: Mutex::new(file),
+            stamp,
+            skip,
+            ascii,
+            kept,
+            kept_spans: sorted_spans(kept_spans),
+        };
+        let _ = self.len.set(len);
+        let _ = self.line_starts.set(line_starts);
+        let _ = self.released.set(released);
+        true
     }
 
     /// The text (read back whole if it was released; empty if the file changed since).
@@ -206,7 +360,7 @@ impl SourceFile {
         let again: Arc<str> = self
             .released
             .get()
-            .and_then(|r| r.read(0..self.len))
+            .and_then(|r| r.read(0..self.len()))
             .map_or_else(|| Arc::from(""), Arc::from);
         *slot = Some(Arc::clone(&again));
         again
@@ -237,7 +391,7 @@ impl SourceFile {
                 return text.get(from..from + range.len()).map(str::to_string);
             }
         }
-        if range.start > range.end || range.end > self.len {
+        if range.start > range.end || range.end > self.len() {
             return None;
         }
         released.read(range)
@@ -256,11 +410,11 @@ impl SourceFile {
 
     /// The text's length in bytes (without reading a released text again).
     pub fn len(&self) -> usize {
-        self.len
+        self.len.get().copied().unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// Drops the text from memory, keeping the lines `keep` chooses
@@ -301,13 +455,12 @@ impl SourceFile {
             .map(|(i, line)| (i as u32 + 1, line.trim_end_matches('\r').into()))
             .collect();
         kept.shrink_to_fit();
-        let mut kept_spans: Vec<(Span, Box<str>)> = keep_spans
-            .iter()
-            .filter_map(|span| Some((*span, text.get(span.range())?.into())))
-            .collect();
-        // Sorted and without spans inside others, for a binary search.
-        kept_spans.sort_by_key(|(at, _)| (at.start, std::cmp::Reverse(at.end)));
-        kept_spans.dedup_by(|inner, outer| inner.0.end <= outer.0.end);
+        let kept_spans = sorted_spans(
+            keep_spans
+                .iter()
+                .filter_map(|span| Some((*span, text.get(span.range())?.into())))
+                .collect(),
+        );
         let released = Released {
             file: Mutex::new(file),
             stamp,
@@ -328,7 +481,7 @@ impl SourceFile {
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: u32) -> (u32, u32) {
         let starts = self.line_starts();
-        let offset = offset.min(self.len as u32);
+        let offset = offset.min(self.len() as u32);
         let line = match starts.binary_search(&offset) {
             Ok(i) => i,
             Err(i) => i - 1,
@@ -340,7 +493,7 @@ impl SourceFile {
         } else {
             // Characters before the offset on its line (a text that can no longer be read
             // counts bytes).
-            let line_end = starts.get(line + 1).map_or(self.len, |e| *e as usize);
+            let line_end = starts.get(line + 1).map_or(self.len(), |e| *e as usize);
             self.slice(start..line_end).map_or(bytes, |text| {
                 let mut end = bytes.min(text.len());
                 while end > 0 && !text.is_char_boundary(end) {
@@ -366,7 +519,7 @@ impl SourceFile {
             }
         }
         let s = starts[i] as usize;
-        let e = starts.get(i + 1).map(|e| *e as usize).unwrap_or(self.len);
+        let e = starts.get(i + 1).map(|e| *e as usize).unwrap_or(self.len());
         self.slice(s..e)
             .unwrap_or_default()
             .trim_end_matches(['\n', '\r'])
@@ -406,7 +559,7 @@ impl SourceFile {
         let start = self.line_start(first).unwrap_or(0) as usize;
         let end = self
             .line_start(last.saturating_add(1))
-            .map_or(self.len, |e| e as usize);
+            .map_or(self.len(), |e| e as usize);
         let text: Arc<str> = self.slice(start..end)?.into();
         let relative = |offset: u32| (offset as usize).saturating_sub(start).min(text.len());
         Some(Snippet {
@@ -802,6 +955,61 @@ mod tests {
             assert_eq!(everything(&f), before, "bom {bom}");
             assert!(f.held_text().is_none());
             assert_eq!(&*f.text(), TEXT);
+        }
+    }
+
+    /// A text read a piece at a time and never held answers as the held one: pieces cut
+    /// at every line, the heredoc's text kept, with and without a byte order mark.
+    #[test]
+    fn a_streamed_text_answers_as_the_held_one() {
+        for bom in [false, true] {
+            let bytes = [
+                if bom { &b"\xEF\xBB\xBF"[..] } else { b"" },
+                TEXT.as_bytes(),
+            ]
+            .concat();
+            let (_dir, held) = loaded(&bytes);
+            let before = everything(&held);
+            let heredoc = Span::new(TEXT.find("<<EOF").unwrap(), TEXT.find("\n}").unwrap());
+            let mut streamed = StreamedText::default();
+            let mut base = 0;
+            for piece in TEXT.split_inclusive('\n') {
+                let inside =
+                    heredoc.start as usize >= base && heredoc.end as usize <= base + piece.len();
+                let spans = if inside { vec![heredoc] } else { Vec::new() };
+                assert!(streamed.piece(piece, base, |l| l.contains("tfstack:ignore"), &spans));
+                base += piece.len();
+            }
+            // The heredoc spans lines: kept from one piece holding it all.
+            let mut whole = StreamedText::default();
+            assert!(whole.piece(TEXT, 0, |l| l.contains("tfstack:ignore"), &[heredoc]));
+            assert!(
+                !whole.piece("x", 3, |_| false, &[]),
+                "a piece not where the last ended"
+            );
+            let f = SourceFile::pending(held.path.clone());
+            assert_eq!(f.len(), 0);
+            assert!(f.stream(opened(&f), if bom { 3 } else { 0 }, whole));
+            assert!(f.held_text().is_none());
+            assert_eq!(
+                f.kept_lines(),
+                Some(&[(1, "# tfstack:ignore[X] kept".into())][..])
+            );
+            assert_eq!(f.text_at(heredoc).as_deref(), TEXT.get(heredoc.range()));
+            assert_eq!(everything(&f), before, "bom {bom}");
+            assert_eq!(&*f.text(), TEXT);
+            // Line by line, the same lines kept and the same table.
+            let g = SourceFile::pending(held.path.clone());
+            assert!(g.stream(opened(&g), if bom { 3 } else { 0 }, streamed));
+            assert_eq!(g.kept_lines(), f.kept_lines());
+            assert_eq!(g.line_starts(), held.line_starts());
+            // A file that is not the length read is not streamed: its text is read whole.
+            let short = SourceFile::pending(held.path.clone());
+            let mut one = StreamedText::default();
+            assert!(one.piece("x\n", 0, |_| false, &[]));
+            assert!(!short.stream(opened(&short), 0, one));
+            short.set_text(TEXT.to_string());
+            assert_eq!(everything(&short), before);
         }
     }
 

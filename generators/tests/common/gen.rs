@@ -124,7 +124,7 @@ fn traversal() -> impl Strategy<Value = Expr> {
         proptest::collection::vec(op, 0..4).prop_filter("nested splat", one_splat),
     )
         .prop_map(|(root, operators)| {
-            Expr::new(ExprKind::Traversal(Box::new(Traversal {
+            Expr::new(ExprKind::Traversal(std::sync::Arc::new(Traversal {
                 operators: operators.into(),
                 ..Traversal::new(root, &[])
             })))

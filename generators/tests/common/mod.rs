@@ -26,7 +26,7 @@ pub fn heredoc(text: &str, indented: bool) -> Expr {
 }
 
 pub fn traversal(root: &str, ops: Vec<TraversalOperator>) -> Expr {
-    Expr::new(ExprKind::Traversal(Box::new(Traversal {
+    Expr::new(ExprKind::Traversal(std::sync::Arc::new(Traversal {
         operators: ops.into(),
         ..Traversal::new(root, &[])
     })))

@@ -9,7 +9,7 @@
 use crate::located::InputError;
 use tfstack_model::ir::Body;
 use tfstack_model::load::plan::{self, PlanError};
-use tfstack_model::{Block, FileId, SourceFile, Value};
+use tfstack_model::{Block, ExprKind, FileId, SourceFile, Span, Structure, Value};
 
 /// What a module file gives the module.
 pub enum ModuleFileContent {
@@ -25,6 +25,23 @@ pub trait ModuleFileKind: Sync {
     fn matches(&self, file_name: &str) -> bool;
     /// Parses the file.
     fn parse(&self, file: &SourceFile, id: FileId) -> Result<ModuleFileContent, InputError>;
+    /// Whether a large file of this kind is parsed as it is read
+    /// ([`ModuleFileKind::parse_streamed`]) rather than read whole first.
+    fn streams(&self) -> bool {
+        false
+    }
+    /// Parses a [`SourceFile::pending`] file read a piece at a time from `handle`, at most
+    /// `limit` bytes, its text never held whole. `None` when it must be read whole: its
+    /// errors are those [`ModuleFileKind::parse`] gives.
+    fn parse_streamed(
+        &self,
+        _file: &SourceFile,
+        _id: FileId,
+        _handle: std::fs::File,
+        _limit: u64,
+    ) -> Option<ModuleFileContent> {
+        None
+    }
 }
 
 /// `.tf` files.
@@ -54,6 +71,57 @@ impl ModuleFileKind for HclFiles {
     fn parse(&self, file: &SourceFile, id: FileId) -> Result<ModuleFileContent, InputError> {
         parse_hcl(file, id).map(ModuleFileContent::Blocks)
     }
+    fn streams(&self) -> bool {
+        true
+    }
+    fn parse_streamed(
+        &self,
+        file: &SourceFile,
+        id: FileId,
+        handle: std::fs::File,
+        limit: u64,
+    ) -> Option<ModuleFileContent> {
+        stream_hcl(file, id, handle, limit).map(ModuleFileContent::Blocks)
+    }
+}
+
+/// [`parse_hcl`] of a file read a piece at a time: what the rules read of its text (the
+/// lines of suppression comments, heredocs) kept as each piece is parsed, as
+/// [`SourceFile::release_text`] keeps it. `None` when the file must be read whole: a line
+/// too long, text that is not UTF-8 or does not parse (the whole text gives the error).
+fn stream_hcl(
+    file: &SourceFile,
+    id: FileId,
+    mut handle: std::fs::File,
+    limit: u64,
+) -> Option<Body> {
+    use std::io::{Read, Seek, SeekFrom};
+    // A UTF-8 byte order mark is skipped, as Terraform skips it.
+    let mut head = [0u8; 3];
+    let skip = match handle.read_exact(&mut head) {
+        Ok(()) if head == *b"\xEF\xBB\xBF" => 3,
+        _ => 0,
+    };
+    handle.seek(SeekFrom::Start(skip)).ok()?;
+    let mut kept = tfstack_model::StreamedText::default();
+    let mut heredocs = Vec::new();
+    let body = {
+        let mut source = (&handle).take(limit.saturating_sub(skip).saturating_add(1));
+        tfstack_model::load::hcl::parse_streamed(
+            &mut source,
+            id,
+            limit.saturating_sub(skip),
+            &mut |text, base, body| {
+                if text.split('\n').any(|line| line.len() > MAX_HCL_LINE) {
+                    return false;
+                }
+                heredocs.clear();
+                heredoc_spans(body, &mut heredocs);
+                kept.piece(text, base, crate::suppress::mentions_suppression, &heredocs)
+            },
+        )?
+    };
+    file.stream(handle, skip, kept).then_some(body)
 }
 
 impl ModuleFileKind for TfJsonFiles {
@@ -235,4 +303,20 @@ pub fn json_document(
         .into_iter()
         .find(|k| k.is(&value))
         .map(|k| (k, value)))
+}
+
+/// Where every heredoc in `body` is written.
+pub(crate) fn heredoc_spans(body: &Body, out: &mut Vec<Span>) {
+    for item in &body.items {
+        match item {
+            Structure::Attribute(a) => a.value.visit(&mut |e| {
+                if let (ExprKind::Template(t), Some((_, span))) = (&e.kind, e.origin.file_span()) {
+                    if t.heredoc.is_some() {
+                        out.push(span);
+                    }
+                }
+            }),
+            Structure::Block(b) => heredoc_spans(&b.body, out),
+        }
+    }
 }

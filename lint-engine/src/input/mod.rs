@@ -11,7 +11,7 @@ pub mod read;
 
 use crate::context::Module;
 use crate::located::{InputError, Notice};
-use kinds::{module_file_kind, parse_hcl, ModuleFileContent};
+use kinds::{heredoc_spans, module_file_kind, parse_hcl, ModuleFileContent};
 use rayon::prelude::*;
 pub use read::read_text;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -19,9 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tfstack_model::eval::DiskFiles;
 use tfstack_model::read::{ReadRoot, Reader, DEFAULT_READ_LIMIT};
-use tfstack_model::{
-    Body, Config, ExprKind, FileId, Origin, SourceFile, SourceFiles, Span, Structure, Value,
-};
+use tfstack_model::{Body, Config, FileId, Origin, SourceFile, SourceFiles, Structure, Value};
 
 /// Which module calls are followed: each call is linted as an instance of the called
 /// module, with the caller's arguments.
@@ -591,12 +589,18 @@ fn local_module_sources(path: &Path, reader: &Reader) -> Vec<String> {
     if path.extension().and_then(|e| e.to_str()) != Some("tf") {
         return Vec::new();
     }
+    // The scan reads a line at a time: most files declare no module, and a large one is
+    // then never held whole.
+    let Ok(file) = reader.open_regular(path) else {
+        return Vec::new();
+    };
+    let lines = std::io::BufReader::new(std::io::Read::take(file, reader.limit.saturating_add(1)));
+    if may_declare_module_in(lines) != Some(true) {
+        return Vec::new();
+    }
     let Ok(text) = reader.read_text(path) else {
         return Vec::new();
     };
-    if !may_declare_module(&text) {
-        return Vec::new();
-    }
     let Ok(body) = parse_hcl(&SourceFile::new(path, text.as_str()), FileId(0)) else {
         return Vec::new();
     };
@@ -648,18 +652,45 @@ pub fn called_directories(
 /// (after whitespace or the end of a `/* */` comment) and followed by whitespace, `"` or
 /// `{`. Almost every file mentions `path.module` (or "module" in a comment or a
 /// description); those are not parsed a second time.
+#[cfg(test)]
 fn may_declare_module(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    text.match_indices("module").any(|(i, _)| {
-        let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
-        let before = text[line_start..i].trim();
-        let after = bytes.get(i + "module".len()).copied();
-        (before.is_empty() || before.ends_with("*/"))
-            && matches!(
-                after,
-                None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'{')
-            )
-    })
+    text.as_bytes()
+        .split_inclusive(|b| *b == b'\n')
+        .any(line_may_declare_module)
+}
+
+/// [`line_may_declare_module`] for each line read from `source`; `None` when it cannot be
+/// read.
+fn may_declare_module_in(mut source: impl std::io::BufRead) -> Option<bool> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match source.read_until(b'\n', &mut line) {
+            Ok(0) => return Some(false),
+            Ok(_) if line_may_declare_module(&line) => return Some(true),
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Whether a line (with its newline, if any) may start a `module` block: the word at the
+/// start of the line (or after a closed comment), followed by a blank, a quote or `{`.
+fn line_may_declare_module(line: &[u8]) -> bool {
+    const WORD: &[u8] = b"module";
+    line.windows(WORD.len())
+        .enumerate()
+        .filter(|(_, w)| *w == WORD)
+        .any(|(i, _)| {
+            let before = line.get(..i).unwrap_or_default().trim_ascii();
+            let after = line.get(i + WORD.len()).copied();
+            (before.is_empty() || before.ends_with(b"*/"))
+                && matches!(
+                    after,
+                    None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'"' | b'{')
+                )
+        })
 }
 
 /// A module directory's files read and parsed: its blocks (shared by every instance of
@@ -680,31 +711,56 @@ pub fn load_dir(files: &[PathBuf], reader: &Reader) -> LoadedDir {
     let mut config = Config::default();
     let mut errors = Vec::new();
     let mut variable_files: Vec<(PathBuf, FileId)> = Vec::new();
-    let texts: Vec<Result<String, InputError>> = files
+    let kind_of = |path: &Path| {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        module_file_kind(&name)
+    };
+    let texts: Vec<Result<Text, InputError>> = files
         .par_iter()
-        .map(|p| reader.read_text(p).map_err(|e| e.at(p)))
+        .map(|p| read_or_open(p, kind_of(p), reader))
         .collect();
-    let mut read: Vec<(&PathBuf, FileId)> = Vec::with_capacity(files.len());
+    let mut read: Vec<(&PathBuf, FileId, Option<std::fs::File>)> = Vec::with_capacity(files.len());
     for (path, text) in files.iter().zip(texts) {
         match text {
-            Ok(text) => read.push((path, sources.add(SourceFile::new(path.clone(), text)))),
+            Ok(Text::Whole(text)) => {
+                read.push((path, sources.add(SourceFile::new(path.clone(), text)), None))
+            }
+            Ok(Text::Opened(handle)) => read.push((
+                path,
+                sources.add(SourceFile::pending(path.clone())),
+                Some(handle),
+            )),
             Err(e) => errors.push(e),
         }
     }
-    let parsed: Vec<Result<ModuleFileContent, InputError>> = read
-        .par_iter()
-        .map(|(path, id)| {
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
-            match module_file_kind(&name) {
-                Some(kind) => kind.parse(sources.get(*id), *id),
-                None => Err(InputError::file(path, "not a Terraform file")),
+    let parsed: Vec<(&PathBuf, FileId, Result<ModuleFileContent, InputError>)> = read
+        .into_par_iter()
+        .map(|(path, id, handle)| {
+            let Some(kind) = kind_of(path) else {
+                return (
+                    path,
+                    id,
+                    Err(InputError::file(path, "not a Terraform file")),
+                );
+            };
+            let file = sources.get(id);
+            if let Some(handle) = handle {
+                if let Some(content) = kind.parse_streamed(file, id, handle, reader.limit) {
+                    return (path, id, Ok(content));
+                }
+                // Read whole, for the error the whole text gives.
+                match reader.read_text(path) {
+                    Ok(text) => file.set_text(text),
+                    Err(e) => return (path, id, Err(e.at(path))),
+                }
             }
+            (path, id, kind.parse(file, id))
         })
         .collect();
-    for ((path, id), content) in read.into_iter().zip(parsed) {
+    for (path, id, content) in parsed {
         match content {
             Ok(ModuleFileContent::Blocks(body)) => {
                 release_large_text(sources.get(id), &body, reader);
@@ -737,8 +793,40 @@ pub fn load_dir(files: &[PathBuf], reader: &Reader) -> LoadedDir {
     }
 }
 
-/// A parsed file larger than this has its text released while its module is linted.
+/// A parsed file larger than this has its text released while its module is linted; a
+/// larger file of a kind that can be parsed as it is read is never held whole.
 const RELEASE_TEXT_ABOVE: usize = 1024 * 1024;
+
+/// A module file read whole, or opened to be parsed as it is read.
+enum Text {
+    Whole(String),
+    Opened(std::fs::File),
+}
+
+/// `path` read whole, or, when it is larger than [`RELEASE_TEXT_ABOVE`] and of a kind
+/// parsed as it is read, opened (a regular file inside the read root, checked on the
+/// handle). Errors are those of reading it whole.
+fn read_or_open(
+    path: &Path,
+    kind: Option<&'static dyn kinds::ModuleFileKind>,
+    reader: &Reader,
+) -> Result<Text, InputError> {
+    // Past the most files held open, a large file is read whole (and its text kept).
+    if kind.is_some_and(|k| k.streams()) && SourceFile::may_hold_open() {
+        if let Ok(handle) = reader.open_regular(path) {
+            if handle
+                .metadata()
+                .is_ok_and(|m| m.len() > RELEASE_TEXT_ABOVE as u64)
+            {
+                return Ok(Text::Opened(handle));
+            }
+        }
+    }
+    reader
+        .read_text(path)
+        .map(Text::Whole)
+        .map_err(|e| e.at(path))
+}
 
 /// Releases the text of a large parsed file ([`SourceFile::release_text`]): the rules read
 /// its IR, and the text is read again only for what is shown of it (snippets, the lines
@@ -756,22 +844,6 @@ fn release_large_text(file: &SourceFile, body: &Body, reader: &Reader) {
     let mut heredocs = Vec::new();
     heredoc_spans(body, &mut heredocs);
     file.release_text(handle, crate::suppress::mentions_suppression, &heredocs);
-}
-
-/// Where every heredoc in `body` is written.
-fn heredoc_spans(body: &Body, out: &mut Vec<Span>) {
-    for item in &body.items {
-        match item {
-            Structure::Attribute(a) => a.value.visit(&mut |e| {
-                if let (ExprKind::Template(t), Some((_, span))) = (&e.kind, e.origin.file_span()) {
-                    if t.heredoc.is_some() {
-                        out.push(span);
-                    }
-                }
-            }),
-            Structure::Block(b) => heredoc_spans(&b.body, out),
-        }
-    }
 }
 
 /// Reads a module directory's files into a [`Module`] linted as a root module: its
@@ -895,7 +967,7 @@ fn load_tfvars(
 
 #[cfg(test)]
 mod perf_tests {
-    use super::may_declare_module;
+    use super::{may_declare_module, may_declare_module_in};
 
     #[test]
     fn module_prefilter_keeps_every_block_and_skips_path_module() {
@@ -915,6 +987,13 @@ mod perf_tests {
             "# the shared module\nx = \"the module is\"\n"
         ));
         assert!(may_declare_module("/* a\n*/ module \"a\" {}\n"));
+        // Read a line at a time, through a buffer smaller than a line.
+        let read = |text: &str| {
+            may_declare_module_in(std::io::BufReader::with_capacity(3, text.as_bytes()))
+        };
+        assert_eq!(read("x = path.module\n\nmodule \"a\" {}"), Some(true));
+        assert_eq!(read("x = path.module\n# module\n"), Some(false));
+        assert_eq!(read(""), Some(false));
     }
 }
 

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 use tfstack_model::eval::{render_template_text, scalar_to_string, Scope};
+use tfstack_model::ir::ThinVec;
 use tfstack_model::{Block, Expr, ExprKind, Origin, RustLocation, Value, ValueKind};
 
 /// What a policy controls.
@@ -30,7 +31,7 @@ pub struct PolicyDoc {
     /// The block the document is written in (`None` for a standalone JSON file).
     pub resource: Option<String>,
     /// The attribute that holds it (`policy`, `assume_role_policy`), if any.
-    pub attribute: Option<String>,
+    pub attribute: Option<&'static str>,
     /// Where the owner is (fallback for findings without a finer origin).
     pub origin: Origin,
     pub statements: Vec<StatementView>,
@@ -38,18 +39,18 @@ pub struct PolicyDoc {
 
 /// One statement, its fields read leniently (case-insensitive keys, one-or-many values).
 /// Held for every statement of every policy of a module while it is linted: the parts
-/// most statements lack are boxed (a value is 48 bytes, a box 8).
+/// most statements lack are boxed, lists are one pointer.
 #[derive(Clone, Debug)]
 pub struct StatementView {
     pub index: usize,
     /// The statement's `Sid`, when it has one.
     pub sid: Option<Box<Value>>,
     pub effect: Option<Box<str>>,
-    pub actions: Vec<Value>,
+    pub actions: ThinVec<Value>,
     /// `Some` when the statement has `NotAction` (even an empty one).
-    pub not_actions: Option<Vec<Value>>,
-    pub resources: Vec<Value>,
-    pub not_resources: Option<Vec<Value>>,
+    pub not_actions: Option<ThinVec<Value>>,
+    pub resources: ThinVec<Value>,
+    pub not_resources: Option<ThinVec<Value>>,
     pub principal: Option<Box<Value>>,
     pub condition: Option<Box<Value>>,
     pub origin: Origin,
@@ -111,8 +112,9 @@ pub const RESOURCE_POLICIES: &[(&str, &str)] = &[
 #[derive(Debug)]
 pub struct Policies {
     docs: Vec<PolicyDoc>,
-    /// Positions in `docs` by (resource address, attribute).
-    by_owner: HashMap<(String, Option<String>), Vec<usize>>,
+    /// Positions in `docs` of the documents with an owner, by (resource address,
+    /// attribute) and then position.
+    by_owner: Vec<u32>,
 }
 
 impl Policies {
@@ -122,12 +124,19 @@ impl Policies {
     }
 
     /// The documents written in `resource`'s `attribute` (`None`: the document of an
-    /// `aws_iam_policy_document` data source at that address), in order. A hash lookup.
+    /// `aws_iam_policy_document` data source at that address), in order. A binary search.
     pub fn of(&self, resource: &str, attribute: Option<&str>) -> Vec<&PolicyDoc> {
-        self.by_owner
-            .get(&(resource.to_string(), attribute.map(str::to_string)))
-            .map(|positions| positions.iter().map(|&i| &self.docs[i]).collect())
-            .unwrap_or_default()
+        let key = (Some(resource), attribute);
+        let owner = |i: &u32| {
+            let d = &self.docs[*i as usize];
+            (d.resource.as_deref(), d.attribute)
+        };
+        let from = self.by_owner.partition_point(|i| owner(i) < key);
+        self.by_owner[from..]
+            .iter()
+            .take_while(|i| owner(i) == key)
+            .map(|&i| &self.docs[i as usize])
+            .collect()
     }
 }
 
@@ -140,22 +149,23 @@ pub fn policies(cx: &Context) -> Rc<Policies> {
     cx.memoized(PoliciesKey, || {
         let mut docs = extract(cx);
         docs.shrink_to_fit();
-        let mut by_owner: HashMap<(String, Option<String>), Vec<usize>> = HashMap::new();
-        for (i, d) in docs.iter().enumerate() {
-            if let Some(resource) = &d.resource {
-                by_owner
-                    .entry((resource.clone(), d.attribute.clone()))
-                    .or_default()
-                    .push(i);
-            }
-        }
+        // Positions past u32 are not indexed: four billion documents are not read.
+        let mut by_owner: Vec<u32> = (0..docs.len())
+            .filter(|&i| docs[i].resource.is_some())
+            .filter_map(|i| u32::try_from(i).ok())
+            .collect();
+        // Stable: the documents of one owner stay in the order they are written.
+        by_owner.sort_by(|a, b| {
+            let (a, b) = (&docs[*a as usize], &docs[*b as usize]);
+            (a.resource.as_deref(), a.attribute).cmp(&(b.resource.as_deref(), b.attribute))
+        });
         Policies { docs, by_owner }
     })
 }
 
 fn extract(cx: &Context) -> Vec<PolicyDoc> {
     let mut out = Vec::new();
-    let mut push = |kind, block: &Block, attribute: &str, expr: &Expr| {
+    let mut push = |kind, block: &Block, attribute: &'static str, expr: &Expr| {
         if is_policy_document_reference(expr) {
             return; // reported on the data source itself
         }
@@ -163,7 +173,7 @@ fn extract(cx: &Context) -> Vec<PolicyDoc> {
             out.push(PolicyDoc {
                 kind,
                 resource: Some(block.address()),
-                attribute: Some(attribute.to_string()),
+                attribute: Some(attribute),
                 origin: cx.origin_of(block, attribute),
                 statements: statements(&doc),
             });
@@ -259,7 +269,7 @@ pub fn statements(doc: &Value) -> Vec<StatementView> {
             s.as_object()?;
             let list = |k: &str| {
                 s.get_ignore_case(k)
-                    .map(|v| v.one_or_many().into_iter().cloned().collect::<Vec<_>>())
+                    .map(|v| v.one_or_many().into_iter().cloned().collect::<ThinVec<_>>())
             };
             Some(StatementView {
                 index,

@@ -177,6 +177,7 @@ impl HttpApi {
         let target = |attribute: &str| {
             let mut e = name.attr("domain_name_configuration");
             if let crate::ir::ExprKind::Traversal(t) = &mut e.kind {
+                let t = std::sync::Arc::make_mut(t);
                 t.operators
                     .push(crate::ir::TraversalOperator::Index(Box::new(Expr::int(0))));
                 t.operators

@@ -10,6 +10,8 @@ use hcl_edit::expr::{self as hx, Expression};
 use hcl_edit::structure as hs;
 use hcl_edit::template as ht;
 use hcl_edit::Span as _;
+use std::collections::hash_map::{Entry, HashMap};
+use std::sync::Arc;
 
 /// A file that could not be parsed: where and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,6 +57,7 @@ const PIECE: usize = 32 * 1024;
 fn parse_in_pieces(text: &str, file: FileId, size: usize) -> Result<ir::Body, ParseError> {
     let mut out = ir::Body::default();
     let names = Names::default();
+    let traversals = Traversals::default();
     let mut start = 0;
     let mut length = size;
     while start < text.len() {
@@ -70,6 +73,7 @@ fn parse_in_pieces(text: &str, file: FileId, size: usize) -> Result<ir::Body, Pa
                 let loader = Loader {
                     file,
                     names: &names,
+                    traversals: &traversals,
                     text: piece,
                     base: start,
                 };
@@ -82,6 +86,124 @@ fn parse_in_pieces(text: &str, file: FileId, size: usize) -> Result<ir::Body, Pa
         }
     }
     Ok(out)
+}
+
+/// What a streamed parse reads at a time.
+const STREAM_CHUNK: usize = 1024 * 1024;
+
+/// [`parse_body`] of a file read from `source` a piece at a time, never holding its whole
+/// text: for a large file, whose text would otherwise be held whole while it is parsed.
+/// Each piece is parsed as [`parse_in_pieces`] parses it and handed to `on_piece` (its text,
+/// where it starts in the file, its structures) before it is dropped; `on_piece` may refuse
+/// it. `None` when the text cannot be read, is not UTF-8, is longer than `limit` bytes, does
+/// not parse or a piece is refused: the caller reads the file whole, for the error the whole
+/// text gives.
+pub fn parse_streamed(
+    source: &mut dyn std::io::Read,
+    file: FileId,
+    limit: u64,
+    on_piece: &mut dyn FnMut(&str, usize, &ir::Body) -> bool,
+) -> Option<ir::Body> {
+    parse_streamed_in(source, file, limit, (PIECE, STREAM_CHUNK), on_piece)
+}
+
+/// [`parse_streamed`] with pieces of `sizes.0` bytes, read `sizes.1` bytes at a time.
+fn parse_streamed_in(
+    source: &mut dyn std::io::Read,
+    file: FileId,
+    limit: u64,
+    (piece_size, chunk_size): (usize, usize),
+    on_piece: &mut dyn FnMut(&str, usize, &ir::Body) -> bool,
+) -> Option<ir::Body> {
+    let mut out = ir::Body::default();
+    let names = Names::default();
+    let traversals = Traversals::default();
+    // The text read, from `base` in the file, parsed up to `start`; bytes of a character
+    // split by a read wait in `pending`.
+    let mut window = String::new();
+    let mut start = 0usize;
+    let mut pending: Vec<u8> = Vec::new();
+    let mut base = 0usize;
+    let mut read_total = 0u64;
+    let mut at_end = false;
+    let mut length = piece_size;
+    let mut chunk = vec![0u8; chunk_size.max(1)];
+    loop {
+        // A cut past `length` bytes, reading more until there is one or the text ends.
+        let end = loop {
+            if let Some(cut) = next_cut(&window, start.saturating_add(length)) {
+                break cut;
+            }
+            if at_end {
+                break window.len();
+            }
+            let n = loop {
+                match source.read(&mut chunk) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => return None,
+                }
+            };
+            read_total += n as u64;
+            if read_total > limit {
+                return None;
+            }
+            if n == 0 {
+                at_end = true;
+                if !pending.is_empty() {
+                    return None; // ends inside a character
+                }
+                continue;
+            }
+            // What is parsed is dropped before more is read: the window holds the piece
+            // being cut and at most one read more.
+            window.drain(..start);
+            base += start;
+            start = 0;
+            pending.extend_from_slice(chunk.get(..n)?);
+            let valid = match std::str::from_utf8(&pending) {
+                Ok(text) => text.len(),
+                // A character cut by the read: the rest comes with the next one.
+                Err(e) if e.error_len().is_none() => e.valid_up_to(),
+                Err(_) => return None,
+            };
+            window.push_str(std::str::from_utf8(pending.get(..valid)?).ok()?);
+            pending.drain(..valid);
+        };
+        if end == start {
+            break;
+        }
+        let piece = window.get(start..end)?;
+        match hcl_edit::parser::parse_body(piece) {
+            Ok(body) => {
+                let loader = Loader {
+                    file,
+                    names: &names,
+                    traversals: &traversals,
+                    text: piece,
+                    base: base + start,
+                };
+                let mut body = loader.body(&body);
+                for item in &mut body.items {
+                    if let ir::Structure::Block(b) = item {
+                        if let Some((_, span)) = b.origin.file_span() {
+                            let at = (span.start as usize).checked_sub(base + start)?;
+                            b.comments = suppression_comments(piece, at).into();
+                        }
+                    }
+                }
+                if !on_piece(piece, base + start, &body) {
+                    return None;
+                }
+                out.items.extend(body.items);
+                start = end;
+                length = piece_size;
+            }
+            Err(_) if end < window.len() || !at_end => length = length.saturating_mul(2),
+            Err(_) => return None,
+        }
+    }
+    Some(out)
 }
 
 /// The first place at or after `from` where a top-level block seems to start: after a
@@ -131,9 +253,11 @@ fn parse_whole(text: &str, file: FileId) -> Result<ir::Body, ParseError> {
         }
     })?;
     let names = Names::default();
+    let traversals = Traversals::default();
     let loader = Loader {
         file,
         names: &names,
+        traversals: &traversals,
         text,
         base: 0,
     };
@@ -211,20 +335,60 @@ pub fn parse_expression(text: &str, file: FileId) -> Result<Expr, ParseError> {
         }
     })?;
     let names = Names::default();
+    let traversals = Traversals::default();
     Ok(Loader {
         file,
         names: &names,
+        traversals: &traversals,
         text,
         base: 0,
     }
     .expr(&expr))
 }
 
+/// The traversals a loader made, so that equal ones are one allocation: in a large
+/// module most references (`local.common_tags`, `var.region`, `aws_iam_role.x.arn`) are
+/// written many times, and an expression's own place is its [`Expr`]'s origin, not the
+/// traversal's. Those with an index expression (which has an origin) are not shared.
+#[derive(Default)]
+struct Traversals(std::cell::RefCell<HashMap<u64, Arc<ir::Traversal>>>);
+
+impl Traversals {
+    fn shared(&self, traversal: ir::Traversal) -> Arc<ir::Traversal> {
+        use std::hash::{BuildHasher, Hash, Hasher};
+        let mut key = TRAVERSAL_HASH.build_hasher();
+        traversal.root.as_str().hash(&mut key);
+        for op in &traversal.operators {
+            match op {
+                ir::TraversalOperator::Attribute(a) => (0u8, a.as_str()).hash(&mut key),
+                ir::TraversalOperator::LegacyIndex(i) => (1u8, i).hash(&mut key),
+                ir::TraversalOperator::AttributeSplat => 2u8.hash(&mut key),
+                ir::TraversalOperator::FullSplat => 3u8.hash(&mut key),
+                ir::TraversalOperator::Index(_) => return Arc::new(traversal),
+            }
+        }
+        let mut map = self.0.borrow_mut();
+        match map.entry(key.finish()) {
+            // A different traversal with the same hash is simply not shared.
+            Entry::Occupied(e) if **e.get() == traversal => e.get().clone(),
+            Entry::Occupied(_) => Arc::new(traversal),
+            Entry::Vacant(e) => e.insert(Arc::new(traversal)).clone(),
+        }
+    }
+}
+
+/// A fixed hasher: which traversals are shared does not change a loaded module, but one
+/// seed keeps every run's allocations the same.
+const TRAVERSAL_HASH: foldhash::fast::FixedState = foldhash::fast::FixedState::with_seed(0);
+
 struct Loader<'a> {
     file: FileId,
     /// The identifiers made so far, each text once (a module's words are mostly the same
     /// few attribute names and types).
     names: &'a Names,
+    /// The traversals made so far, each once: a module refers to the same few
+    /// variables, locals and resources again and again.
+    traversals: &'a Traversals,
     /// The text parsed (the whole file or a piece of it): spans index into it.
     text: &'a str,
     /// Where `text` starts in the file.
@@ -332,10 +496,10 @@ impl Loader<'_> {
                 }))
             }
             Expression::Parenthesis(p) => ExprKind::Parenthesis(Box::new(self.expr(p.inner()))),
-            Expression::Variable(v) => ExprKind::Traversal(Box::new(ir::Traversal::new(
-                self.names.name(v.as_str()),
-                &[],
-            ))),
+            Expression::Variable(v) => ExprKind::Traversal(
+                self.traversals
+                    .shared(ir::Traversal::new(self.names.name(v.as_str()), &[])),
+            ),
             Expression::Conditional(c) => ExprKind::Conditional(Box::new(ir::Conditional {
                 condition: self.expr(&c.cond_expr),
                 true_expr: self.expr(&c.true_expr),
@@ -427,7 +591,7 @@ impl Loader<'_> {
                 hx::TraversalOperator::FullSplat(_) => ir::TraversalOperator::FullSplat,
             })
             .collect();
-        Some(ExprKind::Traversal(Box::new(ir::Traversal {
+        Some(ExprKind::Traversal(self.traversals.shared(ir::Traversal {
             root,
             operators,
             declared_in: ir::DeclaredIn::NONE,
@@ -589,6 +753,55 @@ resource "aws_lambda_permission" "api" {
                 assert!(pieced == whole, "{} in pieces of {size}", path.display());
             }
         }
+    }
+
+    /// A file streamed in small pieces and smaller reads (characters cut between reads)
+    /// gives the IR of the whole text, suppression comments included; each piece is seen
+    /// once, in order, at its place in the file.
+    #[test]
+    fn streamed_files_give_the_whole_files_structures() {
+        let texts = [
+            "# tfstack:ignore[S3001] reason\nresource \"a\" \"b\" {\n  x = \"é${var.y}ü\"\n}\n\nresource \"c\" \"d\" {\n  p = <<EOT\n}\nEOT\n}\n\n// tfstack:ignore[IAM001]\ndata \"e\" \"f\" {\n  z = [1, 2]\n}\n",
+            "variable \"v\" {}\n",
+            "",
+        ];
+        for text in texts {
+            let whole = parse_body(text, FileId(0)).expect("parses");
+            for (piece, chunk) in [(1, 1), (8, 3), (16, 7), (4096, 1), (PIECE, STREAM_CHUNK)] {
+                let mut seen = String::new();
+                let streamed = parse_streamed_in(
+                    &mut text.as_bytes(),
+                    FileId(0),
+                    1 << 20,
+                    (piece, chunk),
+                    &mut |t, base, _| {
+                        assert_eq!(base, seen.len());
+                        seen.push_str(t);
+                        true
+                    },
+                );
+                assert_eq!(streamed.as_ref(), Some(&whole), "{piece}/{chunk}: {text}");
+                assert_eq!(seen, text);
+            }
+        }
+        // What the whole text must decide: not UTF-8, too long, not HCL, a refused piece.
+        let stream = |bytes: &[u8], limit| {
+            parse_streamed_in(&mut &bytes[..], FileId(0), limit, (8, 3), &mut |_, _, _| {
+                true
+            })
+        };
+        assert!(stream(b"a = \"\xff\"\n", 100).is_none());
+        assert!(stream(b"a = \"\xc3", 100).is_none());
+        assert!(stream(b"a = 1\n", 3).is_none());
+        assert!(stream(b"resource \"a\" {\n", 100).is_none());
+        let refused = parse_streamed_in(
+            &mut &b"a = 1\n"[..],
+            FileId(0),
+            100,
+            (8, 3),
+            &mut |_, _, _| false,
+        );
+        assert!(refused.is_none());
     }
 
     #[test]

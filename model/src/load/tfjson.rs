@@ -196,9 +196,15 @@ fn relocate(e: &mut Expr, origin: Origin) {
             }
         }
         ExprKind::Traversal(t) => {
-            for op in &mut t.operators {
-                if let TraversalOperator::Index(x) = op {
-                    relocate(x, origin);
+            // Only an index holds expressions (and such a traversal is not shared).
+            if t.operators
+                .iter()
+                .any(|o| matches!(o, TraversalOperator::Index(_)))
+            {
+                for op in &mut std::sync::Arc::make_mut(t).operators {
+                    if let TraversalOperator::Index(x) = op {
+                        relocate(x, origin);
+                    }
                 }
             }
         }
