@@ -53,7 +53,7 @@ pub fn lint_module(
     extra_suppressions: &[InlineSuppression],
 ) -> (LintReport, SourceFiles) {
     let cx = Context::new(module);
-    let mut lint = lint_context(&cx, rules, config, extra_suppressions);
+    let mut lint = lint_context(&cx, rules, config, extra_suppressions, true);
     let findings = suppression_findings(
         &lint.suppressions,
         &lint.states,
@@ -65,14 +65,15 @@ pub fn lint_module(
     (lint.report, lint.files)
 }
 
-/// Runs `rules` over one module's context: findings located, suppressed or not, with the
-/// instance's calls; what the module noted. The findings suppressions themselves give are
+/// Runs `rules` over one module's context: findings located (with the lines around them
+/// when `snippets`), suppressed or not, with the instance's calls; what the module noted. The findings suppressions themselves give are
 /// left to [`suppression_findings`] (for a module with several instances, once for all).
 pub fn lint_context(
     cx: &Context,
     rules: &[(&'static dyn Rule, Severity)],
     config: &LintConfig,
     extra_suppressions: &[InlineSuppression],
+    snippets: bool,
 ) -> ModuleLint {
     let module = cx.module;
     let mut raw: Vec<(Finding, Severity)> = Vec::new();
@@ -105,7 +106,7 @@ pub fn lint_context(
             (true, Some(address)) => cx.block(address).map(|b| b.origin).unwrap_or(f.origin),
             _ => f.origin,
         };
-        let location = locate(&files, origin, &module.dir, &mut rust_sources);
+        let location = locate(&files, origin, &module.dir, &mut rust_sources, snippets);
         let block_line = f
             .resource
             .as_deref()
@@ -149,7 +150,7 @@ pub fn lint_context(
         }
     }
     for note in cx.notes() {
-        let location = locate(&files, note.origin, &module.dir, &mut rust_sources);
+        let location = locate(&files, note.origin, &module.dir, &mut rust_sources, false);
         report.notices.push(Notice {
             message: note.message,
             help: note.help,
@@ -330,7 +331,7 @@ fn judge_suppression(
                 help: f.help,
                 resource: f.resource,
                 attribute: f.attribute,
-                location: locate(files, f.origin, dir, rust_sources),
+                location: locate(files, f.origin, dir, rust_sources, true),
                 suppressed_reason: None,
                 calls: Vec::new(),
             });
@@ -415,6 +416,7 @@ pub fn locate(
     origin: Origin,
     fallback_dir: &std::path::Path,
     rust_sources: &mut RustSources,
+    snippet: bool,
 ) -> Location {
     match origin.kind() {
         OriginKind::File { file, span } if (file.0 as usize) < files.len() => {
@@ -427,18 +429,22 @@ pub fn locate(
                 column,
                 end_line,
                 end_column,
-                source: f.snippet(span, SNIPPET_CONTEXT),
+                // Read back from the file for a released text: only when it is shown.
+                source: snippet.then(|| f.snippet(span, SNIPPET_CONTEXT)).flatten(),
             }
         }
         OriginKind::Rust(loc) => {
-            let source = rust_sources.get(loc.file).and_then(|f| {
-                let start = f.line_start(loc.line)? as usize;
-                let line_text = f.line_text(loc.line);
-                let col = (loc.column as usize).saturating_sub(1).min(line_text.len());
-                let span = Span::new(start + col, start + line_text.len());
-                let end_column = line_text.chars().count() as u32 + 1;
-                Some((f.snippet(span, SNIPPET_CONTEXT)?, end_column))
-            });
+            let source = rust_sources
+                .get(loc.file)
+                .filter(|_| snippet)
+                .and_then(|f| {
+                    let start = f.line_start(loc.line)? as usize;
+                    let line_text = f.line_text(loc.line);
+                    let col = (loc.column as usize).saturating_sub(1).min(line_text.len());
+                    let span = Span::new(start + col, start + line_text.len());
+                    let end_column = line_text.chars().count() as u32 + 1;
+                    Some((f.snippet(span, SNIPPET_CONTEXT)?, end_column))
+                });
             let (source, end_column) = match source {
                 Some((snippet, end_column)) => (Some(snippet), end_column),
                 None => (None, loc.column),
@@ -491,9 +497,9 @@ mod tests {
                 column,
             })
         };
-        let first = locate(&files, at(1, 1), dir, &mut sources);
-        let second = locate(&files, at(2, 4), dir, &mut sources);
-        let past_the_end = locate(&files, at(1_000_000, 1), dir, &mut sources);
+        let first = locate(&files, at(1, 1), dir, &mut sources, true);
+        let second = locate(&files, at(2, 4), dir, &mut sources, true);
+        let past_the_end = locate(&files, at(1_000_000, 1), dir, &mut sources, true);
         assert_eq!(sources.files.len(), 1);
         assert!(first.source.is_some());
         let b = second.source.as_ref().expect("read");
@@ -520,7 +526,7 @@ mod tests {
             column: 9,
         });
         for _ in 0..2 {
-            let l = locate(&files, missing, dir, &mut sources);
+            let l = locate(&files, missing, dir, &mut sources, true);
             assert!(l.source.is_none());
             assert_eq!((l.line, l.column, l.end_column), (3, 9, 9));
         }

@@ -392,7 +392,13 @@ fn lint_instance(
     chain.push(canonical.clone());
     let (lint, expansion) = {
         let cx = Context::new(&module);
-        let lint = lint_context(&cx, tree.shared.rules, tree.shared.config, &[]);
+        let lint = lint_context(
+            &cx,
+            tree.shared.rules,
+            tree.shared.config,
+            &[],
+            tree.shared.run.snippets,
+        );
         (lint, tree.calls.expand(&cx, &chain))
     };
     let mut instance = finish_instance(tree, &module, lint, canonical, files);
