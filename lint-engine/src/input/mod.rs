@@ -760,6 +760,15 @@ pub fn load_dir(files: &[PathBuf], reader: &Reader) -> LoadedDir {
             (path, id, kind.parse(file, id))
         })
         .collect();
+    // The blocks stay for the whole lint of the module: their list is made at its size.
+    let blocks: usize = parsed
+        .iter()
+        .map(|(_, _, content)| match content {
+            Ok(ModuleFileContent::Blocks(body)) => body.items.len(),
+            _ => 0,
+        })
+        .sum();
+    config.blocks.reserve_exact(blocks);
     for (path, id, content) in parsed {
         match content {
             Ok(ModuleFileContent::Blocks(body)) => {
