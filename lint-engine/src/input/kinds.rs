@@ -110,11 +110,8 @@ fn stream_hcl(
         tfstack_model::load::hcl::parse_streamed(
             &mut source,
             id,
-            limit.saturating_sub(skip),
+            (limit.saturating_sub(skip), MAX_HCL_LINE),
             &mut |text, base, body| {
-                if text.split('\n').any(|line| line.len() > MAX_HCL_LINE) {
-                    return false;
-                }
                 heredocs.clear();
                 heredoc_spans(body, &mut heredocs);
                 kept.piece(text, base, crate::suppress::mentions_suppression, &heredocs)

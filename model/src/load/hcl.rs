@@ -95,23 +95,30 @@ const STREAM_CHUNK: usize = 1024 * 1024;
 /// text: for a large file, whose text would otherwise be held whole while it is parsed.
 /// Each piece is parsed as [`parse_in_pieces`] parses it and handed to `on_piece` (its text,
 /// where it starts in the file, its structures) before it is dropped; `on_piece` may refuse
-/// it. `None` when the text cannot be read, is not UTF-8, is longer than `limit` bytes, does
-/// not parse or a piece is refused: the caller reads the file whole, for the error the whole
-/// text gives.
+/// it. `None` when the text cannot be read, is not UTF-8, is longer than `limit` bytes, has
+/// a line longer than `max_line` bytes (found as it is read, before anything is parsed),
+/// does not parse or a piece is refused: the caller reads the file whole, for the error the
+/// whole text gives.
 pub fn parse_streamed(
     source: &mut dyn std::io::Read,
     file: FileId,
-    limit: u64,
+    (limit, max_line): (u64, usize),
     on_piece: &mut dyn FnMut(&str, usize, &ir::Body) -> bool,
 ) -> Option<ir::Body> {
-    parse_streamed_in(source, file, limit, (PIECE, STREAM_CHUNK), on_piece)
+    parse_streamed_in(
+        source,
+        file,
+        (limit, max_line),
+        (PIECE, STREAM_CHUNK),
+        on_piece,
+    )
 }
 
 /// [`parse_streamed`] with pieces of `sizes.0` bytes, read `sizes.1` bytes at a time.
 fn parse_streamed_in(
     source: &mut dyn std::io::Read,
     file: FileId,
-    limit: u64,
+    (limit, max_line): (u64, usize),
     (piece_size, chunk_size): (usize, usize),
     on_piece: &mut dyn FnMut(&str, usize, &ir::Body) -> bool,
 ) -> Option<ir::Body> {
@@ -126,6 +133,8 @@ fn parse_streamed_in(
     let mut base = 0usize;
     let mut read_total = 0u64;
     let mut at_end = false;
+    // The length of the line being read.
+    let mut line = 0usize;
     let mut length = piece_size;
     let mut chunk = vec![0u8; chunk_size.max(1)];
     loop {
@@ -167,7 +176,18 @@ fn parse_streamed_in(
                 Err(e) if e.error_len().is_none() => e.valid_up_to(),
                 Err(_) => return None,
             };
-            window.push_str(std::str::from_utf8(pending.get(..valid)?).ok()?);
+            let added = std::str::from_utf8(pending.get(..valid)?).ok()?;
+            for (i, segment) in added.split('\n').enumerate() {
+                line = if i == 0 {
+                    line + segment.len()
+                } else {
+                    segment.len()
+                };
+                if line > max_line {
+                    return None;
+                }
+            }
+            window.push_str(added);
             pending.drain(..valid);
         };
         if end == start {
@@ -772,7 +792,7 @@ resource "aws_lambda_permission" "api" {
                 let streamed = parse_streamed_in(
                     &mut text.as_bytes(),
                     FileId(0),
-                    1 << 20,
+                    (1 << 20, 1 << 20),
                     (piece, chunk),
                     &mut |t, base, _| {
                         assert_eq!(base, seen.len());
@@ -786,18 +806,25 @@ resource "aws_lambda_permission" "api" {
         }
         // What the whole text must decide: not UTF-8, too long, not HCL, a refused piece.
         let stream = |bytes: &[u8], limit| {
-            parse_streamed_in(&mut &bytes[..], FileId(0), limit, (8, 3), &mut |_, _, _| {
-                true
-            })
+            parse_streamed_in(
+                &mut &bytes[..],
+                FileId(0),
+                (limit, 12),
+                (8, 3),
+                &mut |_, _, _| true,
+            )
         };
         assert!(stream(b"a = \"\xff\"\n", 100).is_none());
         assert!(stream(b"a = \"\xc3", 100).is_none());
         assert!(stream(b"a = 1\n", 3).is_none());
         assert!(stream(b"resource \"a\" {\n", 100).is_none());
+        // A line longer than the most is refused as it is read: nothing of it is parsed.
+        assert!(stream(b"a = 1\nb = \"123456789\"\n", 100).is_none());
+        assert!(stream(b"a = 1\nbb = 1234567\n", 100).is_some());
         let refused = parse_streamed_in(
             &mut &b"a = 1\n"[..],
             FileId(0),
-            100,
+            (100, 100),
             (8, 3),
             &mut |_, _, _| false,
         );
