@@ -747,7 +747,7 @@ resource "aws_lambda_permission" "api" {
     }
 
     /// Every `.tf` file of the repository's fixtures and generated output, cut in pieces
-    /// of several sizes, gives the whole file's IR and origins.
+    /// of several sizes or read as it is parsed, gives the whole file's IR and origins.
     #[test]
     fn pieces_of_the_repositorys_files_give_the_whole_files() {
         fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
@@ -771,6 +771,26 @@ resource "aws_lambda_permission" "api" {
             for size in [1, 100, 2000] {
                 let pieced = format!("{:?}", parse_in_pieces(&text, FileId(0), size));
                 assert!(pieced == whole, "{} in pieces of {size}", path.display());
+            }
+            // Read as it is parsed, in reads that cut characters and pieces: the same
+            // structures and comments (origins included) as the whole text, or none when
+            // it does not parse.
+            let body = format!("{:?}", parse_body(&text, FileId(0)).ok());
+            for sizes in [(1, 7), (2000, 512)] {
+                let mut next = 0;
+                let streamed = parse_streamed_in(
+                    &mut text.as_bytes(),
+                    FileId(0),
+                    (1 << 30, 1 << 20),
+                    sizes,
+                    &mut |piece, base, _| {
+                        let in_order = base == next;
+                        next += piece.len();
+                        in_order
+                    },
+                );
+                let streamed = format!("{streamed:?}");
+                assert!(streamed == body, "{} streamed {sizes:?}", path.display());
             }
         }
     }
