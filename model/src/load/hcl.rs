@@ -43,7 +43,7 @@ impl std::error::Error for ParseError {}
 /// the whole text wherever the cuts fall.
 pub fn parse_body(text: &str, file: FileId) -> Result<ir::Body, ParseError> {
     let body = parse_in_pieces(text, file, PIECE)?;
-    Ok(with_suppression_comments(body, text))
+    Ok(with_suppression_comments(body, text, 0))
 }
 
 /// The size of the pieces a large file is parsed in.
@@ -56,8 +56,7 @@ const PIECE: usize = 32 * 1024;
 /// parse for its error.
 fn parse_in_pieces(text: &str, file: FileId, size: usize) -> Result<ir::Body, ParseError> {
     let mut out = ir::Body::default();
-    let names = Names::default();
-    let traversals = Traversals::default();
+    let interned = Interned::default();
     let mut start = 0;
     let mut length = size;
     while start < text.len() {
@@ -68,16 +67,9 @@ fn parse_in_pieces(text: &str, file: FileId, size: usize) -> Result<ir::Body, Pa
         let Some(piece) = text.get(start..end) else {
             return parse_whole(text, file);
         };
-        match hcl_edit::parser::parse_body(piece) {
+        match parse_piece(piece, start, file, &interned) {
             Ok(body) => {
-                let loader = Loader {
-                    file,
-                    names: &names,
-                    traversals: &traversals,
-                    text: piece,
-                    base: start,
-                };
-                out.items.extend(loader.body(&body).items);
+                out.items.extend(body.items);
                 start = end;
                 length = size;
             }
@@ -123,8 +115,7 @@ fn parse_streamed_in(
     on_piece: &mut dyn FnMut(&str, usize, &ir::Body) -> bool,
 ) -> Option<ir::Body> {
     let mut out = ir::Body::default();
-    let names = Names::default();
-    let traversals = Traversals::default();
+    let interned = Interned::default();
     // The text read, from `base` in the file, parsed up to `start`; bytes of a character
     // split by a read wait in `pending`.
     let mut window = String::new();
@@ -194,24 +185,9 @@ fn parse_streamed_in(
             break;
         }
         let piece = window.get(start..end)?;
-        match hcl_edit::parser::parse_body(piece) {
+        match parse_piece(piece, base + start, file, &interned) {
             Ok(body) => {
-                let loader = Loader {
-                    file,
-                    names: &names,
-                    traversals: &traversals,
-                    text: piece,
-                    base: base + start,
-                };
-                let mut body = loader.body(&body);
-                for item in &mut body.items {
-                    if let ir::Structure::Block(b) = item {
-                        if let Some((_, span)) = b.origin.file_span() {
-                            let at = (span.start as usize).checked_sub(base + start)?;
-                            b.comments = suppression_comments(piece, at).into();
-                        }
-                    }
-                }
+                let body = with_suppression_comments(body, piece, base + start);
                 if !on_piece(piece, base + start, &body) {
                     return None;
                 }
@@ -262,35 +238,36 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// [`parse_body`] of the whole text at once.
 fn parse_whole(text: &str, file: FileId) -> Result<ir::Body, ParseError> {
-    let body = hcl_edit::parser::parse_body(text).map_err(|e| {
-        let loc = e.location();
-        ParseError {
-            file,
-            offset: loc.offset(),
-            line: loc.line(),
-            column: loc.column(),
-            message: parse_message(&e),
-        }
-    })?;
-    let names = Names::default();
-    let traversals = Traversals::default();
+    parse_piece(text, 0, file, &Interned::default()).map_err(|e| ParseError::of(&e, file))
+}
+
+/// `piece` of a file (at `base` in it) parsed into IR, its names and traversals made once
+/// in `interned` with those of the file's other pieces.
+fn parse_piece(
+    piece: &str,
+    base: usize,
+    file: FileId,
+    interned: &Interned,
+) -> Result<ir::Body, hcl_edit::parser::Error> {
+    let body = hcl_edit::parser::parse_body(piece)?;
     let loader = Loader {
         file,
-        names: &names,
-        traversals: &traversals,
-        text,
-        base: 0,
+        interned,
+        text: piece,
+        base,
     };
     Ok(loader.body(&body))
 }
 
-/// Each top-level block of `body` (parsed from `text`) with the suppression comments
-/// written above it.
-fn with_suppression_comments(mut body: ir::Body, text: &str) -> ir::Body {
+/// Each top-level block of `body` (parsed from `text`, which is at `base` in its file)
+/// with the suppression comments written above it.
+fn with_suppression_comments(mut body: ir::Body, text: &str, base: usize) -> ir::Body {
     for item in &mut body.items {
         if let ir::Structure::Block(b) = item {
             if let Some((_, span)) = b.origin.file_span() {
-                b.comments = suppression_comments(text, span.start as usize).into();
+                if let Some(start) = (span.start as usize).checked_sub(base) {
+                    b.comments = suppression_comments(text, start).into();
+                }
             }
         }
     }
@@ -323,6 +300,20 @@ fn suppression_comments(text: &str, start: usize) -> Vec<String> {
     out
 }
 
+impl ParseError {
+    /// hcl-edit's error in `file`.
+    fn of(e: &hcl_edit::parser::Error, file: FileId) -> Self {
+        let loc = e.location();
+        ParseError {
+            file,
+            offset: loc.offset(),
+            line: loc.line(),
+            column: loc.column(),
+            message: parse_message(e),
+        }
+    }
+}
+
 /// hcl-edit's message is the whole multi-line rendering; keep the first meaningful line.
 fn parse_message(e: &hcl_edit::parser::Error) -> String {
     let m = e.message().trim();
@@ -344,22 +335,10 @@ pub fn generated_expression(text: &str) -> Option<Expr> {
 }
 
 pub fn parse_expression(text: &str, file: FileId) -> Result<Expr, ParseError> {
-    let expr = hcl_edit::parser::parse_expr(text).map_err(|e| {
-        let loc = e.location();
-        ParseError {
-            file,
-            offset: loc.offset(),
-            line: loc.line(),
-            column: loc.column(),
-            message: parse_message(&e),
-        }
-    })?;
-    let names = Names::default();
-    let traversals = Traversals::default();
+    let expr = hcl_edit::parser::parse_expr(text).map_err(|e| ParseError::of(&e, file))?;
     Ok(Loader {
         file,
-        names: &names,
-        traversals: &traversals,
+        interned: &Interned::default(),
         text,
         base: 0,
     }
@@ -401,14 +380,20 @@ impl Traversals {
 /// seed keeps every run's allocations the same.
 const TRAVERSAL_HASH: foldhash::fast::FixedState = foldhash::fast::FixedState::with_seed(0);
 
+/// What a file's loaders made so far, each once.
+#[derive(Default)]
+struct Interned {
+    /// Identifiers, each text once (a module's words are mostly the same few attribute
+    /// names and types).
+    names: Names,
+    /// Traversals: a module refers to the same few variables, locals and resources again
+    /// and again.
+    traversals: Traversals,
+}
+
 struct Loader<'a> {
     file: FileId,
-    /// The identifiers made so far, each text once (a module's words are mostly the same
-    /// few attribute names and types).
-    names: &'a Names,
-    /// The traversals made so far, each once: a module refers to the same few
-    /// variables, locals and resources again and again.
-    traversals: &'a Traversals,
+    interned: &'a Interned,
     /// The text parsed (the whole file or a piece of it): spans index into it.
     text: &'a str,
     /// Where `text` starts in the file.
@@ -431,7 +416,7 @@ impl Loader<'_> {
             match s {
                 hs::Structure::Attribute(a) => {
                     out.items.push(ir::Structure::Attribute(ir::Attribute {
-                        name: self.names.name(a.key.as_str()),
+                        name: self.interned.names.name(a.key.as_str()),
                         value: self.expr(&a.value),
                         origin: self.origin(a.key.span()),
                     }))
@@ -457,11 +442,11 @@ impl Loader<'_> {
             _ => self.origin(b.span()),
         };
         ir::Block {
-            kind: self.names.name(b.ident.as_str()),
+            kind: self.interned.names.name(b.ident.as_str()),
             labels: b
                 .labels
                 .iter()
-                .map(|l| self.names.name(l.as_str()))
+                .map(|l| self.interned.names.name(l.as_str()))
                 .collect(),
             body: self.body(&b.body),
             origin,
@@ -475,14 +460,14 @@ impl Loader<'_> {
             Expression::Null(_) => ExprKind::Null,
             Expression::Bool(b) => ExprKind::Bool(*b.value()),
             Expression::Number(n) => ExprKind::Number(Box::new(number(n.value()))),
-            Expression::String(s) => ExprKind::String(self.names.name(s.value())),
+            Expression::String(s) => ExprKind::String(self.interned.names.name(s.value())),
             Expression::Array(a) => ExprKind::Tuple(a.iter().map(|i| self.expr(i)).collect()),
             Expression::Object(o) => ExprKind::Object(
                 o.iter()
                     .map(|(k, v)| {
                         let (key, key_origin) = match k {
                             hx::ObjectKey::Ident(i) => (
-                                ObjectKey::Identifier(self.names.name(i.as_str())),
+                                ObjectKey::Identifier(self.interned.names.name(i.as_str())),
                                 self.origin(i.span()),
                             ),
                             hx::ObjectKey::Expression(e) => (
@@ -516,10 +501,9 @@ impl Loader<'_> {
                 }))
             }
             Expression::Parenthesis(p) => ExprKind::Parenthesis(Box::new(self.expr(p.inner()))),
-            Expression::Variable(v) => ExprKind::Traversal(
-                self.traversals
-                    .shared(ir::Traversal::new(self.names.name(v.as_str()), &[])),
-            ),
+            Expression::Variable(v) => ExprKind::Traversal(self.interned.traversals.shared(
+                ir::Traversal::new(self.interned.names.name(v.as_str()), &[]),
+            )),
             Expression::Conditional(c) => ExprKind::Conditional(Box::new(ir::Conditional {
                 condition: self.expr(&c.cond_expr),
                 true_expr: self.expr(&c.true_expr),
@@ -533,7 +517,7 @@ impl Loader<'_> {
                 }
                 name.push_str(c.name.name.as_str());
                 ExprKind::FunctionCall(Box::new(ir::FunctionCall {
-                    name: self.names.name(&name),
+                    name: self.interned.names.name(&name),
                     args: c.args.iter().map(|a| self.expr(a)).collect(),
                     expand_final: c.args.expand_final(),
                 }))
@@ -591,7 +575,7 @@ impl Loader<'_> {
     /// or a parenthesised expression followed by `.x`) are kept opaque.
     fn traversal(&self, t: &hx::Traversal) -> Option<ExprKind> {
         let root = match &t.expr {
-            Expression::Variable(v) => self.names.name(v.as_str()),
+            Expression::Variable(v) => self.interned.names.name(v.as_str()),
             _ => return None,
         };
         let operators = t
@@ -599,7 +583,7 @@ impl Loader<'_> {
             .iter()
             .map(|op| match op.value() {
                 hx::TraversalOperator::GetAttr(a) => {
-                    ir::TraversalOperator::Attribute(self.names.name(a.as_str()))
+                    ir::TraversalOperator::Attribute(self.interned.names.name(a.as_str()))
                 }
                 hx::TraversalOperator::Index(e) => {
                     ir::TraversalOperator::Index(Box::new(self.expr(e)))
@@ -611,11 +595,13 @@ impl Loader<'_> {
                 hx::TraversalOperator::FullSplat(_) => ir::TraversalOperator::FullSplat,
             })
             .collect();
-        Some(ExprKind::Traversal(self.traversals.shared(ir::Traversal {
-            root,
-            operators,
-            declared_in: ir::DeclaredIn::NONE,
-        })))
+        Some(ExprKind::Traversal(self.interned.traversals.shared(
+            ir::Traversal {
+                root,
+                operators,
+                declared_in: ir::DeclaredIn::NONE,
+            },
+        )))
     }
 
     fn template_parts<'t>(
@@ -627,7 +613,7 @@ impl Loader<'_> {
         let mut literal = String::new();
         let flush = |literal: &mut String, parts: &mut ThinVec<TemplatePart>| {
             if !literal.is_empty() {
-                parts.push(TemplatePart::Literal(self.names.name(literal)));
+                parts.push(TemplatePart::Literal(self.interned.names.name(literal)));
                 literal.clear();
             }
         };
@@ -641,7 +627,7 @@ impl Loader<'_> {
                 ht::Element::Directive(d) => {
                     flush(&mut literal, &mut parts);
                     let text = d.span().and_then(|r| self.text.get(r)).unwrap_or("%{ }");
-                    parts.push(TemplatePart::Directive(self.names.name(text)))
+                    parts.push(TemplatePart::Directive(self.interned.names.name(text)))
                 }
             }
         }
@@ -873,7 +859,11 @@ resource "aws_lambda_permission" "api" {
         assert!(text[cut..].starts_with("resource \"c\""));
         for size in 1..text.len() {
             let pieced = parse_in_pieces(text, FileId(0), size).expect("parses");
-            assert_eq!(with_suppression_comments(pieced, text), body, "size {size}");
+            assert_eq!(
+                with_suppression_comments(pieced, text, 0),
+                body,
+                "size {size}"
+            );
         }
     }
 
