@@ -156,7 +156,7 @@ fn holding(mut file: std::fs::File, text: &str) -> Option<(std::fs::File, Stamp,
     let skip = stamp.0.checked_sub(text.len() as u64)?;
     let skip_bytes: &[u8] = match skip {
         0 => b"",
-        3 => b"\xEF\xBB\xBF",
+        3 => UTF8_BOM,
         _ => return None,
     };
     let mut head = [0u8; 3];
@@ -197,8 +197,6 @@ pub struct StreamedText {
     ascii: bool,
     kept: Vec<(u32, Box<str>)>,
     kept_spans: Vec<(Span, Box<str>)>,
-    /// Lines that ended before the next piece.
-    lines: u32,
 }
 
 impl Default for StreamedText {
@@ -209,7 +207,6 @@ impl Default for StreamedText {
             ascii: true,
             kept: Vec::new(),
             kept_spans: Vec::new(),
-            lines: 0,
         }
     }
 }
@@ -233,21 +230,16 @@ impl StreamedText {
             return false;
         }
         self.ascii &= text.is_ascii();
+        // The lines that ended before this piece.
+        let before = self.line_starts.len() as u32 - 1;
         for (i, line) in text.split_inclusive('\n').enumerate() {
             let line = line.strip_suffix('\n').unwrap_or(line);
             if keep(line) {
-                self.kept.push((
-                    self.lines + i as u32 + 1,
-                    line.trim_end_matches('\r').into(),
-                ));
+                self.kept
+                    .push((before + i as u32 + 1, line.trim_end_matches('\r').into()));
             }
         }
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                self.line_starts.push((base + i + 1) as u32);
-                self.lines += 1;
-            }
-        }
+        push_line_starts(text, base, &mut self.line_starts);
         for span in keep_spans {
             let range = span.range();
             if let Some(kept) = range
@@ -261,7 +253,45 @@ impl StreamedText {
         self.len = end as usize;
         true
     }
+
+    /// The line table, and what stays of the text while `file` (its stamp `stamp`, `skip`
+    /// bytes before the text) is held open to read the rest back.
+    fn into_released(self, file: std::fs::File, stamp: Stamp, skip: u64) -> (Vec<u32>, Released) {
+        let StreamedText {
+            mut line_starts,
+            ascii,
+            mut kept,
+            kept_spans,
+            ..
+        } = self;
+        line_starts.shrink_to_fit();
+        kept.shrink_to_fit();
+        let released = Released {
+            file: Mutex::new(file),
+            stamp,
+            skip,
+            ascii,
+            kept,
+            kept_spans: sorted_spans(kept_spans),
+        };
+        (line_starts, released)
+    }
 }
+
+/// Takes one of the descriptors for released texts, if fewer than the most are open (a
+/// [`Released`] gives it back when dropped).
+fn hold_open() -> bool {
+    use std::sync::atomic::Ordering;
+    OPEN_RELEASED
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+            (n < MAX_OPEN_RELEASED).then_some(n + 1)
+        })
+        .is_ok()
+}
+
+/// The UTF-8 byte order mark, which Terraform drops from the start of a file (and the
+/// reader with it: a file's text starts after it).
+pub const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 fn stamp_of(file: &std::fs::File) -> Option<Stamp> {
     let meta = file.metadata().ok()?;
@@ -312,39 +342,14 @@ impl SourceFile {
     /// file no longer has the length read, when too many files are held open already, or
     /// when the file already has its text: the caller reads it whole instead.
     pub fn stream(&self, file: std::fs::File, skip: u64, streamed: StreamedText) -> bool {
-        use std::sync::atomic::Ordering;
         let Some(stamp) = stamp_of(&file) else {
             return false;
         };
-        if stamp.0 != streamed.len as u64 + skip || self.len.get().is_some() {
+        if stamp.0 != streamed.len as u64 + skip || self.len.get().is_some() || !hold_open() {
             return false;
         }
-        if OPEN_RELEASED
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                (n < MAX_OPEN_RELEASED).then_some(n + 1)
-            })
-            .is_err()
-        {
-            return false;
-        }
-        let StreamedText {
-            len,
-            mut line_starts,
-            ascii,
-            mut kept,
-            kept_spans,
-            ..
-        } = streamed;
-        line_starts.shrink_to_fit();
-        kept.shrink_to_fit();
-        let released = Released {
-            file: Mutex::new(file),
-            stamp,
-            skip,
-            ascii,
-            kept,
-            kept_spans: sorted_spans(kept_spans),
-        };
+        let len = streamed.len;
+        let (line_starts, released) = streamed.into_released(file, stamp, skip);
         let _ = self.len.set(len);
         let _ = self.line_starts.set(line_starts);
         let _ = self.released.set(released);
@@ -433,42 +438,19 @@ impl SourceFile {
         let Some(text) = slot.as_ref() else {
             return;
         };
-        use std::sync::atomic::Ordering;
-        // A descriptor for this file, if fewer than the most are open.
-        if OPEN_RELEASED
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
-                (n < MAX_OPEN_RELEASED).then_some(n + 1)
-            })
-            .is_err()
-        {
+        if !hold_open() {
             return;
         }
-        let Some((file, stamp, skip)) = holding(file, text) else {
-            OPEN_RELEASED.fetch_sub(1, Ordering::Relaxed);
+        // What is kept is what a text read in pieces keeps: here, one piece.
+        let mut kept = StreamedText::default();
+        let Some((file, stamp, skip)) =
+            holding(file, text).filter(|_| kept.piece(text, 0, keep, keep_spans))
+        else {
+            OPEN_RELEASED.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
             return;
         };
-        self.line_starts.get_or_init(|| line_starts(text));
-        let mut kept: Vec<(u32, Box<str>)> = text
-            .split('\n')
-            .enumerate()
-            .filter(|(_, line)| keep(line))
-            .map(|(i, line)| (i as u32 + 1, line.trim_end_matches('\r').into()))
-            .collect();
-        kept.shrink_to_fit();
-        let kept_spans = sorted_spans(
-            keep_spans
-                .iter()
-                .filter_map(|span| Some((*span, text.get(span.range())?.into())))
-                .collect(),
-        );
-        let released = Released {
-            file: Mutex::new(file),
-            stamp,
-            skip,
-            ascii: text.is_ascii(),
-            kept,
-            kept_spans,
-        };
+        let (line_starts, released) = kept.into_released(file, stamp, skip);
+        let _ = self.line_starts.set(line_starts);
         if self.released.set(released).is_ok() {
             *slot = None;
         }
@@ -537,14 +519,19 @@ impl SourceFile {
 /// Where each line of `text` starts.
 fn line_starts(text: &str) -> Vec<u32> {
     let mut v = vec![0u32];
-    for (i, b) in text.bytes().enumerate() {
-        if b == b'\n' {
-            v.push((i + 1) as u32);
-        }
-    }
+    push_line_starts(text, 0, &mut v);
     // No spare capacity: a large file's table stays for the whole lint of its module.
     v.shrink_to_fit();
     v
+}
+
+/// The start of every line after the first of `text`, which is at `base` in its file.
+fn push_line_starts(text: &str, base: usize, out: &mut Vec<u32>) {
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'\n' {
+            out.push((base + i + 1) as u32);
+        }
+    }
 }
 
 impl SourceFile {
@@ -932,29 +919,40 @@ mod tests {
         out
     }
 
+    /// [`TEXT`] in a file, after a byte order mark or not, read as the loader reads it.
+    fn on_disk(bom: bool) -> (tempfile::TempDir, SourceFile) {
+        let mark: &[u8] = if bom { b"\xEF\xBB\xBF" } else { b"" };
+        loaded(&[mark, TEXT.as_bytes()].concat())
+    }
+
+    /// Where [`TEXT`]'s heredoc is.
+    fn heredoc() -> Span {
+        Span::new(TEXT.find("<<EOF").unwrap(), TEXT.find("\n}").unwrap())
+    }
+
+    /// `f`, whose text is not held, answers as the held text did (`before`): the kept
+    /// comment line, the heredoc, and every line, column and snippet read back from the
+    /// open file (characters counted on a line with a multi-byte one); still not held.
+    fn answers_as_held(f: &SourceFile, before: &[String], bom: bool) {
+        assert_eq!(
+            f.kept_lines(),
+            Some(&[(1, "# tfstack:ignore[X] kept".into())][..])
+        );
+        let heredoc = heredoc();
+        assert_eq!(f.text_at(heredoc).as_deref(), TEXT.get(heredoc.range()));
+        assert_eq!(everything(f), before, "bom {bom}");
+        assert!(f.held_text().is_none());
+        assert_eq!(&*f.text(), TEXT);
+    }
+
     #[test]
     fn a_released_text_answers_as_the_held_one() {
         for bom in [false, true] {
-            let bytes = [
-                if bom { &b"\xEF\xBB\xBF"[..] } else { b"" },
-                TEXT.as_bytes(),
-            ]
-            .concat();
-            let (_dir, f) = loaded(&bytes);
+            let (_dir, f) = on_disk(bom);
             let before = everything(&f);
-            let heredoc = Span::new(TEXT.find("<<EOF").unwrap(), TEXT.find("\n}").unwrap());
-            f.release_text(opened(&f), |l| l.contains("tfstack:ignore"), &[heredoc]);
+            f.release_text(opened(&f), |l| l.contains("tfstack:ignore"), &[heredoc()]);
             assert!(f.held_text().is_none(), "released");
-            assert_eq!(
-                f.kept_lines(),
-                Some(&[(1, "# tfstack:ignore[X] kept".into())][..])
-            );
-            assert_eq!(f.text_at(heredoc).as_deref(), TEXT.get(heredoc.range()));
-            // Every line, column and snippet read back from the open file, characters
-            // counted on a line with a multi-byte one; still released.
-            assert_eq!(everything(&f), before, "bom {bom}");
-            assert!(f.held_text().is_none());
-            assert_eq!(&*f.text(), TEXT);
+            answers_as_held(&f, &before, bom);
         }
     }
 
@@ -963,14 +961,9 @@ mod tests {
     #[test]
     fn a_streamed_text_answers_as_the_held_one() {
         for bom in [false, true] {
-            let bytes = [
-                if bom { &b"\xEF\xBB\xBF"[..] } else { b"" },
-                TEXT.as_bytes(),
-            ]
-            .concat();
-            let (_dir, held) = loaded(&bytes);
+            let (_dir, held) = on_disk(bom);
             let before = everything(&held);
-            let heredoc = Span::new(TEXT.find("<<EOF").unwrap(), TEXT.find("\n}").unwrap());
+            let heredoc = heredoc();
             let mut streamed = StreamedText::default();
             let mut base = 0;
             for piece in TEXT.split_inclusive('\n') {
@@ -990,14 +983,7 @@ mod tests {
             let f = SourceFile::pending(held.path.clone());
             assert_eq!(f.len(), 0);
             assert!(f.stream(opened(&f), if bom { 3 } else { 0 }, whole));
-            assert!(f.held_text().is_none());
-            assert_eq!(
-                f.kept_lines(),
-                Some(&[(1, "# tfstack:ignore[X] kept".into())][..])
-            );
-            assert_eq!(f.text_at(heredoc).as_deref(), TEXT.get(heredoc.range()));
-            assert_eq!(everything(&f), before, "bom {bom}");
-            assert_eq!(&*f.text(), TEXT);
+            answers_as_held(&f, &before, bom);
             // Line by line, the same lines kept and the same table.
             let g = SourceFile::pending(held.path.clone());
             assert!(g.stream(opened(&g), if bom { 3 } else { 0 }, streamed));
