@@ -728,10 +728,13 @@ impl<'a> TargetType<'a> {
                 kind: parts.next()?,
             });
         }
-        match first {
-            "var" | "local" | "path" | "each" | "count" | "self" | "terraform" | "module" => None,
-            kind => Some(TargetType { data: false, kind }),
+        if tfstack_model::ir::NOT_RESOURCES.contains(&first) {
+            return None;
         }
+        Some(TargetType {
+            data: false,
+            kind: first,
+        })
     }
 
     fn key(&self) -> String {

@@ -533,7 +533,7 @@ impl Traversal {
     pub fn resource_address(&self) -> Option<String> {
         let mut names = self.attribute_names();
         match self.root.as_str() {
-            "var" | "local" | "path" | "each" | "count" | "self" | "terraform" | "module" => None,
+            root if NOT_RESOURCES.contains(&root) => None,
             "data" => {
                 let t = names.next()?;
                 let n = names.next()?;
@@ -551,6 +551,19 @@ impl Traversal {
         self.attribute_names().nth(skip)
     }
 }
+
+/// The roots of traversals that refer to no resource or data source (`var.x`,
+/// `module.a.out`).
+pub const NOT_RESOURCES: &[&str] = &[
+    "var",
+    "local",
+    "path",
+    "each",
+    "count",
+    "self",
+    "terraform",
+    "module",
+];
 
 impl fmt::Display for Traversal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

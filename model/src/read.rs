@@ -242,8 +242,17 @@ fn read_opened(file: File, limit: u64) -> Result<Vec<u8>, ReadError> {
 
 /// [`read_bytes`] as UTF-8 text. A UTF-8 byte order mark is dropped, as Terraform drops it.
 pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
-    let mut bytes = read_bytes(path, limit)?;
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
+    text_of(read_bytes(path, limit)?)
+}
+
+/// [`read_text`] of a file already open.
+fn read_opened_text(file: File, limit: u64) -> Result<String, ReadError> {
+    text_of(read_opened(file, limit)?)
+}
+
+/// `bytes` as text, without a leading byte order mark.
+fn text_of(mut bytes: Vec<u8>) -> Result<String, ReadError> {
+    if bytes.starts_with(crate::origin::UTF8_BOM) {
         bytes.drain(..3);
     }
     String::from_utf8(bytes).map_err(|e| {
@@ -364,6 +373,11 @@ impl Reader {
             return Err(ReadError::NotRegular(kind_of(meta.file_type())));
         }
         Ok(file)
+    }
+
+    /// The text of a file [`Reader::open_regular`] opened, within the limit.
+    pub fn read_opened_text(&self, file: File) -> Result<String, ReadError> {
+        read_opened_text(file, self.limit)
     }
 
     /// The bytes of `path`, inside the root and the limit.

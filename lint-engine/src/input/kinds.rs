@@ -99,18 +99,20 @@ fn stream_hcl(
     // A UTF-8 byte order mark is skipped, as Terraform skips it.
     let mut head = [0u8; 3];
     let skip = match handle.read_exact(&mut head) {
-        Ok(()) if head == *b"\xEF\xBB\xBF" => 3,
+        Ok(()) if head == tfstack_model::UTF8_BOM => 3,
         _ => 0,
     };
     handle.seek(SeekFrom::Start(skip)).ok()?;
+    // The limit counts the file's bytes, the byte order mark included.
+    let limit = limit.saturating_sub(skip);
     let mut kept = tfstack_model::StreamedText::default();
     let mut heredocs = Vec::new();
     let body = {
-        let mut source = (&handle).take(limit.saturating_sub(skip).saturating_add(1));
+        let mut source = (&handle).take(limit.saturating_add(1));
         tfstack_model::load::hcl::parse_streamed(
             &mut source,
             id,
-            (limit.saturating_sub(skip), MAX_HCL_LINE),
+            (limit, MAX_HCL_LINE),
             &mut |text, base, body| {
                 heredocs.clear();
                 heredoc_spans(body, &mut heredocs);

@@ -578,8 +578,12 @@ fn parent_dir(p: &Path) -> PathBuf {
 
 /// Whether a file belongs to a module directory (one of [`kinds::MODULE_FILE_KINDS`]).
 fn is_module_file(p: &Path) -> bool {
-    p.file_name()
-        .is_some_and(|n| module_file_kind(&n.to_string_lossy()).is_some())
+    kind_of_file(p).is_some()
+}
+
+/// The kind of module file at `p`, by its name.
+fn kind_of_file(p: &Path) -> Option<&'static dyn kinds::ModuleFileKind> {
+    module_file_kind(&p.file_name()?.to_string_lossy())
 }
 
 /// The `source` of each module call in a file that looks local (`./x`, `../x`): a cheap
@@ -648,19 +652,10 @@ pub fn called_directories(
         .collect()
 }
 
-/// Whether `text` may hold a top-level `module` block: the word `module` first on its line
-/// (after whitespace or the end of a `/* */` comment) and followed by whitespace, `"` or
-/// `{`. Almost every file mentions `path.module` (or "module" in a comment or a
-/// description); those are not parsed a second time.
-#[cfg(test)]
-fn may_declare_module(text: &str) -> bool {
-    text.as_bytes()
-        .split_inclusive(|b| *b == b'\n')
-        .any(line_may_declare_module)
-}
-
-/// [`line_may_declare_module`] for each line read from `source`; `None` when it cannot be
-/// read.
+/// Whether the text read from `source` may hold a top-level `module` block: a line that
+/// [`line_may_declare_module`]. Almost every file mentions `path.module` (or "module" in a
+/// comment or a description); those are not parsed a second time. `None` when it cannot
+/// be read.
 fn may_declare_module_in(mut source: impl std::io::BufRead) -> Option<bool> {
     let mut line = Vec::new();
     loop {
@@ -675,8 +670,9 @@ fn may_declare_module_in(mut source: impl std::io::BufRead) -> Option<bool> {
     }
 }
 
-/// Whether a line (with its newline, if any) may start a `module` block: the word at the
-/// start of the line (or after a closed comment), followed by a blank, a quote or `{`.
+/// Whether a line (with its newline, if any) may start a `module` block: the word
+/// `module` first on it (after whitespace or the end of a `/* */` comment) and followed by
+/// whitespace, `"` or `{`.
 fn line_may_declare_module(line: &[u8]) -> bool {
     const WORD: &[u8] = b"module";
     line.windows(WORD.len())
@@ -711,16 +707,9 @@ pub fn load_dir(files: &[PathBuf], reader: &Reader) -> LoadedDir {
     let mut config = Config::default();
     let mut errors = Vec::new();
     let mut variable_files: Vec<(PathBuf, FileId)> = Vec::new();
-    let kind_of = |path: &Path| {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().to_string())
-            .unwrap_or_default();
-        module_file_kind(&name)
-    };
     let texts: Vec<Result<Text, InputError>> = files
         .par_iter()
-        .map(|p| read_or_open(p, kind_of(p), reader))
+        .map(|p| read_or_open(p, kind_of_file(p), reader))
         .collect();
     let mut read: Vec<(&PathBuf, FileId, Option<std::fs::File>)> = Vec::with_capacity(files.len());
     for (path, text) in files.iter().zip(texts) {
@@ -739,7 +728,7 @@ pub fn load_dir(files: &[PathBuf], reader: &Reader) -> LoadedDir {
     let parsed: Vec<(&PathBuf, FileId, Result<ModuleFileContent, InputError>)> = read
         .into_par_iter()
         .map(|(path, id, handle)| {
-            let Some(kind) = kind_of(path) else {
+            let Some(kind) = kind_of_file(path) else {
                 return (
                     path,
                     id,
@@ -822,14 +811,18 @@ fn read_or_open(
 ) -> Result<Text, InputError> {
     // Past the most files held open, a large file is read whole (and its text kept).
     if kind.is_some_and(|k| k.streams()) && SourceFile::may_hold_open() {
-        if let Ok(handle) = reader.open_regular(path) {
-            if handle
-                .metadata()
-                .is_ok_and(|m| m.len() > RELEASE_TEXT_ABOVE as u64)
-            {
-                return Ok(Text::Opened(handle));
-            }
+        let handle = reader.open_regular(path).map_err(|e| e.at(path))?;
+        if handle
+            .metadata()
+            .is_ok_and(|m| m.len() > RELEASE_TEXT_ABOVE as u64)
+        {
+            return Ok(Text::Opened(handle));
         }
+        // Read from the handle just opened: each file is opened once.
+        return reader
+            .read_opened_text(handle)
+            .map(Text::Whole)
+            .map_err(|e| e.at(path));
     }
     reader
         .read_text(path)
@@ -976,7 +969,11 @@ fn load_tfvars(
 
 #[cfg(test)]
 mod perf_tests {
-    use super::{may_declare_module, may_declare_module_in};
+    use super::may_declare_module_in;
+
+    fn may_declare_module(text: &str) -> bool {
+        may_declare_module_in(text.as_bytes()) == Some(true)
+    }
 
     #[test]
     fn module_prefilter_keeps_every_block_and_skips_path_module() {
