@@ -8,8 +8,7 @@
 #                  module of 20 and 80 files, one large module of 2 MB instead of 20 MB
 #   --runs N       timed runs per measurement (median reported; default 5)
 #   --profile NAME the cargo profile benchmarked (default `release`, what `cargo run
-#                  --release` and `cargo install` build; `dist` is the fat-LTO profile
-#                  for published binaries)
+#                  --release` and `cargo install` build: fat LTO, one codegen unit)
 #   --no-checkov   skip checkov (no virtualenv, no PyPI)
 #   --checkov-all  also run checkov on the 2,000-file corpus (takes a long time)
 #

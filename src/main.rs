@@ -1,10 +1,11 @@
 //! The built-in tfstack binary: the [`tfstack::App`] with the seed stacks registered.
 
-/// mimalloc: with glibc's malloc a third of a lint run's CPU time goes to allocation
-/// (parsing and evaluating allocate many small nodes, freed in bulk). Built without
-/// transparent huge pages (the `no_thp` feature, root `Cargo.toml`).
+/// jemalloc: with glibc's malloc a third of a lint run's CPU time goes to allocation
+/// (parsing and evaluating allocate many small nodes, freed in bulk). Built with one arena
+/// (`.cargo/config.toml`; root `Cargo.toml` says why).
+#[cfg(not(target_env = "msvc"))]
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() {
     // The committed `out/` carries no state backend: Terraform cannot plan a root module

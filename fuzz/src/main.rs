@@ -4,8 +4,11 @@
 //! panic, no hang; 1: panics (inputs saved under `--out`); 3: a hang or the process past
 //! `--max-rss-mib` (default 4096; inputs saved); 2: bad usage.
 
+/// The allocator of the `tfstack` binary (`src/main.rs`): the RSS watchdog measures what
+/// a lint run holds.
+#[cfg(not(target_env = "msvc"))]
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 use std::path::PathBuf;
 use std::time::Duration;

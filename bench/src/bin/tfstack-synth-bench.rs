@@ -7,8 +7,9 @@ use tfstack_bench::{number_arg, parse_args, stack};
 
 /// The allocator of the `tfstack` binary (`src/main.rs`), so that this driver measures
 /// what `tfstack synth` does.
+#[cfg(not(target_env = "msvc"))]
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() {
     std::process::exit(match run() {
