@@ -122,8 +122,8 @@ pub fn lint_context(
             rule: f.rule,
             severity,
             message: clipped(f.message),
-            label: clipped(f.label),
-            help: clipped(f.help),
+            label: clipped_text(f.label),
+            help: clipped_text(f.help),
             // Suppressions match the address inside the module; the report shows the
             // instance's.
             resource: f.resource,
@@ -172,6 +172,15 @@ pub const MAX_FINDING_TEXT: usize = 1024;
 
 /// `text` cut to [`MAX_FINDING_TEXT`] bytes (on a character boundary, with `…`): a rule
 /// that quotes a value it was handed (an action, a name) never prints megabytes of it.
+/// [`clipped`] of a label or help text, copied only when it is cut.
+fn clipped_text(text: std::borrow::Cow<'static, str>) -> std::borrow::Cow<'static, str> {
+    if text.len() > MAX_FINDING_TEXT {
+        std::borrow::Cow::Owned(clipped(text.into_owned()))
+    } else {
+        text
+    }
+}
+
 fn clipped(mut text: String) -> String {
     if text.len() > MAX_FINDING_TEXT {
         let mut end = MAX_FINDING_TEXT;

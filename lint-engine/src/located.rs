@@ -3,6 +3,7 @@
 
 pub use crate::context::CallSite;
 use crate::{RuleMeta, Severity};
+use std::borrow::Cow;
 pub use tfstack_model::error::{display_path, SNIPPET_CONTEXT};
 use tfstack_model::Snippet;
 
@@ -25,8 +26,9 @@ pub struct Located {
     pub rule: &'static RuleMeta,
     pub severity: Severity,
     pub message: String,
-    pub label: String,
-    pub help: String,
+    /// The rule's label and help, as it gave them (most are fixed texts, not copied).
+    pub label: Cow<'static, str>,
+    pub help: Cow<'static, str>,
     pub resource: Option<String>,
     pub attribute: Option<String>,
     pub location: Location,

@@ -8,6 +8,7 @@
 //! report: every path field, and the absolute paths inside messages.
 
 use crate::located::LintReport;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use tfstack_model::eval::normalize;
@@ -128,8 +129,11 @@ impl ShownPaths {
             for call in &mut f.calls {
                 show(&mut call.path);
             }
-            for text in [&mut f.message, &mut f.help, &mut f.label] {
-                self.rewrite_text(text);
+            self.rewrite_text(&mut f.message);
+            for text in [&mut f.help, &mut f.label] {
+                if self.mentions_root(text) {
+                    *text = Cow::Owned(self.show_in_text(text));
+                }
             }
         }
         for e in &mut report.errors {
@@ -148,14 +152,18 @@ impl ShownPaths {
     }
 
     fn rewrite_text(&self, text: &mut String) {
-        let mentions_root = text.contains(&*self.root.to_string_lossy())
+        if self.mentions_root(text) {
+            *text = self.show_in_text(text);
+        }
+    }
+
+    /// Whether `text` names a path under the root (the root as given, or its real path).
+    fn mentions_root(&self, text: &str) -> bool {
+        text.contains(&*self.root.to_string_lossy())
             || self
                 .real_root
                 .as_ref()
-                .is_some_and(|r| text.contains(&*r.to_string_lossy()));
-        if mentions_root {
-            *text = self.show_in_text(text);
-        }
+                .is_some_and(|r| text.contains(&*r.to_string_lossy()))
     }
 }
 

@@ -2,6 +2,7 @@
 //! runs over one module, and the findings it builds.
 
 use crate::context::Context;
+use std::borrow::Cow;
 use tfstack_model::Origin;
 
 /// How serious a finding is.
@@ -164,10 +165,11 @@ pub struct SuppressionUse<'a> {
 pub struct Finding {
     pub rule: &'static RuleMeta,
     pub message: String,
-    /// Short noun phrase shown at the span.
-    pub label: String,
-    /// Imperative advice.
-    pub help: String,
+    /// Short noun phrase shown at the span. Most are fixed texts, held without a copy:
+    /// a module's findings are all held until its last rule has run.
+    pub label: Cow<'static, str>,
+    /// Imperative advice (most are fixed texts too).
+    pub help: Cow<'static, str>,
     pub origin: Origin,
     /// Terraform address of the block the finding belongs to (`None` for a standalone
     /// JSON policy file).
@@ -184,8 +186,8 @@ impl Finding {
         Finding {
             rule,
             message: message.into(),
-            label: String::new(),
-            help: String::new(),
+            label: Cow::Borrowed(""),
+            help: Cow::Borrowed(""),
             origin: Origin::GENERATED,
             resource: None,
             attribute: None,
@@ -197,12 +199,12 @@ impl Finding {
         self
     }
     /// The short noun phrase shown at the span.
-    pub fn label(mut self, label: impl Into<String>) -> Self {
+    pub fn label(mut self, label: impl Into<Cow<'static, str>>) -> Self {
         self.label = label.into();
         self
     }
     /// The imperative advice.
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub fn help(mut self, help: impl Into<Cow<'static, str>>) -> Self {
         self.help = help.into();
         self
     }

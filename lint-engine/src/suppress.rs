@@ -307,8 +307,8 @@ mod tests {
             rule,
             severity: Severity::Error,
             message: String::new(),
-            label: String::new(),
-            help: String::new(),
+            label: "".into(),
+            help: "".into(),
             resource: resource.map(str::to_string),
             attribute: None,
             location: Location {

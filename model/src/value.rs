@@ -27,8 +27,11 @@ pub enum ValueKind {
 }
 
 impl ValueKind {
-    /// An object of these members, in their order.
-    pub fn object(members: IndexMap<String, Value>) -> Self {
+    /// An object of these members, in their order, held without spare room: a map grows
+    /// by doubling (one member leaves room for three), and objects are held for a
+    /// module's whole lint (every principal and condition of its policies).
+    pub fn object(mut members: IndexMap<String, Value>) -> Self {
+        members.shrink_to_fit();
         ValueKind::Object(Arc::new(members))
     }
 }

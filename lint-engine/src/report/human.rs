@@ -71,7 +71,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        let mut help = self.f.help.clone();
+        let mut help = self.f.help.to_string();
         if let Some(r) = &self.f.resource {
             help = format!("{help}\n(in `{r}`{})", CallSite::called_at(&self.f.calls));
         }
@@ -84,7 +84,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
         let span = self.f.location.source.as_ref()?.span;
         let len = span.len().max(1);
         Some(Box::new(std::iter::once(LabeledSpan::new(
-            Some(self.f.label.clone()),
+            Some(self.f.label.to_string()),
             span.start as usize,
             len,
         ))))

@@ -209,8 +209,8 @@ mod tests {
             rule: &DLQ001,
             severity: Severity::Error,
             message: "queue `aws_sqs_queue.q` has no dead-letter queue".into(),
-            label: String::new(),
-            help: String::new(),
+            label: "".into(),
+            help: "".into(),
             resource: Some("aws_sqs_queue.q".into()),
             attribute: None,
             location: Location {
