@@ -6,6 +6,7 @@ use crate::context::{Context, Module};
 use crate::located::{display_path, LintReport, Located, Location, Notice, SNIPPET_CONTEXT};
 use crate::suppress::{self, InlineSuppression, SuppressionIndex};
 use crate::{Finding, Rule, Severity, SuppressionUse};
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -172,15 +173,6 @@ pub const MAX_FINDING_TEXT: usize = 1024;
 
 /// `text` cut to [`MAX_FINDING_TEXT`] bytes (on a character boundary, with `…`): a rule
 /// that quotes a value it was handed (an action, a name) never prints megabytes of it.
-/// [`clipped`] of a label or help text, copied only when it is cut.
-fn clipped_text(text: std::borrow::Cow<'static, str>) -> std::borrow::Cow<'static, str> {
-    if text.len() > MAX_FINDING_TEXT {
-        std::borrow::Cow::Owned(clipped(text.into_owned()))
-    } else {
-        text
-    }
-}
-
 fn clipped(mut text: String) -> String {
     if text.len() > MAX_FINDING_TEXT {
         let mut end = MAX_FINDING_TEXT;
@@ -191,6 +183,15 @@ fn clipped(mut text: String) -> String {
         text.push('…');
     }
     text
+}
+
+/// [`clipped`] of a label or help text, copied only when it is cut.
+fn clipped_text(text: Cow<'static, str>) -> Cow<'static, str> {
+    if text.len() > MAX_FINDING_TEXT {
+        Cow::Owned(clipped(text.into_owned()))
+    } else {
+        text
+    }
 }
 
 /// The state every suppression starts in: not judged when it stands over a block that
@@ -488,6 +489,17 @@ mod tests {
         let long = "ä".repeat(MAX_FINDING_TEXT);
         let cut = clipped(long);
         assert!(cut.len() <= MAX_FINDING_TEXT + '…'.len_utf8());
+        assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn a_fixed_label_is_kept_without_a_copy_and_a_long_one_is_clipped() {
+        assert!(matches!(
+            clipped_text(Cow::Borrowed("no DLQ")),
+            Cow::Borrowed("no DLQ")
+        ));
+        let cut = clipped_text(Cow::Owned("x".repeat(MAX_FINDING_TEXT + 10)));
+        assert_eq!(cut.len(), MAX_FINDING_TEXT + '…'.len_utf8());
         assert!(cut.ends_with('…'));
     }
     use tfstack_model::RustLocation;
