@@ -552,6 +552,26 @@ impl Traversal {
     }
 }
 
+impl Traversal {
+    /// The index expressions of a traversal (`x[var.i]`), to change them. Only an index
+    /// holds expressions, and a traversal with one is not shared: a shared one without
+    /// an index is left shared.
+    pub fn indexes_mut(traversal: &mut Arc<Traversal>) -> impl Iterator<Item = &mut Expr> {
+        let has_index = traversal
+            .operators
+            .iter()
+            .any(|o| matches!(o, TraversalOperator::Index(_)));
+        has_index
+            .then(|| Arc::make_mut(traversal))
+            .into_iter()
+            .flat_map(|t| t.operators.iter_mut())
+            .filter_map(|op| match op {
+                TraversalOperator::Index(e) => Some(&mut **e),
+                _ => None,
+            })
+    }
+}
+
 /// The roots of traversals that refer to no resource or data source (`var.x`,
 /// `module.a.out`).
 pub const NOT_RESOURCES: &[&str] = &[
@@ -722,19 +742,7 @@ impl Expr {
                     }
                 }
             }
-            ExprKind::Traversal(t) => {
-                // Only an index holds expressions (and such a traversal is not shared).
-                if t.operators
-                    .iter()
-                    .any(|o| matches!(o, TraversalOperator::Index(_)))
-                {
-                    for op in &mut std::sync::Arc::make_mut(t).operators {
-                        if let TraversalOperator::Index(e) = op {
-                            e.visit_mut(f);
-                        }
-                    }
-                }
-            }
+            ExprKind::Traversal(t) => Traversal::indexes_mut(t).for_each(|e| e.visit_mut(f)),
             ExprKind::FunctionCall(c) => c.args.iter_mut().for_each(|a| a.visit_mut(f)),
             ExprKind::Conditional(c) => {
                 c.condition.visit_mut(f);

@@ -185,7 +185,7 @@ fn with_origin(mut e: Expr, origin: Origin) -> Expr {
 }
 
 fn relocate(e: &mut Expr, origin: Origin) {
-    use crate::{TemplatePart, TraversalOperator};
+    use crate::TemplatePart;
     e.origin = origin;
     match &mut e.kind {
         ExprKind::Template(t) => {
@@ -196,17 +196,7 @@ fn relocate(e: &mut Expr, origin: Origin) {
             }
         }
         ExprKind::Traversal(t) => {
-            // Only an index holds expressions (and such a traversal is not shared).
-            if t.operators
-                .iter()
-                .any(|o| matches!(o, TraversalOperator::Index(_)))
-            {
-                for op in &mut std::sync::Arc::make_mut(t).operators {
-                    if let TraversalOperator::Index(x) = op {
-                        relocate(x, origin);
-                    }
-                }
-            }
+            crate::ir::Traversal::indexes_mut(t).for_each(|x| relocate(x, origin));
         }
         ExprKind::FunctionCall(c) => c.args.iter_mut().for_each(|a| relocate(a, origin)),
         ExprKind::Conditional(c) => {
