@@ -58,6 +58,13 @@ pub struct StatementView {
     pub not_action_origin: Origin,
 }
 
+impl PolicyDoc {
+    /// What [`Policies::of`] finds the document by: its block's address and attribute.
+    fn owner(&self) -> (Option<&str>, Option<&'static str>) {
+        (self.resource.as_deref(), self.attribute)
+    }
+}
+
 impl StatementView {
     pub fn is_allow(&self) -> bool {
         // A statement whose effect is unknown is not judged.
@@ -127,10 +134,7 @@ impl Policies {
     /// `aws_iam_policy_document` data source at that address), in order. A binary search.
     pub fn of(&self, resource: &str, attribute: Option<&str>) -> Vec<&PolicyDoc> {
         let key = (Some(resource), attribute);
-        let owner = |i: &u32| {
-            let d = &self.docs[*i as usize];
-            (d.resource.as_deref(), d.attribute)
-        };
+        let owner = |i: &u32| self.docs[*i as usize].owner();
         let from = self.by_owner.partition_point(|i| owner(i) < key);
         self.by_owner[from..]
             .iter()
@@ -155,10 +159,7 @@ pub fn policies(cx: &Context) -> Rc<Policies> {
             .filter_map(|i| u32::try_from(i).ok())
             .collect();
         // Stable: the documents of one owner stay in the order they are written.
-        by_owner.sort_by(|a, b| {
-            let (a, b) = (&docs[*a as usize], &docs[*b as usize]);
-            (a.resource.as_deref(), a.attribute).cmp(&(b.resource.as_deref(), b.attribute))
-        });
+        by_owner.sort_by_key(|i| docs[*i as usize].owner());
         Policies { docs, by_owner }
     })
 }
