@@ -598,11 +598,17 @@ fn local_module_sources(path: &Path, reader: &Reader) -> Vec<String> {
     let Ok(file) = reader.open_regular(path) else {
         return Vec::new();
     };
-    let lines = std::io::BufReader::new(std::io::Read::take(file, reader.limit.saturating_add(1)));
-    if may_declare_module_in(lines) != Some(true) {
+    let mut lines =
+        std::io::BufReader::new(std::io::Read::take(file, reader.limit.saturating_add(1)));
+    if may_declare_module_in(&mut lines) != Some(true) {
         return Vec::new();
     }
-    let Ok(text) = reader.read_text(path) else {
+    // Read whole from the handle the scan read: the file is opened once.
+    let mut file = lines.into_inner().into_inner();
+    if std::io::Seek::rewind(&mut file).is_err() {
+        return Vec::new();
+    }
+    let Ok(text) = reader.read_opened_text(file) else {
         return Vec::new();
     };
     let Ok(body) = parse_hcl(&SourceFile::new(path, text.as_str()), FileId(0)) else {
