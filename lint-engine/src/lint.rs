@@ -67,8 +67,9 @@ pub fn lint_module(
 }
 
 /// Runs `rules` over one module's context: findings located (with the lines around them
-/// when `snippets`), suppressed or not, with the instance's calls; what the module noted. The findings suppressions themselves give are
-/// left to [`suppression_findings`] (for a module with several instances, once for all).
+/// when `snippets`), suppressed or not, with the instance's calls; what the module noted.
+/// The findings suppressions themselves give are left to [`suppression_findings`] (for a
+/// module with several instances, once for all).
 pub fn lint_context(
     cx: &Context,
     rules: &[(&'static dyn Rule, Severity)],

@@ -921,7 +921,7 @@ mod tests {
 
     /// [`TEXT`] in a file, after a byte order mark or not, read as the loader reads it.
     fn on_disk(bom: bool) -> (tempfile::TempDir, SourceFile) {
-        let mark: &[u8] = if bom { b"\xEF\xBB\xBF" } else { b"" };
+        let mark: &[u8] = if bom { UTF8_BOM } else { b"" };
         loaded(&[mark, TEXT.as_bytes()].concat())
     }
 
@@ -961,6 +961,7 @@ mod tests {
     #[test]
     fn a_streamed_text_answers_as_the_held_one() {
         for bom in [false, true] {
+            let skip = if bom { UTF8_BOM.len() as u64 } else { 0 };
             let (_dir, held) = on_disk(bom);
             let before = everything(&held);
             let heredoc = heredoc();
@@ -982,11 +983,11 @@ mod tests {
             );
             let f = SourceFile::pending(held.path.clone());
             assert_eq!(f.len(), 0);
-            assert!(f.stream(opened(&f), if bom { 3 } else { 0 }, whole));
+            assert!(f.stream(opened(&f), skip, whole));
             answers_as_held(&f, &before, bom);
             // Line by line, the same lines kept and the same table.
             let g = SourceFile::pending(held.path.clone());
-            assert!(g.stream(opened(&g), if bom { 3 } else { 0 }, streamed));
+            assert!(g.stream(opened(&g), skip, streamed));
             assert_eq!(g.kept_lines(), f.kept_lines());
             assert_eq!(g.line_starts(), held.line_starts());
             // A file that is not the length read is not streamed: its text is read whole.
@@ -1085,7 +1086,7 @@ mod tests {
         assert_eq!(f.held_text().as_deref(), Some(text.as_str()));
         // Restored (with a byte order mark before it, which the loader strips): released,
         // and read back whole.
-        let mut marked = b"\xEF\xBB\xBF".to_vec();
+        let mut marked = UTF8_BOM.to_vec();
         marked.extend_from_slice(text.as_bytes());
         std::fs::write(dir.path().join("main.tf"), &marked).expect("restore");
         f.release_text(opened(&f), |_| false, &[]);
