@@ -220,7 +220,9 @@ pub struct Component {
 #[derive(Clone, Debug, Default)]
 pub struct Components {
     /// Sorted by role, kind and name.
-    pub list: Vec<Component>,
+    list: Vec<Component>,
+    /// Component id → its position in `list` (made again whenever the list is sorted).
+    positions: HashMap<String, usize>,
     /// Resource address → component id.
     owner: BTreeMap<String, String>,
     /// Resources that belong to no single component (shared or account-level plumbing).
@@ -232,8 +234,12 @@ impl Components {
     pub fn owner_of(&self, address: &str) -> Option<&str> {
         self.owner.get(address).map(String::as_str)
     }
+    /// The components, sorted by role, kind and name.
+    pub fn list(&self) -> &[Component] {
+        &self.list
+    }
     pub fn get(&self, id: &str) -> Option<&Component> {
-        self.list.iter().find(|c| c.id == id)
+        self.positions.get(id).and_then(|&i| self.list.get(i))
     }
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Component> {
         self.list.iter().filter(move |c| c.kind == kind)
@@ -257,6 +263,12 @@ impl Components {
         self.list.sort_by(|a, b| {
             (a.role, a.kind, &a.name, &a.id).cmp(&(b.role, b.kind, &b.name, &b.id))
         });
+        self.positions = self
+            .list
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.id.clone(), i))
+            .collect();
     }
 }
 
@@ -525,16 +537,19 @@ pub(crate) fn build(a: &Analysis) -> Components {
         }
     });
 
+    // Each component's resources other than its primary, in address order (the owner map
+    // is ordered by address): gathered once, not searched for each component.
+    let mut members: HashMap<&str, Vec<String>> = HashMap::new();
+    for (r, c) in &owner {
+        if r != c {
+            members.entry(c.as_str()).or_default().push(r.clone());
+        }
+    }
     let mut list = Vec::new();
     for (address, kind) in primaries.iter().chain(extra.iter()) {
         let Some(b) = a.block(address) else { continue };
-        let mut resources: Vec<String> = owner
-            .iter()
-            .filter(|(r, c)| *c == address && *r != address)
-            .map(|(r, _)| r.clone())
-            .collect();
-        resources.sort();
-        resources.insert(0, address.clone());
+        let mut resources = vec![address.clone()];
+        resources.extend(members.remove(address.as_str()).unwrap_or_default());
         list.push(Component {
             id: address.clone(),
             name: b.name_label().to_string(),
@@ -546,11 +561,7 @@ pub(crate) fn build(a: &Analysis) -> Components {
         });
     }
     if has_monitoring {
-        let resources: Vec<String> = owner
-            .iter()
-            .filter(|(_, c)| *c == MONITORING)
-            .map(|(r, _)| r.clone())
-            .collect();
+        let resources = members.remove(MONITORING).unwrap_or_default();
         let first = resources.first().and_then(|r| a.block(r));
         list.push(Component {
             id: MONITORING.into(),
@@ -564,6 +575,7 @@ pub(crate) fn build(a: &Analysis) -> Components {
     }
     let mut components = Components {
         list,
+        positions: HashMap::new(),
         owner,
         unassigned,
     };

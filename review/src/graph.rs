@@ -397,7 +397,7 @@ pub(crate) fn build(
     environment_references(a, components, resolver, &explicit, &mut edges);
 
     let nodes = components
-        .list
+        .list()
         .iter()
         .map(|c| Node {
             id: c.id.clone(),
@@ -453,7 +453,7 @@ pub(crate) fn public_entries(
         }
     }
     let mut public: Vec<(String, String)> = Vec::new();
-    for c in &components.list {
+    for c in components.list() {
         let Some(b) = a.block(&c.primary) else {
             continue;
         };

@@ -5,8 +5,9 @@
 
 use crate::analysis::{self, Analysis};
 use crate::components::{Component, Components, Kind};
-use crate::graph::{Delivery, FlowGraph};
+use crate::graph::{Delivery, Edge, FlowGraph};
 use crate::resolve::Resolver;
+use std::collections::{HashMap, HashSet};
 use tfstack_model::Block;
 
 /// How a cell reads.
@@ -66,8 +67,12 @@ struct Ctx<'x, 'm> {
     a: &'x Analysis<'x, 'm>,
     components: &'x Components,
     resolver: &'x Resolver<'x>,
-    graph: &'x FlowGraph,
-    deliveries: &'x [Delivery],
+    /// The flow graph's edges by the component they leave and by the one they reach, each
+    /// in the graph's order.
+    edges_from: HashMap<&'x str, Vec<&'x Edge>>,
+    edges_to: HashMap<&'x str, Vec<&'x Edge>>,
+    /// The components an asynchronous delivery reaches.
+    delivered_to: HashSet<&'x str>,
 }
 
 impl Ctx<'_, '_> {
@@ -110,14 +115,28 @@ impl Ctx<'_, '_> {
         }
     }
     fn inbound_async(&self, c: &Component) -> bool {
-        self.deliveries.iter().any(|d| d.to == c.id)
+        self.delivered_to.contains(c.id.as_str())
+    }
+    /// The edges that leave the component.
+    fn edges_from(&self, c: &Component) -> impl Iterator<Item = &Edge> {
+        self.edges_from
+            .get(c.id.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
+    }
+    /// The edges that reach the component.
+    fn edges_to(&self, c: &Component) -> impl Iterator<Item = &Edge> {
+        self.edges_to
+            .get(c.id.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
     }
     /// The targets of the component's failure edges (dead letters, on failure).
     fn failure_targets(&self, c: &Component) -> Vec<String> {
-        self.graph
-            .edges
-            .iter()
-            .filter(|e| e.from == c.id && e.style == crate::graph::Style::Failure)
+        self.edges_from(c)
+            .filter(|e| e.style == crate::graph::Style::Failure)
             .map(|e| format!("{} → {}", e.label, self.name_of(&e.to)))
             .collect()
     }
@@ -152,15 +171,22 @@ pub(crate) fn build(
     graph: &FlowGraph,
     deliveries: &[Delivery],
 ) -> Inventory {
+    let mut edges_from: HashMap<&str, Vec<&Edge>> = HashMap::new();
+    let mut edges_to: HashMap<&str, Vec<&Edge>> = HashMap::new();
+    for e in &graph.edges {
+        edges_from.entry(e.from.as_str()).or_default().push(e);
+        edges_to.entry(e.to.as_str()).or_default().push(e);
+    }
     let ctx = Ctx {
         a,
         components,
         resolver,
-        graph,
-        deliveries,
+        edges_from,
+        edges_to,
+        delivered_to: deliveries.iter().map(|d| d.to.as_str()).collect(),
     };
     let mut tables: Vec<Table> = Vec::new();
-    for c in &components.list {
+    for c in components.list() {
         let Some(b) = a.block(&c.primary) else {
             continue;
         };
@@ -412,10 +438,8 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
             );
             let dlq = ctx.failure_targets(c);
             let feeds: Vec<String> = ctx
-                .graph
-                .edges
-                .iter()
-                .filter(|e| e.to == c.id && e.style == crate::graph::Style::Failure)
+                .edges_to(c)
+                .filter(|e| e.style == crate::graph::Style::Failure)
                 .map(|e| ctx.name_of(&e.from))
                 .collect();
             let role_cell = if feeds.is_empty() {
@@ -469,10 +493,8 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 None => warn("off"),
             };
             let subs: Vec<String> = ctx
-                .graph
-                .edges
-                .iter()
-                .filter(|e| e.from == c.id && e.label.contains("deliver"))
+                .edges_from(c)
+                .filter(|e| e.label.contains("deliver"))
                 .map(|e| ctx.name_of(&e.to))
                 .collect();
             let dlq = ctx.failure_targets(c);
@@ -848,10 +870,8 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
             const COLUMNS: &[&str] = &["trigger", "targets", "state"];
             let trigger = crate::graph::rule_label(a, b);
             let targets: Vec<String> = ctx
-                .graph
-                .edges
-                .iter()
-                .filter(|e| e.from == c.id && e.style != crate::graph::Style::Failure)
+                .edges_from(c)
+                .filter(|e| e.style != crate::graph::Style::Failure)
                 .map(|e| ctx.name_of(&e.to))
                 .collect();
             let state = a
@@ -984,13 +1004,7 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 .iter()
                 .filter(|r| r.contains("_dashboard."))
                 .count();
-            let notify: Vec<String> = ctx
-                .graph
-                .edges
-                .iter()
-                .filter(|e| e.from == c.id)
-                .map(|e| ctx.name_of(&e.to))
-                .collect();
+            let notify: Vec<String> = ctx.edges_from(c).map(|e| ctx.name_of(&e.to)).collect();
             (
                 COLUMNS,
                 vec![

@@ -187,7 +187,7 @@ fn view(review: &Review) -> View<'_> {
     let mut glance = vec![
         Glance {
             label: "components",
-            value: review.components.list.len().to_string(),
+            value: review.components.list().len().to_string(),
             note: format!("{} resources", review.resource_count),
             warn: false,
         },
@@ -337,7 +337,7 @@ fn view(review: &Review) -> View<'_> {
     };
     let components = review
         .components
-        .list
+        .list()
         .iter()
         .filter(|c| !c.primary.is_empty())
         .map(|c| ComponentRow {
@@ -352,7 +352,7 @@ fn view(review: &Review) -> View<'_> {
         title: &review.title,
         subject: &review.subject,
         resource_count: review.resource_count,
-        component_count: review.components.list.len(),
+        component_count: review.components.list().len(),
         glance,
         svg: String::new(),
         mermaid: String::new(),

@@ -43,7 +43,7 @@ const NAME_ATTRIBUTES: &[(Kind, &str, &str, &str)] = &[
 impl<'c> Resolver<'c> {
     pub fn new(a: &Analysis, components: &'c Components) -> Self {
         let mut names = Vec::new();
-        for c in &components.list {
+        for c in components.list() {
             let Some(&(_, service, name_attr, prefix_attr)) =
                 NAME_ATTRIBUTES.iter().find(|(k, ..)| *k == c.kind)
             else {

@@ -772,7 +772,7 @@ pub(crate) fn estimate(
         unpriced: Vec::new(),
     };
     let mut groups: Vec<(String, String, Vec<String>)> = components
-        .list
+        .list()
         .iter()
         .map(|c| {
             (
