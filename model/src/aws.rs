@@ -24,11 +24,12 @@ pub const LAMBDA_RESERVED_ENV_KEYS: &[&str] = &[
     "LAMBDA_TASK_ROOT",
 ];
 
-/// Whether Lambda reserves this environment variable name. `AWS_LAMBDA_*` names are
-/// reserved too, except `AWS_LAMBDA_EXEC_WRAPPER`, which the guide documents as settable.
+/// Whether Lambda reserves this environment variable name: one of the names the guide
+/// lists, exactly. The `AWS_LAMBDA_` prefix is not reserved as such: functions set
+/// `AWS_LAMBDA_EXEC_WRAPPER` (a wrapper script) and `AWS_LAMBDA_DOTNET_PREJIT` (.NET
+/// ahead-of-time JIT), both documented.
 pub fn is_lambda_reserved_env_key(key: &str) -> bool {
     LAMBDA_RESERVED_ENV_KEYS.contains(&key)
-        || (key.starts_with("AWS_LAMBDA_") && key != "AWS_LAMBDA_EXEC_WRAPPER")
 }
 
 #[cfg(test)]
@@ -38,7 +39,8 @@ mod tests {
     #[test]
     fn reserved_keys() {
         assert!(is_lambda_reserved_env_key("AWS_REGION"));
-        assert!(is_lambda_reserved_env_key("AWS_LAMBDA_ANYTHING"));
+        assert!(is_lambda_reserved_env_key("AWS_LAMBDA_FUNCTION_NAME"));
+        assert!(!is_lambda_reserved_env_key("AWS_LAMBDA_DOTNET_PREJIT"));
         assert!(is_lambda_reserved_env_key("_HANDLER"));
         assert!(!is_lambda_reserved_env_key("DYNAMODB_TABLE_NAME"));
         assert!(!is_lambda_reserved_env_key("AWS_XRAY_CONTEXT_MISSING"));

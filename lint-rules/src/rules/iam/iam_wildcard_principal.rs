@@ -22,9 +22,13 @@ declare_rule! {
     /// takes messages from anyone who learns its ARN.
     ///
     /// A condition restricts the grant when it tests one of `aws:SourceArn`,
-    /// `aws:SourceAccount`, `aws:SourceOwner`, `aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`,
-    /// `aws:PrincipalAccount`, `aws:PrincipalArn`, `aws:SourceVpc`, `aws:SourceVpce` or
-    /// `aws:SourceIp` (keys compared without regard to case), with any operator but `Null`
+    /// `aws:SourceAccount`, `aws:SourceOwner`, `aws:SourceOrgID`, `aws:SourceOrgPaths`,
+    /// `aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`, `aws:PrincipalAccount`,
+    /// `aws:PrincipalArn`, `aws:userid`, `aws:SourceVpc`, `aws:SourceVpce`, `aws:SourceIp`,
+    /// `kms:CallerAccount` (how every AWS managed key's policy limits `{"AWS": "*"}` to one
+    /// account) or `s3:DataAccessPointAccount` / `s3:DataAccessPointArn` (a bucket that
+    /// delegates access control to the access points of one account, as the S3 user guide
+    /// recommends) — keys compared without regard to case — with any operator but `Null`
     /// and the `…IfExists` forms, which let a request without the key through.
     ///
     /// Statements are judged together, as IAM evaluates them: an `Allow` for every
@@ -93,13 +97,19 @@ const RESTRICTING_KEYS: &[&str] = &[
     "aws:SourceArn",
     "aws:SourceAccount",
     "aws:SourceOwner",
+    "aws:SourceOrgID",
+    "aws:SourceOrgPaths",
     "aws:PrincipalOrgID",
     "aws:PrincipalOrgPaths",
     "aws:PrincipalAccount",
     "aws:PrincipalArn",
+    "aws:userid",
     "aws:SourceVpc",
     "aws:SourceVpce",
     "aws:SourceIp",
+    "kms:CallerAccount",
+    "s3:DataAccessPointAccount",
+    "s3:DataAccessPointArn",
 ];
 
 /// `aws_lambda_permission` arguments that limit who may invoke.
@@ -348,6 +358,10 @@ resource "aws_sqs_queue_policy" "q" {{
                 r#"{ Effect = "Allow", Principal = "*", Action = "sqs:SendMessage", Resource = "*", Condition = { Bool = { "aws:SecureTransport" = "true" } } }"#,
             ),
             (
+                "a key through a service, from any account",
+                r#"{ Effect = "Allow", Principal = { AWS = "*" }, Action = "kms:Decrypt", Resource = "*", Condition = { StringEquals = { "kms:ViaService" = "sqs.eu-west-1.amazonaws.com" } } }"#,
+            ),
+            (
                 "IfExists lets requests without the key through",
                 r#"{ Effect = "Allow", Principal = "*", Action = "sqs:SendMessage", Resource = "*", Condition = { ArnEqualsIfExists = { "aws:SourceArn" = "arn:aws:sns:eu-west-1:111122223333:t" } } }"#,
             ),
@@ -373,6 +387,14 @@ resource "aws_sqs_queue_policy" "q" {{
             (
                 "org condition, other case",
                 r#"{ Effect = "Allow", Principal = { AWS = "*" }, Action = "sqs:SendMessage", Resource = "*", Condition = { StringEquals = { "AWS:PrincipalOrgId" = "o-abc" } } }"#,
+            ),
+            (
+                "caller account, as AWS managed keys' policies write it",
+                r#"{ Effect = "Allow", Principal = { AWS = "*" }, Action = ["kms:Encrypt", "kms:Decrypt"], Resource = "*", Condition = { StringEquals = { "kms:CallerAccount" = "111122223333", "kms:ViaService" = "sqs.eu-west-1.amazonaws.com" } } }"#,
+            ),
+            (
+                "access control delegated to one account's access points",
+                r#"{ Effect = "Allow", Principal = { AWS = "*" }, Action = "*", Resource = "*", Condition = { StringEquals = { "s3:DataAccessPointAccount" = "111122223333" } } }"#,
             ),
             (
                 "named principal",

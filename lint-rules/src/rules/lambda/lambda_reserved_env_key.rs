@@ -5,14 +5,24 @@ use tfstack_model::aws::is_lambda_reserved_env_key;
 declare_rule! {
     /// ## What it does
     /// Flags a Lambda environment variable whose name Lambda reserves (`AWS_REGION`,
-    /// `AWS_LAMBDA_*`, `_HANDLER`, `LAMBDA_TASK_ROOT`, …).
+    /// `AWS_LAMBDA_FUNCTION_NAME`, `_HANDLER`, `LAMBDA_TASK_ROOT`, …: the names the
+    /// developer guide lists).
     ///
     /// ## Why is this bad?
     /// Lambda sets these itself; a deployment that sets one fails with
     /// `InvalidParameterValueException: Reserved keys used in this request` (seed 001).
+    /// The reserved names (Lambda developer guide, "Defined runtime environment
+    /// variables"): `_HANDLER`, `_X_AMZN_TRACE_ID`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
+    /// `AWS_EXECUTION_ENV`, `AWS_LAMBDA_FUNCTION_NAME`, `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`,
+    /// `AWS_LAMBDA_FUNCTION_VERSION`, `AWS_LAMBDA_INITIALIZATION_TYPE`,
+    /// `AWS_LAMBDA_LOG_GROUP_NAME`, `AWS_LAMBDA_LOG_STREAM_NAME`, `AWS_LAMBDA_RUNTIME_API`,
+    /// `AWS_ACCESS_KEY`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
+    /// `LAMBDA_TASK_ROOT`, `LAMBDA_RUNTIME_DIR`.
     ///
-    /// It does not flag `AWS_LAMBDA_EXEC_WRAPPER` (documented as settable), nor variables
-    /// whose names it cannot evaluate.
+    /// It flags those names exactly, not every `AWS_LAMBDA_` name: functions set
+    /// `AWS_LAMBDA_EXEC_WRAPPER` (a wrapper script) and `AWS_LAMBDA_DOTNET_PREJIT` (.NET),
+    /// both documented as settable. Nor does it flag variables whose names it cannot
+    /// evaluate.
     ///
     /// ## Example
     /// ```hcl
@@ -88,7 +98,7 @@ resource "aws_lambda_function" "f" {
   function_name = "f"
   role          = "r"
   environment {
-    variables = { TABLE = "t", AWS_LAMBDA_EXEC_WRAPPER = "/opt/wrap" }
+    variables = { TABLE = "t", AWS_LAMBDA_EXEC_WRAPPER = "/opt/wrap", AWS_LAMBDA_DOTNET_PREJIT = "ProvisionedConcurrency" }
   }
 }
 "#,
