@@ -86,6 +86,10 @@ pub struct Module {
     /// variable's argument refers to (type and attribute known even where the value is
     /// not), by variable name, as `(address, attribute)`.
     pub argument_references: HashMap<String, Vec<(String, Option<String>)>>,
+    /// For an instance of a called module: its outputs the caller hands to a dead-letter
+    /// queue or failure destination (`deadLetterTargetArn = module.dlq.queue_arn`), by
+    /// output name. What they name is such a destination, though the use is not here.
+    pub failure_outputs: std::collections::BTreeSet<String>,
 }
 
 /// What a typed stack builds a deployment package from.
@@ -124,6 +128,7 @@ impl Module {
             standalone_policies: Vec::new(),
             packages: HashMap::new(),
             argument_references: HashMap::new(),
+            failure_outputs: Default::default(),
         }
     }
 
@@ -174,6 +179,12 @@ impl Module {
         references: HashMap<String, Vec<(String, Option<String>)>>,
     ) -> Module {
         self.argument_references = references;
+        self
+    }
+
+    /// The outputs of this instance its caller uses as failure destinations.
+    pub fn with_failure_outputs(mut self, outputs: std::collections::BTreeSet<String>) -> Module {
+        self.failure_outputs = outputs;
         self
     }
 

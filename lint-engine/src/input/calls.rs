@@ -10,6 +10,7 @@ use super::{forget_origins, load_dir, module_files, outside_root_notice, CallMod
 use super::{normalize_lexically, InputOptions, LoadedDir};
 use crate::context::{instance_names, keyed_instance_scopes, Context, Module};
 use crate::located::{display_path, CallSite, InputError, Notice};
+use crate::query::failures::failure_outputs;
 use crate::query::instances::Instances;
 use crate::query::references::{keyed_input, targets_through_callers};
 use std::collections::HashMap;
@@ -206,6 +207,7 @@ impl<'a> Calls<'a> {
             ));
         }
         let prefix = module.instance();
+        let failure_outputs = failure_outputs(cx, name.as_str());
         for (key, scope) in instances {
             let instance = if prefix.is_empty() {
                 format!("module.{name}{key}")
@@ -229,6 +231,7 @@ impl<'a> Calls<'a> {
             )
             .with_variables(arguments)
             .with_argument_references(references)
+            .with_failure_outputs(failure_outputs.clone())
             .with_environment(module.environment.clone(), module.production_names.clone())
             .with_file_source(
                 Box::new(DiskFiles::new(self.reader.inside(self.root.clone()))),

@@ -3,7 +3,7 @@
 //! alike.
 
 use crate::context::Context;
-use crate::query::references::{referenced_blocks, targets_of, walk_attributes};
+use crate::query::references::{module_outputs_of, referenced_blocks, targets_of, walk_attributes};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 use tfstack_model::{Block, Expr, ValueKind};
@@ -78,24 +78,54 @@ struct FailureDestinationsKey;
 
 fn build_failure_destinations(cx: &Context) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
+    for_each_failure_destination(cx, &mut |block, expr| {
+        let own = block.address();
+        for t in targets_of(cx, expr) {
+            if t.address != own {
+                out.insert(t.address);
+            }
+        }
+    });
+    for r in redrives(cx) {
+        out.insert(r.dead_letter.address());
+    }
+    // What this instance's caller takes as a failure destination from its outputs.
+    for output in cx.module.config.blocks_of("output") {
+        let named = output
+            .labels
+            .first()
+            .is_some_and(|name| cx.module.failure_outputs.contains(name.as_str()));
+        if let Some(value) = output.body.get("value").filter(|_| named) {
+            out.extend(targets_of(cx, value).into_iter().map(|t| t.address));
+        }
+    }
+    out
+}
+
+/// Calls `f` with every expression of the module's resources and module calls that names a
+/// dead-letter queue or failure destination, and the block it is written in.
+fn for_each_failure_destination<'m>(cx: &Context<'m>, f: &mut dyn FnMut(&'m Block, &'m Expr)) {
     for block in cx.blocks() {
         if block.kind != "resource" && block.kind != "module" {
             continue;
         }
-        let own = block.address();
         walk_attributes(&block.body, &mut |path, expr| {
             if is_failure_destination_path(cx, block, path) {
-                for t in targets_of(cx, expr) {
-                    if t.address != own {
-                        out.insert(t.address);
-                    }
-                }
+                f(block, expr);
             }
         });
     }
-    for r in redrives(cx) {
-        out.insert(r.dead_letter.address());
-    }
+}
+
+/// The outputs of the module call named `call` that this module hands to a dead-letter
+/// queue or failure destination: `deadLetterTargetArn = module.dlq.queue_arn` (any
+/// instance, through locals) makes `queue_arn` one. The call's instances are told, so
+/// that what the output names is known there as a destination.
+pub fn failure_outputs(cx: &Context, call: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for_each_failure_destination(cx, &mut |_, expr| {
+        out.extend(module_outputs_of(cx, expr, call));
+    });
     out
 }
 

@@ -3,7 +3,7 @@
 
 use crate::context::Context;
 use std::collections::HashSet;
-use tfstack_model::{Attribute, Block, Body, Expr, ExprKind, Origin, Structure};
+use tfstack_model::{Attribute, Block, Body, Expr, ExprKind, Origin, Structure, TraversalOperator};
 
 /// How deep locals that refer to locals are followed.
 const MAX_LOCAL_DEPTH: usize = 8;
@@ -51,6 +51,59 @@ fn collect_targets(cx: &Context, expr: &Expr, depth: usize, out: &mut Vec<Target
                 address,
                 attribute: t.resource_attribute().map(str::to_string),
             });
+        }
+    }
+}
+
+/// The outputs of the module call named `call` an expression reads (following `local.x`):
+/// `module.dlq.arn` and `module.dlq[0].arn` read `arn`, in first-read order.
+pub fn module_outputs_of(cx: &Context, expr: &Expr, call: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    collect_module_outputs(cx, expr, call, 0, &mut out);
+    out
+}
+
+fn collect_module_outputs(
+    cx: &Context,
+    expr: &Expr,
+    call: &str,
+    depth: usize,
+    out: &mut Vec<String>,
+) {
+    for t in expr.traversals() {
+        if t.root == "local" {
+            if depth >= MAX_LOCAL_DEPTH {
+                continue;
+            }
+            if let Some(local) = t
+                .attribute_names()
+                .next()
+                .and_then(|n| cx.eval.local_expr(n))
+            {
+                collect_module_outputs(cx, local, call, depth + 1, out);
+            }
+            continue;
+        }
+        if t.root != "module" {
+            continue;
+        }
+        let mut operators = t.operators.iter();
+        if !matches!(operators.next(), Some(TraversalOperator::Attribute(n)) if n == call) {
+            continue;
+        }
+        // An instance key (`[0]`, `["a"]`, `[*]`) may come before the output's name.
+        let output = match operators.next() {
+            Some(TraversalOperator::Attribute(name)) => Some(name),
+            Some(_) => match operators.next() {
+                Some(TraversalOperator::Attribute(name)) => Some(name),
+                _ => None,
+            },
+            None => None,
+        };
+        if let Some(name) = output {
+            if !out.iter().any(|o| o == name.as_str()) {
+                out.push(name.to_string());
+            }
         }
     }
 }

@@ -24,7 +24,9 @@ declare_rule! {
     /// subscription's `redrive_policy`, any `dead_letter_config` (Lambda functions,
     /// EventBridge targets, schedules, pipes), an `on_failure` destination of an event
     /// source mapping, an `aws_lambda_function_event_invoke_config` destination, or a
-    /// child module input named like a dead-letter queue (`dlq_arn`) — nor one whose
+    /// child module input named like a dead-letter queue (`dlq_arn`), also when the queue
+    /// is in a called module and its caller hands the module's output to any of these
+    /// (`deadLetterTargetArn = module.orders_failed.queue_arn`) — nor one whose
     /// `redrive_allow_policy` (inline or `aws_sqs_queue_redrive_allow_policy`) lets source
     /// queues use it, nor one whose name or resource name says it is one (`orders-dlq`,
     /// `dead_letter`), since its sources may live in another module. A redrive policy it
@@ -143,7 +145,7 @@ fn finding(queue: &Block, cx: &Context) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::{addresses, lint_files_with, lint_hcl, render_all};
+    use crate::testing::{addresses, lint_files_with, lint_hcl, lint_tree, render_all};
 
     #[test]
     fn fires_on_a_queue_without_redrive_policy() {
@@ -466,6 +468,60 @@ resource "aws_sqs_queue" "disabled" {
 "#,
         );
         assert!(f.is_empty(), "{f:?}");
+    }
+
+    /// The queue module of the community style: a queue, and a redrive policy when given one.
+    const QUEUE_MODULE: &str = r#"
+variable "name" { type = string }
+variable "redrive_policy" {
+  type    = any
+  default = {}
+}
+resource "aws_sqs_queue" "this" {
+  name = var.name
+}
+resource "aws_sqs_queue_redrive_policy" "this" {
+  count          = length(var.redrive_policy) > 0 ? 1 : 0
+  queue_url      = aws_sqs_queue.this.url
+  redrive_policy = jsonencode(var.redrive_policy)
+}
+output "queue_arn" { value = aws_sqs_queue.this.arn }
+"#;
+
+    #[test]
+    fn a_queue_another_instance_drains_into_through_an_output_is_a_dead_letter_queue() {
+        // `module.failed`'s queue is `module.orders`'s dead-letter queue: the caller hands
+        // it over through the output, as the queue module's own example does. An instance
+        // whose output no one uses that way still gets its finding.
+        let f = lint_tree(
+            "DLQ001",
+            &[
+                ("queue/main.tf", QUEUE_MODULE),
+                (
+                    "main.tf",
+                    r#"
+locals {
+  failed_arn = module.failed[0].queue_arn
+}
+module "orders" {
+  source         = "./queue"
+  name           = "orders"
+  redrive_policy = { deadLetterTargetArn = local.failed_arn, maxReceiveCount = 5 }
+}
+module "failed" {
+  source = "./queue"
+  count  = 1
+  name   = "orders-failed"
+}
+module "audit" {
+  source = "./queue"
+  name   = "audit"
+}
+"#,
+                ),
+            ],
+        );
+        assert_eq!(addresses(&f), ["module.audit.aws_sqs_queue.this"]);
     }
 
     #[test]
