@@ -799,3 +799,47 @@ fn a_revision_is_read_without_following_its_links() {
         run.stdout
     );
 }
+
+#[test]
+fn a_revision_reads_files_whose_names_are_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let Some(repo) = new_repository() else {
+        return;
+    };
+    let dir = repo.path();
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
+    )
+    .expect("write");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "base"]);
+    // A public function URL in a file whose name is not UTF-8: Terraform loads it, and so
+    // must the comparison (a pull request could hide a resource from it otherwise).
+    let name = std::ffi::OsStr::from_bytes(b"x\xff.tf");
+    std::fs::write(
+        dir.join(name),
+        "resource \"aws_lambda_function_url\" \"u\" {\n  function_name      = \"f\"\n  authorization_type = \"NONE\"\n}\n",
+    )
+    .expect("write");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "head"]);
+    let run = tfstack_in(
+        dir,
+        &[
+            "diff",
+            "HEAD~1",
+            "HEAD",
+            "--format",
+            "json",
+            "--fail-on",
+            "new-findings",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("aws_lambda_function_url.u"),
+        "{}",
+        run.stdout
+    );
+}

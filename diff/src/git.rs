@@ -154,11 +154,13 @@ struct TreeFile {
 }
 
 /// A regular file entry (`<mode> blob <object> <size>\t<path>`), when its path is safe to
-/// write: UTF-8, relative, no `.`/`..` component and nothing inside `.git`.
+/// write: relative, no `.`/`..` component and nothing inside `.git`. A name that is not
+/// UTF-8 is kept as its bytes (Terraform loads such a file, and so does `tfstack lint`);
+/// where paths must be Unicode (Windows), it is left out.
 fn tree_entry(entry: &[u8]) -> Option<TreeFile> {
     let tab = entry.iter().position(|&b| b == b'\t')?;
     let header = std::str::from_utf8(&entry[..tab]).ok()?;
-    let path = std::str::from_utf8(&entry[tab + 1..]).ok()?;
+    let path = path_from_bytes(&entry[tab + 1..])?;
     let mut fields = header.split_whitespace();
     let (mode, kind, object, size) = (
         fields.next()?,
@@ -169,7 +171,6 @@ fn tree_entry(entry: &[u8]) -> Option<TreeFile> {
     if kind != "blob" || !(mode == "100644" || mode == "100755") {
         return None;
     }
-    let path = PathBuf::from(path);
     let safe = path.components().all(|c| match c {
         Component::Normal(part) => part != ".git",
         _ => false,
@@ -183,6 +184,19 @@ fn tree_entry(entry: &[u8]) -> Option<TreeFile> {
         path,
         size: size.parse().ok()?,
     })
+}
+
+/// A path as git lists it (bytes, `-z`: not quoted).
+#[cfg(unix)]
+fn path_from_bytes(bytes: &[u8]) -> Option<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    Some(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+}
+
+/// A path as git lists it (bytes, `-z`: not quoted); only UTF-8 names are paths here.
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: &[u8]) -> Option<PathBuf> {
+    std::str::from_utf8(bytes).ok().map(PathBuf::from)
 }
 
 /// Reads the blobs through one `git cat-file --batch` and writes each under `root`.
@@ -368,5 +382,16 @@ mod tests {
             None
         );
         assert_eq!(entry("100644 blob nothex      12\tx.tf"), None);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_name_that_is_not_utf8_is_kept_as_its_bytes() {
+        use std::os::unix::ffi::OsStrExt;
+        let mut entry = b"100644 blob 0123456789abcdef0123456789abcdef01234567      12\tx".to_vec();
+        entry.extend_from_slice(b"\xff.tf");
+        let file = tree_entry(&entry).expect("kept");
+        assert_eq!(file.path.as_os_str().as_bytes(), b"x\xff.tf");
+        assert_eq!(file.name, "x\u{FFFD}.tf");
     }
 }
