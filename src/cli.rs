@@ -164,7 +164,7 @@ pub struct LintArgs {
     #[arg(long, value_name = "URL", value_parser = DocsUrl::parse)]
     pub docs_url: Option<DocsUrl>,
     /// Skip paths matching GLOB (relative to the read root; repeatable).
-    #[arg(long, value_name = "GLOB")]
+    #[arg(long, value_name = "GLOB", value_parser = parse_glob)]
     pub exclude: Vec<String>,
     /// Which module calls are linted as instances of the called module, with the
     /// caller's arguments (default: local; config key `call_modules`).
@@ -176,6 +176,11 @@ pub struct LintArgs {
 }
 
 /// A size such as `64MB`, for `--max-file-size`.
+/// An `--exclude` glob, refused when it cannot be built (it would match nothing).
+fn parse_glob(text: &str) -> Result<String, String> {
+    tfstack_lint_engine::config::check_glob(text).map(|()| text.to_string())
+}
+
 fn parse_size(text: &str) -> Result<u64, String> {
     tfstack_model::read::parse_size(text)
 }

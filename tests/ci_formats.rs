@@ -225,6 +225,24 @@ fn config_errors_say_what_was_expected_and_the_closest_match() {
             "unknown key `reasn`",
             "did you mean `reason`?",
         ),
+        (
+            "exclude = [\"legacy/**\", \"vendor[\"]\n",
+            "1:25",
+            "`exclude`: `vendor[` is not a glob: unclosed character class",
+            "a glob is a path or address",
+        ),
+        (
+            "[environments]\n\"envs/{prod\" = \"prod\"\n",
+            "2:1",
+            "`environments`: `envs/{prod` is not a glob",
+            "a glob is a path or address",
+        ),
+        (
+            "[[suppress]]\nrule = \"LOG001\"\npath = \"a/[b\"\nreason = \"x\"\n",
+            "3:8",
+            "`path`: `a/[b` is not a glob",
+            "a glob is a path or address",
+        ),
     ];
     for (text, at, message, help) in cases {
         let config = dir.path().join("tfstack.toml");
@@ -442,4 +460,16 @@ fn the_readme_configuration_is_valid() {
     config
         .check_rule_names(tfstack_lint_rules::registry::all(), &|_| false)
         .expect("known rules");
+}
+
+#[test]
+fn an_exclude_glob_that_cannot_be_built_is_refused() {
+    let run = tfstack(&["lint", "--exclude", "legacy[", "clean"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("invalid value 'legacy[' for '--exclude <GLOB>': `legacy[` is not a glob"),
+        "{}",
+        run.stderr
+    );
 }

@@ -577,6 +577,13 @@ fn check_keys_and_values(file: &tfstack_model::SourceFile, text: &str) -> Result
         };
         at(offset, format!("`{value}` is not a {what}"), help)
     };
+    let bad_glob = |offset: usize, key: &str, problem: &str| {
+        at(
+            offset,
+            format!("`{key}`: {problem}"),
+            "a glob is a path or address with `*`, `**`, `?`, `[abc]` or `{a,b}`".to_string(),
+        )
+    };
     let top = schema_keys(&[]);
     for (key, value) in doc.get_ref() {
         let name: &str = key.get_ref();
@@ -613,7 +620,7 @@ fn check_keys_and_values(file: &tfstack_model::SourceFile, text: &str) -> Result
                 let known = schema_keys(&["suppress"]);
                 for entry in entries {
                     if let DeValue::Table(entry) = entry.get_ref() {
-                        for (k, _) in entry {
+                        for (k, v) in entry {
                             let k_name: &str = k.get_ref();
                             if !known.iter().any(|n| n == k_name) {
                                 return Err(unknown_key(
@@ -623,7 +630,31 @@ fn check_keys_and_values(file: &tfstack_model::SourceFile, text: &str) -> Result
                                     "of a [[suppress]] entry",
                                 ));
                             }
+                            // A `resource` is an address as often as a glob (`["a"]` is an
+                            // instance key there, and an address matches itself), so only
+                            // `path` must be a glob.
+                            if let ("path", DeValue::String(glob)) = (k_name, v.get_ref()) {
+                                if let Err(problem) = check_glob(glob) {
+                                    return Err(bad_glob(v.span().start, k_name, &problem));
+                                }
+                            }
                         }
+                    }
+                }
+            }
+            ("exclude", DeValue::Array(globs)) => {
+                for glob in globs {
+                    if let DeValue::String(text) = glob.get_ref() {
+                        if let Err(problem) = check_glob(text) {
+                            return Err(bad_glob(glob.span().start, "exclude", &problem));
+                        }
+                    }
+                }
+            }
+            ("environments", DeValue::Table(globs)) => {
+                for (glob, _) in globs {
+                    if let Err(problem) = check_glob(glob.get_ref()) {
+                        return Err(bad_glob(glob.span().start, "environments", &problem));
                     }
                 }
             }
@@ -658,8 +689,23 @@ fn locate_pointer(text: &str, pointer: &str) -> Option<usize> {
     None
 }
 
-/// `*` matches within a segment-agnostic way; `**` too (paths and addresses alike).
+/// `Ok` for a glob tfstack can match with (`--exclude`, `exclude`, `[environments]`,
+/// a suppression's `path`); otherwise what is wrong with it (`[` unclosed,
+/// …): a glob that cannot be built would otherwise match nothing without a word.
+pub fn check_glob(pattern: &str) -> Result<(), String> {
+    globset::GlobBuilder::new(pattern)
+        .build()
+        .map(|_| ())
+        .map_err(|e| format!("`{pattern}` is not a glob: {}", e.kind()))
+}
+
+/// `*` matches within a segment-agnostic way; `**` too (paths and addresses alike). A text
+/// matches itself, whatever it holds (`module.a["x"].aws_sqs_queue.q`, whose `["x"]` a
+/// glob reads as a class of two characters).
 pub fn glob_match(pattern: &str, text: &str) -> bool {
+    if pattern == text {
+        return true;
+    }
     globset::GlobBuilder::new(pattern)
         .literal_separator(false)
         .build()
@@ -745,6 +791,14 @@ mod tests {
             "aws_sqs_queue.legacy_jobs"
         ));
         assert!(glob_match("legacy/**", "legacy/a/b.tf"));
+        assert!(glob_match(
+            r#"module.a["x"].aws_sqs_queue.q"#,
+            r#"module.a["x"].aws_sqs_queue.q"#
+        ));
+        assert!(!glob_match(
+            r#"module.a["x"].aws_sqs_queue.q"#,
+            r#"module.a["y"].aws_sqs_queue.q"#
+        ));
         assert!(!glob_match("legacy/**", "infra/b.tf"));
     }
 }
