@@ -843,3 +843,68 @@ fn a_revision_reads_files_whose_names_are_not_utf8() {
         run.stdout
     );
 }
+
+#[test]
+fn a_diff_stopped_by_a_signal_removes_the_revisions_it_wrote() {
+    use std::os::unix::process::ExitStatusExt;
+    let Some(repo) = new_repository() else {
+        return;
+    };
+    let dir = repo.path();
+    // Enough code that the comparison runs a while after the checkouts are written.
+    let module = (0..400)
+        .map(|i| format!("resource \"aws_sqs_queue\" \"q{i}\" {{\n  name = \"q{i}\"\n}}\n"))
+        .collect::<String>();
+    for side in ["base", "head"] {
+        for m in 0..40 {
+            let path = dir.join(format!("m{m}"));
+            std::fs::create_dir_all(&path).expect("mkdir");
+            std::fs::write(path.join("main.tf"), format!("# {side}\n{module}")).expect("write");
+        }
+        git(dir, &["add", "-A"]);
+        git(dir, &["commit", "-q", "-m", side]);
+    }
+    let temp = tempfile::tempdir().expect("temp dir");
+    let checkouts = || -> Vec<PathBuf> {
+        std::fs::read_dir(temp.path())
+            .expect("read temp")
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().contains("tfstack-diff-"))
+            .collect()
+    };
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("tfstack"))
+        .current_dir(dir)
+        .env("TMPDIR", temp.path())
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .args(["diff", "HEAD~1", "HEAD"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Once a revision is written, the process is stopped as a CI job's timeout stops it.
+    let started = std::time::Instant::now();
+    while checkouts().is_empty() {
+        if child.try_wait().expect("wait").is_some() {
+            eprintln!("skipped: the diff ended before its checkout was seen");
+            return;
+        }
+        assert!(started.elapsed().as_secs() < 60, "no checkout appeared");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let pid = child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = child.wait().expect("wait");
+    if status.success() {
+        eprintln!("skipped: the diff ended before the signal arrived");
+        return;
+    }
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    assert_eq!(checkouts(), Vec::<PathBuf>::new());
+}

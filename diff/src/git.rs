@@ -27,6 +27,8 @@ pub struct Repository {
 #[derive(Debug)]
 pub struct Checkout {
     temp: tempfile::TempDir,
+    /// Keeps the directory in [`remove_checkouts`]'s list while it exists.
+    _listed: Listed,
     /// The commit the revision resolved to.
     pub commit: String,
     /// The working directory's counterpart inside the checkout.
@@ -38,6 +40,48 @@ impl Checkout {
     pub fn root(&self) -> &Path {
         self.temp.path()
     }
+}
+
+/// The temporary directories of the checkouts that exist now, for [`remove_checkouts`].
+static CHECKOUTS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// A checkout's directory in [`CHECKOUTS`], from the moment it is made until it is dropped
+/// (and removed with it).
+#[derive(Debug)]
+struct Listed(PathBuf);
+
+impl Listed {
+    fn new(dir: &Path) -> Listed {
+        let mut list = CHECKOUTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        list.push(dir.to_path_buf());
+        Listed(dir.to_path_buf())
+    }
+}
+
+impl Drop for Listed {
+    fn drop(&mut self) {
+        let mut list = CHECKOUTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        list.retain(|d| *d != self.0);
+    }
+}
+
+/// Removes the temporary directory of every checkout that exists now: for a process
+/// stopped by a signal (a CI job's timeout sends `SIGTERM`), which runs no destructor and
+/// would leave a revision's files — up to a gigabyte — in the temporary directory. The
+/// list stays locked while the guard returned is held, and a checkout writes each file
+/// under that lock: end the process before dropping it, and no file is written after.
+pub fn remove_checkouts() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    let list = CHECKOUTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    for dir in list.iter() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    list
 }
 
 /// Whether `revision` is a plain revision: a branch, a tag or a commit, optionally
@@ -139,9 +183,15 @@ impl Repository {
             .prefix("tfstack-diff-")
             .tempdir()
             .map_err(|e| DiffError::Io(e.to_string()))?;
+        let listed = Listed::new(temp.path());
         write_blobs(&self.dir, temp.path(), &wanted)?;
         let dir = temp.path().join(&self.prefix);
-        Ok(Checkout { temp, commit, dir })
+        Ok(Checkout {
+            temp,
+            _listed: listed,
+            commit,
+            dir,
+        })
     }
 }
 
@@ -271,6 +321,10 @@ fn read_blobs(
             return Err(git_error("cat-file", "short read"));
         }
         let target = root.join(path);
+        // Under the checkouts' lock: once `remove_checkouts` has run, nothing is written.
+        let _writing = CHECKOUTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(parent) = target.parent() {
             std::fs::create_dir_all(parent).map_err(io)?;
         }

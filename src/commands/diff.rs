@@ -14,6 +14,7 @@ use tfstack_lint_rules::registry;
 use tfstack_model::read::DEFAULT_READ_LIMIT;
 
 pub fn run(app: &App, args: &DiffArgs, color: bool) -> Result<i32, CliError> {
+    remove_checkouts_when_stopped();
     let config = super::lint::load_config(args.config.as_deref(), Path::new("."))?;
     let input = InputOptions {
         environment: args.env.clone(),
@@ -110,3 +111,26 @@ fn configuration_changes(base: &Snapshot, head: &Snapshot) -> Vec<ConfigChange> 
         (b, h) => b.err().into_iter().chain(h.err()).collect(),
     }
 }
+
+/// On `SIGINT`, `SIGTERM` or `SIGHUP` (a CI job's timeout, Ctrl-C), the revisions written
+/// to the temporary directory are removed before the process ends as the signal would end
+/// it: a signal runs no destructor, and a revision's files can be a gigabyte.
+#[cfg(unix)]
+fn remove_checkouts_when_stopped() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            // Held until the process ends: no checkout writes a file after the removal.
+            let _removed = tfstack_diff::git::remove_checkouts();
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
+/// Elsewhere the process's end is left to the platform.
+#[cfg(not(unix))]
+fn remove_checkouts_when_stopped() {}
