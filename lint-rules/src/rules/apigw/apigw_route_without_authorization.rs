@@ -2,7 +2,7 @@ use crate::{declare_rule, Finding, Rule};
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::references::referenced_blocks;
-use tfstack_model::{Block, Origin, Value};
+use tfstack_model::{Block, Origin, Span, Value};
 
 declare_rule! {
     /// ## What it does
@@ -10,6 +10,13 @@ declare_rule! {
     ///
     /// - an `aws_apigatewayv2_route` whose `authorization_type` is unset or `NONE`;
     /// - an `aws_api_gateway_method` with `authorization = "NONE"`;
+    ///
+    /// - an operation of an OpenAPI definition given as an API's `body`
+    ///   (`aws_api_gateway_rest_api`, an HTTP `aws_apigatewayv2_api`; JSON, as
+    ///   `jsonencode`, `file` or `templatefile` give it) that no `security` requirement
+    ///   covers — its own, else the definition's — nor, on a REST API, an
+    ///   `x-amazon-apigateway-auth` type other than `NONE`: one finding per API, naming
+    ///   the open operations;
     ///
     /// unless it requires an API key (`api_key_required = true`) or is a CORS preflight
     /// (route key `OPTIONS …`, `http_method = "OPTIONS"`). Routes written once for a map
@@ -34,6 +41,7 @@ declare_rule! {
     ///   only callers inside the VPC reach it, and its resource policy says which.
     /// - Routes and methods whose authorization, route key or method it cannot know before
     ///   apply, and resources with `count = 0`.
+    /// - An OpenAPI `body` it cannot read whole: unknown before apply, or YAML.
     ///
     /// Some routes are public on purpose (a health check, a webhook that checks a signature,
     /// a lab): suppress the finding with the reason.
@@ -64,10 +72,12 @@ declare_rule! {
     }
 }
 
-/// What is open: an HTTP API/WebSocket route or a REST API method.
+/// What is open: an HTTP API/WebSocket route, a REST API method, or operations of an
+/// API's OpenAPI definition.
 enum Open<'a> {
     Route { key: &'a str },
     Method { http_method: &'a str },
+    Operations { keys: Vec<String> },
 }
 
 impl Rule for ApigwRouteWithoutAuthorization {
@@ -125,7 +135,106 @@ impl Rule for ApigwRouteWithoutAuthorization {
                 Some("authorization"),
             ));
         }
+        for api_type in ["aws_api_gateway_rest_api", "aws_apigatewayv2_api"] {
+            for api in cx.resources(api_type) {
+                judge_definition(cx, api, out);
+            }
+        }
     }
+}
+
+/// Judges the OpenAPI definition an API is given as `body`, if it can read it.
+fn judge_definition(cx: &Context, api: &Block, out: &mut Vec<Finding>) {
+    let rest = api.type_label() == "aws_api_gateway_rest_api";
+    if !exists(cx, api) || (rest && is_private_api(cx, api)) {
+        return;
+    }
+    if !rest {
+        let protocol = cx.attr(api, "protocol_type");
+        if !protocol.is_some_and(|p| p.as_str().is_some_and(|p| p.eq_ignore_ascii_case("HTTP"))) {
+            return;
+        }
+    }
+    let Some(body) = cx.attr(api, "body") else {
+        return;
+    };
+    let Some(text) = body.as_str().filter(|_| !body.is_unknown()) else {
+        return;
+    };
+    let Ok(definition) = serde_json::from_str::<serde_json::Value>(text) else {
+        return;
+    };
+    let keys = open_operations(&definition, rest);
+    if keys.is_empty() {
+        return;
+    }
+    // The attribute's name: the definition itself may run to hundreds of lines.
+    let origin = api
+        .body
+        .attribute("body")
+        .and_then(|a| a.origin.file_span())
+        .map(|(file, span)| {
+            let start = span.range().start;
+            Origin::file(file, Span::new(start, start + "body".len()))
+        })
+        .unwrap_or(body.origin.or(cx.origin_of(api, "body")));
+    out.push(finding(
+        api.address(),
+        &Open::Operations { keys },
+        origin,
+        Some("body"),
+    ));
+}
+
+/// The operations of an OpenAPI definition anyone can call (`POST /orders`, `ANY
+/// /{proxy+}`), in the definition's order: no `security` requirement covers them — an
+/// operation's own `security` replaces the definition's, and a requirement is a
+/// non-empty object (`{}` makes authorization optional) — and, on a REST API, no
+/// `x-amazon-apigateway-auth` other than `NONE`. CORS preflights (`options`) are not
+/// judged.
+fn open_operations(definition: &serde_json::Value, rest: bool) -> Vec<String> {
+    use serde_json::Value as Json;
+    let requires = |security: &Json| {
+        security
+            .as_array()
+            .is_some_and(|all| all.iter().all(|r| r.as_object().is_some_and(|r| !r.is_empty())) && !all.is_empty())
+    };
+    let global = definition.get("security");
+    let Some(paths) = definition.get("paths").and_then(Json::as_object) else {
+        return Vec::new();
+    };
+    let mut open = Vec::new();
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        for (method, operation) in item {
+            let method = match method.to_ascii_lowercase().as_str() {
+                "x-amazon-apigateway-any-method" => "ANY".to_string(),
+                m @ ("get" | "put" | "post" | "delete" | "head" | "patch" | "trace") => {
+                    m.to_ascii_uppercase()
+                }
+                _ => continue,
+            };
+            let authorized = match operation.get("security").or(global) {
+                Some(security) => requires(security),
+                None => false,
+            } || (rest
+                && operation
+                    .get("x-amazon-apigateway-auth")
+                    .and_then(|a| a.get("type"))
+                    .and_then(Json::as_str)
+                    .is_some_and(|t| !t.eq_ignore_ascii_case("NONE")));
+            if !authorized {
+                open.push(if path == "$default" {
+                    path.clone()
+                } else {
+                    format!("{method} {path}")
+                });
+            }
+        }
+    }
+    open
 }
 
 /// What a route's judgment reads: its key, authorization and API key requirement, each as
@@ -230,16 +339,19 @@ fn is_private_api_method(cx: &Context, method: &Block) -> bool {
     };
     referenced_blocks(cx, api_id, "aws_api_gateway_rest_api")
         .iter()
-        .any(|api| {
-            api.body.blocks_of("endpoint_configuration").any(|e| {
-                e.body.get("types").is_some_and(|t| {
-                    cx.value(t).one_or_many().iter().any(|v| {
-                        v.as_str()
-                            .is_some_and(|s| s.eq_ignore_ascii_case("PRIVATE"))
-                    })
-                })
+        .any(|api| is_private_api(cx, api))
+}
+
+/// Whether a REST API is private (`endpoint_configuration.types` has `PRIVATE`).
+fn is_private_api(cx: &Context, api: &Block) -> bool {
+    api.body.blocks_of("endpoint_configuration").any(|e| {
+        e.body.get("types").is_some_and(|t| {
+            cx.value(t).one_or_many().iter().any(|v| {
+                v.as_str()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("PRIVATE"))
             })
         })
+    })
 }
 
 fn finding(address: String, open: &Open, origin: Origin, attribute: Option<&str>) -> Finding {
@@ -261,6 +373,26 @@ fn finding(address: String, open: &Open, origin: Origin, attribute: Option<&str>
              `authorizer_id`) or require an API key, or suppress the finding with the reason \
              the method is public",
         ),
+        Open::Operations { keys } => {
+            const SHOWN: usize = 5;
+            let mut named: Vec<String> = keys.iter().take(SHOWN).map(|k| format!("`{k}`")).collect();
+            if keys.len() > SHOWN {
+                named.push(format!("{} more", keys.len() - SHOWN));
+            }
+            (
+                format!(
+                    "{} {} of the OpenAPI definition of `{address}` {} no authorization: anyone \
+                     who finds the URL can call {}",
+                    if keys.len() == 1 { "operation" } else { "operations" },
+                    named.join(", "),
+                    if keys.len() == 1 { "has" } else { "have" },
+                    if keys.len() == 1 { "it" } else { "them" },
+                ),
+                "add a `security` requirement naming an authorizer of \
+                 `components.securitySchemes` to each operation (or to the whole definition), \
+                 or suppress the finding with the reason the operations are public",
+            )
+        }
     };
     Finding::new(&ApigwRouteWithoutAuthorization::META, message)
         .at(origin)
@@ -522,6 +654,148 @@ resource "aws_apigatewayv2_route" "create" {{
         assert_eq!(f[0].location.path, "terraform.tfvars");
     }
 
+    /// A REST API defined by an OpenAPI `body` with these `paths` (and other top-level
+    /// entries), and `extra` in the resource.
+    fn rest_definition(top: &str, paths: &str, extra: &str) -> String {
+        format!(
+            r#"
+resource "aws_api_gateway_rest_api" "api" {{
+  name = "api"
+  {extra}
+  body = jsonencode({{
+    openapi = "3.0.1"
+    {top}
+    paths = {{ {paths} }}
+  }})
+}}
+"#
+        )
+    }
+
+    const INTEGRATION: &str = r#"{ "x-amazon-apigateway-integration" = { type = "aws_proxy", httpMethod = "POST", uri = "arn" } }"#;
+
+    #[test]
+    fn fires_on_openapi_operations_without_security() {
+        let cases = [
+            ("no security", "", format!(r#""/submit" = {{ post = {INTEGRATION}, options = {INTEGRATION} }}"#), ""),
+            (
+                "authorization made optional by an empty requirement",
+                r#"security = [{ jwt = [] }, {}]"#,
+                format!(r#""/submit" = {{ post = {INTEGRATION} }}"#),
+                "",
+            ),
+            (
+                "an operation's empty security replaces the definition's",
+                r#"security = [{ jwt = [] }]"#,
+                format!(
+                    r#""/submit" = {{ post = merge({INTEGRATION}, {{ security = [] }}) }}"#
+                ),
+                "",
+            ),
+            (
+                "auth type NONE",
+                "",
+                format!(
+                    r#""/submit" = {{ post = merge({INTEGRATION}, {{ "x-amazon-apigateway-auth" = {{ type = "NONE" }} }}) }}"#
+                ),
+                "",
+            ),
+        ];
+        for (name, top, paths, extra) in &cases {
+            let f = lint_hcl(RULE, &rest_definition(top, paths, extra));
+            assert_eq!(f.len(), 1, "{name}: {f:#?}");
+            assert!(
+                f[0].message.contains("operation `POST /submit` of the OpenAPI definition"),
+                "{name}: {}",
+                f[0].message
+            );
+            assert_eq!(f[0].attribute.as_deref(), Some("body"), "{name}");
+        }
+        // An HTTP API's definition, its catch-all route among the open ones.
+        let f = lint_hcl(
+            RULE,
+            &format!(
+                r#"
+resource "aws_apigatewayv2_api" "http" {{
+  name          = "http"
+  protocol_type = "HTTP"
+  body = jsonencode({{
+    openapi = "3.0.1"
+    paths = {{
+      "/" = {{ post = {INTEGRATION} }}
+      "$default" = {{ "x-amazon-apigateway-any-method" = {INTEGRATION} }}
+    }}
+  }})
+}}
+"#
+            ),
+        );
+        assert_eq!(f.len(), 1, "{f:#?}");
+        assert!(
+            f[0].message
+                .contains("operations `POST /`, `$default` of the OpenAPI definition"),
+            "{}",
+            f[0].message
+        );
+    }
+
+    #[test]
+    fn quiet_on_openapi_operations_with_security_or_unreadable() {
+        let cases = [
+            (
+                "the definition's security",
+                r#"security = [{ cognito = [] }]"#.to_string(),
+                format!(r#""/submit" = {{ post = {INTEGRATION} }}"#),
+                "",
+            ),
+            (
+                "the operation's security",
+                String::new(),
+                format!(
+                    r#""/submit" = {{ post = merge({INTEGRATION}, {{ security = [{{ api_key = [] }}] }}) }}"#
+                ),
+                "",
+            ),
+            (
+                "IAM authorization",
+                String::new(),
+                format!(
+                    r#""/submit" = {{ post = merge({INTEGRATION}, {{ "x-amazon-apigateway-auth" = {{ type = "AWS_IAM" }} }}) }}"#
+                ),
+                "",
+            ),
+            (
+                "CORS preflight only",
+                String::new(),
+                format!(r#""/submit" = {{ options = {INTEGRATION} }}"#),
+                "",
+            ),
+            (
+                "private API",
+                String::new(),
+                format!(r#""/submit" = {{ post = {INTEGRATION} }}"#),
+                r#"endpoint_configuration { types = ["PRIVATE"] }"#,
+            ),
+        ];
+        for (name, top, paths, extra) in &cases {
+            let f = lint_hcl(RULE, &rest_definition(top, paths, extra));
+            assert!(f.is_empty(), "{name}: {f:#?}");
+        }
+        // A definition it cannot read: unknown before apply, or YAML.
+        for body in [
+            "var.definition",
+            r#""openapi: 3.0.1\npaths:\n  /submit:\n    post: {}\n""#,
+        ] {
+            let f = lint_hcl(
+                RULE,
+                &format!(
+                    "variable \"definition\" {{}}\nresource \"aws_api_gateway_rest_api\" \"api\" {{\n  name = \"api\"\n  body = {body}\n}}\n"
+                ),
+            );
+            assert!(f.is_empty(), "{body}: {f:#?}");
+        }
+    }
+
     #[test]
     fn snapshot_diagnostic() {
         let f = lint_hcl(
@@ -543,6 +817,30 @@ resource "aws_api_gateway_method" "get_items" {
   resource_id   = "r1"
   http_method   = "GET"
   authorization = "NONE"
+}
+"#,
+        );
+        insta::assert_snapshot!(render_all(&f));
+    }
+
+    #[test]
+    fn snapshot_openapi_diagnostic() {
+        let f = lint_hcl(
+            RULE,
+            r#"
+resource "aws_api_gateway_rest_api" "submissions" {
+  name = "submissions"
+  body = jsonencode({
+    openapi = "3.0.1"
+    paths = {
+      "/submit" = {
+        post = { "x-amazon-apigateway-integration" = { type = "aws", httpMethod = "POST", uri = "arn" } }
+      }
+      "/status" = {
+        get = { "x-amazon-apigateway-integration" = { type = "aws", httpMethod = "POST", uri = "arn" } }
+      }
+    }
+  })
 }
 "#,
         );
