@@ -174,16 +174,8 @@ pub const MAX_FINDING_TEXT: usize = 1024;
 
 /// `text` cut to [`MAX_FINDING_TEXT`] bytes (on a character boundary, with `…`): a rule
 /// that quotes a value it was handed (an action, a name) never prints megabytes of it.
-fn clipped(mut text: String) -> String {
-    if text.len() > MAX_FINDING_TEXT {
-        let mut end = MAX_FINDING_TEXT;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        text.truncate(end);
-        text.push('…');
-    }
-    text
+fn clipped(text: String) -> String {
+    tfstack_model::shown::clipped(text, MAX_FINDING_TEXT)
 }
 
 /// [`clipped`] of a label or help text, copied only when it is cut.

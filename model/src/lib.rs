@@ -21,6 +21,7 @@ pub mod iam_actions;
 pub mod instances;
 pub mod load;
 pub mod read;
+pub mod shown;
 pub mod typed;
 
 /// Everything a stack definition needs.

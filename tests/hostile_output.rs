@@ -1,0 +1,74 @@
+//! What a hostile repository can make tfstack print: no panic on an error far into a long
+//! line and never an unbounded line echoed; no control character of the input reaching a
+//! terminal or a CI log raw (a line that starts with `::error …` is a GitHub Actions
+//! workflow command); no Markdown or HTML of the input reaching a pull-request comment or
+//! a review; no link but `http(s)` from a committed configuration; well-formed XML.
+
+mod common;
+
+use common::{repository, tfstack_in, Run};
+
+/// `locals` with an error (a dangling `+`) 70,000 bytes into its second line: past the
+/// widths Rust's formatter takes.
+fn long_line_error() -> String {
+    format!("locals {{\n  a = \"{}\" +\n}}\n", "a".repeat(70_000))
+}
+
+/// Asserts that a run ended with exit 2 and an error located at `place`, without a
+/// panic and without echoing the long line.
+fn assert_located(run: &Run, place: &str) {
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert!(!all.contains("panicked"), "{}", run.stderr);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    assert!(all.contains(place), "no `{place}` in:\n{all}");
+    assert!(all.len() < 20_000, "{} bytes printed", all.len());
+}
+
+#[test]
+fn an_error_far_into_a_long_line_is_located_and_shown_clipped() {
+    let repo = repository(&[("m/main.tf", &long_line_error()), ("base/main.tf", "")]);
+    let dir = repo.path();
+    let human = tfstack_in(dir, &["lint", "m"]);
+    assert_located(&human, "m/main.tf:2:70011");
+    assert!(human.stdout.contains(" 2 │ …aaaa"), "{}", human.stdout);
+    let json = tfstack_in(dir, &["lint", "m", "--format", "json"]);
+    assert_located(&json, "\"line\": 2,\n      \"column\": 70011,");
+    let diff = tfstack_in(dir, &["diff", "base", "m", "--format", "json"]);
+    assert_located(&diff, "m/main.tf:2:70011");
+    let review = tfstack_in(dir, &["review", "m"]);
+    assert_located(&review, "m/main.tf:2:70011");
+}
+
+#[test]
+fn a_json_syntax_error_far_into_a_long_line_is_located_and_shown_clipped() {
+    let long = "a".repeat(70_000);
+    let policy =
+        format!("{{\"Version\": \"2012-10-17\", \"Statement\": [{{\"Sid\": \"{long}\"}} x]}}\n");
+    let tf_json = format!("{{\"locals\": {{\"a\": \"{long}\" x}}}}\n");
+    let baseline = format!("{{\"version\": 1, \"findings\": [\"{long}\" x]}}\n");
+    let repo = repository(&[
+        ("policy/policy.json", &policy),
+        ("json/main.tf.json", &tf_json),
+        ("ok/main.tf", ""),
+        ("baseline.json", &baseline),
+    ]);
+    let dir = repo.path();
+    assert_located(
+        &tfstack_in(dir, &["lint", "policy"]),
+        "policy/policy.json:1:70053",
+    );
+    assert_located(
+        &tfstack_in(dir, &["lint", "json"]),
+        "json/main.tf.json:1:70021",
+    );
+    let run = tfstack_in(dir, &["lint", "ok", "--baseline", "baseline.json"]);
+    assert_located(&run, "baseline.json:1:");
+}
+
+#[test]
+fn an_error_in_a_configuration_of_one_long_line_is_not_echoed_whole() {
+    let config = format!("x = \"{}\" y\n", "a".repeat(3_000_000));
+    let repo = repository(&[("m/main.tf", ""), ("big.toml", &config)]);
+    let run = tfstack_in(repo.path(), &["lint", "m", "--config", "big.toml"]);
+    assert_located(&run, "big.toml:1:3000008");
+}
