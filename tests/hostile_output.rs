@@ -72,3 +72,56 @@ fn an_error_in_a_configuration_of_one_long_line_is_not_echoed_whole() {
     let run = tfstack_in(repo.path(), &["lint", "m", "--config", "big.toml"]);
     assert_located(&run, "big.toml:1:3000008");
 }
+
+/// Asserts that no line of `text` is a workflow command or holds a control character
+/// (`\n` ends lines; a terminal's escape, a carriage return, a bidi override never
+/// appear).
+fn assert_inert(text: &str) {
+    for line in text.lines() {
+        assert!(
+            !line.trim_start().starts_with("::"),
+            "a workflow command in:\n{text}"
+        );
+        assert!(
+            !line.contains(|c: char| {
+                (c.is_control() && c != '\t') || matches!(c, '\u{2028}' | '\u{202e}')
+            }),
+            "a control character in {line:?}"
+        );
+    }
+}
+
+#[test]
+fn control_characters_of_the_input_are_printed_escaped() {
+    let repo = repository(&[
+        (
+            "m/main.tf",
+            "module \"m\" {\n  source = \"../../x\\n::error title=INJ::pwned\"\n}\n\
+             resource \"aws_sqs_queue\" \"l\\n::stop-commands::x\\u001b[2J\\u202e\" {}\n",
+        ),
+        (
+            "m/a\n::error::file\u{1b}[2J.tf",
+            "resource \"aws_cloudwatch_log_group\" \"g\" {}\n",
+        ),
+        ("bad/x\n::error::bad\u{1b}.tf", "locals {\n  a = \n}\n"),
+    ]);
+    for args in [&["lint", "m"][..], &["lint", "bad"]] {
+        let run = tfstack_in(repo.path(), args);
+        assert!((1..=2).contains(&run.code), "{}", run.stderr);
+        assert_inert(&run.stdout);
+        assert_inert(&run.stderr);
+        assert!(run.stdout.contains("\\n::"), "{}", run.stdout);
+    }
+    let run = tfstack_in(repo.path(), &["lint", "m"]);
+    assert!(
+        run.stdout.contains("a\\n::error::file\\u{1b}[2J.tf"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("l\\n::stop-commands::x\\u{1b}[2J\\u{202e}"),
+        "{}",
+        run.stdout
+    );
+}

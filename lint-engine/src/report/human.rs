@@ -9,6 +9,7 @@ use rayon::prelude::*;
 use std::fmt;
 use std::io::{self, Write};
 use tfstack_model::error::{render, try_render};
+use tfstack_model::shown::escaped;
 use tfstack_model::Snippet;
 
 struct FindingDiagnostic<'a> {
@@ -16,25 +17,6 @@ struct FindingDiagnostic<'a> {
     source: Option<NamedSource<Snippet>>,
     /// The rule's page, shown after the rule's ID and name.
     docs: Option<String>,
-}
-
-/// Lines longer than this are not shown as a snippet: the finding is printed as
-/// `path:line:column` with its message and help instead (a finding next to a 20 MB line
-/// would print all of it, and take seconds to render).
-const MAX_SNIPPET_LINE: usize = 500;
-
-/// Whether the lines miette would show around the span (one on each side) include one
-/// too long to print.
-fn snippet_too_wide(snippet: &Snippet) -> bool {
-    let start = snippet.span.start as usize;
-    let end = snippet.span.end as usize;
-    let text = &snippet.text;
-    let first = snippet.first_line + text.get(..start).unwrap_or("").matches('\n').count() as u32;
-    let last = snippet.first_line + text.get(..end).unwrap_or("").matches('\n').count() as u32;
-    snippet
-        .lines()
-        .filter(|(n, _)| (first.saturating_sub(1).max(1)..=last + 1).contains(n))
-        .any(|(_, line)| line.len() > MAX_SNIPPET_LINE)
 }
 
 impl fmt::Debug for FindingDiagnostic<'_> {
@@ -71,9 +53,12 @@ impl Diagnostic for FindingDiagnostic<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        let mut help = self.f.help.to_string();
+        // The help's own line and the call's are escaped apart: the renderer keeps the
+        // line break between them.
+        let mut help = escaped(&self.f.help).into_owned();
         if let Some(r) = &self.f.resource {
-            help = format!("{help}\n(in `{r}`{})", CallSite::called_at(&self.f.calls));
+            let called_at = CallSite::called_at(&self.f.calls);
+            help = format!("{help}\n(in `{}`{})", escaped(r), escaped(&called_at));
         }
         Some(Box::new(help))
     }
@@ -101,9 +86,8 @@ fn render_linked(f: &Located, color: bool, docs: Option<&DocsUrl>) -> String {
     let source = f.location.source.as_ref().map(|snippet| {
         NamedSource::new(f.location.path.clone(), snippet.clone()).with_language("hcl")
     });
-    let too_wide = f.location.source.as_ref().is_some_and(snippet_too_wide);
     let docs = docs.map(|d| d.page(f.rule));
-    if too_wide || f.location.source.is_none() {
+    if f.location.source.is_none() {
         return plain(f, docs.as_deref());
     }
     let diag = FindingDiagnostic {
@@ -114,36 +98,42 @@ fn render_linked(f: &Located, color: bool, docs: Option<&DocsUrl>) -> String {
     try_render(&diag, color).unwrap_or_else(|| plain(f, docs.as_deref()))
 }
 
-/// A finding on a few lines, without its source.
+/// A finding on a few lines, without its source (what it holds of input escaped).
 fn plain(f: &Located, docs: Option<&str>) -> String {
     let mut text = format!(
         "{}: {} [{}({})]\n  --> {}:{}:{}\n  help: {}\n",
         f.severity.as_str(),
-        f.message,
+        escaped(&f.message),
         f.rule.id,
         f.rule.name,
-        f.location.path,
+        escaped(&f.location.path),
         f.location.line,
         f.location.column,
-        f.help
+        escaped(&f.help)
     );
     if let (Some(r), false) = (&f.resource, f.calls.is_empty()) {
-        text.push_str(&format!("  (in `{r}`{})\n", CallSite::called_at(&f.calls)));
+        let called_at = CallSite::called_at(&f.calls);
+        text.push_str(&format!("  (in `{}`{})\n", escaped(r), escaped(&called_at)));
     }
     if let Some(url) = docs {
-        text.push_str(&format!("  docs: {url}\n"));
+        text.push_str(&format!("  docs: {}\n", escaped(url)));
     }
     text
 }
 
-/// A notice on a few lines: what, where, what to do.
+/// A notice on a few lines: what, where, what to do (what it holds of input escaped).
 fn render_notice(n: &Notice) -> String {
     let place = if n.line > 0 {
         format!("{}:{}:{}", n.path, n.line, n.column)
     } else {
         n.path.clone()
     };
-    format!("notice: {}\n  --> {place}\n  help: {}\n", n.message, n.help)
+    format!(
+        "notice: {}\n  --> {}\n  help: {}\n",
+        escaped(&n.message),
+        escaped(&place),
+        escaped(&n.help)
+    )
 }
 
 /// `--format human`: each finding as miette renders it (a batch rendered in parallel),
