@@ -125,3 +125,37 @@ fn control_characters_of_the_input_are_printed_escaped() {
         run.stdout
     );
 }
+
+#[test]
+fn a_committed_docs_url_must_be_a_web_page() {
+    let repo = repository(&[(
+        "m/main.tf",
+        "resource \"aws_cloudwatch_log_group\" \"g\" {}\n",
+    )]);
+    std::fs::write(
+        repo.path().join("tfstack.toml"),
+        "\ndocs_url = \"javascript:alert(document.domain)//{id}\"\n",
+    )
+    .expect("write");
+    for args in [
+        &["lint", "m"][..],
+        &["lint", "m", "--format", "sarif"],
+        &["review", "m", "--format", "html"],
+        &["review", "m", "--format", "markdown"],
+    ] {
+        let run = tfstack_in(repo.path(), args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stdout);
+        assert!(!run.stdout.contains("javascript:"), "{}", run.stdout);
+        assert!(run.stderr.contains("tfstack.toml:2:12]"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("is not an `http://` or `https://` URL"),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = tfstack_in(
+        repo.path(),
+        &["lint", "m", "--docs-url", "javascript:x/{id}"],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+}

@@ -3,6 +3,7 @@
 use crate::RuleMeta;
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use std::path::Path;
+use tfstack_model::shown::escaped;
 
 /// The repository tfstack is developed in (Cargo.toml's `repository`).
 pub const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
@@ -28,7 +29,9 @@ impl Default for DocsUrl {
 
 impl DocsUrl {
     /// A template (with `{id}` or `{name}`) or a base URL; `Err` with what is wrong when
-    /// it is no absolute URL (SARIF and CI systems need one).
+    /// it is no absolute URL (SARIF and CI systems need one), no `http://` or `https://`
+    /// URL (a report links to it: a `javascript:` link would run in the reader's browser)
+    /// or holds a character that would end the link in HTML or Markdown.
     pub fn parse(text: &str) -> Result<DocsUrl, String> {
         let text = text.trim();
         let scheme = text.split_once(':').map(|(s, _)| s).unwrap_or_default();
@@ -43,8 +46,27 @@ impl DocsUrl {
                  `{{name}}` its name) or a base URL under which the pages are `ID.md`"
             ));
         }
+        if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https")
+            || !text[scheme.len()..].starts_with("://")
+        {
+            return Err(format!(
+                "`{}` is not an `http://` or `https://` URL: reports link to rules' pages \
+                 with it, and only a web page may be linked",
+                escaped(text)
+            ));
+        }
         if text.chars().any(char::is_whitespace) {
-            return Err(format!("`{text}` is not a URL: it holds spaces"));
+            return Err(format!("`{}` is not a URL: it holds spaces", escaped(text)));
+        }
+        if let Some(c) = text
+            .chars()
+            .find(|c| c.is_control() || matches!(c, '<' | '>' | '"' | '`'))
+        {
+            return Err(format!(
+                "`{}` is not a URL: it holds `{}`",
+                escaped(text),
+                escaped(&c.to_string())
+            ));
         }
         let template = if text.contains("{id}") || text.contains("{name}") {
             text.to_string()
@@ -134,7 +156,19 @@ mod tests {
             base.page(&LOG001),
             "https://mirror.example.com/docs/rules/LOG001.md"
         );
-        for bad in ["docs/rules/", "", "https:", "1http://x", "https://x/a b"] {
+        for bad in [
+            "docs/rules/",
+            "",
+            "https:",
+            "1http://x",
+            "https://x/a b",
+            "javascript:alert(document.domain)//{id}",
+            "file:///etc/{id}",
+            "data:text/html,x",
+            "https:x/{id}",
+            "https://x/\"><script>/{id}",
+            "https://x/`{id}",
+        ] {
             assert!(DocsUrl::parse(bad).is_err(), "{bad}");
         }
     }
