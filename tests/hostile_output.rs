@@ -159,3 +159,67 @@ fn a_committed_docs_url_must_be_a_web_page() {
     );
     assert_eq!(run.code, 2, "{}", run.stdout);
 }
+
+/// Whether `c` is a character an XML 1.0 document may hold (its `Char` production).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// Asserts that `xml` is a well-formed XML 1.0 document: every event parses, every text
+/// and attribute value unescapes, and every character is one XML 1.0 allows (quick-xml
+/// reads characters it forbids without a complaint).
+fn assert_well_formed(xml: &str) {
+    if let Some(c) = xml.chars().find(|c| !is_xml_char(*c)) {
+        panic!("{c:?} is not an XML 1.0 character:\n{xml}");
+    }
+    let mut reader = quick_xml::Reader::from_str(xml);
+    reader.config_mut().check_end_names = true;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(e)) | Ok(quick_xml::events::Event::Empty(e)) => {
+                for attribute in e.attributes() {
+                    let attribute = attribute.expect("a well-formed attribute");
+                    attribute
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .expect("an attribute value that unescapes");
+                }
+            }
+            Ok(quick_xml::events::Event::GeneralRef(reference)) => {
+                let named = ["amp", "lt", "gt", "quot", "apos"]
+                    .iter()
+                    .any(|n| &*reference == *n);
+                let character = reference.resolve_char_ref().ok().flatten();
+                assert!(
+                    named || character.is_some_and(is_xml_char),
+                    "a reference XML 1.0 forbids: {reference:?}"
+                );
+            }
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("not well-formed XML: {e}\n{xml}"),
+        }
+    }
+}
+
+#[test]
+fn junit_and_checkstyle_stay_well_formed_with_control_characters_in_names() {
+    let repo = repository(&[
+        (
+            "m/main.tf",
+            "resource \"aws_cloudwatch_log_group\" \"a\\u0001b\\u001b\" {}\n",
+        ),
+        (
+            "m/x\u{1}y.tf",
+            "resource \"aws_cloudwatch_log_group\" \"c\" {}\n",
+        ),
+        ("bad/p\u{2}q.tf", "locals {\n  a = \n}\n"),
+    ]);
+    for format in ["junit", "checkstyle"] {
+        let run = tfstack_in(repo.path(), &["lint", "m", "bad", "--format", format]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert_well_formed(&run.stdout);
+        assert!(run.stdout.contains("a\\u{1}b\\u{1b}"), "{}", run.stdout);
+        assert!(run.stdout.contains("x\\u{1}y.tf"), "{}", run.stdout);
+        assert!(run.stdout.contains("p\\u{2}q.tf"), "{}", run.stdout);
+    }
+}

@@ -2,10 +2,10 @@
 //! findings grouped by file, each an `<error>` with its line, column, severity and rule,
 //! its message ending with the rule's page.
 
+use super::xml_text;
 use super::{DocsUrl, Reporter, Summary};
 use crate::located::{InputError, Located, Notice};
 use crate::Severity;
-use quick_xml::escape::escape;
 use std::io::{self, Write};
 
 /// Writes file by file: findings arrive sorted by path, so a file's findings are
@@ -30,7 +30,7 @@ impl CheckstyleReporter {
             return Ok(());
         }
         self.close(out)?;
-        writeln!(out, "  <file name=\"{}\">", escape(path))?;
+        writeln!(out, "  <file name=\"{}\">", xml_text(path))?;
         self.open_file = Some(path.to_string());
         Ok(())
     }
@@ -62,7 +62,7 @@ impl Reporter for CheckstyleReporter {
                 "    <error line=\"{}\" column=\"{}\" severity=\"{severity}\" message=\"{}\" source=\"tfstack.{}\"/>",
                 f.location.line,
                 f.location.column,
-                escape(format!("{} — {} ({})", f.message, f.help, self.docs.page(f.rule)).as_str()),
+                xml_text(format!("{} — {} ({})", f.message, f.help, self.docs.page(f.rule)).as_str()),
                 f.rule.id,
             )?;
         }
@@ -72,13 +72,13 @@ impl Reporter for CheckstyleReporter {
     fn errors(&mut self, out: &mut dyn Write, errors: &[InputError]) -> io::Result<()> {
         self.close(out)?;
         for e in errors {
-            writeln!(out, "  <file name=\"{}\">", escape(e.path.as_str()))?;
+            writeln!(out, "  <file name=\"{}\">", xml_text(e.path.as_str()))?;
             writeln!(
                 out,
                 "    <error line=\"{}\" column=\"{}\" severity=\"error\" message=\"{}\" source=\"tfstack.input\"/>",
                 e.line.max(1),
                 e.column.max(1),
-                escape(e.message.as_str()),
+                xml_text(e.message.as_str()),
             )?;
             writeln!(out, "  </file>")?;
         }
@@ -88,13 +88,13 @@ impl Reporter for CheckstyleReporter {
     fn notices(&mut self, out: &mut dyn Write, notices: &[Notice]) -> io::Result<()> {
         self.close(out)?;
         for n in notices {
-            writeln!(out, "  <file name=\"{}\">", escape(n.path.as_str()))?;
+            writeln!(out, "  <file name=\"{}\">", xml_text(n.path.as_str()))?;
             writeln!(
                 out,
                 "    <error line=\"{}\" column=\"{}\" severity=\"info\" message=\"{}\" source=\"tfstack.notice\"/>",
                 n.line.max(1),
                 n.column.max(1),
-                escape(format!("{} — {}", n.message, n.help).as_str()),
+                xml_text(format!("{} — {}", n.message, n.help).as_str()),
             )?;
             writeln!(out, "  </file>")?;
         }

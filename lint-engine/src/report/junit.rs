@@ -1,9 +1,9 @@
 //! `--format junit`: JUnit XML, which CI systems show as test results. One test case per
 //! finding (failed) and per unreadable input (errored); a clean run is one passing case.
 
+use super::xml_text;
 use super::{DocsUrl, Reporter, Summary};
 use crate::located::{InputError, Located, Notice};
-use quick_xml::escape::escape;
 use std::io::{self, Write};
 
 /// Collects the cases (the suite's counts come first in the XML) and writes at the end.
@@ -42,11 +42,11 @@ impl Reporter for JunitReporter {
             };
             self.cases.push(format!(
                 "    <testcase classname=\"{}\" name=\"{}\">\n      <failure type=\"{}\" message=\"{}\">{}</failure>\n    </testcase>\n",
-                escape(f.location.path.as_str()),
-                escape(name.as_str()),
+                xml_text(f.location.path.as_str()),
+                xml_text(name.as_str()),
                 f.severity.as_str(),
-                escape(f.message.as_str()),
-                escape(format!(
+                xml_text(f.message.as_str()),
+                xml_text(format!(
                     "{} ({}) at {place}\n{}\nhelp: {}\ndocs: {}",
                     f.rule.id,
                     f.rule.name,
@@ -64,10 +64,10 @@ impl Reporter for JunitReporter {
         for e in errors {
             self.cases.push(format!(
                 "    <testcase classname=\"{}\" name=\"unreadable input ({})\">\n      <error type=\"input\" message=\"{}\">{}</error>\n    </testcase>\n",
-                escape(e.path.as_str()),
-                escape(e.position().as_str()),
-                escape(e.message.as_str()),
-                escape(e.to_string().as_str()),
+                xml_text(e.path.as_str()),
+                xml_text(e.position().as_str()),
+                xml_text(e.message.as_str()),
+                xml_text(e.to_string().as_str()),
             ));
             self.errors += 1;
         }
@@ -117,7 +117,7 @@ impl Reporter for JunitReporter {
             writeln!(
                 out,
                 "    <system-out>{}</system-out>",
-                escape(self.notes.join("\n").as_str())
+                xml_text(self.notes.join("\n").as_str())
             )?;
         }
         writeln!(out, "  </testsuite>\n</testsuites>")

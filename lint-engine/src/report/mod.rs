@@ -135,6 +135,26 @@ pub fn render(report: &LintReport, reporter: &mut dyn Reporter) -> String {
     }
 }
 
+/// Text for XML (an attribute value or character data): `&`, `<`, `>`, `"` and `'`
+/// escaped, and each character XML 1.0 forbids even as a reference (the C0 controls but
+/// tab, newline and carriage return; U+FFFE and U+FFFF) written as `\u{1}`, so that a
+/// label or file name holding one still gives a well-formed document.
+pub(crate) fn xml_text(text: &str) -> std::borrow::Cow<'_, str> {
+    let forbidden = |c: char| matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{fffe}' | '\u{ffff}');
+    if !text.contains(forbidden) {
+        return quick_xml::escape::escape(text);
+    }
+    let mut visible = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if forbidden(c) {
+            visible.push_str(&format!("\\u{{{:x}}}", c as u32));
+        } else {
+            visible.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(quick_xml::escape::escape(visible.as_str()).into_owned())
+}
+
 /// Writes `items` as the elements of a pretty-printed JSON array nested at `indent`
 /// spaces, after `count` elements already written, the way `serde_json`'s pretty printer
 /// lays out a whole document: so a document can be written element by element.
