@@ -223,3 +223,50 @@ fn junit_and_checkstyle_stay_well_formed_with_control_characters_in_names() {
         assert!(run.stdout.contains("p\\u{2}q.tf"), "{}", run.stdout);
     }
 }
+
+/// A role policy whose statement ID and label hold Markdown, HTML and line breaks, and a
+/// queue whose label does.
+const HOSTILE_MARKDOWN: &str = r#"resource "aws_iam_role" "r" {
+  name               = "r"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }] })
+}
+resource "aws_iam_role_policy" "p\n| forged | row |" {
+  role   = aws_iam_role.r.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "s`</details><h1>HI</h1>\n| forged |", Effect = "Allow", Action = "s3:*", Resource = "*" }] })
+}
+resource "aws_sqs_queue" "a`<img src=x>`|b\n| injected | row |" {}
+"#;
+
+/// Asserts that Markdown holds no HTML tag but `<details>`, `<summary>` and `<br>`, and no
+/// table row (or line) the input began.
+fn assert_markdown_inert(markdown: &str) {
+    for tag in ["<h1", "</h1", "<img", "</details><"] {
+        assert!(!markdown.contains(tag), "{tag} in:\n{markdown}");
+    }
+    for line in markdown.lines() {
+        let line = line.trim_start();
+        assert!(
+            !line.starts_with("| injected") && !line.starts_with("| forged"),
+            "a forged row in:\n{markdown}"
+        );
+        assert!(!line.contains(|c: char| c.is_control()), "{line:?}");
+    }
+}
+
+#[test]
+fn diff_markdown_writes_input_as_text_and_closed_code_spans() {
+    let head = HOSTILE_MARKDOWN;
+    let base = head.lines().take(4).collect::<Vec<_>>().join("\n") + "\n";
+    let repo = repository(&[("base/main.tf", &base), ("head/main.tf", head)]);
+    let run = tfstack_in(
+        repo.path(),
+        &["diff", "base", "head", "--format", "markdown"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_markdown_inert(&run.stdout);
+    assert!(
+        run.stdout.contains("&lt;/details&gt;&lt;h1&gt;"),
+        "{}",
+        run.stdout
+    );
+}

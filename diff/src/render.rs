@@ -7,6 +7,7 @@ use crate::report::{
 use crate::snapshot::Source;
 use std::fmt::Write;
 use tfstack_lint_engine::located::CallSite;
+use tfstack_review::markdown;
 
 /// The output formats of `tfstack diff`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -225,9 +226,22 @@ fn icon(danger: Danger) -> &'static str {
     }
 }
 
-/// Text for a Markdown table cell: no line breaks, `|` escaped.
+/// Text written with backtick code spans, for a Markdown table cell: its spans kept,
+/// nothing else read as HTML or Markdown, no `|` or line break.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    markdown::with_code_spans(text, true)
+}
+
+/// `source` for Markdown: the label in a code span its text cannot close.
+fn markdown_source(s: &Source) -> String {
+    let label = markdown::code_span(&s.label, false);
+    match &s.commit {
+        Some(commit) => format!(
+            "{label} ({})",
+            markdown::plain_text(&commit[..commit.len().min(12)], false)
+        ),
+        None => label,
+    }
 }
 
 fn markdown(report: &DiffReport) -> String {
@@ -235,8 +249,8 @@ fn markdown(report: &DiffReport) -> String {
     let _ = writeln!(
         out,
         "### tfstack diff: {} → {}\n",
-        source(&report.base),
-        source(&report.head)
+        markdown_source(&report.base),
+        markdown_source(&report.head)
     );
     let compared = report.modules.len() + report.unchanged_modules;
     if report.is_empty() {
@@ -257,8 +271,8 @@ fn markdown(report: &DiffReport) -> String {
     if !report.configuration.is_empty() {
         let _ = writeln!(
             out,
-            "\n#### Lint configuration `{}`\n",
-            configuration_file(report)
+            "\n#### Lint configuration {}\n",
+            markdown::code_span(configuration_file(report), false)
         );
         out.push_str("| | change |\n|---|---|\n");
         for c in &report.configuration {
@@ -269,17 +283,18 @@ fn markdown(report: &DiffReport) -> String {
     for m in &report.modules {
         let what = what(m);
         let what = what[..1].to_uppercase() + &what[1..];
-        let _ = writeln!(out, "\n#### {what} `{}` ({})\n", m.module, status(m));
+        let module = markdown::code_span(&m.module, false);
+        let _ = writeln!(out, "\n#### {what} {module} ({})\n", status(m));
         if !m.changes.is_empty() {
             out.push_str("| | change | where |\n|---|---|---|\n");
             for c in &m.changes {
                 let _ = writeln!(
                     out,
-                    "| {} {} | {} | `{}` |",
+                    "| {} {} | {} | {} |",
                     icon(c.danger),
                     c.category.title(),
                     cell(&c.title),
-                    cell(c.location.as_deref().unwrap_or(&c.resource))
+                    markdown::code_span(c.location.as_deref().unwrap_or(&c.resource), true)
                 );
             }
             let detailed: Vec<&Change> =
@@ -287,9 +302,9 @@ fn markdown(report: &DiffReport) -> String {
             if !detailed.is_empty() {
                 out.push_str("\n<details><summary>Details</summary>\n\n");
                 for c in detailed {
-                    let _ = writeln!(out, "- {}", c.title);
+                    let _ = writeln!(out, "- {}", markdown::with_code_spans(&c.title, false));
                     for d in &c.details {
-                        let _ = writeln!(out, "  - {d}");
+                        let _ = writeln!(out, "  - {}", markdown::with_code_spans(d, false));
                     }
                 }
                 out.push_str("\n</details>\n");
@@ -307,8 +322,8 @@ fn markdown(report: &DiffReport) -> String {
             let row = |out: &mut String, what: &str, f: &FindingChange| {
                 let _ = writeln!(
                     out,
-                    "| {what} | `{}` {} | {} | `{}` |",
-                    f.rule,
+                    "| {what} | {} {} | {} | {} |",
+                    markdown::code_span(&f.rule, true),
                     f.severity,
                     cell(&{
                         let mut text = match instance(f) {
@@ -320,7 +335,7 @@ fn markdown(report: &DiffReport) -> String {
                         }
                         text
                     }),
-                    cell(&f.location)
+                    markdown::code_span(&f.location, true)
                 );
             };
             for f in &m.findings.introduced {

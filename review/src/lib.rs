@@ -26,6 +26,7 @@ mod graph;
 mod inventory;
 mod layout;
 mod lint;
+pub mod markdown;
 mod render;
 mod resolve;
 mod statemachine;
