@@ -270,3 +270,16 @@ fn diff_markdown_writes_input_as_text_and_closed_code_spans() {
         run.stdout
     );
 }
+
+#[test]
+fn review_markdown_escapes_every_cell() {
+    let repo = repository(&[("m/main.tf", HOSTILE_MARKDOWN)]);
+    let run = tfstack_in(repo.path(), &["review", "m", "--format", "markdown"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The flow diagram is a Mermaid block, read by Mermaid rather than as Markdown.
+    let tables = run.stdout.split("```").step_by(2).collect::<String>();
+    // The label in a code span its backticks cannot close: `<img>` is text there.
+    let resource = "``aws_sqs_queue.a`<img src=x>`\\|b\\n\\| injected \\| row \\|``";
+    assert!(tables.contains(resource), "{}", run.stdout);
+    assert_markdown_inert(&tables.replace(resource, ""));
+}

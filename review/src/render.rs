@@ -377,11 +377,17 @@ fn environment() -> Result<Environment<'static>, ReviewError> {
         .build()
         .map_err(|e| ReviewError::Template(e.to_string()))?;
     env.set_syntax(syntax);
+    // A table cell: no `|` or line break ends it, `<` opens no tag, other control
+    // characters are escaped.
     env.add_filter("cell", |s: String| {
-        s.replace('|', "\\|")
+        let s = s
+            .replace('|', "\\|")
             .replace('<', "&lt;")
-            .replace('\n', " ")
+            .replace(['\n', '\r'], " ");
+        tfstack_model::shown::escaped(&s).into_owned()
     });
+    // A code span in a table cell that its text cannot close.
+    env.add_filter("code", |s: String| crate::markdown::code_span(&s, true));
     env.add_template("report.html", HTML)
         .map_err(|e| ReviewError::Template(e.to_string()))?;
     env.add_template("report.md", MARKDOWN)
