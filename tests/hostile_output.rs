@@ -283,3 +283,37 @@ fn review_markdown_escapes_every_cell() {
     assert!(tables.contains(resource), "{}", run.stdout);
     assert_markdown_inert(&tables.replace(resource, ""));
 }
+
+#[test]
+fn diff_human_output_prints_input_escaped() {
+    let head = "resource \"aws_iam_role_policy\" \"p\\n::error title=INJ::pwned\" {\n  role   = \"r\"\n  policy = jsonencode({ Version = \"2012-10-17\", Statement = [{ Sid = \"s\\n::warning::x\\u001b[2J\", Effect = \"Allow\", Action = \"s3:*\", Resource = \"*\" }] })\n}\n";
+    let repo = repository(&[("base/main.tf", "locals {}\n"), ("head/main.tf", head)]);
+    let run = tfstack_in(repo.path(), &["diff", "base", "head"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_inert(&run.stdout);
+    assert!(
+        run.stdout.contains("p\\n::error title=INJ::pwned"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn review_markdown_diagram_labels_cannot_close_the_fence() {
+    let repo = repository(&[(
+        "m/main.tf",
+        "resource \"aws_sqs_queue\" \"q\\n```\\n<h1>x</h1>\" {}\n",
+    )]);
+    let run = tfstack_in(repo.path(), &["review", "m", "--format", "markdown"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Fences open and close at the start of a line only; the diagram's is closed where
+    // it should be.
+    let fences = run.stdout.lines().filter(|l| l.starts_with("```")).count();
+    assert_eq!(fences % 2, 0, "{}", run.stdout);
+    let diagram = run.stdout.split("```mermaid").nth(1).unwrap_or_default();
+    let diagram = diagram.split("\n```").next().unwrap_or_default();
+    assert!(
+        !diagram.contains('`') && !diagram.contains("<h1"),
+        "{diagram}"
+    );
+}

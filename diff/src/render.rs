@@ -7,6 +7,7 @@ use crate::report::{
 use crate::snapshot::Source;
 use std::fmt::Write;
 use tfstack_lint_engine::located::CallSite;
+use tfstack_model::shown::escaped;
 use tfstack_review::markdown;
 
 /// The output formats of `tfstack diff`.
@@ -90,23 +91,36 @@ fn suppressed_count(n: usize, bold: bool) -> String {
     }
 }
 
+/// The report as a person reads it in a terminal or a CI log: what it holds of input
+/// (titles, names, messages, paths) escaped, so that no line of it starts where the input
+/// says.
 fn human(report: &DiffReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "tfstack diff: base {} → head {}",
-        source(&report.base),
-        source(&report.head)
+        escaped(&source(&report.base)),
+        escaped(&source(&report.head))
     );
     if !report.configuration.is_empty() {
-        let _ = writeln!(out, "\nlint configuration `{}`", configuration_file(report));
+        let _ = writeln!(
+            out,
+            "\nlint configuration `{}`",
+            escaped(configuration_file(report))
+        );
         for c in &report.configuration {
             let effect = if c.weakens { "weakens" } else { "" };
-            let _ = writeln!(out, "    {effect:<7} {}", c.title);
+            let _ = writeln!(out, "    {effect:<7} {}", escaped(&c.title));
         }
     }
     for m in &report.modules {
-        let _ = writeln!(out, "\n{} `{}` ({})", what(m), m.module, status(m));
+        let _ = writeln!(
+            out,
+            "\n{} `{}` ({})",
+            what(m),
+            escaped(&m.module),
+            status(m)
+        );
         for category in CATEGORIES {
             let changes: Vec<&Change> = m
                 .changes
@@ -118,14 +132,14 @@ fn human(report: &DiffReport) -> String {
             }
             let _ = writeln!(out, "  {}", category.title());
             for c in changes {
-                let _ = writeln!(out, "    {:<7} {}", c.danger.as_str(), c.title);
+                let _ = writeln!(out, "    {:<7} {}", c.danger.as_str(), escaped(&c.title));
                 for d in &c.details {
-                    let _ = writeln!(out, "            {d}");
+                    let _ = writeln!(out, "            {}", escaped(d));
                 }
                 let _ = writeln!(
                     out,
                     "            {}",
-                    place(&c.resource, c.location.as_deref())
+                    escaped(&place(&c.resource, c.location.as_deref()))
                 );
             }
         }
@@ -146,14 +160,17 @@ fn human(report: &DiffReport) -> String {
                 let _ = writeln!(
                     out,
                     "    {sign} {:<7} {}({})  {}",
-                    f.severity, f.rule, f.name, f.location
+                    f.severity,
+                    f.rule,
+                    f.name,
+                    escaped(&f.location)
                 );
-                let _ = writeln!(out, "              {}", f.message);
+                let _ = writeln!(out, "              {}", escaped(&f.message));
                 if let Some(instance) = instance(f) {
-                    let _ = writeln!(out, "              ({instance})");
+                    let _ = writeln!(out, "              ({})", escaped(&instance));
                 }
                 if let Some(reason) = &f.suppression_reason {
-                    let _ = writeln!(out, "              suppressed: {reason}");
+                    let _ = writeln!(out, "              suppressed: {}", escaped(reason));
                 }
             }
         }

@@ -208,8 +208,23 @@ fn mermaid_id(id: &str) -> String {
     s
 }
 
+/// Text inside a quoted Mermaid label: quotes, backticks (three would close the Markdown
+/// fence the diagram is in), `<`, `>` and `#` as Mermaid's entity codes, line breaks as
+/// spaces, other control characters escaped ([`tfstack_model::shown::escaped`]).
 fn mermaid_text(s: &str) -> String {
-    s.replace('"', "#quot;").replace('\n', " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '`' => out.push_str("#96;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '#' => out.push_str("#35;"),
+            '\n' | '\r' => out.push(' '),
+            c => tfstack_model::shown::push_shown(c, &mut out),
+        }
+    }
+    out
 }
 
 fn dot_string(s: &str) -> String {
@@ -1373,5 +1388,21 @@ pub(crate) fn node_detail(a: &Analysis, c: &Component) -> String {
         extra
     } else {
         format!("{} · {extra}", c.kind.label())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mermaid_text;
+
+    #[test]
+    fn a_mermaid_label_cannot_close_its_quotes_or_its_fence() {
+        let label = "a\"] --> x\n```\n<img src=x> #quot; \u{1b}[2J";
+        let text = mermaid_text(label);
+        assert_eq!(
+            text,
+            "a#quot;] --#gt; x #96;#96;#96; #lt;img src=x#gt; #35;quot; \\u{1b}[2J"
+        );
+        assert!(!text.contains(['"', '`', '\n', '<', '\u{1b}']), "{text}");
     }
 }
