@@ -6,7 +6,7 @@
 use crate::analysis::{self, Analysis};
 use crate::components::{Components, Kind};
 use crate::symbolic;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use tfstack_model::{Expr, Value};
 
 /// A component's name as AWS knows it, for matching ARNs.
@@ -23,6 +23,12 @@ struct Named {
 pub(crate) struct Resolver<'c> {
     pub components: &'c Components,
     names: Vec<Named>,
+    /// Positions in `names` by service: of every name, of the full names by name, and of
+    /// the prefixes (so that an ARN without wildcards is matched by lookup, not by a
+    /// scan of every name).
+    by_service: HashMap<&'static str, Vec<usize>>,
+    full_names: HashMap<&'static str, HashMap<String, Vec<usize>>>,
+    prefixes: HashMap<&'static str, Vec<usize>>,
 }
 
 /// (kind, ARN service, name attribute, prefix attribute)
@@ -71,7 +77,29 @@ impl<'c> Resolver<'c> {
                 });
             }
         }
-        Resolver { components, names }
+        let mut by_service: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        let mut full_names: HashMap<&'static str, HashMap<String, Vec<usize>>> = HashMap::new();
+        let mut prefixes: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        for (i, n) in names.iter().enumerate() {
+            by_service.entry(n.service).or_default().push(i);
+            if n.prefix {
+                prefixes.entry(n.service).or_default().push(i);
+            } else {
+                full_names
+                    .entry(n.service)
+                    .or_default()
+                    .entry(n.name.clone())
+                    .or_default()
+                    .push(i);
+            }
+        }
+        Resolver {
+            components,
+            names,
+            by_service,
+            full_names,
+            prefixes,
+        }
     }
 
     /// The component of a resource address.
@@ -116,10 +144,28 @@ impl<'c> Resolver<'c> {
         let Some((service, name)) = arn_name(arn) else {
             return Vec::new();
         };
+        let service = service.as_str();
+        // Without wildcards, a full name matches only itself (a secret's ARN ends in a
+        // random suffix: those are matched as a scan does).
+        let candidates: Vec<usize> = if name.contains(['*', '?']) || service == "secretsmanager" {
+            self.by_service.get(service).cloned().unwrap_or_default()
+        } else {
+            let mut found: Vec<usize> = self
+                .full_names
+                .get(service)
+                .and_then(|names| names.get(&name))
+                .cloned()
+                .unwrap_or_default();
+            found.extend(self.prefixes.get(service).into_iter().flatten());
+            // In the names' order, as a scan finds them.
+            found.sort_unstable();
+            found
+        };
         dedup(
-            self.names
-                .iter()
-                .filter(|n| n.service == service && name_matches(n, &name))
+            candidates
+                .into_iter()
+                .filter_map(|i| self.names.get(i))
+                .filter(|n| name_matches(n, &name))
                 .map(|n| n.component.clone()),
         )
     }
