@@ -9,7 +9,9 @@
 use crate::ir::*;
 use crate::origin::{FileId, Origin, SourceFile, SourceFiles};
 use crate::read::{ReadError, Reader};
-use crate::value::{Value, ValueKind, ELEMENT_BYTES};
+use crate::value::{
+    string_weight, Value, ValueKind, ELEMENT_BYTES, MEMBER_BYTES, STRING_HEADER_BYTES,
+};
 use indexmap::IndexMap;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -78,8 +80,9 @@ pub fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// The largest value the evaluator builds, in bytes (text, and 32 bytes per element of a
-/// list or object): past it, the value is unknown.
+/// The largest value the evaluator builds, in bytes as [`Value::weight`] counts them (text,
+/// and what each string, element and member takes in memory): past it, the value is
+/// unknown.
 pub const MAX_VALUE_BYTES: usize = 16 * 1024 * 1024;
 
 /// The evaluation steps a module may take: a base, and more for larger modules.
@@ -496,7 +499,7 @@ impl<'a> Evaluator<'a> {
             ExprKind::Binary(b) => self.eval_binary(b, scope, d, origin),
             ExprKind::Parenthesis(inner) => self.eval_in(inner, scope, d),
             ExprKind::Tuple(items) => {
-                if !self.charge(items.len() * ELEMENT_BYTES, origin) {
+                if !self.charge(items.len().saturating_mul(ELEMENT_BYTES), origin) {
                     return Value::unknown(origin);
                 }
                 Value::new(
@@ -505,7 +508,7 @@ impl<'a> Evaluator<'a> {
                 )
             }
             ExprKind::Object(items) => {
-                if !self.charge(items.len() * ELEMENT_BYTES, origin) {
+                if !self.charge(items.len().saturating_mul(MEMBER_BYTES), origin) {
                     return Value::unknown(origin);
                 }
                 let mut map = IndexMap::with_capacity(items.len());
@@ -556,7 +559,11 @@ impl<'a> Evaluator<'a> {
             // Iterating null is an error in Terraform.
             _ => return Value::unknown(origin),
         };
-        if !self.charge(elements.len() * ELEMENT_BYTES, origin) {
+        let element_bytes = match f.key {
+            None => ELEMENT_BYTES,
+            Some(_) => MEMBER_BYTES,
+        };
+        if !self.charge(elements.len().saturating_mul(element_bytes), origin) {
             return Value::unknown(origin);
         }
         let mut inner = scope.clone();
@@ -603,6 +610,9 @@ impl<'a> Evaluator<'a> {
     }
 
     fn eval_template(&self, t: &Template, scope: &Scope, d: usize, origin: Origin) -> Value {
+        if !self.charge(STRING_HEADER_BYTES, origin) {
+            return Value::unknown(origin);
+        }
         let mut out = String::new();
         for p in &t.parts {
             let piece = match p {
@@ -880,7 +890,7 @@ impl<'a> Evaluator<'a> {
         let args: Vec<Value> = c.args.iter().map(|a| self.eval_in(a, scope, d)).collect();
         let s = |i: usize| args.get(i).and_then(|v| v.as_str().map(str::to_string));
         let text = |t: String| {
-            if self.charge(t.len(), origin) {
+            if self.charge(string_weight(t.len()), origin) {
                 Value::string(t, origin)
             } else {
                 Value::unknown(origin)
@@ -895,11 +905,14 @@ impl<'a> Evaluator<'a> {
                 }
                 _ => Value::unknown(origin),
             },
+            // Charged before it is parsed, for as many elements as the text may hold.
             "jsondecode" => match args.first().and_then(Value::as_str) {
-                Some(text) => crate::load::json::parse(text, FileId(u32::MAX), 0)
-                    .map(|v| with_origin(v, origin))
-                    .unwrap_or(Value::unknown(origin)),
-                None => Value::unknown(origin),
+                Some(text) if self.charge(json_decoded_weight_bound(text), origin) => {
+                    crate::load::json::parse(text, FileId(u32::MAX), 0)
+                        .map(|v| with_origin(v, origin))
+                        .unwrap_or(Value::unknown(origin))
+                }
+                _ => Value::unknown(origin),
             },
             "file" => match s(0) {
                 Some(p) => match self.read_file(&p, origin) {
@@ -1086,12 +1099,22 @@ impl<'a> Evaluator<'a> {
                 }
                 _ => Value::unknown(origin),
             },
+            // Charged before it is built: every piece is an element.
             "split" => match (s(0), s(1)) {
-                (Some(sep), Some(x)) if !sep.is_empty() => list(
-                    x.split(sep.as_str())
-                        .map(|p| Value::string(p, origin))
-                        .collect(),
-                ),
+                (Some(sep), Some(x)) if !sep.is_empty() => {
+                    let weight = x
+                        .split(sep.as_str())
+                        .map(|p| string_weight(p.len()).saturating_add(ELEMENT_BYTES))
+                        .fold(0, usize::saturating_add);
+                    if !self.charge(weight, origin) {
+                        return Value::unknown(origin);
+                    }
+                    list(
+                        x.split(sep.as_str())
+                            .map(|p| Value::string(p, origin))
+                            .collect(),
+                    )
+                }
                 _ => Value::unknown(origin),
             },
             // A literal substring only: `/…/` patterns are regular expressions.
@@ -1255,6 +1278,34 @@ fn as_set(items: &[Value], sort: bool) -> Vec<Value> {
         out.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
     }
     out
+}
+
+/// At least what `jsondecode` of `text` weighs once parsed ([`Value::weight`]), without
+/// parsing it: every element or member begins after a `[`, `{` or `,` outside strings,
+/// and is counted as a member holding a string; the strings' text is at most the text's.
+fn json_decoded_weight_bound(text: &str) -> usize {
+    let mut elements: usize = 1;
+    let mut in_string = false;
+    let mut escaped = false;
+    for b in text.bytes() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b'[' | b'{' | b',' => elements = elements.saturating_add(1),
+                _ => {}
+            }
+        }
+    }
+    elements
+        .saturating_mul(MEMBER_BYTES.saturating_add(STRING_HEADER_BYTES))
+        .saturating_add(text.len())
 }
 
 /// Whether a `replace()` search string is a regular expression (`/…/`).
@@ -1644,6 +1695,51 @@ locals {
         assert!(
             notes[0].message.contains("evaluation budget of 16 MiB"),
             "{notes:?}"
+        );
+    }
+
+    /// A module file source holding `files` (path → text).
+    fn memory_files(files: &[(&str, String)]) -> MemoryFiles {
+        MemoryFiles(
+            files
+                .iter()
+                .map(|(path, text)| (PathBuf::from(path), text.clone()))
+                .collect(),
+        )
+    }
+
+    /// Whether `notes` is the one note of a value past the budget.
+    fn noted_past_the_budget(notes: &[EvalNote]) -> bool {
+        notes.len() == 1 && notes[0].message.contains("evaluation budget of 16 MiB")
+    }
+
+    #[test]
+    fn split_and_jsondecode_are_charged_for_every_element() {
+        // 1 MiB of separators: a million empty pieces, each a value of 32 bytes.
+        let files = memory_files(&[
+            ("commas.txt", ",".repeat(1 << 20)),
+            ("zeros.json", format!("[{}0]", "0,".repeat(1 << 20))),
+        ]);
+        let (v, notes) = local_in(
+            r#"locals { result = split(",", file("commas.txt")) }"#,
+            ".",
+            &files,
+        );
+        assert!(v.is_unknown() && noted_past_the_budget(&notes), "{notes:?}");
+        let (v, notes) = local_in(
+            r#"locals { result = jsondecode(file("zeros.json")) }"#,
+            ".",
+            &files,
+        );
+        assert!(v.is_unknown() && noted_past_the_budget(&notes), "{notes:?}");
+        // Small ones are known.
+        assert_eq!(
+            result(r#"locals { result = split(",", "a,,b") }"#),
+            r#"["a","","b"]"#
+        );
+        assert_eq!(
+            result(r#"locals { result = jsondecode("{\"a\": [1, \"x,[\"]}") }"#),
+            r#"{"a":[1,"x,["]}"#
         );
     }
 

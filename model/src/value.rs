@@ -46,23 +46,48 @@ pub struct Value {
     pub key_origin: Origin,
 }
 
-/// The weight of one element of a list or object, in bytes ([`Value::weight`]).
-pub const ELEMENT_BYTES: usize = 32;
+/// What one element of a list weighs besides its contents, in bytes: the value itself in
+/// memory ([`Value::weight`]).
+pub const ELEMENT_BYTES: usize = std::mem::size_of::<Value>();
+
+/// What one member of an object weighs besides its key's text and its value's contents,
+/// in bytes: the value, the key's `String` and the map's hash and index of the member.
+pub const MEMBER_BYTES: usize = ELEMENT_BYTES + std::mem::size_of::<String>() + 16;
+
+/// What a non-empty string's shared allocation weighs besides its text, in bytes: its
+/// length and reference count.
+pub const STRING_HEADER_BYTES: usize = 16;
+
+/// The weight of a string of `len` bytes ([`Value::weight`]): an empty one allocates
+/// nothing.
+pub const fn string_weight(len: usize) -> usize {
+    if len == 0 {
+        0
+    } else {
+        len.saturating_add(STRING_HEADER_BYTES)
+    }
+}
 
 impl Value {
-    /// What the value weighs for the budgets that bound evaluation and its caches: its
-    /// text, and [`ELEMENT_BYTES`] per element of a list or object.
+    /// What the value weighs for the budgets that bound evaluation and its caches: about
+    /// what it takes in memory once built — its text with each string's header
+    /// ([`string_weight`]), [`ELEMENT_BYTES`] per element of a list and [`MEMBER_BYTES`]
+    /// plus the key per member of an object.
     pub fn weight(&self) -> usize {
         match &self.kind {
-            ValueKind::String(s) => s.len(),
+            ValueKind::String(s) => string_weight(s.len()),
             ValueKind::List(items) => items
                 .iter()
-                .map(|i| i.weight() + ELEMENT_BYTES)
-                .sum::<usize>(),
+                .map(|i| i.weight().saturating_add(ELEMENT_BYTES))
+                .fold(0, usize::saturating_add),
             ValueKind::Object(map) => map
                 .iter()
-                .map(|(k, i)| k.len() + i.weight() + ELEMENT_BYTES)
-                .sum::<usize>(),
+                .map(|(k, i)| {
+                    i.weight()
+                        .saturating_add(k.len())
+                        .saturating_add(MEMBER_BYTES)
+                })
+                .fold(0, usize::saturating_add),
             _ => 0,
         }
     }
@@ -209,12 +234,19 @@ mod tests {
             ValueKind::List(thin_vec::thin_vec![text("abcd"), text("efgh")]),
             Origin::GENERATED,
         );
-        assert_eq!(list.weight(), 2 * (ELEMENT_BYTES + 4));
+        let element = ELEMENT_BYTES + STRING_HEADER_BYTES + 4;
+        assert_eq!(list.weight(), 2 * element);
         let mut members = IndexMap::new();
         members.insert("key".to_string(), list);
         let object = Value::new(ValueKind::object(members), Origin::GENERATED);
-        assert_eq!(object.weight(), 3 + ELEMENT_BYTES + 2 * (ELEMENT_BYTES + 4));
-        assert_eq!(text(&"x".repeat(100_000)).weight(), 100_000);
+        assert_eq!(object.weight(), MEMBER_BYTES + 3 + 2 * element);
+        assert_eq!(
+            text(&"x".repeat(100_000)).weight(),
+            STRING_HEADER_BYTES + 100_000
+        );
+        assert_eq!(text("").weight(), 0);
         assert_eq!(Value::null(Origin::GENERATED).weight(), 0);
+        // An element weighs what a value takes in memory.
+        assert_eq!(ELEMENT_BYTES, 32);
     }
 }
