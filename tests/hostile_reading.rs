@@ -315,6 +315,49 @@ fn nine_locals_interpolated_eight_times_stay_within_the_budget() {
     }
 }
 
+#[test]
+fn function_results_past_the_budget_are_never_built() {
+    // Each result would take hundreds of MB: 20,000 × 20,000 bytes; 4,000 separators of
+    // 100 KB; six copies of 2.6 MB of control characters, each six bytes in JSON.
+    let ones = vec!["1"; 4_000].join(", ");
+    let controls = vec!["local.control"; 6].join(", ");
+    let cases = [
+        r#"replace(file("x.txt"), "x", file("x.txt"))"#.to_string(),
+        format!(r#"join(file("big.txt"), [{ones}])"#),
+        format!("jsonencode([{controls}])"),
+    ];
+    for expression in cases {
+        let main = format!(
+            "locals {{\n  control = file(\"control.txt\")\n  big = {expression}\n}}\n\
+             resource \"aws_cloudwatch_log_group\" \"l\" {{\n  \
+             count = length(local.big) > 0 ? 0 : 1\n}}\n"
+        );
+        let x = "x".repeat(20_000);
+        let big = "b".repeat(100_000);
+        let control = "\u{1}".repeat(2_600_000);
+        let dir = repository(&[
+            ("main.tf", &main),
+            ("x.txt", &x),
+            ("big.txt", &big),
+            ("control.txt", &control),
+        ]);
+        let peak = peak_memory_kib(dir.path(), &["lint", "--format", "json", "."]);
+        let run = lint(dir.path(), &["."]);
+        assert_eq!(
+            run.notices(),
+            [
+                "main.tf:3: a value evaluated here grows past the evaluation budget of 16 MiB: \
+                 it is unknown, and findings that depend on it are not reported"
+            ],
+            "{expression}"
+        );
+        if let Some(kib) = peak {
+            eprintln!("peak memory: {kib} KiB");
+            assert!(kib < 100 * 1024, "{expression}: peak memory {kib} KiB");
+        }
+    }
+}
+
 /// The peak resident memory of `tfstack ARGS` in `dir`, from GNU time; `None` (after
 /// saying so) where it is not installed.
 fn peak_memory_kib(dir: &Path, args: &[&str]) -> Option<u64> {

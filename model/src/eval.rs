@@ -437,6 +437,20 @@ impl<'a> Evaluator<'a> {
         true
     }
 
+    /// The bytes the value being built may still grow by.
+    fn remaining_value_bytes(&self) -> usize {
+        MAX_VALUE_BYTES.saturating_sub(self.budget.value_bytes.get())
+    }
+
+    /// A string of `text`, charged to the value being built ([`Evaluator::charge`]).
+    fn charged_text(&self, text: String, origin: Origin) -> Value {
+        if self.charge(string_weight(text.len()), origin) {
+            Value::string(text, origin)
+        } else {
+            Value::unknown(origin)
+        }
+    }
+
     /// Evaluates an expression in the module scope.
     pub fn eval(&self, e: &Expr) -> Value {
         self.eval_in(e, &Scope::default(), 0)
@@ -888,20 +902,28 @@ impl<'a> Evaluator<'a> {
             _ => {}
         }
         let args: Vec<Value> = c.args.iter().map(|a| self.eval_in(a, scope, d)).collect();
-        let s = |i: usize| args.get(i).and_then(|v| v.as_str().map(str::to_string));
-        let text = |t: String| {
-            if self.charge(string_weight(t.len()), origin) {
-                Value::string(t, origin)
-            } else {
-                Value::unknown(origin)
-            }
+        let s = |i: usize| args.get(i).and_then(Value::as_str);
+        // Every result larger than a scalar is charged before it is built: its size is
+        // measured first (a text's length, the weight of a collection's elements).
+        let text = |t: String| self.charged_text(t, origin);
+        let fits = |bytes: usize| self.charge(bytes, origin);
+        let copy = |v: &Value| self.cloned(v, origin);
+        let total_weight = |values: &[Value]| {
+            values
+                .iter()
+                .map(Value::weight)
+                .fold(0, usize::saturating_add)
         };
         let list = |items: Vec<Value>| Value::new(ValueKind::List(items.into()), origin);
         let boolean = |b: bool| Value::new(ValueKind::Bool(b), origin);
         match name {
             "jsonencode" => match args.first() {
                 Some(v) if !v.contains_unknown() => {
-                    text(serde_json::to_string(&v.to_json()).unwrap_or_default())
+                    if !fits(string_weight(json_encoded_len_bound(v))) {
+                        return Value::unknown(origin);
+                    }
+                    let json = serde_json::to_string(&v.to_json()).unwrap_or_default();
+                    Value::string(json, origin)
                 }
                 _ => Value::unknown(origin),
             },
@@ -915,7 +937,7 @@ impl<'a> Evaluator<'a> {
                 _ => Value::unknown(origin),
             },
             "file" => match s(0) {
-                Some(p) => match self.read_file(&p, origin) {
+                Some(p) => match self.read_file(p, origin) {
                     Some((_, t)) => text(t),
                     None => Value::unknown(origin),
                 },
@@ -925,20 +947,34 @@ impl<'a> Evaluator<'a> {
                 let (Some(p), Some(vars)) = (s(0), args.get(1)) else {
                     return Value::unknown(origin);
                 };
-                let Some((_, t)) = self.read_file(&p, origin) else {
+                let Some((_, t)) = self.read_file(p, origin) else {
                     return Value::unknown(origin);
                 };
-                match render_template_text(&t, vars) {
-                    Some(t) => text(t),
-                    None => Value::unknown(origin),
+                let limit = self
+                    .remaining_value_bytes()
+                    .saturating_sub(STRING_HEADER_BYTES);
+                match render_template_within(&t, vars, limit) {
+                    Rendered::Text(t) => text(t),
+                    Rendered::Unsupported => Value::unknown(origin),
+                    Rendered::TooLarge => {
+                        fits(usize::MAX);
+                        Value::unknown(origin)
+                    }
                 }
             }
-            "lower" => s(0)
-                .map(|x| text(x.to_lowercase()))
-                .unwrap_or(Value::unknown(origin)),
-            "upper" => s(0)
-                .map(|x| text(x.to_uppercase()))
-                .unwrap_or(Value::unknown(origin)),
+            // A character may change length with its case (`ß` → `SS`): measured first.
+            "lower" => match s(0) {
+                Some(x) if fits(string_weight(changed_case_len(x, char::to_lowercase))) => {
+                    Value::string(x.to_lowercase(), origin)
+                }
+                _ => Value::unknown(origin),
+            },
+            "upper" => match s(0) {
+                Some(x) if fits(string_weight(changed_case_len(x, char::to_uppercase))) => {
+                    Value::string(x.to_uppercase(), origin)
+                }
+                _ => Value::unknown(origin),
+            },
             "tostring" => match args.first() {
                 Some(v) if v.is_null() => Value::null(origin),
                 Some(v) => scalar_to_string(v)
@@ -956,31 +992,39 @@ impl<'a> Evaluator<'a> {
                 .and_then(Value::as_bool)
                 .map(boolean)
                 .unwrap_or(Value::unknown(origin)),
-            "tolist" | "tomap" => args.first().cloned().unwrap_or(Value::unknown(origin)),
+            "tolist" | "tomap" => args.first().map(copy).unwrap_or(Value::unknown(origin)),
+            // At most the list itself.
             "toset" | "distinct" => match args.first().map(|a| &a.kind) {
-                Some(ValueKind::List(items)) if !args[0].contains_unknown() => {
+                Some(ValueKind::List(items))
+                    if !args[0].contains_unknown() && fits(args[0].weight()) =>
+                {
                     list(as_set(items, name == "toset"))
                 }
                 _ => Value::unknown(origin),
             },
             "concat" => {
+                if args.iter().any(|a| a.as_list().is_none()) || !fits(total_weight(&args)) {
+                    return Value::unknown(origin);
+                }
                 let mut out = Vec::new();
-                for a in &args {
-                    match a.as_list() {
-                        Some(items) => out.extend(items.iter().cloned()),
-                        None => return Value::unknown(origin),
-                    }
+                for items in args.iter().filter_map(Value::as_list) {
+                    out.extend(items.iter().cloned());
                 }
                 list(out)
             }
+            // At most the nested lists' weight.
             "flatten" => {
                 let mut out = Vec::new();
                 match args.first() {
-                    Some(v) if flatten_into(v, &mut out) => list(out),
+                    Some(v) if fits(v.weight()) && flatten_into(v, &mut out) => list(out),
                     _ => Value::unknown(origin),
                 }
             }
+            // At most the objects' weight together.
             "merge" => {
+                if !fits(total_weight(&args)) {
+                    return Value::unknown(origin);
+                }
                 let mut out = IndexMap::new();
                 for a in &args {
                     match &a.kind {
@@ -996,7 +1040,13 @@ impl<'a> Evaluator<'a> {
             }
             // Terraform iterates maps in key order.
             "keys" => match args.first().map(|a| &a.kind) {
-                Some(ValueKind::Object(m)) => {
+                Some(ValueKind::Object(m))
+                    if fits(
+                        m.keys()
+                            .map(|k| string_weight(k.len()).saturating_add(ELEMENT_BYTES))
+                            .fold(0, usize::saturating_add),
+                    ) =>
+                {
                     let mut keys: Vec<&String> = m.keys().collect();
                     keys.sort();
                     list(
@@ -1008,7 +1058,13 @@ impl<'a> Evaluator<'a> {
                 _ => Value::unknown(origin),
             },
             "values" => match args.first().map(|a| &a.kind) {
-                Some(ValueKind::Object(m)) => {
+                Some(ValueKind::Object(m))
+                    if fits(
+                        m.values()
+                            .map(|v| v.weight().saturating_add(ELEMENT_BYTES))
+                            .fold(0, usize::saturating_add),
+                    ) =>
+                {
                     let mut entries: Vec<(&String, &Value)> = m.iter().collect();
                     entries.sort_by(|a, b| a.0.cmp(b.0));
                     list(entries.into_iter().map(|(_, v)| v.clone()).collect())
@@ -1033,7 +1089,7 @@ impl<'a> Evaluator<'a> {
             },
             "compact" => match args.first().map(|a| &a.kind) {
                 Some(ValueKind::List(items)) => {
-                    if items.iter().any(Value::is_unknown) {
+                    if items.iter().any(Value::is_unknown) || !fits(args[0].weight()) {
                         return Value::unknown(origin);
                     }
                     list(
@@ -1048,14 +1104,14 @@ impl<'a> Evaluator<'a> {
             },
             "element" => match (args.first().and_then(Value::as_list), args.get(1)) {
                 (Some(items), Some(i)) if !items.is_empty() => match i.as_f64() {
-                    Some(n) if n >= 0.0 => items[n as usize % items.len()].clone(),
+                    Some(n) if n >= 0.0 => copy(&items[n as usize % items.len()]),
                     _ => Value::unknown(origin),
                 },
                 _ => Value::unknown(origin),
             },
             "one" => match args.first().map(|a| &a.kind) {
                 Some(ValueKind::List(items)) if items.is_empty() => Value::null(origin),
-                Some(ValueKind::List(items)) if items.len() == 1 => items[0].clone(),
+                Some(ValueKind::List(items)) if items.len() == 1 => copy(&items[0]),
                 _ => Value::unknown(origin),
             },
             "zipmap" => match (
@@ -1063,6 +1119,19 @@ impl<'a> Evaluator<'a> {
                 args.get(1).and_then(Value::as_list),
             ) {
                 (Some(keys), Some(values)) if keys.len() == values.len() => {
+                    let weight = keys
+                        .iter()
+                        .zip(values)
+                        .map(|(k, v)| {
+                            k.as_str()
+                                .map_or(0, str::len)
+                                .saturating_add(v.weight())
+                                .saturating_add(MEMBER_BYTES)
+                        })
+                        .fold(0, usize::saturating_add);
+                    if !fits(weight) {
+                        return Value::unknown(origin);
+                    }
                     let mut out = IndexMap::new();
                     for (k, v) in keys.iter().zip(values) {
                         match k.as_str() {
@@ -1090,12 +1159,34 @@ impl<'a> Evaluator<'a> {
                 }
                 None => Value::unknown(origin),
             },
+            // Measured before it is built: the parts and a separator between each two.
             "join" => match (s(0), args.get(1).and_then(Value::as_list)) {
                 (Some(sep), Some(items)) => {
-                    let parts: Option<Vec<String>> = items.iter().map(scalar_to_string).collect();
-                    parts
-                        .map(|p| text(p.join(&sep)))
-                        .unwrap_or(Value::unknown(origin))
+                    let Some(parts_len) = items
+                        .iter()
+                        .map(scalar_len)
+                        .try_fold(0, |total: usize, len| Some(total.saturating_add(len?)))
+                    else {
+                        return Value::unknown(origin);
+                    };
+                    let len = sep
+                        .len()
+                        .saturating_mul(items.len().saturating_sub(1))
+                        .saturating_add(parts_len);
+                    if !fits(string_weight(len)) {
+                        return Value::unknown(origin);
+                    }
+                    let mut out = String::with_capacity(len);
+                    for (i, item) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(sep);
+                        }
+                        match item.as_str() {
+                            Some(part) => out.push_str(part),
+                            None => out.push_str(&scalar_to_string(item).unwrap_or_default()),
+                        }
+                    }
+                    Value::string(out, origin)
                 }
                 _ => Value::unknown(origin),
             },
@@ -1103,30 +1194,33 @@ impl<'a> Evaluator<'a> {
             "split" => match (s(0), s(1)) {
                 (Some(sep), Some(x)) if !sep.is_empty() => {
                     let weight = x
-                        .split(sep.as_str())
+                        .split(sep)
                         .map(|p| string_weight(p.len()).saturating_add(ELEMENT_BYTES))
                         .fold(0, usize::saturating_add);
                     if !self.charge(weight, origin) {
                         return Value::unknown(origin);
                     }
-                    list(
-                        x.split(sep.as_str())
-                            .map(|p| Value::string(p, origin))
-                            .collect(),
-                    )
+                    list(x.split(sep).map(|p| Value::string(p, origin)).collect())
                 }
                 _ => Value::unknown(origin),
             },
             // A literal substring only: `/…/` patterns are regular expressions.
             "replace" => match (s(0), s(1), s(2)) {
-                (Some(x), Some(from), Some(to)) if !from.is_empty() && !is_pattern(&from) => {
-                    text(x.replace(from.as_str(), &to))
+                (Some(x), Some(from), Some(to)) if !from.is_empty() && !is_pattern(from) => {
+                    // Measured before it is built: each occurrence grows or shrinks it.
+                    let occurrences = x.matches(from).count();
+                    let len = (x.len() - occurrences * from.len())
+                        .saturating_add(occurrences.saturating_mul(to.len()));
+                    if !fits(string_weight(len)) {
+                        return Value::unknown(origin);
+                    }
+                    Value::string(x.replace(from, to), origin)
                 }
                 _ => Value::unknown(origin),
             },
             "format" => match s(0) {
-                Some(fmt) => format_fn(&fmt, &args[1..])
-                    .map(text)
+                Some(fmt) => format_fn(fmt, &args[1..], |len| fits(string_weight(len)))
+                    .map(|t| Value::string(t, origin))
                     .unwrap_or(Value::unknown(origin)),
                 None => Value::unknown(origin),
             },
@@ -1134,19 +1228,19 @@ impl<'a> Evaluator<'a> {
                 .iter()
                 .find(|a| !a.is_null() && a.as_str() != Some(""))
                 .filter(|a| !a.is_unknown())
-                .cloned()
+                .map(copy)
                 .unwrap_or(Value::unknown(origin)),
             "coalescelist" => args
                 .iter()
                 .find(|a| !matches!(&a.kind, ValueKind::List(items) if items.is_empty()))
                 .filter(|a| a.as_list().is_some())
-                .cloned()
+                .map(copy)
                 .unwrap_or(Value::unknown(origin)),
             "lookup" => match (args.first(), s(1)) {
                 (Some(m), Some(k)) if m.as_object().is_some() => m
-                    .get(&k)
-                    .cloned()
-                    .or_else(|| args.get(2).cloned())
+                    .get(k)
+                    .or_else(|| args.get(2))
+                    .map(copy)
                     .unwrap_or(Value::unknown(origin)),
                 _ => Value::unknown(origin),
             },
@@ -1394,11 +1488,29 @@ pub fn with_origin(mut v: Value, origin: Origin) -> Value {
     v
 }
 
-/// `format()` with `%s`, `%d`, `%v` and `%%`.
-fn format_fn(fmt: &str, args: &[Value]) -> Option<String> {
-    let mut out = String::new();
+/// `format()` with `%s`, `%d`, `%v` and `%%` (no widths or precisions: a format with one
+/// is unknown). The result is measured first and built only when `fits` its length.
+fn format_fn(fmt: &str, args: &[Value], fits: impl FnOnce(usize) -> bool) -> Option<String> {
+    let mut len: usize = 0;
     let mut it = args.iter();
-    let mut chars = fmt.chars().peekable();
+    let mut chars = fmt.chars();
+    while let Some(c) = chars.next() {
+        let piece = match c {
+            '%' => match chars.next()? {
+                '%' => 1,
+                's' | 'd' | 'v' => scalar_len(it.next()?)?,
+                _ => return None,
+            },
+            c => c.len_utf8(),
+        };
+        len = len.saturating_add(piece);
+    }
+    if !fits(len) {
+        return None;
+    }
+    let mut out = String::with_capacity(len);
+    let mut it = args.iter();
+    let mut chars = fmt.chars();
     while let Some(c) = chars.next() {
         if c != '%' {
             out.push(c);
@@ -1406,43 +1518,132 @@ fn format_fn(fmt: &str, args: &[Value]) -> Option<String> {
         }
         match chars.next()? {
             '%' => out.push('%'),
-            's' | 'd' | 'v' => out.push_str(&scalar_to_string(it.next()?)?),
-            _ => return None,
+            _ => match it.next()? {
+                Value {
+                    kind: ValueKind::String(text),
+                    ..
+                } => out.push_str(text),
+                scalar => out.push_str(&scalar_to_string(scalar)?),
+            },
         }
     }
     Some(out)
 }
 
+/// The length of [`scalar_to_string`] of `v`, without copying a string.
+fn scalar_len(v: &Value) -> Option<usize> {
+    match &v.kind {
+        ValueKind::String(s) => Some(s.len()),
+        _ => scalar_to_string(v).map(|s| s.len()),
+    }
+}
+
+/// The length in bytes of `text` with each character's case changed by `change`
+/// (`char::to_lowercase` or `char::to_uppercase`), without building it.
+fn changed_case_len<I: Iterator<Item = char>>(text: &str, change: impl Fn(char) -> I) -> usize {
+    text.chars()
+        .map(|c| change(c).map(char::len_utf8).sum::<usize>())
+        .fold(0, usize::saturating_add)
+}
+
+/// At least the length of `jsonencode` of `v`, without building it: strings escaped as
+/// serde_json escapes them, every number as long as the longest it writes.
+fn json_encoded_len_bound(v: &Value) -> usize {
+    fn quoted(text: &str) -> usize {
+        text.chars()
+            .map(|c| match c {
+                '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+                c if (c as u32) < 0x20 => 6,
+                c => c.len_utf8(),
+            })
+            .fold(2, usize::saturating_add)
+    }
+    // Brackets, and a comma between each two elements.
+    let brackets = |n: usize| n.saturating_add(1).max(2);
+    match &v.kind {
+        ValueKind::Null | ValueKind::Unknown => 4,
+        ValueKind::Bool(_) => 5,
+        ValueKind::Number(_) => 24,
+        ValueKind::String(s) => quoted(s),
+        ValueKind::List(items) => items
+            .iter()
+            .map(json_encoded_len_bound)
+            .fold(brackets(items.len()), usize::saturating_add),
+        ValueKind::Object(map) => map
+            .iter()
+            .map(|(k, v)| {
+                quoted(k)
+                    .saturating_add(1)
+                    .saturating_add(json_encoded_len_bound(v))
+            })
+            .fold(brackets(map.len()), usize::saturating_add),
+    }
+}
+
 /// Renders a template file's text with `vars` (an object value): `${name}` and `$${`
 /// escapes. Returns `None` when the template uses anything but plain variable names, a
-/// variable is unknown, or the text grows past [`MAX_VALUE_BYTES`].
+/// variable is unknown, or the text would grow past [`MAX_VALUE_BYTES`].
 pub fn render_template_text(text: &str, vars: &Value) -> Option<String> {
-    let mut out = String::with_capacity(text.len());
+    match render_template_within(text, vars, MAX_VALUE_BYTES) {
+        Rendered::Text(text) => Some(text),
+        Rendered::Unsupported | Rendered::TooLarge => None,
+    }
+}
+
+/// What rendering a template gave.
+enum Rendered {
+    Text(String),
+    /// A directive, a name that is not a plain variable, or an unknown variable.
+    Unsupported,
+    /// The text would grow past the limit (it was measured, not built).
+    TooLarge,
+}
+
+/// [`render_template_text`] with at most `limit` bytes of result: the text is measured
+/// first and built only when it fits.
+fn render_template_within(text: &str, vars: &Value, limit: usize) -> Rendered {
+    let mut len: usize = 0;
+    if template_pieces(text, vars, |piece| len = len.saturating_add(piece.len())).is_none() {
+        return Rendered::Unsupported;
+    }
+    if len > limit {
+        return Rendered::TooLarge;
+    }
+    let mut out = String::with_capacity(len);
+    match template_pieces(text, vars, |piece| out.push_str(piece)) {
+        Some(()) => Rendered::Text(out),
+        None => Rendered::Unsupported,
+    }
+}
+
+/// Hands `piece` each piece of a template's rendered text in order: literal text, escapes
+/// and the values of `${name}`. `None` when the template uses anything but plain variable
+/// names or a variable is unknown.
+fn template_pieces(text: &str, vars: &Value, mut piece: impl FnMut(&str)) -> Option<()> {
     let mut rest = text;
     while let Some(i) = rest.find(['$', '%']) {
-        out.push_str(&rest[..i]);
+        piece(&rest[..i]);
         let tail = &rest[i..];
         if tail.starts_with("$${") || tail.starts_with("%%{") {
-            out.push_str(&tail[1..3]);
+            piece(&tail[1..3]);
             rest = &tail[3..];
         } else if tail.starts_with("${") {
             let end = tail.find('}')?;
-            let name = tail[2..end].trim();
-            let v = vars.get(name)?;
-            out.push_str(&scalar_to_string(v)?);
-            if out.len() > MAX_VALUE_BYTES {
-                return None;
+            let v = vars.get(tail[2..end].trim())?;
+            match &v.kind {
+                ValueKind::String(s) => piece(s),
+                _ => piece(&scalar_to_string(v)?),
             }
             rest = &tail[end + 1..];
         } else if tail.starts_with("%{") {
             return None;
         } else {
-            out.push_str(&tail[..1]);
+            piece(&tail[..1]);
             rest = &tail[1..];
         }
     }
-    out.push_str(rest);
-    Some(out)
+    piece(rest);
+    Some(())
 }
 
 #[cfg(test)]
@@ -1740,6 +1941,105 @@ locals {
         assert_eq!(
             result(r#"locals { result = jsondecode("{\"a\": [1, \"x,[\"]}") }"#),
             r#"{"a":[1,"x,["]}"#
+        );
+    }
+
+    #[test]
+    fn collection_results_are_charged_before_they_are_built() {
+        // 100,000 empty pieces: a list of 3.2 MB; an object of 50,000 members of 3.9 MB.
+        let files = memory_files(&[
+            ("commas.txt", ",".repeat(99_999)),
+            ("fewer.txt", ",".repeat(49_999)),
+        ]);
+        let module = |result: &str| {
+            format!(
+                "locals {{\n  l = split(\",\", file(\"commas.txt\"))\n  \
+                 m = {{ for i, v in split(\",\", file(\"fewer.txt\")) : i => v }}\n  \
+                 result = {result}\n}}\n"
+            )
+        };
+        let evaluated = |result: &str| local_in(&module(result), ".", &files);
+        // The arguments and the result together within the budget: known.
+        for fits in [
+            "concat(local.l, local.l)",
+            "flatten([local.l, local.l])",
+            "merge(local.m)",
+            "merge(local.m, {})",
+        ] {
+            let (v, notes) = evaluated(fits);
+            assert!(
+                !v.contains_unknown() && notes.is_empty(),
+                "{fits}: {notes:?}"
+            );
+        }
+        // Past it: unknown, and noted.
+        for past in [
+            "concat(local.l, local.l, local.l)",
+            "flatten([local.l, local.l, local.l])",
+            "merge(local.m, local.m, local.m)",
+        ] {
+            let (v, notes) = evaluated(past);
+            assert!(
+                v.is_unknown() && noted_past_the_budget(&notes),
+                "{past}: {notes:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn text_results_are_measured_before_they_are_built() {
+        let files = memory_files(&[
+            ("x.txt", "x".repeat(5_000)),
+            ("big.txt", "b".repeat(100_000)),
+            ("template.txt", "${v}".repeat(1_000)),
+            // `ΐ`: two bytes, six once upper-cased.
+            ("iota.txt", "ΐ".repeat(2_500_000)),
+            // A control character: six bytes once JSON-encoded.
+            ("control.txt", "\u{1}".repeat(50_000)),
+        ]);
+        let ones = vec!["1"; 200].join(", ");
+        let copies = |name: &str, n: usize| vec![format!("local.{name}"); n].join(", ");
+        let past = [
+            r#"replace(local.x, "x", local.x)"#.to_string(),
+            format!("join(local.big, [{ones}])"),
+            format!("format(\"{}\", {})", "%s".repeat(100), copies("big", 100)),
+            format!("jsonencode([{}])", copies("control", 60)),
+            "upper(local.iota)".to_string(),
+            r#"templatefile("template.txt", { v = join("", [local.x, local.x, local.x, local.x]) })"#
+                .to_string(),
+        ];
+        for result in past {
+            let text = format!(
+                "locals {{\n  x = file(\"x.txt\")\n  big = file(\"big.txt\")\n  \
+                 iota = file(\"iota.txt\")\n  control = file(\"control.txt\")\n  \
+                 result = {result}\n}}\n"
+            );
+            let (v, notes) = local_in(&text, ".", &files);
+            assert!(
+                v.is_unknown() && noted_past_the_budget(&notes),
+                "{result}: {notes:?}"
+            );
+        }
+        // Within the budget, each is what Terraform gives.
+        assert_eq!(
+            result(r#"locals { result = replace("a-b-c", "-", "--") }"#),
+            r#""a--b--c""#
+        );
+        assert_eq!(
+            result(r#"locals { result = join(", ", ["a", 1, true]) }"#),
+            r#""a, 1, true""#
+        );
+        assert_eq!(
+            result(r#"locals { result = format("%s-%d%%", "a", 2) }"#),
+            r#""a-2%""#
+        );
+        assert_eq!(
+            result(r#"locals { result = upper("straße") }"#),
+            r#""STRASSE""#
+        );
+        assert_eq!(
+            result(r#"locals { result = jsonencode({ a = ["x\"", 1.5, null] }) }"#),
+            r#""{\"a\":[\"x\\\"\",1.5,null]}""#
         );
     }
 
