@@ -303,6 +303,63 @@ fn calls_nested_too_deep_are_an_error_at_the_call() {
     );
 }
 
+/// A root calling `a`, which calls `b`, which calls `c`, each `count` times; `c` holds a
+/// log group without retention (one LOG001 finding per instance of `c`).
+fn nested_counts(count: usize) -> tempfile::TempDir {
+    let call = |name: &str, source: &str| {
+        format!("module \"{name}\" {{\n  source = \"{source}\"\n  count  = {count}\n}}\n")
+    };
+    tree(&[
+        ("main.tf", &call("a", "./a")),
+        ("a/main.tf", &call("b", "../b")),
+        ("b/main.tf", &call("c", "../c")),
+        (
+            "c/main.tf",
+            "resource \"aws_cloudwatch_log_group\" \"l\" {}\n",
+        ),
+    ])
+}
+
+#[test]
+fn module_instances_across_nesting_stay_within_the_tree_budget() {
+    // 20 × 20 × 20 = 8,000 instances of `c`: past the 4,096 of one tree.
+    let dir = nested_counts(20);
+    let (code, doc) = lint_json(dir.path(), &["."]);
+    assert_eq!(code, 1, "{doc:#}");
+    let linted = findings(&doc).len();
+    assert!(
+        linted > 0 && linted + 20 * 20 + 20 <= 4096,
+        "{linted} instances of c"
+    );
+    // Every instance of `b` cuts its call of `c` the same way: one notice.
+    assert_eq!(
+        shown(&doc, "notices", &["path", "line", "message"], ":"),
+        [
+            "b/main.tf:1:module `c` has 20 instances, past what the module calls under one \
+             root module may make (4096 instances at every depth together): those past it \
+             are not linted"
+        ]
+    );
+    // The same instances in every run.
+    let (_, again) = lint_json(dir.path(), &["."]);
+    assert_eq!(findings(&again), findings(&doc));
+    // Three levels of 1,000 (a billion instances unbounded): the first 256 of `a`, and
+    // the rest of the budget shared below them; the report stays a few MB.
+    let dir = nested_counts(1000);
+    let run = tfstack_in(dir.path(), &["lint", "--format", "json", "."]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.len() < 8 << 20, "{} bytes", run.stdout.len());
+    let doc = run.json();
+    let notices = shown(&doc, "notices", &["path", "message"], ": ");
+    assert_eq!(notices.len(), 3, "{notices:?}");
+    assert!(notices[0].starts_with("a/main.tf: module `b` has 1000 instances, past"));
+    assert!(notices[1].starts_with("b/main.tf: module `c` has 1000 instances, past"));
+    assert_eq!(
+        notices[2],
+        "main.tf: module `a` has 1000 instances: the first 256 are linted"
+    );
+}
+
 #[test]
 fn call_modules_none_lints_each_directory_on_its_own() {
     let (code, doc) = lint_json(&instances_fixture(), &[".", "--call-modules", "none"]);

@@ -3,7 +3,7 @@
 
 use crate::config::LintConfig;
 use crate::context::{Context, Module};
-use crate::input::calls::Calls;
+use crate::input::calls::{Calls, MAX_INSTANCES_PER_TREE};
 use crate::input::kinds::json_document;
 use crate::input::{self, InputOptions, ModuleDir};
 use crate::lint::{
@@ -367,7 +367,14 @@ fn lint_root(
         calls: &calls,
         focus,
     };
-    lint_instance(&tree, module, canonical, files, errors, &[], &mut out);
+    let root = Instance {
+        module,
+        canonical,
+        files,
+        errors,
+        instance_budget: MAX_INSTANCES_PER_TREE,
+    };
+    lint_instance(&tree, root, &[], &mut out);
     out
 }
 
@@ -378,16 +385,25 @@ struct Tree<'a> {
     focus: Option<&'a Focus>,
 }
 
-/// Lints one module instance, then the instances its calls make (in parallel).
-fn lint_instance(
-    tree: &Tree,
+/// One module instance to lint: the module, its directory (canonical), how many files it
+/// counts, what loading it reported, and how many instances the calls inside it may make.
+struct Instance {
     module: Module,
     canonical: PathBuf,
     files: usize,
     errors: Vec<InputError>,
-    chain: &[PathBuf],
-    out: &mut Vec<InstanceLint>,
-) {
+    instance_budget: usize,
+}
+
+/// Lints one module instance, then the instances its calls make (in parallel).
+fn lint_instance(tree: &Tree, instance: Instance, chain: &[PathBuf], out: &mut Vec<InstanceLint>) {
+    let Instance {
+        module,
+        canonical,
+        files,
+        errors,
+        instance_budget,
+    } = instance;
     let mut chain = chain.to_vec();
     chain.push(canonical.clone());
     let (lint, expansion) = {
@@ -399,7 +415,7 @@ fn lint_instance(
             &[],
             tree.shared.run.snippets,
         );
-        (lint, tree.calls.expand(&cx, &chain))
+        (lint, tree.calls.expand(&cx, &chain, instance_budget))
     };
     let mut instance = finish_instance(tree, &module, lint, canonical, files);
     instance.report.errors.extend(errors);
@@ -412,16 +428,14 @@ fn lint_instance(
         .into_par_iter()
         .map(|called| {
             let mut nested = Vec::new();
-            let files = called.files.len();
-            lint_instance(
-                tree,
-                called.module,
-                called.canonical,
-                files,
-                called.errors,
-                &chain,
-                &mut nested,
-            );
+            let instance = Instance {
+                files: called.files.len(),
+                module: called.module,
+                canonical: called.canonical,
+                errors: called.errors,
+                instance_budget: called.instance_budget,
+            };
+            lint_instance(tree, instance, &chain, &mut nested);
             nested
         })
         .collect();

@@ -4,7 +4,8 @@
 //! the caller's arguments; the call's own `count`/`for_each` makes one instance per key,
 //! addressed as Terraform addresses them (`module.a["x"].module.b`). A call whose
 //! `count`/`for_each` is known to be empty makes none. Calls nest; a cycle or nesting
-//! deeper than [`MAX_CALL_DEPTH`] is an error at the call.
+//! deeper than [`MAX_CALL_DEPTH`] is an error at the call. The instances of one root
+//! module's tree are at most [`MAX_INSTANCES_PER_TREE`], however deep they nest.
 
 use super::{forget_origins, load_dir, module_files, outside_root_notice, CallModules, Excluded};
 use super::{normalize_lexically, InputOptions, LoadedDir};
@@ -25,6 +26,11 @@ pub const MAX_CALL_DEPTH: usize = 32;
 
 /// The most instances one call makes that are linted; past it, a notice says so.
 pub const MAX_INSTANCES_PER_CALL: usize = 256;
+
+/// The most module instances the calls under one root module make that are linted, across
+/// every level of nesting (counts multiply: three nested calls of 1,000 instances each
+/// would make a billion). Past it, further instances are not made and a notice says so.
+pub const MAX_INSTANCES_PER_TREE: usize = 4096;
 
 /// The arguments of a `module` block that are not the module's input variables.
 const META_ARGUMENTS: &[&str] = &[
@@ -57,6 +63,9 @@ pub struct CalledInstance {
     pub canonical: PathBuf,
     pub files: Vec<PathBuf>,
     pub errors: Vec<InputError>,
+    /// How many instances the calls inside this one may make, at every depth below it:
+    /// its share of what its caller's budget left ([`Calls::expand`]).
+    pub instance_budget: usize,
 }
 
 /// What the calls of one module instance make.
@@ -93,20 +102,36 @@ impl<'a> Calls<'a> {
         }
     }
 
-    /// The instances the calls of `cx`'s module make. `chain` holds the canonical
-    /// directories from the root module to this one (this one included).
-    pub fn expand(&self, cx: &Context, chain: &[PathBuf]) -> Expansion {
+    /// The instances the calls of `cx`'s module make, at most `instance_budget` of them
+    /// at every depth below it (a root module's is [`MAX_INSTANCES_PER_TREE`]). `chain`
+    /// holds the canonical directories from the root module to this one (this one
+    /// included). The calls take their instances from the budget in order; what is left
+    /// is shared evenly between the instances made, for the calls inside them: the same
+    /// tree is cut at the same instances in every run, whatever order they are linted in.
+    pub fn expand(&self, cx: &Context, chain: &[PathBuf], instance_budget: usize) -> Expansion {
         let mut out = Expansion::default();
         if self.options.call_modules == CallModules::None {
             return out;
         }
+        let mut remaining = instance_budget;
         for call in cx.module_calls() {
-            self.expand_call(cx, call, chain, &mut out);
+            self.expand_call(cx, call, chain, &mut remaining, &mut out);
+        }
+        let share = remaining / out.instances.len().max(1);
+        for instance in &mut out.instances {
+            instance.instance_budget = share;
         }
         out
     }
 
-    fn expand_call(&self, cx: &Context, call: &Block, chain: &[PathBuf], out: &mut Expansion) {
+    fn expand_call(
+        &self,
+        cx: &Context,
+        call: &Block,
+        chain: &[PathBuf],
+        remaining: &mut usize,
+        out: &mut Expansion,
+    ) {
         let module = cx.module;
         let name = call.labels.first().cloned().unwrap_or_default();
         let Some(source) = call.body.get("source").and_then(|s| s.as_str()) else {
@@ -196,8 +221,21 @@ impl<'a> Calls<'a> {
         let (called, errors, notices) = self.load(&canonical, &target);
         out.notices.extend(notices);
         let mut first_errors = Some(errors);
-        let (instances, total) = instance_keys(cx.instances(call));
-        if total > instances.len() {
+        let limit = MAX_INSTANCES_PER_CALL.min(*remaining);
+        let (instances, total) = instance_keys(cx.instances(call), limit);
+        *remaining -= instances.len();
+        if total > instances.len() && limit < MAX_INSTANCES_PER_CALL {
+            // The same words in every instance of the caller: one notice per call.
+            out.notices.push(notice(
+                format!(
+                    "module `{name}` has {total} instances, past what the module calls under \
+                     one root module may make ({MAX_INSTANCES_PER_TREE} instances at every \
+                     depth together): those past it are not linted"
+                ),
+                "lint the module with fewer instances through a smaller `count` or \
+                 `for_each`, or lint its directory on its own",
+            ));
+        } else if total > instances.len() {
             out.notices.push(notice(
                 format!(
                     "module `{name}` has {total} instances: the first {} are linted",
@@ -243,6 +281,7 @@ impl<'a> Calls<'a> {
                 canonical: canonical.clone(),
                 files: called.files.clone(),
                 errors: first_errors.take().unwrap_or_default(),
+                instance_budget: 0,
             });
         }
     }
@@ -327,12 +366,13 @@ fn call_site(module: &Module, origin: Origin) -> (String, u32, u32) {
 }
 
 /// The address suffix (`""`, `[0]`, `["x"]`, `[*]`) and the names in scope (`count`,
-/// `each`) of each instance a call makes, at most [`MAX_INSTANCES_PER_CALL`] of them; and
-/// how many it makes in all. An unknown `count`/`for_each` makes one instance `[*]` whose
-/// `count.index` and `each` are unknown: possibly present.
-fn instance_keys(instances: Instances) -> (Vec<(String, Scope)>, usize) {
+/// `each`) of each instance a call makes, at most `limit` of them; and how many it makes
+/// in all. An unknown `count`/`for_each` makes one instance `[*]` whose `count.index` and
+/// `each` are unknown: possibly present.
+fn instance_keys(instances: Instances, limit: usize) -> (Vec<(String, Scope)>, usize) {
     let unknown = || Value::unknown(Origin::GENERATED);
     match instances {
+        Instances::Single | Instances::Unknown if limit == 0 => (Vec::new(), 1),
         Instances::Single => (vec![(String::new(), Scope::default())], 1),
         Instances::Unknown => {
             let mut names = instance_names("count", vec![("index", unknown())]);
@@ -341,13 +381,10 @@ fn instance_keys(instances: Instances) -> (Vec<(String, Scope)>, usize) {
             );
             (vec![("[*]".to_string(), names)], 1)
         }
-        Instances::Count(n) => (
-            keyed_instance_scopes(Instances::Count(n), MAX_INSTANCES_PER_CALL),
-            n,
-        ),
+        Instances::Count(n) => (keyed_instance_scopes(Instances::Count(n), limit), n),
         Instances::Each(keys) => {
             let total = keys.len();
-            let instances = keyed_instance_scopes(Instances::Each(keys), MAX_INSTANCES_PER_CALL);
+            let instances = keyed_instance_scopes(Instances::Each(keys), limit);
             (instances, total)
         }
     }
