@@ -320,7 +320,7 @@ fn function_results_past_the_budget_are_never_built() {
     // Each result would take hundreds of MB: 20,000 × 20,000 bytes; 4,000 separators of
     // 100 KB; six copies of 2.6 MB of control characters, each six bytes in JSON.
     let ones = vec!["1"; 4_000].join(", ");
-    let controls = vec!["local.control"; 6].join(", ");
+    let controls = ["local.control"; 6].join(", ");
     let cases = [
         r#"replace(file("x.txt"), "x", file("x.txt"))"#.to_string(),
         format!(r#"join(file("big.txt"), [{ones}])"#),
@@ -354,6 +354,35 @@ fn function_results_past_the_budget_are_never_built() {
         if let Some(kib) = peak {
             eprintln!("peak memory: {kib} KiB");
             assert!(kib < 100 * 1024, "{expression}: peak memory {kib} KiB");
+        }
+    }
+}
+
+#[test]
+fn findings_on_one_long_line_hold_a_window_of_it() {
+    // What `terraform show -json` writes: one line, here 250 KB, with 2,000 findings on it.
+    let resources: Vec<String> = (0..2_000)
+        .map(|i| {
+            format!(
+                "{{\"address\":\"aws_sqs_queue.q{i}\",\"mode\":\"managed\",\
+                 \"type\":\"aws_sqs_queue\",\"name\":\"q{i}\",\"values\":{{\"name\":\"q{i}\"}}}}"
+            )
+        })
+        .collect();
+    let plan = format!(
+        "{{\"format_version\":\"1.2\",\"planned_values\":{{\"root_module\":{{\"resources\":[{}]}}}}}}\n",
+        resources.join(",")
+    );
+    let dir = repository(&[("plan.json", &plan)]);
+    // A finding on a long line is printed without its line, as before.
+    let run = tfstack_in(dir.path(), &["lint", "plan.json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stdout.matches("  --> plan.json:1:").count(), 2_000);
+    for format in ["human", "json"] {
+        let args = ["lint", "--format", format, "--statistics", "plan.json"];
+        if let Some(kib) = peak_memory_kib(dir.path(), &args) {
+            eprintln!("{format}: peak memory {kib} KiB");
+            assert!(kib < 150 * 1024, "{format}: peak memory {kib} KiB");
         }
     }
 }

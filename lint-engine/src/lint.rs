@@ -433,7 +433,9 @@ pub fn locate(
                 end_line,
                 end_column,
                 // Read back from the file for a released text: only when it is shown.
-                source: snippet.then(|| f.snippet(span, SNIPPET_CONTEXT)).flatten(),
+                source: snippet
+                    .then(|| f.finding_snippet(span, SNIPPET_CONTEXT))
+                    .flatten(),
             }
         }
         OriginKind::Rust(loc) => {
@@ -446,7 +448,7 @@ pub fn locate(
                     let col = (loc.column as usize).saturating_sub(1).min(line_text.len());
                     let span = Span::new(start + col, start + line_text.len());
                     let end_column = line_text.chars().count() as u32 + 1;
-                    Some((f.snippet(span, SNIPPET_CONTEXT)?, end_column))
+                    Some((f.finding_snippet(span, SNIPPET_CONTEXT)?, end_column))
                 });
             let (source, end_column) = match source {
                 Some((snippet, end_column)) => (Some(snippet), end_column),
@@ -475,6 +477,65 @@ pub fn locate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tfstack_model::SNIPPET_LINE_WINDOW;
+
+    /// The location of `span` in a file of `text`, with its snippet.
+    fn located_in(text: &str, span: Span) -> Location {
+        let mut files = SourceFiles::default();
+        let file = files.add(SourceFile::new(PathBuf::from("plan.json"), text));
+        let origin = Origin::file(file, span);
+        locate(
+            &files,
+            origin,
+            std::path::Path::new("."),
+            &mut RustSources::default(),
+            true,
+        )
+    }
+
+    #[test]
+    fn a_finding_on_a_long_line_holds_a_window_of_it() {
+        // One line of 2 MB (what `terraform show -json` writes), a multi-byte character
+        // at every other byte, the finding in the middle of it.
+        let line = format!(
+            "{}\"aws_sqs_queue.q\"{}",
+            "ä".repeat(500_000),
+            "x".repeat(1_000_000)
+        );
+        let text = format!("{{\n{line}\n}}\n");
+        let start = 2 + "ä".len() * 500_000;
+        let span = Span::new(start, start + "\"aws_sqs_queue.q\"".len());
+        let location = located_in(&text, span);
+        assert_eq!((location.line, location.column), (2, 500_001));
+        let snippet = location.source.expect("a snippet");
+        assert!(
+            snippet.text.len() < 2 * SNIPPET_LINE_WINDOW,
+            "{}",
+            snippet.text.len()
+        );
+        assert_eq!(
+            snippet.text.get(snippet.span.range()),
+            Some("\"aws_sqs_queue.q\"")
+        );
+        let lines: Vec<(u32, &str)> = snippet.lines().collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert_eq!((lines[0], lines[2]), ((1, "{"), (3, "}")));
+        assert!(lines[1].1.starts_with('…') && lines[1].1.ends_with('…'));
+        // Lines within the window are held whole, as before.
+        let short = "resource \"a\" \"b\" {\n  name = \"x\"\n}\n";
+        let span = Span::new(23, 34);
+        let mut files = SourceFiles::default();
+        let file = files.add(SourceFile::new(PathBuf::from("main.tf"), short));
+        let whole = files
+            .get(file)
+            .snippet(span, SNIPPET_CONTEXT)
+            .expect("lines");
+        let located = located_in(short, span).source.expect("a snippet");
+        assert_eq!(
+            (&*located.text, located.span, located.first_line),
+            (&*whole.text, whole.span, whole.first_line)
+        );
+    }
 
     #[test]
     fn finding_text_is_clipped_on_a_character_boundary() {

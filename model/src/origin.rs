@@ -127,6 +127,12 @@ impl Drop for Released {
 impl Released {
     /// `range` of the text read back from the file, if the file is unchanged.
     fn read(&self, range: std::ops::Range<usize>) -> Option<String> {
+        String::from_utf8(self.read_bytes(range)?).ok()
+    }
+
+    /// `range` of the text's bytes read back from the file (a character may be cut at
+    /// either end), if the file is unchanged.
+    fn read_bytes(&self, range: std::ops::Range<usize>) -> Option<Vec<u8>> {
         use std::io::{Read, Seek, SeekFrom};
         let mut file = self.file.lock().unwrap_or_else(PoisonError::into_inner);
         if stamp_of(&file) != Some(self.stamp) {
@@ -136,7 +142,7 @@ impl Released {
             .ok()?;
         let mut bytes = vec![0; range.len()];
         file.read_exact(&mut bytes).ok()?;
-        String::from_utf8(bytes).ok()
+        Some(bytes)
     }
 }
 
@@ -402,6 +408,44 @@ impl SourceFile {
         released.read(range)
     }
 
+    /// The whole characters inside `range` of the text (a character cut by either end is
+    /// left out), and where they start: for a window of a line that may cut one. Only
+    /// `range` is read or copied, whatever the line's length.
+    fn slice_within(&self, range: std::ops::Range<usize>) -> Option<(usize, String)> {
+        if range.start > range.end || range.end > self.len() {
+            return None;
+        }
+        if let Some(text) = self.held_text() {
+            let (mut start, mut end) = (range.start, range.end);
+            while start < end && !text.is_char_boundary(start) {
+                start += 1;
+            }
+            while end > start && !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            return Some((start, text.get(start..end)?.to_string()));
+        }
+        let bytes = self.released.get()?.read_bytes(range.clone())?;
+        let cut = bytes.iter().take_while(|b| (**b & 0xC0) == 0x80).count();
+        let whole = match std::str::from_utf8(&bytes[cut..]) {
+            Ok(text) => text,
+            Err(e) => std::str::from_utf8(&bytes[cut..cut + e.valid_up_to()]).ok()?,
+        };
+        Some((range.start + cut, whole.to_string()))
+    }
+
+    /// How many characters the bytes `start..end` of the text hold, reading (never
+    /// copying) only them; `None` when a released text can no longer be read.
+    fn chars_between(&self, start: usize, end: usize) -> Option<usize> {
+        let is_first_byte = |b: &u8| (*b & 0xC0) != 0x80;
+        if let Some(text) = self.held_text() {
+            let bytes = text.as_bytes().get(start..end)?;
+            return Some(bytes.iter().filter(|b| is_first_byte(b)).count());
+        }
+        let bytes = self.released.get()?.read_bytes(start..end)?;
+        Some(bytes.iter().filter(|b| is_first_byte(b)).count())
+    }
+
     /// The text of `span` (see [`SourceFile::slice`]).
     pub fn text_at(&self, span: Span) -> Option<String> {
         self.slice(span.range())
@@ -473,17 +517,10 @@ impl SourceFile {
         let col = if self.released.get().is_some_and(|r| r.ascii) {
             bytes as u32 + 1
         } else {
-            // Characters before the offset on its line (a text that can no longer be read
-            // counts bytes).
-            let line_end = starts.get(line + 1).map_or(self.len(), |e| *e as usize);
-            self.slice(start..line_end).map_or(bytes, |text| {
-                let mut end = bytes.min(text.len());
-                while end > 0 && !text.is_char_boundary(end) {
-                    end -= 1;
-                }
-                text[..end].chars().count()
-            }) as u32
-                + 1
+            // Characters before the offset on its line, counted where they lie (a long line
+            // is not copied for each finding on it); a text that can no longer be read
+            // counts bytes.
+            self.chars_between(start, offset as usize).unwrap_or(bytes) as u32 + 1
         };
         (line as u32 + 1, col)
     }
@@ -552,6 +589,91 @@ impl SourceFile {
         Some(Snippet {
             span: Span::new(relative(span.start), relative(span.end.max(span.start))),
             text,
+            first_line: first,
+        })
+    }
+}
+
+/// The most bytes of one line a finding's snippet holds ([`SourceFile::finding_snippet`]):
+/// a window around the span, so that what a finding holds does not grow with the length of
+/// its line (a plan that `terraform show -json` writes is one line). Longer than the
+/// widest line the human reporter shows in a snippet, which prints a finding on a clipped
+/// line without one, as it prints a finding on any long line.
+pub const SNIPPET_LINE_WINDOW: usize = 512;
+
+impl SourceFile {
+    /// The lines around `span` (`context` lines before and after) for a finding, each line
+    /// longer than [`SNIPPET_LINE_WINDOW`] clipped to a window of that many bytes around
+    /// the span (or its start, for a line the span is not on), marked `…` where it is cut.
+    /// Only the windows are read or copied. `None` when a released text can no longer be
+    /// read as it was.
+    pub fn finding_snippet(&self, span: Span, context: u32) -> Option<Snippet> {
+        let (first_of_span, _) = self.line_col(span.start);
+        let (last_of_span, _) = self.line_col(span.end.max(span.start));
+        let first = first_of_span.saturating_sub(context).max(1);
+        let last = last_of_span.saturating_add(context);
+        let (span_start, span_end) = (span.start as usize, span.end.max(span.start) as usize);
+        let mut text = String::new();
+        let (mut start_in_text, mut end_in_text) = (None, None);
+        for line in first..=last {
+            let Some(line_start) = self.line_start(line).map(|s| s as usize) else {
+                break;
+            };
+            let next = self
+                .line_start(line.saturating_add(1))
+                .map_or(self.len(), |e| e as usize);
+            if next - line_start <= SNIPPET_LINE_WINDOW {
+                let whole = self.slice(line_start..next)?;
+                for (offset, slot) in [
+                    (span_start, &mut start_in_text),
+                    (span_end, &mut end_in_text),
+                ] {
+                    if slot.is_none() && offset <= next && offset >= line_start {
+                        *slot = Some(text.len() + (offset - line_start).min(whole.len()));
+                    }
+                }
+                text.push_str(&whole);
+                continue;
+            }
+            let anchor = if (line_start..next).contains(&span_start) {
+                span_start
+            } else if (line_start..next).contains(&span_end) {
+                span_end
+            } else {
+                line_start
+            };
+            let from = anchor
+                .saturating_sub(SNIPPET_LINE_WINDOW / 2)
+                .max(line_start);
+            let to = from.saturating_add(SNIPPET_LINE_WINDOW).min(next);
+            let from = to.saturating_sub(SNIPPET_LINE_WINDOW).max(line_start);
+            let (from, window) = self.slice_within(from..to)?;
+            let to = from + window.len();
+            if from > line_start {
+                text.push('…');
+            }
+            for (offset, slot) in [
+                (span_start, &mut start_in_text),
+                (span_end, &mut end_in_text),
+            ] {
+                if slot.is_none() && offset <= next && offset >= line_start {
+                    *slot = Some(text.len() + offset.clamp(from, to) - from);
+                }
+            }
+            let newline = window.ends_with('\n');
+            text.push_str(window.trim_end_matches(['\n', '\r']));
+            if to < next && !newline {
+                text.push('…');
+                text.push('\n');
+            } else if newline {
+                text.push('\n');
+            }
+        }
+        let start_in_text = start_in_text.unwrap_or(0);
+        let end_in_text = end_in_text.unwrap_or(start_in_text).max(start_in_text);
+        Some(Snippet {
+            span: Span::new(start_in_text, end_in_text),
+            text: text.into(),
             first_line: first,
         })
     }
@@ -943,6 +1065,27 @@ mod tests {
         assert_eq!(everything(f), before, "bom {bom}");
         assert!(f.held_text().is_none());
         assert_eq!(&*f.text(), TEXT);
+    }
+
+    #[test]
+    fn a_finding_snippet_of_a_released_long_line_is_the_held_ones_window() {
+        // A long line of two-byte characters: windows cut inside characters at both ends.
+        let line = format!("{}\"target\"{}", "é".repeat(10_001), "ü".repeat(10_001));
+        let text = format!("first\n{line}\nlast\n");
+        let (_dir, f) = loaded(text.as_bytes());
+        let start = text.find("\"target\"").expect("in the text");
+        let span = Span::new(start, start + 8);
+        let held = f.finding_snippet(span, 2).expect("held");
+        f.release_text(opened(&f), |_| false, &[]);
+        assert!(f.held_text().is_none(), "released");
+        let released = f.finding_snippet(span, 2).expect("read back");
+        assert_eq!(
+            (&*released.text, released.span, released.first_line),
+            (&*held.text, held.span, held.first_line)
+        );
+        assert_eq!(held.text.get(held.span.range()), Some("\"target\""));
+        assert!(held.text.len() < 3 * SNIPPET_LINE_WINDOW);
+        assert_eq!(f.line_col(span.start as u32), (2, 10_002));
     }
 
     #[test]
