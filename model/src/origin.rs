@@ -93,6 +93,18 @@ pub struct SourceFile {
     /// Set by [`SourceFile::release_text`].
     released: OnceLock<Released>,
     line_starts: OnceLock<Vec<u32>>,
+    /// For a held text: the characters before each multiple of [`CHARACTER_CHECKPOINT`]
+    /// bytes, made when a column is first counted over a longer stretch (columns on a
+    /// long line then cost a checkpoint's bytes each, not the line's).
+    character_checkpoints: OnceLock<Vec<u32>>,
+}
+
+/// How many bytes apart [`SourceFile`]'s character checkpoints are.
+const CHARACTER_CHECKPOINT: usize = 4096;
+
+/// Whether `byte` begins a character in UTF-8 (it is not a continuation byte).
+fn begins_character(byte: &u8) -> bool {
+    (*byte & 0xC0) != 0x80
 }
 
 /// A released text: where to read it back and what was kept.
@@ -313,6 +325,7 @@ impl SourceFile {
             text: Mutex::new(Some(text)),
             released: OnceLock::new(),
             line_starts: OnceLock::new(),
+            character_checkpoints: OnceLock::new(),
         }
     }
 
@@ -326,6 +339,7 @@ impl SourceFile {
             text: Mutex::new(None),
             released: OnceLock::new(),
             line_starts: OnceLock::new(),
+            character_checkpoints: OnceLock::new(),
         }
     }
 
@@ -426,7 +440,7 @@ impl SourceFile {
             return Some((start, text.get(start..end)?.to_string()));
         }
         let bytes = self.released.get()?.read_bytes(range.clone())?;
-        let cut = bytes.iter().take_while(|b| (**b & 0xC0) == 0x80).count();
+        let cut = bytes.iter().take_while(|b| !begins_character(b)).count();
         let whole = match std::str::from_utf8(&bytes[cut..]) {
             Ok(text) => text,
             Err(e) => std::str::from_utf8(&bytes[cut..cut + e.valid_up_to()]).ok()?,
@@ -437,13 +451,40 @@ impl SourceFile {
     /// How many characters the bytes `start..end` of the text hold, reading (never
     /// copying) only them; `None` when a released text can no longer be read.
     fn chars_between(&self, start: usize, end: usize) -> Option<usize> {
-        let is_first_byte = |b: &u8| (*b & 0xC0) != 0x80;
         if let Some(text) = self.held_text() {
-            let bytes = text.as_bytes().get(start..end)?;
-            return Some(bytes.iter().filter(|b| is_first_byte(b)).count());
+            let bytes = text.as_bytes();
+            bytes.get(start..end)?;
+            if end - start <= CHARACTER_CHECKPOINT {
+                return Some(
+                    bytes[start..end]
+                        .iter()
+                        .filter(|b| begins_character(b))
+                        .count(),
+                );
+            }
+            let checkpoints = self.character_checkpoints.get_or_init(|| {
+                let mut before = 0u32;
+                let mut out = Vec::with_capacity(bytes.len() / CHARACTER_CHECKPOINT + 1);
+                for chunk in bytes.chunks(CHARACTER_CHECKPOINT) {
+                    out.push(before);
+                    before += chunk.iter().filter(|b| begins_character(b)).count() as u32;
+                }
+                out.push(before);
+                out
+            });
+            let before = |offset: usize| {
+                let at = offset / CHARACTER_CHECKPOINT;
+                let from = at * CHARACTER_CHECKPOINT;
+                checkpoints.get(at).copied().unwrap_or(0) as usize
+                    + bytes[from..offset]
+                        .iter()
+                        .filter(|b| begins_character(b))
+                        .count()
+            };
+            return Some(before(end) - before(start));
         }
         let bytes = self.released.get()?.read_bytes(start..end)?;
-        Some(bytes.iter().filter(|b| is_first_byte(b)).count())
+        Some(bytes.iter().filter(|b| begins_character(b)).count())
     }
 
     /// The text of `span` (see [`SourceFile::slice`]).
@@ -1076,6 +1117,10 @@ mod tests {
         let start = text.find("\"target\"").expect("in the text");
         let span = Span::new(start, start + 8);
         let held = f.finding_snippet(span, 2).expect("held");
+        // Columns count characters, through the checkpoints of a held text.
+        let end = (text.len() - "\nlast\n".len()) as u32;
+        assert_eq!(f.line_col(span.start as u32), (2, 10_002));
+        assert_eq!(f.line_col(end), (2, 10_001 + 8 + 10_001 + 1));
         f.release_text(opened(&f), |_| false, &[]);
         assert!(f.held_text().is_none(), "released");
         let released = f.finding_snippet(span, 2).expect("read back");
@@ -1086,6 +1131,7 @@ mod tests {
         assert_eq!(held.text.get(held.span.range()), Some("\"target\""));
         assert!(held.text.len() < 3 * SNIPPET_LINE_WINDOW);
         assert_eq!(f.line_col(span.start as u32), (2, 10_002));
+        assert_eq!(f.line_col(end), (2, 10_001 + 8 + 10_001 + 1));
     }
 
     #[test]
