@@ -317,3 +317,31 @@ fn review_markdown_diagram_labels_cannot_close_the_fence() {
         "{diagram}"
     );
 }
+
+#[test]
+fn a_finding_far_into_a_long_line_is_shown_at_its_true_column() {
+    // A `.tf.json` written on one line, as generators write it: the snippet shows a window
+    // of the line, and the header the column on the whole line (as JSON reports it).
+    let json = format!(
+        "{{\"resource\":{{\"aws_cloudwatch_log_group\":{{\"g\":{{\"name\":\"{}\",\"retention_in_days\":0}}}}}}}}\n",
+        "x".repeat(3000)
+    );
+    let repo = repository(&[("m/main.tf.json", &json)]);
+    let column = json.find("0}").expect("the value") + 1;
+    let run = tfstack_in(repo.path(), &["lint", "m"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains(&format!("╭─[m/main.tf.json:1:{column}]")),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains(" 1 │ …xxx"), "{}", run.stdout);
+    assert!(run.stdout.len() < 2_000, "{}", run.stdout);
+    let json = tfstack_in(repo.path(), &["lint", "m", "--format", "json"]);
+    assert!(
+        json.stdout.contains(&format!("\"column\": {column},")),
+        "{}",
+        json.stdout
+    );
+}

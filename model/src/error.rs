@@ -405,8 +405,14 @@ impl ShownSource {
             let shown_offset = map(offset).min(text.len());
             let shown_end = map(offset + label.len()).clamp(shown_offset, text.len());
             let span = miette::SourceSpan::from((shown_offset, shown_end - shown_offset));
-            let column =
-                offset.saturating_sub(lines.get(line_of(offset)).map_or(0, |&(s, _, _)| s));
+            // The column the source gives the label (a snippet of a cut line knows the
+            // column on the whole line), else the bytes before it on its line here.
+            let column = source
+                .read_span(&label.inner().clone(), 0, 0)
+                .map(|c| c.column())
+                .unwrap_or_else(|_| {
+                    offset.saturating_sub(lines.get(line_of(offset)).map_or(0, |&(s, _, _)| s))
+                });
             columns.push((span, column));
             let text = label.label().map(|l| shown(l, MAX_SHOWN_TEXT).into_owned());
             shown_labels.push(if label.primary() {

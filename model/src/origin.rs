@@ -631,6 +631,7 @@ impl SourceFile {
             span: Span::new(relative(span.start), relative(span.end.max(span.start))),
             text,
             first_line: first,
+            span_column: None,
         })
     }
 }
@@ -656,6 +657,7 @@ impl SourceFile {
         let (span_start, span_end) = (span.start as usize, span.end.max(span.start) as usize);
         let mut text = String::new();
         let (mut start_in_text, mut end_in_text) = (None, None);
+        let mut span_column = None;
         for line in first..=last {
             let Some(line_start) = self.line_start(line).map(|s| s as usize) else {
                 break;
@@ -690,6 +692,9 @@ impl SourceFile {
             let from = to.saturating_sub(SNIPPET_LINE_WINDOW).max(line_start);
             let (from, window) = self.slice_within(from..to)?;
             let to = from + window.len();
+            if (line_start..next).contains(&span_start) {
+                span_column = Some((span_start - line_start) as u32);
+            }
             if from > line_start {
                 text.push('…');
             }
@@ -716,6 +721,7 @@ impl SourceFile {
             span: Span::new(start_in_text, end_in_text),
             text: text.into(),
             first_line: first,
+            span_column,
         })
     }
 }
@@ -730,6 +736,10 @@ pub struct Snippet {
     pub first_line: u32,
     /// The span, as an offset into `text`.
     pub span: Span,
+    /// When the span's line is shown cut (a window of a long line, marked `…`): the bytes
+    /// before the span on the whole line, the column a renderer shows for it (counted on
+    /// `text`, it would be the column in the window). `None` when the line is whole.
+    pub span_column: Option<u32>,
 }
 
 impl Snippet {
@@ -753,11 +763,20 @@ impl miette::SourceCode for Snippet {
             self.text
                 .as_ref()
                 .read_span(span, context_lines_before, context_lines_after)?;
+        // The span's own column, when its line is cut: where it is on the whole line.
+        let column = match self.span_column {
+            Some(column)
+                if context_lines_before == 0 && span.offset() == self.span.start as usize =>
+            {
+                column as usize
+            }
+            _ => inner.column(),
+        };
         Ok(Box::new(miette::MietteSpanContents::new(
             inner.data(),
             *inner.span(),
             inner.line() + self.first_line.saturating_sub(1) as usize,
-            inner.column(),
+            column,
             inner.line_count(),
         )))
     }
