@@ -374,10 +374,11 @@ fn findings_on_one_long_line_hold_a_window_of_it() {
         resources.join(",")
     );
     let dir = repository(&[("plan.json", &plan)]);
-    // A finding on a long line is printed without its line, as before.
+    // A finding on a long line is shown with a window of the line.
     let run = tfstack_in(dir.path(), &["lint", "plan.json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert_eq!(run.stdout.matches("  --> plan.json:1:").count(), 2_000);
+    assert_eq!(run.stdout.matches("╭─[plan.json:1:").count(), 2_000);
+    assert!(run.stdout.len() < 2_000 * 1_500, "{}", run.stdout.len());
     for format in ["human", "json"] {
         let args = ["lint", "--format", format, "--statistics", "plan.json"];
         if let Some(kib) = peak_memory_kib(dir.path(), &args) {
