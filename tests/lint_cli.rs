@@ -437,6 +437,77 @@ fn discovery_skips_dot_terraform_hidden_and_gitignored_dirs_but_not_ignored_tf_f
     assert_eq!(doc["summary"]["files_checked"], 2, "{doc:#}");
 }
 
+#[test]
+fn override_files_are_merged_into_the_blocks_they_override() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        &root.join("main.tf"),
+        r#"locals {
+  retention = 0
+}
+resource "aws_sqs_queue" "jobs" {
+  name = "jobs"
+}
+resource "aws_sqs_queue" "jobs_failed" {
+  name                      = "jobs-failed"
+  message_retention_seconds = 1209600
+}
+resource "aws_cloudwatch_log_group" "app" {
+  name              = "/app"
+  retention_in_days = local.retention
+}
+resource "aws_cloudwatch_log_group" "audit" {
+  name              = "/audit"
+  retention_in_days = 30
+}
+"#,
+    );
+    // Terraform merges these into the blocks above (after the other files, by name):
+    // the queue gets its dead-letter queue, the retention local becomes 14, and the audit
+    // log group's retention 0 — reported where the override writes it.
+    write(
+        &root.join("override.tf"),
+        r#"resource "aws_sqs_queue" "jobs" {
+  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.jobs_failed.arn, maxReceiveCount = 5 })
+}
+locals {
+  retention = 14
+}
+"#,
+    );
+    write(
+        &root.join("prod_override.tf"),
+        "resource \"aws_cloudwatch_log_group\" \"audit\" {\n  retention_in_days = 0\n}\n",
+    );
+    let run = tfstack_in(root, &["lint", "--format", "json", "."]);
+    let doc = run.json();
+    let found: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                format!(
+                    "{} {}",
+                    f["rule"].as_str().unwrap_or(""),
+                    f["resource"].as_str().unwrap_or("")
+                ),
+                format!("{}:{}", f["path"].as_str().unwrap_or(""), f["line"]),
+            )
+        })
+        .filter(|(r, _)| r.starts_with("DLQ001") || r.starts_with("LOG001"))
+        .collect();
+    assert_eq!(
+        found,
+        [(
+            "LOG001 aws_cloudwatch_log_group.audit".to_string(),
+            "prod_override.tf:2".to_string()
+        )],
+        "{doc:#}"
+    );
+}
+
 // ---------------------------------------------------------------- output formats
 
 #[test]

@@ -7,6 +7,7 @@
 
 pub mod calls;
 pub mod kinds;
+pub mod overrides;
 pub mod read;
 
 use crate::context::Module;
@@ -764,10 +765,17 @@ pub fn load_dir(files: &[PathBuf], reader: &Reader) -> LoadedDir {
         })
         .sum();
     config.blocks.reserve_exact(blocks);
+    // Override files are merged into the other files' blocks once those are all read, in
+    // name order (Terraform's).
+    let mut override_files = Vec::new();
     for (path, id, content) in parsed {
         match content {
             Ok(ModuleFileContent::Blocks(body)) => {
                 release_large_text(sources.get(id), &body, reader);
+                if overrides::is_override_file(path) {
+                    override_files.push((path, body));
+                    continue;
+                }
                 for item in body.items {
                     if let Structure::Block(b) = item {
                         config.push(*b);
@@ -776,6 +784,14 @@ pub fn load_dir(files: &[PathBuf], reader: &Reader) -> LoadedDir {
             }
             Ok(ModuleFileContent::Variables) => variable_files.push((path.clone(), id)),
             Err(e) => errors.push(e),
+        }
+    }
+    override_files.sort_by(|(a, _), (b, _)| a.file_name().cmp(&b.file_name()));
+    for (_, body) in override_files {
+        for item in body.items {
+            if let Structure::Block(b) = item {
+                overrides::apply(&mut config, *b);
+            }
         }
     }
     // Auto-loaded variable files in Terraform's order: terraform.tfvars, then
