@@ -508,6 +508,31 @@ locals {
     );
 }
 
+#[test]
+fn a_name_declared_twice_is_an_input_error_naming_both_places() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        &root.join("a.tf"),
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"a\"\n}\n",
+    );
+    write(
+        &root.join("b.tf"),
+        "\nresource \"aws_sqs_queue\" \"q\" {\n  name = \"b\"\n}\n",
+    );
+    let run = tfstack_in(root, &["lint", "--format", "json", "."]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let doc = run.json();
+    let errors = doc["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), 1, "{doc:#}");
+    assert_eq!(errors[0]["path"], "b.tf", "{doc:#}");
+    assert_eq!(errors[0]["line"], 2, "{doc:#}");
+    assert_eq!(
+        errors[0]["message"], "resource `aws_sqs_queue.q` is declared twice: first at a.tf:1:1",
+        "{doc:#}"
+    );
+}
+
 // ---------------------------------------------------------------- output formats
 
 #[test]

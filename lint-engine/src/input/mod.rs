@@ -6,6 +6,7 @@
 //! loaders in [`kinds`]; every read goes through the model's bounded reader.
 
 pub mod calls;
+pub mod duplicates;
 pub mod kinds;
 pub mod overrides;
 pub mod read;
@@ -794,6 +795,7 @@ pub fn load_dir(files: &[PathBuf], reader: &Reader) -> LoadedDir {
             }
         }
     }
+    errors.extend(duplicates::duplicate_declarations(&config, &sources));
     // Auto-loaded variable files in Terraform's order: terraform.tfvars, then
     // *.auto.tfvars by name.
     variable_files.sort_by_key(|(p, _)| {
