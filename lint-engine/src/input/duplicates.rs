@@ -11,31 +11,42 @@ use tfstack_model::{Config, Origin, SourceFiles, Structure};
 
 /// An error at every declaration of a name declared before it in `config`, read from
 /// `sources`.
-pub fn duplicate_declarations(config: &Config, sources: &SourceFiles) -> Vec<InputError> {
-    let mut first: HashMap<String, Origin> = HashMap::new();
+pub fn duplicate_declarations<'c>(config: &'c Config, sources: &SourceFiles) -> Vec<InputError> {
+    // Keyed by the declaration's kind and names, borrowed from the configuration: a text
+    // is made only for a name declared twice.
+    let mut first: HashMap<(&'static str, &'c str, &'c str), Origin> = HashMap::new();
     let mut errors = Vec::new();
-    let mut declare = |what: String, origin: Origin| match first.get(&what) {
+    let mut declare = |key: (&'static str, &'c str, &'c str), origin: Origin| match first.get(&key)
+    {
         Some(earlier) => {
+            let what = match key {
+                ("resource", t, n) => format!("resource `{t}.{n}`"),
+                ("data", t, n) => format!("data source `data.{t}.{n}`"),
+                ("module", n, _) => format!("module call `module.{n}`"),
+                ("variable", n, _) => format!("variable `var.{n}`"),
+                ("output", n, _) => format!("output `{n}`"),
+                (_, n, _) => format!("local value `local.{n}`"),
+            };
             if let Some(error) = error_at(sources, origin, *earlier, &what) {
                 errors.push(error);
             }
         }
         None => {
-            first.insert(what, origin);
+            first.insert(key, origin);
         }
     };
     for block in &config.blocks {
-        let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
+        let labels: Vec<&'c str> = block.labels.iter().map(|l| l.as_str()).collect();
         match (block.kind.as_str(), labels.as_slice()) {
-            ("resource", [t, n]) => declare(format!("resource `{t}.{n}`"), block.origin),
-            ("data", [t, n]) => declare(format!("data source `data.{t}.{n}`"), block.origin),
-            ("module", [n]) => declare(format!("module call `module.{n}`"), block.origin),
-            ("variable", [n]) => declare(format!("variable `var.{n}`"), block.origin),
-            ("output", [n]) => declare(format!("output `{n}`"), block.origin),
+            ("resource", [t, n]) => declare(("resource", t, n), block.origin),
+            ("data", [t, n]) => declare(("data", t, n), block.origin),
+            ("module", [n]) => declare(("module", n, ""), block.origin),
+            ("variable", [n]) => declare(("variable", n, ""), block.origin),
+            ("output", [n]) => declare(("output", n, ""), block.origin),
             ("locals", []) => {
                 for item in &block.body.items {
                     if let Structure::Attribute(a) = item {
-                        declare(format!("local value `local.{}`", a.name), a.origin);
+                        declare(("local", a.name.as_str(), ""), a.origin);
                     }
                 }
             }
