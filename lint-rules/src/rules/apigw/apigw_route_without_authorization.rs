@@ -1,6 +1,7 @@
 use crate::{declare_rule, Finding, Rule};
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::policy::json_document_value;
 use tfstack_lint_engine::query::references::referenced_blocks;
 use tfstack_model::{Block, Origin, Span, Value};
 
@@ -41,7 +42,10 @@ declare_rule! {
     ///   only callers inside the VPC reach it, and its resource policy says which.
     /// - Routes and methods whose authorization, route key or method it cannot know before
     ///   apply, and resources with `count = 0`.
-    /// - An OpenAPI `body` it cannot read whole: unknown before apply, or YAML.
+    /// - An OpenAPI definition whose structure it cannot read (a `body` wholly unknown
+    ///   before apply, or YAML), and an operation whose `security` or auth type is unknown;
+    ///   values known only after apply elsewhere (integration URIs, credentials) do not
+    ///   stop the judgment.
     ///
     /// Some routes are public on purpose (a health check, a webhook that checks a signature,
     /// a lab): suppress the finding with the reason.
@@ -155,29 +159,34 @@ fn judge_definition(cx: &Context, api: &Block, out: &mut Vec<Finding>) {
             return;
         }
     }
-    let Some(body) = cx.attr(api, "body") else {
-        return;
-    };
-    let Some(text) = body.as_str().filter(|_| !body.is_unknown()) else {
-        return;
-    };
-    let Ok(definition) = serde_json::from_str::<serde_json::Value>(text) else {
-        return;
-    };
-    let keys = open_operations(&definition, rest);
-    if keys.is_empty() {
-        return;
-    }
-    // The attribute's name: the definition itself may run to hundreds of lines.
-    let origin = api
+    // Read as any JSON document is (`jsonencode` with its parts where they are written,
+    // `file`, `templatefile`, heredoc JSON): the definition's structure is known even
+    // where its integrations name resources known only after apply.
+    let Some(definition) = api
         .body
-        .attribute("body")
-        .and_then(|a| a.origin.file_span())
-        .map(|(file, span)| {
-            let start = span.range().start;
-            Origin::file(file, Span::new(start, start + "body".len()))
-        })
-        .unwrap_or(body.origin.or(cx.origin_of(api, "body")));
+        .get("body")
+        .and_then(|e| json_document_value(cx, e))
+    else {
+        return;
+    };
+    let open = open_operations(&definition, rest);
+    let Some((_, first)) = open.first() else {
+        return;
+    };
+    // The first open operation where it is written, else the attribute's name (the
+    // definition itself may run to hundreds of lines).
+    let origin = first
+        .or(api
+            .body
+            .attribute("body")
+            .and_then(|a| a.origin.file_span())
+            .map(|(file, span)| {
+                let start = span.range().start;
+                Origin::file(file, Span::new(start, start + "body".len()))
+            })
+            .unwrap_or(Origin::GENERATED))
+        .or(cx.origin_of(api, "body"));
+    let keys = open.into_iter().map(|(key, _)| key).collect();
     out.push(finding(
         api.address(),
         &Open::Operations { keys },
@@ -187,20 +196,26 @@ fn judge_definition(cx: &Context, api: &Block, out: &mut Vec<Finding>) {
 }
 
 /// The operations of an OpenAPI definition anyone can call (`POST /orders`, `ANY
-/// /{proxy+}`), in the definition's order: no `security` requirement covers them — an
-/// operation's own `security` replaces the definition's, and a requirement is a
-/// non-empty object (`{}` makes authorization optional) — and, on a REST API, no
-/// `x-amazon-apigateway-auth` other than `NONE`. CORS preflights (`options`) are not
-/// judged.
-fn open_operations(definition: &serde_json::Value, rest: bool) -> Vec<String> {
-    use serde_json::Value as Json;
-    let requires = |security: &Json| {
-        security
-            .as_array()
-            .is_some_and(|all| all.iter().all(|r| r.as_object().is_some_and(|r| !r.is_empty())) && !all.is_empty())
+/// /{proxy+}`), in the definition's order, each with where its method is written: no
+/// `security` requirement covers them — an operation's own `security` replaces the
+/// definition's, and a requirement is a non-empty object (`{}` makes authorization
+/// optional) — and, on a REST API, no `x-amazon-apigateway-auth` other than `NONE`. What
+/// it cannot know (an unknown `security`, paths or auth type) is not evidence of an open
+/// operation. CORS preflights (`options`) are not judged.
+fn open_operations(definition: &Value, rest: bool) -> Vec<(String, Origin)> {
+    let requires = |security: &Value| {
+        if security.is_unknown() {
+            return true;
+        }
+        security.as_list().is_some_and(|all| {
+            !all.is_empty()
+                && all.iter().all(|r| {
+                    r.is_unknown() || r.as_object().is_some_and(|r| !r.is_empty())
+                })
+        })
     };
     let global = definition.get("security");
-    let Some(paths) = definition.get("paths").and_then(Json::as_object) else {
+    let Some(paths) = definition.get("paths").and_then(Value::as_object) else {
         return Vec::new();
     };
     let mut open = Vec::new();
@@ -216,6 +231,9 @@ fn open_operations(definition: &serde_json::Value, rest: bool) -> Vec<String> {
                 }
                 _ => continue,
             };
+            if operation.is_unknown() {
+                continue;
+            }
             let authorized = match operation.get("security").or(global) {
                 Some(security) => requires(security),
                 None => false,
@@ -223,14 +241,16 @@ fn open_operations(definition: &serde_json::Value, rest: bool) -> Vec<String> {
                 && operation
                     .get("x-amazon-apigateway-auth")
                     .and_then(|a| a.get("type"))
-                    .and_then(Json::as_str)
-                    .is_some_and(|t| !t.eq_ignore_ascii_case("NONE")));
+                    .is_some_and(|t| {
+                        t.is_unknown() || t.as_str().is_some_and(|t| !t.eq_ignore_ascii_case("NONE"))
+                    }));
             if !authorized {
-                open.push(if path == "$default" {
+                let key = if path == "$default" {
                     path.clone()
                 } else {
                     format!("{method} {path}")
-                });
+                };
+                open.push((key, operation.key_origin));
             }
         }
     }
@@ -711,6 +731,17 @@ resource "aws_api_gateway_rest_api" "api" {{
             );
             assert_eq!(f[0].attribute.as_deref(), Some("body"), "{name}");
         }
+        // Integrations that name resources known only after apply: the structure is
+        // known, and judged.
+        let f = lint_hcl(
+            RULE,
+            &rest_definition(
+                "",
+                r#""/submit" = { post = { "x-amazon-apigateway-integration" = { type = "aws", uri = "arn:aws:apigateway:${var.region}:sqs:path/${aws_sqs_queue.q.name}", credentials = aws_iam_role.r.arn } } }"#,
+                "",
+            ),
+        );
+        assert_eq!(f.len(), 1, "{f:#?}");
         // An HTTP API's definition, its catch-all route among the open ones.
         let f = lint_hcl(
             RULE,
@@ -761,6 +792,14 @@ resource "aws_apigatewayv2_api" "http" {{
                 String::new(),
                 format!(
                     r#""/submit" = {{ post = merge({INTEGRATION}, {{ "x-amazon-apigateway-auth" = {{ type = "AWS_IAM" }} }}) }}"#
+                ),
+                "",
+            ),
+            (
+                "security known only after apply",
+                String::new(),
+                format!(
+                    r#""/submit" = {{ post = merge({INTEGRATION}, {{ security = var.security }}) }}"#
                 ),
                 "",
             ),
