@@ -11,7 +11,6 @@ declare_rule! {
     ///
     /// - an `aws_apigatewayv2_route` whose `authorization_type` is unset or `NONE`;
     /// - an `aws_api_gateway_method` with `authorization = "NONE"`;
-    ///
     /// - an operation of an OpenAPI definition given as an API's `body`
     ///   (`aws_api_gateway_rest_api`, an HTTP `aws_apigatewayv2_api`; JSON, as
     ///   `jsonencode`, `file` or `templatefile` give it) that no `security` requirement
