@@ -3,7 +3,9 @@
 
 use crate::context::Context;
 use std::collections::HashSet;
-use tfstack_model::{Attribute, Block, Body, Expr, ExprKind, Origin, Structure, TraversalOperator};
+use tfstack_model::{
+    Attribute, Block, Body, Expr, ExprKind, Origin, Structure, Traversal, TraversalOperator,
+};
 
 /// How deep locals that refer to locals are followed.
 const MAX_LOCAL_DEPTH: usize = 8;
@@ -34,23 +36,38 @@ pub fn targets_of(cx: &Context, expr: &Expr) -> Vec<Target> {
 }
 
 fn collect_targets(cx: &Context, expr: &Expr, depth: usize, out: &mut Vec<Target>) {
-    for t in expr.traversals() {
-        if t.root == "local" {
-            if depth >= MAX_LOCAL_DEPTH {
-                continue;
-            }
-            if let Some(local) = t
-                .attribute_names()
-                .next()
-                .and_then(|n| cx.eval.local_expr(n))
-            {
-                collect_targets(cx, local, depth + 1, out);
-            }
-        } else if let Some(address) = t.resource_address() {
+    for_each_traversal_through_locals(cx, expr, depth, &mut |t| {
+        if let Some(address) = t.resource_address() {
             out.push(Target {
                 address,
                 attribute: t.resource_attribute().map(str::to_string),
             });
+        }
+    });
+}
+
+/// Calls `f` with every traversal of `expr` but `local.x`, and for `local.x` with those of
+/// the expression the local is defined by (at most [`MAX_LOCAL_DEPTH`] locals deep).
+fn for_each_traversal_through_locals(
+    cx: &Context,
+    expr: &Expr,
+    depth: usize,
+    f: &mut dyn FnMut(&Traversal),
+) {
+    for t in expr.traversals() {
+        if t.root != "local" {
+            f(t);
+            continue;
+        }
+        if depth >= MAX_LOCAL_DEPTH {
+            continue;
+        }
+        if let Some(local) = t
+            .attribute_names()
+            .next()
+            .and_then(|n| cx.eval.local_expr(n))
+        {
+            for_each_traversal_through_locals(cx, local, depth + 1, f);
         }
     }
 }
@@ -58,38 +75,14 @@ fn collect_targets(cx: &Context, expr: &Expr, depth: usize, out: &mut Vec<Target
 /// The outputs of the module call named `call` an expression reads (following `local.x`):
 /// `module.dlq.arn` and `module.dlq[0].arn` read `arn`, in first-read order.
 pub fn module_outputs_of(cx: &Context, expr: &Expr, call: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    collect_module_outputs(cx, expr, call, 0, &mut out);
-    out
-}
-
-fn collect_module_outputs(
-    cx: &Context,
-    expr: &Expr,
-    call: &str,
-    depth: usize,
-    out: &mut Vec<String>,
-) {
-    for t in expr.traversals() {
-        if t.root == "local" {
-            if depth >= MAX_LOCAL_DEPTH {
-                continue;
-            }
-            if let Some(local) = t
-                .attribute_names()
-                .next()
-                .and_then(|n| cx.eval.local_expr(n))
-            {
-                collect_module_outputs(cx, local, call, depth + 1, out);
-            }
-            continue;
-        }
+    let mut out: Vec<String> = Vec::new();
+    for_each_traversal_through_locals(cx, expr, 0, &mut |t| {
         if t.root != "module" {
-            continue;
+            return;
         }
         let mut operators = t.operators.iter();
         if !matches!(operators.next(), Some(TraversalOperator::Attribute(n)) if n == call) {
-            continue;
+            return;
         }
         // An instance key (`[0]`, `["a"]`, `[*]`) may come before the output's name.
         let output = match operators.next() {
@@ -105,7 +98,8 @@ fn collect_module_outputs(
                 out.push(name.to_string());
             }
         }
-    }
+    });
+    out
 }
 
 /// [`targets_of`], and the resources of the callers a called module's input variables
