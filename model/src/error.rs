@@ -165,14 +165,12 @@ impl miette::SourceCode for SourceError {
             .as_ref()
             .ok_or(miette::MietteError::OutOfBounds)?;
         let inner = snippet.read_span(span, context_lines_before, context_lines_after)?;
-        Ok(Box::new(miette::MietteSpanContents::new_named(
-            self.path.clone(),
-            inner.data(),
-            *inner.span(),
-            inner.line(),
-            inner.column(),
-            inner.line_count(),
-        )))
+        Ok(crate::origin::in_file(
+            &*inner,
+            Some(self.path.clone()),
+            0,
+            None,
+        ))
     }
 }
 
@@ -453,27 +451,15 @@ impl miette::SourceCode for ShownSource {
                 .columns
                 .iter()
                 .find(|(s, _)| s == span)
-                .map_or(inner.column(), |(_, c)| *c),
-            _ => inner.column(),
+                .map(|(_, c)| *c),
+            _ => None,
         };
-        let line = inner.line() + self.first_line;
-        Ok(Box::new(match &self.name {
-            Some(name) => miette::MietteSpanContents::new_named(
-                name.clone(),
-                inner.data(),
-                *inner.span(),
-                line,
-                column,
-                inner.line_count(),
-            ),
-            None => miette::MietteSpanContents::new(
-                inner.data(),
-                *inner.span(),
-                line,
-                column,
-                inner.line_count(),
-            ),
-        }))
+        Ok(crate::origin::in_file(
+            &*inner,
+            self.name.clone(),
+            self.first_line,
+            column,
+        ))
     }
 }
 

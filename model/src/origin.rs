@@ -764,22 +764,40 @@ impl miette::SourceCode for Snippet {
                 .as_ref()
                 .read_span(span, context_lines_before, context_lines_after)?;
         // The span's own column, when its line is cut: where it is on the whole line.
-        let column = match self.span_column {
-            Some(column)
-                if context_lines_before == 0 && span.offset() == self.span.start as usize =>
-            {
-                column as usize
-            }
-            _ => inner.column(),
-        };
-        Ok(Box::new(miette::MietteSpanContents::new(
-            inner.data(),
-            *inner.span(),
-            inner.line() + self.first_line.saturating_sub(1) as usize,
+        let column = self
+            .span_column
+            .filter(|_| context_lines_before == 0 && span.offset() == self.span.start as usize)
+            .map(|c| c as usize);
+        Ok(in_file(
+            &*inner,
+            None,
+            self.first_line.saturating_sub(1) as usize,
             column,
-            inner.line_count(),
-        )))
+        ))
     }
+}
+
+/// What a source read from part of a file (a snippet, the lines shown of it) gives the
+/// renderer: `inner`, read from that part, placed in the file — `lines_before` lines
+/// after the file's start, `column` instead of its own when the column on the whole line
+/// is known — and named after the file when `name` is given.
+pub(crate) fn in_file<'a>(
+    inner: &dyn miette::SpanContents<'a>,
+    name: Option<String>,
+    lines_before: usize,
+    column: Option<usize>,
+) -> Box<dyn miette::SpanContents<'a> + 'a> {
+    let (data, span, line, count) = (
+        inner.data(),
+        *inner.span(),
+        inner.line() + lines_before,
+        inner.line_count(),
+    );
+    let column = column.unwrap_or(inner.column());
+    Box::new(match name {
+        Some(name) => miette::MietteSpanContents::new_named(name, data, span, line, column, count),
+        None => miette::MietteSpanContents::new(data, span, line, column, count),
+    })
 }
 
 /// Index of a file in a [`SourceFiles`] set.
@@ -799,6 +817,11 @@ impl SourceFiles {
     }
     pub fn get(&self, id: FileId) -> &Arc<SourceFile> {
         &self.files[id.0 as usize]
+    }
+    /// The file an origin is written in, if it is one of these, and the origin's span.
+    pub fn file_of(&self, origin: Origin) -> Option<(&Arc<SourceFile>, Span)> {
+        let (id, span) = origin.file_span()?;
+        Some((self.files.get(id.0 as usize)?, span))
     }
     pub fn find(&self, path: &std::path::Path) -> Option<FileId> {
         self.files

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use tfstack_model::eval::{DiskFiles, Scope};
 use tfstack_model::read::{ReadRoot, Reader};
-use tfstack_model::{Block, Origin, OriginKind, Value};
+use tfstack_model::{Block, Origin, Value};
 
 /// How deep module calls may nest.
 pub const MAX_CALL_DEPTH: usize = 32;
@@ -355,13 +355,12 @@ impl<'a> Calls<'a> {
 
 /// The file, line and column of a call's `module` block in its module.
 fn call_site(module: &Module, origin: Origin) -> (String, u32, u32) {
-    match origin.kind() {
-        OriginKind::File { file, span } if (file.0 as usize) < module.files.len() => {
-            let f = module.files.get(file);
+    match module.files.file_of(origin) {
+        Some((f, span)) => {
             let (line, column) = f.line_col(span.start);
             (display_path(&f.path), line, column)
         }
-        _ => (display_path(&module.dir), 0, 0),
+        None => (display_path(&module.dir), 0, 0),
     }
 }
 

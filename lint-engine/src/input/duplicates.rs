@@ -64,10 +64,8 @@ fn error_at(
     earlier: Origin,
     what: &str,
 ) -> Option<InputError> {
-    let (id, span) = origin.file_span()?;
-    let file = sources.get(id);
-    let first = earlier.file_span().map(|(id, span)| {
-        let file = sources.get(id);
+    let (file, span) = sources.file_of(origin)?;
+    let first = sources.file_of(earlier).map(|(file, span)| {
         let (line, column) = file.line_col(span.start);
         format!("{}:{line}:{column}", display_path(&file.path))
     });
