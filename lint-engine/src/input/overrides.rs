@@ -9,7 +9,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use tfstack_model::{Attribute, Block, Body, Config, Structure};
+use tfstack_model::{Block, Config, Structure};
 
 /// Whether Terraform reads `path` as an override file.
 pub fn is_override_file(path: &Path) -> bool {
@@ -65,7 +65,10 @@ fn merge(base: &mut Block, over: Block) {
     });
     for item in over.body.items {
         match item {
-            Structure::Attribute(a) => set_attribute(&mut base.body, a),
+            Structure::Attribute(a) => {
+                base.body
+                    .set_with_origin(a.name.as_str(), a.value, a.origin)
+            }
             Structure::Block(b) if merges_lifecycle && b.kind == "lifecycle" => {
                 let existing = base.body.items.iter_mut().find_map(|item| match item {
                     Structure::Block(l) if l.kind == "lifecycle" => Some(l),
@@ -79,19 +82,6 @@ fn merge(base: &mut Block, over: Block) {
             block => base.body.items.push(block),
         }
     }
-}
-
-/// Sets `attribute` in `body`, replacing the one of the same name.
-fn set_attribute(body: &mut Body, attribute: Attribute) {
-    for item in body.items.iter_mut() {
-        if let Structure::Attribute(a) = item {
-            if a.name == attribute.name {
-                *a = attribute;
-                return;
-            }
-        }
-    }
-    body.items.push(Structure::Attribute(attribute));
 }
 
 /// Each value of an override `locals` block replaces the value of that name in whichever
