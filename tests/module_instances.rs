@@ -726,3 +726,53 @@ fn environments_come_from_the_configuration_table_and_tfvars() {
         "{doc:#}"
     );
 }
+
+#[test]
+fn resource_instances_whose_values_differ_are_judged_one_by_one() {
+    // A module makes its functions `for_each` of a map its caller hands it: one runtime
+    // is deprecated. The block cannot be judged once (its runtime differs per instance):
+    // each instance is judged and the deprecated one reported at its address, as
+    // Terraform addresses it. A configured suppression of the block covers its instances.
+    let module = r#"
+variable "functions" {}
+
+resource "aws_lambda_function" "this" {
+  for_each      = var.functions
+  function_name = each.key
+  role          = "arn:aws:iam::123456789012:role/fn"
+  handler       = "index.handler"
+  filename      = "fn.zip"
+  runtime       = each.value.runtime
+  timeout       = 10
+}
+"#;
+    let caller = r#"
+module "api" {
+  source = "./m"
+  functions = {
+    orders = { runtime = "python3.12" }
+    legacy = { runtime = "python3.8" }
+  }
+}
+"#;
+    let dir = tree(&[("main.tf", caller), ("m/main.tf", module)]);
+    let (_, doc) = lint_json(dir.path(), &[".", "--select", "LAMBDA004"]);
+    assert_eq!(
+        findings(&doc),
+        ["LAMBDA004 module.api.aws_lambda_function.this[\"legacy\"]"],
+        "{doc:#}"
+    );
+    let line = doc["findings"][0]["line"].as_u64();
+    assert_eq!(line, Some(10), "at the module's attribute: {doc:#}");
+    std::fs::write(
+        dir.path().join("tfstack.toml"),
+        "[[suppress]]\nrule = \"LAMBDA004\"\nresource = \"aws_lambda_function.this\"\nreason = \"retired in Q1\"\n",
+    )
+    .expect("write config");
+    let (_, doc) = lint_json(dir.path(), &[".", "--select", "LAMBDA004"]);
+    assert_eq!(findings(&doc), Vec::<String>::new(), "{doc:#}");
+    assert_eq!(
+        listed(&doc, "suppressed"),
+        ["LAMBDA004 module.api.aws_lambda_function.this[\"legacy\"]"]
+    );
+}

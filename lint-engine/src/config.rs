@@ -242,9 +242,10 @@ impl LintConfig {
                 continue;
             }
             // An address inside a called module matches with or without its instance
-            // (`aws_sqs_queue.q` covers every instance of the module file).
+            // (`aws_sqs_queue.q` covers every instance of the module file), and a
+            // block's address every instance of the block.
             if let Some(r) = &s.resource {
-                let addresses = [f.resource.as_deref(), f.local_resource()];
+                let addresses = [f.resource.as_deref(), f.local_resource(), f.block_address()];
                 if !addresses.into_iter().flatten().any(|a| glob_match(r, a)) {
                     continue;
                 }

@@ -10,8 +10,12 @@ use std::rc::Rc;
 use std::sync::Arc;
 use tfstack_model::eval::{EvalNote, Evaluator, FileSource, Scope};
 use tfstack_model::instances::{instances_of, Instances};
-use tfstack_model::value::ELEMENT_BYTES;
 use tfstack_model::{Block, Config, Expr, Name, Origin, RustLocation, SourceFiles, Value};
+
+mod per_instance;
+pub(crate) use per_instance::instance_names;
+pub use per_instance::{keyed_instance_scopes, InstanceGroup, MAX_INSTANCE_SCOPES};
+use per_instance::{Instanced, PerInstance};
 
 /// Non-production environment names a stage may carry (production names are configured).
 const NON_PRODUCTION_NAMES: &[&str] = &[
@@ -226,6 +230,12 @@ pub struct Context<'m> {
     memo: RefCell<HashMap<TypeId, Box<dyn Any>>>,
 }
 
+/// Where a [`Context`] stood ([`Context::checkpoint`]).
+pub struct ContextCheckpoint {
+    eval: tfstack_model::eval::Checkpoint,
+    notes: usize,
+}
+
 /// The key of the name index: resources of one type by one name attribute.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 struct NameIndexKey {
@@ -342,6 +352,21 @@ impl<'m> Context<'m> {
         EvalNote::push_once(&mut self.notes.borrow_mut(), origin, message.into(), help);
     }
 
+    /// Where the context stands: its notes and its evaluator's steps, to go back to.
+    pub fn checkpoint(&self) -> ContextCheckpoint {
+        ContextCheckpoint {
+            eval: self.eval.checkpoint(),
+            notes: self.notes.borrow().len(),
+        }
+    }
+
+    /// Goes back to `checkpoint`: notes made since are forgotten, the steps spent since
+    /// given back. Whether the evaluation budget ran out since.
+    pub fn rewind(&self, checkpoint: ContextCheckpoint) -> bool {
+        self.notes.borrow_mut().truncate(checkpoint.notes);
+        self.eval.rewind(checkpoint.eval)
+    }
+
     /// What the rules and the evaluator noted, in the order it happened.
     pub fn notes(&self) -> Vec<EvalNote> {
         let mut notes = self.eval.notes();
@@ -391,29 +416,35 @@ impl<'m> Context<'m> {
     /// in a block whose instances are known is evaluated in each instance: when every
     /// instance gives the same value, that is the value (written at the attribute when
     /// it comes from several instances); when they differ, it is unknown, as a value
-    /// that depends on the instance cannot be judged once for the block.
+    /// that depends on the instance cannot be judged once for the block — the block is
+    /// then judged one instance at a time ([`Context::instance_groups`]), and while it
+    /// is, the value is its instance's.
     pub fn value(&self, e: &Expr) -> Value {
-        let Some(scopes) = self.per_instance.scopes_of(e) else {
-            return self.eval.eval(e);
-        };
-        // Evaluated once for all rules: it costs one evaluation per instance.
-        let key = e as *const Expr;
-        if let Some(known) = self.per_instance.values_seen.borrow().get(&key) {
-            return known.clone();
+        match self.per_instance.of(e) {
+            Instanced::Once => self.eval.eval(e),
+            Instanced::Pinned(scope) => self.eval.eval_in(e, scope, 0),
+            Instanced::Every(block, scopes) => {
+                // Evaluated once for all rules: it costs one evaluation per instance.
+                if let Some(known) = self.per_instance.seen(e) {
+                    return known;
+                }
+                let value = self.value_in_every(e, block, scopes);
+                self.per_instance.keep(e, &value);
+                value
+            }
         }
-        let value = self.value_in_every(e, scopes);
-        self.per_instance.keep(key, &value);
-        value
     }
 
-    /// The value of `e` in every one of `scopes` when they agree; unknown otherwise.
-    fn value_in_every(&self, e: &Expr, scopes: &[Scope]) -> Value {
+    /// The value of `e` in every one of `scopes` (the instances of the `block`th
+    /// instanced block) when they agree; unknown otherwise.
+    fn value_in_every(&self, e: &Expr, block: usize, scopes: &[Scope]) -> Value {
         let mut values = scopes.iter().map(|scope| self.eval.eval_in(e, scope, 0));
         let Some(first) = values.next() else {
             return Value::unknown(e.origin);
         };
         // Equality of values ignores where they are written.
         if values.any(|other| other != first) {
+            self.per_instance.varied(block);
             return Value::unknown(e.origin);
         }
         if first.is_unknown() || scopes.len() == 1 {
@@ -423,6 +454,20 @@ impl<'m> Context<'m> {
             origin: e.origin,
             ..first
         }
+    }
+
+    /// The blocks whose instances disagreed on a value the rules asked for so far, in
+    /// groups judged one instance at a time (see [`InstanceGroup`]).
+    pub fn instance_groups(&self) -> Vec<InstanceGroup> {
+        self.per_instance.groups()
+    }
+
+    /// From now on, evaluates the attributes of `group`'s blocks in their instance `k`
+    /// (`None`: in all their instances again). The rules' indexes are forgotten: they
+    /// hold values.
+    pub fn judge_instance(&self, instance: Option<(&InstanceGroup, usize)>) {
+        self.per_instance.pin(instance);
+        self.forget_memoized();
     }
 
     /// The evaluated attribute `name` of a block's body, if set.
@@ -576,136 +621,6 @@ impl<'m> Context<'m> {
     }
 }
 
-/// The most instances of one block evaluated one by one (for `dynamic` blocks).
-pub const MAX_INSTANCE_SCOPES: usize = 64;
-
-/// The first `limit` instances of a block with a known number of them: each one's key in
-/// an address, as Terraform writes it (`[0]`, `["a"]`), and the names in scope in it
-/// (`count.index`, or `each.key` and `each.value`). None for a single or unknown instance.
-pub fn keyed_instance_scopes(instances: Instances, limit: usize) -> Vec<(String, Scope)> {
-    match instances {
-        Instances::Count(n) => (0..n.min(limit))
-            .map(|i| {
-                let index = Value::new(
-                    tfstack_model::ValueKind::Number(i as f64),
-                    Origin::GENERATED,
-                );
-                (
-                    format!("[{i}]"),
-                    instance_names("count", vec![("index", index)]),
-                )
-            })
-            .collect(),
-        Instances::Each(keys) => keys
-            .into_iter()
-            .take(limit)
-            .map(|(key, value)| {
-                let quoted = serde_json::to_string(&key).unwrap_or_default();
-                let key = Value::string(key, Origin::GENERATED);
-                (
-                    format!("[{quoted}]"),
-                    instance_names("each", vec![("key", key), ("value", value)]),
-                )
-            })
-            .collect(),
-        Instances::Single | Instances::Unknown => Vec::new(),
-    }
-}
-
-/// A scope holding one object `name` with these members (`count` with `index`, `each`
-/// with `key` and `value`).
-pub(crate) fn instance_names(name: &str, members: Vec<(&str, Value)>) -> Scope {
-    let object = members
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-    let mut scope = Scope::default();
-    scope.names.insert(
-        name.to_string(),
-        Value::new(tfstack_model::ValueKind::object(object), Origin::GENERATED),
-    );
-    scope
-}
-
-/// The attribute values of blocks with a known number of instances (at most
-/// [`MAX_INSTANCE_SCOPES`]) that read `count.index` or `each.*`, by address, and the
-/// instance scopes they are evaluated in. Empty for a module without such blocks: then a
-/// value costs one emptiness check more.
-#[derive(Default)]
-struct PerInstance {
-    values: HashMap<*const Expr, usize>,
-    scopes: Vec<Vec<Scope>>,
-    /// The values already evaluated, while they weigh at most [`MAX_KEPT_BYTES`] together.
-    values_seen: RefCell<HashMap<*const Expr, Value>>,
-    kept_bytes: std::cell::Cell<usize>,
-}
-
-/// The most the values kept by [`PerInstance`] weigh together ([`Value::weight`], each
-/// also one element of the cache), as the evaluator bounds the locals it caches: past it,
-/// a value is evaluated again when asked again.
-const MAX_KEPT_BYTES: usize = 16 * 1024 * 1024;
-
-impl PerInstance {
-    fn add(&mut self, block: &Block, instances: Instances) {
-        if instances
-            .keyed_count()
-            .is_none_or(|n| n > MAX_INSTANCE_SCOPES)
-        {
-            return;
-        }
-        let index = self.scopes.len();
-        let before = self.values.len();
-        collect_instanced(&block.body, index, true, &mut self.values);
-        if self.values.len() > before {
-            let scopes = keyed_instance_scopes(instances, MAX_INSTANCE_SCOPES);
-            self.scopes
-                .push(scopes.into_iter().map(|(_, scope)| scope).collect());
-        }
-    }
-
-    /// Keeps `value` for the next question, if it fits what may be kept.
-    fn keep(&self, key: *const Expr, value: &Value) {
-        let kept = self.kept_bytes.get() + value.weight() + ELEMENT_BYTES;
-        if kept <= MAX_KEPT_BYTES {
-            self.kept_bytes.set(kept);
-            self.values_seen.borrow_mut().insert(key, value.clone());
-        }
-    }
-
-    fn scopes_of(&self, e: &Expr) -> Option<&[Scope]> {
-        if self.values.is_empty() {
-            return None;
-        }
-        let index = *self.values.get(&(e as *const Expr))?;
-        self.scopes.get(index).map(Vec::as_slice)
-    }
-}
-
-/// Records under `index` every attribute value in `body` (nested blocks included) that
-/// reads `count.index` or `each.*`; `top` for the block's own body.
-fn collect_instanced(
-    body: &tfstack_model::Body,
-    index: usize,
-    top: bool,
-    out: &mut HashMap<*const Expr, usize>,
-) {
-    for item in &body.items {
-        match item {
-            tfstack_model::Structure::Attribute(a) => {
-                // The block's own `count` and `for_each` are evaluated outside any
-                // instance (a `dynamic` block's `for_each` is inside one).
-                if top && (a.name == "count" || a.name == "for_each") {
-                    continue;
-                }
-                if a.value.reads_instance() {
-                    out.insert(&a.value as *const Expr, index);
-                }
-            }
-            tfstack_model::Structure::Block(b) => collect_instanced(&b.body, index, false, out),
-        }
-    }
-}
-
 /// The key of the nested-block owners in the context's cache.
 #[derive(PartialEq, Eq, Hash)]
 struct OwnersKey;
@@ -829,25 +744,5 @@ fn collect_refs<'m>(
                 collect_refs(owner, &b.body, &path, target, out);
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{PerInstance, MAX_KEPT_BYTES};
-    use tfstack_model::{Expr, Origin, Value};
-
-    #[test]
-    fn the_values_kept_for_instances_stay_within_their_budget() {
-        // A hostile module can make every instanced value a megabyte: what is kept for
-        // the next question stops at the budget; the rest is evaluated again.
-        let per_instance = PerInstance::default();
-        let megabyte = Value::string("x".repeat(1024 * 1024), Origin::GENERATED);
-        let exprs: Vec<Expr> = (0..40).map(Expr::int).collect();
-        for e in &exprs {
-            per_instance.keep(e, &megabyte);
-        }
-        assert!(per_instance.kept_bytes.get() <= MAX_KEPT_BYTES);
-        assert_eq!(per_instance.values_seen.borrow().len(), 15);
     }
 }

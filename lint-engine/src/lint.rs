@@ -12,6 +12,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use tfstack_model::{Block, FileId, Origin, OriginKind, SourceFile, SourceFiles, Span};
 
+mod per_instance;
+pub use per_instance::MAX_INSTANCE_WORK;
+
 /// The rules of `catalogue` a configuration enables, with their effective severity.
 pub fn active_rules(
     catalogue: &[&'static dyn Rule],
@@ -84,6 +87,13 @@ pub fn lint_context(
         rule.check(cx, &mut out);
         raw.extend(out.into_iter().map(|f| (f, *severity)));
     }
+    let per_instance = per_instance::findings_per_instance(cx, rules, &raw);
+    // The key of the instance a finding is on, for those judged one instance at a time.
+    let raw = raw.into_iter().map(|(f, s)| (f, s, None)).chain(
+        per_instance
+            .into_iter()
+            .map(|i| (i.finding, i.severity, Some(i.key))),
+    );
     // The rules' indexes (policy documents, references) are no longer needed: their memory
     // goes to locating the findings (a released source text is read back for snippets).
     cx.forget_memoized();
@@ -101,7 +111,7 @@ pub fn lint_context(
     let mut report = LintReport::default();
     let mut states = not_judged_over_absent_blocks(cx, &inline, &files);
     let instance = module.instance();
-    for (f, severity) in raw {
+    for (f, severity, instance_key) in raw {
         // A finding without a place of its own (a typed construct's generated attribute)
         // belongs where its block was written.
         let origin = match (f.origin.is_generated(), &f.resource) {
@@ -137,6 +147,9 @@ pub fn lint_context(
         if let Some(i) = index.matching(&located, origin, block_line, &files) {
             states[i] = SuppressionState::Used;
             located.suppressed_reason = Some(inline[i].reason.clone());
+        }
+        if let (Some(key), Some(resource)) = (instance_key, &mut located.resource) {
+            resource.push_str(&key);
         }
         if !instance.is_empty() {
             located.calls = module.calls.clone();

@@ -55,6 +55,15 @@ impl Located {
             None => Some(resource),
         }
     }
+
+    /// The address of the block inside its module, without an instance key
+    /// (`aws_sqs_queue.q` for `module.a["x"].aws_sqs_queue.q[0]`): what configured
+    /// suppressions of a block match, for every instance of it. (Block types and names
+    /// hold no `[`.)
+    pub fn block_address(&self) -> Option<&str> {
+        let local = self.local_resource()?;
+        Some(local.split_once('[').map_or(local, |(block, _)| block))
+    }
 }
 
 /// Something a person should know about a run that is not a finding: an input that was

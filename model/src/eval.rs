@@ -145,6 +145,14 @@ impl Budget {
     }
 }
 
+/// Where an evaluation stood ([`Evaluator::checkpoint`]), to go back to it.
+#[derive(Clone, Copy, Debug)]
+pub struct Checkpoint {
+    notes: usize,
+    steps: u64,
+    spent: bool,
+}
+
 /// The evaluation context of one module.
 pub struct Evaluator<'a> {
     pub config: &'a Config,
@@ -397,6 +405,24 @@ impl<'a> Evaluator<'a> {
     /// What the evaluation could not do so far, each once, in the order it happened.
     pub fn notes(&self) -> Vec<EvalNote> {
         self.notes.borrow().clone()
+    }
+
+    /// Where the evaluation stands: the notes made and the steps spent so far.
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            notes: self.notes.borrow().len(),
+            steps: self.budget.steps.get(),
+            spent: self.budget.spent.get(),
+        }
+    }
+
+    /// Goes back to `checkpoint`: the notes made since are forgotten and the steps spent
+    /// since are given back (cached locals stay). Whether the module's steps ran out
+    /// since: what was evaluated after that was unknown.
+    pub fn rewind(&self, checkpoint: Checkpoint) -> bool {
+        self.notes.borrow_mut().truncate(checkpoint.notes);
+        self.budget.steps.set(checkpoint.steps);
+        !checkpoint.spent && self.budget.spent.replace(checkpoint.spent)
     }
 
     /// Records a note, once per message.

@@ -529,8 +529,15 @@ resource "aws_security_group" "g" {{
                 "ingress[0].cidr_blocks".to_string()
             )]
         );
-        // The groups' rules differ: judged once for the block, they are not known.
-        assert!(lint_hcl(RULE, &groups(443)).is_empty());
+        // The groups' rules differ: each group is judged on its own, and only `a` opens
+        // SSH.
+        assert_eq!(
+            found(&lint_hcl(RULE, &groups(443))),
+            [(
+                "aws_security_group.g[\"a\"]".to_string(),
+                "ingress[0].cidr_blocks".to_string()
+            )]
+        );
     }
 
     #[test]

@@ -142,9 +142,11 @@ resource "aws_lambda_function" "f" {{
     fn fires_when_every_instance_has_the_deprecated_runtime() {
         let found = lint_hcl("LAMBDA004", &for_each_with("python3.9", "python3.9"));
         assert_eq!(found.len(), 1, "{found:?}");
-        // Only one instance deprecated: the value depends on the instance, and the block
-        // is judged once, so it is not judged (no instance is reported on its own yet).
-        assert!(lint_hcl("LAMBDA004", &for_each_with("python3.9", "python3.12")).is_empty());
+        // Only one instance deprecated: the block is judged one instance at a time, and
+        // that instance is reported at its address.
+        let found = lint_hcl("LAMBDA004", &for_each_with("python3.9", "python3.12"));
+        let addresses: Vec<_> = found.iter().map(|f| f.resource.as_deref()).collect();
+        assert_eq!(addresses, [Some("aws_lambda_function.f[\"orders\"]")]);
         assert!(lint_hcl("LAMBDA004", &for_each_with("python3.12", "python3.13")).is_empty());
     }
 

@@ -1,0 +1,366 @@
+//! Judging blocks one instance at a time. A block made `for_each` of a map or by a
+//! `count` whose instances disagree on a value a rule asked for (a bucket public in one
+//! instance only) cannot be judged once for all its instances: the value is unknown
+//! there. Its instances are then judged in turn, each as if it were the only one, and a
+//! finding on one is addressed with its key (`aws_s3_bucket.b["public"]`), as Terraform
+//! addresses the instance.
+
+use crate::context::{Context, InstanceGroup};
+use crate::{Finding, Rule, Severity};
+use std::collections::{HashMap, HashSet};
+use tfstack_model::{FileId, Origin, Span};
+
+/// The most work judging instances one at a time may take in one module, counted as
+/// passes of the rules times the module's top-level blocks (each pass runs every rule
+/// over the module): a module of 100 blocks has its instances judged in up to 2,000
+/// passes, one of 10,000 blocks in 20. Past it, the remaining blocks are judged once for
+/// all their instances, and a notice says so.
+pub const MAX_INSTANCE_WORK: usize = 200_000;
+
+/// A finding on one instance: the finding (addressed as the block), its severity, and
+/// the instance's key (`["public"]`, `[0]`; empty for a finding every instance made
+/// alike, which is the block's).
+pub struct InstanceFinding {
+    pub finding: Finding,
+    pub severity: Severity,
+    pub key: String,
+}
+
+/// What tells two findings apart: the rule, the address and where. (A rule that found
+/// something at one place of a block says it again for an instance, in other words if
+/// the instance's values are quoted: it is one finding.)
+type FindingKey<R> = (&'static str, R, Option<(FileId, Span)>);
+
+fn key_of<'a>(f: &Finding, resource: &'a str) -> FindingKey<&'a str> {
+    (f.rule.id, resource, f.origin.file_span())
+}
+
+/// The findings `rules` make on single instances of the blocks whose instances disagreed
+/// on a value while the rules judged the module (`found`, their findings then): each
+/// group of such blocks ([`InstanceGroup`]) in each of its instances. Only findings on
+/// the group's own blocks are kept, and only those the rules did not make for the block
+/// as a whole; a finding every instance makes alike (the same rule, place and message)
+/// is one finding on the block. Findings on other blocks and notes are the whole
+/// module's. The context
+/// is left as it was (its evaluation steps given back).
+pub fn findings_per_instance(
+    cx: &Context,
+    rules: &[(&'static dyn Rule, Severity)],
+    found: &[(Finding, Severity)],
+) -> Vec<InstanceFinding> {
+    let groups = cx.instance_groups();
+    if groups.is_empty() {
+        return Vec::new();
+    }
+    let whole: HashSet<FindingKey<&str>> = found
+        .iter()
+        .filter_map(|(f, _)| Some(key_of(f, f.resource.as_deref()?)))
+        .collect();
+    let blocks = cx.module.config.blocks.len().max(1);
+    let mut passes_left = MAX_INSTANCE_WORK / blocks;
+    let checkpoint = cx.checkpoint();
+    let mut out: Vec<InstanceFinding> = Vec::new();
+    let mut kept: HashSet<FindingKey<String>> = HashSet::new();
+    let mut not_judged: Vec<&InstanceGroup> = Vec::new();
+    for group in &groups {
+        if group.keys.len() > passes_left {
+            not_judged.push(group);
+            continue;
+        }
+        passes_left -= group.keys.len();
+        // Each finding, with the instances it was found in, in the order first found.
+        let mut judged: Vec<Vec<InstanceFinding>> = Vec::new();
+        let mut same: HashMap<(FindingKey<String>, String), usize> = HashMap::new();
+        for (k, key) in group.keys.iter().enumerate() {
+            cx.judge_instance(Some((group, k)));
+            for (rule, severity) in rules {
+                let mut findings = Vec::new();
+                rule.check(cx, &mut findings);
+                for finding in findings {
+                    let Some(resource) = finding.resource.as_deref() else {
+                        continue;
+                    };
+                    if !group.addresses.iter().any(|a| a == resource) {
+                        continue;
+                    }
+                    let keyed = format!("{resource}{key}");
+                    // Found for the block as a whole, or for this instance by a rule that
+                    // judges instances itself.
+                    if whole.contains(&key_of(&finding, resource))
+                        || whole.contains(&key_of(&finding, &keyed))
+                    {
+                        continue;
+                    }
+                    let identity = (finding.rule.id, keyed, finding.origin.file_span());
+                    if !kept.insert(identity) {
+                        continue;
+                    }
+                    let what = (
+                        (
+                            finding.rule.id,
+                            resource.to_string(),
+                            finding.origin.file_span(),
+                        ),
+                        finding.message.clone(),
+                    );
+                    let found = InstanceFinding {
+                        finding,
+                        severity: *severity,
+                        key: key.clone(),
+                    };
+                    match same.get(&what) {
+                        Some(&i) => judged[i].push(found),
+                        None => {
+                            same.insert(what, judged.len());
+                            judged.push(vec![found]);
+                        }
+                    }
+                }
+            }
+        }
+        for mut instances in judged {
+            // Found alike in every instance: a finding on the block (values that differ
+            // elsewhere kept the rules from seeing it once for all).
+            if instances.len() == group.keys.len() {
+                instances.truncate(1);
+                instances[0].key.clear();
+            }
+            out.extend(instances);
+        }
+    }
+    cx.judge_instance(None);
+    let ran_out = cx.rewind(checkpoint);
+    if ran_out {
+        cx.note(
+            first_origin(cx, &groups[0]),
+            "the evaluation budget of this module was spent judging blocks one instance at \
+             a time: findings on some instances may not be reported",
+            "simplify the expressions that take so many steps to evaluate",
+        );
+    }
+    if let Some(group) = not_judged.first() {
+        let count: usize = not_judged.iter().map(|g| g.addresses.len()).sum();
+        cx.note(
+            first_origin(cx, group),
+            format!(
+                "{count} block(s) whose instances differ (first `{}`) were judged once for \
+                 all their instances, as judging each of their instances would take too \
+                 long in a module of {blocks} blocks: findings that hold for some instances \
+                 only are not reported for them",
+                group.addresses[0]
+            ),
+            "split the module, or give its instances values that agree",
+        );
+    }
+    out
+}
+
+/// Where the first block of `group` is written.
+fn first_origin(cx: &Context, group: &InstanceGroup) -> Origin {
+    group
+        .addresses
+        .first()
+        .and_then(|a| cx.block(a))
+        .map(|b| b.origin)
+        .unwrap_or(Origin::GENERATED)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::LintConfig;
+    use crate::context::Context;
+    use crate::lint::lint_module;
+    use crate::testing::module_from_hcl;
+    use crate::{Finding, Rule, RuleMeta, Severity};
+
+    static PUBLIC_ACL: RuleMeta = RuleMeta {
+        id: "TST001",
+        name: "public-acl",
+        default_severity: Severity::Error,
+        docs: "",
+        source: file!(),
+    };
+
+    /// Flags a bucket ACL `public-read`, at the value; a known ACL without
+    /// `expected_bucket_owner`, at the attribute (alike in every instance); and a bucket
+    /// with no `tags` (a finding for the block as a whole).
+    struct PublicAcl;
+
+    impl crate::rule::Declared for PublicAcl {
+        fn meta(&self) -> &'static RuleMeta {
+            &PUBLIC_ACL
+        }
+    }
+
+    impl Rule for PublicAcl {
+        fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
+            for acl in cx.resources("aws_s3_bucket_acl") {
+                if let Some(v) = cx.attr(acl, "acl") {
+                    if v.as_str() == Some("public-read") {
+                        out.push(
+                            Finding::new(&PUBLIC_ACL, format!("{} is public", acl.address()))
+                                .at(v.origin)
+                                .resource(acl.address()),
+                        );
+                    }
+                }
+                if let (Some(written), Some(v)) = (acl.body.get("acl"), cx.attr(acl, "acl")) {
+                    if !v.is_unknown() && acl.body.get("expected_bucket_owner").is_none() {
+                        out.push(
+                            Finding::new(&PUBLIC_ACL, "owner not checked")
+                                .at(written.origin)
+                                .resource(acl.address()),
+                        );
+                    }
+                }
+                if acl.body.get("tags").is_none() {
+                    out.push(
+                        Finding::new(&PUBLIC_ACL, "no tags")
+                            .at(acl.origin)
+                            .resource(acl.address()),
+                    );
+                }
+            }
+        }
+    }
+
+    /// `(resource, line)` of the findings of one lint of `text`.
+    fn found(text: &str) -> Vec<(String, u32)> {
+        let module = module_from_hcl(text);
+        let rules: [(&'static dyn Rule, Severity); 1] = [(&PublicAcl, Severity::Error)];
+        let (report, _) = lint_module(&module, &rules, &LintConfig::default(), &[]);
+        let mut found: Vec<(String, u32)> = report
+            .findings
+            .iter()
+            .map(|f| (f.resource.clone().unwrap_or_default(), f.location.line))
+            .collect();
+        found.sort();
+        found
+    }
+
+    #[test]
+    fn instances_that_differ_are_judged_one_by_one_and_addressed_by_key() {
+        let text = r#"
+locals {
+  buckets = {
+    assets  = { acl = "private" }
+    public  = { acl = "public-read" }
+    website = { acl = "public-read" }
+  }
+}
+
+resource "aws_s3_bucket_acl" "this" {
+  for_each = local.buckets
+  bucket   = each.key
+  acl      = each.value.acl
+}
+
+resource "aws_s3_bucket_acl" "counted" {
+  count = 2
+  acl   = count.index == 0 ? "private" : "public-read"
+  tags  = {}
+}
+
+resource "aws_s3_bucket_acl" "agreeing" {
+  for_each = toset(["a", "b"])
+  bucket   = each.key
+  acl      = "public-read"
+  tags     = {}
+}
+"#;
+        assert_eq!(
+            found(text),
+            [
+                // Every instance agrees: the block is judged once (public, owner).
+                ("aws_s3_bucket_acl.agreeing".to_string(), 25),
+                ("aws_s3_bucket_acl.agreeing".to_string(), 25),
+                // Found alike in both instances: one finding on the block (owner).
+                ("aws_s3_bucket_acl.counted".to_string(), 18),
+                ("aws_s3_bucket_acl.counted[1]".to_string(), 18),
+                // The finding for the block as a whole (tags) is not repeated per
+                // instance; the owner finding is made alike in every instance.
+                ("aws_s3_bucket_acl.this".to_string(), 10),
+                ("aws_s3_bucket_acl.this".to_string(), 13),
+                // Each public instance, at the value that makes it public.
+                ("aws_s3_bucket_acl.this[\"public\"]".to_string(), 5),
+                ("aws_s3_bucket_acl.this[\"website\"]".to_string(), 6),
+            ]
+        );
+    }
+
+    #[test]
+    fn suppressions_of_a_block_cover_its_instances() {
+        let text = r#"
+variable "buckets" {
+  default = {
+    a = { acl = "public-read" }
+    b = { acl = "private" }
+  }
+}
+
+# tfstack:ignore[TST001] the website buckets are public by design
+resource "aws_s3_bucket_acl" "this" {
+  for_each = var.buckets
+  acl      = each.value.acl
+  tags     = {}
+}
+"#;
+        let module = module_from_hcl(text);
+        let rules: [(&'static dyn Rule, Severity); 1] = [(&PublicAcl, Severity::Error)];
+        let (report, _) = lint_module(&module, &rules, &LintConfig::default(), &[]);
+        assert!(report.findings.is_empty(), "{:?}", report.findings);
+        let suppressed: Vec<_> = report
+            .suppressed
+            .iter()
+            .map(|f| f.resource.clone())
+            .collect();
+        assert_eq!(
+            suppressed,
+            [
+                Some("aws_s3_bucket_acl.this[\"a\"]".to_string()),
+                Some("aws_s3_bucket_acl.this".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn past_the_work_budget_blocks_are_judged_once_with_a_notice() {
+        // A module of 3,200 blocks may have its instances judged in 62 passes: the 60
+        // instances of the first two blocks, judged together (the same keys), fit; the
+        // third's 61 do not.
+        let mut text = String::new();
+        for (name, count) in [("first", 60), ("also_first", 60), ("second", 61)] {
+            text.push_str(&format!(
+                "resource \"aws_s3_bucket_acl\" \"{name}\" {{\n  count = {count}\n  acl = count.index == 7 ? \"public-read\" : \"private\"\n  tags = {{}}\n}}\n"
+            ));
+        }
+        for i in 0..3197 {
+            text.push_str(&format!("resource \"aws_sqs_queue\" \"q{i}\" {{}}\n"));
+        }
+        let module = module_from_hcl(&text);
+        let rules: [(&'static dyn Rule, Severity); 1] = [(&PublicAcl, Severity::Error)];
+        let (report, _) = lint_module(&module, &rules, &LintConfig::default(), &[]);
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .filter_map(|f| f.resource.clone())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "aws_s3_bucket_acl.first",
+                "aws_s3_bucket_acl.also_first",
+                "aws_s3_bucket_acl.first[7]",
+                "aws_s3_bucket_acl.also_first[7]"
+            ]
+        );
+        assert_eq!(report.notices.len(), 1, "{:?}", report.notices);
+        assert!(
+            report.notices[0].message.starts_with(
+                "1 block(s) whose instances differ (first `aws_s3_bucket_acl.second`)"
+            ),
+            "{:?}",
+            report.notices
+        );
+    }
+}
