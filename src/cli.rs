@@ -135,7 +135,9 @@ pub struct LintArgs {
     /// A tfvars file (after terraform.tfvars and *.auto.tfvars).
     #[arg(long = "var-file")]
     pub var_files: Vec<PathBuf>,
-    /// A variable value, `name=value`.
+    /// A variable value, `name=value`, read as Terraform reads `-var`: the text itself for
+    /// an untyped, `string`, `number` or `bool` variable, an HCL expression for `any` and
+    /// complex types.
     #[arg(long = "var")]
     pub vars: Vec<String>,
     /// Run only these rules: IDs, names or families (`IAM`), repeatable or comma-separated.

@@ -196,6 +196,70 @@ fn terraform_tfvars_is_auto_loaded() {
 }
 
 #[test]
+fn var_values_are_read_by_the_variables_type() {
+    // `map(number)` reads an expression: `api` keeps its logs 0 days. The untyped
+    // variable takes the text as a string, which has no `worker` key: no finding.
+    let (code, doc) = lint_json(&[
+        "tfvars/typed",
+        "--var",
+        "retention_by_name={api=0}",
+        "--var",
+        "retention_untyped={worker=0}",
+        "--var",
+        "keep_forever=false",
+        "--var",
+        "days=7",
+    ]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(
+        resources(&findings(&doc, "LOG001")),
+        ["aws_cloudwatch_log_group.api"]
+    );
+    // `bool` converts `true`: the audit log group keeps its logs forever.
+    let (code, doc) = lint_json(&[
+        "tfvars/typed",
+        "--var",
+        "retention_by_name={api=7}",
+        "--var",
+        "keep_forever=true",
+        "--var",
+        "days=7",
+    ]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(
+        resources(&findings(&doc, "LOG001")),
+        ["aws_cloudwatch_log_group.audit"]
+    );
+}
+
+#[test]
+fn a_var_value_not_of_the_variables_type_is_an_input_error() {
+    for (var, message) in [
+        (
+            "retention_by_name={",
+            "--var retention_by_name: expected a `map(number)` expression: ",
+        ),
+        ("days=abc", "--var days: expected a number: got `abc`"),
+        (
+            "keep_forever=yes",
+            "--var keep_forever: expected a bool (`true` or `false`): got `yes`",
+        ),
+    ] {
+        let (code, doc) = lint_json(&["tfvars/typed", "--var", var]);
+        assert_eq!(code, 2, "{var}: {doc:#}");
+        let errors = common::shown(&doc, "errors", &["path", "message"], ": ");
+        assert_eq!(errors.len(), 1, "{var}: {errors:?}");
+        assert!(
+            errors[0].contains(&format!("tfvars/typed/main.tf: {message}")),
+            "{var}: {errors:?}"
+        );
+    }
+    let run = tfstack(&["lint", "tfvars/typed", "--var", "retention_by_name={"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    insta::assert_snapshot!("var_not_of_the_type", run.stdout);
+}
+
+#[test]
 fn auto_tfvars_win_over_terraform_tfvars_and_var_files_over_both() {
     // terraform.tfvars says 14, prod.auto.tfvars (loaded later) says 0.
     let (code, doc) = lint_json(&["tfvars/auto"]);

@@ -10,6 +10,7 @@ pub mod duplicates;
 pub mod kinds;
 pub mod overrides;
 pub mod read;
+pub mod vars;
 
 use crate::context::Module;
 use crate::located::{InputError, Notice};
@@ -923,9 +924,13 @@ pub fn load_root_module(
         }
     }
     for (k, v) in &options.vars {
-        let mut value = match tfstack_model::load::hcl::parse_expression(v, FileId(u32::MAX)) {
-            Ok(e) if !matches!(e.kind, tfstack_model::ExprKind::Traversal(_)) => scratch.eval(&e),
-            _ => Value::string(v.clone(), Origin::GENERATED),
+        let value = vars::command_line_value(k, v, &loaded.config, &sources, dir, &scratch);
+        let mut value = match value {
+            Ok(value) => value,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
         };
         // A command-line value has no place in a file: findings fall back to the
         // attribute that reads it (its origins would name the placeholder file id).
