@@ -573,6 +573,28 @@ locals {
 }
 
 #[test]
+fn an_override_of_nothing_declared_is_an_input_error_at_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path();
+    write(
+        &root.join("main.tf"),
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
+    );
+    write(
+        &root.join("override.tf"),
+        "resource \"aws_sqs_queue\" \"q\" {}\n\nresource \"aws_sqs_queue\" \"typo\" {}\n",
+    );
+    let run = tfstack_in(root, &["lint", "--format", "json", "."]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let doc = run.json();
+    assert_eq!(
+        common::shown(&doc, "errors", &["path", "line", "message"], ":"),
+        ["override.tf:3:override of resource `aws_sqs_queue.typo`, which no primary file declares"],
+        "{doc:#}"
+    );
+}
+
+#[test]
 fn a_name_declared_twice_is_an_input_error_naming_both_places() {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path();

@@ -792,7 +792,7 @@ pub fn load_dir(files: &[PathBuf], reader: &Reader) -> LoadedDir {
     for (_, body) in override_files {
         for item in body.items {
             if let Structure::Block(b) = item {
-                overrides::apply(&mut config, *b);
+                errors.extend(overrides::apply(&mut config, *b, &sources));
             }
         }
     }
