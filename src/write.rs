@@ -5,7 +5,7 @@
 //! Files get the mode `0666` less the umask, as any tool's files do.
 
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use tfstack_model::read::{self, kind_of, ReadError};
 
 /// The name prefix of every temporary file tfstack writes: a synth cleans the ones an
@@ -30,6 +30,12 @@ pub enum WriteError {
         help("tfstack never follows a link where it writes: replace the link with a directory or file of its own, or write elsewhere")
     )]
     Link { path: PathBuf },
+    #[error("refusing to write under {}: {} on the way to it is a symbolic link", out.display(), link.display())]
+    #[diagnostic(
+        code(tfstack::write::link),
+        help("tfstack never writes through a link inside the working directory: write to a directory of your own, or name the link's target as the output directory")
+    )]
+    LinkOnTheWay { out: PathBuf, link: PathBuf },
     #[error("{} is {kind} where a directory is needed", path.display())]
     #[diagnostic(
         code(tfstack::write::not_a_directory),
@@ -119,6 +125,51 @@ pub fn entry(path: &Path) -> Result<Entry, WriteError> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Entry::Missing),
         Err(e) => Err(WriteError::io(path)(e)),
     }
+}
+
+/// Refuses a symbolic link on the way to the directory `dir` (not `dir` itself, which its
+/// writer checks): every existing component of a relative path, and of an absolute one
+/// those inside the working directory `cwd` (the components above it are the machine's
+/// layout — `/tmp` is a link on macOS — and are followed; without `cwd`, none is checked).
+/// A
+/// repository that commits `gen -> /somewhere` cannot make `--out gen/app` write outside
+/// it.
+pub fn no_link_on_the_way(dir: &Path, cwd: Option<&Path>) -> Result<(), WriteError> {
+    let real_cwd = cwd.and_then(|c| std::fs::canonicalize(c).ok());
+    let components: Vec<Component> = dir.components().collect();
+    let mut prefix = PathBuf::new();
+    for component in components.iter().take(components.len().saturating_sub(1)) {
+        prefix.push(component);
+        let Component::Normal(name) = component else {
+            continue;
+        };
+        // An absolute path's component is inside the working directory when its parent,
+        // links above resolved (those inside were refused before), and its name are.
+        let inside = dir.is_relative()
+            || real_cwd.as_ref().is_some_and(|cwd| {
+                prefix
+                    .parent()
+                    .and_then(|p| std::fs::canonicalize(p).ok())
+                    .is_some_and(|parent| {
+                        let real = parent.join(name);
+                        real.starts_with(cwd) && real != *cwd
+                    })
+            });
+        if !inside {
+            continue;
+        }
+        match entry(&prefix)? {
+            Entry::Link => {
+                return Err(WriteError::LinkOnTheWay {
+                    out: dir.to_path_buf(),
+                    link: prefix,
+                })
+            }
+            Entry::Missing => return Ok(()),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path`, which must be a regular file or not exist: a link, a FIFO, a
@@ -259,6 +310,38 @@ mod tests {
             read_no_follow(&link, 10),
             Err(WriteError::Link { .. })
         ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_on_the_way_is_refused_inside_the_working_directory_only() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let real = dir.path().join("real");
+        std::fs::create_dir_all(real.join("repo/out")).expect("mkdir");
+        std::fs::create_dir_all(real.join("elsewhere")).expect("mkdir");
+        symlink("../elsewhere", real.join("repo/gen")).expect("symlink");
+        // The working directory is reached through a link above it, as `/tmp` on macOS.
+        let above = dir.path().join("above");
+        symlink(&real, &above).expect("symlink");
+        let cwd = above.join("repo");
+        let refused = no_link_on_the_way(&cwd.join("gen/app"), Some(&cwd));
+        assert!(
+            matches!(&refused, Err(WriteError::LinkOnTheWay { link, .. }) if *link == cwd.join("gen")),
+            "{refused:?}"
+        );
+        let message = refused.map_err(|e| e.to_string()).expect_err("refused");
+        assert!(
+            message.contains("gen on the way to it is a symbolic link"),
+            "{message}"
+        );
+        // Through the link's target, named on purpose: outside the working directory.
+        assert!(no_link_on_the_way(&real.join("elsewhere/app"), Some(&cwd)).is_ok());
+        // Links above the working directory, and components that do not exist yet.
+        assert!(no_link_on_the_way(&cwd.join("out/app"), Some(&cwd)).is_ok());
+        assert!(no_link_on_the_way(&cwd.join("new/deeper/app"), Some(&cwd)).is_ok());
+        // The directory itself is its writer's to check.
+        assert!(no_link_on_the_way(&cwd.join("gen"), Some(&cwd)).is_ok());
     }
 
     #[cfg(unix)]

@@ -330,6 +330,55 @@ fn synth_refuses_an_out_folder_that_is_a_link() {
     assert!(files_under(&elsewhere).is_empty());
 }
 
+#[test]
+fn synth_refuses_a_link_among_the_parents_of_out_inside_the_working_directory() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let real = dir.path().join("real");
+    let repo = real.join("repo");
+    let elsewhere = real.join("elsewhere");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    std::fs::create_dir_all(&elsewhere).expect("mkdir");
+    // A repository that commits `gen -> ../elsewhere`.
+    symlink("../elsewhere", repo.join("gen")).expect("symlink");
+    // A link above the working directory, as `/tmp` is on macOS.
+    let above = dir.path().join("above");
+    symlink(&real, &above).expect("symlink");
+    let in_repo = |out: &Path, extra: &[&str]| {
+        let mut args = SYNTH.to_vec();
+        let out = out.to_string_lossy();
+        args.push(&out);
+        args.extend_from_slice(extra);
+        assert_cmd::Command::cargo_bin("tfstack")
+            .expect("binary")
+            .current_dir(&repo)
+            .args(&args)
+            .timeout(TIMEOUT)
+            .output()
+            .expect("runs")
+    };
+    for out in [
+        Path::new("gen/app"),
+        &repo.join("gen/app"),
+        &above.join("repo/gen/app"),
+    ] {
+        assert_refused(
+            &in_repo(out, &[]),
+            &["gen on the way to it is a symbolic link"],
+        );
+        assert_refused(&in_repo(out, &["--check"]), &["symbolic link"]);
+    }
+    assert!(
+        files_under(&elsewhere).is_empty(),
+        "{:?}",
+        files_under(&elsewhere)
+    );
+    // The link above the working directory is the machine's layout: followed.
+    assert_ok(&in_repo(&above.join("repo/out"), &[]));
+    assert!(repo.join("out").join(STACK).join("main.tf").is_file());
+    // So is the link's target, named on purpose.
+    assert_ok(&in_repo(&elsewhere.join("app"), &[]));
+}
+
 // --- 9: the manifest ---------------------------------------------------------------------
 
 /// A synthesized tree in a new folder whose manifest gets the line `line(folder)`: synth

@@ -3,7 +3,7 @@
 //!
 //! Synth plans the whole write set before it changes anything, and refuses then: a link
 //! anywhere on a path it writes or removes (checked component by component, never
-//! followed), a file or a FIFO where it needs a directory, a directory or a device where
+//! followed) or on the way to `--out` inside the working directory, a file or a FIFO where it needs a directory, a directory or a device where
 //! it writes a file, a file it did not generate where it would write one, a manifest line
 //! naming what synth never writes. A file in a generated folder that the manifest does
 //! not list belongs to the user: synth never writes, removes or reports it.
@@ -65,6 +65,7 @@ fn plan<'a>(
             });
         }
     }
+    write::no_link_on_the_way(root, std::env::current_dir().ok().as_deref())?;
     let root_exists = entry(root)?.directory(root)?;
     let listed = if root_exists {
         manifest::read(root)?
