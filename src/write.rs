@@ -131,9 +131,8 @@ pub fn entry(path: &Path) -> Result<Entry, WriteError> {
 /// writer checks): every existing component of a relative path, and of an absolute one
 /// those inside the working directory `cwd` (the components above it are the machine's
 /// layout — `/tmp` is a link on macOS — and are followed; without `cwd`, none is checked).
-/// A
-/// repository that commits `gen -> /somewhere` cannot make `--out gen/app` write outside
-/// it.
+/// A repository that commits `gen -> /somewhere` cannot make `--out gen/app` write
+/// outside it.
 pub fn no_link_on_the_way(dir: &Path, cwd: Option<&Path>) -> Result<(), WriteError> {
     let real_cwd = cwd.and_then(|c| std::fs::canonicalize(c).ok());
     let components: Vec<Component> = dir.components().collect();

@@ -3,9 +3,10 @@
 //!
 //! Synth plans the whole write set before it changes anything, and refuses then: a link
 //! anywhere on a path it writes or removes (checked component by component, never
-//! followed) or on the way to `--out` inside the working directory, a file or a FIFO where it needs a directory, a directory or a device where
-//! it writes a file, a file it did not generate where it would write one, a manifest line
-//! naming what synth never writes. A file in a generated folder that the manifest does
+//! followed) or on the way to `--out` inside the working directory, a file or a FIFO
+//! where it needs a directory, a directory or a device where it writes a file, a file it
+//! did not generate where it would write one, a manifest line naming what synth never
+//! writes. A file in a generated folder that the manifest does
 //! not list belongs to the user: synth never writes, removes or reports it.
 
 use super::error::SynthIoError;
