@@ -30,7 +30,7 @@ pub enum WriteError {
         help("tfstack never follows a link where it writes: replace the link with a directory or file of its own, or write elsewhere")
     )]
     Link { path: PathBuf },
-    #[error("refusing to write under {}: {} on the way to it is a symbolic link", out.display(), link.display())]
+    #[error("refusing to write to {}: {} on the way to it is a symbolic link", out.display(), link.display())]
     #[diagnostic(
         code(tfstack::write::link),
         help("tfstack never writes through a link inside the working directory: write to a directory of your own, or name the link's target as the output directory")
@@ -171,10 +171,18 @@ pub fn no_link_on_the_way(dir: &Path, cwd: Option<&Path>) -> Result<(), WriteErr
     Ok(())
 }
 
+/// [`no_link_on_the_way`] to `path` from the process's working directory: every file
+/// tfstack writes (a baseline, a review, what `init` writes, synth's files) is refused
+/// when a link inside the working directory leads to it.
+pub fn no_link_on_the_way_here(path: &Path) -> Result<(), WriteError> {
+    no_link_on_the_way(path, std::env::current_dir().ok().as_deref())
+}
+
 /// Writes `bytes` to `path`, which must be a regular file or not exist: a link, a FIFO, a
 /// device or a directory there is refused, never replaced or written through. The file is
 /// written beside its target and renamed over it.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    no_link_on_the_way_here(path)?;
     entry(path)?.file(path)?;
     if let Some(dir) = parent(path) {
         std::fs::create_dir_all(dir).map_err(WriteError::io(path))?;
@@ -186,6 +194,7 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
 /// a FIFO), nothing is replaced and the error is [`WriteError::Exists`]. Written beside its
 /// target and linked into place without replacing, so two writers never both succeed.
 pub fn create_file(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    no_link_on_the_way_here(path)?;
     if entry(path)? != Entry::Missing {
         return Err(WriteError::Exists {
             path: path.to_path_buf(),

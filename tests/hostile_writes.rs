@@ -261,6 +261,27 @@ fn write_baseline_refuses_a_link_and_leaves_its_target() {
 }
 
 #[test]
+fn write_baseline_refuses_a_link_on_the_way_inside_the_working_directory() {
+    // A repository commits `ci -> /somewhere`: `--write-baseline ci/baseline.json`, run
+    // in it, must not write through the link.
+    let tree = lint_tree();
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    symlink(elsewhere.path(), tree.path().join("ci")).expect("symlink");
+    let o = assert_cmd::Command::cargo_bin("tfstack")
+        .expect("binary")
+        .current_dir(tree.path())
+        .args(["lint", ".", "--write-baseline", "ci/baseline.json"])
+        .timeout(TIMEOUT)
+        .output()
+        .expect("runs");
+    assert_refused(
+        &o,
+        &["ci/baseline.json", "ci on the way to it is a symbolic link"],
+    );
+    assert!(!elsewhere.path().join("baseline.json").exists());
+}
+
+#[test]
 fn write_baseline_refuses_a_directory() {
     let tree = lint_tree();
     let target = tree.path().join("baseline");

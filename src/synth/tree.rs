@@ -66,7 +66,7 @@ fn plan<'a>(
             });
         }
     }
-    write::no_link_on_the_way(root, std::env::current_dir().ok().as_deref())?;
+    write::no_link_on_the_way_here(root)?;
     let root_exists = entry(root)?.directory(root)?;
     let listed = if root_exists {
         manifest::read(root)?
