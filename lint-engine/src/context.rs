@@ -328,9 +328,20 @@ impl<'m> Context<'m> {
 
     /// Each instance of a block whose instances are known, at most
     /// [`MAX_INSTANCE_SCOPES`]: its address key and the names in scope in it (see
-    /// [`keyed_instance_scopes`]); empty for a single or unknown instance.
+    /// [`keyed_instance_scopes`]); empty for a single or unknown instance; the one
+    /// instance judged while the block is judged one instance at a time.
     pub fn instance_scopes(&self, block: &Block) -> Vec<(String, Scope)> {
+        if let Some((key, scope)) = self.per_instance.pinned_instance(block) {
+            return vec![(key.to_string(), scope.clone())];
+        }
         keyed_instance_scopes(self.instances(block), MAX_INSTANCE_SCOPES)
+    }
+
+    /// Whether `block` is being judged one instance at a time
+    /// ([`Context::instance_groups`]): its values are those of one instance, which
+    /// stands alone (a rule that counts the block's instances counts one).
+    pub fn judged_alone(&self, block: &Block) -> bool {
+        self.per_instance.pinned_instance(block).is_some()
     }
 
     /// The top-level block a nested block (a `dynamic`, a `lifecycle`, …) is written in.

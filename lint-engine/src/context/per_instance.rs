@@ -18,6 +18,8 @@ use tfstack_model::{Block, Expr, Origin, Value};
 pub(super) struct PerInstance {
     values: HashMap<*const Expr, usize>,
     blocks: Vec<InstancedBlock>,
+    /// The position in `blocks` of each block (by address in memory).
+    positions: HashMap<*const Block, usize>,
     /// The values already evaluated, while they weigh at most [`MAX_KEPT_BYTES`] together.
     values_seen: RefCell<HashMap<*const Expr, Value>>,
     kept_bytes: Cell<usize>,
@@ -80,6 +82,7 @@ impl PerInstance {
             let (keys, scopes) = keyed_instance_scopes(instances, MAX_INSTANCE_SCOPES)
                 .into_iter()
                 .unzip();
+            self.positions.insert(block as *const Block, index);
             self.blocks.push(InstancedBlock {
                 address: block.address(),
                 keys,
@@ -101,6 +104,15 @@ impl PerInstance {
             Some(&k) => Instanced::Pinned(&block.scopes[k]),
             None => Instanced::Every(index, &block.scopes),
         }
+    }
+
+    /// The instance `block` is judged in, while it is judged one instance at a time: its
+    /// key and the names in scope in it.
+    pub(super) fn pinned_instance(&self, block: &Block) -> Option<(&str, &Scope)> {
+        let index = *self.positions.get(&(block as *const Block))?;
+        let k = *self.pinned.borrow().get(&index)?;
+        let block = &self.blocks[index];
+        Some((block.keys[k].as_str(), &block.scopes[k]))
     }
 
     /// The value of `e` already evaluated in every instance.

@@ -119,27 +119,21 @@ fn value_setting(value: Value, path: &[&str], origin: Origin) -> Setting {
     }
 }
 
-/// Whether a `dynamic` block is known to produce nothing: its `for_each` is empty, or,
-/// for a block with known instances (`for_each` over a known map), it is empty in one of
-/// them (that instance lacks what the block would write).
+/// Whether a `dynamic` block is known to produce nothing: its `for_each` is empty (null,
+/// an empty list or map). In a block with known instances whose `for_each` here is empty
+/// in some and not in others, it is not known for the block; its instances are then
+/// judged one at a time ([`Context::value`]), and those that lack what the block would
+/// write are found on their own.
 pub fn dynamic_is_empty(cx: &Context, dynamic: &Block) -> bool {
     let Some(for_each) = dynamic.body.get("for_each") else {
         return false;
     };
-    let empty = |v: Value| match v.kind {
+    match cx.value(for_each).kind {
         ValueKind::List(items) => items.is_empty(),
         ValueKind::Object(map) => map.is_empty(),
         ValueKind::Null => true,
         _ => false,
-    };
-    if empty(cx.value(for_each)) {
-        return true;
     }
-    cx.owner_of(dynamic).is_some_and(|owner| {
-        cx.instance_scopes(owner)
-            .iter()
-            .any(|(_, scope)| empty(cx.eval.eval_in(for_each, scope, 0)))
-    })
 }
 
 /// Whether a `dynamic "name"` block that may produce something is in the body.

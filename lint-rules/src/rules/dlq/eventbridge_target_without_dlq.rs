@@ -162,6 +162,38 @@ resource "aws_scheduler_schedule" "cleanup" {
     }
 
     #[test]
+    fn targets_made_per_key_are_judged_per_instance() {
+        // As the community EventBridge module writes targets: one per map entry, the
+        // dead-letter queue only where the entry names one. Only `audit` lacks it.
+        let f = lint_hcl(
+            "DLQ003",
+            r#"
+variable "targets" {
+  default = {
+    orders  = { arn = "arn:aws:sqs:eu-west-1:123456789012:orders", dlq = "arn:aws:sqs:eu-west-1:123456789012:dlq" }
+    billing = { arn = "arn:aws:sqs:eu-west-1:123456789012:billing", dlq = "arn:aws:sqs:eu-west-1:123456789012:dlq" }
+    audit   = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:audit", dlq = null }
+  }
+}
+
+resource "aws_cloudwatch_event_target" "this" {
+  for_each = var.targets
+  rule     = "orders"
+  arn      = each.value.arn
+
+  dynamic "dead_letter_config" {
+    for_each = each.value.dlq == null ? [] : [each.value.dlq]
+    content {
+      arn = dead_letter_config.value
+    }
+  }
+}
+"#,
+        );
+        assert_eq!(addresses(&f), ["aws_cloudwatch_event_target.this[\"audit\"]"]);
+    }
+
+    #[test]
     fn quiet_with_dlq_or_unknown() {
         let f = lint_hcl(
             "DLQ003",

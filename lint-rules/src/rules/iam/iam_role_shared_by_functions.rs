@@ -148,8 +148,12 @@ fn roles_named<'m>(cx: &Context<'m>, name: &str) -> Vec<&'m Block> {
     cx.resources_named("aws_iam_role", "name", name)
 }
 
-/// The known number of instances of a block (`count`, `for_each`), else 1.
+/// The known number of instances of a block (`count`, `for_each`), else 1 (1 too for an
+/// instance judged alone: its role is its own, not known to be its siblings').
 fn instances(cx: &Context, block: &Block) -> usize {
+    if cx.judged_alone(block) {
+        return 1;
+    }
     if let Some(count) = cx.attr(block, "count").and_then(|v| v.as_f64()) {
         return count.max(0.0) as usize;
     }
@@ -394,6 +398,23 @@ resource "aws_iam_role" "per_worker" {
             function("x", "var.role_arn", ""),
             function("y", "var.role_arn", ""),
             function("z", "module.iam.role_arn", ""),
+            // Per-instance literal roles: each instance has its own (they differ, so the
+            // block is judged one instance at a time, and one instance is one user).
+            r#"
+variable "own_roles" {
+  default = {
+    ingest = "arn:aws:iam::123456789012:role/ingest-role"
+    report = "arn:aws:iam::123456789012:role/report-role"
+  }
+}
+"#
+            .to_string(),
+            function("own", "each.value", "  for_each = var.own_roles\n"),
+            function(
+                "named",
+                "\"arn:aws:iam::123456789012:role/r-${count.index}\"",
+                "  count = 2\n",
+            ),
             // A function that no longer exists.
             function("gone", "aws_iam_role.shipping.arn", "  count = 0\n"),
             // A shared execution role is the usual ECS design.
