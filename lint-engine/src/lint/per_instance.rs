@@ -39,8 +39,8 @@ fn key_of<'a>(f: &Finding, resource: &'a str) -> FindingKey<&'a str> {
 /// on a value while the rules judged the module (`found`, their findings then): each
 /// group of such blocks ([`InstanceGroup`]) in each of its instances. Only findings on
 /// the group's own blocks are kept, and only those the rules did not make for the block
-/// as a whole; a finding every instance makes alike (the same rule, place and message)
-/// is one finding on the block. Findings on other blocks and notes are the whole
+/// as a whole; a finding every instance makes at the same place (the same rule) is one
+/// finding on the block. Findings on other blocks and notes are the whole
 /// module's. The context
 /// is left as it was (its evaluation steps given back).
 pub fn findings_per_instance(
@@ -70,7 +70,7 @@ pub fn findings_per_instance(
         passes_left -= group.keys.len();
         // Each finding, with the instances it was found in, in the order first found.
         let mut judged: Vec<Vec<InstanceFinding>> = Vec::new();
-        let mut same: HashMap<(FindingKey<String>, String), usize> = HashMap::new();
+        let mut same: HashMap<FindingKey<String>, usize> = HashMap::new();
         for (k, key) in group.keys.iter().enumerate() {
             cx.judge_instance(Some((group, k)));
             for (rule, severity) in rules {
@@ -96,12 +96,9 @@ pub fn findings_per_instance(
                         continue;
                     }
                     let what = (
-                        (
-                            finding.rule.id,
-                            resource.to_string(),
-                            finding.origin.file_span(),
-                        ),
-                        finding.message.clone(),
+                        finding.rule.id,
+                        resource.to_string(),
+                        finding.origin.file_span(),
                     );
                     let found = InstanceFinding {
                         finding,
@@ -118,14 +115,12 @@ pub fn findings_per_instance(
                 }
             }
         }
-        for mut instances in judged {
-            // Found alike in every instance: a finding on the block (values that differ
-            // elsewhere kept the rules from seeing it once for all).
+        for instances in judged {
             if instances.len() == group.keys.len() {
-                instances.truncate(1);
-                instances[0].key.clear();
+                out.push(on_the_block(instances));
+            } else {
+                out.extend(instances);
             }
-            out.extend(instances);
         }
     }
     cx.judge_instance(None);
@@ -155,6 +150,27 @@ pub fn findings_per_instance(
     out
 }
 
+/// One finding on the block for `instances`, the same rule's finding at the same place
+/// in every instance of it (values that differ elsewhere kept the rules from seeing it once
+/// for all): the first instance's, its message saying so when the instances' messages
+/// differ (each quotes its own values: `/aws/lambda/f-0`, `/aws/lambda/f-1`, …).
+fn on_the_block(mut instances: Vec<InstanceFinding>) -> InstanceFinding {
+    let n = instances.len();
+    let alike = instances
+        .iter()
+        .all(|i| i.finding.message == instances[0].finding.message);
+    let mut first = instances.swap_remove(0);
+    if !alike {
+        first.finding.message = format!(
+            "{} (in instance `{}`; every one of the block's {n} instances has this finding, \
+             for its own values)",
+            first.finding.message, first.key
+        );
+    }
+    first.key.clear();
+    first
+}
+
 /// Where the first block of `group` is written.
 fn first_origin(cx: &Context, group: &InstanceGroup) -> Origin {
     group
@@ -182,8 +198,9 @@ mod tests {
     };
 
     /// Flags a bucket ACL `public-read`, at the value; a known ACL without
-    /// `expected_bucket_owner`, at the attribute (alike in every instance); and a bucket
-    /// with no `tags` (a finding for the block as a whole).
+    /// `expected_bucket_owner`, at the attribute (alike in every instance); a known
+    /// `bucket`, naming it (in every instance, in other words); and a bucket with no
+    /// `tags` (a finding for the block as a whole).
     struct PublicAcl;
 
     impl crate::rule::Declared for PublicAcl {
@@ -208,6 +225,15 @@ mod tests {
                     if !v.is_unknown() && acl.body.get("expected_bucket_owner").is_none() {
                         out.push(
                             Finding::new(&PUBLIC_ACL, "owner not checked")
+                                .at(written.origin)
+                                .resource(acl.address()),
+                        );
+                    }
+                }
+                if let (Some(written), Some(v)) = (acl.body.get("bucket"), cx.attr(acl, "bucket")) {
+                    if let Some(bucket) = v.as_str() {
+                        out.push(
+                            Finding::new(&PUBLIC_ACL, format!("bucket {bucket} is not checked"))
                                 .at(written.origin)
                                 .resource(acl.address()),
                         );
@@ -271,6 +297,8 @@ resource "aws_s3_bucket_acl" "agreeing" {
         assert_eq!(
             found(text),
             [
+                // The bucket each instance names: found in every instance, one finding.
+                ("aws_s3_bucket_acl.agreeing".to_string(), 24),
                 // Every instance agrees: the block is judged once (public, owner).
                 ("aws_s3_bucket_acl.agreeing".to_string(), 25),
                 ("aws_s3_bucket_acl.agreeing".to_string(), 25),
@@ -280,11 +308,46 @@ resource "aws_s3_bucket_acl" "agreeing" {
                 // The finding for the block as a whole (tags) is not repeated per
                 // instance; the owner finding is made alike in every instance.
                 ("aws_s3_bucket_acl.this".to_string(), 10),
+                ("aws_s3_bucket_acl.this".to_string(), 12),
                 ("aws_s3_bucket_acl.this".to_string(), 13),
                 // Each public instance, at the value that makes it public.
                 ("aws_s3_bucket_acl.this[\"public\"]".to_string(), 5),
                 ("aws_s3_bucket_acl.this[\"website\"]".to_string(), 6),
             ]
+        );
+    }
+
+    #[test]
+    fn a_finding_in_every_instance_with_its_own_values_is_one_finding_on_the_block() {
+        let text = r#"
+resource "aws_s3_bucket_acl" "this" {
+  for_each = toset(["logs", "assets", "site"])
+  bucket   = each.key
+  acl      = "private"
+  tags     = {}
+  expected_bucket_owner = "123456789012"
+}
+"#;
+        let module = module_from_hcl(text);
+        let rules: [(&'static dyn Rule, Severity); 1] = [(&PublicAcl, Severity::Error)];
+        let (report, _) = lint_module(&module, &rules, &LintConfig::default(), &[]);
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.resource.as_deref().unwrap_or_default(),
+                    f.message.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                "aws_s3_bucket_acl.this",
+                "bucket assets is not checked (in instance `[\"assets\"]`; every one of the \
+                 block's 3 instances has this finding, for its own values)"
+            )]
         );
     }
 
