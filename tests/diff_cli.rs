@@ -749,6 +749,17 @@ fn errors_are_located_and_say_what_to_do() {
         "{}",
         run.stderr
     );
+    // With `--format json`, a script reading the output finds JSON saying so.
+    let run = tfstack_in(broken.path(), &["diff", "base", "head", "--format", "json"]);
+    assert_eq!(run.code, 2);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["errors"][0]["path"], "head/broken.tf", "{doc:#}");
+    assert_eq!(doc["errors"][0]["line"], 2, "{doc:#}");
+    assert!(
+        doc.get("modules").is_none(),
+        "nothing was compared: {doc:#}"
+    );
 
     // Module calls that form a cycle: `tfstack lint` cannot lint the instances, so the
     // findings are incomplete and nothing is compared either.

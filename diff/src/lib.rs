@@ -41,7 +41,7 @@ pub mod snapshot;
 mod testing;
 
 pub use error::DiffError;
-pub use render::Format;
+pub use render::{incomplete_json, Format};
 pub use report::{Change, ConfigChange, DiffReport, FailOn, ModuleDiff, Summary};
 pub use snapshot::{open_pair, Snapshot, Source, SourceKind};
 

@@ -380,6 +380,28 @@ struct JsonReport<'a> {
     configuration: &'a [ConfigChange],
 }
 
+/// The JSON output of a comparison that did not happen because inputs of either version
+/// could not be read: the version of the shape and the errors (path, line, column,
+/// message, help), so that a script reading the output finds a document either way (the
+/// exit code is 2, and the errors are also shown on stderr).
+pub fn incomplete_json(errors: &[&tfstack_model::SourceError]) -> String {
+    #[derive(serde::Serialize)]
+    struct Incomplete<'a> {
+        version: u32,
+        errors: &'a [&'a tfstack_model::SourceError],
+    }
+    let doc = Incomplete {
+        version: JSON_VERSION,
+        errors,
+    };
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| {
+        // Strings and numbers only: this cannot fail.
+        format!("{{\"error\": \"{e}\"}}")
+    });
+    text.push('\n');
+    text
+}
+
 fn json(report: &DiffReport) -> String {
     let doc = JsonReport {
         version: JSON_VERSION,

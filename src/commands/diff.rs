@@ -6,12 +6,30 @@ use crate::diagnostics::{print_stdout, report, CliError};
 use crate::App;
 use std::path::Path;
 use tfstack_diff::{
-    compare, open_pair, ConfigChange, DiffOptions, FailOn, Format, Snapshot, SourceKind,
+    compare, incomplete_json, open_pair, ConfigChange, DiffOptions, FailOn, Format, Snapshot,
+    SourceKind,
 };
 use tfstack_lint_engine::config::LintConfig;
 use tfstack_lint_engine::input::InputOptions;
 use tfstack_lint_rules::registry;
 use tfstack_model::read::DEFAULT_READ_LIMIT;
+
+/// Stops a comparison that could not read all of either version: each error shown on
+/// stderr, and with `--format json` a document on stdout that lists them
+/// ([`incomplete_json`]), so a script reading the output finds JSON either way.
+fn incomplete(
+    errors: &[&tfstack_model::SourceError],
+    format: DiffFormat,
+    color: bool,
+) -> Result<i32, CliError> {
+    for e in errors {
+        report(*e, color);
+    }
+    if format == DiffFormat::Json {
+        print_stdout(&incomplete_json(errors))?;
+    }
+    Err(CliError::DiffIncomplete(errors.len()))
+}
 
 pub fn run(app: &App, args: &DiffArgs, color: bool) -> Result<i32, CliError> {
     remove_checkouts_when_stopped();
@@ -36,10 +54,7 @@ pub fn run(app: &App, args: &DiffArgs, color: bool) -> Result<i32, CliError> {
     };
     let errors: Vec<_> = base.errors.iter().chain(&head.errors).collect();
     if !errors.is_empty() {
-        for e in &errors {
-            report(*e, color);
-        }
-        return Err(CliError::DiffIncomplete(errors.len()));
+        return incomplete(&errors, args.format, color);
     }
     let options = DiffOptions {
         config: &config,
@@ -53,10 +68,8 @@ pub fn run(app: &App, args: &DiffArgs, color: bool) -> Result<i32, CliError> {
     }
     // What the lint of either version could not read leaves its findings incomplete.
     if !diff.errors.is_empty() {
-        for e in &diff.errors {
-            report(e, color);
-        }
-        return Err(CliError::DiffIncomplete(diff.errors.len()));
+        let errors: Vec<_> = diff.errors.iter().collect();
+        return incomplete(&errors, args.format, color);
     }
     let format = match args.format {
         DiffFormat::Human => Format::Human,

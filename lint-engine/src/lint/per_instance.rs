@@ -18,8 +18,8 @@ use tfstack_model::{FileId, Origin, Span};
 pub const MAX_INSTANCE_WORK: usize = 200_000;
 
 /// A finding on one instance: the finding (addressed as the block), its severity, and
-/// the instance's key (`["public"]`, `[0]`; empty for a finding every instance made
-/// alike, which is the block's).
+/// the instance's key (`["public"]`, `[0]`; empty for a finding every instance made at
+/// the same place, which is the block's).
 pub struct InstanceFinding {
     pub finding: Finding,
     pub severity: Severity,
@@ -40,9 +40,8 @@ fn key_of<'a>(f: &Finding, resource: &'a str) -> FindingKey<&'a str> {
 /// group of such blocks ([`InstanceGroup`]) in each of its instances. Only findings on
 /// the group's own blocks are kept, and only those the rules did not make for the block
 /// as a whole; a finding every instance makes at the same place (the same rule) is one
-/// finding on the block. Findings on other blocks and notes are the whole
-/// module's. The context
-/// is left as it was (its evaluation steps given back).
+/// finding on the block. Findings on other blocks and notes are the whole module's. The
+/// context is left as it was (its evaluation steps given back).
 pub fn findings_per_instance(
     cx: &Context,
     rules: &[(&'static dyn Rule, Severity)],
