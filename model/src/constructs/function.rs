@@ -26,6 +26,7 @@ pub enum Runtime {
     Python312,
     Python311,
     Nodejs22,
+    /// Deprecated by AWS since 2026-04-30: LAMBDA004 flags it.
     Nodejs20,
     Java21,
     Java17,

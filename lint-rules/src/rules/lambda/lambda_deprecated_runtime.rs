@@ -51,12 +51,19 @@ pub const DEPRECATED_RUNTIMES: &[(&str, &str)] = &[
     ("nodejs14.x", "2023-12-04"),
     ("nodejs16.x", "2024-06-12"),
     ("nodejs18.x", "2025-09-01"),
+    // AWS's end-of-support notices: Node.js 20 on 2026-04-30 (its upstream end of life),
+    // the OS-only runtime for Amazon Linux 2 on 2026-07-31, Python 3.10 on 2026-10-31.
+    // Other Amazon Linux 2 runtimes (Java 8, 11, 17, Python 3.11) have dates of their own,
+    // not yet announced.
+    ("nodejs20.x", "2026-04-30"),
     ("provided", "2024-01-08"),
+    ("provided.al2", "2026-07-31"),
     ("python2.7", "2021-07-15"),
     ("python3.6", "2022-07-18"),
     ("python3.7", "2023-12-04"),
     ("python3.8", "2024-10-14"),
     ("python3.9", "2025-12-15"),
+    ("python3.10", "2026-10-31"),
     ("ruby2.5", "2021-07-30"),
     ("ruby2.7", "2023-12-07"),
 ];
@@ -99,6 +106,15 @@ mod tests {
 
     #[test]
     fn dates() {
+        assert_eq!(deprecated_since("nodejs20.x", "2026-04-29"), None);
+        assert_eq!(
+            deprecated_since("nodejs20.x", "2026-12-07"),
+            Some("2026-04-30")
+        );
+        assert_eq!(deprecated_since("python3.10", "2026-10-30"), None);
+        assert_eq!(deprecated_since("provided.al2", "2026-08-01"), Some("2026-07-31"));
+        // Not yet announced: not flagged.
+        assert_eq!(deprecated_since("python3.11", "2026-12-07"), None);
         assert_eq!(deprecated_since("python3.9", "2025-12-14"), None);
         assert_eq!(
             deprecated_since("python3.9", "2025-12-15"),
