@@ -776,3 +776,40 @@ module "api" {
         ["LAMBDA004 module.api.aws_lambda_function.this[\"legacy\"]"]
     );
 }
+
+#[test]
+fn the_instances_of_a_call_share_what_judging_instances_may_take() {
+    // A module whose function has 30 instances that differ (one deprecated runtime),
+    // beside 100 queues. Called once, its instances are judged one at a time; called
+    // 100 times, the 100 instances share one module's work, and each says it could not
+    // (a pull request cannot multiply the work by calling a module thousands of times).
+    let mut module = String::from(
+        "resource \"aws_lambda_function\" \"f\" {\n  count         = 30\n  function_name = \"f-${count.index}\"\n  role          = \"arn:aws:iam::123456789012:role/f\"\n  handler       = \"index.handler\"\n  filename      = \"f.zip\"\n  timeout       = 10\n  runtime       = count.index == 1 ? \"python3.8\" : \"python3.12\"\n}\n",
+    );
+    for i in 0..100 {
+        module.push_str(&format!("resource \"aws_sqs_queue\" \"q{i}\" {{}}\n"));
+    }
+    let once = "module \"m\" {\n  source = \"./m\"\n}\n";
+    let dir = tree(&[("main.tf", once), ("m/main.tf", &module)]);
+    let (_, doc) = lint_json(dir.path(), &[".", "--select", "LAMBDA004"]);
+    assert_eq!(
+        findings(&doc),
+        ["LAMBDA004 module.m.aws_lambda_function.f[1]"],
+        "{doc:#}"
+    );
+    let keys: Vec<String> = (0..100).map(|i| format!("k{i} = {i}")).collect();
+    let many = format!(
+        "module \"m\" {{\n  source   = \"./m\"\n  for_each = {{ {} }}\n}}\n",
+        keys.join(", ")
+    );
+    std::fs::write(dir.path().join("main.tf"), many).expect("write");
+    let (_, doc) = lint_json(dir.path(), &[".", "--select", "LAMBDA004"]);
+    assert_eq!(findings(&doc), Vec::<String>::new(), "{doc:#}");
+    let notices = doc["notices"].as_array().expect("notices");
+    assert!(
+        notices.iter().any(|n| n["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("`aws_lambda_function.f`) were judged once"))),
+        "{doc:#}"
+    );
+}

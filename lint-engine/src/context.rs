@@ -14,7 +14,9 @@ use tfstack_model::{Block, Config, Expr, Name, Origin, RustLocation, SourceFiles
 
 mod per_instance;
 pub(crate) use per_instance::instance_names;
-pub use per_instance::{keyed_instance_scopes, InstanceGroup, MAX_INSTANCE_SCOPES};
+pub use per_instance::{
+    keyed_instance_scopes, InstanceGroup, MAX_INSTANCE_SCOPES, MAX_INSTANCE_WORK,
+};
 use per_instance::{Instanced, PerInstance};
 
 /// Non-production environment names a stage may carry (production names are configured).
@@ -94,6 +96,10 @@ pub struct Module {
     /// queue or failure destination (`deadLetterTargetArn = module.dlq.queue_arn`), by
     /// output name. What they name is such a destination, though the use is not here.
     pub failure_outputs: std::collections::BTreeSet<String>,
+    /// The most work judging this module's blocks one instance at a time may take
+    /// (passes of the rules times its blocks): [`MAX_INSTANCE_WORK`] for a root module;
+    /// the instances its calls make share it evenly.
+    pub instance_work: usize,
 }
 
 /// What a typed stack builds a deployment package from.
@@ -133,6 +139,7 @@ impl Module {
             packages: HashMap::new(),
             argument_references: HashMap::new(),
             failure_outputs: Default::default(),
+            instance_work: MAX_INSTANCE_WORK,
         }
     }
 

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use tfstack_model::{Block, FileId, Origin, OriginKind, SourceFile, SourceFiles, Span};
 
 mod per_instance;
-pub use per_instance::MAX_INSTANCE_WORK;
 
 /// The rules of `catalogue` a configuration enables, with their effective severity.
 pub fn active_rules(

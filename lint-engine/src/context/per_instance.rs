@@ -52,6 +52,15 @@ pub struct InstanceGroup {
     pub keys: Vec<String>,
 }
 
+/// The most work judging blocks one instance at a time may take in a root module,
+/// counted as passes of the rules times the module's top-level blocks (each pass runs
+/// every rule over the module): a module of 100 blocks has its instances judged in up to
+/// 2,000 passes, one of 10,000 blocks in 20. The instances a module's calls make share
+/// what their caller may take evenly ([`Module::instance_work`](super::Module)), so a
+/// tree of module instances takes at most this much per level of nesting. Past it, the
+/// remaining blocks are judged once for all their instances, and a notice says so.
+pub const MAX_INSTANCE_WORK: usize = 200_000;
+
 /// The most the values kept by [`PerInstance`] weigh together ([`Value::weight`], each
 /// also one element of the cache), as the evaluator bounds the locals it caches: past it,
 /// a value is evaluated again when asked again.

@@ -10,13 +10,6 @@ use crate::{Finding, Rule, Severity};
 use std::collections::{HashMap, HashSet};
 use tfstack_model::{FileId, Origin, Span};
 
-/// The most work judging instances one at a time may take in one module, counted as
-/// passes of the rules times the module's top-level blocks (each pass runs every rule
-/// over the module): a module of 100 blocks has its instances judged in up to 2,000
-/// passes, one of 10,000 blocks in 20. Past it, the remaining blocks are judged once for
-/// all their instances, and a notice says so.
-pub const MAX_INSTANCE_WORK: usize = 200_000;
-
 /// A finding on one instance: the finding (addressed as the block), its severity, and
 /// the instance's key (`["public"]`, `[0]`; empty for a finding every instance made at
 /// the same place, which is the block's).
@@ -56,7 +49,7 @@ pub fn findings_per_instance(
         .filter_map(|(f, _)| Some(key_of(f, f.resource.as_deref()?)))
         .collect();
     let blocks = cx.module.config.blocks.len().max(1);
-    let mut passes_left = MAX_INSTANCE_WORK / blocks;
+    let mut passes_left = cx.module.instance_work / blocks;
     let checkpoint = cx.checkpoint();
     let mut out: Vec<InstanceFinding> = Vec::new();
     let mut kept: HashSet<FindingKey<String>> = HashSet::new();
@@ -139,8 +132,8 @@ pub fn findings_per_instance(
             format!(
                 "{count} block(s) whose instances differ (first `{}`) were judged once for \
                  all their instances, as judging each of their instances would take too \
-                 long in a module of {blocks} blocks: findings that hold for some instances \
-                 only are not reported for them",
+                 long in a module of {blocks} blocks (or in this many instances of it): \
+                 findings that hold for some instances only are not reported for them",
                 group.addresses[0]
             ),
             "split the module, or give its instances values that agree",
