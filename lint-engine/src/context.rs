@@ -15,7 +15,8 @@ use tfstack_model::{Block, Config, Expr, Name, Origin, RustLocation, SourceFiles
 mod per_instance;
 pub(crate) use per_instance::instance_names;
 pub use per_instance::{
-    keyed_instance_scopes, InstanceGroup, MAX_INSTANCE_SCOPES, MAX_INSTANCE_WORK,
+    keyed_instance_scopes, InstanceGroup, MAX_INSTANCE_PASSES, MAX_INSTANCE_SCOPES,
+    MAX_INSTANCE_WORK,
 };
 use per_instance::{Instanced, PerInstance};
 

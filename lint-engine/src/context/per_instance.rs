@@ -61,6 +61,11 @@ pub struct InstanceGroup {
 /// remaining blocks are judged once for all their instances, and a notice says so.
 pub const MAX_INSTANCE_WORK: usize = 200_000;
 
+/// The most passes of the rules judging blocks one instance at a time may take in one
+/// module however small it is (four groups of 64 instances): what a module of a few
+/// blocks can cost stays a small multiple of judging it once.
+pub const MAX_INSTANCE_PASSES: usize = 256;
+
 /// The most the values kept by [`PerInstance`] weigh together ([`Value::weight`], each
 /// also one element of the cache), as the evaluator bounds the locals it caches: past it,
 /// a value is evaluated again when asked again.

@@ -5,7 +5,7 @@
 //! finding on one is addressed with its key (`aws_s3_bucket.b["public"]`), as Terraform
 //! addresses the instance.
 
-use crate::context::{Context, InstanceGroup};
+use crate::context::{Context, InstanceGroup, MAX_INSTANCE_PASSES};
 use crate::{Finding, Rule, Severity};
 use std::collections::{HashMap, HashSet};
 use tfstack_model::{FileId, Origin, Span};
@@ -49,7 +49,7 @@ pub fn findings_per_instance(
         .filter_map(|(f, _)| Some(key_of(f, f.resource.as_deref()?)))
         .collect();
     let blocks = cx.module.config.blocks.len().max(1);
-    let mut passes_left = cx.module.instance_work / blocks;
+    let mut passes_left = (cx.module.instance_work / blocks).min(MAX_INSTANCE_PASSES);
     let checkpoint = cx.checkpoint();
     let mut out: Vec<InstanceFinding> = Vec::new();
     let mut kept: HashSet<FindingKey<String>> = HashSet::new();
@@ -375,6 +375,42 @@ resource "aws_s3_bucket_acl" "this" {
                 Some("aws_s3_bucket_acl.this[\"a\"]".to_string()),
                 Some("aws_s3_bucket_acl.this".to_string())
             ]
+        );
+    }
+
+    #[test]
+    fn a_small_module_takes_at_most_its_passes() {
+        // Five blocks of 60 to 64 instances: 310 passes would judge them all; the first
+        // four (246 passes) fit in 256, the fifth does not.
+        let mut text = String::new();
+        for count in 60..65 {
+            text.push_str(&format!(
+                "resource \"aws_s3_bucket_acl\" \"b{count}\" {{\n  count = {count}\n  acl = count.index == 7 ? \"public-read\" : \"private\"\n  tags = {{}}\n  expected_bucket_owner = \"1\"\n}}\n"
+            ));
+        }
+        let module = module_from_hcl(&text);
+        let rules: [(&'static dyn Rule, Severity); 1] = [(&PublicAcl, Severity::Error)];
+        let (report, _) = lint_module(&module, &rules, &LintConfig::default(), &[]);
+        let found: Vec<_> = report
+            .findings
+            .iter()
+            .filter_map(|f| f.resource.clone())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "aws_s3_bucket_acl.b60[7]",
+                "aws_s3_bucket_acl.b61[7]",
+                "aws_s3_bucket_acl.b62[7]",
+                "aws_s3_bucket_acl.b63[7]"
+            ]
+        );
+        assert!(
+            report.notices[0]
+                .message
+                .starts_with("1 block(s) whose instances differ (first `aws_s3_bucket_acl.b64`)"),
+            "{:?}",
+            report.notices
         );
     }
 
