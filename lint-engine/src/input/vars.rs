@@ -105,9 +105,49 @@ pub fn command_line_value(
             if let Some(problem) = not_constant(&expr) {
                 return Err(error(expected, problem, EXPRESSION_HELP));
             }
-            Ok(scratch.eval(&expr))
+            let value = scratch.eval(&expr);
+            if let Some(problem) = ty.and_then(|ty| not_of_shape(ty, &value)) {
+                return Err(error(expected, problem, EXPRESSION_HELP));
+            }
+            Ok(value)
         }
     }
+}
+
+/// What is wrong with `value` for the outer kind of the type `ty` (Terraform cannot
+/// convert a string to a map, or an object to a list): a map or object type takes an
+/// object (`{ … }`), a list, set or tuple type a list (`[ … ]`); `null` is any type's.
+/// What is inside is not checked.
+fn not_of_shape(ty: &Expr, value: &Value) -> Option<String> {
+    let outer = match &ty.kind {
+        ExprKind::FunctionCall(call) => call.name.to_string(),
+        ExprKind::Traversal(t) if t.operators.is_empty() => t.root.to_string(),
+        ExprKind::String(text) => {
+            let inner = tfstack_model::load::hcl::parse_expression(text, FileId(u32::MAX)).ok()?;
+            return match inner.kind {
+                ExprKind::String(_) => None,
+                _ => not_of_shape(&inner, value),
+            };
+        }
+        _ => return None,
+    };
+    let (wanted, fits) = match outer.as_str() {
+        "map" | "object" => (
+            "an object (`{ key = value }`)",
+            matches!(value.kind, ValueKind::Object(_)),
+        ),
+        "list" | "set" | "tuple" => ("a list (`[ … ]`)", matches!(value.kind, ValueKind::List(_))),
+        _ => return None,
+    };
+    let given = match value.kind {
+        ValueKind::Null | ValueKind::Unknown => return None,
+        ValueKind::String(_) => "a string",
+        ValueKind::Number(_) => "a number",
+        ValueKind::Bool(_) => "a bool",
+        ValueKind::List(_) => "a list",
+        ValueKind::Object(_) => "an object",
+    };
+    (!fits).then(|| format!("got {given}, and the `{outer}` type takes {wanted}"))
 }
 
 /// What to do about a value of a complex type that is not a constant expression.
@@ -338,6 +378,13 @@ variable "settings" {
                 "{a = upper(\"x\")}",
                 "--var tags: expected a `map(string)` expression: `upper()` is a function call",
             ),
+            (
+                "tags",
+                "\"x\"",
+                "--var tags: expected a `map(string)` expression: got a string, and the `map` \
+                 type takes an object",
+            ),
+            ("settings", "[1]", "--var settings: expected an `object({"),
             ("count", "abc", "--var count: expected a number: got `abc`"),
             ("count", " 2", "--var count: expected a number: got ` 2`"),
             (
@@ -355,6 +402,9 @@ variable "settings" {
             assert_eq!(errors.len(), 1, "{name}={text}: {errors:?}");
             assert!(errors[0].starts_with(expected), "{name}={text}: {errors:?}");
         }
+        // `null` is any type's value.
+        let (_, errors) = load(&[("tags", "null")]);
+        assert!(errors.is_empty(), "{errors:?}");
         // Names bound by a `for` are no references.
         let (variables, errors) = load(&[("anything", "[for x in [1, 2] : x]")]);
         assert!(errors.is_empty(), "{errors:?}");
