@@ -12,7 +12,9 @@ declare_rule! {
     /// `aws_ecs_task_definition`s that refer to the same `aws_iam_role` (or `aws_iam_role`
     /// data source), or hold the same literal role ARN. The finding is on the role and
     /// lists who uses it; a function or task definition with `count`/`for_each` counts once
-    /// per instance when the number of instances is known.
+    /// per instance when the number of instances is known and they all name the role
+    /// (instances that each name a role of their own, `role = each.value.role_arn`, are
+    /// judged one at a time, each one user).
     ///
     /// ## Why is this bad?
     /// "One IAM role per function" (seed 002): a shared role holds the union of what every
