@@ -178,6 +178,7 @@ mod tests {
     use crate::config::LintConfig;
     use crate::context::Context;
     use crate::lint::lint_module;
+    use crate::located::LintReport;
     use crate::testing::module_from_hcl;
     use crate::{Finding, Rule, RuleMeta, Severity};
 
@@ -242,11 +243,25 @@ mod tests {
         }
     }
 
-    /// `(resource, line)` of the findings of one lint of `text`.
-    fn found(text: &str) -> Vec<(String, u32)> {
+    /// The report of one lint of `text` with the test rule.
+    fn report_of(text: &str) -> LintReport {
         let module = module_from_hcl(text);
         let rules: [(&'static dyn Rule, Severity); 1] = [(&PublicAcl, Severity::Error)];
-        let (report, _) = lint_module(&module, &rules, &LintConfig::default(), &[]);
+        lint_module(&module, &rules, &LintConfig::default(), &[]).0
+    }
+
+    /// The resources of the report's findings, in report order.
+    fn resources(report: &LintReport) -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .filter_map(|f| f.resource.clone())
+            .collect()
+    }
+
+    /// `(resource, line)` of the findings of one lint of `text`.
+    fn found(text: &str) -> Vec<(String, u32)> {
+        let report = report_of(text);
         let mut found: Vec<(String, u32)> = report
             .findings
             .iter()
@@ -320,9 +335,7 @@ resource "aws_s3_bucket_acl" "this" {
   expected_bucket_owner = "123456789012"
 }
 "#;
-        let module = module_from_hcl(text);
-        let rules: [(&'static dyn Rule, Severity); 1] = [(&PublicAcl, Severity::Error)];
-        let (report, _) = lint_module(&module, &rules, &LintConfig::default(), &[]);
+        let report = report_of(text);
         let found: Vec<_> = report
             .findings
             .iter()
@@ -360,9 +373,7 @@ resource "aws_s3_bucket_acl" "this" {
   tags     = {}
 }
 "#;
-        let module = module_from_hcl(text);
-        let rules: [(&'static dyn Rule, Severity); 1] = [(&PublicAcl, Severity::Error)];
-        let (report, _) = lint_module(&module, &rules, &LintConfig::default(), &[]);
+        let report = report_of(text);
         assert!(report.findings.is_empty(), "{:?}", report.findings);
         let suppressed: Vec<_> = report
             .suppressed
@@ -388,14 +399,8 @@ resource "aws_s3_bucket_acl" "this" {
                 "resource \"aws_s3_bucket_acl\" \"b{count}\" {{\n  count = {count}\n  acl = count.index == 7 ? \"public-read\" : \"private\"\n  tags = {{}}\n  expected_bucket_owner = \"1\"\n}}\n"
             ));
         }
-        let module = module_from_hcl(&text);
-        let rules: [(&'static dyn Rule, Severity); 1] = [(&PublicAcl, Severity::Error)];
-        let (report, _) = lint_module(&module, &rules, &LintConfig::default(), &[]);
-        let found: Vec<_> = report
-            .findings
-            .iter()
-            .filter_map(|f| f.resource.clone())
-            .collect();
+        let report = report_of(&text);
+        let found = resources(&report);
         assert_eq!(
             found,
             [
@@ -428,14 +433,8 @@ resource "aws_s3_bucket_acl" "this" {
         for i in 0..3197 {
             text.push_str(&format!("resource \"aws_sqs_queue\" \"q{i}\" {{}}\n"));
         }
-        let module = module_from_hcl(&text);
-        let rules: [(&'static dyn Rule, Severity); 1] = [(&PublicAcl, Severity::Error)];
-        let (report, _) = lint_module(&module, &rules, &LintConfig::default(), &[]);
-        let found: Vec<_> = report
-            .findings
-            .iter()
-            .filter_map(|f| f.resource.clone())
-            .collect();
+        let report = report_of(&text);
+        let found = resources(&report);
         assert_eq!(
             found,
             [
