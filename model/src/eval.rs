@@ -515,7 +515,12 @@ impl<'a> Evaluator<'a> {
                     None => {
                         let t = self.eval_in(&c.true_expr, scope, d);
                         let f = self.eval_in(&c.false_expr, scope, d);
-                        if !t.contains_unknown() && t.to_json() == f.to_json() {
+                        // Both known and equal (an unknown value's JSON is `null`: it
+                        // equals no branch).
+                        if !t.contains_unknown()
+                            && !f.contains_unknown()
+                            && t.to_json() == f.to_json()
+                        {
                             t
                         } else {
                             Value::unknown(origin)
@@ -1753,6 +1758,34 @@ locals { x = 1 }
         ] {
             assert_eq!(name(missing), None, "{missing}");
         }
+    }
+
+    #[test]
+    fn a_conditional_on_an_unknown_value_is_known_only_when_both_branches_are() {
+        // `arn == null ? null : …` with an ARN known only after apply: the condition is
+        // unknown, and the branches are not both known and equal (an unknown value's
+        // JSON is `null`, which once made the conditional `null`).
+        let text = |result: &str| {
+            format!(
+                "resource \"aws_sqs_queue\" \"dlq\" {{}}\nlocals {{\n  arn = aws_sqs_queue.dlq.arn\n  result = {result}\n}}\n"
+            )
+        };
+        assert_eq!(
+            result(&text("local.arn == null ? null : local.arn")),
+            r#""?""#
+        );
+        assert_eq!(
+            result(&text("local.arn == null ? local.arn : null")),
+            r#""?""#
+        );
+        assert_eq!(
+            result(&text(
+                "local.arn == null ? null : jsonencode({ a = local.arn })"
+            )),
+            r#""?""#
+        );
+        assert_eq!(result(&text("local.arn == null ? \"x\" : \"x\"")), r#""x""#);
+        assert_eq!(result(&text("local.arn == null ? null : null")), "null");
     }
 
     #[test]

@@ -32,7 +32,7 @@ fn key_of<'a>(f: &Finding, resource: &'a str) -> FindingKey<&'a str> {
 /// on a value while the rules judged the module (`found`, their findings then): each
 /// group of such blocks ([`InstanceGroup`]) in each of its instances. Only findings on
 /// the group's own blocks are kept, and only those the rules did not make for the block
-/// as a whole; a finding every instance makes at the same place (the same rule) is one
+/// as a whole (at the same place, or in the same words); a finding every instance makes at the same place (the same rule) is one
 /// finding on the block. Findings on other blocks and notes are the whole module's. The
 /// context is left as it was (its evaluation steps given back).
 pub fn findings_per_instance(
@@ -47,6 +47,13 @@ pub fn findings_per_instance(
     let whole: HashSet<FindingKey<&str>> = found
         .iter()
         .filter_map(|(f, _)| Some(key_of(f, f.resource.as_deref()?)))
+        .collect();
+    // What the rules said of each block as a whole: the same words of an instance, at
+    // another place (where the instance's value is written rather than the attribute),
+    // are the same finding.
+    let whole_said: HashSet<(&str, &str, &str)> = found
+        .iter()
+        .filter_map(|(f, _)| Some((f.rule.id, f.resource.as_deref()?, f.message.as_str())))
         .collect();
     let blocks = cx.module.config.blocks.len().max(1);
     let mut passes_left = (cx.module.instance_work / blocks).min(MAX_INSTANCE_PASSES);
@@ -80,6 +87,7 @@ pub fn findings_per_instance(
                     // judges instances itself.
                     if whole.contains(&key_of(&finding, resource))
                         || whole.contains(&key_of(&finding, &keyed))
+                        || whole_said.contains(&(finding.rule.id, resource, &finding.message))
                     {
                         continue;
                     }
@@ -192,8 +200,8 @@ mod tests {
 
     /// Flags a bucket ACL `public-read`, at the value; a known ACL without
     /// `expected_bucket_owner`, at the attribute (alike in every instance); a known
-    /// `bucket`, naming it (in every instance, in other words); and a bucket with no
-    /// `tags` (a finding for the block as a whole).
+    /// `bucket`, naming it, where its value is written (in every instance, in other
+    /// words); and a bucket with no `tags` (a finding for the block as a whole).
     struct PublicAcl;
 
     impl crate::rule::Declared for PublicAcl {
@@ -227,7 +235,7 @@ mod tests {
                     if let Some(bucket) = v.as_str() {
                         out.push(
                             Finding::new(&PUBLIC_ACL, format!("bucket {bucket} is not checked"))
-                                .at(written.origin)
+                                .at(v.origin.or(written.origin))
                                 .resource(acl.address()),
                         );
                     }
@@ -353,6 +361,36 @@ resource "aws_s3_bucket_acl" "this" {
                 "bucket assets is not checked (in instance `[\"assets\"]`; every one of the \
                  block's 3 instances has this finding, for its own values)"
             )]
+        );
+    }
+
+    #[test]
+    fn what_the_block_was_found_to_lack_is_not_found_again_at_an_instance_value() {
+        // The instances agree on `bucket` (one finding for the block, at the attribute)
+        // and differ on `acl`: judged one at a time, each instance says the same of its
+        // bucket at the map entry where its value is written — the same finding.
+        let text = r#"
+locals {
+  acls = {
+    a = { acl = "public-read", bucket = "logs" }
+    b = { acl = "private", bucket = "logs" }
+  }
+}
+
+resource "aws_s3_bucket_acl" "this" {
+  for_each = local.acls
+  bucket   = each.value.bucket
+  acl      = each.value.acl
+  tags     = {}
+  expected_bucket_owner = "123456789012"
+}
+"#;
+        assert_eq!(
+            found(text),
+            [
+                ("aws_s3_bucket_acl.this".to_string(), 11),
+                ("aws_s3_bucket_acl.this[\"a\"]".to_string(), 4),
+            ]
         );
     }
 

@@ -265,6 +265,53 @@ resource "aws_sqs_queue" "parking" {
     }
 
     #[test]
+    fn quiet_when_the_dead_letter_arn_is_known_only_after_apply() {
+        // `arn == null ? null : …` as reusable modules write it, with an ARN known only
+        // after apply: whether the policy is null is not known (the conditional was once
+        // read as `null`), directly, through a module input, and per instance.
+        let f = lint_tree(
+            "DLQ001",
+            &[
+                (
+                    "main.tf",
+                    r#"
+resource "aws_sqs_queue" "dlq" {
+  name                      = "dlq"
+  message_retention_seconds = 1209600
+}
+locals {
+  arn = aws_sqs_queue.dlq.arn
+}
+resource "aws_sqs_queue" "direct" {
+  name           = "direct"
+  redrive_policy = local.arn == null ? null : jsonencode({ deadLetterTargetArn = local.arn, maxReceiveCount = 5 })
+}
+module "q" {
+  source  = "./q"
+  dlq_arn = aws_sqs_queue.dlq.arn
+}
+"#,
+                ),
+                (
+                    "q/main.tf",
+                    r#"
+variable "dlq_arn" {
+  type    = string
+  default = null
+}
+resource "aws_sqs_queue" "this" {
+  name           = "q"
+  redrive_policy = var.dlq_arn == null ? null : jsonencode({ deadLetterTargetArn = var.dlq_arn, maxReceiveCount = 5 })
+}
+"#,
+                ),
+            ],
+        );
+        let found: Vec<_> = f.iter().map(|f| f.resource.as_deref()).collect();
+        assert_eq!(found, Vec::<Option<&str>>::new());
+    }
+
+    #[test]
     fn quiet_with_inline_or_separate_redrive_policy() {
         let f = lint_hcl(
             "DLQ001",
