@@ -11,6 +11,7 @@
 //! refusing it): one set of flags may serve several root modules.
 
 use crate::located::InputError;
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 use tfstack_model::eval::Evaluator;
@@ -30,32 +31,38 @@ enum Reading {
 }
 
 impl Reading {
-    /// How a variable of type `ty` (`None`: no `type`) reads its command-line value.
-    fn of_type(ty: Option<&Expr>) -> Reading {
+    /// How a variable reads its command-line value: `None` without a `type`, else its
+    /// type as an expression ([`type_expression`]; `None` inside for a type that is none).
+    fn of_type(ty: Option<Option<&Expr>>) -> Reading {
         let Some(ty) = ty else {
             return Reading::String;
         };
-        match &ty.kind {
-            ExprKind::Traversal(t) if t.operators.is_empty() => match t.root.as_str() {
+        match ty.map(|ty| &ty.kind) {
+            Some(ExprKind::Traversal(t)) if t.operators.is_empty() => match t.root.as_str() {
                 "string" => Reading::String,
                 "number" => Reading::Number,
                 "bool" => Reading::Bool,
                 _ => Reading::Expression,
             },
-            // A `.tf.json` file's type is a string holding the type expression
-            // (`"map(string)"`). In a `.tf` file a quoted type is a pre-0.12 form Terraform
-            // rejects; it reads `"string"` literally and the others as expressions, as
-            // this does.
-            ExprKind::String(text) => {
-                match tfstack_model::load::hcl::parse_expression(text, FileId(u32::MAX)) {
-                    Ok(inner) if !matches!(inner.kind, ExprKind::String(_)) => {
-                        Reading::of_type(Some(&inner))
-                    }
-                    _ => Reading::Expression,
-                }
-            }
             _ => Reading::Expression,
         }
+    }
+}
+
+/// The type expression a `type` attribute stands for. A `.tf.json` file's type is a
+/// string holding the type expression (`"map(string)"`), read here; `None` when it holds
+/// none (it does not parse, or holds a string). In a `.tf` file a quoted type is a
+/// pre-0.12 form Terraform rejects; it reads `"string"` literally and the others as
+/// expressions, as this does.
+fn type_expression(ty: &Expr) -> Option<Cow<'_, Expr>> {
+    match &ty.kind {
+        ExprKind::String(text) => {
+            match tfstack_model::load::hcl::parse_expression(text, FileId(u32::MAX)) {
+                Ok(inner) if !matches!(inner.kind, ExprKind::String(_)) => Some(Cow::Owned(inner)),
+                _ => None,
+            }
+        }
+        _ => Some(Cow::Borrowed(ty)),
     }
 }
 
@@ -74,11 +81,13 @@ pub fn command_line_value(
         .blocks_of("variable")
         .find(|b| b.type_label() == name);
     let ty = declaration.and_then(|b| b.body.get("type"));
+    let expression = ty.map(type_expression);
+    let expression = expression.as_ref().map(|e| e.as_deref());
     let error = |expected: String, problem: String, help: &str| {
         invalid(declaration, sources, dir, name, &expected, &problem)
             .with_help(help.replace("NAME", name))
     };
-    match Reading::of_type(ty) {
+    match Reading::of_type(expression) {
         Reading::String => Ok(Value::string(text, Origin::GENERATED)),
         Reading::Number => match number(text) {
             Some(n) => Ok(Value::new(ValueKind::Number(n), Origin::GENERATED)),
@@ -106,7 +115,7 @@ pub fn command_line_value(
                 return Err(error(expected, problem, EXPRESSION_HELP));
             }
             let value = scratch.eval(&expr);
-            if let Some(problem) = ty.and_then(|ty| not_of_shape(ty, &value)) {
+            if let Some(problem) = expression.flatten().and_then(|ty| not_of_shape(ty, &value)) {
                 return Err(error(expected, problem, EXPRESSION_HELP));
             }
             Ok(value)
@@ -114,21 +123,14 @@ pub fn command_line_value(
     }
 }
 
-/// What is wrong with `value` for the outer kind of the type `ty` (Terraform cannot
-/// convert a string to a map, or an object to a list): a map or object type takes an
-/// object (`{ … }`), a list, set or tuple type a list (`[ … ]`); `null` is any type's.
+/// What is wrong with `value` for the outer kind of the type expression `ty` (Terraform
+/// cannot convert a string to a map, or an object to a list): a map or object type takes
+/// an object (`{ … }`), a list, set or tuple type a list (`[ … ]`); `null` is any type's.
 /// What is inside is not checked.
 fn not_of_shape(ty: &Expr, value: &Value) -> Option<String> {
     let outer = match &ty.kind {
         ExprKind::FunctionCall(call) => call.name.to_string(),
         ExprKind::Traversal(t) if t.operators.is_empty() => t.root.to_string(),
-        ExprKind::String(text) => {
-            let inner = tfstack_model::load::hcl::parse_expression(text, FileId(u32::MAX)).ok()?;
-            return match inner.kind {
-                ExprKind::String(_) => None,
-                _ => not_of_shape(&inner, value),
-            };
-        }
         _ => return None,
     };
     let (wanted, fits) = match outer.as_str() {
