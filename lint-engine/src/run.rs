@@ -421,17 +421,13 @@ fn lint_instance(tree: &Tree, instance: Instance, chain: &[PathBuf], out: &mut V
     instance.report.errors.extend(errors);
     instance.report.errors.extend(expansion.errors);
     instance.report.notices.extend(expansion.notices);
-    // The instances its calls make share what judging instances one at a time may take
-    // here: a module called thousands of times takes no more than one.
-    let instance_work = module.instance_work / expansion.instances.len().max(1);
     drop(module);
     out.push(instance);
     let children: Vec<Vec<InstanceLint>> = expansion
         .instances
         .into_par_iter()
-        .map(|mut called| {
+        .map(|called| {
             let mut nested = Vec::new();
-            called.module.instance_work = instance_work;
             let instance = Instance {
                 files: called.files.len(),
                 module: called.module,

@@ -117,9 +117,14 @@ impl<'a> Calls<'a> {
         for call in cx.module_calls() {
             self.expand_call(cx, call, chain, &mut remaining, &mut out);
         }
-        let share = remaining / out.instances.len().max(1);
+        let made = out.instances.len().max(1);
+        let share = remaining / made;
+        // So do they share what judging blocks one instance at a time may take in the
+        // caller: a module called thousands of times takes no more than one.
+        let instance_work = cx.module.instance_work / made;
         for instance in &mut out.instances {
             instance.instance_budget = share;
+            instance.module.instance_work = instance_work;
         }
         out
     }
