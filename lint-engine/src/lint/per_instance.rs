@@ -32,9 +32,10 @@ fn key_of<'a>(f: &Finding, resource: &'a str) -> FindingKey<&'a str> {
 /// on a value while the rules judged the module (`found`, their findings then): each
 /// group of such blocks ([`InstanceGroup`]) in each of its instances. Only findings on
 /// the group's own blocks are kept, and only those the rules did not make for the block
-/// as a whole (at the same place, or in the same words); a finding every instance makes at the same place (the same rule) is one
-/// finding on the block. Findings on other blocks and notes are the whole module's. The
-/// context is left as it was (its evaluation steps given back).
+/// as a whole (at the same place, or in the same words); a finding every instance makes
+/// at the same place (the same rule) is one finding on the block. Findings on other
+/// blocks and notes are the whole module's. The context is left as it was (its
+/// evaluation steps given back).
 pub fn findings_per_instance(
     cx: &Context,
     rules: &[(&'static dyn Rule, Severity)],
@@ -59,7 +60,6 @@ pub fn findings_per_instance(
     let mut passes_left = (cx.module.instance_work / blocks).min(MAX_INSTANCE_PASSES);
     let checkpoint = cx.checkpoint();
     let mut out: Vec<InstanceFinding> = Vec::new();
-    let mut kept: HashSet<FindingKey<String>> = HashSet::new();
     let mut not_judged: Vec<&InstanceGroup> = Vec::new();
     for group in &groups {
         if group.keys.len() > passes_left {
@@ -91,10 +91,6 @@ pub fn findings_per_instance(
                     {
                         continue;
                     }
-                    let identity = (finding.rule.id, keyed, finding.origin.file_span());
-                    if !kept.insert(identity) {
-                        continue;
-                    }
                     let what = (
                         finding.rule.id,
                         resource.to_string(),
@@ -106,6 +102,8 @@ pub fn findings_per_instance(
                         key: key.clone(),
                     };
                     match same.get(&what) {
+                        // Said twice in this instance: once.
+                        Some(&i) if judged[i].last().is_some_and(|f| f.key == *key) => {}
                         Some(&i) => judged[i].push(found),
                         None => {
                             same.insert(what, judged.len());
