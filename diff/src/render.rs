@@ -390,16 +390,10 @@ pub fn incomplete_json(errors: &[&tfstack_model::SourceError]) -> String {
         version: u32,
         errors: &'a [&'a tfstack_model::SourceError],
     }
-    let doc = Incomplete {
+    document(&Incomplete {
         version: JSON_VERSION,
         errors,
-    };
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| {
-        // Strings and numbers only: this cannot fail.
-        format!("{{\"error\": \"{e}\"}}")
-    });
-    text.push('\n');
-    text
+    })
 }
 
 fn json(report: &DiffReport) -> String {
@@ -412,7 +406,12 @@ fn json(report: &DiffReport) -> String {
         unchanged_modules: report.unchanged_modules,
         configuration: &report.configuration,
     };
-    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|e| {
+    document(&doc)
+}
+
+/// A JSON document as the output prints it: indented, ending with a newline.
+fn document(doc: &impl serde::Serialize) -> String {
+    let mut text = serde_json::to_string_pretty(doc).unwrap_or_else(|e| {
         // Every field is a string, a number or a list of them: this cannot fail.
         format!("{{\"error\": \"{e}\"}}")
     });
