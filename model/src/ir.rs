@@ -721,6 +721,20 @@ impl Expr {
             .iter()
             .any(|t| t.root == "each" || t.root == "count")
     }
+    /// The traversals of this expression that are not inside another's index: what it
+    /// refers to (`aws_sqs_queue.q[each.key].arn` refers to the queue; `each.key` only picks
+    /// the instance).
+    pub fn outer_traversals(&self) -> Vec<&Traversal> {
+        let mut out = Vec::new();
+        self.visit_while(&mut |e| match &e.kind {
+            ExprKind::Traversal(t) => {
+                out.push(&**t);
+                false
+            }
+            _ => true,
+        });
+        out
+    }
     /// Every traversal inside this expression, depth first.
     pub fn traversals(&self) -> Vec<&Traversal> {
         let mut out = Vec::new();
@@ -784,50 +798,61 @@ impl Expr {
 
     /// Calls `f` on this expression and every sub-expression.
     pub fn visit<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
-        f(self);
+        self.visit_while(&mut |e| {
+            f(e);
+            true
+        });
+    }
+
+    /// Calls `f` on this expression and the sub-expressions of every expression for which
+    /// it returns true (depth first).
+    pub fn visit_while<'a>(&'a self, f: &mut dyn FnMut(&'a Expr) -> bool) {
+        if !f(self) {
+            return;
+        }
         match &self.kind {
             ExprKind::Template(t) => {
                 for p in &t.parts {
                     if let TemplatePart::Interpolation(e) = p {
-                        e.visit(f);
+                        e.visit_while(f);
                     }
                 }
             }
             ExprKind::Traversal(t) => {
                 for op in &t.operators {
                     if let TraversalOperator::Index(e) = op {
-                        e.visit(f);
+                        e.visit_while(f);
                     }
                 }
             }
-            ExprKind::FunctionCall(c) => c.args.iter().for_each(|a| a.visit(f)),
+            ExprKind::FunctionCall(c) => c.args.iter().for_each(|a| a.visit_while(f)),
             ExprKind::Conditional(c) => {
-                c.condition.visit(f);
-                c.true_expr.visit(f);
-                c.false_expr.visit(f);
+                c.condition.visit_while(f);
+                c.true_expr.visit_while(f);
+                c.false_expr.visit_while(f);
             }
-            ExprKind::Unary(_, e) | ExprKind::Parenthesis(e) => e.visit(f),
+            ExprKind::Unary(_, e) | ExprKind::Parenthesis(e) => e.visit_while(f),
             ExprKind::Binary(b) => {
-                b.lhs.visit(f);
-                b.rhs.visit(f);
+                b.lhs.visit_while(f);
+                b.rhs.visit_while(f);
             }
-            ExprKind::Tuple(items) => items.iter().for_each(|i| i.visit(f)),
+            ExprKind::Tuple(items) => items.iter().for_each(|i| i.visit_while(f)),
             ExprKind::For(e) => {
-                e.collection.visit(f);
+                e.collection.visit_while(f);
                 if let Some(k) = &e.key {
-                    k.visit(f);
+                    k.visit_while(f);
                 }
-                e.value.visit(f);
+                e.value.visit_while(f);
                 if let Some(c) = &e.condition {
-                    c.visit(f);
+                    c.visit_while(f);
                 }
             }
             ExprKind::Object(items) => {
                 for i in items {
                     if let ObjectKey::Expr(k) = &i.key {
-                        k.visit(f);
+                        k.visit_while(f);
                     }
-                    i.value.visit(f);
+                    i.value.visit_while(f);
                 }
             }
             ExprKind::Null

@@ -14,7 +14,7 @@
 
 use crate::context::Context;
 use crate::query::instances::exists;
-use crate::query::references::targets_of;
+use crate::query::references::{targets_in_block, targets_of};
 use std::collections::HashMap;
 use std::rc::Rc;
 use tfstack_model::{Block, Expr, ExprKind};
@@ -133,15 +133,15 @@ fn companion_index(cx: &Context, link: Link) -> Rc<CompanionIndex> {
 }
 
 /// The parents (of the link's type) a companion's link refers to: `aws_s3_bucket.logs.id`,
-/// through locals, or `for_each = aws_s3_bucket.all` with `each.*` in the link.
-fn referenced_parents(cx: &Context, companion: &Block, expr: &Expr, link: Link) -> Vec<String> {
-    let mut targets = targets_of(cx, expr);
-    if let Some(each) = companion.body.get("for_each") {
-        if uses_each(expr) {
-            targets.extend(targets_of(cx, each));
-        }
-    }
-    targets
+/// through locals, or what `each.*` stands for (`for_each = aws_s3_bucket.all`, or a map
+/// whose entries name the bucket).
+fn referenced_parents<'m>(
+    cx: &Context<'m>,
+    companion: &'m Block,
+    expr: &'m Expr,
+    link: Link,
+) -> Vec<String> {
+    targets_in_block(cx, companion, expr)
         .into_iter()
         .filter(|t| !t.address.starts_with("data.") && t.resource_type() == link.parent_type)
         .map(|t| t.address)
@@ -149,7 +149,12 @@ fn referenced_parents(cx: &Context, companion: &Block, expr: &Expr, link: Link) 
 }
 
 /// Whether `companion` configures `parent`.
-pub fn configures(cx: &Context, companion: &Block, parent: &Block, link: Link) -> Configures {
+pub fn configures<'m>(
+    cx: &Context<'m>,
+    companion: &'m Block,
+    parent: &Block,
+    link: Link,
+) -> Configures {
     let Some(expr) = companion.body.get(link.attribute) else {
         return Configures::No;
     };
@@ -225,11 +230,6 @@ fn module_inputs(cx: &Context) -> ModuleInputs {
         }
     }
     inputs
-}
-
-/// Whether an expression reads `each.*`.
-fn uses_each(expr: &Expr) -> bool {
-    expr.traversals().iter().any(|t| t.root == "each")
 }
 
 /// Whether an expression reads a data source or a child module's output: then it names a

@@ -3,7 +3,9 @@
 //! alike.
 
 use crate::context::Context;
-use crate::query::references::{module_outputs_of, referenced_blocks, targets_of, walk_attributes};
+use crate::query::references::{
+    module_outputs_of, referenced_blocks_in, targets_in_block, targets_of, walk_attributes,
+};
 use std::collections::BTreeSet;
 use std::rc::Rc;
 use tfstack_model::{Block, Expr, ValueKind};
@@ -80,7 +82,7 @@ fn build_failure_destinations(cx: &Context) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for_each_failure_destination(cx, &mut |block, expr| {
         let own = block.address();
-        for t in targets_of(cx, expr) {
+        for t in targets_in_block(cx, block, expr) {
             if t.address != own {
                 out.insert(t.address);
             }
@@ -154,7 +156,7 @@ pub fn redrives<'m>(cx: &Context<'m>) -> Vec<Redrive<'m>> {
     };
     for queue in cx.resources("aws_sqs_queue") {
         if let Some(policy) = queue.body.get("redrive_policy") {
-            for dlq in dead_letter_queues_in(cx, policy, queue) {
+            for dlq in dead_letter_queues_in(cx, queue, policy, queue) {
                 push(queue, dlq);
             }
         }
@@ -166,8 +168,8 @@ pub fn redrives<'m>(cx: &Context<'m>) -> Vec<Redrive<'m>> {
         ) else {
             continue;
         };
-        for source in queues_at(cx, url, '/') {
-            for dlq in dead_letter_queues_in(cx, policy, source) {
+        for source in queues_at(cx, resource, url, '/') {
+            for dlq in dead_letter_queues_in(cx, resource, policy, source) {
                 push(source, dlq);
             }
         }
@@ -175,9 +177,15 @@ pub fn redrives<'m>(cx: &Context<'m>) -> Vec<Redrive<'m>> {
     out
 }
 
-/// The queues a redrive policy names as dead-letter target (other than `source`).
-fn dead_letter_queues_in<'m>(cx: &Context<'m>, policy: &Expr, source: &Block) -> Vec<&'m Block> {
-    let referenced: Vec<&Block> = referenced_blocks(cx, policy, "aws_sqs_queue")
+/// The queues a redrive policy written in `block` names as dead-letter target (other than
+/// `source`).
+fn dead_letter_queues_in<'m>(
+    cx: &Context<'m>,
+    block: &'m Block,
+    policy: &'m Expr,
+    source: &Block,
+) -> Vec<&'m Block> {
+    let referenced: Vec<&Block> = referenced_blocks_in(cx, block, policy, "aws_sqs_queue")
         .into_iter()
         .filter(|q| q.address() != source.address())
         .collect();
@@ -208,10 +216,15 @@ pub fn dead_letter_target_arn(policy: &tfstack_model::Value) -> Option<String> {
     }
 }
 
-/// The queues an expression designates: by reference, or by a literal URL/ARN whose last
-/// `separator`-segment is a queue's name.
-pub fn queues_at<'m>(cx: &Context<'m>, expr: &Expr, separator: char) -> Vec<&'m Block> {
-    let referenced = referenced_blocks(cx, expr, "aws_sqs_queue");
+/// The queues an expression written in `block` designates: by reference (also through
+/// `each.value`), or by a literal URL/ARN whose last `separator`-segment is a queue's name.
+pub fn queues_at<'m>(
+    cx: &Context<'m>,
+    block: &'m Block,
+    expr: &'m Expr,
+    separator: char,
+) -> Vec<&'m Block> {
+    let referenced = referenced_blocks_in(cx, block, expr, "aws_sqs_queue");
     if !referenced.is_empty() {
         return referenced;
     }

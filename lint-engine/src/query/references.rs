@@ -72,6 +72,268 @@ fn for_each_traversal_through_locals(
     }
 }
 
+/// How many steps one [`targets_in_block`] takes through instances and locals before it
+/// stops (a `for_each` of a hundred thousand entries read by every attribute of a block).
+const MAX_INSTANCE_STEPS: usize = 4096;
+
+/// [`targets_of`] for an expression written in `block`, also following what `each.value`
+/// stands for (the elements of the block's `for_each`) and what a `dynamic` block's
+/// iterator stands for (the elements of its `for_each`): with `for_each = local.streams`,
+/// `each.value.failure_arn` refers to the `failure_arn` of every entry of `local.streams`
+/// written as an object. An element it cannot take apart (a function of a variable, a
+/// `for` that computes its values) counts whole, so what it refers to is kept, never lost.
+pub fn targets_in_block<'m>(cx: &Context<'m>, block: &'m Block, expr: &'m Expr) -> Vec<Target> {
+    let mut walk = InstanceWalk {
+        cx,
+        for_each: block.body.get("for_each"),
+        dynamics: Vec::new(),
+        steps: MAX_INSTANCE_STEPS,
+        out: Vec::new(),
+    };
+    collect_dynamics(&block.body, &mut walk.dynamics);
+    walk.resolve(expr, 0);
+    walk.out.sort();
+    walk.out.dedup();
+    walk.out
+}
+
+/// The iterators of a body's `dynamic` blocks (nested ones too), each with its `for_each`.
+fn collect_dynamics<'m>(body: &'m Body, out: &mut Vec<(&'m str, &'m Expr)>) {
+    for b in body.blocks() {
+        if b.kind == "dynamic" {
+            let iterator = b
+                .body
+                .get("iterator")
+                .and_then(Expr::as_traversal)
+                .filter(|t| t.operators.is_empty())
+                .map(|t| t.root.as_str())
+                .or_else(|| b.labels.first().map(tfstack_model::Name::as_str));
+            if let (Some(name), Some(for_each)) = (iterator, b.body.get("for_each")) {
+                out.push((name, for_each));
+            }
+        }
+        collect_dynamics(&b.body, out);
+    }
+}
+
+/// What [`InstanceWalk::parts`] takes of a collection.
+#[derive(Clone, Copy)]
+enum Want<'p, 'm> {
+    /// What this path reads in each element (`each.value.failure_arn`: `["failure_arn"]`).
+    Values(&'p [&'m str]),
+    /// The keys (`each.key`).
+    Keys,
+}
+
+struct InstanceWalk<'c, 'm> {
+    cx: &'c Context<'m>,
+    for_each: Option<&'m Expr>,
+    dynamics: Vec<(&'m str, &'m Expr)>,
+    steps: usize,
+    out: Vec<Target>,
+}
+
+impl<'m> InstanceWalk<'_, 'm> {
+    /// Whether there is a step left (and takes it).
+    fn step(&mut self) -> bool {
+        self.steps = self.steps.saturating_sub(1);
+        self.steps > 0
+    }
+
+    /// The resources `expr` refers to, through locals, `each.value` and iterators.
+    fn resolve(&mut self, expr: &'m Expr, depth: usize) {
+        // An index only picks an instance (`aws_sqs_queue.q[each.key]`): what is referred
+        // to is the traversal it indexes.
+        for t in expr.outer_traversals() {
+            if !self.step() {
+                return;
+            }
+            let mut names = t.attribute_names();
+            let collection = match t.root.as_str() {
+                "each" => self.for_each,
+                "local" => {
+                    if depth < MAX_LOCAL_DEPTH {
+                        if let Some(local) = names.next().and_then(|n| self.cx.eval.local_expr(n)) {
+                            self.resolve(local, depth + 1);
+                        }
+                    }
+                    continue;
+                }
+                root => self
+                    .dynamics
+                    .iter()
+                    .find(|(n, _)| *n == root)
+                    .map(|(_, e)| *e),
+            };
+            match collection {
+                Some(_) if depth >= MAX_LOCAL_DEPTH => {}
+                Some(collection) if names.next() == Some("value") => {
+                    let path: Vec<&'m str> = names.collect();
+                    let mut elements = Vec::new();
+                    self.parts(collection, Want::Values(&path), depth + 1, &mut elements);
+                    for element in elements {
+                        self.resolve(element, depth + 1);
+                    }
+                }
+                // `each.key`: the keys, which may be made of what the entries refer to
+                // (`{ for b in aws_s3_bucket.all : b.id => b }`).
+                Some(collection) => {
+                    let mut keys = Vec::new();
+                    self.parts(collection, Want::Keys, depth + 1, &mut keys);
+                    for key in keys {
+                        self.resolve(key, depth + 1);
+                    }
+                }
+                None => {
+                    if let Some(address) = t.resource_address() {
+                        self.out.push(Target {
+                            address,
+                            attribute: t.resource_attribute().map(str::to_string),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// What `want` names in `collection`: what a path reads in each of its elements, or
+    /// its keys (a set's are its elements; the identifiers of an object written out name
+    /// nothing); the collection itself where its parts cannot be told apart.
+    fn parts(
+        &mut self,
+        collection: &'m Expr,
+        want: Want<'_, 'm>,
+        depth: usize,
+        out: &mut Vec<&'m Expr>,
+    ) {
+        if !self.step() || depth > 2 * MAX_LOCAL_DEPTH {
+            return;
+        }
+        match (&collection.kind, want) {
+            (ExprKind::Object(items), Want::Values(path)) => {
+                for item in items {
+                    self.member(&item.value, path, depth, out);
+                }
+            }
+            (ExprKind::Object(items), Want::Keys) => {
+                for item in items {
+                    if let tfstack_model::ObjectKey::Expr(key) = &item.key {
+                        out.push(key);
+                    }
+                }
+            }
+            (ExprKind::Tuple(items), Want::Values(path)) => {
+                for item in items {
+                    self.member(item, path, depth, out);
+                }
+            }
+            (ExprKind::Tuple(_), Want::Keys) => {
+                self.parts(collection, Want::Values(&[]), depth, out)
+            }
+            (ExprKind::Parenthesis(inner), _) => self.parts(inner, want, depth + 1, out),
+            (ExprKind::Conditional(c), _) => {
+                self.parts(&c.true_expr, want, depth + 1, out);
+                self.parts(&c.false_expr, want, depth + 1, out);
+            }
+            (ExprKind::FunctionCall(call), _)
+                if matches!(
+                    call.name.as_str(),
+                    "toset" | "tomap" | "tolist" | "merge" | "concat"
+                ) =>
+            {
+                for arg in &call.args {
+                    self.parts(arg, want, depth + 1, out);
+                }
+            }
+            // `{ for k, v in C : k => v.x if … }`: `path` of the `x` of C's elements;
+            // `{ for k, v in C : v.id => … }`: the `id` of C's elements, `k =>` C's keys.
+            (ExprKind::For(f), _) => {
+                let written = match want {
+                    Want::Values(_) => Some(&f.value),
+                    Want::Keys => f.key.as_ref(),
+                };
+                match (written.map(plain_attributes), want) {
+                    (Some(Some((root, names))), _) if root == f.value_var.as_str() => {
+                        let path: &[&'m str] = match want {
+                            Want::Values(path) => path,
+                            Want::Keys => &[],
+                        };
+                        let inner: Vec<&'m str> =
+                            names.into_iter().chain(path.iter().copied()).collect();
+                        self.parts(&f.collection, Want::Values(&inner), depth + 1, out);
+                    }
+                    (Some(Some((root, names))), Want::Keys)
+                        if names.is_empty() && Some(root) == f.key_var.as_deref() =>
+                    {
+                        self.parts(&f.collection, Want::Keys, depth + 1, out)
+                    }
+                    // A set made by a `for` over a tuple: its elements.
+                    (None, Want::Keys) => self.parts(collection, Want::Values(&[]), depth, out),
+                    _ => out.push(collection),
+                }
+            }
+            (ExprKind::Traversal(t), _) if t.root == "local" => {
+                match plain_attributes(collection) {
+                    Some((_, names)) if !names.is_empty() => {
+                        let Some(local) = self.cx.eval.local_expr(names[0]) else {
+                            return;
+                        };
+                        let mut collections = Vec::new();
+                        self.member(local, &names[1..], depth + 1, &mut collections);
+                        for c in collections {
+                            self.parts(c, want, depth + 1, out);
+                        }
+                    }
+                    _ => out.push(collection),
+                }
+            }
+            _ => out.push(collection),
+        }
+    }
+
+    /// What `path` reads in `expr` (`expr` itself where it cannot be taken apart); nothing
+    /// where an object written out has no such key.
+    fn member(&mut self, expr: &'m Expr, path: &[&'m str], depth: usize, out: &mut Vec<&'m Expr>) {
+        if !self.step() || depth > 2 * MAX_LOCAL_DEPTH {
+            return;
+        }
+        let Some((first, rest)) = path.split_first() else {
+            out.push(expr);
+            return;
+        };
+        match &expr.kind {
+            ExprKind::Object(items) if items.iter().all(|i| i.key.as_str().is_some()) => {
+                if let Some(item) = items.iter().find(|i| i.key.as_str() == Some(*first)) {
+                    self.member(&item.value, rest, depth, out);
+                }
+            }
+            ExprKind::Parenthesis(inner) => self.member(inner, path, depth + 1, out),
+            ExprKind::Conditional(c) => {
+                self.member(&c.true_expr, path, depth + 1, out);
+                self.member(&c.false_expr, path, depth + 1, out);
+            }
+            ExprKind::Traversal(t) if t.root == "local" => match plain_attributes(expr) {
+                Some((_, names)) if !names.is_empty() => {
+                    let Some(local) = self.cx.eval.local_expr(names[0]) else {
+                        return;
+                    };
+                    let inner: Vec<&'m str> = names[1..].iter().chain(path).copied().collect();
+                    self.member(local, &inner, depth + 1, out);
+                }
+                _ => out.push(expr),
+            },
+            _ => out.push(expr),
+        }
+    }
+}
+
+/// A traversal of attributes only (`v.failure_arn`, `local.streams`): its root and names.
+fn plain_attributes(expr: &Expr) -> Option<(&str, Vec<&str>)> {
+    let t = expr.as_traversal()?;
+    let names: Vec<&str> = t.attribute_names().collect();
+    (names.len() == t.operators.len()).then(|| (t.root.as_str(), names))
+}
+
 /// The outputs of the module call named `call` an expression reads (following `local.x`):
 /// `module.dlq.arn` and `module.dlq[0].arn` read `arn`, in first-read order.
 pub fn module_outputs_of(cx: &Context, expr: &Expr, call: &str) -> Vec<String> {
@@ -180,12 +442,32 @@ fn caller_targets(cx: &Context, input: &str) -> Vec<Target> {
 
 /// The resources of one type an expression refers to (through locals), as blocks.
 pub fn referenced_blocks<'m>(cx: &Context<'m>, expr: &Expr, resource_type: &str) -> Vec<&'m Block> {
+    blocks_of_type(cx, targets_of(cx, expr), resource_type)
+}
+
+/// [`referenced_blocks`] for an expression written in `block`: also what `each.value`
+/// and a `dynamic` block's iterator stand for there ([`targets_in_block`]).
+pub fn referenced_blocks_in<'m>(
+    cx: &Context<'m>,
+    block: &'m Block,
+    expr: &'m Expr,
+    resource_type: &str,
+) -> Vec<&'m Block> {
+    blocks_of_type(cx, targets_in_block(cx, block, expr), resource_type)
+}
+
+/// The blocks of one type among `targets` (sorted by address), each once.
+fn blocks_of_type<'m>(
+    cx: &Context<'m>,
+    targets: Vec<Target>,
+    resource_type: &str,
+) -> Vec<&'m Block> {
     let mut out: Vec<&'m Block> = Vec::new();
     // Several targets can name one block (`.arn` and `.id`). `cx.block` is keyed by the
     // block's address, so the target's address is the block's: a set of them keeps each
     // block once, in first-seen order, O(1) per target.
     let mut seen: HashSet<String> = HashSet::new();
-    for t in targets_of(cx, expr) {
+    for t in targets {
         if t.address.starts_with("data.") || t.resource_type() != resource_type {
             continue;
         }
@@ -298,6 +580,84 @@ pub fn nested_origin(block: &Block, kind: &str) -> Origin {
 mod tests {
     use super::*;
     use crate::testing::module_from_hcl as load;
+
+    /// The addresses `attribute` of `block` refers to, through its instances.
+    fn in_block(module: &crate::context::Module, block: &str, attribute: &str) -> Vec<String> {
+        let cx = Context::new(module);
+        let block = cx.block(block).expect("the block");
+        let mut found = Vec::new();
+        walk_attributes(&block.body, &mut |path, expr| {
+            if path == attribute {
+                found.extend(
+                    targets_in_block(&cx, block, expr)
+                        .into_iter()
+                        .map(|t| t.address),
+                );
+            }
+        });
+        found
+    }
+
+    #[test]
+    fn each_value_reads_the_entries_of_the_for_each_key_by_key() {
+        let module = load(
+            r#"
+locals {
+  entries = {
+    a = { dlq = aws_sqs_queue.a.arn, source = aws_sqs_queue.src.arn }
+    b = { dlq = null }
+  }
+  computed = { for k, v in local.entries : k => merge(v, { extra = aws_sqs_queue.x.arn }) }
+  loop_a = local.loop_b
+  loop_b = local.loop_a
+}
+resource "aws_sqs_queue" "kept" {
+  for_each = { for k, v in local.entries : k => v if k != "b" }
+  dynamic "rule" {
+    for_each = [each.value.dlq]
+    content { target = rule.value }
+  }
+  key = each.key
+}
+resource "aws_sqs_queue" "whole" {
+  for_each = local.computed
+  target   = each.value.dlq
+}
+resource "aws_sqs_queue" "by_arn" {
+  for_each = { for q in [aws_sqs_queue.a, aws_sqs_queue.b] : q.arn => q }
+  target   = each.key
+  picked   = aws_sqs_queue.c[each.key].arn
+}
+resource "aws_sqs_queue" "looping" {
+  for_each = local.loop_a
+  target   = each.value.dlq
+}
+"#,
+        );
+        // Only the `dlq` of each entry, through a filtering `for`, a dynamic iterator.
+        assert_eq!(
+            in_block(&module, "aws_sqs_queue.kept", "rule.target"),
+            ["aws_sqs_queue.a"]
+        );
+        // The identifiers of a map written out name nothing.
+        assert!(in_block(&module, "aws_sqs_queue.kept", "key").is_empty());
+        // An index picks an instance; keys made of the entries' references are them.
+        assert_eq!(
+            in_block(&module, "aws_sqs_queue.by_arn", "target"),
+            ["aws_sqs_queue.a", "aws_sqs_queue.b"]
+        );
+        assert_eq!(
+            in_block(&module, "aws_sqs_queue.by_arn", "picked"),
+            ["aws_sqs_queue.c"]
+        );
+        // Values a `for` computes count whole: everything the entries refer to.
+        assert_eq!(
+            in_block(&module, "aws_sqs_queue.whole", "target"),
+            ["aws_sqs_queue.a", "aws_sqs_queue.src", "aws_sqs_queue.x"]
+        );
+        // Locals defined by each other end.
+        assert!(in_block(&module, "aws_sqs_queue.looping", "target").is_empty());
+    }
 
     #[test]
     fn referenced_blocks_keeps_each_block_once_in_target_order() {

@@ -3,7 +3,7 @@ use crate::{declare_rule, Finding, Rule};
 use std::collections::HashSet;
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
-use tfstack_lint_engine::query::references::referenced_blocks;
+use tfstack_lint_engine::query::references::referenced_blocks_in;
 use tfstack_lint_engine::query::settings::is_configured;
 use tfstack_model::{Block, Body, Expr};
 
@@ -97,12 +97,13 @@ struct ThrottledStages {
 }
 
 impl ThrottledStages {
-    fn collect(cx: &Context) -> Self {
+    fn collect<'m>(cx: &Context<'m>) -> Self {
         let mut throttled = Self::default();
         for settings in cx.resources("aws_api_gateway_method_settings") {
             if exists(cx, settings) && throttles(cx, &settings.body, "settings") {
                 throttled.add(
                     cx,
+                    settings,
                     settings.body.get("rest_api_id"),
                     settings.body.get("stage_name"),
                 );
@@ -116,6 +117,7 @@ impl ThrottledStages {
                 for api_stage in plan.body.blocks_of("api_stages") {
                     throttled.add(
                         cx,
+                        plan,
                         api_stage.body.get("api_id"),
                         api_stage.body.get("stage"),
                     );
@@ -125,12 +127,18 @@ impl ThrottledStages {
         throttled
     }
 
-    /// Records a (`rest_api_id`, `stage_name`) pair.
-    fn add(&mut self, cx: &Context, rest_api_id: Option<&Expr>, stage_name: Option<&Expr>) {
+    /// Records a (`rest_api_id`, `stage_name`) pair written in `block`.
+    fn add<'m>(
+        &mut self,
+        cx: &Context<'m>,
+        block: &'m Block,
+        rest_api_id: Option<&Expr>,
+        stage_name: Option<&'m Expr>,
+    ) {
         let Some(stage_name) = stage_name else {
             return;
         };
-        for stage in referenced_blocks(cx, stage_name, "aws_api_gateway_stage") {
+        for stage in referenced_blocks_in(cx, block, stage_name, "aws_api_gateway_stage") {
             self.by_reference.insert(stage.address());
         }
         let name = cx.value(stage_name);

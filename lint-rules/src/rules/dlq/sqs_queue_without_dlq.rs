@@ -20,7 +20,8 @@ declare_rule! {
     ///
     /// It deliberately does not flag a queue that is itself a dead-letter or failure
     /// destination — named as `deadLetterTargetArn` in another queue's redrive policy (also
-    /// through a local or a literal ARN), by an `aws_sqs_queue_redrive_policy`, an SNS
+    /// through a local, a literal ARN, or the entry of a `for_each` map read as
+    /// `each.value.dlq_arn` or through a `dynamic` block's iterator), by an `aws_sqs_queue_redrive_policy`, an SNS
     /// subscription's `redrive_policy`, any `dead_letter_config` (Lambda functions,
     /// EventBridge targets, schedules, pipes), an `on_failure` destination of an event
     /// source mapping, an `aws_lambda_function_event_invoke_config` destination, or a
@@ -75,7 +76,7 @@ impl Rule for SqsQueueWithoutDlq {
                 continue;
             }
             if let Some(url) = policy.body.get("queue_url") {
-                redriven.extend(queues_at(cx, url, '/').iter().map(|q| q.address()));
+                redriven.extend(queues_at(cx, policy, url, '/').iter().map(|q| q.address()));
             }
         }
         for queue in queues {
@@ -515,6 +516,58 @@ resource "aws_sqs_queue" "disabled" {
 "#,
         );
         assert!(f.is_empty(), "{f:?}");
+    }
+
+    #[test]
+    fn quiet_on_failure_destinations_named_in_the_entries_a_block_is_made_for_each_of() {
+        // The destination is in a locals map the mapping and the subscription are made
+        // `for_each` of, reached through `each.value` and a `dynamic` block's iterator.
+        // The queue the map does not name is still flagged.
+        let f = lint_hcl(
+            "DLQ001",
+            r#"
+resource "aws_sqs_queue" "clicks_failures" {
+  name = "clicks-failures"
+}
+resource "aws_sqs_queue" "views_failures" {
+  name = "views-failures"
+}
+resource "aws_sqs_queue" "orders" {
+  name = "orders"
+}
+locals {
+  streams = {
+    clicks = { failure_arn = aws_sqs_queue.clicks_failures.arn, input = aws_sqs_queue.orders.arn }
+    views  = { failure_arn = null, input = aws_sqs_queue.orders.arn }
+  }
+  topics = { for k, v in local.streams : k => v if k != "views" }
+  deliveries = {
+    views = { dlq = aws_sqs_queue.views_failures.arn }
+  }
+}
+resource "aws_lambda_event_source_mapping" "streams" {
+  for_each          = local.topics
+  event_source_arn  = "arn:aws:kinesis:eu-west-1:123456789012:stream/${each.key}"
+  function_name     = "router"
+  starting_position = "LATEST"
+  dynamic "destination_config" {
+    for_each = each.value.failure_arn == null ? [] : [each.value.failure_arn]
+    iterator = failure
+    content {
+      on_failure { destination_arn = failure.value }
+    }
+  }
+}
+resource "aws_sns_topic_subscription" "s" {
+  for_each       = local.deliveries
+  topic_arn      = "arn:aws:sns:eu-west-1:123456789012:events"
+  protocol       = "sqs"
+  endpoint       = "arn:aws:sqs:eu-west-1:123456789012:${each.key}-in"
+  redrive_policy = jsonencode({ deadLetterTargetArn = each.value.dlq })
+}
+"#,
+        );
+        assert_eq!(addresses(&f), ["aws_sqs_queue.orders"]);
     }
 
     /// The queue module of the community style: a queue, and a redrive policy when given one.

@@ -2,7 +2,7 @@ use crate::{declare_rule, Finding, Rule};
 use std::collections::HashSet;
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
-use tfstack_lint_engine::query::references::referenced_blocks;
+use tfstack_lint_engine::query::references::{referenced_blocks, referenced_blocks_in};
 use tfstack_model::Block;
 
 declare_rule! {
@@ -72,7 +72,8 @@ impl Rule for SecretWithoutRotation {
             let Some(secret_id) = rotation.body.get("secret_id") else {
                 continue;
             };
-            let referenced = referenced_blocks(cx, secret_id, "aws_secretsmanager_secret");
+            let referenced =
+                referenced_blocks_in(cx, rotation, secret_id, "aws_secretsmanager_secret");
             if !referenced.is_empty() {
                 rotated.extend(referenced.iter().map(|b| b.address()));
             } else if let Some(id) = cx.value(secret_id).as_str() {

@@ -55,7 +55,7 @@ impl Rule for MappingWithoutBatchItemFailures {
             let Some(source) = mapping.body.get("event_source_arn") else {
                 continue;
             };
-            if !exists(cx, mapping) || !reads_sqs(cx, source) {
+            if !exists(cx, mapping) || !reads_sqs(cx, mapping, source) {
                 continue;
             }
             if cx.attr(mapping, "batch_size").and_then(|b| b.as_f64()) == Some(1.0) {
@@ -82,8 +82,8 @@ impl Rule for MappingWithoutBatchItemFailures {
 
 /// Whether an `event_source_arn` designates an SQS queue: one of the module's, by
 /// reference or name, or a literal SQS ARN.
-fn reads_sqs(cx: &Context, source: &tfstack_model::Expr) -> bool {
-    !queues_at(cx, source, ':').is_empty()
+fn reads_sqs<'m>(cx: &Context<'m>, mapping: &'m Block, source: &'m tfstack_model::Expr) -> bool {
+    !queues_at(cx, mapping, source, ':').is_empty()
         || cx
             .value(source)
             .as_str()

@@ -85,7 +85,7 @@ fn polled_by_aws(cx: &Context) -> BTreeSet<String> {
     ] {
         for reader in cx.resources(resource_type) {
             if let Some(source) = reader.body.get(attribute) {
-                out.extend(queues_at(cx, source, ':').iter().map(|q| q.address()));
+                out.extend(queues_at(cx, reader, source, ':').iter().map(|q| q.address()));
             }
         }
     }
