@@ -377,14 +377,10 @@ fn environment() -> Result<Environment<'static>, ReviewError> {
         .build()
         .map_err(|e| ReviewError::Template(e.to_string()))?;
     env.set_syntax(syntax);
-    // A table cell: no `|` or line break ends it, `<` opens no tag, other control
-    // characters are escaped.
+    // Text in a table cell, its backtick code spans kept: no `|` or line break ends the
+    // cell, nothing read from input opens a tag, a link, an image or another span.
     env.add_filter("cell", |s: String| {
-        let s = s
-            .replace('|', "\\|")
-            .replace('<', "&lt;")
-            .replace(['\n', '\r'], " ");
-        tfstack_model::shown::escaped(&s).into_owned()
+        crate::markdown::with_code_spans(&s, true)
     });
     // A code span in a table cell that its text cannot close.
     env.add_filter("code", |s: String| crate::markdown::code_span(&s, true));
