@@ -812,6 +812,37 @@ fn a_revision_is_read_without_following_its_links() {
 }
 
 #[test]
+fn a_revision_whose_configuration_is_too_large_is_not_compared_without_it() {
+    let Some(repo) = new_repository() else {
+        return;
+    };
+    let dir = repo.path();
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
+    )
+    .expect("write");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "base"]);
+    // A configuration past the linter's read limit (a comment, so git keeps it small):
+    // compared as absent, the revision's suppressions and exclusions would be dropped
+    // silently.
+    let mut config = b"[rules]\n".to_vec();
+    config.resize(64 * 1024 * 1024 + 1, b'#');
+    std::fs::write(dir.join("tfstack.toml"), config).expect("write");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "huge configuration"]);
+    std::fs::remove_file(dir.join("tfstack.toml")).expect("rm");
+    let run = tfstack_in(dir, &["diff", "HEAD~1", "HEAD"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("tfstack.toml is larger than 64 MB"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_revision_reads_files_whose_names_are_not_utf8() {
     use std::os::unix::ffi::OsStrExt;
     let Some(repo) = new_repository() else {

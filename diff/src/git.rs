@@ -156,8 +156,11 @@ impl Repository {
             };
             if file.size > MAX_FILE_SIZE {
                 // The linter refuses such a file; it is not written, and a module file
-                // among them makes the comparison impossible.
-                if tfstack_lint_engine::input::kinds::module_file_kind(&file.name).is_some() {
+                // or a configuration among them makes the comparison impossible (the
+                // revision compared without its configuration would not be the revision).
+                if tfstack_lint_engine::input::kinds::module_file_kind(&file.name).is_some()
+                    || file.name == tfstack_lint_engine::config::CONFIG_FILE
+                {
                     return Err(DiffError::TooLarge {
                         revision: revision.to_string(),
                         what: format!("{} is larger than 64 MB", file.path.display()),
