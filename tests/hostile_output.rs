@@ -235,6 +235,14 @@ resource "aws_iam_role_policy" "p\n| forged | row |" {
   policy = jsonencode({ Version = "2012-10-17", Statement = [{ Sid = "s`</details><h1>HI</h1>\n| forged |", Effect = "Allow", Action = "s3:*", Resource = "*" }] })
 }
 resource "aws_sqs_queue" "a`<img src=x>`|b\n| injected | row |" {}
+resource "aws_lambda_function" "f" {
+  function_name = "x` ![t](http://evil.example/p.png) [l](http://evil.example) `y"
+  role          = "arn:aws:iam::123456789012:role/r"
+  handler       = "index.handler"
+  runtime       = "nodejs22.x"
+  filename      = "f.zip"
+  timeout       = 10
+}
 "#;
 
 /// Asserts that Markdown holds no HTML tag but `<details>`, `<summary>` and `<br>`, and no
@@ -251,6 +259,14 @@ fn assert_markdown_inert(markdown: &str) {
         );
         assert!(!line.contains(|c: char| c.is_control()), "{line:?}");
     }
+    // A value quoted in a message (the function name in LOG002's) closes the message's
+    // code span with its backtick: what follows is text, not an image or a link.
+    assert!(!markdown.contains("![t]"), "an image in:\n{markdown}");
+    assert_eq!(
+        markdown.matches("[l](http://evil.example)").count(),
+        markdown.matches("\\[l](http://evil.example)").count(),
+        "a link in:\n{markdown}"
+    );
 }
 
 #[test]
@@ -273,7 +289,12 @@ fn diff_markdown_writes_input_as_text_and_closed_code_spans() {
 
 #[test]
 fn review_markdown_escapes_every_cell() {
-    let repo = repository(&[("m/main.tf", HOSTILE_MARKDOWN)]);
+    // A file name holding a backtick is shown in a code span it cannot close.
+    let file_name = "m/x` [f](http:⁄⁄e) `y.tf";
+    let repo = repository(&[
+        ("m/main.tf", HOSTILE_MARKDOWN),
+        (file_name, "resource \"aws_sqs_queue\" \"b\" {}\n"),
+    ]);
     let run = tfstack_in(repo.path(), &["review", "m", "--format", "markdown"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     // The flow diagram is a Mermaid block, read by Mermaid rather than as Markdown.
@@ -281,7 +302,16 @@ fn review_markdown_escapes_every_cell() {
     // The label in a code span its backticks cannot close: `<img>` is text there.
     let resource = "``aws_sqs_queue.a`<img src=x>`\\|b\\n\\| injected \\| row \\|``";
     assert!(tables.contains(resource), "{}", run.stdout);
-    assert_markdown_inert(&tables.replace(resource, ""));
+    assert!(
+        tables.contains(&format!("``{file_name}:1``")),
+        "{}",
+        run.stdout
+    );
+    // The queue's name as a component: its backticks make a code span, where `<img>` is
+    // text too.
+    let component = r"a`<img src=x>`\|b\\n\| injected \| row \|";
+    assert!(tables.contains(component), "{}", run.stdout);
+    assert_markdown_inert(&tables.replace(resource, "").replace(component, ""));
 }
 
 #[test]

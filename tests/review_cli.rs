@@ -65,41 +65,6 @@ fn a_directory_is_reviewed_to_a_file() {
 }
 
 #[test]
-fn values_read_from_input_cannot_write_markdown_into_the_review() {
-    // A function name (quoted by LOG002's message) and a file name holding a backtick that
-    // would close the message's code span, then an image, a link and a tag: in the
-    // Markdown review they stay text.
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = dir.path().join("x` ![f](http:⁄⁄e) `y.tf");
-    std::fs::write(
-        &file,
-        r#"
-resource "aws_lambda_function" "f" {
-  function_name = "x` ![t](http://evil.example/p.png) [l](http://evil.example) <img src=x> `y"
-  role          = "arn:aws:iam::123456789012:role/r"
-  handler       = "index.handler"
-  runtime       = "nodejs22.x"
-  filename      = "f.zip"
-  timeout       = 10
-}
-"#,
-    )
-    .expect("written");
-    let dir_arg = dir.path().to_string_lossy().to_string();
-    let (code, md, err) = tfstack(&["review", &dir_arg, "--format", "markdown"]);
-    assert_eq!(code, 0, "{err}");
-    let row = md
-        .lines()
-        .find(|l| l.contains("LOG002") && l.contains("logs to"))
-        .unwrap_or_else(|| panic!("no LOG002 row in {md}"));
-    assert!(row.contains(r"!\[t](http://evil.example/p.png)"), "{row}");
-    assert!(row.contains(r"\[l](http://evil.example)"), "{row}");
-    assert!(row.contains("&lt;img src=x&gt;"), "{row}");
-    // The file name is one code span its backtick cannot close.
-    assert!(row.contains("| ``") && row.contains("`y.tf:2`` |"), "{row}");
-}
-
-#[test]
 fn a_bad_usage_file_is_an_error_at_its_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let usage = dir.path().join("usage.toml");
