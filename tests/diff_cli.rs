@@ -127,6 +127,20 @@ fn new_repository() -> Option<tempfile::TempDir> {
 type Changes = Vec<(String, String, String, String, String)>;
 type Findings = (Vec<(String, String)>, Vec<(String, String)>);
 
+/// A new repository whose one commit (`base`) holds a module of one queue.
+fn repository_with_one_queue() -> Option<tempfile::TempDir> {
+    let repo = new_repository()?;
+    let dir = repo.path();
+    std::fs::write(
+        dir.join("main.tf"),
+        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
+    )
+    .expect("write");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "base"]);
+    Some(repo)
+}
+
 fn read_json(stdout: &str) -> (Changes, Findings) {
     let json: serde_json::Value = serde_json::from_str(stdout).expect("json");
     let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
@@ -813,17 +827,10 @@ fn a_revision_is_read_without_following_its_links() {
 
 #[test]
 fn a_revision_whose_configuration_is_too_large_is_not_compared_without_it() {
-    let Some(repo) = new_repository() else {
+    let Some(repo) = repository_with_one_queue() else {
         return;
     };
     let dir = repo.path();
-    std::fs::write(
-        dir.join("main.tf"),
-        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
-    )
-    .expect("write");
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "base"]);
     // A configuration past the linter's read limit (a comment, so git keeps it small):
     // compared as absent, the revision's suppressions and exclusions would be dropped
     // silently.
@@ -845,17 +852,10 @@ fn a_revision_whose_configuration_is_too_large_is_not_compared_without_it() {
 #[test]
 fn a_revision_reads_files_whose_names_are_not_utf8() {
     use std::os::unix::ffi::OsStrExt;
-    let Some(repo) = new_repository() else {
+    let Some(repo) = repository_with_one_queue() else {
         return;
     };
     let dir = repo.path();
-    std::fs::write(
-        dir.join("main.tf"),
-        "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
-    )
-    .expect("write");
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "base"]);
     // A public function URL in a file whose name is not UTF-8: Terraform loads it, and so
     // must the comparison (a pull request could hide a resource from it otherwise).
     let name = std::ffi::OsStr::from_bytes(b"x\xff.tf");

@@ -4,7 +4,8 @@
 
 use crate::context::Context;
 use crate::query::references::{
-    module_outputs_of, referenced_blocks_in, targets_in_block, targets_of, walk_attributes,
+    module_outputs_of, referenced_blocks, referenced_blocks_in, targets_in_block, targets_of,
+    walk_attributes,
 };
 use std::collections::BTreeSet;
 use std::rc::Rc;
@@ -13,6 +14,11 @@ use tfstack_model::{Block, Expr, ValueKind};
 /// Whether a reference from `from` at attribute `path` makes the referenced resource a
 /// dead-letter queue or a failure destination.
 fn is_failure_destination_path(cx: &Context, from: &Block, path: &str) -> bool {
+    // A `dynamic` block's own `for_each` and `iterator` say how many there are, not where
+    // failures go.
+    if path.ends_with(".for_each") || path.ends_with(".iterator") {
+        return false;
+    }
     if path
         .split('.')
         .any(|s| s == "dead_letter_config" || s == "on_failure")
@@ -156,7 +162,7 @@ pub fn redrives<'m>(cx: &Context<'m>) -> Vec<Redrive<'m>> {
     };
     for queue in cx.resources("aws_sqs_queue") {
         if let Some(policy) = queue.body.get("redrive_policy") {
-            for dlq in dead_letter_queues_in(cx, queue, policy, queue) {
+            for dlq in dead_letter_queues_in(cx, policy, queue) {
                 push(queue, dlq);
             }
         }
@@ -168,8 +174,8 @@ pub fn redrives<'m>(cx: &Context<'m>) -> Vec<Redrive<'m>> {
         ) else {
             continue;
         };
-        for source in queues_at(cx, resource, url, '/') {
-            for dlq in dead_letter_queues_in(cx, resource, policy, source) {
+        for source in queues_at(cx, url, '/') {
+            for dlq in dead_letter_queues_in(cx, policy, source) {
                 push(source, dlq);
             }
         }
@@ -177,15 +183,9 @@ pub fn redrives<'m>(cx: &Context<'m>) -> Vec<Redrive<'m>> {
     out
 }
 
-/// The queues a redrive policy written in `block` names as dead-letter target (other than
-/// `source`).
-fn dead_letter_queues_in<'m>(
-    cx: &Context<'m>,
-    block: &'m Block,
-    policy: &'m Expr,
-    source: &Block,
-) -> Vec<&'m Block> {
-    let referenced: Vec<&Block> = referenced_blocks_in(cx, block, policy, "aws_sqs_queue")
+/// The queues a redrive policy names as dead-letter target (other than `source`).
+fn dead_letter_queues_in<'m>(cx: &Context<'m>, policy: &Expr, source: &Block) -> Vec<&'m Block> {
+    let referenced: Vec<&Block> = referenced_blocks(cx, policy, "aws_sqs_queue")
         .into_iter()
         .filter(|q| q.address() != source.address())
         .collect();
@@ -216,15 +216,42 @@ pub fn dead_letter_target_arn(policy: &tfstack_model::Value) -> Option<String> {
     }
 }
 
-/// The queues an expression written in `block` designates: by reference (also through
-/// `each.value`), or by a literal URL/ARN whose last `separator`-segment is a queue's name.
-pub fn queues_at<'m>(
+/// The queues an expression designates: by reference, or by a literal URL/ARN whose last
+/// `separator`-segment is a queue's name. What `each.value` stands for is not followed:
+/// pairs made from one block's entries would pair every entry's queue with every other's.
+pub fn queues_at<'m>(cx: &Context<'m>, expr: &Expr, separator: char) -> Vec<&'m Block> {
+    queues_among(
+        cx,
+        referenced_blocks(cx, expr, "aws_sqs_queue"),
+        expr,
+        separator,
+    )
+}
+
+/// Every queue an expression written in `block` may designate, also through `each.value`
+/// in any of its entries ([`referenced_blocks_in`]): to tell which queues something
+/// reads or redrives at all, never to pair them with another attribute of the block.
+pub fn queues_in<'m>(
     cx: &Context<'m>,
     block: &'m Block,
     expr: &'m Expr,
     separator: char,
 ) -> Vec<&'m Block> {
-    let referenced = referenced_blocks_in(cx, block, expr, "aws_sqs_queue");
+    queues_among(
+        cx,
+        referenced_blocks_in(cx, block, expr, "aws_sqs_queue"),
+        expr,
+        separator,
+    )
+}
+
+/// `referenced`, or the queue a literal URL/ARN names.
+fn queues_among<'m>(
+    cx: &Context<'m>,
+    referenced: Vec<&'m Block>,
+    expr: &Expr,
+    separator: char,
+) -> Vec<&'m Block> {
     if !referenced.is_empty() {
         return referenced;
     }

@@ -73,8 +73,9 @@ fn for_each_traversal_through_locals(
 }
 
 /// How many steps one [`targets_in_block`] takes through instances and locals before it
-/// stops (a `for_each` of a hundred thousand entries read by every attribute of a block).
-const MAX_INSTANCE_STEPS: usize = 4096;
+/// gives up taking entries apart (a `for_each` of a hundred thousand entries read by every
+/// attribute of a block) and counts the collections whole.
+const MAX_INSTANCE_STEPS: usize = 1024;
 
 /// [`targets_of`] for an expression written in `block`, also following what `each.value`
 /// stands for (the elements of the block's `for_each`) and what a `dynamic` block's
@@ -92,6 +93,18 @@ pub fn targets_in_block<'m>(cx: &Context<'m>, block: &'m Block, expr: &'m Expr) 
     };
     collect_dynamics(&block.body, &mut walk.dynamics);
     walk.resolve(expr, 0);
+    if walk.steps == 0 {
+        // Too many entries to take apart: what the expression and every collection it may
+        // read refer to, whole (more, never less, than the entries it reads).
+        walk.out = targets_of(cx, expr);
+        for collection in walk
+            .for_each
+            .into_iter()
+            .chain(walk.dynamics.iter().map(|(_, e)| *e))
+        {
+            walk.out.extend(targets_of(cx, collection));
+        }
+    }
     walk.out.sort();
     walk.out.dedup();
     walk.out
@@ -142,57 +155,98 @@ impl<'m> InstanceWalk<'_, 'm> {
 
     /// The resources `expr` refers to, through locals, `each.value` and iterators.
     fn resolve(&mut self, expr: &'m Expr, depth: usize) {
-        // An index only picks an instance (`aws_sqs_queue.q[each.key]`): what is referred
-        // to is the traversal it indexes.
-        for t in expr.outer_traversals() {
-            if !self.step() {
-                return;
+        expr.visit_while(&mut |e| {
+            if self.steps == 0 {
+                return false;
             }
-            let mut names = t.attribute_names();
-            let collection = match t.root.as_str() {
-                "each" => self.for_each,
-                "local" => {
-                    if depth < MAX_LOCAL_DEPTH {
-                        if let Some(local) = names.next().and_then(|n| self.cx.eval.local_expr(n)) {
-                            self.resolve(local, depth + 1);
+            match &e.kind {
+                // An index only picks an instance (`aws_sqs_queue.q[each.key]`): what is
+                // referred to is the traversal it indexes.
+                ExprKind::Traversal(t) => {
+                    self.traversal(t, &[], depth);
+                    false
+                }
+                // `lookup(each.value, "dlq", null)` reads `each.value.dlq`.
+                ExprKind::FunctionCall(call) if call.name.as_str() == "lookup" => {
+                    match (
+                        call.args.first().and_then(Expr::as_traversal),
+                        call.args.get(1).and_then(Expr::as_str),
+                    ) {
+                        (Some(t), Some(key)) => {
+                            self.traversal(t, &[key], depth);
+                            for default in call.args.iter().skip(2) {
+                                self.resolve(default, depth);
+                            }
+                            false
                         }
+                        _ => true,
                     }
-                    continue;
                 }
-                root => self
-                    .dynamics
-                    .iter()
-                    .find(|(n, _)| *n == root)
-                    .map(|(_, e)| *e),
+                _ => true,
+            }
+        });
+    }
+
+    /// The collections `each.*` or the `dynamic` blocks' iterators named `root` stand for
+    /// (two dynamic blocks of a resource may name their iterators alike: both count).
+    fn collections_of(&self, root: &str) -> Vec<&'m Expr> {
+        match root {
+            "each" => self.for_each.into_iter().collect(),
+            root => self
+                .dynamics
+                .iter()
+                .filter(|(n, _)| *n == root)
+                .map(|(_, e)| *e)
+                .collect(),
+        }
+    }
+
+    /// The resources a traversal refers to, `extra` read after it (`lookup`'s key).
+    fn traversal(&mut self, t: &'m Traversal, extra: &[&'m str], depth: usize) {
+        if !self.step() {
+            return;
+        }
+        let path = key_path(t);
+        if t.root == "local" {
+            let Some(local) = path.first().and_then(|n| self.cx.eval.local_expr(n)) else {
+                return;
             };
-            match collection {
-                Some(_) if depth >= MAX_LOCAL_DEPTH => {}
-                Some(collection) if names.next() == Some("value") => {
-                    let path: Vec<&'m str> = names.collect();
-                    let mut elements = Vec::new();
-                    self.parts(collection, Want::Values(&path), depth + 1, &mut elements);
-                    for element in elements {
-                        self.resolve(element, depth + 1);
-                    }
+            if depth < MAX_LOCAL_DEPTH {
+                let inner: Vec<&'m str> = path[1..].iter().chain(extra).copied().collect();
+                let mut read = Vec::new();
+                self.member(local, &inner, depth + 1, &mut read);
+                for e in read {
+                    self.resolve(e, depth + 1);
                 }
+            }
+            return;
+        }
+        let collections = self.collections_of(&t.root);
+        if collections.is_empty() {
+            if let Some(address) = t.resource_address() {
+                self.out.push(Target {
+                    address,
+                    attribute: t.resource_attribute().map(str::to_string),
+                });
+            }
+            return;
+        }
+        if depth >= MAX_LOCAL_DEPTH {
+            return;
+        }
+        let mut read = Vec::new();
+        let inner: Vec<&'m str> = path.iter().skip(1).chain(extra).copied().collect();
+        for collection in collections {
+            if path.first() == Some(&"value") {
+                self.parts(collection, Want::Values(&inner), depth + 1, &mut read);
+            } else {
                 // `each.key`: the keys, which may be made of what the entries refer to
                 // (`{ for b in aws_s3_bucket.all : b.id => b }`).
-                Some(collection) => {
-                    let mut keys = Vec::new();
-                    self.parts(collection, Want::Keys, depth + 1, &mut keys);
-                    for key in keys {
-                        self.resolve(key, depth + 1);
-                    }
-                }
-                None => {
-                    if let Some(address) = t.resource_address() {
-                        self.out.push(Target {
-                            address,
-                            attribute: t.resource_attribute().map(str::to_string),
-                        });
-                    }
-                }
+                self.parts(collection, Want::Keys, depth + 1, &mut read);
             }
+        }
+        for e in read {
+            self.resolve(e, depth + 1);
         }
     }
 
@@ -252,6 +306,20 @@ impl<'m> InstanceWalk<'_, 'm> {
                     Want::Values(_) => Some(&f.value),
                     Want::Keys => f.key.as_ref(),
                 };
+                if let (Want::Values(path), Some(call)) = (want, merged(&f.value)) {
+                    // `merge(local.defaults, v)`: what `path` reads in either.
+                    for arg in &call.args {
+                        match plain_attributes(arg) {
+                            Some((root, names)) if root == f.value_var.as_str() => {
+                                let inner: Vec<&'m str> =
+                                    names.into_iter().chain(path.iter().copied()).collect();
+                                self.parts(&f.collection, Want::Values(&inner), depth + 1, out);
+                            }
+                            _ => self.member(arg, path, depth + 1, out),
+                        }
+                    }
+                    return;
+                }
                 match (written.map(plain_attributes), want) {
                     (Some(Some((root, names))), _) if root == f.value_var.as_str() => {
                         let path: &[&'m str] = match want {
@@ -322,16 +390,54 @@ impl<'m> InstanceWalk<'_, 'm> {
                 }
                 _ => out.push(expr),
             },
+            // `[each.value]` as a dynamic block's collection, read as `x.value.on_failure`:
+            // the `on_failure` of the block's entries.
+            ExprKind::Traversal(t) => {
+                let collections = self.collections_of(&t.root);
+                match plain_attributes(expr) {
+                    Some((_, names))
+                        if !collections.is_empty() && names.first() == Some(&"value") =>
+                    {
+                        let inner: Vec<&'m str> = names[1..].iter().chain(path).copied().collect();
+                        for collection in collections {
+                            self.parts(collection, Want::Values(&inner), depth + 1, out);
+                        }
+                    }
+                    _ => out.push(expr),
+                }
+            }
             _ => out.push(expr),
         }
     }
 }
 
-/// A traversal of attributes only (`v.failure_arn`, `local.streams`): its root and names.
+/// The names a traversal reads, as attributes or literal keys (`each.value["dlq"].arn`:
+/// `value`, `dlq`, `arn`), up to the first other index or splat.
+fn key_path(t: &Traversal) -> Vec<&str> {
+    t.operators
+        .iter()
+        .map_while(|o| match o {
+            TraversalOperator::Attribute(a) => Some(a.as_str()),
+            TraversalOperator::Index(e) => e.as_str(),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A traversal of names only (`v.failure_arn`, `local.streams`, `v["dlq"]`): its root and
+/// names.
 fn plain_attributes(expr: &Expr) -> Option<(&str, Vec<&str>)> {
     let t = expr.as_traversal()?;
-    let names: Vec<&str> = t.attribute_names().collect();
+    let names = key_path(t);
     (names.len() == t.operators.len()).then(|| (t.root.as_str(), names))
+}
+
+/// `merge(…)`, the call.
+fn merged(expr: &Expr) -> Option<&tfstack_model::FunctionCall> {
+    match &expr.kind {
+        ExprKind::FunctionCall(call) if call.name.as_str() == "merge" => Some(call),
+        _ => None,
+    }
 }
 
 /// The outputs of the module call named `call` an expression reads (following `local.x`):
@@ -607,7 +713,7 @@ locals {
     a = { dlq = aws_sqs_queue.a.arn, source = aws_sqs_queue.src.arn }
     b = { dlq = null }
   }
-  computed = { for k, v in local.entries : k => merge(v, { extra = aws_sqs_queue.x.arn }) }
+  computed = { for k, v in local.entries : k => coalesce(v, { extra = aws_sqs_queue.x.arn }) }
   loop_a = local.loop_b
   loop_b = local.loop_a
 }
@@ -657,6 +763,98 @@ resource "aws_sqs_queue" "looping" {
         );
         // Locals defined by each other end.
         assert!(in_block(&module, "aws_sqs_queue.looping", "target").is_empty());
+    }
+
+    #[test]
+    fn each_value_is_read_by_key_through_indexes_lookup_iterators_and_merge() {
+        let module = load(
+            r#"
+locals {
+  defaults = { dlq = null }
+  entries = {
+    a = { dlq = aws_sqs_queue.a.arn, queue = aws_sqs_queue.src.arn }
+  }
+  merged = { for k, v in local.entries : k => merge(local.defaults, v) }
+}
+resource "aws_sqs_queue" "indexed" {
+  for_each = local.entries
+  target   = each.value["dlq"]
+}
+resource "aws_sqs_queue" "looked_up" {
+  for_each = local.entries
+  target   = lookup(each.value, "dlq", aws_sqs_queue.fallback.arn)
+}
+resource "aws_sqs_queue" "whole_entry" {
+  for_each = local.entries
+  dynamic "rule" {
+    for_each = [each.value]
+    content { target = rule.value.dlq }
+  }
+}
+resource "aws_sqs_queue" "merged" {
+  for_each = local.merged
+  target   = each.value.dlq
+}
+resource "aws_sqs_queue" "alike" {
+  dynamic "first" {
+    for_each = [aws_sqs_queue.x.arn]
+    iterator = it
+    content { target = it.value }
+  }
+  dynamic "second" {
+    for_each = [aws_sqs_queue.y.arn]
+    iterator = it
+    content { target = it.value }
+  }
+}
+"#,
+        );
+        for (block, attribute) in [
+            ("aws_sqs_queue.indexed", "target"),
+            ("aws_sqs_queue.whole_entry", "rule.target"),
+            ("aws_sqs_queue.merged", "target"),
+        ] {
+            assert_eq!(
+                in_block(&module, block, attribute),
+                ["aws_sqs_queue.a"],
+                "{block}"
+            );
+        }
+        assert_eq!(
+            in_block(&module, "aws_sqs_queue.looked_up", "target"),
+            ["aws_sqs_queue.a", "aws_sqs_queue.fallback"]
+        );
+        // Two iterators named alike: either collection may be the one read.
+        assert_eq!(
+            in_block(&module, "aws_sqs_queue.alike", "first.target"),
+            ["aws_sqs_queue.x", "aws_sqs_queue.y"]
+        );
+    }
+
+    #[test]
+    fn entries_too_many_to_take_apart_count_whole() {
+        // Past the step budget nothing is lost: the collection counts whole, as it did
+        // before entries were taken apart.
+        let entries: String = (0..2 * MAX_INSTANCE_STEPS)
+            .map(|i| format!("    b{i} = {{ bucket = \"external-{i}\" }}\n"))
+            .collect();
+        let module = load(&format!(
+            r#"
+locals {{
+  buckets = {{
+{entries}    special = {{ bucket = aws_s3_bucket.special.id }}
+  }}
+}}
+resource "aws_s3_bucket_versioning" "v" {{
+  for_each = local.buckets
+  bucket   = each.value.bucket
+}}
+"#
+        ));
+        assert_eq!(
+            in_block(&module, "aws_s3_bucket_versioning.v", "bucket"),
+            ["aws_s3_bucket.special"]
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 use crate::{declare_rule, Finding, Rule};
 use std::collections::HashSet;
 use tfstack_lint_engine::context::Context;
-use tfstack_lint_engine::query::failures::{allows_redrive, failure_destinations, queues_at};
+use tfstack_lint_engine::query::failures::{allows_redrive, failure_destinations, queues_in};
 use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::settings::is_configured;
 use tfstack_model::{Block, Origin};
@@ -76,7 +76,7 @@ impl Rule for SqsQueueWithoutDlq {
                 continue;
             }
             if let Some(url) = policy.body.get("queue_url") {
-                redriven.extend(queues_at(cx, policy, url, '/').iter().map(|q| q.address()));
+                redriven.extend(queues_in(cx, policy, url, '/').iter().map(|q| q.address()));
             }
         }
         for queue in queues {
@@ -568,6 +568,45 @@ resource "aws_sns_topic_subscription" "s" {
 "#,
         );
         assert_eq!(addresses(&f), ["aws_sqs_queue.orders"]);
+    }
+
+    #[test]
+    fn the_dead_letter_queue_of_a_target_map_is_told_from_the_target() {
+        // The terraform-aws-modules/eventbridge spelling: one entry names the target and
+        // its dead-letter queue; the dynamic block's own `for_each` decides whether there
+        // is one and sends nothing anywhere.
+        let f = lint_hcl(
+            "DLQ001",
+            r#"
+resource "aws_sqs_queue" "fulfilment" {
+  name = "fulfilment"
+}
+resource "aws_sqs_queue" "undeliverable" {
+  name = "undeliverable-events"
+}
+locals {
+  targets = {
+    fulfilment = {
+      arn             = aws_sqs_queue.fulfilment.arn
+      dead_letter_arn = aws_sqs_queue.undeliverable.arn
+    }
+  }
+}
+resource "aws_cloudwatch_event_target" "this" {
+  for_each  = local.targets
+  rule      = "orders"
+  target_id = each.key
+  arn       = each.value.arn
+  dynamic "dead_letter_config" {
+    for_each = lookup(each.value, "dead_letter_arn", null) != null ? [true] : []
+    content {
+      arn = each.value.dead_letter_arn
+    }
+  }
+}
+"#,
+        );
+        assert_eq!(addresses(&f), ["aws_sqs_queue.fulfilment"]);
     }
 
     /// The queue module of the community style: a queue, and a redrive policy when given one.

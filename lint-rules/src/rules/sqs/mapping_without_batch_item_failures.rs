@@ -55,7 +55,7 @@ impl Rule for MappingWithoutBatchItemFailures {
             let Some(source) = mapping.body.get("event_source_arn") else {
                 continue;
             };
-            if !exists(cx, mapping) || !reads_sqs(cx, mapping, source) {
+            if !exists(cx, mapping) || !reads_sqs(cx, source) {
                 continue;
             }
             if cx.attr(mapping, "batch_size").and_then(|b| b.as_f64()) == Some(1.0) {
@@ -82,8 +82,8 @@ impl Rule for MappingWithoutBatchItemFailures {
 
 /// Whether an `event_source_arn` designates an SQS queue: one of the module's, by
 /// reference or name, or a literal SQS ARN.
-fn reads_sqs<'m>(cx: &Context<'m>, mapping: &'m Block, source: &'m tfstack_model::Expr) -> bool {
-    !queues_at(cx, mapping, source, ':').is_empty()
+fn reads_sqs(cx: &Context, source: &tfstack_model::Expr) -> bool {
+    !queues_at(cx, source, ':').is_empty()
         || cx
             .value(source)
             .as_str()
@@ -164,6 +164,44 @@ mod tests {
         .concat();
         let f = lint_hcl(RULE, &text);
         assert!(f.is_empty(), "{f:#?}");
+    }
+
+    #[test]
+    fn quiet_on_a_stream_mapping_whose_entries_also_name_a_queue() {
+        // The entry names the stream it reads and the queue failures go to: the mapping
+        // reads a Kinesis stream, whatever else the entry holds.
+        let f = lint_hcl(
+            "SQS006",
+            r#"
+resource "aws_kinesis_stream" "clicks" {
+  name        = "clicks"
+  shard_count = 1
+}
+resource "aws_sqs_queue" "clicks_failed" {
+  name = "clicks-failed"
+}
+locals {
+  mappings = {
+    clicks = {
+      event_source_arn           = aws_kinesis_stream.clicks.arn
+      destination_arn_on_failure = aws_sqs_queue.clicks_failed.arn
+    }
+  }
+}
+resource "aws_lambda_event_source_mapping" "this" {
+  for_each          = local.mappings
+  function_name     = "arn:aws:lambda:eu-west-1:123456789012:function:router"
+  event_source_arn  = each.value["event_source_arn"]
+  starting_position = "LATEST"
+  destination_config {
+    on_failure {
+      destination_arn = each.value["destination_arn_on_failure"]
+    }
+  }
+}
+"#,
+        );
+        assert!(f.is_empty(), "{f:?}");
     }
 
     #[test]

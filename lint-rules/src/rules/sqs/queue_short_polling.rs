@@ -1,7 +1,7 @@
 use crate::{declare_rule, Finding, Rule};
 use std::collections::BTreeSet;
 use tfstack_lint_engine::context::Context;
-use tfstack_lint_engine::query::failures::{failure_destinations, queues_at};
+use tfstack_lint_engine::query::failures::{failure_destinations, queues_in};
 use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::settings::{setting, Setting};
 use tfstack_model::{Block, Origin};
@@ -85,7 +85,7 @@ fn polled_by_aws(cx: &Context) -> BTreeSet<String> {
     ] {
         for reader in cx.resources(resource_type) {
             if let Some(source) = reader.body.get(attribute) {
-                out.extend(queues_at(cx, reader, source, ':').iter().map(|q| q.address()));
+                out.extend(queues_in(cx, reader, source, ':').iter().map(|q| q.address()));
             }
         }
     }

@@ -134,7 +134,7 @@ fn redrive_policies_by_queue<'m>(cx: &Context<'m>) -> HashMap<String, Vec<(&'m B
             continue;
         }
         // `queues_at` names each queue once, so a resource is listed once per queue.
-        for queue in queues_at(cx, resource, url, '/') {
+        for queue in queues_at(cx, url, '/') {
             by_queue
                 .entry(queue.address())
                 .or_default()

@@ -97,7 +97,7 @@ impl Rule for VisibilityTimeoutBelowFunctionTimeout {
             ) else {
                 continue;
             };
-            for queue in queues_at(cx, mapping, source, ':') {
+            for queue in queues_at(cx, source, ':') {
                 for function in functions_at(cx, function_name) {
                     let pair = (queue.address(), function.address());
                     if !exists(cx, queue) || !exists(cx, function) || !seen.insert(pair) {
