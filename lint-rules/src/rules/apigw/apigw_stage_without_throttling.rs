@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::references::referenced_blocks_in;
-use tfstack_lint_engine::query::settings::is_configured;
+use tfstack_lint_engine::query::settings::{dynamic_is_empty, is_configured};
 use tfstack_model::{Block, Body, Expr};
 
 declare_rule! {
@@ -16,7 +16,8 @@ declare_rule! {
     /// - an `aws_api_gateway_stage` for which no `aws_api_gateway_method_settings` (same
     ///   `rest_api_id`, `stage_name` referring to the stage or equal to its name) sets
     ///   `throttling_rate_limit` or `throttling_burst_limit` in `settings`, and no
-    ///   `aws_api_gateway_usage_plan` with `throttle_settings` lists it in `api_stages`.
+    ///   `aws_api_gateway_usage_plan` with `throttle_settings` lists it in `api_stages`
+    ///   (written, or made by a `dynamic "api_stages"` block over a map of stages).
     ///
     /// ## Why is this bad?
     /// Seed 002: "no aplicar rate limiting". Without stage throttling, the only limit is the
@@ -114,7 +115,15 @@ impl ThrottledStages {
                 && (is_configured(cx, &plan.body, &["throttle_settings", "rate_limit"])
                     || is_configured(cx, &plan.body, &["throttle_settings", "burst_limit"]))
             {
-                for api_stage in plan.body.blocks_of("api_stages") {
+                // `api_stages` blocks, written or made by a `dynamic` block (whose
+                // `api_stages.value…` the query follows into its `for_each`).
+                let made = plan
+                    .body
+                    .blocks_of("dynamic")
+                    .filter(|d| d.labels.first().map(tfstack_model::Name::as_str) == Some("api_stages"))
+                    .filter(|d| !dynamic_is_empty(cx, d))
+                    .flat_map(|d| d.body.blocks_of("content"));
+                for api_stage in plan.body.blocks_of("api_stages").chain(made) {
                     throttled.add(
                         cx,
                         plan,
@@ -344,6 +353,44 @@ resource "aws_api_gateway_usage_plan" "partners" {{
 "#
         ));
         assert!(found.is_empty(), "{found:?}");
+    }
+
+    #[test]
+    fn a_usage_plan_listing_stages_with_a_dynamic_block_throttles_them() {
+        let found = addresses(&format!(
+            r#"{REST_API}
+resource "aws_api_gateway_stage" "staging" {{
+  rest_api_id   = aws_api_gateway_rest_api.legacy.id
+  deployment_id = aws_api_gateway_deployment.legacy.id
+  stage_name    = "staging"
+}}
+resource "aws_api_gateway_stage" "canary" {{
+  rest_api_id   = aws_api_gateway_rest_api.legacy.id
+  deployment_id = aws_api_gateway_deployment.legacy.id
+  stage_name    = "canary"
+}}
+locals {{
+  plans = {{
+    partners = {{ stage = aws_api_gateway_stage.staging.stage_name }}
+  }}
+}}
+resource "aws_api_gateway_usage_plan" "partners" {{
+  name = "partners"
+  dynamic "api_stages" {{
+    for_each = local.plans
+    content {{
+      api_id = aws_api_gateway_rest_api.legacy.id
+      stage  = api_stages.value.stage
+    }}
+  }}
+  throttle_settings {{
+    rate_limit  = 20
+    burst_limit = 10
+  }}
+}}
+"#
+        ));
+        assert_eq!(found, ["aws_api_gateway_stage.canary"]);
     }
 
     #[test]
