@@ -3,8 +3,10 @@
 
 use crate::context::Context;
 use std::collections::HashSet;
+use tfstack_model::eval::Scope;
 use tfstack_model::{
-    Attribute, Block, Body, Expr, ExprKind, Origin, Structure, Traversal, TraversalOperator,
+    Attribute, Block, Body, Expr, ExprKind, ForExpr, ObjectItem, Origin, Structure, Traversal,
+    TraversalOperator, Value,
 };
 
 /// How deep locals that refer to locals are followed.
@@ -313,7 +315,7 @@ impl<'m> InstanceWalk<'_, 'm> {
                             Some((root, names)) if root == f.value_var.as_str() => {
                                 let inner: Vec<&'m str> =
                                     names.into_iter().chain(path.iter().copied()).collect();
-                                self.parts(&f.collection, Want::Values(&inner), depth + 1, out);
+                                self.entries(f, &inner, depth + 1, out);
                             }
                             _ => self.member(arg, path, depth + 1, out),
                         }
@@ -328,7 +330,7 @@ impl<'m> InstanceWalk<'_, 'm> {
                         };
                         let inner: Vec<&'m str> =
                             names.into_iter().chain(path.iter().copied()).collect();
-                        self.parts(&f.collection, Want::Values(&inner), depth + 1, out);
+                        self.entries(f, &inner, depth + 1, out);
                     }
                     (Some(Some((root, names))), Want::Keys)
                         if names.is_empty() && Some(root) == f.key_var.as_deref() =>
@@ -357,6 +359,73 @@ impl<'m> InstanceWalk<'_, 'm> {
             }
             _ => out.push(collection),
         }
+    }
+
+    /// What `path` reads in the entries of `f`'s collection that its `if` keeps: an entry
+    /// of an object written out (through locals) for which the condition is known false
+    /// is left out; any other collection is read whole, as [`Self::parts`] reads it.
+    fn entries(&mut self, f: &'m ForExpr, path: &[&'m str], depth: usize, out: &mut Vec<&'m Expr>) {
+        let items = match &f.condition {
+            Some(_) => self.written_items(&f.collection, depth),
+            None => None,
+        };
+        let Some(items) = items else {
+            self.parts(&f.collection, Want::Values(path), depth, out);
+            return;
+        };
+        for item in items {
+            if !self.step() {
+                return;
+            }
+            if !self.dropped(f, item) {
+                self.member(&item.value, path, depth, out);
+            }
+        }
+    }
+
+    /// The items of `collection` when it is an object written out (through locals).
+    fn written_items(&mut self, collection: &'m Expr, depth: usize) -> Option<&'m [ObjectItem]> {
+        if depth > 2 * MAX_LOCAL_DEPTH {
+            return None;
+        }
+        match &collection.kind {
+            ExprKind::Object(items) => Some(items),
+            ExprKind::Parenthesis(inner) => self.written_items(inner, depth + 1),
+            ExprKind::Traversal(t) if t.root == "local" => {
+                let (_, names) = plain_attributes(collection)?;
+                let local = self.cx.eval.local_expr(names.first()?)?;
+                let mut found = Vec::new();
+                self.member(local, &names[1..], depth + 1, &mut found);
+                match found.as_slice() {
+                    [one] => self.written_items(one, depth + 1),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `f`'s `if` is known false for one entry of its collection.
+    fn dropped(&self, f: &ForExpr, item: &'m ObjectItem) -> bool {
+        let Some(condition) = &f.condition else {
+            return false;
+        };
+        let mut scope = Scope::default();
+        let value = self.cx.value(&item.value);
+        match &f.key_var {
+            Some(key_var) => {
+                if let Some(key) = item.key.as_str() {
+                    scope
+                        .names
+                        .insert(key_var.clone(), Value::string(key, value.origin));
+                }
+                scope.names.insert(f.value_var.clone(), value);
+            }
+            None => {
+                scope.names.insert(f.value_var.clone(), value);
+            }
+        }
+        self.cx.eval.eval_in(condition, &scope, 0).as_bool() == Some(false)
     }
 
     /// What `path` reads in `expr` (`expr` itself where it cannot be taken apart); nothing
@@ -828,6 +897,41 @@ resource "aws_sqs_queue" "alike" {
         assert_eq!(
             in_block(&module, "aws_sqs_queue.alike", "first.target"),
             ["aws_sqs_queue.x", "aws_sqs_queue.y"]
+        );
+    }
+
+    #[test]
+    fn entries_an_if_leaves_out_are_not_read() {
+        let module = load(
+            r#"
+locals {
+  queues = {
+    ingest  = { enabled = true, failures = aws_sqs_queue.ingest_failures.arn }
+    scratch = { enabled = false, failures = aws_sqs_queue.spare.arn }
+    unknown = { enabled = var.flag, failures = aws_sqs_queue.maybe.arn }
+  }
+}
+variable "flag" {
+  type = bool
+}
+resource "aws_sqs_queue" "kept" {
+  for_each = { for k, v in local.queues : k => v if v.enabled }
+  target   = each.value.failures
+}
+resource "aws_sqs_queue" "by_key" {
+  for_each = { for k, v in local.queues : k => v if k != "ingest" }
+  target   = each.value.failures
+}
+"#,
+        );
+        // Left out where the condition is known false; kept where it is unknown.
+        assert_eq!(
+            in_block(&module, "aws_sqs_queue.kept", "target"),
+            ["aws_sqs_queue.ingest_failures", "aws_sqs_queue.maybe"]
+        );
+        assert_eq!(
+            in_block(&module, "aws_sqs_queue.by_key", "target"),
+            ["aws_sqs_queue.maybe", "aws_sqs_queue.spare"]
         );
     }
 
