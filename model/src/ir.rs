@@ -721,20 +721,6 @@ impl Expr {
             .iter()
             .any(|t| t.root == "each" || t.root == "count")
     }
-    /// The traversals of this expression that are not inside another's index: what it
-    /// refers to (`aws_sqs_queue.q[each.key].arn` refers to the queue; `each.key` only picks
-    /// the instance).
-    pub fn outer_traversals(&self) -> Vec<&Traversal> {
-        let mut out = Vec::new();
-        self.visit_while(&mut |e| match &e.kind {
-            ExprKind::Traversal(t) => {
-                out.push(&**t);
-                false
-            }
-            _ => true,
-        });
-        out
-    }
     /// Every traversal inside this expression, depth first.
     pub fn traversals(&self) -> Vec<&Traversal> {
         let mut out = Vec::new();

@@ -210,13 +210,9 @@ impl<'m> InstanceWalk<'_, 'm> {
         }
         let path = key_path(t);
         if t.root == "local" {
-            let Some(local) = path.first().and_then(|n| self.cx.eval.local_expr(n)) else {
-                return;
-            };
             if depth < MAX_LOCAL_DEPTH {
-                let inner: Vec<&'m str> = path[1..].iter().chain(extra).copied().collect();
                 let mut read = Vec::new();
-                self.member(local, &inner, depth + 1, &mut read);
+                self.local(&path, extra, depth + 1, &mut read);
                 for e in read {
                     self.resolve(e, depth + 1);
                 }
@@ -344,17 +340,14 @@ impl<'m> InstanceWalk<'_, 'm> {
             }
             (ExprKind::Traversal(t), _) if t.root == "local" => {
                 match plain_attributes(collection) {
-                    Some((_, names)) if !names.is_empty() => {
-                        let Some(local) = self.cx.eval.local_expr(names[0]) else {
-                            return;
-                        };
+                    Some((_, names)) => {
                         let mut collections = Vec::new();
-                        self.member(local, &names[1..], depth + 1, &mut collections);
+                        self.local(&names, &[], depth + 1, &mut collections);
                         for c in collections {
                             self.parts(c, want, depth + 1, out);
                         }
                     }
-                    _ => out.push(collection),
+                    None => out.push(collection),
                 }
             }
             _ => out.push(collection),
@@ -393,9 +386,8 @@ impl<'m> InstanceWalk<'_, 'm> {
             ExprKind::Parenthesis(inner) => self.written_items(inner, depth + 1),
             ExprKind::Traversal(t) if t.root == "local" => {
                 let (_, names) = plain_attributes(collection)?;
-                let local = self.cx.eval.local_expr(names.first()?)?;
                 let mut found = Vec::new();
-                self.member(local, &names[1..], depth + 1, &mut found);
+                self.local(&names, &[], depth + 1, &mut found);
                 match found.as_slice() {
                     [one] => self.written_items(one, depth + 1),
                     _ => None,
@@ -412,20 +404,33 @@ impl<'m> InstanceWalk<'_, 'm> {
         };
         let mut scope = Scope::default();
         let value = self.cx.value(&item.value);
-        match &f.key_var {
-            Some(key_var) => {
-                if let Some(key) = item.key.as_str() {
-                    scope
-                        .names
-                        .insert(key_var.clone(), Value::string(key, value.origin));
-                }
-                scope.names.insert(f.value_var.clone(), value);
-            }
-            None => {
-                scope.names.insert(f.value_var.clone(), value);
-            }
+        if let (Some(key_var), Some(key)) = (&f.key_var, item.key.as_str()) {
+            scope
+                .names
+                .insert(key_var.clone(), Value::string(key, value.origin));
         }
+        scope.names.insert(f.value_var.clone(), value);
         self.cx.eval.eval_in(condition, &scope, 0).as_bool() == Some(false)
+    }
+
+    /// What `local.NAMES…` followed by `path` reads: `names` are the local's name and the
+    /// keys read in it (`local.cfg.streams`: `cfg`, `streams`); nothing for an unknown
+    /// local.
+    fn local(
+        &mut self,
+        names: &[&'m str],
+        path: &[&'m str],
+        depth: usize,
+        out: &mut Vec<&'m Expr>,
+    ) {
+        let Some((name, keys)) = names.split_first() else {
+            return;
+        };
+        let Some(local) = self.cx.eval.local_expr(name) else {
+            return;
+        };
+        let inner: Vec<&'m str> = keys.iter().chain(path).copied().collect();
+        self.member(local, &inner, depth, out);
     }
 
     /// What `path` reads in `expr` (`expr` itself where it cannot be taken apart); nothing
@@ -450,14 +455,8 @@ impl<'m> InstanceWalk<'_, 'm> {
                 self.member(&c.false_expr, path, depth + 1, out);
             }
             ExprKind::Traversal(t) if t.root == "local" => match plain_attributes(expr) {
-                Some((_, names)) if !names.is_empty() => {
-                    let Some(local) = self.cx.eval.local_expr(names[0]) else {
-                        return;
-                    };
-                    let inner: Vec<&'m str> = names[1..].iter().chain(path).copied().collect();
-                    self.member(local, &inner, depth + 1, out);
-                }
-                _ => out.push(expr),
+                Some((_, names)) => self.local(&names, path, depth + 1, out),
+                None => out.push(expr),
             },
             // `[each.value]` as a dynamic block's collection, read as `x.value.on_failure`:
             // the `on_failure` of the block's entries.
