@@ -7,6 +7,7 @@
 
 use crate::context::Context;
 use crate::query::instances::exists;
+use crate::query::settings::dynamic_iterator;
 use indexmap::IndexMap;
 use tfstack_model::eval::Scope;
 use tfstack_model::{Block, Origin, Structure, Value, ValueKind};
@@ -122,12 +123,8 @@ fn inline_rules<'m>(cx: &Context<'m>, group: &'m Block) -> Vec<Ingress<'m>> {
                 let Some(content) = b.body.block("content") else {
                     continue;
                 };
-                let iterator = b
-                    .body
-                    .get("iterator")
-                    .and_then(|e| e.as_traversal().map(|t| t.root.clone()))
-                    .unwrap_or_else(|| "ingress".into());
-                for scope in dynamic_scopes(cx, b, &iterator) {
+                let iterator = dynamic_iterator(b).unwrap_or("ingress");
+                for scope in dynamic_scopes(cx, b, iterator) {
                     let path = format!("ingress[{}].", out.len());
                     out.push(block_rule(cx, group, content, &scope, path));
                 }

@@ -4,6 +4,7 @@
 //! origin of the text that wrote it, so findings point at the exact element.
 
 use crate::context::Context;
+use crate::query::settings::dynamic_iterator;
 use indexmap::IndexMap;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -576,11 +577,7 @@ pub fn policy_document_data_value(cx: &Context, d: &Block) -> Value {
             "dynamic"
                 if item.labels.first().map(tfstack_model::Name::as_str) == Some("statement") =>
             {
-                let iterator = item
-                    .body
-                    .get("iterator")
-                    .and_then(|e| e.as_traversal().map(|t| t.root.clone()))
-                    .unwrap_or_else(|| "statement".into());
+                let iterator = dynamic_iterator(item).unwrap_or("statement");
                 let Some(content) = item.body.block("content") else {
                     continue;
                 };

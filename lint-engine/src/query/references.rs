@@ -2,6 +2,7 @@
 //! attribute of a body with its dotted path.
 
 use crate::context::Context;
+use crate::query::settings::dynamic_iterator;
 use std::collections::HashSet;
 use tfstack_model::eval::Scope;
 use tfstack_model::{
@@ -116,14 +117,7 @@ pub fn targets_in_block<'m>(cx: &Context<'m>, block: &'m Block, expr: &'m Expr) 
 fn collect_dynamics<'m>(body: &'m Body, out: &mut Vec<(&'m str, &'m Expr)>) {
     for b in body.blocks() {
         if b.kind == "dynamic" {
-            let iterator = b
-                .body
-                .get("iterator")
-                .and_then(Expr::as_traversal)
-                .filter(|t| t.operators.is_empty())
-                .map(|t| t.root.as_str())
-                .or_else(|| b.labels.first().map(tfstack_model::Name::as_str));
-            if let (Some(name), Some(for_each)) = (iterator, b.body.get("for_each")) {
+            if let (Some(name), Some(for_each)) = (dynamic_iterator(b), b.body.get("for_each")) {
                 out.push((name, for_each));
             }
         }

@@ -4,7 +4,7 @@
 //! not known before apply (rules stay quiet on those).
 
 use crate::context::Context;
-use tfstack_model::{Block, Body, Origin, Structure, Value, ValueKind};
+use tfstack_model::{Block, Body, Expr, Origin, Structure, Value, ValueKind};
 
 /// What a resource says about one setting.
 #[derive(Clone, Debug)]
@@ -138,9 +138,29 @@ pub fn dynamic_is_empty(cx: &Context, dynamic: &Block) -> bool {
 
 /// Whether a `dynamic "name"` block that may produce something is in the body.
 pub fn has_dynamic(cx: &Context, body: &Body, name: &str) -> bool {
-    body.blocks_of("dynamic").any(|d| {
+    dynamics_named(cx, body, name).next().is_some()
+}
+
+/// The `dynamic "name"` blocks of a body that may produce something.
+pub fn dynamics_named<'b, 'c, 'm>(
+    cx: &'c Context<'m>,
+    body: &'b Body,
+    name: &'c str,
+) -> impl Iterator<Item = &'b Block> + use<'b, 'c, 'm> {
+    body.blocks_of("dynamic").filter(move |d| {
         d.labels.first().map(tfstack_model::Name::as_str) == Some(name) && !dynamic_is_empty(cx, d)
     })
+}
+
+/// The name a `dynamic` block's `content` reads its element by: its `iterator`, else its
+/// label (`dynamic "ingress"` → `ingress.value`).
+pub fn dynamic_iterator(dynamic: &Block) -> Option<&str> {
+    dynamic
+        .body
+        .get("iterator")
+        .and_then(Expr::as_traversal)
+        .map(|t| t.root.as_str())
+        .or_else(|| dynamic.labels.first().map(tfstack_model::Name::as_str))
 }
 
 /// Whether the setting at `path` (nested blocks, then an attribute or a block) is present

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::references::referenced_blocks_in;
-use tfstack_lint_engine::query::settings::{dynamic_is_empty, is_configured};
+use tfstack_lint_engine::query::settings::{dynamics_named, is_configured};
 use tfstack_model::{Block, Body, Expr};
 
 declare_rule! {
@@ -117,11 +117,7 @@ impl ThrottledStages {
             {
                 // `api_stages` blocks, written or made by a `dynamic` block (whose
                 // `api_stages.value…` the query follows into its `for_each`).
-                let made = plan
-                    .body
-                    .blocks_of("dynamic")
-                    .filter(|d| d.labels.first().map(tfstack_model::Name::as_str) == Some("api_stages"))
-                    .filter(|d| !dynamic_is_empty(cx, d))
+                let made = dynamics_named(cx, &plan.body, "api_stages")
                     .flat_map(|d| d.body.blocks_of("content"));
                 for api_stage in plan.body.blocks_of("api_stages").chain(made) {
                     throttled.add(
