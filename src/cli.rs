@@ -231,6 +231,9 @@ pub struct ReviewArgs {
     /// Configuration file for the findings (default: tfstack.toml found upwards).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// The largest file read, e.g. 64MB (default 64 MiB; config key `max_file_size`).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -258,6 +261,9 @@ pub struct DiffArgs {
     /// Configuration file for the findings (default: tfstack.toml found upwards).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// The largest file read, e.g. 64MB (default 64 MiB; config key `max_file_size`).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
 }
 
 /// The formats of `tfstack diff`.

@@ -556,6 +556,96 @@ fn a_revision_that_weakens_the_configuration_says_so() {
 }
 
 #[test]
+fn a_revision_leaves_out_what_lint_excludes_but_not_what_the_change_excludes() {
+    let Some(repo) = repository_with_one_queue() else {
+        return;
+    };
+    let dir = repo.path();
+    let admin = "resource \"aws_iam_policy\" \"p\" {\n  name   = \"p\"\n  policy = \
+                 jsonencode({ Version = \"2012-10-17\", Statement = [{ Effect = \"Allow\", \
+                 Action = \"*\", Resource = \"*\" }] })\n}\n";
+    std::fs::write(dir.join("tfstack.toml"), "exclude = [\"examples/**\"]\n").expect("write");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "examples are not linted"]);
+    // An example lint leaves out: no change, as lint sees none.
+    std::fs::create_dir_all(dir.join("examples/demo")).expect("mkdir");
+    std::fs::write(dir.join("examples/demo/main.tf"), admin).expect("write");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "an example"]);
+    let lint = tfstack_in(dir, &["lint"]);
+    assert_eq!(lint.code, 1, "{}{}", lint.stdout, lint.stderr);
+    assert!(!lint.stdout.contains("examples/"), "{}", lint.stdout);
+    let run = tfstack_in(
+        dir,
+        &[
+            "diff",
+            "main~1",
+            "main",
+            "--fail-on",
+            "broadening",
+            "--fail-on",
+            "new-findings",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains(
+            "no change to permissions, exposure, reliability or findings (1 module compared)"
+        ),
+        "{}",
+        run.stdout
+    );
+    // A change that excludes the module it broadens: the exclusion is reported, and what
+    // it would hide is compared.
+    std::fs::write(
+        dir.join("tfstack.toml"),
+        "exclude = [\"examples/**\", \"app/**\"]\n",
+    )
+    .expect("write");
+    std::fs::create_dir_all(dir.join("app")).expect("mkdir");
+    std::fs::write(dir.join("app/main.tf"), admin).expect("write");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "quietly broad"]);
+    let run = tfstack_in(dir, &["diff", "main~1", "main", "--fail-on", "broadening"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    for expected in [
+        "weakens no longer linted: `app/**` excluded",
+        "module `app` (added)",
+        "new identity policy `aws_iam_policy.p`",
+    ] {
+        assert!(run.stdout.contains(expected), "{expected}\n{}", run.stdout);
+    }
+    assert!(!run.stdout.contains("examples/"), "{}", run.stdout);
+}
+
+#[test]
+fn a_revision_is_read_within_the_file_size_limit() {
+    let Some(repo) = repository_with_one_queue() else {
+        return;
+    };
+    let dir = repo.path();
+    let mut queue = b"resource \"aws_sqs_queue\" \"big\" {\n  name = \"big\"\n}\n".to_vec();
+    queue.resize(4096, b'\n');
+    std::fs::write(dir.join("big.tf"), queue).expect("write");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "a larger file"]);
+    let run = tfstack_in(dir, &["diff", "main~1", "main", "--max-file-size", "1KB"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("big.tf is larger than the read limit of 1 KiB"),
+        "{}",
+        run.stderr
+    );
+    // The configuration's limit, as lint reads it.
+    std::fs::write(dir.join("tfstack.toml"), "max_file_size = \"1KB\"\n").expect("write");
+    let run = tfstack_in(dir, &["diff", "main~1", "main"]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    let run = tfstack_in(dir, &["diff", "main~1", "main", "--max-file-size", "8KB"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
 fn fail_on_selects_what_fails_the_run() {
     for fail_on in ["broadening", "exposure", "reliability", "new-findings"] {
         let run = tfstack(&["diff", BASE_DIR, HEAD_DIR, "--fail-on", fail_on]);
@@ -843,7 +933,8 @@ fn a_revision_whose_configuration_is_too_large_is_not_compared_without_it() {
     let run = tfstack_in(dir, &["diff", "HEAD~1", "HEAD"]);
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
     assert!(
-        run.stderr.contains("tfstack.toml is larger than 64 MB"),
+        run.stderr
+            .contains("tfstack.toml is larger than the read limit of 64 MiB"),
         "{}",
         run.stderr
     );

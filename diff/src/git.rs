@@ -7,7 +7,7 @@ use crate::error::DiffError;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
-use tfstack_model::read::DEFAULT_READ_LIMIT as MAX_FILE_SIZE;
+use tfstack_model::read::describe_size;
 
 /// The most bytes a revision's files may hold.
 pub const MAX_CHECKOUT_BYTES: u64 = 1024 * 1024 * 1024;
@@ -140,9 +140,10 @@ impl Repository {
     }
 
     /// Writes the files of `revision` to a temporary directory: regular files only
-    /// (symbolic links and submodules are left out), each at most the linter's file size
-    /// limit, at most [`MAX_CHECKOUT_FILES`] files and [`MAX_CHECKOUT_BYTES`] bytes.
-    pub fn checkout(&self, revision: &str) -> Result<Checkout, DiffError> {
+    /// (symbolic links and submodules are left out), each at most `read_limit` bytes (the
+    /// linter's file size limit), at most [`MAX_CHECKOUT_FILES`] files and
+    /// [`MAX_CHECKOUT_BYTES`] bytes.
+    pub fn checkout(&self, revision: &str, read_limit: u64) -> Result<Checkout, DiffError> {
         let commit = self.resolve(revision)?;
         let listing = run(
             git(&self.dir).args(["ls-tree", "-r", "-z", "-l", "--full-tree", &commit]),
@@ -154,7 +155,7 @@ impl Repository {
             let Some(file) = tree_entry(entry) else {
                 continue;
             };
-            if file.size > MAX_FILE_SIZE {
+            if file.size > read_limit {
                 // The linter refuses such a file; it is not written, and a module file
                 // or a configuration among them makes the comparison impossible (the
                 // revision compared without its configuration would not be the revision).
@@ -163,7 +164,11 @@ impl Repository {
                 {
                     return Err(DiffError::TooLarge {
                         revision: revision.to_string(),
-                        what: format!("{} is larger than 64 MB", file.path.display()),
+                        what: format!(
+                            "{} is larger than the read limit of {}",
+                            file.path.display(),
+                            describe_size(read_limit)
+                        ),
                     });
                 }
                 continue;

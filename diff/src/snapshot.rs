@@ -131,7 +131,7 @@ impl Snapshot {
         revision: &str,
         options: &InputOptions,
     ) -> Result<Snapshot, DiffError> {
-        let checkout = repository.checkout(revision)?;
+        let checkout = repository.checkout(revision, options.read_limit)?;
         let options = &InputOptions {
             root: Some(checkout.root().to_path_buf()),
             ..options.clone()

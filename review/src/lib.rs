@@ -52,10 +52,10 @@ use tfstack_model::constructs::StackOutput;
 pub struct ReviewOptions {
     /// Usage figures for the usage-driven costs (built-in defaults when empty).
     pub usage: Usage,
-    /// Environment names that mean production (the lint engine's defaults when empty).
-    pub production_names: Vec<String>,
-    /// The environment of a hand-written configuration (`--env`).
-    pub environment: Option<String>,
+    /// How files are read: the environment of a hand-written configuration (`--env`), the
+    /// names that mean production (the lint engine's defaults when empty), the paths
+    /// excluded, which module calls are instances, and the largest file read.
+    pub input: lint::InputOptions,
 }
 
 /// Why a review could not be made.
@@ -98,9 +98,8 @@ impl Review {
     /// written by hand beside its generated ones in `out/`: what Terraform applies.
     pub fn of_stack(out: &StackOutput, options: &ReviewOptions) -> Result<Review, ReviewError> {
         let out_root = Path::new("out");
-        let read = lint::InputOptions::default();
-        let names = &options.production_names;
-        let stack = lint::module_with_files_beside(out, out_root, names, &read);
+        let names = &options.input.production_names;
+        let stack = lint::module_with_files_beside(out, out_root, names, &options.input);
         if let Some(e) = stack.errors.into_iter().next() {
             return Err(ReviewError::Input(e));
         }
@@ -126,12 +125,8 @@ impl Review {
                 dir, message,
             )));
         }
-        let input_options = lint::InputOptions {
-            environment: options.environment.clone(),
-            production_names: options.production_names.clone(),
-            ..lint::InputOptions::default()
-        };
-        let inputs = lint::discover(&[dir.to_path_buf()], &input_options);
+        let input_options = &options.input;
+        let inputs = lint::discover(&[dir.to_path_buf()], input_options);
         if let Some(e) = inputs.errors.first() {
             return Err(ReviewError::Input(e.clone()));
         }
@@ -149,7 +144,7 @@ impl Review {
         if !has_config {
             return Err(ReviewError::Empty(shown));
         }
-        let (module, errors) = lint::load_module(dir, &files, &input_options);
+        let (module, errors) = lint::load_module(dir, &files, input_options);
         if let Some(e) = errors.first() {
             return Err(ReviewError::Input(e.clone()));
         }
@@ -160,7 +155,7 @@ impl Review {
         )
         .with_variables(module.variables.clone())
         .with_environment(module.environment.clone(), module.production_names.clone());
-        let subject = match &options.environment {
+        let subject = match &options.input.environment {
             Some(env) => format!("Terraform module `{shown}`, environment `{env}`"),
             None => format!("Terraform module `{shown}`"),
         };

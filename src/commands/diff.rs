@@ -12,7 +12,6 @@ use tfstack_diff::{
 use tfstack_lint_engine::config::LintConfig;
 use tfstack_lint_engine::input::InputOptions;
 use tfstack_lint_rules::registry;
-use tfstack_model::read::DEFAULT_READ_LIMIT;
 
 /// Stops a comparison that could not read all of either version: each error shown on
 /// stderr, and with `--format json` a document on stdout that lists them
@@ -33,25 +32,49 @@ fn incomplete(
 
 pub fn run(app: &App, args: &DiffArgs, color: bool) -> Result<i32, CliError> {
     remove_checkouts_when_stopped();
-    let config = super::lint::load_config(args.config.as_deref(), Path::new("."))?;
-    let input = InputOptions {
-        environment: args.env.clone(),
-        production_names: config.production_names(),
-        ..InputOptions::default()
-    };
-    let (base, head) = match (&args.stack, &args.base, &args.head) {
+    let (config, read_limit) = super::lint::load_config_and_limit(
+        args.config.as_deref(),
+        Path::new("."),
+        args.max_file_size,
+    )?;
+    let mut input = super::lint::input_options(&config, read_limit, args.env.clone());
+    let open = |input: &InputOptions| match (&args.stack, &args.base, &args.head) {
         (Some(stack), None, None) => {
             let output = super::synthesize_one(app, stack, args.env.as_deref(), color)?;
-            Snapshot::committed_and_stack(&output, &args.out, &input)?
+            Ok(Snapshot::committed_and_stack(&output, &args.out, input)?)
         }
-        (None, Some(base), Some(head)) => open_pair(base, head, &input)?,
-        (Some(_), _, _) => {
-            return Err(CliError::DiffUsage(
-                "give either BASE and HEAD or --stack, not both",
-            ))
-        }
-        _ => return Err(CliError::DiffUsage("give BASE and HEAD, or --stack")),
+        (None, Some(base), Some(head)) => Ok(open_pair(base, head, input)?),
+        (Some(_), _, _) => Err(CliError::DiffUsage(
+            "give either BASE and HEAD or --stack, not both",
+        )),
+        _ => Err(CliError::DiffUsage("give BASE and HEAD, or --stack")),
     };
+    let (mut base, mut head) = open(&input)?;
+    // Between two revisions, what the change does to the gate itself (unless the
+    // configuration was named: then it is not the revisions').
+    let mut configuration = Vec::new();
+    if args.config.is_none() {
+        match revision_configs(&base, &head, read_limit) {
+            None => {}
+            Some(Err(unreadable)) => configuration = unreadable,
+            Some(Ok((b, h, shown))) => {
+                configuration =
+                    tfstack_diff::configuration::compare(&b, &h, registry::all(), &shown);
+                // What changed behind an exclusion the change adds is part of the change:
+                // those paths are compared (the exclusion is reported as weakening).
+                let added: Vec<&String> = h
+                    .file
+                    .exclude
+                    .iter()
+                    .filter(|glob| !b.file.exclude.contains(glob))
+                    .collect();
+                if input.exclude.iter().any(|glob| added.contains(&glob)) {
+                    input.exclude.retain(|glob| !added.contains(&glob));
+                    (base, head) = open(&input)?;
+                }
+            }
+        }
+    }
     let errors: Vec<_> = base.errors.iter().chain(&head.errors).collect();
     if !errors.is_empty() {
         return incomplete(&errors, args.format, color);
@@ -61,11 +84,7 @@ pub fn run(app: &App, args: &DiffArgs, color: bool) -> Result<i32, CliError> {
         catalogue: registry::all(),
     };
     let mut diff = compare(&base, &head, &options);
-    // Between two revisions, what the change does to the gate itself (unless the
-    // configuration was named: then it is not the revisions').
-    if args.config.is_none() {
-        diff.configuration = configuration_changes(&base, &head);
-    }
+    diff.configuration = configuration;
     // What the lint of either version could not read leaves its findings incomplete.
     if !diff.errors.is_empty() {
         let errors: Vec<_> = diff.errors.iter().collect();
@@ -91,38 +110,39 @@ pub fn run(app: &App, args: &DiffArgs, color: bool) -> Result<i32, CliError> {
     Ok(if diff.fails(&fail_on) { 1 } else { 0 })
 }
 
-/// The changes to `tfstack.toml` from base to head, when both are revisions: each
-/// revision's own file (a revision without one has the defaults).
-fn configuration_changes(base: &Snapshot, head: &Snapshot) -> Vec<ConfigChange> {
+/// Each revision's own `tfstack.toml` (a revision without one has the defaults), when
+/// both sides are revisions and either has one, with the path it is shown as; a file that
+/// cannot be read is a change saying so.
+#[allow(clippy::type_complexity)]
+fn revision_configs(
+    base: &Snapshot,
+    head: &Snapshot,
+    read_limit: u64,
+) -> Option<Result<(LintConfig, LintConfig, String), Vec<ConfigChange>>> {
     let revisions = [base, head]
         .iter()
         .all(|s| s.source.kind == SourceKind::Revision);
     if !revisions {
-        return Vec::new();
+        return None;
     }
     let (base_file, head_file) = (base.revision_config(), head.revision_config());
-    let Some(shown) = head_file
+    let shown = head_file
         .as_ref()
         .or(base_file.as_ref())
-        .map(|(_, shown)| shown.clone())
-    else {
-        return Vec::new();
-    };
+        .map(|(_, shown)| shown.clone())?;
     let load = |file: &Option<(std::path::PathBuf, String)>, side: &str| match file {
         None => Ok(LintConfig::default()),
-        Some((path, shown)) => {
-            LintConfig::load(path, DEFAULT_READ_LIMIT).map_err(|e| ConfigChange {
-                kind: "configuration_unreadable",
-                weakens: false,
-                title: format!("{side}'s `{shown}` could not be read, and is not compared: {e}"),
-                file: shown.clone(),
-            })
-        }
+        Some((path, shown)) => LintConfig::load(path, read_limit).map_err(|e| ConfigChange {
+            kind: "configuration_unreadable",
+            weakens: false,
+            title: format!("{side}'s `{shown}` could not be read, and is not compared: {e}"),
+            file: shown.clone(),
+        }),
     };
-    match (load(&base_file, "base"), load(&head_file, "head")) {
-        (Ok(b), Ok(h)) => tfstack_diff::configuration::compare(&b, &h, registry::all(), &shown),
-        (b, h) => b.err().into_iter().chain(h.err()).collect(),
-    }
+    Some(match (load(&base_file, "base"), load(&head_file, "head")) {
+        (Ok(b), Ok(h)) => Ok((b, h, shown)),
+        (b, h) => Err(b.err().into_iter().chain(h.err()).collect()),
+    })
 }
 
 /// On `SIGINT`, `SIGTERM` or `SIGHUP` (a CI job's timeout, Ctrl-C), the revisions written

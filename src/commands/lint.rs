@@ -16,6 +16,45 @@ use tfstack_lint_rules::registry;
 use tfstack_model::read::DEFAULT_READ_LIMIT;
 use tfstack_model::SourceError;
 
+/// The configuration (`--config`, else `tfstack.toml` found upwards from `start`, read
+/// within `flag_limit` when given) and the largest file a command reads: `--max-file-size`,
+/// else the configuration's `max_file_size`, else 64 MiB.
+pub fn load_config_and_limit(
+    explicit: Option<&Path>,
+    start: &Path,
+    flag_limit: Option<u64>,
+) -> Result<(LintConfig, u64), ConfigError> {
+    let config = load_config_within(explicit, start, flag_limit.unwrap_or(DEFAULT_READ_LIMIT))?;
+    let read_limit = match (flag_limit, &config.file.max_file_size) {
+        (Some(limit), _) => limit,
+        (None, Some(size)) => size.bytes().map_err(|message| {
+            let path = config.path.clone().unwrap_or_default();
+            ConfigError::file(&path, format!("`max_file_size`: {message}"))
+                .with_code("tfstack::config")
+        })?,
+        (None, None) => DEFAULT_READ_LIMIT,
+    };
+    Ok((config, read_limit))
+}
+
+/// How hand-written Terraform is read under `config`, by every command that reads it:
+/// the environment `--env` named and the names that mean production, the paths
+/// excluded, which module calls are instances, and the largest file read.
+pub fn input_options(
+    config: &LintConfig,
+    read_limit: u64,
+    environment: Option<String>,
+) -> InputOptions {
+    InputOptions {
+        environment,
+        production_names: config.production_names(),
+        read_limit,
+        exclude: config.file.exclude.clone(),
+        call_modules: config.file.call_modules.unwrap_or_default(),
+        ..InputOptions::default()
+    }
+}
+
 /// The configuration: `--config`, else `tfstack.toml` found upwards from `start`.
 pub fn load_config(explicit: Option<&Path>, start: &Path) -> Result<LintConfig, ConfigError> {
     load_config_within(explicit, start, DEFAULT_READ_LIMIT)
@@ -121,23 +160,9 @@ pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
     if typed && !args.paths.is_empty() {
         return Err(CliError::PathsAndStacks);
     }
-    let flag_limit = args.max_file_size;
-    let mut config = load_config_within(
-        args.config.as_deref(),
-        &paths[0],
-        flag_limit.unwrap_or(DEFAULT_READ_LIMIT),
-    )?;
+    let (mut config, read_limit) =
+        load_config_and_limit(args.config.as_deref(), &paths[0], args.max_file_size)?;
     config.profile_override = args.profile;
-    // `--max-file-size`, else the configuration's `max_file_size`, else 64 MiB.
-    let read_limit = match (flag_limit, &config.file.max_file_size) {
-        (Some(limit), _) => limit,
-        (None, Some(size)) => size.bytes().map_err(|message| {
-            let path = config.path.clone().unwrap_or_default();
-            ConfigError::file(&path, format!("`max_file_size`: {message}"))
-                .with_code("tfstack::config")
-        })?,
-        (None, None) => DEFAULT_READ_LIMIT,
-    };
     let catalogue = registry::all();
     check_selectors(&args.select, "--select", catalogue)?;
     check_selectors(&args.ignore, "--ignore", catalogue)?;
@@ -174,21 +199,14 @@ pub fn run(app: &App, args: &LintArgs, color: bool) -> Result<i32, CliError> {
                 _ => return Err(CliError::BadVar(v.clone())),
             }
         }
-        let mut exclude = config.file.exclude.clone();
-        exclude.extend(args.exclude.iter().cloned());
-        let options = InputOptions {
-            environment: args.env.clone(),
-            production_names: config.production_names(),
-            var_files: args.var_files.clone(),
-            vars,
-            read_limit,
-            root: args.root.clone(),
-            exclude,
-            call_modules: args
-                .call_modules
-                .or(config.file.call_modules)
-                .unwrap_or_default(),
-        };
+        let mut options = input_options(&config, read_limit, args.env.clone());
+        options.var_files = args.var_files.clone();
+        options.vars = vars;
+        options.root = args.root.clone();
+        options.exclude.extend(args.exclude.iter().cloned());
+        if let Some(calls) = args.call_modules {
+            options.call_modules = calls;
+        }
         let run = RunOptions {
             progress: show_progress(args.format),
             snippets: reporter.needs_snippets(),

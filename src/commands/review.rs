@@ -18,11 +18,12 @@ pub fn run(app: &App, args: &ReviewArgs, color: bool) -> Result<i32, CliError> {
         None => Usage::default(),
     };
     let start = args.path.clone().unwrap_or_else(|| PathBuf::from("."));
-    let config = super::lint::load_config(args.config.as_deref(), &start)?;
+    let (config, read_limit) =
+        super::lint::load_config_and_limit(args.config.as_deref(), &start, args.max_file_size)?;
+    let input = super::lint::input_options(&config, read_limit, args.env.clone());
     let options = ReviewOptions {
         usage,
-        production_names: config.production_names(),
-        environment: args.env.clone(),
+        input: input.clone(),
     };
     let catalogue = registry::all();
     let review = match (&args.stack, &args.path) {
@@ -35,7 +36,10 @@ pub fn run(app: &App, args: &ReviewArgs, color: bool) -> Result<i32, CliError> {
                 &config,
                 catalogue,
                 // What the review shows: the stack and the files beside it in out/.
-                Some(&InputOptions::default()),
+                Some(&InputOptions {
+                    read_limit,
+                    ..InputOptions::default()
+                }),
             );
             Review::of_stack(&output, &options)
                 .map_err(review_error)?
@@ -44,11 +48,6 @@ pub fn run(app: &App, args: &ReviewArgs, color: bool) -> Result<i32, CliError> {
         (None, path) => {
             let dir = path.clone().unwrap_or_else(|| PathBuf::from("."));
             let review = Review::of_module(&dir, &options).map_err(review_error)?;
-            let input = InputOptions {
-                environment: args.env.clone(),
-                production_names: config.production_names(),
-                ..InputOptions::default()
-            };
             let report = tfstack_lint_engine::run::lint_paths(
                 std::slice::from_ref(&dir),
                 &input,
