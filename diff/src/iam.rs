@@ -55,9 +55,25 @@ struct Statement {
     /// `*`, or `TYPE:identifier` (`AWS:arn:aws:iam::123456789012:root`,
     /// `Service:lambda.amazonaws.com`).
     principals: Vec<String>,
-    /// `Operator key` → values.
-    conditions: BTreeMap<String, Vec<String>>,
+    /// `Operator key` (the key in lower case: IAM compares condition key names without
+    /// case) → the condition.
+    conditions: BTreeMap<String, Condition>,
     location: Option<String>,
+}
+
+/// One condition of a statement: `Operator key` as written, and its values.
+#[derive(Clone, Debug)]
+struct Condition {
+    shown: String,
+    values: Vec<String>,
+}
+
+/// Two conditions under one `Operator key` are the same when their values are: the key's
+/// spelling (`AWS:SourceArn`, `aws:SourceArn`) is not what IAM matches.
+impl PartialEq for Condition {
+    fn eq(&self, other: &Condition) -> bool {
+        self.values == other.values
+    }
 }
 
 impl Statement {
@@ -101,7 +117,7 @@ impl Statement {
             out.push_str(&format!(" on {except}{}", code_list(&self.resources)));
         }
         if !self.conditions.is_empty() {
-            let keys: Vec<String> = self.conditions.keys().cloned().collect();
+            let keys: Vec<String> = self.conditions.values().map(|c| c.shown.clone()).collect();
             out.push_str(&format!(" if {}", code_list(&keys)));
         }
         format!("`{}`: {out}", self.label)
@@ -337,21 +353,32 @@ fn principals(p: &Value) -> Vec<String> {
     out.into_iter().collect()
 }
 
-fn conditions(c: &Value) -> BTreeMap<String, Vec<String>> {
+fn conditions(c: &Value) -> BTreeMap<String, Condition> {
     let mut out = BTreeMap::new();
     let Some(operators) = c.as_object() else {
         return out;
     };
     for (operator, keys) in operators {
         let Some(keys) = keys.as_object() else {
-            out.insert(operator.clone(), vec![text(keys)]);
+            let condition = Condition {
+                shown: operator.clone(),
+                values: vec![text(keys)],
+            };
+            out.insert(operator.clone(), condition);
             continue;
         };
         for (key, values) in keys {
             let mut values: Vec<String> = values.one_or_many().into_iter().map(text).collect();
             values.sort();
             values.dedup();
-            out.insert(format!("{operator} {key}"), values);
+            let condition = Condition {
+                shown: format!("{operator} {key}"),
+                values,
+            };
+            out.insert(
+                format!("{operator} {}", key.to_ascii_lowercase()),
+                condition,
+            );
         }
     }
     out
@@ -400,8 +427,14 @@ impl Growth {
             && self.conditions_widened.is_empty()
     }
 
-    /// A wildcard for everything, an escalation path or everyone: high danger.
-    fn is_sweeping(&self) -> bool {
+    /// A wildcard for everything, an escalation path or everyone: high danger. A trust
+    /// policy's actions say how its role is assumed (`sts:AssumeRole` is what every
+    /// trust grants), not what the role may do: there only everyone sweeps (another
+    /// account let in is an exposure change of its own).
+    fn is_sweeping(&self, kind: PolicyKind) -> bool {
+        if kind == PolicyKind::Trust {
+            return self.principals.iter().any(|p| p == "*");
+        }
         let sweeping_action = |a: &ActionGrowth| {
             let everything = a
                 .pattern
@@ -550,11 +583,13 @@ fn growth(from: &Statement, to: &Statement) -> Growth {
             }
         }
     }
-    for (key, values) in &from.conditions {
+    for (key, condition) in &from.conditions {
+        let (shown, values) = (&condition.shown, &condition.values);
         match to.conditions.get(key) {
-            None => g.conditions_removed.push(key.clone()),
-            Some(now) if has_unknown(values) || has_unknown(now) => {}
+            None => g.conditions_removed.push(shown.clone()),
+            Some(now) if has_unknown(values) || has_unknown(&now.values) => {}
             Some(now) => {
+                let now = &now.values;
                 // `StringEquals` lets through the values it lists; `StringNotEquals` all
                 // but those: each widens the other way.
                 let negated = key.split(' ').next().unwrap_or("").contains("Not");
@@ -569,7 +604,7 @@ fn growth(from: &Statement, to: &Statement) -> Growth {
                     } else {
                         "now allows"
                     };
-                    g.conditions_widened.push(format!("`{key}` {verb} `{v}`"));
+                    g.conditions_widened.push(format!("`{shown}` {verb} `{v}`"));
                 }
             }
         }
@@ -787,8 +822,8 @@ fn grants_of(statements: &[&Statement]) -> Growth {
 /// Whether a change grants more, and how dangerous it is: what grants more is high when it
 /// sweeps (every action, every resource, anyone, an escalation path), medium otherwise;
 /// what grants less is low.
-fn weigh(broadening: bool, grown: &Growth) -> (Effect, Danger) {
-    match (broadening, grown.is_sweeping()) {
+fn weigh(broadening: bool, grown: &Growth, kind: PolicyKind) -> (Effect, Danger) {
+    match (broadening, grown.is_sweeping(kind)) {
         (false, _) => (Effect::Narrowing, Danger::Low),
         (true, true) => (Effect::Broadening, Danger::High),
         (true, false) => (Effect::Broadening, Danger::Medium),
@@ -803,7 +838,7 @@ fn policy_added(key: &str, policy: &Policy) -> Change {
     data.insert("statements".into(), policy.statements.len().into());
     iam_change(
         "policy_added",
-        weigh(broadening, &grown),
+        weigh(broadening, &grown, policy.kind),
         policy,
         format!(
             "new {} policy `{key}`{}",
@@ -833,7 +868,7 @@ fn policy_removed(key: &str, policy: &Policy) -> Change {
     };
     iam_change(
         "policy_removed",
-        weigh(broadening, &Growth::default()),
+        weigh(broadening, &Growth::default(), policy.kind),
         policy,
         title,
         policy.statements.iter().map(Statement::summary).collect(),
@@ -867,7 +902,7 @@ fn subject_change(key: &str, policy: &Policy, subject: &str, added: bool) -> Cha
         } else {
             "policy_no_longer_applies_to"
         },
-        weigh(broadening, &grown),
+        weigh(broadening, &grown, policy.kind),
         policy,
         title,
         policy.statements.iter().map(Statement::summary).collect(),
@@ -899,7 +934,7 @@ fn statement_alone(key: &str, policy: &Policy, s: &Statement, added: bool) -> Ch
         } else {
             "statement_removed"
         },
-        weigh(broadening, &grown),
+        weigh(broadening, &grown, policy.kind),
         policy,
         format!("{title}{}", for_subjects(policy)),
         vec![s.summary()],
@@ -951,7 +986,7 @@ fn statement_changed(
     );
     Some(iam_change(
         "statement_changed",
-        weigh(broadening, &wider),
+        weigh(broadening, &wider, policy.kind),
         policy,
         format!(
             "{}statement `{}` of `{key}` {verb}{}",
@@ -1229,6 +1264,84 @@ resource "aws_s3_bucket_policy" "b" {{
             "{:?}",
             kinds(&report)
         );
+    }
+
+    #[test]
+    fn condition_keys_are_compared_without_case_as_iam_matches_them() {
+        let queue_policy = |key: &str, source: &str| {
+            format!(
+                r#"resource "aws_sqs_queue" "q" {{
+  name = "q"
+}}
+resource "aws_sqs_queue_policy" "q" {{
+  queue_url = aws_sqs_queue.q.id
+  policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [{{
+      Effect    = "Allow"
+      Principal = {{ Service = "sns.amazonaws.com" }}
+      Action    = "sqs:SendMessage"
+      Resource  = aws_sqs_queue.q.arn
+      Condition = {{ ArnEquals = {{ "{key}" = "{source}" }} }}
+    }}]
+  }})
+}}
+"#
+            )
+        };
+        let topic = "arn:aws:sns:us-east-1:111122223333:orders";
+        assert_same(
+            &queue_policy("AWS:SourceArn", topic),
+            &queue_policy("aws:SourceArn", topic),
+        );
+        // Its values still count: the condition is widened, not removed and added.
+        let report = diff_hcl(
+            &queue_policy("AWS:SourceArn", topic),
+            &queue_policy("aws:sourcearn", "arn:aws:sns:us-east-1:111122223333:*"),
+        );
+        let c = changes_in(&report, crate::report::Category::Iam);
+        assert_eq!(c.len(), 1, "{:?}", kinds(&report));
+        assert_eq!(
+            c[0].details[0],
+            "conditions widened: `ArnEquals AWS:SourceArn` now allows `arn:aws:sns:us-east-1:111122223333:*`"
+        );
+        assert!(
+            !c[0]
+                .details
+                .iter()
+                .any(|d| d.contains("removed") || d.contains("added")),
+            "{:?}",
+            c[0].details
+        );
+    }
+
+    #[test]
+    fn a_service_trust_is_not_an_escalation_path() {
+        let role = |principal: &str| {
+            format!(
+                r#"resource "aws_iam_role" "reader" {{
+  name               = "reader"
+  assume_role_policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Principal = {principal}, Action = "sts:AssumeRole" }}] }})
+}}
+"#
+            )
+        };
+        // The trust every function's role has: new, so broader, but no sweeping grant.
+        let report = diff_hcl("", &role(r#"{ Service = "lambda.amazonaws.com" }"#));
+        let c = changes_in(&report, crate::report::Category::Iam);
+        assert_eq!(c.len(), 1, "{:?}", kinds(&report));
+        assert_eq!((c[0].kind, c[0].danger), ("policy_added", Danger::Medium));
+        // Anyone may assume it: high.
+        let report = diff_hcl("", &role(r#"{ AWS = "*" }"#));
+        let c = changes_in(&report, crate::report::Category::Iam);
+        assert_eq!((c[0].kind, c[0].danger), ("policy_added", Danger::High));
+        // `sts:AssumeRole` granted by an identity policy still is.
+        let head = READ.replace("s3:GetObject", "sts:AssumeRole").replace(
+            "${aws_s3_bucket.reports.arn}/*",
+            "arn:aws:iam::111122223333:role/deploy",
+        );
+        let report = diff_hcl(&role_policy(READ), &role_policy(&head));
+        assert_eq!(changes(&report)[0].danger, Danger::High);
     }
 
     #[test]
