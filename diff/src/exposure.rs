@@ -4,6 +4,7 @@
 //! each role come from the review's access analysis; ingress rules open to the internet
 //! from the query layer. Only what opens up is reported.
 
+use crate::moves::{Moves, Rename};
 use crate::places::Places;
 use crate::report::{Category, Change, Danger, Effect};
 use serde_json::json;
@@ -49,6 +50,37 @@ struct Grant {
     resource: String,
     actions: Vec<String>,
     location: Option<String>,
+}
+
+impl Rename for ExposureFacts {
+    fn rename(&mut self, moves: &Moves) {
+        self.entries.rename(moves);
+        self.public.rename(moves);
+        self.cross_account.rename(moves);
+        self.external_trusts.rename(moves);
+        self.ingress = std::mem::take(&mut self.ingress)
+            .into_iter()
+            .map(|((group, protocol, ports, cidr), location)| {
+                let mut group = group;
+                group.rename(moves);
+                ((group, protocol, ports, cidr), location)
+            })
+            .collect();
+    }
+}
+
+impl Rename for Entry {
+    fn rename(&mut self, moves: &Moves) {
+        self.route.rename(moves);
+        self.component.rename(moves);
+    }
+}
+
+impl Rename for Grant {
+    fn rename(&mut self, moves: &Moves) {
+        self.principal.rename(moves);
+        self.resource.rename(moves);
+    }
 }
 
 /// What a module exposes.

@@ -6,6 +6,7 @@
 //! action table), resources, principals and conditions, so a reordering, a renamed local
 //! or a reformatting is no change.
 
+use crate::moves::{Moves, Rename};
 use crate::places::Places;
 use crate::report::{Category, Change, Danger, Effect};
 use serde::Serialize;
@@ -121,6 +122,31 @@ impl Statement {
             out.push_str(&format!(" if {}", code_list(&keys)));
         }
         format!("`{}`: {out}", self.label)
+    }
+}
+
+impl Rename for IamFacts {
+    fn rename(&mut self, moves: &Moves) {
+        self.policies.rename(moves);
+        self.attachments.rename(moves);
+    }
+}
+
+impl Rename for Policy {
+    fn rename(&mut self, moves: &Moves) {
+        self.owner.rename(moves);
+        self.subjects.rename(moves);
+        self.statements.rename(moves);
+    }
+}
+
+impl Rename for Statement {
+    fn rename(&mut self, moves: &Moves) {
+        self.resources.rename(moves);
+        self.principals.rename(moves);
+        for condition in self.conditions.values_mut() {
+            condition.values.rename(moves);
+        }
     }
 }
 

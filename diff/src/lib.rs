@@ -32,6 +32,7 @@ mod exposure;
 mod findings;
 pub mod git;
 mod iam;
+mod moves;
 mod places;
 mod reliability;
 mod render;
@@ -45,6 +46,7 @@ pub use render::{incomplete_json, Format};
 pub use report::{Change, ConfigChange, DiffReport, FailOn, ModuleDiff, Summary};
 pub use snapshot::{open_pair, Snapshot, Source, SourceKind};
 
+use moves::Rename;
 use places::Places;
 use rayon::prelude::*;
 use report::{Danger, ModuleStatus};
@@ -108,6 +110,18 @@ impl Facts {
     }
 }
 
+impl moves::Rename for Facts {
+    fn rename(&mut self, moves: &moves::Moves) {
+        self.iam.rename(moves);
+        self.exposure.rename(moves);
+        self.reliability.rename(moves);
+        for f in &mut self.findings {
+            f.resource.rename(moves);
+            f.message.rename(moves);
+        }
+    }
+}
+
 /// One version, with its findings when it was linted as a tree.
 struct Version<'a> {
     snapshot: &'a Snapshot,
@@ -164,7 +178,15 @@ fn compare_module(
     let facts = |(loaded, tree), version: &Version| {
         Facts::of(loaded, tree, version.snapshot, rules, config)
     };
-    let (b, h) = rayon::join(|| facts(b, base), || facts(h, head));
+    let (mut b, h) = rayon::join(|| facts(b, base), || facts(h, head));
+    // Resources head renames with `moved` blocks are the same objects: base is read under
+    // head's names.
+    if let Some(loaded) = head.snapshot.modules.get(key) {
+        let moves = moves::Moves::of(&loaded.module.config);
+        if !moves.is_empty() {
+            b.rename(&moves);
+        }
+    }
     let mut changes = iam::compare(&b.iam, &h.iam);
     changes.extend(exposure::compare(&b.exposure, &h.exposure));
     changes.extend(reliability::compare(&b.reliability, &h.reliability));

@@ -4,6 +4,7 @@
 //! production, encryption or point-in-time recovery turned off. Settings are read as the
 //! provider applies them (unset means its default); what cannot be known is not judged.
 
+use crate::moves::{Moves, Rename};
 use crate::places::Places;
 use crate::report::{Category, Change, Danger, Effect};
 use serde_json::json;
@@ -31,6 +32,31 @@ pub(crate) struct ReliabilityFacts {
     /// kind of change losing them is.
     protections: BTreeMap<(String, &'static str), (bool, &'static str)>,
     locations: BTreeMap<String, String>,
+}
+
+impl Rename for ReliabilityFacts {
+    fn rename(&mut self, moves: &Moves) {
+        self.resources.rename(moves);
+        self.failure_handling.rename(moves);
+        self.retention.rename(moves);
+        self.auto_deploy_in_production.rename(moves);
+        self.protections.rename(moves);
+        self.locations.rename(moves);
+    }
+}
+
+impl Rename for Handling {
+    fn rename(&mut self, moves: &Moves) {
+        self.targets.rename(moves);
+    }
+}
+
+impl Rename for Retention {
+    fn rename(&mut self, _: &Moves) {}
+}
+
+impl Rename for (bool, &'static str) {
+    fn rename(&mut self, _: &Moves) {}
 }
 
 #[derive(Clone, Debug)]
