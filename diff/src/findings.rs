@@ -169,14 +169,35 @@ pub(crate) fn compare(base: &[FindingChange], head: &[FindingChange]) -> Finding
     diff
 }
 
-/// What pairs a finding with its counterpart in the other version.
+/// What pairs a finding with its counterpart in the other version. A policy statement's
+/// position is left out of the attribute (`policy.Statement[1].Action` is
+/// `policy.Statement[].Action`): statements reordered, or one inserted above, are the same
+/// statements; within the key, findings pair by message first.
 fn key(f: &FindingChange) -> Key {
     (
         f.rule.clone(),
         f.root_module.clone(),
         f.resource.clone(),
-        f.attribute.clone(),
+        f.attribute.as_deref().map(without_statement_positions),
     )
+}
+
+/// `attribute` with the index after each `Statement`/`statement` left out.
+fn without_statement_positions(attribute: &str) -> String {
+    let mut out = String::with_capacity(attribute.len());
+    let mut rest = attribute;
+    while let Some(at) = rest.find("tatement[") {
+        let (head, tail) = rest.split_at(at + "tatement[".len());
+        out.push_str(head);
+        let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
+        rest = if digits > 0 && tail[digits..].starts_with(']') {
+            &tail[digits..]
+        } else {
+            tail
+        };
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The findings of `base` and of `head` left once they are paired: within one key,
@@ -232,6 +253,46 @@ mod tests {
             "module \"orders\" {{\n  source   = \"./modules/queue\"\n  name     = \"orders\"\n  with_dlq = {orders_dlq}\n}}\n\n\
              module \"billing\" {{\n  source   = \"./modules/queue\"\n  name     = \"billing\"\n  with_dlq = {billing_dlq}\n}}\n"
         )
+    }
+
+    #[test]
+    fn statement_positions_do_not_pair_findings() {
+        use super::without_statement_positions as positionless;
+        assert_eq!(
+            positionless("policy.Statement[12].Action"),
+            "policy.Statement[].Action"
+        );
+        assert_eq!(positionless("statement[0].actions"), "statement[].actions");
+        assert_eq!(positionless("policy.Statement[x]"), "policy.Statement[x]");
+        assert_eq!(positionless("tags[0]"), "tags[0]");
+        let policy = |statements: &[&str]| {
+            format!(
+                "resource \"aws_iam_role_policy\" \"worker\" {{\n  role   = \"worker\"\n  \
+                 policy = jsonencode({{ Version = \"2012-10-17\", Statement = [{}] }})\n}}\n",
+                statements.join(", ")
+            )
+        };
+        let logs = r#"{ Sid = "Logs", Effect = "Allow", Action = "logs:*", Resource = "*" }"#;
+        let queue = r#"{ Sid = "Queue", Effect = "Allow", Action = "sqs:SendMessage", Resource = "arn:aws:sqs:us-east-1:123456789012:jobs" }"#;
+        let all = r#"{ Effect = "Allow", Action = "*", Resource = "*" }"#;
+        // Reordered: no finding introduced or fixed.
+        assert_same(&policy(&[logs, queue]), &policy(&[queue, logs]));
+        // A statement inserted above: only its own findings are new.
+        let report = diff_hcl(&policy(&[logs, queue]), &policy(&[all, logs, queue]));
+        let findings = &report.modules[0].findings;
+        assert!(findings.fixed.is_empty(), "{:?}", findings.fixed);
+        let mut rules: Vec<&str> = findings
+            .introduced
+            .iter()
+            .map(|f| f.rule.as_str())
+            .collect();
+        rules.sort();
+        assert!(rules.contains(&"IAM001"), "{rules:?}");
+        assert_eq!(
+            rules.iter().filter(|r| **r == "IAM002").count(),
+            1,
+            "{rules:?}"
+        );
     }
 
     /// `(rule, resource)` of a list of findings.
