@@ -900,8 +900,9 @@ fn a_revision_is_read_without_following_its_links() {
     )
     .expect("write");
     // A link to a file outside the repository, named like a module file: linted, it would
-    // be read (and fail to parse); the checkout leaves links out.
+    // be read (and fail to parse); the checkout leaves links out of the revision out.
     std::os::unix::fs::symlink("/etc/hostname", dir.join("outside.tf")).expect("symlink");
+    std::os::unix::fs::symlink("../../x.tf", dir.join("up.tf")).expect("symlink");
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", "a link"]);
     let run = tfstack_in(dir, &["diff", "HEAD", "main"]);
@@ -910,6 +911,34 @@ fn a_revision_is_read_without_following_its_links() {
         run.stdout.contains(
             "no change to permissions, exposure, reliability or findings (1 module compared)"
         ),
+        "{}",
+        run.stdout
+    );
+    // A module file linked to another file of the repository is that file, for
+    // Terraform and for `tfstack lint`: a change behind the link is compared.
+    std::fs::create_dir_all(dir.join("notes")).expect("mkdir");
+    std::fs::write(
+        dir.join("notes/policy.txt"),
+        "resource \"aws_iam_policy\" \"p\" {\n  name   = \"p\"\n  policy = jsonencode({ \
+         Version = \"2012-10-17\", Statement = [{ Effect = \"Allow\", Action = \"*\", \
+         Resource = \"*\" }] })\n}\n",
+    )
+    .expect("write");
+    std::os::unix::fs::symlink("notes/policy.txt", dir.join("policy.tf")).expect("symlink");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "a policy behind a link"]);
+    let lint = tfstack_in(dir, &["lint"]);
+    assert!(
+        lint.stdout.contains("IAM001"),
+        "{}{}",
+        lint.stdout,
+        lint.stderr
+    );
+    let run = tfstack_in(dir, &["diff", "HEAD~1", "HEAD", "--fail-on", "broadening"]);
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("new identity policy `aws_iam_policy.p`"),
         "{}",
         run.stdout
     );

@@ -139,10 +139,12 @@ impl Repository {
         Ok(commit)
     }
 
-    /// Writes the files of `revision` to a temporary directory: regular files only
-    /// (symbolic links and submodules are left out), each at most `read_limit` bytes (the
-    /// linter's file size limit), at most [`MAX_CHECKOUT_FILES`] files and
-    /// [`MAX_CHECKOUT_BYTES`] bytes.
+    /// Writes the files of `revision` to a temporary directory: regular files, each at
+    /// most `read_limit` bytes (the linter's file size limit), at most
+    /// [`MAX_CHECKOUT_FILES`] files and [`MAX_CHECKOUT_BYTES`] bytes; and the symbolic
+    /// links whose target stays inside the revision (a `.tf` file linked to another file
+    /// of the repository is linted, in a work tree, as that file), made once every file
+    /// is written. Links out of the revision and submodules are left out.
     pub fn checkout(&self, revision: &str, read_limit: u64) -> Result<Checkout, DiffError> {
         let commit = self.resolve(revision)?;
         let listing = run(
@@ -150,11 +152,18 @@ impl Repository {
             "ls-tree",
         )?;
         let mut wanted: Vec<(String, PathBuf, u64)> = Vec::new();
+        let mut links: Vec<(String, PathBuf, u64)> = Vec::new();
         let mut total = 0u64;
         for entry in listing.split(|&b| b == 0).filter(|e| !e.is_empty()) {
             let Some(file) = tree_entry(entry) else {
                 continue;
             };
+            if file.link {
+                if file.size <= MAX_LINK_TARGET && links.len() < MAX_CHECKOUT_FILES {
+                    links.push((file.object, file.path, file.size));
+                }
+                continue;
+            }
             if file.size > read_limit {
                 // The linter refuses such a file; it is not written, and a module file
                 // or a configuration among them makes the comparison impossible (the
@@ -192,7 +201,18 @@ impl Repository {
             .tempdir()
             .map_err(|e| DiffError::Io(e.to_string()))?;
         let listed = Listed::new(temp.path());
-        write_blobs(&self.dir, temp.path(), &wanted)?;
+        let root = temp.path();
+        write_blobs(&self.dir, &wanted, &mut |path, content| {
+            write_new_file(&root.join(path), &content)
+        })?;
+        let mut targets = Vec::new();
+        write_blobs(&self.dir, &links, &mut |path, target| {
+            targets.push((path.to_path_buf(), target));
+            Ok(())
+        })?;
+        for (path, target) in targets {
+            make_link_inside(root, &path, &target)?;
+        }
         let dir = temp.path().join(&self.prefix);
         Ok(Checkout {
             temp,
@@ -203,12 +223,92 @@ impl Repository {
     }
 }
 
-/// One regular file of `ls-tree -l` output.
+/// The longest link target read (a path).
+const MAX_LINK_TARGET: u64 = 4096;
+
+/// One regular file or symbolic link of `ls-tree -l` output.
 struct TreeFile {
     object: String,
     path: PathBuf,
     name: String,
     size: u64,
+    /// A symbolic link: the blob is its target.
+    link: bool,
+}
+
+/// Writes `content` to a new file at `target` (and its missing folders), under the
+/// checkouts' lock: once `remove_checkouts` has run, nothing is written. A fresh
+/// directory: a file of the revision is written once, never through a link.
+fn write_new_file(target: &Path, content: &[u8]) -> Result<(), DiffError> {
+    let io = |e: std::io::Error| DiffError::Io(e.to_string());
+    let _writing = CHECKOUTS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(target)
+        .and_then(|mut f| f.write_all(content))
+        .map_err(io)
+}
+
+/// The link `path` (relative to `root`) to `target` as the revision records it, when the
+/// target is relative and stays inside `root` read without following links; otherwise
+/// nothing (a link out of the revision is not read by `tfstack lint` either).
+fn make_link_inside(root: &Path, path: &Path, target: &[u8]) -> Result<(), DiffError> {
+    let Some(target) = path_from_bytes(target) else {
+        return Ok(());
+    };
+    if !stays_inside(path, &target) {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        let io = |e: std::io::Error| DiffError::Io(e.to_string());
+        let link = root.join(path);
+        let _writing = CHECKOUTS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(parent) = link.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        std::os::unix::fs::symlink(&target, &link).map_err(io)?;
+    }
+    #[cfg(not(unix))]
+    let _ = root;
+    Ok(())
+}
+
+/// Whether `target`, read from the folder of the link `path` (both relative to the
+/// revision's root), names a path inside the root and outside `.git`.
+fn stays_inside(path: &Path, target: &Path) -> bool {
+    let mut depth: Vec<&std::ffi::OsStr> = match path.parent() {
+        Some(parent) => parent
+            .components()
+            .filter_map(|c| match c {
+                Component::Normal(part) => Some(part),
+                _ => None,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    for component in target.components() {
+        match component {
+            Component::Normal(part) if part == ".git" => return false,
+            Component::Normal(part) => depth.push(part),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if depth.pop().is_none() {
+                    return false;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return false,
+        }
+    }
+    !depth.is_empty()
 }
 
 /// A regular file entry (`<mode> blob <object> <size>\t<path>`), when its path is safe to
@@ -226,7 +326,8 @@ fn tree_entry(entry: &[u8]) -> Option<TreeFile> {
         fields.next()?,
         fields.next()?,
     );
-    if kind != "blob" || !(mode == "100644" || mode == "100755") {
+    let link = mode == "120000";
+    if kind != "blob" || !(mode == "100644" || mode == "100755" || link) {
         return None;
     }
     let safe = path.components().all(|c| match c {
@@ -241,6 +342,7 @@ fn tree_entry(entry: &[u8]) -> Option<TreeFile> {
         name: path.file_name()?.to_string_lossy().to_string(),
         path,
         size: size.parse().ok()?,
+        link,
     })
 }
 
@@ -257,8 +359,16 @@ fn path_from_bytes(bytes: &[u8]) -> Option<PathBuf> {
     std::str::from_utf8(bytes).ok().map(PathBuf::from)
 }
 
-/// Reads the blobs through one `git cat-file --batch` and writes each under `root`.
-fn write_blobs(dir: &Path, root: &Path, files: &[(String, PathBuf, u64)]) -> Result<(), DiffError> {
+/// Reads the blobs through one `git cat-file --batch` and hands each, with its path, to
+/// `write`.
+fn write_blobs(
+    dir: &Path,
+    files: &[(String, PathBuf, u64)],
+    write: &mut dyn FnMut(&Path, Vec<u8>) -> Result<(), DiffError>,
+) -> Result<(), DiffError> {
+    if files.is_empty() {
+        return Ok(());
+    }
     let mut child = git(dir)
         .args(["cat-file", "--batch"])
         .stdin(Stdio::piped())
@@ -280,7 +390,7 @@ fn write_blobs(dir: &Path, root: &Path, files: &[(String, PathBuf, u64)]) -> Res
         }
     });
     let mut reader = BufReader::new(stdout);
-    let result = read_blobs(&mut reader, root, files);
+    let result = read_blobs(&mut reader, files, write);
     drop(reader);
     let _ = writer.join();
     let status = child
@@ -295,8 +405,8 @@ fn write_blobs(dir: &Path, root: &Path, files: &[(String, PathBuf, u64)]) -> Res
 
 fn read_blobs(
     reader: &mut impl BufRead,
-    root: &Path,
     files: &[(String, PathBuf, u64)],
+    write: &mut dyn FnMut(&Path, Vec<u8>) -> Result<(), DiffError>,
 ) -> Result<(), DiffError> {
     let io = |e: std::io::Error| DiffError::Io(e.to_string());
     for (object, path, size) in files {
@@ -328,21 +438,7 @@ fn read_blobs(
         if content.len() as u64 != length {
             return Err(git_error("cat-file", "short read"));
         }
-        let target = root.join(path);
-        // Under the checkouts' lock: once `remove_checkouts` has run, nothing is written.
-        let _writing = CHECKOUTS
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
-        }
-        // A fresh directory: a file of the revision is written once, never through a link.
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&target)
-            .and_then(|mut f| f.write_all(&content))
-            .map_err(io)?;
+        write(path, content)?;
     }
     Ok(())
 }
@@ -425,7 +521,7 @@ mod tests {
     }
 
     #[test]
-    fn tree_entries_outside_the_checkout_or_not_regular_files_are_skipped() {
+    fn tree_entries_outside_the_checkout_or_neither_files_nor_links_are_skipped() {
         let entry = |text: &str| tree_entry(text.as_bytes()).map(|f| f.path);
         let blob = "100644 blob 0123456789abcdef0123456789abcdef01234567      12\t";
         assert_eq!(
@@ -435,15 +531,28 @@ mod tests {
         assert_eq!(entry(&format!("{blob}../escape.tf")), None);
         assert_eq!(entry(&format!("{blob}/abs.tf")), None);
         assert_eq!(entry(&format!("{blob}a/.git/config")), None);
-        assert_eq!(
-            entry("120000 blob 0123456789abcdef0123456789abcdef01234567      12\tlink.tf"),
-            None
-        );
+        let link =
+            tree_entry(b"120000 blob 0123456789abcdef0123456789abcdef01234567      12\tlink.tf")
+                .expect("a link");
+        assert!(link.link);
         assert_eq!(
             entry("160000 commit 0123456789abcdef0123456789abcdef01234567       -\tsub"),
             None
         );
         assert_eq!(entry("100644 blob nothex      12\tx.tf"), None);
+    }
+
+    #[test]
+    fn only_link_targets_inside_the_revision_are_made() {
+        let inside = |link: &str, target: &str| stays_inside(Path::new(link), Path::new(target));
+        assert!(inside("main.tf", "shared/queues.tf"));
+        assert!(inside("envs/prod/queues.tf", "../../shared/queues.tf"));
+        assert!(inside("a/b.tf", "./c.tf"));
+        assert!(!inside("main.tf", "../outside.tf"));
+        assert!(!inside("envs/prod/x.tf", "../../../x.tf"));
+        assert!(!inside("main.tf", "/etc/hostname"));
+        assert!(!inside("main.tf", ".git/config"));
+        assert!(!inside("a/main.tf", ".."));
     }
 
     #[cfg(unix)]
