@@ -359,12 +359,15 @@ fn path_from_bytes(bytes: &[u8]) -> Option<PathBuf> {
     std::str::from_utf8(bytes).ok().map(PathBuf::from)
 }
 
+/// What is done with each blob read: its path in the revision, and its bytes.
+type BlobSink<'a> = dyn FnMut(&Path, Vec<u8>) -> Result<(), DiffError> + 'a;
+
 /// Reads the blobs through one `git cat-file --batch` and hands each, with its path, to
 /// `write`.
 fn write_blobs(
     dir: &Path,
     files: &[(String, PathBuf, u64)],
-    write: &mut dyn FnMut(&Path, Vec<u8>) -> Result<(), DiffError>,
+    write: &mut BlobSink,
 ) -> Result<(), DiffError> {
     if files.is_empty() {
         return Ok(());
@@ -406,7 +409,7 @@ fn write_blobs(
 fn read_blobs(
     reader: &mut impl BufRead,
     files: &[(String, PathBuf, u64)],
-    write: &mut dyn FnMut(&Path, Vec<u8>) -> Result<(), DiffError>,
+    write: &mut BlobSink,
 ) -> Result<(), DiffError> {
     let io = |e: std::io::Error| DiffError::Io(e.to_string());
     for (object, path, size) in files {
