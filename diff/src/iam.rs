@@ -752,7 +752,19 @@ fn compare_policy(key: &str, base: &Policy, head: &Policy, out: &mut Vec<Change>
     for role in base.subjects.iter().filter(|r| !head.subjects.contains(r)) {
         out.push(subject_change(key, base, role, false));
     }
-    for (b, h) in pair(&base.statements, &head.statements) {
+    let pairs = pair(&base.statements, &head.statements);
+    let rewritten = pairs.iter().any(|pair| match *pair {
+        (Some(b), Some(h)) => !base.statements[b].same_grant(&head.statements[h]),
+        _ => true,
+    });
+    // Statements split, merged or moved within the policy: what it grants is the same.
+    if rewritten
+        && grants_listed(&base.statements)
+            .is_some_and(|b| Some(b) == grants_listed(&head.statements))
+    {
+        return;
+    }
+    for (b, h) in pairs {
         match (
             b.map(|i| &base.statements[i]),
             h.map(|i| &head.statements[i]),
@@ -769,7 +781,67 @@ fn compare_policy(key: &str, base: &Policy, head: &Policy, out: &mut Vec<Change>
     }
 }
 
-/// `identity`, `resource` or `trust`.
+/// The most single grants [`grants_listed`] lists for one policy.
+const MAX_LISTED_GRANTS: usize = 50_000;
+
+/// One grant of a policy: deny, action (lower case, a wildcard expanded with the action
+/// table), resource, principal, conditions.
+type Grant = (bool, String, String, String, String);
+
+/// What `statements` grant, one action on one resource to one principal under one set of
+/// conditions at a time, when that can be listed: not for `NotAction` or `NotResource`, a
+/// part not known before apply, or more than [`MAX_LISTED_GRANTS`] grants.
+fn grants_listed(statements: &[Statement]) -> Option<BTreeSet<Grant>> {
+    let mut out = BTreeSet::new();
+    for s in statements {
+        if s.not_actions
+            || s.not_resources
+            || has_unknown(&s.actions)
+            || has_unknown(&s.resources)
+            || has_unknown(&s.principals)
+        {
+            return None;
+        }
+        let conditions: String = s
+            .conditions
+            .iter()
+            .map(|(key, c)| format!("{key}={:?};", c.values))
+            .collect();
+        let mut actions: Vec<String> = Vec::new();
+        for pattern in &s.actions {
+            let expanded = matching_actions(pattern);
+            if expanded.is_empty() {
+                actions.push(pattern.to_ascii_lowercase());
+            } else {
+                actions.extend(expanded.iter().map(|a| a.to_ascii_lowercase()));
+            }
+        }
+        let none = [String::new()];
+        let resources = if s.resources.is_empty() {
+            &none[..]
+        } else {
+            &s.resources[..]
+        };
+        let principals = if s.principals.is_empty() {
+            &none[..]
+        } else {
+            &s.principals[..]
+        };
+        if out.len() + actions.len() * resources.len() * principals.len() > MAX_LISTED_GRANTS {
+            return None;
+        }
+        for a in &actions {
+            for r in resources {
+                for p in principals {
+                    out.insert((s.deny, a.clone(), r.clone(), p.clone(), conditions.clone()));
+                }
+            }
+        }
+    }
+    Some(out)
+}
+
+/// `identity`, `resource` or `trust`./// `identity`, `resource` or `trust`.
 fn kind_name(kind: PolicyKind) -> &'static str {
     match kind {
         PolicyKind::Identity => "identity",
@@ -1338,6 +1410,42 @@ resource "aws_sqs_queue_policy" "q" {{
                 .any(|d| d.contains("removed") || d.contains("added")),
             "{:?}",
             c[0].details
+        );
+    }
+
+    #[test]
+    fn statements_split_or_merged_grant_the_same() {
+        let merged = r#"{ Sid = "Bucket", Effect = "Allow", Action = ["s3:GetObject", "s3:PutObject"], Resource = ["${aws_s3_bucket.reports.arn}/*", "arn:aws:s3:::archive/*"] }"#;
+        let split = [
+            r#"{ Effect = "Allow", Action = "s3:GetObject", Resource = ["${aws_s3_bucket.reports.arn}/*", "arn:aws:s3:::archive/*"] }"#,
+            r#"{ Effect = "Allow", Action = "s3:PutObject", Resource = "${aws_s3_bucket.reports.arn}/*" }"#,
+            r#"{ Effect = "Allow", Action = "S3:PutObject", Resource = "arn:aws:s3:::archive/*" }"#,
+        ]
+        .join(", ");
+        assert_same(&role_policy(merged), &role_policy(&split));
+        assert_same(&role_policy(&split), &role_policy(merged));
+        // A wildcard written out: the same actions.
+        let listed = READ.replace(
+            "[\"s3:GetObject\"]",
+            "[\"s3:GetObject\", \"s3:GetObjectAcl\"]",
+        );
+        let wildcard = READ.replace(
+            "[\"s3:GetObject\"]",
+            "[\"s3:GetObject\", \"s3:GetObjectAc?\"]",
+        );
+        assert_same(&role_policy(&listed), &role_policy(&wildcard));
+        // Split with one grant more: still reported.
+        let more = format!(
+            "{split}, {}",
+            r#"{ Effect = "Allow", Action = "s3:DeleteObject", Resource = "arn:aws:s3:::archive/*" }"#
+        );
+        let report = diff_hcl(&role_policy(merged), &role_policy(&more));
+        assert!(
+            changes(&report)
+                .iter()
+                .any(|c| c.effect == Effect::Broadening),
+            "{:?}",
+            kinds(&report)
         );
     }
 
