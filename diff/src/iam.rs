@@ -723,9 +723,8 @@ fn likeness(a: &Statement, b: &Statement) -> usize {
 /// The changes between two versions of a module's IAM.
 pub(crate) fn compare(base: &IamFacts, head: &IamFacts) -> Vec<Change> {
     let mut out = Vec::new();
-    let keys: BTreeSet<&String> = base.policies.keys().chain(head.policies.keys()).collect();
-    for key in keys {
-        match (base.policies.get(key), head.policies.get(key)) {
+    for (key, b, h) in paired_policies(base, head) {
+        match (b, h) {
             (None, Some(h)) => out.push(policy_added(key, h)),
             (Some(b), None) => out.push(policy_removed(key, b)),
             (Some(b), Some(h)) => compare_policy(key, b, h, &mut out),
@@ -741,6 +740,55 @@ pub(crate) fn compare(base: &IamFacts, head: &IamFacts) -> Vec<Change> {
         if !head.attachments.contains_key(&(role.clone(), arn.clone())) {
             out.push(managed_policy(role, arn, location.clone(), false));
         }
+    }
+    out
+}
+
+/// The policy each policy of head is a version of, under head's key (base's for one head
+/// no longer has). An owner's several documents of one attribute (`inline_policy` blocks,
+/// keyed `… #2` in the order they are written) pair by what they grant first — blocks
+/// reordered are the same policies — then in order.
+fn paired_policies<'a>(
+    base: &'a IamFacts,
+    head: &'a IamFacts,
+) -> Vec<(&'a str, Option<&'a Policy>, Option<&'a Policy>)> {
+    let stem = |key: &'a str| match key.rsplit_once(" #") {
+        Some((stem, n)) if n.bytes().all(|b| b.is_ascii_digit()) => stem,
+        _ => key,
+    };
+    type Group<'a> = (Vec<(&'a str, &'a Policy)>, Vec<(&'a str, &'a Policy)>);
+    let mut groups: BTreeMap<&str, Group> = BTreeMap::new();
+    for (key, policy) in &base.policies {
+        groups.entry(stem(key)).or_default().0.push((key, policy));
+    }
+    for (key, policy) in &head.policies {
+        groups.entry(stem(key)).or_default().1.push((key, policy));
+    }
+    let mut out = Vec::new();
+    for (_, (mut b, h)) in groups {
+        let mut head_left = Vec::new();
+        for (key, policy) in h {
+            let same = b.iter().position(|(_, old)| {
+                old.statements.len() == policy.statements.len()
+                    && old
+                        .statements
+                        .iter()
+                        .zip(&policy.statements)
+                        .all(|(x, y)| x.same_grant(y))
+            });
+            match same {
+                Some(i) => {
+                    let (_, old) = b.remove(i);
+                    out.push((key, Some(old), Some(policy)));
+                }
+                None => head_left.push((key, policy)),
+            }
+        }
+        let mut b = b.into_iter();
+        for (key, policy) in head_left {
+            out.push((key, b.next().map(|(_, old)| old), Some(policy)));
+        }
+        out.extend(b.map(|(key, old)| (key, Some(old), None)));
     }
     out
 }
@@ -1447,6 +1495,35 @@ resource "aws_sqs_queue_policy" "q" {{
             "{:?}",
             kinds(&report)
         );
+    }
+
+    #[test]
+    fn inline_policies_reordered_are_the_same_policies() {
+        let role = |first: (&str, &str), second: (&str, &str)| {
+            let block = |(name, action): (&str, &str)| {
+                format!(
+                    "  inline_policy {{\n    name   = \"{name}\"\n    policy = jsonencode({{ \
+                     Version = \"2012-10-17\", Statement = [{{ Effect = \"Allow\", Action = \
+                     \"{action}\", Resource = \"arn:aws:sqs:us-east-1:111122223333:jobs\" }}] }})\n  }}\n"
+                )
+            };
+            format!(
+                "resource \"aws_iam_role\" \"worker\" {{\n  name = \"worker\"\n  \
+                 assume_role_policy = jsonencode({{ Version = \"2012-10-17\", Statement = [{{ \
+                 Effect = \"Allow\", Principal = {{ Service = \"lambda.amazonaws.com\" }}, \
+                 Action = \"sts:AssumeRole\" }}] }})\n{}{}}}\n",
+                block(first),
+                block(second)
+            )
+        };
+        let (read, send) = (("read", "sqs:ReceiveMessage"), ("send", "sqs:SendMessage"));
+        assert_same(&role(read, send), &role(send, read));
+        // One of them widened after the swap: that one is reported.
+        let report = diff_hcl(&role(read, send), &role(("send", "sqs:*"), read));
+        let c = changes_in(&report, crate::report::Category::Iam);
+        assert_eq!(c.len(), 1, "{:?}", kinds(&report));
+        assert_eq!(c[0].kind, "statement_changed");
+        assert_eq!(c[0].effect, Effect::Broadening);
     }
 
     #[test]
