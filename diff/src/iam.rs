@@ -211,12 +211,18 @@ pub(crate) fn facts(
             },
         );
     }
-    for attachment in cx.resources("aws_iam_role_policy_attachment") {
-        for role in roles_in(cx, attachment, "role") {
-            if let Some(arn) = managed_arn(sym, attachment, "policy_arn") {
-                facts
-                    .attachments
-                    .insert((role, arn), places.of(cx, attachment.origin));
+    for (resource_type, attached_to, policies) in ATTACHMENTS {
+        for attachment in cx.resources(resource_type) {
+            let arns = managed_arns(sym, attachment, policies);
+            for (attribute, kind) in *attached_to {
+                for identity in identities_in(cx, attachment, attribute, kind) {
+                    for arn in &arns {
+                        facts.attachments.insert(
+                            (identity.clone(), arn.clone()),
+                            places.of(cx, attachment.origin),
+                        );
+                    }
+                }
             }
         }
     }
@@ -275,38 +281,95 @@ fn file_of(location: &str) -> String {
 }
 
 /// The roles an attachment's attribute designates: by reference, or by name.
-fn roles_in(cx: &Context, block: &Block, attribute: &str) -> Vec<String> {
+/// The attributes of an attachment naming what it attaches to, each with its kind.
+type AttachedTo = &'static [(&'static str, &'static str)];
+
+/// The resources that attach managed policies: their type, the attributes naming what
+/// they attach to (with its kind: `role`, `user`, `group`), and the attribute holding the
+/// policy ARN (or ARNs).
+const ATTACHMENTS: &[(&str, AttachedTo, &str)] = &[
+    (
+        "aws_iam_role_policy_attachment",
+        &[("role", "role")],
+        "policy_arn",
+    ),
+    (
+        "aws_iam_user_policy_attachment",
+        &[("user", "user")],
+        "policy_arn",
+    ),
+    (
+        "aws_iam_group_policy_attachment",
+        &[("group", "group")],
+        "policy_arn",
+    ),
+    (
+        "aws_iam_policy_attachment",
+        &[("roles", "role"), ("users", "user"), ("groups", "group")],
+        "policy_arn",
+    ),
+    (
+        "aws_iam_role_policy_attachments_exclusive",
+        &[("role_name", "role")],
+        "policy_arns",
+    ),
+];
+
+/// The roles, users or groups (`kind`) `attribute` names: the `aws_iam_KIND` resources it
+/// refers to, else those of the module with the name (or names) it holds, else the name
+/// itself (`role `worker``).
+fn identities_in(cx: &Context, block: &Block, attribute: &str, kind: &str) -> Vec<String> {
     let Some(e) = block.body.get(attribute) else {
         return Vec::new();
     };
+    let resource_type = match kind {
+        "user" => "aws_iam_user",
+        "group" => "aws_iam_group",
+        _ => "aws_iam_role",
+    };
+    let prefix = format!("{resource_type}.");
     let referenced: Vec<String> = e
         .traversals()
         .into_iter()
         .filter_map(|t| t.resource_address())
-        .filter(|a| a.starts_with("aws_iam_role."))
+        .filter(|a| a.starts_with(&prefix))
         .collect();
     if !referenced.is_empty() {
         return referenced;
     }
-    match cx.value(e).as_str() {
-        Some(name) => {
-            let named = cx.resources_named("aws_iam_role", "name", name);
-            if named.is_empty() {
-                vec![format!("role `{name}`")]
-            } else {
-                named.iter().map(|r| r.address()).collect()
-            }
+    let mut out = Vec::new();
+    for name in cx.value(e).one_or_many() {
+        let Some(name) = name.as_str() else {
+            continue;
+        };
+        let named = cx.resources_named(resource_type, "name", name);
+        if named.is_empty() {
+            out.push(format!("{kind} `{name}`"));
+        } else {
+            out.extend(named.iter().map(|r| r.address()));
         }
-        None => Vec::new(),
     }
+    out
 }
 
-/// The ARN of a managed policy an attribute attaches, unless it is a policy of the module
-/// (whose statements are compared as a document, with the roles it applies to).
-fn managed_arn(sym: &Context, block: &Block, attribute: &str) -> Option<String> {
-    let symbolic_block = sym.block(&block.address())?;
-    let arn = text(&sym.value(symbolic_block.body.get(attribute)?));
-    (!names_module_policy(&arn)).then_some(arn)
+/// The ARNs of the managed policies an attribute attaches (one, or a list), leaving out
+/// the policies of the module (whose statements are compared as documents, with the
+/// identities they apply to).
+fn managed_arns(sym: &Context, block: &Block, attribute: &str) -> Vec<String> {
+    let Some(e) = sym
+        .block(&block.address())
+        .and_then(|b| b.body.get(attribute))
+    else {
+        return Vec::new();
+    };
+    let value = sym.value(e);
+    let arns = match value.as_list() {
+        Some(_) => value.one_or_many().into_iter().map(text).collect(),
+        None => vec![text(&value)],
+    };
+    arns.into_iter()
+        .filter(|arn| !names_module_policy(arn))
+        .collect()
 }
 
 /// Whether a shown ARN is a reference to a policy of the module.
@@ -1248,7 +1311,14 @@ fn managed_policy(role: &str, arn: &str, location: Option<String>, attached: boo
         format!("managed policy `{name}` detached from `{role}`")
     };
     let mut data = serde_json::Map::new();
-    data.insert("role".into(), role.into());
+    let kind = if role.starts_with("aws_iam_user.") || role.starts_with("user `") {
+        "user"
+    } else if role.starts_with("aws_iam_group.") || role.starts_with("group `") {
+        "group"
+    } else {
+        "role"
+    };
+    data.insert(kind.into(), role.into());
     data.insert("policy_arn".into(), arn.into());
     Change {
         category: Category::Iam,
@@ -1524,6 +1594,74 @@ resource "aws_sqs_queue_policy" "q" {{
         assert_eq!(c.len(), 1, "{:?}", kinds(&report));
         assert_eq!(c[0].kind, "statement_changed");
         assert_eq!(c[0].effect, Effect::Broadening);
+    }
+
+    #[test]
+    fn managed_policies_attached_to_roles_users_and_groups_broaden_them() {
+        let base = r#"
+resource "aws_iam_role" "app" {
+  name               = "app"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }] })
+}
+resource "aws_iam_user" "ci" {
+  name = "ci"
+}
+resource "aws_iam_group" "ops" {
+  name = "ops"
+}
+"#;
+        let head = format!(
+            "{base}{}",
+            r#"
+resource "aws_iam_policy_attachment" "admin" {
+  name       = "admin"
+  roles      = [aws_iam_role.app.name]
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+resource "aws_iam_role_policy_attachments_exclusive" "app" {
+  role_name   = aws_iam_role.app.name
+  policy_arns = ["arn:aws:iam::aws:policy/IAMFullAccess"]
+}
+resource "aws_iam_user_policy_attachment" "ci" {
+  user       = "ci"
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}
+resource "aws_iam_group_policy_attachment" "ops" {
+  group      = aws_iam_group.ops.name
+  policy_arn = "arn:aws:iam::aws:policy/PowerUserAccess"
+}
+"#
+        );
+        let report = diff_hcl(base, &head);
+        let mut attached: Vec<(String, Danger)> = changes(&report)
+            .iter()
+            .filter(|c| c.kind == "managed_policy_attached")
+            .map(|c| (c.title.clone(), c.danger))
+            .collect();
+        attached.sort();
+        assert_eq!(
+            attached,
+            [
+                (
+                    "managed policy `AdministratorAccess` attached to `aws_iam_role.app`"
+                        .to_string(),
+                    Danger::High
+                ),
+                (
+                    "managed policy `AdministratorAccess` attached to `aws_iam_user.ci`"
+                        .to_string(),
+                    Danger::High
+                ),
+                (
+                    "managed policy `IAMFullAccess` attached to `aws_iam_role.app`".to_string(),
+                    Danger::High
+                ),
+                (
+                    "managed policy `PowerUserAccess` attached to `aws_iam_group.ops`".to_string(),
+                    Danger::High
+                ),
+            ]
+        );
     }
 
     #[test]
