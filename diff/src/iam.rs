@@ -12,6 +12,7 @@ use crate::report::{Category, Change, Danger, Effect};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::policy::{policies, PolicyKind, StatementView};
 use tfstack_model::iam_actions::{matching_actions, wildcard_match};
 use tfstack_model::{Block, Value, ValueKind};
@@ -212,7 +213,7 @@ pub(crate) fn facts(
         );
     }
     for (resource_type, attached_to, policies) in ATTACHMENTS {
-        for attachment in cx.resources(resource_type) {
+        for attachment in cx.resources(resource_type).iter().filter(|a| exists(cx, a)) {
             let arns = managed_arns(sym, attachment, policies);
             for (attribute, kind) in *attached_to {
                 for identity in identities_in(cx, attachment, attribute, kind) {
@@ -355,21 +356,32 @@ fn identities_in(cx: &Context, block: &Block, attribute: &str, kind: &str) -> Ve
 /// The ARNs of the managed policies an attribute attaches (one, or a list), leaving out
 /// the policies of the module (whose statements are compared as documents, with the
 /// identities they apply to).
+/// An attachment made `for_each` of a set of ARNs attaches each instance's.
 fn managed_arns(sym: &Context, block: &Block, attribute: &str) -> Vec<String> {
-    let Some(e) = sym
-        .block(&block.address())
-        .and_then(|b| b.body.get(attribute))
-    else {
+    let Some(symbolic) = sym.block(&block.address()) else {
         return Vec::new();
     };
-    let value = sym.value(e);
-    let arns = match value.as_list() {
-        Some(_) => value.one_or_many().into_iter().map(text).collect(),
-        None => vec![text(&value)],
+    let Some(e) = symbolic.body.get(attribute) else {
+        return Vec::new();
     };
-    arns.into_iter()
+    let scopes = sym.instance_scopes(symbolic);
+    let values = if scopes.is_empty() {
+        vec![sym.value(e)]
+    } else {
+        scopes
+            .iter()
+            .map(|(_, scope)| sym.eval.eval_in(e, scope, 0))
+            .collect()
+    };
+    let mut arns: Vec<String> = values
+        .iter()
+        .flat_map(|v| v.one_or_many())
+        .map(text)
         .filter(|arn| !names_module_policy(arn))
-        .collect()
+        .collect();
+    arns.sort();
+    arns.dedup();
+    arns
 }
 
 /// Whether a shown ARN is a reference to a policy of the module.
@@ -1661,6 +1673,54 @@ resource "aws_iam_group_policy_attachment" "ops" {
                     Danger::High
                 ),
             ]
+        );
+    }
+
+    #[test]
+    fn an_attachment_made_for_each_of_arns_attaches_each() {
+        let role = |arns: &[&str]| {
+            let entries: Vec<String> = arns
+                .iter()
+                .map(|a| {
+                    format!(
+                        "    {a} = \"arn:aws:iam::aws:policy/{}\"",
+                        match *a {
+                            "basic" => "service-role/AWSLambdaBasicExecutionRole",
+                            "admin" => "AdministratorAccess",
+                            _ => "IAMFullAccess",
+                        }
+                    )
+                })
+                .collect();
+            format!(
+                "resource \"aws_iam_role\" \"app\" {{\n  name = \"app\"\n  assume_role_policy = \
+                 jsonencode({{ Version = \"2012-10-17\", Statement = [{{ Effect = \"Allow\", \
+                 Principal = {{ Service = \"lambda.amazonaws.com\" }}, Action = \"sts:AssumeRole\" }}] }})\n}}\n\
+                 resource \"aws_iam_role_policy_attachment\" \"app\" {{\n  for_each = {{\n{}\n  }}\n  \
+                 role       = aws_iam_role.app.name\n  policy_arn = each.value\n}}\n",
+                entries.join("\n")
+            )
+        };
+        let report = diff_hcl(&role(&["basic"]), &role(&["basic", "admin"]));
+        let c = changes_in(&report, crate::report::Category::Iam);
+        assert_eq!(c.len(), 1, "{:?}", kinds(&report));
+        assert_eq!(
+            (c[0].title.as_str(), c[0].danger),
+            (
+                "managed policy `AdministratorAccess` attached to `aws_iam_role.app`",
+                Danger::High
+            )
+        );
+        let report = diff_hcl(
+            &role(&["basic", "admin"]),
+            &role(&["basic", "admin", "iam"]),
+        );
+        let c = changes_in(&report, crate::report::Category::Iam);
+        assert_eq!(c.len(), 1, "{:?}", kinds(&report));
+        assert!(
+            c[0].title.contains("`IAMFullAccess` attached"),
+            "{}",
+            c[0].title
         );
     }
 
