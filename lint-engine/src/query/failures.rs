@@ -168,19 +168,37 @@ pub fn redrives<'m>(cx: &Context<'m>) -> Vec<Redrive<'m>> {
         }
     }
     for resource in cx.resources("aws_sqs_queue_redrive_policy") {
-        let (Some(url), Some(policy)) = (
-            resource.body.get("queue_url"),
-            resource.body.get("redrive_policy"),
-        ) else {
+        let Some((sources, policy)) = redrive_policy_sources(cx, resource) else {
             continue;
         };
-        for source in queues_at(cx, url, '/') {
+        for source in sources {
             for dlq in dead_letter_queues_in(cx, policy, source) {
                 push(source, dlq);
             }
         }
     }
     out
+}
+
+/// The queues an `aws_sqs_queue_redrive_policy` resource sets the redrive policy of, and
+/// the policy, to pair each queue with the dead-letter queues the policy names. No queue
+/// when both the queue and the policy depend on the instance and several queues are
+/// named (`queue_url = local.urls[each.key]`, `deadLetterTargetArn =
+/// local.dlqs[each.key]`): which queue drains into which is told per instance only, and
+/// pairing them every-with-every would judge pairs that do not exist.
+pub fn redrive_policy_sources<'m>(
+    cx: &Context<'m>,
+    resource: &'m Block,
+) -> Option<(Vec<&'m Block>, &'m Expr)> {
+    let (url, policy) = (
+        resource.body.get("queue_url")?,
+        resource.body.get("redrive_policy")?,
+    );
+    let sources = queues_at(cx, url, '/');
+    if sources.len() > 1 && url.reads_instance() && policy.reads_instance() {
+        return Some((Vec::new(), policy));
+    }
+    Some((sources, policy))
 }
 
 /// The queues a redrive policy names as dead-letter target (other than `source`).

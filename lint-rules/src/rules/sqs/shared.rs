@@ -6,7 +6,9 @@
 //! pair a queue of one type with a dead-letter queue of the other.
 use std::collections::HashMap;
 use tfstack_lint_engine::context::Context;
-use tfstack_lint_engine::query::failures::{dead_letter_target_arn, queue_named, queues_at};
+use tfstack_lint_engine::query::failures::{
+    dead_letter_target_arn, queue_named, redrive_policy_sources,
+};
 use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::references::referenced_blocks;
 use tfstack_model::{Block, Expr, ExprKind, Origin, TemplatePart};
@@ -124,17 +126,14 @@ pub(crate) fn redrives_between<'m>(
 fn redrive_policies_by_queue<'m>(cx: &Context<'m>) -> HashMap<String, Vec<(&'m Block, &'m Expr)>> {
     let mut by_queue: HashMap<String, Vec<(&'m Block, &'m Expr)>> = HashMap::new();
     for resource in cx.resources("aws_sqs_queue_redrive_policy") {
-        let (Some(url), Some(policy)) = (
-            resource.body.get("queue_url"),
-            resource.body.get("redrive_policy"),
-        ) else {
-            continue;
-        };
         if !exists(cx, resource) {
             continue;
         }
-        // `queues_at` names each queue once, so a resource is listed once per queue.
-        for queue in queues_at(cx, url, '/') {
+        let Some((sources, policy)) = redrive_policy_sources(cx, resource) else {
+            continue;
+        };
+        // Each queue is named once, so a resource is listed once per queue.
+        for queue in sources {
             by_queue
                 .entry(queue.address())
                 .or_default()
