@@ -297,22 +297,17 @@ fn resource_block(
     let (Some(mode), Some(ty), Some(name)) = (text("mode"), text("type"), text("name")) else {
         return None;
     };
+    // `terraform show -json` leaves `values` out of a resource whose every attribute is
+    // known only after apply: the resource is planned, its values come from the
+    // configuration's references below.
+    let no_values = serde_json::Map::new();
     let values = match r.get("values") {
         Some(Json::Object(values)) => values,
         Some(other) => {
             errors.push(wrong_type(&format!("{at}/values"), "an object", other));
             return None;
         }
-        None => {
-            errors.push(PlanError {
-                pointer: at.to_string(),
-                message: format!(
-                    "not a Terraform plan: `{}` has no `values`",
-                    pointer_display(at)
-                ),
-            });
-            return None;
-        }
+        None => &no_values,
     };
     let kind = if mode == "data" { "data" } else { "resource" };
     let mut block = Block::new(kind, vec![ty.to_string(), name.to_string()]);
@@ -549,6 +544,39 @@ mod tests {
         assert_eq!(
             module_calls("module.regions[\"eu.west]\"].module.queues[0]"),
             ["regions", "queues"]
+        );
+    }
+
+    /// `terraform show -json` leaves `values` out when every attribute is known only after
+    /// apply: the resource is planned, with what its configuration refers to.
+    #[test]
+    fn a_resource_without_values_is_planned_with_its_references() {
+        let plan = serde_json::json!({
+            "planned_values": {"root_module": {"resources": [{
+                "address": "aws_sqs_queue_redrive_policy.jobs", "mode": "managed",
+                "type": "aws_sqs_queue_redrive_policy", "name": "jobs",
+            }]}},
+            "configuration": {"root_module": {"resources": [{
+                "address": "aws_sqs_queue_redrive_policy.jobs", "mode": "managed",
+                "type": "aws_sqs_queue_redrive_policy", "name": "jobs",
+                "expressions": {
+                    "queue_url": {"references": ["aws_sqs_queue.jobs.id", "aws_sqs_queue.jobs"]},
+                },
+            }]}},
+        });
+        let (modules, errors) = blocks_from_plan(&plan, FileId(0), None);
+        assert_eq!(errors, vec![]);
+        let block = &modules[0].blocks[0];
+        assert_eq!(block.address(), "aws_sqs_queue_redrive_policy.jobs");
+        let url = block
+            .body
+            .get("queue_url")
+            .expect("queue_url from the configuration");
+        assert_eq!(
+            url.as_traversal()
+                .and_then(|t| t.resource_address())
+                .as_deref(),
+            Some("aws_sqs_queue.jobs")
         );
     }
 
