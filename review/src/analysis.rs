@@ -12,25 +12,24 @@ pub(crate) struct Analysis<'a, 'm> {
     pub cx: &'a Context<'m>,
     /// The same module with resource references kept as markers.
     pub sym: &'a Context<'m>,
-    /// Resources and data sources in source order.
+    /// Resources and data sources that exist, in source order: a block whose `count` or
+    /// `for_each` is known to be empty creates nothing and is left out, as the lint
+    /// engine leaves it out ([`Context::exists`]).
     pub resources: Vec<&'m Block>,
 }
 
 impl<'a, 'm> Analysis<'a, 'm> {
     pub fn new(cx: &'a Context<'m>, sym: &'a Context<'m>) -> Self {
         let resources = cx
-            .module
-            .config
-            .blocks
-            .iter()
+            .blocks()
             .filter(|b| b.kind == "resource" || b.kind == "data")
             .collect();
         Analysis { cx, sym, resources }
     }
 
-    /// The block at an address.
+    /// The block at an address, if it exists (see [`Analysis::resources`]).
     pub fn block(&self, address: &str) -> Option<&'m Block> {
-        self.cx.block(address)
+        self.cx.block(address).filter(|b| self.cx.exists(b))
     }
 
     /// Every resource of one type, in source order.
