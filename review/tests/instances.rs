@@ -115,3 +115,138 @@ fn blocks_known_to_have_no_instance_are_left_out_of_every_section() {
         .collect();
     assert_eq!(inventoried, ["worker"]);
 }
+
+/// Three keys, four secrets, two NAT gateways, and queues whose number is not known.
+const INSTANCES: &str = r#"
+variable "queue_count" {
+  type = number
+}
+
+resource "aws_kms_key" "k" {
+  count               = 3
+  enable_key_rotation = true
+}
+
+resource "aws_secretsmanager_secret" "s" {
+  for_each = toset(["a", "b", "c", "d"])
+  name     = each.key
+}
+
+resource "aws_nat_gateway" "n" {
+  count         = 2
+  allocation_id = "eipalloc-123"
+  subnet_id     = "subnet-123"
+}
+
+resource "aws_sqs_queue" "maybe" {
+  count = var.queue_count
+  name  = "maybe-${count.index}"
+}
+"#;
+
+/// Usage addressed as infracost addresses instances: one instance by its index or key,
+/// every instance with `[*]`; `k[7]` names an instance that does not exist.
+const INSTANCE_USAGE: &str = r#"
+version = "0.1"
+
+[resource_usage."aws_kms_key.k[0]"]
+monthly_requests = 5_000_000
+
+[resource_usage.'aws_secretsmanager_secret.s["a"]']
+monthly_requests = 20_000
+
+[resource_usage."aws_nat_gateway.n[*]"]
+monthly_data_processed_gb = 100
+
+[resource_usage."aws_kms_key.k[7]"]
+monthly_requests = 1
+"#;
+
+/// The one line of `resource` at `price`: (description, quantity, monthly).
+fn line(review: &tfstack_review::Review, resource: &str, price: &str) -> (String, f64, f64) {
+    let lines: Vec<_> = review
+        .estimate
+        .components
+        .iter()
+        .flat_map(|c| &c.lines)
+        .filter(|l| l.resource == resource && l.price_id == price)
+        .collect();
+    assert_eq!(lines.len(), 1, "{resource} at {price}: {lines:?}");
+    (
+        lines[0].description.clone(),
+        lines[0].quantity,
+        lines[0].monthly,
+    )
+}
+
+fn close(actual: f64, expected: f64) {
+    assert!(
+        (actual - expected).abs() < 0.005,
+        "{actual} is not {expected}"
+    );
+}
+
+#[test]
+fn every_known_instance_is_priced_and_the_line_says_how_many() {
+    let review = common::text_review(INSTANCES, Some(INSTANCE_USAGE));
+    let (description, quantity, monthly) = line(&review, "aws_kms_key.k", "kms.key");
+    assert!(description.ends_with("× 3 instances"), "{description}");
+    close(quantity, 3.0);
+    close(monthly, 3.0);
+    let (description, _, monthly) = line(
+        &review,
+        "aws_secretsmanager_secret.s",
+        "secretsmanager.secret",
+    );
+    assert!(description.ends_with("× 4 instances"), "{description}");
+    close(monthly, 1.60);
+    // 2 gateways × 730 h × $0.045.
+    let (description, quantity, monthly) = line(&review, "aws_nat_gateway.n", "nat.hours");
+    assert!(description.ends_with("× 2 instances"), "{description}");
+    close(quantity, 1460.0);
+    close(monthly, 65.70);
+    close(review.estimate.fixed_total, 70.30);
+}
+
+#[test]
+fn usage_addressed_to_one_instance_or_to_all_applies_to_those_instances() {
+    let review = common::text_review(INSTANCES, Some(INSTANCE_USAGE));
+    // k[0]: 5M requests; k[1] and k[2]: the built-in 10,000 each; × $0.03 per 10,000.
+    let (_, quantity, monthly) = line(&review, "aws_kms_key.k", "kms.requests");
+    close(quantity, 5_020_000.0);
+    close(monthly, 15.06);
+    // s["a"]: 20,000 calls; the other three: 10,000 each; × $0.05 per 10,000.
+    let (_, quantity, _) = line(
+        &review,
+        "aws_secretsmanager_secret.s",
+        "secretsmanager.requests",
+    );
+    close(quantity, 50_000.0);
+    // [*]: 100 GB through each of the 2 gateways × $0.045.
+    let (_, quantity, monthly) = line(&review, "aws_nat_gateway.n", "nat.data");
+    close(quantity, 200.0);
+    close(monthly, 9.0);
+    assert_eq!(review.estimate.unmatched_usage, ["aws_kms_key.k[7]"]);
+    let assumed: Vec<(&str, f64)> = review
+        .estimate
+        .assumptions
+        .iter()
+        .filter(|a| a.resource.starts_with("aws_kms_key.k"))
+        .map(|a| (a.resource.as_str(), a.value))
+        .collect();
+    assert_eq!(
+        assumed,
+        [
+            ("aws_kms_key.k", 10_000.0),
+            ("aws_kms_key.k[0]", 5_000_000.0)
+        ]
+    );
+}
+
+#[test]
+fn a_block_whose_number_of_instances_is_not_known_is_priced_as_one_and_says_so() {
+    let review = common::text_review(INSTANCES, None);
+    let (description, quantity, _) = line(&review, "aws_sqs_queue.maybe", "sqs.standard.requests");
+    assert!(description.contains("not known"), "{description}");
+    close(quantity, 100_000.0);
+}

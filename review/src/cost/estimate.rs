@@ -8,6 +8,7 @@ use super::usage::{Usage, UsageSource};
 use crate::analysis::{self, Analysis};
 use crate::components::Components;
 use std::collections::BTreeMap;
+use tfstack_model::instances::Instances;
 use tfstack_model::Block;
 
 /// Every price id the estimate may read (a test checks the table has them all).
@@ -138,6 +139,9 @@ struct Pricer<'x, 'm> {
     assumptions: Vec<Assumption>,
     used: BTreeMap<String, Price>,
     unpriced: Vec<String>,
+    /// The instance being priced (`[0]`, `["a"]`) of a block with a known `count` or
+    /// `for_each`: usage is looked up at its address.
+    instance: Option<String>,
 }
 
 impl Pricer<'_, '_> {
@@ -145,23 +149,56 @@ impl Pricer<'_, '_> {
         self.table.hours_per_month
     }
 
-    /// A usage value, recorded as an assumption.
+    /// A usage value of the block (or of the instance being priced), recorded as an
+    /// assumption of the usage-file entry that gave it, or of the block for a default.
     fn usage(&mut self, b: &Block, key: &str) -> f64 {
-        let address = b.address();
+        let block_address = b.address();
+        let address = match &self.instance {
+            Some(instance) => format!("{block_address}{instance}"),
+            None => block_address.clone(),
+        };
         let t = b.type_label();
-        let (value, source) = self.usage.value(&address, t, key);
+        let found = self.usage.lookup(&address, t, key);
         let unit = super::usage::keys_of(t)
             .find(|k| k.key == key)
             .map(|k| k.unit)
             .unwrap_or("");
         self.assumptions.push(Assumption {
-            resource: address,
+            resource: found.entry.unwrap_or(block_address),
             key: key.to_string(),
-            value,
+            value: found.value,
             unit: unit.to_string(),
-            source,
+            source: found.source,
         });
-        value
+        found.value
+    }
+
+    /// Prices every instance of a block: a block with a known `count` or `for_each` once
+    /// per instance (each reads its own usage), its lines then summed into one per price
+    /// and description that says how many instances it covers; a block without either
+    /// once; a block whose number of instances is not known once, saying so.
+    fn resource_instances(&mut self, components: &Components, b: &Block) {
+        let start = self.lines.len();
+        let instances = self.a.cx.instances(b);
+        let keys = instance_keys(&instances);
+        if keys.is_empty() {
+            self.resource(components, b);
+            if matches!(instances, Instances::Unknown) {
+                for line in &mut self.lines[start..] {
+                    line.description
+                        .push_str(" (number of instances not known: priced as one)");
+                }
+            }
+            return;
+        }
+        for key in &keys {
+            self.instance = Some(key.clone());
+            self.resource(components, b);
+        }
+        self.instance = None;
+        let per_instance = self.lines.split_off(start);
+        self.lines
+            .extend(sum_instances(per_instance, keys.len(), self.table));
     }
 
     /// Adds a line of `quantity` units at price `id`.
@@ -745,6 +782,81 @@ fn alarm_metrics(b: &Block) -> usize {
         .max(1)
 }
 
+/// The address keys of a block's known instances (`[0]`, `["a"]`, as Terraform writes
+/// them); none for a block without `count` or `for_each`, or whose instances are not known.
+fn instance_keys(instances: &Instances) -> Vec<String> {
+    match instances {
+        Instances::Count(n) => (0..*n).map(|i| format!("[{i}]")).collect(),
+        Instances::Each(keys) => keys
+            .iter()
+            .map(|(key, _)| format!("[{}]", quoted(key)))
+            .collect(),
+        Instances::Single | Instances::Unknown => Vec::new(),
+    }
+}
+
+/// A string as HCL (and JSON) quote it.
+fn quoted(text: &str) -> String {
+    serde_json::Value::String(text.to_string()).to_string()
+}
+
+/// The lines of `instances` instances of one block, one per price, description and
+/// fixedness, in the order they were first made: quantities and costs summed, and the
+/// description saying how many of the instances the line covers.
+fn sum_instances(lines: Vec<CostLine>, instances: usize, table: &PriceTable) -> Vec<CostLine> {
+    let mut summed: Vec<(CostLine, usize)> = Vec::new();
+    for line in lines {
+        let same = summed.iter_mut().find(|(s, _)| {
+            s.price_id == line.price_id
+                && s.description == line.description
+                && s.fixed == line.fixed
+        });
+        match same {
+            Some((s, covered)) => {
+                s.quantity += line.quantity;
+                s.monthly += line.monthly;
+                *covered += 1;
+            }
+            None => summed.push((line, 1)),
+        }
+    }
+    summed
+        .into_iter()
+        .map(|(mut line, covered)| {
+            if instances > 1 {
+                let noun = if covered == 1 {
+                    "instance"
+                } else {
+                    "instances"
+                };
+                line.description = format!("{} × {covered} {noun}", line.description);
+            }
+            if let Some(price) = table.get(&line.price_id) {
+                line.unit = price.units(line.quantity);
+            }
+            line
+        })
+        .collect()
+}
+
+/// Whether a `resource_usage` entry names a resource of the configuration: its address
+/// (`aws_kms_key.k`), all its instances (`aws_kms_key.k[*]`), or one instance it has
+/// (`aws_kms_key.k[0]`, `aws_secretsmanager_secret.s["a"]`; any instance of a block whose
+/// instances are not known).
+fn names_a_resource(a: &Analysis, entry: &str) -> bool {
+    let block_address = super::usage::base_address(entry);
+    let Some(b) = a.block(block_address).filter(|b| b.kind == "resource") else {
+        return false;
+    };
+    let instance = &entry[block_address.len()..];
+    if instance.is_empty() || instance == "[*]" {
+        return true;
+    }
+    let instances = a.cx.instances(b);
+    matches!(instances, Instances::Unknown)
+        || instance_keys(&instances).iter().any(|k| k == instance)
+}
+
 /// A number without trailing zeros.
 pub(crate) fn fmt(v: f64) -> String {
     if v.fract() == 0.0 && v.abs() < 1e15 {
@@ -770,6 +882,7 @@ pub(crate) fn estimate(
         assumptions: Vec::new(),
         used: BTreeMap::new(),
         unpriced: Vec::new(),
+        instance: None,
     };
     let mut groups: Vec<(String, String, Vec<String>)> = components
         .list()
@@ -794,7 +907,7 @@ pub(crate) fn estimate(
         let start = pricer.lines.len();
         for r in &resources {
             if let Some(b) = a.block(r).filter(|b| b.kind == "resource") {
-                pricer.resource(components, b);
+                pricer.resource_instances(components, b);
             }
         }
         let lines: Vec<CostLine> = pricer.lines[start..].to_vec();
@@ -826,10 +939,9 @@ pub(crate) fn estimate(
     let mut assumptions = pricer.assumptions;
     assumptions.sort_by(|x, y| (&x.resource, &x.key).cmp(&(&y.resource, &y.key)));
     assumptions.dedup_by(|x, y| x.resource == y.resource && x.key == y.key);
-    let known: Vec<String> = a.resources.iter().map(|b| b.address()).collect();
     let unmatched_usage = usage
         .addresses()
-        .filter(|u| !known.iter().any(|k| k == u))
+        .filter(|entry| !names_a_resource(a, entry))
         .map(str::to_string)
         .collect();
     let mut unpriced = pricer.unpriced;
