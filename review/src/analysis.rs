@@ -2,7 +2,7 @@
 //! (values as Terraform would know them before apply) and of its symbolic twin (resource
 //! references kept as markers, see [`crate::symbolic`]), with small typed accessors.
 
-use crate::lint::Context;
+use crate::lint::{Context, Setting};
 use std::collections::BTreeSet;
 use tfstack_model::{Block, Expr, Origin, OriginKind, Value, ValueKind};
 
@@ -54,6 +54,44 @@ impl<'a, 'm> Analysis<'a, 'm> {
 
     pub fn boolean(&self, block: &Block, name: &str) -> Option<bool> {
         self.value(block, name).and_then(|v| v.as_bool())
+    }
+
+    /// The setting at `path` (nested blocks, then an attribute: `["tracing_config",
+    /// "mode"]`) as the provider applies it: not written (AWS's default applies), written
+    /// but not known for the block (a variable without a value, a value that differs
+    /// between instances, a `dynamic` block that may write it), or known.
+    pub fn setting(&self, block: &Block, path: &[&str]) -> Setting {
+        crate::lint::setting(self.cx, block, path)
+    }
+
+    /// The values of the attribute at `path` in each instance of `block`, ordered (numbers
+    /// by value, others by text), when the block's instances are known and the value of
+    /// each is: a setting written per instance (`timeout = each.value.timeout`), which is
+    /// not known for the block as a whole.
+    pub fn values_by_instance(&self, block: &Block, path: &[&str]) -> Option<Vec<Value>> {
+        let (name, nested) = path.split_last()?;
+        let holder = self.nested(block, nested)?;
+        let e = holder.body.get(name)?;
+        let instances = self.cx.instances(block).keyed_count()?;
+        let scopes = self.cx.instance_scopes(block);
+        // More instances than the engine evaluates one by one: not all of them are known.
+        if scopes.is_empty() || scopes.len() != instances {
+            return None;
+        }
+        let mut values = Vec::with_capacity(scopes.len());
+        for (_, scope) in &scopes {
+            let value = self.cx.eval.eval_in(e, scope, 0);
+            if value.is_unknown() || matches!(value.kind, ValueKind::Null) {
+                return None;
+            }
+            values.push(value);
+        }
+        values.sort_by(|x, y| match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            _ => tfstack_model::eval::scalar_to_string(x)
+                .cmp(&tfstack_model::eval::scalar_to_string(y)),
+        });
+        Some(values)
     }
 
     /// Whether the attribute is written at all (known or not).

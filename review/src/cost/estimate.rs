@@ -7,7 +7,9 @@ use super::prices::{Price, PriceTable};
 use super::usage::{Usage, UsageSource};
 use crate::analysis::{self, Analysis};
 use crate::components::Components;
-use std::collections::BTreeMap;
+use crate::lint::Setting;
+use std::collections::{BTreeMap, HashMap};
+use tfstack_model::eval::Scope;
 use tfstack_model::instances::Instances;
 use tfstack_model::Block;
 
@@ -142,6 +144,10 @@ struct Pricer<'x, 'm> {
     /// The instance being priced (`[0]`, `["a"]`) of a block with a known `count` or
     /// `for_each`: usage is looked up at its address.
     instance: Option<String>,
+    /// The names in scope in that instance (`count.index`, `each.value`), when the engine
+    /// evaluates the block one instance at a time: the block's settings that differ
+    /// between instances are read in it.
+    instance_scope: Option<Scope>,
 }
 
 impl Pricer<'_, '_> {
@@ -173,6 +179,32 @@ impl Pricer<'_, '_> {
         found.value
     }
 
+    /// The number `name` of a block, `default` when the configuration does not set it.
+    /// Set but not known for the block, it is read in the instance being priced (when
+    /// `b` is that instance's block); failing that, `default` is used and the returned
+    /// note says so (` (memory_size not known: 128 MB assumed)`); the note is empty
+    /// otherwise.
+    fn number_or(&self, b: &Block, name: &str, default: f64, unit: &str) -> (f64, String) {
+        let a = self.a;
+        let in_instance = || {
+            let scope = self.instance_scope.as_ref()?;
+            let e = b.body.get(name)?;
+            a.cx.eval.eval_in(e, scope, 0).as_f64()
+        };
+        let known = match a.setting(b, &[name]) {
+            Setting::Unset => return (default, String::new()),
+            Setting::Known { value, .. } => value.as_f64(),
+            Setting::Unknown => in_instance(),
+        };
+        match known {
+            Some(n) => (n, String::new()),
+            None => {
+                let value = format!("{} {unit}", fmt(default));
+                (default, assumed(name, value.trim_end()))
+            }
+        }
+    }
+
     /// Prices every instance of a block: a block with a known `count` or `for_each` once
     /// per instance (each reads its own usage), its lines then summed into one per price
     /// and description that says how many instances it covers; a block without either
@@ -191,11 +223,14 @@ impl Pricer<'_, '_> {
             }
             return;
         }
+        let mut scopes: HashMap<String, Scope> = self.a.cx.instance_scopes(b).into_iter().collect();
         for key in &keys {
             self.instance = Some(key.clone());
+            self.instance_scope = scopes.remove(key);
             self.resource(components, b);
         }
         self.instance = None;
+        self.instance_scope = None;
         let per_instance = self.lines.split_off(start);
         self.lines
             .extend(sum_instances(per_instance, keys.len(), self.table));
@@ -239,16 +274,20 @@ impl Pricer<'_, '_> {
                     ));
                     return;
                 };
-                let n = a
-                    .number(b, "provisioned_concurrent_executions")
-                    .unwrap_or(0.0);
-                let gb = a.number(function, "memory_size").unwrap_or(128.0) / 1024.0;
-                let arch = architecture(a, function);
+                let (n, count_note) =
+                    self.number_or(b, "provisioned_concurrent_executions", 0.0, "");
+                let (mb, memory_note) = self.number_or(function, "memory_size", 128.0, "MB");
+                let gb = mb / 1024.0;
+                let (arch, arch_note) = self.architecture(function);
                 let seconds = self.hours() * 3600.0;
                 self.line(
                     b,
                     &format!("lambda.provisioned.{arch}"),
-                    format!("{n} provisioned × {} GB × {} h", fmt(gb), self.hours()),
+                    format!(
+                        "{n} provisioned × {} GB × {} h{count_note}{memory_note}{arch_note}",
+                        fmt(gb),
+                        self.hours()
+                    ),
                     n * gb * seconds,
                     true,
                 );
@@ -258,12 +297,26 @@ impl Pricer<'_, '_> {
                 self.line(b, "apigateway.rest.requests", "requests".into(), n, false);
             }
             "aws_api_gateway_stage" if a.boolean(b, "cache_cluster_enabled") == Some(true) => {
-                let size = a
-                    .text(b, "cache_cluster_size")
-                    .unwrap_or_else(|| "0.5".into());
+                let (size, size_note) = match a.setting(b, &["cache_cluster_size"]) {
+                    Setting::Known { value, .. } => (
+                        tfstack_model::eval::scalar_to_string(&value)
+                            .unwrap_or_else(|| "0.5".into()),
+                        String::new(),
+                    ),
+                    Setting::Unset => ("0.5".to_string(), String::new()),
+                    Setting::Unknown => {
+                        ("0.5".to_string(), assumed("cache_cluster_size", "0.5 GB"))
+                    }
+                };
                 let id = format!("apigateway.cache.{size}");
                 let hours = self.hours();
-                self.line(b, &id, format!("{size} GB cache × {hours} h"), hours, true);
+                self.line(
+                    b,
+                    &id,
+                    format!("{size} GB cache × {hours} h{size_note}"),
+                    hours,
+                    true,
+                );
             }
             "aws_apigatewayv2_api" => {
                 let n = self.usage(b, "monthly_requests");
@@ -372,16 +425,23 @@ impl Pricer<'_, '_> {
                 if a.text(b, "vpc_endpoint_type").as_deref() != Some("Interface") {
                     return;
                 }
-                let azs = a
-                    .value(b, "subnet_ids")
-                    .and_then(|v| v.as_list().map(<[_]>::len))
-                    .filter(|n| *n > 0)
-                    .unwrap_or(1);
+                let (azs, azs_note) = match a.setting(b, &["subnet_ids"]) {
+                    Setting::Known { value, .. } => (
+                        value
+                            .as_list()
+                            .map(<[_]>::len)
+                            .filter(|n| *n > 0)
+                            .unwrap_or(1),
+                        String::new(),
+                    ),
+                    Setting::Unset => (1, String::new()),
+                    Setting::Unknown => (1, assumed("subnet_ids", "1 AZ")),
+                };
                 let hours = self.hours();
                 self.line(
                     b,
                     "vpc_endpoint.interface.hours",
-                    format!("{azs} AZ × {hours} h"),
+                    format!("{azs} AZ × {hours} h{azs_note}"),
                     azs as f64 * hours,
                     true,
                 );
@@ -460,11 +520,11 @@ impl Pricer<'_, '_> {
     }
 
     fn lambda(&mut self, components: &Components, b: &Block) {
-        let a = self.a;
         let requests = self.usage(b, "monthly_requests");
         let ms = self.usage(b, "request_duration_ms");
-        let gb = a.number(b, "memory_size").unwrap_or(128.0) / 1024.0;
-        let arch = architecture(a, b);
+        let (mb, memory_note) = self.number_or(b, "memory_size", 128.0, "MB");
+        let gb = mb / 1024.0;
+        let (arch, arch_note) = self.architecture(b);
         self.line(b, "lambda.requests", "requests".into(), requests, false);
         // Invocations served by provisioned concurrency pay its (lower) duration rate.
         let provisioned = components
@@ -483,10 +543,42 @@ impl Pricer<'_, '_> {
         self.line(
             b,
             &id,
-            format!("{} ms × {} GB ({arch})", fmt(ms), fmt(gb)),
+            format!(
+                "{} ms × {} GB ({arch}){memory_note}{arch_note}",
+                fmt(ms),
+                fmt(gb)
+            ),
             requests * ms / 1000.0 * gb,
             false,
         );
+    }
+
+    /// A function's architecture (`x86_64` unless `arm64` is among its `architectures`),
+    /// read as [`Pricer::number_or`] reads a number, with the note of an assumed one.
+    fn architecture(&self, function: &Block) -> (&'static str, String) {
+        let a = self.a;
+        let of = |v: &tfstack_model::Value| {
+            if analysis::strings(v).iter().any(|x| x == "arm64") {
+                "arm64"
+            } else {
+                "x86_64"
+            }
+        };
+        match a.setting(function, &["architectures"]) {
+            Setting::Unset => ("x86_64", String::new()),
+            Setting::Known { value, .. } => (of(&value), String::new()),
+            Setting::Unknown => {
+                let in_instance = self.instance_scope.as_ref().and_then(|scope| {
+                    let e = function.body.get("architectures")?;
+                    let v = a.cx.eval.eval_in(e, scope, 0);
+                    (!v.is_unknown()).then(|| of(&v))
+                });
+                match in_instance {
+                    Some(arch) => (arch, String::new()),
+                    None => ("x86_64", assumed("architectures", "x86_64")),
+                }
+            }
+        }
     }
 
     fn dynamodb(&mut self, b: &Block) {
@@ -511,8 +603,8 @@ impl Pricer<'_, '_> {
             );
         } else {
             let hours = self.hours();
-            let mut wcu = a.number(b, "write_capacity").unwrap_or(0.0);
-            let mut rcu = a.number(b, "read_capacity").unwrap_or(0.0);
+            let (mut wcu, wcu_note) = self.number_or(b, "write_capacity", 0.0, "WCU");
+            let (mut rcu, rcu_note) = self.number_or(b, "read_capacity", 0.0, "RCU");
             for gsi in b.body.blocks_of("global_secondary_index") {
                 wcu += a.number(gsi, "write_capacity").unwrap_or(0.0);
                 rcu += a.number(gsi, "read_capacity").unwrap_or(0.0);
@@ -520,14 +612,14 @@ impl Pricer<'_, '_> {
             self.line(
                 b,
                 "dynamodb.provisioned.wcu",
-                format!("{wcu} WCU × {hours} h"),
+                format!("{wcu} WCU × {hours} h{wcu_note}"),
                 wcu * hours,
                 true,
             );
             self.line(
                 b,
                 "dynamodb.provisioned.rcu",
-                format!("{rcu} RCU × {hours} h"),
+                format!("{rcu} RCU × {hours} h{rcu_note}"),
                 rcu * hours,
                 true,
             );
@@ -710,16 +802,18 @@ impl Pricer<'_, '_> {
                 .push(format!("{} (node type unknown)", b.address()));
             return;
         };
-        let nodes = if b.is_resource("aws_elasticache_replication_group") {
+        let (nodes, nodes_note) = if b.is_resource("aws_elasticache_replication_group") {
             match (
                 a.number(b, "num_node_groups"),
                 a.number(b, "replicas_per_node_group"),
             ) {
-                (Some(groups), replicas) => groups * (replicas.unwrap_or(0.0) + 1.0),
-                (None, _) => a.number(b, "num_cache_clusters").unwrap_or(1.0),
+                (Some(groups), replicas) => {
+                    (groups * (replicas.unwrap_or(0.0) + 1.0), String::new())
+                }
+                (None, _) => self.number_or(b, "num_cache_clusters", 1.0, "node"),
             }
         } else {
-            a.number(b, "num_cache_nodes").unwrap_or(1.0)
+            self.number_or(b, "num_cache_nodes", 1.0, "node")
         };
         let id = format!("elasticache.{node}");
         let Some(price) = self.table.get(&id).cloned() else {
@@ -740,7 +834,11 @@ impl Pricer<'_, '_> {
         let engine = if valkey { "valkey" } else { "redis" };
         self.lines.push(CostLine {
             resource: b.address(),
-            description: format!("{} × {node} ({engine}) × {} h", fmt(nodes), self.hours()),
+            description: format!(
+                "{} × {node} ({engine}) × {} h{nodes_note}",
+                fmt(nodes),
+                self.hours()
+            ),
             quantity: hours,
             unit: price.units(hours),
             price_id: id.clone(),
@@ -757,16 +855,9 @@ impl Pricer<'_, '_> {
     }
 }
 
-fn architecture(a: &Analysis, function: &Block) -> &'static str {
-    let arm = a
-        .value(function, "architectures")
-        .map(|v| analysis::strings(&v).iter().any(|x| x == "arm64"))
-        .unwrap_or(false);
-    if arm {
-        "arm64"
-    } else {
-        "x86_64"
-    }
+/// The note of a cost line that a setting written but not known was taken as `value`.
+fn assumed(name: &str, value: &str) -> String {
+    format!(" ({name} not known: {value} assumed)")
 }
 
 /// The metrics an alarm pays for: one, or each `metric_query` that reads a metric.
@@ -883,6 +974,7 @@ pub(crate) fn estimate(
         used: BTreeMap::new(),
         unpriced: Vec::new(),
         instance: None,
+        instance_scope: None,
     };
     let mut groups: Vec<(String, String, Vec<String>)> = components
         .list()
