@@ -2,7 +2,7 @@
 //! (values as Terraform would know them before apply) and of its symbolic twin (resource
 //! references kept as markers, see [`crate::symbolic`]), with small typed accessors.
 
-use crate::lint::Context;
+use crate::lint::{Context, Setting};
 use std::collections::BTreeSet;
 use tfstack_model::{Block, Expr, Origin, OriginKind, Value, ValueKind};
 
@@ -12,25 +12,24 @@ pub(crate) struct Analysis<'a, 'm> {
     pub cx: &'a Context<'m>,
     /// The same module with resource references kept as markers.
     pub sym: &'a Context<'m>,
-    /// Resources and data sources in source order.
+    /// Resources and data sources that exist, in source order: a block whose `count` or
+    /// `for_each` is known to be empty creates nothing and is left out, as the lint
+    /// engine leaves it out ([`Context::exists`]).
     pub resources: Vec<&'m Block>,
 }
 
 impl<'a, 'm> Analysis<'a, 'm> {
     pub fn new(cx: &'a Context<'m>, sym: &'a Context<'m>) -> Self {
         let resources = cx
-            .module
-            .config
-            .blocks
-            .iter()
+            .blocks()
             .filter(|b| b.kind == "resource" || b.kind == "data")
             .collect();
         Analysis { cx, sym, resources }
     }
 
-    /// The block at an address.
+    /// The block at an address, if it exists (see [`Analysis::resources`]).
     pub fn block(&self, address: &str) -> Option<&'m Block> {
-        self.cx.block(address)
+        self.cx.block(address).filter(|b| self.cx.exists(b))
     }
 
     /// Every resource of one type, in source order.
@@ -55,6 +54,44 @@ impl<'a, 'm> Analysis<'a, 'm> {
 
     pub fn boolean(&self, block: &Block, name: &str) -> Option<bool> {
         self.value(block, name).and_then(|v| v.as_bool())
+    }
+
+    /// The setting at `path` (nested blocks, then an attribute: `["tracing_config",
+    /// "mode"]`) as the provider applies it: not written (AWS's default applies), written
+    /// but not known for the block (a variable without a value, a value that differs
+    /// between instances, a `dynamic` block that may write it), or known.
+    pub fn setting(&self, block: &Block, path: &[&str]) -> Setting {
+        crate::lint::setting(self.cx, block, path)
+    }
+
+    /// The values of the attribute at `path` in each instance of `block`, ordered (numbers
+    /// by value, others by text), when the block's instances are known and the value of
+    /// each is: a setting written per instance (`timeout = each.value.timeout`), which is
+    /// not known for the block as a whole.
+    pub fn values_by_instance(&self, block: &Block, path: &[&str]) -> Option<Vec<Value>> {
+        let (name, nested) = path.split_last()?;
+        let holder = self.nested(block, nested)?;
+        let e = holder.body.get(name)?;
+        let instances = self.cx.instances(block).keyed_count()?;
+        let scopes = self.cx.instance_scopes(block);
+        // More instances than the engine evaluates one by one: not all of them are known.
+        if scopes.is_empty() || scopes.len() != instances {
+            return None;
+        }
+        let mut values = Vec::with_capacity(scopes.len());
+        for (_, scope) in &scopes {
+            let value = self.cx.eval.eval_in(e, scope, 0);
+            if value.is_unknown() || matches!(value.kind, ValueKind::Null) {
+                return None;
+            }
+            values.push(value);
+        }
+        values.sort_by(|x, y| match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            _ => tfstack_model::eval::scalar_to_string(x)
+                .cmp(&tfstack_model::eval::scalar_to_string(y)),
+        });
+        Some(values)
     }
 
     /// Whether the attribute is written at all (known or not).

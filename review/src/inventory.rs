@@ -1,14 +1,20 @@
 //! The inventory: per kind of component, a table of the settings an architect checks —
 //! runtime, memory, timeout, concurrency, retention, encryption, dead letters, recovery,
 //! throttling, authorization, tracing — read from the component's resources. Values the
-//! configuration leaves to AWS show AWS's default; risky ones are flagged.
+//! configuration leaves to AWS show AWS's default; values it writes but that are not known
+//! before apply show as such, never as the default; risky ones are flagged.
 
 use crate::analysis::{self, Analysis};
 use crate::components::{Component, Components, Kind};
 use crate::graph::{Delivery, Edge, FlowGraph};
+use crate::lint::Setting;
 use crate::resolve::Resolver;
 use std::collections::{HashMap, HashSet};
-use tfstack_model::Block;
+use tfstack_model::{Block, Value};
+
+/// The text of a setting the configuration writes but whose value is not known before
+/// apply.
+const COMPUTED: &str = "(computed)";
 
 /// How a cell reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -114,6 +120,48 @@ impl Ctx<'_, '_> {
             plain(text)
         }
     }
+    /// The cell of a setting AWS defaults: `known` of its value; `unset` when the
+    /// configuration does not write it; when it writes it but the value is not known for
+    /// the block, its values by instance when each is known (`by instance: 10 s, 15 min`),
+    /// else "(computed)" — never AWS's default.
+    fn setting(
+        &self,
+        b: &Block,
+        path: &[&str],
+        unset: Cell,
+        known: impl Fn(&Value) -> Cell,
+    ) -> Cell {
+        match self.a.setting(b, path) {
+            Setting::Unset => unset,
+            Setting::Known { value, .. } => known(&value),
+            Setting::Unknown => match self.a.values_by_instance(b, path) {
+                Some(values) => {
+                    let mut texts: Vec<String> = Vec::new();
+                    let mut flag = Flag::Plain;
+                    for cell in values.iter().map(&known) {
+                        if cell.flag == Flag::Warn {
+                            flag = Flag::Warn;
+                        }
+                        if !texts.contains(&cell.text) {
+                            texts.push(cell.text);
+                        }
+                    }
+                    Cell {
+                        text: format!("by instance: {}", texts.join(", ")),
+                        flag,
+                    }
+                }
+                None => plain(COMPUTED),
+            },
+        }
+    }
+    /// The cell of an on/off setting AWS defaults to `default`: `yes` when on, `no`
+    /// (flagged) when off.
+    fn switch(&self, b: &Block, path: &[&str], default: bool, yes: &str, no: &str) -> Cell {
+        self.setting(b, path, yes_no(Some(default), yes, no), |v| {
+            yes_no(v.as_bool(), yes, no)
+        })
+    }
     fn inbound_async(&self, c: &Component) -> bool {
         self.delivered_to.contains(c.id.as_str())
     }
@@ -161,6 +209,24 @@ fn yes_no(v: Option<bool>, yes: &str, no: &str) -> Cell {
         Some(true) => plain(yes),
         _ => warn(no),
     }
+}
+
+/// `7 d` of a number of days.
+fn days(v: &Value) -> Cell {
+    number_cell(v, |d| plain(format!("{} d", d as i64)))
+}
+
+/// The cell `show` makes of a number; `?` for a value that is not one.
+fn number_cell(v: &Value, show: impl Fn(f64) -> Cell) -> Cell {
+    v.as_f64().map(show).unwrap_or_else(|| plain("?"))
+}
+
+/// A known string in lower case (`STANDARD` → `standard`); `?` for a value that is not a
+/// string.
+fn lower(v: &Value) -> String {
+    tfstack_model::eval::scalar_to_string(v)
+        .map(|s| s.to_lowercase())
+        .unwrap_or_else(|| "?".into())
 }
 
 /// Builds the inventory tables.
@@ -228,27 +294,32 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 "on failure",
                 "network",
             ];
-            let runtime = a.text(b, "runtime").map(plain).unwrap_or_else(|| {
-                plain(
-                    a.text(b, "package_type")
-                        .unwrap_or_else(|| "(computed)".into()),
-                )
+            // No runtime: a container image function.
+            let image = plain(a.text(b, "package_type").unwrap_or_else(|| COMPUTED.into()));
+            let runtime = ctx.setting(b, &["runtime"], image, |v| {
+                plain(tfstack_model::eval::scalar_to_string(v).unwrap_or_else(|| "?".into()))
             });
-            let arch = a
-                .value(b, "architectures")
-                .map(|v| analysis::strings(&v).join(", "))
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "x86_64".into());
-            let memory = format!("{} MB", a.number(b, "memory_size").unwrap_or(128.0) as i64);
-            let timeout = match a.number(b, "timeout") {
-                Some(t) => plain(duration(t)),
-                None => warn("3 s (default)"),
-            };
-            let reserved = match a.number(b, "reserved_concurrent_executions") {
-                Some(0.0) => warn("0 (disabled)"),
-                Some(n) if n > 0.0 => plain(format!("{}", n as i64)),
-                _ => plain("—"),
-            };
+            let arch = ctx.setting(b, &["architectures"], plain("x86_64"), |v| {
+                let names = analysis::strings(v).join(", ");
+                plain(if names.is_empty() {
+                    "x86_64".into()
+                } else {
+                    names
+                })
+            });
+            let memory = ctx.setting(b, &["memory_size"], plain("128 MB"), |v| {
+                number_cell(v, |n| plain(format!("{} MB", n as i64)))
+            });
+            let timeout = ctx.setting(b, &["timeout"], warn("3 s (default)"), |v| {
+                number_cell(v, |t| plain(duration(t)))
+            });
+            let reserved = ctx.setting(b, &["reserved_concurrent_executions"], plain("—"), |v| {
+                number_cell(v, |n| match n {
+                    0.0 => warn("0 (disabled)"),
+                    n if n > 0.0 => plain(format!("{}", n as i64)),
+                    _ => plain("—"),
+                })
+            });
             let provisioned: i64 = ctx
                 .parts(c, "aws_lambda_provisioned_concurrency_config")
                 .iter()
@@ -260,17 +331,13 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
             } else {
                 plain("—")
             };
-            let tracing = a
-                .nested(b, &["tracing_config"])
-                .and_then(|t| a.text(t, "mode"))
-                .map(|m| {
-                    if m == "Active" {
-                        plain("active")
-                    } else {
-                        plain("pass-through")
-                    }
-                })
-                .unwrap_or_else(|| plain("off"));
+            let tracing = ctx.setting(b, &["tracing_config", "mode"], plain("off"), |m| {
+                if m.as_str() == Some("Active") {
+                    plain("active")
+                } else {
+                    plain("pass-through")
+                }
+            });
             let failures = ctx.failure_targets(c);
             let on_failure = if !failures.is_empty() {
                 plain(failures.join("; "))
@@ -288,8 +355,8 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 COLUMNS,
                 vec![
                     runtime,
-                    plain(arch),
-                    plain(memory),
+                    arch,
+                    memory,
                     timeout,
                     reserved,
                     provisioned,
@@ -310,22 +377,25 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 "log retention",
             ];
             let def = crate::statemachine::definition(a, b);
-            let logging = a
-                .nested(b, &["logging_configuration"])
-                .and_then(|l| a.text(l, "level"))
-                .map(|l| {
-                    if l == "OFF" {
-                        warn("off")
+            let logging = ctx.setting(b, &["logging_configuration", "level"], warn("off"), |l| {
+                if l.as_str() == Some("OFF") {
+                    warn("off")
+                } else {
+                    plain(lower(l))
+                }
+            });
+            let tracing = ctx.setting(
+                b,
+                &["tracing_configuration", "enabled"],
+                plain("off"),
+                |e| {
+                    plain(if e.as_bool() == Some(true) {
+                        "active"
                     } else {
-                        plain(l.to_lowercase())
-                    }
-                })
-                .unwrap_or_else(|| warn("off"));
-            let tracing = a
-                .nested(b, &["tracing_configuration"])
-                .and_then(|t| a.boolean(t, "enabled"))
-                .map(|e| if e { plain("active") } else { plain("off") })
-                .unwrap_or_else(|| plain("off"));
+                        "off"
+                    })
+                },
+            );
             let timeout = match def.as_ref().and_then(|d| d.timeout_seconds) {
                 Some(t) => plain(duration(t)),
                 None => warn("none (1 year)"),
@@ -333,11 +403,7 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
             (
                 COLUMNS,
                 vec![
-                    plain(
-                        a.text(b, "type")
-                            .unwrap_or_else(|| "STANDARD".into())
-                            .to_lowercase(),
-                    ),
+                    ctx.setting(b, &["type"], plain("standard"), |t| plain(lower(t))),
                     plain(
                         def.map(|d| d.tasks.len().to_string())
                             .unwrap_or_else(|| "?".into()),
@@ -431,10 +497,18 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
             ];
             let fifo = a.boolean(b, "fifo_queue") == Some(true)
                 || a.text(b, "name").is_some_and(|n| n.ends_with(".fifo"));
-            let visibility = duration(a.number(b, "visibility_timeout_seconds").unwrap_or(30.0));
-            let retention = duration(
-                a.number(b, "message_retention_seconds")
-                    .unwrap_or(345_600.0),
+            let seconds = |v: &Value| number_cell(v, |s| plain(duration(s)));
+            let visibility = ctx.setting(
+                b,
+                &["visibility_timeout_seconds"],
+                plain(duration(30.0)),
+                seconds,
+            );
+            let retention = ctx.setting(
+                b,
+                &["message_retention_seconds"],
+                plain(duration(345_600.0)),
+                seconds,
             );
             let dlq = ctx.failure_targets(c);
             let feeds: Vec<String> = ctx
@@ -471,8 +545,8 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 COLUMNS,
                 vec![
                     plain(if fifo { "FIFO" } else { "standard" }),
-                    plain(visibility),
-                    plain(retention),
+                    visibility,
+                    retention,
                     dlq_cell,
                     encryption,
                     role_cell,
@@ -498,9 +572,13 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 .map(|e| ctx.name_of(&e.to))
                 .collect();
             let dlq = ctx.failure_targets(c);
-            let tracing = a
-                .text(b, "tracing_config")
-                .unwrap_or_else(|| "PassThrough".into());
+            let tracing = ctx.setting(b, &["tracing_config"], plain("pass-through"), |t| {
+                plain(if t.as_str() == Some("Active") {
+                    "active"
+                } else {
+                    "pass-through"
+                })
+            });
             (
                 COLUMNS,
                 vec![
@@ -519,11 +597,7 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                     } else {
                         plain(dlq.join("; "))
                     },
-                    plain(if tracing == "Active" {
-                        "active"
-                    } else {
-                        "pass-through"
-                    }),
+                    tracing,
                 ],
             )
         }
@@ -563,14 +637,18 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 "stream",
                 "deletion protection",
             ];
-            let billing = match a.text(b, "billing_mode").as_deref() {
-                Some("PAY_PER_REQUEST") => "on-demand".to_string(),
-                _ => format!(
-                    "provisioned {} RCU / {} WCU",
-                    a.text(b, "read_capacity").unwrap_or_else(|| "?".into()),
-                    a.text(b, "write_capacity").unwrap_or_else(|| "?".into())
-                ),
-            };
+            let provisioned = plain(format!(
+                "provisioned {} RCU / {} WCU",
+                a.text(b, "read_capacity").unwrap_or_else(|| "?".into()),
+                a.text(b, "write_capacity").unwrap_or_else(|| "?".into())
+            ));
+            let billing = ctx.setting(b, &["billing_mode"], provisioned.clone(), |m| {
+                if m.as_str() == Some("PAY_PER_REQUEST") {
+                    plain("on-demand")
+                } else {
+                    provisioned.clone()
+                }
+            });
             let keys = [a.text(b, "hash_key"), a.text(b, "range_key")]
                 .into_iter()
                 .flatten()
@@ -578,9 +656,13 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 .join(" + ");
             let indexes = b.body.blocks_of("global_secondary_index").count()
                 + b.body.blocks_of("local_secondary_index").count();
-            let pitr = a
-                .nested(b, &["point_in_time_recovery"])
-                .and_then(|p| a.boolean(p, "enabled"));
+            let pitr = ctx.switch(
+                b,
+                &["point_in_time_recovery", "enabled"],
+                false,
+                "on",
+                "off",
+            );
             let encryption = match a.nested(b, &["server_side_encryption"]) {
                 Some(s) if a.boolean(s, "enabled") == Some(true) => "KMS",
                 _ => "AWS owned key",
@@ -600,14 +682,14 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
             (
                 COLUMNS,
                 vec![
-                    plain(billing),
+                    billing,
                     plain(keys),
                     plain(indexes.to_string()),
-                    yes_no(pitr, "on", "off"),
+                    pitr,
                     plain(encryption),
                     plain(ttl),
                     plain(stream),
-                    yes_no(a.boolean(b, "deletion_protection_enabled"), "on", "off"),
+                    ctx.switch(b, &["deletion_protection_enabled"], false, "on", "off"),
                 ],
             )
         }
@@ -717,9 +799,9 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                             .unwrap_or_else(|| "serverless".into()),
                     ),
                     plain(nodes.to_string()),
-                    yes_no(a.boolean(b, "multi_az_enabled"), "yes", "no"),
-                    yes_no(a.boolean(b, "at_rest_encryption_enabled"), "yes", "no"),
-                    yes_no(a.boolean(b, "transit_encryption_enabled"), "yes", "no"),
+                    ctx.switch(b, &["multi_az_enabled"], false, "yes", "no"),
+                    ctx.switch(b, &["at_rest_encryption_enabled"], false, "yes", "no"),
+                    ctx.switch(b, &["transit_encryption_enabled"], false, "yes", "no"),
                     snapshots,
                 ],
             )
@@ -846,10 +928,11 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
             (
                 COLUMNS,
                 vec![
-                    plain(
-                        a.text(b, "price_class")
-                            .unwrap_or_else(|| "PriceClass_All".into()),
-                    ),
+                    ctx.setting(b, &["price_class"], plain("PriceClass_All"), |p| {
+                        plain(
+                            tfstack_model::eval::scalar_to_string(p).unwrap_or_else(|| "?".into()),
+                        )
+                    }),
                     if viewer == "allow-all" {
                         warn(viewer)
                     } else {
@@ -902,27 +985,24 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 .iter()
                 .filter_map(|al| a.text(al, "name"))
                 .collect();
-            let rotation = match a.boolean(b, "enable_key_rotation") {
-                Some(true) => plain(match a.number(b, "rotation_period_in_days") {
-                    Some(d) => format!("every {} d", d as i64),
-                    None => "yearly".into(),
-                }),
-                _ => warn("off"),
-            };
+            let period = ctx.setting(b, &["rotation_period_in_days"], plain("yearly"), |d| {
+                number_cell(d, |d| plain(format!("every {} d", d as i64)))
+            });
+            let rotation = ctx.setting(b, &["enable_key_rotation"], warn("off"), |on| {
+                if on.as_bool() == Some(true) {
+                    period.clone()
+                } else {
+                    warn("off")
+                }
+            });
             (
                 COLUMNS,
                 vec![
                     rotation,
-                    plain(format!(
-                        "{} d",
-                        a.number(b, "deletion_window_in_days").unwrap_or(30.0) as i64
-                    )),
-                    plain(
-                        a.text(b, "key_usage")
-                            .unwrap_or_else(|| "ENCRYPT_DECRYPT".into())
-                            .to_lowercase()
-                            .replace('_', "/"),
-                    ),
+                    ctx.setting(b, &["deletion_window_in_days"], plain("30 d"), days),
+                    ctx.setting(b, &["key_usage"], plain("encrypt/decrypt"), |u| {
+                        plain(lower(u).replace('_', "/"))
+                    }),
                     plain(if aliases.is_empty() {
                         "—".into()
                     } else {
@@ -963,10 +1043,7 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 vec![
                     rotation,
                     plain(key),
-                    plain(format!(
-                        "{} d",
-                        a.number(b, "recovery_window_in_days").unwrap_or(30.0) as i64
-                    )),
+                    ctx.setting(b, &["recovery_window_in_days"], plain("30 d"), days),
                 ],
             )
         }
@@ -1030,18 +1107,19 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
         }
         Kind::Repository => {
             const COLUMNS: &[&str] = &["scan on push", "tags", "lifecycle"];
-            let scan = a
-                .nested(b, &["image_scanning_configuration"])
-                .and_then(|s| a.boolean(s, "scan_on_push"));
             (
                 COLUMNS,
                 vec![
-                    yes_no(scan, "on", "off"),
-                    plain(
-                        a.text(b, "image_tag_mutability")
-                            .unwrap_or_else(|| "MUTABLE".into())
-                            .to_lowercase(),
+                    ctx.switch(
+                        b,
+                        &["image_scanning_configuration", "scan_on_push"],
+                        false,
+                        "on",
+                        "off",
                     ),
+                    ctx.setting(b, &["image_tag_mutability"], plain("mutable"), |m| {
+                        plain(lower(m))
+                    }),
                     yes_no(
                         Some(!ctx.parts(c, "aws_ecr_lifecycle_policy").is_empty()),
                         "yes",
@@ -1064,13 +1142,18 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 vec![
                     plain(a.text(b, "engine").unwrap_or_else(|| "?".into())),
                     plain(a.text(b, "instance_class").unwrap_or_else(|| "—".into())),
-                    yes_no(a.boolean(b, "multi_az"), "yes", "no"),
-                    yes_no(a.boolean(b, "storage_encrypted"), "yes", "no"),
-                    match a.number(b, "backup_retention_period") {
-                        Some(d) if d > 0.0 => plain(format!("{} d", d as i64)),
-                        _ => warn("off"),
-                    },
-                    yes_no(a.boolean(b, "deletion_protection"), "on", "off"),
+                    ctx.switch(b, &["multi_az"], false, "yes", "no"),
+                    ctx.switch(b, &["storage_encrypted"], false, "yes", "no"),
+                    ctx.setting(b, &["backup_retention_period"], warn("off"), |d| {
+                        number_cell(d, |d| {
+                            if d > 0.0 {
+                                plain(format!("{} d", d as i64))
+                            } else {
+                                warn("off")
+                            }
+                        })
+                    }),
+                    ctx.switch(b, &["deletion_protection"], false, "on", "off"),
                 ],
             )
         }

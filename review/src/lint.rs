@@ -1,10 +1,11 @@
 //! Everything the review takes from the lint engine, in one place: the module a
 //! configuration loads into, the rule's-eye view of it (`Context`), the policy documents
-//! the engine extracts, and the loaders for typed stacks and directories.
+//! the engine extracts, a setting as the provider applies it, and the loaders for typed stacks and directories.
 
 pub use tfstack_lint_engine::context::{Context, Module};
 pub use tfstack_lint_engine::input::{discover, load_module, read_text, InputOptions};
 pub use tfstack_lint_engine::query::policy::{
     json_document_value, policies, PolicyDoc, PolicyKind, StatementView,
 };
+pub use tfstack_lint_engine::query::settings::{setting, Setting};
 pub use tfstack_lint_engine::stack::{module_with_files_beside, stack_module_with};

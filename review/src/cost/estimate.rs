@@ -7,7 +7,10 @@ use super::prices::{Price, PriceTable};
 use super::usage::{Usage, UsageSource};
 use crate::analysis::{self, Analysis};
 use crate::components::Components;
-use std::collections::BTreeMap;
+use crate::lint::Setting;
+use std::collections::{BTreeMap, HashMap};
+use tfstack_model::eval::Scope;
+use tfstack_model::instances::Instances;
 use tfstack_model::Block;
 
 /// Every price id the estimate may read (a test checks the table has them all).
@@ -138,6 +141,13 @@ struct Pricer<'x, 'm> {
     assumptions: Vec<Assumption>,
     used: BTreeMap<String, Price>,
     unpriced: Vec<String>,
+    /// The instance being priced (`[0]`, `["a"]`) of a block with a known `count` or
+    /// `for_each`: usage is looked up at its address.
+    instance: Option<String>,
+    /// The names in scope in that instance (`count.index`, `each.value`), when the engine
+    /// evaluates the block one instance at a time: the block's settings that differ
+    /// between instances are read in it.
+    instance_scope: Option<Scope>,
 }
 
 impl Pricer<'_, '_> {
@@ -145,23 +155,85 @@ impl Pricer<'_, '_> {
         self.table.hours_per_month
     }
 
-    /// A usage value, recorded as an assumption.
+    /// A usage value of the block (or of the instance being priced), recorded as an
+    /// assumption of the usage-file entry that gave it, or of the block for a default.
     fn usage(&mut self, b: &Block, key: &str) -> f64 {
-        let address = b.address();
+        let block_address = b.address();
+        let address = match &self.instance {
+            Some(instance) => format!("{block_address}{instance}"),
+            None => block_address.clone(),
+        };
         let t = b.type_label();
-        let (value, source) = self.usage.value(&address, t, key);
+        let found = self.usage.lookup(&address, t, key);
         let unit = super::usage::keys_of(t)
             .find(|k| k.key == key)
             .map(|k| k.unit)
             .unwrap_or("");
         self.assumptions.push(Assumption {
-            resource: address,
+            resource: found.entry.unwrap_or(block_address),
             key: key.to_string(),
-            value,
+            value: found.value,
             unit: unit.to_string(),
-            source,
+            source: found.source,
         });
-        value
+        found.value
+    }
+
+    /// The number `name` of a block, `default` when the configuration does not set it.
+    /// Set but not known for the block, it is read in the instance being priced (when
+    /// `b` is that instance's block); failing that, `default` is used and the returned
+    /// note says so (` (memory_size not known: 128 MB assumed)`); the note is empty
+    /// otherwise.
+    fn number_or(&self, b: &Block, name: &str, default: f64, unit: &str) -> (f64, String) {
+        let a = self.a;
+        let in_instance = || {
+            let scope = self.instance_scope.as_ref()?;
+            let e = b.body.get(name)?;
+            a.cx.eval.eval_in(e, scope, 0).as_f64()
+        };
+        let known = match a.setting(b, &[name]) {
+            Setting::Unset => return (default, String::new()),
+            Setting::Known { value, .. } => value.as_f64(),
+            Setting::Unknown => in_instance(),
+        };
+        match known {
+            Some(n) => (n, String::new()),
+            None => {
+                let value = format!("{} {unit}", fmt(default));
+                (default, assumed(name, value.trim_end()))
+            }
+        }
+    }
+
+    /// Prices every instance of a block: a block with a known `count` or `for_each` once
+    /// per instance (each reads its own usage), its lines then summed into one per price
+    /// and description that says how many instances it covers; a block without either
+    /// once; a block whose number of instances is not known once, saying so.
+    fn resource_instances(&mut self, components: &Components, b: &Block) {
+        let start = self.lines.len();
+        let instances = self.a.cx.instances(b);
+        let keys = instance_keys(&instances);
+        if keys.is_empty() {
+            self.resource(components, b);
+            if matches!(instances, Instances::Unknown) {
+                for line in &mut self.lines[start..] {
+                    line.description
+                        .push_str(" (number of instances not known: priced as one)");
+                }
+            }
+            return;
+        }
+        let mut scopes: HashMap<String, Scope> = self.a.cx.instance_scopes(b).into_iter().collect();
+        for key in &keys {
+            self.instance = Some(key.clone());
+            self.instance_scope = scopes.remove(key);
+            self.resource(components, b);
+        }
+        self.instance = None;
+        self.instance_scope = None;
+        let per_instance = self.lines.split_off(start);
+        self.lines
+            .extend(sum_instances(per_instance, keys.len(), self.table));
     }
 
     /// Adds a line of `quantity` units at price `id`.
@@ -202,16 +274,20 @@ impl Pricer<'_, '_> {
                     ));
                     return;
                 };
-                let n = a
-                    .number(b, "provisioned_concurrent_executions")
-                    .unwrap_or(0.0);
-                let gb = a.number(function, "memory_size").unwrap_or(128.0) / 1024.0;
-                let arch = architecture(a, function);
+                let (n, count_note) =
+                    self.number_or(b, "provisioned_concurrent_executions", 0.0, "");
+                let (mb, memory_note) = self.number_or(function, "memory_size", 128.0, "MB");
+                let gb = mb / 1024.0;
+                let (arch, arch_note) = self.architecture(function);
                 let seconds = self.hours() * 3600.0;
                 self.line(
                     b,
                     &format!("lambda.provisioned.{arch}"),
-                    format!("{n} provisioned × {} GB × {} h", fmt(gb), self.hours()),
+                    format!(
+                        "{n} provisioned × {} GB × {} h{count_note}{memory_note}{arch_note}",
+                        fmt(gb),
+                        self.hours()
+                    ),
                     n * gb * seconds,
                     true,
                 );
@@ -221,12 +297,26 @@ impl Pricer<'_, '_> {
                 self.line(b, "apigateway.rest.requests", "requests".into(), n, false);
             }
             "aws_api_gateway_stage" if a.boolean(b, "cache_cluster_enabled") == Some(true) => {
-                let size = a
-                    .text(b, "cache_cluster_size")
-                    .unwrap_or_else(|| "0.5".into());
+                let (size, size_note) = match a.setting(b, &["cache_cluster_size"]) {
+                    Setting::Known { value, .. } => (
+                        tfstack_model::eval::scalar_to_string(&value)
+                            .unwrap_or_else(|| "0.5".into()),
+                        String::new(),
+                    ),
+                    Setting::Unset => ("0.5".to_string(), String::new()),
+                    Setting::Unknown => {
+                        ("0.5".to_string(), assumed("cache_cluster_size", "0.5 GB"))
+                    }
+                };
                 let id = format!("apigateway.cache.{size}");
                 let hours = self.hours();
-                self.line(b, &id, format!("{size} GB cache × {hours} h"), hours, true);
+                self.line(
+                    b,
+                    &id,
+                    format!("{size} GB cache × {hours} h{size_note}"),
+                    hours,
+                    true,
+                );
             }
             "aws_apigatewayv2_api" => {
                 let n = self.usage(b, "monthly_requests");
@@ -335,16 +425,23 @@ impl Pricer<'_, '_> {
                 if a.text(b, "vpc_endpoint_type").as_deref() != Some("Interface") {
                     return;
                 }
-                let azs = a
-                    .value(b, "subnet_ids")
-                    .and_then(|v| v.as_list().map(<[_]>::len))
-                    .filter(|n| *n > 0)
-                    .unwrap_or(1);
+                let (azs, azs_note) = match a.setting(b, &["subnet_ids"]) {
+                    Setting::Known { value, .. } => (
+                        value
+                            .as_list()
+                            .map(<[_]>::len)
+                            .filter(|n| *n > 0)
+                            .unwrap_or(1),
+                        String::new(),
+                    ),
+                    Setting::Unset => (1, String::new()),
+                    Setting::Unknown => (1, assumed("subnet_ids", "1 AZ")),
+                };
                 let hours = self.hours();
                 self.line(
                     b,
                     "vpc_endpoint.interface.hours",
-                    format!("{azs} AZ × {hours} h"),
+                    format!("{azs} AZ × {hours} h{azs_note}"),
                     azs as f64 * hours,
                     true,
                 );
@@ -423,11 +520,11 @@ impl Pricer<'_, '_> {
     }
 
     fn lambda(&mut self, components: &Components, b: &Block) {
-        let a = self.a;
         let requests = self.usage(b, "monthly_requests");
         let ms = self.usage(b, "request_duration_ms");
-        let gb = a.number(b, "memory_size").unwrap_or(128.0) / 1024.0;
-        let arch = architecture(a, b);
+        let (mb, memory_note) = self.number_or(b, "memory_size", 128.0, "MB");
+        let gb = mb / 1024.0;
+        let (arch, arch_note) = self.architecture(b);
         self.line(b, "lambda.requests", "requests".into(), requests, false);
         // Invocations served by provisioned concurrency pay its (lower) duration rate.
         let provisioned = components
@@ -446,10 +543,42 @@ impl Pricer<'_, '_> {
         self.line(
             b,
             &id,
-            format!("{} ms × {} GB ({arch})", fmt(ms), fmt(gb)),
+            format!(
+                "{} ms × {} GB ({arch}){memory_note}{arch_note}",
+                fmt(ms),
+                fmt(gb)
+            ),
             requests * ms / 1000.0 * gb,
             false,
         );
+    }
+
+    /// A function's architecture (`x86_64` unless `arm64` is among its `architectures`),
+    /// read as [`Pricer::number_or`] reads a number, with the note of an assumed one.
+    fn architecture(&self, function: &Block) -> (&'static str, String) {
+        let a = self.a;
+        let of = |v: &tfstack_model::Value| {
+            if analysis::strings(v).iter().any(|x| x == "arm64") {
+                "arm64"
+            } else {
+                "x86_64"
+            }
+        };
+        match a.setting(function, &["architectures"]) {
+            Setting::Unset => ("x86_64", String::new()),
+            Setting::Known { value, .. } => (of(&value), String::new()),
+            Setting::Unknown => {
+                let in_instance = self.instance_scope.as_ref().and_then(|scope| {
+                    let e = function.body.get("architectures")?;
+                    let v = a.cx.eval.eval_in(e, scope, 0);
+                    (!v.is_unknown()).then(|| of(&v))
+                });
+                match in_instance {
+                    Some(arch) => (arch, String::new()),
+                    None => ("x86_64", assumed("architectures", "x86_64")),
+                }
+            }
+        }
     }
 
     fn dynamodb(&mut self, b: &Block) {
@@ -474,8 +603,8 @@ impl Pricer<'_, '_> {
             );
         } else {
             let hours = self.hours();
-            let mut wcu = a.number(b, "write_capacity").unwrap_or(0.0);
-            let mut rcu = a.number(b, "read_capacity").unwrap_or(0.0);
+            let (mut wcu, wcu_note) = self.number_or(b, "write_capacity", 0.0, "WCU");
+            let (mut rcu, rcu_note) = self.number_or(b, "read_capacity", 0.0, "RCU");
             for gsi in b.body.blocks_of("global_secondary_index") {
                 wcu += a.number(gsi, "write_capacity").unwrap_or(0.0);
                 rcu += a.number(gsi, "read_capacity").unwrap_or(0.0);
@@ -483,14 +612,14 @@ impl Pricer<'_, '_> {
             self.line(
                 b,
                 "dynamodb.provisioned.wcu",
-                format!("{wcu} WCU × {hours} h"),
+                format!("{wcu} WCU × {hours} h{wcu_note}"),
                 wcu * hours,
                 true,
             );
             self.line(
                 b,
                 "dynamodb.provisioned.rcu",
-                format!("{rcu} RCU × {hours} h"),
+                format!("{rcu} RCU × {hours} h{rcu_note}"),
                 rcu * hours,
                 true,
             );
@@ -673,16 +802,18 @@ impl Pricer<'_, '_> {
                 .push(format!("{} (node type unknown)", b.address()));
             return;
         };
-        let nodes = if b.is_resource("aws_elasticache_replication_group") {
+        let (nodes, nodes_note) = if b.is_resource("aws_elasticache_replication_group") {
             match (
                 a.number(b, "num_node_groups"),
                 a.number(b, "replicas_per_node_group"),
             ) {
-                (Some(groups), replicas) => groups * (replicas.unwrap_or(0.0) + 1.0),
-                (None, _) => a.number(b, "num_cache_clusters").unwrap_or(1.0),
+                (Some(groups), replicas) => {
+                    (groups * (replicas.unwrap_or(0.0) + 1.0), String::new())
+                }
+                (None, _) => self.number_or(b, "num_cache_clusters", 1.0, "node"),
             }
         } else {
-            a.number(b, "num_cache_nodes").unwrap_or(1.0)
+            self.number_or(b, "num_cache_nodes", 1.0, "node")
         };
         let id = format!("elasticache.{node}");
         let Some(price) = self.table.get(&id).cloned() else {
@@ -703,7 +834,11 @@ impl Pricer<'_, '_> {
         let engine = if valkey { "valkey" } else { "redis" };
         self.lines.push(CostLine {
             resource: b.address(),
-            description: format!("{} × {node} ({engine}) × {} h", fmt(nodes), self.hours()),
+            description: format!(
+                "{} × {node} ({engine}) × {} h{nodes_note}",
+                fmt(nodes),
+                self.hours()
+            ),
             quantity: hours,
             unit: price.units(hours),
             price_id: id.clone(),
@@ -720,16 +855,9 @@ impl Pricer<'_, '_> {
     }
 }
 
-fn architecture(a: &Analysis, function: &Block) -> &'static str {
-    let arm = a
-        .value(function, "architectures")
-        .map(|v| analysis::strings(&v).iter().any(|x| x == "arm64"))
-        .unwrap_or(false);
-    if arm {
-        "arm64"
-    } else {
-        "x86_64"
-    }
+/// The note of a cost line that a setting written but not known was taken as `value`.
+fn assumed(name: &str, value: &str) -> String {
+    format!(" ({name} not known: {value} assumed)")
 }
 
 /// The metrics an alarm pays for: one, or each `metric_query` that reads a metric.
@@ -743,6 +871,81 @@ fn alarm_metrics(b: &Block) -> usize {
         .filter(|q| q.body.block("metric").is_some())
         .count()
         .max(1)
+}
+
+/// The address keys of a block's known instances (`[0]`, `["a"]`, as Terraform writes
+/// them); none for a block without `count` or `for_each`, or whose instances are not known.
+fn instance_keys(instances: &Instances) -> Vec<String> {
+    match instances {
+        Instances::Count(n) => (0..*n).map(|i| format!("[{i}]")).collect(),
+        Instances::Each(keys) => keys
+            .iter()
+            .map(|(key, _)| format!("[{}]", quoted(key)))
+            .collect(),
+        Instances::Single | Instances::Unknown => Vec::new(),
+    }
+}
+
+/// A string as HCL (and JSON) quote it.
+fn quoted(text: &str) -> String {
+    serde_json::Value::String(text.to_string()).to_string()
+}
+
+/// The lines of `instances` instances of one block, one per price, description and
+/// fixedness, in the order they were first made: quantities and costs summed, and the
+/// description saying how many of the instances the line covers.
+fn sum_instances(lines: Vec<CostLine>, instances: usize, table: &PriceTable) -> Vec<CostLine> {
+    let mut summed: Vec<(CostLine, usize)> = Vec::new();
+    for line in lines {
+        let same = summed.iter_mut().find(|(s, _)| {
+            s.price_id == line.price_id
+                && s.description == line.description
+                && s.fixed == line.fixed
+        });
+        match same {
+            Some((s, covered)) => {
+                s.quantity += line.quantity;
+                s.monthly += line.monthly;
+                *covered += 1;
+            }
+            None => summed.push((line, 1)),
+        }
+    }
+    summed
+        .into_iter()
+        .map(|(mut line, covered)| {
+            if instances > 1 {
+                let noun = if covered == 1 {
+                    "instance"
+                } else {
+                    "instances"
+                };
+                line.description = format!("{} × {covered} {noun}", line.description);
+            }
+            if let Some(price) = table.get(&line.price_id) {
+                line.unit = price.units(line.quantity);
+            }
+            line
+        })
+        .collect()
+}
+
+/// Whether a `resource_usage` entry names a resource of the configuration: its address
+/// (`aws_kms_key.k`), all its instances (`aws_kms_key.k[*]`), or one instance it has
+/// (`aws_kms_key.k[0]`, `aws_secretsmanager_secret.s["a"]`; any instance of a block whose
+/// instances are not known).
+fn names_a_resource(a: &Analysis, entry: &str) -> bool {
+    let block_address = super::usage::base_address(entry);
+    let Some(b) = a.block(block_address).filter(|b| b.kind == "resource") else {
+        return false;
+    };
+    let instance = &entry[block_address.len()..];
+    if instance.is_empty() || instance == "[*]" {
+        return true;
+    }
+    let instances = a.cx.instances(b);
+    matches!(instances, Instances::Unknown)
+        || instance_keys(&instances).iter().any(|k| k == instance)
 }
 
 /// A number without trailing zeros.
@@ -770,6 +973,8 @@ pub(crate) fn estimate(
         assumptions: Vec::new(),
         used: BTreeMap::new(),
         unpriced: Vec::new(),
+        instance: None,
+        instance_scope: None,
     };
     let mut groups: Vec<(String, String, Vec<String>)> = components
         .list()
@@ -794,7 +999,7 @@ pub(crate) fn estimate(
         let start = pricer.lines.len();
         for r in &resources {
             if let Some(b) = a.block(r).filter(|b| b.kind == "resource") {
-                pricer.resource(components, b);
+                pricer.resource_instances(components, b);
             }
         }
         let lines: Vec<CostLine> = pricer.lines[start..].to_vec();
@@ -826,10 +1031,9 @@ pub(crate) fn estimate(
     let mut assumptions = pricer.assumptions;
     assumptions.sort_by(|x, y| (&x.resource, &x.key).cmp(&(&y.resource, &y.key)));
     assumptions.dedup_by(|x, y| x.resource == y.resource && x.key == y.key);
-    let known: Vec<String> = a.resources.iter().map(|b| b.address()).collect();
     let unmatched_usage = usage
         .addresses()
-        .filter(|u| !known.iter().any(|k| k == u))
+        .filter(|entry| !names_a_resource(a, entry))
         .map(str::to_string)
         .collect();
     let mut unpriced = pricer.unpriced;

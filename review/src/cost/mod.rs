@@ -6,4 +6,4 @@ pub mod usage;
 
 pub use estimate::{Assumption, ComponentCost, CostLine, Estimate, PriceUse};
 pub use prices::{Check, Price, PriceTable};
-pub use usage::{Usage, UsageError, UsageKey, UsageSource, USAGE_KEYS};
+pub use usage::{Usage, UsageError, UsageKey, UsageSource, UsageValue, USAGE_KEYS};

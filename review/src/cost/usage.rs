@@ -416,18 +416,43 @@ impl Usage {
 
     /// The value used for `key` of a resource, and where it comes from.
     pub fn value(&self, address: &str, resource_type: &str, key: &str) -> (f64, UsageSource) {
-        let base = base_address(address);
-        if let Some(v) = self.resources.get(base).and_then(|m| m.get(key)) {
-            return (*v, UsageSource::Resource);
+        let found = self.lookup(address, resource_type, key);
+        (found.value, found.source)
+    }
+
+    /// The value used for `key` of a resource or of one instance of it (`aws_kms_key.k`,
+    /// `aws_kms_key.k[0]`, `aws_secretsmanager_secret.s["a"]`), with the entry that holds
+    /// it. As in infracost's usage file, an instance's own entry wins over the entry for
+    /// all instances (`aws_kms_key.k[*]`); the block's own address (`aws_kms_key.k`)
+    /// applies to every instance too, then the type default, then the built-in default.
+    pub fn lookup(&self, address: &str, resource_type: &str, key: &str) -> UsageValue {
+        let block = base_address(address);
+        let all_instances = format!("{block}[*]");
+        for entry in [address, all_instances.as_str(), block] {
+            if let Some(v) = self.resources.get(entry).and_then(|m| m.get(key)) {
+                return UsageValue {
+                    value: *v,
+                    source: UsageSource::Resource,
+                    entry: Some(entry.to_string()),
+                };
+            }
         }
         if let Some(v) = self.defaults.get(resource_type).and_then(|m| m.get(key)) {
-            return (*v, UsageSource::TypeDefault);
+            return UsageValue {
+                value: *v,
+                source: UsageSource::TypeDefault,
+                entry: None,
+            };
         }
         let default = keys_of(resource_type)
             .find(|k| k.key == key)
             .map(|k| k.default)
             .unwrap_or(0.0);
-        (default, UsageSource::BuiltIn)
+        UsageValue {
+            value: default,
+            source: UsageSource::BuiltIn,
+            entry: None,
+        }
     }
 
     /// Resource addresses the file names, for telling which match nothing.
@@ -436,8 +461,18 @@ impl Usage {
     }
 }
 
-/// `aws_x.y[0]` → `aws_x.y`: usage applies to every instance.
-fn base_address(address: &str) -> &str {
+/// A usage value and where it was found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UsageValue {
+    pub value: f64,
+    pub source: UsageSource,
+    /// The `resource_usage` entry that holds it (`aws_kms_key.k[0]`, `aws_kms_key.k[*]`,
+    /// `aws_kms_key.k`); none for a type default or a built-in default.
+    pub entry: Option<String>,
+}
+
+/// `aws_x.y[0]`, `aws_x.y["a"]`, `aws_x.y[*]` → `aws_x.y`.
+pub fn base_address(address: &str) -> &str {
     address.split('[').next().unwrap_or(address)
 }
 
@@ -575,6 +610,50 @@ monthly_requests = 42
         assert_eq!(
             addresses,
             vec!["aws_lambda_function.api", "aws_sqs_queue.jobs"]
+        );
+    }
+
+    #[test]
+    fn an_instance_entry_wins_over_all_instances_which_wins_over_the_block() {
+        let usage = Usage::parse(
+            r#"
+[resource_usage."aws_sqs_queue.q"]
+monthly_requests = 1
+
+[resource_usage."aws_sqs_queue.q[*]"]
+monthly_requests = 2
+
+[resource_usage.'aws_sqs_queue.q["a"]']
+monthly_requests = 3
+"#,
+            "usage.toml",
+        )
+        .expect("valid");
+        let found = |address: &str| {
+            let v = usage.lookup(address, "aws_sqs_queue", "monthly_requests");
+            (v.value, v.entry)
+        };
+        let entry = |e: &str| Some(e.to_string());
+        assert_eq!(
+            found(r#"aws_sqs_queue.q["a"]"#),
+            (3.0, entry(r#"aws_sqs_queue.q["a"]"#))
+        );
+        assert_eq!(
+            found(r#"aws_sqs_queue.q["b"]"#),
+            (2.0, entry("aws_sqs_queue.q[*]"))
+        );
+        // A block priced without an instance key (no count, or instances not known)
+        // reads its own entry first.
+        assert_eq!(found("aws_sqs_queue.q"), (1.0, entry("aws_sqs_queue.q")));
+        let without_wildcard = Usage::parse(
+            "[resource_usage.\"aws_sqs_queue.q\"]\nmonthly_requests = 1\n",
+            "usage.toml",
+        )
+        .expect("valid");
+        let v = without_wildcard.lookup("aws_sqs_queue.q[4]", "aws_sqs_queue", "monthly_requests");
+        assert_eq!(
+            (v.value, v.entry.as_deref()),
+            (1.0, Some("aws_sqs_queue.q"))
         );
     }
 

@@ -40,3 +40,16 @@ pub fn all_reviews() -> Vec<(String, Review)> {
     ));
     out
 }
+
+/// The review of a module written as `main.tf` text, with an optional usage file.
+pub fn text_review(main_tf: &str, usage_toml: Option<&str>) -> Review {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("main.tf"), main_tf).expect("write main.tf");
+    let mut options = ReviewOptions::default();
+    if let Some(text) = usage_toml {
+        let path = dir.path().join("usage.toml");
+        std::fs::write(&path, text).expect("write usage.toml");
+        options.usage = tfstack_review::Usage::load(&path).expect("a valid usage file");
+    }
+    Review::of_module(dir.path(), &options).expect("the module reviews")
+}

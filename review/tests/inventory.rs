@@ -1,0 +1,123 @@
+//! Inventory cells read as the provider applies a setting: AWS's default only for a
+//! setting that is not written.
+
+mod common;
+
+use tfstack_review::{Flag, Review};
+
+/// The cell of `column` in the row of `component` in the table titled `table`.
+fn cell(review: &Review, table: &str, component: &str, column: &str) -> (String, Flag) {
+    let table = review
+        .inventory
+        .tables
+        .iter()
+        .find(|t| t.title == table)
+        .unwrap_or_else(|| panic!("no table {table}"));
+    let index = table
+        .columns
+        .iter()
+        .position(|c| c == column)
+        .unwrap_or_else(|| panic!("no column {column} in {:?}", table.columns));
+    let row = table
+        .rows
+        .iter()
+        .find(|r| r.component == component)
+        .unwrap_or_else(|| panic!("no row {component}"));
+    let cell = &row.cells[index];
+    (cell.text.clone(), cell.flag)
+}
+
+/// Settings written per instance (each known) or from a variable without a value.
+const SET_NOT_KNOWN: &str = r#"
+variable "visibility" {
+  type = number
+}
+variable "memory" {
+  type = number
+}
+
+locals {
+  functions = {
+    small = { memory = 256, timeout = 10 }
+    big   = { memory = 2048, timeout = 900 }
+  }
+}
+
+resource "aws_lambda_function" "f" {
+  for_each      = local.functions
+  function_name = each.key
+  role          = "arn:aws:iam::123456789012:role/x"
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  filename      = "f.zip"
+  memory_size   = each.value.memory
+  timeout       = each.value.timeout
+}
+
+resource "aws_lambda_function" "g" {
+  function_name = "g"
+  role          = "arn:aws:iam::123456789012:role/x"
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  filename      = "g.zip"
+  memory_size   = var.memory
+}
+
+resource "aws_sqs_queue" "q" {
+  visibility_timeout_seconds = var.visibility
+  message_retention_seconds  = var.visibility
+}
+"#;
+
+#[test]
+fn a_setting_written_but_not_known_for_the_block_is_never_shown_as_the_default() {
+    let review = common::text_review(SET_NOT_KNOWN, None);
+    let functions = "Lambda functions";
+    assert_eq!(
+        cell(&review, functions, "f", "memory"),
+        ("by instance: 256 MB, 2048 MB".into(), Flag::Plain)
+    );
+    assert_eq!(
+        cell(&review, functions, "f", "timeout"),
+        ("by instance: 10 s, 15 min".into(), Flag::Plain)
+    );
+    assert_eq!(
+        cell(&review, functions, "g", "memory"),
+        ("(computed)".into(), Flag::Plain)
+    );
+    // Not written: AWS's default, flagged.
+    assert_eq!(
+        cell(&review, functions, "g", "timeout"),
+        ("3 s (default)".into(), Flag::Warn)
+    );
+    let queues = "SQS queues";
+    assert_eq!(cell(&review, queues, "q", "visibility").0, "(computed)");
+    assert_eq!(cell(&review, queues, "q", "retention").0, "(computed)");
+}
+
+#[test]
+fn cost_reads_each_instance_and_says_when_a_default_is_assumed() {
+    let review = common::text_review(SET_NOT_KNOWN, None);
+    let durations = |resource: &str| -> Vec<String> {
+        review
+            .estimate
+            .components
+            .iter()
+            .flat_map(|c| &c.lines)
+            .filter(|l| l.resource == resource && l.price_id.starts_with("lambda.duration"))
+            .map(|l| l.description.clone())
+            .collect()
+    };
+    // Each instance at its own memory: 0.25 GB and 2 GB, not the 128 MB default.
+    assert_eq!(
+        durations("aws_lambda_function.f"),
+        [
+            "200 ms × 2 GB (x86_64) × 1 instance",
+            "200 ms × 0.25 GB (x86_64) × 1 instance",
+        ]
+    );
+    assert_eq!(
+        durations("aws_lambda_function.g"),
+        ["200 ms × 0.125 GB (x86_64) (memory_size not known: 128 MB assumed)"]
+    );
+}
