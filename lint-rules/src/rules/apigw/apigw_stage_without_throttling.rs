@@ -4,8 +4,8 @@ use std::collections::HashSet;
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::references::referenced_blocks_in;
-use tfstack_lint_engine::query::settings::{dynamics_named, is_configured};
-use tfstack_model::{Block, Body, Expr};
+use tfstack_lint_engine::query::settings::{dynamics_named, is_configured, setting, Setting};
+use tfstack_model::{Block, Expr};
 
 declare_rule! {
     /// ## What it does
@@ -15,7 +15,9 @@ declare_rule! {
     ///   `throttling_rate_limit` nor `throttling_burst_limit`;
     /// - an `aws_api_gateway_stage` for which no `aws_api_gateway_method_settings` (same
     ///   `rest_api_id`, `stage_name` referring to the stage or equal to its name) sets
-    ///   `throttling_rate_limit` or `throttling_burst_limit` in `settings`, and no
+    ///   `throttling_rate_limit` or `throttling_burst_limit` in `settings` (`-1`, the
+    ///   provider's "throttling disabled" and what a plan shows for a limit not set, is
+    ///   none), and no
     ///   `aws_api_gateway_usage_plan` with `throttle_settings` lists it in `api_stages`
     ///   (written, or made by a `dynamic "api_stages"` block over a map of stages).
     ///
@@ -65,7 +67,7 @@ declare_rule! {
 impl Rule for ApigwStageWithoutThrottling {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         for stage in cx.resources("aws_apigatewayv2_stage") {
-            if !exists(cx, stage) || throttles(cx, &stage.body, "default_route_settings") {
+            if !exists(cx, stage) || throttles(cx, stage, "default_route_settings") {
                 continue;
             }
             out.push(finding(stage, false));
@@ -101,7 +103,7 @@ impl ThrottledStages {
     fn collect<'m>(cx: &Context<'m>) -> Self {
         let mut throttled = Self::default();
         for settings in cx.resources("aws_api_gateway_method_settings") {
-            if exists(cx, settings) && throttles(cx, &settings.body, "settings") {
+            if exists(cx, settings) && throttles(cx, settings, "settings") {
                 throttled.add(
                     cx,
                     settings,
@@ -172,10 +174,17 @@ impl ThrottledStages {
 }
 
 /// Whether the nested block `settings` of `body` sets a rate or burst limit.
-fn throttles(cx: &Context, body: &Body, settings: &str) -> bool {
+/// Whether `block`'s `settings` set a rate or burst limit. A negative limit is none: `-1`
+/// is the provider's "throttling disabled" (and what a plan shows for a limit not set).
+/// A limit not known counts.
+fn throttles(cx: &Context, block: &Block, settings: &str) -> bool {
     ["throttling_rate_limit", "throttling_burst_limit"]
         .iter()
-        .any(|limit| is_configured(cx, body, &[settings, limit]))
+        .any(|limit| match setting(cx, block, &[settings, limit]) {
+            Setting::Unset => false,
+            Setting::Unknown => true,
+            Setting::Known { value, .. } => !value.is_null() && value.as_f64().is_none_or(|n| n >= 0.0),
+        })
 }
 
 fn finding(stage: &Block, rest_api: bool) -> Finding {
@@ -263,6 +272,21 @@ resource "aws_api_gateway_method_settings" "dev_logging" {{
     metrics_enabled = true
   }}
 }}
+# -1 is the provider's "throttling disabled" (a plan shows it for a limit not set).
+resource "aws_api_gateway_stage" "test" {{
+  rest_api_id   = aws_api_gateway_rest_api.legacy.id
+  deployment_id = aws_api_gateway_deployment.legacy.id
+  stage_name    = "test"
+}}
+resource "aws_api_gateway_method_settings" "test" {{
+  rest_api_id = aws_api_gateway_rest_api.legacy.id
+  stage_name  = aws_api_gateway_stage.test.stage_name
+  method_path = "*/*"
+  settings {{
+    throttling_rate_limit  = -1
+    throttling_burst_limit = -1
+  }}
+}}
 "#
         ));
         assert_eq!(
@@ -271,7 +295,8 @@ resource "aws_api_gateway_method_settings" "dev_logging" {{
                 "aws_apigatewayv2_stage.bare",
                 "aws_apigatewayv2_stage.logging_only",
                 "aws_api_gateway_stage.prod",
-                "aws_api_gateway_stage.dev"
+                "aws_api_gateway_stage.dev",
+                "aws_api_gateway_stage.test"
             ]
         );
     }
