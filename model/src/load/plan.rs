@@ -48,8 +48,19 @@ pub fn blocks_from_plan(
     };
     let mut out = Vec::new();
     let mut errors = Vec::new();
+    let mut after_unknown = HashMap::new();
+    if let Some(Json::Array(changes)) = plan.get("resource_changes") {
+        for change in changes {
+            let address = change.get("address").and_then(Json::as_str);
+            let unknown = change.get("change").and_then(|c| c.get("after_unknown"));
+            if let (Some(address), Some(unknown)) = (address, unknown) {
+                after_unknown.insert(address, unknown);
+            }
+        }
+    }
     let configuration = Configuration {
         root: plan.get("configuration").and_then(|c| c.get("root_module")),
+        after_unknown,
     };
     match plan.get("planned_values") {
         None => {}
@@ -79,6 +90,9 @@ pub fn blocks_from_plan(
 /// a module instance's address.
 struct Configuration<'a> {
     root: Option<&'a Json>,
+    /// What each planned resource leaves to apply (`resource_changes[].change.
+    /// after_unknown`), by its full address: `true` where a value is not known yet.
+    after_unknown: HashMap<&'a str, &'a Json>,
 }
 
 impl<'a> Configuration<'a> {
@@ -235,7 +249,11 @@ fn collect_module(
         Some(Json::Array(resources)) => {
             for (i, r) in resources.iter().enumerate() {
                 let at = format!("{at}/resources/{i}");
-                if let Some(block) = resource_block(r, &at, &config, spans, errors) {
+                let unknown = r
+                    .get("address")
+                    .and_then(Json::as_str)
+                    .and_then(|a| configuration.after_unknown.get(a).copied());
+                if let Some(block) = resource_block(r, &at, &config, unknown, spans, errors) {
                     module.blocks.push(block);
                 }
             }
@@ -270,6 +288,7 @@ fn resource_block(
     r: &Json,
     at: &str,
     config: &ConfigExpressions<'_>,
+    unknown: Option<&Json>,
     spans: &Spans,
     errors: &mut Vec<PlanError>,
 ) -> Option<Block> {
@@ -335,27 +354,71 @@ fn resource_block(
         format!("{ty}.{name}")
     };
     if let Some(exprs) = config.get(address.as_str()) {
-        if let Some(map) = exprs.as_object() {
-            for (k, e) in map {
-                if block.body.get(k).is_none() {
-                    if let Some(first) = e
-                        .get("references")
-                        .and_then(Json::as_array)
-                        .and_then(|r| r.first())
-                        .and_then(Json::as_str)
-                    {
-                        let parts: Vec<&str> = first.split('.').collect();
-                        if let [root, attributes @ ..] = parts.as_slice() {
-                            if !attributes.is_empty() {
-                                block.body.set(k.clone(), Expr::reference(root, attributes));
-                            }
-                        }
+        references_where_unknown(&mut block.body, values, unknown, exprs);
+    }
+    Some(block)
+}
+
+/// Where the plan does not know a value yet — an attribute `after_unknown` marks `true`, or
+/// one `terraform show -json` leaves out of `values` (a value known to be `null` is written,
+/// as `null`) — the configuration's expression for it, as its first reference
+/// (`aws_sqs_queue.dlq.arn`): what it will be. Nested blocks are read alike, item by item
+/// (`dead_letter_config[0].arn`).
+fn references_where_unknown(
+    body: &mut crate::Body,
+    values: &serde_json::Map<String, Json>,
+    unknown: Option<&Json>,
+    exprs: &Json,
+) {
+    let Some(exprs) = exprs.as_object() else {
+        return;
+    };
+    for (k, e) in exprs {
+        let marked = unknown.and_then(|u| u.get(k));
+        let not_known = match values.get(k) {
+            None => true,
+            Some(Json::Null) => marked == Some(&Json::Bool(true)),
+            Some(_) => false,
+        };
+        match (values.get(k), e) {
+            (_, Json::Object(_)) if not_known && body.get(k).is_none() => {
+                if let Some(reference) = first_reference(e) {
+                    body.set(k.clone(), reference);
+                }
+            }
+            (Some(Json::Array(planned)), Json::Array(configured)) => {
+                let nested = body.items.iter_mut().filter_map(|item| match item {
+                    Structure::Block(b) if b.kind == k.as_str() => Some(b),
+                    _ => None,
+                });
+                let marked: &[Json] = marked.and_then(Json::as_array).map_or(&[], Vec::as_slice);
+                for (i, ((b, planned), configured)) in
+                    nested.zip(planned).zip(configured).enumerate()
+                {
+                    if let Some(planned) = planned.as_object() {
+                        references_where_unknown(&mut b.body, planned, marked.get(i), configured);
                     }
                 }
             }
+            _ => {}
         }
     }
-    Some(block)
+}
+
+/// The first of an expression's `references`, as a traversal (`var.x`, `aws_x.y.arn`).
+fn first_reference(e: &Json) -> Option<Expr> {
+    let first = e
+        .get("references")
+        .and_then(Json::as_array)
+        .and_then(|r| r.first())
+        .and_then(Json::as_str)?;
+    let parts: Vec<&str> = first.split('.').collect();
+    match parts.as_slice() {
+        [root, attributes @ ..] if !attributes.is_empty() => {
+            Some(Expr::reference(root, attributes))
+        }
+        _ => None,
+    }
 }
 
 /// The `expressions` of each configuration resource, by address: one lookup per planned
@@ -577,6 +640,81 @@ mod tests {
                 .and_then(|t| t.resource_address())
                 .as_deref(),
             Some("aws_sqs_queue.jobs")
+        );
+    }
+
+    /// A value the plan does not know inside a nested block is what the configuration
+    /// refers to there; a value it knows to be `null` stays unset (the configuration's
+    /// references are those of the expression that made it `null`).
+    #[test]
+    fn nested_values_known_after_apply_are_their_references_and_known_nulls_stay_unset() {
+        let plan = serde_json::json!({
+            "planned_values": {"root_module": {"resources": [
+                {
+                    "address": "aws_cloudwatch_event_target.t", "mode": "managed",
+                    "type": "aws_cloudwatch_event_target", "name": "t",
+                    "values": {"rule": "orders", "dead_letter_config": [{}]},
+                },
+                {
+                    "address": "aws_sns_topic.alerts", "mode": "managed",
+                    "type": "aws_sns_topic", "name": "alerts",
+                    "values": {"name": "alerts", "kms_master_key_id": null, "policy": null},
+                },
+            ]}},
+            "resource_changes": [
+                {"address": "aws_cloudwatch_event_target.t",
+                 "change": {"after_unknown": {"dead_letter_config": [{"arn": true}], "arn": true}}},
+                {"address": "aws_sns_topic.alerts",
+                 "change": {"after_unknown": {"arn": true, "policy": true}}},
+            ],
+            "configuration": {"root_module": {"resources": [
+                {
+                    "address": "aws_cloudwatch_event_target.t", "mode": "managed",
+                    "type": "aws_cloudwatch_event_target", "name": "t",
+                    "expressions": {"dead_letter_config": [
+                        {"arn": {"references": ["aws_sqs_queue.dlq.arn", "aws_sqs_queue.dlq"]}},
+                    ]},
+                },
+                {
+                    "address": "aws_sns_topic.alerts", "mode": "managed",
+                    "type": "aws_sns_topic", "name": "alerts",
+                    "expressions": {
+                        "kms_master_key_id": {"references": ["var.encrypt", "aws_kms_key.k"]},
+                        "policy": {"references": ["data.aws_iam_policy_document.p.json"]},
+                    },
+                },
+            ]}},
+        });
+        let (modules, errors) = blocks_from_plan(&plan, FileId(0), None);
+        assert_eq!(errors, vec![]);
+        let reference = |e: Option<&Expr>| {
+            e.and_then(Expr::as_traversal).map(|t| {
+                format!(
+                    "{}.{}",
+                    t.root,
+                    t.attribute_names().collect::<Vec<_>>().join(".")
+                )
+            })
+        };
+        let target = &modules[0].blocks[0];
+        let dlq = target
+            .body
+            .blocks_of("dead_letter_config")
+            .next()
+            .expect("nested");
+        assert_eq!(
+            reference(dlq.body.get("arn")).as_deref(),
+            Some("aws_sqs_queue.dlq.arn")
+        );
+        let topic = &modules[0].blocks[1];
+        assert!(
+            topic.body.get("kms_master_key_id").is_none(),
+            "a known null stays unset"
+        );
+        assert_eq!(
+            reference(topic.body.get("policy")).as_deref(),
+            Some("data.aws_iam_policy_document.p.json"),
+            "null in values but unknown after apply"
         );
     }
 
