@@ -541,6 +541,73 @@ fn plan_addresses_match_module_instance_addresses() {
     );
 }
 
+/// A plan is made with its root variables' values: the environment a variable names is
+/// the plan's, as it is the directory's with the same tfvars.
+#[test]
+fn a_plan_is_linted_with_the_values_of_its_root_variables() {
+    let stage = r#"
+variable "environment" {
+  type = string
+}
+
+resource "aws_apigatewayv2_api" "api" {
+  name          = "api"
+  protocol_type = "HTTP"
+}
+
+resource "aws_apigatewayv2_stage" "default" {
+  api_id      = aws_apigatewayv2_api.api.id
+  name        = "$default"
+  auto_deploy = true
+}
+"#;
+    let dir = tree(&[
+        ("config/main.tf", stage),
+        ("config/terraform.tfvars", "environment = \"prod\"\n"),
+        (
+            "plan.json",
+            r#"{
+  "format_version": "1.2",
+  "variables": { "environment": { "value": "prod" } },
+  "planned_values": {
+    "root_module": {
+      "resources": [
+        {
+          "address": "aws_apigatewayv2_api.api", "mode": "managed",
+          "type": "aws_apigatewayv2_api", "name": "api",
+          "values": { "name": "api", "protocol_type": "HTTP" }
+        },
+        {
+          "address": "aws_apigatewayv2_stage.default", "mode": "managed",
+          "type": "aws_apigatewayv2_stage", "name": "default",
+          "values": { "name": "$default", "auto_deploy": true }
+        }
+      ]
+    }
+  }
+}
+"#,
+        ),
+    ]);
+    let apigw001 = |report: &Value| {
+        findings(report)
+            .into_iter()
+            .filter(|f| f.starts_with("APIGW001"))
+            .collect::<Vec<_>>()
+    };
+    let (_, from_config) = lint_json(dir.path(), &["config"]);
+    let (_, from_plan) = lint_json(dir.path(), &["plan.json"]);
+    assert_eq!(
+        apigw001(&from_config),
+        ["APIGW001 aws_apigatewayv2_stage.default"]
+    );
+    assert_eq!(
+        apigw001(&from_plan),
+        apigw001(&from_config),
+        "{from_plan:#}"
+    );
+}
+
 // ------------------------------------------------------------------------------ paths
 
 #[test]

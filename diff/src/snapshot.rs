@@ -183,11 +183,14 @@ impl Snapshot {
                 blocks: instance.blocks,
             };
             let twin_config = twin_config(&config);
+            let variables = instance.variables;
             let module = |config| {
-                Module::new(dir.clone(), config, files.clone()).with_environment(
-                    options.environment.clone(),
-                    options.production_names.clone(),
-                )
+                Module::new(dir.clone(), config, files.clone())
+                    .with_environment(
+                        options.environment.clone(),
+                        options.production_names.clone(),
+                    )
+                    .with_variables(variables.clone())
             };
             modules.insert(
                 key,

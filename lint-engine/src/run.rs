@@ -674,7 +674,8 @@ fn lint_json_file(
         .with_environment(
             options.environment.clone(),
             options.production_names.clone(),
-        );
+        )
+        .with_variables(document_module.variables);
         if let Some(policy) = document_module.policy {
             module = module.with_standalone_policy(id, policy);
         }

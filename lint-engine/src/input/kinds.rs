@@ -180,6 +180,9 @@ pub struct DocumentModule {
     pub blocks: Vec<Block>,
     /// A standalone IAM policy document.
     pub policy: Option<Value>,
+    /// The values of the module's input variables the document gives (a plan's root
+    /// `variables`).
+    pub variables: std::collections::HashMap<String, Value>,
 }
 
 /// A kind of JSON document linted on its own.
@@ -231,9 +234,25 @@ impl JsonDocumentKind for PlanDocuments {
         id: FileId,
     ) -> (Vec<DocumentModule>, Vec<InputError>) {
         let (modules, errors) = plan::blocks_from_plan(&document.to_json(), id, Some(&document));
+        // The root module's variables, as the plan was made with them (`-var`, tfvars).
+        let root_variables: std::collections::HashMap<String, Value> = document
+            .get("variables")
+            .and_then(Value::as_object)
+            .map(|variables| {
+                variables
+                    .iter()
+                    .filter_map(|(name, v)| Some((name.to_string(), v.get("value")?.clone())))
+                    .collect()
+            })
+            .unwrap_or_default();
         let modules = modules
             .into_iter()
             .map(|m| DocumentModule {
+                variables: if m.address.is_empty() {
+                    root_variables.clone()
+                } else {
+                    Default::default()
+                },
                 address: m.address,
                 blocks: m.blocks,
                 policy: None,
@@ -272,6 +291,7 @@ impl JsonDocumentKind for PolicyDocuments {
             address: String::new(),
             blocks: Vec::new(),
             policy: Some(document),
+            variables: Default::default(),
         };
         (vec![module], Vec::new())
     }

@@ -405,13 +405,39 @@ fn references_where_unknown(
     }
 }
 
-/// The first of an expression's `references`, as a traversal (`var.x`, `aws_x.y.arn`).
+/// What a value not known before apply refers to: the first of its expression's
+/// `references` (`aws_sqs_queue.dlq.arn`), when they name one resource, data source or
+/// module call at most — with several (`each.key == "x" ? aws_s3_bucket.x.id :
+/// aws_s3_bucket.y[each.key].id`) which one the value is, is not known, and it is an
+/// unknown value that names none. References to variables and locals are passed over
+/// when a resource is named: the plan knows a root variable's value, which is not the
+/// value of the expression reading it (`var.use_kms ? aws_kms_key.k.arn : null`).
 fn first_reference(e: &Json) -> Option<Expr> {
-    let first = e
+    let references: Vec<&str> = e
         .get("references")
-        .and_then(Json::as_array)
-        .and_then(|r| r.first())
-        .and_then(Json::as_str)?;
+        .and_then(Json::as_array)?
+        .iter()
+        .filter_map(Json::as_str)
+        .collect();
+    let named = |r: &str| -> Option<String> {
+        let parts: Vec<&str> = r.split('.').collect();
+        match parts.as_slice() {
+            ["var" | "local" | "each" | "count" | "path" | "terraform" | "self", ..] => None,
+            ["data", ty, name, ..] => Some(format!("data.{ty}.{name}")),
+            [root, name, ..] => Some(format!("{root}.{name}")),
+            _ => None,
+        }
+    };
+    let mut things: Vec<String> = references.iter().filter_map(|r| named(r)).collect();
+    things.sort();
+    things.dedup();
+    let first = match things.len() {
+        0 => *references.first()?,
+        1 => *references.iter().find(|r| named(r).is_some())?,
+        _ => {
+            return Some(Expr::new(ExprKind::Opaque("(known after apply)".into())));
+        }
+    };
     let parts: Vec<&str> = first.split('.').collect();
     match parts.as_slice() {
         [root, attributes @ ..] if !attributes.is_empty() => {
