@@ -77,8 +77,9 @@ struct Ctx<'x, 'm> {
     /// in the graph's order.
     edges_from: HashMap<&'x str, Vec<&'x Edge>>,
     edges_to: HashMap<&'x str, Vec<&'x Edge>>,
-    /// The components an asynchronous delivery reaches.
-    delivered_to: HashSet<&'x str>,
+    /// The components invoked asynchronously (by SNS, EventBridge, S3): those whose
+    /// failures their own dead-letter settings must keep.
+    invoked_asynchronously: HashSet<&'x str>,
 }
 
 impl Ctx<'_, '_> {
@@ -162,8 +163,8 @@ impl Ctx<'_, '_> {
             yes_no(v.as_bool(), yes, no)
         })
     }
-    fn inbound_async(&self, c: &Component) -> bool {
-        self.delivered_to.contains(c.id.as_str())
+    fn invoked_asynchronously(&self, c: &Component) -> bool {
+        self.invoked_asynchronously.contains(c.id.as_str())
     }
     /// The edges that leave the component.
     fn edges_from(&self, c: &Component) -> impl Iterator<Item = &Edge> {
@@ -249,7 +250,11 @@ pub(crate) fn build(
         resolver,
         edges_from,
         edges_to,
-        delivered_to: deliveries.iter().map(|d| d.to.as_str()).collect(),
+        invoked_asynchronously: deliveries
+            .iter()
+            .filter(|d| d.mechanism.invokes_asynchronously())
+            .map(|d| d.to.as_str())
+            .collect(),
     };
     let mut tables: Vec<Table> = Vec::new();
     for c in components.list() {
@@ -341,7 +346,7 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
             let failures = ctx.failure_targets(c);
             let on_failure = if !failures.is_empty() {
                 plain(failures.join("; "))
-            } else if ctx.inbound_async(c) {
+            } else if ctx.invoked_asynchronously(c) {
                 warn("none (async events lost)")
             } else {
                 plain("—")

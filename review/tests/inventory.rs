@@ -121,3 +121,69 @@ fn cost_reads_each_instance_and_says_when_a_default_is_assumed() {
         ["200 ms × 0.125 GB (x86_64) (memory_size not known: 128 MB assumed)"]
     );
 }
+
+/// A function a stream's event source mapping polls, and one an SNS topic invokes.
+const POLLED_AND_NOTIFIED: &str = r#"
+resource "aws_kinesis_stream" "clicks" {
+  name        = "clicks"
+  shard_count = 1
+}
+
+resource "aws_sqs_queue" "failed" {}
+
+resource "aws_lambda_function" "clicker" {
+  function_name = "clicker"
+  role          = "arn:aws:iam::123456789012:role/x"
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  filename      = "f.zip"
+  timeout       = 30
+}
+
+resource "aws_lambda_event_source_mapping" "clicks" {
+  event_source_arn       = aws_kinesis_stream.clicks.arn
+  function_name          = aws_lambda_function.clicker.arn
+  starting_position      = "LATEST"
+  maximum_retry_attempts = 3
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.failed.arn
+    }
+  }
+}
+
+resource "aws_sns_topic" "alerts" {
+  name = "alerts"
+}
+
+resource "aws_lambda_function" "notifier" {
+  function_name = "notifier"
+  role          = "arn:aws:iam::123456789012:role/x"
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  filename      = "f.zip"
+  timeout       = 30
+}
+
+resource "aws_sns_topic_subscription" "notifier" {
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "lambda"
+  endpoint  = aws_lambda_function.notifier.arn
+}
+"#;
+
+#[test]
+fn only_an_asynchronous_invoker_makes_a_missing_dead_letter_queue_a_loss() {
+    let review = common::text_review(POLLED_AND_NOTIFIED, None);
+    let functions = "Lambda functions";
+    // The mapping invokes the function synchronously and handles failures itself.
+    assert_eq!(
+        cell(&review, functions, "clicker", "on failure"),
+        ("—".into(), Flag::Plain)
+    );
+    // SNS invokes it asynchronously: what fails after Lambda's retries is dropped.
+    assert_eq!(
+        cell(&review, functions, "notifier", "on failure"),
+        ("none (async events lost)".into(), Flag::Warn)
+    );
+}
