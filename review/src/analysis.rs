@@ -48,6 +48,12 @@ impl<'a, 'm> Analysis<'a, 'm> {
             .and_then(|v| tfstack_model::eval::scalar_to_string(&v))
     }
 
+    /// A known string at `path` (nested blocks, then an attribute).
+    pub fn text_at(&self, block: &Block, path: &[&str]) -> Option<String> {
+        let (name, nested) = path.split_last()?;
+        self.text(self.nested(block, nested)?, name)
+    }
+
     pub fn number(&self, block: &Block, name: &str) -> Option<f64> {
         self.value(block, name).and_then(|v| v.as_f64())
     }

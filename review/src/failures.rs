@@ -25,7 +25,8 @@ pub struct FailurePath {
     /// Nothing keeps what fails.
     pub lost: bool,
     /// What fails ends a workflow execution: nothing handles it, but the execution
-    /// history keeps it (and a standard workflow can be redriven).
+    /// history (a Standard workflow, which can also be redriven) or the logs (an Express
+    /// workflow logging execution data) keep it.
     pub fails_execution: bool,
     /// The resource that configures the hand-over.
     pub via: String,
@@ -129,6 +130,54 @@ fn queue_retention(a: &Analysis, components: &Components, id: &str) -> String {
         .and_then(|q| a.number(q, "message_retention_seconds"))
         .map(duration)
         .unwrap_or_else(|| "4 d".into())
+}
+
+/// Where a task failure no `Catch` handles goes: (wording, lost, fails the execution). It
+/// fails the execution; a Standard workflow's execution history keeps its input (and the
+/// execution can be redriven); an Express workflow keeps no history, so only its
+/// CloudWatch logs can keep the input, and with logging off or without the execution
+/// data nothing does.
+fn uncaught_failure(a: &Analysis, machine: &Block) -> (String, bool, bool) {
+    if !statemachine::is_express(a, machine) {
+        return (
+            "uncaught: the execution fails (its history keeps the input)".into(),
+            false,
+            true,
+        );
+    }
+    match statemachine::logs_keep_input(a, machine) {
+        Some(true) => (
+            "uncaught: the execution fails (Express: no history; its logs keep the input)".into(),
+            false,
+            true,
+        ),
+        Some(false) => {
+            let logging_off = matches!(
+                a.text_at(machine, &["logging_configuration", "level"])
+                    .as_deref(),
+                None | Some("OFF")
+            );
+            let logs = if logging_off {
+                "its logging is off"
+            } else {
+                "its logs leave out the execution data"
+            };
+            (
+                format!(
+                    "nowhere: the execution fails; an Express workflow keeps no history and {logs}"
+                ),
+                true,
+                false,
+            )
+        }
+        None => (
+            "uncaught: the execution fails (Express: no history; whether its logs keep the \
+             input is not known)"
+                .into(),
+            false,
+            true,
+        ),
+    }
 }
 
 /// Builds the failure paths.
@@ -318,6 +367,7 @@ pub(crate) fn build(
         let Some(def) = statemachine::definition(a, b) else {
             continue;
         };
+        let uncaught = uncaught_failure(a, b);
         for task in &def.tasks {
             let targets = graph::task_targets(r, &c.id, task);
             let target = if targets.is_empty() {
@@ -340,7 +390,7 @@ pub(crate) fn build(
                 .iter()
                 .find(|(errors, _)| errors.iter().any(|e| e == "States.ALL"))
                 .or_else(|| task.catches.first());
-            let (destination, lost) = match catch_all {
+            let (destination, lost, fails_execution) = match catch_all {
                 Some((errors, next)) => {
                     let handler = def
                         .task(next)
@@ -359,19 +409,20 @@ pub(crate) fn build(
                     } else {
                         format!(" for {}", errors.join(", "))
                     };
-                    (format!("caught{which} → state {next}{handled_by}"), false)
+                    (
+                        format!("caught{which} → state {next}{handled_by}"),
+                        false,
+                        false,
+                    )
                 }
-                None => (
-                    "uncaught: the execution fails (its history keeps the input)".to_string(),
-                    false,
-                ),
+                None => uncaught.clone(),
             };
             out.push(FailurePath {
                 source: c.name.clone(),
                 target,
                 trigger: format!("task state {}", task.name),
                 retries,
-                fails_execution: catch_all.is_none(),
+                fails_execution,
                 destination,
                 lost,
                 via: c.primary.clone(),

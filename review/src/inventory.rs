@@ -403,6 +403,9 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
             );
             let timeout = match def.as_ref().and_then(|d| d.timeout_seconds) {
                 Some(t) => plain(duration(t)),
+                None if crate::statemachine::is_express(a, b) => {
+                    plain("none (5 min, the Express maximum)")
+                }
                 None => warn("none (1 year)"),
             };
             (
