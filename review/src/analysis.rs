@@ -262,6 +262,19 @@ pub(crate) fn rest_path(a: &Analysis, resource: &str, depth: usize) -> String {
     }
 }
 
+/// The minimum and maximum capacity of the Application Auto Scaling target on an ECS
+/// service's desired count (`scalable_dimension = "ecs:service:DesiredCount"`, its
+/// `resource_id` naming the service), when there is one and both are known: autoscaling
+/// keeps the number of tasks between them, whatever `desired_count` says.
+pub(crate) fn service_autoscaling(a: &Analysis, service: &Block) -> Option<(f64, f64)> {
+    a.cx.referenced_by(&service.address())
+        .iter()
+        .map(|r| r.from)
+        .filter(|t| t.is_resource("aws_appautoscaling_target") && a.cx.exists(t))
+        .filter(|t| a.text(t, "scalable_dimension").as_deref() == Some("ecs:service:DesiredCount"))
+        .find_map(|t| Some((a.number(t, "min_capacity")?, a.number(t, "max_capacity")?)))
+}
+
 /// A number without needless decimals (`2`, `0.5`, `0.25`).
 pub(crate) fn trim(v: f64) -> String {
     if v.fract() == 0.0 {

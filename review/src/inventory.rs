@@ -455,9 +455,30 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 .map(|v| analysis::strings(&v).join(", ").to_lowercase())
                 .unwrap_or_else(|| "ec2".into());
             let count = if c.kind == Kind::ContainerService {
-                a.text(b, "desired_count").unwrap_or_else(|| "1".into())
+                // The provider creates a service without `desired_count` with none (a
+                // daemon service runs one task per container instance).
+                let unset = if a.text(b, "scheduling_strategy").as_deref() == Some("DAEMON") {
+                    plain("one per instance (daemon)")
+                } else {
+                    plain("0 (not set)")
+                };
+                let desired = ctx.setting(b, &["desired_count"], unset, |n| {
+                    number_cell(n, |n| plain(analysis::trim(n)))
+                });
+                match analysis::service_autoscaling(a, b) {
+                    Some((min, max)) => Cell {
+                        text: format!(
+                            "{}; autoscaling keeps {}–{}",
+                            desired.text,
+                            analysis::trim(min),
+                            analysis::trim(max)
+                        ),
+                        flag: desired.flag,
+                    },
+                    None => desired,
+                }
             } else {
-                "on demand".into()
+                plain("on demand")
             };
             let containers =
                 task.and_then(|t| a.symbolic_document(&t.address(), "container_definitions"));
@@ -487,7 +508,7 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                     plain(memory),
                     plain(platform),
                     plain(launch),
-                    plain(count),
+                    count,
                     health,
                     scan,
                     ctx.log_retention(c),

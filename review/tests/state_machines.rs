@@ -108,7 +108,9 @@ fn an_uncaught_failure_of_an_express_workflow_is_kept_only_by_its_logs() {
     let express = path("express");
     assert!(express.lost, "{express:?}");
     assert!(
-        express.destination.contains("keeps no history and its logging is off"),
+        express
+            .destination
+            .contains("keeps no history and its logging is off"),
         "{}",
         express.destination
     );
