@@ -853,7 +853,15 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
             let methods = ctx.parts(c, "aws_api_gateway_method");
             let auths: Vec<String> = methods
                 .iter()
-                .map(|m| a.text(m, "authorization").unwrap_or_else(|| "NONE".into()))
+                .map(|m| {
+                    let kind = a.text(m, "authorization").unwrap_or_else(|| "NONE".into());
+                    let key = a.boolean(m, "api_key_required") == Some(true);
+                    if kind == "NONE" && key {
+                        "API_KEY".into()
+                    } else {
+                        kind
+                    }
+                })
                 .collect();
             let stage = ctx.parts(c, "aws_api_gateway_stage");
             let settings = ctx.parts(c, "aws_api_gateway_method_settings");
@@ -1214,11 +1222,22 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
     })
 }
 
-/// The authorizations of an API's routes; flagged when one is `NONE`.
+/// The authorizations of an API's routes (`API_KEY`: no authorizer, an API key
+/// required); flagged when one is `NONE`.
 fn authorization(mut kinds: Vec<String>) -> Cell {
     kinds.sort();
     kinds.dedup();
-    let text = kinds.join(", ").to_lowercase();
+    let text = kinds
+        .iter()
+        .map(|k| {
+            if k == "API_KEY" {
+                "API key".to_string()
+            } else {
+                k.to_lowercase()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     if kinds.iter().any(|k| k == "NONE") {
         warn(text)
     } else {
@@ -1226,20 +1245,29 @@ fn authorization(mut kinds: Vec<String>) -> Cell {
     }
 }
 
-/// The first throttling set in a nested block (`settings`, `default_route_settings`) of
-/// the given resources; flagged when none is.
+/// The throttling of the first of the given resources whose nested block (`settings`,
+/// `default_route_settings`) sets a rate or a burst limit; flagged when none does. The
+/// rate and the burst are separate settings: one not set (or negative, which the
+/// provider reads as not set) is the account's default.
 fn throttling(a: &Analysis, holders: &[&Block], nested: &str) -> Cell {
+    let limit = |s: &Block, name: &str| match a.setting(s, &[name]) {
+        Setting::Unset => None,
+        Setting::Unknown => Some(COMPUTED.to_string()),
+        Setting::Known { value, .. } => value.as_f64().filter(|n| *n >= 0.0).map(analysis::trim),
+    };
     holders
         .iter()
         .filter_map(|h| a.nested(h, &[nested]))
         .find_map(|s| {
-            let rate = a.number(s, "throttling_rate_limit")?;
-            let burst = a.number(s, "throttling_burst_limit")?;
-            Some(plain(format!(
-                "{} req/s, burst {}",
-                analysis::trim(rate),
-                burst as i64
-            )))
+            let rate = limit(s, "throttling_rate_limit");
+            let burst = limit(s, "throttling_burst_limit");
+            let text = match (rate, burst) {
+                (None, None) => return None,
+                (Some(rate), Some(burst)) => format!("{rate} req/s, burst {burst}"),
+                (Some(rate), None) => format!("{rate} req/s, burst: account default"),
+                (None, Some(burst)) => format!("rate: account default, burst {burst}"),
+            };
+            Some(plain(text))
         })
         .unwrap_or_else(|| warn("account default"))
 }

@@ -187,3 +187,58 @@ fn only_an_asynchronous_invoker_makes_a_missing_dead_letter_queue_a_loss() {
         ("none (async events lost)".into(), Flag::Warn)
     );
 }
+
+/// A REST API whose one method needs an API key, throttled by rate only.
+const REST_API: &str = r#"
+resource "aws_api_gateway_rest_api" "api" {
+  name = "api"
+}
+
+resource "aws_api_gateway_resource" "orders" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  parent_id   = aws_api_gateway_rest_api.api.root_resource_id
+  path_part   = "orders"
+}
+
+resource "aws_api_gateway_method" "post" {
+  rest_api_id      = aws_api_gateway_rest_api.api.id
+  resource_id      = aws_api_gateway_resource.orders.id
+  http_method      = "POST"
+  authorization    = "NONE"
+  api_key_required = true
+}
+
+resource "aws_api_gateway_deployment" "d" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+}
+
+resource "aws_api_gateway_stage" "prod" {
+  rest_api_id   = aws_api_gateway_rest_api.api.id
+  deployment_id = aws_api_gateway_deployment.d.id
+  stage_name    = "prod"
+}
+
+resource "aws_api_gateway_method_settings" "all" {
+  rest_api_id = aws_api_gateway_rest_api.api.id
+  stage_name  = aws_api_gateway_stage.prod.stage_name
+  method_path = "*/*"
+  settings {
+    throttling_rate_limit = 100
+  }
+}
+"#;
+
+#[test]
+fn a_rate_limit_alone_throttles_and_an_api_key_is_an_authorization() {
+    let review = common::text_review(REST_API, None);
+    let apis = "REST APIs";
+    assert_eq!(
+        cell(&review, apis, "api", "throttling"),
+        ("100 req/s, burst: account default".into(), Flag::Plain)
+    );
+    // As the entry points say.
+    assert_eq!(
+        cell(&review, apis, "api", "authorization"),
+        ("API key".into(), Flag::Plain)
+    );
+}
