@@ -1069,17 +1069,28 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                     })
                 })
                 .unwrap_or_else(|| warn("off"));
-            let key = b
+            // Not set (or AWS's own alias): the AWS managed key `aws/secretsmanager`; a key
+            // of this configuration by its component; any other value is the customer
+            // managed key it names.
+            let in_configuration = b
                 .body
                 .get("kms_key_id")
-                .and_then(|e| ctx.resolver.in_expr(a, e).into_iter().next())
-                .map(|k| ctx.name_of(&k))
-                .unwrap_or_else(|| "AWS managed".into());
+                .and_then(|e| ctx.resolver.in_expr(a, e).into_iter().next());
+            let key = match in_configuration {
+                Some(k) => plain(ctx.name_of(&k)),
+                None => ctx.setting(b, &["kms_key_id"], plain("AWS managed"), |k| {
+                    match k.as_str() {
+                        Some("alias/aws/secretsmanager") => plain("AWS managed"),
+                        Some(other) => plain(other),
+                        None => plain("?"),
+                    }
+                }),
+            };
             (
                 COLUMNS,
                 vec![
                     rotation,
-                    plain(key),
+                    key,
                     ctx.setting(b, &["recovery_window_in_days"], plain("30 d"), days),
                 ],
             )

@@ -242,3 +242,48 @@ fn a_rate_limit_alone_throttles_and_an_api_key_is_an_authorization() {
         ("API key".into(), Flag::Plain)
     );
 }
+
+/// Secrets encrypted with a key of this configuration, a key from outside it, AWS's
+/// key by its alias, and the default.
+const SECRETS: &str = r#"
+variable "kms" {
+  type    = string
+  default = "arn:aws:kms:us-east-1:123456789012:key/abcd"
+}
+
+resource "aws_kms_key" "own" {
+  enable_key_rotation = true
+}
+
+resource "aws_secretsmanager_secret" "own_key" {
+  name       = "own_key"
+  kms_key_id = aws_kms_key.own.arn
+}
+
+resource "aws_secretsmanager_secret" "outside_key" {
+  name       = "outside_key"
+  kms_key_id = var.kms
+}
+
+resource "aws_secretsmanager_secret" "aws_alias" {
+  name       = "aws_alias"
+  kms_key_id = "alias/aws/secretsmanager"
+}
+
+resource "aws_secretsmanager_secret" "default" {
+  name = "default"
+}
+"#;
+
+#[test]
+fn a_secret_names_the_key_it_is_encrypted_with() {
+    let review = common::text_review(SECRETS, None);
+    let key = |secret: &str| cell(&review, "Secrets", secret, "KMS key").0;
+    assert_eq!(key("own_key"), "own");
+    assert_eq!(
+        key("outside_key"),
+        "arn:aws:kms:us-east-1:123456789012:key/abcd"
+    );
+    assert_eq!(key("aws_alias"), "AWS managed");
+    assert_eq!(key("default"), "AWS managed");
+}
