@@ -61,7 +61,7 @@ fn function_async(a: &Analysis, r: &Resolver, components: &Components, id: &str)
         };
     };
     let config = parts(a, c, "aws_lambda_function_event_invoke_config");
-    let config = config.first();
+    let config = config.first().copied();
     let attempts = config
         .and_then(|x| a.number(x, "maximum_retry_attempts"))
         .unwrap_or(2.0) as i64;
@@ -69,25 +69,34 @@ fn function_async(a: &Analysis, r: &Resolver, components: &Components, id: &str)
         .and_then(|x| a.number(x, "maximum_event_age_in_seconds"))
         .unwrap_or(21_600.0);
     let mut destination = None;
-    if let Some(dest) = config
-        .and_then(|x| a.nested(x, &["destination_config", "on_failure"]))
-        .and_then(|d| d.body.get("destination"))
-        .and_then(|e| r.in_expr(a, e).into_iter().next())
-    {
+    if let Some(dest) = config.and_then(|x| {
+        let e = a
+            .nested(x, &["destination_config", "on_failure"])?
+            .body
+            .get("destination")?;
+        r.in_block(a, x, e).into_iter().next()
+    }) {
         destination = Some(format!(
             "on-failure destination {}",
             name(components, &dest)
         ));
     }
+    let function = a.block(&c.primary);
     if destination.is_none() {
-        if let Some(dlq) = a
-            .block(&c.primary)
-            .and_then(|f| a.nested(f, &["dead_letter_config"]))
-            .and_then(|d| d.body.get("target_arn"))
-            .and_then(|e| r.in_expr(a, e).into_iter().next())
-        {
+        if let Some(dlq) = function.and_then(|f| {
+            let e = a
+                .nested(f, &["dead_letter_config"])?
+                .body
+                .get("target_arn")?;
+            r.in_block(a, f, e).into_iter().next()
+        }) {
             destination = Some(format!("function DLQ {}", name(components, &dlq)));
         }
+    }
+    if destination.is_none()
+        && function.is_some_and(|f| a.may_have_unknown(f, "dead_letter_config"))
+    {
+        destination = Some("function DLQ (not known before apply)".into());
     }
     AsyncHandling {
         retries: format!("{attempts} retries within {}", duration(age)),

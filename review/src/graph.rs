@@ -990,7 +990,7 @@ fn function_failures(a: &Analysis, r: &Resolver, edges: &mut Edges) {
         if let Some(dlq) = a
             .nested(f, &["dead_letter_config"])
             .and_then(|d| d.body.get("target_arn"))
-            .and_then(|e| r.in_expr(a, e).into_iter().next())
+            .and_then(|e| r.in_block(a, f, e).into_iter().next())
         {
             edges.add(
                 &function,
@@ -1008,7 +1008,7 @@ fn function_failures(a: &Analysis, r: &Resolver, edges: &mut Edges) {
             if let Some(dest) = a
                 .nested(c, &["destination_config", kind])
                 .and_then(|d| d.body.get("destination"))
-                .and_then(|e| r.in_expr(a, e).into_iter().next())
+                .and_then(|e| r.in_block(a, c, e).into_iter().next())
             {
                 edges.add(&function, &dest, label, Some(c.address()));
             }

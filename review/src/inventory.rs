@@ -346,6 +346,8 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
             let failures = ctx.failure_targets(c);
             let on_failure = if !failures.is_empty() {
                 plain(failures.join("; "))
+            } else if a.may_have_unknown(b, "dead_letter_config") {
+                plain(COMPUTED)
             } else if ctx.invoked_asynchronously(c) {
                 warn("none (async events lost)")
             } else {
