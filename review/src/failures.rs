@@ -388,7 +388,9 @@ pub(crate) fn build(
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            let attempts: u32 = task.retries.iter().map(|(_, n)| *n).sum();
+            // An error is retried by the first retrier that lists it: the most any one
+            // error gets is the largest MaxAttempts, not their sum.
+            let attempts: u32 = task.retries.iter().map(|(_, n)| *n).max().unwrap_or(0);
             let retries = if task.retries.is_empty() {
                 "none".to_string()
             } else {

@@ -122,3 +122,46 @@ fn an_uncaught_failure_of_an_express_workflow_is_kept_only_by_its_logs() {
         logged.destination
     );
 }
+
+/// A task retried 3 times for one error and twice for another.
+const TWO_RETRIERS: &str = r#"
+resource "aws_lambda_function" "b" {
+  function_name = "b"
+  role          = "arn:aws:iam::123456789012:role/x"
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  filename      = "f.zip"
+  timeout       = 10
+}
+
+resource "aws_sfn_state_machine" "m" {
+  name     = "m"
+  role_arn = "arn:aws:iam::123456789012:role/sfn"
+  definition = jsonencode({
+    StartAt = "B"
+    States = {
+      B = {
+        Type     = "Task"
+        Resource = aws_lambda_function.b.arn
+        Retry = [
+          { ErrorEquals = ["States.TaskFailed"], MaxAttempts = 3 },
+          { ErrorEquals = ["Lambda.ServiceException"], MaxAttempts = 2 },
+        ]
+        End = true
+      }
+    }
+  })
+}
+"#;
+
+#[test]
+fn retries_are_the_most_one_error_gets_not_the_sum_of_the_retriers() {
+    let review = common::text_review(TWO_RETRIERS, None);
+    let path = review
+        .failures
+        .iter()
+        .find(|f| f.source == "m")
+        .expect("the task's path");
+    // The first retrier whose errors match applies: no error is retried 5 times.
+    assert_eq!(path.retries, "up to 3 retries");
+}
