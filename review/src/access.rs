@@ -258,6 +258,28 @@ fn statement_strings(values: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// Whether an Allow statement is written with `NotAction` (and no `Action`): it grants
+/// every action but those listed.
+fn grants_every_other_action(statement: &StatementView) -> bool {
+    statement.not_actions.is_some() && statement.actions.is_empty()
+}
+
+/// The actions an Allow statement grants, as the report shows them: its `Action` list,
+/// or one entry `every action except …` for `NotAction`.
+fn granted_actions(statement: &StatementView) -> Vec<String> {
+    match &statement.not_actions {
+        Some(excluded) if grants_every_other_action(statement) => {
+            let excluded = statement_strings(excluded);
+            vec![if excluded.is_empty() {
+                "every action".to_string()
+            } else {
+                format!("every action except {}", excluded.join(", "))
+            }]
+        }
+        _ => statement_strings(&statement.actions),
+    }
+}
+
 /// The Allow statements of the identity policies, with the roles they apply to.
 pub(crate) fn identity_grants(a: &Analysis, r: &Resolver) -> Vec<IdentityGrant> {
     let mut out = Vec::new();
@@ -270,7 +292,7 @@ pub(crate) fn identity_grants(a: &Analysis, r: &Resolver) -> Vec<IdentityGrant> 
             if !statement.is_allow() {
                 continue;
             }
-            let actions = statement_strings(&statement.actions);
+            let actions = granted_actions(statement);
             let resources = statement_strings(&statement.resources);
             let mut components = Vec::new();
             for res in &resources {
@@ -438,7 +460,8 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
             None => g.role.clone(),
         };
         let resources = statement_strings(&g.statement.resources);
-        let wildcard_action = g.actions.iter().any(|x| is_wildcard_action(x));
+        let every_other_action = grants_every_other_action(&g.statement);
+        let wildcard_action = every_other_action || g.actions.iter().any(|x| is_wildcard_action(x));
         for res in resources {
             let comps = r.in_text(&res);
             let marked = symbolic::references_in(&res);
@@ -473,7 +496,7 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
                 actions: g.actions.clone(),
                 condition: condition_text(g.statement.condition.as_deref(), components, r),
                 wildcard_action,
-                wildcard_resource: res == "*" && scopable(&g.actions),
+                wildcard_resource: res == "*" && (every_other_action || scopable(&g.actions)),
                 cross_account: false,
                 source: g.source.clone(),
                 routine,
@@ -504,7 +527,7 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
                 };
                 let owner = r.component(owner_addr);
                 for s in doc.statements.iter().filter(|s| s.is_allow()) {
-                    let actions = statement_strings(&s.actions);
+                    let actions = granted_actions(s);
                     let condition = condition_text(s.condition.as_deref(), components, r);
                     for (name, kind, cross) in principals(s, components, r) {
                         let resource = match &owner {
@@ -525,7 +548,8 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
                             actions: actions.clone(),
                             condition: condition.clone(),
                             wildcard_action: !delegation
-                                && actions.iter().any(|x| is_wildcard_action(x)),
+                                && (grants_every_other_action(s)
+                                    || actions.iter().any(|x| is_wildcard_action(x))),
                             wildcard_resource: public,
                             cross_account: cross,
                             source: owner_addr.to_string(),

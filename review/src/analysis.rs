@@ -48,6 +48,12 @@ impl<'a, 'm> Analysis<'a, 'm> {
             .and_then(|v| tfstack_model::eval::scalar_to_string(&v))
     }
 
+    /// A known string at `path` (nested blocks, then an attribute).
+    pub fn text_at(&self, block: &Block, path: &[&str]) -> Option<String> {
+        let (name, nested) = path.split_last()?;
+        self.text(self.nested(block, nested)?, name)
+    }
+
     pub fn number(&self, block: &Block, name: &str) -> Option<f64> {
         self.value(block, name).and_then(|v| v.as_f64())
     }
@@ -60,8 +66,35 @@ impl<'a, 'm> Analysis<'a, 'm> {
     /// "mode"]`) as the provider applies it: not written (AWS's default applies), written
     /// but not known for the block (a variable without a value, a value that differs
     /// between instances, a `dynamic` block that may write it), or known.
+    /// A setting in a `dynamic` block whose `for_each` is known to make blocks is known
+    /// when its `content` writes it without the iterator (`mode = "Active"`).
     pub fn setting(&self, block: &Block, path: &[&str]) -> Setting {
-        crate::lint::setting(self.cx, block, path)
+        match crate::lint::setting(self.cx, block, path) {
+            Setting::Unknown => self
+                .dynamic_setting(block, path)
+                .unwrap_or(Setting::Unknown),
+            known_or_unset => known_or_unset,
+        }
+    }
+
+    /// The setting at `path` read in the `content` of the `dynamic` blocks along it, when
+    /// that is known.
+    fn dynamic_setting(&self, block: &Block, path: &[&str]) -> Option<Setting> {
+        let (name, nested) = path.split_last()?;
+        if nested.is_empty() {
+            return None;
+        }
+        let holder = self.nested(block, nested)?;
+        let e = holder.body.get(name)?;
+        let value = self.cx.value(e);
+        match value.kind {
+            ValueKind::Unknown => None,
+            ValueKind::Null => Some(Setting::Unset),
+            _ => Some(Setting::Known {
+                value,
+                origin: e.origin,
+            }),
+        }
     }
 
     /// The values of the attribute at `path` in each instance of `block`, ordered (numbers
@@ -102,13 +135,55 @@ impl<'a, 'm> Analysis<'a, 'm> {
             .is_some_and(|e| !matches!(e.kind, tfstack_model::ExprKind::Null))
     }
 
-    /// The first nested block along a path (`["logging_config"]`, `["rule", "expiration"]`).
+    /// The first nested block along a path (`["logging_config"]`, `["rule", "expiration"]`)
+    /// as Terraform generates it: a nested block written out, else the `content` of a
+    /// `dynamic` block of that name whose `for_each` is known to make one.
     pub fn nested<'b>(&self, block: &'b Block, path: &[&str]) -> Option<&'b Block> {
         let mut current = block;
         for kind in path {
-            current = current.body.block(kind)?;
+            current = match current.body.block(kind) {
+                Some(written) => written,
+                None => self
+                    .dynamics(current, kind)
+                    .find(|d| self.dynamic_makes_blocks(d) == Some(true))
+                    .and_then(|d| d.body.block("content"))?,
+            };
         }
         Some(current)
+    }
+
+    /// The `dynamic "kind"` blocks of a block's body.
+    pub fn dynamics<'b, 'k>(
+        &self,
+        block: &'b Block,
+        kind: &'k str,
+    ) -> impl Iterator<Item = &'b Block> + use<'b, 'k, '_, 'a, 'm> {
+        block
+            .body
+            .blocks_of("dynamic")
+            .filter(move |d| d.labels.first().map(tfstack_model::Name::as_str) == Some(kind))
+    }
+
+    /// Whether a `dynamic` block makes at least one block: its `for_each` is known and not
+    /// empty (`Some(true)`) or empty (`Some(false)`); `None` when it is not known.
+    pub fn dynamic_makes_blocks(&self, dynamic: &Block) -> Option<bool> {
+        let for_each = self.cx.value(dynamic.body.get("for_each")?);
+        match &for_each.kind {
+            ValueKind::List(items) => Some(!items.is_empty()),
+            ValueKind::Object(entries) => Some(!entries.is_empty()),
+            ValueKind::Null => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Whether a block may have a nested block `kind` that cannot be read: no such block is
+    /// written out or known to be made, but a `dynamic` block of that name may make one
+    /// (its `for_each` is not known).
+    pub fn may_have_unknown(&self, block: &Block, kind: &str) -> bool {
+        self.nested(block, &[kind]).is_none()
+            && self
+                .dynamics(block, kind)
+                .any(|d| self.dynamic_makes_blocks(d).is_none())
     }
 
     /// Resource addresses an expression refers to, in order of appearance, once each.
@@ -254,6 +329,19 @@ pub(crate) fn rest_path(a: &Analysis, resource: &str, depth: usize) -> String {
     } else {
         format!("{parent}/{part}")
     }
+}
+
+/// The minimum and maximum capacity of the Application Auto Scaling target on an ECS
+/// service's desired count (`scalable_dimension = "ecs:service:DesiredCount"`, its
+/// `resource_id` naming the service), when there is one and both are known: autoscaling
+/// keeps the number of tasks between them, whatever `desired_count` says.
+pub(crate) fn service_autoscaling(a: &Analysis, service: &Block) -> Option<(f64, f64)> {
+    a.cx.referenced_by(&service.address())
+        .iter()
+        .map(|r| r.from)
+        .filter(|t| t.is_resource("aws_appautoscaling_target") && a.cx.exists(t))
+        .filter(|t| a.text(t, "scalable_dimension").as_deref() == Some("ecs:service:DesiredCount"))
+        .find_map(|t| Some((a.number(t, "min_capacity")?, a.number(t, "max_capacity")?)))
 }
 
 /// A number without needless decimals (`2`, `0.5`, `0.25`).

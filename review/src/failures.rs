@@ -25,7 +25,8 @@ pub struct FailurePath {
     /// Nothing keeps what fails.
     pub lost: bool,
     /// What fails ends a workflow execution: nothing handles it, but the execution
-    /// history keeps it (and a standard workflow can be redriven).
+    /// history (a Standard workflow, which can also be redriven) or the logs (an Express
+    /// workflow logging execution data) keep it.
     pub fails_execution: bool,
     /// The resource that configures the hand-over.
     pub via: String,
@@ -60,7 +61,7 @@ fn function_async(a: &Analysis, r: &Resolver, components: &Components, id: &str)
         };
     };
     let config = parts(a, c, "aws_lambda_function_event_invoke_config");
-    let config = config.first();
+    let config = config.first().copied();
     let attempts = config
         .and_then(|x| a.number(x, "maximum_retry_attempts"))
         .unwrap_or(2.0) as i64;
@@ -68,25 +69,34 @@ fn function_async(a: &Analysis, r: &Resolver, components: &Components, id: &str)
         .and_then(|x| a.number(x, "maximum_event_age_in_seconds"))
         .unwrap_or(21_600.0);
     let mut destination = None;
-    if let Some(dest) = config
-        .and_then(|x| a.nested(x, &["destination_config", "on_failure"]))
-        .and_then(|d| d.body.get("destination"))
-        .and_then(|e| r.in_expr(a, e).into_iter().next())
-    {
+    if let Some(dest) = config.and_then(|x| {
+        let e = a
+            .nested(x, &["destination_config", "on_failure"])?
+            .body
+            .get("destination")?;
+        r.in_block(a, x, e).into_iter().next()
+    }) {
         destination = Some(format!(
             "on-failure destination {}",
             name(components, &dest)
         ));
     }
+    let function = a.block(&c.primary);
     if destination.is_none() {
-        if let Some(dlq) = a
-            .block(&c.primary)
-            .and_then(|f| a.nested(f, &["dead_letter_config"]))
-            .and_then(|d| d.body.get("target_arn"))
-            .and_then(|e| r.in_expr(a, e).into_iter().next())
-        {
+        if let Some(dlq) = function.and_then(|f| {
+            let e = a
+                .nested(f, &["dead_letter_config"])?
+                .body
+                .get("target_arn")?;
+            r.in_block(a, f, e).into_iter().next()
+        }) {
             destination = Some(format!("function DLQ {}", name(components, &dlq)));
         }
+    }
+    if destination.is_none()
+        && function.is_some_and(|f| a.may_have_unknown(f, "dead_letter_config"))
+    {
+        destination = Some("function DLQ (not known before apply)".into());
     }
     AsyncHandling {
         retries: format!("{attempts} retries within {}", duration(age)),
@@ -129,6 +139,54 @@ fn queue_retention(a: &Analysis, components: &Components, id: &str) -> String {
         .and_then(|q| a.number(q, "message_retention_seconds"))
         .map(duration)
         .unwrap_or_else(|| "4 d".into())
+}
+
+/// Where a task failure no `Catch` handles goes: (wording, lost, fails the execution). It
+/// fails the execution; a Standard workflow's execution history keeps its input (and the
+/// execution can be redriven); an Express workflow keeps no history, so only its
+/// CloudWatch logs can keep the input, and with logging off or without the execution
+/// data nothing does.
+fn uncaught_failure(a: &Analysis, machine: &Block) -> (String, bool, bool) {
+    if !statemachine::is_express(a, machine) {
+        return (
+            "uncaught: the execution fails (its history keeps the input)".into(),
+            false,
+            true,
+        );
+    }
+    match statemachine::logs_keep_input(a, machine) {
+        Some(true) => (
+            "uncaught: the execution fails (Express: no history; its logs keep the input)".into(),
+            false,
+            true,
+        ),
+        Some(false) => {
+            let logging_off = matches!(
+                a.text_at(machine, &["logging_configuration", "level"])
+                    .as_deref(),
+                None | Some("OFF")
+            );
+            let logs = if logging_off {
+                "its logging is off"
+            } else {
+                "its logs leave out the execution data"
+            };
+            (
+                format!(
+                    "nowhere: the execution fails; an Express workflow keeps no history and {logs}"
+                ),
+                true,
+                false,
+            )
+        }
+        None => (
+            "uncaught: the execution fails (Express: no history; whether its logs keep the \
+             input is not known)"
+                .into(),
+            false,
+            true,
+        ),
+    }
 }
 
 /// Builds the failure paths.
@@ -318,6 +376,7 @@ pub(crate) fn build(
         let Some(def) = statemachine::definition(a, b) else {
             continue;
         };
+        let uncaught = uncaught_failure(a, b);
         for task in &def.tasks {
             let targets = graph::task_targets(r, &c.id, task);
             let target = if targets.is_empty() {
@@ -329,7 +388,9 @@ pub(crate) fn build(
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            let attempts: u32 = task.retries.iter().map(|(_, n)| *n).sum();
+            // An error is retried by the first retrier that lists it: the most any one
+            // error gets is the largest MaxAttempts, not their sum.
+            let attempts: u32 = task.retries.iter().map(|(_, n)| *n).max().unwrap_or(0);
             let retries = if task.retries.is_empty() {
                 "none".to_string()
             } else {
@@ -340,7 +401,7 @@ pub(crate) fn build(
                 .iter()
                 .find(|(errors, _)| errors.iter().any(|e| e == "States.ALL"))
                 .or_else(|| task.catches.first());
-            let (destination, lost) = match catch_all {
+            let (destination, lost, fails_execution) = match catch_all {
                 Some((errors, next)) => {
                     let handler = def
                         .task(next)
@@ -359,19 +420,20 @@ pub(crate) fn build(
                     } else {
                         format!(" for {}", errors.join(", "))
                     };
-                    (format!("caught{which} → state {next}{handled_by}"), false)
+                    (
+                        format!("caught{which} → state {next}{handled_by}"),
+                        false,
+                        false,
+                    )
                 }
-                None => (
-                    "uncaught: the execution fails (its history keeps the input)".to_string(),
-                    false,
-                ),
+                None => uncaught.clone(),
             };
             out.push(FailurePath {
                 source: c.name.clone(),
                 target,
                 trigger: format!("task state {}", task.name),
                 retries,
-                fails_execution: catch_all.is_none(),
+                fails_execution,
                 destination,
                 lost,
                 via: c.primary.clone(),

@@ -89,6 +89,25 @@ pub(crate) enum Mechanism {
     Task { state: String },
 }
 
+impl Mechanism {
+    /// Whether the hand-over invokes a function asynchronously: Lambda queues the event,
+    /// retries it, then drops it unless the function has a dead-letter queue or an
+    /// on-failure destination (SNS, EventBridge rules and schedules, S3 notifications).
+    /// Event source mappings and pipes poll their source and invoke synchronously, and a
+    /// task state waits for the function's answer: they handle failures themselves.
+    pub fn invokes_asynchronously(&self) -> bool {
+        match self {
+            Mechanism::Subscription { .. }
+            | Mechanism::RuleTarget { .. }
+            | Mechanism::ObjectNotification => true,
+            Mechanism::QueuePoll
+            | Mechanism::StreamPoll
+            | Mechanism::Pipe
+            | Mechanism::Task { .. } => false,
+        }
+    }
+}
+
 /// One asynchronous hand-over between two components.
 #[derive(Clone, Debug)]
 pub(crate) struct Delivery {
@@ -971,7 +990,7 @@ fn function_failures(a: &Analysis, r: &Resolver, edges: &mut Edges) {
         if let Some(dlq) = a
             .nested(f, &["dead_letter_config"])
             .and_then(|d| d.body.get("target_arn"))
-            .and_then(|e| r.in_expr(a, e).into_iter().next())
+            .and_then(|e| r.in_block(a, f, e).into_iter().next())
         {
             edges.add(
                 &function,
@@ -989,7 +1008,7 @@ fn function_failures(a: &Analysis, r: &Resolver, edges: &mut Edges) {
             if let Some(dest) = a
                 .nested(c, &["destination_config", kind])
                 .and_then(|d| d.body.get("destination"))
-                .and_then(|e| r.in_expr(a, e).into_iter().next())
+                .and_then(|e| r.in_block(a, c, e).into_iter().next())
             {
                 edges.add(&function, &dest, label, Some(c.address()));
             }

@@ -77,8 +77,9 @@ struct Ctx<'x, 'm> {
     /// in the graph's order.
     edges_from: HashMap<&'x str, Vec<&'x Edge>>,
     edges_to: HashMap<&'x str, Vec<&'x Edge>>,
-    /// The components an asynchronous delivery reaches.
-    delivered_to: HashSet<&'x str>,
+    /// The components invoked asynchronously (by SNS, EventBridge, S3): those whose
+    /// failures their own dead-letter settings must keep.
+    invoked_asynchronously: HashSet<&'x str>,
 }
 
 impl Ctx<'_, '_> {
@@ -162,8 +163,8 @@ impl Ctx<'_, '_> {
             yes_no(v.as_bool(), yes, no)
         })
     }
-    fn inbound_async(&self, c: &Component) -> bool {
-        self.delivered_to.contains(c.id.as_str())
+    fn invoked_asynchronously(&self, c: &Component) -> bool {
+        self.invoked_asynchronously.contains(c.id.as_str())
     }
     /// The edges that leave the component.
     fn edges_from(&self, c: &Component) -> impl Iterator<Item = &Edge> {
@@ -249,7 +250,11 @@ pub(crate) fn build(
         resolver,
         edges_from,
         edges_to,
-        delivered_to: deliveries.iter().map(|d| d.to.as_str()).collect(),
+        invoked_asynchronously: deliveries
+            .iter()
+            .filter(|d| d.mechanism.invokes_asynchronously())
+            .map(|d| d.to.as_str())
+            .collect(),
     };
     let mut tables: Vec<Table> = Vec::new();
     for c in components.list() {
@@ -341,7 +346,9 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
             let failures = ctx.failure_targets(c);
             let on_failure = if !failures.is_empty() {
                 plain(failures.join("; "))
-            } else if ctx.inbound_async(c) {
+            } else if a.may_have_unknown(b, "dead_letter_config") {
+                plain(COMPUTED)
+            } else if ctx.invoked_asynchronously(c) {
                 warn("none (async events lost)")
             } else {
                 plain("—")
@@ -398,6 +405,9 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
             );
             let timeout = match def.as_ref().and_then(|d| d.timeout_seconds) {
                 Some(t) => plain(duration(t)),
+                None if crate::statemachine::is_express(a, b) => {
+                    plain("none (5 min, the Express maximum)")
+                }
                 None => warn("none (1 year)"),
             };
             (
@@ -447,9 +457,30 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 .map(|v| analysis::strings(&v).join(", ").to_lowercase())
                 .unwrap_or_else(|| "ec2".into());
             let count = if c.kind == Kind::ContainerService {
-                a.text(b, "desired_count").unwrap_or_else(|| "1".into())
+                // The provider creates a service without `desired_count` with none (a
+                // daemon service runs one task per container instance).
+                let unset = if a.text(b, "scheduling_strategy").as_deref() == Some("DAEMON") {
+                    plain("one per instance (daemon)")
+                } else {
+                    plain("0 (not set)")
+                };
+                let desired = ctx.setting(b, &["desired_count"], unset, |n| {
+                    number_cell(n, |n| plain(analysis::trim(n)))
+                });
+                match analysis::service_autoscaling(a, b) {
+                    Some((min, max)) => Cell {
+                        text: format!(
+                            "{}; autoscaling keeps {}–{}",
+                            desired.text,
+                            analysis::trim(min),
+                            analysis::trim(max)
+                        ),
+                        flag: desired.flag,
+                    },
+                    None => desired,
+                }
             } else {
-                "on demand".into()
+                plain("on demand")
             };
             let containers =
                 task.and_then(|t| a.symbolic_document(&t.address(), "container_definitions"));
@@ -479,7 +510,7 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                     plain(memory),
                     plain(platform),
                     plain(launch),
-                    plain(count),
+                    count,
                     health,
                     scan,
                     ctx.log_retention(c),
@@ -824,7 +855,15 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
             let methods = ctx.parts(c, "aws_api_gateway_method");
             let auths: Vec<String> = methods
                 .iter()
-                .map(|m| a.text(m, "authorization").unwrap_or_else(|| "NONE".into()))
+                .map(|m| {
+                    let kind = a.text(m, "authorization").unwrap_or_else(|| "NONE".into());
+                    let key = a.boolean(m, "api_key_required") == Some(true);
+                    if kind == "NONE" && key {
+                        "API_KEY".into()
+                    } else {
+                        kind
+                    }
+                })
                 .collect();
             let stage = ctx.parts(c, "aws_api_gateway_stage");
             let settings = ctx.parts(c, "aws_api_gateway_method_settings");
@@ -1032,17 +1071,28 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                     })
                 })
                 .unwrap_or_else(|| warn("off"));
-            let key = b
+            // Not set (or AWS's own alias): the AWS managed key `aws/secretsmanager`; a key
+            // of this configuration by its component; any other value is the customer
+            // managed key it names.
+            let in_configuration = b
                 .body
                 .get("kms_key_id")
-                .and_then(|e| ctx.resolver.in_expr(a, e).into_iter().next())
-                .map(|k| ctx.name_of(&k))
-                .unwrap_or_else(|| "AWS managed".into());
+                .and_then(|e| ctx.resolver.in_expr(a, e).into_iter().next());
+            let key = match in_configuration {
+                Some(k) => plain(ctx.name_of(&k)),
+                None => ctx.setting(b, &["kms_key_id"], plain("AWS managed"), |k| {
+                    match k.as_str() {
+                        Some("alias/aws/secretsmanager") => plain("AWS managed"),
+                        Some(other) => plain(other),
+                        None => plain("?"),
+                    }
+                }),
+            };
             (
                 COLUMNS,
                 vec![
                     rotation,
-                    plain(key),
+                    key,
                     ctx.setting(b, &["recovery_window_in_days"], plain("30 d"), days),
                 ],
             )
@@ -1185,11 +1235,22 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
     })
 }
 
-/// The authorizations of an API's routes; flagged when one is `NONE`.
+/// The authorizations of an API's routes (`API_KEY`: no authorizer, an API key
+/// required); flagged when one is `NONE`.
 fn authorization(mut kinds: Vec<String>) -> Cell {
     kinds.sort();
     kinds.dedup();
-    let text = kinds.join(", ").to_lowercase();
+    let text = kinds
+        .iter()
+        .map(|k| {
+            if k == "API_KEY" {
+                "API key".to_string()
+            } else {
+                k.to_lowercase()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
     if kinds.iter().any(|k| k == "NONE") {
         warn(text)
     } else {
@@ -1197,20 +1258,29 @@ fn authorization(mut kinds: Vec<String>) -> Cell {
     }
 }
 
-/// The first throttling set in a nested block (`settings`, `default_route_settings`) of
-/// the given resources; flagged when none is.
+/// The throttling of the first of the given resources whose nested block (`settings`,
+/// `default_route_settings`) sets a rate or a burst limit; flagged when none does. The
+/// rate and the burst are separate settings: one not set (or negative, which the
+/// provider reads as not set) is the account's default.
 fn throttling(a: &Analysis, holders: &[&Block], nested: &str) -> Cell {
+    let limit = |s: &Block, name: &str| match a.setting(s, &[name]) {
+        Setting::Unset => None,
+        Setting::Unknown => Some(COMPUTED.to_string()),
+        Setting::Known { value, .. } => value.as_f64().filter(|n| *n >= 0.0).map(analysis::trim),
+    };
     holders
         .iter()
         .filter_map(|h| a.nested(h, &[nested]))
         .find_map(|s| {
-            let rate = a.number(s, "throttling_rate_limit")?;
-            let burst = a.number(s, "throttling_burst_limit")?;
-            Some(plain(format!(
-                "{} req/s, burst {}",
-                analysis::trim(rate),
-                burst as i64
-            )))
+            let rate = limit(s, "throttling_rate_limit");
+            let burst = limit(s, "throttling_burst_limit");
+            let text = match (rate, burst) {
+                (None, None) => return None,
+                (Some(rate), Some(burst)) => format!("{rate} req/s, burst {burst}"),
+                (Some(rate), None) => format!("{rate} req/s, burst: account default"),
+                (None, Some(burst)) => format!("rate: account default, burst {burst}"),
+            };
+            Some(plain(text))
         })
         .unwrap_or_else(|| warn("account default"))
 }

@@ -7,7 +7,7 @@ use crate::analysis::{self, Analysis};
 use crate::components::{Components, Kind};
 use crate::symbolic;
 use std::collections::{BTreeSet, HashMap};
-use tfstack_model::{Expr, Value};
+use tfstack_model::{Block, Expr, Value};
 
 /// A component's name as AWS knows it, for matching ARNs.
 #[derive(Clone, Debug)]
@@ -105,6 +105,20 @@ impl<'c> Resolver<'c> {
     /// The component of a resource address.
     pub fn component(&self, address: &str) -> Option<String> {
         self.components.owner_of(address).map(str::to_string)
+    }
+
+    /// Components an attribute written in `block` (or in a block nested in it) refers to,
+    /// once each, also through what `each.value` and a `dynamic` block's iterator stand
+    /// for (`target_arn = dead_letter_config.value` with `for_each =
+    /// [aws_sqs_queue.dlq.arn]`: the queue), in address order.
+    pub fn in_block<'m>(&self, a: &Analysis<'_, 'm>, block: &'m Block, e: &'m Expr) -> Vec<String> {
+        dedup(
+            crate::lint::targets_in_block(a.cx, block, e)
+                .into_iter()
+                .map(|t| t.address)
+                .filter(|r| !r.starts_with("data."))
+                .filter_map(|r| self.component(&r)),
+        )
     }
 
     /// Components an expression refers to, in order, once each. Data sources (the

@@ -34,6 +34,36 @@ impl Definition {
     }
 }
 
+/// Whether a state machine runs Express workflows (`type = "EXPRESS"`; Standard when
+/// unset). An Express execution lasts at most 5 minutes and keeps no execution history:
+/// only its CloudWatch logs, if any, say what it did.
+pub(crate) fn is_express(a: &Analysis, machine: &Block) -> bool {
+    a.text(machine, "type").as_deref() == Some("EXPRESS")
+}
+
+/// Whether a state machine's CloudWatch logs keep the input of an execution that fails:
+/// logging at a level that records failures (`ALL`, `ERROR`, `FATAL`) with
+/// `include_execution_data`; `None` when either is not known.
+pub(crate) fn logs_keep_input(a: &Analysis, machine: &Block) -> Option<bool> {
+    use crate::lint::Setting;
+    let level = match a.setting(machine, &["logging_configuration", "level"]) {
+        Setting::Unset => return Some(false),
+        Setting::Unknown => return None,
+        Setting::Known { value, .. } => value.as_str()?.to_string(),
+    };
+    if level == "OFF" {
+        return Some(false);
+    }
+    match a.setting(
+        machine,
+        &["logging_configuration", "include_execution_data"],
+    ) {
+        Setting::Unset => Some(false),
+        Setting::Unknown => None,
+        Setting::Known { value, .. } => value.as_bool(),
+    }
+}
+
 /// The definition of a state machine, when it can be read.
 pub(crate) fn definition(a: &Analysis, machine: &Block) -> Option<Definition> {
     let doc = a.symbolic_document(&machine.address(), "definition")?;

@@ -744,19 +744,30 @@ impl Pricer<'_, '_> {
                 .push(format!("{} (task size unknown)", b.address()));
             return;
         };
-        let count = a.number(b, "desired_count").unwrap_or(1.0);
+        // The provider creates a service without `desired_count` with no task running;
+        // autoscaling keeps at least its minimum capacity.
+        let (mut count, mut note) = self.number_or(b, "desired_count", 0.0, "tasks");
+        if !a.is_set(b, "desired_count") {
+            note = " (desired_count not set)".into();
+        }
+        if let Some((min, _)) = analysis::service_autoscaling(a, b) {
+            if min > count {
+                count = min;
+                note = " (the autoscaling minimum)".into();
+            }
+        }
         let hours = count * self.hours();
         self.line(
             b,
             &format!("fargate.vcpu.{arch}"),
-            format!("{count} × {} vCPU × {} h", fmt(vcpu), self.hours()),
+            format!("{count} × {} vCPU × {} h{note}", fmt(vcpu), self.hours()),
             vcpu * hours,
             true,
         );
         self.line(
             b,
             &format!("fargate.memory.{arch}"),
-            format!("{count} × {} GB × {} h", fmt(gb), self.hours()),
+            format!("{count} × {} GB × {} h{note}", fmt(gb), self.hours()),
             gb * hours,
             true,
         );

@@ -1,0 +1,70 @@
+//! Grants written with `NotAction`: an Allow of every action but those listed.
+
+mod common;
+
+const NOT_ACTION: &str = r#"
+resource "aws_iam_role" "r" {
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }]
+  })
+}
+
+resource "aws_iam_role_policy" "p" {
+  role = aws_iam_role.r.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      { Effect = "Allow", NotAction = ["iam:*"], Resource = "*" },
+    ]
+  })
+}
+
+resource "aws_lambda_function" "f" {
+  function_name = "f"
+  role          = aws_iam_role.r.arn
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  filename      = "f.zip"
+  timeout       = 10
+}
+
+resource "aws_sqs_queue" "q" {
+  name = "q"
+}
+
+resource "aws_sqs_queue_policy" "q" {
+  queue_url = aws_sqs_queue.q.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { AWS = "arn:aws:iam::111122223333:root" }
+      NotAction = "sqs:DeleteQueue"
+      Resource  = aws_sqs_queue.q.arn
+    }]
+  })
+}
+"#;
+
+#[test]
+fn an_allow_with_not_action_grants_every_other_action_and_is_a_wildcard() {
+    let review = common::text_review(NOT_ACTION, None);
+    let grants = &review.access.grants;
+    let identity = grants
+        .iter()
+        .find(|g| g.source == "aws_iam_role_policy.p")
+        .expect("the role policy's grant");
+    assert_eq!(identity.actions, ["every action except iam:*"]);
+    assert!(
+        identity.wildcard_action && identity.wildcard_resource,
+        "{identity:?}"
+    );
+    let resource = grants
+        .iter()
+        .find(|g| g.source == "aws_sqs_queue_policy.q")
+        .expect("the queue policy's grant");
+    assert_eq!(resource.actions, ["every action except sqs:DeleteQueue"]);
+    assert!(resource.wildcard_action, "{resource:?}");
+    assert_eq!(review.access.wildcard_count(), 2);
+}
