@@ -10,6 +10,9 @@ use crate::report::{Category, Change, Danger, Effect};
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use tfstack_lint_engine::context::Context;
+use tfstack_lint_engine::query::companions::{
+    companions_of, Configures, S3_ENCRYPTION_CONFIGURATION,
+};
 use tfstack_lint_engine::query::failures::redrives;
 use tfstack_lint_engine::query::functions::functions_at;
 use tfstack_lint_engine::query::instances::exists;
@@ -166,6 +169,12 @@ const PROTECTIONS: &[Protection] = &[
         name: "encryption with a KMS key",
         kind: ENCRYPTION,
         on: |cx, b| Some(is_configured(cx, &b.body, &["kms_master_key_id"])),
+    },
+    Protection {
+        resource_type: "aws_s3_bucket",
+        name: "encryption with a KMS key",
+        kind: ENCRYPTION,
+        on: bucket_encrypted_with_kms,
     },
     Protection {
         resource_type: "aws_dynamodb_table",
@@ -371,6 +380,38 @@ pub(crate) fn facts(cx: &Context, sym: &Context, places: &Places) -> Reliability
     facts
 }
 
+/// Whether a bucket's objects are encrypted with a KMS key (`aws:kms`, `aws:kms:dsse`) by
+/// default: by its `aws_s3_bucket_server_side_encryption_configuration`, or the inline
+/// block of provider v3. Without either, S3 encrypts with its own keys (SSE-S3). `None`
+/// when it cannot be told (a configuration that may name the bucket, an algorithm not
+/// known).
+fn bucket_encrypted_with_kms(cx: &Context, bucket: &Block) -> Option<bool> {
+    const DEFAULT: &[&str] = &[
+        "rule",
+        "apply_server_side_encryption_by_default",
+        "sse_algorithm",
+    ];
+    let kms = |setting: Setting| match setting {
+        Setting::Unset => Some(false),
+        Setting::Unknown => None,
+        Setting::Known { value, .. } => value.as_str().map(|a| a.starts_with("aws:kms")),
+    };
+    let inline = [&["server_side_encryption_configuration"][..], DEFAULT].concat();
+    let mut known = match kms(setting(cx, bucket, &inline)) {
+        Some(true) => return Some(true),
+        Some(false) => true,
+        None => false,
+    };
+    for (configuration, configures) in companions_of(cx, bucket, S3_ENCRYPTION_CONFIGURATION) {
+        match (configures, kms(setting(cx, configuration, DEFAULT))) {
+            (Configures::Yes, Some(true)) => return Some(true),
+            (Configures::Yes, Some(false)) | (Configures::No, _) => {}
+            _ => known = false,
+        }
+    }
+    known.then_some(false)
+}
+
 /// A setting of the symbolic twin as written (`${aws_sqs_queue.dlq.arn}`), or a word for
 /// it when it is not a plain value.
 fn shown(sym: &Context, block: &Block, path: &[&str]) -> String {
@@ -572,7 +613,7 @@ fn protection_off(
 #[cfg(test)]
 mod tests {
     use crate::report::{Category, Danger};
-    use crate::testing::{assert_same, changes, diff_files, diff_hcl, kinds};
+    use crate::testing::{assert_same, changes, changes_in, diff_files, diff_hcl, kinds};
 
     const QUEUES: &str = r#"resource "aws_sqs_queue" "dlq" {
   name                      = "jobs-dlq"
@@ -782,6 +823,36 @@ resource "aws_apigatewayv2_stage" "live" {{
             .modules
             .iter()
             .all(|m| m.changes.is_empty()));
+    }
+
+    #[test]
+    fn a_bucket_that_loses_its_kms_encryption() {
+        let bucket = |encryption: &str| {
+            format!(
+                "resource \"aws_s3_bucket\" \"b\" {{\n  bucket = \"acme-reports\"\n}}\n\
+                 resource \"aws_kms_key\" \"k\" {{\n  enable_key_rotation = true\n}}\n{encryption}"
+            )
+        };
+        let configuration = |algorithm: &str| {
+            format!(
+                "resource \"aws_s3_bucket_server_side_encryption_configuration\" \"b\" {{\n  \
+                 bucket = aws_s3_bucket.b.id\n  rule {{\n    apply_server_side_encryption_by_default {{\n      \
+                 sse_algorithm = \"{algorithm}\"\n    }}\n  }}\n}}\n"
+            )
+        };
+        let kms = bucket(&configuration("aws:kms"));
+        for head in [bucket(""), bucket(&configuration("AES256"))] {
+            let report = diff_hcl(&kms, &head);
+            let c = changes_in(&report, crate::report::Category::Reliability);
+            assert_eq!(c.len(), 1, "{:?}", kinds(&report));
+            assert_eq!(
+                c[0].title,
+                "`aws_s3_bucket.b`: encryption with a KMS key turned off"
+            );
+        }
+        // SSE-S3 in both, or KMS in both: no change.
+        assert_same(&bucket(""), &bucket(&configuration("AES256")));
+        assert_same(&kms, &bucket(&configuration("aws:kms:dsse")));
     }
 
     #[test]

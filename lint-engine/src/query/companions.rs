@@ -264,6 +264,9 @@ pub const S3_VERSIONING: Link = bucket_link("aws_s3_bucket_versioning");
 pub const S3_LIFECYCLE_CONFIGURATION: Link = bucket_link("aws_s3_bucket_lifecycle_configuration");
 /// `aws_s3_bucket_policy` → its bucket.
 pub const S3_BUCKET_POLICY: Link = bucket_link("aws_s3_bucket_policy");
+/// `aws_s3_bucket_server_side_encryption_configuration` → its bucket.
+pub const S3_ENCRYPTION_CONFIGURATION: Link =
+    bucket_link("aws_s3_bucket_server_side_encryption_configuration");
 /// `aws_ecr_lifecycle_policy` → its repository.
 pub const ECR_LIFECYCLE_POLICY: Link = Link {
     companion_type: "aws_ecr_lifecycle_policy",
