@@ -518,8 +518,10 @@ fn retention_change(
     location: Option<&String>,
 ) -> Option<Change> {
     let s = before.setting;
+    // Zero is no time at all (a secret deleted at once, without recovery), not "0 seconds".
     let shown = |value: Option<f64>| match value {
         None => "forever".to_string(),
+        Some(v) if v == 0.0 => "none".to_string(),
         Some(v) => duration(v, s.unit),
     };
     let (title, danger, kind) = match (before.value, after.value) {
@@ -785,6 +787,20 @@ resource "aws_cloudwatch_event_target" "run" {{
             log_group("retention_in_days = var.days")
         );
         assert_same(&log_group("retention_in_days = 30"), &variable);
+        // A secret's recovery window cut to none: deleted at once.
+        let secret = |window: &str| {
+            format!(
+                "resource \"aws_secretsmanager_secret\" \"s\" {{\n  name = \"s\"\n  {window}\n}}\n"
+            )
+        };
+        let report = diff_hcl(
+            &secret("recovery_window_in_days = 30"),
+            &secret("recovery_window_in_days = 0"),
+        );
+        assert_eq!(
+            changes(&report)[0].title,
+            "`aws_secretsmanager_secret.s`: recovery window after deletion shortened from 30 days to none"
+        );
     }
 
     #[test]

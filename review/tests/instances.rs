@@ -250,3 +250,21 @@ fn a_block_whose_number_of_instances_is_not_known_is_priced_as_one_and_says_so()
     assert!(description.contains("not known"), "{description}");
     close(quantity, 100_000.0);
 }
+
+/// Nothing created, nothing priced: the cost section says so instead of an empty price
+/// date.
+#[test]
+fn a_review_of_nothing_priced_says_so() {
+    let review = common::text_review(
+        "resource \"aws_sqs_queue\" \"q\" {\n  count = 0\n  name  = \"q\"\n}\n",
+        None,
+    );
+    let markdown = review.render_markdown().expect("renders");
+    assert!(
+        markdown.contains("Nothing it holds has a price."),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("prices taken ,"), "{markdown}");
+    let html = review.render_html().expect("renders");
+    assert!(html.contains("Nothing it holds has a price."));
+}
