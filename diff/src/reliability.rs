@@ -521,7 +521,7 @@ fn retention_change(
     // Zero is no time at all (a secret deleted at once, without recovery), not "0 seconds".
     let shown = |value: Option<f64>| match value {
         None => "forever".to_string(),
-        Some(v) if v == 0.0 => "none".to_string(),
+        Some(0.0) => "none".to_string(),
         Some(v) => duration(v, s.unit),
     };
     let (title, danger, kind) = match (before.value, after.value) {
