@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::policy::{policies, PolicyKind, StatementView};
+use tfstack_lint_engine::query::references::referenced_through_locals;
 use tfstack_model::iam_actions::{matching_actions, wildcard_match};
 use tfstack_model::{Block, Value, ValueKind};
 use tfstack_review::symbolic;
@@ -257,12 +258,14 @@ const POLICY_ATTRIBUTES: &[&str] = &[
 
 /// The one resource attribute that reads a policy document data source, if exactly one
 /// does (`aws_iam_role_policy.worker`, `policy`).
+/// A reader is a policy attribute of a resource that refers to the data source, also
+/// through a local (`policy = local.send_policy`): a local put between the two is no
+/// change.
 fn sole_reader(cx: &Context, address: &str) -> Option<(String, String)> {
     if !address.starts_with("data.aws_iam_policy_document.") {
         return None;
     }
-    let readers: BTreeSet<(String, String)> = cx
-        .referenced_by(address)
+    let readers: BTreeSet<(String, String)> = referenced_through_locals(cx, address)
         .iter()
         .filter(|r| r.from.kind == "resource" && POLICY_ATTRIBUTES.contains(&&*r.attribute))
         .map(|r| (r.from.address(), r.attribute.to_string()))
@@ -1722,6 +1725,36 @@ resource "aws_iam_group_policy_attachment" "ops" {
             "{}",
             c[0].title
         );
+    }
+
+    #[test]
+    fn a_policy_document_read_through_a_local_is_the_same_policy() {
+        let module = |policy: &str, locals: &str| {
+            format!(
+                r#"resource "aws_iam_role" "w" {{
+  name               = "w"
+  assume_role_policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Principal = {{ Service = "lambda.amazonaws.com" }}, Action = "sts:AssumeRole" }}] }})
+}}
+data "aws_iam_policy_document" "send" {{
+  statement {{
+    actions   = ["sqs:SendMessage"]
+    resources = ["arn:aws:sqs:us-east-1:123456789012:q"]
+  }}
+}}
+{locals}
+resource "aws_iam_role_policy" "send" {{
+  role   = aws_iam_role.w.id
+  policy = {policy}
+}}
+"#
+            )
+        };
+        let direct = module("data.aws_iam_policy_document.send.json", "");
+        let through = module(
+            "local.send_policy",
+            "locals {\n  documents   = data.aws_iam_policy_document.send.json\n  send_policy = local.documents\n}",
+        );
+        assert_same(&direct, &through);
     }
 
     #[test]

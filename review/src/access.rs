@@ -213,7 +213,7 @@ fn roles_of_policy(a: &Analysis, address: &str, depth: usize) -> Vec<String> {
             }
         }
         ("data", "aws_iam_policy_document") => {
-            for r in a.cx.referenced_by(address) {
+            for r in crate::lint::referenced_through_locals(a.cx, address) {
                 let from = r.from;
                 let policy_attribute = r.attribute == "policy" || r.attribute.ends_with(".policy");
                 if from.is_resource("aws_iam_role") && r.attribute == "assume_role_policy" {

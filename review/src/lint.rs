@@ -7,6 +7,7 @@ pub use tfstack_lint_engine::input::{discover, load_module, read_text, InputOpti
 pub use tfstack_lint_engine::query::policy::{
     json_document_value, policies, PolicyDoc, PolicyKind, StatementView,
 };
+pub use tfstack_lint_engine::query::references::referenced_through_locals;
 pub use tfstack_lint_engine::query::references::targets_in_block;
 pub use tfstack_lint_engine::query::settings::{setting, Setting};
 pub use tfstack_lint_engine::stack::{module_with_files_beside, stack_module_with};

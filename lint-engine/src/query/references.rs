@@ -1,7 +1,7 @@
 //! What an expression refers to: the resources it names (through locals), and every
 //! attribute of a body with its dotted path.
 
-use crate::context::Context;
+use crate::context::{Context, Reference};
 use crate::query::settings::dynamic_iterator;
 use std::collections::HashSet;
 use tfstack_model::eval::Scope;
@@ -644,6 +644,57 @@ fn blocks_of_type<'m>(
                 out.push(b);
             }
         }
+    }
+    out
+}
+
+/// The references to the block at `address`, a reference from a `locals` block replaced by
+/// the references to that local (`policy = local.send_policy`), through up to four locals:
+/// what reads a data source through a local reads the data source.
+pub fn referenced_through_locals<'m>(cx: &Context<'m>, address: &str) -> Vec<Reference<'m>> {
+    let mut out = Vec::new();
+    let mut locals: Vec<String> = Vec::new();
+    for r in cx.referenced_by(address) {
+        if r.from.kind == "locals" {
+            locals.push(r.attribute.to_string());
+        } else {
+            out.push(r);
+        }
+    }
+    if locals.is_empty() {
+        return out;
+    }
+    let mut names: HashSet<String> = locals.into_iter().collect();
+    let reads_one = |e: &Expr, names: &HashSet<String>| {
+        e.traversals().iter().any(|t| {
+            t.root == "local"
+                && t.attribute_names()
+                    .next()
+                    .is_some_and(|n| names.contains(n))
+        })
+    };
+    for _ in 0..4 {
+        let before = names.len();
+        for block in cx.module.config.blocks_of("locals") {
+            for a in block.body.attributes() {
+                if !names.contains(a.name.as_str()) && reads_one(&a.value, &names) {
+                    names.insert(a.name.to_string());
+                }
+            }
+        }
+        if names.len() == before {
+            break;
+        }
+    }
+    for block in cx.blocks().filter(|b| b.kind != "locals") {
+        walk_attributes(&block.body, &mut |path, e| {
+            if reads_one(e, &names) {
+                out.push(Reference {
+                    from: block,
+                    attribute: path.into(),
+                });
+            }
+        });
     }
     out
 }
