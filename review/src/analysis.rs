@@ -143,37 +143,12 @@ impl<'a, 'm> Analysis<'a, 'm> {
         for kind in path {
             current = match current.body.block(kind) {
                 Some(written) => written,
-                None => self
-                    .dynamics(current, kind)
-                    .find(|d| self.dynamic_makes_blocks(d) == Some(true))
+                None => crate::lint::dynamics_named(self.cx, &current.body, kind)
+                    .find(|d| crate::lint::dynamic_makes_blocks(self.cx, d) == Some(true))
                     .and_then(|d| d.body.block("content"))?,
             };
         }
         Some(current)
-    }
-
-    /// The `dynamic "kind"` blocks of a block's body.
-    pub fn dynamics<'b, 'k>(
-        &self,
-        block: &'b Block,
-        kind: &'k str,
-    ) -> impl Iterator<Item = &'b Block> + use<'b, 'k, '_, 'a, 'm> {
-        block
-            .body
-            .blocks_of("dynamic")
-            .filter(move |d| d.labels.first().map(tfstack_model::Name::as_str) == Some(kind))
-    }
-
-    /// Whether a `dynamic` block makes at least one block: its `for_each` is known and not
-    /// empty (`Some(true)`) or empty (`Some(false)`); `None` when it is not known.
-    pub fn dynamic_makes_blocks(&self, dynamic: &Block) -> Option<bool> {
-        let for_each = self.cx.value(dynamic.body.get("for_each")?);
-        match &for_each.kind {
-            ValueKind::List(items) => Some(!items.is_empty()),
-            ValueKind::Object(entries) => Some(!entries.is_empty()),
-            ValueKind::Null => Some(false),
-            _ => None,
-        }
     }
 
     /// Whether a block may have a nested block `kind` that cannot be read: no such block is
@@ -181,9 +156,8 @@ impl<'a, 'm> Analysis<'a, 'm> {
     /// (its `for_each` is not known).
     pub fn may_have_unknown(&self, block: &Block, kind: &str) -> bool {
         self.nested(block, &[kind]).is_none()
-            && self
-                .dynamics(block, kind)
-                .any(|d| self.dynamic_makes_blocks(d).is_none())
+            && crate::lint::dynamics_named(self.cx, &block.body, kind)
+                .any(|d| crate::lint::dynamic_makes_blocks(self.cx, d).is_none())
     }
 
     /// Resource addresses an expression refers to, in order of appearance, once each.

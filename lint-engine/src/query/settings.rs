@@ -125,14 +125,18 @@ fn value_setting(value: Value, path: &[&str], origin: Origin) -> Setting {
 /// judged one at a time ([`Context::value`]), and those that lack what the block would
 /// write are found on their own.
 pub fn dynamic_is_empty(cx: &Context, dynamic: &Block) -> bool {
-    let Some(for_each) = dynamic.body.get("for_each") else {
-        return false;
-    };
-    match cx.value(for_each).kind {
-        ValueKind::List(items) => items.is_empty(),
-        ValueKind::Object(map) => map.is_empty(),
-        ValueKind::Null => true,
-        _ => false,
+    dynamic_makes_blocks(cx, dynamic) == Some(false)
+}
+
+/// Whether a `dynamic` block makes at least one block: its `for_each` is known and not
+/// empty (`Some(true)`), or known to be empty or `null` (`Some(false)`); `None` when it is
+/// not known.
+pub fn dynamic_makes_blocks(cx: &Context, dynamic: &Block) -> Option<bool> {
+    match cx.value(dynamic.body.get("for_each")?).kind {
+        ValueKind::List(items) => Some(!items.is_empty()),
+        ValueKind::Object(map) => Some(!map.is_empty()),
+        ValueKind::Null => Some(false),
+        _ => None,
     }
 }
 
