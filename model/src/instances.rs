@@ -27,6 +27,16 @@ impl Instances {
         self.keyed_count() == Some(0)
     }
 
+    /// Each instance's key as an address writes it (`[0]`, `["a"]`), in order; none without
+    /// `count` or `for_each`, or when they are not known.
+    pub fn address_keys(&self) -> Vec<String> {
+        match self {
+            Instances::Count(n) => (0..*n).map(address_key_of_index).collect(),
+            Instances::Each(keys) => keys.iter().map(|(key, _)| address_key(key)).collect(),
+            Instances::Single | Instances::Unknown => Vec::new(),
+        }
+    }
+
     /// How many instances a known `count` or `for_each` makes; `None` without either, or
     /// when it is not known.
     pub fn keyed_count(&self) -> Option<usize> {
@@ -36,6 +46,17 @@ impl Instances {
             Instances::Single | Instances::Unknown => None,
         }
     }
+}
+
+/// A `count` instance's key as an address writes it: `[0]`.
+pub fn address_key_of_index(index: usize) -> String {
+    format!("[{index}]")
+}
+
+/// A `for_each` instance's key as an address writes it: `["a"]` (quoted as HCL and JSON
+/// quote a string).
+pub fn address_key(key: &str) -> String {
+    format!("[{}]", serde_json::Value::String(key.to_string()))
 }
 
 /// The instances of a block, evaluated in its module.

@@ -6,7 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap};
 use tfstack_model::eval::Scope;
-use tfstack_model::instances::Instances;
+use tfstack_model::instances::{address_key, address_key_of_index, Instances};
 use tfstack_model::value::ELEMENT_BYTES;
 use tfstack_model::{Block, Expr, Origin, Value};
 
@@ -220,7 +220,7 @@ pub fn keyed_instance_scopes(instances: Instances, limit: usize) -> Vec<(String,
                     Origin::GENERATED,
                 );
                 (
-                    format!("[{i}]"),
+                    address_key_of_index(i),
                     instance_names("count", vec![("index", index)]),
                 )
             })
@@ -229,10 +229,10 @@ pub fn keyed_instance_scopes(instances: Instances, limit: usize) -> Vec<(String,
             .into_iter()
             .take(limit)
             .map(|(key, value)| {
-                let quoted = serde_json::to_string(&key).unwrap_or_default();
+                let address = address_key(&key);
                 let key = Value::string(key, Origin::GENERATED);
                 (
-                    format!("[{quoted}]"),
+                    address,
                     instance_names("each", vec![("key", key), ("value", value)]),
                 )
             })

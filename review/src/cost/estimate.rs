@@ -212,7 +212,7 @@ impl Pricer<'_, '_> {
     fn resource_instances(&mut self, components: &Components, b: &Block) {
         let start = self.lines.len();
         let instances = self.a.cx.instances(b);
-        let keys = instance_keys(&instances);
+        let keys = instances.address_keys();
         if keys.is_empty() {
             self.resource(components, b);
             if matches!(instances, Instances::Unknown) {
@@ -884,24 +884,6 @@ fn alarm_metrics(b: &Block) -> usize {
         .max(1)
 }
 
-/// The address keys of a block's known instances (`[0]`, `["a"]`, as Terraform writes
-/// them); none for a block without `count` or `for_each`, or whose instances are not known.
-fn instance_keys(instances: &Instances) -> Vec<String> {
-    match instances {
-        Instances::Count(n) => (0..*n).map(|i| format!("[{i}]")).collect(),
-        Instances::Each(keys) => keys
-            .iter()
-            .map(|(key, _)| format!("[{}]", quoted(key)))
-            .collect(),
-        Instances::Single | Instances::Unknown => Vec::new(),
-    }
-}
-
-/// A string as HCL (and JSON) quote it.
-fn quoted(text: &str) -> String {
-    serde_json::Value::String(text.to_string()).to_string()
-}
-
 /// The lines of `instances` instances of one block, one per price, description and
 /// fixedness, in the order they were first made: quantities and costs summed, and the
 /// description saying how many of the instances the line covers.
@@ -956,7 +938,7 @@ fn names_a_resource(a: &Analysis, entry: &str) -> bool {
     }
     let instances = a.cx.instances(b);
     matches!(instances, Instances::Unknown)
-        || instance_keys(&instances).iter().any(|k| k == instance)
+        || instances.address_keys().iter().any(|k| k == instance)
 }
 
 /// A number without trailing zeros.
