@@ -541,6 +541,70 @@ fn plan_addresses_match_module_instance_addresses() {
     );
 }
 
+/// A plan writes each instance of a `for_each` as a resource of its own: a finding on one
+/// is addressed with its key, as the same finding is in the configuration.
+#[test]
+fn plan_findings_on_instances_carry_their_keys() {
+    let queue = |key: &str, encrypted: bool| {
+        format!(
+            r#"{{
+          "address": "aws_sqs_queue.q[\"{key}\"]", "mode": "managed",
+          "type": "aws_sqs_queue", "name": "q", "index": "{key}",
+          "values": {{ "name": "{key}", "receive_wait_time_seconds": 20,
+                      "sqs_managed_sse_enabled": {encrypted} }}
+        }}"#
+        )
+    };
+    let plan = format!(
+        r#"{{
+  "format_version": "1.2",
+  "planned_values": {{ "root_module": {{ "resources": [
+        {},
+        {}
+  ] }} }}
+}}
+"#,
+        queue("orders", true),
+        queue("reports", false)
+    );
+    let dir = tree(&[
+        (
+            "config/main.tf",
+            r#"resource "aws_sqs_queue" "q" {
+  for_each = {
+    orders  = true
+    reports = false
+  }
+  name                      = each.key
+  receive_wait_time_seconds = 20
+  sqs_managed_sse_enabled   = each.value
+}
+"#,
+        ),
+        ("plan.json", &plan),
+    ]);
+    let (_, from_config) = lint_json(dir.path(), &["config"]);
+    let (_, from_plan) = lint_json(dir.path(), &["plan.json"]);
+    assert_eq!(
+        findings(&from_config),
+        [
+            "DLQ001 aws_sqs_queue.q",
+            r#"SQS003 aws_sqs_queue.q["reports"]"#
+        ]
+    );
+    // The configuration judges the queues' missing DLQ once for both; the plan has two
+    // queues, each its own finding.
+    assert_eq!(
+        findings(&from_plan),
+        [
+            r#"DLQ001 aws_sqs_queue.q["orders"]"#,
+            r#"DLQ001 aws_sqs_queue.q["reports"]"#,
+            r#"SQS003 aws_sqs_queue.q["reports"]"#
+        ],
+        "{from_plan:#}"
+    );
+}
+
 /// A plan is made with its root variables' values: the environment a variable names is
 /// the plan's, as it is the directory's with the same tfvars.
 #[test]

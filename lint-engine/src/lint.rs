@@ -13,6 +13,7 @@ use std::sync::Arc;
 use tfstack_model::{Block, FileId, Origin, OriginKind, SourceFile, SourceFiles, Span};
 
 mod per_instance;
+mod plan_instances;
 
 /// The rules of `catalogue` a configuration enables, with their effective severity.
 pub fn active_rules(
@@ -110,7 +111,14 @@ pub fn lint_context(
     let mut report = LintReport::default();
     let mut states = not_judged_over_absent_blocks(cx, &inline, &files);
     let instance = module.instance();
+    let plan_instances = plan_instances::PlanInstances::of(&module.config);
     for (f, severity, instance_key) in raw {
+        // A plan's instance is a block of its own: the finding's place says which.
+        let instance_key = instance_key.or_else(|| {
+            let address = f.resource.as_deref()?;
+            let key = plan_instances.as_ref()?.key_of(address, f.origin)?;
+            Some(key.to_string())
+        });
         // A finding without a place of its own (a typed construct's generated attribute)
         // belongs where its block was written.
         let origin = match (f.origin.is_generated(), &f.resource) {

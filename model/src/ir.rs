@@ -46,7 +46,9 @@ fn concat(parts: &[&str]) -> String {
 pub struct Block {
     /// The block type: `resource`, `data`, `variable`, `dead_letter_config`, `dynamic`, …
     pub kind: Name,
-    /// One pointer (a nested block has no labels, and then no allocation).
+    /// One pointer (a nested block has no labels, and then no allocation). A resource of a
+    /// plan that is one instance of a `count` or `for_each` has its key as a third label
+    /// ([`Block::instance_key`]).
     pub labels: ThinVec<Name>,
     pub body: Body,
     /// The block header (type and labels).
@@ -141,6 +143,14 @@ impl Block {
     /// The second label (resource name for resources and data sources).
     pub fn name_label(&self) -> &str {
         self.labels.get(1).map(Name::as_str).unwrap_or("")
+    }
+    /// The key a plan writes a resource instance's address with (`[0]`, `["a"]`): the
+    /// third label of a resource or data source (a plan's), `None` without one.
+    pub fn instance_key(&self) -> Option<&str> {
+        match (self.kind.as_str(), self.labels.as_slice()) {
+            ("resource" | "data", [_, _, key, ..]) => Some(key.as_str()),
+            _ => None,
+        }
     }
     pub fn is_resource(&self, resource_type: &str) -> bool {
         self.kind == "resource" && self.type_label() == resource_type

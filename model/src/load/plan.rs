@@ -3,6 +3,7 @@
 //! come from the `configuration` section as references. Nested blocks are lists of
 //! objects in plans, and are read as nested blocks.
 
+use crate::instances::{address_key, address_key_of_index};
 use crate::ir::{Block, Expr, ExprKind, ObjectItem, ObjectKey, Structure};
 use crate::{FileId, Number, Origin};
 use serde_json::Value as Json;
@@ -329,7 +330,18 @@ fn resource_block(
         None => &no_values,
     };
     let kind = if mode == "data" { "data" } else { "resource" };
-    let mut block = Block::new(kind, vec![ty.to_string(), name.to_string()]);
+    let mut labels = vec![ty.to_string(), name.to_string()];
+    // One instance of a `count` or `for_each`: its key, as its address writes it.
+    let index = r.get("index");
+    if let Some(i) = index
+        .and_then(Json::as_u64)
+        .and_then(|i| usize::try_from(i).ok())
+    {
+        labels.push(address_key_of_index(i));
+    } else if let Some(key) = index.and_then(Json::as_str) {
+        labels.push(address_key(key));
+    }
+    let mut block = Block::new(kind, labels);
     // Findings on the resource point at its address in the plan.
     block.origin = match r.get("address") {
         Some(Json::String(_)) => spans.at(&format!("{at}/address")),
@@ -742,6 +754,32 @@ mod tests {
             Some("data.aws_iam_policy_document.p.json"),
             "null in values but unknown after apply"
         );
+    }
+
+    /// An instance of a `count` or `for_each` keeps its key, as its address writes it; a
+    /// resource without one has none, and an index of another type is no key.
+    #[test]
+    fn instances_keep_their_keys() {
+        let queue = |index: serde_json::Value| {
+            serde_json::json!({
+                "address": "aws_sqs_queue.q", "mode": "managed", "type": "aws_sqs_queue",
+                "name": "q", "index": index, "values": {},
+            })
+        };
+        let plan = serde_json::json!({"planned_values": {"root_module": {"resources": [
+            queue(serde_json::json!("a\"b")),
+            queue(serde_json::json!(3)),
+            queue(serde_json::json!(null)),
+            queue(serde_json::json!(-1)),
+        ]}}});
+        let (modules, errors) = blocks_from_plan(&plan, FileId(0), None);
+        assert!(errors.is_empty(), "{errors:?}");
+        let keys: Vec<_> = modules[0].blocks.iter().map(Block::instance_key).collect();
+        assert_eq!(keys, [Some("[\"a\\\"b\"]"), Some("[3]"), None, None]);
+        assert!(modules[0]
+            .blocks
+            .iter()
+            .all(|b| b.address() == "aws_sqs_queue.q"));
     }
 
     /// A queue named alike in the root and in a child module: two modules, each with the
