@@ -112,7 +112,11 @@ fn companion_index(cx: &Context, link: Link) -> Rc<CompanionIndex> {
                 let Some(expr) = companion.body.get(link.attribute) else {
                     continue; // configures nothing
                 };
-                let parents = referenced_parents(cx, companion, expr, link);
+                let parents = if named_in_judged_instance(cx, companion, expr) {
+                    Vec::new()
+                } else {
+                    referenced_parents(cx, companion, expr, link)
+                };
                 if !parents.is_empty() {
                     for parent in parents {
                         index.by_reference.entry(parent).or_default().push(i);
@@ -148,6 +152,14 @@ fn referenced_parents<'m>(
         .collect()
 }
 
+/// Whether a companion judged in one of its instances gives its link a known name
+/// (`bucket = each.key`: the instance's key). That instance configures the parent of that
+/// name only, though its `for_each` refers to every parent its instances name: it is
+/// linked by name, not by reference.
+fn named_in_judged_instance(cx: &Context, companion: &Block, expr: &Expr) -> bool {
+    cx.judged_alone(companion) && cx.value(expr).as_str().is_some()
+}
+
 /// Whether `companion` configures `parent`.
 pub fn configures<'m>(
     cx: &Context<'m>,
@@ -158,8 +170,13 @@ pub fn configures<'m>(
     let Some(expr) = companion.body.get(link.attribute) else {
         return Configures::No;
     };
-    // By reference: `aws_s3_bucket.logs.id`, through locals or `for_each = aws_s3_bucket.all`.
-    let parents = referenced_parents(cx, companion, expr, link);
+    // By reference: `aws_s3_bucket.logs.id`, through locals or `for_each = aws_s3_bucket.all`
+    // (by name in an instance judged alone, which names one of them).
+    let parents = if named_in_judged_instance(cx, companion, expr) {
+        Vec::new()
+    } else {
+        referenced_parents(cx, companion, expr, link)
+    };
     if !parents.is_empty() {
         return if parents.contains(&parent.address()) {
             Configures::Yes

@@ -239,6 +239,42 @@ resource "aws_s3_bucket_versioning" "archive" {
         }
     }
 
+    /// A versioning keyed by buckets' names, judged one instance at a time: the suspended
+    /// instance is the versioning of the bucket its key names, not of every bucket its
+    /// `for_each` refers to.
+    #[test]
+    fn a_suspended_instance_names_its_own_bucket() {
+        let f = lint_hcl(
+            RULE,
+            r#"resource "aws_s3_bucket" "a" {
+  bucket = "acme-a"
+}
+resource "aws_s3_bucket" "c" {
+  bucket = "acme-c"
+}
+resource "aws_s3_bucket_versioning" "ac" {
+  for_each = {
+    (aws_s3_bucket.a.bucket) = "Enabled"
+    (aws_s3_bucket.c.bucket) = "Suspended"
+  }
+  bucket = each.key
+  versioning_configuration {
+    status = each.value
+  }
+}"#,
+        );
+        assert_eq!(
+            addresses(&f),
+            [r#"aws_s3_bucket_versioning.ac["acme-c"]"#],
+            "{f:#?}"
+        );
+        assert!(
+            f[0].message.contains("of bucket `aws_s3_bucket.c`"),
+            "{}",
+            f[0].message
+        );
+    }
+
     #[test]
     fn quiet_when_versioned_or_unknown() {
         let cases: &[(&str, &str)] = &[
