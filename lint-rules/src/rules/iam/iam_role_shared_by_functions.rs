@@ -3,7 +3,8 @@ use std::collections::BTreeMap;
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::references::targets_of;
-use tfstack_model::{Block, Origin, ValueKind};
+use tfstack_model::instances::{address_key, address_key_of_index};
+use tfstack_model::{Block, Expr, ExprKind, Origin, TraversalOperator, Value, ValueKind};
 
 declare_rule! {
     /// ## What it does
@@ -29,9 +30,10 @@ declare_rule! {
     /// ## What it deliberately does not flag
     /// - ECS task *execution* roles (`execution_role_arn`): the ECS agent uses them to pull
     ///   images and write logs, and one per cluster or account is the usual design.
-    /// - Roles with `count`/`for_each` (each instance is a role of its own, and which one a
-    ///   function uses is not known statically), roles passed in from modules, and role
-    ///   values it cannot know before apply.
+    /// - Roles with `count`/`for_each` where which instance a workload runs as is not
+    ///   known (each instance is a role of its own); an instance picked by a known key,
+    ///   `aws_iam_role.r[each.value.role].arn` or `aws_iam_role.r[0].arn`, is that role.
+    ///   Roles passed in from modules, and role values it cannot know before apply.
     /// - One function with one role, whatever else the role is attached to (instance
     ///   profiles, Step Functions, other services): only functions and tasks count.
     ///
@@ -83,6 +85,9 @@ struct User<'m> {
     attribute: &'static str,
     /// Known number of instances (`count`, `for_each`), 1 otherwise.
     instances: usize,
+    /// The keys of the instances (`["a"]`) when only they run as the role; empty when
+    /// every instance does.
+    keys: Vec<String>,
 }
 
 impl Rule for IamRoleSharedByFunctions {
@@ -97,14 +102,23 @@ impl Rule for IamRoleSharedByFunctions {
                 let Some(expr) = block.body.get(attribute) else {
                     continue;
                 };
-                let Some(role) = role_key(cx, expr) else {
+                if let Some(role) = role_key(cx, expr) {
+                    by_role.entry(role).or_default().push(User {
+                        block,
+                        attribute,
+                        instances: instances(cx, block),
+                        keys: Vec::new(),
+                    });
                     continue;
-                };
-                by_role.entry(role).or_default().push(User {
-                    block,
-                    attribute,
-                    instances: instances(cx, block),
-                });
+                }
+                for (role, keys) in role_instances(cx, block, expr) {
+                    by_role.entry(role).or_default().push(User {
+                        block,
+                        attribute,
+                        instances: keys.len(),
+                        keys: keys.into_iter().filter(|k| !k.is_empty()).collect(),
+                    });
+                }
             }
         }
         for (role, users) in by_role {
@@ -139,6 +153,58 @@ fn role_key(cx: &Context, expr: &tfstack_model::Expr) -> Option<String> {
         .into_iter()
         .find(|r| r.body.get("count").is_none() && r.body.get("for_each").is_none());
     Some(named.map_or_else(|| arn.to_string(), |r| r.address()))
+}
+
+/// The instances of a role with `count` or `for_each` a workload's role attribute picks by
+/// known keys (`aws_iam_role.r[each.value.role].arn`, evaluated in each instance of the
+/// workload; `aws_iam_role.r[0].arn`), as their addresses write them
+/// (`aws_iam_role.r["api"]`), each with the keys of the workload's instances that run as it
+/// (`""` for a workload without instances).
+fn role_instances(cx: &Context, workload: &Block, expr: &Expr) -> Vec<(String, Vec<String>)> {
+    let mut expr = expr;
+    while let ExprKind::Parenthesis(inner) = &expr.kind {
+        expr = inner;
+    }
+    let Some(traversal) = expr.as_traversal() else {
+        return Vec::new();
+    };
+    let (Some(TraversalOperator::Attribute(_)), Some(TraversalOperator::Index(index))) =
+        (traversal.operators.first(), traversal.operators.get(1))
+    else {
+        return Vec::new();
+    };
+    let Some(address) = traversal.resource_address() else {
+        return Vec::new();
+    };
+    let Some(role) = cx.block(&address) else {
+        return Vec::new();
+    };
+    if !role.is_resource("aws_iam_role") || !exists(cx, role) {
+        return Vec::new();
+    }
+    let scopes = cx.instance_scopes(workload);
+    let picked: Vec<(String, Value)> = if scopes.is_empty() {
+        vec![(String::new(), cx.value(index))]
+    } else {
+        scopes
+            .iter()
+            .map(|(instance, scope)| (instance.clone(), cx.eval.eval_in(index, scope, 0)))
+            .collect()
+    };
+    let counted = role.body.get("count").is_some();
+    let mut roles: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (instance, key) in picked {
+        let key = match (counted, key.as_str(), key.as_f64()) {
+            (true, _, Some(i)) if i >= 0.0 && i.fract() == 0.0 => address_key_of_index(i as usize),
+            (false, Some(k), _) if role.body.get("for_each").is_some() => address_key(k),
+            _ => continue,
+        };
+        roles
+            .entry(format!("{address}{key}"))
+            .or_default()
+            .push(instance);
+    }
+    roles.into_iter().collect()
 }
 
 /// The `aws_iam_role`s whose `name` evaluates to `name`, in source order. A hash lookup
@@ -182,13 +248,23 @@ fn finding(cx: &Context, role: &str, users: &[User]) -> Finding {
     let listed: Vec<String> = users
         .iter()
         .map(|u| match u.instances {
+            _ if !u.keys.is_empty() => u
+                .keys
+                .iter()
+                .map(|k| format!("`{}{k}`", u.block.address()))
+                .collect::<Vec<_>>()
+                .join(", "),
             1 => format!("`{}`", u.block.address()),
             n => format!("`{}` ({n} instances)", u.block.address()),
         })
         .collect();
-    // On the role when the module declares it, else on the first user's attribute.
-    let (resource, origin, attribute) = match cx.block(role) {
-        Some(block) => (block.address(), block.origin, None),
+    // On the role when the module declares it (an instance: its block), else on the first
+    // user's attribute.
+    let declared = cx.block(role).or_else(|| cx.block(role.split('[').next()?));
+    let (resource, origin, attribute) = match declared {
+        Some(block) if block.address() == role => (block.address(), block.origin, None),
+        // An instance of the role.
+        Some(block) => (role.to_string(), block.origin, None),
         None => {
             let first = &users[0];
             let origin: Origin = cx.origin_of(first.block, first.attribute);
@@ -373,6 +449,66 @@ resource "aws_iam_role" "api" {
                 ),
             ]
         );
+    }
+
+    /// A role with `count` or `for_each`: the instance a known key picks is the role.
+    #[test]
+    fn instances_of_roles_picked_by_known_keys() {
+        let roles = r#"
+resource "aws_iam_role" "by_name" {
+  for_each           = toset(["api", "worker"])
+  name               = each.key
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+}
+resource "aws_iam_role" "counted" {
+  count              = 1
+  name               = "counted"
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+}
+resource "aws_iam_role" "absent" {
+  count              = 0
+  name               = "absent"
+  assume_role_policy = data.aws_iam_policy_document.lambda_trust.json
+}
+"#;
+        let workers = "  for_each = { a = { role = \"api\" }, b = { role = \"api\" } }\n";
+        let f = lint(&[
+            roles.to_string(),
+            function("a", "aws_iam_role.by_name[\"worker\"].arn", ""),
+            function("b", "(aws_iam_role.by_name[\"worker\"].arn)", ""),
+            function("workers", "aws_iam_role.by_name[each.value.role].arn", workers),
+            function("c", "aws_iam_role.counted[0].arn", ""),
+            function("d", "aws_iam_role.counted[0].arn", ""),
+            function("e", "aws_iam_role.absent[0].arn", ""),
+            function("f", "aws_iam_role.absent[0].arn", ""),
+        ]);
+        let shared: Vec<_> = f
+            .iter()
+            .map(|f| (f.resource.as_deref().unwrap_or(""), f.message.as_str()))
+            .collect();
+        assert_eq!(shared.len(), 3, "{f:#?}");
+        assert_eq!(shared[0].0, r#"aws_iam_role.by_name["api"]"#);
+        assert!(
+            shared[0].1.contains("shared by 2 Lambda functions: `aws_lambda_function.workers[\"a\"]`, `aws_lambda_function.workers[\"b\"]`"),
+            "{}",
+            shared[0].1
+        );
+        assert_eq!(shared[1].0, r#"aws_iam_role.by_name["worker"]"#);
+        assert_eq!(shared[2].0, "aws_iam_role.counted[0]");
+
+        // Instances that pick roles of their own, or a key not known.
+        let f = lint(&[
+            roles.to_string(),
+            "variable \"which\" {}\n".to_string(),
+            function(
+                "workers",
+                "aws_iam_role.by_name[each.value.role].arn",
+                "  for_each = { a = { role = \"api\" }, b = { role = \"worker\" } }\n",
+            ),
+            function("g", "aws_iam_role.by_name[var.which].arn", ""),
+            function("h", "aws_iam_role.by_name[var.which].arn", ""),
+        ]);
+        assert!(f.is_empty(), "{f:#?}");
     }
 
     #[test]
