@@ -60,6 +60,7 @@ pub(crate) fn of_tree(
         &config,
         catalogue,
         RunOptions::default(),
+        &|_| {},
     );
     // Left out: "no Terraform files" (a version without any is compared as empty), and
     // the findings of the configuration's own `[[suppress]]` entries, which the same
