@@ -479,6 +479,17 @@ fn a_module_directory_renamed_with_its_queue_redrive_removed_loses_failure_handl
     }
 }
 
+#[test]
+fn resources_moved_into_a_module_are_no_change() {
+    // Every resource of the root module moved into `module.fanout` with `moved` blocks:
+    // the same objects, their findings the same findings.
+    assert_no_change(
+        "tests/fixtures/diff-moved-into-module",
+        ("base", "head"),
+        "moved_into_module_human",
+    );
+}
+
 /// `(rule, resource, attribute, path:line, message)` of findings in a JSON document.
 type FindingSet = std::collections::BTreeSet<(String, String, String, String, String)>;
 

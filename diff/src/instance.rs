@@ -33,6 +33,19 @@ impl InstanceKey {
         }
     }
 
+    /// This instance under the address a module call moved from `from` to `to` gives it
+    /// (`module.old["a"]` → `module.new["a"]`), or `None` when the move is not about it.
+    pub fn moved(&self, from: &InstanceKey, to: &InstanceKey) -> Option<InstanceKey> {
+        if self.root != from.root || from.address.is_empty() {
+            return None;
+        }
+        let address = renamed_instance(&self.address, &from.address, &to.address)?;
+        Some(InstanceKey {
+            root: to.root.clone(),
+            address,
+        })
+    }
+
     /// How the report names the instance: its address, or the root module's directory
     /// for the root module itself (`.`, `envs/prod`).
     pub fn shown(&self) -> &str {
@@ -61,9 +74,46 @@ pub(crate) fn qualified(instance: &str, local: &str) -> String {
     }
 }
 
+/// `address` (of a resource or an instance, as written in the root module) with the
+/// instance address `from` it starts with replaced by `to`; `None` when it does not start
+/// with `from` as a whole (`module.old`, `module.old["a"]`, `module.old.aws_x.y` — not
+/// `module.older`).
+pub(crate) fn renamed_instance(address: &str, from: &str, to: &str) -> Option<String> {
+    let rest = address.strip_prefix(from)?;
+    if rest.is_empty() || rest.starts_with('.') || rest.starts_with('[') {
+        Some(format!("{to}{rest}"))
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn instance_addresses_are_renamed_whole() {
+        assert_eq!(
+            renamed_instance("module.old", "module.old", "module.new").as_deref(),
+            Some("module.new")
+        );
+        assert_eq!(
+            renamed_instance("module.old[\"a\"].aws_x.y", "module.old", "module.new").as_deref(),
+            Some("module.new[\"a\"].aws_x.y")
+        );
+        assert_eq!(
+            renamed_instance("module.old.module.b", "module.old", "module.new").as_deref(),
+            Some("module.new.module.b")
+        );
+        assert_eq!(
+            renamed_instance("module.older", "module.old", "module.new"),
+            None
+        );
+        assert_eq!(
+            renamed_instance("aws_x.y", "module.old", "module.new"),
+            None
+        );
+    }
 
     #[test]
     fn instances_are_named_by_their_address_in_their_root_module() {
@@ -81,5 +131,19 @@ mod tests {
         let prod = InstanceKey::root("envs/prod").below("module.queue");
         assert_eq!(prod.shown(), "module.queue");
         assert_eq!(prod.caller_root(), Some("envs/prod"));
+        // A module call renamed in one root module moves its instances there only.
+        let (from, to) = (root.below("module.old"), root.below("module.new"));
+        let old_a = root.below("module.old[\"a\"]");
+        assert_eq!(
+            old_a.moved(&from, &to).map(|k| k.address).as_deref(),
+            Some("module.new[\"a\"]")
+        );
+        assert_eq!(
+            InstanceKey::root("envs/prod")
+                .below("module.old")
+                .moved(&from, &to),
+            None
+        );
+        assert_eq!(root.moved(&from, &to), None);
     }
 }

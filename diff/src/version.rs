@@ -8,8 +8,8 @@
 use crate::exposure;
 use crate::findings;
 use crate::iam;
-use crate::instance::InstanceKey;
-use crate::moves::{Moves, Rename};
+use crate::instance::{qualified, renamed_instance, InstanceKey};
+use crate::moves::{MovedBlocks, Moves, Relocate, Rename};
 use crate::places::Places;
 use crate::reliability;
 use crate::report::FindingChange;
@@ -48,6 +48,50 @@ impl Facts {
             findings: Vec::new(),
         }
     }
+
+    /// The facts about the resources `moves` takes from the instance `from` to the
+    /// instance `to` (addresses in the root module), taken out and read under their new
+    /// addresses.
+    fn take_moved(&mut self, moves: &Moves, from: &str, to: &str) -> Facts {
+        let moved_local = |f: &FindingChange| {
+            let resource = f.resource.as_deref()?;
+            let local = match from {
+                "" => resource,
+                from => resource.strip_prefix(from)?.strip_prefix('.')?,
+            };
+            moves.takes(local).then(|| local.to_string())
+        };
+        let (taken, kept): (Vec<FindingChange>, Vec<FindingChange>) =
+            std::mem::take(&mut self.findings)
+                .into_iter()
+                .partition(|f| moved_local(f).is_some());
+        self.findings = kept;
+        let findings = taken
+            .into_iter()
+            .map(|mut f| {
+                if let Some(mut local) = moved_local(&f) {
+                    local.rename(moves);
+                    f.resource = Some(qualified(to, &local));
+                }
+                f.message.rename(moves);
+                f
+            })
+            .collect();
+        Facts {
+            iam: self.iam.take_moved(moves),
+            exposure: self.exposure.take_moved(moves),
+            reliability: self.reliability.take_moved(moves),
+            findings,
+        }
+    }
+
+    /// Adds the facts of resources moved in from another instance.
+    fn absorb(&mut self, moved: Facts) {
+        self.iam.absorb(moved.iam);
+        self.exposure.absorb(moved.exposure);
+        self.reliability.absorb(moved.reliability);
+        self.findings.extend(moved.findings);
+    }
 }
 
 impl Rename for Facts {
@@ -69,8 +113,8 @@ pub(crate) struct Version<'a> {
     pub instances: BTreeMap<InstanceKey, Facts>,
     /// The instances of Terraform modules (the rest hold JSON documents).
     terraform: BTreeSet<InstanceKey>,
-    /// The resources each instance renames with `moved` blocks.
-    pub moved: BTreeMap<InstanceKey, Moves>,
+    /// The `moved` blocks of each instance.
+    pub moved: BTreeMap<InstanceKey, MovedBlocks>,
     /// What the lint of the version could not read.
     pub errors: Vec<SourceError>,
 }
@@ -81,7 +125,7 @@ struct Visited {
     /// Its module directory's key.
     dir: String,
     facts: Facts,
-    moved: Moves,
+    moved: MovedBlocks,
 }
 
 impl<'a> Version<'a> {
@@ -107,7 +151,7 @@ impl<'a> Version<'a> {
                         key,
                         dir: tree.key_of(&module.dir),
                         facts: Facts::of_module(module, &twin_of(module), snapshot),
-                        moved: Moves::of(&module.config),
+                        moved: MovedBlocks::of(&module.config),
                     };
                     if let Ok(mut visited) = visited.lock() {
                         visited.push(seen);
@@ -148,7 +192,7 @@ impl<'a> Version<'a> {
             }
             version.terraform.insert(v.key.clone());
             version.moved.insert(v.key.clone(), v.moved);
-            version.instances.insert(v.key, v.facts);
+            version.instances.entry(v.key).or_default().absorb(v.facts);
         }
         for part in found.parts {
             let linted_in = match first_of_dir.get(&part.dir) {
@@ -178,7 +222,7 @@ impl<'a> Version<'a> {
         rules: &[(&'static dyn Rule, Severity)],
         config: &LintConfig,
     ) -> Version<'a> {
-        let read: Vec<(InstanceKey, Facts, Moves)> = snapshot
+        let read: Vec<(InstanceKey, Facts, MovedBlocks)> = snapshot
             .modules
             .par_iter()
             .map(|(key, loaded)| {
@@ -188,7 +232,7 @@ impl<'a> Version<'a> {
                 };
                 let mut facts = Facts::of_module(&loaded.module, &loaded.twin, snapshot);
                 facts.findings = findings::facts(loaded, snapshot, rules, config);
-                (key, facts, Moves::of(&loaded.module.config))
+                (key, facts, MovedBlocks::of(&loaded.module.config))
             })
             .collect();
         let mut version = Version {
@@ -214,18 +258,58 @@ impl<'a> Version<'a> {
     }
 }
 
-/// `base`'s facts read under the names `head`'s `moved` blocks give the resources of each
-/// instance.
+/// `base`'s facts read under the addresses `head`'s `moved` blocks give: module calls
+/// renamed (every instance they make), resources moved into or out of a module call, and
+/// resources renamed within an instance — each the same object to Terraform.
 pub(crate) fn read_under_head_addresses(
     base: &mut BTreeMap<InstanceKey, Facts>,
-    head: &BTreeMap<InstanceKey, Moves>,
+    head: &BTreeMap<InstanceKey, MovedBlocks>,
 ) {
-    for (at, moves) in head {
-        if moves.is_empty() {
+    // Outer calls first (a key sorts before the keys of the instances below it).
+    for (at, moved) in head {
+        for (from, to) in &moved.calls {
+            let (from, to) = (at.below(from), at.below(to));
+            let renamed: Vec<(InstanceKey, InstanceKey)> = base
+                .keys()
+                .filter_map(|k| Some((k.clone(), k.moved(&from, &to)?)))
+                .collect();
+            for (old, new) in renamed {
+                let Some(mut facts) = base.remove(&old) else {
+                    continue;
+                };
+                for f in &mut facts.findings {
+                    let resource = f.resource.as_deref();
+                    if let Some(r) =
+                        resource.and_then(|r| renamed_instance(r, &from.address, &to.address))
+                    {
+                        f.resource = Some(r);
+                    }
+                }
+                base.entry(new).or_default().absorb(facts);
+            }
+        }
+    }
+    for (at, moved) in head {
+        for ((from_calls, to_calls), moves) in &moved.across {
+            let (from, to) = (at.below(from_calls), at.below(to_calls));
+            // A move base has nothing of (written before base, or of resources base
+            // never had) moves nothing: the instance it leads to is as new as it is.
+            let Some(source) = base
+                .get_mut(&from)
+                .filter(|s| s.reliability.has_any_moved(moves))
+            else {
+                continue;
+            };
+            let taken = source.take_moved(moves, &from.address, &to.address);
+            base.entry(to).or_default().absorb(taken);
+        }
+    }
+    for (at, moved) in head {
+        if moved.within.is_empty() {
             continue;
         }
         if let Some(facts) = base.get_mut(at) {
-            facts.rename(moves);
+            facts.rename(&moved.within);
         }
     }
 }
@@ -246,6 +330,30 @@ mod tests {
     const WORKER_WITHOUT_REDRIVE: &str = include_str!(
         "../../tests/fixtures/diff-modules/renamed-without-redrive/modules/consumer/main.tf"
     );
+
+    /// The root crate's fixture of resources moved into a module: a topic, its queue and
+    /// the queue's resource policy in the root module; the module `fanout` holding them,
+    /// called with `moved` blocks.
+    const FANOUT_IN_ROOT: &str =
+        include_str!("../../tests/fixtures/diff-moved-into-module/base/main.tf");
+    const CALL_FANOUT: &str =
+        include_str!("../../tests/fixtures/diff-moved-into-module/head/main.tf");
+    const FANOUT: &str =
+        include_str!("../../tests/fixtures/diff-moved-into-module/head/modules/fanout/main.tf");
+
+    /// The `moved` blocks of `text`, and the rest of it.
+    fn moved_blocks_and_rest(text: &str) -> (String, String) {
+        let (mut moved, mut rest) = (String::new(), String::new());
+        let mut in_moved = false;
+        for line in text.lines() {
+            in_moved |= line.starts_with("moved {");
+            let out = if in_moved { &mut moved } else { &mut rest };
+            out.push_str(line);
+            out.push('\n');
+            in_moved &= line != "}";
+        }
+        (moved, rest)
+    }
 
     #[test]
     fn a_module_directory_renamed_is_no_change() {
@@ -357,5 +465,143 @@ mod tests {
         );
         // Root module, `orders` and `billing`.
         assert_eq!(report.unchanged_modules, 2);
+    }
+
+    #[test]
+    fn resources_moved_into_a_module_are_the_same_resources() {
+        let report = diff_files(
+            &[("main.tf", FANOUT_IN_ROOT)],
+            &[("main.tf", CALL_FANOUT), ("modules/fanout/main.tf", FANOUT)],
+            None,
+        );
+        // The queue's findings (no dead-letter queue) are neither fixed nor new.
+        assert!(report.is_empty(), "{}", report.render(Format::Human));
+        // Broadened as it moves: one change, on the one policy, in the module.
+        let wider = FANOUT.replace("\"sqs:SendMessage\"", "\"sqs:*\"");
+        let report = diff_files(
+            &[("main.tf", FANOUT_IN_ROOT)],
+            &[("main.tf", CALL_FANOUT), ("modules/fanout/main.tf", &wider)],
+            None,
+        );
+        assert_eq!(
+            kinds(&report),
+            [(
+                "statement_changed",
+                "aws_sqs_queue_policy.orders".to_string()
+            )],
+            "{}",
+            report.render(Format::Human)
+        );
+        assert!(report.fails(&[crate::FailOn::Broadening]));
+        assert_eq!(report.modules[0].module, "module.fanout");
+        // Without the moved blocks Terraform destroys and creates them: a new policy in
+        // the module, the root's removed.
+        let (_, without_moved) = moved_blocks_and_rest(CALL_FANOUT);
+        let report = diff_files(
+            &[("main.tf", FANOUT_IN_ROOT)],
+            &[
+                ("main.tf", &without_moved),
+                ("modules/fanout/main.tf", FANOUT),
+            ],
+            None,
+        );
+        let mut found: Vec<(String, &str)> = report
+            .modules
+            .iter()
+            .flat_map(|m| m.changes.iter().map(move |c| (m.module.clone(), c.kind)))
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                (".".to_string(), "policy_removed"),
+                ("module.fanout".to_string(), "policy_added")
+            ]
+        );
+        let added = report.modules.iter().find(|m| m.module == "module.fanout");
+        assert_eq!(added.map(|m| m.status), Some(ModuleStatus::Added));
+        // Moved blocks of resources base never had move nothing: the module is new.
+        let report = diff_files(
+            &[("main.tf", "output \"note\" {\n  value = \"none yet\"\n}\n")],
+            &[("main.tf", CALL_FANOUT), ("modules/fanout/main.tf", FANOUT)],
+            None,
+        );
+        let m = &report.modules[0];
+        assert_eq!(
+            (m.module.as_str(), m.status),
+            ("module.fanout", ModuleStatus::Added)
+        );
+        assert_eq!(
+            kinds(&report),
+            [("policy_added", "aws_sqs_queue_policy.orders".to_string())]
+        );
+    }
+
+    #[test]
+    fn resources_moved_out_of_a_module_are_the_same_resources() {
+        // The moved blocks the other way round.
+        let (into, _) = moved_blocks_and_rest(CALL_FANOUT);
+        let out_of = into
+            .replace("  from = ", "  was = ")
+            .replace("  to   = ", "  from = ")
+            .replace("  was = ", "  to   = ");
+        let report = diff_files(
+            &[("main.tf", CALL_FANOUT), ("modules/fanout/main.tf", FANOUT)],
+            &[("main.tf", &(FANOUT_IN_ROOT.to_string() + &out_of))],
+            None,
+        );
+        assert!(report.is_empty(), "{}", report.render(Format::Human));
+    }
+
+    #[test]
+    fn a_module_call_renamed_with_a_moved_block_is_the_same_instance() {
+        let jobs = CALL_WORKER.replace("module \"orders\" {", "module \"jobs\" {");
+        let renamed = jobs.clone() + "\nmoved {\n  from = module.orders\n  to   = module.jobs\n}\n";
+        let worker = |text| [("modules/worker/main.tf", text)];
+        let report = diff_files(
+            &[[("main.tf", CALL_WORKER)], worker(WORKER_WITHOUT_REDRIVE)].concat(),
+            &[
+                [("main.tf", renamed.as_str())],
+                worker(WORKER_WITHOUT_REDRIVE),
+            ]
+            .concat(),
+            None,
+        );
+        // The queue's finding (no dead-letter queue) is the same finding.
+        assert!(report.is_empty(), "{}", report.render(Format::Human));
+        // Renamed and its queue's redrive removed: the one queue lost it.
+        let report = diff_files(
+            &[[("main.tf", CALL_WORKER)], worker(WORKER)].concat(),
+            &[
+                [("main.tf", renamed.as_str())],
+                worker(WORKER_WITHOUT_REDRIVE),
+            ]
+            .concat(),
+            None,
+        );
+        assert_eq!(
+            kinds(&report),
+            [("failure_handling_removed", "aws_sqs_queue.jobs".to_string())]
+        );
+        assert_eq!(report.modules[0].module, "module.jobs");
+        assert_eq!(report.modules[0].status, ModuleStatus::Changed);
+        // Without the moved block, another instance: every resource destroyed and made.
+        let report = diff_files(
+            &[[("main.tf", CALL_WORKER)], worker(WORKER)].concat(),
+            &[[("main.tf", jobs.as_str())], worker(WORKER)].concat(),
+            None,
+        );
+        let statuses: Vec<(&str, ModuleStatus)> = report
+            .modules
+            .iter()
+            .map(|m| (m.module.as_str(), m.status))
+            .collect();
+        assert_eq!(
+            statuses,
+            [
+                ("module.jobs", ModuleStatus::Added),
+                ("module.orders", ModuleStatus::Removed)
+            ]
+        );
     }
 }
