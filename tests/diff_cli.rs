@@ -89,9 +89,14 @@ fn fixture_repository() -> Option<tempfile::TempDir> {
 /// A repository of the fixture change in `fixture`: its `base/` committed, then replaced
 /// by its `head/`.
 fn repository_of(fixture: &str) -> Option<tempfile::TempDir> {
+    repository_of_sides(fixture, "base", "head")
+}
+
+/// A repository of two sides of `fixture`: `base` committed, then replaced by `head`.
+fn repository_of_sides(fixture: &str, base: &str, head: &str) -> Option<tempfile::TempDir> {
     let repo = new_repository()?;
     let dir = repo.path();
-    copy_dir(&fixture_in(fixture, "base"), dir);
+    copy_dir(&fixture_in(fixture, base), dir);
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", "reports service"]);
     for entry in std::fs::read_dir(dir).expect("read repo").flatten() {
@@ -104,7 +109,7 @@ fn repository_of(fixture: &str) -> Option<tempfile::TempDir> {
             }
         }
     }
-    copy_dir(&fixture_in(fixture, "head"), dir);
+    copy_dir(&fixture_in(fixture, head), dir);
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", "open the reports route"]);
     Some(repo)
@@ -307,7 +312,7 @@ fn a_caller_turning_a_feature_on_in_one_instance_introduces_its_finding_only() {
     let json: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
     let modules = json["modules"].as_array().expect("modules");
     assert_eq!(modules.len(), 1, "{}", run.stdout);
-    assert_eq!(modules[0]["module"], "modules/queue");
+    assert_eq!(modules[0]["module"], "module.billing");
     assert_eq!(modules[0]["findings"]["fixed"], serde_json::json!([]));
     assert_eq!(
         modules[0]["findings"]["introduced"],
@@ -358,6 +363,130 @@ fn a_caller_turning_a_feature_on_in_one_instance_introduces_its_finding_only() {
         revisions.stdout.contains("\"path\": \"main.tf\""),
         "the call in the revision, relative to the working directory: {}",
         revisions.stdout
+    );
+}
+
+const MODULES: &str = "tests/fixtures/diff-modules";
+
+/// `tfstack diff` of two sides of `fixture`, as two directories and as two revisions
+/// (`HEAD~1`, `HEAD`; `None` without git), with `args` after them.
+fn directories_and_revisions(
+    fixture: &str,
+    (base, head): (&str, &str),
+    args: &[&str],
+) -> (Run, Option<Run>) {
+    let (base_dir, head_dir) = (format!("{fixture}/{base}"), format!("{fixture}/{head}"));
+    let directories = tfstack(&[&["diff", base_dir.as_str(), head_dir.as_str()], args].concat());
+    let revisions = repository_of_sides(fixture, base, head)
+        .map(|repo| tfstack_in(repo.path(), &[&["diff", "HEAD~1", "HEAD"], args].concat()));
+    (directories, revisions)
+}
+
+/// Asserts that `tfstack diff` of two sides of `fixture` finds no change, failing on none
+/// of the kinds of change, as two directories (its output the snapshot `snapshot`) and as
+/// two revisions.
+fn assert_no_change(fixture: &str, sides: (&str, &str), snapshot: &str) {
+    let every_kind = [
+        "--fail-on",
+        "broadening",
+        "--fail-on",
+        "exposure",
+        "--fail-on",
+        "reliability",
+        "--fail-on",
+        "new-findings",
+    ];
+    let (directories, revisions) = directories_and_revisions(fixture, sides, &every_kind);
+    assert_eq!(
+        directories.code, 0,
+        "{}{}",
+        directories.stdout, directories.stderr
+    );
+    insta::assert_snapshot!(snapshot, directories.stdout);
+    if let Some(revisions) = revisions {
+        assert_eq!(
+            revisions.code, 0,
+            "{}{}",
+            revisions.stdout, revisions.stderr
+        );
+        assert_eq!(
+            revisions.stdout.lines().last(),
+            directories.stdout.lines().last()
+        );
+    }
+}
+
+#[test]
+fn a_module_directory_renamed_is_no_change() {
+    // `modules/worker` renamed `modules/consumer`, the call `module.orders` unchanged:
+    // every Terraform address is the same.
+    assert_no_change(
+        MODULES,
+        ("base", "renamed"),
+        "module_directory_renamed_human",
+    );
+}
+
+#[test]
+fn a_module_directory_renamed_with_its_queue_redrive_removed_loses_failure_handling() {
+    let sides = ("base", "renamed-without-redrive");
+    let (human, _) = directories_and_revisions(MODULES, sides, &[]);
+    assert_eq!(human.code, 0, "{}", human.stderr);
+    insta::assert_snapshot!(
+        "module_directory_renamed_redrive_removed_human",
+        human.stdout
+    );
+    let (directories, revisions) = directories_and_revisions(
+        MODULES,
+        sides,
+        &["--format", "json", "--fail-on", "reliability"],
+    );
+    assert_eq!(
+        directories.code, 1,
+        "{}{}",
+        directories.stdout, directories.stderr
+    );
+    let report: serde_json::Value = serde_json::from_str(&directories.stdout).expect("json");
+    let modules = report["modules"].as_array().expect("modules");
+    assert_eq!(modules.len(), 1, "{}", directories.stdout);
+    assert_eq!(modules[0]["module"], "module.orders");
+    assert_eq!(modules[0]["status"], "changed");
+    let (changes, (introduced, fixed)) = read_json(&directories.stdout);
+    let kinds: Vec<(&str, &str)> = changes
+        .iter()
+        .map(|(_, kind, resource, ..)| (kind.as_str(), resource.as_str()))
+        .collect();
+    assert_eq!(kinds, [("failure_handling_removed", "aws_sqs_queue.jobs")]);
+    let orders_queue = (
+        "DLQ001".to_string(),
+        "module.orders.aws_sqs_queue.jobs".to_string(),
+    );
+    assert_eq!(introduced, [orders_queue]);
+    assert!(fixed.is_empty());
+    // The revisions say the same.
+    if let Some(revisions) = revisions {
+        assert_eq!(
+            revisions.code, 1,
+            "{}{}",
+            revisions.stdout, revisions.stderr
+        );
+        assert_eq!(
+            read_json(&revisions.stdout),
+            read_json(&directories.stdout),
+            "{}",
+            revisions.stdout
+        );
+    }
+}
+
+#[test]
+fn resources_moved_into_a_module_are_no_change() {
+    // Every resource of the root module moved into `module.fanout` with `moved` blocks:
+    // the same objects, their findings the same findings.
+    assert_no_change(
+        "tests/fixtures/diff-moved-into-module",
+        ("base", "head"),
+        "moved_into_module_human",
     );
 }
 

@@ -4,7 +4,7 @@
 //! each role come from the review's access analysis; ingress rules open to the internet
 //! from the query layer. Only what opens up is reported.
 
-use crate::moves::{Moves, Rename};
+use crate::moves::{take_entries, Moves, Relocate, Rename};
 use crate::places::Places;
 use crate::report::{Category, Change, Danger, Effect};
 use serde_json::json;
@@ -66,6 +66,28 @@ impl Rename for ExposureFacts {
                 ((group, protocol, ports, cidr), location)
             })
             .collect();
+    }
+}
+
+impl Relocate for ExposureFacts {
+    fn take_moved(&mut self, moves: &Moves) -> ExposureFacts {
+        let mut taken = ExposureFacts {
+            entries: take_entries(&mut self.entries, moves, |(_, resource), _| resource),
+            public: take_entries(&mut self.public, moves, |(source, _), _| source),
+            cross_account: take_entries(&mut self.cross_account, moves, |(source, ..), _| source),
+            external_trusts: take_entries(&mut self.external_trusts, moves, |(_, role), _| role),
+            ingress: take_entries(&mut self.ingress, moves, |(group, ..), _| group),
+        };
+        taken.rename(moves);
+        taken
+    }
+
+    fn absorb(&mut self, moved: ExposureFacts) {
+        self.entries.extend(moved.entries);
+        self.public.extend(moved.public);
+        self.cross_account.extend(moved.cross_account);
+        self.external_trusts.extend(moved.external_trusts);
+        self.ingress.extend(moved.ingress);
     }
 }
 

@@ -1,6 +1,6 @@
 //! Findings introduced and fixed. A directory or a revision is linted as `tfstack lint`
 //! lints it — root modules, and the instances of the modules they call with the callers'
-//! arguments — and its findings are grouped by the module directory they were linted in;
+//! arguments — and its findings are grouped by the module instance they were linted in;
 //! a plan's module instances and a typed stack are linted module by module. Findings are
 //! matched by rule, resource address (with its module instance) and attribute — never by
 //! line, so that code moving in its file is no change.
@@ -12,7 +12,7 @@ use std::path::Path;
 use tfstack_lint_engine::config::LintConfig;
 use tfstack_lint_engine::lint::lint_module;
 use tfstack_lint_engine::located::{CallSite, Located};
-use tfstack_lint_engine::run::{lint_paths_in_parts, RunOptions};
+use tfstack_lint_engine::run::{lint_paths_in_parts, InstanceVisitor, RunOptions};
 use tfstack_lint_engine::{Rule, Severity};
 use tfstack_model::SourceError;
 
@@ -33,24 +33,32 @@ pub(crate) fn facts(
         .collect()
 }
 
-/// The findings `tfstack lint` finds on a snapshot's tree (those a suppression accepts
-/// with its reason), by the key of the module directory (or JSON document's directory)
-/// they were linted in, and what the run could not read.
+/// What `tfstack lint` finds on a snapshot's tree (those a suppression accepts with its
+/// reason), by where it was linted, and what the run could not read.
 #[derive(Default)]
 pub(crate) struct TreeFindings {
-    /// Every directory linted has an entry, with or without findings.
-    pub by_module: BTreeMap<String, Vec<FindingChange>>,
-    /// The directories where Terraform was linted (a module, or instances of one); the
-    /// others hold JSON documents linted on their own.
-    pub terraform: std::collections::BTreeSet<String>,
+    /// Every place linted, with or without findings.
+    pub parts: Vec<TreePart>,
     pub errors: Vec<SourceError>,
 }
 
-/// Lints a snapshot's tree as `tfstack lint` does; `None` for a snapshot without one.
+/// The findings of one place linted: a module instance, the suppressions of a module
+/// directory, or a directory's JSON documents linted on their own.
+pub(crate) struct TreePart {
+    /// The key of its directory (`.`, `modules/queue`).
+    pub dir: String,
+    /// JSON documents, not Terraform.
+    pub document: bool,
+    pub findings: Vec<FindingChange>,
+}
+
+/// Lints a snapshot's tree as `tfstack lint` does, handing `visit` each module instance
+/// linted; `None` for a snapshot without one.
 pub(crate) fn of_tree(
     snapshot: &Snapshot,
     catalogue: &[&'static dyn Rule],
     config: &LintConfig,
+    visit: &InstanceVisitor,
 ) -> Option<TreeFindings> {
     let tree = snapshot.tree.as_ref()?;
     let config = snapshot.tree_config(config);
@@ -60,6 +68,7 @@ pub(crate) fn of_tree(
         &config,
         catalogue,
         RunOptions::default(),
+        visit,
     );
     // Left out: "no Terraform files" (a version without any is compared as empty), and
     // the findings of the configuration's own `[[suppress]]` entries, which the same
@@ -69,18 +78,18 @@ pub(crate) fn of_tree(
         ..TreeFindings::default()
     };
     for part in run.parts {
-        let key = tree.key_of(&part.dir);
-        if !part.document {
-            found.terraform.insert(key.clone());
-        }
         found.errors.extend(part.report.errors);
-        found.by_module.entry(key).or_default().extend(
-            part.report
+        found.parts.push(TreePart {
+            dir: tree.key_of(&part.dir),
+            document: part.document,
+            findings: part
+                .report
                 .findings
                 .iter()
                 .chain(&part.report.suppressed)
-                .map(|f| change(f, snapshot, Some(tree))),
-        );
+                .map(|f| change(f, snapshot, Some(tree)))
+                .collect(),
+        });
     }
     for e in &mut found.errors {
         e.path = snapshot.shown_path(&e.path);
@@ -394,21 +403,23 @@ mod tests {
             &[("main.tf", &head), ("modules/queue/main.tf", QUEUE_MODULE)],
             None,
         );
-        assert_eq!(report.modules.len(), 1);
-        let m = &report.modules[0];
-        assert_eq!(m.module, "modules/queue");
-        // A called module's directory, where its instances were linted, is a module.
-        assert!(!m.documents_only);
+        let shown: Vec<&str> = report.modules.iter().map(|m| m.module.as_str()).collect();
+        assert_eq!(shown, ["module.billing", "module.orders"]);
+        let (billing, orders) = (&report.modules[0], &report.modules[1]);
+        // A called module's instance is a module.
+        assert!(!billing.documents_only && !orders.documents_only);
         assert_eq!(
-            listed(&m.findings.introduced),
+            listed(&billing.findings.introduced),
             [("DLQ001", "module.billing.aws_sqs_queue.this")]
         );
+        assert!(billing.findings.fixed.is_empty());
         assert_eq!(
-            listed(&m.findings.fixed),
+            listed(&orders.findings.fixed),
             [("DLQ001", "module.orders.aws_sqs_queue.this")]
         );
+        assert!(orders.findings.introduced.is_empty());
         // The instance's call, as `tfstack lint --format json` shows it.
-        let calls = &m.findings.introduced[0].calls;
+        let calls = &billing.findings.introduced[0].calls;
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].instance, "module.billing");
         assert!(calls[0].path.ends_with("head/main.tf"), "{:?}", calls[0]);
@@ -445,14 +456,30 @@ mod tests {
             ],
             None,
         );
-        let m = &report.modules[0];
-        let root_of = |list: &[crate::report::FindingChange]| -> Vec<String> {
-            list.iter()
-                .map(|f| f.root_module.clone().unwrap_or_default())
-                .collect()
+        let in_root = |root: &str| {
+            report
+                .modules
+                .iter()
+                .find(|m| m.module == "module.queue" && m.root_module.as_deref() == Some(root))
+                .unwrap_or_else(|| panic!("module.queue of {root}"))
         };
-        assert_eq!(root_of(&m.findings.introduced), ["envs/dev"]);
-        assert_eq!(root_of(&m.findings.fixed), ["envs/prod"]);
+        let (dev, prod) = (in_root("envs/dev"), in_root("envs/prod"));
+        assert_eq!(report.modules.len(), 2);
+        assert_eq!(
+            listed(&dev.findings.introduced),
+            [("DLQ001", "module.queue.aws_sqs_queue.this")]
+        );
+        assert!(dev.findings.fixed.is_empty());
+        assert_eq!(
+            listed(&prod.findings.fixed),
+            [("DLQ001", "module.queue.aws_sqs_queue.this")]
+        );
+        assert!(prod.findings.introduced.is_empty());
+        let human = report.render(crate::Format::Human);
+        assert!(
+            human.contains("module `module.queue` in `envs/dev` (changed)"),
+            "{human}"
+        );
     }
 
     #[test]

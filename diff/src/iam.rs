@@ -6,7 +6,7 @@
 //! action table), resources, principals and conditions, so a reordering, a renamed local
 //! or a reformatting is no change.
 
-use crate::moves::{Moves, Rename};
+use crate::moves::{take_entries, Moves, Relocate, Rename};
 use crate::places::Places;
 use crate::report::{Category, Change, Danger, Effect};
 use serde::Serialize;
@@ -131,6 +131,22 @@ impl Rename for IamFacts {
     fn rename(&mut self, moves: &Moves) {
         self.policies.rename(moves);
         self.attachments.rename(moves);
+    }
+}
+
+impl Relocate for IamFacts {
+    fn take_moved(&mut self, moves: &Moves) -> IamFacts {
+        let mut taken = IamFacts {
+            policies: take_entries(&mut self.policies, moves, |_, p| &p.owner),
+            attachments: take_entries(&mut self.attachments, moves, |(identity, _), _| identity),
+        };
+        taken.rename(moves);
+        taken
+    }
+
+    fn absorb(&mut self, moved: IamFacts) {
+        self.policies.extend(moved.policies);
+        self.attachments.extend(moved.attachments);
     }
 }
 

@@ -1,39 +1,108 @@
 //! `moved` blocks: a resource renamed with `moved { from = aws_x.old, to = aws_x.new }` is
-//! the same object to Terraform, which plans no change for it. The base version's facts
-//! are read under head's names before the two are compared, so a rename is no change and
-//! a change made with it (a dead-letter queue removed from the renamed queue) is compared
-//! on the one object.
+//! the same object to Terraform, which plans no change for it; so is a resource moved into
+//! or out of a module call (`to = module.fanout.aws_x.old`), and every resource of a module
+//! call renamed (`from = module.old, to = module.new`). The base version's facts are read
+//! under head's addresses before the two are compared, so a move is no change and a change
+//! made with it (a dead-letter queue removed from the renamed queue) is compared on the one
+//! object.
 
+use std::collections::{BTreeMap, BTreeSet};
 use tfstack_model::{Config, Expr, TraversalOperator};
 
-/// The resources head renames with `moved` blocks, as (from, to) addresses
-/// (`aws_sqs_queue.jobs`, `aws_sqs_queue.work`). Moves of single instances
-/// (`aws_x.a[0]`) and of module calls (`module.a`) are not read.
+/// Resources renamed within one module instance, as (from, to) addresses in it
+/// (`aws_sqs_queue.jobs`, `aws_sqs_queue.work`).
 #[derive(Debug, Default)]
 pub(crate) struct Moves(Vec<(String, String)>);
 
-impl Moves {
-    /// The whole-resource moves declared in `config`.
-    pub fn of(config: &Config) -> Moves {
-        let mut moves = Vec::new();
+/// What head's `moved` blocks in one module instance say, their addresses relative to
+/// that instance. Moves of single instances (`aws_x.a[0]`, `module.a["k"]`) are not read.
+#[derive(Debug, Default)]
+pub(crate) struct MovedBlocks {
+    /// Resources renamed within the instance.
+    pub within: Moves,
+    /// Resources moved between module instances, by the module calls (from, to) that lead
+    /// from this instance to each (`module.fanout`; empty for this instance itself).
+    pub across: BTreeMap<(String, String), Moves>,
+    /// Module calls renamed, as (from, to) calls (`module.old`, `module.new`).
+    pub calls: Vec<(String, String)>,
+}
+
+impl MovedBlocks {
+    /// The moves declared in `config`.
+    pub fn of(config: &Config) -> MovedBlocks {
+        let mut out = MovedBlocks::default();
         for block in config.blocks.iter().filter(|b| b.kind == "moved") {
             let address = |name: &str| {
                 block
                     .body
                     .attribute(name)
-                    .and_then(|a| resource_address(&a.value))
+                    .and_then(|a| moved_address(&a.value))
             };
-            if let (Some(from), Some(to)) = (address("from"), address("to")) {
-                if from != to {
-                    moves.push((from, to));
+            let (Some(from), Some(to)) = (address("from"), address("to")) else {
+                continue;
+            };
+            if from == to {
+                continue;
+            }
+            match (from, to) {
+                ((from_calls, Some(from)), (to_calls, Some(to))) => {
+                    if from_calls.is_empty() && to_calls.is_empty() {
+                        out.within.0.push((from, to));
+                    } else {
+                        let moves = out.across.entry((from_calls, to_calls)).or_default();
+                        moves.0.push((from, to));
+                    }
                 }
+                ((from, None), (to, None)) => out.calls.push((from, to)),
+                // Terraform moves a resource to a resource and a call to a call only.
+                _ => {}
             }
         }
-        Moves(moves)
+        out
     }
+}
 
+/// An address a `moved` block names: the module calls that lead to it from the instance
+/// the block is in (`module.a.module.b`; empty for that instance) and the resource there
+/// (`aws_sqs_queue.q`), `None` for a module call itself. `None` for what is not read: an
+/// instance (`aws_x.a[0]`, `module.a["k"]`), a data source, an attribute.
+fn moved_address(e: &Expr) -> Option<(String, Option<String>)> {
+    let t = e.as_traversal()?;
+    if t.operators
+        .iter()
+        .any(|o| !matches!(o, TraversalOperator::Attribute(_)))
+    {
+        return None;
+    }
+    let names: Vec<&str> = std::iter::once(t.root.as_str())
+        .chain(t.attribute_names())
+        .collect();
+    let mut calls = Vec::new();
+    let mut rest = names.as_slice();
+    while let ["module", name, tail @ ..] = rest {
+        calls.push(format!("module.{name}"));
+        rest = tail;
+    }
+    let resource = match rest {
+        [] if !calls.is_empty() => None,
+        [kind, name] if *kind != "data" && !kind.is_empty() && !name.is_empty() => {
+            Some(format!("{kind}.{name}"))
+        }
+        _ => return None,
+    };
+    Some((calls.join("."), resource))
+}
+
+impl Moves {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Whether a move takes the resource at `address` (`aws_x.a`, or an instance of it,
+    /// `aws_x.a[0]`).
+    pub fn takes(&self, address: &str) -> bool {
+        let block = address.split_once('[').map_or(address, |(block, _)| block);
+        self.0.iter().any(|(from, _)| from == block)
     }
 
     /// `text` with every address a move renames written under its new name, or `None`
@@ -63,18 +132,6 @@ impl Moves {
             }
         }
         out
-    }
-}
-
-/// `aws_x.name` of a traversal naming a whole resource (no index, no attribute read).
-fn resource_address(e: &Expr) -> Option<String> {
-    let t = e.as_traversal()?;
-    if t.root == "data" || t.root == "module" || t.operators.len() != 1 {
-        return None;
-    }
-    match &t.operators[0] {
-        TraversalOperator::Attribute(name) => t.resource_address().filter(|_| !name.is_empty()),
-        _ => None,
     }
 }
 
@@ -112,6 +169,42 @@ fn is_module_address(text: &str) -> bool {
         .find(|&(_, c)| !is_name_char(c))
         .map_or(0, |(i, c)| i + c.len_utf8());
     name_start > 0 && text[..name_start].ends_with("module.")
+}
+
+/// Facts that follow the resources a `moved` block takes into another module instance.
+pub(crate) trait Relocate {
+    /// The facts about the resources `moves` takes, taken out and read under their new
+    /// names.
+    fn take_moved(&mut self, moves: &Moves) -> Self;
+    /// Adds the facts of resources moved in from another instance.
+    fn absorb(&mut self, moved: Self);
+}
+
+/// The entries of `map` about a resource `moves` takes (`resource` reads its address from
+/// an entry), taken out (under their old names).
+pub(crate) fn take_entries<K: Ord, V>(
+    map: &mut BTreeMap<K, V>,
+    moves: &Moves,
+    resource: impl for<'e> Fn(&'e K, &'e V) -> &'e str,
+) -> BTreeMap<K, V> {
+    let (taken, kept) = std::mem::take(map)
+        .into_iter()
+        .partition(|(k, v)| moves.takes(resource(k, v)));
+    *map = kept;
+    taken
+}
+
+/// [`take_entries`] for a set.
+pub(crate) fn take_members<T: Ord>(
+    set: &mut BTreeSet<T>,
+    moves: &Moves,
+    resource: impl Fn(&T) -> &str,
+) -> BTreeSet<T> {
+    let (taken, kept) = std::mem::take(set)
+        .into_iter()
+        .partition(|x| moves.takes(resource(x)));
+    *set = kept;
+    taken
 }
 
 /// What can be read under head's names.
@@ -285,7 +378,7 @@ resource "aws_iam_role_policy" "worker" {
     }
 
     #[test]
-    fn whole_resource_moves_are_read_from_moved_blocks() {
+    fn moves_are_read_from_moved_blocks() {
         let hcl = r#"
 moved {
   from = aws_sqs_queue.jobs
@@ -299,19 +392,59 @@ moved {
   from = module.old
   to   = module.new
 }
+moved {
+  from = aws_sqs_queue.q
+  to   = module.fanout.aws_sqs_queue.q
+}
+moved {
+  from = module.a.module.b.aws_sns_topic.t
+  to   = aws_sns_topic.alerts
+}
+moved {
+  from = module.c["k"]
+  to   = module.d
+}
+moved {
+  from = data.aws_caller_identity.me
+  to   = data.aws_caller_identity.you
+}
+moved {
+  from = module.e
+  to   = aws_sqs_queue.e
+}
 "#;
         let body =
             tfstack_model::load::hcl::parse_body(hcl, tfstack_model::FileId(0)).expect("parses");
         let config = Config {
             blocks: body.blocks().cloned().collect(),
         };
-        let m = Moves::of(&config);
+        let m = MovedBlocks::of(&config);
+        let pairs = |moves: &Moves| moves.0.clone();
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
         assert_eq!(
-            m.0,
-            [(
-                "aws_sqs_queue.jobs".to_string(),
-                "aws_sqs_queue.work".to_string()
-            )]
+            pairs(&m.within),
+            [pair("aws_sqs_queue.jobs", "aws_sqs_queue.work")]
         );
+        let across: Vec<_> = m
+            .across
+            .iter()
+            .map(|(calls, moves)| (calls.clone(), pairs(moves)))
+            .collect();
+        assert_eq!(
+            across,
+            [
+                (
+                    pair("", "module.fanout"),
+                    vec![pair("aws_sqs_queue.q", "aws_sqs_queue.q")]
+                ),
+                (
+                    pair("module.a.module.b", ""),
+                    vec![pair("aws_sns_topic.t", "aws_sns_topic.alerts")]
+                ),
+            ]
+        );
+        assert_eq!(m.calls, [pair("module.old", "module.new")]);
+        assert!(m.within.takes("aws_sqs_queue.jobs[0]"));
+        assert!(!m.within.takes("aws_sqs_queue.jobs_dlq"));
     }
 }

@@ -4,7 +4,7 @@
 //! production, encryption or point-in-time recovery turned off. Settings are read as the
 //! provider applies them (unset means its default); what cannot be known is not judged.
 
-use crate::moves::{Moves, Rename};
+use crate::moves::{take_entries, take_members, Moves, Relocate, Rename};
 use crate::places::Places;
 use crate::report::{Category, Change, Danger, Effect};
 use serde_json::json;
@@ -45,6 +45,42 @@ impl Rename for ReliabilityFacts {
         self.auto_deploy_in_production.rename(moves);
         self.protections.rename(moves);
         self.locations.rename(moves);
+    }
+}
+
+impl ReliabilityFacts {
+    /// Whether the module has a resource `moves` takes.
+    pub(crate) fn has_any_moved(&self, moves: &Moves) -> bool {
+        self.resources.iter().any(|r| moves.takes(r))
+    }
+}
+
+impl Relocate for ReliabilityFacts {
+    fn take_moved(&mut self, moves: &Moves) -> ReliabilityFacts {
+        let mut taken = ReliabilityFacts {
+            resources: take_members(&mut self.resources, moves, String::as_str),
+            failure_handling: take_entries(&mut self.failure_handling, moves, |r, _| r),
+            retention: take_entries(&mut self.retention, moves, |(r, _), _| r),
+            auto_deploy_in_production: take_members(
+                &mut self.auto_deploy_in_production,
+                moves,
+                String::as_str,
+            ),
+            protections: take_entries(&mut self.protections, moves, |(r, _), _| r),
+            locations: take_entries(&mut self.locations, moves, |r, _| r),
+        };
+        taken.rename(moves);
+        taken
+    }
+
+    fn absorb(&mut self, moved: ReliabilityFacts) {
+        self.resources.extend(moved.resources);
+        self.failure_handling.extend(moved.failure_handling);
+        self.retention.extend(moved.retention);
+        self.auto_deploy_in_production
+            .extend(moved.auto_deploy_in_production);
+        self.protections.extend(moved.protections);
+        self.locations.extend(moved.locations);
     }
 }
 

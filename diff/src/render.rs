@@ -114,9 +114,13 @@ fn human(report: &DiffReport) -> String {
         }
     }
     for m in &report.modules {
+        let root = match &m.root_module {
+            Some(root) => format!(" in `{}`", escaped(root)),
+            None => String::new(),
+        };
         let _ = writeln!(
             out,
-            "\n{} `{}` ({})",
+            "\n{} `{}`{root} ({})",
             what(m),
             escaped(&m.module),
             status(m)
@@ -300,7 +304,10 @@ fn markdown(report: &DiffReport) -> String {
     for m in &report.modules {
         let what = what(m);
         let what = what[..1].to_uppercase() + &what[1..];
-        let module = markdown::code_span(&m.module, false);
+        let mut module = markdown::code_span(&m.module, false);
+        if let Some(root) = &m.root_module {
+            module.push_str(&format!(" in {}", markdown::code_span(root, false)));
+        }
         let _ = writeln!(out, "\n#### {what} {module} ({})\n", status(m));
         if !m.changes.is_empty() {
             out.push_str("| | change | where |\n|---|---|---|\n");

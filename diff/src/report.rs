@@ -114,8 +114,9 @@ pub struct FindingChange {
     /// the root module inward, as `tfstack lint --format json` shows them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub calls: Vec<CallSite>,
-    /// The root module whose calls made the instance (its key, `.`, `envs/prod`): what
-    /// tells apart the same instance address in two root modules.
+    /// The root module of the instance it is found in (its key, `.`, `envs/prod`), for a
+    /// directory or revision: what tells apart the same instance address in two root
+    /// modules.
     #[serde(skip)]
     pub root_module: Option<String>,
     /// For a finding a suppression accepts (an inline `tfstack:ignore`, a typed stack's
@@ -149,11 +150,17 @@ pub enum ModuleStatus {
     Changed,
 }
 
-/// What changed in one module.
+/// What changed in one module instance.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ModuleDiff {
-    /// The module directory relative to the compared one (`.`), or its address in a plan.
+    /// The module instance's address (`module.orders`, as Terraform and a plan address
+    /// it), or for a root module its directory relative to the compared one (`.`,
+    /// `envs/prod`).
     pub module: String,
+    /// For an instance of a called module: the root module it is made in, when that is
+    /// not the compared directory itself (`envs/prod`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root_module: Option<String>,
     /// A directory without Terraform files whose JSON documents (a policy, a plan) were
     /// linted on their own: not a module.
     #[serde(skip_serializing_if = "std::ops::Not::not")]

@@ -57,7 +57,8 @@ pub struct LoadedModule {
 
 /// One version of a configuration: its modules by key — the module directory relative to
 /// the compared directory (`.`, `modules/queue`), or the module address in a plan
-/// (`.`, `module.queues`).
+/// (`.`, `module.queues`). A directory or revision is compared by the instances its lint
+/// makes of them ([`LintTree`]); its modules here are each directory on its own.
 pub struct Snapshot {
     pub source: Source,
     pub modules: BTreeMap<String, LoadedModule>,
@@ -403,6 +404,21 @@ pub fn open_pair(
     }
 }
 
+/// A module's symbolic twin: the same module — its variables (a called module's
+/// arguments), environment and calls — with resource references kept as markers.
+pub(crate) fn twin_of(module: &Module) -> Module {
+    Module::new(
+        module.dir.clone(),
+        twin_config(&module.config),
+        module.files.clone(),
+    )
+    .with_variables(module.variables.clone())
+    .with_environment(module.environment.clone(), module.production_names.clone())
+    .with_argument_references(module.argument_references.clone())
+    .with_failure_outputs(module.failure_outputs.clone())
+    .called(module.root_dir.clone(), module.calls.clone())
+}
+
 /// The configuration of a module's symbolic twin: resource references replaced by
 /// markers, and heredocs read as the strings they evaluate to. (A heredoc policy is
 /// otherwise parsed again from the file's text, where its references are not markers: the
@@ -481,13 +497,7 @@ fn load_tree(
         })
         .map(|(dir, m)| {
             let (module, module_errors) = load_module(&dir, &m.files, options);
-            let twin = Module::new(
-                module.dir.clone(),
-                twin_config(&module.config),
-                module.files.clone(),
-            )
-            .with_variables(module.variables.clone())
-            .with_environment(module.environment.clone(), module.production_names.clone());
+            let twin = twin_of(&module);
             let key = tree.key_of(&dir);
             let loaded = LoadedModule {
                 module,

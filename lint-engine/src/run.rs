@@ -78,6 +78,7 @@ struct Run<'a> {
     config: &'a LintConfig,
     rules: &'a [(&'static dyn Rule, Severity)],
     run: RunOptions,
+    visit: &'a InstanceVisitor<'a>,
 }
 
 /// The files named on the command line in a module loaded whole for their sake: only
@@ -92,8 +93,14 @@ pub fn lint_paths_with(
     catalogue: &[&'static dyn Rule],
     run: RunOptions,
 ) -> LintReport {
-    lint_paths_in_parts(paths, options, config, catalogue, run).into_report()
+    lint_paths_in_parts(paths, options, config, catalogue, run, &|_| {}).into_report()
 }
+
+/// What a run hands each module instance it lints (a root module, or an instance of a
+/// called module with its caller's arguments), once the instance is linted: `tfstack diff`
+/// reads its permissions, exposure and reliability there, per instance as Terraform
+/// addresses them.
+pub type InstanceVisitor<'v> = dyn Fn(&Module) + Sync + 'v;
 
 /// The findings of one run linted in one place: a module directory (every instance of
 /// it, and the findings its suppressions give) or the directory of a JSON document.
@@ -141,13 +148,15 @@ impl RunParts {
     }
 }
 
-/// [`lint_paths_with`], its findings kept by where they were linted.
+/// [`lint_paths_with`], its findings kept by where they were linted; `visit` is handed
+/// each module instance once it is linted.
 pub fn lint_paths_in_parts(
     paths: &[PathBuf],
     options: &InputOptions,
     config: &LintConfig,
     catalogue: &[&'static dyn Rule],
     run: RunOptions,
+    visit: &InstanceVisitor,
 ) -> RunParts {
     let inputs = input::discover(paths, options);
     let rules = active_rules(catalogue, config);
@@ -184,6 +193,7 @@ pub fn lint_paths_in_parts(
         config,
         rules: &rules,
         run,
+        visit,
     };
     let mut results: Vec<(usize, Vec<InstanceLint>)> = schedule
         .par_iter()
@@ -421,6 +431,7 @@ fn lint_instance(tree: &Tree, instance: Instance, chain: &[PathBuf], out: &mut V
     instance.report.errors.extend(errors);
     instance.report.errors.extend(expansion.errors);
     instance.report.notices.extend(expansion.notices);
+    (tree.shared.visit)(&module);
     drop(module);
     out.push(instance);
     let children: Vec<Vec<InstanceLint>> = expansion
