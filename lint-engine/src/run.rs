@@ -102,8 +102,10 @@ pub fn lint_paths_with(
 /// addresses them.
 pub type InstanceVisitor<'v> = dyn Fn(&Module) + Sync + 'v;
 
-/// The findings of one run linted in one place: a module directory (every instance of
-/// it, and the findings its suppressions give) or the directory of a JSON document.
+/// The findings of one run linted in one place: one instance of a module (a root module,
+/// or an instance a call makes, its findings carrying the calls), the findings a module
+/// directory's suppressions give (once for all its instances), or the directory of a JSON
+/// document.
 #[derive(Debug)]
 pub struct LintedPart {
     /// The directory, canonical where it can be resolved.
