@@ -49,8 +49,11 @@ pub struct Source {
 /// One module of a version: what the linter reads and its symbolic twin.
 pub struct LoadedModule {
     pub module: Module,
-    /// The same module with resource references replaced by markers.
-    pub twin: Module,
+    /// The same module with resource references replaced by markers, where it is made
+    /// with the module (a plan's, a typed stack's); a directory's module gets
+    /// [`twin_of`] when it is read on its own (a directory or revision is read instance by
+    /// instance as it is linted, each with its own twin).
+    pub twin: Option<Module>,
     /// Suppressions a typed stack declares in code.
     pub suppressions: Vec<InlineSuppression>,
 }
@@ -197,7 +200,7 @@ impl Snapshot {
                 key,
                 LoadedModule {
                     module: module(config),
-                    twin: module(twin_config),
+                    twin: Some(module(twin_config)),
                     suppressions: Vec::new(),
                 },
             );
@@ -234,7 +237,7 @@ impl Snapshot {
             ".".to_string(),
             LoadedModule {
                 module,
-                twin,
+                twin: Some(twin),
                 suppressions,
             },
         );
@@ -497,11 +500,10 @@ fn load_tree(
         })
         .map(|(dir, m)| {
             let (module, module_errors) = load_module(&dir, &m.files, options);
-            let twin = twin_of(&module);
             let key = tree.key_of(&dir);
             let loaded = LoadedModule {
                 module,
-                twin,
+                twin: None,
                 suppressions: Vec::new(),
             };
             (key, loaded, module_errors)

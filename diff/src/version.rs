@@ -230,7 +230,15 @@ impl<'a> Version<'a> {
                     SourceKind::Plan if key != "." => InstanceKey::root(".").below(key),
                     _ => InstanceKey::root(key.as_str()),
                 };
-                let mut facts = Facts::of_module(&loaded.module, &loaded.twin, snapshot);
+                let made;
+                let twin = match &loaded.twin {
+                    Some(twin) => twin,
+                    None => {
+                        made = twin_of(&loaded.module);
+                        &made
+                    }
+                };
+                let mut facts = Facts::of_module(&loaded.module, twin, snapshot);
                 facts.findings = findings::facts(loaded, snapshot, rules, config);
                 (key, facts, MovedBlocks::of(&loaded.module.config))
             })
