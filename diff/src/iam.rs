@@ -1,5 +1,6 @@
 //! IAM: every policy document of a module (identity, resource and trust policies, policy
-//! document data sources), read over the symbolic twin so that a statement names the
+//! document data sources, and each `aws_lambda_permission` as the statement it adds to its
+//! function's resource policy), read over the symbolic twin so that a statement names the
 //! resources it grants on, and the managed policies attached to roles by ARN. Two
 //! versions are compared document by document and statement by statement: what a
 //! statement grants is compared as sets of actions (wildcards expanded with the IAM
@@ -229,6 +230,26 @@ pub(crate) fn facts(
             },
         );
     }
+    for permission in cx.resources("aws_lambda_permission") {
+        if !exists(cx, permission) {
+            continue;
+        }
+        let Some(symbolic) = sym.block(&permission.address()) else {
+            continue;
+        };
+        let (function, policy) = lambda_permission(sym, symbolic, places.of(cx, permission.origin));
+        let owner = permission.address();
+        facts.policies.insert(
+            owner.clone(),
+            Policy {
+                owner,
+                kind: PolicyKind::Resource,
+                subjects: vec![function],
+                statements: vec![policy],
+                location: places.of(cx, permission.origin),
+            },
+        );
+    }
     for (resource_type, attached_to, policies) in ATTACHMENTS {
         for attachment in cx.resources(resource_type).iter().filter(|a| exists(cx, a)) {
             let arns = managed_arns(sym, attachment, policies);
@@ -446,6 +467,88 @@ fn statement(s: &StatementView, location: Option<String>) -> Statement {
         conditions: s.condition.as_deref().map(conditions).unwrap_or_default(),
         location,
     }
+}
+
+/// The conditions an `aws_lambda_permission` argument adds to the statement Lambda writes
+/// into the function's resource policy, as (argument, operator, condition key).
+const LAMBDA_PERMISSION_CONDITIONS: &[(&str, &str, &str)] = &[
+    ("source_arn", "ArnLike", "AWS:SourceArn"),
+    ("source_account", "StringEquals", "AWS:SourceAccount"),
+    ("principal_org_id", "StringEquals", "aws:PrincipalOrgID"),
+    (
+        "event_source_token",
+        "StringEquals",
+        "lambda:EventSourceToken",
+    ),
+    (
+        "function_url_auth_type",
+        "StringEquals",
+        "lambda:FunctionUrlAuthType",
+    ),
+];
+
+/// An `aws_lambda_permission` (read over the symbolic twin) as what it is: one statement of
+/// its function's resource policy — the principal, the action, the function (with its
+/// qualifier) and the conditions its arguments add, as Lambda writes them. With the
+/// function it is on (its address where the permission refers to it).
+fn lambda_permission(
+    sym: &Context,
+    permission: &Block,
+    location: Option<String>,
+) -> (String, Statement) {
+    let value = |name: &str| permission.body.get(name).map(|e| sym.value(e));
+    let shown = |name: &str| value(name).filter(|v| !v.is_null()).map(|v| text(&v));
+    let function = permission
+        .body
+        .get("function_name")
+        .and_then(|e| {
+            tfstack_lint_engine::query::references::targets_of(sym, e)
+                .into_iter()
+                .find(|t| t.resource_type() == "aws_lambda_function")
+                .map(|t| t.address)
+        })
+        .or_else(|| shown("function_name"))
+        .unwrap_or_else(|| UNKNOWN.to_string());
+    let mut resource = shown("function_name").unwrap_or_else(|| UNKNOWN.to_string());
+    if let Some(qualifier) = shown("qualifier") {
+        resource = format!("{resource}:{qualifier}");
+    }
+    let principals = match value("principal") {
+        Some(p) => match p.as_str() {
+            Some("*") => vec!["*".to_string()],
+            Some(id) if id.ends_with(".amazonaws.com") || id.ends_with(".amazonaws.com.cn") => {
+                vec![format!("Service:{id}")]
+            }
+            _ => vec![format!("AWS:{}", text(&p))],
+        },
+        None => Vec::new(),
+    };
+    let mut conditions = BTreeMap::new();
+    for (argument, operator, key) in LAMBDA_PERMISSION_CONDITIONS {
+        if let Some(v) = shown(argument) {
+            conditions.insert(
+                format!("{operator} {}", key.to_ascii_lowercase()),
+                Condition {
+                    shown: format!("{operator} {key}"),
+                    values: vec![v],
+                },
+            );
+        }
+    }
+    let sid = shown("statement_id");
+    let statement = Statement {
+        label: sid.clone().unwrap_or_else(|| "Statement[0]".to_string()),
+        sid,
+        deny: false,
+        actions: shown("action").into_iter().collect(),
+        not_actions: false,
+        resources: vec![resource],
+        not_resources: false,
+        principals,
+        conditions,
+        location,
+    };
+    (function, statement)
 }
 
 fn principals(p: &Value) -> Vec<String> {
@@ -1800,6 +1903,76 @@ resource "aws_iam_role_policy" "send" {{
         );
         let report = diff_hcl(&role_policy(READ), &role_policy(&head));
         assert_eq!(changes(&report)[0].danger, Danger::High);
+    }
+
+    /// An `aws_lambda_permission` is a statement of its function's resource policy: a
+    /// wider principal or action, or a `source_arn` dropped, broadens it.
+    #[test]
+    fn a_lambda_permission_is_a_statement_of_the_function_resource_policy() {
+        let permission = |action: &str, principal: &str, source: &str| {
+            format!(
+                r#"resource "aws_lambda_function" "f" {{
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  filename      = "f.zip"
+}}
+resource "aws_s3_bucket" "uploads" {{
+  bucket = "acme-uploads"
+}}
+resource "aws_lambda_permission" "s3" {{
+  statement_id  = "AllowS3"
+  function_name = aws_lambda_function.f.function_name
+  action        = "{action}"
+  principal     = "{principal}"
+{source}}}
+"#
+            )
+        };
+        let source = "  source_arn    = aws_s3_bucket.uploads.arn\n";
+        let base = permission("lambda:InvokeFunction", "s3.amazonaws.com", source);
+        let cases = [
+            (
+                permission("lambda:InvokeFunction", "*", source),
+                Danger::High,
+                "new principals: `*`",
+            ),
+            (
+                permission("lambda:InvokeFunction", "s3.amazonaws.com", ""),
+                Danger::Medium,
+                "conditions removed: `ArnLike AWS:SourceArn`",
+            ),
+        ];
+        for (head, danger, detail) in cases {
+            let report = diff_hcl(&base, &head);
+            let c = changes_in(&report, crate::report::Category::Iam);
+            assert_eq!(c.len(), 1, "{:?}", kinds(&report));
+            assert_eq!(
+                (c[0].kind, c[0].resource.as_str(), c[0].danger, c[0].effect),
+                (
+                    "statement_changed",
+                    "aws_lambda_permission.s3",
+                    danger,
+                    Effect::Broadening
+                )
+            );
+            assert_eq!(c[0].details, [detail]);
+        }
+        let head = permission("lambda:*", "s3.amazonaws.com", source);
+        let report = diff_hcl(&base, &head);
+        let c = changes(&report);
+        assert_eq!(
+            (c[0].effect, c[0].danger),
+            (Effect::Broadening, Danger::High)
+        );
+        // The source named by another reference to the same bucket: no change.
+        let same = permission(
+            "lambda:InvokeFunction",
+            "s3.amazonaws.com",
+            "  source_arn    = \"${aws_s3_bucket.uploads.arn}\"\n",
+        );
+        assert_same(&base, &same);
     }
 
     #[test]
