@@ -201,6 +201,33 @@ const PROTECTIONS: &[Protection] = &[
         },
     },
     Protection {
+        resource_type: "aws_sqs_queue",
+        name: "encryption with a KMS key",
+        kind: ENCRYPTION,
+        on: |cx, b| {
+            if is_configured(cx, &b.body, &["kms_master_key_id"]) {
+                return Some(true);
+            }
+            // Not encrypted at all: that loss is server-side encryption's, said once.
+            match setting(cx, b, &["sqs_managed_sse_enabled"]).bool_or(true) {
+                Some(true) => Some(false),
+                _ => None,
+            }
+        },
+    },
+    Protection {
+        resource_type: "aws_lambda_function",
+        name: "environment encryption with a KMS key",
+        kind: ENCRYPTION,
+        on: |cx, b| Some(is_configured(cx, &b.body, &["kms_key_arn"])),
+    },
+    Protection {
+        resource_type: "aws_secretsmanager_secret",
+        name: "encryption with a customer managed KMS key",
+        kind: ENCRYPTION,
+        on: |cx, b| Some(is_configured(cx, &b.body, &["kms_key_id"])),
+    },
+    Protection {
         resource_type: "aws_sns_topic",
         name: "encryption with a KMS key",
         kind: ENCRYPTION,
@@ -905,6 +932,53 @@ resource "aws_apigatewayv2_stage" "live" {{
         // SSE-S3 in both, or KMS in both: no change.
         assert_same(&bucket(""), &bucket(&configuration("AES256")));
         assert_same(&kms, &bucket(&configuration("aws:kms:dsse")));
+    }
+
+    /// A queue, a function's environment or a secret that loses its KMS key: encrypted
+    /// still, with AWS's key, which the owner's key policy no longer controls.
+    #[test]
+    fn a_queue_function_or_secret_that_loses_its_kms_key() {
+        let key = "resource \"aws_kms_key\" \"k\" {\n  enable_key_rotation = true\n}\n";
+        let cases = [
+            (
+                "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n  kms_master_key_id = aws_kms_key.k.arn\n}\n",
+                "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n  sqs_managed_sse_enabled = true\n}\n",
+                "`aws_sqs_queue.q`: encryption with a KMS key turned off",
+            ),
+            (
+                "resource \"aws_lambda_function\" \"f\" {\n  function_name = \"f\"\n  role = \"arn:aws:iam::123456789012:role/f\"\n  runtime = \"python3.12\"\n  handler = \"app.handler\"\n  filename = \"f.zip\"\n  kms_key_arn = aws_kms_key.k.arn\n}\n",
+                "resource \"aws_lambda_function\" \"f\" {\n  function_name = \"f\"\n  role = \"arn:aws:iam::123456789012:role/f\"\n  runtime = \"python3.12\"\n  handler = \"app.handler\"\n  filename = \"f.zip\"\n}\n",
+                "`aws_lambda_function.f`: environment encryption with a KMS key turned off",
+            ),
+            (
+                "resource \"aws_secretsmanager_secret\" \"s\" {\n  name = \"s\"\n  kms_key_id = aws_kms_key.k.arn\n}\n",
+                "resource \"aws_secretsmanager_secret\" \"s\" {\n  name = \"s\"\n}\n",
+                "`aws_secretsmanager_secret.s`: encryption with a customer managed KMS key turned off",
+            ),
+        ];
+        // A key removed with the encryption: one loss, the encryption's.
+        let unencrypted = format!(
+            "{key}resource \"aws_sqs_queue\" \"q\" {{\n  name = \"q\"\n  sqs_managed_sse_enabled = false\n}}\n"
+        );
+        let report = diff_hcl(&format!("{key}{}", cases[0].0), &unencrypted);
+        assert_eq!(
+            changes(&report)
+                .iter()
+                .map(|c| c.title.as_str())
+                .collect::<Vec<_>>(),
+            ["`aws_sqs_queue.q`: server-side encryption turned off"]
+        );
+        for (base, head, title) in cases {
+            let (base, head) = (format!("{key}{base}"), format!("{key}{head}"));
+            let report = diff_hcl(&base, &head);
+            let c = changes(&report);
+            assert_eq!(c.len(), 1, "{title}: {:?}", kinds(&report));
+            assert_eq!(c[0].title, title);
+            assert!(diff_hcl(&head, &base)
+                .modules
+                .iter()
+                .all(|m| m.changes.is_empty()));
+        }
     }
 
     #[test]
