@@ -920,7 +920,18 @@ fn likeness(a: &Statement, b: &Statement) -> usize {
 /// The changes between two versions of a module's IAM.
 pub(crate) fn compare(base: &IamFacts, head: &IamFacts) -> Vec<Change> {
     let mut out = Vec::new();
+    let roles = std::cell::OnceCell::new();
     for (key, b, h) in paired_policies(base, head) {
+        // Statements moved between the identity policies of the same roles: what each of
+        // those roles may do is the same.
+        let same_for_roles = || {
+            let (base_roles, head_roles) =
+                roles.get_or_init(|| (role_grants(base), role_grants(head)));
+            unchanged_for_roles(&[b, h], base_roles, head_roles)
+        };
+        if b.zip(h).is_none_or(|(b, h)| !same_policy(b, h)) && same_for_roles() {
+            continue;
+        }
         match (b, h) {
             (None, Some(h)) => out.push(policy_added(key, h)),
             (Some(b), None) => out.push(policy_removed(key, b)),
@@ -1024,6 +1035,64 @@ fn compare_policy(key: &str, base: &Policy, head: &Policy, out: &mut Vec<Change>
             (None, None) => {}
         }
     }
+}
+
+/// Whether two versions of a policy are alike: the same roles, statements granting the
+/// same.
+fn same_policy(base: &Policy, head: &Policy) -> bool {
+    base.subjects == head.subjects
+        && base.statements.len() == head.statements.len()
+        && base
+            .statements
+            .iter()
+            .zip(&head.statements)
+            .all(|(b, h)| b.same_grant(h))
+}
+
+/// What each role is granted by its identity policies together, one grant at a time (`None`
+/// where one of them cannot be listed).
+fn role_grants(facts: &IamFacts) -> BTreeMap<&str, Option<BTreeSet<Grant>>> {
+    let mut out: BTreeMap<&str, Option<BTreeSet<Grant>>> = BTreeMap::new();
+    for policy in facts.policies.values() {
+        if policy.kind != PolicyKind::Identity {
+            continue;
+        }
+        let grants = grants_listed(&policy.statements);
+        for role in &policy.subjects {
+            let all = out
+                .entry(role.as_str())
+                .or_insert_with(|| Some(BTreeSet::new()));
+            match (all.as_mut(), &grants) {
+                (Some(all), Some(grants)) => all.extend(grants.iter().cloned()),
+                _ => *all = None,
+            }
+        }
+    }
+    out
+}
+
+/// Whether `policies` (a policy's two versions, either missing) are identity policies of
+/// roles each granted the same in both versions by its identity policies together.
+fn unchanged_for_roles(
+    policies: &[Option<&Policy>],
+    base: &BTreeMap<&str, Option<BTreeSet<Grant>>>,
+    head: &BTreeMap<&str, Option<BTreeSet<Grant>>>,
+) -> bool {
+    let present: Vec<&Policy> = policies.iter().flatten().copied().collect();
+    if present.is_empty() || present.iter().any(|p| p.kind != PolicyKind::Identity) {
+        return false;
+    }
+    let roles: BTreeSet<&str> = present
+        .iter()
+        .flat_map(|p| p.subjects.iter().map(String::as_str))
+        .collect();
+    !roles.is_empty()
+        && roles
+            .iter()
+            .all(|role| match (base.get(role), head.get(role)) {
+                (Some(Some(b)), Some(Some(h))) => b == h,
+                _ => false,
+            })
 }
 
 /// The most single grants [`grants_listed`] lists for one policy.
@@ -1903,6 +1972,57 @@ resource "aws_iam_role_policy" "send" {{
         );
         let report = diff_hcl(&role_policy(READ), &role_policy(&head));
         assert_eq!(changes(&report)[0].danger, Danger::High);
+    }
+
+    /// A statement moved from one policy of a role to another: the role may do what it
+    /// could. Moved out of a policy another role shares, that role loses it.
+    #[test]
+    fn a_statement_moved_between_policies_of_one_role_is_no_change() {
+        const SEND: &str = r#"{ Sid = "Send", Effect = "Allow", Action = "sqs:SendMessage", Resource = "arn:aws:sqs:us-east-1:123456789012:q" }"#;
+        const READ: &str = r#"{ Sid = "Read", Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::r/*" }"#;
+        let roles = |a: &str, b: &str, shared: &str| {
+            let role = |name: &str| {
+                format!(
+                    r#"resource "aws_iam_role" "{name}" {{
+  name               = "{name}"
+  assume_role_policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Principal = {{ Service = "lambda.amazonaws.com" }}, Action = "sts:AssumeRole" }}] }})
+}}
+"#
+                )
+            };
+            format!(
+                r#"{}{}resource "aws_iam_role_policy" "a" {{
+  role   = aws_iam_role.w.id
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{a}] }})
+}}
+resource "aws_iam_role_policy" "b" {{
+  role   = aws_iam_role.w.id
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{b}] }})
+}}
+resource "aws_iam_policy" "shared" {{
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{shared}] }})
+}}
+resource "aws_iam_role_policy_attachment" "w" {{
+  role       = aws_iam_role.w.name
+  policy_arn = aws_iam_policy.shared.arn
+}}
+resource "aws_iam_role_policy_attachment" "other" {{
+  role       = aws_iam_role.other.name
+  policy_arn = aws_iam_policy.shared.arn
+}}
+"#,
+                role("w"),
+                role("other")
+            )
+        };
+        let both = format!("{READ}, {SEND}");
+        assert_same(&roles(&both, READ, READ), &roles(READ, &both, READ));
+        // Out of the shared policy into one of `w`'s own: `other` loses it.
+        let report = diff_hcl(&roles(READ, READ, &both), &roles(READ, &both, READ));
+        assert_eq!(
+            kinds(&report),
+            [("statement_removed", "aws_iam_policy.shared".into())]
+        );
     }
 
     /// An `aws_lambda_permission` is a statement of its function's resource policy: a
