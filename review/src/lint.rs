@@ -10,6 +10,6 @@ pub use tfstack_lint_engine::query::policy::{
 pub use tfstack_lint_engine::query::references::referenced_through_locals;
 pub use tfstack_lint_engine::query::references::targets_in_block;
 pub use tfstack_lint_engine::query::settings::{
-    dynamic_makes_blocks, dynamics_named, setting, Setting,
+    dynamic_iterator, dynamic_makes_blocks, dynamics_named, setting, Setting,
 };
 pub use tfstack_lint_engine::stack::{module_with_files_beside, stack_module_with};
