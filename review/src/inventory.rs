@@ -6,7 +6,7 @@
 
 use crate::analysis::{self, Analysis};
 use crate::components::{Component, Components, Kind};
-use crate::graph::{Delivery, Edge, FlowGraph};
+use crate::graph::{Edge, FlowGraph, Handovers, Redrive};
 use crate::lint::Setting;
 use crate::resolve::Resolver;
 use std::collections::{HashMap, HashSet};
@@ -80,6 +80,8 @@ struct Ctx<'x, 'm> {
     /// The components invoked asynchronously (by SNS, EventBridge, S3): those whose
     /// failures their own dead-letter settings must keep.
     invoked_asynchronously: HashSet<&'x str>,
+    /// Each queue's dead-letter queues, as the flow graph draws them.
+    redrives: &'x [Redrive],
 }
 
 impl Ctx<'_, '_> {
@@ -89,13 +91,9 @@ impl Ctx<'_, '_> {
             .map(|c| c.name.clone())
             .unwrap_or_else(|| id.to_string())
     }
-    /// The component's resources of one type.
-    fn parts<'c>(&self, c: &'c Component, resource_type: &'c str) -> Vec<&Block> {
-        c.resources
-            .iter()
-            .filter_map(|r| self.a.block(r))
-            .filter(|b| b.kind == "resource" && b.type_label() == resource_type)
-            .collect()
+    /// The resources of one type that serve the component ([`Components::parts`]).
+    fn parts(&self, c: &Component, resource_type: &str) -> Vec<&Block> {
+        self.components.parts(self.a, c, resource_type)
     }
     /// The retention of the component's log groups.
     fn log_retention(&self, c: &Component) -> Cell {
@@ -236,7 +234,7 @@ pub(crate) fn build(
     components: &Components,
     resolver: &Resolver,
     graph: &FlowGraph,
-    deliveries: &[Delivery],
+    handovers: &Handovers,
 ) -> Inventory {
     let mut edges_from: HashMap<&str, Vec<&Edge>> = HashMap::new();
     let mut edges_to: HashMap<&str, Vec<&Edge>> = HashMap::new();
@@ -250,11 +248,13 @@ pub(crate) fn build(
         resolver,
         edges_from,
         edges_to,
-        invoked_asynchronously: deliveries
+        invoked_asynchronously: handovers
+            .deliveries
             .iter()
             .filter(|d| d.mechanism.invokes_asynchronously())
             .map(|d| d.to.as_str())
             .collect(),
+        redrives: &handovers.redrives,
     };
     let mut tables: Vec<Table> = Vec::new();
     for c in components.list() {
@@ -553,9 +553,11 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 plain(format!("dead-letter queue of {}", feeds.join(", ")))
             };
             let dlq_cell = if !dlq.is_empty() {
-                let receives = a
-                    .symbolic_value(&c.primary, &[], "redrive_policy")
-                    .and_then(|v| crate::analysis::redrive_receives(&v));
+                // The receive count when every redrive of the queue (each instance's)
+                // agrees on it.
+                let mut counts = ctx.redrives.iter().filter(|r| r.queue == c.id);
+                let first = counts.next().and_then(|r| r.receives);
+                let receives = first.filter(|n| counts.all(|r| r.receives == Some(*n)));
                 plain(match receives {
                     Some(n) => format!("{} (after {n} receives)", dlq.join("; ")),
                     None => dlq.join("; "),
