@@ -503,6 +503,7 @@ pub(crate) fn build(a: &Analysis) -> Components {
         referenced_by: &referenced_by,
         memo: HashMap::new(),
         serving: HashMap::new(),
+        instance_function_names: None,
     };
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     let mut unassigned = Vec::new();
@@ -633,6 +634,8 @@ struct Resolver<'r, 'm> {
     memo: HashMap<String, Option<String>>,
     /// Component → the resources whose instances serve it among others.
     serving: HashMap<String, Vec<String>>,
+    /// The functions of known instances by each instance's name, made when first asked.
+    instance_function_names: Option<HashMap<String, String>>,
 }
 
 impl Resolver<'_, '_> {
@@ -680,10 +683,15 @@ impl Resolver<'_, '_> {
                 return None;
             }
         }
-        // 2. Log groups by the names Lambda and others write to.
+        // 2. Log groups by the names Lambda and others write to, in every instance.
         if t == "aws_cloudwatch_log_group" {
-            if let Some(c) = self.log_group_owner(b) {
-                return Some(c);
+            let owners = a
+                .instances(b)
+                .iter()
+                .map(|instance| self.log_group_owner(b, instance))
+                .collect();
+            if let Some(found) = self.owner_of_instances(address, owners) {
+                return found;
             }
         }
         // 3. Exactly one component refers to it (roles, subnet groups, origin access
@@ -769,13 +777,32 @@ impl Resolver<'_, '_> {
         self.resolve(user, depth + 1)
     }
 
-    fn log_group_owner(&self, b: &Block) -> Option<String> {
-        let name = self.a.text(b, "name")?;
+    /// The function whose default log group `b` is in `instance` (`/aws/lambda/NAME`).
+    fn log_group_owner(&mut self, b: &Block, instance: &Instance) -> Option<String> {
+        let a = self.a;
+        let name = a.text_in(b, "name", instance)?;
         let function = name.strip_prefix("/aws/lambda/")?;
-        self.a
-            .cx
-            .resources_named("aws_lambda_function", "function_name", function)
-            .first()
-            .map(|f| f.address())
+        if let Some(f) =
+            a.cx.resources_named("aws_lambda_function", "function_name", function)
+                .first()
+        {
+            return Some(f.address());
+        }
+        // A function with `for_each` or `count` whose instances have names of their own.
+        let names = self.instance_function_names.get_or_insert_with(|| {
+            let mut names = HashMap::new();
+            for f in a.of_type("aws_lambda_function") {
+                for instance in a.instances(f) {
+                    if let Some(n) = (!instance.key().is_empty())
+                        .then(|| a.text_in(f, "function_name", &instance))
+                        .flatten()
+                    {
+                        names.entry(n).or_insert_with(|| f.address());
+                    }
+                }
+            }
+            names
+        });
+        names.get(function).cloned()
     }
 }

@@ -602,7 +602,12 @@ fn api_integrations(a: &Analysis, r: &Resolver, edges: &mut Edges) {
             a.cx.referenced_by(&i.address())
                 .iter()
                 .filter(|rf| rf.from.is_resource("aws_apigatewayv2_route"))
-                .filter_map(|rf| a.text(rf.from, "route_key"))
+                .flat_map(|rf| {
+                    a.instances(rf.from)
+                        .iter()
+                        .filter_map(|instance| a.text_in(rf.from, "route_key", instance))
+                        .collect::<Vec<_>>()
+                })
                 .collect();
         let targets: Vec<String> = i
             .body

@@ -4,7 +4,7 @@
 //! configuration leaves to AWS show AWS's default; values it writes but that are not known
 //! before apply show as such, never as the default; risky ones are flagged.
 
-use crate::analysis::{self, Analysis};
+use crate::analysis::{self, Analysis, Instance};
 use crate::components::{Component, Components, Kind};
 use crate::graph::{Edge, FlowGraph, Handovers, Redrive};
 use crate::lint::Setting;
@@ -94,6 +94,11 @@ impl Ctx<'_, '_> {
     /// The resources of one type that serve the component ([`Components::parts`]).
     fn parts(&self, c: &Component, resource_type: &str) -> Vec<&Block> {
         self.components.parts(self.a, c, resource_type)
+    }
+    /// The instances of the resources of one type that serve the component
+    /// ([`Resolver::part_instances`]).
+    fn part_instances(&self, c: &Component, resource_type: &str) -> Vec<(&Block, Instance)> {
+        self.resolver.part_instances(self.a, c, resource_type)
     }
     /// The retention of the component's log groups.
     fn log_retention(&self, c: &Component) -> Cell {
@@ -645,10 +650,10 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 })
                 .unwrap_or_else(|| plain("none"));
             let rules = ctx.parts(c, "aws_cloudwatch_event_rule");
-            let targets = ctx.parts(c, "aws_cloudwatch_event_target");
+            let targets = ctx.part_instances(c, "aws_cloudwatch_event_target");
             let with_dlq = targets
                 .iter()
-                .filter(|t| a.nested(t, &["dead_letter_config"]).is_some())
+                .filter(|(t, instance)| a.nested_in(t, &["dead_letter_config"], instance).is_some())
                 .count();
             let dlq = if targets.is_empty() {
                 plain("—")
@@ -854,12 +859,18 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 .and_then(|e| a.value(e, "types"))
                 .map(|v| analysis::strings(&v).join(", ").to_lowercase())
                 .unwrap_or_else(|| "edge".into());
-            let methods = ctx.parts(c, "aws_api_gateway_method");
+            let methods = ctx.part_instances(c, "aws_api_gateway_method");
             let auths: Vec<String> = methods
                 .iter()
-                .map(|m| {
-                    let kind = a.text(m, "authorization").unwrap_or_else(|| "NONE".into());
-                    let key = a.boolean(m, "api_key_required") == Some(true);
+                .map(|(m, instance)| {
+                    let kind = a
+                        .text_in(m, "authorization", instance)
+                        .unwrap_or_else(|| "NONE".into());
+                    let key = m
+                        .body
+                        .get("api_key_required")
+                        .and_then(|e| a.value_in(e, instance).as_bool())
+                        == Some(true);
                     if kind == "NONE" && key {
                         "API_KEY".into()
                     } else {
@@ -908,11 +919,11 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 "access logs",
                 "auto deploy",
             ];
-            let routes = ctx.parts(c, "aws_apigatewayv2_route");
+            let routes = ctx.part_instances(c, "aws_apigatewayv2_route");
             let auths: Vec<String> = routes
                 .iter()
-                .map(|r| {
-                    a.text(r, "authorization_type")
+                .map(|(r, instance)| {
+                    a.text_in(r, "authorization_type", instance)
                         .unwrap_or_else(|| "NONE".into())
                 })
                 .collect();
@@ -1054,25 +1065,30 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
         }
         Kind::Secret => {
             const COLUMNS: &[&str] = &["rotation", "KMS key", "recovery window"];
-            let rotation = ctx
-                .parts(c, "aws_secretsmanager_secret_rotation")
-                .first()
-                .map(|r| {
-                    let days = a
-                        .nested(r, &["rotation_rules"])
-                        .and_then(|rr| a.number(rr, "automatically_after_days"));
-                    let by = r
-                        .body
-                        .get("rotation_lambda_arn")
-                        .and_then(|e| ctx.resolver.in_expr(a, e).into_iter().next())
-                        .map(|f| format!(" by {}", ctx.name_of(&f)))
-                        .unwrap_or_default();
-                    plain(match days {
-                        Some(d) => format!("every {} d{by}", d as i64),
-                        None => format!("on a schedule{by}"),
+            let rotation =
+                ctx.part_instances(c, "aws_secretsmanager_secret_rotation")
+                    .first()
+                    .map(|(r, instance)| {
+                        let days = a.nested_in(r, &["rotation_rules"], instance).and_then(
+                            |(rules, inner)| a.number_in(rules, "automatically_after_days", &inner),
+                        );
+                        let by = r
+                            .body
+                            .get("rotation_lambda_arn")
+                            .and_then(|e| {
+                                ctx.resolver
+                                    .in_instance(a, r, e, instance)
+                                    .into_iter()
+                                    .next()
+                            })
+                            .map(|f| format!(" by {}", ctx.name_of(&f)))
+                            .unwrap_or_default();
+                        plain(match days {
+                            Some(d) => format!("every {} d{by}", d as i64),
+                            None => format!("on a schedule{by}"),
+                        })
                     })
-                })
-                .unwrap_or_else(|| warn("off"));
+                    .unwrap_or_else(|| warn("off"));
             // Not set (or AWS's own alias): the AWS managed key `aws/secretsmanager`; a key
             // of this configuration by its component; any other value is the customer
             // managed key it names.

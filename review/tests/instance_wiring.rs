@@ -194,8 +194,31 @@ fn a_resource_whose_instances_serve_several_components_belongs_to_none_and_serve
     );
 }
 
-/// Public access blocks made for several buckets: each bucket is blocked.
+/// Rotations and public access blocks made for several secrets and buckets: each secret
+/// rotates on its own schedule, each bucket is blocked.
 const SERVING: &str = r#"
+resource "aws_secretsmanager_secret" "db" {
+  name = "prod/db"
+}
+resource "aws_secretsmanager_secret" "api" {
+  name = "prod/api"
+}
+resource "aws_secretsmanager_secret" "unrotated" {
+  name = "prod/unrotated"
+}
+
+resource "aws_secretsmanager_secret_rotation" "this" {
+  for_each = {
+    db  = { secret = aws_secretsmanager_secret.db.id, days = 30 }
+    api = { secret = aws_secretsmanager_secret.api.id, days = 7 }
+  }
+  secret_id           = each.value.secret
+  rotation_lambda_arn = "arn:aws:lambda:eu-west-1:123456789012:function:rotator"
+  rotation_rules {
+    automatically_after_days = each.value.days
+  }
+}
+
 resource "aws_s3_bucket" "raw" {
   bucket = "acme-raw"
 }
@@ -216,6 +239,10 @@ resource "aws_s3_bucket_public_access_block" "this" {
 #[test]
 fn a_resource_serving_several_components_is_read_for_each() {
     let review = common::text_review(SERVING, None);
+    let rotation = |secret: &str| cell(&review, "Secrets", secret, "rotation");
+    assert_eq!(rotation("db"), ("every 30 d".into(), Flag::Plain));
+    assert_eq!(rotation("api"), ("every 7 d".into(), Flag::Plain));
+    assert_eq!(rotation("unrotated"), ("off".into(), Flag::Warn));
     // The conditional names one bucket in each instance: both are blocked (the first
     // reference written named only `raw`'s).
     for bucket in ["raw", "exports"] {
@@ -351,6 +378,104 @@ fn wiring_through_entries_not_known_links_nothing() {
     let review = common::text_review(NOT_KNOWN, None);
     assert!(edges(&review).is_empty(), "{:?}", edges(&review));
     assert!(review.failures.is_empty(), "{:?}", review.failures);
+}
+
+/// Functions, their log groups and their routes made from one map.
+const ROUTES: &str = r#"
+locals {
+  functions = {
+    list = { name = "screens-list", route = "GET /screens", authorization = "NONE" }
+    add  = { name = "screens-add", route = "POST /screens", authorization = "AWS_IAM" }
+  }
+}
+
+resource "aws_apigatewayv2_api" "api" {
+  name          = "screens"
+  protocol_type = "HTTP"
+}
+
+resource "aws_lambda_function" "handler" {
+  for_each      = local.functions
+  function_name = each.value.name
+  role          = "arn:aws:iam::123456789012:role/x"
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  filename      = "f.zip"
+}
+
+resource "aws_cloudwatch_log_group" "handler" {
+  for_each          = local.functions
+  name              = "/aws/lambda/${each.value.name}"
+  retention_in_days = 14
+}
+
+resource "aws_apigatewayv2_integration" "handler" {
+  for_each         = local.functions
+  api_id           = aws_apigatewayv2_api.api.id
+  integration_type = "AWS_PROXY"
+  integration_uri  = aws_lambda_function.handler[each.key].invoke_arn
+}
+
+resource "aws_apigatewayv2_route" "handler" {
+  for_each           = local.functions
+  api_id             = aws_apigatewayv2_api.api.id
+  route_key          = each.value.route
+  authorization_type = each.value.authorization
+  target             = "integrations/${aws_apigatewayv2_integration.handler[each.key].id}"
+}
+"#;
+
+#[test]
+fn routes_and_log_groups_made_per_instance_are_read_per_instance() {
+    let review = common::text_review(ROUTES, None);
+    // Open entry points first.
+    let entries: Vec<(&str, &str, &str, bool)> = review
+        .access
+        .entry_points
+        .iter()
+        .map(|e| {
+            (
+                e.resource.as_str(),
+                e.route.as_str(),
+                e.authorization.as_str(),
+                e.open,
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            (
+                "aws_apigatewayv2_route.handler[\"list\"]",
+                "GET /screens",
+                "none",
+                true
+            ),
+            (
+                "aws_apigatewayv2_route.handler[\"add\"]",
+                "POST /screens",
+                "IAM (SigV4)",
+                false
+            ),
+        ]
+    );
+    assert_eq!(cell(&review, "HTTP APIs", "api", "routes").0, "2");
+    assert_eq!(
+        cell(&review, "HTTP APIs", "api", "authorization"),
+        ("aws_iam, none".into(), Flag::Warn)
+    );
+    // Each instance of the log group is the default group of an instance of the function.
+    assert_eq!(
+        cell(&review, "Lambda functions", "handler", "log retention"),
+        ("14 d".into(), Flag::Plain)
+    );
+    let api = review
+        .flow_graph()
+        .edges
+        .iter()
+        .find(|e| e.from == "aws_apigatewayv2_api.api")
+        .expect("the API invokes the function");
+    assert_eq!(api.details, ["GET /screens", "POST /screens"]);
 }
 
 /// One event invoke configuration made for two functions, each with its own on-failure
