@@ -40,12 +40,25 @@ fn failure_paths(review: &Review) -> Vec<(String, String, String, bool)> {
         .collect()
 }
 
-const FUNCTION: &str = r#"
-  role     = "arn:aws:iam::123456789012:role/x"
-  runtime  = "python3.12"
-  handler  = "app.handler"
-  filename = "f.zip"
-"#;
+/// A function for each name, named as its label.
+fn functions(names: &[&str]) -> String {
+    names
+        .iter()
+        .map(|name| {
+            format!(
+                r#"
+resource "aws_lambda_function" "{name}" {{
+  function_name = "{name}"
+  role          = "arn:aws:iam::123456789012:role/x"
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  filename      = "f.zip"
+}}
+"#
+            )
+        })
+        .collect()
+}
 
 /// Two consumers, each queue with its own function and dead-letter queue, fanned out from
 /// one topic: every attribute that differs reads `each.value` or indexes a map by
@@ -59,12 +72,7 @@ resource "aws_sqs_queue" "fast" {{}}
 resource "aws_sqs_queue" "slow" {{}}
 resource "aws_sqs_queue" "fast_dlq" {{}}
 resource "aws_sqs_queue" "slow_dlq" {{}}
-
-resource "aws_lambda_function" "fast" {{
-  function_name = "fast"{FUNCTION}}}
-
-resource "aws_lambda_function" "slow" {{
-  function_name = "slow"{FUNCTION}}}
+{functions}
 
 locals {{
   dlqs = {{
@@ -98,7 +106,8 @@ resource "aws_lambda_event_source_mapping" "consumers" {{
   event_source_arn = each.value.queue
   function_name    = each.value.function
 }}
-"#
+"#,
+        functions = functions(&["fast", "slow"])
     )
 }
 
@@ -351,31 +360,28 @@ fn failures_are_read_in_the_instance_that_hands_over() {
 
 /// The same wiring through a map whose entries are not known: nothing is linked, as
 /// before instances were read (no edge is made up).
-const NOT_KNOWN: &str = r#"
-variable "consumers" {
-  type = map(object({ queue = string, function = string }))
-}
+fn not_known() -> String {
+    format!(
+        r#"
+variable "consumers" {{
+  type = map(object({{ queue = string, function = string }}))
+}}
 
-resource "aws_sqs_queue" "jobs" {}
-
-resource "aws_lambda_function" "worker" {
-  function_name = "worker"
-  role          = "arn:aws:iam::123456789012:role/x"
-  runtime       = "python3.12"
-  handler       = "app.handler"
-  filename      = "f.zip"
-}
-
-resource "aws_lambda_event_source_mapping" "this" {
+resource "aws_sqs_queue" "jobs" {{}}
+{functions}
+resource "aws_lambda_event_source_mapping" "this" {{
   for_each         = var.consumers
   event_source_arn = each.value.queue
   function_name    = each.value.function
+}}
+"#,
+        functions = functions(&["worker"])
+    )
 }
-"#;
 
 #[test]
 fn wiring_through_entries_not_known_links_nothing() {
-    let review = common::text_review(NOT_KNOWN, None);
+    let review = common::text_review(&not_known(), None);
     assert!(edges(&review).is_empty(), "{:?}", edges(&review));
     assert!(review.failures.is_empty(), "{:?}", review.failures);
 }
@@ -486,12 +492,7 @@ fn invoke_configs() -> String {
 resource "aws_sns_topic" "uploads" {{}}
 resource "aws_sqs_queue" "thumbs_failed" {{}}
 resource "aws_sqs_queue" "scans_failed" {{}}
-
-resource "aws_lambda_function" "thumbs" {{
-  function_name = "thumbs"{FUNCTION}}}
-
-resource "aws_lambda_function" "scans" {{
-  function_name = "scans"{FUNCTION}}}
+{functions}
 
 locals {{
   handlers = {{
@@ -517,7 +518,8 @@ resource "aws_lambda_function_event_invoke_config" "handlers" {{
     }}
   }}
 }}
-"#
+"#,
+        functions = functions(&["thumbs", "scans"])
     )
 }
 
