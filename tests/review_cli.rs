@@ -150,3 +150,17 @@ fn graph_view_flow_draws_components_not_plumbing() {
         .join("docs/review-integration-service.png")
         .is_file());
 }
+
+#[test]
+fn wiring_written_through_each_value_is_read_in_each_instance() {
+    // The subscription, the redrive policy and the event source mapping name their
+    // queue, dead-letter queue and function through `each.value` of a known map.
+    let (code, md, err) = tfstack(&[
+        "review",
+        "tests/fixtures/review/each-value-wiring",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    insta::assert_snapshot!("each_value_wiring_markdown", md);
+}

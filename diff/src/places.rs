@@ -32,8 +32,9 @@ impl Places<'_> {
         }
     }
 
-    /// Where a resource is declared.
+    /// Where a resource (or the block of an instance, `aws_x.y["a"]`) is declared.
     pub fn of_block(&self, cx: &Context, address: &str) -> Option<String> {
-        cx.block(address).and_then(|b| self.of(cx, b.origin))
+        let block = tfstack_review::cost::usage::base_address(address);
+        cx.block(block).and_then(|b| self.of(cx, b.origin))
     }
 }

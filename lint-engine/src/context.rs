@@ -13,9 +13,8 @@ use tfstack_model::instances::{instances_of, Instances};
 use tfstack_model::{Block, Config, Expr, Name, Origin, RustLocation, SourceFiles, Value};
 
 mod per_instance;
-pub(crate) use per_instance::instance_names;
 pub use per_instance::{
-    keyed_instance_scopes, InstanceGroup, MAX_INSTANCE_PASSES, MAX_INSTANCE_SCOPES,
+    instance_names, keyed_instance_scopes, InstanceGroup, MAX_INSTANCE_PASSES, MAX_INSTANCE_SCOPES,
     MAX_INSTANCE_WORK,
 };
 use per_instance::{Instanced, PerInstance};

@@ -116,7 +116,8 @@ pub struct Trust {
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct EntryPoint {
     pub component: String,
-    /// The resource that opens it (`aws_apigatewayv2_route.get_order`).
+    /// The resource that opens it (`aws_apigatewayv2_route.get_order`), or its instance
+    /// (`aws_apigatewayv2_route.this["GET /orders"]`).
     pub resource: String,
     pub kind: String,
     /// `POST /orders`, `function URL`, `distribution`.
@@ -719,57 +720,70 @@ fn is_whole_reference(text: &str) -> bool {
 fn entry_points(a: &Analysis, components: &Components, r: &Resolver) -> Vec<EntryPoint> {
     let mut out = Vec::new();
     for m in a.of_type("aws_api_gateway_method") {
-        let Some(api) = r.component(&m.address()) else {
-            continue;
-        };
-        let method = a.text(m, "http_method").unwrap_or_else(|| "?".into());
-        let path = m
-            .body
-            .get("resource_id")
-            .and_then(|e| a.references(e).first().cloned())
-            .map(|res| analysis::rest_path(a, &res, 0))
-            .unwrap_or_else(|| "/".into());
-        let auth = a.text(m, "authorization").unwrap_or_else(|| "NONE".into());
-        let key = a.boolean(m, "api_key_required") == Some(true);
-        let authorization = match (auth.as_str(), key) {
-            ("NONE", true) => "API key".to_string(),
-            ("NONE", false) => "none".to_string(),
-            ("AWS_IAM", _) => "IAM (SigV4)".to_string(),
-            ("COGNITO_USER_POOLS", _) => "Cognito user pool".to_string(),
-            ("CUSTOM", _) => "Lambda authorizer".to_string(),
-            (other, _) => other.to_string(),
-        };
-        out.push(EntryPoint {
-            component: component_label(components, &api),
-            resource: m.address(),
-            kind: "REST API method".into(),
-            route: format!("{method} {path}"),
-            open: authorization == "none" && method != "OPTIONS",
-            authorization,
-        });
+        for instance in a.instances(m) {
+            let Some(api) = r.owner_in(a, m, &instance) else {
+                continue;
+            };
+            let method = a
+                .text_in(m, "http_method", &instance)
+                .unwrap_or_else(|| "?".into());
+            let path = a
+                .attribute_references_in(m, "resource_id", &instance)
+                .first()
+                .map(|res| analysis::rest_path(a, res, 0))
+                .unwrap_or_else(|| "/".into());
+            let auth = a
+                .text_in(m, "authorization", &instance)
+                .unwrap_or_else(|| "NONE".into());
+            let key = m
+                .body
+                .get("api_key_required")
+                .and_then(|e| a.value_in(e, &instance).as_bool())
+                == Some(true);
+            let authorization = match (auth.as_str(), key) {
+                ("NONE", true) => "API key".to_string(),
+                ("NONE", false) => "none".to_string(),
+                ("AWS_IAM", _) => "IAM (SigV4)".to_string(),
+                ("COGNITO_USER_POOLS", _) => "Cognito user pool".to_string(),
+                ("CUSTOM", _) => "Lambda authorizer".to_string(),
+                (other, _) => other.to_string(),
+            };
+            out.push(EntryPoint {
+                component: component_label(components, &api),
+                resource: format!("{}{}", m.address(), instance.key()),
+                kind: "REST API method".into(),
+                route: format!("{method} {path}"),
+                open: authorization == "none" && method != "OPTIONS",
+                authorization,
+            });
+        }
     }
     for route in a.of_type("aws_apigatewayv2_route") {
-        let Some(api) = r.component(&route.address()) else {
-            continue;
-        };
-        let auth = a
-            .text(route, "authorization_type")
-            .unwrap_or_else(|| "NONE".into());
-        let authorization = match auth.as_str() {
-            "NONE" => "none".to_string(),
-            "AWS_IAM" => "IAM (SigV4)".to_string(),
-            "JWT" => "JWT".to_string(),
-            "CUSTOM" => "Lambda authorizer".to_string(),
-            other => other.to_string(),
-        };
-        out.push(EntryPoint {
-            component: component_label(components, &api),
-            resource: route.address(),
-            kind: "HTTP API route".into(),
-            route: a.text(route, "route_key").unwrap_or_else(|| "?".into()),
-            open: authorization == "none",
-            authorization,
-        });
+        for instance in a.instances(route) {
+            let Some(api) = r.owner_in(a, route, &instance) else {
+                continue;
+            };
+            let auth = a
+                .text_in(route, "authorization_type", &instance)
+                .unwrap_or_else(|| "NONE".into());
+            let authorization = match auth.as_str() {
+                "NONE" => "none".to_string(),
+                "AWS_IAM" => "IAM (SigV4)".to_string(),
+                "JWT" => "JWT".to_string(),
+                "CUSTOM" => "Lambda authorizer".to_string(),
+                other => other.to_string(),
+            };
+            out.push(EntryPoint {
+                component: component_label(components, &api),
+                resource: format!("{}{}", route.address(), instance.key()),
+                kind: "HTTP API route".into(),
+                route: a
+                    .text_in(route, "route_key", &instance)
+                    .unwrap_or_else(|| "?".into()),
+                open: authorization == "none",
+                authorization,
+            });
+        }
     }
     for url in a.of_type("aws_lambda_function_url") {
         let Some(f) = r.component(&url.address()) else {

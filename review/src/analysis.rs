@@ -3,8 +3,10 @@
 //! references kept as markers, see [`crate::symbolic`]), with small typed accessors.
 
 use crate::lint::{Context, Setting};
-use std::collections::BTreeSet;
-use tfstack_model::{Block, Expr, Origin, OriginKind, Value, ValueKind};
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap};
+use tfstack_model::eval::Scope;
+use tfstack_model::{Block, Body, Expr, Origin, OriginKind, Structure, Value, ValueKind};
 
 /// The module and its symbolic twin.
 pub(crate) struct Analysis<'a, 'm> {
@@ -16,6 +18,62 @@ pub(crate) struct Analysis<'a, 'm> {
     /// `for_each` is known to be empty creates nothing and is left out, as the lint
     /// engine leaves it out ([`Context::exists`]).
     pub resources: Vec<&'m Block>,
+    /// The known instances of each block asked about, by the block's place in memory.
+    known: RefCell<HashMap<usize, Option<Vec<Instance>>>>,
+}
+
+/// One instance of a block, to read its attributes in: the block as a whole (it has no
+/// `count` or `for_each`, or not every instance is known), or one of its known instances.
+/// Either holds the names in scope there — `each.key` and `each.value` or `count.index`
+/// of a known instance, the iterators of the `dynamic` blocks read on the way — as the
+/// evaluator knows them and over the symbolic twin, where the instance's
+/// `each.value.queue` is the marker of the queue its entry names.
+#[derive(Clone, Default)]
+pub(crate) struct Instance {
+    /// As an address writes it (`["billing"]`, `[0]`); empty for the block as a whole.
+    key: String,
+    scope: Scope,
+    symbolic: Scope,
+}
+
+impl Instance {
+    /// The instance's key as an address writes it (`["billing"]`, `[0]`); empty for the
+    /// block as a whole.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+
+    /// Whether `e` reads a name bound in this instance: its value is the instance's.
+    fn binds_names_of(&self, e: &Expr) -> bool {
+        !self.scope.names.is_empty()
+            && e.traversals()
+                .iter()
+                .any(|t| self.scope.names.contains_key(t.root.as_str()))
+    }
+
+    /// This instance with the iterator `name` of a `dynamic` block bound to one element:
+    /// `key`, and its value as the evaluator knows it and over the symbolic twin.
+    fn with_iterator(&self, name: &str, key: Value, known: Value, symbolic: Value) -> Instance {
+        let bind = |scope: &Scope, value: Value| {
+            let mut scope = scope.clone();
+            scope.names.extend(
+                crate::lint::instance_names(name, vec![("key", key.clone()), ("value", value)])
+                    .names,
+            );
+            scope
+        };
+        Instance {
+            key: self.key.clone(),
+            scope: bind(&self.scope, known),
+            symbolic: bind(&self.symbolic, symbolic),
+        }
+    }
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Instance").field(&self.key).finish()
+    }
 }
 
 impl<'a, 'm> Analysis<'a, 'm> {
@@ -24,7 +82,12 @@ impl<'a, 'm> Analysis<'a, 'm> {
             .blocks()
             .filter(|b| b.kind == "resource" || b.kind == "data")
             .collect();
-        Analysis { cx, sym, resources }
+        Analysis {
+            cx,
+            sym,
+            resources,
+            known: RefCell::default(),
+        }
     }
 
     /// The block at an address, if it exists (see [`Analysis::resources`]).
@@ -105,15 +168,10 @@ impl<'a, 'm> Analysis<'a, 'm> {
         let (name, nested) = path.split_last()?;
         let holder = self.nested(block, nested)?;
         let e = holder.body.get(name)?;
-        let instances = self.cx.instances(block).keyed_count()?;
-        let scopes = self.cx.instance_scopes(block);
-        // More instances than the engine evaluates one by one: not all of them are known.
-        if scopes.is_empty() || scopes.len() != instances {
-            return None;
-        }
-        let mut values = Vec::with_capacity(scopes.len());
-        for (_, scope) in &scopes {
-            let value = self.cx.eval.eval_in(e, scope, 0);
+        let instances = self.known_instances(block)?;
+        let mut values = Vec::with_capacity(instances.len());
+        for instance in &instances {
+            let value = self.cx.eval.eval_in(e, &instance.scope, 0);
             if value.is_unknown() || matches!(value.kind, ValueKind::Null) {
                 return None;
             }
@@ -125,6 +183,187 @@ impl<'a, 'm> Analysis<'a, 'm> {
                 .cmp(&tfstack_model::eval::scalar_to_string(y)),
         });
         Some(values)
+    }
+
+    /// The instances to read `block` in: each of its known instances, else the block as a
+    /// whole (it has no `count` or `for_each`, or not every instance is known).
+    pub fn instances(&self, block: &Block) -> Vec<Instance> {
+        self.known_instances(block)
+            .unwrap_or_else(|| vec![Instance::default()])
+    }
+
+    /// Each instance of `block`, when there are some and every one is known: no more than
+    /// the engine evaluates one by one ([`Context::instance_scopes`]), with the same keys
+    /// over the symbolic twin. Evaluated once per block.
+    fn known_instances(&self, block: &Block) -> Option<Vec<Instance>> {
+        let place = block as *const Block as usize;
+        if let Some(known) = self.known.borrow().get(&place) {
+            return known.clone();
+        }
+        let known = self.evaluate_instances(block);
+        self.known.borrow_mut().insert(place, known.clone());
+        known
+    }
+
+    fn evaluate_instances(&self, block: &Block) -> Option<Vec<Instance>> {
+        let count = self.cx.instances(block).keyed_count()?;
+        if count == 0 || count > crate::lint::MAX_INSTANCE_SCOPES {
+            return None;
+        }
+        let scopes = self.cx.instance_scopes(block);
+        if scopes.len() != count {
+            return None;
+        }
+        let twin = self.symbolic_block(&block.address())?;
+        let symbolic = self.sym.instance_scopes(twin);
+        if symbolic.len() != scopes.len() {
+            return None;
+        }
+        scopes
+            .into_iter()
+            .zip(symbolic)
+            .map(|((key, scope), (twin_key, symbolic))| {
+                (key == twin_key).then_some(Instance {
+                    key,
+                    scope,
+                    symbolic,
+                })
+            })
+            .collect()
+    }
+
+    /// The value of `e` (an attribute of a block or of a block nested in it) in
+    /// `instance`: evaluated there when it reads a name the instance binds, else the
+    /// block's ([`Context::value`]).
+    pub fn value_in(&self, e: &Expr, instance: &Instance) -> Value {
+        if instance.binds_names_of(e) {
+            self.cx.eval.eval_in(e, &instance.scope, 0)
+        } else {
+            self.cx.value(e)
+        }
+    }
+
+    /// A known string of the attribute `name` of `holder` in `instance`.
+    pub fn text_in(&self, holder: &Block, name: &str, instance: &Instance) -> Option<String> {
+        let e = holder.body.get(name)?;
+        tfstack_model::eval::scalar_to_string(&self.value_in(e, instance))
+    }
+
+    /// A known number of the attribute `name` of `holder` in `instance`.
+    pub fn number_in(&self, holder: &Block, name: &str, instance: &Instance) -> Option<f64> {
+        let e = holder.body.get(name)?;
+        self.value_in(e, instance).as_f64()
+    }
+
+    /// The value over the symbolic twin of `e`, an attribute of `block` or of a block
+    /// nested in it, in `instance`, when `e` reads a name the instance binds: what
+    /// `each.value.queue` or a `dynamic` block's iterator names there, as a marker. `None`
+    /// when it reads none (what it refers to is written in it: [`Analysis::references`]).
+    pub fn symbolic_value_in(&self, block: &Block, e: &Expr, instance: &Instance) -> Option<Value> {
+        if !instance.binds_names_of(e) {
+            return None;
+        }
+        let twin = self.twin_of(block, e)?;
+        Some(self.sym.eval.eval_in(twin, &instance.symbolic, 0))
+    }
+
+    /// The attribute `name` of `block` over the symbolic twin in `instance`
+    /// ([`Analysis::symbolic_value_in`]), else the block's ([`Analysis::symbolic_value`]).
+    pub fn symbolic_attribute_in(
+        &self,
+        block: &Block,
+        name: &str,
+        instance: &Instance,
+    ) -> Option<Value> {
+        let e = block.body.get(name)?;
+        self.symbolic_value_in(block, e, instance)
+            .or_else(|| self.symbolic_value(&block.address(), &[], name))
+    }
+
+    /// Resource addresses the attribute `name` of `block` refers to in `instance`, in
+    /// order, once each: those its value there names when it reads what the instance
+    /// binds and that value is known, else [`Analysis::attribute_references`].
+    pub fn attribute_references_in(
+        &self,
+        block: &Block,
+        name: &str,
+        instance: &Instance,
+    ) -> Vec<String> {
+        let Some(e) = block.body.get(name) else {
+            return Vec::new();
+        };
+        match self.symbolic_value_in(block, e, instance) {
+            Some(value) if !value.is_unknown() => {
+                let mut seen = BTreeSet::new();
+                let mut out = Vec::new();
+                walk_strings(&value, &mut |text| {
+                    for marked in crate::symbolic::references_in(text) {
+                        if seen.insert(marked.address.clone()) {
+                            out.push(marked.address);
+                        }
+                    }
+                });
+                out
+            }
+            _ => self.references(e),
+        }
+    }
+
+    /// The symbolic twin of `e`, an attribute of `block` or of a block nested in it.
+    fn twin_of(&self, block: &Block, e: &Expr) -> Option<&'m Expr> {
+        let twin = self.symbolic_block(&block.address())?;
+        twin_in(&block.body, &twin.body, e)
+    }
+
+    /// The first nested block along `path` of `block` in `instance`, and the instance with
+    /// the iterators of the `dynamic` blocks on the way bound to the element that makes
+    /// it: a nested block written out, else the `content` of a `dynamic` block of that
+    /// name whose `for_each`, evaluated in the instance over the symbolic twin, makes one.
+    pub fn nested_in<'b>(
+        &self,
+        block: &'b Block,
+        path: &[&str],
+        instance: &Instance,
+    ) -> Option<(&'b Block, Instance)> {
+        let mut current = block;
+        let mut instance = instance.clone();
+        for kind in path {
+            if let Some(written) = current.body.block(kind) {
+                current = written;
+                continue;
+            }
+            let (content, inner) = crate::lint::dynamics_named(self.cx, &current.body, kind)
+                .find_map(|d| self.first_made(block, d, &instance))?;
+            current = content;
+            instance = inner;
+        }
+        Some((current, instance))
+    }
+
+    /// The `content` of `dynamic`, a `dynamic` block of `block`, and `instance` with its
+    /// iterator bound to the first element, when its `for_each` evaluated in the instance
+    /// over the symbolic twin is known to make one.
+    fn first_made<'b>(
+        &self,
+        block: &Block,
+        dynamic: &'b Block,
+        instance: &Instance,
+    ) -> Option<(&'b Block, Instance)> {
+        let content = dynamic.body.block("content")?;
+        let iterator = crate::lint::dynamic_iterator(dynamic)?;
+        let for_each = dynamic.body.get("for_each")?;
+        let symbolic = match self.symbolic_value_in(block, for_each, instance) {
+            Some(value) => value,
+            None => self.sym.value(self.twin_of(block, for_each)?),
+        };
+        let (key, element) = first_element(&symbolic)?;
+        let known = first_element(&self.value_in(for_each, instance))
+            .map(|(_, v)| v)
+            .unwrap_or_else(|| Value::unknown(for_each.origin));
+        Some((
+            content,
+            instance.with_iterator(iterator, key, known, element),
+        ))
     }
 
     /// Whether the attribute is written at all (known or not).
@@ -227,6 +466,39 @@ impl<'a, 'm> Analysis<'a, 'm> {
             OriginKind::Rust(l) => Some(format!("{}:{}", l.file, l.line)),
             OriginKind::Generated => None,
         }
+    }
+}
+
+/// The twin in `twin` (a body of the symbolic twin) of `e`, an attribute of `body` or of
+/// a block nested in it: the twin has the same items in the same order.
+fn twin_in<'t>(body: &Body, twin: &'t Body, e: &Expr) -> Option<&'t Expr> {
+    body.items
+        .iter()
+        .zip(twin.items.iter())
+        .find_map(|pair| match pair {
+            (Structure::Attribute(a), Structure::Attribute(t)) if std::ptr::eq(&a.value, e) => {
+                Some(&t.value)
+            }
+            (Structure::Block(b), Structure::Block(t)) => twin_in(&b.body, &t.body, e),
+            _ => None,
+        })
+}
+
+/// The key and value of the first element of a `dynamic` block's `for_each` (a list's
+/// index, a map's key); none when it is empty or not known.
+fn first_element(collection: &Value) -> Option<(Value, Value)> {
+    match &collection.kind {
+        ValueKind::List(items) => items.first().map(|v| {
+            (
+                Value::new(ValueKind::Number(0.0), collection.origin),
+                v.clone(),
+            )
+        }),
+        ValueKind::Object(map) => map
+            .iter()
+            .next()
+            .map(|(k, v)| (Value::string(k.as_str(), collection.origin), v.clone())),
+        _ => None,
     }
 }
 

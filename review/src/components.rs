@@ -4,7 +4,7 @@
 //! component they serve, found through the attribute that names their owner or, failing
 //! that, through the one component they are linked to.
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, Instance};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use tfstack_model::Block;
 
@@ -227,6 +227,9 @@ pub struct Components {
     owner: BTreeMap<String, String>,
     /// Resources that belong to no single component (shared or account-level plumbing).
     pub unassigned: Vec<String>,
+    /// Component id → the resources among `unassigned` whose instances serve it among
+    /// other components (a redrive policy made for each of several queues).
+    serving: HashMap<String, Vec<String>>,
 }
 
 impl Components {
@@ -243,6 +246,21 @@ impl Components {
     }
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Component> {
         self.list.iter().filter(move |c| c.kind == kind)
+    }
+    /// The resources of one type that serve a component: its own, then those whose
+    /// instances serve it among other components.
+    pub(crate) fn parts<'m>(
+        &self,
+        a: &Analysis<'_, 'm>,
+        c: &Component,
+        resource_type: &str,
+    ) -> Vec<&'m Block> {
+        c.resources
+            .iter()
+            .chain(self.serving.get(&c.id).into_iter().flatten())
+            .filter_map(|r| a.block(r))
+            .filter(|b| b.kind == "resource" && b.type_label() == resource_type)
+            .collect()
     }
     /// Adds the external callers component.
     pub fn add_clients(&mut self) {
@@ -424,7 +442,7 @@ const OWNER_ATTRIBUTES: &[(&str, &[&str])] = &[
     ("aws_wafv2_web_acl_association", &["resource_arn"]),
 ];
 
-fn owner_attributes(resource_type: &str) -> Option<&'static [&'static str]> {
+pub(crate) fn owner_attributes(resource_type: &str) -> Option<&'static [&'static str]> {
     OWNER_ATTRIBUTES
         .iter()
         .find(|(t, _)| {
@@ -484,6 +502,8 @@ pub(crate) fn build(a: &Analysis) -> Components {
         primaries: &primaries,
         referenced_by: &referenced_by,
         memo: HashMap::new(),
+        serving: HashMap::new(),
+        instance_function_names: None,
     };
     let mut owner: BTreeMap<String, String> = BTreeMap::new();
     let mut unassigned = Vec::new();
@@ -573,11 +593,16 @@ pub(crate) fn build(a: &Analysis) -> Components {
             resources,
         });
     }
+    let mut serving = std::mem::take(&mut resolver.serving);
+    for resources in serving.values_mut() {
+        resources.retain(|r| unassigned.contains(r));
+    }
     let mut components = Components {
         list,
         positions: HashMap::new(),
         owner,
         unassigned,
+        serving,
     };
     components.sort();
     components
@@ -607,6 +632,10 @@ struct Resolver<'r, 'm> {
     primaries: &'r BTreeMap<String, Kind>,
     referenced_by: &'r HashMap<String, Vec<String>>,
     memo: HashMap<String, Option<String>>,
+    /// Component → the resources whose instances serve it among others.
+    serving: HashMap<String, Vec<String>>,
+    /// The functions of known instances by each instance's name, made when first asked.
+    instance_function_names: Option<HashMap<String, String>>,
 }
 
 impl Resolver<'_, '_> {
@@ -635,14 +664,15 @@ impl Resolver<'_, '_> {
         if is_monitoring(t) {
             return Some(MONITORING.into());
         }
-        // 1. The attribute that names the owner.
+        // 1. The attribute that names the owner, in every instance.
         if let Some(attributes) = owner_attributes(t) {
-            for attr in attributes {
-                for r in a.attribute_references(b, attr) {
-                    if let Some(c) = self.resolve(&r, depth + 1) {
-                        return Some(c);
-                    }
-                }
+            let owners = a
+                .instances(b)
+                .iter()
+                .map(|instance| self.named_owner(b, attributes, instance, depth))
+                .collect();
+            if let Some(found) = self.owner_of_instances(address, owners) {
+                return found;
             }
             if t == "aws_api_gateway_account" {
                 // Account-wide API Gateway logging: the module's only REST API, if one.
@@ -653,10 +683,15 @@ impl Resolver<'_, '_> {
                 return None;
             }
         }
-        // 2. Log groups by the names Lambda and others write to.
+        // 2. Log groups by the names Lambda and others write to, in every instance.
         if t == "aws_cloudwatch_log_group" {
-            if let Some(c) = self.log_group_owner(b) {
-                return Some(c);
+            let owners = a
+                .instances(b)
+                .iter()
+                .map(|instance| self.log_group_owner(b, instance))
+                .collect();
+            if let Some(found) = self.owner_of_instances(address, owners) {
+                return found;
             }
         }
         // 3. Exactly one component refers to it (roles, subnet groups, origin access
@@ -687,6 +722,47 @@ impl Resolver<'_, '_> {
         None
     }
 
+    /// The owner of a block from the owners its instances name (each instance's, or the
+    /// block's as a whole): the one they all name; none when they name several or some
+    /// name none (a redrive policy made for each of several queues belongs to none of
+    /// them, and serves each: [`Components::parts`]); `None` when none names one.
+    fn owner_of_instances(
+        &mut self,
+        address: &str,
+        owners: Vec<Option<String>>,
+    ) -> Option<Option<String>> {
+        let unnamed = owners.iter().any(Option::is_none);
+        let mut named: BTreeSet<String> = owners.into_iter().flatten().collect();
+        match (named.len(), unnamed) {
+            (0, _) => None,
+            (1, false) => Some(named.pop_first()),
+            _ => {
+                for c in named {
+                    self.serving.entry(c).or_default().push(address.to_string());
+                }
+                Some(None)
+            }
+        }
+    }
+
+    /// The component the first of `attributes` that designates one names in `instance`.
+    fn named_owner(
+        &mut self,
+        b: &Block,
+        attributes: &[&str],
+        instance: &Instance,
+        depth: usize,
+    ) -> Option<String> {
+        for attr in attributes {
+            for r in self.a.attribute_references_in(b, attr, instance) {
+                if let Some(c) = self.resolve(&r, depth + 1) {
+                    return Some(c);
+                }
+            }
+        }
+        None
+    }
+
     /// The component of a resource that refers to another: primaries directly, policies
     /// and attachments through the role they attach to.
     fn resolve_user(&mut self, user: &str, depth: usize) -> Option<String> {
@@ -701,13 +777,32 @@ impl Resolver<'_, '_> {
         self.resolve(user, depth + 1)
     }
 
-    fn log_group_owner(&self, b: &Block) -> Option<String> {
-        let name = self.a.text(b, "name")?;
+    /// The function whose default log group `b` is in `instance` (`/aws/lambda/NAME`).
+    fn log_group_owner(&mut self, b: &Block, instance: &Instance) -> Option<String> {
+        let a = self.a;
+        let name = a.text_in(b, "name", instance)?;
         let function = name.strip_prefix("/aws/lambda/")?;
-        self.a
-            .cx
-            .resources_named("aws_lambda_function", "function_name", function)
-            .first()
-            .map(|f| f.address())
+        if let Some(f) =
+            a.cx.resources_named("aws_lambda_function", "function_name", function)
+                .first()
+        {
+            return Some(f.address());
+        }
+        // A function with `for_each` or `count` whose instances have names of their own.
+        let names = self.instance_function_names.get_or_insert_with(|| {
+            let mut names = HashMap::new();
+            for f in a.of_type("aws_lambda_function") {
+                for instance in a.instances(f) {
+                    if let Some(n) = (!instance.key().is_empty())
+                        .then(|| a.text_in(f, "function_name", &instance))
+                        .flatten()
+                    {
+                        names.entry(n).or_insert_with(|| f.address());
+                    }
+                }
+            }
+            names
+        });
+        names.get(function).cloned()
     }
 }

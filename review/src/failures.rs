@@ -4,8 +4,8 @@
 //! queue, an on-failure destination, a catching state — or nowhere.
 
 use crate::analysis::Analysis;
-use crate::components::{Component, Components, Kind};
-use crate::graph::{self, Delivery, Mechanism};
+use crate::components::{Components, Kind};
+use crate::graph::{self, Handovers, Mechanism, Redrive};
 use crate::inventory::duration;
 use crate::resolve::Resolver;
 use crate::statemachine;
@@ -45,14 +45,6 @@ fn name(components: &Components, id: &str) -> String {
         .unwrap_or_else(|| id.to_string())
 }
 
-fn parts<'m>(a: &Analysis<'_, 'm>, c: &Component, resource_type: &str) -> Vec<&'m Block> {
-    c.resources
-        .iter()
-        .filter_map(|r| a.block(r))
-        .filter(|b| b.kind == "resource" && b.type_label() == resource_type)
-        .collect()
-}
-
 fn function_async(a: &Analysis, r: &Resolver, components: &Components, id: &str) -> AsyncHandling {
     let Some(c) = components.get(id) else {
         return AsyncHandling {
@@ -60,21 +52,24 @@ fn function_async(a: &Analysis, r: &Resolver, components: &Components, id: &str)
             destination: None,
         };
     };
-    let config = parts(a, c, "aws_lambda_function_event_invoke_config");
-    let config = config.first().copied();
+    let config = r
+        .part_instances(a, c, "aws_lambda_function_event_invoke_config")
+        .into_iter()
+        .next();
     let attempts = config
-        .and_then(|x| a.number(x, "maximum_retry_attempts"))
+        .as_ref()
+        .and_then(|(x, instance)| a.number_in(x, "maximum_retry_attempts", instance))
         .unwrap_or(2.0) as i64;
     let age = config
-        .and_then(|x| a.number(x, "maximum_event_age_in_seconds"))
+        .as_ref()
+        .and_then(|(x, instance)| a.number_in(x, "maximum_event_age_in_seconds", instance))
         .unwrap_or(21_600.0);
     let mut destination = None;
-    if let Some(dest) = config.and_then(|x| {
-        let e = a
-            .nested(x, &["destination_config", "on_failure"])?
-            .body
-            .get("destination")?;
-        r.in_block(a, x, e).into_iter().next()
+    let on_failure = ["destination_config", "on_failure", "destination"];
+    if let Some(dest) = config.as_ref().and_then(|(x, instance)| {
+        r.at_or_any_entry(a, x, &on_failure, instance)
+            .into_iter()
+            .next()
     }) {
         destination = Some(format!(
             "on-failure destination {}",
@@ -104,32 +99,17 @@ fn function_async(a: &Analysis, r: &Resolver, components: &Components, id: &str)
     }
 }
 
-/// The dead-letter queue of a queue, with its receive count.
+/// The dead-letter queue of a queue, with its receive count: its own `redrive_policy`'s,
+/// else the first redrive policy resource's that names it.
 fn queue_dlq(
-    a: &Analysis,
-    r: &Resolver,
+    redrives: &[Redrive],
     components: &Components,
     id: &str,
 ) -> Option<(String, Option<i64>)> {
-    let c = components.get(id)?;
-    let mut policies: Vec<(String, Vec<&str>)> = vec![(c.primary.clone(), vec![])];
-    for p in parts(a, c, "aws_sqs_queue_redrive_policy") {
-        policies.push((p.address(), vec![]));
-    }
-    for (address, _) in policies {
-        let Some(v) = a.symbolic_value(&address, &[], "redrive_policy") else {
-            continue;
-        };
-        let Some(target) = graph::redrive_target(&v) else {
-            continue;
-        };
-        let Some(dlq) = r.in_text(&target).into_iter().next() else {
-            continue;
-        };
-        let receives = crate::analysis::redrive_receives(&v);
-        return Some((name(components, &dlq), receives));
-    }
-    None
+    redrives
+        .iter()
+        .find(|r| r.queue == id)
+        .map(|r| (name(components, &r.dead_letter), r.receives))
 }
 
 fn queue_retention(a: &Analysis, components: &Components, id: &str) -> String {
@@ -194,10 +174,10 @@ pub(crate) fn build(
     a: &Analysis,
     components: &Components,
     r: &Resolver,
-    deliveries: &[Delivery],
+    handovers: &Handovers,
 ) -> Vec<FailurePath> {
     let mut out = Vec::new();
-    for d in deliveries {
+    for d in &handovers.deliveries {
         let target_kind = components.get(&d.to).map(|c| c.kind);
         let to_function = target_kind == Some(Kind::Function);
         let via_block = a.block(&d.via);
@@ -211,7 +191,7 @@ pub(crate) fn build(
                 } else {
                     "SQS → Lambda"
                 };
-                match queue_dlq(a, r, components, &d.from) {
+                match queue_dlq(&handovers.redrives, components, &d.from) {
                     Some((dlq, receives)) => (
                         trigger.into(),
                         receives
@@ -232,12 +212,11 @@ pub(crate) fn build(
                 }
             }
             Mechanism::StreamPoll => {
-                let dest = via_block
-                    .and_then(|m| a.nested(m, &["destination_config", "on_failure"]))
-                    .and_then(|f| f.body.get("destination_arn"))
-                    .and_then(|e| r.in_expr(a, e).into_iter().next());
+                let on_failure = ["destination_config", "on_failure", "destination_arn"];
+                let dest =
+                    via_block.and_then(|m| r.at(a, m, &on_failure, &d.instance).into_iter().next());
                 let attempts = via_block
-                    .and_then(|m| a.number(m, "maximum_retry_attempts"))
+                    .and_then(|m| a.number_in(m, "maximum_retry_attempts", &d.instance))
                     .filter(|n| *n >= 0.0)
                     .map(|n| format!("{} retries", n as i64))
                     .unwrap_or_else(|| "until the records expire".into());
@@ -258,10 +237,8 @@ pub(crate) fn build(
             }
             Mechanism::Subscription { protocol } => {
                 let dlq = via_block
-                    .and_then(|_| a.symbolic_value(&d.via, &[], "redrive_policy"))
-                    .and_then(|v| graph::redrive_target(&v))
-                    .and_then(|t| r.in_text(&t).into_iter().next())
-                    .map(|q| name(components, &q));
+                    .and_then(|s| graph::redrive_in(a, r, s, &d.instance))
+                    .map(|(q, _)| name(components, &q));
                 let delivery = match &dlq {
                     Some(q) => format!("undelivered: DLQ {q}"),
                     None => "undelivered: nowhere".into(),
@@ -288,24 +265,28 @@ pub(crate) fn build(
                 )
             }
             Mechanism::RuleTarget { scheduled } => {
-                let target_block = via_block.map(|t| {
-                    if t.is_resource("aws_scheduler_schedule") {
-                        a.nested(t, &["target"]).unwrap_or(t)
-                    } else {
-                        t
-                    }
-                });
-                let dlq = target_block
-                    .and_then(|t| a.nested(t, &["dead_letter_config"]))
-                    .and_then(|x| x.body.get("arn"))
-                    .and_then(|e| r.in_expr(a, e).into_iter().next())
+                // A schedule's target settings are in its `target` block.
+                let target: &[&str] = match via_block {
+                    Some(t) if t.is_resource("aws_scheduler_schedule") => &["target"],
+                    _ => &[],
+                };
+                let at = |path: &[&'static str]| [target, path].concat();
+                let dlq = via_block
+                    .and_then(|t| {
+                        r.at(a, t, &at(&["dead_letter_config", "arn"]), &d.instance)
+                            .into_iter()
+                            .next()
+                    })
                     .map(|q| name(components, &q));
-                let policy = target_block.and_then(|t| a.nested(t, &["retry_policy"]));
+                let policy =
+                    via_block.and_then(|t| a.nested_in(t, &at(&["retry_policy"]), &d.instance));
                 let attempts = policy
-                    .and_then(|p| a.number(p, "maximum_retry_attempts"))
+                    .as_ref()
+                    .and_then(|(p, i)| a.number_in(p, "maximum_retry_attempts", i))
                     .unwrap_or(185.0) as i64;
                 let age = policy
-                    .and_then(|p| a.number(p, "maximum_event_age_in_seconds"))
+                    .as_ref()
+                    .and_then(|(p, i)| a.number_in(p, "maximum_event_age_in_seconds", i))
                     .unwrap_or(86_400.0);
                 let mut destination = match &dlq {
                     Some(q) => format!("undelivered: DLQ {q}"),
@@ -440,7 +421,15 @@ pub(crate) fn build(
             });
         }
     }
-    out.sort_by(|x, y| (&x.source, &x.trigger, &x.target).cmp(&(&y.source, &y.trigger, &y.target)));
-    out.dedup_by(|x, y| x.source == y.source && x.target == y.target && x.trigger == y.trigger);
+    // Paths alike are said once; two hand-overs between the same components that keep
+    // their failures differently (two subscriptions of one topic to one queue, each
+    // instance with its own dead-letter queue) are two paths.
+    out.sort_by(|x, y| shown(x).cmp(&shown(y)));
+    out.dedup_by(|x, y| shown(x) == shown(y));
     out
+}
+
+/// What the failure paths table shows of a path, in the order it is sorted by.
+fn shown(p: &FailurePath) -> (&str, &str, &str, &str, &str) {
+    (&p.source, &p.trigger, &p.target, &p.destination, &p.retries)
 }

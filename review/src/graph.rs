@@ -5,7 +5,7 @@
 //! settings, alarm actions — and, where nothing explicit links two components, from IAM
 //! grants and environment variables that name a resource.
 
-use crate::analysis::{self, Analysis};
+use crate::analysis::{self, Analysis, Instance};
 use crate::components::{Component, Components, Kind, Role, CLIENTS, MONITORING};
 use crate::resolve::Resolver;
 use crate::statemachine;
@@ -116,6 +116,29 @@ pub(crate) struct Delivery {
     pub mechanism: Mechanism,
     /// The resource that configures it (mapping, subscription, target, …).
     pub via: String,
+    /// The instance of `via` that makes it, to read its failure settings in.
+    pub instance: Instance,
+}
+
+/// One queue's dead-letter queue: set by the queue's `redrive_policy` or by an
+/// `aws_sqs_queue_redrive_policy`, in one instance of either.
+#[derive(Clone, Debug)]
+pub(crate) struct Redrive {
+    pub queue: String,
+    pub dead_letter: String,
+    /// `maxReceiveCount`, when known.
+    pub receives: Option<i64>,
+    /// What sets it: `redrive_policy`, or the redrive policy resource's address (with the
+    /// instance's key).
+    pub via: String,
+}
+
+/// The asynchronous hand-overs and the redrives of a configuration, for the failure paths
+/// and the inventory.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Handovers {
+    pub deliveries: Vec<Delivery>,
+    pub redrives: Vec<Redrive>,
 }
 
 impl FlowGraph {
@@ -308,7 +331,7 @@ struct EdgeAccumulator {
 struct Edges<'c> {
     components: &'c Components,
     map: BTreeMap<(String, String, bool), EdgeAccumulator>,
-    deliveries: Vec<Delivery>,
+    handovers: Handovers,
 }
 
 impl Edges<'_> {
@@ -350,19 +373,27 @@ impl Edges<'_> {
         out
     }
 
-    fn deliver(&mut self, from: &str, to: &str, mechanism: Mechanism, via: &str) {
+    fn deliver(
+        &mut self,
+        from: &str,
+        to: &str,
+        mechanism: Mechanism,
+        via: &str,
+        instance: &Instance,
+    ) {
         if from == to || !self.drawn(from) || !self.drawn(to) {
             return;
         }
-        self.deliveries.push(Delivery {
+        self.handovers.deliveries.push(Delivery {
             from: from.to_string(),
             to: to.to_string(),
             mechanism,
             via: via.to_string(),
+            instance: instance.clone(),
         });
     }
 
-    fn finish(self) -> (Vec<Edge>, Vec<Delivery>) {
+    fn finish(self) -> (Vec<Edge>, Handovers) {
         let mut edges = Vec::new();
         for ((from, to, _), acc) in self.map {
             let mut labels: Vec<String> = acc.labels.into_iter().collect();
@@ -389,7 +420,7 @@ impl Edges<'_> {
                 details: acc.details.into_iter().collect(),
             });
         }
-        (edges, self.deliveries)
+        (edges, self.handovers)
     }
 }
 
@@ -400,11 +431,11 @@ pub(crate) fn build(
     resolver: &Resolver,
     public: &[(String, String)],
     title: &str,
-) -> (FlowGraph, Vec<Delivery>) {
+) -> (FlowGraph, Handovers) {
     let mut edges = Edges {
         components,
         map: BTreeMap::new(),
-        deliveries: Vec::new(),
+        handovers: Handovers::default(),
     };
     for (id, how) in public {
         edges.add(CLIENTS, id, "HTTP", Some(how.clone()));
@@ -441,25 +472,31 @@ pub(crate) fn build(
             detail: node_detail(a, c),
         })
         .collect();
-    let (edges, deliveries) = edges.finish();
+    let (edges, handovers) = edges.finish();
     (
         FlowGraph {
             title: title.to_string(),
             nodes,
             edges,
         },
-        deliveries,
+        handovers,
     )
 }
 
-/// The first component among an attribute's references.
-fn target_of(a: &Analysis, r: &Resolver, b: &Block, attribute: &str) -> Option<String> {
+/// The first component an attribute designates in `instance` ([`Resolver::in_instance`]),
+/// else the one a literal ARN names.
+fn target_of(
+    a: &Analysis,
+    r: &Resolver,
+    b: &Block,
+    attribute: &str,
+    instance: &Instance,
+) -> Option<String> {
     b.body
         .get(attribute)
-        .and_then(|e| r.in_expr(a, e).into_iter().next())
+        .and_then(|e| r.in_instance(a, b, e, instance).into_iter().next())
         .or_else(|| {
-            // A literal ARN or name.
-            a.text(b, attribute)
+            a.text_in(b, attribute, instance)
                 .and_then(|t| r.by_arn(&t).into_iter().next())
         })
 }
@@ -565,7 +602,12 @@ fn api_integrations(a: &Analysis, r: &Resolver, edges: &mut Edges) {
             a.cx.referenced_by(&i.address())
                 .iter()
                 .filter(|rf| rf.from.is_resource("aws_apigatewayv2_route"))
-                .filter_map(|rf| a.text(rf.from, "route_key"))
+                .flat_map(|rf| {
+                    a.instances(rf.from)
+                        .iter()
+                        .filter_map(|instance| a.text_in(rf.from, "route_key", instance))
+                        .collect::<Vec<_>>()
+                })
                 .collect();
         let targets: Vec<String> = i
             .body
@@ -649,64 +691,76 @@ fn distributions(a: &Analysis, r: &Resolver, edges: &mut Edges) {
 
 fn event_source_mappings(a: &Analysis, r: &Resolver, edges: &mut Edges) {
     for m in a.of_type("aws_lambda_event_source_mapping") {
-        let (Some(source), Some(function)) = (
-            target_of(a, r, m, "event_source_arn"),
-            target_of(a, r, m, "function_name"),
-        ) else {
-            continue;
-        };
-        let kind = r.components.get(&source).map(|c| c.kind);
-        let stream = !matches!(kind, Some(Kind::Queue));
-        let label = if stream { "stream" } else { "consume" };
-        let detail = a.text(m, "batch_size").map(|n| format!("batch size {n}"));
-        edges.add(&source, &function, label, detail);
-        let mechanism = if stream {
-            Mechanism::StreamPoll
-        } else {
-            Mechanism::QueuePoll
-        };
-        edges.deliver(&source, &function, mechanism, &m.address());
-        if let Some(dest) = a
-            .nested(m, &["destination_config", "on_failure"])
-            .and_then(|f| f.body.get("destination_arn"))
-            .and_then(|e| r.in_expr(a, e).into_iter().next())
-        {
-            edges.add(&source, &dest, "on failure", Some(m.address()));
+        for instance in a.instances(m) {
+            let (Some(source), Some(function)) = (
+                target_of(a, r, m, "event_source_arn", &instance),
+                target_of(a, r, m, "function_name", &instance),
+            ) else {
+                continue;
+            };
+            let kind = r.components.get(&source).map(|c| c.kind);
+            let stream = !matches!(kind, Some(Kind::Queue));
+            let label = if stream { "stream" } else { "consume" };
+            let detail = a
+                .text_in(m, "batch_size", &instance)
+                .map(|n| format!("batch size {n}"));
+            edges.add(&source, &function, label, detail);
+            let mechanism = if stream {
+                Mechanism::StreamPoll
+            } else {
+                Mechanism::QueuePoll
+            };
+            edges.deliver(&source, &function, mechanism, &m.address(), &instance);
+            let on_failure = ["destination_config", "on_failure", "destination_arn"];
+            if let Some(dest) = r.at(a, m, &on_failure, &instance).into_iter().next() {
+                edges.add(&source, &dest, "on failure", Some(m.address()));
+            }
         }
     }
 }
 
 fn subscriptions(a: &Analysis, r: &Resolver, edges: &mut Edges) {
     for s in a.of_type("aws_sns_topic_subscription") {
-        let Some(topic) = target_of(a, r, s, "topic_arn") else {
-            continue;
-        };
-        let protocol = a.text(s, "protocol").unwrap_or_default();
-        if let Some(endpoint) = target_of(a, r, s, "endpoint") {
-            edges.add(
-                &topic,
-                &endpoint,
-                "deliver",
-                Some(format!("protocol {protocol}")),
-            );
-            edges.deliver(
-                &topic,
-                &endpoint,
-                Mechanism::Subscription {
-                    protocol: protocol.clone(),
-                },
-                &s.address(),
-            );
-        }
-        if let Some(dlq) = a
-            .symbolic_value(&s.address(), &[], "redrive_policy")
-            .as_ref()
-            .and_then(redrive_target)
-            .and_then(|t| r.in_text(&t).into_iter().next())
-        {
-            edges.add(&topic, &dlq, "dead letters", Some(s.address()));
+        for instance in a.instances(s) {
+            let Some(topic) = target_of(a, r, s, "topic_arn", &instance) else {
+                continue;
+            };
+            let protocol = a.text_in(s, "protocol", &instance).unwrap_or_default();
+            if let Some(endpoint) = target_of(a, r, s, "endpoint", &instance) {
+                edges.add(
+                    &topic,
+                    &endpoint,
+                    "deliver",
+                    Some(format!("protocol {protocol}")),
+                );
+                edges.deliver(
+                    &topic,
+                    &endpoint,
+                    Mechanism::Subscription {
+                        protocol: protocol.clone(),
+                    },
+                    &s.address(),
+                    &instance,
+                );
+            }
+            if let Some((dlq, _)) = redrive_in(a, r, s, &instance) {
+                edges.add(&topic, &dlq, "dead letters", Some(s.address()));
+            }
         }
     }
+}
+
+/// The dead-letter queue the `redrive_policy` of `block` names in `instance` (a queue's,
+/// a redrive policy resource's, a subscription's), with its `maxReceiveCount`.
+pub(crate) fn redrive_in(
+    a: &Analysis,
+    r: &Resolver,
+    block: &Block,
+    instance: &Instance,
+) -> Option<(String, Option<i64>)> {
+    let policy = a.symbolic_attribute_in(block, "redrive_policy", instance)?;
+    let dead_letter = redrive_target(&policy).and_then(|t| r.in_text(&t).into_iter().next())?;
+    Some((dead_letter, analysis::redrive_receives(&policy)))
 }
 
 /// The `deadLetterTargetArn` of a redrive policy value (object or JSON text).
@@ -741,42 +795,46 @@ pub(crate) fn rule_label(a: &Analysis, rule: &Block) -> String {
 
 fn rule_targets(a: &Analysis, r: &Resolver, edges: &mut Edges) {
     for t in a.of_type("aws_cloudwatch_event_target") {
-        let Some(rule_addr) = a.attribute_references(t, "rule").into_iter().next() else {
-            continue;
-        };
-        let Some(rule) = a.block(&rule_addr) else {
-            continue;
-        };
-        let Some(source) = r.component(&rule_addr) else {
-            continue;
-        };
-        let Some(target) = target_of(a, r, t, "arn") else {
-            continue;
-        };
-        let scheduled = a.is_set(rule, "schedule_expression");
-        let label = if scheduled {
-            "schedule".to_string()
-        } else {
-            rule_label(a, rule)
-        };
-        edges.add(
-            &source,
-            &target,
-            &label,
-            Some(format!("rule {}", rule.name_label())),
-        );
-        edges.deliver(
-            &source,
-            &target,
-            Mechanism::RuleTarget { scheduled },
-            &t.address(),
-        );
-        if let Some(dlq) = a
-            .nested(t, &["dead_letter_config"])
-            .and_then(|d| d.body.get("arn"))
-            .and_then(|e| r.in_expr(a, e).into_iter().next())
-        {
-            edges.add(&source, &dlq, "dead letters", Some(t.address()));
+        for instance in a.instances(t) {
+            let Some(rule_addr) = a
+                .attribute_references_in(t, "rule", &instance)
+                .into_iter()
+                .next()
+            else {
+                continue;
+            };
+            let Some(rule) = a.block(&rule_addr) else {
+                continue;
+            };
+            let Some(source) = r.component(&rule_addr) else {
+                continue;
+            };
+            let Some(target) = target_of(a, r, t, "arn", &instance) else {
+                continue;
+            };
+            let scheduled = a.is_set(rule, "schedule_expression");
+            let label = if scheduled {
+                "schedule".to_string()
+            } else {
+                rule_label(a, rule)
+            };
+            edges.add(
+                &source,
+                &target,
+                &label,
+                Some(format!("rule {}", rule.name_label())),
+            );
+            edges.deliver(
+                &source,
+                &target,
+                Mechanism::RuleTarget { scheduled },
+                &t.address(),
+                &instance,
+            );
+            let dead_letters = ["dead_letter_config", "arn"];
+            if let Some(dlq) = r.at(a, t, &dead_letters, &instance).into_iter().next() {
+                edges.add(&source, &dlq, "dead letters", Some(t.address()));
+            }
         }
     }
 }
@@ -784,72 +842,79 @@ fn rule_targets(a: &Analysis, r: &Resolver, edges: &mut Edges) {
 fn schedules(a: &Analysis, r: &Resolver, edges: &mut Edges) {
     for s in a.of_type("aws_scheduler_schedule") {
         let Some(source) = owner(r, s) else { continue };
-        let Some(target) = a.nested(s, &["target"]) else {
-            continue;
-        };
-        let Some(to) = target
-            .body
-            .get("arn")
-            .and_then(|e| r.in_expr(a, e).into_iter().next())
-        else {
-            continue;
-        };
-        edges.add(&source, &to, "schedule", a.text(s, "schedule_expression"));
-        edges.deliver(
-            &source,
-            &to,
-            Mechanism::RuleTarget { scheduled: true },
-            &s.address(),
-        );
-        if let Some(dlq) = a
-            .nested(target, &["dead_letter_config"])
-            .and_then(|d| d.body.get("arn"))
-            .and_then(|e| r.in_expr(a, e).into_iter().next())
-        {
-            edges.add(&source, &dlq, "dead letters", Some(s.address()));
+        for instance in a.instances(s) {
+            let Some(to) = r.at(a, s, &["target", "arn"], &instance).into_iter().next() else {
+                continue;
+            };
+            let expression = a.text_in(s, "schedule_expression", &instance);
+            edges.add(&source, &to, "schedule", expression);
+            edges.deliver(
+                &source,
+                &to,
+                Mechanism::RuleTarget { scheduled: true },
+                &s.address(),
+                &instance,
+            );
+            let dead_letters = ["target", "dead_letter_config", "arn"];
+            if let Some(dlq) = r.at(a, s, &dead_letters, &instance).into_iter().next() {
+                edges.add(&source, &dlq, "dead letters", Some(s.address()));
+            }
         }
     }
 }
 
 fn pipes(a: &Analysis, r: &Resolver, edges: &mut Edges) {
     for p in a.of_type("aws_pipes_pipe") {
-        let (Some(source), Some(target)) =
-            (target_of(a, r, p, "source"), target_of(a, r, p, "target"))
-        else {
-            continue;
-        };
-        edges.add(
-            &source,
-            &target,
-            "pipe",
-            Some(format!("pipe {}", p.name_label())),
-        );
-        edges.deliver(&source, &target, Mechanism::Pipe, &p.address());
+        for instance in a.instances(p) {
+            let (Some(source), Some(target)) = (
+                target_of(a, r, p, "source", &instance),
+                target_of(a, r, p, "target", &instance),
+            ) else {
+                continue;
+            };
+            edges.add(
+                &source,
+                &target,
+                "pipe",
+                Some(format!("pipe {}", p.name_label())),
+            );
+            edges.deliver(&source, &target, Mechanism::Pipe, &p.address(), &instance);
+        }
     }
 }
 
 fn notifications(a: &Analysis, r: &Resolver, edges: &mut Edges) {
     for n in a.of_type("aws_s3_bucket_notification") {
-        let Some(bucket) = owner(r, n) else { continue };
-        for (kind, attr) in [
-            ("lambda_function", "lambda_function_arn"),
-            ("queue", "queue_arn"),
-            ("topic", "topic_arn"),
-        ] {
-            for entry in n.body.blocks_of(kind) {
-                let Some(to) = entry
-                    .body
-                    .get(attr)
-                    .and_then(|e| r.in_expr(a, e).into_iter().next())
-                else {
-                    continue;
-                };
-                let events = entry
-                    .body
-                    .get("events")
-                    .map(|e| analysis::strings(&a.cx.value(e)).join(", "));
-                edges.add(&bucket, &to, "object events", events);
-                edges.deliver(&bucket, &to, Mechanism::ObjectNotification, &n.address());
+        for instance in a.instances(n) {
+            let Some(bucket) = r.owner_in(a, n, &instance) else {
+                continue;
+            };
+            for (kind, attr) in [
+                ("lambda_function", "lambda_function_arn"),
+                ("queue", "queue_arn"),
+                ("topic", "topic_arn"),
+            ] {
+                for entry in n.body.blocks_of(kind) {
+                    let Some(to) = entry
+                        .body
+                        .get(attr)
+                        .and_then(|e| r.in_instance(a, n, e, &instance).into_iter().next())
+                    else {
+                        continue;
+                    };
+                    let events = entry
+                        .body
+                        .get("events")
+                        .map(|e| analysis::strings(&a.value_in(e, &instance)).join(", "));
+                    edges.add(&bucket, &to, "object events", events);
+                    edges.deliver(
+                        &bucket,
+                        &to,
+                        Mechanism::ObjectNotification,
+                        &n.address(),
+                        &instance,
+                    );
+                }
             }
         }
     }
@@ -941,6 +1006,7 @@ fn state_machines(a: &Analysis, components: &Components, r: &Resolver, edges: &m
                                     state: task.name.clone(),
                                 },
                                 &c.primary,
+                                &Instance::default(),
                             );
                         }
                     }
@@ -969,16 +1035,19 @@ fn state_machines(a: &Analysis, components: &Components, r: &Resolver, edges: &m
 
 fn rotations(a: &Analysis, r: &Resolver, edges: &mut Edges) {
     for rot in a.of_type("aws_secretsmanager_secret_rotation") {
-        let (Some(secret), Some(function)) =
-            (owner(r, rot), target_of(a, r, rot, "rotation_lambda_arn"))
-        else {
-            continue;
-        };
-        let days = a
-            .nested(rot, &["rotation_rules"])
-            .and_then(|rr| a.text(rr, "automatically_after_days"))
-            .map(|d| format!("every {d} days"));
-        edges.add(&function, &secret, "rotates", days);
+        for instance in a.instances(rot) {
+            let (Some(secret), Some(function)) = (
+                r.owner_in(a, rot, &instance),
+                target_of(a, r, rot, "rotation_lambda_arn", &instance),
+            ) else {
+                continue;
+            };
+            let days = a
+                .nested_in(rot, &["rotation_rules"], &instance)
+                .and_then(|(rules, inner)| a.text_in(rules, "automatically_after_days", &inner))
+                .map(|d| format!("every {d} days"));
+            edges.add(&function, &secret, "rotates", days);
+        }
     }
 }
 
@@ -987,57 +1056,85 @@ fn function_failures(a: &Analysis, r: &Resolver, edges: &mut Edges) {
         let Some(function) = owner(r, f) else {
             continue;
         };
-        if let Some(dlq) = a
-            .nested(f, &["dead_letter_config"])
-            .and_then(|d| d.body.get("target_arn"))
-            .and_then(|e| r.in_block(a, f, e).into_iter().next())
-        {
-            edges.add(
-                &function,
-                &dlq,
-                "dead letters",
-                Some("dead_letter_config".into()),
-            );
+        for instance in a.instances(f) {
+            let dead_letters = ["dead_letter_config", "target_arn"];
+            if let Some(dlq) = r
+                .at_or_any_entry(a, f, &dead_letters, &instance)
+                .into_iter()
+                .next()
+            {
+                edges.add(
+                    &function,
+                    &dlq,
+                    "dead letters",
+                    Some("dead_letter_config".into()),
+                );
+            }
         }
     }
     for c in a.of_type("aws_lambda_function_event_invoke_config") {
-        let Some(function) = owner(r, c) else {
-            continue;
-        };
-        for (kind, label) in [("on_failure", "on failure"), ("on_success", "on success")] {
-            if let Some(dest) = a
-                .nested(c, &["destination_config", kind])
-                .and_then(|d| d.body.get("destination"))
-                .and_then(|e| r.in_block(a, c, e).into_iter().next())
-            {
-                edges.add(&function, &dest, label, Some(c.address()));
+        for instance in a.instances(c) {
+            let Some(function) = r.owner_in(a, c, &instance) else {
+                continue;
+            };
+            for (kind, label) in [("on_failure", "on failure"), ("on_success", "on success")] {
+                let destination = ["destination_config", kind, "destination"];
+                if let Some(dest) = r
+                    .at_or_any_entry(a, c, &destination, &instance)
+                    .into_iter()
+                    .next()
+                {
+                    edges.add(&function, &dest, label, Some(c.address()));
+                }
             }
         }
     }
 }
 
-fn queue_redrives(a: &Analysis, r: &Resolver, edges: &mut Edges) {
+/// Each queue's dead-letter queues, in each instance of the queue and of the redrive
+/// policy resources: the queues' own `redrive_policy` first, in source order.
+fn redrives(a: &Analysis, r: &Resolver) -> Vec<Redrive> {
+    let mut out = Vec::new();
     for q in a.of_type("aws_sqs_queue") {
         let Some(queue) = owner(r, q) else { continue };
-        if let Some(dlq) = a
-            .symbolic_value(&q.address(), &[], "redrive_policy")
-            .as_ref()
-            .and_then(redrive_target)
-            .and_then(|t| r.in_text(&t).into_iter().next())
-        {
-            edges.add(&queue, &dlq, "dead letters", Some("redrive_policy".into()));
+        for instance in a.instances(q) {
+            if let Some((dead_letter, receives)) = redrive_in(a, r, q, &instance) {
+                out.push(Redrive {
+                    queue: queue.clone(),
+                    dead_letter,
+                    receives,
+                    via: "redrive_policy".into(),
+                });
+            }
         }
     }
     for p in a.of_type("aws_sqs_queue_redrive_policy") {
-        let Some(queue) = owner(r, p) else { continue };
-        if let Some(dlq) = a
-            .symbolic_value(&p.address(), &[], "redrive_policy")
-            .as_ref()
-            .and_then(redrive_target)
-            .and_then(|t| r.in_text(&t).into_iter().next())
-        {
-            edges.add(&queue, &dlq, "dead letters", Some(p.address()));
+        for instance in a.instances(p) {
+            let Some(queue) = r.owner_in(a, p, &instance) else {
+                continue;
+            };
+            if let Some((dead_letter, receives)) = redrive_in(a, r, p, &instance) {
+                out.push(Redrive {
+                    queue,
+                    dead_letter,
+                    receives,
+                    via: format!("{}{}", p.address(), instance.key()),
+                });
+            }
         }
+    }
+    out
+}
+
+fn queue_redrives(a: &Analysis, r: &Resolver, edges: &mut Edges) {
+    for redrive in redrives(a, r) {
+        edges.add(
+            &redrive.queue,
+            &redrive.dead_letter,
+            "dead letters",
+            Some(redrive.via.clone()),
+        );
+        edges.handovers.redrives.push(redrive);
     }
 }
 
@@ -1047,14 +1144,16 @@ fn alarms(a: &Analysis, r: &Resolver, edges: &mut Edges) {
         .iter()
         .chain(a.of_type("aws_cloudwatch_composite_alarm"))
     {
-        for attr in ["alarm_actions", "ok_actions", "insufficient_data_actions"] {
-            for t in alarm
-                .body
-                .get(attr)
-                .map(|e| r.in_expr(a, e))
-                .unwrap_or_default()
-            {
-                edges.add(MONITORING, &t, "alarm", None);
+        for instance in a.instances(alarm) {
+            for attr in ["alarm_actions", "ok_actions", "insufficient_data_actions"] {
+                for t in alarm
+                    .body
+                    .get(attr)
+                    .map(|e| r.in_instance(a, alarm, e, &instance))
+                    .unwrap_or_default()
+                {
+                    edges.add(MONITORING, &t, "alarm", None);
+                }
             }
         }
     }
@@ -1062,10 +1161,16 @@ fn alarms(a: &Analysis, r: &Resolver, edges: &mut Edges) {
 
 fn log_subscriptions(a: &Analysis, r: &Resolver, edges: &mut Edges) {
     for s in a.of_type("aws_cloudwatch_log_subscription_filter") {
-        let (Some(from), Some(to)) = (owner(r, s), target_of(a, r, s, "destination_arn")) else {
-            continue;
-        };
-        edges.add(&from, &to, "logs", a.text(s, "filter_pattern"));
+        for instance in a.instances(s) {
+            let (Some(from), Some(to)) = (
+                r.owner_in(a, s, &instance),
+                target_of(a, r, s, "destination_arn", &instance),
+            ) else {
+                continue;
+            };
+            let pattern = a.text_in(s, "filter_pattern", &instance);
+            edges.add(&from, &to, "logs", pattern);
+        }
     }
 }
 
@@ -1102,18 +1207,20 @@ fn load_balancers(a: &Analysis, r: &Resolver, edges: &mut Edges) {
 /// Resource-based permissions to invoke a function from a component (`source_arn`).
 fn permissions(a: &Analysis, r: &Resolver, edges: &mut Edges) {
     for p in a.of_type("aws_lambda_permission") {
-        let Some(function) = owner(r, p) else {
-            continue;
-        };
-        let Some(source) = target_of(a, r, p, "source_arn") else {
-            continue;
-        };
-        if source == function || edges.linked(&source, &function) {
-            continue;
-        }
-        let secret = r.components.get(&source).map(|c| c.kind) == Some(Kind::Secret);
-        if !secret {
-            edges.add(&source, &function, "invoke", Some(p.address()));
+        for instance in a.instances(p) {
+            let Some(function) = r.owner_in(a, p, &instance) else {
+                continue;
+            };
+            let Some(source) = target_of(a, r, p, "source_arn", &instance) else {
+                continue;
+            };
+            if source == function || edges.linked(&source, &function) {
+                continue;
+            }
+            let secret = r.components.get(&source).map(|c| c.kind) == Some(Kind::Secret);
+            if !secret {
+                edges.add(&source, &function, "invoke", Some(p.address()));
+            }
         }
     }
 }

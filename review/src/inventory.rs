@@ -4,9 +4,9 @@
 //! configuration leaves to AWS show AWS's default; values it writes but that are not known
 //! before apply show as such, never as the default; risky ones are flagged.
 
-use crate::analysis::{self, Analysis};
+use crate::analysis::{self, Analysis, Instance};
 use crate::components::{Component, Components, Kind};
-use crate::graph::{Delivery, Edge, FlowGraph};
+use crate::graph::{Edge, FlowGraph, Handovers, Redrive};
 use crate::lint::Setting;
 use crate::resolve::Resolver;
 use std::collections::{HashMap, HashSet};
@@ -80,6 +80,8 @@ struct Ctx<'x, 'm> {
     /// The components invoked asynchronously (by SNS, EventBridge, S3): those whose
     /// failures their own dead-letter settings must keep.
     invoked_asynchronously: HashSet<&'x str>,
+    /// Each queue's dead-letter queues, as the flow graph draws them.
+    redrives: &'x [Redrive],
 }
 
 impl Ctx<'_, '_> {
@@ -89,13 +91,14 @@ impl Ctx<'_, '_> {
             .map(|c| c.name.clone())
             .unwrap_or_else(|| id.to_string())
     }
-    /// The component's resources of one type.
-    fn parts<'c>(&self, c: &'c Component, resource_type: &'c str) -> Vec<&Block> {
-        c.resources
-            .iter()
-            .filter_map(|r| self.a.block(r))
-            .filter(|b| b.kind == "resource" && b.type_label() == resource_type)
-            .collect()
+    /// The resources of one type that serve the component ([`Components::parts`]).
+    fn parts(&self, c: &Component, resource_type: &str) -> Vec<&Block> {
+        self.components.parts(self.a, c, resource_type)
+    }
+    /// The instances of the resources of one type that serve the component
+    /// ([`Resolver::part_instances`]).
+    fn part_instances(&self, c: &Component, resource_type: &str) -> Vec<(&Block, Instance)> {
+        self.resolver.part_instances(self.a, c, resource_type)
     }
     /// The retention of the component's log groups.
     fn log_retention(&self, c: &Component) -> Cell {
@@ -236,7 +239,7 @@ pub(crate) fn build(
     components: &Components,
     resolver: &Resolver,
     graph: &FlowGraph,
-    deliveries: &[Delivery],
+    handovers: &Handovers,
 ) -> Inventory {
     let mut edges_from: HashMap<&str, Vec<&Edge>> = HashMap::new();
     let mut edges_to: HashMap<&str, Vec<&Edge>> = HashMap::new();
@@ -250,11 +253,13 @@ pub(crate) fn build(
         resolver,
         edges_from,
         edges_to,
-        invoked_asynchronously: deliveries
+        invoked_asynchronously: handovers
+            .deliveries
             .iter()
             .filter(|d| d.mechanism.invokes_asynchronously())
             .map(|d| d.to.as_str())
             .collect(),
+        redrives: &handovers.redrives,
     };
     let mut tables: Vec<Table> = Vec::new();
     for c in components.list() {
@@ -553,9 +558,11 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 plain(format!("dead-letter queue of {}", feeds.join(", ")))
             };
             let dlq_cell = if !dlq.is_empty() {
-                let receives = a
-                    .symbolic_value(&c.primary, &[], "redrive_policy")
-                    .and_then(|v| crate::analysis::redrive_receives(&v));
+                // The receive count when every redrive of the queue (each instance's)
+                // agrees on it.
+                let mut counts = ctx.redrives.iter().filter(|r| r.queue == c.id);
+                let first = counts.next().and_then(|r| r.receives);
+                let receives = first.filter(|n| counts.all(|r| r.receives == Some(*n)));
                 plain(match receives {
                     Some(n) => format!("{} (after {n} receives)", dlq.join("; ")),
                     None => dlq.join("; "),
@@ -643,10 +650,10 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 })
                 .unwrap_or_else(|| plain("none"));
             let rules = ctx.parts(c, "aws_cloudwatch_event_rule");
-            let targets = ctx.parts(c, "aws_cloudwatch_event_target");
+            let targets = ctx.part_instances(c, "aws_cloudwatch_event_target");
             let with_dlq = targets
                 .iter()
-                .filter(|t| a.nested(t, &["dead_letter_config"]).is_some())
+                .filter(|(t, instance)| a.nested_in(t, &["dead_letter_config"], instance).is_some())
                 .count();
             let dlq = if targets.is_empty() {
                 plain("—")
@@ -852,12 +859,18 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 .and_then(|e| a.value(e, "types"))
                 .map(|v| analysis::strings(&v).join(", ").to_lowercase())
                 .unwrap_or_else(|| "edge".into());
-            let methods = ctx.parts(c, "aws_api_gateway_method");
+            let methods = ctx.part_instances(c, "aws_api_gateway_method");
             let auths: Vec<String> = methods
                 .iter()
-                .map(|m| {
-                    let kind = a.text(m, "authorization").unwrap_or_else(|| "NONE".into());
-                    let key = a.boolean(m, "api_key_required") == Some(true);
+                .map(|(m, instance)| {
+                    let kind = a
+                        .text_in(m, "authorization", instance)
+                        .unwrap_or_else(|| "NONE".into());
+                    let key = m
+                        .body
+                        .get("api_key_required")
+                        .and_then(|e| a.value_in(e, instance).as_bool())
+                        == Some(true);
                     if kind == "NONE" && key {
                         "API_KEY".into()
                     } else {
@@ -906,11 +919,11 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 "access logs",
                 "auto deploy",
             ];
-            let routes = ctx.parts(c, "aws_apigatewayv2_route");
+            let routes = ctx.part_instances(c, "aws_apigatewayv2_route");
             let auths: Vec<String> = routes
                 .iter()
-                .map(|r| {
-                    a.text(r, "authorization_type")
+                .map(|(r, instance)| {
+                    a.text_in(r, "authorization_type", instance)
                         .unwrap_or_else(|| "NONE".into())
                 })
                 .collect();
@@ -1052,25 +1065,30 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
         }
         Kind::Secret => {
             const COLUMNS: &[&str] = &["rotation", "KMS key", "recovery window"];
-            let rotation = ctx
-                .parts(c, "aws_secretsmanager_secret_rotation")
-                .first()
-                .map(|r| {
-                    let days = a
-                        .nested(r, &["rotation_rules"])
-                        .and_then(|rr| a.number(rr, "automatically_after_days"));
-                    let by = r
-                        .body
-                        .get("rotation_lambda_arn")
-                        .and_then(|e| ctx.resolver.in_expr(a, e).into_iter().next())
-                        .map(|f| format!(" by {}", ctx.name_of(&f)))
-                        .unwrap_or_default();
-                    plain(match days {
-                        Some(d) => format!("every {} d{by}", d as i64),
-                        None => format!("on a schedule{by}"),
+            let rotation =
+                ctx.part_instances(c, "aws_secretsmanager_secret_rotation")
+                    .first()
+                    .map(|(r, instance)| {
+                        let days = a.nested_in(r, &["rotation_rules"], instance).and_then(
+                            |(rules, inner)| a.number_in(rules, "automatically_after_days", &inner),
+                        );
+                        let by = r
+                            .body
+                            .get("rotation_lambda_arn")
+                            .and_then(|e| {
+                                ctx.resolver
+                                    .in_instance(a, r, e, instance)
+                                    .into_iter()
+                                    .next()
+                            })
+                            .map(|f| format!(" by {}", ctx.name_of(&f)))
+                            .unwrap_or_default();
+                        plain(match days {
+                            Some(d) => format!("every {} d{by}", d as i64),
+                            None => format!("on a schedule{by}"),
+                        })
                     })
-                })
-                .unwrap_or_else(|| warn("off"));
+                    .unwrap_or_else(|| warn("off"));
             // Not set (or AWS's own alias): the AWS managed key `aws/secretsmanager`; a key
             // of this configuration by its component; any other value is the customer
             // managed key it names.

@@ -244,10 +244,10 @@ fn build(
     let a = Analysis::new(&cx, &sym);
     let (components, public) = components_with_clients(&a);
     let r = resolve::Resolver::new(&a, &components);
-    let (graph, deliveries) = graph::build(&a, &components, &r, &public, &title);
-    let inventory = inventory::build(&a, &components, &r, &graph, &deliveries);
+    let (graph, handovers) = graph::build(&a, &components, &r, &public, &title);
+    let inventory = inventory::build(&a, &components, &r, &graph, &handovers);
     let access = access::build(&a, &components, &r);
-    let failures = failures::build(&a, &components, &r, &deliveries);
+    let failures = failures::build(&a, &components, &r, &handovers);
     let table = cost::PriceTable::shipped().map_err(ReviewError::Prices)?;
     let estimate = cost::estimate::estimate(&a, &components, &table, &options.usage);
     let resource_count = a.resources.iter().filter(|b| b.kind == "resource").count();

@@ -3,8 +3,8 @@
 //! (`arn:aws:sqs:us-east-1:123456789012:orders`, `arn:aws:dynamodb:*:*:table/orders-*`)
 //! are matched against the names the components are given in the configuration.
 
-use crate::analysis::{self, Analysis};
-use crate::components::{Components, Kind};
+use crate::analysis::{self, Analysis, Instance};
+use crate::components::{Component, Components, Kind};
 use crate::symbolic;
 use std::collections::{BTreeSet, HashMap};
 use tfstack_model::{Block, Expr, Value};
@@ -107,6 +107,21 @@ impl<'c> Resolver<'c> {
         self.components.owner_of(address).map(str::to_string)
     }
 
+    /// The component of a block in one of its instances: what the block folds into, else
+    /// (its instances serve several components: a redrive policy made for each of several
+    /// queues) the component its owner attribute designates in the instance.
+    pub fn owner_in(&self, a: &Analysis, b: &Block, instance: &Instance) -> Option<String> {
+        if let Some(component) = self.component(&b.address()) {
+            return Some(component);
+        }
+        if instance.key().is_empty() {
+            return None;
+        }
+        crate::components::owner_attributes(b.type_label())?
+            .iter()
+            .find_map(|attribute| self.at(a, b, &[attribute], instance).into_iter().next())
+    }
+
     /// Components an attribute written in `block` (or in a block nested in it) refers to,
     /// once each, also through what `each.value` and a `dynamic` block's iterator stand
     /// for (`target_arn = dead_letter_config.value` with `for_each =
@@ -119,6 +134,90 @@ impl<'c> Resolver<'c> {
                 .filter(|r| !r.starts_with("data."))
                 .filter_map(|r| self.component(&r)),
         )
+    }
+
+    /// Components an attribute of `block` (or of a block nested in it) designates in
+    /// `instance`: what its value there names when it reads what the instance binds and
+    /// that value is known (`endpoint = each.value.queue`: the queue of the instance's
+    /// entry, markers else a literal ARN), otherwise what it refers to
+    /// ([`Resolver::in_expr`]).
+    pub fn in_instance(
+        &self,
+        a: &Analysis,
+        block: &Block,
+        e: &Expr,
+        instance: &Instance,
+    ) -> Vec<String> {
+        match a.symbolic_value_in(block, e, instance) {
+            Some(value) if !value.is_unknown() => self.in_value(&value),
+            _ => self.in_expr(a, e),
+        }
+    }
+
+    /// Components the attribute at `path` (nested blocks, then the attribute) of `block`
+    /// designates in `instance` ([`Resolver::in_instance`]), the nested blocks read as
+    /// [`Analysis::nested_in`] reads them.
+    pub fn at(
+        &self,
+        a: &Analysis,
+        block: &Block,
+        path: &[&str],
+        instance: &Instance,
+    ) -> Vec<String> {
+        let Some((name, nested)) = path.split_last() else {
+            return Vec::new();
+        };
+        let Some((holder, inner)) = a.nested_in(block, nested, instance) else {
+            return Vec::new();
+        };
+        holder
+            .body
+            .get(name)
+            .map(|e| self.in_instance(a, block, e, &inner))
+            .unwrap_or_default()
+    }
+
+    /// [`Resolver::at`]; for the block as a whole, also through what `each.value` and the
+    /// `dynamic` iterators stand for in any of its entries ([`Resolver::in_block`]): for
+    /// an edge that leaves the block's own component, of which every entry's target is a
+    /// target.
+    pub fn at_or_any_entry<'m>(
+        &self,
+        a: &Analysis<'_, 'm>,
+        block: &'m Block,
+        path: &[&str],
+        instance: &Instance,
+    ) -> Vec<String> {
+        if !instance.key().is_empty() {
+            return self.at(a, block, path, instance);
+        }
+        let Some((name, nested)) = path.split_last() else {
+            return Vec::new();
+        };
+        a.nested(block, nested)
+            .and_then(|holder| holder.body.get(name))
+            .map(|e| self.in_block(a, block, e))
+            .unwrap_or_default()
+    }
+
+    /// The instances of the resources of one type that serve a component: each instance
+    /// of its own, and of a resource that serves several components those that serve it
+    /// ([`Components::parts`]).
+    pub fn part_instances<'m>(
+        &self,
+        a: &Analysis<'_, 'm>,
+        c: &Component,
+        resource_type: &str,
+    ) -> Vec<(&'m Block, Instance)> {
+        let mut out = Vec::new();
+        for b in self.components.parts(a, c, resource_type) {
+            for instance in a.instances(b) {
+                if self.owner_in(a, b, &instance).as_deref() == Some(c.id.as_str()) {
+                    out.push((b, instance));
+                }
+            }
+        }
+        out
     }
 
     /// Components an expression refers to, in order, once each. Data sources (the

@@ -74,20 +74,35 @@ pub fn display(text: &str) -> String {
 
 /// A copy of `config` with resource references replaced by markers. References to
 /// `aws_iam_policy_document` data sources stay: the policy extractor reads those documents
-/// where they are declared.
+/// where they are declared. So do the names a `for` expression or a `dynamic` block binds
+/// (`v.arn` in `[for v in local.queues : v.arn]`, `dead_letter_config.value`): they read
+/// an element, not a resource.
 pub fn symbolic_config(config: &Config) -> Config {
     let mut copy = config.clone();
+    let mut bound = Vec::new();
     for block in &mut copy.blocks {
-        symbolize_block(block);
+        symbolize_block(block, &mut bound);
     }
     copy
 }
 
-fn symbolize_block(block: &mut Block) {
+/// Symbolizes a block's attributes and nested blocks; `bound` holds the names in scope
+/// that are no resource (iterators of the `dynamic` blocks around, `for` variables).
+fn symbolize_block(block: &mut Block, bound: &mut Vec<String>) {
+    // A `dynamic` block's iterator is in scope in its `content`, not in its `for_each`.
+    let iterator = (block.kind == "dynamic")
+        .then(|| crate::lint::dynamic_iterator(block).map(str::to_string))
+        .flatten();
     for item in &mut block.body.items {
         match item {
-            Structure::Attribute(a) => symbolize(&mut a.value),
-            Structure::Block(b) => symbolize_block(b),
+            Structure::Attribute(a) => symbolize(&mut a.value, bound),
+            Structure::Block(b) => {
+                let pushed = iterator.clone().map(|name| bound.push(name)).is_some();
+                symbolize_block(b, bound);
+                if pushed {
+                    bound.pop();
+                }
+            }
         }
     }
 }
@@ -117,7 +132,7 @@ fn is_account_of_arn(e: &Expr) -> bool {
             .is_some_and(|t| t.resource_address().is_some())
 }
 
-fn symbolize(e: &mut Expr) {
+fn symbolize(e: &mut Expr, bound: &mut Vec<String>) {
     if is_account_of_arn(e) {
         e.kind = ExprKind::String(marker(THIS_ACCOUNT, Some("account_id")).into());
         return;
@@ -126,7 +141,8 @@ fn symbolize(e: &mut Expr) {
         ExprKind::Traversal(t) => {
             let is_policy_document =
                 t.root == "data" && t.attribute_names().next() == Some("aws_iam_policy_document");
-            if let (Some(address), false) = (t.resource_address(), is_policy_document) {
+            let is_bound = bound.iter().any(|name| t.root == name.as_str());
+            if let (Some(address), false) = (t.resource_address(), is_policy_document || is_bound) {
                 let text = marker(&address, t.resource_attribute());
                 e.kind = ExprKind::String(text.into());
             }
@@ -134,39 +150,43 @@ fn symbolize(e: &mut Expr) {
         ExprKind::Template(t) => {
             for part in &mut t.parts {
                 if let TemplatePart::Interpolation(inner) = part {
-                    symbolize(inner);
+                    symbolize(inner, bound);
                 }
             }
         }
-        ExprKind::FunctionCall(c) => c.args.iter_mut().for_each(symbolize),
+        ExprKind::FunctionCall(c) => c.args.iter_mut().for_each(|a| symbolize(a, bound)),
         ExprKind::Conditional(c) => {
-            symbolize(&mut c.condition);
-            symbolize(&mut c.true_expr);
-            symbolize(&mut c.false_expr);
+            symbolize(&mut c.condition, bound);
+            symbolize(&mut c.true_expr, bound);
+            symbolize(&mut c.false_expr, bound);
         }
-        ExprKind::Unary(_, inner) | ExprKind::Parenthesis(inner) => symbolize(inner),
+        ExprKind::Unary(_, inner) | ExprKind::Parenthesis(inner) => symbolize(inner, bound),
         ExprKind::Binary(b) => {
-            symbolize(&mut b.lhs);
-            symbolize(&mut b.rhs);
+            symbolize(&mut b.lhs, bound);
+            symbolize(&mut b.rhs, bound);
         }
-        ExprKind::Tuple(items) => items.iter_mut().for_each(symbolize),
+        ExprKind::Tuple(items) => items.iter_mut().for_each(|i| symbolize(i, bound)),
         ExprKind::Object(items) => {
             for item in items {
                 if let ObjectKey::Expr(k) = &mut item.key {
-                    symbolize(k);
+                    symbolize(k, bound);
                 }
-                symbolize(&mut item.value);
+                symbolize(&mut item.value, bound);
             }
         }
         ExprKind::For(f) => {
-            symbolize(&mut f.collection);
+            symbolize(&mut f.collection, bound);
+            let before = bound.len();
+            bound.extend(f.key_var.clone());
+            bound.push(f.value_var.clone());
             if let Some(key) = &mut f.key {
-                symbolize(key);
+                symbolize(key, bound);
             }
-            symbolize(&mut f.value);
+            symbolize(&mut f.value, bound);
             if let Some(condition) = &mut f.condition {
-                symbolize(condition);
+                symbolize(condition, bound);
             }
+            bound.truncate(before);
         }
         ExprKind::Null
         | ExprKind::Bool(_)
@@ -241,6 +261,54 @@ mod tests {
             body.get("other").map(|e| &e.kind),
             Some(ExprKind::FunctionCall(_))
         ));
+    }
+
+    #[test]
+    fn names_a_for_expression_or_a_dynamic_block_binds_stay_names() {
+        let text = r#"
+resource "aws_lambda_function" "f" {
+  queues = [for q in local.queues : q.arn]
+  dynamic "dead_letter_config" {
+    for_each = [aws_sqs_queue.dlq.arn]
+    content {
+      target_arn = dead_letter_config.value
+    }
+  }
+  dynamic "file_system_config" {
+    for_each = local.mounts
+    iterator = mount
+    content {
+      arn = mount.value.arn
+    }
+  }
+  after = dead_letter_config.value
+}
+"#;
+        let body =
+            tfstack_model::load::hcl::parse_body(text, tfstack_model::FileId(0)).expect("parses");
+        let config = Config {
+            blocks: body.blocks().cloned().collect(),
+        };
+        let copy = symbolic_config(&config);
+        let f = &copy.blocks[0];
+        let ExprKind::For(queues) = &f.body.get("queues").expect("queues").kind else {
+            panic!("a for expression");
+        };
+        assert!(queues.value.as_traversal().is_some(), "{:?}", queues.value);
+        let dynamics: Vec<&Block> = f.body.blocks_of("dynamic").collect();
+        let for_each = dynamics[0].body.get("for_each").expect("for_each");
+        assert!(
+            matches!(&for_each.kind, ExprKind::Tuple(items)
+                if items[0].as_str() == Some(marker("aws_sqs_queue.dlq", Some("arn")).as_str())),
+            "{for_each:?}"
+        );
+        for (dynamic, attribute) in [(dynamics[0], "target_arn"), (dynamics[1], "arn")] {
+            let content = dynamic.body.block("content").expect("content");
+            let read = content.body.get(attribute).expect("the attribute");
+            assert!(read.as_traversal().is_some(), "{read:?}");
+        }
+        // Outside its `dynamic` block, the label names a resource type as any other.
+        assert!(f.body.get("after").and_then(Expr::as_str).is_some());
     }
 
     #[test]

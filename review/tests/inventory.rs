@@ -3,29 +3,8 @@
 
 mod common;
 
-use tfstack_review::{Flag, Review};
-
-/// The cell of `column` in the row of `component` in the table titled `table`.
-fn cell(review: &Review, table: &str, component: &str, column: &str) -> (String, Flag) {
-    let table = review
-        .inventory
-        .tables
-        .iter()
-        .find(|t| t.title == table)
-        .unwrap_or_else(|| panic!("no table {table}"));
-    let index = table
-        .columns
-        .iter()
-        .position(|c| c == column)
-        .unwrap_or_else(|| panic!("no column {column} in {:?}", table.columns));
-    let row = table
-        .rows
-        .iter()
-        .find(|r| r.component == component)
-        .unwrap_or_else(|| panic!("no row {component}"));
-    let cell = &row.cells[index];
-    (cell.text.clone(), cell.flag)
-}
+use common::cell;
+use tfstack_review::Flag;
 
 /// Settings written per instance (each known) or from a variable without a value.
 const SET_NOT_KNOWN: &str = r#"

@@ -242,8 +242,8 @@ pub fn keyed_instance_scopes(instances: Instances, limit: usize) -> Vec<(String,
 }
 
 /// A scope holding one object `name` with these members (`count` with `index`, `each`
-/// with `key` and `value`).
-pub(crate) fn instance_names(name: &str, members: Vec<(&str, Value)>) -> Scope {
+/// with `key` and `value`, a `dynamic` block's iterator with `key` and `value`).
+pub fn instance_names(name: &str, members: Vec<(&str, Value)>) -> Scope {
     let object = members
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

@@ -5,7 +5,7 @@
 use std::path::Path;
 use tfstack_model::constructs::Stack;
 use tfstack_model::environment::Environment;
-use tfstack_review::{Review, ReviewOptions};
+use tfstack_review::{Flag, Review, ReviewOptions};
 
 /// The hand-written Terraform fixture, relative to the crate (tests run there).
 pub const FIXTURE: &str = "tests/fixtures/handwritten";
@@ -52,4 +52,26 @@ pub fn text_review(main_tf: &str, usage_toml: Option<&str>) -> Review {
         options.usage = tfstack_review::Usage::load(&path).expect("a valid usage file");
     }
     Review::of_module(dir.path(), &options).expect("the module reviews")
+}
+
+/// The cell of `column` in the row of `component` in the inventory table titled `table`.
+pub fn cell(review: &Review, table: &str, component: &str, column: &str) -> (String, Flag) {
+    let table = review
+        .inventory
+        .tables
+        .iter()
+        .find(|t| t.title == table)
+        .unwrap_or_else(|| panic!("no table {table}"));
+    let index = table
+        .columns
+        .iter()
+        .position(|c| c == column)
+        .unwrap_or_else(|| panic!("no column {column} in {:?}", table.columns));
+    let row = table
+        .rows
+        .iter()
+        .find(|r| r.component == component)
+        .unwrap_or_else(|| panic!("no row {component}"));
+    let cell = &row.cells[index];
+    (cell.text.clone(), cell.flag)
 }
