@@ -994,6 +994,33 @@ fn errors_are_located_and_say_what_to_do() {
         "nothing was compared: {doc:#}"
     );
 
+    // Between revisions, an error names the revision it is in, as git names a file of one:
+    // the working tree's file at that path may be fine.
+    if let Some(repo) = repository_with_one_queue() {
+        let dir = repo.path();
+        std::fs::write(
+            dir.join("main.tf"),
+            "resource \"aws_sqs_queue\" \"q\" {\n  name = \n}\n",
+        )
+        .expect("write");
+        git(dir, &["commit", "-q", "-am", "broken"]);
+        std::fs::write(
+            dir.join("main.tf"),
+            "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n}\n",
+        )
+        .expect("write");
+        git(dir, &["commit", "-q", "-am", "fixed"]);
+        let run = tfstack_in(dir, &["diff", "HEAD~1", "HEAD", "--format", "json"]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("╭─[HEAD~1:main.tf:2:"),
+            "{}",
+            run.stderr
+        );
+        let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+        assert_eq!(doc["errors"][0]["path"], "HEAD~1:main.tf", "{doc:#}");
+    }
+
     // Module calls that form a cycle: `tfstack lint` cannot lint the instances, so the
     // findings are incomplete and nothing is compared either.
     std::fs::remove_file(broken.path().join("head/broken.tf")).expect("rm");

@@ -92,7 +92,7 @@ pub(crate) fn of_tree(
         });
     }
     for e in &mut found.errors {
-        e.path = snapshot.shown_path(&e.path);
+        e.path = snapshot.shown_error_path(&e.path);
     }
     found
         .errors
@@ -343,6 +343,16 @@ mod tests {
             "{human}"
         );
         assert!(human.contains("suppressed: drained by hand"), "{human}");
+        // One without a reason says so.
+        let bare = "# tfstack:ignore[DLQ001]";
+        let report = diff_hcl(&queues("", ignore), &queues(bare, ignore));
+        let human = report.render(crate::Format::Human);
+        assert!(human.contains("suppressed: (no reason given)"), "{human}");
+        let markdown = report.render(crate::Format::Markdown);
+        assert!(
+            markdown.contains("— suppressed: (no reason given)"),
+            "{markdown}"
+        );
         // A new resource whose finding is suppressed as it is added: suppressed too.
         let added = format!(
             "{}\n{ignore}\nresource \"aws_sqs_queue\" \"c\" {{\n  sqs_managed_sse_enabled = true\n}}\n",

@@ -475,13 +475,26 @@ fn bucket_encrypted_with_kms(cx: &Context, bucket: &Block) -> Option<bool> {
     known.then_some(false)
 }
 
-/// A setting of the symbolic twin as written (`${aws_sqs_queue.dlq.arn}`), or a word for
-/// it when it is not a plain value.
+/// A setting of the symbolic twin: the resource it names (`aws_sqs_queue.dlq`, as a
+/// queue's redrive shows its dead-letter queue), else as written (`arn:aws:sqs:…:dlq`), or
+/// a word for it when it is not a plain value. A redrive policy written as JSON (an SNS
+/// subscription's) is shown by its `deadLetterTargetArn`.
 fn shown(sym: &Context, block: &Block, path: &[&str]) -> String {
     let twin = sym.block(&block.address()).unwrap_or(block);
     match setting(sym, twin, path) {
         Setting::Known { value, .. } => match value.as_str() {
-            Some(s) => format!("`{}`", symbolic::display(s)),
+            Some(s) => {
+                let target = serde_json::from_str::<serde_json::Value>(s)
+                    .ok()
+                    .and_then(|json| Some(json.get("deadLetterTargetArn")?.as_str()?.to_string()));
+                let s = target.as_deref().unwrap_or(s);
+                match symbolic::references_in(s).as_slice() {
+                    [only] if symbolic::marker(&only.address, Some(&only.attribute)) == s => {
+                        format!("`{}`", only.address)
+                    }
+                    _ => format!("`{}`", symbolic::display(s)),
+                }
+            }
             None => "a redrive policy".to_string(),
         },
         _ => "a value known after apply".to_string(),
@@ -777,7 +790,34 @@ resource "aws_lambda_function" "f" {{
         );
         assert_eq!(
             c[0].title,
-            "`aws_lambda_function.f` lost its on-failure destination (was `${aws_sqs_queue.failed.arn}`): what fails is dropped"
+            "`aws_lambda_function.f` lost its on-failure destination (was `aws_sqs_queue.failed`): what fails is dropped"
+        );
+        // A subscription's redrive policy, written as JSON: the queue it names.
+        let subscription = |redrive: &str| {
+            format!(
+                r#"resource "aws_sns_topic" "t" {{
+  name = "t"
+}}
+resource "aws_sqs_queue" "q" {{
+  name = "q"
+}}
+resource "aws_sqs_queue" "dlq" {{
+  name = "dlq"
+}}
+resource "aws_sns_topic_subscription" "s" {{
+  topic_arn = aws_sns_topic.t.arn
+  protocol  = "sqs"
+  endpoint  = aws_sqs_queue.q.arn
+{redrive}}}
+"#
+            )
+        };
+        let redrive =
+            "  redrive_policy = jsonencode({ deadLetterTargetArn = aws_sqs_queue.dlq.arn })\n";
+        let report = diff_hcl(&subscription(redrive), &subscription(""));
+        assert_eq!(
+            changes(&report)[0].title,
+            "`aws_sns_topic_subscription.s` lost its dead-letter queue (was `aws_sqs_queue.dlq`): what fails is dropped"
         );
         let target = |dead_letter: &str| {
             format!(

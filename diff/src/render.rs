@@ -174,7 +174,7 @@ fn human(report: &DiffReport) -> String {
                     let _ = writeln!(out, "              ({})", escaped(&instance));
                 }
                 if let Some(reason) = &f.suppression_reason {
-                    let _ = writeln!(out, "              suppressed: {}", escaped(reason));
+                    let _ = writeln!(out, "              suppressed: {}", escaped(said(reason)));
                 }
             }
         }
@@ -355,7 +355,7 @@ fn markdown(report: &DiffReport) -> String {
                             None => f.message.clone(),
                         };
                         if let Some(reason) = &f.suppression_reason {
-                            text.push_str(&format!(" — suppressed: {reason}"));
+                            text.push_str(&format!(" — suppressed: {}", said(reason)));
                         }
                         text
                     }),
@@ -424,4 +424,13 @@ fn document(doc: &impl serde::Serialize) -> String {
     });
     text.push('\n');
     text
+}
+
+/// A suppression's reason as the report shows it: one given without a reason says so.
+fn said(reason: &str) -> &str {
+    if reason.trim().is_empty() {
+        "(no reason given)"
+    } else {
+        reason
+    }
 }

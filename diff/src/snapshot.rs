@@ -338,6 +338,19 @@ impl Snapshot {
 
     /// A path of this snapshot as the report shows it (a revision's files relative to the
     /// working directory, not to the temporary directory they were written to).
+    /// Where an error of this version is: [`Snapshot::shown_path`], after the revision
+    /// as git writes a file of one (`HEAD~1:main.tf`), since the working tree's file at
+    /// that path may be another.
+    pub fn shown_error_path(&self, path: &str) -> String {
+        let shown = self.shown_path(path);
+        match (&self.paths, self.source.kind) {
+            (ShownPaths::Checkout { .. }, SourceKind::Revision) => {
+                format!("{}:{shown}", self.source.label)
+            }
+            _ => shown,
+        }
+    }
+
     pub fn shown_path(&self, path: &str) -> String {
         match &self.paths {
             ShownPaths::AsGiven => path.to_string(),
@@ -523,7 +536,7 @@ fn load_tree(
         _checkout: checkout,
     };
     for e in &mut errors {
-        e.path = snapshot.shown_path(&e.path);
+        e.path = snapshot.shown_error_path(&e.path);
     }
     snapshot.errors = errors;
     snapshot
