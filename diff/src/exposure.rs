@@ -10,7 +10,8 @@ use crate::report::{Category, Change, Danger, Effect};
 use serde_json::json;
 use std::collections::BTreeMap;
 use tfstack_lint_engine::context::Context;
-use tfstack_lint_engine::query::ingress::ingress_rules;
+use tfstack_lint_engine::context::MAX_INSTANCE_PASSES;
+use tfstack_lint_engine::query::ingress::{ingress_rules, Ingress};
 use tfstack_review::{AccessAnalysis, PrincipalKind};
 
 /// Ports whose exposure is a finding of its own (EC2001): SSH and RDP.
@@ -145,27 +146,51 @@ pub(crate) fn facts(cx: &Context, access: &AccessAnalysis, places: &Places) -> E
             .external_trusts
             .insert((t.component.clone(), t.role.clone()), t.principals.clone());
     }
-    for rule in ingress_rules(cx) {
-        let Some((_, cidr)) = rule.open_cidr() else {
+    // Keyed by the rule's block, not its instance: an instance that opens what another
+    // version's block opens as a whole opens nothing new.
+    let mut opened = |rules: Vec<Ingress>| {
+        for rule in rules {
+            let Some((_, cidr)) = rule.open_cidr() else {
+                continue;
+            };
+            let Some(protocol) = rule.protocol() else {
+                continue;
+            };
+            let ports = match (protocol.as_str(), rule.ports()) {
+                ("-1" | "all", _) => None,
+                (_, Some((from, to))) => Some((from as i64, to as i64)),
+                (_, None) => continue,
+            };
+            facts.ingress.insert(
+                (
+                    rule.owner.address(),
+                    protocol,
+                    ports,
+                    cidr.as_str().unwrap_or_default().to_string(),
+                ),
+                places.of(cx, rule.origin),
+            );
+        }
+    };
+    opened(ingress_rules(cx));
+    // Rules whose instances differ (`count = length(var.ingress_rules)`, each instance's
+    // ports read by `count.index`): read in each instance, as the lint judges them, within
+    // the lint's bound on passes.
+    let mut passes_left = MAX_INSTANCE_PASSES;
+    for group in cx.instance_groups() {
+        if group.keys.len() > passes_left {
             continue;
-        };
-        let Some(protocol) = rule.protocol() else {
-            continue;
-        };
-        let ports = match (protocol.as_str(), rule.ports()) {
-            ("-1" | "all", _) => None,
-            (_, Some((from, to))) => Some((from as i64, to as i64)),
-            (_, None) => continue,
-        };
-        facts.ingress.insert(
-            (
-                rule.owner.address(),
-                protocol,
-                ports,
-                cidr.as_str().unwrap_or_default().to_string(),
-            ),
-            places.of(cx, rule.origin),
-        );
+        }
+        passes_left -= group.keys.len();
+        for k in 0..group.keys.len() {
+            cx.judge_instance(Some((&group, k)));
+            let own: Vec<Ingress> = ingress_rules(cx)
+                .into_iter()
+                .filter(|r| group.addresses.contains(&r.owner.address()))
+                .collect();
+            opened(own);
+        }
+        cx.judge_instance(None);
     }
     facts
 }
@@ -643,5 +668,43 @@ resource "aws_vpc_security_group_ingress_rule" "https" {
             &group(&rule(443, "0.0.0.0/0")),
             &group(&rule(443, "0.0.0.0/0")).replace("  ", "    "),
         );
+    }
+
+    /// Rules made by `count` whose instances differ (each one's port read by
+    /// `count.index`): each instance is read, and an instance that opens what the other
+    /// version's block opened is nothing new.
+    #[test]
+    fn ingress_rules_made_per_instance() {
+        let rules = |ports: &str, description: &str| {
+            format!(
+                r#"variable "ports" {{
+  default = [{ports}]
+}}
+resource "aws_security_group" "web" {{
+  name = "web"
+}}
+resource "aws_security_group_rule" "in" {{
+  count             = length(var.ports)
+  type              = "ingress"
+  security_group_id = aws_security_group.web.id
+  description       = {description}
+  from_port         = var.ports[count.index]
+  to_port           = var.ports[count.index]
+  protocol          = "tcp"
+  cidr_blocks       = ["0.0.0.0/0"]
+}}
+"#
+            )
+        };
+        let report = diff_hcl(&rules("443", "\"web\""), &rules("443, 22", "\"web\""));
+        let c = changes(&report);
+        assert_eq!(
+            kinds(&report),
+            [("internet_ingress", "aws_security_group_rule.in".into())]
+        );
+        assert!(c[0].title.contains("tcp port 22"), "{}", c[0].title);
+        // The same port, the instances now told apart by their description: no change.
+        let described = rules("443, 443", "\"web ${count.index}\"");
+        assert_same(&rules("443, 443", "\"web\""), &described);
     }
 }
