@@ -8,6 +8,7 @@ pub mod failures;
 pub mod functions;
 pub mod ingress;
 pub mod instances;
+pub mod openapi;
 pub mod packages;
 pub mod policy;
 pub mod references;

@@ -1,7 +1,7 @@
 use crate::{declare_rule, Finding, Rule};
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
-use tfstack_lint_engine::query::policy::json_document_value;
+use tfstack_lint_engine::query::openapi;
 use tfstack_lint_engine::query::references::referenced_blocks;
 use tfstack_model::{Block, Origin, Span, Value};
 
@@ -149,32 +149,23 @@ impl Rule for ApigwRouteWithoutAuthorization {
 /// Judges the OpenAPI definition an API is given as `body`, if it can read it.
 fn judge_definition(cx: &Context, api: &Block, out: &mut Vec<Finding>) {
     let rest = api.type_label() == "aws_api_gateway_rest_api";
-    if !exists(cx, api) || (rest && is_private_api(cx, api)) {
+    if rest && is_private_api(cx, api) {
         return;
     }
-    if !rest {
-        let protocol = cx.attr(api, "protocol_type");
-        if !protocol.is_some_and(|p| p.as_str().is_some_and(|p| p.eq_ignore_ascii_case("HTTP"))) {
-            return;
-        }
-    }
-    // Read as any JSON document is (`jsonencode` with its parts where they are written,
-    // `file`, `templatefile`, heredoc JSON): the definition's structure is known even
-    // where its integrations name resources known only after apply.
-    let Some(definition) = api
-        .body
-        .get("body")
-        .and_then(|e| json_document_value(cx, e))
-    else {
+    let Some(definition) = openapi::definition(cx, api) else {
         return;
     };
-    let open = open_operations(&definition, rest);
-    let Some((_, first)) = open.first() else {
+    let open: Vec<_> = openapi::operations(&definition, rest)
+        .into_iter()
+        .filter(|o| o.is_open())
+        .collect();
+    let Some(first) = open.first() else {
         return;
     };
     // The first open operation where it is written, else the attribute's name (the
     // definition itself may run to hundreds of lines).
     let origin = first
+        .origin
         .or(api
             .body
             .attribute("body")
@@ -185,75 +176,13 @@ fn judge_definition(cx: &Context, api: &Block, out: &mut Vec<Finding>) {
             })
             .unwrap_or(Origin::GENERATED))
         .or(cx.origin_of(api, "body"));
-    let keys = open.into_iter().map(|(key, _)| key).collect();
+    let keys = open.into_iter().map(|o| o.key).collect();
     out.push(finding(
         api.address(),
         &Open::Operations { keys },
         origin,
         Some("body"),
     ));
-}
-
-/// The operations of an OpenAPI definition anyone can call (`POST /orders`, `ANY
-/// /{proxy+}`), in the definition's order, each with where its method is written: no
-/// `security` requirement covers them — an operation's own `security` replaces the
-/// definition's, and a requirement is a non-empty object (`{}` makes authorization
-/// optional) — and, on a REST API, no `x-amazon-apigateway-auth` other than `NONE`. What
-/// it cannot know (an unknown `security`, paths or auth type) is not evidence of an open
-/// operation. CORS preflights (`options`) are not judged.
-fn open_operations(definition: &Value, rest: bool) -> Vec<(String, Origin)> {
-    let requires = |security: &Value| {
-        if security.is_unknown() {
-            return true;
-        }
-        security.as_list().is_some_and(|all| {
-            !all.is_empty()
-                && all.iter().all(|r| {
-                    r.is_unknown() || r.as_object().is_some_and(|r| !r.is_empty())
-                })
-        })
-    };
-    let global = definition.get("security");
-    let Some(paths) = definition.get("paths").and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    let mut open = Vec::new();
-    for (path, item) in paths {
-        let Some(item) = item.as_object() else {
-            continue;
-        };
-        for (method, operation) in item {
-            let method = match method.to_ascii_lowercase().as_str() {
-                "x-amazon-apigateway-any-method" => "ANY".to_string(),
-                m @ ("get" | "put" | "post" | "delete" | "head" | "patch" | "trace") => {
-                    m.to_ascii_uppercase()
-                }
-                _ => continue,
-            };
-            if operation.is_unknown() {
-                continue;
-            }
-            let authorized = match operation.get("security").or(global) {
-                Some(security) => requires(security),
-                None => false,
-            } || (rest
-                && operation
-                    .get("x-amazon-apigateway-auth")
-                    .and_then(|a| a.get("type"))
-                    .is_some_and(|t| {
-                        t.is_unknown() || t.as_str().is_some_and(|t| !t.eq_ignore_ascii_case("NONE"))
-                    }));
-            if !authorized {
-                let key = if path == "$default" {
-                    path.clone()
-                } else {
-                    format!("{method} {path}")
-                };
-                open.push((key, operation.key_origin));
-            }
-        }
-    }
-    open
 }
 
 /// What a route's judgment reads: its key, authorization and API key requirement, each as

@@ -1,0 +1,149 @@
+//! The operations of an API defined by an OpenAPI document given as its `body`
+//! (`aws_apigatewayv2_api`, `aws_api_gateway_rest_api`): what routes or methods the
+//! definition creates, and how each is authorized. The linter judges the open ones; the
+//! review lists them all as entry points.
+
+use crate::context::Context;
+use crate::query::instances::exists;
+use crate::query::policy::json_document_value;
+use tfstack_model::{Block, Origin, Value};
+
+/// How an operation of the definition is authorized.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OperationAuthorization {
+    /// Nothing: anyone who finds the URL can call it.
+    None,
+    /// By the security schemes a requirement names (`sigv4`, `jwt`), or by
+    /// `x-amazon-apigateway-auth` (`AWS_IAM`).
+    By(Vec<String>),
+    /// Not known before apply.
+    Unknown,
+}
+
+/// One operation of an OpenAPI definition.
+#[derive(Clone, Debug)]
+pub struct Operation {
+    /// `POST /orders`, `ANY /{proxy+}`, `$default`.
+    pub key: String,
+    pub authorization: OperationAuthorization,
+    /// Where its method is written.
+    pub origin: Origin,
+}
+
+impl Operation {
+    /// Whether anyone can call it: no authorization, and not a CORS preflight (browsers
+    /// send those without credentials; they are not listed).
+    pub fn is_open(&self) -> bool {
+        self.authorization == OperationAuthorization::None
+    }
+}
+
+/// The OpenAPI definition an API is given as `body`, read as any JSON document is
+/// (`jsonencode` with its parts where they are written, `file`, `templatefile`, heredoc
+/// JSON): its structure is known even where its integrations name resources known only
+/// after apply. `None` for an API that does not exist, has no `body`, or whose body
+/// cannot be read; for an HTTP API only (a WebSocket API's body is not routes).
+pub fn definition(cx: &Context, api: &Block) -> Option<Value> {
+    if !exists(cx, api) {
+        return None;
+    }
+    if api.type_label() == "aws_apigatewayv2_api" {
+        let protocol = cx.attr(api, "protocol_type");
+        if !protocol.is_some_and(|p| p.as_str().is_some_and(|p| p.eq_ignore_ascii_case("HTTP"))) {
+            return None;
+        }
+    }
+    json_document_value(cx, api.body.get("body")?)
+}
+
+/// The operations of `definition`, in its order, each with how it is authorized: by the
+/// `security` requirement that covers it — an operation's own replaces the definition's,
+/// and a requirement is a non-empty object (`{}` makes authorization optional) — or, on a
+/// REST API (`rest`), by an `x-amazon-apigateway-auth` other than `NONE`. What it cannot
+/// know (an unknown `security` or auth type) is unknown, never open. An operation itself
+/// unknown, and CORS preflights (`options`), are left out.
+pub fn operations(definition: &Value, rest: bool) -> Vec<Operation> {
+    let global = definition.get("security");
+    let Some(paths) = definition.get("paths").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (path, item) in paths {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        for (method, operation) in item {
+            let method = match method.to_ascii_lowercase().as_str() {
+                "x-amazon-apigateway-any-method" => "ANY".to_string(),
+                m @ ("get" | "put" | "post" | "delete" | "head" | "patch" | "trace") => {
+                    m.to_ascii_uppercase()
+                }
+                _ => continue,
+            };
+            if operation.is_unknown() {
+                continue;
+            }
+            let by_requirement = operation
+                .get("security")
+                .or(global)
+                .map_or(OperationAuthorization::None, requirement);
+            let by_extension = match rest
+                .then(|| operation.get("x-amazon-apigateway-auth")?.get("type"))
+                .flatten()
+            {
+                Some(t) if t.is_unknown() => OperationAuthorization::Unknown,
+                Some(t) => match t.as_str() {
+                    Some(t) if !t.eq_ignore_ascii_case("NONE") => {
+                        OperationAuthorization::By(vec![t.to_string()])
+                    }
+                    _ => OperationAuthorization::None,
+                },
+                None => OperationAuthorization::None,
+            };
+            let authorization = match (by_requirement, by_extension) {
+                (OperationAuthorization::None, other) => other,
+                (other, _) => other,
+            };
+            let key = if path == "$default" {
+                path.clone()
+            } else {
+                format!("{method} {path}")
+            };
+            out.push(Operation {
+                key,
+                authorization,
+                origin: operation.key_origin,
+            });
+        }
+    }
+    out
+}
+
+/// How a `security` value authorizes: every requirement a non-empty object (its scheme
+/// names), or not at all.
+fn requirement(security: &Value) -> OperationAuthorization {
+    if security.is_unknown() {
+        return OperationAuthorization::Unknown;
+    }
+    let Some(all) = security.as_list() else {
+        return OperationAuthorization::None;
+    };
+    let mut schemes = Vec::new();
+    for r in all {
+        if r.is_unknown() {
+            return OperationAuthorization::Unknown;
+        }
+        match r.as_object() {
+            Some(r) if !r.is_empty() => {
+                schemes.extend(r.iter().map(|(name, _)| name.to_string()));
+            }
+            _ => return OperationAuthorization::None,
+        }
+    }
+    if schemes.is_empty() {
+        return OperationAuthorization::None;
+    }
+    schemes.sort();
+    schemes.dedup();
+    OperationAuthorization::By(schemes)
+}
