@@ -42,6 +42,10 @@ struct Policy {
     subjects: Vec<String>,
     statements: Vec<Statement>,
     location: Option<String>,
+    /// An inline policy of roles (`aws_iam_role_policy`, a role's `inline_policy`), neither
+    /// it nor its roles made by `count` or `for_each`: what it grants is granted to exactly
+    /// those roles, so its roles' inline policies can be compared together.
+    inline_of_roles: bool,
 }
 
 /// One statement, its parts as text (references shown as `${aws_s3_bucket.b.arn}`).
@@ -219,6 +223,8 @@ pub(crate) fn facts(
             .iter()
             .map(|s| statement(s, places.of(sym, s.origin)))
             .collect();
+        let inline_of_roles = doc.kind == PolicyKind::Identity
+            && is_inline_of_roles(cx, &owner, attribute.as_deref(), &subjects);
         facts.policies.insert(
             key,
             Policy {
@@ -227,6 +233,7 @@ pub(crate) fn facts(
                 subjects,
                 statements,
                 location: places.of(sym, doc.origin),
+                inline_of_roles,
             },
         );
     }
@@ -247,6 +254,7 @@ pub(crate) fn facts(
                 subjects: vec![function],
                 statements: vec![policy],
                 location: places.of(cx, permission.origin),
+                inline_of_roles: false,
             },
         );
     }
@@ -282,6 +290,32 @@ pub(crate) fn facts(
         }
     }
     facts
+}
+
+/// Whether the policy `owner` holds in `attribute` is an inline policy of the roles
+/// `subjects` only: an `aws_iam_role_policy`, or a role's `inline_policy`, with neither it
+/// nor a role made by `count` or `for_each` (whose instances the subjects do not tell
+/// apart). A managed policy may also be attached to users and groups, or be a boundary.
+fn is_inline_of_roles(
+    cx: &Context,
+    owner: &str,
+    attribute: Option<&str>,
+    subjects: &[String],
+) -> bool {
+    let single = |b: &Block| b.body.get("count").is_none() && b.body.get("for_each").is_none();
+    let Some(block) = cx.block(owner) else {
+        return false;
+    };
+    let inline = block.is_resource("aws_iam_role_policy")
+        || (block.is_resource("aws_iam_role")
+            && attribute.is_some_and(|a| a.starts_with("inline_policy")));
+    inline
+        && single(block)
+        && !subjects.is_empty()
+        && subjects.iter().all(|role| {
+            cx.block(role)
+                .is_some_and(|r| r.is_resource("aws_iam_role") && single(r))
+        })
 }
 
 /// The attributes that hold a policy document.
@@ -1054,7 +1088,7 @@ fn same_policy(base: &Policy, head: &Policy) -> bool {
 fn role_grants(facts: &IamFacts) -> BTreeMap<&str, Option<BTreeSet<Grant>>> {
     let mut out: BTreeMap<&str, Option<BTreeSet<Grant>>> = BTreeMap::new();
     for policy in facts.policies.values() {
-        if policy.kind != PolicyKind::Identity {
+        if !policy.inline_of_roles {
             continue;
         }
         let grants = grants_listed(&policy.statements);
@@ -1071,15 +1105,15 @@ fn role_grants(facts: &IamFacts) -> BTreeMap<&str, Option<BTreeSet<Grant>>> {
     out
 }
 
-/// Whether `policies` (a policy's two versions, either missing) are identity policies of
-/// roles each granted the same in both versions by its identity policies together.
+/// Whether `policies` (a policy's two versions, either missing) are inline policies of
+/// roles each granted the same in both versions by its inline policies together.
 fn unchanged_for_roles(
     policies: &[Option<&Policy>],
     base: &BTreeMap<&str, Option<BTreeSet<Grant>>>,
     head: &BTreeMap<&str, Option<BTreeSet<Grant>>>,
 ) -> bool {
     let present: Vec<&Policy> = policies.iter().flatten().copied().collect();
-    if present.is_empty() || present.iter().any(|p| p.kind != PolicyKind::Identity) {
+    if present.is_empty() || present.iter().any(|p| !p.inline_of_roles) {
         return false;
     }
     let roles: BTreeSet<&str> = present
@@ -1974,22 +2008,24 @@ resource "aws_iam_role_policy" "send" {{
         assert_eq!(changes(&report)[0].danger, Danger::High);
     }
 
-    /// A statement moved from one policy of a role to another: the role may do what it
-    /// could. Moved out of a policy another role shares, that role loses it.
+    /// A statement moved from one inline policy of a role to another: the role may do what
+    /// it could. Managed policies, boundaries and instances of roles are compared on their
+    /// own (from the audit: a boundary's `*` hid `iam:*`, `r["writer"]` and `r["reader"]`
+    /// were one role, a group holding the managed policy was not counted).
     #[test]
     fn a_statement_moved_between_policies_of_one_role_is_no_change() {
         const SEND: &str = r#"{ Sid = "Send", Effect = "Allow", Action = "sqs:SendMessage", Resource = "arn:aws:sqs:us-east-1:123456789012:q" }"#;
         const READ: &str = r#"{ Sid = "Read", Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::r/*" }"#;
-        let roles = |a: &str, b: &str, shared: &str| {
-            let role = |name: &str| {
-                format!(
-                    r#"resource "aws_iam_role" "{name}" {{
+        let role = |name: &str| {
+            format!(
+                r#"resource "aws_iam_role" "{name}" {{
   name               = "{name}"
   assume_role_policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Principal = {{ Service = "lambda.amazonaws.com" }}, Action = "sts:AssumeRole" }}] }})
 }}
 "#
-                )
-            };
+            )
+        };
+        let roles = |a: &str, b: &str, shared: &str| {
             format!(
                 r#"{}{}resource "aws_iam_role_policy" "a" {{
   role   = aws_iam_role.w.id
@@ -2017,11 +2053,66 @@ resource "aws_iam_role_policy_attachment" "other" {{
         };
         let both = format!("{READ}, {SEND}");
         assert_same(&roles(&both, READ, READ), &roles(READ, &both, READ));
-        // Out of the shared policy into one of `w`'s own: `other` loses it.
+        // Out of a managed policy (which users, groups and other roles may hold, or which
+        // may be a boundary) into an inline one: each is compared on its own.
         let report = diff_hcl(&roles(READ, READ, &both), &roles(READ, &both, READ));
         assert_eq!(
             kinds(&report),
-            [("statement_removed", "aws_iam_policy.shared".into())]
+            [
+                ("statement_added", "aws_iam_role_policy.b".into()),
+                ("statement_removed", "aws_iam_policy.shared".into())
+            ]
+        );
+        // A boundary grants nothing: `iam:*` added under an `Allow *` boundary broadens.
+        let bounded = |inline: &str| {
+            format!(
+                r#"{}resource "aws_iam_policy" "boundary" {{
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{{ Effect = "Allow", Action = "*", Resource = "*" }}] }})
+}}
+resource "aws_iam_role_policy" "a" {{
+  role   = aws_iam_role.w.id
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{inline}] }})
+}}
+"#,
+                role("w").replace(
+                    "  assume_role_policy",
+                    "  permissions_boundary = aws_iam_policy.boundary.arn\n  assume_role_policy"
+                )
+            )
+        };
+        let admin = r#"{ Effect = "Allow", Action = "iam:*", Resource = "*" }"#;
+        let report = diff_hcl(&bounded(READ), &bounded(&format!("{READ}, {admin}")));
+        assert_eq!(
+            changes(&report)[0].danger,
+            Danger::High,
+            "{:?}",
+            kinds(&report)
+        );
+        // Instances of one role are roles of their own.
+        let per_instance = |writer: &str, reader: &str| {
+            format!(
+                r#"{}resource "aws_iam_role_policy" "writer" {{
+  role   = aws_iam_role.r["writer"].id
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{writer}] }})
+}}
+resource "aws_iam_role_policy" "reader" {{
+  role   = aws_iam_role.r["reader"].id
+  policy = jsonencode({{ Version = "2012-10-17", Statement = [{reader}] }})
+}}
+"#,
+                role("r").replace(
+                    "  name               = \"r\"",
+                    "  for_each           = toset([\"writer\", \"reader\"])\n  name               = each.key"
+                )
+            )
+        };
+        let report = diff_hcl(&per_instance(&both, READ), &per_instance(READ, &both));
+        assert_eq!(
+            kinds(&report),
+            [
+                ("statement_added", "aws_iam_role_policy.reader".into()),
+                ("statement_removed", "aws_iam_role_policy.writer".into())
+            ]
         );
     }
 
