@@ -208,7 +208,9 @@ fn roles_of_policy(a: &Analysis, address: &str, depth: usize) -> Vec<String> {
                     out.extend(role_refs(a, from, "role"));
                 } else if from.is_resource("aws_iam_policy_attachment") {
                     out.extend(a.attribute_references(from, "roles"));
-                } else if from.is_resource("aws_iam_role") {
+                } else if from.is_resource("aws_iam_role") && r.attribute == "managed_policy_arns" {
+                    // Not its `permissions_boundary`: a boundary grants nothing, it only
+                    // limits what the role's policies grant.
                     out.push(from.address());
                 }
             }

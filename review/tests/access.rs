@@ -68,3 +68,40 @@ fn an_allow_with_not_action_grants_every_other_action_and_is_a_wildcard() {
     assert!(resource.wildcard_action, "{resource:?}");
     assert_eq!(review.access.wildcard_count(), 2);
 }
+
+/// A permissions boundary grants nothing: it limits what the role's policies grant. A
+/// managed policy the role lists in `managed_policy_arns` is one of its grants.
+#[test]
+fn a_permissions_boundary_is_no_grant() {
+    let hcl = r#"
+resource "aws_iam_policy" "boundary" {
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "*", Resource = "*" }] })
+}
+
+resource "aws_iam_policy" "read" {
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "s3:GetObject", Resource = "arn:aws:s3:::r/*" }] })
+}
+
+resource "aws_iam_role" "r" {
+  permissions_boundary = aws_iam_policy.boundary.arn
+  managed_policy_arns  = [aws_iam_policy.read.arn]
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }]
+  })
+}
+"#;
+    let review = common::text_review(hcl, None);
+    let sources: Vec<&str> = review
+        .access
+        .grants
+        .iter()
+        .map(|g| g.source.as_str())
+        .collect();
+    assert_eq!(
+        sources,
+        ["aws_iam_policy.read"],
+        "{:?}",
+        review.access.grants
+    );
+}
