@@ -80,7 +80,10 @@ pub(crate) fn qualified(instance: &str, local: &str) -> String {
 /// `module.older`).
 pub(crate) fn renamed_instance(address: &str, from: &str, to: &str) -> Option<String> {
     let rest = address.strip_prefix(from)?;
-    if rest.is_empty() || rest.starts_with('.') || rest.starts_with('[') {
+    // A move of one instance (`module.q` → `module.q["orders"]`) is of that instance
+    // only: `module.q["billing"]` is another.
+    let of_one_instance = from.ends_with(']') || to.ends_with(']');
+    if rest.is_empty() || rest.starts_with('.') || (rest.starts_with('[') && !of_one_instance) {
         Some(format!("{to}{rest}"))
     } else {
         None
@@ -107,6 +110,15 @@ mod tests {
         );
         assert_eq!(
             renamed_instance("module.older", "module.old", "module.new"),
+            None
+        );
+        // A move of one instance moves that instance only.
+        assert_eq!(
+            renamed_instance("module.q.aws_x.y", "module.q", "module.q[\"a\"]").as_deref(),
+            Some("module.q[\"a\"].aws_x.y")
+        );
+        assert_eq!(
+            renamed_instance("module.q[\"b\"]", "module.q", "module.q[\"a\"]"),
             None
         );
         assert_eq!(

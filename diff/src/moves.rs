@@ -7,7 +7,8 @@
 //! object.
 
 use std::collections::{BTreeMap, BTreeSet};
-use tfstack_model::{Config, Expr, TraversalOperator};
+use tfstack_model::instances::address_key;
+use tfstack_model::{Config, Expr, ExprKind, TraversalOperator};
 
 /// Resources renamed within one module instance, as (from, to) addresses in it
 /// (`aws_sqs_queue.jobs`, `aws_sqs_queue.work`).
@@ -15,7 +16,9 @@ use tfstack_model::{Config, Expr, TraversalOperator};
 pub(crate) struct Moves(Vec<(String, String)>);
 
 /// What head's `moved` blocks in one module instance say, their addresses relative to
-/// that instance. Moves of single instances (`aws_x.a[0]`, `module.a["k"]`) are not read.
+/// that instance. Moves of a resource's single instances (`aws_x.a[0]`) are not read; a
+/// module call's are (`from = module.q`, `to = module.q["orders"]`: `for_each` added to
+/// the call).
 #[derive(Debug, Default)]
 pub(crate) struct MovedBlocks {
     /// Resources renamed within the instance.
@@ -63,34 +66,57 @@ impl MovedBlocks {
 }
 
 /// An address a `moved` block names: the module calls that lead to it from the instance
-/// the block is in (`module.a.module.b`; empty for that instance) and the resource there
-/// (`aws_sqs_queue.q`), `None` for a module call itself. `None` for what is not read: an
-/// instance (`aws_x.a[0]`, `module.a["k"]`), a data source, an attribute.
+/// the block is in (`module.a.module.b`, `module.q["orders"]`; empty for that instance) and
+/// the resource there (`aws_sqs_queue.q`), `None` for a module call or one of its instances
+/// itself. `None` for what is not read: a resource's instance (`aws_x.a[0]`), a data
+/// source, an attribute, a key that is not a literal.
 fn moved_address(e: &Expr) -> Option<(String, Option<String>)> {
     let t = e.as_traversal()?;
-    if t.operators
-        .iter()
-        .any(|o| !matches!(o, TraversalOperator::Attribute(_)))
-    {
-        return None;
+    // The names and keys in order: `module`, `q`, `["orders"]`, `aws_x`, `a`.
+    let mut parts: Vec<Part> = vec![Part::Name(t.root.as_str())];
+    for o in t.operators.iter() {
+        parts.push(match o {
+            TraversalOperator::Attribute(a) => Part::Name(a.as_str()),
+            TraversalOperator::Index(key) => match &key.kind {
+                ExprKind::String(k) => Part::Key(address_key(k.as_str())),
+                ExprKind::Number(n) => Part::Key(format!("[{n}]")),
+                _ => return None,
+            },
+            TraversalOperator::LegacyIndex(i) => Part::Key(format!("[{i}]")),
+            _ => return None,
+        });
     }
-    let names: Vec<&str> = std::iter::once(t.root.as_str())
-        .chain(t.attribute_names())
-        .collect();
-    let mut calls = Vec::new();
-    let mut rest = names.as_slice();
-    while let ["module", name, tail @ ..] = rest {
-        calls.push(format!("module.{name}"));
-        rest = tail;
+    let mut calls: Vec<String> = Vec::new();
+    let mut rest = parts.as_slice();
+    loop {
+        match rest {
+            [Part::Name("module"), Part::Name(name), Part::Key(key), tail @ ..] => {
+                calls.push(format!("module.{name}{key}"));
+                rest = tail;
+            }
+            [Part::Name("module"), Part::Name(name), tail @ ..] => {
+                calls.push(format!("module.{name}"));
+                rest = tail;
+            }
+            _ => break,
+        }
     }
     let resource = match rest {
         [] if !calls.is_empty() => None,
-        [kind, name] if *kind != "data" && !kind.is_empty() && !name.is_empty() => {
+        [Part::Name(kind), Part::Name(name)]
+            if *kind != "data" && !kind.is_empty() && !name.is_empty() =>
+        {
             Some(format!("{kind}.{name}"))
         }
         _ => return None,
     };
     Some((calls.join("."), resource))
+}
+
+/// A part of a `moved` address: a name, or an instance key as an address writes it.
+enum Part<'t> {
+    Name(&'t str),
+    Key(String),
 }
 
 impl Moves {
@@ -443,7 +469,14 @@ moved {
                 ),
             ]
         );
-        assert_eq!(m.calls, [pair("module.old", "module.new")]);
+        // A module call's instance is read (a resource's is not).
+        assert_eq!(
+            m.calls,
+            [
+                pair("module.old", "module.new"),
+                pair("module.c[\"k\"]", "module.d")
+            ]
+        );
         assert!(m.within.takes("aws_sqs_queue.jobs[0]"));
         assert!(!m.within.takes("aws_sqs_queue.jobs_dlq"));
     }

@@ -612,4 +612,36 @@ mod tests {
             ]
         );
     }
+
+    /// `for_each` added to a module call, its one instance moved to a key (as Terraform's
+    /// refactoring guide has it): the same instance; another key is a new one.
+    #[test]
+    fn a_module_call_moved_to_one_of_its_instances_is_that_instance() {
+        let keyed = |keys: &str| {
+            CALL_WORKER.replace(
+                "module \"orders\" {",
+                &format!("module \"orders\" {{\n  for_each = toset([{keys}])"),
+            ) + "\nmoved {\n  from = module.orders\n  to   = module.orders[\"eu\"]\n}\n"
+        };
+        let worker = |text| [("modules/worker/main.tf", text)];
+        let one = keyed("\"eu\"");
+        let report = diff_files(
+            &[[("main.tf", CALL_WORKER)], worker(WORKER)].concat(),
+            &[[("main.tf", one.as_str())], worker(WORKER)].concat(),
+            None,
+        );
+        assert!(report.is_empty(), "{}", report.render(Format::Human));
+        let two = keyed("\"eu\", \"us\"");
+        let report = diff_files(
+            &[[("main.tf", CALL_WORKER)], worker(WORKER)].concat(),
+            &[[("main.tf", two.as_str())], worker(WORKER)].concat(),
+            None,
+        );
+        let statuses: Vec<(&str, ModuleStatus)> = report
+            .modules
+            .iter()
+            .map(|m| (m.module.as_str(), m.status))
+            .collect();
+        assert_eq!(statuses, [("module.orders[\"us\"]", ModuleStatus::Added)]);
+    }
 }
