@@ -99,17 +99,18 @@ fn function_async(a: &Analysis, r: &Resolver, components: &Components, id: &str)
     }
 }
 
-/// The dead-letter queue of a queue, with its receive count: its own `redrive_policy`'s,
-/// else the first redrive policy resource's that names it.
-fn queue_dlq(
-    redrives: &[Redrive],
+/// The dead-letter queue of a queue, with its receive count and the queue's instances that
+/// have none: its own `redrive_policy`'s, else the first redrive policy resource's that
+/// names it.
+fn queue_dlq<'r>(
+    redrives: &'r [Redrive],
     components: &Components,
     id: &str,
-) -> Option<(String, Option<i64>)> {
+) -> Option<(String, Option<i64>, &'r [String])> {
     redrives
         .iter()
         .find(|r| r.queue == id)
-        .map(|r| (name(components, &r.dead_letter), r.receives))
+        .map(|r| (name(components, &r.dead_letter), r.receives, &r.missing[..]))
 }
 
 fn queue_retention(a: &Analysis, components: &Components, id: &str) -> String {
@@ -192,13 +193,27 @@ pub(crate) fn build(
                     "SQS → Lambda"
                 };
                 match queue_dlq(&handovers.redrives, components, &d.from) {
-                    Some((dlq, receives)) => (
+                    Some((dlq, receives, [])) => (
                         trigger.into(),
                         receives
                             .map(|n| format!("{n} receives"))
                             .unwrap_or_else(|| "redrive policy".into()),
                         format!("DLQ {dlq}"),
                         false,
+                    ),
+                    // Some instances of the queue have no dead-letter queue.
+                    Some((dlq, receives, missing)) => (
+                        trigger.into(),
+                        receives
+                            .map(|n| format!("{n} receives"))
+                            .unwrap_or_else(|| "redrive policy".into()),
+                        format!(
+                            "DLQ {dlq}; nowhere in {}: retried until the queue's retention ({}) \
+                             ends, then deleted",
+                            missing.join(", "),
+                            queue_retention(a, components, &d.from)
+                        ),
+                        true,
                     ),
                     None => (
                         trigger.into(),

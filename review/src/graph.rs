@@ -131,6 +131,9 @@ pub(crate) struct Redrive {
     /// What sets it: `redrive_policy`, or the redrive policy resource's address (with the
     /// instance's key).
     pub via: String,
+    /// The instances of the queue whose own `redrive_policy` sets none, where others' do
+    /// (`aws_sqs_queue.q["billing"]`): their messages go nowhere.
+    pub missing: Vec<String>,
 }
 
 /// The asynchronous hand-overs and the redrives of a configuration, for the failure paths
@@ -1097,15 +1100,22 @@ fn redrives(a: &Analysis, r: &Resolver) -> Vec<Redrive> {
     let mut out = Vec::new();
     for q in a.of_type("aws_sqs_queue") {
         let Some(queue) = owner(r, q) else { continue };
+        let first = out.len();
+        let mut missing = Vec::new();
         for instance in a.instances(q) {
-            if let Some((dead_letter, receives)) = redrive_in(a, r, q, &instance) {
-                out.push(Redrive {
+            match redrive_in(a, r, q, &instance) {
+                Some((dead_letter, receives)) => out.push(Redrive {
                     queue: queue.clone(),
                     dead_letter,
                     receives,
                     via: "redrive_policy".into(),
-                });
+                    missing: Vec::new(),
+                }),
+                None => missing.push(format!("{}{}", q.address(), instance.key())),
             }
+        }
+        for redrive in &mut out[first..] {
+            redrive.missing.clone_from(&missing);
         }
     }
     for p in a.of_type("aws_sqs_queue_redrive_policy") {
@@ -1119,6 +1129,7 @@ fn redrives(a: &Analysis, r: &Resolver) -> Vec<Redrive> {
                     dead_letter,
                     receives,
                     via: format!("{}{}", p.address(), instance.key()),
+                    missing: Vec::new(),
                 });
             }
         }

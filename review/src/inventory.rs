@@ -561,12 +561,19 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 // The receive count when every redrive of the queue (each instance's)
                 // agrees on it.
                 let mut counts = ctx.redrives.iter().filter(|r| r.queue == c.id);
-                let first = counts.next().and_then(|r| r.receives);
+                let first = counts.next();
+                let missing = first.map_or(&[][..], |r| &r.missing[..]);
+                let first = first.and_then(|r| r.receives);
                 let receives = first.filter(|n| counts.all(|r| r.receives == Some(*n)));
-                plain(match receives {
+                let shown = match receives {
                     Some(n) => format!("{} (after {n} receives)", dlq.join("; ")),
                     None => dlq.join("; "),
-                })
+                };
+                if missing.is_empty() {
+                    plain(shown)
+                } else {
+                    warn(format!("{shown}; none in {}", missing.join(", ")))
+                }
             } else if feeds.is_empty() {
                 warn("none")
             } else {

@@ -563,3 +563,50 @@ fn an_invoke_configuration_made_for_several_functions_is_read_in_the_instance_of
         "on failure"
     )));
 }
+
+/// A queue made per entry, with a dead-letter queue in some entries only: the path keeps
+/// failures nowhere in the others, and the inventory says which (from the audit: "Every
+/// path keeps its failures" while DLQ001 flagged `q["billing"]`).
+#[test]
+fn a_queue_with_a_dead_letter_queue_in_some_instances_only() {
+    let hcl = r#"
+resource "aws_sqs_queue" "dlq" {
+  name                      = "orders-dlq"
+  message_retention_seconds = 1209600
+}
+locals {
+  queues = {
+    orders  = { dlq = true }
+    billing = { dlq = false }
+  }
+}
+resource "aws_sqs_queue" "q" {
+  for_each       = local.queues
+  name           = each.key
+  redrive_policy = each.value.dlq ? jsonencode({ deadLetterTargetArn = aws_sqs_queue.dlq.arn, maxReceiveCount = 5 }) : null
+}
+resource "aws_lambda_function" "f" {
+  for_each      = local.queues
+  function_name = each.key
+  role          = "arn:aws:iam::123456789012:role/r"
+  handler       = "h"
+  runtime       = "python3.12"
+  filename      = "x.zip"
+}
+resource "aws_lambda_event_source_mapping" "m" {
+  for_each         = local.queues
+  event_source_arn = aws_sqs_queue.q[each.key].arn
+  function_name    = aws_lambda_function.f[each.key].arn
+}
+"#;
+    let review = common::text_review(hcl, None);
+    let paths = failure_paths(&review);
+    assert_eq!(paths.len(), 1, "{paths:?}");
+    assert!(paths[0].3, "kept nowhere in one instance: {paths:?}");
+    assert!(
+        paths[0]
+            .2
+            .contains("nowhere in aws_sqs_queue.q[\"billing\"]"),
+        "{paths:?}"
+    );
+}
