@@ -15,7 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::policy::{policies, PolicyKind, StatementView};
-use tfstack_lint_engine::query::references::referenced_through_locals;
+use tfstack_lint_engine::query::references::{referenced_through_locals, targets_of};
+use tfstack_model::eval::Scope;
 use tfstack_model::iam_actions::{matching_actions, wildcard_match};
 use tfstack_model::{Block, Value, ValueKind};
 use tfstack_review::symbolic;
@@ -237,26 +238,52 @@ pub(crate) fn facts(
             },
         );
     }
-    for permission in cx.resources("aws_lambda_permission") {
+    // The twin's blocks are the module's, in the same order (a plan's instances share
+    // one address).
+    let symbolic_permissions = sym.resources("aws_lambda_permission");
+    for (i, permission) in cx.resources("aws_lambda_permission").iter().enumerate() {
         if !exists(cx, permission) {
             continue;
         }
-        let Some(symbolic) = sym.block(&permission.address()) else {
+        let Some(symbolic) = symbolic_permissions.get(i) else {
             continue;
         };
-        let (function, policy) = lambda_permission(sym, symbolic, places.of(cx, permission.origin));
-        let owner = permission.address();
-        facts.policies.insert(
-            owner.clone(),
-            Policy {
-                owner,
-                kind: PolicyKind::Resource,
-                subjects: vec![function],
-                statements: vec![policy],
-                location: places.of(cx, permission.origin),
-                inline_of_roles: false,
-            },
-        );
+        // The function it refers to, by its address: its name, its ARN or its `id` name
+        // the one function, whose ARN is the statement's resource.
+        let referenced = permission.body.get("function_name").and_then(|e| {
+            targets_of(cx, e)
+                .into_iter()
+                .find(|t| t.resource_type() == "aws_lambda_function")
+                .map(|t| t.address)
+        });
+        // One statement per instance: each instance is a permission of its own.
+        let scopes = sym.instance_scopes(symbolic);
+        let instances: Vec<(String, Option<&Scope>)> = if scopes.is_empty() {
+            let key = permission.instance_key().unwrap_or_default();
+            vec![(key.to_string(), None)]
+        } else {
+            scopes
+                .iter()
+                .map(|(key, scope)| (key.clone(), Some(scope)))
+                .collect()
+        };
+        for (key, scope) in instances {
+            let location = places.of(cx, permission.origin);
+            let (function, policy) =
+                lambda_permission(sym, symbolic, &referenced, scope, location.clone());
+            let owner = format!("{}{key}", permission.address());
+            facts.policies.insert(
+                owner.clone(),
+                Policy {
+                    owner,
+                    kind: PolicyKind::Resource,
+                    subjects: vec![function],
+                    statements: vec![policy],
+                    location,
+                    inline_of_roles: false,
+                },
+            );
+        }
     }
     for (resource_type, attached_to, policies) in ATTACHMENTS {
         for attachment in cx.resources(resource_type).iter().filter(|a| exists(cx, a)) {
@@ -523,27 +550,31 @@ const LAMBDA_PERMISSION_CONDITIONS: &[(&str, &str, &str)] = &[
 
 /// An `aws_lambda_permission` (read over the symbolic twin) as what it is: one statement of
 /// its function's resource policy — the principal, the action, the function (with its
-/// qualifier) and the conditions its arguments add, as Lambda writes them. With the
-/// function it is on (its address where the permission refers to it).
+/// qualifier) and the conditions its arguments add, as Lambda writes them; in one instance
+/// of it (`scope`) when it has several. With the function it is on (its address where the
+/// permission refers to it, `referenced`).
 fn lambda_permission(
     sym: &Context,
     permission: &Block,
+    referenced: &Option<String>,
+    scope: Option<&Scope>,
     location: Option<String>,
 ) -> (String, Statement) {
-    let value = |name: &str| permission.body.get(name).map(|e| sym.value(e));
-    let shown = |name: &str| value(name).filter(|v| !v.is_null()).map(|v| text(&v));
-    let function = permission
-        .body
-        .get("function_name")
-        .and_then(|e| {
-            tfstack_lint_engine::query::references::targets_of(sym, e)
-                .into_iter()
-                .find(|t| t.resource_type() == "aws_lambda_function")
-                .map(|t| t.address)
+    let value = |name: &str| {
+        permission.body.get(name).map(|e| match scope {
+            Some(scope) => sym.eval.eval_in(e, scope, 0),
+            None => sym.value(e),
         })
+    };
+    let shown = |name: &str| value(name).filter(|v| !v.is_null()).map(|v| text(&v));
+    let function = referenced
+        .clone()
         .or_else(|| shown("function_name"))
         .unwrap_or_else(|| UNKNOWN.to_string());
-    let mut resource = shown("function_name").unwrap_or_else(|| UNKNOWN.to_string());
+    let mut resource = referenced
+        .clone()
+        .or_else(|| shown("function_name"))
+        .unwrap_or_else(|| UNKNOWN.to_string());
     if let Some(qualifier) = shown("qualifier") {
         resource = format!("{resource}:{qualifier}");
     }
@@ -552,6 +583,10 @@ fn lambda_permission(
             Some("*") => vec!["*".to_string()],
             Some(id) if id.ends_with(".amazonaws.com") || id.ends_with(".amazonaws.com.cn") => {
                 vec![format!("Service:{id}")]
+            }
+            // An account as Lambda stores it: its root ARN.
+            Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => {
+                vec![format!("AWS:arn:aws:iam::{id}:root")]
             }
             _ => vec![format!("AWS:{}", text(&p))],
         },
@@ -2184,6 +2219,56 @@ resource "aws_lambda_permission" "s3" {{
             "  source_arn    = \"${aws_s3_bucket.uploads.arn}\"\n",
         );
         assert_same(&base, &same);
+        // Named by its ARN rather than its name: the same function, the same statement.
+        let by_arn = base.replace(
+            "aws_lambda_function.f.function_name",
+            "aws_lambda_function.f.arn",
+        );
+        assert_same(&base, &by_arn);
+        // An account as its ID or its root ARN: the same principal.
+        assert_same(
+            &permission("lambda:InvokeFunction", "111122223333", source),
+            &permission(
+                "lambda:InvokeFunction",
+                "arn:aws:iam::111122223333:root",
+                source,
+            ),
+        );
+        // One permission per entry: each instance is a statement of its own.
+        let per_topic = |principal_a: &str, source_a: &str| {
+            format!(
+                r#"resource "aws_lambda_function" "f" {{
+  function_name = "f"
+  role          = "arn:aws:iam::123456789012:role/f"
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  filename      = "f.zip"
+}}
+resource "aws_lambda_permission" "p" {{
+  for_each      = {{ a = ["{principal_a}", "{source_a}"], b = ["sns.amazonaws.com", "arn:aws:sns:us-east-1:123456789012:b"] }}
+  statement_id  = "sns-${{each.key}}"
+  function_name = aws_lambda_function.f.function_name
+  action        = "lambda:InvokeFunction"
+  principal     = each.value[0]
+  source_arn    = each.value[1] == "" ? null : each.value[1]
+}}
+"#
+            )
+        };
+        let report = diff_hcl(
+            &per_topic("sns.amazonaws.com", "arn:aws:sns:us-east-1:123456789012:a"),
+            &per_topic("*", ""),
+        );
+        let c = changes_in(&report, crate::report::Category::Iam);
+        assert_eq!(c.len(), 1, "{:?}", kinds(&report));
+        assert_eq!(c[0].resource, "aws_lambda_permission.p[\"a\"]");
+        assert_eq!(
+            c[0].details,
+            [
+                "new principals: `*`",
+                "conditions removed: `ArnLike AWS:SourceArn`"
+            ]
+        );
     }
 
     #[test]

@@ -615,6 +615,12 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
         let principal = a
             .text(p, "principal")
             .unwrap_or_else(|| "(computed)".into());
+        // An account given by its ID is stored, and shown, as its root ARN.
+        let principal = if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+            format!("arn:aws:iam::{principal}:root")
+        } else {
+            principal
+        };
         let source = p
             .body
             .get("source_arn")
