@@ -51,12 +51,20 @@ static CHECKOUTS: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::ne
 struct Listed(PathBuf);
 
 impl Listed {
-    fn new(dir: &Path) -> Listed {
+    /// A new temporary directory, listed as it is made: the list is locked while the
+    /// directory is created, so a signal arriving in between finds it listed (and removes
+    /// it) rather than not yet listed.
+    fn made() -> Result<(tempfile::TempDir, Listed), DiffError> {
         let mut list = CHECKOUTS
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        list.push(dir.to_path_buf());
-        Listed(dir.to_path_buf())
+        let temp = tempfile::Builder::new()
+            .prefix("tfstack-diff-")
+            .tempdir()
+            .map_err(|e| DiffError::Io(e.to_string()))?;
+        list.push(temp.path().to_path_buf());
+        let listed = Listed(temp.path().to_path_buf());
+        Ok((temp, listed))
     }
 }
 
@@ -196,11 +204,7 @@ impl Repository {
                 ),
             });
         }
-        let temp = tempfile::Builder::new()
-            .prefix("tfstack-diff-")
-            .tempdir()
-            .map_err(|e| DiffError::Io(e.to_string()))?;
-        let listed = Listed::new(temp.path());
+        let (temp, listed) = Listed::made()?;
         let root = temp.path();
         write_blobs(&self.dir, &wanted, &mut |path, content| {
             write_new_file(&root.join(path), &content)
