@@ -202,10 +202,10 @@ const PROTECTIONS: &[Protection] = &[
     },
     Protection {
         resource_type: "aws_sqs_queue",
-        name: "encryption with a KMS key",
+        name: "encryption with a customer managed KMS key",
         kind: ENCRYPTION,
         on: |cx, b| {
-            if is_configured(cx, &b.body, &["kms_master_key_id"]) {
+            if customer_key(cx, b, "kms_master_key_id") {
                 return Some(true);
             }
             // Not encrypted at all: that loss is server-side encryption's, said once.
@@ -217,15 +217,15 @@ const PROTECTIONS: &[Protection] = &[
     },
     Protection {
         resource_type: "aws_lambda_function",
-        name: "environment encryption with a KMS key",
+        name: "environment encryption with a customer managed KMS key",
         kind: ENCRYPTION,
-        on: |cx, b| Some(is_configured(cx, &b.body, &["kms_key_arn"])),
+        on: |cx, b| Some(customer_key(cx, b, "kms_key_arn")),
     },
     Protection {
         resource_type: "aws_secretsmanager_secret",
         name: "encryption with a customer managed KMS key",
         kind: ENCRYPTION,
-        on: |cx, b| Some(is_configured(cx, &b.body, &["kms_key_id"])),
+        on: |cx, b| Some(customer_key(cx, b, "kms_key_id")),
     },
     Protection {
         resource_type: "aws_sns_topic",
@@ -441,6 +441,21 @@ pub(crate) fn facts(cx: &Context, sym: &Context, places: &Places) -> Reliability
         }
     }
     facts
+}
+
+/// Whether a block's `attribute` names a customer managed KMS key: set, and not one of
+/// AWS's own (`alias/aws/sqs`, `arn:aws:kms:…:alias/aws/secretsmanager`), which the service
+/// uses without it. A value not known before apply counts as one.
+fn customer_key(cx: &Context, b: &Block, attribute: &str) -> bool {
+    if !is_configured(cx, &b.body, &[attribute]) {
+        return false;
+    }
+    let value = cx.attr(b, attribute);
+    let aws_managed = value
+        .as_ref()
+        .and_then(|v| v.as_str())
+        .is_some_and(|key| key.starts_with("alias/aws/") || key.contains(":alias/aws/"));
+    !aws_managed
 }
 
 /// Whether a bucket's objects are encrypted with a KMS key (`aws:kms`, `aws:kms:dsse`) by
@@ -983,12 +998,12 @@ resource "aws_apigatewayv2_stage" "live" {{
             (
                 "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n  kms_master_key_id = aws_kms_key.k.arn\n}\n",
                 "resource \"aws_sqs_queue\" \"q\" {\n  name = \"q\"\n  sqs_managed_sse_enabled = true\n}\n",
-                "`aws_sqs_queue.q`: encryption with a KMS key turned off",
+                "`aws_sqs_queue.q`: encryption with a customer managed KMS key turned off",
             ),
             (
                 "resource \"aws_lambda_function\" \"f\" {\n  function_name = \"f\"\n  role = \"arn:aws:iam::123456789012:role/f\"\n  runtime = \"python3.12\"\n  handler = \"app.handler\"\n  filename = \"f.zip\"\n  kms_key_arn = aws_kms_key.k.arn\n}\n",
                 "resource \"aws_lambda_function\" \"f\" {\n  function_name = \"f\"\n  role = \"arn:aws:iam::123456789012:role/f\"\n  runtime = \"python3.12\"\n  handler = \"app.handler\"\n  filename = \"f.zip\"\n}\n",
-                "`aws_lambda_function.f`: environment encryption with a KMS key turned off",
+                "`aws_lambda_function.f`: environment encryption with a customer managed KMS key turned off",
             ),
             (
                 "resource \"aws_secretsmanager_secret\" \"s\" {\n  name = \"s\"\n  kms_key_id = aws_kms_key.k.arn\n}\n",
@@ -1007,6 +1022,14 @@ resource "aws_apigatewayv2_stage" "live" {{
                 .map(|c| c.title.as_str())
                 .collect::<Vec<_>>(),
             ["`aws_sqs_queue.q`: server-side encryption turned off"]
+        );
+        // AWS's own key named: no customer key given up.
+        let secret = |key: &str| {
+            format!("resource \"aws_secretsmanager_secret\" \"s\" {{\n  name = \"s\"\n{key}}}\n")
+        };
+        assert_same(
+            &secret("  kms_key_id = \"alias/aws/secretsmanager\"\n"),
+            &secret(""),
         );
         for (base, head, title) in cases {
             let (base, head) = (format!("{key}{base}"), format!("{key}{head}"));
