@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::context::MAX_INSTANCE_PASSES;
 use tfstack_lint_engine::query::ingress::{ingress_rules, Ingress};
-use tfstack_review::{AccessAnalysis, PrincipalKind};
+use tfstack_review::{AccessAnalysis, PrincipalKind, OPENAPI_METHOD, OPENAPI_ROUTE};
 
 /// Ports whose exposure is a finding of its own (EC2001): SSH and RDP.
 const ADMIN_PORTS: &[i64] = &[22, 3389];
@@ -21,7 +21,9 @@ const ADMIN_PORTS: &[i64] = &[22, 3389];
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ExposureFacts {
     /// By (kind, resource).
-    entries: BTreeMap<(String, String), Entry>,
+    /// By (kind, resource, operation): the operation tells apart the routes one API's
+    /// OpenAPI `body` defines (empty for an entry point a resource of its own opens).
+    entries: BTreeMap<(String, String, String), Entry>,
     /// Grants to anyone without a condition, by (granting resource, resource).
     public: BTreeMap<(String, String), Grant>,
     /// Grants to other accounts, by (granting resource, principal, resource).
@@ -73,7 +75,7 @@ impl Rename for ExposureFacts {
 impl Relocate for ExposureFacts {
     fn take_moved(&mut self, moves: &Moves) -> ExposureFacts {
         let mut taken = ExposureFacts {
-            entries: take_entries(&mut self.entries, moves, |(_, resource), _| resource),
+            entries: take_entries(&mut self.entries, moves, |(_, resource, _), _| resource),
             public: take_entries(&mut self.public, moves, |(source, _), _| source),
             cross_account: take_entries(&mut self.cross_account, moves, |(source, ..), _| source),
             external_trusts: take_entries(&mut self.external_trusts, moves, |(_, role), _| role),
@@ -110,8 +112,13 @@ impl Rename for Grant {
 pub(crate) fn facts(cx: &Context, access: &AccessAnalysis, places: &Places) -> ExposureFacts {
     let mut facts = ExposureFacts::default();
     for e in &access.access.entry_points {
+        let operation = if e.kind == OPENAPI_ROUTE || e.kind == OPENAPI_METHOD {
+            e.route.clone()
+        } else {
+            String::new()
+        };
         facts.entries.insert(
-            (e.kind.clone(), e.resource.clone()),
+            (e.kind.clone(), e.resource.clone(), operation),
             Entry {
                 kind: e.kind.clone(),
                 route: e.route.clone(),
@@ -706,5 +713,36 @@ resource "aws_security_group_rule" "in" {{
         // The same port, the instances now told apart by their description: no change.
         let described = rules("443, 443", "\"web ${count.index}\"");
         assert_same(&rules("443, 443", "\"web\""), &described);
+    }
+
+    /// An operation of an API's OpenAPI `body` that loses its `security`: an entry point
+    /// opened, the operation named; its sibling unchanged.
+    #[test]
+    fn an_openapi_operation_that_loses_its_authorization() {
+        let api = |items: &str| {
+            format!(
+                r#"resource "aws_api_gateway_rest_api" "api" {{
+  name = "api"
+  body = jsonencode({{
+    openapi = "3.0.1"
+    paths = {{
+      "/items"  = {{ get = {{ {items} }} }}
+      "/orders" = {{ get = {{ security = [{{ sigv4 = [] }}] }} }}
+    }}
+  }})
+}}
+"#
+            )
+        };
+        let report = diff_hcl(&api("security = [{ sigv4 = [] }]"), &api(""));
+        let c = changes_in(&report, crate::report::Category::Exposure);
+        assert_eq!(c.len(), 1, "{:?}", kinds(&report));
+        assert_eq!(c[0].resource, "aws_api_gateway_rest_api.api");
+        assert!(
+            c[0].title
+                .starts_with("`GET /items` of api (REST API) lost its authorization"),
+            "{}",
+            c[0].title
+        );
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::analysis::{self, Analysis};
 use crate::components::{Components, Kind};
-use crate::lint::{PolicyDoc, PolicyKind, StatementView};
+use crate::lint::{openapi, OperationAuthorization, PolicyDoc, PolicyKind, StatementView};
 use crate::resolve::Resolver;
 use crate::symbolic;
 use std::collections::BTreeSet;
@@ -111,6 +111,11 @@ pub struct Trust {
     /// Any principal is an account, or everyone.
     pub external: bool,
 }
+
+/// The kind of an entry point an HTTP API's OpenAPI `body` defines (a route).
+pub const OPENAPI_ROUTE: &str = "HTTP API route (OpenAPI)";
+/// The kind of an entry point a REST API's OpenAPI `body` defines (a method).
+pub const OPENAPI_METHOD: &str = "REST API method (OpenAPI)";
 
 /// A way in from outside the stack.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -791,6 +796,40 @@ fn entry_points(a: &Analysis, components: &Components, r: &Resolver) -> Vec<Entr
                 open: authorization == "none",
                 authorization,
             });
+        }
+    }
+    // The operations an OpenAPI `body` defines.
+    for (api_type, kind) in [
+        ("aws_apigatewayv2_api", OPENAPI_ROUTE),
+        ("aws_api_gateway_rest_api", OPENAPI_METHOD),
+    ] {
+        for api in a.of_type(api_type) {
+            let Some(definition) = openapi::definition(a.cx, api) else {
+                continue;
+            };
+            let Some(component) = r.component(&api.address()) else {
+                continue;
+            };
+            let rest = api_type == "aws_api_gateway_rest_api";
+            let private = rest && openapi::is_private_rest_api(a.cx, api);
+            for operation in openapi::operations(&definition, rest) {
+                let authorization = match (&operation.authorization, private) {
+                    (_, true) => "private API (VPC endpoints)".to_string(),
+                    (OperationAuthorization::None, _) => "none".to_string(),
+                    (OperationAuthorization::By(schemes), _) => {
+                        format!("security scheme {}", schemes.join(", "))
+                    }
+                    (OperationAuthorization::Unknown, _) => "(computed)".to_string(),
+                };
+                out.push(EntryPoint {
+                    component: component_label(components, &component),
+                    resource: api.address(),
+                    kind: kind.into(),
+                    open: operation.is_open() && !private,
+                    route: operation.key,
+                    authorization,
+                });
+            }
         }
     }
     for url in a.of_type("aws_lambda_function_url") {

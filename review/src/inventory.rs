@@ -7,7 +7,7 @@
 use crate::analysis::{self, Analysis, Instance};
 use crate::components::{Component, Components, Kind};
 use crate::graph::{Edge, FlowGraph, Handovers, Redrive};
-use crate::lint::Setting;
+use crate::lint::{openapi, OperationAuthorization, Setting};
 use crate::resolve::Resolver;
 use std::collections::{HashMap, HashSet};
 use tfstack_model::{Block, Value};
@@ -867,7 +867,8 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 .map(|v| analysis::strings(&v).join(", ").to_lowercase())
                 .unwrap_or_else(|| "edge".into());
             let methods = ctx.part_instances(c, "aws_api_gateway_method");
-            let auths: Vec<String> = methods
+            let defined = defined_operations(a, b, true);
+            let mut auths: Vec<String> = methods
                 .iter()
                 .map(|(m, instance)| {
                     let kind = a
@@ -885,6 +886,7 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                     }
                 })
                 .collect();
+            auths.extend(defined.iter().cloned());
             let stage = ctx.parts(c, "aws_api_gateway_stage");
             let settings = ctx.parts(c, "aws_api_gateway_method_settings");
             let throttle = throttling(a, &settings, "settings");
@@ -908,7 +910,7 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 COLUMNS,
                 vec![
                     plain(endpoint),
-                    plain(methods.len().to_string()),
+                    plain((methods.len() + defined.len()).to_string()),
                     authorization(auths),
                     throttle,
                     plain(caching.unwrap_or_else(|| "—".into())),
@@ -927,13 +929,15 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 "auto deploy",
             ];
             let routes = ctx.part_instances(c, "aws_apigatewayv2_route");
-            let auths: Vec<String> = routes
+            let defined = defined_operations(a, b, false);
+            let mut auths: Vec<String> = routes
                 .iter()
                 .map(|(r, instance)| {
                     a.text_in(r, "authorization_type", instance)
                         .unwrap_or_else(|| "NONE".into())
                 })
                 .collect();
+            auths.extend(defined.iter().cloned());
             let stages = ctx.parts(c, "aws_apigatewayv2_stage");
             let throttle = throttling(a, &stages, "default_route_settings");
             let logs = stages
@@ -950,7 +954,7 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                             .unwrap_or_else(|| "HTTP".into())
                             .to_lowercase(),
                     ),
-                    plain(routes.len().to_string()),
+                    plain((routes.len() + defined.len()).to_string()),
                     authorization(auths),
                     throttle,
                     yes_no(Some(logs), "on", "off"),
@@ -1262,6 +1266,24 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
 
 /// The authorizations of an API's routes (`API_KEY`: no authorizer, an API key
 /// required); flagged when one is `NONE`.
+/// How each operation an API's OpenAPI `body` defines is authorized, as the
+/// authorization column writes a route's (`NONE`, `security scheme sigv4`).
+fn defined_operations(a: &Analysis, api: &Block, rest: bool) -> Vec<String> {
+    let Some(definition) = openapi::definition(a.cx, api) else {
+        return Vec::new();
+    };
+    openapi::operations(&definition, rest)
+        .into_iter()
+        .map(|o| match o.authorization {
+            OperationAuthorization::None => "NONE".to_string(),
+            OperationAuthorization::By(schemes) => {
+                format!("security scheme {}", schemes.join(", "))
+            }
+            OperationAuthorization::Unknown => COMPUTED.to_string(),
+        })
+        .collect()
+}
+
 fn authorization(mut kinds: Vec<String>) -> Cell {
     kinds.sort();
     kinds.dedup();

@@ -33,7 +33,10 @@ mod statemachine;
 mod svg;
 pub mod symbolic;
 
-pub use access::{Access, EntryPoint, Grant, PrincipalKind, Routine, RoutineGrants, Trust};
+pub use access::{
+    Access, EntryPoint, Grant, PrincipalKind, Routine, RoutineGrants, Trust, OPENAPI_METHOD,
+    OPENAPI_ROUTE,
+};
 pub use components::{Component, Components, Kind, Role};
 pub use cost::{Estimate, PriceTable, Usage, UsageError};
 pub use failures::FailurePath;

@@ -4,6 +4,7 @@
 
 pub use tfstack_lint_engine::context::{instance_names, Context, Module, MAX_INSTANCE_SCOPES};
 pub use tfstack_lint_engine::input::{discover, load_module, read_text, InputOptions};
+pub use tfstack_lint_engine::query::openapi::{self, OperationAuthorization};
 pub use tfstack_lint_engine::query::policy::{
     json_document_value, policies, PolicyDoc, PolicyKind, StatementView,
 };

@@ -105,3 +105,77 @@ resource "aws_iam_role" "r" {
         review.access.grants
     );
 }
+
+/// The routes an OpenAPI `body` defines are entry points, each with how it is authorized;
+/// a private REST API's are reached through VPC endpoints only.
+#[test]
+fn operations_of_an_openapi_body_are_entry_points() {
+    let api = |name: &str, kind: &str, extra: &str| {
+        let (resource, protocol) = match kind {
+            "http" => ("aws_apigatewayv2_api", "  protocol_type = \"HTTP\"\n"),
+            _ => ("aws_api_gateway_rest_api", ""),
+        };
+        format!(
+            r#"
+resource "{resource}" "{name}" {{
+  name = "{name}"
+{protocol}{extra}  body = jsonencode({{
+    openapi = "3.0.1"
+    paths = {{
+      "/submit" = {{ post = {{}} }}
+      "/items"  = {{ get = {{ security = [{{ sigv4 = [] }}] }} }}
+    }}
+  }})
+}}
+"#
+        )
+    };
+    let hcl = [
+        api("public", "http", ""),
+        api(
+            "internal",
+            "rest",
+            "  endpoint_configuration {\n    types = [\"PRIVATE\"]\n  }\n",
+        ),
+    ]
+    .concat();
+    let review = common::text_review(&hcl, None);
+    let entries: Vec<(&str, &str, &str, bool)> = review
+        .access
+        .entry_points
+        .iter()
+        .map(|e| {
+            (
+                e.component.as_str(),
+                e.route.as_str(),
+                e.authorization.as_str(),
+                e.open,
+            )
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            (
+                "internal (REST API)",
+                "GET /items",
+                "private API (VPC endpoints)",
+                false
+            ),
+            (
+                "internal (REST API)",
+                "POST /submit",
+                "private API (VPC endpoints)",
+                false
+            ),
+            (
+                "public (HTTP API)",
+                "GET /items",
+                "security scheme sigv4",
+                false
+            ),
+            ("public (HTTP API)", "POST /submit", "none", true),
+        ]
+    );
+    assert_eq!(review.access.open_entry_count(), 1);
+}

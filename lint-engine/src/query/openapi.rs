@@ -147,3 +147,16 @@ fn requirement(security: &Value) -> OperationAuthorization {
     schemes.dedup();
     OperationAuthorization::By(schemes)
 }
+
+/// Whether a REST API is private (`endpoint_configuration.types` has `PRIVATE`): only
+/// callers through the account's VPC endpoints reach it.
+pub fn is_private_rest_api(cx: &Context, api: &Block) -> bool {
+    api.body.blocks_of("endpoint_configuration").any(|e| {
+        e.body.get("types").is_some_and(|t| {
+            cx.value(t).one_or_many().iter().any(|v| {
+                v.as_str()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("PRIVATE"))
+            })
+        })
+    })
+}

@@ -149,7 +149,7 @@ impl Rule for ApigwRouteWithoutAuthorization {
 /// Judges the OpenAPI definition an API is given as `body`, if it can read it.
 fn judge_definition(cx: &Context, api: &Block, out: &mut Vec<Finding>) {
     let rest = api.type_label() == "aws_api_gateway_rest_api";
-    if rest && is_private_api(cx, api) {
+    if rest && openapi::is_private_rest_api(cx, api) {
         return;
     }
     let Some(definition) = openapi::definition(cx, api) else {
@@ -287,19 +287,7 @@ fn is_private_api_method(cx: &Context, method: &Block) -> bool {
     };
     referenced_blocks(cx, api_id, "aws_api_gateway_rest_api")
         .iter()
-        .any(|api| is_private_api(cx, api))
-}
-
-/// Whether a REST API is private (`endpoint_configuration.types` has `PRIVATE`).
-fn is_private_api(cx: &Context, api: &Block) -> bool {
-    api.body.blocks_of("endpoint_configuration").any(|e| {
-        e.body.get("types").is_some_and(|t| {
-            cx.value(t).one_or_many().iter().any(|v| {
-                v.as_str()
-                    .is_some_and(|s| s.eq_ignore_ascii_case("PRIVATE"))
-            })
-        })
-    })
+        .any(|api| openapi::is_private_rest_api(cx, api))
 }
 
 fn finding(address: String, open: &Open, origin: Origin, attribute: Option<&str>) -> Finding {
