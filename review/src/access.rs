@@ -833,20 +833,22 @@ fn entry_points(a: &Analysis, components: &Components, r: &Resolver) -> Vec<Entr
         }
     }
     for url in a.of_type("aws_lambda_function_url") {
-        let Some(f) = r.component(&url.address()) else {
-            continue;
-        };
-        let auth = a
-            .text(url, "authorization_type")
-            .unwrap_or_else(|| "?".into());
-        out.push(EntryPoint {
-            component: component_label(components, &f),
-            resource: url.address(),
-            kind: "function URL".into(),
-            route: "*".into(),
-            open: auth == "NONE",
-            authorization: if auth == "NONE" { "none".into() } else { auth },
-        });
+        for instance in a.instances(url) {
+            let Some(f) = r.owner_in(a, url, &instance) else {
+                continue;
+            };
+            let auth = a
+                .text_in(url, "authorization_type", &instance)
+                .unwrap_or_else(|| "?".into());
+            out.push(EntryPoint {
+                component: component_label(components, &f),
+                resource: format!("{}{}", url.address(), instance.key()),
+                kind: "function URL".into(),
+                route: "*".into(),
+                open: auth == "NONE",
+                authorization: if auth == "NONE" { "none".into() } else { auth },
+            });
+        }
     }
     for c in components.of_kind(Kind::Distribution) {
         let waf = a

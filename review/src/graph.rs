@@ -549,11 +549,18 @@ pub(crate) fn public_entries(
         }
     }
     for url in a.of_type("aws_lambda_function_url") {
-        if let Some(f) = owner(r, url) {
+        // Each instance's own (`authorization_type = each.value`), once per kind.
+        let mut seen = BTreeSet::new();
+        for instance in a.instances(url) {
+            let Some(f) = r.owner_in(a, url, &instance) else {
+                continue;
+            };
             let auth = a
-                .text(url, "authorization_type")
+                .text_in(url, "authorization_type", &instance)
                 .unwrap_or_else(|| "?".into());
-            public.push((f, format!("function URL, authorization {auth}")));
+            if seen.insert((f.clone(), auth.clone())) {
+                public.push((f, format!("function URL, authorization {auth}")));
+            }
         }
     }
     public

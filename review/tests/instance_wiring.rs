@@ -610,3 +610,36 @@ resource "aws_lambda_event_source_mapping" "m" {
         "{paths:?}"
     );
 }
+
+/// A function URL made per entry: each instance is an entry point with its own
+/// authorization (one was shown as "?").
+#[test]
+fn function_urls_made_per_instance_are_each_an_entry_point() {
+    let hcl = format!(
+        r#"{}
+locals {{
+  auth = {{ a = "AWS_IAM", b = "NONE" }}
+}}
+resource "aws_lambda_function_url" "u" {{
+  for_each           = local.auth
+  function_name      = aws_lambda_function.f.function_name
+  authorization_type = each.value
+}}
+"#,
+        functions(&["f"])
+    );
+    let review = common::text_review(&hcl, None);
+    let entries: Vec<(&str, &str, bool)> = review
+        .access
+        .entry_points
+        .iter()
+        .map(|e| (e.resource.as_str(), e.authorization.as_str(), e.open))
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            ("aws_lambda_function_url.u[\"a\"]", "AWS_IAM", false),
+            ("aws_lambda_function_url.u[\"b\"]", "none", true),
+        ]
+    );
+}
