@@ -271,6 +271,9 @@ pub(crate) fn facts(
             let location = places.of(cx, permission.origin);
             let (function, policy) =
                 lambda_permission(sym, symbolic, &referenced, scope, location.clone());
+            // Terraform moves an object to instance `[0]` when `count` is added (and back
+            // when it is removed): the first instance is the block's own.
+            let key = if key == "[0]" { "" } else { key.as_str() };
             let owner = format!("{}{key}", permission.address());
             facts.policies.insert(
                 owner.clone(),
@@ -2219,6 +2222,13 @@ resource "aws_lambda_permission" "s3" {{
             "  source_arn    = \"${aws_s3_bucket.uploads.arn}\"\n",
         );
         assert_same(&base, &same);
+        // `count` added: Terraform moves the permission to `[0]`, the same statement.
+        let counted = permission(
+            "lambda:InvokeFunction",
+            "s3.amazonaws.com",
+            &format!("{source}  count = 1\n"),
+        );
+        assert_same(&base, &counted);
         // Named by its ARN rather than its name: the same function, the same statement.
         let by_arn = base.replace(
             "aws_lambda_function.f.function_name",

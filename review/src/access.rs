@@ -761,6 +761,19 @@ fn entry_points(a: &Analysis, components: &Components, r: &Resolver) -> Vec<Entr
                 ("CUSTOM", _) => "Lambda authorizer".to_string(),
                 (other, _) => other.to_string(),
             };
+            // A private API is reached through the account's VPC endpoints only.
+            let private = components
+                .get(&api)
+                .and_then(|c| a.block(&c.primary))
+                .is_some_and(|b| {
+                    b.is_resource("aws_api_gateway_rest_api")
+                        && openapi::is_private_rest_api(a.cx, b)
+                });
+            let authorization = if private && authorization == "none" {
+                "private API (VPC endpoints)".to_string()
+            } else {
+                authorization
+            };
             out.push(EntryPoint {
                 component: component_label(components, &api),
                 resource: format!("{}{}", m.address(), instance.key()),

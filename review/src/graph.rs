@@ -1121,8 +1121,13 @@ fn redrives(a: &Analysis, r: &Resolver) -> Vec<Redrive> {
                 None => missing.push(format!("{}{}", q.address(), instance.key())),
             }
         }
-        for redrive in &mut out[first..] {
-            redrive.missing.clone_from(&missing);
+        // Which instance a redrive of the queue's own instances reaches is not told (a
+        // queue of dead-letter queues for its siblings, `q["dead"]` of `q["orders"]`): the
+        // instances without one are named only when the dead-letter queue is another's.
+        if out[first..].iter().all(|r| r.dead_letter != queue) {
+            for redrive in &mut out[first..] {
+                redrive.missing.clone_from(&missing);
+            }
         }
     }
     for p in a.of_type("aws_sqs_queue_redrive_policy") {
@@ -1139,6 +1144,18 @@ fn redrives(a: &Analysis, r: &Resolver) -> Vec<Redrive> {
                     missing: Vec::new(),
                 });
             }
+        }
+    }
+    // A redrive policy resource may be the instances' without an inline one (which
+    // instance it is for is not told): then none is named as without.
+    let by_resource: BTreeSet<String> = out
+        .iter()
+        .filter(|r| r.via != "redrive_policy")
+        .map(|r| r.queue.clone())
+        .collect();
+    for redrive in &mut out {
+        if by_resource.contains(&redrive.queue) {
+            redrive.missing.clear();
         }
     }
     out

@@ -887,6 +887,14 @@ fn row(ctx: &Ctx, c: &Component, b: &Block) -> Option<RowCells> {
                 })
                 .collect();
             auths.extend(defined.iter().cloned());
+            // A private API's methods are reached through VPC endpoints only.
+            if openapi::is_private_rest_api(a.cx, b) {
+                for auth in &mut auths {
+                    if auth == "NONE" {
+                        *auth = "private (VPC endpoints)".into();
+                    }
+                }
+            }
             let stage = ctx.parts(c, "aws_api_gateway_stage");
             let settings = ctx.parts(c, "aws_api_gateway_method_settings");
             let throttle = throttling(a, &settings, "settings");
@@ -1272,9 +1280,11 @@ fn defined_operations(a: &Analysis, api: &Block, rest: bool) -> Vec<String> {
     let Some(definition) = openapi::definition(a.cx, api) else {
         return Vec::new();
     };
+    let private = rest && openapi::is_private_rest_api(a.cx, api);
     openapi::operations(&definition, rest)
         .into_iter()
         .map(|o| match o.authorization {
+            OperationAuthorization::None if private => "private (VPC endpoints)".to_string(),
             OperationAuthorization::None => "NONE".to_string(),
             OperationAuthorization::By(schemes) => {
                 format!("security scheme {}", schemes.join(", "))

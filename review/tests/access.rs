@@ -179,3 +179,39 @@ resource "{resource}" "{name}" {{
     );
     assert_eq!(review.access.open_entry_count(), 1);
 }
+
+/// A private REST API's methods are reached through the account's VPC endpoints only: not
+/// open entry points.
+#[test]
+fn methods_of_a_private_rest_api_are_not_open() {
+    let hcl = r#"
+resource "aws_api_gateway_rest_api" "internal" {
+  name = "internal"
+  endpoint_configuration {
+    types = ["PRIVATE"]
+  }
+}
+resource "aws_api_gateway_resource" "items" {
+  rest_api_id = aws_api_gateway_rest_api.internal.id
+  parent_id   = aws_api_gateway_rest_api.internal.root_resource_id
+  path_part   = "items"
+}
+resource "aws_api_gateway_method" "get" {
+  rest_api_id   = aws_api_gateway_rest_api.internal.id
+  resource_id   = aws_api_gateway_resource.items.id
+  http_method   = "GET"
+  authorization = "NONE"
+}
+"#;
+    let review = common::text_review(hcl, None);
+    let entries: Vec<(&str, &str, bool)> = review
+        .access
+        .entry_points
+        .iter()
+        .map(|e| (e.route.as_str(), e.authorization.as_str(), e.open))
+        .collect();
+    assert_eq!(
+        entries,
+        [("GET /items", "private API (VPC endpoints)", false)]
+    );
+}

@@ -643,3 +643,18 @@ resource "aws_lambda_function_url" "u" {{
         ]
     );
 }
+
+/// Where which instance a redrive reaches cannot be told, no instance is named as keeping
+/// failures nowhere: the others' dead-letter queue set by a redrive policy resource, or the
+/// queue being its own instances' dead-letter queue (from the second audit).
+#[test]
+fn instances_without_an_inline_redrive_are_not_blamed_when_another_may_cover_them() {
+    for hcl in [
+        include_str!("fixtures/partial-redrive/by_resource.tf"),
+        include_str!("fixtures/partial-redrive/own_dlq.tf"),
+    ] {
+        let review = common::text_review(hcl, None);
+        let paths = failure_paths(&review);
+        assert!(paths.iter().all(|p| !p.3), "{paths:?}");
+    }
+}

@@ -128,20 +128,21 @@ fn requirement(security: &Value) -> OperationAuthorization {
     let Some(all) = security.as_list() else {
         return OperationAuthorization::None;
     };
+    // Any one requirement met lets a request through: an empty one (`{}`) or one that is
+    // no requirement makes authorization optional, whatever the others are.
+    if all.is_empty()
+        || all
+            .iter()
+            .any(|r| !r.is_unknown() && r.as_object().is_none_or(|r| r.is_empty()))
+    {
+        return OperationAuthorization::None;
+    }
     let mut schemes = Vec::new();
     for r in all {
-        if r.is_unknown() {
-            return OperationAuthorization::Unknown;
-        }
         match r.as_object() {
-            Some(r) if !r.is_empty() => {
-                schemes.extend(r.iter().map(|(name, _)| name.to_string()));
-            }
-            _ => return OperationAuthorization::None,
+            Some(r) => schemes.extend(r.iter().map(|(name, _)| name.to_string())),
+            None => return OperationAuthorization::Unknown,
         }
-    }
-    if schemes.is_empty() {
-        return OperationAuthorization::None;
     }
     schemes.sort();
     schemes.dedup();
@@ -159,4 +160,42 @@ pub fn is_private_rest_api(cx: &Context, api: &Block) -> bool {
             })
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A requirement list with an empty requirement is optional authorization, wherever the
+    /// empty one stands among unknown ones.
+    #[test]
+    fn an_empty_requirement_makes_authorization_optional_in_any_order() {
+        let value = |json: serde_json::Value| Value::from_json(&json, Origin::GENERATED);
+        let unknown = Value::unknown(Origin::GENERATED);
+        let list = |items: Vec<Value>| {
+            Value::new(
+                tfstack_model::ValueKind::List(items.into()),
+                Origin::GENERATED,
+            )
+        };
+        let empty = value(serde_json::json!({}));
+        let sigv4 = value(serde_json::json!({ "sigv4": [] }));
+        assert_eq!(
+            requirement(&list(vec![unknown.clone(), empty.clone()])),
+            OperationAuthorization::None
+        );
+        assert_eq!(
+            requirement(&list(vec![empty, unknown.clone()])),
+            OperationAuthorization::None
+        );
+        assert_eq!(
+            requirement(&list(vec![unknown, sigv4.clone()])),
+            OperationAuthorization::Unknown
+        );
+        assert_eq!(
+            requirement(&list(vec![sigv4])),
+            OperationAuthorization::By(vec!["sigv4".into()])
+        );
+        assert_eq!(requirement(&list(vec![])), OperationAuthorization::None);
+    }
 }
