@@ -16,6 +16,7 @@ use tfstack_lint_engine::query::companions::{
 use tfstack_lint_engine::query::failures::redrives;
 use tfstack_lint_engine::query::functions::functions_at;
 use tfstack_lint_engine::query::instances::exists;
+use tfstack_lint_engine::query::references::targets_of;
 use tfstack_lint_engine::query::settings::{is_configured, setting, Setting};
 use tfstack_model::Block;
 use tfstack_review::symbolic;
@@ -450,12 +451,37 @@ fn customer_key(cx: &Context, b: &Block, attribute: &str) -> bool {
     if !is_configured(cx, &b.body, &[attribute]) {
         return false;
     }
+    let aws_managed = |key: &str| key.starts_with("alias/aws/") || key.contains(":alias/aws/");
     let value = cx.attr(b, attribute);
-    let aws_managed = value
+    if value
         .as_ref()
         .and_then(|v| v.as_str())
-        .is_some_and(|key| key.starts_with("alias/aws/") || key.contains(":alias/aws/"));
-    !aws_managed
+        .is_some_and(aws_managed)
+    {
+        return false;
+    }
+    // AWS's own key looked up by its alias (`data.aws_kms_alias` named `alias/aws/…`,
+    // `data.aws_kms_key` whose `key_id` is one).
+    let Some(expr) = b.body.get(attribute) else {
+        return true;
+    };
+    let looked_up: Vec<_> = targets_of(cx, expr)
+        .into_iter()
+        .filter_map(|t| cx.block(&t.address))
+        .collect();
+    let all_aws_managed = !looked_up.is_empty()
+        && looked_up.iter().all(|d| {
+            let named = match d.type_label() {
+                "aws_kms_alias" if d.kind == "data" => cx.attr(d, "name"),
+                "aws_kms_key" if d.kind == "data" => cx.attr(d, "key_id"),
+                _ => None,
+            };
+            named
+                .as_ref()
+                .and_then(|v| v.as_str())
+                .is_some_and(aws_managed)
+        });
+    !all_aws_managed
 }
 
 /// Whether a bucket's objects are encrypted with a KMS key (`aws:kms`, `aws:kms:dsse`) by
@@ -1030,6 +1056,15 @@ resource "aws_apigatewayv2_stage" "live" {{
         assert_same(
             &secret("  kms_key_id = \"alias/aws/secretsmanager\"\n"),
             &secret(""),
+        );
+        let looked_up =
+            "data \"aws_kms_alias\" \"sm\" {\n  name = \"alias/aws/secretsmanager\"\n}\n";
+        assert_same(
+            &format!(
+                "{looked_up}{}",
+                secret("  kms_key_id = data.aws_kms_alias.sm.target_key_arn\n")
+            ),
+            &format!("{looked_up}{}", secret("")),
         );
         for (base, head, title) in cases {
             let (base, head) = (format!("{key}{base}"), format!("{key}{head}"));
