@@ -16,6 +16,7 @@ use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::instances::exists;
 use tfstack_lint_engine::query::policy::{policies, PolicyKind, StatementView};
 use tfstack_lint_engine::query::references::{referenced_through_locals, targets_of};
+use tfstack_model::aws::is_account_id;
 use tfstack_model::eval::Scope;
 use tfstack_model::iam_actions::{matching_actions, wildcard_match};
 use tfstack_model::{Block, Value, ValueKind};
@@ -574,13 +575,11 @@ fn lambda_permission(
         .clone()
         .or_else(|| shown("function_name"))
         .unwrap_or_else(|| UNKNOWN.to_string());
-    let mut resource = referenced
-        .clone()
-        .or_else(|| shown("function_name"))
-        .unwrap_or_else(|| UNKNOWN.to_string());
-    if let Some(qualifier) = shown("qualifier") {
-        resource = format!("{resource}:{qualifier}");
-    }
+    // The function, or the version or alias its qualifier names.
+    let resource = match shown("qualifier") {
+        Some(qualifier) => format!("{function}:{qualifier}"),
+        None => function.clone(),
+    };
     let principals = match value("principal") {
         Some(p) => match p.as_str() {
             Some("*") => vec!["*".to_string()],
@@ -588,7 +587,7 @@ fn lambda_permission(
                 vec![format!("Service:{id}")]
             }
             // An account as Lambda stores it: its root ARN.
-            Some(id) if id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(id) if is_account_id(id) => {
                 vec![format!("AWS:arn:aws:iam::{id}:root")]
             }
             _ => vec![format!("AWS:{}", text(&p))],

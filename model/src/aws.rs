@@ -32,6 +32,12 @@ pub fn is_lambda_reserved_env_key(key: &str) -> bool {
     LAMBDA_RESERVED_ENV_KEYS.contains(&key)
 }
 
+/// Whether `s` is an AWS account ID: twelve digits (`123456789012`), as a principal, an
+/// ARN's account field or a Lambda permission's `principal` writes one.
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@ use crate::lint::{openapi, OperationAuthorization, PolicyDoc, PolicyKind, Statem
 use crate::resolve::Resolver;
 use crate::symbolic;
 use std::collections::BTreeSet;
+use tfstack_model::aws::is_account_id;
 use tfstack_model::iam_actions::{resource_level, ResourceLevel};
 use tfstack_model::{Block, Value, ValueKind};
 
@@ -451,12 +452,11 @@ const ACCOUNT_ROOT: &str = "this account (its IAM policies decide)";
 
 /// The account of a literal account ID or IAM ARN.
 fn literal_account(id: &str) -> Option<String> {
-    if id.len() == 12 && id.chars().all(|c| c.is_ascii_digit()) {
+    if is_account_id(id) {
         return Some(id.to_string());
     }
     let account = id.strip_prefix("arn:")?.split(':').nth(3)?;
-    (account.len() == 12 && account.chars().all(|c| c.is_ascii_digit()))
-        .then(|| account.to_string())
+    is_account_id(account).then(|| account.to_string())
 }
 
 /// Builds the access section.
@@ -621,7 +621,7 @@ pub(crate) fn build(a: &Analysis, components: &Components, r: &Resolver) -> Acce
             .text(p, "principal")
             .unwrap_or_else(|| "(computed)".into());
         // An account given by its ID is stored, and shown, as its root ARN.
-        let principal = if principal.len() == 12 && principal.bytes().all(|b| b.is_ascii_digit()) {
+        let principal = if is_account_id(&principal) {
             format!("arn:aws:iam::{principal}:root")
         } else {
             principal

@@ -2,6 +2,7 @@ use super::shared::{attribute_path, element_origin, Field};
 use crate::{declare_rule, Finding, Rule};
 use tfstack_lint_engine::context::Context;
 use tfstack_lint_engine::query::policy::{policies, PolicyDoc, StatementView};
+use tfstack_model::aws::is_account_id;
 use tfstack_model::{Origin, Value, ValueKind};
 
 declare_rule! {
@@ -154,10 +155,6 @@ fn is_account_or_unknown(id: &Value) -> bool {
         ValueKind::String(s) => is_account_id(s) || is_account_root_arn(s),
         _ => false,
     }
-}
-
-fn is_account_id(s: &str) -> bool {
-    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `arn:<partition>:iam::<account>:root`, the account (and the partition) either
