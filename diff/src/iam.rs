@@ -333,7 +333,6 @@ fn is_inline_of_roles(
     attribute: Option<&str>,
     subjects: &[String],
 ) -> bool {
-    let single = |b: &Block| b.body.get("count").is_none() && b.body.get("for_each").is_none();
     let Some(block) = cx.block(owner) else {
         return false;
     };
@@ -341,11 +340,11 @@ fn is_inline_of_roles(
         || (block.is_resource("aws_iam_role")
             && attribute.is_some_and(|a| a.starts_with("inline_policy")));
     inline
-        && single(block)
+        && !block.is_repeated()
         && !subjects.is_empty()
         && subjects.iter().all(|role| {
             cx.block(role)
-                .is_some_and(|r| r.is_resource("aws_iam_role") && single(r))
+                .is_some_and(|r| r.is_resource("aws_iam_role") && !r.is_repeated())
         })
 }
 

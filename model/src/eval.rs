@@ -736,8 +736,7 @@ impl<'a> Evaluator<'a> {
                 let attr = t.resource_attribute();
                 if let (Some(address), Some(attr)) = (address, attr) {
                     if let Some(block) = self.block(&address) {
-                        if block.body.get("count").is_none() && block.body.get("for_each").is_none()
-                        {
+                        if !block.is_repeated() {
                             if let Some(e) = block.body.get(attr) {
                                 let v = self.eval_in(e, &Scope::default(), d);
                                 return self.apply_operators(

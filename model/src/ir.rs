@@ -152,6 +152,11 @@ impl Block {
             _ => None,
         }
     }
+    /// Whether `count` or `for_each` is written: the block may make several instances (or
+    /// none), each addressed with its key.
+    pub fn is_repeated(&self) -> bool {
+        self.body.get("count").is_some() || self.body.get("for_each").is_some()
+    }
     pub fn is_resource(&self, resource_type: &str) -> bool {
         self.kind == "resource" && self.type_label() == resource_type
     }

@@ -140,8 +140,7 @@ fn role_key(cx: &Context, expr: &tfstack_model::Expr) -> Option<String> {
         .collect();
     if let Some(target) = targets.first() {
         let role = cx.block(&target.address)?;
-        let per_instance = role.body.get("count").is_some() || role.body.get("for_each").is_some();
-        return (targets.len() == 1 && !per_instance).then(|| target.address.clone());
+        return (targets.len() == 1 && !role.is_repeated()).then(|| target.address.clone());
     }
     let arn = cx.value(expr);
     let arn = arn.as_str()?;
@@ -151,7 +150,7 @@ fn role_key(cx: &Context, expr: &tfstack_model::Expr) -> Option<String> {
     let name = arn.rsplit(['/', ':']).next().unwrap_or(arn);
     let named = roles_named(cx, name)
         .into_iter()
-        .find(|r| r.body.get("count").is_none() && r.body.get("for_each").is_none());
+        .find(|r| !r.is_repeated());
     Some(named.map_or_else(|| arn.to_string(), |r| r.address()))
 }
 

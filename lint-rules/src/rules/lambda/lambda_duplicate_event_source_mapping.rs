@@ -71,10 +71,7 @@ impl Rule for LambdaDuplicateEventSourceMapping {
     fn check(&self, cx: &Context, out: &mut Vec<Finding>) {
         let mut first: HashMap<(SourceKey, QualifiedFunction), &Block> = HashMap::new();
         for mapping in cx.resources("aws_lambda_event_source_mapping") {
-            if !exists(cx, mapping)
-                || mapping.body.get("count").is_some()
-                || mapping.body.get("for_each").is_some()
-            {
+            if !exists(cx, mapping) || mapping.is_repeated() {
                 continue;
             }
             let (Some(source), Some(function)) = (
